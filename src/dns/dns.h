@@ -1,0 +1,109 @@
+/*
+ * dns.h: DNS for timbre's tools and daemons: an asynchronous stub client
+ * over ldns and libevent, and the answer type the rest of timbre sees.
+ *
+ * The client sends a question to one server (UDP, falling back to TCP when
+ * the answer is truncated, or TCP only), with a timeout and retries, checks
+ * that the answer matches the question (ID, name, type, class, source
+ * address) and hands it to a callback as a struct dns_msg.  Malformed or
+ * truncated answers are reported as such, never trusted.  RFC 1035, RFC
+ * 7766 (TCP), RFC 6891 (EDNS0).
+ */
+#ifndef TIMBRE_DNS_DNS_H
+#define TIMBRE_DNS_DNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct err;
+struct event_base;
+
+enum dns_error {
+	DNS_E_SPEC = 200,	/* a server specification does not parse */
+	DNS_E_RESOLV,		/* resolv.conf has no usable nameserver */
+};
+
+/* Record types timbre asks for (numeric values are the IANA ones). */
+enum dns_type {
+	DNS_T_A = 1, DNS_T_NS = 2, DNS_T_CNAME = 5, DNS_T_SOA = 6,
+	DNS_T_PTR = 12, DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28,
+};
+
+/* What became of a question. */
+enum dns_status {
+	DNS_OK,			/* NOERROR with at least one answer record */
+	DNS_NODATA,		/* NOERROR, the name exists, no such type */
+	DNS_NXDOMAIN,		/* the name does not exist */
+	DNS_SERVFAIL,		/* SERVFAIL, REFUSED or another error rcode */
+	DNS_TIMEOUT,		/* no answer after every retry */
+	DNS_MALFORMED,		/* an answer came but could not be used */
+};
+
+const char	*dns_status_str(enum dns_status);
+
+/* Where to send questions. */
+struct dns_server {
+	int			 tcp;	/* 1: TCP only; 0: UDP, TCP on TC */
+	struct sockaddr_storage	 addr;
+	socklen_t		 addrlen;
+};
+
+/* Parses "udp:ADDR[:PORT]" or "tcp:ADDR[:PORT]" (IPv6 as "[ADDR]:PORT";
+ * a bare address means udp; port 53 by default). */
+int	dns_server_parse(const char *, struct dns_server *, struct err *);
+/* The first nameserver of a resolv.conf file (UDP). */
+int	dns_server_from_resolv_conf(const char *path, struct dns_server *,
+	    struct err *);
+
+/* An answer, owned by the client until the callback returns. */
+struct dns_msg;
+
+int	dns_msg_rcode(const struct dns_msg *);
+/*
+ * The TXT records for name in the answer section, following a CNAME chain
+ * inside the answer; each record's character-strings are concatenated
+ * (RFC 6376 section 3.6.2.2 and RFC 7208 section 3.3).  *txts_out is a
+ * malloc'ed array of malloc'ed strings (free with dns_txts_free); embedded
+ * NUL bytes make the record unusable and it is skipped.
+ */
+int	dns_msg_txts(const struct dns_msg *, const char *name, char ***txts_out,
+	    size_t *n_out, struct err *);
+void	dns_txts_free(char **, size_t);
+
+struct dns_stub_opts {
+	int	timeout_ms;	/* per attempt; 0: 2000 */
+	int	retries;	/* attempts after the first; <0: 0, default 2 */
+	size_t	edns_size;	/* advertised UDP payload; 0: 1232 */
+};
+
+struct dns_stub;
+
+typedef void	dns_stub_cb(enum dns_status, const struct dns_msg *, void *arg);
+
+struct dns_stub	*dns_stub_new(struct event_base *, const struct dns_server *,
+		    const struct dns_stub_opts *, struct err *);
+/* Cancels every outstanding query (their callbacks are not called). */
+void		 dns_stub_free(struct dns_stub *);
+/*
+ * Asks for (name, type, class IN).  cb is called exactly once, from the
+ * event loop, never from inside this call; msg is NULL unless the status
+ * is DNS_OK, DNS_NODATA or DNS_NXDOMAIN.  -1 with err if the question
+ * cannot even be sent (bad name, out of memory, no socket).
+ */
+int		 dns_stub_query(struct dns_stub *, const char *name, uint16_t type,
+		    dns_stub_cb *, void *arg, struct err *);
+/* Number of queries still waiting for an answer. */
+size_t		 dns_stub_pending(const struct dns_stub *);
+
+/*
+ * Checks a wire-format answer against the question and classifies it, for
+ * the client and for fuzzing: 0 and *status_out/*msg_out (caller frees with
+ * dns_msg_free) or -1 with err when the bytes are not a usable answer.
+ */
+int	dns_answer_parse(const uint8_t *, size_t, uint16_t id, const char *name,
+	    uint16_t type, enum dns_status *status_out, struct dns_msg **msg_out,
+	    struct err *);
+void	dns_msg_free(struct dns_msg *);
+
+#endif

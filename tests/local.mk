@@ -1,0 +1,53 @@
+# tests: the shared pieces of the harness.  Unit suites live in the module
+# fragments (src/<module>/local.mk); fuzz harnesses are declared there too
+# with FUZZ_HARNESSES += NAME (source tests/fuzz/fuzz_NAME.c) plus a replay
+# program tests/fuzz/replay_NAME that runs the corpus under make check.
+
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; \
+	top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
+
+EXTRA_DIST += tests/fuzz/replay.c tests/fuzz/README.md tests/fuzz/corpus \
+	tests/integration tests/data tests/compat tests/unit/unit.h
+
+# Integration tests: real peers on loopback.  Each script skips (77) with a
+# message when a peer it needs is not installed.
+TESTS += $(INTEGRATION_TESTS)
+INTEGRATION_TESTS =
+include tests/integration/local.mk
+
+# make fuzz: every harness built with libFuzzer + ASan + UBSan by clang.
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	-include $(top_builddir)/config.h -I$(top_srcdir)/src \
+	$(LDNS_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
+FUZZ_LIBS = $(LDNS_LIBS) $(LIBEVENT_LIBS) $(OPENSSL_LIBS)
+LIBTIMBRE_C = $(filter %.c,$(src_libtimbre_a_SOURCES))
+
+fuzz:
+	@test -n "$(CLANG)" || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
+	@mkdir -p tests/fuzz
+	@set -e; for h in $(FUZZ_HARNESSES); do \
+	  echo "  FUZZ     tests/fuzz/fuzz_$$h"; \
+	  $(CLANG) $(FUZZ_CFLAGS) -o tests/fuzz/fuzz_$$h \
+	    $(top_srcdir)/tests/fuzz/fuzz_$$h.c \
+	    $(addprefix $(top_srcdir)/,$(LIBTIMBRE_C)) $(FUZZ_LIBS); \
+	done
+
+# make fuzz-smoke FUZZ_SECONDS=N: each harness runs N seconds from its corpus.
+FUZZ_SECONDS = 5
+fuzz-smoke: fuzz
+	@set -e; for h in $(FUZZ_HARNESSES); do \
+	  mkdir -p tests/fuzz/work/$$h; \
+	  echo "fuzz $$h: $(FUZZ_SECONDS) s"; \
+	  tests/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -print_final_stats=0 tests/fuzz/work/$$h \
+	    $(top_srcdir)/tests/fuzz/corpus/$$h 2>tests/fuzz/work/$$h.log \
+	    || { tail -n 40 tests/fuzz/work/$$h.log; exit 1; }; \
+	done
+
+clean-local: clean-fuzz
+clean-fuzz:
+	rm -rf tests/fuzz/work $(addprefix tests/fuzz/fuzz_,$(FUZZ_HARNESSES))
+
+.PHONY: fuzz fuzz-smoke clean-fuzz
