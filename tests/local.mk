@@ -14,7 +14,6 @@ EXTRA_DIST += tests/fuzz/replay.c tests/fuzz/README.md tests/fuzz/corpus \
 # Integration tests: real peers on loopback.  Each script skips (77) with a
 # message when a peer it needs is not installed.
 TESTS += $(INTEGRATION_TESTS)
-INTEGRATION_TESTS =
 include tests/integration/local.mk
 
 # make fuzz: every harness built with libFuzzer + ASan + UBSan by clang.

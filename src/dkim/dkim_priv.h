@@ -1,0 +1,61 @@
+/*
+ * dkim_priv.h: what the files of src/dkim share and nobody else sees.
+ */
+#ifndef TIMBRE_DKIM_DKIM_PRIV_H
+#define TIMBRE_DKIM_DKIM_PRIV_H
+
+#include "dkim/dkim.h"
+
+/* A DKIM-Signature field, parsed and checked (RFC 6376 section 3.5). */
+struct dkim_sig {
+	enum dkim_alg	 alg;
+	enum dkim_canon	 hdr_canon;
+	enum dkim_canon	 body_canon;
+	char		*domain;	/* d= */
+	char		*selector;	/* s= */
+	char		*auid;		/* i=, or "@" d */
+	char		*hlist;		/* h=, whitespace removed */
+	uint8_t		*b;		/* b=, decoded */
+	size_t		 b_len;
+	uint8_t		*bh;		/* bh=, decoded */
+	size_t		 bh_len;
+	int64_t		 limit;		/* l=, -1 if absent */
+	int64_t		 timestamp;	/* t=, -1 if absent */
+	int64_t		 expires;	/* x=, -1 if absent */
+	char		 b_prefix[9];
+	/* The field with the b= value removed, as the header hash wants. */
+	char		*unsigned_raw;
+	size_t		 unsigned_len;
+};
+
+/*
+ * Parses the field raw[0..len) (the whole field, name included) whose
+ * value starts at value_off.  On failure the fields already read (d=,
+ * s=) stay set so that the failure can name the domain; free with
+ * dkim_sig_fini either way.
+ */
+int	dkim_sig_parse(const char *raw, size_t len, size_t value_off,
+	    struct dkim_sig *out, struct err *);
+void	dkim_sig_fini(struct dkim_sig *);
+
+/* "s._domainkey.d", or NULL if either is not a usable DNS name. */
+char	*dkim_key_name(const char *selector, const char *domain);
+
+bool	dkim_domain_is_valid(const char *);
+
+/* Does the colon-separated list (FWS allowed) hold word, ignoring case? */
+bool	dkim_list_has(const char *, size_t, const char *word);
+
+/* Case-insensitive: is sub equal to dom or a subdomain of it? */
+bool	dkim_domain_within(const char *sub, const char *dom);
+
+/*
+ * The header hash (RFC 6376 section 3.7): the fields named by hlist
+ * (colon-separated), each taken from the bottom up, canonicalised, then
+ * the signature field itself (b= empty, no final CRLF).
+ */
+int	dkim_header_hash(const struct mail_hdrs *, const char *hlist,
+	    enum dkim_canon, const char *sigraw, size_t siglen, uint8_t out[32],
+	    struct err *);
+
+#endif

@@ -1,0 +1,154 @@
+/*
+ * tool.c: helpers shared by the subcommands of timbre(1).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/tool.h"
+#include "util/err.h"
+
+void
+tool_warn(const char *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "timbre %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+tool_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "timbre %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_USAGE);
+}
+
+enum mail_newline
+tool_newline(const char *cmd, const char *s)
+{
+	if (strcmp(s, "lf") == 0)
+		return MAIL_NL_LF;
+	if (strcmp(s, "crlf") == 0)
+		return MAIL_NL_CRLF;
+	tool_usage_error(cmd, "--newline must be crlf or lf, not \"%s\"", s);
+}
+
+time_t
+tool_time(const char *cmd, const char *s)
+{
+	char		*end;
+	long long	 v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0)
+		tool_usage_error(cmd, "--time wants a UNIX time in seconds, "
+		    "not \"%s\"", s);
+	return (time_t)v;
+}
+
+FILE *
+tool_open_input(const char *cmd, const char *path)
+{
+	FILE	*f;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return stdin;
+	if ((f = fopen(path, "rb")) == NULL)
+		tool_usage_error(cmd, "%s: %s", path, strerror(errno));
+	return f;
+}
+
+void
+tool_dns_server(const char *cmd, const char *spec, struct dns_server *out)
+{
+	struct err	err;
+
+	if (spec != NULL) {
+		if (dns_server_parse(spec, out, &err) == -1)
+			tool_usage_error(cmd, "-n %s: %s", spec, err.msg);
+		return;
+	}
+	if (dns_server_from_resolv_conf("/etc/resolv.conf", out, &err) == -1)
+		tool_usage_error(cmd, "no name server (use -n udp:ADDR): %s",
+		    err.msg);
+}
+
+int
+tool_read_message(const char *cmd, FILE *in, const char *name,
+    enum mail_newline nl, FILE *copy, const struct tool_read_cb *cb)
+{
+	struct mail_reader	*r;
+	struct err		 err;
+	char			 chunk[64 * 1024];
+	const char		*p;
+	size_t			 n;
+	bool			 eof = false;
+	int			 rc = -1;
+
+	if ((r = mail_reader_new(nl, 0, &err)) == NULL) {
+		tool_warn(cmd, "%s", err.msg);
+		return -1;
+	}
+	for (;;) {
+		switch (mail_reader_next(r, &p, &n, &err)) {
+		case MAIL_READ_NEED_MORE:
+			if (eof) {
+				/* The reader asks for more after finish only
+				 * if it is broken; never loop on it. */
+				tool_warn(cmd, "%s: internal error: reader "
+				    "stalled", name);
+				goto out;
+			}
+			n = fread(chunk, 1, sizeof(chunk), in);
+			if (n > 0 && copy != NULL &&
+			    fwrite(chunk, 1, n, copy) != n) {
+				tool_warn(cmd, "spool: %s", strerror(errno));
+				goto out;
+			}
+			if (n > 0 && mail_reader_feed(r, chunk, n, &err) == -1) {
+				tool_warn(cmd, "%s: %s", name, err.msg);
+				goto out;
+			}
+			if (n < sizeof(chunk)) {
+				if (ferror(in)) {
+					tool_warn(cmd, "%s: %s", name,
+					    strerror(errno));
+					goto out;
+				}
+				if (feof(in)) {
+					eof = true;
+					mail_reader_finish(r);
+				}
+			}
+			break;
+		case MAIL_READ_HEADERS:
+			if (cb->on_headers(mail_reader_take_hdrs(r), cb->arg) == -1)
+				goto out;
+			break;
+		case MAIL_READ_BODY:
+			cb->on_body(p, n, cb->arg);
+			break;
+		case MAIL_READ_END:
+			rc = 0;
+			goto out;
+		case MAIL_READ_ERROR:
+			tool_warn(cmd, "%s: not a message: %s", name, err.msg);
+			goto out;
+		}
+	}
+out:
+	mail_reader_free(r);
+	return rc;
+}
