@@ -11,6 +11,10 @@ AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; \
 EXTRA_DIST += tests/fuzz/replay.c tests/fuzz/README.md tests/fuzz/corpus \
 	tests/integration tests/data tests/compat tests/unit/unit.h
 
+dist_man_MANS += man/timbre.1
+TESTS += tests/man.sh
+EXTRA_DIST += tests/man.sh
+
 # Integration tests: real peers on loopback.  Each script skips (77) with a
 # message when a peer it needs is not installed.
 TESTS += $(INTEGRATION_TESTS)

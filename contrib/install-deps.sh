@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs the Debian packages timbre needs, when missing.
+#
+#   contrib/install-deps.sh build        to build (autotools, compiler, libraries)
+#   contrib/install-deps.sh build test   to build and run every test
+#
+# Works on Debian 11 and 12.  Runs apt-get through sudo when not root; when
+# neither is possible it names the missing packages and fails.
+set -eu
+
+build_pkgs="autoconf automake libtool pkg-config make gcc libc6-dev
+  libevent-dev libssl-dev libldns-dev libgit2-dev libssh-dev libsqlite3-dev
+  check"
+# Peers the tests prove interoperability against, and test tooling.
+test_pkgs="clang mandoc openssl python3 python3-dkim python3-dnspython
+  python3-nacl libmail-dkim-perl libnet-dns-perl libcryptx-perl nsd dnsutils
+  knot-dnsutils ldnsutils debootstrap iproute2 procps"
+
+want=""
+for set in "$@"; do
+	case "$set" in
+	build) want="$want $build_pkgs" ;;
+	test) want="$want $test_pkgs" ;;
+	*) echo "install-deps: unknown set '$set' (build, test)" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $want; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+	sudo=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+	sudo="sudo -n"
+else
+	echo "install-deps: missing Debian packages:$missing" >&2
+	echo "install-deps: run as root: apt-get install$missing" >&2
+	exit 1
+fi
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has no package lists; refresh them once if needed.
+if ! $sudo apt-get install -y -q --no-install-recommends $missing; then
+	$sudo apt-get update -q
+	$sudo apt-get install -y -q --no-install-recommends $missing
+fi
