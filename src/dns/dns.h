@@ -7,7 +7,16 @@
  * that the answer matches the question (ID, name, type, class, source
  * address) and hands it to a callback as a struct dns_msg.  Malformed or
  * truncated answers are reported as such, never trusted.  RFC 1035, RFC
- * 7766 (TCP), RFC 6891 (EDNS0).
+ * 7766 (TCP), RFC 6891 (EDNS0), RFC 5452 (spoofing).
+ *
+ * Over UDP each query has its own connected socket (a random source port)
+ * and a random ID; datagrams that do not answer it are dropped and the
+ * client keeps waiting.  A truncated answer sends the question again over
+ * TCP; a FORMERR to a query with EDNS sends it again without.  Each of
+ * these exchanges gets 1 + retries attempts of timeout_ms; an attempt that
+ * fails at once (ICMP unreachable, connection refused or closed) moves on
+ * to the next without waiting.  The code is in msg.c (no I/O), server.c
+ * and stub.c.
  */
 #ifndef TIMBRE_DNS_DNS_H
 #define TIMBRE_DNS_DNS_H
@@ -22,6 +31,10 @@ struct event_base;
 enum dns_error {
 	DNS_E_SPEC = 200,	/* a server specification does not parse */
 	DNS_E_RESOLV,		/* resolv.conf has no usable nameserver */
+	DNS_E_NAME,		/* a name is not a valid domain name */
+	DNS_E_MALFORMED,	/* the bytes are not a usable DNS message */
+	DNS_E_MISMATCH,		/* a message, but not the answer asked for */
+	DNS_E_TRUNCATED,	/* the answer is truncated (TC=1) */
 };
 
 /* Record types timbre asks for (numeric values are the IANA ones). */
@@ -50,15 +63,27 @@ struct dns_server {
 };
 
 /* Parses "udp:ADDR[:PORT]" or "tcp:ADDR[:PORT]" (IPv6 as "[ADDR]:PORT";
- * a bare address means udp; port 53 by default). */
+ * a bare address means udp; port 53 by default).
+ *
+ * Addresses are numeric (an IPv6 scope, "fe80::1%eth0", is allowed); a
+ * bare IPv6 address ("::1", "udp:2001:db8::1") takes no port.  -1 with
+ * DNS_E_SPEC in err when spec does not parse.
+ */
 int	dns_server_parse(const char *, struct dns_server *, struct err *);
-/* The first nameserver of a resolv.conf file (UDP). */
+/* The first nameserver of a resolv.conf file (UDP).
+ *
+ * path NULL means /etc/resolv.conf.  Lines that do not hold a usable
+ * address are skipped (a scope naming an interface that does not exist
+ * here is dropped); port 53.  -1 with DNS_E_RESOLV when the file cannot
+ * be read or names no usable server.
+ */
 int	dns_server_from_resolv_conf(const char *path, struct dns_server *,
 	    struct err *);
 
 /* An answer, owned by the client until the callback returns. */
 struct dns_msg;
 
+/* The RCODE, with the EDNS0 extended bits (RFC 6891 section 6.1.3). */
 int	dns_msg_rcode(const struct dns_msg *);
 /*
  * The TXT records for name in the answer section, following a CNAME chain
@@ -66,40 +91,76 @@ int	dns_msg_rcode(const struct dns_msg *);
  * (RFC 6376 section 3.6.2.2 and RFC 7208 section 3.3).  *txts_out is a
  * malloc'ed array of malloc'ed strings (free with dns_txts_free); embedded
  * NUL bytes make the record unusable and it is skipped.
+ *
+ * name NULL means the question's name.  No record gives 0 with *n_out 0
+ * and *txts_out NULL.  -1 with err for a bad name (DNS_E_NAME), a CNAME
+ * chain longer than 16 or looping (DNS_E_MALFORMED), or no memory.
  */
 int	dns_msg_txts(const struct dns_msg *, const char *name, char ***txts_out,
 	    size_t *n_out, struct err *);
 void	dns_txts_free(char **, size_t);
 
+/*
+ * Zero fields (or opts NULL) mean the defaults; retries < 0 means none.
+ * Values are clamped to at most 3600000 ms and 16 retries, and to an
+ * edns_size of 512 to 65535.
+ */
 struct dns_stub_opts {
 	int	timeout_ms;	/* per attempt; 0: 2000 */
 	int	retries;	/* attempts after the first; <0: 0, default 2 */
 	size_t	edns_size;	/* advertised UDP payload; 0: 1232 */
 };
 
+/* Queries one stub holds at once; more fail with ERR_LIMIT. */
+#define DNS_STUB_MAX_PENDING	4096
+
 struct dns_stub;
 
 typedef void	dns_stub_cb(enum dns_status, const struct dns_msg *, void *arg);
 
+/*
+ * The server and options are copied; base is borrowed and must outlive
+ * the stub.  NULL with ERR_ARG for a server without an IPv4 or IPv6
+ * address, or ERR_NOMEM.
+ */
 struct dns_stub	*dns_stub_new(struct event_base *, const struct dns_server *,
 		    const struct dns_stub_opts *, struct err *);
-/* Cancels every outstanding query (their callbacks are not called). */
+/* Cancels every outstanding query (their callbacks are not called).
+ *
+ * May be called from a callback: the query being answered is already
+ * off the stub and finishes normally.  NULL does nothing.
+ */
 void		 dns_stub_free(struct dns_stub *);
 /*
  * Asks for (name, type, class IN).  cb is called exactly once, from the
  * event loop, never from inside this call; msg is NULL unless the status
  * is DNS_OK, DNS_NODATA or DNS_NXDOMAIN.  -1 with err if the question
  * cannot even be sent (bad name, out of memory, no socket).
+ *
+ * name is copied.  A callback may free the stub or ask new questions.
+ * DNS_MALFORMED comes from a bad answer over TCP (over UDP it is ignored);
+ * DNS_SERVFAIL also stands for a local failure after the question was sent
+ * (no socket or memory for the next attempt) and for FORMERR without EDNS.
+ * -1 also with ERR_LIMIT past DNS_STUB_MAX_PENDING, ERR_ARG without cb.
  */
 int		 dns_stub_query(struct dns_stub *, const char *name, uint16_t type,
-		    dns_stub_cb *, void *arg, struct err *);
+		    dns_stub_cb *cb, void *arg, struct err *);
 /* Number of queries still waiting for an answer. */
 size_t		 dns_stub_pending(const struct dns_stub *);
 
 /*
  * Checks a wire-format answer against the question and classifies it, for
- * the client and for fuzzing: 0 and *status_out/*msg_out (caller frees with
- * dns_msg_free) or -1 with err when the bytes are not a usable answer.
+ * the client and for fuzzing: 0 and *status_out and *msg_out (caller frees
+ * with dns_msg_free) or -1 with err when the bytes are not a usable answer.
+ *
+ * The answer must carry id, QR=1, opcode QUERY and the question (name
+ * compared without case, type, class IN).  Status: DNS_OK when the answer
+ * section holds a record of the type for name after CNAMEs within it,
+ * DNS_NODATA for NOERROR without one, DNS_NXDOMAIN, DNS_SERVFAIL for any
+ * other rcode (FORMERR too, whose question may be missing) and for a
+ * CNAME loop.  Errors: DNS_E_NAME (name), DNS_E_MISMATCH (not this
+ * question's answer), DNS_E_TRUNCATED (TC=1), DNS_E_MALFORMED (bad bytes),
+ * ERR_NOMEM.  msg_out may be NULL when only the status is wanted.
  */
 int	dns_answer_parse(const uint8_t *, size_t, uint16_t id, const char *name,
 	    uint16_t type, enum dns_status *status_out, struct dns_msg **msg_out,

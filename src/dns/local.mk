@@ -1,1 +1,24 @@
-# src/dns
+# src/dns: DNS messages over ldns, server specifications and the
+# asynchronous stub client; its unit suite, a query tool for the
+# integration test, the answer parser's fuzz harness and its replay.
+src_libtimbre_a_SOURCES += src/dns/dns.h src/dns/dns_priv.h \
+	src/dns/msg.c src/dns/server.c src/dns/stub.c
+
+check_PROGRAMS += tests/unit/dns/check_dns tests/unit/dns/dnsq
+TESTS += tests/unit/dns/check_dns
+tests_unit_dns_check_dns_SOURCES = tests/unit/dns/test_msg.c \
+	tests/unit/dns/test_server.c tests/unit/dns/test_stub.c \
+	tests/unit/dns/test_dns.c tests/unit/dns/test_dns.h
+tests_unit_dns_check_dns_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_dns_check_dns_LDADD = $(UNIT_LDADD)
+tests_unit_dns_dnsq_SOURCES = tests/unit/dns/dnsq.c
+tests_unit_dns_dnsq_LDADD = $(TIMBRE_LIBS)
+
+FUZZ_HARNESSES += dns_answer
+check_PROGRAMS += tests/fuzz/replay_dns_answer
+TESTS += tests/fuzz/replay_dns_answer
+tests_fuzz_replay_dns_answer_SOURCES = tests/fuzz/fuzz_dns_answer.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_dns_answer_LDADD = $(TIMBRE_LIBS)
+
+INTEGRATION_TESTS += tests/integration/dns_stub.sh

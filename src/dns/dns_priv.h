@@ -1,0 +1,58 @@
+/*
+ * dns_priv.h: what the files of src/dns share and nobody else sees: the
+ * ldns packet behind struct dns_msg, building a query and checking an
+ * answer against its question (msg.c), for the stub client (stub.c) and,
+ * later, the DNS daemons, which may use ldns themselves.
+ */
+#ifndef TIMBRE_DNS_DNS_PRIV_H
+#define TIMBRE_DNS_DNS_PRIV_H
+
+#include <ldns/ldns.h>
+
+#include "dns/dns.h"
+
+/* Longest CNAME chain followed inside one answer section. */
+#define DNS_MAX_CNAMES		16
+/* Largest DNS message over TCP (RFC 7766 section 8) or UDP. */
+#define DNS_MAX_MSG		65535
+/* Smallest and default advertised EDNS0 UDP payload (RFC 6891 6.2.5). */
+#define DNS_MIN_EDNS		512
+#define DNS_DEFAULT_EDNS	1232
+
+struct dns_msg {
+	ldns_pkt	*pkt;
+};
+
+/* What an answer is to a question, as far as the wire says. */
+enum dns_check {
+	DNS_CHECK_BAD,		/* not (usable as) the answer: see err */
+	DNS_CHECK_ANSWER,	/* *status_out and *msg_out are set */
+	DNS_CHECK_TRUNCATED,	/* TC=1: ask again over TCP */
+	DNS_CHECK_FORMERR,	/* FORMERR: perhaps the server lacks EDNS */
+};
+
+/*
+ * Builds the wire form of a query for (qname, type, IN) with RD set and
+ * id, with an EDNS0 OPT record advertising edns_size when edns_size > 0.
+ * *wire_out is malloc'ed.  0, or -1 with err.
+ */
+int	dns_query_wire(const ldns_rdf *qname, uint16_t type, uint16_t id,
+	    size_t edns_size, uint8_t **wire_out, size_t *len_out,
+	    struct err *);
+/*
+ * Parses a name in presentation form ("example.com", trailing dot
+ * optional) into a new absolute dname; NULL with err (DNS_E_NAME).
+ */
+ldns_rdf *dns_name_parse(const char *, struct err *);
+/*
+ * Checks len bytes of wire against the question (id, qname, type, IN) and
+ * classifies it.  Only DNS_CHECK_ANSWER sets *status_out and *msg_out (the
+ * caller frees the message).  The question must be echoed, except that a
+ * TC or FORMERR answer may carry no question at all (RFC 6891 section 7).
+ */
+enum dns_check dns_answer_check(const uint8_t *, size_t, uint16_t id,
+	    const ldns_rdf *qname, uint16_t type,
+	    enum dns_status *status_out, struct dns_msg **msg_out,
+	    struct err *);
+
+#endif
