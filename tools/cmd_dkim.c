@@ -211,7 +211,8 @@ dkim_verify_main(int argc, char *argv[])
 	tool_dns_server("dkim verify", ns, &srv);
 	in = tool_open_input("dkim verify", path);
 	cb.arg = &run;
-	if (tool_read_message("dkim verify", in, path, nl, NULL, &cb) == -1) {
+	if (tool_read_message("dkim verify", in, tool_input_name(path), nl,
+	    NULL, &cb) == -1) {
 		if (in != stdin)
 			fclose(in);
 		dkim_verify_free(run.dv);
@@ -222,7 +223,7 @@ dkim_verify_main(int argc, char *argv[])
 		fclose(in);
 	if (dkim_verify_count(run.dv) == 0) {
 		tool_warn("dkim verify", "%s: no DKIM-Signature field",
-		    strcmp(path, "-") == 0 ? "standard input" : path);
+		    tool_input_name(path));
 		dkim_verify_free(run.dv);
 		mail_hdrs_free(run.hdrs);
 		return EXIT_CHECK_FAILED;
@@ -439,7 +440,8 @@ dkim_sign_main(int argc, char *argv[])
 	}
 	buf_init(&field, DKIM_MAX_HDR_BYTES);
 	cb.arg = &run;
-	if (tool_read_message("dkim sign", in, path, nl, spool, &cb) == 0) {
+	if (tool_read_message("dkim sign", in, tool_input_name(path), nl,
+	    spool, &cb) == 0) {
 		if (dkim_sign_finish(run.ds, &field, &run.err) == -1)
 			tool_warn("dkim sign", "%s", run.err.msg);
 		else if (sign_output(&field, spool, nl) == -1)

@@ -58,6 +58,13 @@ tool_time(const char *cmd, const char *s)
 	return (time_t)v;
 }
 
+const char *
+tool_input_name(const char *path)
+{
+	return path == NULL || strcmp(path, "-") == 0 ? "standard input" :
+	    path;
+}
+
 FILE *
 tool_open_input(const char *cmd, const char *path)
 {

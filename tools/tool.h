@@ -36,6 +36,9 @@ enum mail_newline tool_newline(const char *cmd, const char *);
 /* Parses a decimal UNIX time for --time; exits on garbage. */
 time_t	tool_time(const char *cmd, const char *);
 
+/* The name of the message argument for messages: "standard input" for
+ * "-", else the path. */
+const char *tool_input_name(const char *path);
 /* Opens the message argument ("-" or NULL: standard input). */
 FILE	*tool_open_input(const char *cmd, const char *path);
 
