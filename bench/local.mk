@@ -1,1 +1,20 @@
-# bench
+# bench: benchmarks, built and run on demand by `make bench`, never by
+# `make` or `make check`: a benchmark reports, it never fails the build or
+# the test suite.  What each measures and the bars: bench/README.md.
+
+EXTRA_PROGRAMS = bench/dkim/bench_dkim
+CLEANFILES += bench/dkim/bench_dkim bench/dkim/results.txt
+EXTRA_DIST += bench/README.md bench/dkim/run.sh
+
+bench_dkim_bench_dkim_SOURCES = bench/dkim/bench_dkim.c
+bench_dkim_bench_dkim_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DBENCH_KEYDIR='"$(abs_top_srcdir)/tests/data/keys"'
+bench_dkim_bench_dkim_LDADD = $(TIMBRE_LIBS)
+
+# make bench BENCH_SECONDS=N: N seconds per measurement (default 3).
+BENCH_SECONDS = 3
+bench: bench/dkim/bench_dkim$(EXEEXT)
+	$(SHELL) $(top_srcdir)/bench/dkim/run.sh -s $(BENCH_SECONDS) \
+	    -b bench/dkim/bench_dkim$(EXEEXT) -o bench/dkim/results.txt
+
+.PHONY: bench
