@@ -1,7 +1,8 @@
 # src/util: buffers, errors, base64, logging.
 src_libtimbre_a_SOURCES += src/util/err.c src/util/err.h \
 	src/util/buf.c src/util/buf.h src/util/b64.c src/util/b64.h \
-	src/util/log.c src/util/log.h
+	src/util/log.c src/util/log.h src/util/opt.c src/util/opt.h \
+	src/util/daemon.c src/util/daemon.h
 
 check_PROGRAMS += tests/unit/util/check_util
 TESTS += tests/unit/util/check_util

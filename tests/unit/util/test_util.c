@@ -1,12 +1,19 @@
 /*
- * test_util.c: buffers, errors and base64.
+ * test_util.c: buffers, errors, base64 and option tables.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/b64.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/log.h"
+#include "util/opt.h"
 #include "../unit.h"
 
 static const struct {
@@ -82,6 +89,175 @@ START_TEST(test_err_prefix)
 }
 END_TEST
 
+static const struct {
+	const char	*in;
+	int		 ok;
+	int		 family;
+	int		 port;
+} addr_cases[] = {
+	{ "127.0.0.1", 1, AF_INET, 53 },
+	{ "127.0.0.1:5353", 1, AF_INET, 5353 },
+	{ "[::1]:25", 1, AF_INET6, 25 },
+	{ "::1", 1, AF_INET6, 53 },
+	{ "[::1]", 1, AF_INET6, 53 },
+	{ "0.0.0.0:0", 1, AF_INET, 0 },
+	{ "127.0.0.1:65536", 0, 0, 0 },
+	{ "127.0.0.1:", 0, 0, 0 },
+	{ "localhost:53", 0, 0, 0 },
+	{ "[::1", 0, 0, 0 },
+	{ "[::1]x", 0, 0, 0 },
+	{ "", 0, 0, 0 },
+};
+
+START_TEST(test_opt_addr)
+{
+	struct opt_addr	a;
+	struct err	err;
+	int		rc;
+
+	rc = opt_parse_addr(addr_cases[_i].in, 53, &a, &err);
+	ck_assert_int_eq(rc, addr_cases[_i].ok ? 0 : -1);
+	if (rc == -1)
+		return;
+	ck_assert_int_eq(a.ss.ss_family, addr_cases[_i].family);
+	ck_assert_int_eq(ntohs(a.ss.ss_family == AF_INET ?
+	    ((struct sockaddr_in *)&a.ss)->sin_port :
+	    ((struct sockaddr_in6 *)&a.ss)->sin6_port), addr_cases[_i].port);
+}
+END_TEST
+
+START_TEST(test_opt_duration)
+{
+	long long	v;
+	struct err	err;
+
+	ck_assert_int_eq(opt_parse_duration("30", &v, &err), 0);
+	ck_assert_int_eq(v, 30);
+	ck_assert_int_eq(opt_parse_duration("30d", &v, &err), 0);
+	ck_assert_int_eq(v, 30 * 86400);
+	ck_assert_int_eq(opt_parse_duration("15m", &v, &err), 0);
+	ck_assert_int_eq(v, 900);
+	ck_assert_int_eq(opt_parse_duration("2x", &v, &err), -1);
+	ck_assert_int_eq(opt_parse_duration("-1", &v, &err), -1);
+	ck_assert_int_eq(opt_parse_duration("d", &v, &err), -1);
+}
+END_TEST
+
+struct test_conf {
+	struct opt_list	 listen;
+	char		*domain;
+	bool		 foreground;
+	long long	 lifetime;
+	enum log_level	 level;
+};
+
+#define OFF(f) offsetof(struct test_conf, f)
+static const struct opt test_opts[] = {
+	{ "listen", OPT_ADDR | OPT_REPEAT, "127.0.0.1:53", OFF(listen),
+	  "where to serve", 0, 53 },
+	{ "domain", OPT_STRING, NULL, OFF(domain), "the domain", 'd', 0 },
+	{ "foreground", OPT_BOOL, NULL, OFF(foreground), "stay", 'f', 0 },
+	{ "key-lifetime", OPT_DURATION, "30d", OFF(lifetime), "life", 0, 0 },
+	{ "log-level", OPT_LOGLEVEL, "info", OFF(level), "level", 0, 0 },
+	{ NULL, 0, NULL, 0, NULL, 0, 0 },
+};
+
+static const char *
+write_conf(const char *text)
+{
+	static char	path[64];
+	FILE		*f;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "/tmp/timbre-opt-XXXXXX");
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static int
+load(const char *conf_text, int argc, char **argv, struct test_conf *c,
+    struct err *err)
+{
+	struct opt_program	prog = { "test", "a test", NULL, test_opts };
+	const char		*path;
+	int			 rc;
+
+	memset(c, 0, sizeof(*c));
+	path = write_conf(conf_text);
+	prog.config = path;
+	rc = opt_load(&prog, argc, argv, c, NULL, err);
+	unlink(path);
+	return rc;
+}
+
+START_TEST(test_opt_load)
+{
+	struct opt_program	 prog = { "test", "a test", NULL, test_opts };
+	struct test_conf	 c;
+	struct err		 err;
+	char			*argv1[] = { "test", "-f", "--listen",
+				    "[::1]:5353", "--domain=b.example", NULL };
+	char			*argv2[] = { "test", "--bogus", NULL };
+	char			*argv3[] = { "test", "--domain", NULL };
+	char			*argv4[] = { "test", "extra", NULL };
+
+	/* Defaults, then the file, then the command line. */
+	ck_assert_int_eq(load("# comment\nlisten = 10.0.0.1\n"
+	    "listen = 10.0.0.2:54  # two\ndomain = a.example\n"
+	    "key-lifetime = 2h\nlog-level=debug\n", 1, argv1, &c, &err), 0);
+	ck_assert_uint_eq(c.listen.n, 2);
+	ck_assert_str_eq(((struct opt_addr *)c.listen.v)[1].text,
+	    "10.0.0.2:54");
+	ck_assert_str_eq(c.domain, "a.example");
+	ck_assert_int_eq(c.lifetime, 7200);
+	ck_assert_int_eq(c.level, LOG_LEVEL_DEBUG);
+	opt_free(&prog, &c);
+	ck_assert_int_eq(load("listen = 10.0.0.1\ndomain = a.example\n", 5,
+	    argv1, &c, &err), 0);
+	ck_assert_uint_eq(c.listen.n, 1);
+	ck_assert_str_eq(((struct opt_addr *)c.listen.v)[0].text,
+	    "[::1]:5353");
+	ck_assert_str_eq(c.domain, "b.example");
+	ck_assert(c.foreground);
+	ck_assert_int_eq(c.lifetime, 30 * 86400);
+	opt_free(&prog, &c);
+	/* No file at all: the defaults. */
+	memset(&c, 0, sizeof(c));
+	prog.config = "/nonexistent/timbre.conf";
+	ck_assert_int_eq(opt_load(&prog, 1, argv1, &c, NULL, &err), 0);
+	ck_assert_uint_eq(c.listen.n, 1);
+	ck_assert_str_eq(((struct opt_addr *)c.listen.v)[0].text,
+	    "127.0.0.1:53");
+	opt_free(&prog, &c);
+
+	/* Errors name the file and line, or the option. */
+	ck_assert_int_eq(load("domain = x\nnonsense = 1\n", 1, argv1, &c,
+	    &err), -1);
+	ck_assert_int_eq(err.code, OPT_E_CONFIG);
+	ck_assert(strstr(err.msg, ":2: unknown option \"nonsense\"") != NULL);
+	opt_free(&prog, &c);
+	ck_assert_int_eq(load("listen = nowhere\n", 1, argv1, &c, &err), -1);
+	ck_assert(strstr(err.msg, ":1: listen") != NULL);
+	opt_free(&prog, &c);
+	ck_assert_int_eq(load("domain\n", 1, argv1, &c, &err), -1);
+	opt_free(&prog, &c);
+	ck_assert_int_eq(load("domain = a\ndomain = b\n", 1, argv1, &c, &err),
+	    -1);
+	ck_assert(strstr(err.msg, "twice") != NULL);
+	opt_free(&prog, &c);
+	ck_assert_int_eq(load("", 2, argv2, &c, &err), -1);
+	ck_assert_int_eq(err.code, OPT_E_USAGE);
+	ck_assert_int_eq(load("", 2, argv3, &c, &err), -1);
+	ck_assert_int_eq(err.code, OPT_E_USAGE);
+	ck_assert_int_eq(load("", 2, argv4, &c, &err), -1);
+	ck_assert_int_eq(err.code, OPT_E_USAGE);
+	opt_free(&prog, &c);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -93,6 +269,10 @@ unit_suite(void)
 	tcase_add_test(tc, test_b64_whitespace_and_errors);
 	tcase_add_test(tc, test_buf_ceiling);
 	tcase_add_test(tc, test_err_prefix);
+	tcase_add_loop_test(tc, test_opt_addr, 0,
+	    sizeof(addr_cases) / sizeof(addr_cases[0]));
+	tcase_add_test(tc, test_opt_duration);
+	tcase_add_test(tc, test_opt_load);
 	suite_add_tcase(s, tc);
 	return s;
 }

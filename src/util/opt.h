@@ -1,0 +1,89 @@
+/*
+ * opt.h: one option table per daemon drives the command line
+ * (getopt_long), the "name = value" configuration file, --help and the
+ * test that every option is documented (INTERFACE.md, "Conventions shared
+ * by every daemon").
+ *
+ * The file (-c FILE, or the table's default path when it exists) is read
+ * first, then the command line, which wins: an option given on the
+ * command line replaces what the file said, repeatable ones included.  An
+ * unknown name in the file is an error naming the file and line.
+ */
+#ifndef TIMBRE_UTIL_OPT_H
+#define TIMBRE_UTIL_OPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct err;
+
+enum opt_error {
+	OPT_E_USAGE = 500,	/* bad command line: exit 2 */
+	OPT_E_CONFIG,		/* bad file or value: exit 1 */
+	OPT_E_DONE,		/* --help or --version was printed: exit 0 */
+};
+
+/* Types, and flags or'ed into them. */
+enum opt_type {
+	OPT_STRING = 1,		/* char *: a copy of the value */
+	OPT_BOOL,		/* bool: the option takes no value */
+	OPT_INT,		/* long long, decimal */
+	OPT_ADDR,		/* struct opt_addr: ADDR[:PORT], [V6]:PORT */
+	OPT_DURATION,		/* long long seconds: 30, 90s, 15m, 2h, 30d */
+	OPT_LOGLEVEL,		/* enum log_level */
+	OPT_TYPE_MASK = 0xff,
+	OPT_REPEAT = 0x100,	/* struct opt_list of the type above */
+	OPT_SECRET = 0x200,	/* warn when given on the command line */
+};
+
+struct opt_addr {
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	char			 text[64];	/* as given, for logs */
+};
+
+/* A repeatable option's values: an array of the option's type. */
+struct opt_list {
+	void	*v;
+	size_t	 n;
+};
+
+struct opt {
+	const char	*name;		/* long name, and the file's name */
+	int		 type;		/* enum opt_type | flags */
+	const char	*def;		/* default, as text; NULL: none */
+	size_t		 off;		/* offset of the field in the config */
+	const char	*help;		/* one line for --help */
+	int		 short_name;	/* 0: none */
+	int		 port;		/* OPT_ADDR: port when none is given */
+};
+
+/* The description of a daemon for opt_load. */
+struct opt_program {
+	const char		*name;		/* "timbre-resolverd" */
+	const char		*synopsis;	/* one line for --help */
+	const char		*config;	/* default config file path */
+	const struct opt	*opts;		/* ends with { NULL } */
+};
+
+/*
+ * Fills conf (zeroed by the caller) from the defaults, the file and argv.
+ * Returns 0, or -1 with err: OPT_E_USAGE, OPT_E_CONFIG, or OPT_E_DONE
+ * after printing --help or --version to stdout.  Warnings (a secret on
+ * the command line) go through warn_cb if not NULL.
+ */
+int	opt_load(const struct opt_program *, int argc, char *argv[],
+	    void *conf, void (*warn_cb)(const char *), struct err *);
+/* Frees the strings and lists opt_load put in conf.  To reload on
+ * SIGHUP, call opt_load again with the same argv into a new conf and
+ * keep the old one if it fails. */
+void	opt_free(const struct opt_program *, void *conf);
+
+/* Parsers, exported for tests and for other configuration sources. */
+int	opt_parse_addr(const char *, int default_port, struct opt_addr *,
+	    struct err *);
+int	opt_parse_duration(const char *, long long *, struct err *);
+
+#endif
