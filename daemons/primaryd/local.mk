@@ -1,0 +1,1 @@
+# daemons/primaryd: timbre-primaryd

@@ -1,0 +1,1 @@
+# daemons/resolverd: timbre-resolverd

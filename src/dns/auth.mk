@@ -1,0 +1,1 @@
+# src/dns: the authoritative side (zones, TSIG, UPDATE, NOTIFY, transfers)

@@ -1,0 +1,1 @@
+# src/dns: the resolver's engine (iterative resolution, cache, DNSSEC validation)

@@ -1,0 +1,1 @@
+# src/git: the zone repository (libgit2)
