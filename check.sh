@@ -7,11 +7,12 @@
 #      tests against real peers (dkimpy, Mail::DKIM, NSD, dig...);
 #   4. the unit suites again under AddressSanitizer + UBSan;
 #   5. every fuzz harness for a few seconds (libFuzzer);
-#   6. the Debian 11 build in a bullseye chroot (tests/compat), when it can;
-#   7. the totals: "N passed, N failed".
+#   6. make distcheck: the tarball builds, installs and passes its tests;
+#   7. the Debian 11 build in a bullseye chroot (tests/compat), when it can;
+#   8. the totals: "N passed, N failed".
 #
 # Environment: JOBS (parallel make, default: the number of CPUs),
-# FUZZ_SECONDS (per harness, default 5), TIMBRE_SKIP_COMPAT=1 to skip step 6.
+# FUZZ_SECONDS (per harness, default 5), TIMBRE_SKIP_COMPAT=1 to skip step 7.
 set -u
 top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
@@ -91,6 +92,14 @@ if ( cd build && make fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-5}" ); then
 	ok "fuzz smoke run"
 else
 	fail "fuzz smoke run (a crash input is in build/; see build/tests/fuzz/work/*.log)"
+fi
+
+step "make distcheck: the release tarball builds, installs and passes make check"
+if ( cd build && make -j"$jobs" distcheck ) >build/distcheck.out 2>&1; then
+	ok "make distcheck"
+else
+	tail -n 30 build/distcheck.out
+	fail "make distcheck (see build/distcheck.out)"
 fi
 
 step "Debian 11 (bullseye) build"
