@@ -167,4 +167,69 @@ int	dns_answer_parse(const uint8_t *, size_t, uint16_t id, const char *name,
 	    struct err *);
 void	dns_msg_free(struct dns_msg *);
 
+/*
+ * More of an answer (rr.c): addresses, names, raw TXT data, questions.
+ *
+ * Like dns_msg_txts, these read the answer section for name (NULL: the
+ * question's name) after following a CNAME chain inside it, and give 0
+ * with *n_out 0 and *out NULL when there is no such record.
+ */
+
+/* Longest domain name in presentation form, without the final dot. */
+#define DNS_MAX_NAME		253
+
+/* A question for a sans-I/O engine to have asked (SPF, DMARC, DKIM). */
+struct dns_question {
+	char		name[DNS_MAX_NAME + 2];	/* presentation form */
+	uint16_t	type;			/* enum dns_type */
+};
+
+/* One address of an A (family AF_INET, 4 bytes) or AAAA (AF_INET6). */
+struct dns_addr {
+	int		family;
+	uint8_t		addr[16];
+};
+
+/*
+ * The addresses of the A or AAAA records (type) for name: *addrs_out is a
+ * malloc'ed array the caller frees.  -1 with err for a bad name
+ * (DNS_E_NAME), a type other than A or AAAA (ERR_ARG), a CNAME chain too
+ * long (DNS_E_MALFORMED) or no memory.
+ */
+int	dns_msg_addrs(const struct dns_msg *, const char *name, uint16_t type,
+	    struct dns_addr **addrs_out, size_t *n_out, struct err *);
+/*
+ * The target names of the MX (exchanges; preferences ignored), PTR, NS
+ * or CNAME records (type) for name, in presentation form without the
+ * final dot ("." for the root), in answer order, as dns_msg_txts gives
+ * them (free with dns_txts_free).  Errors as dns_msg_addrs.
+ */
+int	dns_msg_names(const struct dns_msg *, const char *name, uint16_t type,
+	    char ***names_out, size_t *n_out, struct err *);
+/*
+ * The TXT records for name as dns_msg_txts reads them, but keeping the
+ * records that hold NUL bytes (SPF must see them to reject them): each
+ * is data[0..len), NUL-terminated as well.  Free with dns_txts_bin_free.
+ */
+struct dns_txt {
+	char		*data;
+	size_t		 len;
+};
+int	dns_msg_txts_bin(const struct dns_msg *, const char *name,
+	    struct dns_txt **txts_out, size_t *n_out, struct err *);
+void	dns_txts_bin_free(struct dns_txt *, size_t);
+/*
+ * Builds an answer to (qname, type) with rcode and the records rrs[0..n)
+ * in zone-file syntax ("example.com. 300 IN TXT \"v=spf1 -all\""), for
+ * tests and tools that answer from a table instead of the network.
+ * *msg_out is freed with dns_msg_free.  -1 with err (DNS_E_NAME,
+ * ERR_SYNTAX for a record that does not parse, ERR_NOMEM).
+ */
+int	dns_msg_build(const char *qname, uint16_t type, int rcode,
+	    const char *const *rrs, size_t n, struct dns_msg **msg_out,
+	    struct err *);
+/* The status the stub would give msg for its question (as in
+ * dns_answer_parse): DNS_OK, DNS_NODATA, DNS_NXDOMAIN or DNS_SERVFAIL. */
+enum dns_status dns_msg_status(const struct dns_msg *);
+
 #endif

@@ -2,7 +2,8 @@
 # asynchronous stub client; its unit suite, a query tool for the
 # integration test, the answer parser's fuzz harness and its replay.
 src_libtimbre_a_SOURCES += src/dns/dns.h src/dns/dns_priv.h \
-	src/dns/msg.c src/dns/server.c src/dns/stub.c
+	src/dns/msg.c src/dns/server.c src/dns/stub.c \
+	src/dns/rr.c
 
 check_PROGRAMS += tests/unit/dns/check_dns tests/unit/dns/dnsq
 TESTS += tests/unit/dns/check_dns

@@ -1,0 +1,368 @@
+/*
+ * rr.c: reading address and name records out of an answer, and building
+ * an answer from records in zone-file syntax, for the sans-I/O engines
+ * (SPF's a, mx, ptr and exists look-ups, RFC 7208 section 5) and for
+ * the tests that drive them from a table.  No I/O.
+ *
+ * As in msg.c, the records for a name are those of the answer section
+ * after following CNAMEs there (RFC 1034 section 3.6.2), at most
+ * DNS_MAX_CNAMES of them; msg.c keeps its own helpers private, so the
+ * few lines of CNAME chasing are repeated here.
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/dns_priv.h"
+#include "util/err.h"
+
+static int
+rr_is(const ldns_rr *rr, const ldns_rdf *owner, ldns_rr_type type)
+{
+	return ldns_rr_get_type(rr) == type &&
+	    ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN &&
+	    ldns_rr_owner(rr) != NULL &&
+	    ldns_dname_compare(ldns_rr_owner(rr), owner) == 0;
+}
+
+/* The owner of the records answering (name, type); NULL for a chain
+ * longer than DNS_MAX_CNAMES (every loop is). */
+static const ldns_rdf *
+chase(const ldns_pkt *pkt, const ldns_rdf *name, ldns_rr_type type)
+{
+	const ldns_rr_list	*an = ldns_pkt_answer(pkt);
+	const ldns_rdf		*target = NULL;
+	const ldns_rr		*rr;
+	size_t			 i, n, hops;
+
+	if (type == LDNS_RR_TYPE_CNAME || an == NULL)
+		return name;
+	n = ldns_rr_list_rr_count(an);
+	for (hops = 0; hops <= DNS_MAX_CNAMES; hops++) {
+		for (i = 0; i < n; i++) {
+			rr = ldns_rr_list_rr(an, i);
+			if (rr_is(rr, name, LDNS_RR_TYPE_CNAME) &&
+			    ldns_rr_rd_count(rr) == 1 &&
+			    (target = ldns_rr_rdf(rr, 0)) != NULL &&
+			    ldns_rdf_get_type(target) == LDNS_RDF_TYPE_DNAME)
+				break;
+		}
+		if (i == n)
+			return name;
+		name = target;
+	}
+	return NULL;
+}
+
+/* The owner to read (name, or the question's) after CNAMEs; *dname_out
+ * is what the caller frees. */
+static const ldns_rdf *
+owner_of(const struct dns_msg *msg, const char *name, ldns_rr_type type,
+    ldns_rdf **dname_out, struct err *err)
+{
+	const ldns_rr_list	*qd;
+	const ldns_rdf		*owner;
+
+	*dname_out = NULL;
+	if (name != NULL) {
+		if ((*dname_out = dns_name_parse(name, err)) == NULL)
+			return NULL;
+		owner = *dname_out;
+	} else {
+		qd = ldns_pkt_question(msg->pkt);
+		if (qd == NULL || ldns_rr_list_rr_count(qd) != 1) {
+			err_set(err, DNS_E_MALFORMED, "answer: no question");
+			return NULL;
+		}
+		owner = ldns_rr_owner(ldns_rr_list_rr(qd, 0));
+	}
+	if ((owner = chase(msg->pkt, owner, type)) == NULL) {
+		err_set(err, DNS_E_MALFORMED, "answer: cname chain longer "
+		    "than %d", DNS_MAX_CNAMES);
+		ldns_rdf_deep_free(*dname_out);
+		*dname_out = NULL;
+	}
+	return owner;
+}
+
+int
+dns_msg_addrs(const struct dns_msg *msg, const char *name, uint16_t type,
+    struct dns_addr **addrs_out, size_t *n_out, struct err *err)
+{
+	const ldns_rr_list	*an;
+	const ldns_rdf		*owner, *rdf;
+	const ldns_rr		*rr;
+	ldns_rdf		*dname;
+	struct dns_addr		*v = NULL;
+	size_t			 i, n, nv = 0, want;
+
+	*addrs_out = NULL;
+	*n_out = 0;
+	if (type != DNS_T_A && type != DNS_T_AAAA) {
+		err_set(err, ERR_ARG, "addresses: type %u is not A or AAAA",
+		    (unsigned)type);
+		return -1;
+	}
+	want = type == DNS_T_A ? 4 : 16;
+	if ((owner = owner_of(msg, name, (ldns_rr_type)type, &dname, err)) ==
+	    NULL)
+		return -1;
+	an = ldns_pkt_answer(msg->pkt);
+	n = an == NULL ? 0 : ldns_rr_list_rr_count(an);
+	if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL) {
+		ldns_rdf_deep_free(dname);
+		err_set(err, ERR_NOMEM, "addresses: out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		rr = ldns_rr_list_rr(an, i);
+		if (!rr_is(rr, owner, (ldns_rr_type)type) ||
+		    ldns_rr_rd_count(rr) != 1 ||
+		    (rdf = ldns_rr_rdf(rr, 0)) == NULL ||
+		    ldns_rdf_size(rdf) != want)
+			continue;
+		v[nv].family = want == 4 ? AF_INET : AF_INET6;
+		memcpy(v[nv].addr, ldns_rdf_data(rdf), want);
+		nv++;
+	}
+	ldns_rdf_deep_free(dname);
+	if (nv == 0) {
+		free(v);
+		v = NULL;
+	}
+	*addrs_out = v;
+	*n_out = nv;
+	return 0;
+}
+
+/* A dname as text without the final dot; NULL on no memory. */
+static char *
+name_str(const ldns_rdf *rdf)
+{
+	char	*s;
+	size_t	 len;
+
+	if ((s = ldns_rdf2str(rdf)) == NULL)
+		return NULL;
+	len = strlen(s);
+	if (len > 1 && s[len - 1] == '.')
+		s[len - 1] = '\0';
+	return s;
+}
+
+int
+dns_msg_names(const struct dns_msg *msg, const char *name, uint16_t type,
+    char ***names_out, size_t *n_out, struct err *err)
+{
+	const ldns_rr_list	*an;
+	const ldns_rdf		*owner, *rdf;
+	const ldns_rr		*rr;
+	ldns_rdf		*dname;
+	char			**v = NULL;
+	size_t			 i, n, nv = 0, field;
+
+	*names_out = NULL;
+	*n_out = 0;
+	switch (type) {
+	case DNS_T_MX:
+		field = 1;	/* after the preference */
+		break;
+	case DNS_T_PTR:
+	case DNS_T_NS:
+	case DNS_T_CNAME:
+		field = 0;
+		break;
+	default:
+		err_set(err, ERR_ARG, "names: type %u holds no name",
+		    (unsigned)type);
+		return -1;
+	}
+	if ((owner = owner_of(msg, name, (ldns_rr_type)type, &dname, err)) ==
+	    NULL)
+		return -1;
+	an = ldns_pkt_answer(msg->pkt);
+	n = an == NULL ? 0 : ldns_rr_list_rr_count(an);
+	if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		rr = ldns_rr_list_rr(an, i);
+		if (!rr_is(rr, owner, (ldns_rr_type)type) ||
+		    ldns_rr_rd_count(rr) != field + 1 ||
+		    (rdf = ldns_rr_rdf(rr, field)) == NULL ||
+		    ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME)
+			continue;
+		if ((v[nv] = name_str(rdf)) == NULL)
+			goto nomem;
+		nv++;
+	}
+	ldns_rdf_deep_free(dname);
+	if (nv == 0) {
+		free(v);
+		v = NULL;
+	}
+	*names_out = v;
+	*n_out = nv;
+	return 0;
+nomem:
+	dns_txts_free(v, nv);
+	ldns_rdf_deep_free(dname);
+	err_set(err, ERR_NOMEM, "names: out of memory");
+	return -1;
+}
+
+int
+dns_msg_build(const char *qname, uint16_t type, int rcode,
+    const char *const *rrs, size_t n, struct dns_msg **msg_out,
+    struct err *err)
+{
+	struct dns_msg	*msg = NULL;
+	ldns_pkt	*pkt = NULL;
+	ldns_rdf	*name;
+	ldns_rr		*rr;
+	ldns_status	 st;
+	size_t		 i;
+
+	*msg_out = NULL;
+	if ((name = dns_name_parse(qname, err)) == NULL)
+		return -1;
+	if ((pkt = ldns_pkt_query_new(name, (ldns_rr_type)type,
+	    LDNS_RR_CLASS_IN, LDNS_RD)) == NULL) {
+		ldns_rdf_deep_free(name);
+		goto nomem;
+	}
+	ldns_pkt_set_qr(pkt, true);
+	ldns_pkt_set_rcode(pkt, (uint8_t)(rcode & 0x0f));
+	for (i = 0; i < n; i++) {
+		rr = NULL;
+		if ((st = ldns_rr_new_frm_str(&rr, rrs[i], 3600, NULL,
+		    NULL)) != LDNS_STATUS_OK) {
+			ldns_pkt_free(pkt);
+			err_set(err, st == LDNS_STATUS_MEM_ERR ? ERR_NOMEM :
+			    ERR_SYNTAX, "record %zu: %s", i,
+			    ldns_get_errorstr_by_id(st));
+			return -1;
+		}
+		if (!ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER, rr)) {
+			ldns_rr_free(rr);
+			ldns_pkt_free(pkt);
+			goto nomem;
+		}
+	}
+	if ((msg = calloc(1, sizeof(*msg))) == NULL) {
+		ldns_pkt_free(pkt);
+		goto nomem;
+	}
+	msg->pkt = pkt;
+	*msg_out = msg;
+	return 0;
+nomem:
+	err_set(err, ERR_NOMEM, "answer: out of memory");
+	return -1;
+}
+
+enum dns_status
+dns_msg_status(const struct dns_msg *msg)
+{
+	const ldns_rr_list	*qd = ldns_pkt_question(msg->pkt), *an;
+	const ldns_rdf		*owner;
+	const ldns_rr		*q;
+	ldns_rr_type		 type;
+	size_t			 i, n;
+
+	if (ldns_pkt_edns_extended_rcode(msg->pkt) != 0)
+		return DNS_SERVFAIL;
+	switch (ldns_pkt_get_rcode(msg->pkt)) {
+	case LDNS_RCODE_NOERROR:
+		break;
+	case LDNS_RCODE_NXDOMAIN:
+		return DNS_NXDOMAIN;
+	default:
+		return DNS_SERVFAIL;
+	}
+	if (qd == NULL || ldns_rr_list_rr_count(qd) != 1)
+		return DNS_SERVFAIL;
+	q = ldns_rr_list_rr(qd, 0);
+	type = ldns_rr_get_type(q);
+	if ((owner = chase(msg->pkt, ldns_rr_owner(q), type)) == NULL)
+		return DNS_SERVFAIL;
+	an = ldns_pkt_answer(msg->pkt);
+	n = an == NULL ? 0 : ldns_rr_list_rr_count(an);
+	for (i = 0; i < n; i++)
+		if (rr_is(ldns_rr_list_rr(an, i), owner, type))
+			return DNS_OK;
+	return DNS_NODATA;
+}
+
+int
+dns_msg_txts_bin(const struct dns_msg *msg, const char *name,
+    struct dns_txt **txts_out, size_t *n_out, struct err *err)
+{
+	const ldns_rr_list	*an;
+	const ldns_rdf		*owner, *rdf;
+	const ldns_rr		*rr;
+	ldns_rdf		*dname;
+	struct dns_txt		*v = NULL;
+	size_t			 i, j, n, nv = 0, len, sz;
+	char			*s;
+
+	*txts_out = NULL;
+	*n_out = 0;
+	if ((owner = owner_of(msg, name, LDNS_RR_TYPE_TXT, &dname, err)) ==
+	    NULL)
+		return -1;
+	an = ldns_pkt_answer(msg->pkt);
+	n = an == NULL ? 0 : ldns_rr_list_rr_count(an);
+	if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		rr = ldns_rr_list_rr(an, i);
+		if (!rr_is(rr, owner, LDNS_RR_TYPE_TXT))
+			continue;
+		for (j = 0, len = 0; j < ldns_rr_rd_count(rr); j++) {
+			rdf = ldns_rr_rdf(rr, j);
+			sz = ldns_rdf_size(rdf);
+			if (ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_STR ||
+			    sz < 1 || ldns_rdf_data(rdf)[0] != sz - 1)
+				break;
+			len += sz - 1;
+		}
+		if (j < ldns_rr_rd_count(rr))
+			continue;	/* not character-strings: skipped */
+		if ((s = malloc(len + 1)) == NULL)
+			goto nomem;
+		for (j = 0, len = 0; j < ldns_rr_rd_count(rr); j++) {
+			rdf = ldns_rr_rdf(rr, j);
+			memcpy(s + len, ldns_rdf_data(rdf) + 1,
+			    ldns_rdf_size(rdf) - 1);
+			len += ldns_rdf_size(rdf) - 1;
+		}
+		s[len] = '\0';
+		v[nv].data = s;
+		v[nv++].len = len;
+	}
+	ldns_rdf_deep_free(dname);
+	if (nv == 0) {
+		free(v);
+		v = NULL;
+	}
+	*txts_out = v;
+	*n_out = nv;
+	return 0;
+nomem:
+	dns_txts_bin_free(v, nv);
+	ldns_rdf_deep_free(dname);
+	err_set(err, ERR_NOMEM, "txt: out of memory");
+	return -1;
+}
+
+void
+dns_txts_bin_free(struct dns_txt *txts, size_t n)
+{
+	size_t	i;
+
+	if (txts == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(txts[i].data);
+	free(txts);
+}

@@ -1,0 +1,265 @@
+/*
+ * cmd_spf.c: timbre spf check: evaluates SPF (RFC 7208) for a client
+ * address and a MAIL FROM address or HELO name.
+ *
+ * The first output line is the result ("pass", "fail", "softfail",
+ * "neutral", "none", "temperror" or "permerror"), the second the
+ * explanation: the domain's exp= text for a fail that has one, else a
+ * sentence naming the mechanism that decided or the error.  With
+ * --verbose the Received-SPF header field (section 9.1) follows, and
+ * every DNS question and its outcome goes to standard error.
+ *
+ * The evaluator asks one question at a time; this file sends each
+ * through the DNS stub client and hands the answer back from the
+ * callback, until the evaluator is done.  Exit status 0 for pass, 1 for
+ * every other result (the check did not pass), 2 for usage errors.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "spf/spf.h"
+#include "tools/tool.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+static const char check_usage[] =
+    "usage: timbre spf check --ip IP --mail-from ADDR [--helo NAME]\n"
+    "                        [--identity mailfrom|helo] [--receiver NAME]\n"
+    "                        [-n udp:ADDR[:PORT]|tcp:ADDR[:PORT]]\n"
+    "                        [--timeout MS] [--retries N] [-v]";
+
+struct check_run {
+	struct spf_eval		*ev;
+	struct dns_stub		*stub;
+	bool			 verbose;
+	bool			 done;
+	enum spf_result		 res;
+};
+
+static const char *
+type_name(uint16_t type)
+{
+	switch (type) {
+	case DNS_T_A:
+		return "A";
+	case DNS_T_AAAA:
+		return "AAAA";
+	case DNS_T_MX:
+		return "MX";
+	case DNS_T_PTR:
+		return "PTR";
+	case DNS_T_TXT:
+		return "TXT";
+	}
+	return "?";
+}
+
+static void	check_answer(enum dns_status, const struct dns_msg *, void *);
+
+/* Runs the evaluator until it waits for an answer or is done. */
+static void
+check_drive(struct check_run *run)
+{
+	struct dns_question	q;
+	struct err		err;
+
+	while (spf_eval_next(run->ev, time(NULL), &q, &run->res) ==
+	    SPF_STEP_QUERY) {
+		if (run->verbose)
+			fprintf(stderr, "query %s %s\n", q.name,
+			    type_name(q.type));
+		if (dns_stub_query(run->stub, q.name, q.type, check_answer,
+		    run, &err) == 0)
+			return;
+		/* A name the client cannot even ask: a DNS failure. */
+		if (run->verbose)
+			fprintf(stderr, "  not sent: %s\n", err.msg);
+		if (spf_eval_answer(run->ev, DNS_SERVFAIL, NULL, &err) == -1)
+			break;
+	}
+	run->done = true;
+}
+
+static void
+check_answer(enum dns_status st, const struct dns_msg *msg, void *arg)
+{
+	struct check_run	*run = arg;
+	struct err		 err;
+
+	if (run->verbose)
+		fprintf(stderr, "  %s\n", dns_status_str(st));
+	if (spf_eval_answer(run->ev, st, msg, &err) == -1) {
+		tool_warn("spf check", "%s", err.msg);
+		run->done = true;
+		return;
+	}
+	check_drive(run);
+}
+
+static int
+check_number(const char *opt, const char *s, long lo, long hi)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		tool_usage_error("spf check", "--%s wants a number from %ld "
+		    "to %ld, not \"%s\"", opt, lo, hi, s);
+	return (int)v;
+}
+
+static int
+cmd_spf_check(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "ip", required_argument, NULL, 'i' },
+		{ "mail-from", required_argument, NULL, 'm' },
+		{ "helo", required_argument, NULL, 'H' },
+		{ "identity", required_argument, NULL, 'I' },
+		{ "receiver", required_argument, NULL, 'r' },
+		{ "nameserver", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "retries", required_argument, NULL, 'R' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct spf_params	 p;
+	struct dns_stub_opts	 so;
+	struct dns_server	 srv;
+	struct check_run	 run;
+	struct event_base	*base = NULL;
+	struct buf		 hdr;
+	struct err		 err;
+	const char		*ns = NULL, *expl;
+	char			*from = NULL;
+	size_t			 len;
+	bool			 have_from = false;
+	int			 c, rc = EXIT_USAGE;
+
+	memset(&p, 0, sizeof(p));
+	memset(&so, 0, sizeof(so));
+	memset(&run, 0, sizeof(run));
+	while ((c = getopt_long(argc, argv, "hn:v", opts, NULL)) != -1)
+		switch (c) {
+		case 'i':
+			p.ip = optarg;
+			break;
+		case 'm':
+			p.mail_from = optarg;
+			have_from = true;
+			break;
+		case 'H':
+			p.helo = optarg;
+			break;
+		case 'I':
+			if (strcmp(optarg, "helo") == 0)
+				p.identity = SPF_ID_HELO;
+			else if (strcmp(optarg, "mailfrom") == 0)
+				p.identity = SPF_ID_MAILFROM;
+			else
+				tool_usage_error("spf check", "--identity must "
+				    "be mailfrom or helo, not \"%s\"", optarg);
+			break;
+		case 'r':
+			p.receiver = optarg;
+			break;
+		case 'n':
+			ns = optarg;
+			break;
+		case 't':
+			so.timeout_ms = check_number("timeout", optarg, 1,
+			    3600000);
+			break;
+		case 'R':
+			so.retries = check_number("retries", optarg, 0, 16);
+			if (so.retries == 0)
+				so.retries = -1;	/* none */
+			break;
+		case 'v':
+			run.verbose = true;
+			break;
+		case 'h':
+			puts(check_usage);
+			return 0;
+		default:
+			fprintf(stderr, "%s\n", check_usage);
+			return EXIT_USAGE;
+		}
+	if (optind < argc)
+		tool_usage_error("spf check", "unexpected argument \"%s\"\n%s",
+		    argv[optind], check_usage);
+	if (p.ip == NULL)
+		tool_usage_error("spf check", "--ip is required\n%s",
+		    check_usage);
+	if (!have_from && p.identity == SPF_ID_MAILFROM)
+		tool_usage_error("spf check", "--mail-from is required (\"\" "
+		    "for the null reverse-path)\n%s", check_usage);
+	/* "<user@example.org>" as SMTP writes it is user@example.org. */
+	if (p.mail_from != NULL && p.mail_from[0] == '<' &&
+	    (len = strlen(p.mail_from)) >= 2 && p.mail_from[len - 1] == '>') {
+		if ((from = strndup(p.mail_from + 1, len - 2)) == NULL)
+			tool_usage_error("spf check", "out of memory");
+		p.mail_from = from;
+	}
+	if ((p.mail_from == NULL || *p.mail_from == '\0' ||
+	    p.identity == SPF_ID_HELO) && p.helo == NULL)
+		tool_usage_error("spf check", "checking the HELO identity "
+		    "needs --helo");
+	tool_dns_server("spf check", ns, &srv);
+	if ((run.ev = spf_eval_new(&p, &err)) == NULL)
+		tool_usage_error("spf check", "%s", err.msg);
+	if ((base = event_base_new()) == NULL) {
+		tool_warn("spf check", "event_base_new failed");
+		goto out;
+	}
+	if ((run.stub = dns_stub_new(base, &srv, &so, &err)) == NULL) {
+		tool_warn("spf check", "%s", err.msg);
+		goto out;
+	}
+	check_drive(&run);
+	if (!run.done)
+		event_base_dispatch(base);
+	if (!run.done) {
+		tool_warn("spf check", "internal error: evaluation stalled");
+		goto out;
+	}
+	expl = spf_eval_explanation(run.ev);
+	printf("%s\n%s\n", spf_result_str(run.res), expl != NULL ? expl : "");
+	if (run.verbose) {
+		buf_init(&hdr, 64 * 1024);
+		if (spf_received_spf(run.ev, &hdr, &err) == 0)
+			fwrite(hdr.data, 1, hdr.len, stdout);
+		buf_fini(&hdr);
+		fprintf(stderr, "%zu dns queries\n",
+		    spf_eval_queries(run.ev));
+	}
+	if (fflush(stdout) == EOF)
+		goto out;
+	rc = run.res == SPF_PASS ? 0 : EXIT_CHECK_FAILED;
+out:
+	dns_stub_free(run.stub);
+	if (base != NULL)
+		event_base_free(base);
+	spf_eval_free(run.ev);
+	free(from);
+	return rc;
+}
+
+int
+cmd_spf(int argc, char *argv[])
+{
+	if (argc < 2) {
+		fprintf(stderr, "%s\n", check_usage);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_spf_check(argc - 1, argv + 1);
+	tool_usage_error("spf", "unknown command \"%s\" (check)", argv[1]);
+}
