@@ -1,1 +1,12 @@
-# daemons/primaryd: timbre-primaryd
+# daemons/primaryd: timbre-primaryd, the authoritative primary served
+# from a git repository (engine in src/dns, auth.mk; git in src/git).
+sbin_PROGRAMS += daemons/primaryd/timbre-primaryd
+daemons_primaryd_timbre_primaryd_SOURCES = daemons/primaryd/main.c \
+	daemons/primaryd/options.c daemons/primaryd/server.c \
+	daemons/primaryd/sync.c daemons/primaryd/primaryd.h
+daemons_primaryd_timbre_primaryd_CPPFLAGS = $(AM_CPPFLAGS) $(LIBGIT2_CFLAGS)
+daemons_primaryd_timbre_primaryd_LDADD = $(GIT_LIBS) $(TIMBRE_LIBS)
+
+dist_man_MANS += man/timbre-primaryd.8
+EXTRA_DIST += systemd/timbre-primaryd.service
+INTEGRATION_TESTS += tests/integration/primary.sh

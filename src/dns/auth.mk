@@ -1,1 +1,16 @@
 # src/dns: the authoritative side (zones, TSIG, UPDATE, NOTIFY, transfers)
+src_libtimbre_a_SOURCES += src/dns/auth.h src/dns/auth_priv.h \
+	src/dns/zone.c src/dns/tsig.c src/dns/auth.c src/dns/update.c
+
+check_PROGRAMS += tests/unit/zone/check_zone
+TESTS += tests/unit/zone/check_zone
+tests_unit_zone_check_zone_SOURCES = tests/unit/zone/test_zone.c
+tests_unit_zone_check_zone_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_zone_check_zone_LDADD = $(UNIT_LDADD)
+
+FUZZ_HARNESSES += auth_query
+check_PROGRAMS += tests/fuzz/replay_auth_query
+TESTS += tests/fuzz/replay_auth_query
+tests_fuzz_replay_auth_query_SOURCES = tests/fuzz/fuzz_auth_query.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_auth_query_LDADD = $(TIMBRE_LIBS)

@@ -1,0 +1,118 @@
+/*
+ * main.c: timbre-primaryd's start-up, in the order it happens: options,
+ * logging, the sockets (bound as root), the privilege drop, the clone of
+ * the zone repository and the first load (a remote that cannot be read
+ * is fatal: nothing to serve), NOTIFY to the secondaries, the signals,
+ * READY=1 and the loop.  SIGHUP re-reads the configuration (a bad one is
+ * logged and the old one kept) and fetches the repository again.
+ */
+#include <err.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "primaryd.h"
+#include "util/daemon.h"
+#include "util/err.h"
+
+static void
+on_warn(const char *msg)
+{
+	log_warn("%s", msg);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct primaryd		*d = arg;
+	struct primaryd_conf	 nc;
+	struct err		 err;
+
+	if (sig != SIGHUP) {
+		log_info("primary stop signal=%d", (int)sig);
+		event_base_loopbreak(d->base);
+		return;
+	}
+	memset(&nc, 0, sizeof(nc));
+	if (opt_load(&primaryd_program, d->argc, d->argv, &nc, on_warn,
+	    &err) == -1) {
+		log_warn("primary reload: configuration kept: %s", err.msg);
+		opt_free(&primaryd_program, &nc);
+	} else {
+		/* Sockets, the remote and the user stay as started. */
+		d->conf.log_level = nc.log_level;
+		d->conf.axfr = nc.axfr;
+		free(d->conf.also_notify.v);
+		d->conf.also_notify = nc.also_notify;
+		nc.also_notify.v = NULL;
+		nc.also_notify.n = 0;
+		opt_free(&primaryd_program, &nc);
+		log_init("timbre-primaryd", d->conf.foreground,
+		    d->conf.log_level);
+		auth_db_set_axfr(d->db, d->conf.axfr);
+	}
+	if (primaryd_reload(d, 1, &err) == -1)
+		log_warn("primary reload: %s", err.msg);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct primaryd		 d;
+	struct repo_config	 rc;
+	struct event		*sigs[4];
+	int			 signos[4] = { SIGTERM, SIGINT, SIGHUP, 0 };
+	struct err		 err;
+	size_t			 i;
+
+	memset(&d, 0, sizeof(d));
+	d.argc = argc;
+	d.argv = argv;
+	if (opt_load(&primaryd_program, argc, argv, &d.conf, on_warn,
+	    &err) == -1) {
+		if (err.code == OPT_E_DONE)
+			return 0;
+		errx(err.code == OPT_E_USAGE ? 2 : 1, "%s", err.msg);
+	}
+	if (d.conf.remote == NULL)
+		errx(1, "--remote is required (URL[#BRANCH])");
+	if (d.conf.ssh_key != NULL && d.conf.ssh_key_file != NULL)
+		errx(1, "--ssh-key and --ssh-key-file exclude each other");
+	primaryd_default_listen(&d.conf);
+	log_init("timbre-primaryd", d.conf.foreground, d.conf.log_level);
+	signal(SIGPIPE, SIG_IGN);
+	if ((d.base = event_base_new()) == NULL)
+		fatal("event_base_new failed");
+	primaryd_listen(&d);			/* binds port 53 as root */
+	if (daemon_drop_privileges(d.conf.user, &err) == -1)
+		fatal("%s", err.msg);
+	memset(&rc, 0, sizeof(rc));
+	rc.remote = d.conf.remote;
+	rc.workdir = d.conf.workdir;
+	rc.ssh_key = d.conf.ssh_key;
+	rc.ssh_key_file = d.conf.ssh_key_file;
+	rc.authenticator = d.conf.ssh_authenticator;
+	rc.known_hosts = d.conf.ssh_known_hosts;
+	if ((d.repo = repo_open(&rc, &err)) == NULL)
+		fatal("remote %s: %s", d.conf.remote, err.msg);
+	if (primaryd_reload(&d, 0, &err) == -1)
+		fatal("remote %s: %s", d.conf.remote, err.msg);
+	primaryd_notify_start(&d);		/* every zone, once */
+	for (i = 0; signos[i] != 0; i++)
+		if ((sigs[i] = evsignal_new(d.base, signos[i], on_signal,
+		    &d)) == NULL || event_add(sigs[i], NULL) == -1)
+			fatal("cannot handle signal %d", signos[i]);
+	primaryd_serve(&d);
+	if (daemon_notify("READY=1", &err) == -1)
+		log_warn("sd_notify: %s", err.msg);
+	event_base_dispatch(d.base);
+	for (i = 0; signos[i] != 0; i++)
+		event_free(sigs[i]);
+	auth_db_free(d.db);
+	repo_free(d.repo);
+	opt_free(&primaryd_program, &d.conf);
+	event_base_free(d.base);
+	return 0;
+}

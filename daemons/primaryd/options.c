@@ -1,0 +1,64 @@
+/*
+ * options.c: the option table of timbre-primaryd (INTERFACE.md,
+ * "timbre-primaryd" and "Conventions shared by every daemon").
+ */
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "primaryd.h"
+#include "util/err.h"
+
+#define OFF(f) offsetof(struct primaryd_conf, f)
+static const struct opt primaryd_options[] = {
+	{ "listen", OPT_ADDR | OPT_REPEAT, NULL, OFF(listen),
+	  "where to serve, UDP and TCP (repeatable; default 0.0.0.0:53 "
+	  "and [::]:53)", 0, 53 },
+	{ "remote", OPT_STRING, NULL, OFF(remote),
+	  "the zone repository, URL[#BRANCH] (required)", 'r', 0 },
+	{ "ssh-key", OPT_STRING | OPT_SECRET, NULL, OFF(ssh_key),
+	  "SSH private key TYPE:BASE64 (prefer --ssh-key-file)", 0, 0 },
+	{ "ssh-key-file", OPT_STRING, NULL, OFF(ssh_key_file),
+	  "file holding the SSH key (TYPE:BASE64, or OpenSSH/PEM)", 0, 0 },
+	{ "ssh-authenticator", OPT_STRING, NULL, OFF(ssh_authenticator),
+	  "the SSH server's host key fingerprint, SHA256:BASE64", 0, 0 },
+	{ "ssh-known-hosts", OPT_STRING, NULL, OFF(ssh_known_hosts),
+	  "known_hosts file for the SSH server's host key", 0, 0 },
+	{ "axfr", OPT_BOOL, NULL, OFF(axfr),
+	  "allow zone transfers without TSIG", 0, 0 },
+	{ "also-notify", OPT_ADDR | OPT_REPEAT, NULL, OFF(also_notify),
+	  "extra secondary to NOTIFY, ADDR[:PORT] (repeatable)", 0, 53 },
+	{ "workdir", OPT_STRING, "/var/lib/timbre/primary", OFF(workdir),
+	  "the local clone", 0, 0 },
+	{ "foreground", OPT_BOOL, NULL, OFF(foreground),
+	  "stay in the foreground, log to stderr", 'f', 0 },
+	{ "log-level", OPT_LOGLEVEL, "info", OFF(log_level),
+	  "error, warn, info or debug", 0, 0 },
+	{ "user", OPT_STRING, NULL, OFF(user),
+	  "drop root to this user after binding", 0, 0 },
+	{ NULL, 0, NULL, 0, NULL, 0, 0 },
+};
+
+const struct opt_program primaryd_program = {
+	"timbre-primaryd",
+	"authoritative DNS primary served from a git repository",
+	SYSCONFDIR "/timbre/timbre-primaryd.conf",
+	primaryd_options,
+};
+
+/* Both wildcard addresses when --listen was not given. */
+void
+primaryd_default_listen(struct primaryd_conf *c)
+{
+	static const char	*defs[] = { "0.0.0.0:53", "[::]:53" };
+	struct opt_addr		*v;
+	struct err		 err;
+	size_t			 i;
+
+	if (c->listen.n > 0 || (v = calloc(2, sizeof(*v))) == NULL)
+		return;
+	for (i = 0; i < 2; i++)
+		if (opt_parse_addr(defs[i], 53, &v[i], &err) == -1)
+			fatal("%s", err.msg);
+	c->listen.v = v;
+	c->listen.n = 2;
+}

@@ -1,0 +1,279 @@
+/*
+ * server.c: timbre-primaryd's sockets: UDP and TCP (RFC 7766: two-byte
+ * length, several messages per connection, an idle timeout) on every
+ * --listen address, each message handed to the sans-I/O core
+ * (src/dns/auth.c) and, for NOTIFY, UPDATE and AXFR, to sync.c.  UPDATE
+ * and NOTIFY are handled one at a time in the loop, which serialises
+ * them: no two updates race for the same zone.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "primaryd.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#define TCP_IDLE_SECONDS	30
+
+static int
+bind_one(const struct opt_addr *a, int type)
+{
+	int	fd, on = 1;
+
+	if ((fd = socket(a->ss.ss_family, type | SOCK_NONBLOCK, 0)) == -1)
+		fatal("listen %s: socket: %s", a->text, strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (a->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1)
+		fatal("listen %s: bind: %s", a->text, strerror(errno));
+	if (type == SOCK_STREAM && listen(fd, 64) == -1)
+		fatal("listen %s: %s", a->text, strerror(errno));
+	return fd;
+}
+
+void
+primaryd_listen(struct primaryd *d)
+{
+	const struct opt_addr	*a = d->conf.listen.v;
+	size_t			 i;
+
+	if (d->conf.listen.n > PRIMARYD_MAX_LISTEN)
+		fatal("at most %d --listen addresses", PRIMARYD_MAX_LISTEN);
+	for (i = 0; i < d->conf.listen.n; i++) {
+		d->udp[i] = bind_one(&a[i], SOCK_DGRAM);
+		d->tcp[i] = bind_one(&a[i], SOCK_STREAM);
+		log_info("primary listen %s udp tcp", a[i].text);
+	}
+	d->nlisten = d->conf.listen.n;
+}
+
+/* Handles one message; the answer (possibly several, for AXFR) goes
+ * through emit. */
+static void
+handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
+    const char *from, int (*emit)(const uint8_t *, size_t, void *),
+    void *arg)
+{
+	struct auth_req	 req;
+	struct auth_key	*key = NULL;
+	struct buf	 out;
+	struct err	 err;
+	time_t		 now = time(NULL);
+	int		 rc;
+
+	buf_init(&out, 65535);
+	if (auth_handle(d->db, p, n, tcp, now, &req, &out, &err) == -1) {
+		log_warn("primary %s: %s", from, err.msg);
+		goto done;
+	}
+	if (req.tsig_error != 0)
+		log_info("primary tsig from=%s error=%u", from,
+		    req.tsig_error);
+	switch (req.kind) {
+	case AUTH_REPLY:
+		break;
+	case AUTH_NOTIFY:
+		log_info("primary notify from=%s zone=%s key=%s", from,
+		    auth_zone_name(req.zone), auth_key_name(req.key));
+		/* The reload frees the key set: answer with a copy. */
+		if ((key = auth_key_dup(req.key)) == NULL) {
+			auth_req_fini(&req);
+			goto done;
+		}
+		req.key = key;
+		rc = primaryd_reload(d, 1, &err);
+		if (rc == -1)
+			log_warn("primary notify: fetch failed, old data kept: "
+			    "%s", err.msg);
+		ldns_pkt_set_rcode(req.reply, rc == -1 ? LDNS_RCODE_SERVFAIL :
+		    LDNS_RCODE_NOERROR);
+		if (auth_finish(&req, now, &out, &err) == -1)
+			log_warn("primary %s: %s", from, err.msg);
+		break;
+	case AUTH_UPDATE:
+		log_info("primary update from=%s zone=%s key=%s", from,
+		    auth_zone_name(req.zone), auth_key_name(req.key));
+		primaryd_update(d, &req);
+		if (auth_finish(&req, time(NULL), &out, &err) == -1)
+			log_warn("primary %s: %s", from, err.msg);
+		break;
+	case AUTH_AXFR:
+		log_info("primary axfr from=%s zone=%s serial=%u key=%s",
+		    from, auth_zone_name(req.zone),
+		    auth_zone_serial(req.zone),
+		    req.key != NULL ? auth_key_name(req.key) : "-");
+		if (auth_axfr(&req, now, emit, arg, &err) == -1)
+			log_warn("primary axfr to %s: %s", from, err.msg);
+		break;
+	}
+	if (out.len > 0)
+		emit((uint8_t *)out.data, out.len, arg);
+	auth_req_fini(&req);
+done:
+	auth_key_free(key);
+	buf_fini(&out);
+}
+
+static void
+addr_text(const struct sockaddr *sa, char *out, size_t len)
+{
+	char	host[64] = "?";
+	int	port = 0;
+
+	if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    host, sizeof(host));
+		port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+		snprintf(out, len, "%s:%d", host, port);
+	} else if (sa->sa_family == AF_INET6) {
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr, host,
+		    sizeof(host));
+		port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+		snprintf(out, len, "[%s]:%d", host, port);
+	} else
+		snprintf(out, len, "?");
+}
+
+struct udp_peer {
+	int			 fd;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+};
+
+static int
+udp_emit(const uint8_t *p, size_t n, void *arg)
+{
+	struct udp_peer	*u = arg;
+
+	return sendto(u->fd, p, n, 0, (struct sockaddr *)&u->ss, u->len) ==
+	    (ssize_t)n ? 0 : -1;
+}
+
+static void
+on_udp(evutil_socket_t fd, short what, void *arg)
+{
+	struct primaryd	*d = arg;
+	struct udp_peer	 u;
+	uint8_t		 p[65535];
+	char		 from[80];
+	ssize_t		 n;
+	int		 i;
+
+	for (i = 0; i < 64; i++) {
+		u.fd = fd;
+		u.len = sizeof(u.ss);
+		if ((n = recvfrom(fd, p, sizeof(p), 0,
+		    (struct sockaddr *)&u.ss, &u.len)) == -1)
+			return;
+		addr_text((struct sockaddr *)&u.ss, from, sizeof(from));
+		handle(d, p, n, 0, from, udp_emit, &u);
+	}
+}
+
+struct tcp_conn {
+	struct primaryd		*d;
+	struct bufferevent	*bev;
+	char			 from[80];
+};
+
+static int
+tcp_emit(const uint8_t *p, size_t n, void *arg)
+{
+	struct tcp_conn	*c = arg;
+	uint8_t		 len[2] = { n >> 8, n & 0xff };
+
+	if (n > 65535)
+		return -1;
+	return bufferevent_write(c->bev, len, 2) == 0 &&
+	    bufferevent_write(c->bev, p, n) == 0 ? 0 : -1;
+}
+
+static void
+tcp_close(struct tcp_conn *c)
+{
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void
+on_tcp_read(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn	*c = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	uint8_t		 hdr[2], *p;
+	size_t		 n;
+
+	while (evbuffer_get_length(in) >= 2) {
+		evbuffer_copyout(in, hdr, 2);
+		n = (size_t)hdr[0] << 8 | hdr[1];
+		if (evbuffer_get_length(in) < n + 2)
+			return;
+		if ((p = evbuffer_pullup(in, n + 2)) == NULL) {
+			tcp_close(c);
+			return;
+		}
+		handle(c->d, p + 2, n, 1, c->from, tcp_emit, c);
+		evbuffer_drain(in, n + 2);
+	}
+}
+
+static void
+on_tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		tcp_close(arg);
+}
+
+static void
+on_accept(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct primaryd	*d = arg;
+	struct tcp_conn	*c;
+	struct timeval	 idle = { TCP_IDLE_SECONDS, 0 };
+
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->bev = bufferevent_socket_new(d->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		free(c);
+		close(fd);
+		return;
+	}
+	c->d = d;
+	addr_text(sa, c->from, sizeof(c->from));
+	bufferevent_setcb(c->bev, on_tcp_read, NULL, on_tcp_event, c);
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+void
+primaryd_serve(struct primaryd *d)
+{
+	struct event		*ev;
+	struct evconnlistener	*l;
+	size_t			 i;
+
+	for (i = 0; i < d->nlisten; i++) {
+		if ((ev = event_new(d->base, d->udp[i], EV_READ | EV_PERSIST,
+		    on_udp, d)) == NULL || event_add(ev, NULL) == -1)
+			fatal("cannot watch the UDP socket");
+		if ((l = evconnlistener_new(d->base, on_accept, d,
+		    LEV_OPT_CLOSE_ON_FREE, -1, d->tcp[i])) == NULL)
+			fatal("cannot watch the TCP socket");
+	}
+}

@@ -1,0 +1,674 @@
+/*
+ * auth.c: the authoritative server's answers (RFC 1034 section 4.3.2):
+ * AA answers, NXDOMAIN and NODATA with the SOA (RFC 2308), referrals
+ * with glue, CNAME chains through the served zones (RFC 6604), wildcards
+ * (RFC 4592), EDNS (RFC 6891: payload size, TC, FORMERR for a bad OPT,
+ * BADVERS), minimal ANY (RFC 8482), REFUSED outside the served zones,
+ * the query's case echoed; AXFR (RFC 5936) in signed messages (RFC 8945
+ * section 5.3.1); the checks that route NOTIFY and UPDATE to the daemon.
+ *
+ * A message is walked (msg_walk) before ldns parses it, so that a TSIG
+ * not last or a second OPT is FORMERR whatever ldns makes of it.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dns/auth_priv.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#define AUTH_MAX_CHAIN		8
+#define AUTH_TSIG_ROOM		256	/* bytes kept for the TSIG record */
+#define AUTH_AXFR_CHUNK		16000
+
+struct auth_db {
+	struct auth_zone	**v;
+	size_t			  n;
+	struct auth_keys	 *keys;
+	int			  axfr_any;
+};
+
+struct auth_db *
+auth_db_new(void)
+{
+	return calloc(1, sizeof(struct auth_db));
+}
+
+void
+auth_db_free(struct auth_db *db)
+{
+	size_t	i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < db->n; i++)
+		auth_zone_free(db->v[i]);
+	free(db->v);
+	auth_keys_free(db->keys);
+	free(db);
+}
+
+int
+auth_db_add_zone(struct auth_db *db, struct auth_zone *z, struct err *err)
+{
+	struct auth_zone	**v;
+
+	if ((v = reallocarray(db->v, db->n + 1, sizeof(*v))) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	db->v = v;
+	db->v[db->n++] = auth_zone_ref(z);
+	return 0;
+}
+
+void
+auth_db_set_keys(struct auth_db *db, struct auth_keys *ks)
+{
+	auth_keys_free(db->keys);
+	db->keys = ks;
+}
+
+struct auth_keys *
+auth_db_take_keys(struct auth_db *db)
+{
+	struct auth_keys	*ks = db->keys;
+
+	db->keys = NULL;
+	return ks;
+}
+
+void
+auth_db_set_axfr(struct auth_db *db, int any)
+{
+	db->axfr_any = any;
+}
+
+struct auth_zone *
+auth_db_zone(const struct auth_db *db, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < db->n; i++)
+		if (strcasecmp(db->v[i]->name, name) == 0)
+			return db->v[i];
+	return NULL;
+}
+
+size_t
+auth_db_nzones(const struct auth_db *db)
+{
+	return db->n;
+}
+
+struct auth_zone *
+auth_db_zone_at(const struct auth_db *db, size_t i)
+{
+	return db->v[i];
+}
+
+void
+auth_db_replace(struct auth_db *db, struct auth_zone *z)
+{
+	size_t	i;
+
+	for (i = 0; i < db->n; i++)
+		if (strcasecmp(db->v[i]->name, z->name) == 0) {
+			auth_zone_free(db->v[i]);
+			db->v[i] = z;
+			return;
+		}
+	auth_zone_free(z);
+}
+
+struct auth_zone *
+auth_db_find(const struct auth_db *db, const ldns_rdf *name)
+{
+	struct auth_zone	*best = NULL;
+	size_t			 i;
+
+	for (i = 0; i < db->n; i++)
+		if ((ldns_dname_compare(db->v[i]->origin, name) == 0 ||
+		    ldns_dname_is_subdomain(name, db->v[i]->origin)) &&
+		    (best == NULL || ldns_dname_label_count(db->v[i]->origin) >
+		    ldns_dname_label_count(best->origin)))
+			best = db->v[i];
+	return best;
+}
+
+/* Appends clones of v[a..e) to the list, owned by owner if not NULL. */
+static void
+push_rrs(ldns_rr_list *l, const struct auth_zone *z, size_t a, size_t e,
+    const ldns_rdf *owner)
+{
+	ldns_rr	*rr;
+
+	for (; a < e; a++) {
+		if ((rr = ldns_rr_clone(z->v[a].rr)) == NULL)
+			continue;
+		if (owner != NULL) {
+			ldns_rdf_deep_free(ldns_rr_owner(rr));
+			ldns_rr_set_owner(rr, ldns_rdf_clone(owner));
+		}
+		ldns_rr_list_push_rr(l, rr);
+	}
+}
+
+static void
+add_soa(ldns_pkt *p, const struct auth_zone *z)
+{
+	ldns_rr		*soa = ldns_rr_clone(z->soa);
+	uint32_t	 min = ldns_rdf2native_int32(ldns_rr_rdf(z->soa, 6));
+
+	if (soa == NULL)
+		return;
+	if (ldns_rr_ttl(soa) > min)
+		ldns_rr_set_ttl(soa, min);
+	ldns_rr_list_push_rr(ldns_pkt_authority(p), soa);
+}
+
+/* The delegation point at or above name (below the apex), or NULL. */
+static ldns_rdf *
+find_cut(const struct auth_zone *z, const ldns_rdf *name)
+{
+	size_t		 zl = ldns_dname_label_count(z->origin);
+	size_t		 nl = ldns_dname_label_count(name), k, a, e;
+	ldns_rdf	*anc;
+
+	for (k = zl + 1; k <= nl; k++) {
+		if ((anc = ldns_dname_clone_from(name, nl - k)) == NULL)
+			return NULL;
+		zone_rrset(z, anc, LDNS_RR_TYPE_NS, &a, &e);
+		if (a < e)
+			return anc;
+		ldns_rdf_deep_free(anc);
+	}
+	return NULL;
+}
+
+static void
+referral(ldns_pkt *p, const struct auth_zone *z, const ldns_rdf *cut)
+{
+	size_t		a, e, i, ga, ge;
+	const ldns_rdf	*t;
+
+	ldns_pkt_set_aa(p, ldns_rr_list_rr_count(ldns_pkt_answer(p)) > 0);
+	zone_rrset(z, cut, LDNS_RR_TYPE_NS, &a, &e);
+	push_rrs(ldns_pkt_authority(p), z, a, e, NULL);
+	for (i = a; i < e; i++) {
+		t = ldns_rr_rdf(z->v[i].rr, 0);
+		if (!ldns_dname_is_subdomain(t, z->origin))
+			continue;
+		zone_rrset(z, t, LDNS_RR_TYPE_A, &ga, &ge);
+		push_rrs(ldns_pkt_additional(p), z, ga, ge, NULL);
+		zone_rrset(z, t, LDNS_RR_TYPE_AAAA, &ga, &ge);
+		push_rrs(ldns_pkt_additional(p), z, ga, ge, NULL);
+	}
+}
+
+/*
+ * Answers from the records at src (the name itself or its wildcard) for
+ * name; returns the CNAME target to follow, or NULL when done.
+ */
+static const ldns_rdf *
+answer_at(ldns_pkt *p, const struct auth_zone *z, const ldns_rdf *src,
+    const ldns_rdf *name, ldns_rr_type qtype)
+{
+	size_t	a, e;
+
+	if (qtype == LDNS_RR_TYPE_ANY) {
+		/* RFC 8482 section 4.2: one RRset is enough. */
+		zone_rrset(z, src, 0, &a, &e);
+		if (a < e) {
+			zone_rrset(z, src, ldns_rr_get_type(z->v[a].rr), &a,
+			    &e);
+			push_rrs(ldns_pkt_answer(p), z, a, e, name);
+		}
+		return NULL;
+	}
+	zone_rrset(z, src, qtype, &a, &e);
+	if (a < e) {
+		push_rrs(ldns_pkt_answer(p), z, a, e, name);
+		return NULL;
+	}
+	zone_rrset(z, src, LDNS_RR_TYPE_CNAME, &a, &e);
+	if (a < e) {
+		push_rrs(ldns_pkt_answer(p), z, a, e, name);
+		return ldns_rr_rdf(z->v[a].rr, 0);
+	}
+	add_soa(p, z);				/* NODATA */
+	return NULL;
+}
+
+static void
+answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
+    ldns_rr_type qtype)
+{
+	const struct auth_zone	*z;
+	const ldns_rdf		*name = qname, *next;
+	ldns_rdf		*cut, *ce, *wild, *star;
+	size_t			 a, e, hops;
+
+	if ((z = auth_db_find(db, qname)) == NULL) {
+		ldns_pkt_set_rcode(p, LDNS_RCODE_REFUSED);
+		return;
+	}
+	ldns_pkt_set_aa(p, 1);
+	for (hops = 0; hops < AUTH_MAX_CHAIN; hops++) {
+		if ((cut = find_cut(z, name)) != NULL) {
+			if (!(qtype == LDNS_RR_TYPE_DS &&
+			    ldns_dname_compare(cut, name) == 0)) {
+				referral(p, z, cut);
+				ldns_rdf_deep_free(cut);
+				return;
+			}
+			ldns_rdf_deep_free(cut);
+		}
+		zone_rrset(z, name, 0, &a, &e);
+		if (a < e)
+			next = answer_at(p, z, name, name, qtype);
+		else if (zone_name_exists(z, name)) {
+			add_soa(p, z);		/* empty non-terminal */
+			return;
+		} else {
+			/* RFC 4592 section 3.3.1: the closest encloser. */
+			ce = ldns_dname_left_chop(name);
+			while (ce != NULL && !zone_name_exists(z, ce) &&
+			    ldns_dname_compare(ce, z->origin) != 0) {
+				wild = ldns_dname_left_chop(ce);
+				ldns_rdf_deep_free(ce);
+				ce = wild;
+			}
+			star = ldns_dname_new_frm_str("*");
+			wild = ce != NULL && star != NULL ?
+			    ldns_dname_cat_clone(star, ce) : NULL;
+			ldns_rdf_deep_free(star);
+			ldns_rdf_deep_free(ce);
+			if (wild == NULL)
+				return;
+			zone_rrset(z, wild, 0, &a, &e);
+			if (a == e) {
+				ldns_rdf_deep_free(wild);
+				if (hops == 0 || ldns_rr_list_rr_count(
+				    ldns_pkt_answer(p)) > 0)
+					ldns_pkt_set_rcode(p,
+					    LDNS_RCODE_NXDOMAIN);
+				add_soa(p, z);
+				return;
+			}
+			next = answer_at(p, z, wild, name, qtype);
+			ldns_rdf_deep_free(wild);
+		}
+		if (next == NULL)
+			return;
+		if ((z = auth_db_find(db, next)) == NULL)
+			return;			/* not ours: stop here */
+		name = next;
+	}
+}
+
+static ldns_pkt *
+reply_new(const ldns_pkt *q)
+{
+	ldns_pkt	*p;
+	ldns_rr_list	*ql;
+
+	if ((p = ldns_pkt_new()) == NULL)
+		return NULL;
+	ldns_pkt_set_id(p, ldns_pkt_id(q));
+	ldns_pkt_set_qr(p, 1);
+	ldns_pkt_set_opcode(p, ldns_pkt_get_opcode(q));
+	ldns_pkt_set_rd(p, ldns_pkt_rd(q));
+	ldns_pkt_set_cd(p, ldns_pkt_cd(q));
+	if (ldns_pkt_get_opcode(q) != LDNS_PACKET_UPDATE &&
+	    ldns_pkt_qdcount(q) == 1 &&
+	    (ql = ldns_rr_list_clone(ldns_pkt_question(q))) != NULL) {
+		ldns_rr_list_deep_free(ldns_pkt_question(p));
+		ldns_pkt_set_question(p, ql);
+		ldns_pkt_set_qdcount(p, 1);
+	} else if (ldns_pkt_get_opcode(q) == LDNS_PACKET_UPDATE &&
+	    ldns_pkt_qdcount(q) == 1 &&
+	    (ql = ldns_rr_list_clone(ldns_pkt_question(q))) != NULL) {
+		ldns_rr_list_deep_free(ldns_pkt_question(p));
+		ldns_pkt_set_question(p, ql);
+		ldns_pkt_set_qdcount(p, 1);
+	}
+	return p;
+}
+
+/* A FORMERR or other header-only answer for a message ldns cannot use. */
+static int
+header_only(const uint8_t *in, uint8_t rcode, struct buf *out,
+    struct err *err)
+{
+	uint8_t	h[12];
+
+	memset(h, 0, sizeof(h));
+	h[0] = in[0];
+	h[1] = in[1];
+	h[2] = 0x80 | (in[2] & 0x78);
+	h[3] = rcode;
+	return buf_add(out, h, sizeof(h), err);
+}
+
+int
+auth_handle(const struct auth_db *db, const uint8_t *in, size_t len,
+    int tcp, time_t now, struct auth_req *req, struct buf *out,
+    struct err *err)
+{
+	struct msg_layout	 l;
+	ldns_pkt		*q = NULL;
+	ldns_rr			*qr;
+	ldns_rdf		*qname;
+	int			 opcode, rc;
+	size_t			 size;
+
+	memset(req, 0, sizeof(*req));
+	req->kind = AUTH_REPLY;
+	req->tcp = tcp;
+	req->raw = in;
+	req->rawlen = len;
+	if (len < 12 || (in[2] & 0x80))
+		return 0;			/* too short, or an answer */
+	opcode = (in[2] >> 3) & 0xf;
+	if (msg_walk(in, len, &l) == -1 || l.tsig_misplaced || l.nopt > 1 ||
+	    l.opt_bad || ldns_wire2pkt(&q, in, len) != LDNS_STATUS_OK)
+		return header_only(in, LDNS_RCODE_FORMERR, out, err);
+	req->query = q;
+	req->tsig_off = l.tsig_off;
+	if ((req->reply = reply_new(q)) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	req->limit = 512;
+	if (ldns_pkt_edns(q)) {
+		size = ldns_pkt_edns_udp_size(q);
+		req->limit = size < 512 ? 512 : size > AUTH_UDP_MAX ?
+		    AUTH_UDP_MAX : size;
+		ldns_pkt_set_edns_udp_size(req->reply, AUTH_UDP_MAX);
+		if (ldns_pkt_edns_version(q) > 0) {
+			ldns_pkt_set_edns_extended_rcode(req->reply, 1);
+			return auth_finish(req, now, out, err);
+		}
+	}
+	if (tcp)
+		req->limit = 65535;
+	if (l.tsig_off != 0) {
+		rc = auth_tsig_verify(db->keys, NULL, in, len, NULL, 0, now,
+		    &req->key, req->mac, &req->maclen);
+		if (rc == -1) {
+			ldns_pkt_set_rcode(req->reply, LDNS_RCODE_FORMERR);
+			req->key = NULL;
+			return auth_finish(req, now, out, err);
+		}
+		if (rc != 0) {
+			req->tsig_error = rc;
+			if (rc != 18)
+				req->key = NULL;
+			ldns_pkt_set_rcode(req->reply, LDNS_RCODE_NOTAUTH);
+			return auth_finish(req, now, out, err);
+		}
+	}
+	if (opcode != LDNS_PACKET_QUERY && opcode != LDNS_PACKET_NOTIFY &&
+	    opcode != LDNS_PACKET_UPDATE) {
+		ldns_pkt_set_rcode(req->reply, LDNS_RCODE_NOTIMPL);
+		return auth_finish(req, now, out, err);
+	}
+	if (ldns_pkt_qdcount(q) != 1 ||
+	    (qr = ldns_rr_list_rr(ldns_pkt_question(q), 0)) == NULL) {
+		ldns_pkt_set_rcode(req->reply, LDNS_RCODE_FORMERR);
+		return auth_finish(req, now, out, err);
+	}
+	qname = ldns_rr_owner(qr);
+	if (ldns_rr_get_class(qr) != LDNS_RR_CLASS_IN &&
+	    !(opcode == LDNS_PACKET_QUERY &&
+	    ldns_rr_get_class(qr) == LDNS_RR_CLASS_ANY)) {
+		ldns_pkt_set_rcode(req->reply, LDNS_RCODE_REFUSED);
+		return auth_finish(req, now, out, err);
+	}
+	if (opcode == LDNS_PACKET_QUERY) {
+		switch (ldns_rr_get_type(qr)) {
+		case LDNS_RR_TYPE_AXFR:
+		case LDNS_RR_TYPE_IXFR:
+			req->zone = auth_db_zone_rdf(db, qname);
+			if (req->zone == NULL) {
+				ldns_pkt_set_rcode(req->reply,
+				    LDNS_RCODE_NOTAUTH);
+			} else if (!db->axfr_any && !auth_key_allows(req->key,
+			    AUTH_OP_TRANSFER, req->zone->origin)) {
+				ldns_pkt_set_rcode(req->reply,
+				    LDNS_RCODE_REFUSED);
+			} else if (!tcp) {
+				/* RFC 1995 section 2: the SOA says "use
+				 * TCP"; AXFR needs TCP (RFC 5936). */
+				if (ldns_rr_get_type(qr) == LDNS_RR_TYPE_IXFR)
+					ldns_pkt_push_rr(req->reply,
+					    LDNS_SECTION_ANSWER,
+					    ldns_rr_clone(req->zone->soa));
+				else
+					ldns_pkt_set_rcode(req->reply,
+					    LDNS_RCODE_REFUSED);
+				ldns_pkt_set_aa(req->reply, 1);
+			} else {
+				req->kind = AUTH_AXFR;
+				return 0;
+			}
+			return auth_finish(req, now, out, err);
+		case LDNS_RR_TYPE_TSIG:
+		case LDNS_RR_TYPE_OPT:
+			ldns_pkt_set_rcode(req->reply, LDNS_RCODE_FORMERR);
+			return auth_finish(req, now, out, err);
+		default:
+			answer_query(db, req->reply, qname,
+			    ldns_rr_get_type(qr));
+			return auth_finish(req, now, out, err);
+		}
+	}
+	/* NOTIFY and UPDATE name a zone we serve, with a key for it. */
+	req->zone = auth_db_zone_rdf(db, qname);
+	if (req->zone == NULL || ldns_rr_get_type(qr) != LDNS_RR_TYPE_SOA) {
+		ldns_pkt_set_rcode(req->reply, req->zone == NULL ?
+		    LDNS_RCODE_NOTAUTH : LDNS_RCODE_FORMERR);
+		return auth_finish(req, now, out, err);
+	}
+	if (!auth_key_allows(req->key, opcode == LDNS_PACKET_NOTIFY ?
+	    AUTH_OP_NOTIFY : AUTH_OP_UPDATE, req->zone->origin)) {
+		ldns_pkt_set_rcode(req->reply, LDNS_RCODE_NOTAUTH);
+		return auth_finish(req, now, out, err);
+	}
+	ldns_pkt_set_aa(req->reply, 1);
+	req->kind = opcode == LDNS_PACKET_NOTIFY ? AUTH_NOTIFY : AUTH_UPDATE;
+	return 0;
+}
+
+struct auth_zone *
+auth_db_zone_rdf(const struct auth_db *db, const ldns_rdf *name)
+{
+	size_t	i;
+
+	for (i = 0; i < db->n; i++)
+		if (ldns_dname_compare(db->v[i]->origin, name) == 0)
+			return db->v[i];
+	return NULL;
+}
+
+static int
+render(ldns_pkt *p, struct buf *out, size_t limit, struct err *err)
+{
+	uint8_t		*wire = NULL;
+	size_t		 size;
+	ldns_rr_list	*empty;
+	int		 pass, rc;
+
+	for (pass = 0; pass < 3; pass++) {
+		ldns_pkt_set_ancount(p,
+		    ldns_rr_list_rr_count(ldns_pkt_answer(p)));
+		ldns_pkt_set_nscount(p,
+		    ldns_rr_list_rr_count(ldns_pkt_authority(p)));
+		ldns_pkt_set_arcount(p,
+		    ldns_rr_list_rr_count(ldns_pkt_additional(p)));
+		if (ldns_pkt2wire(&wire, p, &size) != LDNS_STATUS_OK) {
+			err_set(err, ERR_NOMEM, "cannot render the answer");
+			return -1;
+		}
+		if (size <= limit)
+			break;
+		free(wire);
+		wire = NULL;
+		/* First the additional data goes, then (TC) everything. */
+		if (pass == 0) {
+			empty = ldns_rr_list_new();
+			ldns_rr_list_deep_free(ldns_pkt_additional(p));
+			ldns_pkt_set_additional(p, empty);
+			ldns_pkt_set_arcount(p, 0);
+		} else {
+			empty = ldns_rr_list_new();
+			ldns_rr_list_deep_free(ldns_pkt_answer(p));
+			ldns_pkt_set_answer(p, empty);
+			ldns_pkt_set_ancount(p, 0);
+			empty = ldns_rr_list_new();
+			ldns_rr_list_deep_free(ldns_pkt_authority(p));
+			ldns_pkt_set_authority(p, empty);
+			ldns_pkt_set_nscount(p, 0);
+			ldns_pkt_set_tc(p, 1);
+		}
+	}
+	if (wire == NULL) {
+		err_set(err, ERR_LIMIT, "answer does not fit");
+		return -1;
+	}
+	rc = buf_add(out, wire, size, err);
+	free(wire);
+	return rc;
+}
+
+int
+auth_finish(struct auth_req *req, time_t now, struct buf *out,
+    struct err *err)
+{
+	size_t	limit = req->limit;
+
+	if (req->reply == NULL)
+		return 0;
+	if (req->tsig_off != 0)
+		limit -= limit > AUTH_TSIG_ROOM ? AUTH_TSIG_ROOM : 0;
+	if (render(req->reply, out, limit, err) == -1)
+		return -1;
+	if (req->tsig_error == 16 || req->tsig_error == 17)
+		return tsig_append_error(out, req->raw, req->rawlen,
+		    req->tsig_off, req->tsig_error, err);
+	if (req->key != NULL)
+		return auth_tsig_sign(req->key, out, req->mac, req->maclen,
+		    NULL, 0, now, req->tsig_error, NULL, NULL, err);
+	return 0;
+}
+
+void
+auth_req_fini(struct auth_req *req)
+{
+	ldns_pkt_free(req->query);
+	ldns_pkt_free(req->reply);
+	req->query = req->reply = NULL;
+}
+
+/* Renders, signs and hands over one message of a transfer. */
+static int
+axfr_emit(struct auth_req *req, ldns_pkt *p, time_t now, int first,
+    uint8_t *mac, size_t *maclen,
+    int (*fn)(const uint8_t *, size_t, void *), void *arg, struct err *err)
+{
+	struct buf	b;
+	uint8_t		prior[64];
+	size_t		plen = *maclen;
+	int		rc = -1;
+
+	buf_init(&b, 65535);
+	memcpy(prior, mac, plen);
+	if (render(p, &b, 65535 - AUTH_TSIG_ROOM, err) == -1)
+		goto done;
+	if (req->key != NULL && auth_tsig_sign(req->key, &b,
+	    first ? req->mac : NULL, req->maclen, first ? NULL : prior, plen,
+	    now, 0, mac, maclen, err) == -1)
+		goto done;
+	if (fn((uint8_t *)b.data, b.len, arg) == -1) {
+		err_set(err, ERR_IO, "transfer: write failed");
+		goto done;
+	}
+	rc = 0;
+done:
+	buf_fini(&b);
+	return rc;
+}
+
+int
+auth_axfr(struct auth_req *req, time_t now,
+    int (*fn)(const uint8_t *, size_t, void *), void *arg, struct err *err)
+{
+	const struct auth_zone	*z = req->zone;
+	ldns_pkt		*p = NULL;
+	ldns_rr			*rr;
+	uint8_t			 mac[64];
+	size_t			 i, maclen = 0, bytes = 0;
+	int			 first = 1;
+
+	for (i = 0; i <= z->n + 1; i++) {
+		if (p == NULL) {
+			if ((p = reply_new(req->query)) == NULL)
+				goto nomem;
+			ldns_pkt_set_aa(p, 1);
+			bytes = 0;
+		}
+		if (i == 0 || i == z->n + 1)
+			rr = z->soa;
+		else if ((rr = z->v[i - 1].rr) == z->soa)
+			continue;
+		ldns_rr_list_push_rr(ldns_pkt_answer(p), ldns_rr_clone(rr));
+		ldns_pkt_set_ancount(p, ldns_pkt_ancount(p) + 1);
+		bytes += ldns_rr_uncompressed_size(rr);
+		if (bytes > AUTH_AXFR_CHUNK || i == z->n + 1) {
+			if (axfr_emit(req, p, now, first, mac, &maclen, fn,
+			    arg, err) == -1) {
+				ldns_pkt_free(p);
+				return -1;
+			}
+			first = 0;
+			ldns_pkt_free(p);
+			p = NULL;
+		}
+	}
+	return 0;
+nomem:
+	err_set(err, ERR_NOMEM, "out of memory");
+	return -1;
+}
+
+int
+auth_notify_msg(const struct auth_zone *z, uint16_t id,
+    const struct auth_key *k, time_t now, struct buf *out, struct err *err)
+{
+	ldns_pkt	*p;
+	ldns_rr		*q;
+	int		 rc = -1;
+
+	if ((p = ldns_pkt_new()) == NULL || (q = ldns_rr_new()) == NULL) {
+		ldns_pkt_free(p);
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	ldns_pkt_set_id(p, id);
+	ldns_pkt_set_opcode(p, LDNS_PACKET_NOTIFY);
+	ldns_pkt_set_aa(p, 1);
+	ldns_rr_set_owner(q, ldns_rdf_clone(z->origin));
+	ldns_rr_set_type(q, LDNS_RR_TYPE_SOA);
+	ldns_rr_set_class(q, LDNS_RR_CLASS_IN);
+	ldns_rr_set_question(q, true);
+	ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, q);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, ldns_rr_clone(z->soa));
+	if (render(p, out, 65535, err) == 0 && (k == NULL ||
+	    auth_tsig_sign(k, out, NULL, 0, NULL, 0, now, 0, NULL, NULL,
+	    err) == 0))
+		rc = 0;
+	ldns_pkt_free(p);
+	return rc;
+}

@@ -1,0 +1,174 @@
+/*
+ * auth.h: the authoritative side of timbre's DNS, for timbre-primaryd:
+ * zones loaded from master files and checked before they are served
+ * (zone.c), TSIG keys from "_keys" files and RFC 8945 signing (tsig.c),
+ * answers to queries (auth.c: RFC 1034 section 4.3.2, RFC 4592
+ * wildcards, RFC 6891 EDNS, RFC 8482 minimal ANY), AXFR (RFC 5936) and
+ * RFC 2136 UPDATE (update.c).
+ *
+ * Everything here is sans-I/O: bytes and the time in, bytes and requests
+ * out.  The daemon does the fetching, committing and sending.  ldns types
+ * appear only where the daemon needs them.
+ */
+#ifndef TIMBRE_DNS_AUTH_H
+#define TIMBRE_DNS_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <ldns/ldns.h>
+
+struct buf;
+struct err;
+
+enum auth_error {
+	AUTH_E_ZONE = 800,	/* a zone file does not load or check */
+	AUTH_E_KEY,		/* a _keys file does not load */
+};
+
+#define AUTH_UDP_MAX	1232	/* our EDNS payload size (RFC 9715) */
+#define AUTH_FUDGE	300	/* TSIG fudge, seconds */
+
+/* What a key may do, per INTERFACE.md: _update > _transfer > _notify. */
+enum auth_op {
+	AUTH_OP_NOTIFY = 1,
+	AUTH_OP_TRANSFER = 2,
+	AUTH_OP_UPDATE = 3,
+};
+
+struct auth_zone;
+struct auth_key;
+struct auth_keys;
+
+/* zone.c */
+/* Parses and checks the master file text for zone origin ("example.org").
+ * On failure err says "FILE:LINE: problem" (FILE is file as given). */
+struct auth_zone *auth_zone_load(const char *origin, const char *text,
+		    size_t len, const char *file, struct err *);
+struct auth_zone *auth_zone_ref(struct auth_zone *);
+void		 auth_zone_free(struct auth_zone *);
+const char	*auth_zone_name(const struct auth_zone *);	/* no dot */
+uint32_t	 auth_zone_serial(const struct auth_zone *);
+/* 1 if both hold the same records. */
+int		 auth_zone_same(const struct auth_zone *,
+		    const struct auth_zone *);
+/* The zone as a master file (one record a line, absolute names). */
+int		 auth_zone_text(const struct auth_zone *, struct buf *,
+		    struct err *);
+/* The addresses of the zone's NS hosts found in its own data, as text
+ * ("192.0.2.1", "2001:db8::1"); fn is called once per address. */
+void		 auth_zone_ns_addrs(const struct auth_zone *,
+		    void (*fn)(const char *, void *), void *);
+
+/* tsig.c */
+/* Adds the keys of a _keys file (name is the file's name: "_keys" or
+ * "ZONE._keys"); err names file and line. */
+struct auth_keys *auth_keys_new(void);
+void		 auth_keys_free(struct auth_keys *);
+int		 auth_keys_load(struct auth_keys *, const char *file,
+		    const char *text, size_t len, struct err *);
+size_t		 auth_keys_count(const struct auth_keys *);
+/* May key do op on zone (a name in the zone)? */
+int		 auth_key_allows(const struct auth_key *, enum auth_op,
+		    const ldns_rdf *zone);
+const char	*auth_key_name(const struct auth_key *);	/* no dot */
+/* Parses "NAME:ALG:BASE64" (ALG hmac-sha256, SHA256, ...), for tools. */
+struct auth_key	*auth_key_parse(const char *, struct err *);
+void		 auth_key_free(struct auth_key *);
+/* A copy that outlives the key set it came from (NULL: no memory). */
+struct auth_key	*auth_key_dup(const struct auth_key *);
+/* Appends a TSIG record to the message in b (ARCOUNT + 1).  req_mac is
+ * the request's MAC for a response (NULL for a request); prior is the
+ * previous message's MAC for the second and later messages of a
+ * transfer (timers only, RFC 8945 section 5.3.1).  The MAC is returned
+ * in mac_out (64 bytes room) if not NULL. */
+int		 auth_tsig_sign(const struct auth_key *, struct buf *,
+		    const uint8_t *req_mac, size_t req_mac_len,
+		    const uint8_t *prior, size_t prior_len, time_t now,
+		    uint16_t error, uint8_t *mac_out, size_t *mac_len_out,
+		    struct err *);
+/* Verifies a signed message (request or response, req_mac as above).
+ * 0 if valid, else a TSIG error (16 BADSIG, 17 BADKEY, 18 BADTIME),
+ * -1 if the message is malformed.  On 0 and 18, *key_out is the key
+ * and mac_out holds the message's MAC. */
+int		 auth_tsig_verify(const struct auth_keys *,
+		    const struct auth_key *only, const uint8_t *, size_t,
+		    const uint8_t *req_mac, size_t req_mac_len, time_t now,
+		    const struct auth_key **key_out, uint8_t *mac_out,
+		    size_t *mac_len_out);
+
+/* auth.c */
+struct auth_db;
+struct auth_db	*auth_db_new(void);
+void		 auth_db_free(struct auth_db *);
+/* Adds a zone (the db takes a reference) / replaces the keys (taken). */
+int		 auth_db_add_zone(struct auth_db *, struct auth_zone *,
+		    struct err *);
+void		 auth_db_set_keys(struct auth_db *, struct auth_keys *);
+/* Takes the keys out of the db (which then has none). */
+struct auth_keys *auth_db_take_keys(struct auth_db *);
+struct auth_zone *auth_db_zone(const struct auth_db *, const char *name);
+struct auth_zone *auth_db_zone_rdf(const struct auth_db *, const ldns_rdf *);
+/* Allow AXFR to anyone (--axfr). */
+void		 auth_db_set_axfr(struct auth_db *, int);
+size_t		 auth_db_nzones(const struct auth_db *);
+struct auth_zone *auth_db_zone_at(const struct auth_db *, size_t);
+/* The served zone that holds name, or NULL. */
+struct auth_zone *auth_db_find(const struct auth_db *, const ldns_rdf *);
+/* Replaces the zone of the same name (reference taken). */
+void		 auth_db_replace(struct auth_db *, struct auth_zone *);
+
+enum auth_kind {
+	AUTH_REPLY,		/* send out (maybe empty: drop) */
+	AUTH_NOTIFY,		/* signed NOTIFY: fetch, then auth_finish */
+	AUTH_UPDATE,		/* signed UPDATE: auth_update, then finish */
+	AUTH_AXFR,		/* transfer: auth_axfr */
+};
+
+/* One request, from auth_handle to auth_finish. */
+struct auth_req {
+	enum auth_kind		 kind;
+	ldns_pkt		*query;		/* NULL if unparsable */
+	ldns_pkt		*reply;		/* the answer being built */
+	const struct auth_key	*key;		/* verified TSIG key */
+	struct auth_zone	*zone;		/* the zone named (no ref) */
+	uint8_t			 mac[64];	/* the request's MAC */
+	size_t			 maclen;
+	uint16_t		 tsig_error;
+	int			 tcp;
+	size_t			 limit;		/* answer size limit */
+	const uint8_t		*raw;		/* the request (borrowed) */
+	size_t			 rawlen;
+	size_t			 tsig_off;	/* its TSIG record, or 0 */
+};
+
+/* Handles one message (which must stay in place until auth_finish).
+ * For AUTH_REPLY, out holds the answer (empty:
+ * send nothing); for the other kinds the daemon acts, sets the rcode in
+ * req->reply and calls auth_finish. */
+int		 auth_handle(const struct auth_db *, const uint8_t *, size_t,
+		    int tcp, time_t now, struct auth_req *, struct buf *out,
+		    struct err *);
+/* Renders req->reply into out: truncation, TSIG. */
+int		 auth_finish(struct auth_req *, time_t now, struct buf *out,
+		    struct err *);
+void		 auth_req_fini(struct auth_req *);
+/* The messages of an AXFR of req->zone, each signed if the request was;
+ * fn is called for each rendered message. */
+int		 auth_axfr(struct auth_req *, time_t now,
+		    int (*fn)(const uint8_t *, size_t, void *), void *,
+		    struct err *);
+
+/* update.c: applies the UPDATE in req->query to req->zone.  Returns the
+ * rcode; on NOERROR with a change, *new_out is the new zone (serial
+ * bumped) and summary describes the change for logs and the commit. */
+int		 auth_update(const struct auth_req *, struct auth_zone **new_out,
+		    struct buf *summary, struct err *);
+
+/* A NOTIFY for zone (SOA serial), signed with key if not NULL. */
+int		 auth_notify_msg(const struct auth_zone *, uint16_t id,
+		    const struct auth_key *, time_t now, struct buf *out,
+		    struct err *);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * auth_priv.h: what zone.c, tsig.c, auth.c and update.c share.
+ */
+#ifndef TIMBRE_DNS_AUTH_PRIV_H
+#define TIMBRE_DNS_AUTH_PRIV_H
+
+#include "dns/auth.h"
+
+/* One record and the line of the file it came from (0: from UPDATE). */
+struct zrr {
+	ldns_rr	*rr;
+	int	 line;
+};
+
+/* A zone: records sorted by owner (canonical order), then type. */
+struct auth_zone {
+	int		 refs;
+	char		*name;		/* "example.org" */
+	char		*file;		/* for messages */
+	ldns_rdf	*origin;
+	struct zrr	*v;
+	size_t		 n;
+	ldns_rr		*soa;
+};
+
+struct auth_key {
+	char		*name;		/* lower case, trailing dot */
+	ldns_rdf	*owner;		/* the key's name */
+	ldns_rdf	*zone;		/* labels right of the op label */
+	enum auth_op	 op;
+	const char	*alg;		/* "hmac-sha256." */
+	const void	*md;		/* EVP_MD */
+	uint8_t		*secret;
+	size_t		 len;
+};
+
+struct auth_keys {
+	struct auth_key	**v;
+	size_t		  n;
+};
+
+/* Takes v (records and array) and checks them into a zone; on failure
+ * everything is freed and err names file and line. */
+struct auth_zone *zone_build(const char *name, const char *file,
+		    struct zrr *, size_t, struct err *);
+/* Index of the first record whose owner is >= name. */
+size_t		 zone_lower(const struct auth_zone *, const ldns_rdf *);
+/* Does name own records, or have descendants that do? */
+int		 zone_name_exists(const struct auth_zone *, const ldns_rdf *);
+/* Records at name of type (0: any type), as [*first, *end). */
+void		 zone_rrset(const struct auth_zone *, const ldns_rdf *,
+		    ldns_rr_type, size_t *first, size_t *end);
+const struct auth_key *keys_find(const struct auth_keys *, const ldns_rdf *);
+
+#endif
+
+/* Where things are in a message, found without trusting it (tsig.c). */
+struct msg_layout {
+	uint16_t	 id, flags, qd, an, ns, ar;
+	size_t		 qend;		/* end of the question section */
+	int		 nopt;		/* OPT records in additional */
+	int		 opt_bad;	/* OPT not owned by the root */
+	size_t		 tsig_off;	/* the TSIG record, or 0 */
+	int		 tsig_misplaced;	/* a TSIG that is not last */
+};
+/* 0, or -1 if the message is truncated or a name is bad. */
+int		 msg_walk(const uint8_t *, size_t, struct msg_layout *);
+/* Appends to b (a response) an unsigned TSIG carrying error, copied
+ * from the request's TSIG record at tsig_off. */
+int		 tsig_append_error(struct buf *, const uint8_t *, size_t,
+		    size_t tsig_off, uint16_t error, struct err *);

@@ -1,0 +1,717 @@
+/*
+ * tsig.c: TSIG keys and RFC 8945 signing and verification with OpenSSL
+ * HMAC (hmac-sha1, -sha224, -sha256, -sha384, -sha512; MD5 refused), and
+ * the message walker the server uses before it trusts any parser.
+ *
+ * Keys come from "_keys" files as DNSKEY records (INTERFACE.md): the
+ * label "_update", "_transfer" or "_notify" nearest the right names the
+ * operation, the labels right of it the zone, the algorithm number the
+ * HMAC (161 SHA1 ... 165 SHA512).  MACs are compared in constant time.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "dns/auth_priv.h"
+#include "util/b64.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#define TSIG_MAX_DIGEST	(64 * 1024 + 1024)
+
+static const struct {
+	int		 dnskey;	/* DNSKEY algorithm number */
+	const char	*name;		/* TSIG algorithm name */
+	const char	*short_name;	/* "SHA256", as dns-cli writes it */
+	const EVP_MD	*(*md)(void);
+} algs[] = {
+	{ 161, "hmac-sha1.", "SHA1", EVP_sha1 },
+	{ 162, "hmac-sha224.", "SHA224", EVP_sha224 },
+	{ 163, "hmac-sha256.", "SHA256", EVP_sha256 },
+	{ 164, "hmac-sha384.", "SHA384", EVP_sha384 },
+	{ 165, "hmac-sha512.", "SHA512", EVP_sha512 },
+};
+#define NALGS	(sizeof(algs) / sizeof(algs[0]))
+
+static int
+skip_name(const uint8_t *p, size_t len, size_t *off)
+{
+	size_t	o = *off, total = 0;
+
+	for (;;) {
+		if (o >= len)
+			return -1;
+		if (p[o] == 0) {
+			*off = o + 1;
+			return 0;
+		}
+		if ((p[o] & 0xc0) == 0xc0) {
+			if (o + 2 > len)
+				return -1;
+			*off = o + 2;
+			return 0;
+		}
+		if (p[o] & 0xc0)
+			return -1;
+		total += p[o] + 1;
+		if (total > 255)
+			return -1;
+		o += p[o] + 1;
+	}
+}
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+int
+msg_walk(const uint8_t *p, size_t len, struct msg_layout *l)
+{
+	size_t		off = 12, start, i, total;
+	uint16_t	type, rdlen;
+
+	memset(l, 0, sizeof(*l));
+	if (len < 12)
+		return -1;
+	l->id = get16(p);
+	l->flags = get16(p + 2);
+	l->qd = get16(p + 4);
+	l->an = get16(p + 6);
+	l->ns = get16(p + 8);
+	l->ar = get16(p + 10);
+	for (i = 0; i < l->qd; i++) {
+		if (skip_name(p, len, &off) == -1 || off + 4 > len)
+			return -1;
+		off += 4;
+	}
+	l->qend = off;
+	total = (size_t)l->an + l->ns + l->ar;
+	for (i = 0; i < total; i++) {
+		start = off;
+		if (skip_name(p, len, &off) == -1 || off + 10 > len)
+			return -1;
+		type = get16(p + off);
+		rdlen = get16(p + off + 8);
+		off += 10;
+		if (off + rdlen > len)
+			return -1;
+		off += rdlen;
+		if (type == LDNS_RR_TYPE_TSIG) {
+			if (i != total - 1 || i < (size_t)l->an + l->ns)
+				l->tsig_misplaced = 1;
+			else
+				l->tsig_off = start;
+		}
+		if (type == LDNS_RR_TYPE_OPT && i >= (size_t)l->an + l->ns) {
+			l->nopt++;
+			if (p[start] != 0)
+				l->opt_bad = 1;
+		}
+	}
+	return off == len ? 0 : -1;
+}
+
+/* Appends the canonical (lower case, uncompressed) wire form of d. */
+static int
+put_dname(struct buf *b, const ldns_rdf *d, struct err *err)
+{
+	const uint8_t	*p = ldns_rdf_data(d);
+	size_t		 i, n = ldns_rdf_size(d);
+	uint8_t		 c;
+
+	for (i = 0; i < n; i++) {
+		c = (uint8_t)tolower(p[i]);
+		if (buf_add(b, &c, 1, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+put16(struct buf *b, uint16_t v, struct err *err)
+{
+	uint8_t	p[2] = { v >> 8, v };
+
+	return buf_add(b, p, 2, err);
+}
+
+static int
+put48(struct buf *b, uint64_t v, struct err *err)
+{
+	uint8_t	p[6] = { v >> 40, v >> 32, v >> 24, v >> 16, v >> 8, v };
+
+	return buf_add(b, p, 6, err);
+}
+
+struct auth_keys *
+auth_keys_new(void)
+{
+	return calloc(1, sizeof(struct auth_keys));
+}
+
+void
+auth_key_free(struct auth_key *k)
+{
+	if (k == NULL)
+		return;
+	free(k->name);
+	ldns_rdf_deep_free(k->owner);
+	ldns_rdf_deep_free(k->zone);
+	if (k->secret != NULL) {
+		OPENSSL_cleanse(k->secret, k->len);
+		free(k->secret);
+	}
+	free(k);
+}
+
+void
+auth_keys_free(struct auth_keys *ks)
+{
+	size_t	i;
+
+	if (ks == NULL)
+		return;
+	for (i = 0; i < ks->n; i++)
+		auth_key_free(ks->v[i]);
+	free(ks->v);
+	free(ks);
+}
+
+size_t
+auth_keys_count(const struct auth_keys *ks)
+{
+	return ks->n;
+}
+
+/* Finds the operation label from the right; sets op and the zone. */
+static int
+key_scope(struct auth_key *k)
+{
+	size_t		 n = ldns_dname_label_count(k->owner), i;
+	ldns_rdf	*l;
+	char		*s;
+
+	for (i = n; i-- > 0;) {
+		if ((l = ldns_dname_label(k->owner, i)) == NULL)
+			return -1;
+		s = ldns_rdf2str(l);
+		ldns_rdf_deep_free(l);
+		if (s == NULL)
+			return -1;
+		k->op = strcasecmp(s, "_update.") == 0 ? AUTH_OP_UPDATE :
+		    strcasecmp(s, "_transfer.") == 0 ? AUTH_OP_TRANSFER :
+		    strcasecmp(s, "_notify.") == 0 ? AUTH_OP_NOTIFY : 0;
+		free(s);
+		if (k->op != 0) {
+			k->zone = ldns_dname_clone_from(k->owner, i + 1);
+			return k->zone != NULL ? 0 : -1;
+		}
+	}
+	return -1;
+}
+
+static struct auth_key *
+key_new(const ldns_rdf *owner, int alg, const uint8_t *secret, size_t len,
+    struct err *err)
+{
+	struct auth_key	*k;
+	size_t		 i;
+	char		*s;
+
+	for (i = 0; i < NALGS && algs[i].dnskey != alg; i++)
+		;
+	if (i == NALGS) {
+		err_set(err, AUTH_E_KEY, alg == 157 ? "algorithm 157 "
+		    "(hmac-md5) is not supported: use 163 (hmac-sha256)" :
+		    "algorithm %d is not an HMAC (161-165)", alg);
+		return NULL;
+	}
+	if ((k = calloc(1, sizeof(*k))) == NULL ||
+	    (k->owner = ldns_rdf_clone(owner)) == NULL ||
+	    (k->secret = malloc(len > 0 ? len : 1)) == NULL) {
+		auth_key_free(k);
+		err_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	ldns_dname2canonical(k->owner);
+	memcpy(k->secret, secret, len);
+	k->len = len;
+	k->alg = algs[i].name;
+	k->md = algs[i].md();
+	if ((s = ldns_rdf2str(k->owner)) == NULL ||
+	    (k->name = strdup(s)) == NULL) {
+		free(s);
+		auth_key_free(k);
+		err_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	free(s);
+	if (key_scope(k) == -1) {
+		err_set(err, AUTH_E_KEY, "key %s has no _update, _transfer "
+		    "or _notify label", k->name);
+		auth_key_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+static int
+keys_add(struct auth_keys *ks, struct auth_key *k, struct err *err)
+{
+	struct auth_key	**v;
+
+	if (keys_find(ks, k->owner) != NULL) {
+		err_set(err, AUTH_E_KEY, "key %s is defined twice", k->name);
+		return -1;
+	}
+	if ((v = reallocarray(ks->v, ks->n + 1, sizeof(*v))) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	ks->v = v;
+	ks->v[ks->n++] = k;
+	return 0;
+}
+
+int
+auth_keys_load(struct auth_keys *ks, const char *file, const char *text,
+    size_t len, struct err *err)
+{
+	FILE		*fp;
+	ldns_rdf	*orig, *prev = NULL, *dom = NULL;
+	ldns_rr		*rr;
+	ldns_status	 st;
+	struct auth_key	*k;
+	uint32_t	 ttl = 0;
+	int		 line = 0, rc = -1;
+	size_t		 flen = strlen(file);
+
+	if (flen > 6 && strcmp(file + flen - 6, "._keys") == 0) {
+		char	name[256];
+
+		snprintf(name, sizeof(name), "%.*s", (int)(flen - 6), file);
+		if ((dom = ldns_dname_new_frm_str(name)) == NULL) {
+			err_set(err, AUTH_E_KEY, "%s: not a domain name", file);
+			return -1;
+		}
+	}
+	orig = ldns_dname_new_frm_str(".");
+	if ((fp = fmemopen((void *)text, len, "r")) == NULL) {
+		ldns_rdf_deep_free(orig);
+		ldns_rdf_deep_free(dom);
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	while (len > 0 && !feof(fp)) {
+		rr = NULL;
+		st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &orig, &prev, &line);
+		if (st == LDNS_STATUS_SYNTAX_EMPTY ||
+		    st == LDNS_STATUS_SYNTAX_TTL ||
+		    st == LDNS_STATUS_SYNTAX_ORIGIN)
+			continue;
+		if (st != LDNS_STATUS_OK) {
+			if (feof(fp) && rr == NULL &&
+			    st == LDNS_STATUS_SYNTAX_ERR)
+				break;
+			err_set(err, AUTH_E_KEY, "%s:%d: %s", file, line,
+			    ldns_get_errorstr_by_id(st));
+			goto done;
+		}
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_DNSKEY ||
+		    ldns_rr_rd_count(rr) != 4 ||
+		    ldns_rdf2native_int8(ldns_rr_rdf(rr, 1)) != 3) {
+			ldns_rr_free(rr);
+			err_set(err, AUTH_E_KEY, "%s:%d: not a DNSKEY record "
+			    "with protocol 3", file, line);
+			goto done;
+		}
+		k = key_new(ldns_rr_owner(rr),
+		    ldns_rdf2native_int8(ldns_rr_rdf(rr, 2)),
+		    ldns_rdf_data(ldns_rr_rdf(rr, 3)),
+		    ldns_rdf_size(ldns_rr_rdf(rr, 3)), err);
+		ldns_rr_free(rr);
+		if (k == NULL) {
+			err_prefix(err, "%s:%d", file, line);
+			goto done;
+		}
+		if (dom != NULL && ldns_dname_compare(k->zone, dom) != 0 &&
+		    !ldns_dname_is_subdomain(k->zone, dom)) {
+			err_set(err, AUTH_E_KEY, "%s:%d: key %s is not for "
+			    "a name in %s", file, line, k->name, file);
+			auth_key_free(k);
+			goto done;
+		}
+		if (keys_add(ks, k, err) == -1) {
+			err_prefix(err, "%s:%d", file, line);
+			auth_key_free(k);
+			goto done;
+		}
+	}
+	rc = 0;
+done:
+	fclose(fp);
+	ldns_rdf_deep_free(orig);
+	ldns_rdf_deep_free(prev);
+	ldns_rdf_deep_free(dom);
+	return rc;
+}
+
+const struct auth_key *
+keys_find(const struct auth_keys *ks, const ldns_rdf *name)
+{
+	size_t	i;
+
+	if (ks == NULL)
+		return NULL;
+	for (i = 0; i < ks->n; i++)
+		if (ldns_dname_compare(ks->v[i]->owner, name) == 0)
+			return ks->v[i];
+	return NULL;
+}
+
+int
+auth_key_allows(const struct auth_key *k, enum auth_op op,
+    const ldns_rdf *zone)
+{
+	if (k == NULL || k->op < op)
+		return 0;
+	return ldns_dname_label_count(k->zone) == 0 ||
+	    ldns_dname_compare(k->zone, zone) == 0 ||
+	    ldns_dname_is_subdomain(zone, k->zone);
+}
+
+struct auth_key *
+auth_key_dup(const struct auth_key *k)
+{
+	struct auth_key	*d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	*d = *k;
+	d->name = strdup(k->name);
+	d->owner = ldns_rdf_clone(k->owner);
+	d->zone = ldns_rdf_clone(k->zone);
+	if ((d->secret = malloc(k->len > 0 ? k->len : 1)) != NULL)
+		memcpy(d->secret, k->secret, k->len);
+	if (d->name == NULL || d->owner == NULL || d->zone == NULL ||
+	    d->secret == NULL) {
+		auth_key_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+const char *
+auth_key_name(const struct auth_key *k)
+{
+	return k->name;
+}
+
+struct auth_key *
+auth_key_parse(const char *s, struct err *err)
+{
+	char		 name[256], alg[32];
+	const char	*c1, *c2, *a;
+	ldns_rdf	*owner;
+	uint8_t		*secret;
+	size_t		 len, i;
+	struct auth_key	*k = NULL;
+
+	if ((c1 = strchr(s, ':')) == NULL ||
+	    (c2 = strchr(c1 + 1, ':')) == NULL ||
+	    (size_t)(c1 - s) >= sizeof(name) ||
+	    (size_t)(c2 - c1 - 1) >= sizeof(alg)) {
+		err_set(err, AUTH_E_KEY, "key: expected NAME:ALGORITHM:SECRET");
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)(c1 - s), s);
+	snprintf(alg, sizeof(alg), "%.*s", (int)(c2 - c1 - 1), c1 + 1);
+	a = strncasecmp(alg, "hmac-", 5) == 0 ? alg + 5 : alg;
+	for (i = 0; i < NALGS; i++)
+		if (strcasecmp(a, algs[i].short_name) == 0)
+			break;
+	if (i == NALGS) {
+		err_set(err, AUTH_E_KEY, "key: unknown algorithm %s", alg);
+		return NULL;
+	}
+	if ((owner = ldns_dname_new_frm_str(name)) == NULL) {
+		err_set(err, AUTH_E_KEY, "key: bad name %s", name);
+		return NULL;
+	}
+	if (b64_decode(c2 + 1, strcspn(c2 + 1, "\r\n"), &secret, &len,
+	    err) == 0) {
+		/* Keys without an operation label are fine for a client. */
+		if ((k = calloc(1, sizeof(*k))) != NULL) {
+			k->owner = owner;
+			owner = NULL;
+			ldns_dname2canonical(k->owner);
+			k->name = ldns_rdf2str(k->owner);
+			k->zone = ldns_dname_new_frm_str(".");
+			k->secret = secret;
+			k->len = len;
+			k->alg = algs[i].name;
+			k->md = algs[i].md();
+			k->op = AUTH_OP_NOTIFY;
+		} else {
+			free(secret);
+			err_set(err, ERR_NOMEM, "out of memory");
+		}
+	} else
+		err_prefix(err, "key");
+	ldns_rdf_deep_free(owner);
+	return k;
+}
+
+static int
+tsig_mac(const struct auth_key *k, const struct buf *d, uint8_t *mac,
+    size_t *maclen, struct err *err)
+{
+	unsigned int	n;
+
+	if (HMAC(k->md, k->secret, (int)k->len, (const uint8_t *)d->data,
+	    d->len, mac, &n) == NULL) {
+		err_set(err, ERR_CRYPTO, "hmac failed");
+		return -1;
+	}
+	*maclen = n;
+	return 0;
+}
+
+int
+auth_tsig_sign(const struct auth_key *k, struct buf *b,
+    const uint8_t *req_mac, size_t req_mac_len, const uint8_t *prior,
+    size_t prior_len, time_t now, uint16_t error, uint8_t *mac_out,
+    size_t *mac_len_out, struct err *err)
+{
+	struct buf	 d, rd;
+	ldns_rdf	*alg = NULL;
+	uint8_t		 mac[EVP_MAX_MD_SIZE];
+	size_t		 maclen = 0;
+	uint16_t	 ar;
+	int		 rc = -1;
+
+	buf_init(&d, TSIG_MAX_DIGEST);
+	buf_init(&rd, 1024);
+	if (b->len < 12 || (alg = ldns_dname_new_frm_str(k->alg)) == NULL) {
+		err_set(err, ERR_ARG, "tsig: no message");
+		goto done;
+	}
+	if (prior != NULL) {
+		if (put16(&d, prior_len, err) == -1 ||
+		    buf_add(&d, prior, prior_len, err) == -1 ||
+		    buf_add(&d, b->data, b->len, err) == -1 ||
+		    put48(&d, now, err) == -1 ||
+		    put16(&d, AUTH_FUDGE, err) == -1)
+			goto done;
+	} else {
+		if (req_mac != NULL && (put16(&d, req_mac_len, err) == -1 ||
+		    buf_add(&d, req_mac, req_mac_len, err) == -1))
+			goto done;
+		if (buf_add(&d, b->data, b->len, err) == -1 ||
+		    put_dname(&d, k->owner, err) == -1 ||
+		    put16(&d, LDNS_RR_CLASS_ANY, err) == -1 ||
+		    buf_add(&d, "\0\0\0\0", 4, err) == -1 ||
+		    put_dname(&d, alg, err) == -1 ||
+		    put48(&d, now, err) == -1 ||
+		    put16(&d, AUTH_FUDGE, err) == -1 ||
+		    put16(&d, error, err) == -1 ||
+		    put16(&d, error == 18 ? 6 : 0, err) == -1 ||
+		    (error == 18 && put48(&d, now, err) == -1))
+			goto done;
+	}
+	if (tsig_mac(k, &d, mac, &maclen, err) == -1)
+		goto done;
+	if (put_dname(&rd, alg, err) == -1 || put48(&rd, now, err) == -1 ||
+	    put16(&rd, AUTH_FUDGE, err) == -1 ||
+	    put16(&rd, maclen, err) == -1 ||
+	    buf_add(&rd, mac, maclen, err) == -1 ||
+	    buf_add(&rd, b->data, 2, err) == -1 ||
+	    put16(&rd, error, err) == -1 ||
+	    put16(&rd, error == 18 ? 6 : 0, err) == -1 ||
+	    (error == 18 && put48(&rd, now, err) == -1))
+		goto done;
+	if (buf_add(b, ldns_rdf_data(k->owner), ldns_rdf_size(k->owner),
+	    err) == -1 || put16(b, LDNS_RR_TYPE_TSIG, err) == -1 ||
+	    put16(b, LDNS_RR_CLASS_ANY, err) == -1 ||
+	    buf_add(b, "\0\0\0\0", 4, err) == -1 ||
+	    put16(b, rd.len, err) == -1 ||
+	    buf_add(b, rd.data, rd.len, err) == -1)
+		goto done;
+	ar = get16((uint8_t *)b->data + 10) + 1;
+	b->data[10] = ar >> 8;
+	b->data[11] = ar & 0xff;
+	if (mac_out != NULL) {
+		memcpy(mac_out, mac, maclen);
+		*mac_len_out = maclen;
+	}
+	rc = 0;
+done:
+	ldns_rdf_deep_free(alg);
+	buf_fini(&d);
+	buf_fini(&rd);
+	return rc;
+}
+
+/* The fields of a TSIG record. */
+struct tsig_rr {
+	ldns_rdf	*name, *alg;
+	uint64_t	 time;
+	uint16_t	 fudge, error, otherlen, origid;
+	const uint8_t	*mac, *other;
+	size_t		 maclen;
+	uint16_t	 class;
+	uint32_t	 ttl;
+};
+
+static void
+tsig_rr_fini(struct tsig_rr *t)
+{
+	ldns_rdf_deep_free(t->name);
+	ldns_rdf_deep_free(t->alg);
+}
+
+static int
+tsig_parse(const uint8_t *p, size_t len, size_t off, struct tsig_rr *t)
+{
+	size_t	pos = off, end;
+
+	memset(t, 0, sizeof(*t));
+	if (ldns_wire2dname(&t->name, p, len, &pos) != LDNS_STATUS_OK ||
+	    pos + 10 > len)
+		return -1;
+	t->class = get16(p + pos + 2);
+	t->ttl = (uint32_t)get16(p + pos + 4) << 16 | get16(p + pos + 6);
+	end = pos + 10 + get16(p + pos + 8);
+	pos += 10;
+	if (end > len ||
+	    ldns_wire2dname(&t->alg, p, len, &pos) != LDNS_STATUS_OK ||
+	    pos + 10 > end)
+		return -1;
+	t->time = (uint64_t)get16(p + pos) << 32 |
+	    (uint64_t)get16(p + pos + 2) << 16 | get16(p + pos + 4);
+	t->fudge = get16(p + pos + 6);
+	t->maclen = get16(p + pos + 8);
+	pos += 10;
+	if (pos + t->maclen + 6 > end)
+		return -1;
+	t->mac = p + pos;
+	pos += t->maclen;
+	t->origid = get16(p + pos);
+	t->error = get16(p + pos + 2);
+	t->otherlen = get16(p + pos + 4);
+	pos += 6;
+	if (pos + t->otherlen != end)
+		return -1;
+	t->other = p + pos;
+	return 0;
+}
+
+int
+auth_tsig_verify(const struct auth_keys *ks, const struct auth_key *only,
+    const uint8_t *p, size_t len, const uint8_t *req_mac,
+    size_t req_mac_len, time_t now, const struct auth_key **key_out,
+    uint8_t *mac_out, size_t *mac_len_out)
+{
+	struct msg_layout	 l;
+	struct tsig_rr		 t;
+	const struct auth_key	*k;
+	struct buf		 d;
+	struct err		 err;
+	uint8_t			 mac[EVP_MAX_MD_SIZE], hdr[12];
+	size_t			 maclen;
+	ldns_rdf		*alg;
+	int			 rc = -1;
+
+	if (msg_walk(p, len, &l) == -1 || l.tsig_off == 0 ||
+	    tsig_parse(p, len, l.tsig_off, &t) == -1)
+		return -1;
+	buf_init(&d, TSIG_MAX_DIGEST);
+	k = only != NULL ? (ldns_dname_compare(only->owner, t.name) == 0 ?
+	    only : NULL) : keys_find(ks, t.name);
+	alg = k != NULL ? ldns_dname_new_frm_str(k->alg) : NULL;
+	if (k == NULL || alg == NULL || ldns_dname_compare(alg, t.alg) != 0) {
+		rc = 17;
+		goto done;
+	}
+	memcpy(hdr, p, 12);
+	hdr[0] = t.origid >> 8;
+	hdr[1] = t.origid & 0xff;
+	hdr[10] = (l.ar - 1) >> 8;
+	hdr[11] = (l.ar - 1) & 0xff;
+	if ((req_mac != NULL && (put16(&d, req_mac_len, &err) == -1 ||
+	    buf_add(&d, req_mac, req_mac_len, &err) == -1)) ||
+	    buf_add(&d, hdr, 12, &err) == -1 ||
+	    buf_add(&d, p + 12, l.tsig_off - 12, &err) == -1 ||
+	    put_dname(&d, t.name, &err) == -1 ||
+	    put16(&d, t.class, &err) == -1 ||
+	    put16(&d, t.ttl >> 16, &err) == -1 ||
+	    put16(&d, t.ttl & 0xffff, &err) == -1 ||
+	    put_dname(&d, t.alg, &err) == -1 ||
+	    put48(&d, t.time, &err) == -1 || put16(&d, t.fudge, &err) == -1 ||
+	    put16(&d, t.error, &err) == -1 ||
+	    put16(&d, t.otherlen, &err) == -1 ||
+	    buf_add(&d, t.other, t.otherlen, &err) == -1 ||
+	    tsig_mac(k, &d, mac, &maclen, &err) == -1)
+		goto done;
+	if (t.maclen != maclen || CRYPTO_memcmp(mac, t.mac, maclen) != 0) {
+		rc = 16;
+		goto done;
+	}
+	*key_out = k;
+	memcpy(mac_out, t.mac, maclen);
+	*mac_len_out = maclen;
+	if ((uint64_t)now > t.time + t.fudge ||
+	    t.time > (uint64_t)now + t.fudge)
+		rc = 18;
+	else
+		rc = 0;
+done:
+	ldns_rdf_deep_free(alg);
+	tsig_rr_fini(&t);
+	buf_fini(&d);
+	return rc;
+}
+
+int
+tsig_append_error(struct buf *b, const uint8_t *p, size_t len,
+    size_t off, uint16_t error, struct err *err)
+{
+	struct tsig_rr	t;
+	struct buf	rd;
+	uint16_t	ar;
+	int		rc = -1;
+
+	if (tsig_parse(p, len, off, &t) == -1) {
+		err_set(err, ERR_SYNTAX, "tsig: malformed");
+		return -1;
+	}
+	buf_init(&rd, 1024);
+	if (put_dname(&rd, t.alg, err) == -1 ||
+	    put48(&rd, t.time, err) == -1 || put16(&rd, t.fudge, err) == -1 ||
+	    put16(&rd, 0, err) == -1 || buf_add(&rd, b->data, 2, err) == -1 ||
+	    put16(&rd, error, err) == -1 || put16(&rd, 0, err) == -1)
+		goto done;
+	if (put_dname(b, t.name, err) == -1 ||
+	    put16(b, LDNS_RR_TYPE_TSIG, err) == -1 ||
+	    put16(b, LDNS_RR_CLASS_ANY, err) == -1 ||
+	    buf_add(b, "\0\0\0\0", 4, err) == -1 ||
+	    put16(b, rd.len, err) == -1 ||
+	    buf_add(b, rd.data, rd.len, err) == -1)
+		goto done;
+	ar = get16((uint8_t *)b->data + 10) + 1;
+	b->data[10] = ar >> 8;
+	b->data[11] = ar & 0xff;
+	rc = 0;
+done:
+	tsig_rr_fini(&t);
+	buf_fini(&rd);
+	return rc;
+}

@@ -1,0 +1,357 @@
+/*
+ * update.c: RFC 2136 dynamic update on a copy of a zone: prerequisites
+ * (section 3.2), prescan (3.4.1), then the changes (3.4.2: add, delete
+ * an RRset, a name or one record; the SOA and the apex NS are never
+ * deleted, an added SOA only replaces an older one).  A change bumps the
+ * serial unless the update raised it, and the new zone goes through the
+ * same checks as a loaded one; the daemon commits and pushes it before
+ * it is served.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/auth_priv.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#define UPDATE_MAX_RRS	1000000
+
+struct work {
+	struct zrr	*v;
+	size_t		 n, cap;
+};
+
+static int
+in_zone(const struct auth_zone *z, const ldns_rdf *name)
+{
+	return ldns_dname_compare(name, z->origin) == 0 ||
+	    ldns_dname_is_subdomain(name, z->origin);
+}
+
+/* Records at name (type 0: any), in the zone's sorted array. */
+static size_t
+count(const struct auth_zone *z, const ldns_rdf *name, ldns_rr_type type)
+{
+	size_t	a, e;
+
+	zone_rrset(z, name, type, &a, &e);
+	return e - a;
+}
+
+static int
+prereq(const struct auth_zone *z, const ldns_rr_list *pre)
+{
+	ldns_rr		*rr, *o;
+	size_t		 i, j, a, e, want, have;
+	ldns_rr_type	 t;
+
+	for (i = 0; i < ldns_rr_list_rr_count(pre); i++) {
+		rr = ldns_rr_list_rr(pre, i);
+		t = ldns_rr_get_type(rr);
+		if (ldns_rr_ttl(rr) != 0)
+			return LDNS_RCODE_FORMERR;
+		if (!in_zone(z, ldns_rr_owner(rr)))
+			return LDNS_RCODE_NOTZONE;
+		switch (ldns_rr_get_class(rr)) {
+		case LDNS_RR_CLASS_ANY:
+			if (ldns_rr_rd_count(rr) != 0)
+				return LDNS_RCODE_FORMERR;
+			if (t == LDNS_RR_TYPE_ANY) {
+				if (count(z, ldns_rr_owner(rr), 0) == 0)
+					return LDNS_RCODE_NXDOMAIN;
+			} else if (count(z, ldns_rr_owner(rr), t) == 0)
+				return LDNS_RCODE_NXRRSET;
+			break;
+		case LDNS_RR_CLASS_NONE:
+			if (ldns_rr_rd_count(rr) != 0)
+				return LDNS_RCODE_FORMERR;
+			if (t == LDNS_RR_TYPE_ANY) {
+				if (count(z, ldns_rr_owner(rr), 0) != 0)
+					return LDNS_RCODE_YXDOMAIN;
+			} else if (count(z, ldns_rr_owner(rr), t) != 0)
+				return LDNS_RCODE_YXRRSET;
+			break;
+		case LDNS_RR_CLASS_IN:
+			/* Value-dependent: the RRset must be exactly the
+			 * prerequisite's records (section 3.2.3). */
+			want = 0;
+			for (j = 0; j < ldns_rr_list_rr_count(pre); j++) {
+				o = ldns_rr_list_rr(pre, j);
+				if (ldns_rr_get_class(o) == LDNS_RR_CLASS_IN &&
+				    ldns_rr_get_type(o) == t &&
+				    ldns_dname_compare(ldns_rr_owner(o),
+				    ldns_rr_owner(rr)) == 0)
+					want++;
+			}
+			zone_rrset(z, ldns_rr_owner(rr), t, &a, &e);
+			if (e - a != want)
+				return LDNS_RCODE_NXRRSET;
+			for (have = 0; a < e; a++) {
+				ldns_rr_set_ttl(rr, ldns_rr_ttl(z->v[a].rr));
+				if (ldns_rr_compare(z->v[a].rr, rr) == 0)
+					have++;
+				ldns_rr_set_ttl(rr, 0);
+			}
+			if (have != 1)
+				return LDNS_RCODE_NXRRSET;
+			break;
+		default:
+			return LDNS_RCODE_FORMERR;
+		}
+	}
+	return LDNS_RCODE_NOERROR;
+}
+
+static int
+prescan(const struct auth_zone *z, const ldns_rr_list *up)
+{
+	ldns_rr		*rr;
+	ldns_rr_type	 t;
+	size_t		 i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(up); i++) {
+		rr = ldns_rr_list_rr(up, i);
+		t = ldns_rr_get_type(rr);
+		if (!in_zone(z, ldns_rr_owner(rr)))
+			return LDNS_RCODE_NOTZONE;
+		switch (ldns_rr_get_class(rr)) {
+		case LDNS_RR_CLASS_IN:
+			if (t == LDNS_RR_TYPE_ANY || t == LDNS_RR_TYPE_AXFR ||
+			    t == LDNS_RR_TYPE_IXFR || t == LDNS_RR_TYPE_MAILA ||
+			    t == LDNS_RR_TYPE_MAILB || t == LDNS_RR_TYPE_TSIG ||
+			    t == LDNS_RR_TYPE_OPT)
+				return LDNS_RCODE_FORMERR;
+			break;
+		case LDNS_RR_CLASS_ANY:
+			if (ldns_rr_ttl(rr) != 0 || ldns_rr_rd_count(rr) != 0)
+				return LDNS_RCODE_FORMERR;
+			break;
+		case LDNS_RR_CLASS_NONE:
+			if (ldns_rr_ttl(rr) != 0 || t == LDNS_RR_TYPE_ANY)
+				return LDNS_RCODE_FORMERR;
+			break;
+		default:
+			return LDNS_RCODE_FORMERR;
+		}
+	}
+	return LDNS_RCODE_NOERROR;
+}
+
+static int
+work_add(struct work *w, ldns_rr *rr)
+{
+	struct zrr	*v;
+
+	if (w->n == w->cap) {
+		if (w->cap >= UPDATE_MAX_RRS || (v = reallocarray(w->v,
+		    w->cap ? w->cap * 2 : 64, sizeof(*v))) == NULL) {
+			ldns_rr_free(rr);
+			return -1;
+		}
+		w->v = v;
+		w->cap = w->cap ? w->cap * 2 : 64;
+	}
+	w->v[w->n].rr = rr;
+	w->v[w->n++].line = 0;
+	return 0;
+}
+
+static void
+work_free(struct work *w)
+{
+	size_t	i;
+
+	for (i = 0; i < w->n; i++)
+		ldns_rr_free(w->v[i].rr);
+	free(w->v);
+}
+
+static int
+same_name(const ldns_rr *a, const ldns_rr *b)
+{
+	return ldns_dname_compare(ldns_rr_owner(a), ldns_rr_owner(b)) == 0;
+}
+
+/* Compares the data of two records, ignoring TTL and class. */
+static int
+same_rdata(const ldns_rr *a, ldns_rr *b)
+{
+	ldns_rr_class	c = ldns_rr_get_class(b);
+	uint32_t	t = ldns_rr_ttl(b);
+	int		r;
+
+	ldns_rr_set_class(b, ldns_rr_get_class(a));
+	ldns_rr_set_ttl(b, ldns_rr_ttl(a));
+	r = ldns_rr_compare(a, b) == 0;
+	ldns_rr_set_class(b, c);
+	ldns_rr_set_ttl(b, t);
+	return r;
+}
+
+static int
+note(struct buf *s, const char *what, const ldns_rr *rr, struct err *err)
+{
+	char	*t = ldns_rr2str(rr), *p;
+	int	 rc;
+
+	if (t == NULL)
+		return 0;
+	t[strcspn(t, "\n")] = '\0';
+	for (p = t; *p != '\0'; p++)
+		if (*p == '\t')
+			*p = ' ';
+	rc = buf_printf(s, err, "%s%s %s", s->len > 0 ? "; " : "", what, t);
+	free(t);
+	return rc;
+}
+
+int
+auth_update(const struct auth_req *req, struct auth_zone **new_out,
+    struct buf *summary, struct err *err)
+{
+	const struct auth_zone	*z = req->zone;
+	const ldns_rr_list	*up = ldns_pkt_authority(req->query);
+	struct work		 w = { 0 };
+	ldns_rr			*rr, *c, *oldsoa = NULL;
+	ldns_rr_type		 t, ct;
+	size_t			 i, j, napexns;
+	int			 rc, changed = 0, apex;
+	uint32_t		 serial;
+
+	*new_out = NULL;
+	if ((rc = prereq(z, ldns_pkt_answer(req->query))) != 0 ||
+	    (rc = prescan(z, up)) != 0)
+		return rc;
+	for (i = 0; i < z->n; i++)
+		if ((c = ldns_rr_clone(z->v[i].rr)) == NULL ||
+		    work_add(&w, c) == -1)
+			goto nomem;
+	for (i = 0; i < ldns_rr_list_rr_count(up); i++) {
+		rr = ldns_rr_list_rr(up, i);
+		t = ldns_rr_get_type(rr);
+		apex = ldns_dname_compare(ldns_rr_owner(rr), z->origin) == 0;
+		switch (ldns_rr_get_class(rr)) {
+		case LDNS_RR_CLASS_IN:
+			if (t == LDNS_RR_TYPE_SOA) {
+				if (!apex || ldns_rdf2native_int32(
+				    ldns_rr_rdf(rr, 2)) - auth_zone_serial(z) -
+				    1 >= 0x7fffffffU)
+					continue;	/* not newer */
+			}
+			for (j = 0; j < w.n; j++) {
+				if (w.v[j].rr == NULL ||
+				    !same_name(w.v[j].rr, rr))
+					continue;
+				ct = ldns_rr_get_type(w.v[j].rr);
+				/* CNAME and other data never mix. */
+				if ((ct == LDNS_RR_TYPE_CNAME) !=
+				    (t == LDNS_RR_TYPE_CNAME))
+					break;
+				if (ct == t && (t == LDNS_RR_TYPE_SOA ||
+				    t == LDNS_RR_TYPE_CNAME ||
+				    same_rdata(w.v[j].rr, rr))) {
+					if (t == LDNS_RR_TYPE_SOA)
+						oldsoa = w.v[j].rr;
+					else
+						ldns_rr_free(w.v[j].rr);
+					w.v[j].rr = NULL;
+				}
+			}
+			if (j < w.n)
+				continue;		/* ignored */
+			if ((c = ldns_rr_clone(rr)) == NULL ||
+			    work_add(&w, c) == -1)
+				goto nomem;
+			if (note(summary, "add", rr, err) == -1)
+				goto fail;
+			changed = 1;
+			break;
+		case LDNS_RR_CLASS_ANY:
+		case LDNS_RR_CLASS_NONE:
+			for (j = 0; j < w.n; j++) {
+				c = w.v[j].rr;
+				if (c == NULL || !same_name(c, rr))
+					continue;
+				ct = ldns_rr_get_type(c);
+				if (apex && (ct == LDNS_RR_TYPE_SOA ||
+				    ct == LDNS_RR_TYPE_NS))
+					continue;	/* 3.4.2.3/4 */
+				if (t != LDNS_RR_TYPE_ANY && ct != t)
+					continue;
+				if (ldns_rr_get_class(rr) ==
+				    LDNS_RR_CLASS_NONE && !same_rdata(c, rr))
+					continue;
+				if (note(summary, "delete", c, err) == -1)
+					goto fail;
+				ldns_rr_free(c);
+				w.v[j].rr = NULL;
+				changed = 1;
+			}
+			/* The apex NS may lose records, never the last. */
+			if (apex && t == LDNS_RR_TYPE_NS &&
+			    ldns_rr_get_class(rr) == LDNS_RR_CLASS_NONE) {
+				for (j = napexns = 0; j < w.n; j++)
+					if (w.v[j].rr != NULL &&
+					    same_name(w.v[j].rr, rr) &&
+					    ldns_rr_get_type(w.v[j].rr) ==
+					    LDNS_RR_TYPE_NS)
+						napexns++;
+				if (napexns > 1) {
+					for (j = 0; j < w.n; j++)
+						if (w.v[j].rr != NULL &&
+						    ldns_rr_get_type(
+						    w.v[j].rr) == t &&
+						    same_name(w.v[j].rr, rr) &&
+						    same_rdata(w.v[j].rr, rr)) {
+							note(summary, "delete",
+							    w.v[j].rr, err);
+							ldns_rr_free(
+							    w.v[j].rr);
+							w.v[j].rr = NULL;
+							changed = 1;
+						}
+				}
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	for (i = j = 0; i < w.n; i++)
+		if (w.v[i].rr != NULL)
+			w.v[j++] = w.v[i];
+	w.n = j;
+	if (!changed) {
+		ldns_rr_free(oldsoa);
+		work_free(&w);
+		return LDNS_RCODE_NOERROR;
+	}
+	if (oldsoa == NULL) {
+		/* No newer SOA came with the update: serial + 1. */
+		for (i = 0; i < w.n; i++)
+			if (ldns_rr_get_type(w.v[i].rr) == LDNS_RR_TYPE_SOA)
+				break;
+		if (i == w.n) {
+			err_set(err, AUTH_E_ZONE, "update lost the SOA");
+			goto fail;
+		}
+		serial = auth_zone_serial(z) + 1;
+		if (serial == 0)
+			serial = 1;
+		ldns_rdf_deep_free(ldns_rr_set_rdf(w.v[i].rr,
+		    ldns_native2rdf_int32(LDNS_RDF_TYPE_INT32, serial), 2));
+	}
+	ldns_rr_free(oldsoa);
+	*new_out = zone_build(z->name, z->file, w.v, w.n, err);
+	if (*new_out == NULL) {
+		err_prefix(err, "update refused");
+		return LDNS_RCODE_REFUSED;
+	}
+	return LDNS_RCODE_NOERROR;
+nomem:
+	err_set(err, ERR_NOMEM, "out of memory");
+fail:
+	ldns_rr_free(oldsoa);
+	work_free(&w);
+	return LDNS_RCODE_SERVFAIL;
+}

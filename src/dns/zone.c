@@ -1,0 +1,409 @@
+/*
+ * zone.c: zones from master files (RFC 1035 section 5: $ORIGIN, $TTL,
+ * relative names, every type ldns knows), checked before they are
+ * served: one SOA, at the apex; NS at the apex; no CNAME beside other
+ * data (RFC 1034 section 3.6.2, RFC 2181 section 10.1); nothing outside
+ * the zone; an address for every NS host inside the zone (glue).
+ * $INCLUDE is refused: a zone file from git must not read local files.
+ *
+ * Records are kept in one array sorted in canonical order (RFC 4034
+ * section 6.1), so a name's descendants follow it and a name "exists"
+ * (RFC 4592 section 2.2.2, empty non-terminals included) when the first
+ * record at or after it is the name or below it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/auth_priv.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#define ZONE_DEFAULT_TTL	3600
+#define ZONE_MAX_RECORDS	1000000
+
+static int
+zrr_cmp(const void *a, const void *b)
+{
+	const ldns_rr	*x = ((const struct zrr *)a)->rr;
+	const ldns_rr	*y = ((const struct zrr *)b)->rr;
+	int		 c;
+
+	if ((c = ldns_dname_compare(ldns_rr_owner(x), ldns_rr_owner(y))) != 0)
+		return c;
+	if (ldns_rr_get_type(x) != ldns_rr_get_type(y))
+		return ldns_rr_get_type(x) < ldns_rr_get_type(y) ? -1 : 1;
+	return ldns_rr_compare(x, y);
+}
+
+size_t
+zone_lower(const struct auth_zone *z, const ldns_rdf *name)
+{
+	size_t	lo = 0, hi = z->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ldns_dname_compare(ldns_rr_owner(z->v[mid].rr), name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int
+zone_name_exists(const struct auth_zone *z, const ldns_rdf *name)
+{
+	size_t		 i = zone_lower(z, name);
+	const ldns_rdf	*o;
+
+	if (i >= z->n)
+		return 0;
+	o = ldns_rr_owner(z->v[i].rr);
+	return ldns_dname_compare(o, name) == 0 ||
+	    ldns_dname_is_subdomain(o, name);
+}
+
+void
+zone_rrset(const struct auth_zone *z, const ldns_rdf *name,
+    ldns_rr_type type, size_t *first, size_t *end)
+{
+	size_t	i = zone_lower(z, name);
+
+	while (i < z->n &&
+	    ldns_dname_compare(ldns_rr_owner(z->v[i].rr), name) == 0 &&
+	    type != 0 && ldns_rr_get_type(z->v[i].rr) < type)
+		i++;
+	*first = i;
+	while (i < z->n &&
+	    ldns_dname_compare(ldns_rr_owner(z->v[i].rr), name) == 0 &&
+	    (type == 0 || ldns_rr_get_type(z->v[i].rr) == type))
+		i++;
+	*end = i;
+}
+
+static void
+zrrs_free(struct zrr *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		ldns_rr_free(v[i].rr);
+	free(v);
+}
+
+static char *
+name_str(const ldns_rdf *d)
+{
+	char	*s = ldns_rdf2str(d);
+
+	return s != NULL ? s : strdup("?");
+}
+
+/* The checks of the file's head comment, on sorted records. */
+static int
+zone_check(struct auth_zone *z, struct err *err)
+{
+	const ldns_rdf	*o, *t;
+	ldns_rr		*rr;
+	ldns_rr_type	 type;
+	size_t		 i, j, a, e, nsoa = 0, apexns = 0;
+	char		*s;
+
+	for (i = 0; i < z->n; i++) {
+		rr = z->v[i].rr;
+		o = ldns_rr_owner(rr);
+		type = ldns_rr_get_type(rr);
+		s = NULL;
+		if (ldns_dname_compare(o, z->origin) != 0 &&
+		    !ldns_dname_is_subdomain(o, z->origin)) {
+			err_set(err, AUTH_E_ZONE, "%s:%d: %s is outside the "
+			    "zone %s", z->file, z->v[i].line,
+			    s = name_str(o), z->name);
+			goto fail;
+		}
+		if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
+			err_set(err, AUTH_E_ZONE, "%s:%d: class is not IN",
+			    z->file, z->v[i].line);
+			goto fail;
+		}
+		if (type == LDNS_RR_TYPE_SOA) {
+			if (ldns_dname_compare(o, z->origin) != 0) {
+				err_set(err, AUTH_E_ZONE, "%s:%d: SOA of %s "
+				    "is not at the apex", z->file,
+				    z->v[i].line, s = name_str(o));
+				goto fail;
+			}
+			if (nsoa++ > 0) {
+				err_set(err, AUTH_E_ZONE, "%s:%d: a second "
+				    "SOA", z->file, z->v[i].line);
+				goto fail;
+			}
+			z->soa = rr;
+		}
+		if (type == LDNS_RR_TYPE_NS &&
+		    ldns_dname_compare(o, z->origin) == 0)
+			apexns++;
+		if (type == LDNS_RR_TYPE_CNAME) {
+			zone_rrset(z, o, 0, &a, &e);
+			for (j = a; j < e; j++)
+				if (j != i && ldns_rr_get_type(z->v[j].rr) !=
+				    LDNS_RR_TYPE_RRSIG &&
+				    ldns_rr_get_type(z->v[j].rr) !=
+				    LDNS_RR_TYPE_NSEC)
+					break;
+			if (j < e) {
+				err_set(err, AUTH_E_ZONE, "%s:%d: %s has a "
+				    "CNAME and other data", z->file,
+				    z->v[i].line, s = name_str(o));
+				goto fail;
+			}
+		}
+		if (type == LDNS_RR_TYPE_NS) {
+			t = ldns_rr_rdf(rr, 0);
+			if (t != NULL && ldns_dname_is_subdomain(t, z->origin)) {
+				zone_rrset(z, t, LDNS_RR_TYPE_A, &a, &e);
+				if (a == e)
+					zone_rrset(z, t, LDNS_RR_TYPE_AAAA, &a,
+					    &e);
+				if (a == e) {
+					err_set(err, AUTH_E_ZONE, "%s:%d: no "
+					    "address (glue) for NS host %s",
+					    z->file, z->v[i].line,
+					    s = name_str(t));
+					goto fail;
+				}
+			}
+		}
+		free(s);
+	}
+	if (z->soa == NULL) {
+		err_set(err, AUTH_E_ZONE, "%s:%d: no SOA at the apex %s",
+		    z->file, z->n > 0 ? z->v[0].line : 1, z->name);
+		return -1;
+	}
+	if (apexns == 0) {
+		err_set(err, AUTH_E_ZONE, "%s:%d: no NS at the apex %s",
+		    z->file, z->v[0].line, z->name);
+		return -1;
+	}
+	return 0;
+fail:
+	free(s);
+	return -1;
+}
+
+struct auth_zone *
+zone_build(const char *name, const char *file, struct zrr *v, size_t n,
+    struct err *err)
+{
+	struct auth_zone	*z;
+	size_t			 i, k;
+
+	if ((z = calloc(1, sizeof(*z))) == NULL ||
+	    (z->name = strdup(name)) == NULL ||
+	    (z->file = strdup(file)) == NULL ||
+	    (z->origin = ldns_dname_new_frm_str(name)) == NULL) {
+		if (z != NULL && z->name != NULL && z->file != NULL)
+			err_set(err, AUTH_E_ZONE, "%s: not a domain name",
+			    file);
+		else
+			err_set(err, ERR_NOMEM, "out of memory");
+		zrrs_free(v, n);
+		auth_zone_free(z);
+		return NULL;
+	}
+	z->refs = 1;
+	qsort(v, n, sizeof(*v), zrr_cmp);
+	for (i = k = 0; i < n; i++) {		/* drop exact duplicates */
+		if (k > 0 && ldns_rr_compare(v[k - 1].rr, v[i].rr) == 0 &&
+		    ldns_dname_compare(ldns_rr_owner(v[k - 1].rr),
+		    ldns_rr_owner(v[i].rr)) == 0) {
+			ldns_rr_free(v[i].rr);
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	z->v = v;
+	z->n = k;
+	if (zone_check(z, err) == -1) {
+		auth_zone_free(z);
+		return NULL;
+	}
+	return z;
+}
+
+struct auth_zone *
+auth_zone_load(const char *origin, const char *text, size_t len,
+    const char *file, struct err *err)
+{
+	FILE		*fp;
+	ldns_rdf	*orig, *prev = NULL;
+	ldns_rr		*rr;
+	ldns_status	 st;
+	struct zrr	*v = NULL, *nv;
+	size_t		 n = 0, cap = 0;
+	uint32_t	 ttl = ZONE_DEFAULT_TTL;
+	int		 line = 0, start;
+
+	if (len == 0) {
+		err_set(err, AUTH_E_ZONE, "%s:1: empty file", file);
+		return NULL;
+	}
+	if ((orig = ldns_dname_new_frm_str(origin)) == NULL) {
+		err_set(err, AUTH_E_ZONE, "%s: not a domain name", file);
+		return NULL;
+	}
+	if ((fp = fmemopen((void *)text, len, "r")) == NULL) {
+		ldns_rdf_deep_free(orig);
+		err_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	while (!feof(fp)) {
+		start = line + 1;
+		rr = NULL;
+		st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &orig, &prev, &line);
+		if (st == LDNS_STATUS_SYNTAX_EMPTY ||
+		    st == LDNS_STATUS_SYNTAX_TTL ||
+		    st == LDNS_STATUS_SYNTAX_ORIGIN)
+			continue;
+		if (st == LDNS_STATUS_SYNTAX_INCLUDE) {
+			err_set(err, AUTH_E_ZONE, "%s:%d: $INCLUDE is not "
+			    "allowed", file, start);
+			goto fail;
+		}
+		if (st != LDNS_STATUS_OK) {
+			if (feof(fp) && st == LDNS_STATUS_SYNTAX_ERR &&
+			    rr == NULL)
+				break;
+			err_set(err, AUTH_E_ZONE, "%s:%d: %s", file, line,
+			    ldns_get_errorstr_by_id(st));
+			goto fail;
+		}
+		if (n == cap) {
+			if (cap >= ZONE_MAX_RECORDS ||
+			    (nv = reallocarray(v, cap ? cap * 2 : 64,
+			    sizeof(*v))) == NULL) {
+				ldns_rr_free(rr);
+				err_set(err, ERR_LIMIT, "%s:%d: too many "
+				    "records", file, line);
+				goto fail;
+			}
+			v = nv;
+			cap = cap ? cap * 2 : 64;
+		}
+		v[n].rr = rr;
+		v[n++].line = line;
+	}
+	fclose(fp);
+	ldns_rdf_deep_free(orig);
+	ldns_rdf_deep_free(prev);
+	return zone_build(origin, file, v, n, err);
+fail:
+	fclose(fp);
+	ldns_rdf_deep_free(orig);
+	ldns_rdf_deep_free(prev);
+	zrrs_free(v, n);
+	return NULL;
+}
+
+struct auth_zone *
+auth_zone_ref(struct auth_zone *z)
+{
+	z->refs++;
+	return z;
+}
+
+void
+auth_zone_free(struct auth_zone *z)
+{
+	if (z == NULL || --z->refs > 0)
+		return;
+	zrrs_free(z->v, z->n);
+	ldns_rdf_deep_free(z->origin);
+	free(z->name);
+	free(z->file);
+	free(z);
+}
+
+const char *
+auth_zone_name(const struct auth_zone *z)
+{
+	return z->name;
+}
+
+uint32_t
+auth_zone_serial(const struct auth_zone *z)
+{
+	return ldns_rdf2native_int32(ldns_rr_rdf(z->soa, 2));
+}
+
+int
+auth_zone_same(const struct auth_zone *a, const struct auth_zone *b)
+{
+	size_t	i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (ldns_rr_compare(a->v[i].rr, b->v[i].rr) != 0 ||
+		    ldns_rr_ttl(a->v[i].rr) != ldns_rr_ttl(b->v[i].rr))
+			return 0;
+	return 1;
+}
+
+int
+auth_zone_text(const struct auth_zone *z, struct buf *b, struct err *err)
+{
+	char	*s;
+	size_t	 i;
+	int	 rc;
+
+	if ((s = ldns_rr2str(z->soa)) == NULL)
+		goto nomem;
+	rc = buf_adds(b, s, err);
+	free(s);
+	if (rc == -1)
+		return -1;
+	for (i = 0; i < z->n; i++) {
+		if (z->v[i].rr == z->soa)
+			continue;
+		if ((s = ldns_rr2str(z->v[i].rr)) == NULL)
+			goto nomem;
+		rc = buf_adds(b, s, err);
+		free(s);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+nomem:
+	err_set(err, ERR_NOMEM, "out of memory");
+	return -1;
+}
+
+void
+auth_zone_ns_addrs(const struct auth_zone *z,
+    void (*fn)(const char *, void *), void *arg)
+{
+	const ldns_rdf	*t, *mname = ldns_rr_rdf(z->soa, 0);
+	size_t		 i, e, j, je;
+	ldns_rr_type	 types[2] = { LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA };
+	int		 k;
+	char		*s;
+
+	zone_rrset(z, z->origin, LDNS_RR_TYPE_NS, &i, &e);
+	for (; i < e; i++) {
+		t = ldns_rr_rdf(z->v[i].rr, 0);
+		if (ldns_dname_compare(t, mname) == 0)
+			continue;
+		for (k = 0; k < 2; k++) {
+			zone_rrset(z, t, types[k], &j, &je);
+			for (; j < je; j++)
+				if ((s = ldns_rdf2str(ldns_rr_rdf(z->v[j].rr,
+				    0))) != NULL) {
+					fn(s, arg);
+					free(s);
+				}
+		}
+	}
+}

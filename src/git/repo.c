@@ -1,0 +1,606 @@
+/*
+ * repo.c: fetch, read, commit and push the zone repository with libgit2
+ * (see repo.h for the model: a bare clone whose branch tip is only ever
+ * a commit the remote has).
+ *
+ * The SSH transport is libgit2's own (libssh2): the credentials callback
+ * hands it the key file this module writes into the work directory, the
+ * certificate callback compares the host key's SHA-256 with the pinned
+ * fingerprint or the known_hosts entries for the host.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <git2.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "git/repo.h"
+#include "util/b64.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+struct repo {
+	git_repository	*git;
+	char		*url;
+	char		*branch;	/* NULL until known */
+	char		*keypath;	/* key file for libssh2, or NULL */
+	char		*authenticator;	/* "SHA256:..." or NULL */
+	char		*known_hosts;
+	char		 host[256];	/* from the URL, for known_hosts */
+	int		 port;
+	int		 tries;		/* credential attempts this call */
+	char		 hostkey_err[160];
+	char		 push_err[160];
+	char		 head[GIT_OID_HEXSZ + 1];
+};
+
+static void
+git_err(struct err *err, const char *what)
+{
+	const git_error	*e = git_error_last();
+
+	err_set(err, REPO_E_GIT, "%s: %s", what,
+	    e != NULL && e->message != NULL ? e->message : "unknown error");
+}
+
+/* host and port of an ssh:// or scp-like URL, for known_hosts. */
+static void
+url_host(struct repo *r)
+{
+	const char	*s = r->url, *at, *end;
+	size_t		 n;
+
+	r->port = 22;
+	r->host[0] = '\0';
+	if (strncmp(s, "ssh://", 6) == 0) {
+		s += 6;
+		end = s + strcspn(s, "/");
+		if ((at = memchr(s, '@', end - s)) != NULL)
+			s = at + 1;
+		n = strcspn(s, ":/");
+		if (s[n] == ':')
+			r->port = atoi(s + n + 1);
+	} else {
+		if ((at = strchr(s, '@')) != NULL && at < strchr(s, ':'))
+			s = at + 1;
+		n = strcspn(s, ":");
+	}
+	if (n >= sizeof(r->host))
+		n = sizeof(r->host) - 1;
+	memcpy(r->host, s, n);
+	r->host[n] = '\0';
+}
+
+static int
+is_ssh(const char *url)
+{
+	const char	*colon = strchr(url, ':'), *slash = strchr(url, '/');
+
+	if (strncmp(url, "ssh://", 6) == 0)
+		return 1;
+	if (strncmp(url, "file://", 7) == 0 || url[0] == '/' ||
+	    url[0] == '.')
+		return 0;
+	return colon != NULL && (slash == NULL || colon < slash);
+}
+
+/* Does a known_hosts host field name our host? */
+static int
+kh_host_match(const struct repo *r, const char *field, size_t flen)
+{
+	char		 spec[300], pat[300];
+	const char	*p = field, *end = field + flen, *comma;
+	uint8_t		*salt = NULL, *hash = NULL, mac[EVP_MAX_MD_SIZE];
+	size_t		 saltlen, hashlen, n;
+	unsigned int	 maclen;
+	struct err	 e;
+	int		 ok = 0;
+
+	if (r->port == 22)
+		snprintf(spec, sizeof(spec), "%s", r->host);
+	else
+		snprintf(spec, sizeof(spec), "[%s]:%d", r->host, r->port);
+	if (flen > 3 && strncmp(field, "|1|", 3) == 0) {
+		p = field + 3;
+		if ((comma = memchr(p, '|', end - p)) == NULL)
+			return 0;
+		if (b64_decode(p, comma - p, &salt, &saltlen, &e) == 0 &&
+		    b64_decode(comma + 1, end - comma - 1, &hash, &hashlen,
+		    &e) == 0 &&
+		    HMAC(EVP_sha1(), salt, saltlen, (uint8_t *)spec,
+		    strlen(spec), mac, &maclen) != NULL &&
+		    maclen == hashlen && CRYPTO_memcmp(mac, hash, maclen) == 0)
+			ok = 1;
+		free(salt);
+		free(hash);
+		return ok;
+	}
+	while (p < end) {
+		comma = memchr(p, ',', end - p);
+		n = (comma != NULL ? comma : end) - p;
+		if (n < sizeof(pat)) {
+			memcpy(pat, p, n);
+			pat[n] = '\0';
+			if (strcasecmp(pat, spec) == 0)
+				return 1;
+		}
+		p += n + 1;
+	}
+	return 0;
+}
+
+/* 1 if a known_hosts line for the host has a key with this SHA-256. */
+static int
+kh_check(const struct repo *r, const uint8_t sha[32])
+{
+	FILE		*f;
+	char		 line[16384], *p, *host, *key;
+	uint8_t		*blob, md[32];
+	size_t		 blen;
+	struct err	 e;
+	int		 found = 0;
+
+	if ((f = fopen(r->known_hosts, "r")) == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		p = line + strspn(line, " \t");
+		if (*p == '#' || *p == '\n' || *p == '@')
+			continue;
+		host = strtok(p, " \t\n");
+		if (strtok(NULL, " \t\n") == NULL ||
+		    (key = strtok(NULL, " \t\n")) == NULL)
+			continue;
+		if (!kh_host_match(r, host, strlen(host)))
+			continue;
+		if (b64_decode(key, strlen(key), &blob, &blen, &e) == -1)
+			continue;
+		EVP_Digest(blob, blen, md, NULL, EVP_sha256(), NULL);
+		free(blob);
+		found = CRYPTO_memcmp(md, sha, 32) == 0;
+	}
+	fclose(f);
+	return found;
+}
+
+static int
+cert_cb(git_cert *cert, int valid, const char *host, void *payload)
+{
+	struct repo		*r = payload;
+	git_cert_hostkey	*hk;
+	char			 fp[60];
+	const char		*want;
+
+	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2)
+		return GIT_PASSTHROUGH;
+	hk = (git_cert_hostkey *)cert;
+	if (!(hk->type & GIT_CERT_SSH_SHA256)) {
+		snprintf(r->hostkey_err, sizeof(r->hostkey_err),
+		    "host %s: libgit2 gave no SHA-256 of the host key", host);
+		return -1;
+	}
+	repo_fingerprint(hk->hash_sha256, fp);
+	if (r->authenticator != NULL) {
+		want = r->authenticator;
+		if (strncasecmp(want, "SHA256:", 7) == 0 &&
+		    strcmp(want + 7, fp + 7) == 0)
+			return 0;
+	}
+	if (r->known_hosts != NULL && kh_check(r, hk->hash_sha256))
+		return 0;
+	snprintf(r->hostkey_err, sizeof(r->hostkey_err),
+	    "host %s: host key %s is not trusted", host, fp);
+	return -1;
+}
+
+static int
+cred_cb(git_credential **out, const char *url, const char *user,
+    unsigned int allowed, void *payload)
+{
+	struct repo	*r = payload;
+
+	if (++r->tries > 3)
+		return -1;
+	if ((allowed & GIT_CREDENTIAL_USERNAME) && user == NULL)
+		return git_credential_username_new(out, "git");
+	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && r->keypath != NULL)
+		return git_credential_ssh_key_new(out, user != NULL ? user :
+		    "git", NULL, r->keypath, NULL);
+	return GIT_PASSTHROUGH;
+}
+
+static int
+push_ref_cb(const char *ref, const char *status, void *payload)
+{
+	struct repo	*r = payload;
+
+	if (status != NULL)
+		snprintf(r->push_err, sizeof(r->push_err), "%s: %s", ref,
+		    status);
+	return 0;
+}
+
+static void
+callbacks(struct repo *r, git_remote_callbacks *cb)
+{
+	cb->credentials = cred_cb;
+	cb->certificate_check = cert_cb;
+	cb->push_update_reference = push_ref_cb;
+	cb->payload = r;
+	r->tries = 0;
+	r->hostkey_err[0] = '\0';
+	r->push_err[0] = '\0';
+}
+
+/* After a failed network call: the host key message beats libgit2's. */
+static void
+net_err(struct repo *r, struct err *err, const char *what)
+{
+	if (r->hostkey_err[0] != '\0')
+		err_set(err, REPO_E_HOSTKEY, "%s: %s", what, r->hostkey_err);
+	else
+		git_err(err, what);
+}
+
+static void
+set_head(struct repo *r, const git_oid *oid)
+{
+	if (oid == NULL)
+		r->head[0] = '\0';
+	else
+		git_oid_tostr(r->head, sizeof(r->head), oid);
+}
+
+static int
+setup_key(struct repo *r, const struct repo_config *c, struct err *err)
+{
+	char		 line[8192], path[4096];
+	const char	*text = c->ssh_key;
+	FILE		*f;
+	void		*pk;
+	int		 rc;
+
+	if (c->ssh_key_file != NULL) {
+		if ((f = fopen(c->ssh_key_file, "r")) == NULL) {
+			err_set(err, ERR_IO, "%s: %s", c->ssh_key_file,
+			    strerror(errno));
+			return -1;
+		}
+		if (fgets(line, sizeof(line), f) == NULL)
+			line[0] = '\0';
+		fclose(f);
+		if (strncmp(line, "-----BEGIN", 10) == 0) {
+			if ((r->keypath = strdup(c->ssh_key_file)) == NULL)
+				goto nomem;
+			return 0;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		text = line;
+	}
+	if (text == NULL)
+		return 0;
+	if ((pk = repo_sshkey_parse(text, err)) == NULL) {
+		OPENSSL_cleanse(line, sizeof(line));
+		return -1;
+	}
+	OPENSSL_cleanse(line, sizeof(line));
+	snprintf(path, sizeof(path), "%s/ssh-key", c->workdir);
+	rc = repo_sshkey_write_file(pk, path, err);
+	repo_sshkey_free(pk);
+	if (rc == -1)
+		return -1;
+	if ((r->keypath = strdup(path)) == NULL)
+		goto nomem;
+	return 0;
+nomem:
+	err_set(err, ERR_NOMEM, "out of memory");
+	return -1;
+}
+
+struct repo *
+repo_open(const struct repo_config *c, struct err *err)
+{
+	struct repo	*r;
+	git_remote	*remote = NULL;
+	const char	*hash;
+	char		 path[4096];
+	int		 changed;
+
+	git_libgit2_init();
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if ((hash = strrchr(c->remote, '#')) != NULL) {
+		r->url = strndup(c->remote, hash - c->remote);
+		if (hash[1] != '\0')
+			r->branch = strdup(hash + 1);
+	} else
+		r->url = strdup(c->remote);
+	if (r->url == NULL || (c->authenticator != NULL &&
+	    (r->authenticator = strdup(c->authenticator)) == NULL) ||
+	    (c->known_hosts != NULL &&
+	    (r->known_hosts = strdup(c->known_hosts)) == NULL)) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (r->url[0] == '\0') {
+		err_set(err, REPO_E_URL, "remote: empty URL");
+		goto fail;
+	}
+	if (is_ssh(r->url)) {
+		url_host(r);
+		if (r->authenticator == NULL && r->known_hosts == NULL) {
+			err_set(err, REPO_E_URL, "remote %s: ssh needs "
+			    "--ssh-authenticator or --ssh-known-hosts", r->url);
+			goto fail;
+		}
+	}
+	if (mkdir(c->workdir, 0700) == -1 && errno != EEXIST) {
+		err_set(err, ERR_IO, "%s: %s", c->workdir, strerror(errno));
+		goto fail;
+	}
+	if (setup_key(r, c, err) == -1)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/git", c->workdir);
+	if (git_repository_open_bare(&r->git, path) != 0 &&
+	    git_repository_init(&r->git, path, 1) != 0) {
+		git_err(err, path);
+		goto fail;
+	}
+	if (git_remote_lookup(&remote, r->git, "origin") == 0) {
+		if (strcmp(git_remote_url(remote), r->url) != 0 &&
+		    git_remote_set_url(r->git, "origin", r->url) != 0) {
+			git_err(err, "set remote url");
+			goto fail;
+		}
+	} else if (git_remote_create(&remote, r->git, "origin",
+	    r->url) != 0) {
+		git_err(err, "create remote");
+		goto fail;
+	}
+	git_remote_free(remote);
+	if (repo_fetch(r, &changed, err) == -1)
+		goto fail;
+	return r;
+fail:
+	repo_free(r);
+	return NULL;
+}
+
+void
+repo_free(struct repo *r)
+{
+	if (r == NULL)
+		return;
+	git_repository_free(r->git);
+	free(r->url);
+	free(r->branch);
+	free(r->keypath);
+	free(r->authenticator);
+	free(r->known_hosts);
+	free(r);
+	git_libgit2_shutdown();
+}
+
+int
+repo_fetch(struct repo *r, int *changed_out, struct err *err)
+{
+	git_remote		*remote = NULL;
+	git_fetch_options	 fo;
+	git_remote_callbacks	 cb;
+	git_buf			 def = { 0 };
+	git_strarray		 specs;
+	git_reference		*ref = NULL;
+	git_oid			 oid, old;
+	char			 spec[600], tracking[300], local[300];
+	char			*s = spec;
+	int			 had, rc = -1;
+
+	*changed_out = 0;
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);
+	if (git_remote_lookup(&remote, r->git, "origin") != 0) {
+		git_err(err, "remote");
+		return -1;
+	}
+	if (r->branch == NULL) {
+		callbacks(r, &cb);
+		if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, NULL,
+		    NULL) != 0) {
+			net_err(r, err, "fetch");
+			goto done;
+		}
+		if (git_remote_default_branch(&def, remote) != 0) {
+			git_err(err, "remote has no default branch");
+			git_remote_disconnect(remote);
+			goto done;
+		}
+		git_remote_disconnect(remote);
+		r->branch = strdup(strncmp(def.ptr, "refs/heads/", 11) == 0 ?
+		    def.ptr + 11 : def.ptr);
+		git_buf_dispose(&def);
+		if (r->branch == NULL) {
+			err_set(err, ERR_NOMEM, "out of memory");
+			goto done;
+		}
+	}
+	snprintf(tracking, sizeof(tracking), "refs/remotes/origin/%s",
+	    r->branch);
+	snprintf(local, sizeof(local), "refs/heads/%s", r->branch);
+	snprintf(spec, sizeof(spec), "+refs/heads/%s:%s", r->branch,
+	    tracking);
+	specs.strings = &s;
+	specs.count = 1;
+	callbacks(r, &fo.callbacks);
+	if (git_remote_fetch(remote, &specs, &fo, NULL) != 0) {
+		net_err(r, err, "fetch");
+		goto done;
+	}
+	if (git_reference_name_to_id(&oid, r->git, tracking) != 0) {
+		err_set(err, REPO_E_GIT, "%s: no branch %s", r->url,
+		    r->branch);
+		goto done;
+	}
+	had = git_reference_name_to_id(&old, r->git, local) == 0;
+	if (!had || !git_oid_equal(&old, &oid)) {
+		if (git_reference_create(&ref, r->git, local, &oid, 1,
+		    "fetch") != 0) {
+			git_err(err, local);
+			goto done;
+		}
+		git_reference_free(ref);
+		*changed_out = 1;
+	}
+	set_head(r, &oid);
+	rc = 0;
+done:
+	git_remote_free(remote);
+	return rc;
+}
+
+const char *
+repo_branch(const struct repo *r)
+{
+	return r->branch != NULL ? r->branch : "";
+}
+
+const char *
+repo_head(const struct repo *r)
+{
+	return r->head;
+}
+
+static int
+tip_tree(struct repo *r, git_commit **commit_out, git_tree **tree_out,
+    struct err *err)
+{
+	char	local[300];
+	git_oid	oid;
+
+	snprintf(local, sizeof(local), "refs/heads/%s", repo_branch(r));
+	if (git_reference_name_to_id(&oid, r->git, local) != 0 ||
+	    git_commit_lookup(commit_out, r->git, &oid) != 0) {
+		git_err(err, local);
+		return -1;
+	}
+	if (git_commit_tree(tree_out, *commit_out) != 0) {
+		git_commit_free(*commit_out);
+		git_err(err, "tree");
+		return -1;
+	}
+	return 0;
+}
+
+int
+repo_files(struct repo *r, repo_file_fn fn, void *arg, struct err *err)
+{
+	git_commit		*commit;
+	git_tree		*tree;
+	const git_tree_entry	*e;
+	git_blob		*blob;
+	size_t			 i;
+	int			 rc = 0;
+
+	if (tip_tree(r, &commit, &tree, err) == -1)
+		return -1;
+	for (i = 0; rc == 0 && i < git_tree_entrycount(tree); i++) {
+		e = git_tree_entry_byindex(tree, i);
+		if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+			continue;
+		if (git_blob_lookup(&blob, r->git, git_tree_entry_id(e)) != 0) {
+			git_err(err, git_tree_entry_name(e));
+			rc = -1;
+			break;
+		}
+		if (fn(git_tree_entry_name(e), git_blob_rawcontent(blob),
+		    git_blob_rawsize(blob), arg) == -1) {
+			err_set(err, ERR_ARG, "stopped at %s",
+			    git_tree_entry_name(e));
+			rc = -1;
+		}
+		git_blob_free(blob);
+	}
+	git_tree_free(tree);
+	git_commit_free(commit);
+	return rc;
+}
+
+int
+repo_commit_push(struct repo *r, const struct repo_change *ch, size_t n,
+    const char *msg, struct err *err)
+{
+	git_commit		*parent = NULL;
+	git_tree		*tree = NULL, *newtree = NULL;
+	git_treebuilder		*tb = NULL;
+	git_signature		*sig = NULL;
+	git_remote		*remote = NULL;
+	git_push_options	 po;
+	git_reference		*ref = NULL;
+	git_strarray		 specs;
+	git_oid			 blob, treeid, commit;
+	char			 local[300], spec[600], *s = spec;
+	size_t			 i;
+	int			 rc = -1, committed = 0;
+
+	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+	if (tip_tree(r, &parent, &tree, err) == -1)
+		return -1;
+	if (git_treebuilder_new(&tb, r->git, tree) != 0) {
+		git_err(err, "treebuilder");
+		goto done;
+	}
+	for (i = 0; i < n; i++)
+		if (git_blob_create_from_buffer(&blob, r->git, ch[i].data,
+		    ch[i].len) != 0 || git_treebuilder_insert(NULL, tb,
+		    ch[i].name, &blob, GIT_FILEMODE_BLOB) != 0) {
+			git_err(err, ch[i].name);
+			goto done;
+		}
+	snprintf(local, sizeof(local), "refs/heads/%s", repo_branch(r));
+	if (git_treebuilder_write(&treeid, tb) != 0 ||
+	    git_tree_lookup(&newtree, r->git, &treeid) != 0 ||
+	    git_signature_now(&sig, "timbre-primaryd",
+	    "timbre-primaryd@localhost") != 0 ||
+	    git_commit_create(&commit, r->git, local, sig, sig, NULL, msg,
+	    newtree, 1, (const git_commit **)&parent) != 0) {
+		git_err(err, "commit");
+		goto done;
+	}
+	committed = 1;
+	snprintf(spec, sizeof(spec), "%s:%s", local, local);
+	specs.strings = &s;
+	specs.count = 1;
+	callbacks(r, &po.callbacks);
+	if (git_remote_lookup(&remote, r->git, "origin") != 0 ||
+	    git_remote_push(remote, &specs, &po) != 0) {
+		net_err(r, err, "push");
+		err->code = REPO_E_PUSH;
+		goto done;
+	}
+	if (r->push_err[0] != '\0') {
+		err_set(err, REPO_E_PUSH, "push rejected: %s", r->push_err);
+		goto done;
+	}
+	set_head(r, &commit);
+	rc = 0;
+done:
+	if (rc == -1 && committed) {
+		/* Nothing the remote has not got stays on the branch. */
+		if (git_reference_create(&ref, r->git, local,
+		    git_commit_id(parent), 1, "push failed: rolled back") == 0)
+			git_reference_free(ref);
+	}
+	git_remote_free(remote);
+	git_signature_free(sig);
+	git_tree_free(newtree);
+	git_treebuilder_free(tb);
+	git_tree_free(tree);
+	git_commit_free(parent);
+	return rc;
+}

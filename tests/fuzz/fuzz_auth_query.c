@@ -1,0 +1,67 @@
+/*
+ * fuzz_auth_query.c: the authoritative server's untrusted input: any
+ * message (query, NOTIFY, UPDATE, with or without TSIG and EDNS) through
+ * auth_handle against a small zone with keys, then, for UPDATE, through
+ * auth_update; over UDP and TCP.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/auth.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static const char zone[] =
+    "$ORIGIN example.org.\n$TTL 300\n"
+    "@ SOA ns1 hostmaster 1 3600 900 604800 300\n@ NS ns1\n"
+    "ns1 A 192.0.2.1\nwww A 192.0.2.2\nalias CNAME www\n*.w TXT \"x\"\n"
+    "sub NS ns.sub\nns.sub A 192.0.2.3\n";
+static const char keys[] =
+    "k._update.example.org. DNSKEY 0 3 163 "
+    "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=\n";
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
+{
+	static struct auth_db	*db;
+	struct auth_zone	*z, *nz;
+	struct auth_keys	*ks;
+	struct auth_req		 req;
+	struct buf		 out, sum;
+	struct err		 err;
+	int			 tcp;
+
+	if (db == NULL) {
+		db = auth_db_new();
+		z = auth_zone_load("example.org", zone, strlen(zone),
+		    "example.org", &err);
+		ks = auth_keys_new();
+		if (db == NULL || z == NULL || ks == NULL ||
+		    auth_keys_load(ks, "_keys", keys, strlen(keys), &err) == -1)
+			abort();
+		auth_db_add_zone(db, z, &err);
+		auth_zone_free(z);
+		auth_db_set_keys(db, ks);
+	}
+	for (tcp = 0; tcp < 2; tcp++) {
+		buf_init(&out, 65535);
+		buf_init(&sum, 65535);
+		if (auth_handle(db, p, n, tcp, 1700000000, &req, &out,
+		    &err) == 0) {
+			if (req.kind == AUTH_UPDATE) {
+				nz = NULL;
+				auth_update(&req, &nz, &sum, &err);
+				auth_zone_free(nz);
+			}
+			if (req.kind != AUTH_REPLY)
+				auth_finish(&req, 1700000000, &out, &err);
+		}
+		auth_req_fini(&req);
+		buf_fini(&out);
+		buf_fini(&sum);
+	}
+	return 0;
+}

@@ -1,0 +1,278 @@
+#!/bin/sh
+# primary.sh: timbre-primaryd against real peers on loopback: a bare git
+# repository (file:// and then over OpenSSH's sshd, started here with its
+# own host key and an authorized_keys holding a key made by timbre
+# keygen), dig for queries and AXFR, nsupdate for UPDATE, timbre notify
+# and dig +opcode=notify, an NSD secondary on 127.0.0.2 that is NOTIFYed
+# and transfers with a TSIG key; wrong keys, unsigned requests, a broken
+# zone pushed, the remote gone during an UPDATE.
+set -eu
+. "$top_srcdir/tests/integration/lib.sh"
+
+integ_init
+integ_need_cmd git dig nsupdate
+T=$INTEG_TMP
+PRIMARYD=$top_builddir/daemons/primaryd/timbre-primaryd
+TIMBRE=$top_builddir/tools/timbre
+
+ok() { INTEG_PASS=$((INTEG_PASS + 1)); echo "ok - $*"; }
+nok() { INTEG_FAIL=$((INTEG_FAIL + 1)); echo "not ok - $*"; }
+check() { # check DESCRIPTION COMMAND...
+	local d=$1
+	shift
+	if "$@" >/dev/null 2>&1; then ok "$d"; else nok "$d"; fi
+}
+q() { dig @127.0.0.1 -p "$PORT" +norec +time=2 +tries=1 "$@"; }
+status_is() { # status_is STATUS DIG-ARGS...
+	local s=$1
+	shift
+	q "$@" | grep -q "status: $s"
+}
+gitc() { git -C "$T/w" -c user.name=test -c user.email=test@example.org "$@"; }
+
+# The repository: a zone, a _keys file, a file that is not a zone.
+git init -q --bare "$T/zone.git"
+git -C "$T/zone.git" symbolic-ref HEAD refs/heads/main
+git init -q "$T/w"
+gitc checkout -q -b main
+"$TIMBRE" tsig-keygen up._update.example.org >"$T/up"
+"$TIMBRE" tsig-keygen --algorithm hmac-sha512 xfr._transfer.example.org >"$T/xfr"
+"$TIMBRE" tsig-keygen other._update.example.org >"$T/other"
+{ head -n1 "$T/up"; head -n1 "$T/xfr"; } >"$T/w/_keys"
+sed -n 2p "$T/up" >"$T/up.key"
+sed -n 2p "$T/other" >"$T/other.key"
+UPKEY=hmac-sha256:$(sed -n 2p "$T/up" | cut -d: -f1,3)
+XFRKEY=hmac-sha512:$(sed -n 2p "$T/xfr" | cut -d: -f1,3)
+BADKEY=hmac-sha256:$(sed -n 2p "$T/other" | cut -d: -f1,3)
+zone() { # zone SERIAL [EXTRA LINE]
+	cat <<-EOF
+	\$ORIGIN example.org.
+	\$TTL 300
+	@ SOA ns1 hostmaster $1 3600 900 604800 300
+	@ NS ns1
+	@ NS ns2
+	ns1 A 127.0.0.1
+	ns2 A 127.0.0.2
+	www A 192.0.2.10
+	*.wild TXT "wildcard"
+	${2:-}
+	EOF
+}
+zone 1 >"$T/w/example.org"
+echo "not a zone" >"$T/w/README"
+gitc add -A
+gitc commit -q -m initial
+gitc push -q "$T/zone.git" main
+
+start_primary() { # start_primary LOG ARGS...
+	local log=$1 attempt
+	shift
+	for attempt in 1 2 3; do
+		PORT=$(integ_free_port)
+		integ_spawn "$log" "$PRIMARYD" -f --log-level debug \
+		    --listen "127.0.0.1:$PORT" "$@"
+		PRIMARY_PID=$INTEG_LAST_PID
+		integ_wait_dns "$PORT" example.org SOA 10 && return 0
+		integ_stop "$PRIMARY_PID"
+	done
+	cat "$log" >&2
+	return 1
+}
+
+# An NSD secondary on 127.0.0.2, before the primary, so it is NOTIFYed.
+NSD_PORT=
+if command -v nsd >/dev/null 2>&1 && ping -c1 -W1 127.0.0.2 >/dev/null 2>&1 ||
+    command -v nsd >/dev/null 2>&1; then
+	NSD_PORT=$(integ_free_port)
+fi
+PORT=$(integ_free_port)
+start_primary "$T/primary.log" --remote "file://$T/zone.git#main" \
+    --workdir "$T/work" ${NSD_PORT:+--also-notify 127.0.0.2:$NSD_PORT}
+
+# Queries.
+check "SOA answered with AA" sh -c "dig @127.0.0.1 -p $PORT +norec example.org SOA | grep -q 'flags: qr aa'"
+check "A record" sh -c "q() { dig @127.0.0.1 -p $PORT +short \"\$@\"; }; [ \"\$(q www.example.org A)\" = 192.0.2.10 ]"
+check "NXDOMAIN" status_is NXDOMAIN nope.example.org A
+check "NODATA with SOA" sh -c "dig @127.0.0.1 -p $PORT www.example.org MX | grep -q 'AUTHORITY: 1'"
+check "wildcard" sh -c "dig @127.0.0.1 -p $PORT +short a.b.wild.example.org TXT | grep -q wildcard"
+check "case echoed" sh -c "dig @127.0.0.1 -p $PORT WwW.ExAmPlE.oRg A | grep -q '^WwW.ExAmPlE.oRg.'"
+check "REFUSED outside the zones" status_is REFUSED example.com A
+check "IPv4 over TCP" sh -c "dig @127.0.0.1 -p $PORT +tcp +short www.example.org | grep -q 192.0.2.10"
+check "kdig EDNS" sh -c "! command -v kdig || kdig @127.0.0.1 -p $PORT +edns=0 example.org SOA | grep -q NOERROR"
+check "BADVERS" sh -c "dig @127.0.0.1 -p $PORT +edns=1 +noednsneg example.org SOA | grep -q BADVERS"
+check "AXFR with the transfer key" sh -c "dig @127.0.0.1 -p $PORT example.org AXFR -y $XFRKEY | grep -c SOA | grep -qx 2"
+check "AXFR unsigned refused" sh -c "! dig @127.0.0.1 -p $PORT example.org AXFR | grep -q 'IN	SOA'"
+check "AXFR with a wrong key refused" sh -c "! dig @127.0.0.1 -p $PORT example.org AXFR -y $BADKEY | grep -q 'IN	SOA'"
+
+# UPDATE.
+nsup() { # nsup KEY COMMANDS...
+	local k=$1
+	shift
+	{ echo "server 127.0.0.1 $PORT"; echo "zone example.org"
+	  for c in "$@"; do echo "$c"; done; echo send; } |
+	    nsupdate -t 5 -y "$k" >"$T/nsupdate.out" 2>&1
+}
+check "nsupdate add" nsup "$UPKEY" "update add new.example.org 60 A 192.0.2.55"
+check "added record served" sh -c "dig @127.0.0.1 -p $PORT +short new.example.org | grep -q 192.0.2.55"
+check "serial bumped to 2" sh -c "dig @127.0.0.1 -p $PORT +short example.org SOA | grep -q ' 2 3600 '"
+check "git log shows the UPDATE" sh -c "git --git-dir=$T/zone.git log -1 --format=%an%n%s main | grep -q 'UPDATE by up._update.example.org'"
+check "README left alone" sh -c "git --git-dir=$T/zone.git show main:README | grep -q 'not a zone'"
+check "nsupdate delete" nsup "$UPKEY" "update delete www.example.org A"
+check "deleted record gone" status_is NXDOMAIN www.example.org A
+check "deleted record has no answer" sh -c "[ -z \"\$(dig @127.0.0.1 -p $PORT +short www.example.org A)\" ]"
+check "nsupdate with a wrong key fails" sh -c "! { echo 'server 127.0.0.1 $PORT'; echo 'zone example.org'; echo 'update add bad.example.org 60 A 192.0.2.66'; echo send; } | nsupdate -t 5 -y $BADKEY"
+check "nsupdate unsigned fails" sh -c "! { echo 'server 127.0.0.1 $PORT'; echo 'zone example.org'; echo 'update add bad.example.org 60 A 192.0.2.66'; echo send; } | nsupdate -t 5"
+check "nothing committed by them" status_is NXDOMAIN bad.example.org A
+
+# git push + NOTIFY.
+gitc pull -q "$T/zone.git" main
+zone 10 "pushed A 192.0.2.77" >"$T/w/example.org"
+gitc commit -q -a -m "push a record"
+gitc push -q "$T/zone.git" main
+check "unsigned NOTIFY: NOTAUTH" status_is NOTAUTH +opcode=notify example.org SOA
+check "unsigned NOTIFY fetched nothing" status_is NXDOMAIN pushed.example.org A
+check "timbre notify" sh -c "'$TIMBRE' notify --server 127.0.0.1:$PORT --key-file $T/up.key example.org | grep -qx NOERROR"
+check "pushed record served" sh -c "dig @127.0.0.1 -p $PORT +short pushed.example.org | grep -q 192.0.2.77"
+zone 11 "pushed A 192.0.2.78" >"$T/w/example.org"
+gitc commit -q -a -m "again"
+gitc push -q "$T/zone.git" main
+check "dig +opcode=notify -y" status_is NOERROR +opcode=notify example.org SOA -y "$XFRKEY"
+check "second push served" sh -c "dig @127.0.0.1 -p $PORT +short pushed.example.org | grep -q 192.0.2.78"
+
+# A broken zone: the previous version stays, the log names file:line.
+zone 12 "www CNAME elsewhere" >"$T/w/example.org"
+echo "www A 192.0.2.1" >>"$T/w/example.org"
+gitc commit -q -a -m "broken"
+gitc push -q "$T/zone.git" main
+"$TIMBRE" notify --server "127.0.0.1:$PORT" --key-file "$T/up.key" example.org >/dev/null || true
+check "broken zone: serial 11 still served" sh -c "dig @127.0.0.1 -p $PORT +short example.org SOA | grep -q ' 11 3600 '"
+check "broken zone: logged with file:line" grep -q "zone example.org: not reloaded, serial 11 kept: example.org:[0-9]*: www.example.org. has a CNAME" "$T/primary.log"
+zone 13 "pushed A 192.0.2.78" >"$T/w/example.org"
+gitc commit -q -a -m "fixed"
+gitc push -q "$T/zone.git" main
+"$TIMBRE" notify --server "127.0.0.1:$PORT" --key-file "$T/up.key" example.org >/dev/null || true
+
+# The remote goes away during an UPDATE: SERVFAIL, nothing changes.
+mv "$T/zone.git" "$T/zone.off"
+check "UPDATE with the remote gone fails" sh -c "! { echo 'server 127.0.0.1 $PORT'; echo 'zone example.org'; echo 'update add lost.example.org 60 A 192.0.2.99'; echo send; } | nsupdate -t 5 -y $UPKEY 2>&1 | tee $T/servfail.out | grep -q NOERROR"
+check "the answer was SERVFAIL" grep -q SERVFAIL "$T/servfail.out"
+check "the zone is unchanged" status_is NXDOMAIN lost.example.org A
+mv "$T/zone.off" "$T/zone.git"
+check "after the remote is back, UPDATE works" nsup "$UPKEY" "update add back.example.org 60 A 192.0.2.98"
+check "and git has it, not the lost one" sh -c "git --git-dir=$T/zone.git show main:example.org | grep -q back.example.org && ! git --git-dir=$T/zone.git show main:example.org | grep -q lost.example.org"
+
+# The NSD secondary: NOTIFYed by the primary, transfers with TSIG.
+if [ -n "$NSD_PORT" ] && command -v nsd >/dev/null 2>&1; then
+	mkdir -p "$T/nsd"
+	SECRET=$(sed -n 2p "$T/xfr" | cut -d: -f3)
+	cat >"$T/nsd/nsd.conf" <<-EOF
+	server:
+	    ip-address: 127.0.0.2@$NSD_PORT
+	    port: $NSD_PORT
+	    do-ip6: no
+	    reuseport: no
+	    server-count: 1
+	    username: ""
+	    chroot: ""
+	    zonesdir: "$T/nsd"
+	    pidfile: "$T/nsd/nsd.pid"
+	    xfrdfile: "$T/nsd/xfrd.state"
+	    xfrdir: "$T/nsd"
+	    zonelistfile: "$T/nsd/zone.list"
+	    database: ""
+	    logfile: "$T/nsd/nsd.log"
+	    verbosity: 2
+	remote-control:
+	    control-enable: no
+	key:
+	    name: "xfr._transfer.example.org"
+	    algorithm: hmac-sha512
+	    secret: "$SECRET"
+	zone:
+	    name: "example.org"
+	    zonefile: "example.org.zone"
+	    request-xfr: AXFR 127.0.0.1@$PORT xfr._transfer.example.org
+	    allow-notify: 127.0.0.1 NOKEY
+	EOF
+	integ_spawn "$T/nsd/nsd.out" nsd -d -c "$T/nsd/nsd.conf"
+	ns_serial() { dig @127.0.0.2 -p "$NSD_PORT" +short +time=1 +tries=1 example.org SOA | awk '{ print $3 }'; }
+	want=$(dig @127.0.0.1 -p "$PORT" +short example.org SOA | awk '{ print $3 }')
+	for i in $(seq 1 50); do [ "$(ns_serial)" = "$want" ] && break; sleep 0.2; done
+	check "NSD transferred the zone (serial $want)" test "$(ns_serial)" = "$want"
+	nsup "$UPKEY" "update add tonsd.example.org 60 A 192.0.2.44" || true
+	want=$((want + 1))
+	for i in $(seq 1 50); do [ "$(ns_serial)" = "$want" ] && break; sleep 0.2; done
+	check "NSD NOTIFYed after an UPDATE (serial $want)" test "$(ns_serial)" = "$want"
+	check "NSD serves the update" sh -c "dig @127.0.0.2 -p $NSD_PORT +short tonsd.example.org | grep -q 192.0.2.44"
+else
+	echo "# skip: NSD secondary (nsd not installed)"
+fi
+integ_stop "$PRIMARY_PID"
+
+# Over SSH: OpenSSH's sshd on 127.0.0.1 with its own host key.
+SSHD=$(command -v sshd || echo /usr/sbin/sshd)
+if [ -x "$SSHD" ] && command -v ssh-keygen >/dev/null 2>&1; then
+	ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey"
+	FP=$(ssh-keygen -lf "$T/hostkey.pub" | awk '{ print $2 }')
+	"$TIMBRE" keygen --keytype ed25519 >"$T/ssh.key"
+	sed -n 2p "$T/ssh.key" >"$T/authorized_keys"
+	"$TIMBRE" keygen --keytype rsa --bits 2048 >"$T/ssh-rsa.key"
+	sed -n 2p "$T/ssh-rsa.key" >>"$T/authorized_keys"
+	chmod 600 "$T/authorized_keys"
+	SSH_PORT=$(integ_free_port)
+	mkdir -p /run/sshd 2>/dev/null || true
+	cat >"$T/sshd_config" <<-EOF
+	Port $SSH_PORT
+	ListenAddress 127.0.0.1
+	HostKey $T/hostkey
+	AuthorizedKeysFile $T/authorized_keys
+	PidFile $T/sshd.pid
+	PasswordAuthentication no
+	KbdInteractiveAuthentication no
+	PermitRootLogin prohibit-password
+	StrictModes no
+	UsePAM no
+	# libssh2 before 1.11 signs with ssh-rsa (SHA-1) only.
+	PubkeyAcceptedAlgorithms +ssh-rsa
+	EOF
+	integ_spawn "$T/sshd.log" "$SSHD" -D -e -f "$T/sshd_config"
+	SSHD_PID=$INTEG_LAST_PID
+	sleep 0.5
+	USER_NAME=$(id -un)
+	start_primary "$T/ssh.log" \
+	    --remote "ssh://$USER_NAME@127.0.0.1:$SSH_PORT$T/zone.git#main" \
+	    --ssh-key "$(head -n1 "$T/ssh.key")" --ssh-authenticator "$FP" \
+	    --workdir "$T/work-ssh" &&
+	    ok "clone over ssh (ed25519 key from timbre keygen)" ||
+	    nok "clone over ssh (ed25519 key from timbre keygen)"
+	check "ssh: zone served" sh -c "dig @127.0.0.1 -p $PORT +short back.example.org | grep -q 192.0.2.98"
+	check "ssh: nsupdate add pushes over ssh" nsup "$UPKEY" "update add viassh.example.org 60 A 192.0.2.33"
+	check "ssh: the commit is in the bare repo" sh -c "git --git-dir=$T/zone.git log -1 --format=%s main | grep -q viassh"
+	integ_stop "$SSHD_PID"
+	check "ssh down: UPDATE not NOERROR" sh -c "! { echo 'server 127.0.0.1 $PORT'; echo 'zone example.org'; echo 'update add down.example.org 60 A 192.0.2.9'; echo send; } | nsupdate -t 10 -y $UPKEY 2>&1 | grep -q NOERROR"
+	check "ssh down: zone unchanged" status_is NXDOMAIN down.example.org A
+	integ_stop "$PRIMARY_PID"
+	integ_spawn "$T/sshd.log" "$SSHD" -D -e -f "$T/sshd_config"
+	sleep 0.5
+	head -n1 "$T/ssh-rsa.key" >"$T/rsa.keyfile"
+	"$PRIMARYD" -f --listen "127.0.0.1:$(integ_free_port)" \
+	    --remote "ssh://$USER_NAME@127.0.0.1:$SSH_PORT$T/zone.git" \
+	    --ssh-key-file "$T/rsa.keyfile" --ssh-known-hosts /dev/null \
+	    --workdir "$T/work-bad" >"$T/bad.log" 2>&1 &
+	BAD=$!
+	integ_track $BAD
+	for i in $(seq 1 50); do kill -0 $BAD 2>/dev/null || break; sleep 0.2; done
+	check "unknown host key refused, fingerprint named" grep -q "host key SHA256:.* is not trusted" "$T/bad.log"
+	echo "[127.0.0.1]:$SSH_PORT $(cat "$T/hostkey.pub")" >"$T/known_hosts"
+	start_primary "$T/ssh-rsa.log" \
+	    --remote "ssh://$USER_NAME@127.0.0.1:$SSH_PORT$T/zone.git" \
+	    --ssh-key-file "$T/rsa.keyfile" --ssh-known-hosts "$T/known_hosts" \
+	    --workdir "$T/work-rsa" &&
+	    ok "clone over ssh (rsa key, known_hosts)" ||
+	    nok "clone over ssh (rsa key, known_hosts)"
+else
+	echo "# skip: sshd not installed (apt-get install openssh-server)"
+fi
+
+echo "# primary: $INTEG_PASS passed, $INTEG_FAIL failed"
+[ "$INTEG_FAIL" = 0 ]

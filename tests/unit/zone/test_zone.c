@@ -1,0 +1,637 @@
+/*
+ * test_zone.c: the "zone" suite: zone files that must not load (each
+ * error naming file and line), _keys files, answers to a table of
+ * queries (RFC 1034 4.3.2, RFC 4592, RFC 6891, RFC 8482), every query
+ * cut short, TSIG (RFC 8945) on NOTIFY and UPDATE, and RFC 2136 updates.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/auth_priv.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#include "../unit.h"
+
+#define NOW	1700000000
+
+static const char zone_text[] =
+    "$ORIGIN example.org.\n"
+    "$TTL 300\n"
+    "@ SOA ns1 hostmaster 2024010101 3600 900 604800 300\n"
+    "@ NS ns1\n"
+    "@ NS ns2.example.net.\n"
+    "ns1 A 192.0.2.1\n"
+    "ns1 AAAA 2001:db8::1\n"
+    "www A 192.0.2.10\n"
+    "alias CNAME www\n"
+    "ext CNAME www.example.net.\n"
+    "loop1 CNAME loop2\n"
+    "loop2 CNAME loop1\n"
+    "*.wild A 192.0.2.20\n"
+    "*.wild TXT \"wild\"\n"
+    "sub NS ns.sub\n"
+    "ns.sub A 192.0.2.30\n"
+    "a.b.c TXT \"deep\"\n"
+    "big TXT \"" "0123456789012345678901234567890123456789"
+    "0123456789012345678901234567890123456789"
+    "0123456789012345678901234567890123456789"
+    "0123456789012345678901234567890123456789" "\"\n"
+    "big TXT \"1123456789012345678901234567890123456789"
+    "0123456789012345678901234567890123456789"
+    "0123456789012345678901234567890123456789"
+    "0123456789012345678901234567890123456789" "\"\n"
+    "big TXT \"2123456789012345678901234567890123456789"
+    "0123456789012345678901234567890123456789"
+    "0123456789012345678901234567890123456789"
+    "0123456789012345678901234567890123456789" "\"\n"
+    "big TXT \"3123456789012345678901234567890123456789"
+    "0123456789012345678901234567890123456789"
+    "0123456789012345678901234567890123456789"
+    "0123456789012345678901234567890123456789" "\"\n";
+
+#define SECRET	"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI="
+static const char keys_text[] =
+    "up._update.example.org. DNSKEY 0 3 163 " SECRET "\n"
+    "no._notify.example.org. DNSKEY 0 3 165 " SECRET "\n";
+
+static const struct {
+	const char	*text;
+	const char	*msg;
+} bad_zones[] = {
+	{ "@ 300 NS ns1.example.net.\n", "no SOA at the apex" },
+	{ "@ 300 SOA a b 1 2 3 4 5\n", "no NS at the apex" },
+	{ "@ 300 SOA a b 1 2 3 4 5\n@ NS ns.example.net.\nx CNAME y\n"
+	  "x A 192.0.2.1\n", ":3: x.example.org. has a CNAME and other" },
+	{ "@ 300 SOA a b 1 2 3 4 5\n@ NS ns.example.net.\n"
+	  "www.example.com. A 192.0.2.1\n", ":3: www.example.com. is outside" },
+	{ "@ 300 SOA a b 1 2 3 4 5\n@ NS ns1\n", ":2: no address (glue)" },
+	{ "@ 300 SOA a b 1 2 3 4 5\n@ NS ns.example.net.\nx A 1.2.3\n",
+	  "zone:3:" },
+	{ "@ 300 SOA a b 1 2 3 4 5\n$INCLUDE /etc/passwd\n",
+	  ":2: $INCLUDE is not allowed" },
+	{ "@ 300 SOA a b 1 2 3 4 5\n@ SOA a b 2 2 3 4 5\n"
+	  "@ NS ns.example.net.\n", "a second SOA" },
+	{ "@ 300 SOA a b 1 2 3 4 5\n@ NS ns.example.net.\nx SOA a b 1 2 3 4 5\n",
+	  ":3: SOA of x.example.org. is not at the apex" },
+	{ "", ":1: empty file" },
+};
+
+START_TEST(test_zone_errors)
+{
+	struct err		 err;
+	struct auth_zone	*z;
+	const char		*t = bad_zones[_i].text;
+
+	z = auth_zone_load("example.org", t, strlen(t), "zone", &err);
+	ck_assert_ptr_null(z);
+	ck_assert_msg(strstr(err.msg, bad_zones[_i].msg) != NULL,
+	    "case %d: \"%s\" lacks \"%s\"", _i, err.msg, bad_zones[_i].msg);
+	ck_assert(strncmp(err.msg, "zone:", 5) == 0);
+}
+END_TEST
+
+static const struct {
+	const char	*file, *text, *msg;	/* msg NULL: loads */
+} key_cases[] = {
+	{ "_keys", keys_text, NULL },
+	{ "example.org._keys", keys_text, NULL },
+	{ "example.com._keys", keys_text, ":1: key up._update.example.org." },
+	{ "_keys", "a._update. DNSKEY 0 3 157 " SECRET "\n",
+	  ":1: algorithm 157 (hmac-md5) is not supported" },
+	{ "_keys", "\n\nplain.example.org. DNSKEY 0 3 163 " SECRET "\n",
+	  ":3: key plain.example.org. has no _update" },
+	{ "_keys", "a._update. DNSKEY 0 3 8 " SECRET "\n",
+	  "algorithm 8 is not an HMAC" },
+	{ "_keys", "a._update. A 192.0.2.1\n", "not a DNSKEY" },
+	{ "_keys", "a._update. DNSKEY 0 3 163 " SECRET "\n"
+	  "A._update. DNSKEY 0 3 163 " SECRET "\n", "defined twice" },
+};
+
+START_TEST(test_keys)
+{
+	struct auth_keys	*ks = auth_keys_new();
+	struct err		 err;
+	const char		*t = key_cases[_i].text;
+	int			 rc;
+
+	rc = auth_keys_load(ks, key_cases[_i].file, t, strlen(t), &err);
+	if (key_cases[_i].msg == NULL)
+		ck_assert_msg(rc == 0, "%s", err.msg);
+	else {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_msg(strstr(err.msg, key_cases[_i].msg) != NULL,
+		    "\"%s\" lacks \"%s\"", err.msg, key_cases[_i].msg);
+	}
+	auth_keys_free(ks);
+}
+END_TEST
+
+static struct auth_db *
+make_db(void)
+{
+	struct auth_db		*db = auth_db_new();
+	struct auth_keys	*ks = auth_keys_new();
+	struct auth_zone	*z;
+	struct err		 err;
+
+	z = auth_zone_load("example.org", zone_text, strlen(zone_text),
+	    "example.org", &err);
+	ck_assert_msg(z != NULL, "%s", err.msg);
+	ck_assert_int_eq(auth_db_add_zone(db, z, &err), 0);
+	auth_zone_free(z);
+	ck_assert_int_eq(auth_keys_load(ks, "_keys", keys_text,
+	    strlen(keys_text), &err), 0);
+	auth_db_set_keys(db, ks);
+	return db;
+}
+
+/* A query as wire bytes: edns 0 = none, else the payload size. */
+static void
+make_query(const char *name, ldns_rr_type type, int opcode, int edns,
+    int version, struct buf *b)
+{
+	ldns_pkt	*p;
+	uint8_t		*wire;
+	size_t		 size;
+	struct err	 err;
+
+	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&p, name, type,
+	    LDNS_RR_CLASS_IN, 0), LDNS_STATUS_OK);
+	ldns_pkt_set_id(p, 4242);
+	ldns_pkt_set_opcode(p, opcode);
+	if (edns) {
+		ldns_pkt_set_edns_udp_size(p, edns);
+		ldns_pkt_set_edns_version(p, version);
+	}
+	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &size), LDNS_STATUS_OK);
+	buf_reset(b);
+	ck_assert_int_eq(buf_add(b, wire, size, &err), 0);
+	free(wire);
+	ldns_pkt_free(p);
+}
+
+static const struct qcase {
+	const char	*name;
+	ldns_rr_type	 type;
+	int		 edns, tcp;
+	int		 rcode, aa, an, ns, ar, tc;
+	const char	*owner;		/* first answer's owner, or NULL */
+} queries[] = {
+	{ "example.org", LDNS_RR_TYPE_SOA, 0, 0, 0, 1, 1, 0, 0, 0, NULL },
+	{ "WWW.Example.ORG", LDNS_RR_TYPE_A, 0, 0, 0, 1, 1, 0, 0, 0,
+	  "WWW.Example.ORG." },
+	{ "nope.example.org", LDNS_RR_TYPE_A, 0, 0, 3, 1, 0, 1, 0, 0, NULL },
+	{ "www.example.org", LDNS_RR_TYPE_AAAA, 0, 0, 0, 1, 0, 1, 0, 0, NULL },
+	{ "c.example.org", LDNS_RR_TYPE_A, 0, 0, 0, 1, 0, 1, 0, 0, NULL },
+	{ "b.c.example.org", LDNS_RR_TYPE_TXT, 0, 0, 0, 1, 0, 1, 0, 0, NULL },
+	{ "alias.example.org", LDNS_RR_TYPE_A, 0, 0, 0, 1, 2, 0, 0, 0, NULL },
+	{ "alias.example.org", LDNS_RR_TYPE_CNAME, 0, 0, 0, 1, 1, 0, 0, 0,
+	  NULL },
+	{ "ext.example.org", LDNS_RR_TYPE_A, 0, 0, 0, 1, 1, 0, 0, 0, NULL },
+	{ "loop1.example.org", LDNS_RR_TYPE_A, 0, 0, 0, 1, 8, 0, 0, 0, NULL },
+	{ "x.wild.example.org", LDNS_RR_TYPE_A, 0, 0, 0, 1, 1, 0, 0, 0,
+	  "x.wild.example.org." },
+	{ "x.y.wild.example.org", LDNS_RR_TYPE_TXT, 0, 0, 0, 1, 1, 0, 0, 0,
+	  "x.y.wild.example.org." },
+	{ "x.wild.example.org", LDNS_RR_TYPE_MX, 0, 0, 0, 1, 0, 1, 0, 0, NULL },
+	{ "wild.example.org", LDNS_RR_TYPE_A, 0, 0, 0, 1, 0, 1, 0, 0, NULL },
+	{ "host.sub.example.org", LDNS_RR_TYPE_A, 0, 0, 0, 0, 0, 1, 1, 0,
+	  NULL },
+	{ "sub.example.org", LDNS_RR_TYPE_NS, 0, 0, 0, 0, 0, 1, 1, 0, NULL },
+	{ "sub.example.org", LDNS_RR_TYPE_DS, 0, 0, 0, 1, 0, 1, 0, 0, NULL },
+	{ "example.com", LDNS_RR_TYPE_A, 0, 0, 5, 0, 0, 0, 0, 0, NULL },
+	{ "org", LDNS_RR_TYPE_SOA, 0, 0, 5, 0, 0, 0, 0, 0, NULL },
+	{ "ns1.example.org", LDNS_RR_TYPE_ANY, 0, 0, 0, 1, 1, 0, 0, 0, NULL },
+	{ "big.example.org", LDNS_RR_TYPE_TXT, 0, 0, 0, 1, 0, 0, 0, 1, NULL },
+	{ "big.example.org", LDNS_RR_TYPE_TXT, 1232, 0, 0, 1, 4, 0, 0, 0,
+	  NULL },
+	{ "big.example.org", LDNS_RR_TYPE_TXT, 100, 0, 0, 1, 0, 0, 0, 1, NULL },
+	{ "big.example.org", LDNS_RR_TYPE_TXT, 0, 1, 0, 1, 4, 0, 0, 0, NULL },
+	{ "example.org", LDNS_RR_TYPE_AXFR, 0, 0, 5, 0, 0, 0, 0, 0, NULL },
+	{ "example.org", LDNS_RR_TYPE_AXFR, 0, 1, 5, 0, 0, 0, 0, 0, NULL },
+};
+
+static ldns_pkt *
+ask(struct auth_db *db, const struct buf *q, int tcp, struct auth_req *req,
+    struct buf *out)
+{
+	struct err	 err;
+	ldns_pkt	*r = NULL;
+
+	buf_reset(out);
+	ck_assert_int_eq(auth_handle(db, (uint8_t *)q->data, q->len, tcp, NOW,
+	    req, out, &err), 0);
+	if (req->kind == AUTH_REPLY && out->len > 0)
+		ck_assert_int_eq(ldns_wire2pkt(&r, (uint8_t *)out->data,
+		    out->len), LDNS_STATUS_OK);
+	return r;
+}
+
+START_TEST(test_queries)
+{
+	const struct qcase	*c = &queries[_i];
+	struct auth_db		*db = make_db();
+	struct auth_req		 req;
+	struct buf		 q, out;
+	ldns_pkt		*r;
+	char			*owner;
+
+	buf_init(&q, 65535);
+	buf_init(&out, 65535);
+	make_query(c->name, c->type, LDNS_PACKET_QUERY, c->edns, 0, &q);
+	r = ask(db, &q, c->tcp, &req, &out);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_msg((int)ldns_pkt_get_rcode(r) == c->rcode, "case %d rcode %d",
+	    _i, ldns_pkt_get_rcode(r));
+	ck_assert_msg(ldns_pkt_aa(r) == c->aa, "case %d aa", _i);
+	ck_assert_msg(ldns_pkt_ancount(r) == c->an, "case %d an %d", _i,
+	    ldns_pkt_ancount(r));
+	ck_assert_msg(ldns_pkt_nscount(r) == c->ns, "case %d ns %d", _i,
+	    ldns_pkt_nscount(r));
+	ck_assert_msg(ldns_pkt_arcount(r) == c->ar, "case %d ar %d", _i,
+	    ldns_pkt_arcount(r));
+	ck_assert_msg(ldns_pkt_tc(r) == c->tc, "case %d tc", _i);
+	ck_assert_int_eq(ldns_pkt_edns(r), c->edns != 0);
+	ck_assert_uint_eq(ldns_pkt_id(r), 4242);
+	ck_assert(c->tcp || out.len <= (size_t)(c->edns ? (c->edns < 512 ? 512 :
+	    c->edns) : 512));
+	if (c->owner != NULL) {
+		owner = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(
+		    ldns_pkt_answer(r), 0)));
+		ck_assert_str_eq(owner, c->owner);
+		free(owner);
+	}
+	ldns_pkt_free(r);
+	auth_req_fini(&req);
+	buf_fini(&q);
+	buf_fini(&out);
+	auth_db_free(db);
+}
+END_TEST
+
+/* Every query cut at every byte gets FORMERR or nothing, never a crash. */
+START_TEST(test_queries_cut)
+{
+	struct auth_db	*db = make_db();
+	struct auth_req	 req;
+	struct buf	 q, out;
+	struct err	 err;
+	size_t		 cut;
+
+	buf_init(&q, 65535);
+	buf_init(&out, 65535);
+	make_query(queries[_i].name, queries[_i].type, LDNS_PACKET_QUERY,
+	    1232, 0, &q);
+	for (cut = 0; cut < q.len; cut++) {
+		buf_reset(&out);
+		ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, cut, 0,
+		    NOW, &req, &out, &err), 0);
+		ck_assert(out.len == 0 || (out.len == 12 &&
+		    (out.data[3] & 0xf) == LDNS_RCODE_FORMERR));
+		auth_req_fini(&req);
+	}
+	buf_fini(&q);
+	buf_fini(&out);
+	auth_db_free(db);
+}
+END_TEST
+
+START_TEST(test_edns)
+{
+	struct auth_db	*db = make_db();
+	struct auth_req	 req;
+	struct buf	 q, out;
+	ldns_pkt	*r;
+	uint8_t		*p;
+
+	buf_init(&q, 65535);
+	buf_init(&out, 65535);
+	/* BADVERS */
+	make_query("example.org", LDNS_RR_TYPE_SOA, 0, 1232, 1, &q);
+	r = ask(db, &q, 0, &req, &out);
+	ck_assert_int_eq(ldns_pkt_edns_extended_rcode(r), 1);
+	ck_assert_int_eq(ldns_pkt_edns_version(r), 0);
+	ck_assert_int_eq(ldns_pkt_ancount(r), 0);
+	ldns_pkt_free(r);
+	auth_req_fini(&req);
+	/* Two OPT records: FORMERR. */
+	make_query("example.org", LDNS_RR_TYPE_SOA, 0, 1232, 0, &q);
+	p = (uint8_t *)q.data;
+	ck_assert_int_eq(p[11], 1);
+	buf_add(&q, q.data + q.len - 11, 11, NULL);
+	p = (uint8_t *)q.data;
+	p[11] = 2;
+	r = ask(db, &q, 0, &req, &out);
+	ck_assert_int_eq(ldns_pkt_get_rcode(r), LDNS_RCODE_FORMERR);
+	ldns_pkt_free(r);
+	auth_req_fini(&req);
+	/* Unknown opcode: NOTIMP. */
+	make_query("example.org", LDNS_RR_TYPE_SOA, 2, 0, 0, &q);
+	r = ask(db, &q, 0, &req, &out);
+	ck_assert_int_eq(ldns_pkt_get_rcode(r), LDNS_RCODE_NOTIMPL);
+	ldns_pkt_free(r);
+	auth_req_fini(&req);
+	buf_fini(&q);
+	buf_fini(&out);
+	auth_db_free(db);
+}
+END_TEST
+
+static struct auth_key *
+key(const char *spec)
+{
+	struct err	 err;
+	struct auth_key	*k = auth_key_parse(spec, &err);
+
+	ck_assert_msg(k != NULL, "%s", err.msg);
+	return k;
+}
+
+/* TSIG: name:alg of the signer, time offset, expected rcode and error. */
+static const struct {
+	const char	*key;
+	long		 skew;
+	int		 opcode, rcode, kind, tsig_error;
+} signed_cases[] = {
+	{ NULL, 0, LDNS_PACKET_NOTIFY, LDNS_RCODE_NOTAUTH, AUTH_REPLY, 0 },
+	{ "up._update.example.org:hmac-sha256:" SECRET, 0, LDNS_PACKET_NOTIFY,
+	  0, AUTH_NOTIFY, 0 },
+	{ "no._notify.example.org:hmac-sha512:" SECRET, 0, LDNS_PACKET_NOTIFY,
+	  0, AUTH_NOTIFY, 0 },
+	{ "no._notify.example.org:hmac-sha512:" SECRET, 0, LDNS_PACKET_UPDATE,
+	  LDNS_RCODE_NOTAUTH, AUTH_REPLY, 0 },
+	{ "up._update.example.org:hmac-sha256:" SECRET, 0, LDNS_PACKET_UPDATE,
+	  0, AUTH_UPDATE, 0 },
+	{ "up._update.example.org:hmac-sha256:AAAA", 0, LDNS_PACKET_UPDATE,
+	  LDNS_RCODE_NOTAUTH, AUTH_REPLY, 16 },
+	{ "up._update.example.org:hmac-sha1:" SECRET, 0, LDNS_PACKET_UPDATE,
+	  LDNS_RCODE_NOTAUTH, AUTH_REPLY, 17 },
+	{ "other._update.example.org:hmac-sha256:" SECRET, 0,
+	  LDNS_PACKET_NOTIFY, LDNS_RCODE_NOTAUTH, AUTH_REPLY, 17 },
+	{ "up._update.example.org:hmac-sha256:" SECRET, 301,
+	  LDNS_PACKET_NOTIFY, LDNS_RCODE_NOTAUTH, AUTH_REPLY, 18 },
+	{ "up._update.example.org:hmac-sha256:" SECRET, -301,
+	  LDNS_PACKET_UPDATE, LDNS_RCODE_NOTAUTH, AUTH_REPLY, 18 },
+};
+
+START_TEST(test_tsig)
+{
+	struct auth_db		*db = make_db();
+	struct auth_req		 req;
+	struct auth_key		*k = NULL;
+	const struct auth_key	*vk;
+	struct buf		 q, out;
+	struct err		 err;
+	ldns_pkt		*r;
+	uint8_t			 mac[64], rmac[64];
+	size_t			 maclen = 0, rmaclen;
+	int			 rc;
+
+	buf_init(&q, 65535);
+	buf_init(&out, 65535);
+	make_query("example.org", LDNS_RR_TYPE_SOA, signed_cases[_i].opcode,
+	    0, 0, &q);
+	if (signed_cases[_i].key != NULL) {
+		k = key(signed_cases[_i].key);
+		ck_assert_int_eq(auth_tsig_sign(k, &q, NULL, 0, NULL, 0,
+		    NOW + signed_cases[_i].skew, 0, mac, &maclen, &err), 0);
+	}
+	buf_reset(&out);
+	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, 0, NOW,
+	    &req, &out, &err), 0);
+	ck_assert_int_eq(req.kind, signed_cases[_i].kind);
+	if (req.kind != AUTH_REPLY) {
+		ck_assert_ptr_nonnull(req.key);
+		ck_assert_int_eq(auth_finish(&req, NOW, &out, &err), 0);
+	}
+	ck_assert_int_eq(ldns_wire2pkt(&r, (uint8_t *)out.data, out.len),
+	    LDNS_STATUS_OK);
+	ck_assert_int_eq(ldns_pkt_get_rcode(r), signed_cases[_i].rcode);
+	ck_assert_int_eq(req.tsig_error, signed_cases[_i].tsig_error);
+	if (k != NULL && (signed_cases[_i].tsig_error == 0 ||
+	    signed_cases[_i].tsig_error == 18)) {
+		/* The answer is signed, over the request's MAC. */
+		rc = auth_tsig_verify(NULL, k, (uint8_t *)out.data, out.len,
+		    mac, maclen, NOW, &vk, rmac, &rmaclen);
+		ck_assert_int_eq(rc, 0);
+	} else if (k != NULL)
+		ck_assert_ptr_nonnull(ldns_pkt_tsig(r));
+	ldns_pkt_free(r);
+	auth_req_fini(&req);
+	auth_key_free(k);
+	buf_fini(&q);
+	buf_fini(&out);
+	auth_db_free(db);
+}
+END_TEST
+
+/* An UPDATE: prerequisite class, update records, expected rcode. */
+static const struct {
+	const char	*pre;		/* prerequisite RR or NULL */
+	const char	*up[3];
+	int		 rcode, changed;
+	const char	*name;		/* then answers this name ... */
+	ldns_rr_type	 type;
+	int		 an;		/* ... with so many records */
+} updates[] = {
+	{ NULL, { "new.example.org. 60 IN A 192.0.2.99" }, 0, 1,
+	  "new.example.org", LDNS_RR_TYPE_A, 1 },
+	{ NULL, { "www.example.org. 0 ANY A" }, 0, 1,
+	  "www.example.org", LDNS_RR_TYPE_A, 0 },
+	{ NULL, { "www.example.org. 0 NONE A 192.0.2.10" }, 0, 1,
+	  "www.example.org", LDNS_RR_TYPE_A, 0 },
+	{ NULL, { "www.example.org. 0 NONE A 192.0.2.11" }, 0, 0,
+	  "www.example.org", LDNS_RR_TYPE_A, 1 },
+	{ NULL, { "example.org. 0 ANY ANY" }, 0, 0,
+	  "example.org", LDNS_RR_TYPE_NS, 2 },
+	{ NULL, { "example.org. 0 ANY SOA" }, 0, 0,
+	  "example.org", LDNS_RR_TYPE_SOA, 1 },
+	{ NULL, { "www.example.com. 60 IN A 192.0.2.1" }, LDNS_RCODE_NOTZONE,
+	  0, NULL, 0, 0 },
+	{ "www.example.org. 0 NONE ANY", { "x.example.org. 60 IN A 1.2.3.4" },
+	  LDNS_RCODE_YXDOMAIN, 0, NULL, 0, 0 },
+	{ "nope.example.org. 0 ANY ANY", { "x.example.org. 60 IN A 1.2.3.4" },
+	  LDNS_RCODE_NXDOMAIN, 0, NULL, 0, 0 },
+	{ "www.example.org. 0 ANY TXT", { "x.example.org. 60 IN A 1.2.3.4" },
+	  LDNS_RCODE_NXRRSET, 0, NULL, 0, 0 },
+	{ "www.example.org. 0 NONE A", { "x.example.org. 60 IN A 1.2.3.4" },
+	  LDNS_RCODE_YXRRSET, 0, NULL, 0, 0 },
+	{ "www.example.org. 0 IN A 192.0.2.10",
+	  { "x.example.org. 60 IN A 1.2.3.4" }, 0, 1,
+	  "x.example.org", LDNS_RR_TYPE_A, 1 },
+	{ NULL, { "www.example.org. 60 IN CNAME x.example.org." }, 0, 0,
+	  "www.example.org", LDNS_RR_TYPE_A, 1 },
+	{ NULL, { "sub2.example.org. 60 IN NS ns.sub2.example.org." },
+	  LDNS_RCODE_REFUSED, 0, NULL, 0, 0 },
+	{ NULL, { "example.org. 60 IN SOA ns1 h 2024010105 1 1 1 1" }, 0, 1,
+	  "example.org", LDNS_RR_TYPE_SOA, 1 },
+};
+
+/* "NAME TTL CLASS TYPE [RDATA]": ldns cannot parse empty data. */
+static ldns_rr *
+update_rr(const char *s)
+{
+	char		 name[256], cls[16], type[16];
+	ldns_rr		*rr;
+	unsigned int	 ttl;
+
+	if (sscanf(s, "%255s %u %15s %15s", name, &ttl, cls, type) == 4 &&
+	    strcmp(s + strlen(s) - strlen(type), type) == 0) {
+		rr = ldns_rr_new();
+		ldns_rr_set_owner(rr, ldns_dname_new_frm_str(name));
+		ldns_rr_set_ttl(rr, ttl);
+		ldns_rr_set_class(rr, ldns_get_rr_class_by_name(cls));
+		ldns_rr_set_type(rr, ldns_get_rr_type_by_name(type));
+		return rr;
+	}
+	ck_assert_int_eq(ldns_rr_new_frm_str(&rr, s, 0, NULL, NULL),
+	    LDNS_STATUS_OK);
+	return rr;
+}
+
+START_TEST(test_update)
+{
+	struct auth_db		*db = make_db();
+	struct auth_req		 req;
+	struct auth_zone	*nz;
+	struct auth_key		*k = key("up._update.example.org:"
+				    "hmac-sha256:" SECRET);
+	struct buf		 q, out, sum;
+	struct err		 err;
+	ldns_pkt		*p, *r;
+	uint8_t			*wire;
+	size_t			 size, i;
+	int			 rc;
+
+	buf_init(&q, 65535);
+	buf_init(&out, 65535);
+	buf_init(&sum, 65535);
+	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&p, "example.org",
+	    LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0), LDNS_STATUS_OK);
+	ldns_pkt_set_opcode(p, LDNS_PACKET_UPDATE);
+	if (updates[_i].pre != NULL)
+		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER,
+		    update_rr(updates[_i].pre));
+	for (i = 0; i < 3 && updates[_i].up[i] != NULL; i++)
+		ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY,
+		    update_rr(updates[_i].up[i]));
+	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &size), LDNS_STATUS_OK);
+	buf_add(&q, wire, size, &err);
+	free(wire);
+	ldns_pkt_free(p);
+	ck_assert_int_eq(auth_tsig_sign(k, &q, NULL, 0, NULL, 0, NOW, 0, NULL,
+	    NULL, &err), 0);
+	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, 0, NOW,
+	    &req, &out, &err), 0);
+	ck_assert_int_eq(req.kind, AUTH_UPDATE);
+	rc = auth_update(&req, &nz, &sum, &err);
+	ck_assert_msg(rc == updates[_i].rcode, "case %d: rcode %d (%s)", _i,
+	    rc, err.msg);
+	ck_assert_int_eq(nz != NULL, updates[_i].changed);
+	if (nz != NULL) {
+		ck_assert_uint_eq(auth_zone_serial(nz), _i == 14 ?
+		    2024010105 : 2024010102);
+		ck_assert(sum.len > 0);
+		auth_db_replace(db, nz);
+	}
+	auth_req_fini(&req);
+	if (updates[_i].name != NULL) {
+		make_query(updates[_i].name, updates[_i].type,
+		    LDNS_PACKET_QUERY, 0, 0, &q);
+		r = ask(db, &q, 0, &req, &out);
+		ck_assert_msg((int)ldns_pkt_ancount(r) == updates[_i].an,
+		    "case %d: %d answers", _i, ldns_pkt_ancount(r));
+		ldns_pkt_free(r);
+		auth_req_fini(&req);
+	}
+	auth_key_free(k);
+	buf_fini(&q);
+	buf_fini(&out);
+	buf_fini(&sum);
+	auth_db_free(db);
+}
+END_TEST
+
+struct axfr_run {
+	struct auth_key	*k;
+	uint8_t		 mac[64];
+	size_t		 maclen;
+	int		 msgs, soas, bad;
+};
+
+static int
+on_axfr(const uint8_t *p, size_t n, void *arg)
+{
+	struct axfr_run		*a = arg;
+	ldns_pkt		*r;
+	size_t			 i;
+
+	if (ldns_wire2pkt(&r, p, n) != LDNS_STATUS_OK) {
+		a->bad++;
+		return 0;
+	}
+	for (i = 0; i < ldns_pkt_ancount(r); i++)
+		if (ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(r), i)) ==
+		    LDNS_RR_TYPE_SOA)
+			a->soas++;
+	if (ldns_pkt_tsig(r) == NULL)
+		a->bad++;
+	a->msgs++;
+	ldns_pkt_free(r);
+	return 0;
+}
+
+START_TEST(test_axfr)
+{
+	struct auth_db		*db = make_db();
+	struct auth_req		 req;
+	struct axfr_run		 a = { 0 };
+	struct buf		 q, out;
+	struct err		 err;
+
+	a.k = key("up._update.example.org:hmac-sha256:" SECRET);
+	buf_init(&q, 65535);
+	buf_init(&out, 65535);
+	make_query("example.org", LDNS_RR_TYPE_AXFR, 0, 0, 0, &q);
+	ck_assert_int_eq(auth_tsig_sign(a.k, &q, NULL, 0, NULL, 0, NOW, 0,
+	    a.mac, &a.maclen, &err), 0);
+	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, 1, NOW,
+	    &req, &out, &err), 0);
+	ck_assert_int_eq(req.kind, AUTH_AXFR);
+	ck_assert_int_eq(auth_axfr(&req, NOW, on_axfr, &a, &err), 0);
+	ck_assert_int_eq(a.msgs, 1);
+	ck_assert_int_eq(a.soas, 2);
+	ck_assert_int_eq(a.bad, 0);
+	auth_req_fini(&req);
+	auth_key_free(a.k);
+	buf_fini(&q);
+	buf_fini(&out);
+	auth_db_free(db);
+}
+END_TEST
+
+Suite *
+unit_suite(void)
+{
+	Suite	*s = suite_create("zone");
+	TCase	*tc = tcase_create("zone");
+
+	tcase_add_loop_test(tc, test_zone_errors, 0,
+	    sizeof(bad_zones) / sizeof(bad_zones[0]));
+	tcase_add_loop_test(tc, test_keys, 0,
+	    sizeof(key_cases) / sizeof(key_cases[0]));
+	tcase_add_loop_test(tc, test_queries, 0,
+	    sizeof(queries) / sizeof(queries[0]));
+	tcase_add_loop_test(tc, test_queries_cut, 0,
+	    sizeof(queries) / sizeof(queries[0]));
+	tcase_add_test(tc, test_edns);
+	tcase_add_loop_test(tc, test_tsig, 0,
+	    sizeof(signed_cases) / sizeof(signed_cases[0]));
+	tcase_add_loop_test(tc, test_update, 0,
+	    sizeof(updates) / sizeof(updates[0]));
+	tcase_add_test(tc, test_axfr);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,148 @@
+/*
+ * cmd_notify.c: timbre notify: sends a TSIG-signed NOTIFY (RFC 1996,
+ * RFC 8945) for a zone to a server over UDP, checks the answer's
+ * signature and prints its rcode.  Exit 0 on NOERROR, 1 on another
+ * rcode or a bad signature, 2 on usage errors or no answer.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "dns/auth.h"
+#include "tools/tool.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/opt.h"
+
+static const char notify_usage[] =
+    "usage: timbre notify --server ADDR[:PORT] --key-file F ZONE";
+
+static struct auth_key *
+read_key(const char *path)
+{
+	FILE		*f;
+	char		 line[1024];
+	struct auth_key	*k;
+	struct err	 err;
+
+	if ((f = fopen(path, "r")) == NULL)
+		tool_usage_error("notify", "%s: %s", path, strerror(errno));
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	k = auth_key_parse(line, &err);
+	OPENSSL_cleanse(line, sizeof(line));
+	if (k == NULL)
+		tool_usage_error("notify", "%s: %s", path, err.msg);
+	return k;
+}
+
+int
+cmd_notify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "server", required_argument, NULL, 's' },
+		{ "key-file", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char		*server = NULL, *keyfile = NULL;
+	const struct auth_key	*vk;
+	struct auth_key		*k = NULL;
+	struct opt_addr		 a;
+	struct pollfd		 pfd;
+	struct buf		 q;
+	struct err		 err;
+	ldns_pkt		*p;
+	ldns_lookup_table	*rc;
+	uint8_t			*wire, ans[65535], mac[64], rmac[64];
+	size_t			 size, maclen, rmaclen;
+	uint16_t		 id;
+	ssize_t			 n = -1;
+	int			 c, fd, tries, status = EXIT_USAGE;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			server = optarg;
+			break;
+		case 'k':
+			keyfile = optarg;
+			break;
+		case 'h':
+			printf("%s\n", notify_usage);
+			return 0;
+		default:
+			fprintf(stderr, "%s\n", notify_usage);
+			return EXIT_USAGE;
+		}
+	}
+	if (server == NULL || keyfile == NULL || optind != argc - 1)
+		tool_usage_error("notify", "%s", notify_usage + 7);
+	if (opt_parse_addr(server, 53, &a, &err) == -1)
+		tool_usage_error("notify", "--server: %s", err.msg);
+	k = read_key(keyfile);
+	if (ldns_pkt_query_new_frm_str(&p, argv[optind], LDNS_RR_TYPE_SOA,
+	    LDNS_RR_CLASS_IN, 0) != LDNS_STATUS_OK)
+		tool_usage_error("notify", "bad zone name %s", argv[optind]);
+	RAND_bytes((uint8_t *)&id, sizeof(id));
+	ldns_pkt_set_id(p, id);
+	ldns_pkt_set_opcode(p, LDNS_PACKET_NOTIFY);
+	ldns_pkt_set_aa(p, 1);
+	ldns_pkt_set_rd(p, 0);
+	buf_init(&q, 65535);
+	if (ldns_pkt2wire(&wire, p, &size) != LDNS_STATUS_OK ||
+	    buf_add(&q, wire, size, &err) == -1 ||
+	    auth_tsig_sign(k, &q, NULL, 0, NULL, 0, time(NULL), 0, mac,
+	    &maclen, &err) == -1) {
+		tool_warn("notify", "cannot build the message");
+		goto done;
+	}
+	free(wire);
+	if ((fd = socket(a.ss.ss_family, SOCK_DGRAM, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&a.ss, a.len) == -1) {
+		tool_warn("notify", "%s: %s", server, strerror(errno));
+		goto done;
+	}
+	for (tries = 0; tries < 3 && n < 12; tries++) {
+		if (send(fd, q.data, q.len, 0) == -1)
+			break;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		while (poll(&pfd, 1, 2000) == 1) {
+			n = recv(fd, ans, sizeof(ans), 0);
+			if (n >= 12 && memcmp(ans, q.data, 2) == 0)
+				break;
+			n = -1;
+		}
+	}
+	close(fd);
+	if (n < 12) {
+		tool_warn("notify", "%s: no answer", server);
+		goto done;
+	}
+	rc = ldns_lookup_by_id(ldns_rcodes, ans[3] & 0xf);
+	printf("%s\n", rc != NULL ? rc->name : "?");
+	status = (ans[3] & 0xf) == 0 ? 0 : EXIT_CHECK_FAILED;
+	if (auth_tsig_verify(NULL, k, ans, n, mac, maclen, time(NULL), &vk,
+	    rmac, &rmaclen) != 0) {
+		tool_warn("notify", "the answer is not signed with %s",
+		    auth_key_name(k));
+		status = EXIT_CHECK_FAILED;
+	}
+done:
+	ldns_pkt_free(p);
+	buf_fini(&q);
+	auth_key_free(k);
+	return status;
+}
