@@ -13,8 +13,9 @@ build_pkgs="autoconf automake libtool pkg-config make gcc libc6-dev
   check"
 # Peers the tests prove interoperability against, and test tooling.
 test_pkgs="clang mandoc openssl python3 python3-dkim python3-dnspython
-  python3-nacl libmail-dkim-perl libnet-dns-perl libcryptx-perl nsd dnsutils
-  knot-dnsutils ldnsutils debootstrap iproute2 procps"
+  python3-nacl python3-yaml python3-spf libmail-dkim-perl libnet-dns-perl libcryptx-perl nsd dnsutils
+  knot-dnsutils ldnsutils debootstrap iproute2 procps publicsuffix unbound dnsperf
+  openssh-server openssh-client git"
 
 want=""
 for set in "$@"; do

@@ -9,6 +9,12 @@
 
 static const struct tool_cmd commands[] = {
 	{ "dkim", cmd_dkim, "dkim verify|sign ...   DKIM signatures" },
+	{ "arc", cmd_arc, "arc verify|sign ...    ARC chains" },
+	{ "spf", cmd_spf, "spf check ...          SPF for a client and sender" },
+	{ "dmarc", cmd_dmarc, "dmarc verify ...       SPF, DKIM and DMARC, stamped" },
+	{ "keygen", cmd_keygen, "keygen [--keytype ed25519|rsa]  SSH key for git" },
+	{ "tsig-keygen", cmd_tsig_keygen, "tsig-keygen NAME       TSIG key" },
+	{ "notify", cmd_notify, "notify --server A --key-file F ZONE  signed NOTIFY" },
 };
 
 static void

@@ -23,6 +23,12 @@ struct tool_cmd {
 };
 
 int	cmd_dkim(int, char **);
+int	cmd_arc(int, char **);
+int	cmd_spf(int, char **);
+int	cmd_dmarc(int, char **);
+int	cmd_keygen(int, char **);
+int	cmd_tsig_keygen(int, char **);
+int	cmd_notify(int, char **);
 
 /* Prints "timbre CMD: message" to stderr and exits with EXIT_USAGE. */
 void	tool_usage_error(const char *cmd, const char *, ...)
