@@ -339,12 +339,12 @@ opt_help(const struct opt_program *prog)
 	printf("  -c, --config FILE          configuration file (default %s)\n",
 	    prog->config);
 	for (o = prog->opts; o->name != NULL; o++) {
-		snprintf(lhs, sizeof(lhs), "%s%c%s--%s%s",
-		    o->short_name ? "-" : "", o->short_name ? o->short_name : ' ',
-		    o->short_name ? ", " : " ", o->name,
+		snprintf(lhs, sizeof(lhs), "%c%c%c --%s%s",
+		    o->short_name ? '-' : ' ', o->short_name ? o->short_name :
+		    ' ', o->short_name ? ',' : ' ', o->name,
 		    (o->type & OPT_TYPE_MASK) == OPT_BOOL ? "" : " VALUE");
-		printf("  %-26s %s%s%s%s\n", lhs + (o->short_name ? 0 : 1),
-		    o->help, o->def ? " (default " : "", o->def ? o->def : "",
+		printf("  %-26s %s%s%s%s\n", lhs, o->help,
+		    o->def ? " (default " : "", o->def ? o->def : "",
 		    o->def ? ")" : "");
 	}
 	printf("      --help                 this text\n"
