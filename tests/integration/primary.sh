@@ -41,9 +41,19 @@ gitc checkout -q -b main
 { head -n1 "$T/up"; head -n1 "$T/xfr"; } >"$T/w/_keys"
 sed -n 2p "$T/up" >"$T/up.key"
 sed -n 2p "$T/other" >"$T/other.key"
-UPKEY=hmac-sha256:$(sed -n 2p "$T/up" | cut -d: -f1,3)
-XFRKEY=hmac-sha512:$(sed -n 2p "$T/xfr" | cut -d: -f1,3)
-BADKEY=hmac-sha256:$(sed -n 2p "$T/other" | cut -d: -f1,3)
+# Keys go to dig and nsupdate in BIND key files (-k), never on argv.
+bindkey() { # bindkey LINE2-FILE OUT: NAME:ALG:SECRET -> key "NAME" {...};
+	IFS=: read -r n a sec <"$1"
+	printf 'key "%s" {\n\talgorithm %s;\n\tsecret "%s";\n};\n' \
+	    "$n" "$a" "$sec" >"$2"
+}
+sed -n 2p "$T/xfr" >"$T/xfr.key"
+bindkey "$T/up.key" "$T/up.bind"
+bindkey "$T/xfr.key" "$T/xfr.bind"
+bindkey "$T/other.key" "$T/other.bind"
+UPKEY=$T/up.bind
+XFRKEY=$T/xfr.bind
+BADKEY=$T/other.bind
 zone() { # zone SERIAL [EXTRA LINE]
 	cat <<-EOF
 	\$ORIGIN example.org.
@@ -100,9 +110,9 @@ check "REFUSED outside the zones" status_is REFUSED example.com A
 check "IPv4 over TCP" sh -c "dig @127.0.0.1 -p $PORT +tcp +short www.example.org | grep -q 192.0.2.10"
 check "kdig EDNS" sh -c "! command -v kdig || kdig @127.0.0.1 -p $PORT +edns=0 example.org SOA | grep -q NOERROR"
 check "BADVERS" sh -c "dig @127.0.0.1 -p $PORT +edns=1 +noednsneg example.org SOA | grep -q BADVERS"
-check "AXFR with the transfer key" sh -c "dig @127.0.0.1 -p $PORT example.org AXFR -y $XFRKEY | grep -c SOA | grep -qx 2"
+check "AXFR with the transfer key" sh -c "dig @127.0.0.1 -p $PORT example.org AXFR -k $XFRKEY | grep -c SOA | grep -qx 2"
 check "AXFR unsigned refused" sh -c "! dig @127.0.0.1 -p $PORT example.org AXFR | grep -q 'IN	SOA'"
-check "AXFR with a wrong key refused" sh -c "! dig @127.0.0.1 -p $PORT example.org AXFR -y $BADKEY | grep -q 'IN	SOA'"
+check "AXFR with a wrong key refused" sh -c "! dig @127.0.0.1 -p $PORT example.org AXFR -k $BADKEY | grep -q 'IN	SOA'"
 
 # UPDATE.
 nsup() { # nsup KEY COMMANDS...
@@ -110,7 +120,7 @@ nsup() { # nsup KEY COMMANDS...
 	shift
 	{ echo "server 127.0.0.1 $PORT"; echo "zone example.org"
 	  for c in "$@"; do echo "$c"; done; echo send; } |
-	    nsupdate -t 5 -y "$k" >"$T/nsupdate.out" 2>&1
+	    nsupdate -t 5 -k "$k" >"$T/nsupdate.out" 2>&1
 }
 check "nsupdate add" nsup "$UPKEY" "update add new.example.org 60 A 192.0.2.55"
 check "added record served" sh -c "dig @127.0.0.1 -p $PORT +short new.example.org | grep -q 192.0.2.55"
@@ -120,7 +130,7 @@ check "README left alone" sh -c "git --git-dir=$T/zone.git show main:README | gr
 check "nsupdate delete" nsup "$UPKEY" "update delete www.example.org A"
 check "deleted record gone" status_is NXDOMAIN www.example.org A
 check "deleted record has no answer" sh -c "[ -z \"\$(dig @127.0.0.1 -p $PORT +short www.example.org A)\" ]"
-check "nsupdate with a wrong key fails" sh -c "! { echo 'server 127.0.0.1 $PORT'; echo 'zone example.org'; echo 'update add bad.example.org 60 A 192.0.2.66'; echo send; } | nsupdate -t 5 -y $BADKEY"
+check "nsupdate with a wrong key fails" sh -c "! { echo 'server 127.0.0.1 $PORT'; echo 'zone example.org'; echo 'update add bad.example.org 60 A 192.0.2.66'; echo send; } | nsupdate -t 5 -k $BADKEY"
 check "nsupdate unsigned fails" sh -c "! { echo 'server 127.0.0.1 $PORT'; echo 'zone example.org'; echo 'update add bad.example.org 60 A 192.0.2.66'; echo send; } | nsupdate -t 5"
 check "nothing committed by them" status_is NXDOMAIN bad.example.org A
 
@@ -136,7 +146,7 @@ check "pushed record served" sh -c "dig @127.0.0.1 -p $PORT +short pushed.exampl
 zone 11 "pushed A 192.0.2.78" >"$T/w/example.org"
 gitc commit -q -a -m "again"
 gitc push -q "$T/zone.git" main
-check "dig +opcode=notify -y" status_is NOERROR +opcode=notify example.org SOA -y "$XFRKEY"
+check "dig +opcode=notify -k" status_is NOERROR +opcode=notify example.org SOA -k "$XFRKEY"
 check "second push served" sh -c "dig @127.0.0.1 -p $PORT +short pushed.example.org | grep -q 192.0.2.78"
 
 # A broken zone: the previous version stays, the log names file:line.
@@ -154,7 +164,7 @@ gitc push -q "$T/zone.git" main
 
 # The remote goes away during an UPDATE: SERVFAIL, nothing changes.
 mv "$T/zone.git" "$T/zone.off"
-check "UPDATE with the remote gone fails" sh -c "! { echo 'server 127.0.0.1 $PORT'; echo 'zone example.org'; echo 'update add lost.example.org 60 A 192.0.2.99'; echo send; } | nsupdate -t 5 -y $UPKEY 2>&1 | tee $T/servfail.out | grep -q NOERROR"
+check "UPDATE with the remote gone fails" sh -c "! { echo 'server 127.0.0.1 $PORT'; echo 'zone example.org'; echo 'update add lost.example.org 60 A 192.0.2.99'; echo send; } | nsupdate -t 5 -k $UPKEY 2>&1 | tee $T/servfail.out | grep -q NOERROR"
 check "the answer was SERVFAIL" grep -q SERVFAIL "$T/servfail.out"
 check "the zone is unchanged" status_is NXDOMAIN lost.example.org A
 mv "$T/zone.off" "$T/zone.git"
@@ -239,9 +249,10 @@ if [ -x "$SSHD" ] && command -v ssh-keygen >/dev/null 2>&1; then
 	SSHD_PID=$INTEG_LAST_PID
 	sleep 0.5
 	USER_NAME=$(id -un)
+	head -n1 "$T/ssh.key" >"$T/ed.keyfile"
 	start_primary "$T/ssh.log" \
 	    --remote "ssh://$USER_NAME@127.0.0.1:$SSH_PORT$T/zone.git#main" \
-	    --ssh-key "$(head -n1 "$T/ssh.key")" --ssh-authenticator "$FP" \
+	    --ssh-key-file "$T/ed.keyfile" --ssh-authenticator "$FP" \
 	    --workdir "$T/work-ssh" &&
 	    ok "clone over ssh (ed25519 key from timbre keygen)" ||
 	    nok "clone over ssh (ed25519 key from timbre keygen)"
@@ -249,7 +260,7 @@ if [ -x "$SSHD" ] && command -v ssh-keygen >/dev/null 2>&1; then
 	check "ssh: nsupdate add pushes over ssh" nsup "$UPKEY" "update add viassh.example.org 60 A 192.0.2.33"
 	check "ssh: the commit is in the bare repo" sh -c "git --git-dir=$T/zone.git log -1 --format=%s main | grep -q viassh"
 	integ_stop "$SSHD_PID"
-	check "ssh down: UPDATE not NOERROR" sh -c "! { echo 'server 127.0.0.1 $PORT'; echo 'zone example.org'; echo 'update add down.example.org 60 A 192.0.2.9'; echo send; } | nsupdate -t 10 -y $UPKEY 2>&1 | grep -q NOERROR"
+	check "ssh down: UPDATE not NOERROR" sh -c "! { echo 'server 127.0.0.1 $PORT'; echo 'zone example.org'; echo 'update add down.example.org 60 A 192.0.2.9'; echo send; } | nsupdate -t 10 -k $UPKEY 2>&1 | grep -q NOERROR"
 	check "ssh down: zone unchanged" status_is NXDOMAIN down.example.org A
 	integ_stop "$PRIMARY_PID"
 	integ_spawn "$T/sshd.log" "$SSHD" -D -e -f "$T/sshd_config"
