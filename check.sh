@@ -70,7 +70,7 @@ count_trs build ""
 step "unit suites under AddressSanitizer + UndefinedBehaviorSanitizer"
 mkdir -p build-asan
 unit_tests=$(grep -ho 'tests/unit/[a-z0-9_]*/check_[a-z0-9_]*' \
-    src/*/local.mk tools/local.mk 2>/dev/null | sort -u | tr '\n' ' ')
+    src/*/*.mk daemons/*/*.mk tools/*.mk 2>/dev/null | sort -u | tr '\n' ' ')
 find build-asan/tests -name '*.trs' -delete 2>/dev/null
 if ( cd build-asan && { [ -f Makefile ] ||
     ../configure --enable-werror --enable-sanitizers -q; } &&
