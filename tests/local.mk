@@ -8,8 +8,21 @@ SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; \
 	top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
 
-EXTRA_DIST += tests/fuzz/replay.c tests/fuzz/README.md tests/fuzz/corpus \
-	tests/integration tests/data tests/compat tests/unit/unit.h
+EXTRA_DIST += tests/fuzz/replay.c tests/fuzz/README.md tests/unit/unit.h
+
+# Whole folders of test inputs and scripts.  Not in EXTRA_DIST: for a
+# folder, automake copies the build tree's one when it exists, and in a
+# VPATH build tests/integration there holds the test logs.
+TEST_DIST_DIRS = tests/fuzz/corpus tests/integration tests/data tests/compat
+dist-hook: dist-test-dirs
+dist-test-dirs:
+	for d in $(TEST_DIST_DIRS); do \
+	  mkdir -p "$(distdir)/$$d" && \
+	  (cd "$(srcdir)/$$d" && tar -cf - --exclude=__pycache__ \
+	    --exclude='*.log' --exclude='*.trs' .) | \
+	  (cd "$(distdir)/$$d" && tar -xf -) || exit 1; \
+	done
+.PHONY: dist-test-dirs
 
 dist_man_MANS += man/timbre.1
 TESTS += tests/man.sh

@@ -233,6 +233,38 @@ zone_build(const char *name, const char *file, struct zrr *v, size_t n,
 	return z;
 }
 
+/*
+ * The line on which the record ldns just read from text[from..to) starts:
+ * that of its first byte that is neither blank nor in a comment.  ldns's
+ * own line counter differs between 1.7 and 1.8 (empty lines), so lines
+ * are counted here; *scan_off and *scan_line carry the count forward.
+ */
+static int
+zone_record_line(const char *text, size_t from, size_t to, size_t *scan_off,
+    int *scan_line)
+{
+	bool	comment = false;
+	size_t	i;
+	int	l;
+
+	for (; *scan_off < from; (*scan_off)++)
+		if (text[*scan_off] == '\n')
+			(*scan_line)++;
+	for (i = from, l = *scan_line; i < to; i++) {
+		if (text[i] == '\n') {
+			l++;
+			comment = false;
+		} else if (comment || text[i] == ' ' || text[i] == '\t' ||
+		    text[i] == '\r')
+			continue;
+		else if (text[i] == ';')
+			comment = true;
+		else
+			break;
+	}
+	return l;
+}
+
 struct auth_zone *
 auth_zone_load(const char *origin, const char *text, size_t len,
     const char *file, struct err *err)
@@ -244,7 +276,9 @@ auth_zone_load(const char *origin, const char *text, size_t len,
 	struct zrr	*v = NULL, *nv;
 	size_t		 n = 0, cap = 0;
 	uint32_t	 ttl = ZONE_DEFAULT_TTL;
-	int		 line = 0, start;
+	int		 line = 0, start, scan_line = 1, rline;
+	size_t		 scan_off = 0, from;
+	long		 pos;
 
 	if (len == 0) {
 		err_set(err, AUTH_E_ZONE, "%s:1: empty file", file);
@@ -260,9 +294,12 @@ auth_zone_load(const char *origin, const char *text, size_t len,
 		return NULL;
 	}
 	while (!feof(fp)) {
-		start = line + 1;
+		from = (pos = ftell(fp)) < 0 ? scan_off : (size_t)pos;
 		rr = NULL;
 		st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &orig, &prev, &line);
+		pos = ftell(fp);
+		rline = start = zone_record_line(text, from, pos < 0 ? len :
+		    (size_t)pos, &scan_off, &scan_line);
 		if (st == LDNS_STATUS_SYNTAX_EMPTY ||
 		    st == LDNS_STATUS_SYNTAX_TTL ||
 		    st == LDNS_STATUS_SYNTAX_ORIGIN)
@@ -276,7 +313,7 @@ auth_zone_load(const char *origin, const char *text, size_t len,
 			if (feof(fp) && st == LDNS_STATUS_SYNTAX_ERR &&
 			    rr == NULL)
 				break;
-			err_set(err, AUTH_E_ZONE, "%s:%d: %s", file, line,
+			err_set(err, AUTH_E_ZONE, "%s:%d: %s", file, rline,
 			    ldns_get_errorstr_by_id(st));
 			goto fail;
 		}
@@ -286,14 +323,14 @@ auth_zone_load(const char *origin, const char *text, size_t len,
 			    sizeof(*v))) == NULL) {
 				ldns_rr_free(rr);
 				err_set(err, ERR_LIMIT, "%s:%d: too many "
-				    "records", file, line);
+				    "records", file, rline);
 				goto fail;
 			}
 			v = nv;
 			cap = cap ? cap * 2 : 64;
 		}
 		v[n].rr = rr;
-		v[n++].line = line;
+		v[n++].line = rline;
 	}
 	fclose(fp);
 	ldns_rdf_deep_free(orig);
