@@ -52,6 +52,10 @@ void		 zone_rrset(const struct auth_zone *, const ldns_rdf *,
 		    ldns_rr_type, size_t *first, size_t *end);
 const struct auth_key *keys_find(const struct auth_keys *, const ldns_rdf *);
 
+/* The line of the record ldns read from text[from..to) (zone.c). */
+int	auth_record_line(const char *text, size_t from, size_t to,
+	    size_t *scan_off, int *scan_line);
+
 #endif
 
 /* Where things are in a message, found without trusting it (tsig.c). */

@@ -291,8 +291,9 @@ auth_keys_load(struct auth_keys *ks, const char *file, const char *text,
 	ldns_status	 st;
 	struct auth_key	*k;
 	uint32_t	 ttl = 0;
-	int		 line = 0, rc = -1;
-	size_t		 flen = strlen(file);
+	int		 line = 0, rc = -1, scan_line = 1;
+	size_t		 flen = strlen(file), scan_off = 0, from;
+	long		 pos;
 
 	if (flen > 6 && strcmp(file + flen - 6, "._keys") == 0) {
 		char	name[256];
@@ -312,7 +313,12 @@ auth_keys_load(struct auth_keys *ks, const char *file, const char *text,
 	}
 	while (len > 0 && !feof(fp)) {
 		rr = NULL;
+		from = (pos = ftell(fp)) < 0 ? scan_off : (size_t)pos;
 		st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &orig, &prev, &line);
+		/* ldns's own count differs between versions: see zone.c. */
+		pos = ftell(fp);
+		line = auth_record_line(text, from, pos < 0 ? len : (size_t)pos,
+		    &scan_off, &scan_line);
 		if (st == LDNS_STATUS_SYNTAX_EMPTY ||
 		    st == LDNS_STATUS_SYNTAX_TTL ||
 		    st == LDNS_STATUS_SYNTAX_ORIGIN)

@@ -238,9 +238,10 @@ zone_build(const char *name, const char *file, struct zrr *v, size_t n,
  * that of its first byte that is neither blank nor in a comment.  ldns's
  * own line counter differs between 1.7 and 1.8 (empty lines), so lines
  * are counted here; *scan_off and *scan_line carry the count forward.
+ * (Declared in auth_priv.h: the _keys reader uses it too.)
  */
-static int
-zone_record_line(const char *text, size_t from, size_t to, size_t *scan_off,
+int
+auth_record_line(const char *text, size_t from, size_t to, size_t *scan_off,
     int *scan_line)
 {
 	bool	comment = false;
@@ -298,7 +299,7 @@ auth_zone_load(const char *origin, const char *text, size_t len,
 		rr = NULL;
 		st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &orig, &prev, &line);
 		pos = ftell(fp);
-		rline = start = zone_record_line(text, from, pos < 0 ? len :
+		rline = start = auth_record_line(text, from, pos < 0 ? len :
 		    (size_t)pos, &scan_off, &scan_line);
 		if (st == LDNS_STATUS_SYNTAX_EMPTY ||
 		    st == LDNS_STATUS_SYNTAX_TTL ||
