@@ -941,15 +941,15 @@ else
 				integ_notok "$n" "$got (exit $rc)"
 			fi
 			n="timbre -> dkimverify (command): $alg $c body changed: rejected"
-			got=$("$PYTHON" "$PEER_PY" --dns-port "$PORT" dkimverify \
-			    <"$T/msg/timbre.$alg.${c/\//-}.body.eml" 2>&1) &&
-			    rc=0 || rc=$?
+			f=$T/msg/timbre.$alg.${c/\//-}.body.eml
 			case $c in
 			relaxed/simple)	;;	# no tampered copy made
 			*)
+				got=$("$PYTHON" "$PEER_PY" --dns-port "$PORT" \
+				    dkimverify <"$f" 2>&1) && rc=0 || rc=$?
 				# "signature verification failed", or a
 				# traceback of dkim.ValidationError (body hash)
-				if [ "$rc" != 0 ] &&
+				if [ -f "$f" ] && [ "$rc" != 0 ] &&
 				    [ "${got#*signature ok}" = "$got" ]; then
 					integ_ok "$n"
 				else
