@@ -49,7 +49,7 @@ enum dns_status {
 	DNS_NODATA,		/* NOERROR, the name exists, no such type */
 	DNS_NXDOMAIN,		/* the name does not exist */
 	DNS_SERVFAIL,		/* SERVFAIL, REFUSED or another error rcode */
-	DNS_TIMEOUT,		/* no answer after every retry */
+	DNS_TIMEOUT,		/* no answer after every retry (timed out or refused) */
 	DNS_MALFORMED,		/* an answer came but could not be used */
 };
 

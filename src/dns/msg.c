@@ -40,7 +40,7 @@ dns_status_str(enum dns_status st)
 	case DNS_SERVFAIL:
 		return "servfail";
 	case DNS_TIMEOUT:
-		return "timeout";
+		return "no answer";	/* timed out, or refused */
 	case DNS_MALFORMED:
 		return "malformed";
 	}

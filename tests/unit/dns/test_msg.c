@@ -326,7 +326,7 @@ START_TEST(test_status_str)
 	ck_assert_str_eq(dns_status_str(DNS_NODATA), "nodata");
 	ck_assert_str_eq(dns_status_str(DNS_NXDOMAIN), "nxdomain");
 	ck_assert_str_eq(dns_status_str(DNS_SERVFAIL), "servfail");
-	ck_assert_str_eq(dns_status_str(DNS_TIMEOUT), "timeout");
+	ck_assert_str_eq(dns_status_str(DNS_TIMEOUT), "no answer");
 	ck_assert_str_eq(dns_status_str(DNS_MALFORMED), "malformed");
 }
 END_TEST
