@@ -78,27 +78,13 @@ key_answer(enum dns_status st, const struct dns_msg *msg, void *arg)
 {
 	struct key_query	*q = arg;
 	enum dkim_key_lookup	 lookup;
-	struct err		 err;
-	char			**txts = NULL;
-	const char		*detail = dns_status_str(st);
-	size_t			 ntxt = 0;
+	struct err		 scratch;
+	char			**txts;
+	const char		*detail;
+	size_t			 ntxt;
 
-	switch (st) {
-	case DNS_OK:
-		if (dns_msg_txts(msg, q->name, &txts, &ntxt, &err) == -1) {
-			lookup = DKIM_KEY_TEMPFAIL;
-			detail = err.msg;
-		} else
-			lookup = ntxt > 0 ? DKIM_KEY_FOUND : DKIM_KEY_NONE;
-		break;
-	case DNS_NODATA:
-	case DNS_NXDOMAIN:
-		lookup = DKIM_KEY_NONE;
-		break;
-	default:
-		lookup = DKIM_KEY_TEMPFAIL;
-		break;
-	}
+	lookup = tool_key_lookup(st, msg, q->name, &txts, &ntxt, &detail,
+	    &scratch);
 	arc_verify_set_key(q->run->av, q->name, lookup,
 	    (const char *const *)txts, ntxt, detail);
 	dns_txts_free(txts, ntxt);
@@ -310,26 +296,6 @@ sign_on_body(const char *p, size_t n, void *arg)
 	arc_seal_body(run->as, p, n);
 }
 
-/* Writes the new set in the input's line ends, then the input. */
-static int
-sign_output(const struct buf *set, FILE *spool, enum mail_newline nl)
-{
-	char	chunk[64 * 1024];
-	size_t	i, n;
-
-	for (i = 0; i < set->len; i++) {
-		if (nl == MAIL_NL_LF && set->data[i] == '\r' &&
-		    i + 1 < set->len && set->data[i + 1] == '\n')
-			continue;
-		putchar(set->data[i]);
-	}
-	rewind(spool);
-	while ((n = fread(chunk, 1, sizeof(chunk), spool)) > 0)
-		if (fwrite(chunk, 1, n, stdout) != n)
-			return -1;
-	return ferror(spool) || fflush(stdout) == EOF ? -1 : 0;
-}
-
 static int
 arc_sign_main(int argc, char *argv[])
 {
@@ -421,7 +387,7 @@ arc_sign_main(int argc, char *argv[])
 	    NULL, &cb) == 0) {
 		if (arc_seal_finish(run.as, &set, &run.err) == -1)
 			tool_warn("arc sign", "%s", run.err.msg);
-		else if (sign_output(&set, spool, nl) == -1)
+		else if (tool_write_prepended(&set, spool, nl) == -1)
 			tool_warn("arc sign", "output: %s", strerror(errno));
 		else
 			rc = 0;

@@ -74,37 +74,8 @@ static void
 verify_key_answer(enum dns_status st, const struct dns_msg *msg, void *arg)
 {
 	struct key_query	*q = arg;
-	struct dkim_verify	*dv = q->run->dv;
-	enum dkim_key_lookup	 lookup;
-	struct err		 err;
-	char			**txts = NULL;
-	const char		*detail = dns_status_str(st);
-	size_t			 ntxt = 0, i;
-	const char		*name;
 
-	switch (st) {
-	case DNS_OK:
-		if (dns_msg_txts(msg, q->name, &txts, &ntxt, &err) == -1) {
-			lookup = DKIM_KEY_TEMPFAIL;
-			detail = err.msg;
-		} else
-			lookup = ntxt > 0 ? DKIM_KEY_FOUND : DKIM_KEY_NONE;
-		break;
-	case DNS_NODATA:
-	case DNS_NXDOMAIN:
-		lookup = DKIM_KEY_NONE;
-		break;
-	default:
-		lookup = DKIM_KEY_TEMPFAIL;
-		break;
-	}
-	for (i = 0; i < dkim_verify_count(dv); i++)
-		if ((name = dkim_verify_key_name(dv, i)) != NULL &&
-		    strcasecmp(name, q->name) == 0)
-			dkim_verify_set_key(dv, i, lookup,
-			    (const char *const *)txts, ntxt,
-			    lookup == DKIM_KEY_FOUND ? NULL : detail);
-	dns_txts_free(txts, ntxt);
+	tool_dkim_set_keys(q->run->dv, q->name, st, msg);
 }
 
 /* Asks for every distinct key name and runs the loop until all came. */
@@ -324,26 +295,6 @@ bad:
 	    "[/simple|relaxed], not \"%s\"", s);
 }
 
-/* Writes the signature in the input's line ends, then the input. */
-static int
-sign_output(struct buf *field, FILE *spool, enum mail_newline nl)
-{
-	char	chunk[64 * 1024];
-	size_t	i, n;
-
-	for (i = 0; i < field->len; i++) {
-		if (nl == MAIL_NL_LF && field->data[i] == '\r' &&
-		    i + 1 < field->len && field->data[i + 1] == '\n')
-			continue;
-		putchar(field->data[i]);
-	}
-	rewind(spool);
-	while ((n = fread(chunk, 1, sizeof(chunk), spool)) > 0)
-		if (fwrite(chunk, 1, n, stdout) != n)
-			return -1;
-	return ferror(spool) || fflush(stdout) == EOF ? -1 : 0;
-}
-
 static int
 dkim_sign_main(int argc, char *argv[])
 {
@@ -444,7 +395,7 @@ dkim_sign_main(int argc, char *argv[])
 	    spool, &cb) == 0) {
 		if (dkim_sign_finish(run.ds, &field, &run.err) == -1)
 			tool_warn("dkim sign", "%s", run.err.msg);
-		else if (sign_output(&field, spool, nl) == -1)
+		else if (tool_write_prepended(&field, spool, nl) == -1)
 			tool_warn("dkim sign", "output: %s", strerror(errno));
 		else
 			rc = 0;

@@ -114,36 +114,7 @@ static void
 dkim_key_answer(void *eng, const char *name, enum dns_status st,
     const struct dns_msg *msg)
 {
-	struct dkim_verify	*dv = eng;
-	enum dkim_key_lookup	 lookup;
-	struct err		 err;
-	char			**txts = NULL;
-	const char		*detail = dns_status_str(st), *other;
-	size_t			 ntxt = 0, i;
-
-	switch (st) {
-	case DNS_OK:
-		if (dns_msg_txts(msg, name, &txts, &ntxt, &err) == -1) {
-			lookup = DKIM_KEY_TEMPFAIL;
-			detail = err.msg;
-		} else
-			lookup = ntxt > 0 ? DKIM_KEY_FOUND : DKIM_KEY_NONE;
-		break;
-	case DNS_NODATA:
-	case DNS_NXDOMAIN:
-		lookup = DKIM_KEY_NONE;
-		break;
-	default:
-		lookup = DKIM_KEY_TEMPFAIL;
-		break;
-	}
-	for (i = 0; i < dkim_verify_count(dv); i++)
-		if ((other = dkim_verify_key_name(dv, i)) != NULL &&
-		    strcasecmp(other, name) == 0)
-			dkim_verify_set_key(dv, i, lookup,
-			    (const char *const *)txts, ntxt,
-			    lookup == DKIM_KEY_FOUND ? NULL : detail);
-	dns_txts_free(txts, ntxt);
+	tool_dkim_set_keys(eng, name, st, msg);
 }
 
 static void

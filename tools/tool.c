@@ -5,8 +5,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tools/tool.h"
+#include "util/buf.h"
 #include "util/err.h"
 
 void
@@ -158,4 +160,68 @@ tool_read_message(const char *cmd, FILE *in, const char *name,
 out:
 	mail_reader_free(r);
 	return rc;
+}
+
+enum dkim_key_lookup
+tool_key_lookup(enum dns_status st, const struct dns_msg *msg,
+    const char *name, char ***txts_out, size_t *n_out,
+    const char **detail_out, struct err *scratch)
+{
+	*txts_out = NULL;
+	*n_out = 0;
+	*detail_out = dns_status_str(st);
+	switch (st) {
+	case DNS_OK:
+		if (dns_msg_txts(msg, name, txts_out, n_out, scratch) == -1) {
+			*detail_out = scratch->msg;
+			return DKIM_KEY_TEMPFAIL;
+		}
+		return *n_out > 0 ? DKIM_KEY_FOUND : DKIM_KEY_NONE;
+	case DNS_NODATA:
+	case DNS_NXDOMAIN:
+		return DKIM_KEY_NONE;
+	default:
+		return DKIM_KEY_TEMPFAIL;
+	}
+}
+
+void
+tool_dkim_set_keys(struct dkim_verify *dv, const char *name,
+    enum dns_status st, const struct dns_msg *msg)
+{
+	enum dkim_key_lookup	 lookup;
+	struct err		 scratch;
+	char			**txts;
+	const char		*detail, *other;
+	size_t			 ntxt, i;
+
+	lookup = tool_key_lookup(st, msg, name, &txts, &ntxt, &detail,
+	    &scratch);
+	for (i = 0; i < dkim_verify_count(dv); i++)
+		if ((other = dkim_verify_key_name(dv, i)) != NULL &&
+		    strcasecmp(other, name) == 0)
+			dkim_verify_set_key(dv, i, lookup,
+			    (const char *const *)txts, ntxt,
+			    lookup == DKIM_KEY_FOUND ? NULL : detail);
+	dns_txts_free(txts, ntxt);
+}
+
+int
+tool_write_prepended(const struct buf *fields, FILE *spool,
+    enum mail_newline nl)
+{
+	char	chunk[64 * 1024];
+	size_t	i, n;
+
+	for (i = 0; i < fields->len; i++) {
+		if (nl == MAIL_NL_LF && fields->data[i] == '\r' &&
+		    i + 1 < fields->len && fields->data[i + 1] == '\n')
+			continue;
+		putchar(fields->data[i]);
+	}
+	rewind(spool);
+	while ((n = fread(chunk, 1, sizeof(chunk), spool)) > 0)
+		if (fwrite(chunk, 1, n, stdout) != n)
+			return -1;
+	return ferror(spool) || fflush(stdout) == EOF ? -1 : 0;
 }

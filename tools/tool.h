@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "dkim/dkim.h"
 #include "dns/dns.h"
 #include "mail/mail.h"
 
@@ -66,5 +67,24 @@ struct tool_read_cb {
 };
 int	tool_read_message(const char *cmd, FILE *in, const char *name,
 	    enum mail_newline, FILE *copy, const struct tool_read_cb *);
+
+/*
+ * What a look-up of the key record at name came to, as DKIM and ARC want
+ * it: the TXT records in msg (*txts_out, freed by the caller with
+ * dns_txts_free) or why there are none (*detail_out, which may point
+ * into scratch).
+ */
+enum dkim_key_lookup tool_key_lookup(enum dns_status, const struct dns_msg *,
+	    const char *name, char ***txts_out, size_t *n_out,
+	    const char **detail_out, struct err *scratch);
+/* Gives every signature of dv whose key lives at name that look-up. */
+void	tool_dkim_set_keys(struct dkim_verify *, const char *name,
+	    enum dns_status, const struct dns_msg *);
+
+struct buf;
+/* Writes fields (CRLF) in the input's line ends, then the spooled input:
+ * how sign commands print a message with new fields on top. */
+int	tool_write_prepended(const struct buf *, FILE *spool,
+	    enum mail_newline);
 
 #endif
