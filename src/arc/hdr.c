@@ -370,13 +370,9 @@ arc_sig_parse(const struct mail_field *f, enum arc_kind kind,
 		err_set(err, ERR_SYNTAX, "b= is empty");
 		return -1;
 	}
-	sig->unsigned_len = f->raw_len - (tb->val_end - tb->val_off);
-	if ((sig->unsigned_raw = malloc(sig->unsigned_len + 1)) == NULL)
+	if ((sig->unsigned_raw = dkim_field_without_b(f->raw, f->raw_len,
+	    f->value_off, tb, &sig->unsigned_len)) == NULL)
 		goto nomem;
-	memcpy(sig->unsigned_raw, f->raw, f->value_off + tb->val_off);
-	memcpy(sig->unsigned_raw + f->value_off + tb->val_off,
-	    f->raw + f->value_off + tb->val_end, len - tb->val_end);
-	sig->unsigned_raw[sig->unsigned_len] = '\0';
 	return 0;
 nomem:
 	err_set(err, ERR_NOMEM, "out of memory");

@@ -38,6 +38,15 @@ int	dkim_sig_parse(const char *raw, size_t len, size_t value_off,
 	    struct dkim_sig *out, struct err *);
 void	dkim_sig_fini(struct dkim_sig *);
 
+/*
+ * The field raw[0..len), whose value starts at value_off and whose tag
+ * list gave b, with the b= value and the FWS around it removed: what the
+ * header hash of DKIM, the AMS and the AS covers (RFC 6376 section 3.7).
+ * A new NUL-terminated string of *len_out bytes, or NULL (no memory).
+ */
+char	*dkim_field_without_b(const char *raw, size_t len, size_t value_off,
+	    const struct dkim_tag *b, size_t *len_out);
+
 /* "s._domainkey.d", or NULL if either is not a usable DNS name. */
 char	*dkim_key_name(const char *selector, const char *domain);
 

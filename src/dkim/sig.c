@@ -332,17 +332,31 @@ dkim_sig_parse(const char *raw, size_t len, size_t value_off,
 		return -1;
 	}
 	/* The field with b='s value (and the FWS around it) removed. */
-	sig->unsigned_len = len - (tb->val_end - tb->val_off);
-	if ((sig->unsigned_raw = malloc(sig->unsigned_len + 1)) == NULL)
+	if ((sig->unsigned_raw = dkim_field_without_b(raw, len, value_off, tb,
+	    &sig->unsigned_len)) == NULL)
 		goto nomem;
-	memcpy(sig->unsigned_raw, raw, value_off + tb->val_off);
-	memcpy(sig->unsigned_raw + value_off + tb->val_off,
-	    raw + value_off + tb->val_end, len - value_off - tb->val_end);
-	sig->unsigned_raw[sig->unsigned_len] = '\0';
 	return 0;
 nomem:
 	err_set(err, ERR_NOMEM, "out of memory");
 	return -1;
+}
+
+char *
+dkim_field_without_b(const char *raw, size_t len, size_t value_off,
+    const struct dkim_tag *b, size_t *len_out)
+{
+	char	*out;
+	size_t	 n;
+
+	n = len - (b->val_end - b->val_off);
+	if ((out = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(out, raw, value_off + b->val_off);
+	memcpy(out + value_off + b->val_off, raw + value_off + b->val_end,
+	    len - value_off - b->val_end);
+	out[n] = '\0';
+	*len_out = n;
+	return out;
 }
 
 void
