@@ -16,5 +16,7 @@ BENCH_SECONDS = 3
 bench: bench/dkim/bench_dkim$(EXEEXT)
 	$(SHELL) $(top_srcdir)/bench/dkim/run.sh -s $(BENCH_SECONDS) \
 	    -b bench/dkim/bench_dkim$(EXEEXT) -o bench/dkim/results.txt
+	-$(SHELL) $(top_srcdir)/bench/resolver/run.sh -s $(BENCH_SECONDS) \
+	    -o bench/resolver/results.txt
 
 .PHONY: bench

@@ -1,1 +1,20 @@
-# src/dns: the resolver's engine (iterative resolution, cache, DNSSEC validation)
+# src/dns: the resolver's engine (iterative resolution, cache, DNSSEC
+# validation, client queries and answers); its unit suite and the fuzz
+# harness of the client-query parser.
+src_libtimbre_a_SOURCES += src/dns/resolver.h src/dns/res_priv.h \
+	src/dns/cache.c src/dns/iter.c src/dns/validate.c src/dns/reqreply.c \
+	src/dns/msgcache.c
+
+check_PROGRAMS += tests/unit/resolver/check_resolver
+TESTS += tests/unit/resolver/check_resolver
+tests_unit_resolver_check_resolver_SOURCES = \
+	tests/unit/resolver/test_resolver.c
+tests_unit_resolver_check_resolver_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_resolver_check_resolver_LDADD = $(UNIT_LDADD)
+
+FUZZ_HARNESSES += resolver_query
+check_PROGRAMS += tests/fuzz/replay_resolver_query
+TESTS += tests/fuzz/replay_resolver_query
+tests_fuzz_replay_resolver_query_SOURCES = \
+	tests/fuzz/fuzz_resolver_query.c tests/fuzz/replay.c
+tests_fuzz_replay_resolver_query_LDADD = $(TIMBRE_LIBS)

@@ -1,0 +1,343 @@
+/*
+ * options.c: the option table of timbre-resolverd (INTERFACE.md,
+ * "timbre-resolverd" and "Conventions shared by every daemon") and what
+ * it means: the --allow networks (by default those of the --listen
+ * addresses, read from the interfaces), the --port-outgoing-range, the
+ * root hints and trust anchor files read into memory.
+ */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "resolverd.h"
+#include "util/err.h"
+
+#define OFF(f) offsetof(struct resolverd_conf, f)
+static const struct opt resolverd_options[] = {
+	{ "listen", OPT_ADDR | OPT_REPEAT, "127.0.0.1:53", OFF(listen),
+	  "where to serve, UDP and TCP (repeatable)", 0, 53 },
+	{ "allow", OPT_STRING | OPT_REPEAT, NULL, OFF(allow),
+	  "CIDR of clients allowed to query (repeatable; default: the "
+	  "listen addresses' networks)", 0, 0 },
+	{ "root-hints", OPT_STRING, NULL, OFF(root_hints),
+	  "root server names and addresses, zone-file syntax (default: "
+	  "built in)", 0, 0 },
+	{ "trust-anchor", OPT_STRING, NULL, OFF(trust_anchor),
+	  "DNSSEC trust anchors, DS or DNSKEY records (default: the root "
+	  "KSKs)", 0, 0 },
+	{ "no-dnssec", OPT_BOOL, NULL, OFF(no_dnssec),
+	  "do not validate", 0, 0 },
+	{ "no-qname-minimisation", OPT_BOOL, NULL, OFF(no_qname_minimisation),
+	  "send whole names to every zone (no RFC 9156)", 0, 0 },
+	{ "no-case-randomisation", OPT_BOOL, NULL, OFF(no_case_randomisation),
+	  "send questions in their own case (no 0x20)", 0, 0 },
+	{ "cache-size", OPT_INT, "64", OFF(cache_size),
+	  "cache memory bound in MB", 0, 0 },
+	{ "cache-min-ttl", OPT_DURATION, "0", OFF(cache_min_ttl),
+	  "TTLs below this are raised to it in the cache", 0, 0 },
+	{ "cache-max-ttl", OPT_DURATION, "1d", OFF(cache_max_ttl),
+	  "TTLs above this are lowered to it in the cache", 0, 0 },
+	{ "port-outgoing-range", OPT_STRING, "1024-65535", OFF(port_range),
+	  "source ports for queries, LO-HI", 0, 0 },
+	{ "foreground", OPT_BOOL, NULL, OFF(foreground),
+	  "stay in the foreground, log to stderr", 'f', 0 },
+	{ "log-level", OPT_LOGLEVEL, "info", OFF(log_level),
+	  "error, warn, info or debug", 0, 0 },
+	{ "user", OPT_STRING, NULL, OFF(user),
+	  "drop root to this user after binding", 0, 0 },
+	{ NULL, 0, NULL, 0, NULL, 0, 0 },
+};
+
+const struct opt_program resolverd_program = {
+	"timbre-resolverd",
+	"recursive, caching, DNSSEC-validating resolver",
+	SYSCONFDIR "/timbre/timbre-resolverd.conf",
+	resolverd_options,
+};
+
+static int
+parse_cidr(const char *s, struct acl_net *n, struct err *err)
+{
+	char		 buf[80], *slash, *end;
+	long		 p;
+	int		 max;
+
+	if (strlen(s) >= sizeof(buf))
+		goto bad;
+	snprintf(buf, sizeof(buf), "%s", s);
+	memset(n, 0, sizeof(*n));
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, n->addr) == 1) {
+		n->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, n->addr) == 1) {
+		n->family = AF_INET6;
+		max = 128;
+	} else
+		goto bad;
+	n->prefix = max;
+	if (slash != NULL) {
+		errno = 0;
+		p = strtol(slash, &end, 10);
+		if (*slash == '\0' || *end != '\0' || errno || p < 0 ||
+		    p > max)
+			goto bad;
+		n->prefix = (int)p;
+	}
+	return 0;
+bad:
+	err_set(err, OPT_E_CONFIG, "--allow %s: not an address/prefix", s);
+	return -1;
+}
+
+static int
+acl_add(struct resolverd_settings *s, const struct acl_net *n)
+{
+	struct acl_net	*a;
+
+	if ((a = reallocarray(s->acl, s->nacl + 1, sizeof(*a))) == NULL)
+		return -1;
+	s->acl = a;
+	s->acl[s->nacl++] = *n;
+	return 0;
+}
+
+static int
+mask_len(const uint8_t *m, size_t n)
+{
+	size_t	i;
+	int	bits = 0, b;
+
+	for (i = 0; i < n; i++)
+		for (b = 7; b >= 0; b--)
+			if (m[i] & (1 << b))
+				bits++;
+	return bits;
+}
+
+/* The networks of the interfaces carrying the listen addresses. */
+static int
+acl_default(struct resolverd_settings *s, struct err *err)
+{
+	struct ifaddrs		*ifs, *i;
+	const struct opt_addr	*l = s->conf.listen.v;
+	struct acl_net		 n;
+	size_t			 k, len;
+	const uint8_t		*ia, *im, *la;
+	bool			 any, found;
+
+	if (getifaddrs(&ifs) == -1) {
+		err_set(err, OPT_E_CONFIG, "--allow: reading the interfaces: "
+		    "%s", strerror(errno));
+		return -1;
+	}
+	for (k = 0; k < s->conf.listen.n; k++) {
+		int	fam = l[k].ss.ss_family;
+
+		found = false;
+		la = fam == AF_INET ?
+		    (const uint8_t *)&((const struct sockaddr_in *)
+		    &l[k].ss)->sin_addr :
+		    (const uint8_t *)&((const struct sockaddr_in6 *)
+		    &l[k].ss)->sin6_addr;
+		len = fam == AF_INET ? 4 : 16;
+		any = true;
+		for (size_t b = 0; b < len; b++)
+			if (la[b] != 0)
+				any = false;
+		for (i = ifs; i != NULL; i = i->ifa_next) {
+			if (i->ifa_addr == NULL || i->ifa_netmask == NULL ||
+			    i->ifa_addr->sa_family != fam)
+				continue;
+			ia = fam == AF_INET ?
+			    (const uint8_t *)&((const struct sockaddr_in *)
+			    i->ifa_addr)->sin_addr :
+			    (const uint8_t *)&((const struct sockaddr_in6 *)
+			    i->ifa_addr)->sin6_addr;
+			im = fam == AF_INET ?
+			    (const uint8_t *)&((const struct sockaddr_in *)
+			    i->ifa_netmask)->sin_addr :
+			    (const uint8_t *)&((const struct sockaddr_in6 *)
+			    i->ifa_netmask)->sin6_addr;
+			if (!any && memcmp(ia, la, len) != 0)
+				continue;
+			memset(&n, 0, sizeof(n));
+			n.family = fam;
+			memcpy(n.addr, ia, len);
+			n.prefix = mask_len(im, len);
+			if (acl_add(s, &n) == -1)
+				goto nomem;
+			found = true;
+		}
+		if (!found) {
+			/* Not an interface address (yet): that host only,
+			 * the loopback network for loopback. */
+			memset(&n, 0, sizeof(n));
+			n.family = fam;
+			memcpy(n.addr, la, len);
+			n.prefix = fam == AF_INET ? (la[0] == 127 ? 8 : 32) :
+			    128;
+			if (acl_add(s, &n) == -1)
+				goto nomem;
+		}
+	}
+	freeifaddrs(ifs);
+	return 0;
+nomem:
+	freeifaddrs(ifs);
+	err_set(err, ERR_NOMEM, "out of memory");
+	return -1;
+}
+
+bool
+resolverd_acl_allows(const struct resolverd_settings *s,
+    const struct sockaddr *sa)
+{
+	const uint8_t	*a;
+	uint8_t		 v4[4];
+	size_t		 i;
+	int		 fam = sa->sa_family, full, rem;
+
+	if (fam == AF_INET)
+		a = (const uint8_t *)&((const struct sockaddr_in *)sa)->
+		    sin_addr;
+	else if (fam == AF_INET6) {
+		a = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->
+		    sin6_addr;
+		/* An IPv4 client on a dual-stack socket. */
+		if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a)) {
+			memcpy(v4, a + 12, 4);
+			a = v4;
+			fam = AF_INET;
+		}
+	} else
+		return false;
+	for (i = 0; i < s->nacl; i++) {
+		if (s->acl[i].family != fam)
+			continue;
+		full = s->acl[i].prefix / 8;
+		rem = s->acl[i].prefix % 8;
+		if (memcmp(s->acl[i].addr, a, (size_t)full) != 0)
+			continue;
+		if (rem != 0 && ((s->acl[i].addr[full] ^ a[full]) &
+		    (0xff << (8 - rem))) != 0)
+			continue;
+		return true;
+	}
+	return false;
+}
+
+static char *
+read_file(const char *opt, const char *path, struct err *err)
+{
+	FILE	*f;
+	char	*data = NULL;
+	size_t	 len = 0, cap = 0, n;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		err_set(err, OPT_E_CONFIG, "--%s %s: %s", opt, path,
+		    strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			char	*p;
+
+			cap = cap ? cap * 2 : 8192;
+			if (cap > (16u << 20) || (p = realloc(data, cap)) ==
+			    NULL) {
+				err_set(err, OPT_E_CONFIG, "--%s %s: too large",
+				    opt, path);
+				free(data);
+				fclose(f);
+				return NULL;
+			}
+			data = p;
+		}
+		if ((n = fread(data + len, 1, 4096, f)) == 0)
+			break;
+		len += n;
+	}
+	if (ferror(f)) {
+		err_set(err, OPT_E_CONFIG, "--%s %s: read error", opt, path);
+		free(data);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	data[len] = '\0';
+	return data;
+}
+
+int
+resolverd_settings_load(int argc, char *argv[], struct resolverd_settings *s,
+    struct err *err)
+{
+	struct acl_net	 n;
+	char		*end;
+	unsigned long	 lo, hi;
+	size_t		 i;
+
+	memset(s, 0, sizeof(*s));
+	if (opt_load(&resolverd_program, argc, argv, &s->conf, NULL, err) ==
+	    -1)
+		return -1;
+	if (s->conf.cache_size < 1 || s->conf.cache_size > 65536) {
+		err_set(err, OPT_E_CONFIG, "--cache-size %lld: not between 1 "
+		    "and 65536 MB", s->conf.cache_size);
+		goto fail;
+	}
+	if (s->conf.cache_max_ttl < s->conf.cache_min_ttl ||
+	    s->conf.cache_max_ttl > 604800) {
+		err_set(err, OPT_E_CONFIG, "--cache-max-ttl: below "
+		    "--cache-min-ttl or above a week");
+		goto fail;
+	}
+	lo = strtoul(s->conf.port_range, &end, 10);
+	if (*end != '-' || (hi = strtoul(end + 1, &end, 10), *end != '\0') ||
+	    lo < 1024 || hi > 65535 || lo > hi) {
+		err_set(err, OPT_E_CONFIG, "--port-outgoing-range %s: not "
+		    "LO-HI within 1024-65535", s->conf.port_range);
+		goto fail;
+	}
+	s->port_lo = (uint16_t)lo;
+	s->port_hi = (uint16_t)hi;
+	for (i = 0; i < s->conf.allow.n; i++) {
+		if (parse_cidr(((char **)s->conf.allow.v)[i], &n, err) == -1)
+			goto fail;
+		if (acl_add(s, &n) == -1) {
+			err_set(err, ERR_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	if (s->conf.allow.n == 0 && acl_default(s, err) == -1)
+		goto fail;
+	if (s->conf.root_hints != NULL && (s->hints = read_file("root-hints",
+	    s->conf.root_hints, err)) == NULL)
+		goto fail;
+	if (s->conf.trust_anchor != NULL && (s->anchors =
+	    read_file("trust-anchor", s->conf.trust_anchor, err)) == NULL)
+		goto fail;
+	return 0;
+fail:
+	if (err->code != OPT_E_USAGE)
+		err->code = OPT_E_CONFIG;
+	resolverd_settings_free(s);
+	return -1;
+}
+
+void
+resolverd_settings_free(struct resolverd_settings *s)
+{
+	opt_free(&resolverd_program, &s->conf);
+	free(s->acl);
+	free(s->hints);
+	free(s->anchors);
+	memset(s, 0, sizeof(*s));
+}

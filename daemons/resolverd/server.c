@@ -1,0 +1,566 @@
+/*
+ * server.c: the clients' side of timbre-resolverd: UDP and TCP listeners
+ * (RFC 7766: length-framed, several queries per connection), the --allow
+ * check (REFUSED outside), FORMERR/NOTIMP for queries that do not parse
+ * or ask what a resolver does not do, and the tasks driving the engine:
+ * one per distinct question in flight, so identical questions from many
+ * clients cost one resolution (coalescing).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <ldns/ldns.h>
+
+#include "resolverd.h"
+#include "util/err.h"
+
+#define TCP_IDLE_SECONDS	10
+#define UDP_REPLY_MAX		1232	/* RFC 9715 advice for UDP */
+#define TCP_REPLY_MAX		65535
+
+struct tcpconn {
+	struct resolverd	*d;
+	struct bufferevent	*bev;
+	int			 refs;		/* waiters holding it */
+	bool			 closed;
+};
+
+/* A client waiting for a task's answer. */
+struct waiter {
+	struct waiter		*next;
+	struct dns_req		 req;
+	int			 udp;		/* UDP listener fd, or -1 */
+	struct sockaddr_storage	 addr;
+	socklen_t		 addrlen;
+	struct tcpconn		*tcp;
+};
+
+struct task {
+	TAILQ_ENTRY(task)	 entry;
+	struct resolverd	*d;
+	struct resv		*resv;
+	struct dns_res_query	*q;
+	char			 qname[sizeof(((struct dns_req *)0)->qname)];
+	uint16_t		 qtype;
+	struct waiter		*waiters;
+	struct upstream		*up;
+	struct event		*ev_kick;
+};
+
+static void	task_step(struct task *, const uint8_t *, size_t, unsigned,
+		    bool);
+
+static void
+resv_release(struct resv *v)
+{
+	if (v != NULL && --v->refs == 0) {
+		dns_resolver_free(v->r);
+		dns_msgcache_free(v->mc);
+		free(v);
+	}
+}
+
+static void
+tcpconn_release(struct tcpconn *c)
+{
+	if (--c->refs > 0)
+		return;
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	c->d->ntcp--;
+	free(c);
+}
+
+static void
+tcpconn_close(struct tcpconn *c)
+{
+	if (c->closed)
+		return;
+	c->closed = true;
+	bufferevent_free(c->bev);
+	c->bev = NULL;
+	tcpconn_release(c);
+}
+
+static const char *
+addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	const void	*a = ss->ss_family == AF_INET ?
+			    (const void *)&((const struct sockaddr_in *)ss)->
+			    sin_addr : (const void *)&((const struct
+			    sockaddr_in6 *)ss)->sin6_addr;
+
+	if (inet_ntop(ss->ss_family, a, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+static size_t
+reply_max(const struct waiter *w)
+{
+	if (w->udp == -1)
+		return TCP_REPLY_MAX;
+	return w->req.udp_size < UDP_REPLY_MAX ? w->req.udp_size :
+	    UDP_REPLY_MAX;
+}
+
+static void
+send_wire(const struct waiter *w, const uint8_t *wire, size_t len)
+{
+	uint8_t	hdr[2];
+
+	if (w->udp != -1) {
+		if (sendto(w->udp, wire, len, 0, (struct sockaddr *)&w->addr,
+		    w->addrlen) == -1)
+			log_debug("resolver reply: sendto: %s",
+			    strerror(errno));
+	} else if (!w->tcp->closed) {
+		hdr[0] = (uint8_t)(len >> 8);
+		hdr[1] = (uint8_t)len;
+		bufferevent_write(w->tcp->bev, hdr, 2);
+		bufferevent_write(w->tcp->bev, wire, len);
+	}
+}
+
+/* Sends the answer to one client (q NULL: just rcode), and keeps an
+ * answer from q for the next time (v: the engine q came from). */
+static void
+reply(struct resv *v, const struct waiter *w, const struct dns_res_query *q,
+    int rcode)
+{
+	uint8_t		*wire;
+	size_t		 len;
+	struct err	 err;
+
+	/* The whole answer is kept, whatever this client takes. */
+	if (dns_res_reply(&w->req, q, rcode, q != NULL && v != NULL ?
+	    TCP_REPLY_MAX : reply_max(w), &wire, &len, &err) == -1) {
+		log_warn("resolver reply %s: %s", w->req.qname, err.msg);
+		return;
+	}
+	if (q != NULL && v != NULL) {
+		dns_msgcache_put(v->mc, &w->req, wire, len, time(NULL));
+		if (len > reply_max(w)) {
+			free(wire);
+			if (dns_res_reply(&w->req, q, rcode, reply_max(w),
+			    &wire, &len, &err) == -1) {
+				log_warn("resolver reply %s: %s",
+				    w->req.qname, err.msg);
+				return;
+			}
+		}
+	}
+	send_wire(w, wire, len);
+	free(wire);
+}
+
+static void
+waiter_free(struct waiter *w)
+{
+	if (w->tcp != NULL)
+		tcpconn_release(w->tcp);
+	free(w);
+}
+
+static void
+task_free(struct task *t)
+{
+	struct waiter	*w;
+
+	while ((w = t->waiters) != NULL) {
+		t->waiters = w->next;
+		waiter_free(w);
+	}
+	upstream_cancel(t->up);
+	if (t->ev_kick != NULL)
+		event_free(t->ev_kick);
+	dns_res_query_free(t->q);
+	resv_release(t->resv);
+	TAILQ_REMOVE(&t->d->tasks, t, entry);
+	t->d->ntasks--;
+	free(t);
+}
+
+static void
+task_done(struct task *t)
+{
+	struct waiter	*w;
+	const char	*text;
+	enum dns_ede	 ede;
+
+	ede = dns_res_ede(t->q, &text);
+	log_debug("resolver done q=%s type=%u rcode=%d sec=%d ede=%d %s",
+	    t->qname, t->qtype, dns_res_rcode(t->q), dns_res_security(t->q),
+	    ede, ede != DNS_EDE_NONE ? text : "");
+	if (dns_res_security(t->q) == DNS_SEC_BOGUS)
+		log_info("resolver bogus q=%s type=%u ede=%d reason=\"%s\"",
+		    t->qname, t->qtype, ede, text);
+	for (w = t->waiters; w != NULL; w = w->next)
+		reply(t->resv, w, t->q, 0);
+	task_free(t);
+}
+
+static void
+upstream_answer(const uint8_t *data, size_t len, unsigned rtt, void *arg)
+{
+	struct task	*t = arg;
+
+	t->up = NULL;
+	task_step(t, data, len, rtt, true);
+}
+
+/* Sends what the engine asks; false when it could not even be sent. */
+static bool
+task_send(struct task *t, const struct dns_res_request *rq)
+{
+	char	a[64];
+
+	log_debug("resolver ask %s q=%s type=%u%s",
+	    addr_str(&rq->addr, a, sizeof(a)), rq->qname, rq->qtype,
+	    rq->tcp ? " tcp" : "");
+	t->up = upstream_send(t->d->base, rq, t->d->set.port_lo,
+	    t->d->set.port_hi, upstream_answer, t);
+	return t->up != NULL;
+}
+
+/*
+ * Feeds an answer (when answered) to the engine and sends what it asks
+ * next, until it is done (the task is freed) or waits for the network.
+ */
+static void
+task_step(struct task *t, const uint8_t *data, size_t len, unsigned rtt,
+    bool answered)
+{
+	struct dns_res_request	 rq;
+
+	for (;;) {
+		if (answered)
+			dns_res_answer(t->q, data, len, rtt, time(NULL));
+		answered = false;
+		if (dns_res_next(t->q, time(NULL), resolverd_random16(), &rq) ==
+		    DNS_RES_DONE) {
+			task_done(t);
+			return;
+		}
+		if (task_send(t, &rq))
+			return;
+		/* Could not even send: as if the server did not answer. */
+		answered = true;
+		data = NULL;
+		len = 0;
+		rtt = 0;
+	}
+}
+
+static struct task *
+task_find(struct resolverd *d, const char *qname, uint16_t qtype)
+{
+	struct task	*t;
+
+	TAILQ_FOREACH(t, &d->tasks, entry)
+		if (t->qtype == qtype && strcasecmp(t->qname, qname) == 0 &&
+		    t->resv == d->resv)
+			return t;
+	return NULL;
+}
+
+/* A copy of w for a task to keep (the TCP connection is held). */
+static struct waiter *
+waiter_keep(const struct waiter *w)
+{
+	struct waiter	*k;
+
+	if ((k = malloc(sizeof(*k))) == NULL)
+		return NULL;
+	*k = *w;
+	k->next = NULL;
+	if (k->tcp != NULL)
+		k->tcp->refs++;
+	return k;
+}
+
+/* Answers w from the engine, now or when a task is done (w borrowed). */
+static void
+handle_query(struct resolverd *d, const struct waiter *w)
+{
+	struct dns_res_request	 rq;
+	struct dns_res_query	*q;
+	struct task		*t;
+	struct waiter		*k;
+	struct err		 err;
+
+	if ((t = task_find(d, w->req.qname, w->req.qtype)) != NULL) {
+		if ((k = waiter_keep(w)) != NULL) {
+			k->next = t->waiters;
+			t->waiters = k;
+		}
+		return;
+	}
+	if ((q = dns_res_query_new(d->resv->r, w->req.qname, w->req.qtype,
+	    time(NULL), &err)) == NULL) {
+		reply(NULL, w, NULL, LDNS_RCODE_SERVFAIL);
+		return;
+	}
+	/* A question the cache answers needs no task. */
+	if (dns_res_next(q, time(NULL), resolverd_random16(), &rq) ==
+	    DNS_RES_DONE) {
+		reply(d->resv, w, q, 0);
+		dns_res_query_free(q);
+		return;
+	}
+	if (d->ntasks >= RESOLVERD_MAX_TASKS ||
+	    (t = calloc(1, sizeof(*t))) == NULL ||
+	    (k = waiter_keep(w)) == NULL) {
+		free(t);
+		d->dropped++;
+		reply(NULL, w, NULL, LDNS_RCODE_SERVFAIL);
+		dns_res_query_free(q);
+		return;
+	}
+	t->d = d;
+	t->q = q;
+	t->resv = d->resv;
+	t->resv->refs++;
+	snprintf(t->qname, sizeof(t->qname), "%s", w->req.qname);
+	t->qtype = w->req.qtype;
+	t->waiters = k;
+	TAILQ_INSERT_TAIL(&d->tasks, t, entry);
+	d->ntasks++;
+	if (!task_send(t, &rq))
+		task_step(t, NULL, 0, 0, true);
+}
+
+/*
+ * A query from a client: checks, then answers or starts resolving.
+ * Returns without answering for what is not a query at all.
+ */
+static void
+client_query(struct resolverd *d, const uint8_t *buf, size_t len,
+    int udp, const struct sockaddr_storage *from, socklen_t fromlen,
+    struct tcpconn *tcp)
+{
+	struct waiter	w;
+	size_t		rlen;
+
+	w.next = NULL;
+	w.udp = udp;
+	memcpy(&w.addr, from, fromlen);
+	w.addrlen = fromlen;
+	w.tcp = tcp;
+	if (dns_req_parse(buf, len, &w.req) == -1) {
+		d->dropped++;
+		return;
+	}
+	if (!resolverd_acl_allows(&d->set, (const struct sockaddr *)from)) {
+		d->refused++;
+		reply(NULL, &w, NULL, LDNS_RCODE_REFUSED);
+		return;
+	}
+	if (w.req.rcode != 0) {
+		d->formerr++;
+		reply(NULL, &w, NULL, w.req.rcode);
+		return;
+	}
+	if (dns_msgcache_get(d->resv->mc, &w.req, time(NULL), d->rbuf,
+	    reply_max(&w), &rlen) == 0) {
+		d->fast_hits++;
+		send_wire(&w, d->rbuf, rlen);
+		return;
+	}
+	handle_query(d, &w);
+}
+
+static void
+udp_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct resolverd	*d = arg;
+	struct sockaddr_storage	 from;
+	socklen_t		 fromlen;
+	uint8_t			 buf[4096];
+	ssize_t			 n;
+	int			 i;
+
+	(void)what;
+	for (i = 0; i < 64; i++) {
+		fromlen = sizeof(from);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+		    &fromlen);
+		if (n < 0)
+			return;
+		client_query(d, buf, (size_t)n, fd, &from, fromlen, NULL);
+	}
+}
+
+static void
+tcp_readable(struct bufferevent *bev, void *arg)
+{
+	struct tcpconn	*c = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	struct sockaddr_storage	from;
+	socklen_t	 fromlen = sizeof(from);
+	uint8_t		 hdr[2], *msg;
+	size_t		 len;
+
+	if (getpeername(bufferevent_getfd(bev), (struct sockaddr *)&from,
+	    &fromlen) == -1) {
+		tcpconn_close(c);
+		return;
+	}
+	while (!c->closed && evbuffer_copyout(in, hdr, 2) == 2) {
+		len = (size_t)(hdr[0] << 8 | hdr[1]);
+		if (evbuffer_get_length(in) < len + 2)
+			return;
+		evbuffer_drain(in, 2);
+		if ((msg = malloc(len ? len : 1)) == NULL) {
+			tcpconn_close(c);
+			return;
+		}
+		evbuffer_remove(in, msg, len);
+		c->refs++;
+		client_query(c->d, msg, len, -1, &from, fromlen, c);
+		free(msg);
+		tcpconn_release(c);
+	}
+}
+
+static void
+tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		tcpconn_close(arg);
+}
+
+static void
+tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct resolverd	*d = arg;
+	struct tcpconn		*c;
+	struct timeval		 tv = { TCP_IDLE_SECONDS, 0 };
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	if (d->ntcp >= RESOLVERD_MAX_TCP || (c = calloc(1, sizeof(*c))) ==
+	    NULL) {
+		close(fd);
+		return;
+	}
+	c->d = d;
+	c->refs = 1;
+	if ((c->bev = bufferevent_socket_new(d->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		close(fd);
+		free(c);
+		return;
+	}
+	d->ntcp++;
+	d->tcp_clients++;
+	bufferevent_setcb(c->bev, tcp_readable, NULL, tcp_event, c);
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+int
+resolverd_listen(struct resolverd *d, struct err *err)
+{
+	const struct opt_addr	*a = d->set.conf.listen.v;
+	struct listener		*l;
+	size_t			 i;
+	int			 on = 1;
+
+	if ((d->ls = calloc(d->set.conf.listen.n, sizeof(*d->ls))) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < d->set.conf.listen.n; i++) {
+		l = &d->ls[i];
+		l->udp = l->tcp = -1;
+		snprintf(l->text, sizeof(l->text), "%s", a[i].text);
+		d->nls++;
+		if ((l->udp = socket(a[i].ss.ss_family, SOCK_DGRAM |
+		    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
+			goto fail;
+		if (a[i].ss.ss_family == AF_INET6)
+			setsockopt(l->udp, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+			    sizeof(on));
+		if (bind(l->udp, (const struct sockaddr *)&a[i].ss,
+		    a[i].len) == -1)
+			goto fail;
+		if ((l->ev_udp = event_new(d->base, l->udp, EV_READ |
+		    EV_PERSIST, udp_readable, d)) == NULL ||
+		    event_add(l->ev_udp, NULL) == -1)
+			goto fail;
+		if ((l->tcp = socket(a[i].ss.ss_family, SOCK_STREAM |
+		    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
+			goto fail;
+		setsockopt(l->tcp, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		if (a[i].ss.ss_family == AF_INET6)
+			setsockopt(l->tcp, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+			    sizeof(on));
+		if (bind(l->tcp, (const struct sockaddr *)&a[i].ss,
+		    a[i].len) == -1 || listen(l->tcp, 64) == -1)
+			goto fail;
+		if ((l->lev = evconnlistener_new(d->base, tcp_accept, d,
+		    LEV_OPT_CLOSE_ON_FREE, -1, l->tcp)) == NULL)
+			goto fail;
+		log_info("resolver listen %s udp tcp", l->text);
+	}
+	return 0;
+fail:
+	err_set(err, ERR_IO, "--listen %s: %s", l->text, strerror(errno));
+	return -1;
+}
+
+void
+resolverd_log_stats(struct resolverd *d)
+{
+	struct dns_res_stats	s;
+	uint64_t		mce, mch;
+
+	dns_resolver_stats(d->resv->r, &s);
+	dns_msgcache_usage(d->resv->mc, &mce, &mch);
+	log_info("resolver stats queries=%" PRIu64 " cache_hits=%" PRIu64
+	    " upstream=%" PRIu64 " timeouts=%" PRIu64 " secure=%" PRIu64
+	    " insecure=%" PRIu64 " bogus=%" PRIu64 " servfail=%" PRIu64
+	    " refused=%" PRIu64 " formerr=%" PRIu64 " dropped=%" PRIu64
+	    " tcp_clients=%" PRIu64 " in_flight=%zu cache_entries=%" PRIu64
+	    " cache_bytes=%" PRIu64 " answers_cached=%" PRIu64
+	    " answers_from_cache=%" PRIu64, s.queries, s.cache_hits,
+	    s.upstream, s.timeouts, s.secure, s.insecure, s.bogus, s.servfail,
+	    d->refused, d->formerr, d->dropped, d->tcp_clients, d->ntasks,
+	    s.cache_entries, s.cache_bytes, mce, d->fast_hits);
+}
+
+void
+resolverd_shutdown(struct resolverd *d)
+{
+	size_t	i;
+
+	while (!TAILQ_EMPTY(&d->tasks))
+		task_free(TAILQ_FIRST(&d->tasks));
+	for (i = 0; i < d->nls; i++) {
+		if (d->ls[i].ev_udp != NULL)
+			event_free(d->ls[i].ev_udp);
+		if (d->ls[i].lev != NULL)
+			evconnlistener_free(d->ls[i].lev);
+		else if (d->ls[i].tcp != -1)
+			close(d->ls[i].tcp);
+		if (d->ls[i].udp != -1)
+			close(d->ls[i].udp);
+	}
+	free(d->ls);
+	d->ls = NULL;
+	d->nls = 0;
+}

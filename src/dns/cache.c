@@ -1,0 +1,241 @@
+/*
+ * cache.c: the resolver's RRset cache: entries keyed by (name, type),
+ * positive RRsets with their RRSIGs or negative entries (RFC 2308
+ * sections 3 and 5: NXDOMAIN under type 0, NODATA under the type, both
+ * with the SOA and NSEC records that proved them), TTLs capped on entry
+ * (RFC 8767's advice of at most a week; configurable), credibility
+ * ranking so that glue never overrides authoritative data (RFC 2181
+ * section 5.4.1), and a memory bound enforced by evicting the least
+ * recently used entries.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/res_priv.h"
+
+#define NBUCKETS	65536
+#define ENTRY_OVERHEAD	160	/* the entry and its list headers */
+
+struct dns_cache {
+	struct dns_centry	**buckets;
+	struct dns_centry	 lru;		/* sentinel: next is newest */
+	size_t			 bytes, max_bytes;
+	uint64_t		 entries;
+	uint32_t		 min_ttl, max_ttl, neg_max_ttl;
+};
+
+static uint32_t
+cache_hash(const ldns_rdf *name, uint16_t type)
+{
+	const uint8_t	*p = ldns_rdf_data(name);
+	size_t		 i, n = ldns_rdf_size(name);
+	uint32_t	 h = 2166136261u ^ type;
+
+	for (i = 0; i < n; i++) {
+		uint8_t	c = p[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		h = (h ^ c) * 16777619u;
+	}
+	return h;
+}
+
+static size_t
+rrs_bytes(const ldns_rr_list *l)
+{
+	size_t	i, n = 0;
+
+	if (l == NULL)
+		return 0;
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++)
+		n += 64 + ldns_rr_uncompressed_size(ldns_rr_list_rr(l, i));
+	return n;
+}
+
+struct dns_cache *
+dns_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max_ttl,
+    uint32_t neg_max_ttl)
+{
+	struct dns_cache	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((c->buckets = calloc(NBUCKETS, sizeof(*c->buckets))) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->lru.lru_next = c->lru.lru_prev = &c->lru;
+	c->max_bytes = max_bytes;
+	c->min_ttl = min_ttl;
+	c->max_ttl = max_ttl;
+	c->neg_max_ttl = neg_max_ttl;
+	return c;
+}
+
+static void
+entry_free(struct dns_centry *e)
+{
+	ldns_rdf_deep_free(e->name);
+	ldns_rr_list_deep_free(e->rrs);
+	ldns_rr_list_deep_free(e->sigs);
+	free(e);
+}
+
+/* Unlinks e from its chain and the LRU list, and frees it. */
+static void
+entry_remove(struct dns_cache *c, struct dns_centry *e)
+{
+	struct dns_centry	**pp;
+
+	for (pp = &c->buckets[e->hash % NBUCKETS]; *pp != NULL;
+	    pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	e->lru_prev->lru_next = e->lru_next;
+	e->lru_next->lru_prev = e->lru_prev;
+	c->bytes -= e->bytes;
+	c->entries--;
+	entry_free(e);
+}
+
+void
+dns_cache_flush(struct dns_cache *c)
+{
+	while (c->lru.lru_next != &c->lru)
+		entry_remove(c, c->lru.lru_next);
+}
+
+void
+dns_cache_free(struct dns_cache *c)
+{
+	if (c == NULL)
+		return;
+	dns_cache_flush(c);
+	free(c->buckets);
+	free(c);
+}
+
+static struct dns_centry *
+cache_find(struct dns_cache *c, const ldns_rdf *name, uint16_t type,
+    uint32_t h)
+{
+	struct dns_centry	*e;
+
+	for (e = c->buckets[h % NBUCKETS]; e != NULL; e = e->next)
+		if (e->hash == h && e->type == type &&
+		    ldns_dname_compare(e->name, name) == 0)
+			return e;
+	return NULL;
+}
+
+static void
+lru_front(struct dns_cache *c, struct dns_centry *e)
+{
+	e->lru_prev->lru_next = e->lru_next;
+	e->lru_next->lru_prev = e->lru_prev;
+	e->lru_next = c->lru.lru_next;
+	e->lru_prev = &c->lru;
+	c->lru.lru_next->lru_prev = e;
+	c->lru.lru_next = e;
+}
+
+struct dns_centry *
+dns_cache_get(struct dns_cache *c, const ldns_rdf *name, uint16_t type,
+    time_t now)
+{
+	struct dns_centry	*e;
+
+	if ((e = cache_find(c, name, type, cache_hash(name, type))) == NULL)
+		return NULL;
+	if (e->expire <= now) {
+		entry_remove(c, e);
+		return NULL;
+	}
+	lru_front(c, e);
+	return e;
+}
+
+uint32_t
+dns_centry_ttl(const struct dns_centry *e, time_t now)
+{
+	return e->expire > now ? (uint32_t)(e->expire - now) : 0;
+}
+
+static uint32_t
+min_ttl_of(const ldns_rr_list *l, uint32_t dflt)
+{
+	size_t		i;
+	uint32_t	t = dflt;
+
+	for (i = 0; l != NULL && i < ldns_rr_list_rr_count(l); i++)
+		if (i == 0 || ldns_rr_ttl(ldns_rr_list_rr(l, i)) < t)
+			t = ldns_rr_ttl(ldns_rr_list_rr(l, i));
+	return t;
+}
+
+int
+dns_cache_put(struct dns_cache *c, const ldns_rdf *name, uint16_t type,
+    const ldns_rr_list *rrs, const ldns_rr_list *sigs, bool negative,
+    uint32_t ttl, enum dns_rank rank, enum dns_sec sec, time_t now)
+{
+	struct dns_centry	*e, *old;
+	uint32_t		 h;
+
+	if (!negative)
+		ttl = min_ttl_of(rrs, ttl);
+	if (negative && ttl > c->neg_max_ttl)
+		ttl = c->neg_max_ttl;
+	if (ttl > c->max_ttl)
+		ttl = c->max_ttl;
+	if (ttl < c->min_ttl)
+		ttl = c->min_ttl;
+	h = cache_hash(name, type);
+	old = cache_find(c, name, type, h);
+	if (old != NULL && old->expire > now && old->rank > rank)
+		return 1;
+	/* Bogus data never replaces data that validated. */
+	if (old != NULL && old->expire > now && old->sec == DNS_SEC_SECURE &&
+	    sec == DNS_SEC_BOGUS)
+		return 1;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return -1;
+	e->name = ldns_dname_clone_from(name, 0);
+	e->rrs = rrs != NULL ? ldns_rr_list_clone(rrs) : ldns_rr_list_new();
+	e->sigs = sigs != NULL ? ldns_rr_list_clone(sigs) : ldns_rr_list_new();
+	if (e->name == NULL || e->rrs == NULL || e->sigs == NULL) {
+		entry_free(e);
+		return -1;
+	}
+	ldns_dname2canonical(e->name);
+	e->type = type;
+	e->negative = negative;
+	e->rank = rank;
+	e->sec = sec;
+	e->expire = now + ttl;
+	e->hash = h;
+	e->bytes = ENTRY_OVERHEAD + ldns_rdf_size(name) + rrs_bytes(e->rrs) +
+	    rrs_bytes(e->sigs);
+	if (old != NULL)
+		entry_remove(c, old);
+	e->next = c->buckets[h % NBUCKETS];
+	c->buckets[h % NBUCKETS] = e;
+	e->lru_next = c->lru.lru_next;
+	e->lru_prev = &c->lru;
+	c->lru.lru_next->lru_prev = e;
+	c->lru.lru_next = e;
+	c->bytes += e->bytes;
+	c->entries++;
+	while (c->bytes > c->max_bytes && c->lru.lru_prev != e)
+		entry_remove(c, c->lru.lru_prev);
+	return 0;
+}
+
+void
+dns_cache_usage(const struct dns_cache *c, uint64_t *entries, uint64_t *bytes)
+{
+	*entries = c->entries;
+	*bytes = c->bytes;
+}

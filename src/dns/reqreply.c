@@ -1,0 +1,306 @@
+/*
+ * reqreply.c: the resolver's side facing clients: parsing a query (RFC
+ * 1035 section 4.1, RFC 6891 for EDNS0: BADVERS for a version above 0)
+ * into the few fields the daemon needs, and building the answer: the
+ * records found, AD for a secure answer when the client asked with DO or
+ * AD (RFC 6840 section 5.7), SERVFAIL with an Extended DNS Error (RFC
+ * 8914) for a bogus one unless CD is set, RRSIGs and NSEC(3) only with
+ * DO, and truncation to the client's size with TC=1 (RFC 2181 section 9).
+ * Everything here reads untrusted bytes: tests/fuzz/fuzz_resolver_query.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/res_priv.h"
+#include "util/err.h"
+
+#define EDNS_OPT_EDE	15
+#define REPLY_EDNS	1232
+
+/*
+ * Skips the name at *off (compression allowed, as in any record's owner);
+ * -1 when it runs past the end or loops (a pointer must point backwards).
+ */
+static int
+skip_name(const uint8_t *w, size_t len, size_t *off)
+{
+	size_t	o = *off;
+
+	while (o < len) {
+		if (w[o] == 0) {
+			*off = o + 1;
+			return 0;
+		}
+		if ((w[o] & 0xc0) == 0xc0) {
+			if (o + 1 >= len)
+				return -1;
+			*off = o + 2;
+			return 0;
+		}
+		if ((w[o] & 0xc0) != 0)
+			return -1;
+		o += 1 + w[o];
+	}
+	return -1;
+}
+
+/* The question's name: uncompressed labels, at most 255 bytes. */
+static int
+parse_qname(const uint8_t *w, size_t len, size_t *off, struct dns_req *req)
+{
+	size_t	o = *off, n = 0, i;
+	char	*p = req->qname;
+	uint8_t	 l, c;
+
+	for (;;) {
+		if (o >= len)
+			return -1;
+		l = w[o];
+		if (l & 0xc0)
+			return -1;
+		if (o + 1 + l > len || req->qwire_len + 1 + l > 255)
+			return -1;
+		memcpy(req->qwire + req->qwire_len, w + o, 1 + (size_t)l);
+		req->qwire_len += 1 + (size_t)l;
+		o++;
+		if (l == 0)
+			break;
+		for (i = 0; i < l; i++) {
+			c = w[o + i];
+			if (c == '.' || c == '\\' || c == '"' || c == ';' ||
+			    c == '(' || c == ')' || c == '@' || c == '$') {
+				p[n++] = '\\';
+				p[n++] = (char)c;
+			} else if (c <= ' ' || c >= 0x7f) {
+				n += (size_t)snprintf(p + n, 5, "\\%03u", c);
+			} else
+				p[n++] = (char)c;
+		}
+		o += l;
+		p[n++] = '.';
+	}
+	if (n == 0)
+		p[n++] = '.';
+	p[n] = '\0';
+	*off = o;
+	return 0;
+}
+
+int
+dns_req_parse(const uint8_t *wire, size_t len, struct dns_req *req)
+{
+	size_t		 off = 12, i, nrr;
+	uint16_t	 type, rdlen;
+
+	memset(req, 0, sizeof(*req));
+	req->udp_size = 512;
+	if (len < 12 || (wire[2] & 0x80) != 0)
+		return -1;		/* no header, or a response: drop */
+	req->id = (uint16_t)(wire[0] << 8 | wire[1]);
+	req->rd = (wire[2] & 0x01) != 0;
+	req->cd = (wire[3] & 0x10) != 0;
+	req->ad = (wire[3] & 0x20) != 0;
+	if (((wire[2] >> 3) & 0x0f) != LDNS_PACKET_QUERY) {
+		req->rcode = LDNS_RCODE_NOTIMPL;
+		return 0;
+	}
+	if (wire[4] != 0 || wire[5] != 1 ||
+	    parse_qname(wire, len, &off, req) == -1 || off + 4 > len) {
+		req->qname[0] = '\0';
+		req->qwire_len = 0;
+		req->rcode = LDNS_RCODE_FORMERR;
+		return 0;
+	}
+	req->qtype = (uint16_t)(wire[off] << 8 | wire[off + 1]);
+	req->qclass = (uint16_t)(wire[off + 2] << 8 | wire[off + 3]);
+	off += 4;
+	/* Answer, authority and additional: find the OPT (RFC 6891 6.1.1). */
+	nrr = (size_t)(wire[6] << 8 | wire[7]) + (size_t)(wire[8] << 8 |
+	    wire[9]) + (size_t)(wire[10] << 8 | wire[11]);
+	for (i = 0; i < nrr; i++) {
+		size_t	start = off;
+
+		if (skip_name(wire, len, &off) == -1 || off + 10 > len) {
+			req->rcode = LDNS_RCODE_FORMERR;
+			return 0;
+		}
+		type = (uint16_t)(wire[off] << 8 | wire[off + 1]);
+		rdlen = (uint16_t)(wire[off + 8] << 8 | wire[off + 9]);
+		if (off + 10 + rdlen > len) {
+			req->rcode = LDNS_RCODE_FORMERR;
+			return 0;
+		}
+		if (type == LDNS_RR_TYPE_OPT) {
+			if (req->edns || wire[start] != 0) {
+				req->rcode = LDNS_RCODE_FORMERR;
+				return 0;
+			}
+			req->edns = true;
+			req->udp_size = (uint16_t)(wire[off + 2] << 8 |
+			    wire[off + 3]);
+			if (req->udp_size < 512)
+				req->udp_size = 512;
+			req->do_bit = (wire[off + 6] & 0x80) != 0;
+			if (wire[off + 5] > 0)
+				req->rcode = 16;	/* BADVERS */
+		}
+		off += 10 + rdlen;
+	}
+	if (req->rcode == 0 && req->qclass != LDNS_RR_CLASS_IN)
+		req->rcode = LDNS_RCODE_REFUSED;
+	if (req->rcode == 0 && (req->qtype == LDNS_RR_TYPE_AXFR ||
+	    req->qtype == LDNS_RR_TYPE_IXFR || req->qtype == LDNS_RR_TYPE_OPT ||
+	    req->qtype == LDNS_RR_TYPE_RRSIG || req->qtype == 0))
+		req->rcode = req->qtype == LDNS_RR_TYPE_RRSIG || req->qtype == 0 ?
+		    LDNS_RCODE_REFUSED : LDNS_RCODE_NOTIMPL;
+	return 0;
+}
+
+static bool
+dnssec_type(const ldns_rr *rr)
+{
+	switch (ldns_rr_get_type(rr)) {
+	case LDNS_RR_TYPE_RRSIG:
+	case LDNS_RR_TYPE_NSEC:
+	case LDNS_RR_TYPE_NSEC3:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void
+push_section(ldns_pkt *pkt, ldns_pkt_section sec, const ldns_rr_list *l,
+    bool with_dnssec, uint16_t qtype)
+{
+	size_t	i;
+
+	for (i = 0; l != NULL && i < ldns_rr_list_rr_count(l); i++) {
+		ldns_rr	*rr = ldns_rr_list_rr(l, i);
+
+		if (!with_dnssec && dnssec_type(rr) &&
+		    ldns_rr_get_type(rr) != qtype)
+			continue;
+		ldns_pkt_push_rr(pkt, sec, ldns_rr_clone(rr));
+	}
+}
+
+/* The EDE option (RFC 8914 section 2): INFO-CODE and EXTRA-TEXT. */
+static ldns_rdf *
+ede_option(enum dns_ede ede, const char *text)
+{
+	uint8_t	buf[4 + 2 + 200];
+	size_t	tl = text != NULL ? strlen(text) : 0;
+
+	if (tl > 200)
+		tl = 200;
+	buf[0] = 0;
+	buf[1] = EDNS_OPT_EDE;
+	buf[2] = (uint8_t)((2 + tl) >> 8);
+	buf[3] = (uint8_t)(2 + tl);
+	buf[4] = (uint8_t)((unsigned)ede >> 8);
+	buf[5] = (uint8_t)ede;
+	if (tl > 0)
+		memcpy(buf + 6, text, tl);
+	return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, 6 + tl, buf);
+}
+
+static ldns_pkt *
+reply_new(const struct dns_req *req, int rcode)
+{
+	ldns_pkt	*pkt;
+	ldns_rdf	*name;
+	ldns_rr		*q;
+
+	if ((pkt = ldns_pkt_new()) == NULL)
+		return NULL;
+	ldns_pkt_set_id(pkt, req->id);
+	ldns_pkt_set_qr(pkt, true);
+	ldns_pkt_set_opcode(pkt, LDNS_PACKET_QUERY);
+	ldns_pkt_set_rd(pkt, req->rd);
+	ldns_pkt_set_cd(pkt, req->cd);
+	ldns_pkt_set_ra(pkt, true);
+	ldns_pkt_set_rcode(pkt, (uint8_t)(rcode & 0x0f));
+	if (req->qname[0] != '\0' &&
+	    (name = ldns_dname_new_frm_str(req->qname)) != NULL) {
+		if ((q = ldns_rr_new()) == NULL) {
+			ldns_rdf_deep_free(name);
+			ldns_pkt_free(pkt);
+			return NULL;
+		}
+		ldns_rr_set_question(q, true);
+		ldns_rr_set_owner(q, name);
+		ldns_rr_set_type(q, (ldns_rr_type)req->qtype);
+		ldns_rr_set_class(q, (ldns_rr_class)req->qclass);
+		ldns_pkt_push_rr(pkt, LDNS_SECTION_QUESTION, q);
+	}
+	if (req->edns) {
+		ldns_pkt_set_edns_udp_size(pkt, REPLY_EDNS);
+		ldns_pkt_set_edns_do(pkt, req->do_bit);
+		ldns_pkt_set_edns_extended_rcode(pkt, (uint8_t)(rcode >> 4));
+	}
+	return pkt;
+}
+
+int
+dns_res_reply(const struct dns_req *req, const struct dns_res_query *q,
+    int rcode, size_t max_len, uint8_t **wire_out, size_t *len_out,
+    struct err *err)
+{
+	ldns_pkt	*pkt;
+	enum dns_sec	 sec = DNS_SEC_UNKNOWN;
+	enum dns_ede	 ede = DNS_EDE_NONE;
+	const char	*text = NULL;
+	ldns_status	 st;
+
+	*wire_out = NULL;
+	if (q != NULL) {
+		rcode = dns_res_rcode(q);
+		sec = dns_res_security(q);
+		ede = dns_res_ede(q, &text);
+		if (sec == DNS_SEC_BOGUS && !req->cd) {
+			rcode = LDNS_RCODE_SERVFAIL;
+			if (ede == DNS_EDE_NONE)
+				ede = DNS_EDE_DNSSEC_BOGUS;
+		}
+		if (rcode == LDNS_RCODE_SERVFAIL && !(sec == DNS_SEC_BOGUS &&
+		    req->cd))
+			q = NULL;	/* no records with SERVFAIL */
+		else
+			ede = DNS_EDE_NONE;
+	}
+	if ((pkt = reply_new(req, rcode)) == NULL)
+		goto nomem;
+	if (q != NULL) {
+		push_section(pkt, LDNS_SECTION_ANSWER, dns_res_answer_rrs(q),
+		    req->do_bit, req->qtype);
+		push_section(pkt, LDNS_SECTION_AUTHORITY,
+		    dns_res_authority_rrs(q), req->do_bit, req->qtype);
+		ldns_pkt_set_ad(pkt, sec == DNS_SEC_SECURE && !(req->cd &&
+		    !req->do_bit && !req->ad) && (req->do_bit || req->ad));
+	}
+	if (req->edns && ede != DNS_EDE_NONE)
+		ldns_pkt_set_edns_data(pkt, ede_option(ede, text));
+	st = ldns_pkt2wire(wire_out, pkt, len_out);
+	if (st == LDNS_STATUS_OK && *len_out > max_len) {
+		/* Too large: header and question only, TC=1. */
+		free(*wire_out);
+		*wire_out = NULL;
+		ldns_pkt_free(pkt);
+		if ((pkt = reply_new(req, rcode)) == NULL)
+			goto nomem;
+		ldns_pkt_set_tc(pkt, true);
+		st = ldns_pkt2wire(wire_out, pkt, len_out);
+	}
+	ldns_pkt_free(pkt);
+	if (st != LDNS_STATUS_OK) {
+		free(*wire_out);
+		*wire_out = NULL;
+		err_set(err, ERR_NOMEM, "reply: %s", ldns_get_errorstr_by_id(st));
+		return -1;
+	}
+	return 0;
+nomem:
+	err_set(err, ERR_NOMEM, "reply: out of memory");
+	return -1;
+}

@@ -1,0 +1,96 @@
+/*
+ * res_priv.h: what the resolver's files share (cache.c, iter.c,
+ * validate.c, reqreply.c): the cache over ldns types and the validator.
+ */
+#ifndef TIMBRE_DNS_RES_PRIV_H
+#define TIMBRE_DNS_RES_PRIV_H
+
+#include <ldns/ldns.h>
+
+#include "dns/resolver.h"
+
+/*
+ * Credibility (RFC 2181 section 5.4.1), lowest first: data from a lower
+ * rank never replaces live data of a higher one.
+ */
+enum dns_rank {
+	DNS_RANK_GLUE = 1,	/* additional section, referral glue */
+	DNS_RANK_REFERRAL,	/* authority section of a referral */
+	DNS_RANK_ANSWER,	/* authoritative answer */
+};
+
+/* One cached RRset, or a negative entry (RFC 2308). */
+struct dns_centry {
+	struct dns_centry	*next;		/* hash chain */
+	struct dns_centry	*lru_prev, *lru_next;
+	ldns_rdf		*name;		/* lower case */
+	uint16_t		 type;		/* 0: the name does not exist */
+	bool			 negative;	/* NXDOMAIN (type 0) or NODATA */
+	enum dns_rank		 rank;
+	enum dns_sec		 sec;
+	time_t			 expire;
+	ldns_rr_list		*rrs;		/* the RRset; negative: the
+						   authority section (SOA,
+						   NSEC/NSEC3) */
+	ldns_rr_list		*sigs;		/* covering RRSIGs */
+	size_t			 bytes;		/* accounted size */
+	uint32_t		 hash;
+};
+
+struct dns_cache;
+
+struct dns_cache *dns_cache_new(size_t max_bytes, uint32_t min_ttl,
+		    uint32_t max_ttl, uint32_t neg_max_ttl);
+void		 dns_cache_free(struct dns_cache *);
+void		 dns_cache_flush(struct dns_cache *);
+/*
+ * Stores copies of rrs and sigs under (name, type) with the smallest TTL
+ * of rrs (negative: ttl) capped.  An entry of a higher rank that has not
+ * expired is kept: 1.  0 when stored, -1 without memory.  Evicts the
+ * least recently used entries beyond the bound.
+ */
+int		 dns_cache_put(struct dns_cache *, const ldns_rdf *name,
+		    uint16_t type, const ldns_rr_list *rrs,
+		    const ldns_rr_list *sigs, bool negative, uint32_t ttl,
+		    enum dns_rank, enum dns_sec, time_t now);
+/* The live entry for (name, type), or NULL.  Moves it to the LRU head. */
+struct dns_centry *dns_cache_get(struct dns_cache *, const ldns_rdf *name,
+		    uint16_t type, time_t now);
+void		 dns_cache_usage(const struct dns_cache *, uint64_t *entries,
+		    uint64_t *bytes);
+/* The remaining TTL of an entry (for answers). */
+uint32_t	 dns_centry_ttl(const struct dns_centry *, time_t now);
+
+/*
+ * validate.c.  Each returns DNS_SEC_SECURE or DNS_SEC_BOGUS with *ede_out
+ * and a reason in err.
+ */
+/* rrset (one RRset) against sigs (any RRSIGs, filtered here) with keys. */
+enum dns_sec	 dns_val_rrset(const ldns_rr_list *rrset,
+		    const ldns_rr_list *sigs, const ldns_rr_list *keys,
+		    const ldns_rdf *zone, time_t now, enum dns_ede *ede_out,
+		    struct err *);
+/* A DNSKEY RRset against DS records (or trusted DNSKEYs); on success,
+ * *keys_out is the whole DNSKEY RRset (caller frees). */
+enum dns_sec	 dns_val_dnskeys(const ldns_rr_list *dnskeys,
+		    const ldns_rr_list *sigs, const ldns_rr_list *trusted,
+		    time_t now, enum dns_ede *ede_out, struct err *);
+/* A denial (NXDOMAIN, NODATA for qtype, or no DS) from the authority
+ * section auth (NSEC/NSEC3 and their RRSIGs), signed by keys. */
+enum dns_sec	 dns_val_denial(const ldns_rdf *qname, uint16_t qtype,
+		    bool nxdomain, const ldns_rr_list *auth,
+		    const ldns_rr_list *keys, const ldns_rdf *zone, time_t now,
+		    enum dns_ede *ede_out, struct err *);
+
+/* The records of rrs with this owner and type (copies; caller frees). */
+ldns_rr_list	*dns_rrs_select(const ldns_rr_list *, const ldns_rdf *owner,
+		    uint16_t type);
+/* The RRSIGs of rrs covering type at owner (copies). */
+ldns_rr_list	*dns_sigs_select(const ldns_rr_list *, const ldns_rdf *owner,
+		    uint16_t type);
+
+/* The records the answer to a query carries, for reqreply.c. */
+const ldns_rr_list *dns_res_answer_rrs(const struct dns_res_query *);
+const ldns_rr_list *dns_res_authority_rrs(const struct dns_res_query *);
+
+#endif

@@ -1,0 +1,906 @@
+/*
+ * test_resolver.c: the resolver suite: the cache (TTLs, caps, ranks,
+ * negative entries, the memory bound), client queries and answers
+ * (parsing, every cut, truncation), and the iterator driven from tables
+ * of upstream answers: referrals, bailiwick, glueless NS, CNAME chains,
+ * lame and silent servers, TC, FORMERR, wrong IDs, limits.  No sockets:
+ * a table answers each (server, question).
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <ldns/ldns.h>
+
+#include "dns/res_priv.h"
+#include "util/err.h"
+#include "../unit.h"
+
+/* ---- cache ---- */
+
+static ldns_rr_list *
+rrs(const char *a, const char *b)
+{
+	ldns_rr_list	*l = ldns_rr_list_new();
+	ldns_rr		*rr;
+
+	ck_assert_int_eq(ldns_rr_new_frm_str(&rr, a, 300, NULL, NULL),
+	    LDNS_STATUS_OK);
+	ldns_rr_list_push_rr(l, rr);
+	if (b != NULL) {
+		ck_assert_int_eq(ldns_rr_new_frm_str(&rr, b, 300, NULL, NULL),
+		    LDNS_STATUS_OK);
+		ldns_rr_list_push_rr(l, rr);
+	}
+	return l;
+}
+
+START_TEST(test_cache_ttl_rank)
+{
+	struct dns_cache	*c;
+	struct dns_centry	*e;
+	ldns_rdf		*n = ldns_dname_new_frm_str("WWW.Example.test.");
+	ldns_rr_list		*ans, *glue;
+
+	c = dns_cache_new(1 << 20, 10, 3600, 900);
+	ans = rrs("www.example.test. 600 IN A 192.0.2.1",
+	    "www.example.test. 300 IN A 192.0.2.2");
+	glue = rrs("www.example.test. 86400 IN A 6.6.6.6", NULL);
+	ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_A, ans, NULL,
+	    false, 0, DNS_RANK_ANSWER, DNS_SEC_SECURE, 1000), 0);
+	/* The smallest TTL of the set; case does not matter. */
+	ck_assert_ptr_nonnull(e = dns_cache_get(c,
+	    ldns_rr_owner(ldns_rr_list_rr(ans, 0)), LDNS_RR_TYPE_A, 1000));
+	ck_assert_uint_eq(dns_centry_ttl(e, 1000), 300);
+	/* Glue never replaces an authoritative answer. */
+	ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_A, glue, NULL,
+	    false, 0, DNS_RANK_GLUE, DNS_SEC_UNKNOWN, 1001), 1);
+	e = dns_cache_get(c, n, LDNS_RR_TYPE_A, 1001);
+	ck_assert_uint_eq(ldns_rr_list_rr_count(e->rrs), 2);
+	/* Expired: gone, and then glue may enter, capped at max_ttl. */
+	ck_assert_ptr_null(dns_cache_get(c, n, LDNS_RR_TYPE_A, 1300));
+	ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_A, glue, NULL,
+	    false, 0, DNS_RANK_GLUE, DNS_SEC_UNKNOWN, 1300), 0);
+	e = dns_cache_get(c, n, LDNS_RR_TYPE_A, 1300);
+	ck_assert_uint_eq(dns_centry_ttl(e, 1300), 3600);
+	/* An answer replaces glue. */
+	ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_A, ans, NULL,
+	    false, 0, DNS_RANK_ANSWER, DNS_SEC_INSECURE, 1301), 0);
+	/* Negative entries: NXDOMAIN under type 0, TTL capped; min_ttl. */
+	ck_assert_int_eq(dns_cache_put(c, n, 0, NULL, NULL, true, 86400,
+	    DNS_RANK_ANSWER, DNS_SEC_SECURE, 2000), 0);
+	e = dns_cache_get(c, n, 0, 2000);
+	ck_assert(e->negative);
+	ck_assert_uint_eq(dns_centry_ttl(e, 2000), 900);
+	ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_MX, NULL, NULL,
+	    true, 1, DNS_RANK_ANSWER, DNS_SEC_SECURE, 2000), 0);
+	e = dns_cache_get(c, n, LDNS_RR_TYPE_MX, 2000);
+	ck_assert_uint_eq(dns_centry_ttl(e, 2000), 10);
+	ldns_rr_list_deep_free(ans);
+	ldns_rr_list_deep_free(glue);
+	ldns_rdf_deep_free(n);
+	dns_cache_free(c);
+}
+END_TEST
+
+START_TEST(test_cache_bound)
+{
+	struct dns_cache	*c;
+	ldns_rdf		*n;
+	ldns_rr_list		*l;
+	uint64_t		 entries, bytes;
+	char			 name[64];
+	int			 i;
+
+	c = dns_cache_new(64 * 1024, 0, 3600, 900);
+	l = rrs("x.test. 300 IN TXT \"some text to take a little room\"",
+	    NULL);
+	for (i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "n%d.test.", i);
+		n = ldns_dname_new_frm_str(name);
+		ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_TXT, l,
+		    NULL, false, 0, DNS_RANK_ANSWER, DNS_SEC_UNKNOWN, 1), 0);
+		ldns_rdf_deep_free(n);
+	}
+	dns_cache_usage(c, &entries, &bytes);
+	ck_assert_uint_le(bytes, 64 * 1024);
+	ck_assert_uint_gt(entries, 50);
+	ck_assert_uint_lt(entries, 5000);
+	/* The newest stay, the oldest went. */
+	n = ldns_dname_new_frm_str("n4999.test.");
+	ck_assert_ptr_nonnull(dns_cache_get(c, n, LDNS_RR_TYPE_TXT, 2));
+	ldns_rdf_deep_free(n);
+	n = ldns_dname_new_frm_str("n0.test.");
+	ck_assert_ptr_null(dns_cache_get(c, n, LDNS_RR_TYPE_TXT, 2));
+	ldns_rdf_deep_free(n);
+	ldns_rr_list_deep_free(l);
+	dns_cache_free(c);
+}
+END_TEST
+
+/* ---- client queries ---- */
+
+static uint8_t *
+query_wire(const char *name, uint16_t type, int edns_version, size_t *len)
+{
+	ldns_pkt	*p;
+	uint8_t		*w;
+
+	p = ldns_pkt_query_new(ldns_dname_new_frm_str(name),
+	    (ldns_rr_type)type, LDNS_RR_CLASS_IN, LDNS_RD);
+	ldns_pkt_set_id(p, 0x1234);
+	if (edns_version >= 0) {
+		ldns_pkt_set_edns_udp_size(p, 1232);
+		ldns_pkt_set_edns_version(p, (uint8_t)edns_version);
+		ldns_pkt_set_edns_do(p, true);
+	}
+	ck_assert_int_eq(ldns_pkt2wire(&w, p, len), LDNS_STATUS_OK);
+	ldns_pkt_free(p);
+	return w;
+}
+
+static const struct {
+	const char	*hex;		/* NULL: built from the fields */
+	const char	*name;
+	uint16_t	 type;
+	int		 edns_version;
+	int		 rc;		/* dns_req_parse */
+	int		 rcode;
+} req_cases[] = {
+	{ NULL, "www.example.test.", 1, -1, 0, 0 },
+	{ NULL, "example.test.", 15, 0, 0, 0 },
+	{ NULL, "example.test.", 1, 1, 0, 16 },		/* BADVERS */
+	{ NULL, "example.test.", 252, -1, 0, 4 },	/* AXFR: NOTIMP */
+	{ "1234", NULL, 0, 0, -1, 0 },			/* no header */
+	{ "123481000001000000000000", NULL, 0, 0, -1, 0 },	/* QR=1 */
+	{ "123401000002000000000000", NULL, 0, 0, 0, 1 },	/* QD=2 */
+	{ "123401000001000000000000", NULL, 0, 0, 0, 1 },	/* no q */
+	{ "123421000001000000000000", NULL, 0, 0, 0, 4 },	/* NOTIFY */
+	{ "1234010000010000000000000474657374000001000003", NULL, 0, 0, 0,
+	  5 },						/* class CH */
+	{ "12340100000100000000000003c00c000001", NULL, 0, 0, 0, 1 },
+};
+
+static uint8_t *
+hex_wire(const char *hex, size_t *len)
+{
+	uint8_t	*w = malloc(strlen(hex) / 2 + 1);
+	size_t	 i;
+
+	for (i = 0; i < strlen(hex) / 2; i++)
+		sscanf(hex + 2 * i, "%2hhx", &w[i]);
+	*len = strlen(hex) / 2;
+	return w;
+}
+
+START_TEST(test_req_parse)
+{
+	struct dns_req	 req;
+	uint8_t		*w, *out;
+	size_t		 len, olen, cut;
+	struct err	 err;
+
+	w = req_cases[_i].hex != NULL ? hex_wire(req_cases[_i].hex, &len) :
+	    query_wire(req_cases[_i].name, req_cases[_i].type,
+	    req_cases[_i].edns_version, &len);
+	ck_assert_int_eq(dns_req_parse(w, len, &req), req_cases[_i].rc);
+	if (req_cases[_i].rc == 0) {
+		ck_assert_int_eq(req.rcode, req_cases[_i].rcode);
+		ck_assert_uint_eq(req.id, 0x1234);
+		if (req_cases[_i].name != NULL && req.rcode == 0)
+			ck_assert_str_eq(req.qname, req_cases[_i].name);
+		/* Every answer to it builds and parses. */
+		ck_assert_int_eq(dns_res_reply(&req, NULL, req.rcode ?
+		    req.rcode : 2, 512, &out, &olen, &err), 0);
+		ck_assert_uint_ge(olen, 12);
+		ck_assert_int_eq(out[3] & 0x0f, (req.rcode ? req.rcode : 2) &
+		    0x0f);
+		free(out);
+	}
+	/* Every cut of it is dropped or answered, never a crash. */
+	for (cut = 0; cut < len; cut++) {
+		if (dns_req_parse(w, cut, &req) == 0)
+			ck_assert(cut >= 12);
+	}
+	free(w);
+}
+END_TEST
+
+/* ---- the iterator against a table ---- */
+
+struct tanswer {
+	const char	*server;	/* address asked */
+	const char	*qname;
+	uint16_t	 qtype;
+	int		 rcode;		/* -1: no answer (timeout) */
+	bool		 aa, tc, formerr_edns, wrong_id;
+	const char	*an[4], *ns[4], *ar[4];
+};
+
+/* The server that echoes questions in lower case (for 0x20). */
+#define LOWER_Q_NAME	"lower.example.test."
+/* A name whose first question is lost (a dropped datagram). */
+#define FLAKY_NAME	"flaky.example.test."
+static int	flaky_seen;
+
+
+#define ROOT_HINTS \
+    ". 3600000 NS a.root.test.\n" \
+    "a.root.test. 3600000 A 127.0.0.2\n" \
+    ". 3600000 NS b.root.test.\n" \
+    "b.root.test. 3600000 A 127.0.0.9\n"
+
+static const struct tanswer net[] = {
+	/* b.root (127.0.0.9) never answers; a.root refers. */
+	{ "127.0.0.9", NULL, 0, -1, false, false, false, false, { NULL },
+	  { NULL }, { NULL } },
+	{ "127.0.0.2", NULL, 0, 0, false, false, false, false, { NULL },
+	  { "test. 86400 IN NS ns1.test." },
+	  { "ns1.test. 86400 IN A 127.0.0.3",
+	    "evil.other. 86400 IN A 127.6.6.6" } },
+	/* test.: referrals to example.test (glue), far.test (glueless),
+	 * and an out-of-bailiwick referral for bad.test. */
+	{ "127.0.0.3", "bad.test.", 0, 0, false, false, false, false, { NULL },
+	  { "other. 86400 IN NS ns.other." },
+	  { "ns.other. 86400 IN A 127.6.6.6" } },
+	{ "127.0.0.3", "x.far.test.", 0, 0, false, false, false, false,
+	  { NULL }, { "far.test. 86400 IN NS ns.example.test." }, { NULL } },
+	/* Two zones whose servers are named in each other: a loop. */
+	{ "127.0.0.3", "www.loopa.test.", 0, 0, false, false, false, false,
+	  { NULL }, { "loopa.test. 86400 IN NS ns.loopb.test." }, { NULL } },
+	{ "127.0.0.3", "ns.loopa.test.", 0, 0, false, false, false, false,
+	  { NULL }, { "loopa.test. 86400 IN NS ns.loopb.test." }, { NULL } },
+	{ "127.0.0.3", "ns.loopb.test.", 0, 0, false, false, false, false,
+	  { NULL }, { "loopb.test. 86400 IN NS ns.loopa.test." }, { NULL } },
+	{ "127.0.0.3", "nx.test.", 0, 3, true, false, false, false, { NULL },
+	  { "test. 300 IN SOA ns1.test. h.test. 1 2 3 4 300" }, { NULL } },
+	{ "127.0.0.3", "a.b.nx.test.", 0, 3, true, false, false, false,
+	  { NULL }, { "test. 300 IN SOA ns1.test. h.test. 1 2 3 4 300" },
+	  { NULL } },
+	{ "127.0.0.3", NULL, 0, 0, false, false, false, false, { NULL },
+	  { "example.test. 86400 IN NS ns.example.test.",
+	    "example.test. 86400 IN NS lame.example.test." },
+	  { "ns.example.test. 86400 IN A 127.0.0.4",
+	    "lame.example.test. 86400 IN A 127.0.0.5" } },
+	/* The lame server refuses; the big answer is truncated once. */
+	{ "127.0.0.5", NULL, 0, 5, false, false, false, false, { NULL },
+	  { NULL }, { NULL } },
+	{ "127.0.0.4", "big.example.test.", 16, 0, true, true, false, false,
+	  { NULL }, { NULL }, { NULL } },
+	{ "127.0.0.4", "old.example.test.", 1, 0, true, false, true, false,
+	  { "old.example.test. 300 IN A 192.0.2.9" }, { NULL }, { NULL } },
+	{ "127.0.0.4", "spoof.example.test.", 1, 0, true, false, false, true,
+	  { "spoof.example.test. 300 IN A 127.6.6.6" }, { NULL }, { NULL } },
+	{ "127.0.0.4", "www.example.test.", 1, 0, true, false, false, false,
+	  { "www.example.test. 300 IN A 192.0.2.1",
+	    "evil.test. 300 IN A 127.6.6.6" }, { NULL }, { NULL } },
+	{ "127.0.0.4", "alias.example.test.", 1, 0, true, false, false, false,
+	  { "alias.example.test. 300 IN CNAME x.far.test." }, { NULL },
+	  { NULL } },
+	{ "127.0.0.4", "loop1.example.test.", 1, 0, true, false, false, false,
+	  { "loop1.example.test. 300 IN CNAME loop2.example.test.",
+	    "loop2.example.test. 300 IN CNAME loop1.example.test." },
+	  { NULL }, { NULL } },
+	{ "127.0.0.4", "ns.example.test.", 1, 0, true, false, false, false,
+	  { "ns.example.test. 300 IN A 127.0.0.4" }, { NULL }, { NULL } },
+	{ "127.0.0.4", "ns.example.test.", 28, 0, true, false, false, false,
+	  { NULL }, { "example.test. 300 IN SOA ns h 1 2 3 4 300" },
+	  { NULL } },
+	{ "127.0.0.4", FLAKY_NAME, 1, 0, true, false, false, false,
+	  { "flaky.example.test. 300 IN A 192.0.2.6" }, { NULL }, { NULL } },
+	{ "127.0.0.4", LOWER_Q_NAME, 1, 0, true, false, false, false,
+	  { "lower.example.test. 300 IN A 192.0.2.8" }, { NULL }, { NULL } },
+	{ "127.0.0.4", "x.far.test.", 1, 0, true, false, false, false,
+	  { "x.far.test. 300 IN A 192.0.2.7" }, { NULL }, { NULL } },
+	{ "127.0.0.4", NULL, 0, 3, true, false, false, false, { NULL },
+	  { "example.test. 300 IN SOA ns h 1 2 3 4 300" }, { NULL } },
+	{ NULL, NULL, 0, 0, false, false, false, false, { NULL }, { NULL },
+	  { NULL } },
+};
+
+static ldns_pkt *
+net_answer(const struct dns_res_request *rq, bool *none)
+{
+	ldns_pkt		*q = NULL, *p;
+	const struct tanswer	*t;
+	ldns_rr			*rr;
+	char			 addr[64];
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&rq->addr;
+	int			 i;
+
+	*none = false;
+	inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
+	ck_assert_int_eq(ntohs(sin->sin_port), 53);
+	ck_assert_int_eq(ldns_wire2pkt(&q, rq->wire, rq->len),
+	    LDNS_STATUS_OK);
+	ck_assert(!ldns_pkt_rd(q));
+	for (t = net; t->server != NULL; t++) {
+		char	*qn = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(
+			    ldns_pkt_question(q), 0)));
+		bool	 match = strcmp(t->server, addr) == 0 &&
+			    (t->qname == NULL || strcasecmp(t->qname, qn) ==
+			    0) && (t->qtype == 0 || t->qtype == rq->qtype);
+
+		free(qn);
+		if (match)
+			break;
+	}
+	ck_assert_msg(t->server != NULL, "no table entry for %s %s %u", addr,
+	    rq->qname, rq->qtype);
+	if (t->qname != NULL && strcmp(t->qname, FLAKY_NAME) == 0 &&
+	    flaky_seen++ == 0) {
+		ldns_pkt_free(q);
+		*none = true;
+		return NULL;
+	}
+	if (t->rcode == -1) {
+		ldns_pkt_free(q);
+		*none = true;
+		return NULL;
+	}
+	p = ldns_pkt_new();
+	ldns_pkt_set_id(p, t->wrong_id ? rq->id ^ 1 : rq->id);
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_aa(p, t->aa);
+	rr = ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_question(q), 0));
+	if (t->qname != NULL && strcmp(t->qname, LOWER_Q_NAME) == 0)
+		ldns_dname2canonical(ldns_rr_owner(rr));
+	ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, rr);
+	if (t->formerr_edns && ldns_pkt_edns(q)) {
+		ldns_pkt_set_rcode(p, LDNS_RCODE_FORMERR);
+		ldns_pkt_free(q);
+		return p;
+	}
+	if (t->tc && !rq->tcp) {
+		ldns_pkt_set_tc(p, true);
+		ldns_pkt_free(q);
+		return p;
+	}
+	ldns_pkt_set_rcode(p, (uint8_t)t->rcode);
+	for (i = 0; i < 4; i++) {
+		if (t->an[i] != NULL && ldns_rr_new_frm_str(&rr, t->an[i], 300,
+		    NULL, NULL) == LDNS_STATUS_OK)
+			ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
+		if (t->ns[i] != NULL && ldns_rr_new_frm_str(&rr, t->ns[i], 300,
+		    NULL, NULL) == LDNS_STATUS_OK)
+			ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY, rr);
+		if (t->ar[i] != NULL && ldns_rr_new_frm_str(&rr, t->ar[i], 300,
+		    NULL, NULL) == LDNS_STATUS_OK)
+			ldns_pkt_push_rr(p, LDNS_SECTION_ADDITIONAL, rr);
+	}
+	if (t->tc) {
+		/* The big answer over TCP: twenty TXT records. */
+		for (i = 0; i < 20; i++) {
+			char	txt[128];
+
+			snprintf(txt, sizeof(txt), "big.example.test. 300 IN "
+			    "TXT \"%02d-0123456789012345678901234567890\"", i);
+			ck_assert_int_eq(ldns_rr_new_frm_str(&rr, txt, 300,
+			    NULL, NULL), LDNS_STATUS_OK);
+			ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
+		}
+	}
+	ldns_pkt_free(q);
+	return p;
+}
+
+struct run {
+	int	 sends, tcp, noedns, mixed_case;
+	bool	 asked_evil;
+	int	 root_labels;		/* most labels the root was asked */
+};
+
+/* Resolves (name, type) against the table; returns the query. */
+static struct dns_res_query *
+resolve(struct dns_resolver *r, const char *name, uint16_t type,
+    struct run *run)
+{
+	struct dns_res_query	*q;
+	struct dns_res_request	 rq;
+	struct err		 err;
+	ldns_pkt		*p, *qp;
+	uint8_t			*w;
+	size_t			 len;
+	bool			 none;
+	uint16_t		 id = 100;
+
+	memset(run, 0, sizeof(*run));
+	ck_assert_ptr_nonnull(q = dns_res_query_new(r, name, type, 1000,
+	    &err));
+	while (dns_res_next(q, 1000, id++, &rq) == DNS_RES_SEND) {
+		const struct sockaddr_in *sin =
+		    (const struct sockaddr_in *)&rq.addr;
+
+		ck_assert_int_lt(++run->sends, 200);
+		if (sin->sin_addr.s_addr == inet_addr("127.6.6.6"))
+			run->asked_evil = true;
+		run->tcp += rq.tcp;
+		run->mixed_case += strcspn(rq.qname, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") <
+		    strlen(rq.qname);
+		if (sin->sin_addr.s_addr == inet_addr("127.0.0.2")) {
+			int	labels = 0;
+			char	*c;
+
+			for (c = rq.qname; *c != '\0'; c++)
+				labels += *c == '.';
+			if (labels > run->root_labels)
+				run->root_labels = labels;
+		}
+		ck_assert_int_eq(ldns_wire2pkt(&qp, rq.wire, rq.len),
+		    LDNS_STATUS_OK);
+		run->noedns += !ldns_pkt_edns(qp);
+		ldns_pkt_free(qp);
+		if ((p = net_answer(&rq, &none)) == NULL) {
+			dns_res_answer(q, NULL, 0, 0, 1000);
+			continue;
+		}
+		ck_assert_int_eq(ldns_pkt2wire(&w, p, &len), LDNS_STATUS_OK);
+		dns_res_answer(q, w, len, 5, 1000);
+		free(w);
+		ldns_pkt_free(p);
+	}
+	return q;
+}
+
+static const struct {
+	const char	*name;
+	uint16_t	 type;
+	int		 rcode;
+	int		 nanswer;	/* records in the answer */
+	int		 min_sends;
+	int		 tcp, noedns;	/* at least */
+} iter_cases[] = {
+	{ "www.example.test.", 1, 0, 1, 3, 0, 0 },
+	{ "x.far.test.", 1, 0, 1, 3, 0, 0 },		/* glueless */
+	{ "alias.example.test.", 1, 0, 2, 3, 0, 0 },	/* CNAME across */
+	{ "nx.test.", 1, 3, 0, 2, 0, 0 },
+	{ "nothing.example.test.", 1, 3, 0, 3, 0, 0 },
+	{ "big.example.test.", 16, 0, 20, 3, 1, 0 },	/* TC: TCP */
+	{ "old.example.test.", 1, 0, 1, 3, 0, 1 },	/* FORMERR: no EDNS */
+	{ "spoof.example.test.", 1, 2, 0, 3, 0, 0 },	/* wrong ID */
+	{ "loop1.example.test.", 1, 2, 0, 3, 0, 0 },	/* CNAME loop */
+	{ "www.bad.test.", 1, 2, 0, 2, 0, 0 },		/* out of bailiwick */
+	{ "www.loopa.test.", 1, 2, 0, 3, 0, 0 },	/* NS loop */
+};
+
+START_TEST(test_iter_table)
+{
+	struct dns_res_conf	 conf = { 0 };
+	struct dns_resolver	*r;
+	struct dns_res_query	*q;
+	struct run		 run;
+	struct err		 err;
+
+	conf.cache_bytes = 1 << 20;
+	conf.max_ttl = 86400;
+	conf.neg_max_ttl = 3600;
+	conf.hints = ROOT_HINTS;
+	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
+	q = resolve(r, iter_cases[_i].name, iter_cases[_i].type, &run);
+	ck_assert_int_eq(dns_res_rcode(q), iter_cases[_i].rcode);
+	ck_assert_int_eq((int)ldns_rr_list_rr_count(dns_res_answer_rrs(q)),
+	    iter_cases[_i].nanswer);
+	ck_assert_int_ge(run.sends, iter_cases[_i].min_sends);
+	ck_assert_int_le(run.sends, DNS_RES_MAX_SENDS);
+	ck_assert_int_ge(run.tcp, iter_cases[_i].tcp);
+	ck_assert_int_ge(run.noedns, iter_cases[_i].noedns);
+	ck_assert(!run.asked_evil);		/* no out-of-zone glue used */
+	ck_assert_int_eq(dns_res_security(q), DNS_SEC_UNKNOWN);
+	dns_res_query_free(q);
+	/* Asked again: from the cache, no query upstream. */
+	if (iter_cases[_i].rcode != 2) {
+		q = resolve(r, iter_cases[_i].name, iter_cases[_i].type, &run);
+		ck_assert_int_eq(run.sends, 0);
+		ck_assert_int_eq(dns_res_rcode(q), iter_cases[_i].rcode);
+		ck_assert_int_eq((int)ldns_rr_list_rr_count(
+		    dns_res_answer_rrs(q)), iter_cases[_i].nanswer);
+		dns_res_query_free(q);
+	}
+	/* Out-of-bailiwick records never reach the cache. */
+	q = resolve(r, "evil.test.", 1, &run);
+	ck_assert_int_gt(run.sends, 0);
+	dns_res_query_free(q);
+	dns_resolver_free(r);
+}
+END_TEST
+
+/* RFC 9156: the root is asked for "test." only, and the answer comes. */
+START_TEST(test_iter_qmin)
+{
+	struct dns_res_conf	 conf = { 0 };
+	struct dns_resolver	*r;
+	struct dns_res_query	*q;
+	struct run		 run;
+	struct err		 err;
+
+	conf.cache_bytes = 1 << 20;
+	conf.max_ttl = 86400;
+	conf.neg_max_ttl = 3600;
+	conf.hints = ROOT_HINTS;
+	conf.qname_minimisation = true;
+	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
+	q = resolve(r, "www.example.test.", 1, &run);
+	ck_assert_int_eq(dns_res_rcode(q), 0);
+	ck_assert_int_eq((int)ldns_rr_list_rr_count(dns_res_answer_rrs(q)),
+	    1);
+	ck_assert_int_eq(run.root_labels, 1);
+	dns_res_query_free(q);
+	/* NXDOMAIN for a part: the whole name is asked after all. */
+	q = resolve(r, "a.b.nx.test.", 1, &run);
+	ck_assert_int_eq(dns_res_rcode(q), 3);
+	dns_res_query_free(q);
+	dns_resolver_free(r);
+}
+END_TEST
+
+static uint32_t
+fixed_random(void *arg)
+{
+	(void)arg;
+	return 0x5a5a5a5a;
+}
+
+/* 0x20: questions in mixed case; a server lowering it is asked again. */
+START_TEST(test_iter_0x20)
+{
+	struct dns_res_conf	 conf = { 0 };
+	struct dns_resolver	*r;
+	struct dns_res_query	*q;
+	struct run		 run, run2;
+	struct err		 err;
+
+	conf.cache_bytes = 1 << 20;
+	conf.max_ttl = 86400;
+	conf.neg_max_ttl = 3600;
+	conf.hints = ROOT_HINTS;
+	conf.random = fixed_random;
+	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
+	q = resolve(r, "www.example.test.", 1, &run);
+	ck_assert_int_eq(dns_res_rcode(q), 0);
+	ck_assert_int_gt(run.mixed_case, 0);
+	/* The answer's owner is lower case again. */
+	ck_assert_int_eq(memcmp(ldns_rdf_data(ldns_rr_owner(ldns_rr_list_rr(
+	    dns_res_answer_rrs(q), 0))), "\003www\007example\004test", 18),
+	    0);
+	dns_res_query_free(q);
+	q = resolve(r, "lower.example.test.", 1, &run2);
+	ck_assert_int_eq(dns_res_rcode(q), 0);
+	ck_assert_int_eq(run2.sends, 2);	/* mixed, then as is */
+	ck_assert_int_eq((int)ldns_rr_list_rr_count(dns_res_answer_rrs(q)),
+	    1);
+	dns_res_query_free(q);
+	dns_resolver_free(r);
+}
+END_TEST
+
+/* A server that lost one datagram is asked again (after the others). */
+START_TEST(test_iter_retry)
+{
+	struct dns_res_conf	 conf = { 0 };
+	struct dns_resolver	*r;
+	struct dns_res_query	*q;
+	struct run		 run;
+	struct err		 err;
+
+	conf.cache_bytes = 1 << 20;
+	conf.max_ttl = 86400;
+	conf.neg_max_ttl = 3600;
+	conf.hints = ROOT_HINTS;
+	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
+	flaky_seen = 0;
+	q = resolve(r, FLAKY_NAME, 1, &run);
+	ck_assert_int_eq(dns_res_rcode(q), 0);
+	ck_assert_int_eq((int)ldns_rr_list_rr_count(dns_res_answer_rrs(q)),
+	    1);
+	ck_assert_int_eq(flaky_seen, 2);
+	dns_res_query_free(q);
+	dns_resolver_free(r);
+}
+END_TEST
+
+START_TEST(test_iter_truncate_reply)
+{
+	struct dns_res_conf	 conf = { 0 };
+	struct dns_resolver	*r;
+	struct dns_res_query	*q;
+	struct dns_req		 req;
+	struct run		 run;
+	struct err		 err;
+	uint8_t			*w, *out;
+	size_t			 len, olen;
+
+	conf.cache_bytes = 1 << 20;
+	conf.max_ttl = 86400;
+	conf.neg_max_ttl = 3600;
+	conf.hints = ROOT_HINTS;
+	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
+	q = resolve(r, "big.example.test.", 16, &run);
+	w = query_wire("big.example.test.", 16, -1, &len);
+	ck_assert_int_eq(dns_req_parse(w, len, &req), 0);
+	ck_assert_int_eq(dns_res_reply(&req, q, 0, 512, &out, &olen, &err),
+	    0);
+	ck_assert_uint_le(olen, 512);
+	ck_assert(out[2] & 0x02);			/* TC */
+	free(out);
+	ck_assert_int_eq(dns_res_reply(&req, q, 0, 65535, &out, &olen, &err),
+	    0);
+	ck_assert_uint_gt(olen, 512);
+	ck_assert(!(out[2] & 0x02));
+	free(out);
+	free(w);
+	dns_res_query_free(q);
+	dns_resolver_free(r);
+}
+END_TEST
+
+START_TEST(test_resolver_config)
+{
+	struct dns_res_conf	 conf = { 0 };
+	struct dns_resolver	*r;
+	struct err		 err;
+
+	conf.cache_bytes = 1 << 20;
+	conf.hints = "a.root.test. 3600 A 127.0.0.2\n";
+	ck_assert_ptr_null(dns_resolver_new(&conf, &err));
+	ck_assert_int_eq(err.code, DNS_RES_E_HINTS);
+	conf.hints = ROOT_HINTS "www.test. 3600 IN A not-an-address\n";
+	ck_assert_ptr_null(dns_resolver_new(&conf, &err));
+	ck_assert_int_eq(err.code, DNS_RES_E_HINTS);
+	ck_assert_ptr_nonnull(strstr(err.msg, "line 5"));
+	conf.hints = ROOT_HINTS;
+	conf.dnssec = true;
+	conf.anchors = ". 3600 IN A 127.0.0.1\n";
+	ck_assert_ptr_null(dns_resolver_new(&conf, &err));
+	ck_assert_int_eq(err.code, DNS_RES_E_ANCHOR);
+	conf.anchors = NULL;		/* the built-in root KSKs */
+	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
+	dns_resolver_free(r);
+	conf.hints = NULL;		/* the built-in IANA hints */
+	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
+	dns_resolver_free(r);
+}
+END_TEST
+
+/* ---- the answers cache ---- */
+
+START_TEST(test_msgcache)
+{
+	struct dns_msgcache	*mc;
+	struct dns_req		 req, req2;
+	uint8_t			*w, *ans, buf[4096];
+	size_t			 len, alen, olen;
+	ldns_pkt		*p;
+	ldns_rr			*rr;
+	uint64_t		 entries, hits;
+
+	mc = dns_msgcache_new(1 << 20);
+	w = query_wire("WWW.Example.test.", 1, 0, &len);
+	ck_assert_int_eq(dns_req_parse(w, len, &req), 0);
+	free(w);
+	/* An answer with two TTLs. */
+	p = ldns_pkt_new();
+	ldns_pkt_set_id(p, 0x1234);
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_rd(p, true);
+	ldns_rr_new_frm_str(&rr, "WWW.Example.test. 0 IN A 0.0.0.0", 0, NULL,
+	    NULL);
+	ldns_rr_set_question(rr, true);
+	ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, rr);
+	ldns_rr_new_frm_str(&rr, "www.example.test. 300 IN A 192.0.2.1", 0,
+	    NULL, NULL);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
+	ldns_rr_new_frm_str(&rr, "www.example.test. 100 IN A 192.0.2.2", 0,
+	    NULL, NULL);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
+	ldns_pkt_set_edns_udp_size(p, 1232);
+	ck_assert_int_eq(ldns_pkt2wire(&ans, p, &alen), LDNS_STATUS_OK);
+	ldns_pkt_free(p);
+	dns_msgcache_put(mc, &req, ans, alen, 1000);
+	/* Asked again, another case, another ID: its own question back. */
+	w = query_wire("www.EXAMPLE.test.", 1, 0, &len);
+	w[0] = 0x55;
+	ck_assert_int_eq(dns_req_parse(w, len, &req2), 0);
+	ck_assert_int_eq(dns_msgcache_get(mc, &req2, 1040, buf, sizeof(buf),
+	    &olen), 0);
+	ck_assert_uint_eq(olen, alen);
+	ck_assert_int_eq(buf[0], 0x55);
+	ck_assert_int_eq(memcmp(buf + 12, w + 12, req2.qwire_len), 0);
+	ck_assert_int_eq(ldns_wire2pkt(&p, buf, olen), LDNS_STATUS_OK);
+	ck_assert_uint_eq(ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(p), 0)),
+	    260);
+	ck_assert_uint_eq(ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(p), 1)),
+	    60);
+	ldns_pkt_free(p);
+	/* Too big for the client: truncated, with the question and OPT. */
+	ck_assert_int_eq(dns_msgcache_get(mc, &req2, 1040, buf, 50, &olen),
+	    0);
+	ck_assert_uint_le(olen, 50);
+	ck_assert_int_eq(ldns_wire2pkt(&p, buf, olen), LDNS_STATUS_OK);
+	ck_assert(ldns_pkt_tc(p));
+	ck_assert_uint_eq(ldns_pkt_id(p), 0x5534);
+	ck_assert_uint_eq(ldns_pkt_ancount(p), 0);
+	ck_assert(ldns_pkt_edns(p));
+	ck_assert(ldns_pkt_edns_do(p));
+	ck_assert_uint_eq(ldns_rr_get_type(ldns_rr_list_rr(
+	    ldns_pkt_question(p), 0)), LDNS_RR_TYPE_A);
+	ldns_pkt_free(p);
+	ck_assert_int_eq(dns_msgcache_get(mc, &req2, 1040, buf, 20, &olen),
+	    -1);
+	/* Other flags (no EDNS here) are another answer. */
+	free(w);
+	w = query_wire("www.example.test.", 1, -1, &len);
+	ck_assert_int_eq(dns_req_parse(w, len, &req2), 0);
+	ck_assert_int_eq(dns_msgcache_get(mc, &req2, 1040, buf, sizeof(buf),
+	    &olen), -1);
+	/* Never past the smallest TTL. */
+	ck_assert_int_eq(dns_msgcache_get(mc, &req, 1100, buf, sizeof(buf),
+	    &olen), -1);
+	/* Neither SERVFAIL nor truncated answers are kept. */
+	ans[3] = (uint8_t)((ans[3] & 0xf0) | 2);
+	dns_msgcache_put(mc, &req, ans, alen, 2000);
+	ans[3] = (uint8_t)(ans[3] & 0xf0);
+	ans[2] |= 0x02;
+	dns_msgcache_put(mc, &req, ans, alen, 2000);
+	ck_assert_int_eq(dns_msgcache_get(mc, &req, 2001, buf, sizeof(buf),
+	    &olen), -1);
+	dns_msgcache_usage(mc, &entries, &hits);
+	ck_assert_uint_eq(hits, 2);
+	free(w);
+	free(ans);
+	dns_msgcache_free(mc);
+}
+END_TEST
+
+/* ---- DNSSEC ---- */
+
+static ldns_rr_list *
+signed_set(ldns_rr_list *set, ldns_key_list *keys)
+{
+	ldns_rr_list	*sigs = ldns_sign_public(set, keys);
+
+	ck_assert_ptr_nonnull(sigs);
+	return sigs;
+}
+
+START_TEST(test_validate)
+{
+	ldns_key	*ksk, *zsk;
+	ldns_key_list	*kl, *zl;
+	ldns_rr_list	*dnskeys, *ksigs, *set, *sigs, *ds, *nsec, *auth;
+	ldns_rdf	*zone = ldns_dname_new_frm_str("example.test.");
+	ldns_rr		*rr;
+	enum dns_ede	 ede;
+	struct err	 err;
+	time_t		 now = time(NULL);
+	uint32_t	 inception = (uint32_t)now - 3600;
+
+	ck_assert_ptr_nonnull(ksk = ldns_key_new_frm_algorithm(
+	    LDNS_SIGN_ECDSAP256SHA256, 256));
+	ck_assert_ptr_nonnull(zsk = ldns_key_new_frm_algorithm(
+	    LDNS_SIGN_ECDSAP256SHA256, 256));
+	ldns_key_set_flags(ksk, 257);
+	ldns_key_set_flags(zsk, 256);
+	ldns_key_set_pubkey_owner(ksk, ldns_rdf_clone(zone));
+	ldns_key_set_pubkey_owner(zsk, ldns_rdf_clone(zone));
+	ldns_key_set_inception(ksk, inception);
+	ldns_key_set_inception(zsk, inception);
+	ldns_key_set_expiration(ksk, inception + 86400);
+	ldns_key_set_expiration(zsk, inception + 86400);
+	dnskeys = ldns_rr_list_new();
+	ldns_rr_list_push_rr(dnskeys, ldns_key2rr(ksk));
+	ldns_rr_list_push_rr(dnskeys, ldns_key2rr(zsk));
+	ldns_key_set_keytag(ksk, ldns_calc_keytag(ldns_rr_list_rr(dnskeys, 0)));
+	ldns_key_set_keytag(zsk, ldns_calc_keytag(ldns_rr_list_rr(dnskeys, 1)));
+	kl = ldns_key_list_new();
+	zl = ldns_key_list_new();
+	ldns_key_list_push_key(kl, ksk);		/* the lists own them */
+	ldns_key_list_push_key(zl, zsk);
+	ksigs = signed_set(dnskeys, kl);
+	ds = ldns_rr_list_new();
+	ldns_rr_list_push_rr(ds, ldns_key_rr2ds(ldns_rr_list_rr(dnskeys, 0),
+	    LDNS_SHA256));
+	/* The DNSKEY RRset against its DS: secure; against another: bogus. */
+	ck_assert_int_eq(dns_val_dnskeys(dnskeys, ksigs, ds, now, &ede, &err),
+	    DNS_SEC_SECURE);
+	ck_assert_int_eq(dns_val_dnskeys(dnskeys, ksigs, dnskeys, now, &ede,
+	    &err), DNS_SEC_SECURE);
+	ldns_rr_list_deep_free(ds);
+	ds = ldns_rr_list_new();
+	ldns_rr_list_push_rr(ds, ldns_key_rr2ds(ldns_rr_list_rr(dnskeys, 1),
+	    LDNS_SHA256));
+	ck_assert_int_eq(dns_val_dnskeys(dnskeys, ksigs, ds, now, &ede, &err),
+	    DNS_SEC_BOGUS);
+	ck_assert_int_eq(ede, DNS_EDE_DNSKEY_MISSING);
+	/* An RRset signed by the ZSK. */
+	set = rrs("www.example.test. 300 IN A 192.0.2.1",
+	    "www.example.test. 300 IN A 192.0.2.2");
+	sigs = signed_set(set, zl);
+	ck_assert_int_eq(dns_val_rrset(set, sigs, dnskeys, zone, now, &ede,
+	    &err), DNS_SEC_SECURE);
+	/* No signature; a signer other than the zone; changed data. */
+	ck_assert_int_eq(dns_val_rrset(set, NULL, dnskeys, zone, now, &ede,
+	    &err), DNS_SEC_BOGUS);
+	ck_assert_int_eq(ede, DNS_EDE_RRSIGS_MISSING);
+	rr = ldns_rr_list_rr(set, 0);
+	ldns_rdf_deep_free(ldns_rr_set_rdf(rr, ldns_rdf_new_frm_str(
+	    LDNS_RDF_TYPE_A, "192.0.2.99"), 0));
+	ck_assert_int_eq(dns_val_rrset(set, sigs, dnskeys, zone, now, &ede,
+	    &err), DNS_SEC_BOGUS);
+	ck_assert_int_eq(ede, DNS_EDE_DNSSEC_BOGUS);
+	ck_assert_ptr_nonnull(strstr(err.msg, "www.example.test."));
+	ldns_rr_list_deep_free(set);
+	ldns_rr_list_deep_free(sigs);
+	/* NSEC denial: "b" to "d" covers "c", proves NXDOMAIN and the
+	 * wildcard; the apex NSEC proves no MX at the apex. */
+	nsec = rrs("b.example.test. 300 IN NSEC d.example.test. A RRSIG NSEC",
+	    NULL);
+	auth = ldns_rr_list_clone(nsec);
+	sigs = signed_set(nsec, zl);
+	ldns_rr_list_cat(auth, sigs);
+	ldns_rr_list_free(sigs);
+	ldns_rr_list_deep_free(nsec);
+	nsec = rrs("example.test. 300 IN NSEC b.example.test. A NS SOA RRSIG "
+	    "NSEC DNSKEY", NULL);
+	sigs = ldns_rr_list_clone(nsec);
+	ldns_rr_list_cat(auth, sigs);
+	ldns_rr_list_free(sigs);
+	sigs = signed_set(nsec, zl);
+	ldns_rr_list_cat(auth, sigs);
+	ldns_rr_list_free(sigs);
+	ldns_rr_list_deep_free(nsec);
+	{
+		ldns_rdf	*c = ldns_dname_new_frm_str("c.example.test.");
+
+		ck_assert_int_eq(dns_val_denial(c, LDNS_RR_TYPE_A, true, auth,
+		    dnskeys, zone, now, &ede, &err), DNS_SEC_SECURE);
+		ck_assert_int_eq(dns_val_denial(zone, LDNS_RR_TYPE_MX, false,
+		    auth, dnskeys, zone, now, &ede, &err), DNS_SEC_SECURE);
+		/* The apex has A: no proof that A does not exist. */
+		ck_assert_int_eq(dns_val_denial(zone, LDNS_RR_TYPE_A, false,
+		    auth, dnskeys, zone, now, &ede, &err), DNS_SEC_BOGUS);
+		/* Without NSEC: bogus, NSEC missing. */
+		ck_assert_int_eq(dns_val_denial(c, LDNS_RR_TYPE_A, true, NULL,
+		    dnskeys, zone, now, &ede, &err), DNS_SEC_BOGUS);
+		ck_assert_int_eq(ede, DNS_EDE_NSEC_MISSING);
+		ldns_rdf_deep_free(c);
+	}
+	ldns_rr_list_deep_free(auth);
+	ldns_rr_list_deep_free(ds);
+	ldns_rr_list_deep_free(dnskeys);
+	ldns_rr_list_deep_free(ksigs);
+	ldns_key_list_free(kl);
+	ldns_key_list_free(zl);
+	ldns_rdf_deep_free(zone);
+}
+END_TEST
+
+Suite *
+unit_suite(void)
+{
+	Suite	*s = suite_create("resolver");
+	TCase	*tc;
+
+	tc = tcase_create("cache");
+	tcase_add_test(tc, test_cache_ttl_rank);
+	tcase_add_test(tc, test_cache_bound);
+	tcase_add_test(tc, test_msgcache);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("validate");
+	tcase_add_test(tc, test_validate);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("request");
+	tcase_add_loop_test(tc, test_req_parse, 0,
+	    sizeof(req_cases) / sizeof(req_cases[0]));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("iterator");
+	tcase_add_loop_test(tc, test_iter_table, 0,
+	    sizeof(iter_cases) / sizeof(iter_cases[0]));
+	tcase_add_test(tc, test_iter_truncate_reply);
+	tcase_add_test(tc, test_iter_qmin);
+	tcase_add_test(tc, test_iter_0x20);
+	tcase_add_test(tc, test_iter_retry);
+	tcase_add_test(tc, test_resolver_config);
+	suite_add_tcase(s, tc);
+	return s;
+}
