@@ -192,7 +192,7 @@ done
 # Nobody on the next port over: no answer, every retry.
 expect "udp nobody there" -t 100 -r 1 "udp:127.0.0.1:$((port + 1))" \
     txt.example.test TXT <<EOF
-status timeout rcode -1
+status no answer rcode -1
 EOF
 
 if [ "$fails" -ne 0 ]; then
