@@ -592,7 +592,7 @@ tsig_parse(const uint8_t *p, size_t len, size_t off, struct tsig_rr *t)
 	memset(t, 0, sizeof(*t));
 	if (ldns_wire2dname(&t->name, p, len, &pos) != LDNS_STATUS_OK ||
 	    pos + 10 > len)
-		return -1;
+		goto fail;
 	t->class = get16(p + pos + 2);
 	t->ttl = (uint32_t)get16(p + pos + 4) << 16 | get16(p + pos + 6);
 	end = pos + 10 + get16(p + pos + 8);
@@ -600,14 +600,14 @@ tsig_parse(const uint8_t *p, size_t len, size_t off, struct tsig_rr *t)
 	if (end > len ||
 	    ldns_wire2dname(&t->alg, p, len, &pos) != LDNS_STATUS_OK ||
 	    pos + 10 > end)
-		return -1;
+		goto fail;
 	t->time = (uint64_t)get16(p + pos) << 32 |
 	    (uint64_t)get16(p + pos + 2) << 16 | get16(p + pos + 4);
 	t->fudge = get16(p + pos + 6);
 	t->maclen = get16(p + pos + 8);
 	pos += 10;
 	if (pos + t->maclen + 6 > end)
-		return -1;
+		goto fail;
 	t->mac = p + pos;
 	pos += t->maclen;
 	t->origid = get16(p + pos);
@@ -615,9 +615,14 @@ tsig_parse(const uint8_t *p, size_t len, size_t off, struct tsig_rr *t)
 	t->otherlen = get16(p + pos + 4);
 	pos += 6;
 	if (pos + t->otherlen != end)
-		return -1;
+		goto fail;
 	t->other = p + pos;
 	return 0;
+fail:
+	/* The names read so far are the caller's only on success. */
+	tsig_rr_fini(t);
+	memset(t, 0, sizeof(*t));
+	return -1;
 }
 
 int
