@@ -67,6 +67,11 @@ void	primaryd_serve(struct primaryd *);
 int	primaryd_reload(struct primaryd *, int fetch, struct err *);
 /* The UPDATE in req: apply, commit, push; sets the answer's rcode. */
 void	primaryd_update(struct primaryd *, struct auth_req *);
+/* Answers the IXFR in req (RFC 1995) from the zone's git history,
+ * through emit. */
+void	primaryd_ixfr(struct primaryd *, struct auth_req *, time_t now,
+	    int (*emit)(const uint8_t *, size_t, void *), void *,
+	    const char *from);
 /* NOTIFY the secondaries of a zone (its NS hosts, --also-notify). */
 void	primaryd_notify_zone(struct primaryd *, const struct auth_zone *);
 void	primaryd_notify_start(struct primaryd *);

@@ -2,7 +2,7 @@
  * server.c: timbre-primaryd's sockets: UDP and TCP (RFC 7766: two-byte
  * length, several messages per connection, an idle timeout) on every
  * --listen address, each message handed to the sans-I/O core
- * (src/dns/auth.c) and, for NOTIFY, UPDATE and AXFR, to sync.c.  UPDATE
+ * (src/dns/auth.c) and, for NOTIFY, UPDATE and IXFR, to sync.c.  UPDATE
  * and NOTIFY are handled one at a time in the loop, which serialises
  * them: no two updates race for the same zone.
  */
@@ -118,6 +118,9 @@ handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
 		    req.key != NULL ? auth_key_name(req.key) : "-");
 		if (auth_axfr(&req, now, emit, arg, &err) == -1)
 			log_warn("primary axfr to %s: %s", from, err.msg);
+		break;
+	case AUTH_IXFR:
+		primaryd_ixfr(d, &req, now, emit, arg, from);
 		break;
 	}
 	if (out.len > 0)

@@ -4,7 +4,8 @@
  * logged with file and line; files that are not zones are left alone),
  * UPDATE committed and pushed before it is answered NOERROR (on a failed
  * push: SERVFAIL, the zone and the clone unchanged), and NOTIFY to the
- * secondaries, retried until they answer.
+ * secondaries, retried until they answer; IXFR answered from the zone
+ * file's versions in the git history, read a bounded number at a time.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +25,10 @@
 #include "util/err.h"
 
 #define NOTIFY_TRIES	6	/* after 1, 2, 4, 8, 16 s: give up */
+/* How far back IXFR looks: past these, a full zone is sent. */
+#define IXFR_MAX_VERSIONS	100
+#define IXFR_MAX_COMMITS	1000
+#define IXFR_MAX_BYTES		(64 * 1024 * 1024)
 
 struct load {
 	struct primaryd		*d;
@@ -350,4 +355,55 @@ primaryd_notify_start(struct primaryd *d)
 	}
 	for (i = 0; i < auth_db_nzones(d->db); i++)
 		primaryd_notify_zone(d, auth_db_zone_at(d->db, i));
+}
+
+struct ixfr_walk {
+	struct auth_ixfr	*x;
+	const char		*name;
+	size_t			 versions;
+};
+
+static int
+on_version(const uint8_t *p, size_t n, void *arg)
+{
+	struct ixfr_walk	*w = arg;
+	struct auth_zone	*z = NULL;
+	struct err		 err;
+
+	w->versions++;
+	if (p != NULL && (z = auth_zone_load(w->name, (const char *)p, n,
+	    w->name, &err)) == NULL)
+		log_debug("zone %s: ixfr: an old version does not load: %s",
+		    w->name, err.msg);
+	return auth_ixfr_older(w->x, z) == AUTH_IXFR_MORE ? 0 : 1;
+}
+
+void
+primaryd_ixfr(struct primaryd *d, struct auth_req *req, time_t now,
+    int (*emit)(const uint8_t *, size_t, void *), void *arg,
+    const char *from)
+{
+	struct ixfr_walk	 w;
+	struct err		 err;
+	int			 incremental = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.name = auth_zone_name(req->zone);
+	if ((w.x = auth_ixfr_new(req, IXFR_MAX_VERSIONS)) == NULL) {
+		log_warn("primary ixfr to %s: out of memory", from);
+		return;
+	}
+	if (repo_history(d->repo, w.name, IXFR_MAX_COMMITS, IXFR_MAX_BYTES,
+	    on_version, &w, &err) == -1)
+		log_warn("zone %s: ixfr: history: %s", w.name, err.msg);
+	if (auth_ixfr_send(w.x, now, emit, arg, &incremental, &err) == -1)
+		log_warn("primary ixfr to %s: %s", from, err.msg);
+	else
+		log_info("primary ixfr from=%s zone=%s serial=%u->%u %s "
+		    "versions=%zu tcp=%d key=%s", from, w.name,
+		    req->ixfr_serial, auth_zone_serial(req->zone),
+		    incremental ? "incremental" : "full", w.versions,
+		    req->tcp, req->key != NULL ? auth_key_name(req->key) :
+		    "-");
+	auth_ixfr_free(w.x);
 }

@@ -5,7 +5,9 @@
  * (RFC 4592), EDNS (RFC 6891: payload size, TC, FORMERR for a bad OPT,
  * BADVERS), minimal ANY (RFC 8482), REFUSED outside the served zones,
  * the query's case echoed; AXFR (RFC 5936) in signed messages (RFC 8945
- * section 5.3.1); the checks that route NOTIFY and UPDATE to the daemon.
+ * section 5.3.1); IXFR (RFC 1995) from versions the daemon reads out of
+ * git, differences computed by auth_zone_diff, serials compared as RFC
+ * 1982 says; the checks that route NOTIFY and UPDATE to the daemon.
  *
  * A message is walked (msg_walk) before ldns parses it, so that a TSIG
  * not last or a second OPT is FORMERR whatever ldns makes of it.
@@ -21,6 +23,9 @@
 #define AUTH_MAX_CHAIN		8
 #define AUTH_TSIG_ROOM		256	/* bytes kept for the TSIG record */
 #define AUTH_AXFR_CHUNK		16000
+/* An IXFR answer larger than the zone is sent as the zone instead, once
+ * it has more records than this (below, it costs nothing to keep). */
+#define AUTH_IXFR_SMALL		10000
 
 struct auth_db {
 	struct auth_zone	**v;
@@ -352,6 +357,40 @@ header_only(const uint8_t *in, uint8_t rcode, struct buf *out,
 	return buf_add(out, h, sizeof(h), err);
 }
 
+/* a < b in serial number arithmetic (RFC 1982 section 3.2). */
+static int
+serial_lt(uint32_t a, uint32_t b)
+{
+	return a != b && (uint32_t)(b - a) < 0x80000000u;
+}
+
+/* An IXFR carries the client's SOA in the authority section (RFC 1995
+ * section 3).  If the client is not behind, the answer is the current
+ * SOA (section 2); else (0) the daemon looks for its version. */
+static int
+ixfr_start(struct auth_req *req, const ldns_pkt *q)
+{
+	ldns_rr		*soa = ldns_rr_list_rr(ldns_pkt_authority(q), 0);
+	ldns_rdf	*sr;
+
+	ldns_pkt_set_aa(req->reply, 1);
+	if (soa == NULL || ldns_rr_get_type(soa) != LDNS_RR_TYPE_SOA ||
+	    ldns_dname_compare(ldns_rr_owner(soa), req->zone->origin) != 0 ||
+	    (sr = ldns_rr_rdf(soa, 2)) == NULL ||
+	    ldns_rdf_get_type(sr) != LDNS_RDF_TYPE_INT32) {
+		ldns_pkt_set_rcode(req->reply, LDNS_RCODE_FORMERR);
+		return -1;
+	}
+	req->ixfr_serial = ldns_rdf2native_int32(sr);
+	if (!serial_lt(req->ixfr_serial, auth_zone_serial(req->zone))) {
+		ldns_pkt_push_rr(req->reply, LDNS_SECTION_ANSWER,
+		    ldns_rr_clone(req->zone->soa));
+		return -1;
+	}
+	req->kind = AUTH_IXFR;
+	return 0;
+}
+
 int
 auth_handle(const struct auth_db *db, const uint8_t *in, size_t len,
     int tcp, time_t now, struct auth_req *req, struct buf *out,
@@ -439,16 +478,14 @@ auth_handle(const struct auth_db *db, const uint8_t *in, size_t len,
 			    AUTH_OP_TRANSFER, req->zone->origin)) {
 				ldns_pkt_set_rcode(req->reply,
 				    LDNS_RCODE_REFUSED);
+			} else if (ldns_rr_get_type(qr) ==
+			    LDNS_RR_TYPE_IXFR) {
+				if (ixfr_start(req, q) == 0)
+					return 0;
 			} else if (!tcp) {
-				/* RFC 1995 section 2: the SOA says "use
-				 * TCP"; AXFR needs TCP (RFC 5936). */
-				if (ldns_rr_get_type(qr) == LDNS_RR_TYPE_IXFR)
-					ldns_pkt_push_rr(req->reply,
-					    LDNS_SECTION_ANSWER,
-					    ldns_rr_clone(req->zone->soa));
-				else
-					ldns_pkt_set_rcode(req->reply,
-					    LDNS_RCODE_REFUSED);
+				/* AXFR needs TCP (RFC 5936). */
+				ldns_pkt_set_rcode(req->reply,
+				    LDNS_RCODE_REFUSED);
 				ldns_pkt_set_aa(req->reply, 1);
 			} else {
 				req->kind = AUTH_AXFR;
@@ -670,5 +707,266 @@ auth_notify_msg(const struct auth_zone *z, uint16_t id,
 	    err) == 0))
 		rc = 0;
 	ldns_pkt_free(p);
+	return rc;
+}
+
+struct auth_ixfr {
+	struct auth_req		 *req;
+	struct auth_zone	**v;		/* older versions, newest 1st */
+	size_t			  n, max;
+	int			  started;	/* passed the current one */
+	enum auth_ixfr_step	  step;
+};
+
+struct auth_ixfr *
+auth_ixfr_new(struct auth_req *req, size_t max_versions)
+{
+	struct auth_ixfr	*x;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL ||
+	    (x->v = calloc(max_versions + 1, sizeof(*x->v))) == NULL) {
+		free(x);
+		return NULL;
+	}
+	x->req = req;
+	x->max = max_versions;
+	x->step = AUTH_IXFR_MORE;
+	return x;
+}
+
+void
+auth_ixfr_free(struct auth_ixfr *x)
+{
+	size_t	i;
+
+	if (x == NULL)
+		return;
+	for (i = 0; i < x->n; i++)
+		auth_zone_free(x->v[i]);
+	free(x->v);
+	free(x);
+}
+
+static enum auth_ixfr_step
+ixfr_older(struct auth_ixfr *x, struct auth_zone *z)
+{
+	const struct auth_zone	*cur = x->req->zone, *last;
+	uint32_t		 s, want = x->req->ixfr_serial;
+
+	if (!x->started) {
+		/* The history's tip may be ahead of what is served (a
+		 * version that did not load): skip to the served one. */
+		if (z == NULL || serial_lt(auth_zone_serial(cur),
+		    auth_zone_serial(z)))
+			return AUTH_IXFR_MORE;
+		x->started = 1;
+		if (auth_zone_serial(z) == auth_zone_serial(cur))
+			return AUTH_IXFR_MORE;
+	}
+	if (z == NULL)
+		return AUTH_IXFR_FULL;
+	last = x->n > 0 ? x->v[x->n - 1] : cur;
+	s = auth_zone_serial(z);
+	if (auth_zone_same(z, last))
+		return AUTH_IXFR_MORE;
+	/* Going back, serials must go down, or the steps mean nothing. */
+	if (!serial_lt(s, auth_zone_serial(last)) || serial_lt(s, want) ||
+	    x->n == x->max)
+		return AUTH_IXFR_FULL;
+	x->v[x->n++] = auth_zone_ref(z);
+	return s == want ? AUTH_IXFR_FOUND : AUTH_IXFR_MORE;
+}
+
+enum auth_ixfr_step
+auth_ixfr_older(struct auth_ixfr *x, struct auth_zone *z)
+{
+	if (x->step == AUTH_IXFR_MORE)
+		x->step = ixfr_older(x, z);
+	auth_zone_free(z);
+	return x->step;
+}
+
+/* The answer records: the current SOA, for each step from the client's
+ * version on the old SOA, the deletions, the new SOA, the additions,
+ * then the current SOA again (RFC 1995 section 4).  NULL with *full_out
+ * set when a full zone is smaller and this is not small. */
+static ldns_rr_list *
+ixfr_records(struct auth_ixfr *x, int *full_out, struct err *err)
+{
+	const struct auth_zone	*cur = x->req->zone, *from, *to;
+	ldns_rr_list		*all, *del = NULL, *add = NULL;
+	size_t			 i;
+
+	*full_out = 0;
+	if ((all = ldns_rr_list_new()) == NULL ||
+	    !ldns_rr_list_push_rr(all, ldns_rr_clone(cur->soa)))
+		goto nomem;
+	for (i = x->n; i > 0; i--) {
+		from = x->v[i - 1];
+		to = i > 1 ? x->v[i - 2] : cur;
+		if ((del = ldns_rr_list_new()) == NULL ||
+		    (add = ldns_rr_list_new()) == NULL)
+			goto nomem;
+		if (auth_zone_diff(from, to, del, add, err) == -1)
+			goto fail;
+		/* cat moves the records: then only the lists are freed. */
+		if (!ldns_rr_list_push_rr(all, ldns_rr_clone(from->soa)) ||
+		    !ldns_rr_list_cat(all, del))
+			goto nomem;
+		ldns_rr_list_free(del);
+		del = NULL;
+		if (!ldns_rr_list_push_rr(all, ldns_rr_clone(to->soa)) ||
+		    !ldns_rr_list_cat(all, add))
+			goto nomem;
+		ldns_rr_list_free(add);
+		add = NULL;
+		if (ldns_rr_list_rr_count(all) > cur->n + 1 &&
+		    ldns_rr_list_rr_count(all) > AUTH_IXFR_SMALL) {
+			ldns_rr_list_deep_free(all);
+			*full_out = 1;
+			return NULL;
+		}
+	}
+	if (!ldns_rr_list_push_rr(all, ldns_rr_clone(cur->soa)))
+		goto nomem;
+	return all;
+nomem:
+	err_set(err, ERR_NOMEM, "ixfr: out of memory");
+fail:
+	ldns_rr_list_deep_free(del);
+	ldns_rr_list_deep_free(add);
+	ldns_rr_list_deep_free(all);
+	return NULL;
+}
+
+/* All the zone's records, AXFR-style, for a UDP answer. */
+static ldns_rr_list *
+full_records(const struct auth_zone *z)
+{
+	ldns_rr_list	*all;
+	size_t		 i;
+
+	if ((all = ldns_rr_list_new()) == NULL ||
+	    !ldns_rr_list_push_rr(all, ldns_rr_clone(z->soa)))
+		goto nomem;
+	for (i = 0; i < z->n; i++)
+		if (z->v[i].rr != z->soa &&
+		    !ldns_rr_list_push_rr(all, ldns_rr_clone(z->v[i].rr)))
+			goto nomem;
+	if (!ldns_rr_list_push_rr(all, ldns_rr_clone(z->soa)))
+		goto nomem;
+	return all;
+nomem:
+	ldns_rr_list_deep_free(all);
+	return NULL;
+}
+
+/* Over TCP: the records in messages of at most AUTH_AXFR_CHUNK bytes. */
+static int
+xfr_send(struct auth_req *req, const ldns_rr_list *all, time_t now,
+    int (*fn)(const uint8_t *, size_t, void *), void *arg, struct err *err)
+{
+	ldns_pkt	*p = NULL;
+	ldns_rr		*rr;
+	uint8_t		 mac[64];
+	size_t		 i, n = ldns_rr_list_rr_count(all), maclen = 0;
+	size_t		 bytes = 0;
+	int		 first = 1;
+
+	for (i = 0; i < n; i++) {
+		if (p == NULL) {
+			if ((p = reply_new(req->query)) == NULL) {
+				err_set(err, ERR_NOMEM, "out of memory");
+				return -1;
+			}
+			ldns_pkt_set_aa(p, 1);
+			bytes = 0;
+		}
+		rr = ldns_rr_list_rr(all, i);
+		ldns_rr_list_push_rr(ldns_pkt_answer(p), ldns_rr_clone(rr));
+		bytes += ldns_rr_uncompressed_size(rr);
+		if (bytes > AUTH_AXFR_CHUNK || i + 1 == n) {
+			if (axfr_emit(req, p, now, first, mac, &maclen, fn,
+			    arg, err) == -1) {
+				ldns_pkt_free(p);
+				return -1;
+			}
+			first = 0;
+			ldns_pkt_free(p);
+			p = NULL;
+		}
+	}
+	return 0;
+}
+
+/* Over UDP: one message if it fits, else the current SOA alone. */
+static int
+xfr_send_udp(struct auth_req *req, ldns_rr_list *all, time_t now,
+    int (*fn)(const uint8_t *, size_t, void *), void *arg, struct err *err)
+{
+	struct buf	 b;
+	uint8_t		*wire = NULL;
+	size_t		 size, limit = req->limit;
+	int		 rc = -1;
+
+	if (req->tsig_off != 0)
+		limit -= limit > AUTH_TSIG_ROOM ? AUTH_TSIG_ROOM : 0;
+	ldns_pkt_set_aa(req->reply, 1);
+	ldns_rr_list_deep_free(ldns_pkt_answer(req->reply));
+	ldns_pkt_set_answer(req->reply, all);
+	ldns_pkt_set_ancount(req->reply, ldns_rr_list_rr_count(all));
+	if (ldns_pkt2wire(&wire, req->reply, &size) != LDNS_STATUS_OK) {
+		err_set(err, ERR_NOMEM, "cannot render the answer");
+		return -1;
+	}
+	free(wire);
+	if (size > limit) {
+		if ((all = ldns_rr_list_new()) == NULL)
+			goto nomem;
+		ldns_rr_list_deep_free(ldns_pkt_answer(req->reply));
+		ldns_pkt_set_answer(req->reply, all);
+		if (!ldns_rr_list_push_rr(all, ldns_rr_clone(req->zone->soa)))
+			goto nomem;
+		ldns_pkt_set_ancount(req->reply, 1);
+	}
+	buf_init(&b, 65535);
+	if (auth_finish(req, now, &b, err) == 0) {
+		if (fn((uint8_t *)b.data, b.len, arg) == -1)
+			err_set(err, ERR_IO, "transfer: write failed");
+		else
+			rc = 0;
+	}
+	buf_fini(&b);
+	return rc;
+nomem:
+	err_set(err, ERR_NOMEM, "out of memory");
+	return -1;
+}
+
+int
+auth_ixfr_send(struct auth_ixfr *x, time_t now,
+    int (*fn)(const uint8_t *, size_t, void *), void *arg,
+    int *incremental_out, struct err *err)
+{
+	struct auth_req	*req = x->req;
+	ldns_rr_list	*all = NULL;
+	int		 full = 1, rc;
+
+	if (x->step == AUTH_IXFR_FOUND && x->n > 0) {
+		if ((all = ixfr_records(x, &full, err)) == NULL && !full)
+			return -1;
+	}
+	if (incremental_out != NULL)
+		*incremental_out = all != NULL;
+	if (all == NULL && req->tcp)
+		return auth_axfr(req, now, fn, arg, err);
+	if (all == NULL && (all = full_records(req->zone)) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	if (!req->tcp)
+		return xfr_send_udp(req, all, now, fn, arg, err);
+	rc = xfr_send(req, all, now, fn, arg, err);
+	ldns_rr_list_deep_free(all);
 	return rc;
 }

@@ -3,7 +3,8 @@
  * zones loaded from master files and checked before they are served
  * (zone.c), TSIG keys from "_keys" files and RFC 8945 signing (tsig.c),
  * answers to queries (auth.c: RFC 1034 section 4.3.2, RFC 4592
- * wildcards, RFC 6891 EDNS, RFC 8482 minimal ANY), AXFR (RFC 5936) and
+ * wildcards, RFC 6891 EDNS, RFC 8482 minimal ANY), AXFR (RFC 5936),
+ * IXFR (RFC 1995) from older versions the daemon reads out of git, and
  * RFC 2136 UPDATE (update.c).
  *
  * Everything here is sans-I/O: bytes and the time in, bytes and requests
@@ -53,6 +54,13 @@ uint32_t	 auth_zone_serial(const struct auth_zone *);
 /* 1 if both hold the same records. */
 int		 auth_zone_same(const struct auth_zone *,
 		    const struct auth_zone *);
+/* The differences from one version of a zone to another, SOA aside:
+ * records of from that are not in to are appended to del, records of
+ * to that are not in from to add, as canonical copies (RFC 4034 section
+ * 6.2) the lists then own; a record whose TTL changed is in both. */
+int		 auth_zone_diff(const struct auth_zone *from,
+		    const struct auth_zone *to, ldns_rr_list *del,
+		    ldns_rr_list *add, struct err *);
 /* The zone as a master file (one record a line, absolute names). */
 int		 auth_zone_text(const struct auth_zone *, struct buf *,
 		    struct err *);
@@ -124,6 +132,7 @@ enum auth_kind {
 	AUTH_NOTIFY,		/* signed NOTIFY: fetch, then auth_finish */
 	AUTH_UPDATE,		/* signed UPDATE: auth_update, then finish */
 	AUTH_AXFR,		/* transfer: auth_axfr */
+	AUTH_IXFR,		/* incremental transfer: auth_ixfr_* */
 };
 
 /* One request, from auth_handle to auth_finish. */
@@ -141,6 +150,7 @@ struct auth_req {
 	const uint8_t		*raw;		/* the request (borrowed) */
 	size_t			 rawlen;
 	size_t			 tsig_off;	/* its TSIG record, or 0 */
+	uint32_t		 ixfr_serial;	/* AUTH_IXFR: the client's */
 };
 
 /* Handles one message (which must stay in place until auth_finish).
@@ -159,6 +169,37 @@ void		 auth_req_fini(struct auth_req *);
 int		 auth_axfr(struct auth_req *, time_t now,
 		    int (*fn)(const uint8_t *, size_t, void *), void *,
 		    struct err *);
+
+/*
+ * IXFR (RFC 1995).  auth_handle answers an IXFR whose serial is not
+ * older than req->zone's (RFC 1982) itself, with the current SOA; the
+ * rest come back as AUTH_IXFR, over UDP as over TCP.  The daemon then
+ * feeds the zone's older versions, newest first (what the history holds,
+ * so possibly versions newer than the one served, which are passed
+ * over), until auth_ixfr_older says to stop, and sends.  req->zone, the
+ * zone served, is always the current version.
+ */
+enum auth_ixfr_step {
+	AUTH_IXFR_MORE,		/* feed the next older version */
+	AUTH_IXFR_FOUND,	/* the client's version: incremental */
+	AUTH_IXFR_FULL,		/* the history cannot serve: full zone */
+};
+struct auth_ixfr;
+/* At most max_versions versions (older than the current) are kept. */
+struct auth_ixfr *auth_ixfr_new(struct auth_req *, size_t max_versions);
+void		 auth_ixfr_free(struct auth_ixfr *);
+/* The next older version (reference taken), or NULL for one that did
+ * not load or is missing. */
+enum auth_ixfr_step auth_ixfr_older(struct auth_ixfr *, struct auth_zone *);
+/* Sends the answer through fn: the differences (RFC 1995 section 4) if
+ * the client's version was found and they are smaller than the zone
+ * (or than 10000 records), else the full zone, AXFR-style.  Over UDP
+ * one message: if it does not fit, the current SOA alone (section 2:
+ * retry over TCP).  Each message is signed if the request was.
+ * *incremental_out says which (may be NULL). */
+int		 auth_ixfr_send(struct auth_ixfr *, time_t now,
+		    int (*fn)(const uint8_t *, size_t, void *), void *,
+		    int *incremental_out, struct err *);
 
 /* update.c: applies the UPDATE in req->query to req->zone.  Returns the
  * rcode; on NOERROR with a change, *new_out is the new zone (serial

@@ -445,3 +445,87 @@ auth_zone_ns_addrs(const struct auth_zone *z,
 		}
 	}
 }
+
+/* Canonical copies (RFC 4034 section 6.2) of a zone's records but the
+ * SOA, sorted as zrr_cmp sorts, for auth_zone_diff's merge. */
+static struct zrr *
+diff_side(const struct auth_zone *z, size_t *n_out)
+{
+	struct zrr	*v;
+	size_t		 i, n = 0;
+
+	if ((v = calloc(z->n + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (i = 0; i < z->n; i++) {
+		if (z->v[i].rr == z->soa)
+			continue;
+		if ((v[n].rr = ldns_rr_clone(z->v[i].rr)) == NULL) {
+			while (n > 0)
+				ldns_rr_free(v[--n].rr);
+			free(v);
+			return NULL;
+		}
+		ldns_rr2canonical(v[n++].rr);
+	}
+	qsort(v, n, sizeof(*v), zrr_cmp);
+	*n_out = n;
+	return v;
+}
+
+static void
+diff_side_free(struct zrr *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		ldns_rr_free(v[i].rr);
+	free(v);
+}
+
+int
+auth_zone_diff(const struct auth_zone *from, const struct auth_zone *to,
+    ldns_rr_list *del, ldns_rr_list *add, struct err *err)
+{
+	struct zrr	*a, *b = NULL;
+	size_t		 na = 0, nb = 0, i = 0, j = 0;
+	int		 c, ok = 1;
+
+	if ((a = diff_side(from, &na)) == NULL ||
+	    (b = diff_side(to, &nb)) == NULL) {
+		diff_side_free(a, na);
+		err_set(err, ERR_NOMEM, "zone diff: out of memory");
+		return -1;
+	}
+	/* A merge of two sorted lists; the records move to the output. */
+	while (ok && (i < na || j < nb)) {
+		if (i == na)
+			c = 1;
+		else if (j == nb)
+			c = -1;
+		else
+			c = zrr_cmp(&a[i], &b[j]);
+		if (c == 0 && ldns_rr_ttl(a[i].rr) == ldns_rr_ttl(b[j].rr)) {
+			i++;
+			j++;
+			continue;
+		}
+		/* A record whose TTL changed is deleted and added again. */
+		if (c <= 0) {
+			ok = ldns_rr_list_push_rr(del, a[i].rr);
+			if (ok)
+				a[i++].rr = NULL;
+		}
+		if (ok && c >= 0) {
+			ok = ldns_rr_list_push_rr(add, b[j].rr);
+			if (ok)
+				b[j++].rr = NULL;
+		}
+	}
+	diff_side_free(a, na);
+	diff_side_free(b, nb);
+	if (!ok) {
+		err_set(err, ERR_NOMEM, "zone diff: out of memory");
+		return -1;
+	}
+	return 0;
+}

@@ -532,6 +532,78 @@ repo_files(struct repo *r, repo_file_fn fn, void *arg, struct err *err)
 }
 
 int
+repo_history(struct repo *r, const char *name, size_t max_commits,
+    size_t max_bytes, repo_version_fn fn, void *arg, struct err *err)
+{
+	char		 local[300];
+	git_revwalk	*walk = NULL;
+	git_commit	*commit;
+	git_tree	*tree;
+	git_tree_entry	*e;
+	git_blob	*blob;
+	git_oid		 oid, prev;
+	size_t		 commits = 0, bytes = 0;
+	int		 have_prev = 0, rc = 0, stop = 0, gone;
+
+	snprintf(local, sizeof(local), "refs/heads/%s", repo_branch(r));
+	if (git_revwalk_new(&walk, r->git) != 0 ||
+	    git_revwalk_push_ref(walk, local) != 0) {
+		git_err(err, local);
+		git_revwalk_free(walk);
+		return -1;
+	}
+	/* The branch's own line of versions, not merged side branches. */
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL);
+	git_revwalk_simplify_first_parent(walk);
+	while (!stop && rc == 0 && commits++ < max_commits &&
+	    git_revwalk_next(&oid, walk) == 0) {
+		if (git_commit_lookup(&commit, r->git, &oid) != 0 ||
+		    git_commit_tree(&tree, commit) != 0) {
+			git_err(err, "history");
+			rc = -1;
+			break;
+		}
+		gone = git_tree_entry_bypath(&e, tree, name) != 0;
+		git_tree_free(tree);
+		git_commit_free(commit);
+		if (gone) {
+			stop = fn(NULL, 0, arg);
+		} else if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+			git_tree_entry_free(e);
+			stop = fn(NULL, 0, arg);
+		} else {
+			if (have_prev && git_oid_equal(&prev,
+			    git_tree_entry_id(e))) {
+				git_tree_entry_free(e);
+				continue;
+			}
+			git_oid_cpy(&prev, git_tree_entry_id(e));
+			have_prev = 1;
+			if (git_blob_lookup(&blob, r->git, &prev) != 0) {
+				git_tree_entry_free(e);
+				git_err(err, name);
+				rc = -1;
+				break;
+			}
+			git_tree_entry_free(e);
+			bytes += git_blob_rawsize(blob);
+			if (bytes > max_bytes)
+				stop = 1;
+			else
+				stop = fn(git_blob_rawcontent(blob),
+				    git_blob_rawsize(blob), arg);
+			git_blob_free(blob);
+		}
+		if (stop == -1) {
+			err_set(err, ERR_ARG, "history of %s: stopped", name);
+			rc = -1;
+		}
+	}
+	git_revwalk_free(walk);
+	return rc;
+}
+
+int
 repo_commit_push(struct repo *r, const struct repo_change *ch, size_t n,
     const char *msg, struct err *err)
 {

@@ -66,6 +66,19 @@ typedef int	(*repo_file_fn)(const char *name, const uint8_t *, size_t,
 		    void *);
 int		 repo_files(struct repo *, repo_file_fn, void *, struct err *);
 
+/* Calls fn with the versions of the top-level file name, newest first:
+ * the tip's, then each older one, walking the branch's first parents
+ * back from the tip.  Commits that leave the file as it was are skipped;
+ * a commit without the file is passed as (NULL, 0).  At most
+ * max_commits commits are looked at and max_bytes of blobs read, so the
+ * walk stays short.  fn returns 0 for more, 1 to stop, -1 on error
+ * (repo_history then returns -1).  Running out of history or of either
+ * bound is not an error: the walk just ends. */
+typedef int	(*repo_version_fn)(const uint8_t *, size_t, void *);
+int		 repo_history(struct repo *, const char *name,
+		    size_t max_commits, size_t max_bytes, repo_version_fn,
+		    void *, struct err *);
+
 /* One file to write in a commit. */
 struct repo_change {
 	const char	*name;		/* top-level file name */

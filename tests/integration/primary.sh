@@ -2,10 +2,11 @@
 # primary.sh: timbre-primaryd against real peers on loopback: a bare git
 # repository (file:// and then over OpenSSH's sshd, started here with its
 # own host key and an authorized_keys holding a key made by timbre
-# keygen), dig for queries and AXFR, nsupdate for UPDATE, timbre notify
-# and dig +opcode=notify, an NSD secondary on 127.0.0.2 that is NOTIFYed
-# and transfers with a TSIG key; wrong keys, unsigned requests, a broken
-# zone pushed, the remote gone during an UPDATE.
+# keygen), dig for queries, AXFR and IXFR, nsupdate for UPDATE, timbre
+# notify and dig +opcode=notify, an NSD secondary on 127.0.0.2 that is
+# NOTIFYed and transfers with a TSIG key (AXFR first, then IXFR); wrong
+# keys, unsigned requests, a broken zone pushed, the remote gone during
+# an UPDATE.
 set -eu
 . "$top_srcdir/tests/integration/lib.sh"
 
@@ -130,6 +131,21 @@ check "README left alone" sh -c "git --git-dir=$T/zone.git show main:README | gr
 check "nsupdate delete" nsup "$UPKEY" "update delete www.example.org A"
 check "deleted record gone" status_is NXDOMAIN www.example.org A
 check "deleted record has no answer" sh -c "[ -z \"\$(dig @127.0.0.1 -p $PORT +short www.example.org A)\" ]"
+# IXFR from the history the two UPDATEs made (serials 1, 2, 3).
+# serials FILE: the SOA serials of a dig transfer, in order, on one line.
+serials() { awk '$4 == "SOA" { printf "%s ", $7 }' "$1"; }
+dig @127.0.0.1 -p "$PORT" example.org IXFR=1 -k "$XFRKEY" >"$T/ixfr1" 2>&1 || true
+check "IXFR from 1: SOA 3, SOA 1, ..., SOA 3" test "$(serials "$T/ixfr1")" = "3 1 2 2 3 3 "
+check "IXFR from 1: the deleted record" grep -q "^www.example.org.*A.*192.0.2.10" "$T/ixfr1"
+check "IXFR from 1: the added record" grep -q "^new.example.org.*A.*192.0.2.55" "$T/ixfr1"
+check "IXFR from 1: not the unchanged ones" sh -c "! grep -q '^ns1.example.org' $T/ixfr1"
+dig @127.0.0.1 -p "$PORT" +notcp example.org IXFR=2 -k "$XFRKEY" >"$T/ixfr2" 2>&1 || true
+check "IXFR from 2 over UDP: incremental" sh -c "[ '$(serials "$T/ixfr2")' = '3 2 3 3 ' ] && grep -q '^www.example.org.*192.0.2.10' $T/ixfr2"
+dig @127.0.0.1 -p "$PORT" example.org IXFR=3 -k "$XFRKEY" >"$T/ixfr3" 2>&1 || true
+check "IXFR with the current serial: one SOA" test "$(serials "$T/ixfr3")" = "3 "
+dig @127.0.0.1 -p "$PORT" example.org IXFR=0 -k "$XFRKEY" >"$T/ixfr0" 2>&1 || true
+check "IXFR from an unknown serial: the full zone" sh -c "[ '$(serials "$T/ixfr0")' = '3 3 ' ] && grep -q '^ns1.example.org.*127.0.0.1' $T/ixfr0"
+check "IXFR unsigned refused" sh -c "! dig @127.0.0.1 -p $PORT example.org IXFR=1 | grep -q 'IN	SOA'"
 check "nsupdate with a wrong key fails" sh -c "! { echo 'server 127.0.0.1 $PORT'; echo 'zone example.org'; echo 'update add bad.example.org 60 A 192.0.2.66'; echo send; } | nsupdate -t 5 -k $BADKEY"
 check "nsupdate unsigned fails" sh -c "! { echo 'server 127.0.0.1 $PORT'; echo 'zone example.org'; echo 'update add bad.example.org 60 A 192.0.2.66'; echo send; } | nsupdate -t 5"
 check "nothing committed by them" status_is NXDOMAIN bad.example.org A
@@ -201,7 +217,7 @@ if [ -n "$NSD_PORT" ] && command -v nsd >/dev/null 2>&1; then
 	zone:
 	    name: "example.org"
 	    zonefile: "example.org.zone"
-	    request-xfr: AXFR 127.0.0.1@$PORT xfr._transfer.example.org
+	    request-xfr: 127.0.0.1@$PORT xfr._transfer.example.org
 	    allow-notify: 127.0.0.1 NOKEY
 	EOF
 	integ_spawn "$T/nsd/nsd.out" nsd -d -c "$T/nsd/nsd.conf"
@@ -214,6 +230,8 @@ if [ -n "$NSD_PORT" ] && command -v nsd >/dev/null 2>&1; then
 	for i in $(seq 1 50); do [ "$(ns_serial)" = "$want" ] && break; sleep 0.2; done
 	check "NSD NOTIFYed after an UPDATE (serial $want)" test "$(ns_serial)" = "$want"
 	check "NSD serves the update" sh -c "dig @127.0.0.2 -p $NSD_PORT +short tonsd.example.org | grep -q 192.0.2.44"
+	check "NSD took the update by IXFR" grep -q "primary ixfr from=[0-9.]*:[0-9]* zone=example.org serial=$((want - 1))->$want incremental" "$T/primary.log"
+	grep -i "ixfr" "$T/nsd/nsd.log" | sed 's/^/# nsd: /' | tail -n 3
 else
 	echo "# skip: NSD secondary (nsd not installed)"
 fi

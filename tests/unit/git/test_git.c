@@ -1,7 +1,8 @@
 /*
  * test_git.c: the "git" suite: SSH key forms (RFC 8032 vector), and
  * fetch, read, commit and push against a bare repository made with
- * libgit2 in a temporary directory, including a push that fails.
+ * libgit2 in a temporary directory, including a push that fails, and
+ * a zone file's versions read back from the history (for IXFR).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,6 +176,24 @@ on_file(const char *name, const uint8_t *p, size_t n, void *arg)
 	return 0;
 }
 
+struct versions {
+	int	n, stop_at;
+	char	serial[4];	/* the SOA serial of each version seen */
+};
+
+static int
+on_version(const uint8_t *p, size_t n, void *arg)
+{
+	struct versions	*v = arg;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert(n > 20);
+	if (v->n < 4)
+		v->serial[v->n] = (char)p[n - 10];	/* "... S 2 3 4 5\n" */
+	v->n++;
+	return v->n == v->stop_at ? 1 : 0;
+}
+
 static char *
 remote_tip(const char *dir)
 {
@@ -232,6 +251,31 @@ START_TEST(test_clone_commit_push)
 	ck_assert(strstr(s.content, " 2 2 3 4 5") != NULL);
 	ck_assert_int_eq(repo_fetch(r, &changed, &err), 0);
 	ck_assert_int_eq(changed, 0);
+
+	/* History: a commit that leaves the zone alone is passed over. */
+	ch.name = "README";
+	ch.data = (const uint8_t *)"still not a zone\n";
+	ch.len = 17;
+	ck_assert_int_eq(repo_commit_push(r, &ch, 1, "readme", &err), 0);
+	{
+		struct versions	v = { 0 };
+
+		ck_assert_int_eq(repo_history(r, "example.org", 100, 1 << 20,
+		    on_version, &v, &err), 0);
+		ck_assert_int_eq(v.n, 2);
+		ck_assert_int_eq(v.serial[0], '2');
+		ck_assert_int_eq(v.serial[1], '1');
+		memset(&v, 0, sizeof(v));
+		v.stop_at = 1;
+		ck_assert_int_eq(repo_history(r, "example.org", 100, 1 << 20,
+		    on_version, &v, &err), 0);
+		ck_assert_int_eq(v.n, 1);
+		memset(&v, 0, sizeof(v));	/* bounded by commits */
+		ck_assert_int_eq(repo_history(r, "example.org", 1, 1 << 20,
+		    on_version, &v, &err), 0);
+		ck_assert_int_eq(v.n, 1);
+	}
+	ch.name = "example.org";
 
 	/* The remote goes away: the push fails, the tip stays. */
 	snprintf(old, sizeof(old), "%s", repo_head(r));

@@ -2,7 +2,8 @@
  * test_zone.c: the "zone" suite: zone files that must not load (each
  * error naming file and line), _keys files, answers to a table of
  * queries (RFC 1034 4.3.2, RFC 4592, RFC 6891, RFC 8482), every query
- * cut short, TSIG (RFC 8945) on NOTIFY and UPDATE, and RFC 2136 updates.
+ * cut short, TSIG (RFC 8945) on NOTIFY and UPDATE, RFC 2136 updates,
+ * and IXFR (RFC 1995): differences between versions and the answers.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -612,6 +613,270 @@ START_TEST(test_axfr)
 }
 END_TEST
 
+/* Three versions of a small zone for the IXFR tests. */
+static const char *ixfr_versions[] = {
+	"$ORIGIN example.org.\n$TTL 300\n"
+	"@ SOA ns1 hostmaster 1 3600 900 604800 300\n"
+	"@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.10\n"
+	"mail A 192.0.2.20\ntxt TXT \"one\"\nttl 60 A 192.0.2.30\n",
+	/* www changed, txt replaced, a TTL changed, case changed only. */
+	"$ORIGIN example.org.\n$TTL 300\n"
+	"@ SOA ns1 hostmaster 2 3600 900 604800 300\n"
+	"@ NS NS1\nNS1 A 192.0.2.1\nWWW A 192.0.2.11\n"
+	"mail A 192.0.2.20\ntxt TXT \"two\"\nttl 120 A 192.0.2.30\n",
+	/* new added, mail deleted. */
+	"$ORIGIN example.org.\n$TTL 300\n"
+	"@ SOA ns1 hostmaster 3 3600 900 604800 300\n"
+	"@ NS NS1\nNS1 A 192.0.2.1\nWWW A 192.0.2.11\n"
+	"new A 192.0.2.40\ntxt TXT \"two\"\nttl 120 A 192.0.2.30\n",
+};
+
+static struct auth_zone *
+ixfr_version(int i)
+{
+	struct auth_zone	*z;
+	struct err		 err;
+
+	z = auth_zone_load("example.org", ixfr_versions[i],
+	    strlen(ixfr_versions[i]), "example.org", &err);
+	ck_assert_msg(z != NULL, "%s", err.msg);
+	return z;
+}
+
+static int
+list_has(const ldns_rr_list *l, const char *text)
+{
+	ldns_rr	*rr;
+	size_t	 i;
+	int	 found = 0;
+
+	ck_assert_int_eq(ldns_rr_new_frm_str(&rr, text, 300, NULL, NULL),
+	    LDNS_STATUS_OK);
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++)
+		if (ldns_rr_compare(ldns_rr_list_rr(l, i), rr) == 0 &&
+		    ldns_rr_ttl(ldns_rr_list_rr(l, i)) == ldns_rr_ttl(rr))
+			found = 1;
+	ldns_rr_free(rr);
+	return found;
+}
+
+START_TEST(test_zone_diff)
+{
+	struct auth_zone	*a = ixfr_version(0), *b = ixfr_version(1);
+	ldns_rr_list		*del = ldns_rr_list_new();
+	ldns_rr_list		*add = ldns_rr_list_new();
+	struct err		 err;
+
+	ck_assert_int_eq(auth_zone_diff(a, b, del, add, &err), 0);
+	ck_assert_int_eq(ldns_rr_list_rr_count(del), 3);
+	ck_assert_int_eq(ldns_rr_list_rr_count(add), 3);
+	ck_assert(list_has(del, "www.example.org. 300 IN A 192.0.2.10"));
+	ck_assert(list_has(del, "txt.example.org. 300 IN TXT \"one\""));
+	ck_assert(list_has(del, "ttl.example.org. 60 IN A 192.0.2.30"));
+	ck_assert(list_has(add, "www.example.org. 300 IN A 192.0.2.11"));
+	ck_assert(list_has(add, "txt.example.org. 300 IN TXT \"two\""));
+	ck_assert(list_has(add, "ttl.example.org. 120 IN A 192.0.2.30"));
+	ldns_rr_list_deep_free(del);
+	ldns_rr_list_deep_free(add);
+	/* Against itself: nothing. */
+	del = ldns_rr_list_new();
+	add = ldns_rr_list_new();
+	ck_assert_int_eq(auth_zone_diff(b, b, del, add, &err), 0);
+	ck_assert_int_eq(ldns_rr_list_rr_count(del), 0);
+	ck_assert_int_eq(ldns_rr_list_rr_count(add), 0);
+	ldns_rr_list_deep_free(del);
+	ldns_rr_list_deep_free(add);
+	auth_zone_free(a);
+	auth_zone_free(b);
+}
+END_TEST
+
+/* An IXFR query from a client at serial, signed with k. */
+static void
+make_ixfr(uint32_t serial, struct auth_key *k, uint8_t *mac, size_t *maclen,
+    struct buf *b)
+{
+	ldns_pkt	*p;
+	ldns_rr		*soa;
+	uint8_t		*wire;
+	size_t		 size;
+	char		 text[128];
+	struct err	 err;
+
+	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&p, "example.org",
+	    LDNS_RR_TYPE_IXFR, LDNS_RR_CLASS_IN, 0), LDNS_STATUS_OK);
+	snprintf(text, sizeof(text), "example.org. 300 IN SOA ns1.example.org."
+	    " hostmaster.example.org. %u 3600 900 604800 300", serial);
+	ck_assert_int_eq(ldns_rr_new_frm_str(&soa, text, 300, NULL, NULL),
+	    LDNS_STATUS_OK);
+	ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY, soa);
+	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &size), LDNS_STATUS_OK);
+	buf_reset(b);
+	ck_assert_int_eq(buf_add(b, wire, size, &err), 0);
+	free(wire);
+	ldns_pkt_free(p);
+	ck_assert_int_eq(auth_tsig_sign(k, b, NULL, 0, NULL, 0, NOW, 0,
+	    mac, maclen, &err), 0);
+}
+
+struct ixfr_run {
+	ldns_rr_list	*rrs;
+	int		 msgs, unsigned_msgs;
+};
+
+static int
+on_ixfr(const uint8_t *p, size_t n, void *arg)
+{
+	struct ixfr_run	*r = arg;
+	ldns_pkt	*pkt;
+	size_t		 i;
+
+	ck_assert_int_eq(ldns_wire2pkt(&pkt, p, n), LDNS_STATUS_OK);
+	for (i = 0; i < ldns_pkt_ancount(pkt); i++)
+		ldns_rr_list_push_rr(r->rrs,
+		    ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_answer(pkt), i)));
+	if (ldns_pkt_tsig(pkt) == NULL)
+		r->unsigned_msgs++;
+	r->msgs++;
+	ldns_pkt_free(pkt);
+	return 0;
+}
+
+static uint32_t
+rr_serial(const ldns_rr_list *l, size_t i)
+{
+	const ldns_rr	*rr = ldns_rr_list_rr(l, i);
+
+	ck_assert_int_eq(ldns_rr_get_type(rr), LDNS_RR_TYPE_SOA);
+	return ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
+}
+
+/* IXFR from serial want, the history holding versions 3, 2, 1 (newest
+ * first), over TCP or UDP. */
+static void
+run_ixfr(uint32_t want, int tcp, enum auth_ixfr_step step, int incr,
+    struct ixfr_run *r)
+{
+	struct auth_db		*db = auth_db_new();
+	struct auth_zone	*cur = ixfr_version(2);
+	struct auth_key		*k = key("up._update.example.org:"
+				    "hmac-sha256:" SECRET);
+	struct auth_keys	*ks = auth_keys_new();
+	struct auth_ixfr	*x;
+	struct auth_req		 req;
+	struct buf		 q, out;
+	struct err		 err;
+	uint8_t			 mac[64];
+	size_t			 maclen;
+	int			 i, incremental = -1;
+	enum auth_ixfr_step	 got = AUTH_IXFR_MORE;
+
+	ck_assert_int_eq(auth_db_add_zone(db, cur, &err), 0);
+	ck_assert_int_eq(auth_keys_load(ks, "_keys", keys_text,
+	    strlen(keys_text), &err), 0);
+	auth_db_set_keys(db, ks);
+	buf_init(&q, 65535);
+	buf_init(&out, 65535);
+	make_ixfr(want, k, mac, &maclen, &q);
+	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, tcp, NOW,
+	    &req, &out, &err), 0);
+	ck_assert_int_eq(req.kind, AUTH_IXFR);
+	ck_assert_ptr_nonnull(x = auth_ixfr_new(&req, 10));
+	for (i = 2; i >= 0 && got == AUTH_IXFR_MORE; i--)
+		got = auth_ixfr_older(x, ixfr_version(i));
+	ck_assert_int_eq(got, step);
+	ck_assert_int_eq(auth_ixfr_send(x, NOW, on_ixfr, r, &incremental,
+	    &err), 0);
+	ck_assert_int_eq(incremental, incr);
+	ck_assert_int_eq(r->unsigned_msgs, 0);
+	auth_ixfr_free(x);
+	auth_req_fini(&req);
+	auth_zone_free(cur);
+	auth_key_free(k);
+	buf_fini(&q);
+	buf_fini(&out);
+	auth_db_free(db);
+}
+
+START_TEST(test_ixfr)
+{
+	struct ixfr_run	r = { ldns_rr_list_new(), 0, 0 };
+	ldns_rr_list	*l = r.rrs;
+
+	/* From 1: 3, [1, -3, 2, +3], [2, -1, 3, +1], 3. */
+	run_ixfr(1, 1, AUTH_IXFR_FOUND, 1, &r);
+	ck_assert_int_eq(ldns_rr_list_rr_count(l), 14);
+	ck_assert_int_eq(rr_serial(l, 0), 3);
+	ck_assert_int_eq(rr_serial(l, 1), 1);
+	ck_assert_int_eq(rr_serial(l, 5), 2);
+	ck_assert_int_eq(rr_serial(l, 9), 2);
+	ck_assert_int_eq(rr_serial(l, 11), 3);
+	ck_assert_int_eq(rr_serial(l, 13), 3);
+	ck_assert(list_has(l, "mail.example.org. 300 IN A 192.0.2.20"));
+	ck_assert(list_has(l, "new.example.org. 300 IN A 192.0.2.40"));
+	ldns_rr_list_deep_free(l);
+
+	/* From 2 over UDP: it fits in one message. */
+	r.rrs = l = ldns_rr_list_new();
+	r.msgs = 0;
+	run_ixfr(2, 0, AUTH_IXFR_FOUND, 1, &r);
+	ck_assert_int_eq(r.msgs, 1);
+	ck_assert_int_eq(ldns_rr_list_rr_count(l), 6);
+	ck_assert_int_eq(rr_serial(l, 1), 2);
+	ldns_rr_list_deep_free(l);
+
+	/* From an unknown serial: the full zone, AXFR-style. */
+	r.rrs = l = ldns_rr_list_new();
+	run_ixfr(0, 1, AUTH_IXFR_MORE, 0, &r);
+	ck_assert_int_eq(ldns_rr_list_rr_count(l), 8);
+	ck_assert_int_eq(rr_serial(l, 0), 3);
+	ck_assert_int_eq(rr_serial(l, 7), 3);
+	ldns_rr_list_deep_free(l);
+}
+END_TEST
+
+START_TEST(test_ixfr_current)
+{
+	struct auth_db		*db = make_db();
+	struct auth_key		*k = key("up._update.example.org:"
+				    "hmac-sha256:" SECRET);
+	struct auth_req		 req;
+	struct buf		 q, out;
+	struct err		 err;
+	ldns_pkt		*r;
+	uint8_t			 mac[64];
+	size_t			 maclen;
+
+	buf_init(&q, 65535);
+	buf_init(&out, 65535);
+	/* The current serial, and one ahead of it (RFC 1982): one SOA. */
+	make_ixfr(2024010101, k, mac, &maclen, &q);
+	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, 1, NOW,
+	    &req, &out, &err), 0);
+	ck_assert_int_eq(req.kind, AUTH_REPLY);
+	ck_assert_int_eq(ldns_wire2pkt(&r, (uint8_t *)out.data, out.len),
+	    LDNS_STATUS_OK);
+	ck_assert_int_eq(ldns_pkt_ancount(r), 1);
+	ck_assert_ptr_nonnull(ldns_pkt_tsig(r));
+	ldns_pkt_free(r);
+	auth_req_fini(&req);
+	buf_reset(&out);
+	make_ixfr(2024010102, k, mac, &maclen, &q);
+	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, 0, NOW,
+	    &req, &out, &err), 0);
+	ck_assert_int_eq(req.kind, AUTH_REPLY);
+	ck_assert_int_eq(ldns_wire2pkt(&r, (uint8_t *)out.data, out.len),
+	    LDNS_STATUS_OK);
+	ck_assert_int_eq(ldns_pkt_ancount(r), 1);
+	ldns_pkt_free(r);
+	auth_req_fini(&req);
+	auth_key_free(k);
+	buf_fini(&q);
+	buf_fini(&out);
+	auth_db_free(db);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -632,6 +897,9 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_update, 0,
 	    sizeof(updates) / sizeof(updates[0]));
 	tcase_add_test(tc, test_axfr);
+	tcase_add_test(tc, test_zone_diff);
+	tcase_add_test(tc, test_ixfr);
+	tcase_add_test(tc, test_ixfr_current);
 	suite_add_tcase(s, tc);
 	return s;
 }
