@@ -2,7 +2,8 @@
  * server.c: the clients' side of timbre-resolverd: UDP and TCP listeners
  * (RFC 7766: length-framed, several queries per connection), the --allow
  * check (REFUSED outside), FORMERR/NOTIMP for queries that do not parse
- * or ask what a resolver does not do, and the tasks driving the engine:
+ * or ask what a resolver does not do, the CHAOS TXT questions about the
+ * resolver itself (statistics, version), and the tasks driving the engine:
  * one per distinct question in flight, so identical questions from many
  * clients cost one resolution (coalescing).
  */
@@ -341,6 +342,74 @@ handle_query(struct resolverd *d, const struct waiter *w)
 }
 
 /*
+ * The statistics as "name=value" strings into buf (RESOLVERD_NSTATS of
+ * them), for CH TXT stats.timbre.; the names are those of the man page.
+ */
+#define RESOLVERD_NSTATS	17
+static size_t
+stats_strings(struct resolverd *d, char buf[][48])
+{
+	struct dns_res_stats	s;
+	uint64_t		mce, mch;
+	size_t			i = 0;
+
+	dns_resolver_stats(d->resv->r, &s);
+	dns_msgcache_usage(d->resv->mc, &mce, &mch);
+#define STAT(name, v)	do {						\
+		if (i < RESOLVERD_NSTATS)				\
+			snprintf(buf[i++], 48, "%s=%" PRIu64, name,	\
+			    (uint64_t)(v));				\
+	} while (0)
+	STAT("queries", s.queries);
+	STAT("cache-hits", s.cache_hits);
+	STAT("answers-from-cache", d->fast_hits);
+	STAT("upstream-queries", s.upstream);
+	STAT("upstream-timeouts", s.timeouts);
+	STAT("secure", s.secure);
+	STAT("insecure", s.insecure);
+	STAT("bogus", s.bogus);
+	STAT("servfail", s.servfail);
+	STAT("refused", d->refused);
+	STAT("formerr", d->formerr);
+	STAT("dropped", d->dropped);
+	STAT("tcp-clients", d->tcp_clients);
+	STAT("in-flight", d->ntasks);
+	STAT("cache-entries", s.cache_entries);
+	STAT("cache-bytes", s.cache_bytes);
+	STAT("answers-cached", mce);
+#undef STAT
+	return i;
+}
+
+/* A CHAOS question (dns_req_chaos): statistics or the version. */
+static void
+chaos_reply(struct resolverd *d, const struct waiter *w)
+{
+	char		 buf[RESOLVERD_NSTATS][48];
+	const char	*txt[RESOLVERD_NSTATS];
+	uint8_t		*wire;
+	size_t		 len, i, n;
+	struct err	 err;
+
+	if (dns_req_chaos(&w->req) == DNS_CHAOS_STATS)
+		n = stats_strings(d, buf);
+	else {
+		snprintf(buf[0], sizeof(buf[0]), "timbre-resolverd %s",
+		    PACKAGE_VERSION);
+		n = 1;
+	}
+	for (i = 0; i < n; i++)
+		txt[i] = buf[i];
+	if (dns_chaos_reply(&w->req, txt, n, reply_max(w), &wire, &len,
+	    &err) == -1) {
+		log_warn("resolver reply %s: %s", w->req.qname, err.msg);
+		return;
+	}
+	send_wire(w, wire, len);
+	free(wire);
+}
+
+/*
  * A query from a client: checks, then answers or starts resolving.
  * Returns without answering for what is not a query at all.
  */
@@ -369,6 +438,11 @@ client_query(struct resolverd *d, const uint8_t *buf, size_t len,
 	if (w.req.rcode != 0) {
 		d->formerr++;
 		reply(NULL, &w, NULL, w.req.rcode);
+		return;
+	}
+	/* Before the answers cache: it does not key on the class. */
+	if (w.req.qclass == LDNS_RR_CLASS_CH) {
+		chaos_reply(d, &w);
 		return;
 	}
 	if (dns_msgcache_get(d->resv->mc, &w.req, time(NULL), d->rbuf,

@@ -704,7 +704,11 @@ zone_security(struct dns_res_query *q, const ldns_rdf *zone, bool for_keys,
 			return -1;
 		if (ds->sec == DNS_SEC_BOGUS)
 			return -2;
-		if (ds->negative || ds->sec != DNS_SEC_SECURE) {
+		/* A DS RRset of algorithms or digests we cannot use makes
+		 * the zone insecure, not bogus (RFC 4035 5.2, RFC 6840
+		 * 5.2). */
+		if (ds->negative || ds->sec != DNS_SEC_SECURE ||
+		    !dns_ds_usable(ds->rrs)) {
 			*sec_out = DNS_SEC_INSECURE;
 			return 0;
 		}
@@ -1145,6 +1149,56 @@ check_rrset(struct dns_res_query *q, struct goal *g,
 	return sec;
 }
 
+/*
+ * A secure RRset at owner from a wildcard needs the proof that owner
+ * itself does not exist (RFC 4035 section 5.3.4); for the main goal the
+ * proof goes into the answer's authority section.
+ */
+static enum dns_sec
+check_wildcard(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
+    const ldns_rdf *owner, const ldns_rr_list *sigs, time_t now)
+{
+	const ldns_rr_list	*au = ldns_pkt_authority(pkt);
+	ldns_rr_list		*auth;
+	ldns_rr			*rr;
+	ldns_rdf		*cov;
+	enum dns_ede		 ede;
+	struct err		 err;
+	enum dns_sec		 sec;
+	size_t			 i;
+
+	if ((auth = ldns_rr_list_new()) == NULL)
+		return DNS_SEC_BOGUS;
+	/* The zone's NSEC(3) records and their signatures only. */
+	for (i = 0; i < ldns_rr_list_rr_count(au); i++) {
+		rr = ldns_rr_list_rr(au, i);
+		if (!in_zone(ldns_rr_owner(rr), g->zone))
+			continue;
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC ||
+		    ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC3 ||
+		    (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG &&
+		    (cov = ldns_rr_rrsig_typecovered(rr)) != NULL &&
+		    (ldns_rdf2rr_type(cov) == LDNS_RR_TYPE_NSEC ||
+		    ldns_rdf2rr_type(cov) == LDNS_RR_TYPE_NSEC3)))
+			ldns_rr_list_push_rr(auth, ldns_rr_clone(rr));
+	}
+	sec = dns_val_wildcard(owner, sigs, auth, g->keys, g->zone, now, &ede,
+	    &err);
+	if (sec == DNS_SEC_BOGUS && q->ede == DNS_EDE_NONE) {
+		q->ede = ede;
+		snprintf(q->ede_text, sizeof(q->ede_text), "%s", err.msg);
+	}
+	if (sec == DNS_SEC_SECURE && g->kind == GOAL_MAIN &&
+	    ldns_rr_list_rr_count(auth) > 0 &&
+	    ldns_rr_list_rr_count(sigs) > 0 &&
+	    ldns_rr_rrsig_labels(ldns_rr_list_rr(sigs, 0)) != NULL &&
+	    ldns_rdf2native_int8(ldns_rr_rrsig_labels(ldns_rr_list_rr(sigs,
+	    0))) < ldns_dname_label_count(owner))
+		list_add_all(q->authority, auth);
+	ldns_rr_list_deep_free(auth);
+	return sec;
+}
+
 /* Stores an RRset of the answer section; for the main goal, keeps it. */
 static enum dns_sec
 take_rrset(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
@@ -1178,8 +1232,9 @@ take_rrset(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 			    "dnskey: %.140s", trusted == NULL ? "no ds" :
 			    err.msg);
 		}
-	} else
-		sec = check_rrset(q, g, set, sigs, now);
+	} else if ((sec = check_rrset(q, g, set, sigs, now)) ==
+	    DNS_SEC_SECURE)
+		sec = check_wildcard(q, g, pkt, owner, sigs, now);
 	dns_cache_put(q->r->cache, owner, type, set, sigs, false, 0,
 	    DNS_RANK_ANSWER, sec, now);
 	if (g->kind == GOAL_MAIN) {
@@ -1420,7 +1475,7 @@ handle_referral(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 		else
 			dssec = dns_val_denial(child, LDNS_RR_TYPE_DS, false,
 			    ldns_pkt_authority(pkt), g->keys, g->zone, now,
-			    &ede, &err) == DNS_SEC_SECURE ? DNS_SEC_INSECURE :
+			    &ede, &err) != DNS_SEC_BOGUS ? DNS_SEC_INSECURE :
 			    DNS_SEC_BOGUS;
 	}
 	if (dssec == DNS_SEC_BOGUS) {

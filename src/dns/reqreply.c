@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dns/res_priv.h"
 #include "util/err.h"
@@ -146,7 +147,8 @@ dns_req_parse(const uint8_t *wire, size_t len, struct dns_req *req)
 		}
 		off += 10 + rdlen;
 	}
-	if (req->rcode == 0 && req->qclass != LDNS_RR_CLASS_IN)
+	if (req->rcode == 0 && req->qclass != LDNS_RR_CLASS_IN &&
+	    dns_req_chaos(req) == DNS_CHAOS_NONE)
 		req->rcode = LDNS_RCODE_REFUSED;
 	if (req->rcode == 0 && (req->qtype == LDNS_RR_TYPE_AXFR ||
 	    req->qtype == LDNS_RR_TYPE_IXFR || req->qtype == LDNS_RR_TYPE_OPT ||
@@ -301,6 +303,99 @@ dns_res_reply(const struct dns_req *req, const struct dns_res_query *q,
 	}
 	return 0;
 nomem:
+	err_set(err, ERR_NOMEM, "reply: out of memory");
+	return -1;
+}
+
+enum dns_chaos
+dns_req_chaos(const struct dns_req *req)
+{
+	if (req->qclass != LDNS_RR_CLASS_CH ||
+	    (req->qtype != LDNS_RR_TYPE_TXT && req->qtype != LDNS_RR_TYPE_ANY))
+		return DNS_CHAOS_NONE;
+	if (strcasecmp(req->qname, "stats.timbre.") == 0)
+		return DNS_CHAOS_STATS;
+	if (strcasecmp(req->qname, "version.bind.") == 0 ||
+	    strcasecmp(req->qname, "version.server.") == 0)
+		return DNS_CHAOS_VERSION;
+	return DNS_CHAOS_NONE;
+}
+
+/* One CH TXT record at owner holding the string s (cut at 255 bytes). */
+static ldns_rr *
+chaos_txt(const ldns_rdf *owner, const char *s)
+{
+	uint8_t		 buf[256];
+	size_t		 l = strlen(s);
+	ldns_rr		*rr;
+	ldns_rdf	*rd, *o;
+
+	if (l > 255)
+		l = 255;
+	buf[0] = (uint8_t)l;
+	memcpy(buf + 1, s, l);
+	if ((rr = ldns_rr_new()) == NULL)
+		return NULL;
+	rd = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, l + 1, buf);
+	o = ldns_rdf_clone(owner);
+	if (rd == NULL || o == NULL) {
+		ldns_rdf_deep_free(rd);
+		ldns_rdf_deep_free(o);
+		ldns_rr_free(rr);
+		return NULL;
+	}
+	ldns_rr_set_owner(rr, o);
+	ldns_rr_set_type(rr, LDNS_RR_TYPE_TXT);
+	ldns_rr_set_class(rr, LDNS_RR_CLASS_CH);
+	ldns_rr_set_ttl(rr, 0);
+	ldns_rr_push_rdf(rr, rd);
+	return rr;
+}
+
+int
+dns_chaos_reply(const struct dns_req *req, const char *const *txt, size_t n,
+    size_t max_len, uint8_t **wire_out, size_t *len_out, struct err *err)
+{
+	ldns_pkt	*pkt;
+	ldns_rdf	*owner = NULL;
+	ldns_rr		*rr;
+	ldns_status	 st;
+	size_t		 i;
+
+	*wire_out = NULL;
+	if ((pkt = reply_new(req, LDNS_RCODE_NOERROR)) == NULL ||
+	    (owner = ldns_dname_new_frm_str(req->qname)) == NULL)
+		goto nomem;
+	ldns_pkt_set_aa(pkt, true);
+	for (i = 0; i < n; i++) {
+		if ((rr = chaos_txt(owner, txt[i])) == NULL)
+			goto nomem;
+		ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER, rr);
+	}
+	st = ldns_pkt2wire(wire_out, pkt, len_out);
+	if (st == LDNS_STATUS_OK && *len_out > max_len) {
+		free(*wire_out);
+		*wire_out = NULL;
+		ldns_pkt_free(pkt);
+		if ((pkt = reply_new(req, LDNS_RCODE_NOERROR)) == NULL)
+			goto nomem;
+		ldns_pkt_set_aa(pkt, true);
+		ldns_pkt_set_tc(pkt, true);
+		st = ldns_pkt2wire(wire_out, pkt, len_out);
+	}
+	ldns_pkt_free(pkt);
+	ldns_rdf_deep_free(owner);
+	if (st != LDNS_STATUS_OK) {
+		free(*wire_out);
+		*wire_out = NULL;
+		err_set(err, ERR_NOMEM, "reply: %s",
+		    ldns_get_errorstr_by_id(st));
+		return -1;
+	}
+	return 0;
+nomem:
+	ldns_pkt_free(pkt);
+	ldns_rdf_deep_free(owner);
 	err_set(err, ERR_NOMEM, "reply: out of memory");
 	return -1;
 }

@@ -63,8 +63,11 @@ uint32_t	 dns_centry_ttl(const struct dns_centry *, time_t now);
 
 /*
  * validate.c.  Each returns DNS_SEC_SECURE or DNS_SEC_BOGUS with *ede_out
- * and a reason in err.
+ * and a reason in err; dns_val_denial and dns_val_wildcard also
+ * DNS_SEC_INSECURE (reason in err) for NSEC3 records of more than
+ * DNS_VAL_NSEC3_MAX_ITER iterations (RFC 9276 section 3.2).
  */
+#define DNS_VAL_NSEC3_MAX_ITER	150
 /* rrset (one RRset) against sigs (any RRSIGs, filtered here) with keys. */
 enum dns_sec	 dns_val_rrset(const ldns_rr_list *rrset,
 		    const ldns_rr_list *sigs, const ldns_rr_list *keys,
@@ -81,6 +84,24 @@ enum dns_sec	 dns_val_denial(const ldns_rdf *qname, uint16_t qtype,
 		    bool nxdomain, const ldns_rr_list *auth,
 		    const ldns_rr_list *keys, const ldns_rdf *zone, time_t now,
 		    enum dns_ede *ede_out, struct err *);
+
+/*
+ * An RRset at owner whose signatures sigs (already checked with
+ * dns_val_rrset) claim fewer labels than owner has was synthesised from a
+ * wildcard: secure only when the NSEC or NSEC3 records of auth, signed by
+ * keys, prove that no closer name exists (RFC 4035 section 5.3.4, RFC 5155
+ * section 8.8).  Not an expansion: secure.
+ */
+enum dns_sec	 dns_val_wildcard(const ldns_rdf *owner,
+		    const ldns_rr_list *sigs, const ldns_rr_list *auth,
+		    const ldns_rr_list *keys, const ldns_rdf *zone, time_t now,
+		    enum dns_ede *ede_out, struct err *);
+/*
+ * Whether a DS RRset has a record of an algorithm and a digest type this
+ * validator supports; without one, the zone is insecure (RFC 4035 section
+ * 5.2, RFC 6840 section 5.2).
+ */
+bool		 dns_ds_usable(const ldns_rr_list *ds);
 
 /* The records of rrs with this owner and type (copies; caller frees). */
 ldns_rr_list	*dns_rrs_select(const ldns_rr_list *, const ldns_rdf *owner,

@@ -166,6 +166,29 @@ int	dns_res_reply(const struct dns_req *, const struct dns_res_query *,
 	    struct err *);
 
 /*
+ * CHAOS-class TXT questions a resolver answers about itself (the
+ * convention of BIND and Unbound): "stats.timbre." its counters,
+ * "version.bind." and "version.server." its version.  Any other CHAOS
+ * question is REFUSED by dns_req_parse().
+ */
+enum dns_chaos {
+	DNS_CHAOS_NONE = 0,	/* not one of them */
+	DNS_CHAOS_STATS,
+	DNS_CHAOS_VERSION,
+};
+
+enum dns_chaos	dns_req_chaos(const struct dns_req *);
+/*
+ * The answer to a CHAOS question of req: one TXT record of one string per
+ * element of txt (n of them, each at most 255 bytes, longer ones cut), AA
+ * set, in the order given.  Truncated (TC=1) beyond max_len.  *wire_out
+ * is malloc'ed.  0 or -1 (ERR_NOMEM).
+ */
+int	dns_chaos_reply(const struct dns_req *, const char *const *txt,
+	    size_t n, size_t max_len, uint8_t **wire_out, size_t *len_out,
+	    struct err *);
+
+/*
  * The answers cache (msgcache.c): whole answers in wire form, so that a
  * question asked again costs a look-up, a copy and TTLs counted down.
  * Keyed by the question (without case) and the flags that change the

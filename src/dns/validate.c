@@ -2,7 +2,12 @@
  * validate.c: DNSSEC checks for the resolver (RFC 4035 section 5): an
  * RRset's signatures against a zone's trusted keys, a DNSKEY RRset against
  * its DS records or trust anchors (section 5.2), and proofs of denial
- * with NSEC (section 5.4) and NSEC3 (RFC 5155 section 8).  The signature
+ * with NSEC (section 5.4) and NSEC3 (RFC 5155 section 8), including the
+ * proof that a wildcard answer had no closer match (RFC 4035 section
+ * 5.3.4, RFC 5155 section 8.8).  DS records of algorithms or digest types
+ * we cannot use do not make a zone secure (RFC 4035 section 5.2, RFC 6840
+ * section 5.2), and NSEC3 chains of more than DNS_VAL_NSEC3_MAX_ITER
+ * iterations prove nothing securely (RFC 9276 section 3.2).  The signature
  * arithmetic is ldns's, through the functions of ldns 1.7.1 and 1.8.3.
  */
 #include <string.h>
@@ -202,6 +207,197 @@ dns_val_dnskeys(const ldns_rr_list *dnskeys, const ldns_rr_list *sigs,
 	return sec;
 }
 
+bool
+dns_ds_usable(const ldns_rr_list *ds)
+{
+	const ldns_rr	*rr;
+	size_t		 i;
+	int		 alg, dig;
+
+	for (i = 0; ds != NULL && i < ldns_rr_list_rr_count(ds); i++) {
+		rr = ldns_rr_list_rr(ds, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_DS ||
+		    ldns_rr_rd_count(rr) < 4 || ldns_rr_rdf(rr, 1) == NULL ||
+		    ldns_rr_rdf(rr, 2) == NULL)
+			continue;
+		alg = ldns_rdf2native_int8(ldns_rr_rdf(rr, 1));
+		dig = ldns_rdf2native_int8(ldns_rr_rdf(rr, 2));
+		/* RFC 8624 section 3.1: RSAMD5 and DSA are not validated;
+		 * Ed25519 and Ed448 only when this ldns was built with them. */
+		switch (alg) {
+		case LDNS_RSASHA1:
+		case LDNS_RSASHA1_NSEC3:
+		case LDNS_RSASHA256:
+		case LDNS_RSASHA512:
+		case LDNS_ECDSAP256SHA256:
+		case LDNS_ECDSAP384SHA384:
+			break;
+		case 15:	/* ED25519 */
+		case 16:	/* ED448 */
+			if (ldns_key_algo_supported(alg))
+				break;
+			continue;
+		default:
+			continue;
+		}
+		/* RFC 4509, RFC 6605; GOST (3) is not. */
+		if (dig == LDNS_SHA1 || dig == LDNS_SHA256 ||
+		    dig == LDNS_SHA384)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether an NSEC3 chain is too costly to trust (RFC 9276 section 3.2);
+ * only the records' own parameters count, their signatures are checked
+ * by the caller.
+ */
+static bool
+nsec3_too_costly(const ldns_rr_list *nsec3s)
+{
+	size_t	i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(nsec3s); i++)
+		if (ldns_nsec3_iterations(ldns_rr_list_rr(nsec3s, i)) >
+		    DNS_VAL_NSEC3_MAX_ITER)
+			return true;
+	return false;
+}
+
+/* Checks the signature of each record of l (each its own RRset). */
+static enum dns_sec
+val_each(const ldns_rr_list *l, const ldns_rr_list *sigs,
+    const ldns_rr_list *keys, const ldns_rdf *zone, time_t now,
+    enum dns_ede *ede_out, struct err *err)
+{
+	ldns_rr_list	*set;
+	enum dns_sec	 sec = DNS_SEC_SECURE;
+	size_t		 i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++) {
+		if ((set = ldns_rr_list_new()) == NULL) {
+			*ede_out = DNS_EDE_OTHER;
+			err_set(err, ERR_NOMEM, "out of memory");
+			return DNS_SEC_BOGUS;
+		}
+		ldns_rr_list_push_rr(set, ldns_rr_clone(ldns_rr_list_rr(l, i)));
+		sec = dns_val_rrset(set, sigs, keys, zone, now, ede_out, err);
+		ldns_rr_list_deep_free(set);
+		if (sec != DNS_SEC_SECURE)
+			return sec;
+	}
+	return sec;
+}
+
+/* The labels of name as RRSIG counts them (RFC 4034 section 3.1.3). */
+static size_t
+rrsig_label_count(const ldns_rdf *name)
+{
+	size_t		n = ldns_dname_label_count(name);
+	const uint8_t	*d = ldns_rdf_data(name);
+
+	if (n > 0 && ldns_rdf_size(name) >= 2 && d[0] == 1 && d[1] == '*')
+		n--;
+	return n;
+}
+
+/*
+ * Whether one of nsec3s covers the hash of name (strictly: a record
+ * whose owner is the hash proves name exists).
+ */
+static bool
+nsec3_covers(const ldns_rr_list *nsec3s, const ldns_rdf *name,
+    const ldns_rdf *zone)
+{
+	ldns_rdf	*h;
+	ldns_rr		*rr;
+	size_t		 i;
+	bool		 found = false;
+
+	for (i = 0; !found && i < ldns_rr_list_rr_count(nsec3s); i++) {
+		rr = ldns_rr_list_rr(nsec3s, i);
+		if ((h = ldns_nsec3_hash_name_frm_nsec3(rr, name)) == NULL)
+			continue;
+		if (ldns_dname_cat(h, zone) == LDNS_STATUS_OK &&
+		    ldns_dname_compare(h, ldns_rr_owner(rr)) != 0 &&
+		    ldns_nsec_covers_name(rr, h))
+			found = true;
+		ldns_rdf_deep_free(h);
+	}
+	return found;
+}
+
+enum dns_sec
+dns_val_wildcard(const ldns_rdf *owner, const ldns_rr_list *sigs,
+    const ldns_rr_list *auth, const ldns_rr_list *keys, const ldns_rdf *zone,
+    time_t now, enum dns_ede *ede_out, struct err *err)
+{
+	ldns_rr_list	*nsecs = NULL, *nsec3s = NULL, *asigs = NULL;
+	ldns_rdf	*next = NULL;
+	ldns_rr		*rr;
+	size_t		 i, n, labels = 255;
+	enum dns_sec	 sec = DNS_SEC_BOGUS;
+	bool		 found = false;
+
+	/* The fewest labels any signature claims: an expansion as soon as
+	 * one claims fewer than the owner has. */
+	for (i = 0; sigs != NULL && i < ldns_rr_list_rr_count(sigs); i++) {
+		rr = ldns_rr_list_rr(sigs, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG &&
+		    ldns_rr_rrsig_labels(rr) != NULL &&
+		    ldns_rdf2native_int8(ldns_rr_rrsig_labels(rr)) < labels)
+			labels = ldns_rdf2native_int8(ldns_rr_rrsig_labels(rr));
+	}
+	n = rrsig_label_count(owner);
+	if (labels >= n)
+		return DNS_SEC_SECURE;
+	/* The next closer name: the closest encloser (labels labels) and
+	 * one more label of owner (RFC 5155 section 1.3). */
+	next = ldns_dname_clone_from(owner, (uint16_t)(n - labels - 1));
+	nsecs = dns_rrs_select(auth, NULL, LDNS_RR_TYPE_NSEC);
+	nsec3s = dns_rrs_select(auth, NULL, LDNS_RR_TYPE_NSEC3);
+	asigs = dns_rrs_select(auth, NULL, LDNS_RR_TYPE_RRSIG);
+	if (next == NULL || nsecs == NULL || nsec3s == NULL || asigs == NULL) {
+		*ede_out = DNS_EDE_OTHER;
+		err_set(err, ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	for (i = 0; !found && i < ldns_rr_list_rr_count(nsecs); i++) {
+		rr = ldns_rr_list_rr(nsecs, i);
+		/* Covers owner, which is not the NSEC's own name. */
+		found = ldns_dname_compare(ldns_rr_owner(rr), owner) != 0 &&
+		    ldns_nsec_covers_name(rr, owner);
+	}
+	if (found) {
+		sec = val_each(nsecs, asigs, keys, zone, now, ede_out, err);
+		goto done;
+	}
+	if (ldns_rr_list_rr_count(nsec3s) > 0) {
+		if ((sec = val_each(nsec3s, asigs, keys, zone, now, ede_out,
+		    err)) != DNS_SEC_SECURE)
+			goto done;
+		if (nsec3_too_costly(nsec3s)) {
+			err_set(err, ERR_CRYPTO, "nsec3 iterations above %d",
+			    DNS_VAL_NSEC3_MAX_ITER);
+			sec = DNS_SEC_INSECURE;
+			goto done;
+		}
+		if (nsec3_covers(nsec3s, next, zone))
+			goto done;	/* secure */
+	}
+	*ede_out = DNS_EDE_NSEC_MISSING;
+	err_set(err, ERR_CRYPTO, "wildcard answer without proof of no closer "
+	    "match");
+	sec = DNS_SEC_BOGUS;
+done:
+	ldns_rdf_deep_free(next);
+	ldns_rr_list_deep_free(nsecs);
+	ldns_rr_list_deep_free(nsec3s);
+	ldns_rr_list_deep_free(asigs);
+	return sec;
+}
+
 enum dns_sec
 dns_val_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
     const ldns_rr_list *auth, const ldns_rr_list *keys, const ldns_rdf *zone,
@@ -242,6 +438,12 @@ dns_val_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
 		ldns_rr_list_deep_free(set);
 		if (sec != DNS_SEC_SECURE)
 			goto done;
+	}
+	if (use == nsec3s && nsec3_too_costly(nsec3s)) {
+		err_set(err, ERR_CRYPTO, "nsec3 iterations above %d",
+		    DNS_VAL_NSEC3_MAX_ITER);
+		sec = DNS_SEC_INSECURE;
+		goto done;
 	}
 	ldns_rr_set_owner(q, ldns_rdf_clone(qname));
 	ldns_rr_set_type(q, (ldns_rr_type)qtype);

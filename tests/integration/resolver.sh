@@ -412,6 +412,15 @@ if dig @127.0.0.1 -p $TPORT +dnssec www.bogus.test A 2>&1 |
 else
 	integ_notok "bogus answer carries an extended DNS error"
 fi
+# A wildcard answer comes with its NSEC3 proof of no closer match.
+if dig @127.0.0.1 -p $TPORT +dnssec x.wild.signed.test TXT |
+    sed -n '/AUTHORITY SECTION/,/^$/p' |
+    grep -q 'IN[[:space:]]*NSEC3[[:space:]]'
+then
+	integ_ok "wildcard answer carries its NSEC3 proof"
+else
+	integ_notok "wildcard answer carries its NSEC3 proof"
+fi
 # TCP from the client, and truncation for a small EDNS size.
 if dig @127.0.0.1 -p $TPORT +tcp +short big.signed.test TXT |
     grep -c '"' | grep -qx 12; then
@@ -450,6 +459,12 @@ if dig @127.0.0.1 -p 5303 +time=2 +tries=1 www.signed.test A |
 	integ_ok "client outside --allow is refused"
 else
 	integ_notok "client outside --allow is refused"
+fi
+if dig @127.0.0.1 -p 5303 +time=2 +tries=1 CH TXT stats.timbre. |
+    grep -q 'status: REFUSED'; then
+	integ_ok "statistics refused outside --allow"
+else
+	integ_notok "statistics refused outside --allow"
 fi
 # IPv6: a listener on [::1] (when the namespace has IPv6), UDP and TCP.
 if ip -6 addr show dev lo 2>/dev/null | grep -q '::1'; then
@@ -496,6 +511,30 @@ www.bogus.test.  in a 192.0.2.20" ]; then
 else
 	integ_notok "--no-dnssec answers bogus data without AD" \
 	    "$(ask 5304 www.bogus.test. A)"
+fi
+# Statistics with a control command: CH TXT stats.timbre., one string
+# per counter; the cases above made queries, secure and bogus answers.
+stats=$(dig @127.0.0.1 -p $TPORT +time=2 +tries=1 +short CH TXT \
+    stats.timbre.)
+if echo "$stats" | grep -q '^"queries=[1-9][0-9]*"$' &&
+    echo "$stats" | grep -q '^"secure=[1-9][0-9]*"$' &&
+    echo "$stats" | grep -q '^"bogus=[1-9][0-9]*"$' &&
+    echo "$stats" | grep -q '^"insecure=[1-9][0-9]*"$' &&
+    echo "$stats" | grep -q '^"cache-hits=[0-9][0-9]*"$' &&
+    echo "$stats" | grep -q '^"upstream-timeouts=[0-9][0-9]*"$' &&
+    dig @127.0.0.1 -p $TPORT +time=2 +tries=1 CH TXT stats.timbre. |
+    grep -q 'flags: qr aa'; then
+	integ_ok "CH TXT stats.timbre. gives the statistics"
+else
+	integ_notok "CH TXT stats.timbre. gives the statistics" "$stats"
+fi
+if dig @127.0.0.1 -p $TPORT +time=2 +tries=1 +short CH TXT version.bind. |
+    grep -q '^"timbre-resolverd [0-9]' &&
+    dig @127.0.0.1 -p $TPORT +time=2 +tries=1 CH TXT other.timbre. |
+    grep -q 'status: REFUSED'; then
+	integ_ok "CH TXT version.bind., other CHAOS names refused"
+else
+	integ_notok "CH TXT version.bind., other CHAOS names refused"
 fi
 # Statistics on SIGUSR1, reload on SIGHUP, still answering after both.
 kill -USR1 "$RESOLVERD_PID"
