@@ -3,8 +3,9 @@
 # the test suite.  What each measures and the bars: bench/README.md.
 
 EXTRA_PROGRAMS = bench/dkim/bench_dkim
-CLEANFILES += bench/dkim/bench_dkim bench/dkim/results.txt
-EXTRA_DIST += bench/README.md bench/dkim/run.sh
+CLEANFILES += bench/dkim/bench_dkim bench/dkim/results.txt \
+	bench/dns-auth/results.txt
+EXTRA_DIST += bench/README.md bench/dkim/run.sh bench/dns-auth/run.sh
 
 bench_dkim_bench_dkim_SOURCES = bench/dkim/bench_dkim.c
 bench_dkim_bench_dkim_CPPFLAGS = $(AM_CPPFLAGS) \
@@ -18,5 +19,7 @@ bench: bench/dkim/bench_dkim$(EXEEXT)
 	    -b bench/dkim/bench_dkim$(EXEEXT) -o bench/dkim/results.txt
 	-$(SHELL) $(top_srcdir)/bench/resolver/run.sh -s $(BENCH_SECONDS) \
 	    -o bench/resolver/results.txt
+	-$(SHELL) $(top_srcdir)/bench/dns-auth/run.sh -s $(BENCH_SECONDS) \
+	    -o bench/dns-auth/results.txt
 
 .PHONY: bench
