@@ -61,76 +61,6 @@ primaryd_listen(struct primaryd *d)
 	d->nlisten = d->conf.listen.n;
 }
 
-/* Handles one message; the answer (possibly several, for AXFR) goes
- * through emit. */
-static void
-handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
-    const char *from, int (*emit)(const uint8_t *, size_t, void *),
-    void *arg)
-{
-	struct auth_req	 req;
-	struct auth_key	*key = NULL;
-	struct buf	 out;
-	struct err	 err;
-	time_t		 now = time(NULL);
-	int		 rc;
-
-	buf_init(&out, 65535);
-	if (auth_handle(d->db, p, n, tcp, now, &req, &out, &err) == -1) {
-		log_warn("primary %s: %s", from, err.msg);
-		goto done;
-	}
-	if (req.tsig_error != 0)
-		log_info("primary tsig from=%s error=%u", from,
-		    req.tsig_error);
-	switch (req.kind) {
-	case AUTH_REPLY:
-		break;
-	case AUTH_NOTIFY:
-		log_info("primary notify from=%s zone=%s key=%s", from,
-		    auth_zone_name(req.zone), auth_key_name(req.key));
-		/* The reload frees the key set: answer with a copy. */
-		if ((key = auth_key_dup(req.key)) == NULL) {
-			auth_req_fini(&req);
-			goto done;
-		}
-		req.key = key;
-		rc = primaryd_reload(d, 1, &err);
-		if (rc == -1)
-			log_warn("primary notify: fetch failed, old data kept: "
-			    "%s", err.msg);
-		ldns_pkt_set_rcode(req.reply, rc == -1 ? LDNS_RCODE_SERVFAIL :
-		    LDNS_RCODE_NOERROR);
-		if (auth_finish(&req, now, &out, &err) == -1)
-			log_warn("primary %s: %s", from, err.msg);
-		break;
-	case AUTH_UPDATE:
-		log_info("primary update from=%s zone=%s key=%s", from,
-		    auth_zone_name(req.zone), auth_key_name(req.key));
-		primaryd_update(d, &req);
-		if (auth_finish(&req, time(NULL), &out, &err) == -1)
-			log_warn("primary %s: %s", from, err.msg);
-		break;
-	case AUTH_AXFR:
-		log_info("primary axfr from=%s zone=%s serial=%u key=%s",
-		    from, auth_zone_name(req.zone),
-		    auth_zone_serial(req.zone),
-		    req.key != NULL ? auth_key_name(req.key) : "-");
-		if (auth_axfr(&req, now, emit, arg, &err) == -1)
-			log_warn("primary axfr to %s: %s", from, err.msg);
-		break;
-	case AUTH_IXFR:
-		primaryd_ixfr(d, &req, now, emit, arg, from);
-		break;
-	}
-	if (out.len > 0)
-		emit((uint8_t *)out.data, out.len, arg);
-	auth_req_fini(&req);
-done:
-	auth_key_free(key);
-	buf_fini(&out);
-}
-
 static void
 addr_text(const struct sockaddr *sa, char *out, size_t len)
 {
@@ -150,6 +80,99 @@ addr_text(const struct sockaddr *sa, char *out, size_t len)
 		snprintf(out, len, "[%s]:%d", host, port);
 	} else
 		snprintf(out, len, "?");
+}
+
+/*
+ * The client of a message.  Its address is made text only when a line
+ * that names it is written: most answers log nothing, and inet_ntop and
+ * snprintf for every UDP query are measurable (bench/README.md).
+ */
+struct peer {
+	const struct sockaddr	*sa;	/* NULL once text is made */
+	char			 text[80];
+};
+
+static const char *
+peer_text(struct peer *p)
+{
+	if (p->sa != NULL) {
+		addr_text(p->sa, p->text, sizeof(p->text));
+		p->sa = NULL;
+	}
+	return p->text;
+}
+
+/* Handles one message; the answer (possibly several, for AXFR) goes
+ * through emit. */
+static void
+handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
+    struct peer *from, int (*emit)(const uint8_t *, size_t, void *),
+    void *arg)
+{
+	struct auth_req	 req;
+	struct auth_key	*key = NULL;
+	struct buf	 out;
+	struct err	 err;
+	time_t		 now = time(NULL);
+	int		 rc;
+
+	buf_init(&out, 65535);
+	if (auth_handle(d->db, p, n, tcp, now, &req, &out, &err) == -1) {
+		log_warn("primary %s: %s", peer_text(from), err.msg);
+		goto done;
+	}
+	if (req.tsig_error != 0 && log_enabled(LOG_LEVEL_INFO))
+		log_info("primary tsig from=%s error=%u", peer_text(from),
+		    req.tsig_error);
+	switch (req.kind) {
+	case AUTH_REPLY:
+		break;
+	case AUTH_NOTIFY:
+		log_info("primary notify from=%s zone=%s key=%s",
+		    peer_text(from), auth_zone_name(req.zone),
+		    auth_key_name(req.key));
+		/* The reload frees the key set: answer with a copy. */
+		if ((key = auth_key_dup(req.key)) == NULL) {
+			auth_req_fini(&req);
+			goto done;
+		}
+		req.key = key;
+		rc = primaryd_reload(d, 1, &err);
+		if (rc == -1)
+			log_warn("primary notify: fetch failed, old data kept: "
+			    "%s", err.msg);
+		ldns_pkt_set_rcode(req.reply, rc == -1 ? LDNS_RCODE_SERVFAIL :
+		    LDNS_RCODE_NOERROR);
+		if (auth_finish(&req, now, &out, &err) == -1)
+			log_warn("primary %s: %s", peer_text(from), err.msg);
+		break;
+	case AUTH_UPDATE:
+		log_info("primary update from=%s zone=%s key=%s",
+		    peer_text(from), auth_zone_name(req.zone),
+		    auth_key_name(req.key));
+		primaryd_update(d, &req);
+		if (auth_finish(&req, time(NULL), &out, &err) == -1)
+			log_warn("primary %s: %s", peer_text(from), err.msg);
+		break;
+	case AUTH_AXFR:
+		log_info("primary axfr from=%s zone=%s serial=%u key=%s",
+		    peer_text(from), auth_zone_name(req.zone),
+		    auth_zone_serial(req.zone),
+		    req.key != NULL ? auth_key_name(req.key) : "-");
+		if (auth_axfr(&req, now, emit, arg, &err) == -1)
+			log_warn("primary axfr to %s: %s", peer_text(from),
+			    err.msg);
+		break;
+	case AUTH_IXFR:
+		primaryd_ixfr(d, &req, now, emit, arg, peer_text(from));
+		break;
+	}
+	if (out.len > 0)
+		emit((uint8_t *)out.data, out.len, arg);
+	auth_req_fini(&req);
+done:
+	auth_key_free(key);
+	buf_fini(&out);
 }
 
 struct udp_peer {
@@ -173,7 +196,7 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 	struct primaryd	*d = arg;
 	struct udp_peer	 u;
 	uint8_t		 p[65535];
-	char		 from[80];
+	struct peer	 from;
 	ssize_t		 n;
 	int		 i;
 
@@ -183,15 +206,15 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 		if ((n = recvfrom(fd, p, sizeof(p), 0,
 		    (struct sockaddr *)&u.ss, &u.len)) == -1)
 			return;
-		addr_text((struct sockaddr *)&u.ss, from, sizeof(from));
-		handle(d, p, n, 0, from, udp_emit, &u);
+		from.sa = (struct sockaddr *)&u.ss;
+		handle(d, p, n, 0, &from, udp_emit, &u);
 	}
 }
 
 struct tcp_conn {
 	struct primaryd		*d;
 	struct bufferevent	*bev;
-	char			 from[80];
+	struct peer		 from;	/* made text at accept */
 };
 
 static int
@@ -230,7 +253,7 @@ on_tcp_read(struct bufferevent *bev, void *arg)
 			tcp_close(c);
 			return;
 		}
-		handle(c->d, p + 2, n, 1, c->from, tcp_emit, c);
+		handle(c->d, p + 2, n, 1, &c->from, tcp_emit, c);
 		evbuffer_drain(in, n + 2);
 	}
 }
@@ -258,7 +281,8 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	c->d = d;
-	addr_text(sa, c->from, sizeof(c->from));
+	c->from.sa = sa;
+	peer_text(&c->from);	/* sa does not outlive this call */
 	bufferevent_setcb(c->bev, on_tcp_read, NULL, on_tcp_event, c);
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);

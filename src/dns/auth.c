@@ -173,33 +173,34 @@ add_soa(ldns_pkt *p, const struct auth_zone *z)
 	ldns_rr_list_push_rr(ldns_pkt_authority(p), soa);
 }
 
-/* The delegation point at or above name (below the apex), or NULL. */
-static ldns_rdf *
-find_cut(const struct auth_zone *z, const ldns_rdf *name)
+/*
+ * The delegation point at or above the name whose key is key, with nl
+ * labels and ends as zone_key gives them: the length of the key of the
+ * highest ancestor below the apex (or the name) with NS records, or 0.
+ */
+static size_t
+find_cut(const struct auth_zone *z, const uint8_t *key, const size_t *ends,
+    size_t nl)
 {
-	size_t		 zl = ldns_dname_label_count(z->origin);
-	size_t		 nl = ldns_dname_label_count(name), k, a, e;
-	ldns_rdf	*anc;
+	size_t	zl = ldns_dname_label_count(z->origin), k, a, e;
 
 	for (k = zl + 1; k <= nl; k++) {
-		if ((anc = ldns_dname_clone_from(name, nl - k)) == NULL)
-			return NULL;
-		zone_rrset(z, anc, LDNS_RR_TYPE_NS, &a, &e);
+		zone_rrset_key(z, key, ends[k], LDNS_RR_TYPE_NS, &a, &e);
 		if (a < e)
-			return anc;
-		ldns_rdf_deep_free(anc);
+			return ends[k];
 	}
-	return NULL;
+	return 0;
 }
 
 static void
-referral(ldns_pkt *p, const struct auth_zone *z, const ldns_rdf *cut)
+referral(ldns_pkt *p, const struct auth_zone *z, const uint8_t *cut,
+    size_t cutlen)
 {
 	size_t		a, e, i, ga, ge;
 	const ldns_rdf	*t;
 
 	ldns_pkt_set_aa(p, ldns_rr_list_rr_count(ldns_pkt_answer(p)) > 0);
-	zone_rrset(z, cut, LDNS_RR_TYPE_NS, &a, &e);
+	zone_rrset_key(z, cut, cutlen, LDNS_RR_TYPE_NS, &a, &e);
 	push_rrs(ldns_pkt_authority(p), z, a, e, NULL);
 	for (i = a; i < e; i++) {
 		t = ldns_rr_rdf(z->v[i].rr, 0);
@@ -213,31 +214,32 @@ referral(ldns_pkt *p, const struct auth_zone *z, const ldns_rdf *cut)
 }
 
 /*
- * Answers from the records at src (the name itself or its wildcard) for
- * name; returns the CNAME target to follow, or NULL when done.
+ * Answers from the records at src (the key of the name itself or of its
+ * wildcard) for name; returns the CNAME target to follow, or NULL when
+ * done.
  */
 static const ldns_rdf *
-answer_at(ldns_pkt *p, const struct auth_zone *z, const ldns_rdf *src,
-    const ldns_rdf *name, ldns_rr_type qtype)
+answer_at(ldns_pkt *p, const struct auth_zone *z, const uint8_t *src,
+    size_t srclen, const ldns_rdf *name, ldns_rr_type qtype)
 {
 	size_t	a, e;
 
 	if (qtype == LDNS_RR_TYPE_ANY) {
 		/* RFC 8482 section 4.2: one RRset is enough. */
-		zone_rrset(z, src, 0, &a, &e);
+		zone_rrset_key(z, src, srclen, 0, &a, &e);
 		if (a < e) {
-			zone_rrset(z, src, ldns_rr_get_type(z->v[a].rr), &a,
-			    &e);
+			zone_rrset_key(z, src, srclen,
+			    ldns_rr_get_type(z->v[a].rr), &a, &e);
 			push_rrs(ldns_pkt_answer(p), z, a, e, name);
 		}
 		return NULL;
 	}
-	zone_rrset(z, src, qtype, &a, &e);
+	zone_rrset_key(z, src, srclen, qtype, &a, &e);
 	if (a < e) {
 		push_rrs(ldns_pkt_answer(p), z, a, e, name);
 		return NULL;
 	}
-	zone_rrset(z, src, LDNS_RR_TYPE_CNAME, &a, &e);
+	zone_rrset_key(z, src, srclen, LDNS_RR_TYPE_CNAME, &a, &e);
 	if (a < e) {
 		push_rrs(ldns_pkt_answer(p), z, a, e, name);
 		return ldns_rr_rdf(z->v[a].rr, 0);
@@ -246,13 +248,19 @@ answer_at(ldns_pkt *p, const struct auth_zone *z, const ldns_rdf *src,
 	return NULL;
 }
 
+/*
+ * The lookups work on keys (zone_key): the name's is made once a hop,
+ * and those of its ancestors, the cut and the closest encloser, are its
+ * prefixes, so no name is copied or compared label by label.
+ */
 static void
 answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
     ldns_rr_type qtype)
 {
 	const struct auth_zone	*z;
 	const ldns_rdf		*name = qname, *next;
-	ldns_rdf		*cut, *ce, *wild, *star;
+	uint8_t			 key[ZONE_KEY_MAX], wild[ZONE_KEY_MAX];
+	size_t			 ends[ZONE_MAX_LABELS], nl, len, cut, m;
 	size_t			 a, e, hops;
 
 	if ((z = auth_db_find(db, qname)) == NULL) {
@@ -261,40 +269,32 @@ answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
 	}
 	ldns_pkt_set_aa(p, 1);
 	for (hops = 0; hops < AUTH_MAX_CHAIN; hops++) {
-		if ((cut = find_cut(z, name)) != NULL) {
-			if (!(qtype == LDNS_RR_TYPE_DS &&
-			    ldns_dname_compare(cut, name) == 0)) {
-				referral(p, z, cut);
-				ldns_rdf_deep_free(cut);
-				return;
-			}
-			ldns_rdf_deep_free(cut);
+		len = zone_key(name, key, ends, &nl);
+		if ((cut = find_cut(z, key, ends, nl)) != 0 &&
+		    !(qtype == LDNS_RR_TYPE_DS && cut == len)) {
+			referral(p, z, key, cut);
+			return;
 		}
-		zone_rrset(z, name, 0, &a, &e);
+		zone_rrset_key(z, key, len, 0, &a, &e);
 		if (a < e)
-			next = answer_at(p, z, name, name, qtype);
-		else if (zone_name_exists(z, name)) {
+			next = answer_at(p, z, key, len, name, qtype);
+		else if (zone_name_exists_key(z, key, len)) {
 			add_soa(p, z);		/* empty non-terminal */
 			return;
 		} else {
-			/* RFC 4592 section 3.3.1: the closest encloser. */
-			ce = ldns_dname_left_chop(name);
-			while (ce != NULL && !zone_name_exists(z, ce) &&
-			    ldns_dname_compare(ce, z->origin) != 0) {
-				wild = ldns_dname_left_chop(ce);
-				ldns_rdf_deep_free(ce);
-				ce = wild;
-			}
-			star = ldns_dname_new_frm_str("*");
-			wild = ce != NULL && star != NULL ?
-			    ldns_dname_cat_clone(star, ce) : NULL;
-			ldns_rdf_deep_free(star);
-			ldns_rdf_deep_free(ce);
-			if (wild == NULL)
+			/* RFC 4592 section 3.3.1: the closest encloser,
+			 * at most the apex, since the name is in the zone. */
+			if (nl == 0)
 				return;
-			zone_rrset(z, wild, 0, &a, &e);
+			m = nl - 1;
+			while (!zone_name_exists_key(z, key, ends[m]) &&
+			    m > ldns_dname_label_count(z->origin))
+				m--;
+			memcpy(wild, key, ends[m]);
+			wild[ends[m]] = '*';
+			wild[ends[m] + 1] = 0;
+			zone_rrset_key(z, wild, ends[m] + 2, 0, &a, &e);
 			if (a == e) {
-				ldns_rdf_deep_free(wild);
 				if (hops == 0 || ldns_rr_list_rr_count(
 				    ldns_pkt_answer(p)) > 0)
 					ldns_pkt_set_rcode(p,
@@ -302,8 +302,7 @@ answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
 				add_soa(p, z);
 				return;
 			}
-			next = answer_at(p, z, wild, name, qtype);
-			ldns_rdf_deep_free(wild);
+			next = answer_at(p, z, wild, ends[m] + 2, name, qtype);
 		}
 		if (next == NULL)
 			return;

@@ -12,7 +12,11 @@ struct zrr {
 	int	 line;
 };
 
-/* A zone: records sorted by owner (canonical order), then type. */
+/*
+ * A zone: records sorted by owner (canonical order), then type.  Each
+ * record's owner also has a key (zone_key), in kbuf from kend[i - 1] (0
+ * for the first) to kend[i], so that lookups compare with memcmp.
+ */
 struct auth_zone {
 	int		 refs;
 	char		*name;		/* "example.org" */
@@ -21,6 +25,8 @@ struct auth_zone {
 	struct zrr	*v;
 	size_t		 n;
 	ldns_rr		*soa;
+	uint8_t		*kbuf;
+	uint32_t	*kend;
 };
 
 struct auth_key {
@@ -43,6 +49,21 @@ struct auth_keys {
  * everything is freed and err names file and line. */
 struct auth_zone *zone_build(const char *name, const char *file,
 		    struct zrr *, size_t, struct err *);
+/*
+ * A name's key: its labels from the right, each lower-cased (A-Z only,
+ * as ldns_dname_compare) and ended by a 0 octet, octets 0 and 1 written
+ * as 1 1 and 1 2.  memcmp on keys (the shorter first when one is a
+ * prefix of the other) is the canonical order of RFC 4034 section 6.1,
+ * and the keys of a name's ancestors are prefixes of its own.  Writes at
+ * most ZONE_KEY_MAX octets to key_out and returns their number; if
+ * ends_out is not NULL, ends_out[k] (k up to the label count, at most
+ * ZONE_MAX_LABELS) is the length of the key of the name's last k labels,
+ * and *nlabels_out their count.
+ */
+#define ZONE_KEY_MAX	512
+#define ZONE_MAX_LABELS	128
+size_t		 zone_key(const ldns_rdf *, uint8_t *key_out,
+		    size_t *ends_out, size_t *nlabels_out);
 /* Index of the first record whose owner is >= name. */
 size_t		 zone_lower(const struct auth_zone *, const ldns_rdf *);
 /* Does name own records, or have descendants that do? */
@@ -50,6 +71,11 @@ int		 zone_name_exists(const struct auth_zone *, const ldns_rdf *);
 /* Records at name of type (0: any type), as [*first, *end). */
 void		 zone_rrset(const struct auth_zone *, const ldns_rdf *,
 		    ldns_rr_type, size_t *first, size_t *end);
+/* zone_name_exists and zone_rrset, given the name's key. */
+int		 zone_name_exists_key(const struct auth_zone *,
+		    const uint8_t *, size_t);
+void		 zone_rrset_key(const struct auth_zone *, const uint8_t *,
+		    size_t, ldns_rr_type, size_t *first, size_t *end);
 const struct auth_key *keys_find(const struct auth_keys *, const ldns_rdf *);
 
 /* The line of the record ldns read from text[from..to) (zone.c). */

@@ -37,13 +37,72 @@ zrr_cmp(const void *a, const void *b)
 }
 
 size_t
-zone_lower(const struct auth_zone *z, const ldns_rdf *name)
+zone_key(const ldns_rdf *name, uint8_t *key_out, size_t *ends_out,
+    size_t *nlabels_out)
+{
+	const uint8_t	*d = ldns_rdf_data(name);
+	size_t		 size = ldns_rdf_size(name), at[ZONE_MAX_LABELS];
+	size_t		 nl = 0, i, k, len = 0, ll;
+	uint8_t		 c;
+
+	/* The labels' starts, left to right; a bad name ends early. */
+	for (i = 0; i < size && d[i] != 0 && (d[i] & 0xc0) == 0 &&
+	    i + 1 + d[i] <= size && nl < ZONE_MAX_LABELS - 1;
+	    i += 1 + d[i])
+		at[nl++] = i;
+	if (ends_out != NULL)
+		ends_out[0] = 0;
+	for (k = 0; k < nl; k++) {
+		i = at[nl - 1 - k];
+		for (ll = d[i++]; ll > 0; ll--, i++) {
+			c = d[i];
+			if (c <= 1) {
+				key_out[len++] = 1;
+				key_out[len++] = c + 1;
+			} else
+				key_out[len++] = c >= 'A' && c <= 'Z' ?
+				    c - 'A' + 'a' : c;
+		}
+		key_out[len++] = 0;
+		if (ends_out != NULL)
+			ends_out[k + 1] = len;
+	}
+	if (nlabels_out != NULL)
+		*nlabels_out = nl;
+	return len;
+}
+
+/* memcmp order of record i's key and key[0..len). */
+static int
+key_cmp(const struct auth_zone *z, size_t i, const uint8_t *key, size_t len)
+{
+	size_t	from = i > 0 ? z->kend[i - 1] : 0, n = z->kend[i] - from;
+	int	c = memcmp(z->kbuf + from, key, n < len ? n : len);
+
+	if (c != 0)
+		return c;
+	return n < len ? -1 : n > len;
+}
+
+/* Is name (key[0..len)) record i's owner or an ancestor of it? */
+static int
+key_is_at_or_above(const struct auth_zone *z, size_t i, const uint8_t *key,
+    size_t len)
+{
+	size_t	from = i > 0 ? z->kend[i - 1] : 0;
+
+	return z->kend[i] - from >= len &&
+	    memcmp(z->kbuf + from, key, len) == 0;
+}
+
+static size_t
+zone_lower_key(const struct auth_zone *z, const uint8_t *key, size_t len)
 {
 	size_t	lo = 0, hi = z->n, mid;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (ldns_dname_compare(ldns_rr_owner(z->v[mid].rr), name) < 0)
+		if (key_cmp(z, mid, key, len) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -51,35 +110,86 @@ zone_lower(const struct auth_zone *z, const ldns_rdf *name)
 	return lo;
 }
 
+size_t
+zone_lower(const struct auth_zone *z, const ldns_rdf *name)
+{
+	uint8_t	key[ZONE_KEY_MAX];
+
+	return zone_lower_key(z, key, zone_key(name, key, NULL, NULL));
+}
+
+int
+zone_name_exists_key(const struct auth_zone *z, const uint8_t *key,
+    size_t len)
+{
+	size_t	i = zone_lower_key(z, key, len);
+
+	return i < z->n && key_is_at_or_above(z, i, key, len);
+}
+
 int
 zone_name_exists(const struct auth_zone *z, const ldns_rdf *name)
 {
-	size_t		 i = zone_lower(z, name);
-	const ldns_rdf	*o;
+	uint8_t	key[ZONE_KEY_MAX];
 
-	if (i >= z->n)
-		return 0;
-	o = ldns_rr_owner(z->v[i].rr);
-	return ldns_dname_compare(o, name) == 0 ||
-	    ldns_dname_is_subdomain(o, name);
+	return zone_name_exists_key(z, key, zone_key(name, key, NULL, NULL));
+}
+
+void
+zone_rrset_key(const struct auth_zone *z, const uint8_t *key, size_t len,
+    ldns_rr_type type, size_t *first, size_t *end)
+{
+	size_t	i = zone_lower_key(z, key, len);
+
+	while (i < z->n && key_cmp(z, i, key, len) == 0 &&
+	    type != 0 && ldns_rr_get_type(z->v[i].rr) < type)
+		i++;
+	*first = i;
+	while (i < z->n && key_cmp(z, i, key, len) == 0 &&
+	    (type == 0 || ldns_rr_get_type(z->v[i].rr) == type))
+		i++;
+	*end = i;
 }
 
 void
 zone_rrset(const struct auth_zone *z, const ldns_rdf *name,
     ldns_rr_type type, size_t *first, size_t *end)
 {
-	size_t	i = zone_lower(z, name);
+	uint8_t	key[ZONE_KEY_MAX];
 
-	while (i < z->n &&
-	    ldns_dname_compare(ldns_rr_owner(z->v[i].rr), name) == 0 &&
-	    type != 0 && ldns_rr_get_type(z->v[i].rr) < type)
-		i++;
-	*first = i;
-	while (i < z->n &&
-	    ldns_dname_compare(ldns_rr_owner(z->v[i].rr), name) == 0 &&
-	    (type == 0 || ldns_rr_get_type(z->v[i].rr) == type))
-		i++;
-	*end = i;
+	zone_rrset_key(z, key, zone_key(name, key, NULL, NULL), type, first,
+	    end);
+}
+
+/* The owners' keys, made once so that lookups need no ldns compares. */
+static int
+zone_keys(struct auth_zone *z, struct err *err)
+{
+	uint8_t	key[ZONE_KEY_MAX];
+	size_t	i, len, used = 0, cap;
+	uint8_t	*nb;
+
+	if ((z->kend = calloc(z->n + 1, sizeof(*z->kend))) == NULL ||
+	    (z->kbuf = malloc(cap = 4096)) == NULL)
+		goto nomem;
+	for (i = 0; i < z->n; i++) {
+		len = zone_key(ldns_rr_owner(z->v[i].rr), key, NULL, NULL);
+		if (used + len > cap) {
+			cap *= 2;
+			if (cap < used + len)
+				cap = used + len;
+			if ((nb = realloc(z->kbuf, cap)) == NULL)
+				goto nomem;
+			z->kbuf = nb;
+		}
+		memcpy(z->kbuf + used, key, len);
+		used += len;
+		z->kend[i] = used;
+	}
+	return 0;
+nomem:
+	err_set(err, ERR_NOMEM, "out of memory");
+	return -1;
 }
 
 static void
@@ -226,7 +336,7 @@ zone_build(const char *name, const char *file, struct zrr *v, size_t n,
 	}
 	z->v = v;
 	z->n = k;
-	if (zone_check(z, err) == -1) {
+	if (zone_keys(z, err) == -1 || zone_check(z, err) == -1) {
 		auth_zone_free(z);
 		return NULL;
 	}
@@ -358,6 +468,8 @@ auth_zone_free(struct auth_zone *z)
 	if (z == NULL || --z->refs > 0)
 		return;
 	zrrs_free(z->v, z->n);
+	free(z->kbuf);
+	free(z->kend);
 	ldns_rdf_deep_free(z->origin);
 	free(z->name);
 	free(z->file);

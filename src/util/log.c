@@ -40,6 +40,12 @@ log_level_parse(const char *s, enum log_level *out)
 	return -1;
 }
 
+bool
+log_enabled(enum log_level level)
+{
+	return level <= log_state.level;
+}
+
 static void
 log_vemit(enum log_level level, const char *fmt, va_list ap)
 {

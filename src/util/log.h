@@ -7,6 +7,8 @@
 #ifndef TIMBRE_UTIL_LOG_H
 #define TIMBRE_UTIL_LOG_H
 
+#include <stdbool.h>
+
 enum log_level {
 	LOG_LEVEL_ERROR,
 	LOG_LEVEL_WARN,
@@ -17,6 +19,9 @@ enum log_level {
 void	log_init(const char *ident, int foreground, enum log_level);
 /* Parses "error|warn|info|debug"; -1 if none of them. */
 int	log_level_parse(const char *, enum log_level *);
+/* Would a line at this level be written?  For callers whose arguments
+ * cost something to make. */
+bool	log_enabled(enum log_level);
 void	log_error(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((__format__(printf, 1, 2)));

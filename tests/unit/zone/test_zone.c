@@ -877,6 +877,54 @@ START_TEST(test_ixfr_current)
 }
 END_TEST
 
+/* zone_key's memcmp order is ldns_dname_compare's, and an ancestor's
+ * key is a prefix of its descendants' (the lookups rely on both). */
+static const char *const key_names[] = {
+	".", "org.", "example.org.", "a.example.org.", "A.example.org.",
+	"aa.example.org.", "a\\000.example.org.", "a\\001.example.org.",
+	"a\\002.example.org.", "\\000.example.org.", "\\001a.example.org.",
+	"a[b.example.org.", "aZb.example.org.", "a_b.example.org.",
+	"a-b.example.org.", "h\\200igh.example.org.", "H\\200.example.org.",
+	"*.a.example.org.", "b.a.example.org.", "z.b.a.example.org.",
+	"a.b.example.org.", "example.org\\000.", "examplf.org.", "\\255.",
+	"xn--bcher-kva.example.", "a.example", "a\\.b.example.org.",
+};
+
+START_TEST(test_zone_key_order)
+{
+	ldns_rdf	*x, *y;
+	uint8_t		 kx[ZONE_KEY_MAX], ky[ZONE_KEY_MAX];
+	size_t		 i, j, lx, ly, ends[ZONE_MAX_LABELS], nl;
+	int		 c, want;
+
+	for (i = 0; i < sizeof(key_names) / sizeof(key_names[0]); i++) {
+		ck_assert_ptr_nonnull(x = ldns_dname_new_frm_str(
+		    key_names[i]));
+		lx = zone_key(x, kx, ends, &nl);
+		ck_assert_uint_eq(nl, ldns_dname_label_count(x));
+		ck_assert_uint_eq(ends[nl], lx);
+		for (j = 0; j < sizeof(key_names) / sizeof(key_names[0]);
+		    j++) {
+			ck_assert_ptr_nonnull(y = ldns_dname_new_frm_str(
+			    key_names[j]));
+			ly = zone_key(y, ky, NULL, NULL);
+			c = memcmp(kx, ky, lx < ly ? lx : ly);
+			if (c == 0)
+				c = lx < ly ? -1 : lx > ly;
+			want = ldns_dname_compare(x, y);
+			ck_assert_msg((c > 0) - (c < 0) ==
+			    (want > 0) - (want < 0), "%s vs %s: %d, want %d",
+			    key_names[i], key_names[j], c, want);
+			ck_assert_int_eq(ly >= lx && memcmp(kx, ky, lx) == 0,
+			    ldns_dname_compare(x, y) == 0 ||
+			    ldns_dname_is_subdomain(y, x));
+			ldns_rdf_deep_free(y);
+		}
+		ldns_rdf_deep_free(x);
+	}
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -900,6 +948,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_zone_diff);
 	tcase_add_test(tc, test_ixfr);
 	tcase_add_test(tc, test_ixfr_current);
+	tcase_add_test(tc, test_zone_key_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
