@@ -4,7 +4,8 @@
  * --listen address, each message handed to the sans-I/O core
  * (src/dns/auth.c) and, for NOTIFY, UPDATE and IXFR, to sync.c.  UPDATE
  * and NOTIFY are handled one at a time in the loop, which serialises
- * them: no two updates race for the same zone.
+ * them: no two updates race for the same zone.  A UDP query asked before
+ * is answered from the db's cache of answers (src/dns/replycache.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -117,6 +118,12 @@ handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
 	int		 rc;
 
 	buf_init(&out, 65535);
+	/* A UDP question answered before is answered by copying. */
+	if (!tcp && (rc = auth_cache_answer(d->db, p, n, &out, &err)) != 0) {
+		if (rc == 1)
+			emit((uint8_t *)out.data, out.len, arg);
+		goto done;
+	}
 	if (auth_handle(d->db, p, n, tcp, now, &req, &out, &err) == -1) {
 		log_warn("primary %s: %s", peer_text(from), err.msg);
 		goto done;
@@ -126,6 +133,8 @@ handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
 		    req.tsig_error);
 	switch (req.kind) {
 	case AUTH_REPLY:
+		if (!tcp)
+			auth_cache_store(d->db, &req, &out);
 		break;
 	case AUTH_NOTIFY:
 		log_info("primary notify from=%s zone=%s key=%s",

@@ -32,12 +32,20 @@ struct auth_db {
 	size_t			  n;
 	struct auth_keys	 *keys;
 	int			  axfr_any;
+	struct auth_cache	 *cache;	/* made on the first store */
+	size_t			  cache_entries, cache_bytes;
 };
 
 struct auth_db *
 auth_db_new(void)
 {
-	return calloc(1, sizeof(struct auth_db));
+	struct auth_db	*db;
+
+	if ((db = calloc(1, sizeof(struct auth_db))) == NULL)
+		return NULL;
+	db->cache_entries = AUTH_CACHE_ENTRIES;
+	db->cache_bytes = AUTH_CACHE_BYTES;
+	return db;
 }
 
 void
@@ -51,6 +59,7 @@ auth_db_free(struct auth_db *db)
 		auth_zone_free(db->v[i]);
 	free(db->v);
 	auth_keys_free(db->keys);
+	cache_free(db->cache);
 	free(db);
 }
 
@@ -65,6 +74,7 @@ auth_db_add_zone(struct auth_db *db, struct auth_zone *z, struct err *err)
 	}
 	db->v = v;
 	db->v[db->n++] = auth_zone_ref(z);
+	cache_clear(db->cache);
 	return 0;
 }
 
@@ -73,6 +83,7 @@ auth_db_set_keys(struct auth_db *db, struct auth_keys *ks)
 {
 	auth_keys_free(db->keys);
 	db->keys = ks;
+	cache_clear(db->cache);
 }
 
 struct auth_keys *
@@ -81,6 +92,7 @@ auth_db_take_keys(struct auth_db *db)
 	struct auth_keys	*ks = db->keys;
 
 	db->keys = NULL;
+	cache_clear(db->cache);
 	return ks;
 }
 
@@ -88,6 +100,7 @@ void
 auth_db_set_axfr(struct auth_db *db, int any)
 {
 	db->axfr_any = any;
+	cache_clear(db->cache);
 }
 
 struct auth_zone *
@@ -122,9 +135,70 @@ auth_db_replace(struct auth_db *db, struct auth_zone *z)
 		if (strcasecmp(db->v[i]->name, z->name) == 0) {
 			auth_zone_free(db->v[i]);
 			db->v[i] = z;
+			cache_clear(db->cache);
 			return;
 		}
 	auth_zone_free(z);
+}
+
+void
+auth_db_set_cache(struct auth_db *db, size_t entries, size_t bytes)
+{
+	cache_free(db->cache);
+	db->cache = NULL;
+	db->cache_entries = entries;
+	db->cache_bytes = bytes;
+}
+
+int
+auth_cache_answer(const struct auth_db *db, const uint8_t *in, size_t len,
+    struct buf *out, struct err *err)
+{
+	uint8_t		 key[CACHE_KEY_MAX], *r;
+	const uint8_t	*a;
+	size_t		 keylen, qend, alen;
+
+	if (db->cache == NULL ||
+	    (keylen = cache_key(in, len, key, &qend)) == 0 ||
+	    (a = cache_get(db->cache, key, keylen, &alen)) == NULL)
+		return 0;
+	if (buf_add(out, a, alen, err) == -1)
+		return -1;
+	/* The ID, RD and CD as reply_new copies them, the name's case. */
+	r = (uint8_t *)out->data + out->len - alen;
+	r[0] = in[0];
+	r[1] = in[1];
+	r[2] = (r[2] & ~0x01) | (in[2] & 0x01);
+	r[3] = (r[3] & ~0x10) | (in[3] & 0x10);
+	memcpy(r + 12, in + 12, qend - 12);
+	return 1;
+}
+
+void
+auth_cache_store(struct auth_db *db, const struct auth_req *req,
+    const struct buf *out)
+{
+	uint8_t		 key[CACHE_KEY_MAX];
+	const uint8_t	*r = (const uint8_t *)out->data;
+	size_t		 keylen, qend;
+	int		 rcode;
+
+	if (req->kind != AUTH_REPLY || req->tcp || req->tsig_off != 0 ||
+	    req->key != NULL || db->cache_entries == 0 ||
+	    (keylen = cache_key(req->raw, req->rawlen, key, &qend)) == 0 ||
+	    out->len < qend)
+		return;
+	/* Answers, NXDOMAIN and REFUSED, that repeat the question as it
+	 * came: then writing a query's over it is all a hit changes. */
+	rcode = r[3] & 0xf;
+	if ((rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN &&
+	    rcode != LDNS_RCODE_REFUSED) || r[4] != 0 || r[5] != 1 ||
+	    memcmp(r + 12, req->raw + 12, qend - 12) != 0)
+		return;
+	if (db->cache == NULL && (db->cache = cache_new(db->cache_entries,
+	    db->cache_bytes)) == NULL)
+		return;
+	cache_put(db->cache, key, keylen, r, out->len);
 }
 
 struct auth_zone *

@@ -127,6 +127,27 @@ struct auth_zone *auth_db_find(const struct auth_db *, const ldns_rdf *);
 /* Replaces the zone of the same name (reference taken). */
 void		 auth_db_replace(struct auth_db *, struct auth_zone *);
 
+/*
+ * The answers to plain UDP queries, kept as wire bytes (replycache.c),
+ * emptied whenever the db's zones, keys or settings change.  By default
+ * AUTH_CACHE_ENTRIES answers of at most AUTH_CACHE_BYTES in all, the
+ * table made on the first store; auth_db_set_cache changes the bounds
+ * (0 entries: no cache) and empties it.  auth_cache_answer: 1 if the
+ * answer to the UDP query in (which auth_handle would give) is now in
+ * out, 0 if the cache does not have it, -1 if out is full (err).
+ * auth_cache_store keeps the answer auth_handle put in out for the
+ * request, if it is one the cache may give again.
+ */
+#define AUTH_CACHE_ENTRIES	32768
+#define AUTH_CACHE_BYTES	(16 * 1024 * 1024)
+struct auth_req;
+void		 auth_db_set_cache(struct auth_db *, size_t entries,
+		    size_t bytes);
+int		 auth_cache_answer(const struct auth_db *, const uint8_t *,
+		    size_t, struct buf *out, struct err *);
+void		 auth_cache_store(struct auth_db *, const struct auth_req *,
+		    const struct buf *);
+
 enum auth_kind {
 	AUTH_REPLY,		/* send out (maybe empty: drop) */
 	AUTH_NOTIFY,		/* signed NOTIFY: fetch, then auth_finish */

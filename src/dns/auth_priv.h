@@ -78,6 +78,31 @@ void		 zone_rrset_key(const struct auth_zone *, const uint8_t *,
 		    size_t, ldns_rr_type, size_t *first, size_t *end);
 const struct auth_key *keys_find(const struct auth_keys *, const ldns_rdf *);
 
+/*
+ * The answers to plain UDP queries, as wire bytes (replycache.c), at
+ * most entries (rounded up to a power of 2) holding at most max_bytes.
+ * cache_key writes to key_out (CACHE_KEY_MAX octets) the key of a query
+ * simple enough to be answered from the cache and returns its length,
+ * with the end of the question in *qend_out; 0 for any other message.
+ * cache_get returns the answer stored for key (its length in *len_out),
+ * valid until the next cache_put or cache_clear, or NULL; cache_put
+ * stores one, replacing what held its slot, unless that would pass
+ * max_bytes or memory is short.
+ */
+#define CACHE_KEY_MAX	(7 + 255)
+struct auth_cache;
+struct auth_cache *cache_new(size_t entries, size_t max_bytes);
+void		 cache_free(struct auth_cache *);
+void		 cache_clear(struct auth_cache *);
+size_t		 cache_count(const struct auth_cache *);
+size_t		 cache_bytes(const struct auth_cache *);
+size_t		 cache_key(const uint8_t *, size_t, uint8_t *key_out,
+		    size_t *qend_out);
+const uint8_t	*cache_get(const struct auth_cache *, const uint8_t *key,
+		    size_t keylen, size_t *len_out);
+void		 cache_put(struct auth_cache *, const uint8_t *key,
+		    size_t keylen, const uint8_t *, size_t);
+
 /* The line of the record ldns read from text[from..to) (zone.c). */
 int	auth_record_line(const char *text, size_t from, size_t to,
 	    size_t *scan_off, int *scan_line);

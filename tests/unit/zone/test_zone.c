@@ -890,6 +890,100 @@ static const char *const key_names[] = {
 	"xn--bcher-kva.example.", "a.example", "a\\.b.example.org.",
 };
 
+/* Flips the case of every other letter of the question's name. */
+static void
+query_mixcase(struct buf *q)
+{
+	uint8_t	*p = (uint8_t *)q->data;
+	size_t	 i, k = 0;
+
+	for (i = 12; i < q->len && p[i] != 0; i += 1 + p[i]) {
+		for (k = i + 1; k <= i + p[i]; k++)
+			if (((p[k] | 0x20) >= 'a' && (p[k] | 0x20) <= 'z') &&
+			    k % 2 == 0)
+				p[k] ^= 0x20;
+	}
+}
+
+/*
+ * The reply cache: a miss, then for the same question with another ID,
+ * RD, CD and letter case a hit that gives auth_handle's bytes; nothing
+ * for TCP, TSIG or FORMERR; emptied when a zone is replaced.
+ */
+START_TEST(test_cache)
+{
+	const struct qcase	*c = &queries[_i];
+	struct auth_db		*db = make_db();
+	struct auth_req		 req;
+	struct buf		 q, out, hit;
+	struct err		 err;
+	uint8_t			*p;
+
+	buf_init(&q, 65535);
+	buf_init(&out, 65535);
+	buf_init(&hit, 65535);
+	make_query(c->name, c->type, LDNS_PACKET_QUERY, c->edns, 0, &q);
+	ck_assert_int_eq(auth_cache_answer(db, (uint8_t *)q.data, q.len, &hit,
+	    &err), 0);
+	ldns_pkt_free(ask(db, &q, c->tcp, &req, &out));
+	auth_cache_store(db, &req, &out);
+	auth_req_fini(&req);
+	p = (uint8_t *)q.data;
+	p[0] ^= 0x5a;
+	p[2] ^= 0x01;		/* RD */
+	p[3] ^= 0x10;		/* CD */
+	query_mixcase(&q);
+	ldns_pkt_free(ask(db, &q, 0, &req, &out));
+	auth_req_fini(&req);
+	if (c->tcp || c->type == LDNS_RR_TYPE_AXFR) {
+		ck_assert_int_eq(auth_cache_answer(db, (uint8_t *)q.data,
+		    q.len, &hit, &err), 0);
+	} else {
+		ck_assert_int_eq(auth_cache_answer(db, (uint8_t *)q.data,
+		    q.len, &hit, &err), 1);
+		ck_assert_uint_eq(hit.len, out.len);
+		ck_assert(memcmp(hit.data, out.data, out.len) == 0);
+		/* A new version of the zone empties the cache. */
+		auth_db_replace(db, auth_zone_ref(auth_db_zone(db,
+		    "example.org")));
+		buf_reset(&hit);
+		ck_assert_int_eq(auth_cache_answer(db, (uint8_t *)q.data,
+		    q.len, &hit, &err), 0);
+	}
+	buf_fini(&q);
+	buf_fini(&out);
+	buf_fini(&hit);
+	auth_db_free(db);
+}
+END_TEST
+
+/* The table keeps at most its entries and bytes. */
+START_TEST(test_cache_bound)
+{
+	struct auth_cache	*c = cache_new(5, 4000);
+	uint8_t			 key[8], val[300];
+	size_t			 i, len;
+
+	ck_assert_ptr_nonnull(c);
+	memset(val, 0xab, sizeof(val));
+	for (i = 0; i < 1000; i++) {
+		memcpy(key, &i, sizeof(i) < 8 ? sizeof(i) : 8);
+		cache_put(c, key, sizeof(key), val, 100 + i % 200);
+		ck_assert_uint_le(cache_count(c), 8);
+		ck_assert_uint_le(cache_bytes(c), 4000);
+	}
+	ck_assert_uint_gt(cache_count(c), 0);
+	/* The last one stored is there (its slot's old entry made room). */
+	ck_assert_ptr_nonnull(cache_get(c, key, sizeof(key), &len));
+	ck_assert_uint_eq(len, 100 + 999 % 200);
+	cache_clear(c);
+	ck_assert_uint_eq(cache_count(c), 0);
+	ck_assert_uint_eq(cache_bytes(c), 0);
+	ck_assert_ptr_null(cache_get(c, key, sizeof(key), &len));
+	cache_free(c);
+}
+END_TEST
+
 START_TEST(test_zone_key_order)
 {
 	ldns_rdf	*x, *y;
@@ -949,6 +1043,9 @@ unit_suite(void)
 	tcase_add_test(tc, test_ixfr);
 	tcase_add_test(tc, test_ixfr_current);
 	tcase_add_test(tc, test_zone_key_order);
+	tcase_add_loop_test(tc, test_cache, 0,
+	    sizeof(queries) / sizeof(queries[0]));
+	tcase_add_test(tc, test_cache_bound);
 	suite_add_tcase(s, tc);
 	return s;
 }

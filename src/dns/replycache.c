@@ -1,0 +1,229 @@
+/*
+ * replycache.c: the answers to plain UDP queries kept as wire bytes, so
+ * that timbre-primaryd answers a question it has answered before by
+ * copying them (DESIGN.md: a fast path for the authoritative hot loop).
+ *
+ * An answer depends on the question (name compared without case, type,
+ * class), on whether the query had EDNS and on the size limit it sets
+ * (RFC 6891 section 6.2.5), and on nothing else but the ID, the RD and
+ * CD bits and the letter case of the name, which auth.c echoes (RFC 1035
+ * section 4.1.1; RFC 4343 section 4.1).  ldns compresses names without
+ * regard to case, so every name of the answer that is the question's
+ * name or one of its suffixes is a pointer into the question: writing
+ * the query's own name over the question echoes its case everywhere.
+ * Only queries of the simplest form are looked up (one question, no
+ * other record than an OPT of version 0, no TSIG, no compression), so
+ * that what ldns and msg_walk would make of them is known without
+ * asking them.
+ *
+ * The table is direct-mapped: a new answer takes its slot from whatever
+ * was there.  Entries and bytes are bounded; the db empties it whenever
+ * the zones it serves change (auth.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/auth_priv.h"
+
+struct cache_ent {
+	uint32_t	hash;
+	uint16_t	keylen;
+	uint16_t	len;		/* of the answer */
+	uint8_t		data[];		/* the key, then the answer */
+};
+
+struct auth_cache {
+	struct cache_ent	**slot;
+	size_t			  nslots;	/* a power of 2 */
+	size_t			  n;
+	size_t			  bytes, max_bytes;
+};
+
+struct auth_cache *
+cache_new(size_t entries, size_t max_bytes)
+{
+	struct auth_cache	*c;
+	size_t			 n = 1;
+
+	while (n < entries && n < ((size_t)1 << 30))
+		n <<= 1;
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->slot = calloc(n, sizeof(*c->slot))) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->nslots = n;
+	c->max_bytes = max_bytes;
+	return c;
+}
+
+void
+cache_clear(struct auth_cache *c)
+{
+	size_t	i;
+
+	if (c == NULL || c->n == 0)
+		return;
+	for (i = 0; i < c->nslots; i++) {
+		free(c->slot[i]);
+		c->slot[i] = NULL;
+	}
+	c->n = 0;
+	c->bytes = 0;
+}
+
+void
+cache_free(struct auth_cache *c)
+{
+	if (c == NULL)
+		return;
+	cache_clear(c);
+	free(c->slot);
+	free(c);
+}
+
+size_t
+cache_count(const struct auth_cache *c)
+{
+	return c == NULL ? 0 : c->n;
+}
+
+size_t
+cache_bytes(const struct auth_cache *c)
+{
+	return c == NULL ? 0 : c->bytes;
+}
+
+/* FNV-1a. */
+static uint32_t
+cache_hash(const uint8_t *k, size_t len)
+{
+	uint32_t	h = 2166136261u;
+
+	while (len-- > 0)
+		h = (h ^ *k++) * 16777619u;
+	return h;
+}
+
+/*
+ * The key: a flags octet (1: EDNS, 2: DO), the size limit, type and
+ * class (two octets each), then the name in wire form with A-Z lowered,
+ * as ldns_dname_compare and zone_key compare names.
+ */
+size_t
+cache_key(const uint8_t *in, size_t len, uint8_t *key_out, size_t *qend_out)
+{
+	size_t		off = 12, name, o, limit = 512, size, end;
+	uint16_t	type;
+	uint8_t		flags = 0, c;
+
+	/* A query (QR 0), opcode QUERY, one question, no answer or
+	 * authority records, at most one additional (the OPT). */
+	if (len < 12 + 1 + 4 || (in[2] & 0xf8) != 0 || in[4] != 0 ||
+	    in[5] != 1 || in[6] != 0 || in[7] != 0 || in[8] != 0 ||
+	    in[9] != 0 || in[10] != 0 || in[11] > 1)
+		return 0;
+	name = 7;
+	while (off < len && in[off] != 0) {
+		if (in[off] > 63 || off + 1 + in[off] >= len)
+			return 0;	/* a pointer, or cut */
+		key_out[name++] = in[off];
+		for (o = off + 1; o <= off + in[off]; o++) {
+			c = in[o];
+			key_out[name++] = c >= 'A' && c <= 'Z' ? c + 32 : c;
+		}
+		off += 1 + in[off];
+		if (name - 7 > 254)
+			return 0;
+	}
+	if (off + 5 > len)
+		return 0;
+	key_out[name++] = 0;
+	off++;
+	type = (uint16_t)in[off] << 8 | in[off + 1];
+	/* OPT and TSIG are FORMERR, transfers not plain answers. */
+	if (type == LDNS_RR_TYPE_OPT || type == LDNS_RR_TYPE_TSIG ||
+	    type == LDNS_RR_TYPE_IXFR || type == LDNS_RR_TYPE_AXFR)
+		return 0;
+	memcpy(key_out + 3, in + off, 4);
+	off += 4;
+	*qend_out = off;
+	if (in[11] == 1) {
+		/* OPT: root owner, type 41, size, extended rcode 0,
+		 * version 0, flags, options that end with the message. */
+		if (off + 11 > len || in[off] != 0 || in[off + 1] != 0 ||
+		    in[off + 2] != LDNS_RR_TYPE_OPT || in[off + 5] != 0 ||
+		    in[off + 6] != 0)
+			return 0;
+		size = (size_t)in[off + 3] << 8 | in[off + 4];
+		if (size == 0)
+			return 0;
+		limit = size < 512 ? 512 : size > AUTH_UDP_MAX ?
+		    AUTH_UDP_MAX : size;
+		flags = 1 | ((in[off + 7] & 0x80) ? 2 : 0);
+		end = off + 11 + ((size_t)in[off + 9] << 8 | in[off + 10]);
+		if (end != len)
+			return 0;
+		for (o = off + 11; o < end; o += 4 +
+		    ((size_t)in[o + 2] << 8 | in[o + 3]))
+			if (o + 4 > end)
+				return 0;
+		if (o != end)
+			return 0;
+	} else if (off != len)
+		return 0;
+	key_out[0] = flags;
+	key_out[1] = limit >> 8;
+	key_out[2] = limit & 0xff;
+	return name;
+}
+
+const uint8_t *
+cache_get(const struct auth_cache *c, const uint8_t *key, size_t keylen,
+    size_t *len_out)
+{
+	const struct cache_ent	*e;
+	uint32_t		 h;
+
+	if (c == NULL)
+		return NULL;
+	h = cache_hash(key, keylen);
+	e = c->slot[h & (c->nslots - 1)];
+	if (e == NULL || e->hash != h || e->keylen != keylen ||
+	    memcmp(e->data, key, keylen) != 0)
+		return NULL;
+	*len_out = e->len;
+	return e->data + keylen;
+}
+
+void
+cache_put(struct auth_cache *c, const uint8_t *key, size_t keylen,
+    const uint8_t *reply, size_t len)
+{
+	struct cache_ent	*e, **s;
+	uint32_t		 h;
+	size_t			 size, old;
+
+	if (keylen > CACHE_KEY_MAX || len > 65535)
+		return;
+	h = cache_hash(key, keylen);
+	s = &c->slot[h & (c->nslots - 1)];
+	size = sizeof(*e) + keylen + len;
+	old = *s != NULL ? sizeof(**s) + (*s)->keylen + (*s)->len : 0;
+	if (c->bytes - old + size > c->max_bytes)
+		return;
+	if ((e = malloc(size)) == NULL)
+		return;
+	e->hash = h;
+	e->keylen = keylen;
+	e->len = len;
+	memcpy(e->data, key, keylen);
+	memcpy(e->data + keylen, reply, len);
+	if (*s != NULL) {
+		free(*s);
+		c->n--;
+	}
+	*s = e;
+	c->n++;
+	c->bytes += size - old;
+}
