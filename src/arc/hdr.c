@@ -168,72 +168,6 @@ arc_chain_collect(const struct mail_hdrs *hdrs, struct arc_chain *c,
 	return 0;
 }
 
-static char *
-tag_dup(const struct dkim_tag *t)
-{
-	char	*s;
-
-	if ((s = malloc(t->val_len + 1)) == NULL)
-		return NULL;
-	memcpy(s, t->val, t->val_len);
-	s[t->val_len] = '\0';
-	return s;
-}
-
-static bool
-tag_is(const struct dkim_tag *t, const char *s)
-{
-	return t->val_len == strlen(s) && strncasecmp(t->val, s,
-	    t->val_len) == 0;
-}
-
-static int
-tag_b64(const struct dkim_tag *t, uint8_t **out, size_t *len,
-    struct err *err)
-{
-	if (b64_decode(t->val, t->val_len, out, len, err) == -1) {
-		err_prefix(err, "%.*s=", (int)t->name_len, t->name);
-		err->code = ERR_SYNTAX;
-		return -1;
-	}
-	return 0;
-}
-
-static int
-sig_canon(const struct dkim_tag *t, struct arc_sig *sig, struct err *err)
-{
-	static const char *const names[] = { "simple", "relaxed" };
-	const char	*slash;
-	size_t		 hl, bl;
-	int		 k, h = -1, b = DKIM_CANON_SIMPLE;
-
-	sig->hdr_canon = sig->body_canon = DKIM_CANON_SIMPLE;
-	if (t == NULL)
-		return 0;
-	slash = memchr(t->val, '/', t->val_len);
-	hl = slash ? (size_t)(slash - t->val) : t->val_len;
-	bl = slash ? t->val_len - hl - 1 : 0;
-	for (k = 0; k < 2; k++)
-		if (hl == strlen(names[k]) && strncasecmp(t->val, names[k],
-		    hl) == 0)
-			h = k;
-	if (slash != NULL) {
-		b = -1;
-		for (k = 0; k < 2; k++)
-			if (bl == strlen(names[k]) && strncasecmp(slash + 1,
-			    names[k], bl) == 0)
-				b = k;
-	}
-	if (h == -1 || b == -1) {
-		err_set(err, ERR_SYNTAX, "unknown canonicalization c=%.*s",
-		    (int)t->val_len, t->val);
-		return -1;
-	}
-	sig->hdr_canon = (enum dkim_canon)h;
-	sig->body_canon = (enum dkim_canon)b;
-	return 0;
-}
-
 static int
 tag_number(const struct dkim_tag *t, int64_t *out, struct err *err)
 {
@@ -278,9 +212,9 @@ arc_sig_parse(const struct mail_field *f, enum arc_kind kind,
 	if (dkim_tags_parse(v, len, &tags, err) == -1)
 		return -1;
 	if (((t = dkim_tags_get(&tags, "d")) != NULL &&
-	    (sig->domain = tag_dup(t)) == NULL) ||
+	    (sig->domain = dkim_tag_dup(t)) == NULL) ||
 	    ((t = dkim_tags_get(&tags, "s")) != NULL &&
-	    (sig->selector = tag_dup(t)) == NULL))
+	    (sig->selector = dkim_tag_dup(t)) == NULL))
 		goto nomem;
 	required = kind == ARC_AMS ? ams_required : as_required;
 	nreq = kind == ARC_AMS ? sizeof(ams_required) / sizeof(*required) :
@@ -295,11 +229,11 @@ arc_sig_parse(const struct mail_field *f, enum arc_kind kind,
 	if (instance_value(t->val, t->val_len, &sig->instance, err) == -1)
 		return -1;
 	t = dkim_tags_get(&tags, "a");
-	if (tag_is(t, "rsa-sha256"))
+	if (dkim_tag_is(t, "rsa-sha256"))
 		sig->alg = DKIM_ALG_RSA_SHA256;
-	else if (tag_is(t, "ed25519-sha256"))
+	else if (dkim_tag_is(t, "ed25519-sha256"))
 		sig->alg = DKIM_ALG_ED25519_SHA256;
-	else if (tag_is(t, "rsa-sha1"))
+	else if (dkim_tag_is(t, "rsa-sha1"))
 		sig->alg = DKIM_ALG_RSA_SHA1;
 	else {
 		err_set(err, ERR_SYNTAX, "unknown algorithm a=%.*s",
@@ -325,11 +259,11 @@ arc_sig_parse(const struct mail_field *f, enum arc_kind kind,
 			return -1;
 		}
 		t = dkim_tags_get(&tags, "cv");
-		if (tag_is(t, "none"))
+		if (dkim_tag_is(t, "none"))
 			sig->cv = ARC_CV_NONE;
-		else if (tag_is(t, "pass"))
+		else if (dkim_tag_is(t, "pass"))
 			sig->cv = ARC_CV_PASS;
-		else if (tag_is(t, "fail"))
+		else if (dkim_tag_is(t, "fail"))
 			sig->cv = ARC_CV_FAIL;
 		else {
 			err_set(err, ERR_SYNTAX, "unknown chain status cv=%.*s",
@@ -337,7 +271,8 @@ arc_sig_parse(const struct mail_field *f, enum arc_kind kind,
 			return -1;
 		}
 	} else {
-		if (sig_canon(dkim_tags_get(&tags, "c"), sig, err) == -1)
+		if (dkim_tag_canon(dkim_tags_get(&tags, "c"),
+		    ERR_SYNTAX, &sig->hdr_canon, &sig->body_canon, err) == -1)
 			return -1;
 		if ((sig->hlist = dkim_tag_strip(dkim_tags_get(&tags, "h"))) ==
 		    NULL)
@@ -353,8 +288,8 @@ arc_sig_parse(const struct mail_field *f, enum arc_kind kind,
 		if ((t = dkim_tags_get(&tags, "l")) != NULL &&
 		    tag_number(t, &sig->limit, err) == -1)
 			return -1;
-		if (tag_b64(dkim_tags_get(&tags, "bh"), &sig->bh,
-		    &sig->bh_len, err) == -1)
+		if (dkim_tag_b64(dkim_tags_get(&tags, "bh"), ERR_SYNTAX,
+		    &sig->bh, &sig->bh_len, err) == -1)
 			return -1;
 		if (sig->alg != DKIM_ALG_RSA_SHA1 &&
 		    sig->bh_len != KEY_SHA256_LEN) {
@@ -364,7 +299,7 @@ arc_sig_parse(const struct mail_field *f, enum arc_kind kind,
 		}
 	}
 	tb = dkim_tags_get(&tags, "b");
-	if (tag_b64(tb, &sig->b, &sig->b_len, err) == -1)
+	if (dkim_tag_b64(tb, ERR_SYNTAX, &sig->b, &sig->b_len, err) == -1)
 		return -1;
 	if (sig->b_len == 0) {
 		err_set(err, ERR_SYNTAX, "b= is empty");

@@ -6,6 +6,19 @@
 
 #include "dkim/dkim.h"
 
+/*
+ * Tag values as signatures and key records use them (tags.c): a copy as a
+ * string; a case-insensitive comparison; base64 decoding and the c= of a
+ * signature, failing with the caller's error code.  c= absent is
+ * simple/simple; a lone header canonicalisation leaves the body simple.
+ */
+char	*dkim_tag_dup(const struct dkim_tag *);
+bool	 dkim_tag_is(const struct dkim_tag *, const char *);
+int	 dkim_tag_b64(const struct dkim_tag *, int code, uint8_t **out,
+	    size_t *len, struct err *);
+int	 dkim_tag_canon(const struct dkim_tag *, int code,
+	    enum dkim_canon *hdr_out, enum dkim_canon *body_out, struct err *);
+
 /* A DKIM-Signature field, parsed and checked (RFC 6376 section 3.5). */
 struct dkim_sig {
 	enum dkim_alg	 alg;

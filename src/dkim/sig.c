@@ -47,26 +47,6 @@ dkim_result_name(enum dkim_result r)
 	return "unknown";
 }
 
-static char *
-tag_dup(const struct dkim_tag *t)
-{
-	char	*s;
-
-	if ((s = malloc(t->val_len + 1)) == NULL)
-		return NULL;
-	memcpy(s, t->val, t->val_len);
-	s[t->val_len] = '\0';
-	return s;
-}
-
-/* Is the tag's value equal to s, ignoring case? */
-static bool
-tag_is(const struct dkim_tag *t, const char *s)
-{
-	return t->val_len == strlen(s) && strncasecmp(t->val, s,
-	    t->val_len) == 0;
-}
-
 bool
 dkim_list_has(const char *list, size_t len, const char *word)
 {
@@ -109,18 +89,6 @@ tag_uint(const struct dkim_tag *t, int max_digits, int64_t *out,
 		v = v * 10 + (t->val[i] - '0');
 	}
 	*out = v;
-	return 0;
-}
-
-static int
-tag_b64(const struct dkim_tag *t, uint8_t **out, size_t *len,
-    struct err *err)
-{
-	if (b64_decode(t->val, t->val_len, out, len, err) == -1) {
-		err_prefix(err, "%.*s=", (int)t->name_len, t->name);
-		err->code = DKIM_E_SIG;
-		return -1;
-	}
 	return 0;
 }
 
@@ -176,39 +144,6 @@ dkim_key_name(const char *selector, const char *domain)
 	return s;
 }
 
-static int
-sig_canon(const struct dkim_tag *t, struct dkim_sig *sig, struct err *err)
-{
-	const char	*slash;
-	size_t		 hl, bl;
-
-	sig->hdr_canon = sig->body_canon = DKIM_CANON_SIMPLE;
-	if (t == NULL)
-		return 0;
-	slash = memchr(t->val, '/', t->val_len);
-	hl = slash ? (size_t)(slash - t->val) : t->val_len;
-	bl = slash ? t->val_len - hl - 1 : 0;
-	if (hl == 6 && strncasecmp(t->val, "simple", 6) == 0)
-		sig->hdr_canon = DKIM_CANON_SIMPLE;
-	else if (hl == 7 && strncasecmp(t->val, "relaxed", 7) == 0)
-		sig->hdr_canon = DKIM_CANON_RELAXED;
-	else
-		goto bad;
-	if (slash == NULL)
-		return 0;
-	if (bl == 6 && strncasecmp(slash + 1, "simple", 6) == 0)
-		sig->body_canon = DKIM_CANON_SIMPLE;
-	else if (bl == 7 && strncasecmp(slash + 1, "relaxed", 7) == 0)
-		sig->body_canon = DKIM_CANON_RELAXED;
-	else
-		goto bad;
-	return 0;
-bad:
-	err_set(err, DKIM_E_SIG, "unknown canonicalization c=%.*s",
-	    (int)t->val_len, t->val);
-	return -1;
-}
-
 int
 dkim_sig_parse(const char *raw, size_t len, size_t value_off,
     struct dkim_sig *sig, struct err *err)
@@ -228,9 +163,9 @@ dkim_sig_parse(const char *raw, size_t len, size_t value_off,
 		return -1;
 	/* Name the domain and selector even if something else is wrong. */
 	if (((t = dkim_tags_get(&tags, "d")) != NULL &&
-	    (sig->domain = tag_dup(t)) == NULL) ||
+	    (sig->domain = dkim_tag_dup(t)) == NULL) ||
 	    ((t = dkim_tags_get(&tags, "s")) != NULL &&
-	    (sig->selector = tag_dup(t)) == NULL))
+	    (sig->selector = dkim_tag_dup(t)) == NULL))
 		goto nomem;
 	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (dkim_tags_get(&tags, required[i]) == NULL) {
@@ -238,25 +173,26 @@ dkim_sig_parse(const char *raw, size_t len, size_t value_off,
 			    required[i]);
 			return -1;
 		}
-	if (!tag_is(dkim_tags_get(&tags, "v"), "1")) {
+	if (!dkim_tag_is(dkim_tags_get(&tags, "v"), "1")) {
 		err_set(err, DKIM_E_SIG, "unsupported version v=%.*s",
 		    (int)dkim_tags_get(&tags, "v")->val_len,
 		    dkim_tags_get(&tags, "v")->val);
 		return -1;
 	}
 	t = dkim_tags_get(&tags, "a");
-	if (tag_is(t, "rsa-sha256"))
+	if (dkim_tag_is(t, "rsa-sha256"))
 		sig->alg = DKIM_ALG_RSA_SHA256;
-	else if (tag_is(t, "ed25519-sha256"))
+	else if (dkim_tag_is(t, "ed25519-sha256"))
 		sig->alg = DKIM_ALG_ED25519_SHA256;
-	else if (tag_is(t, "rsa-sha1"))
+	else if (dkim_tag_is(t, "rsa-sha1"))
 		sig->alg = DKIM_ALG_RSA_SHA1;
 	else {
 		err_set(err, DKIM_E_SIG, "unknown algorithm a=%.*s",
 		    (int)t->val_len, t->val);
 		return -1;
 	}
-	if (sig_canon(dkim_tags_get(&tags, "c"), sig, err) == -1)
+	if (dkim_tag_canon(dkim_tags_get(&tags, "c"), DKIM_E_SIG,
+	    &sig->hdr_canon, &sig->body_canon, err) == -1)
 		return -1;
 	if (!dkim_domain_is_valid(sig->domain)) {
 		err_set(err, DKIM_E_SIG, "d= is not a domain name");
@@ -268,7 +204,7 @@ dkim_sig_parse(const char *raw, size_t len, size_t value_off,
 	}
 	free(keyname);
 	if ((t = dkim_tags_get(&tags, "i")) != NULL) {
-		if ((sig->auid = tag_dup(t)) == NULL)
+		if ((sig->auid = dkim_tag_dup(t)) == NULL)
 			goto nomem;
 		if ((at = strrchr(sig->auid, '@')) == NULL) {
 			err_set(err, DKIM_E_SIG, "i= has no \"@\"");
@@ -318,9 +254,9 @@ dkim_sig_parse(const char *raw, size_t len, size_t value_off,
 	for (i = 0; i < tb->val_len && i < 8; i++)
 		sig->b_prefix[i] = tb->val[i];
 	sig->b_prefix[i] = '\0';
-	if (tag_b64(tb, &sig->b, &sig->b_len, err) == -1 ||
-	    tag_b64(dkim_tags_get(&tags, "bh"), &sig->bh, &sig->bh_len,
-	    err) == -1)
+	if (dkim_tag_b64(tb, DKIM_E_SIG, &sig->b, &sig->b_len, err) == -1 ||
+	    dkim_tag_b64(dkim_tags_get(&tags, "bh"), DKIM_E_SIG, &sig->bh,
+	    &sig->bh_len, err) == -1)
 		return -1;
 	if (sig->b_len == 0) {
 		err_set(err, DKIM_E_SIG, "b= is empty");
@@ -388,7 +324,7 @@ dkim_keyrec_parse(const char *txt, struct dkim_keyrec *rec, struct err *err)
 		err->code = DKIM_E_KEYREC;
 		return -1;
 	}
-	if ((t = dkim_tags_get(&tags, "v")) != NULL && !tag_is(t, "DKIM1")) {
+	if ((t = dkim_tags_get(&tags, "v")) != NULL && !dkim_tag_is(t, "DKIM1")) {
 		err_set(err, DKIM_E_KEYREC, "key record has v=%.*s, not DKIM1",
 		    (int)t->val_len, t->val);
 		return -1;
@@ -396,9 +332,9 @@ dkim_keyrec_parse(const char *txt, struct dkim_keyrec *rec, struct err *err)
 	if ((t = dkim_tags_get(&tags, "h")) != NULL)
 		rec->sha256_ok = dkim_list_has(t->val, t->val_len, "sha256");
 	if ((t = dkim_tags_get(&tags, "k")) != NULL) {
-		if (tag_is(t, "rsa"))
+		if (dkim_tag_is(t, "rsa"))
 			rec->key_type = KEY_RSA;
-		else if (tag_is(t, "ed25519"))
+		else if (dkim_tag_is(t, "ed25519"))
 			rec->key_type = KEY_ED25519;
 		else {
 			err_set(err, DKIM_E_KEYREC, "unknown key type k=%.*s",

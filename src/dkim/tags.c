@@ -6,7 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dkim/dkim.h"
+#include "dkim/dkim_priv.h"
+#include "util/b64.h"
 #include "util/err.h"
 
 static bool
@@ -132,4 +133,71 @@ dkim_tag_strip(const struct dkim_tag *t)
 			s[o++] = t->val[i];
 	s[o] = '\0';
 	return s;
+}
+
+char *
+dkim_tag_dup(const struct dkim_tag *t)
+{
+	char	*s;
+
+	if ((s = malloc(t->val_len + 1)) == NULL)
+		return NULL;
+	memcpy(s, t->val, t->val_len);
+	s[t->val_len] = '\0';
+	return s;
+}
+
+bool
+dkim_tag_is(const struct dkim_tag *t, const char *s)
+{
+	return t->val_len == strlen(s) && strncasecmp(t->val, s,
+	    t->val_len) == 0;
+}
+
+int
+dkim_tag_b64(const struct dkim_tag *t, int code, uint8_t **out,
+    size_t *len, struct err *err)
+{
+	if (b64_decode(t->val, t->val_len, out, len, err) == -1) {
+		err_prefix(err, "%.*s=", (int)t->name_len, t->name);
+		err->code = code;
+		return -1;
+	}
+	return 0;
+}
+
+int
+dkim_tag_canon(const struct dkim_tag *t, int code, enum dkim_canon *hdr_out,
+    enum dkim_canon *body_out, struct err *err)
+{
+	static const char *const names[] = { "simple", "relaxed" };
+	const char	*slash;
+	size_t		 hl, bl;
+	int		 k, h = -1, b = DKIM_CANON_SIMPLE;
+
+	*hdr_out = *body_out = DKIM_CANON_SIMPLE;
+	if (t == NULL)
+		return 0;
+	slash = memchr(t->val, '/', t->val_len);
+	hl = slash ? (size_t)(slash - t->val) : t->val_len;
+	bl = slash ? t->val_len - hl - 1 : 0;
+	for (k = 0; k < 2; k++)
+		if (hl == strlen(names[k]) && strncasecmp(t->val, names[k],
+		    hl) == 0)
+			h = k;
+	if (slash != NULL) {
+		b = -1;
+		for (k = 0; k < 2; k++)
+			if (bl == strlen(names[k]) && strncasecmp(slash + 1,
+			    names[k], bl) == 0)
+				b = k;
+	}
+	if (h == -1 || b == -1) {
+		err_set(err, code, "unknown canonicalization c=%.*s",
+		    (int)t->val_len, t->val);
+		return -1;
+	}
+	*hdr_out = (enum dkim_canon)h;
+	*body_out = (enum dkim_canon)b;
+	return 0;
 }
