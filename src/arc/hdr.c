@@ -168,29 +168,6 @@ arc_chain_collect(const struct mail_hdrs *hdrs, struct arc_chain *c,
 	return 0;
 }
 
-static int
-tag_number(const struct dkim_tag *t, int64_t *out, struct err *err)
-{
-	int64_t	v = 0;
-	size_t	i;
-
-	if (t->val_len == 0 || t->val_len > 18) {
-		err_set(err, ERR_SYNTAX, "%.*s= is not a number",
-		    (int)t->name_len, t->name);
-		return -1;
-	}
-	for (i = 0; i < t->val_len; i++) {
-		if (!isdigit((unsigned char)t->val[i])) {
-			err_set(err, ERR_SYNTAX, "%.*s= is not a number",
-			    (int)t->name_len, t->name);
-			return -1;
-		}
-		v = v * 10 + (t->val[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 int
 arc_sig_parse(const struct mail_field *f, enum arc_kind kind,
     struct arc_sig *sig, struct err *err)
@@ -250,7 +227,7 @@ arc_sig_parse(const struct mail_field *f, enum arc_kind kind,
 	}
 	free(kn);
 	if ((t = dkim_tags_get(&tags, "t")) != NULL &&
-	    tag_number(t, &sig->timestamp, err) == -1)
+	    dkim_tag_uint(t, ERR_SYNTAX, &sig->timestamp, err) == -1)
 		return -1;
 	if (kind == ARC_AS) {
 		if (dkim_tags_get(&tags, "h") != NULL) {
@@ -286,7 +263,7 @@ arc_sig_parse(const struct mail_field *f, enum arc_kind kind,
 			return -1;
 		}
 		if ((t = dkim_tags_get(&tags, "l")) != NULL &&
-		    tag_number(t, &sig->limit, err) == -1)
+		    dkim_tag_uint(t, ERR_SYNTAX, &sig->limit, err) == -1)
 			return -1;
 		if (dkim_tag_b64(dkim_tags_get(&tags, "bh"), ERR_SYNTAX,
 		    &sig->bh, &sig->bh_len, err) == -1)

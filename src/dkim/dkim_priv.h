@@ -8,7 +8,8 @@
 
 /*
  * Tag values as signatures and key records use them (tags.c): a copy as a
- * string; a case-insensitive comparison; base64 decoding and the c= of a
+ * string; a case-insensitive comparison; a decimal number; base64
+ * decoding and the c= of a
  * signature, failing with the caller's error code.  c= absent is
  * simple/simple; a lone header canonicalisation leaves the body simple.
  */
@@ -16,6 +17,8 @@ char	*dkim_tag_dup(const struct dkim_tag *);
 bool	 dkim_tag_is(const struct dkim_tag *, const char *);
 int	 dkim_tag_b64(const struct dkim_tag *, int code, uint8_t **out,
 	    size_t *len, struct err *);
+int	 dkim_tag_uint(const struct dkim_tag *, int code, int64_t *out,
+	    struct err *);
 int	 dkim_tag_canon(const struct dkim_tag *, int code,
 	    enum dkim_canon *hdr_out, enum dkim_canon *body_out, struct err *);
 

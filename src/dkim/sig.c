@@ -68,30 +68,6 @@ dkim_list_has(const char *list, size_t len, const char *word)
 	return false;
 }
 
-static int
-tag_uint(const struct dkim_tag *t, int max_digits, int64_t *out,
-    struct err *err)
-{
-	int64_t	v = 0;
-	size_t	i;
-
-	if (t->val_len == 0 || t->val_len > (size_t)max_digits) {
-		err_set(err, DKIM_E_SIG, "%.*s= is not a number of 1 to %d "
-		    "digits", (int)t->name_len, t->name, max_digits);
-		return -1;
-	}
-	for (i = 0; i < t->val_len; i++) {
-		if (!isdigit((unsigned char)t->val[i])) {
-			err_set(err, DKIM_E_SIG, "%.*s= is not a number",
-			    (int)t->name_len, t->name);
-			return -1;
-		}
-		v = v * 10 + (t->val[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 bool
 dkim_domain_is_valid(const char *d)
 {
@@ -239,11 +215,11 @@ dkim_sig_parse(const char *raw, size_t len, size_t value_off,
 		return -1;
 	}
 	if (((t = dkim_tags_get(&tags, "l")) != NULL &&
-	    tag_uint(t, 18, &sig->limit, err) == -1) ||
+	    dkim_tag_uint(t, DKIM_E_SIG, &sig->limit, err) == -1) ||
 	    ((t = dkim_tags_get(&tags, "t")) != NULL &&
-	    tag_uint(t, 18, &sig->timestamp, err) == -1) ||
+	    dkim_tag_uint(t, DKIM_E_SIG, &sig->timestamp, err) == -1) ||
 	    ((t = dkim_tags_get(&tags, "x")) != NULL &&
-	    tag_uint(t, 18, &sig->expires, err) == -1))
+	    dkim_tag_uint(t, DKIM_E_SIG, &sig->expires, err) == -1))
 		return -1;
 	if (sig->timestamp >= 0 && sig->expires >= 0 &&
 	    sig->expires < sig->timestamp) {

@@ -2,6 +2,7 @@
  * tags.c: the tag=value lists of DKIM signatures and key records
  * (RFC 6376 section 3.2), which ARC reuses (RFC 8617 section 4.1).
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -199,5 +200,31 @@ dkim_tag_canon(const struct dkim_tag *t, int code, enum dkim_canon *hdr_out,
 	}
 	*hdr_out = (enum dkim_canon)h;
 	*body_out = (enum dkim_canon)b;
+	return 0;
+}
+
+int
+dkim_tag_uint(const struct dkim_tag *t, int code, int64_t *out,
+    struct err *err)
+{
+	int64_t	v = 0;
+	size_t	i;
+
+	/* 18 digits always fit an int64_t; RFC 6376 allows 12 for t=, x=
+	 * and 76 for l=, which no body reaches. */
+	if (t->val_len == 0 || t->val_len > 18) {
+		err_set(err, code, "%.*s= is not a number of 1 to 18 digits",
+		    (int)t->name_len, t->name);
+		return -1;
+	}
+	for (i = 0; i < t->val_len; i++) {
+		if (!isdigit((unsigned char)t->val[i])) {
+			err_set(err, code, "%.*s= is not a number",
+			    (int)t->name_len, t->name);
+			return -1;
+		}
+		v = v * 10 + (t->val[i] - '0');
+	}
+	*out = v;
 	return 0;
 }
