@@ -16,9 +16,12 @@
  * that what ldns and msg_walk would make of them is known without
  * asking them.
  *
- * The table is direct-mapped: a new answer takes its slot from whatever
- * was there.  Entries and bytes are bounded; the db empties it whenever
- * the zones it serves change (auth.c).
+ * The table is set-associative: a question hashes to a set of
+ * CACHE_WAYS slots, and a new answer takes a free slot of its set, or
+ * the one a rotating hand points at.  (Direct-mapped, a table with as
+ * many slots as the zone has questions kept losing two of every five
+ * answers to collisions.)  Entries and bytes are bounded; the db empties
+ * it whenever the zones it serves change (auth.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +35,12 @@ struct cache_ent {
 	uint8_t		data[];		/* the key, then the answer */
 };
 
+#define CACHE_WAYS	4
+
 struct auth_cache {
 	struct cache_ent	**slot;
-	size_t			  nslots;	/* a power of 2 */
+	size_t			  nslots;	/* a power of 2, >= CACHE_WAYS */
+	unsigned		  hand;		/* the way a full set gives up */
 	size_t			  n;
 	size_t			  bytes, max_bytes;
 };
@@ -45,7 +51,7 @@ cache_new(size_t entries, size_t max_bytes)
 	struct auth_cache	*c;
 	size_t			 n = 1;
 
-	while (n < entries && n < ((size_t)1 << 30))
+	while ((n < entries || n < CACHE_WAYS) && n < ((size_t)1 << 30))
 		n <<= 1;
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->slot = calloc(n, sizeof(*c->slot))) == NULL) {
@@ -178,22 +184,34 @@ cache_key(const uint8_t *in, size_t len, uint8_t *key_out, size_t *qend_out)
 	return name;
 }
 
+/* The first slot of the set of hash h. */
+static size_t
+cache_set(const struct auth_cache *c, uint32_t h)
+{
+	return (h & (c->nslots - 1)) & ~(size_t)(CACHE_WAYS - 1);
+}
+
 const uint8_t *
 cache_get(const struct auth_cache *c, const uint8_t *key, size_t keylen,
     size_t *len_out)
 {
 	const struct cache_ent	*e;
 	uint32_t		 h;
+	size_t			 s, w;
 
 	if (c == NULL)
 		return NULL;
 	h = cache_hash(key, keylen);
-	e = c->slot[h & (c->nslots - 1)];
-	if (e == NULL || e->hash != h || e->keylen != keylen ||
-	    memcmp(e->data, key, keylen) != 0)
-		return NULL;
-	*len_out = e->len;
-	return e->data + keylen;
+	s = cache_set(c, h);
+	for (w = 0; w < CACHE_WAYS; w++) {
+		e = c->slot[s + w];
+		if (e != NULL && e->hash == h && e->keylen == keylen &&
+		    memcmp(e->data, key, keylen) == 0) {
+			*len_out = e->len;
+			return e->data + keylen;
+		}
+	}
+	return NULL;
 }
 
 void
@@ -202,12 +220,20 @@ cache_put(struct auth_cache *c, const uint8_t *key, size_t keylen,
 {
 	struct cache_ent	*e, **s;
 	uint32_t		 h;
-	size_t			 size, old;
+	size_t			 size, old, set, w;
 
 	if (keylen > CACHE_KEY_MAX || len > 65535)
 		return;
 	h = cache_hash(key, keylen);
-	s = &c->slot[h & (c->nslots - 1)];
+	set = cache_set(c, h);
+	for (w = 0; w < CACHE_WAYS; w++)
+		if (c->slot[set + w] == NULL || (c->slot[set + w]->hash == h &&
+		    c->slot[set + w]->keylen == keylen &&
+		    memcmp(c->slot[set + w]->data, key, keylen) == 0))
+			break;
+	if (w == CACHE_WAYS)
+		w = c->hand++ % CACHE_WAYS;
+	s = &c->slot[set + w];
 	size = sizeof(*e) + keylen + len;
 	old = *s != NULL ? sizeof(**s) + (*s)->keylen + (*s)->len : 0;
 	if (c->bytes - old + size > c->max_bytes)
