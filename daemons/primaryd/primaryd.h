@@ -11,6 +11,7 @@
 
 #include "dns/auth.h"
 #include "git/repo.h"
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/opt.h"
 
@@ -37,6 +38,7 @@ extern const struct opt_program primaryd_program;
 #define PRIMARYD_MAX_LISTEN	16
 
 struct notify_job;
+struct udp_batch;
 
 struct primaryd {
 	struct primaryd_conf	 conf;
@@ -51,6 +53,8 @@ struct primaryd {
 	int			 notify_fd;	/* NOTIFY out, and answers */
 	struct event		*notify_ev;
 	struct notify_job	*jobs;
+	struct udp_batch	*udp_batch;	/* server.c */
+	struct buf		 tcp_reply;
 };
 
 /* options.c */

@@ -103,30 +103,33 @@ peer_text(struct peer *p)
 	return p->text;
 }
 
-/* Handles one message; the answer (possibly several, for AXFR) goes
- * through emit. */
+/*
+ * Handles one message.  The answer is left in out (empty: no answer) for
+ * the caller to send; the messages of a transfer (AXFR, IXFR) go through
+ * emit as they are made.
+ */
 static void
 handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
-    struct peer *from, int (*emit)(const uint8_t *, size_t, void *),
-    void *arg)
+    struct peer *from, struct buf *out,
+    int (*emit)(const uint8_t *, size_t, void *), void *arg)
 {
 	struct auth_req	 req;
 	struct auth_key	*key = NULL;
-	struct buf	 out;
 	struct err	 err;
 	time_t		 now = time(NULL);
 	int		 rc;
 
-	buf_init(&out, 65535);
+	buf_reset(out);
 	/* A UDP question answered before is answered by copying. */
-	if (!tcp && (rc = auth_cache_answer(d->db, p, n, &out, &err)) != 0) {
-		if (rc == 1)
-			emit((uint8_t *)out.data, out.len, arg);
-		goto done;
+	if (!tcp && (rc = auth_cache_answer(d->db, p, n, out, &err)) != 0) {
+		if (rc == -1)
+			buf_reset(out);
+		return;
 	}
-	if (auth_handle(d->db, p, n, tcp, now, &req, &out, &err) == -1) {
+	if (auth_handle(d->db, p, n, tcp, now, &req, out, &err) == -1) {
 		log_warn("primary %s: %s", peer_text(from), err.msg);
-		goto done;
+		buf_reset(out);
+		return;
 	}
 	if (req.tsig_error != 0 && log_enabled(LOG_LEVEL_INFO))
 		log_info("primary tsig from=%s error=%u", peer_text(from),
@@ -134,7 +137,7 @@ handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
 	switch (req.kind) {
 	case AUTH_REPLY:
 		if (!tcp)
-			auth_cache_store(d->db, &req, &out);
+			auth_cache_store(d->db, &req, out);
 		break;
 	case AUTH_NOTIFY:
 		log_info("primary notify from=%s zone=%s key=%s",
@@ -143,7 +146,7 @@ handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
 		/* The reload frees the key set: answer with a copy. */
 		if ((key = auth_key_dup(req.key)) == NULL) {
 			auth_req_fini(&req);
-			goto done;
+			return;
 		}
 		req.key = key;
 		rc = primaryd_reload(d, 1, &err);
@@ -152,7 +155,7 @@ handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
 			    "%s", err.msg);
 		ldns_pkt_set_rcode(req.reply, rc == -1 ? LDNS_RCODE_SERVFAIL :
 		    LDNS_RCODE_NOERROR);
-		if (auth_finish(&req, now, &out, &err) == -1)
+		if (auth_finish(&req, now, out, &err) == -1)
 			log_warn("primary %s: %s", peer_text(from), err.msg);
 		break;
 	case AUTH_UPDATE:
@@ -160,7 +163,7 @@ handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
 		    peer_text(from), auth_zone_name(req.zone),
 		    auth_key_name(req.key));
 		primaryd_update(d, &req);
-		if (auth_finish(&req, time(NULL), &out, &err) == -1)
+		if (auth_finish(&req, time(NULL), out, &err) == -1)
 			log_warn("primary %s: %s", peer_text(from), err.msg);
 		break;
 	case AUTH_AXFR:
@@ -176,47 +179,122 @@ handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
 		primaryd_ixfr(d, &req, now, emit, arg, peer_text(from));
 		break;
 	}
-	if (out.len > 0)
-		emit((uint8_t *)out.data, out.len, arg);
 	auth_req_fini(&req);
-done:
 	auth_key_free(key);
-	buf_fini(&out);
 }
+
+/*
+ * UDP: messages are read and answered UDP_BATCH at a time (recvmmsg,
+ * sendmmsg), each answer built in its own buffer kept from batch to
+ * batch: under load one system call reads what would take one each.
+ */
+#define UDP_BATCH	32
+#define UDP_MSG_MAX	65535
+#define UDP_ROUNDS	8	/* batches per readiness, then the loop */
+
+struct udp_batch {
+	struct mmsghdr		 in[UDP_BATCH], out[UDP_BATCH];
+	struct iovec		 iov_in[UDP_BATCH], iov_out[UDP_BATCH];
+	struct sockaddr_storage	 ss[UDP_BATCH];
+	struct buf		 reply[UDP_BATCH];
+	uint8_t			*rx;	/* UDP_BATCH * UDP_MSG_MAX */
+};
 
 struct udp_peer {
 	int			 fd;
-	struct sockaddr_storage	 ss;
+	const struct sockaddr	*sa;
 	socklen_t		 len;
 };
 
+/* The messages of an IXFR over UDP (one, RFC 1995 section 2). */
 static int
 udp_emit(const uint8_t *p, size_t n, void *arg)
 {
 	struct udp_peer	*u = arg;
 
-	return sendto(u->fd, p, n, 0, (struct sockaddr *)&u->ss, u->len) ==
-	    (ssize_t)n ? 0 : -1;
+	return sendto(u->fd, p, n, 0, u->sa, u->len) == (ssize_t)n ? 0 : -1;
+}
+
+static struct udp_batch *
+udp_batch_new(void)
+{
+	struct udp_batch	*b;
+	size_t			 i;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL ||
+	    (b->rx = malloc((size_t)UDP_BATCH * UDP_MSG_MAX)) == NULL)
+		fatal("out of memory");
+	for (i = 0; i < UDP_BATCH; i++)
+		buf_init(&b->reply[i], UDP_MSG_MAX);
+	return b;
+}
+
+/* Sends the answers of a batch; a peer that cannot be written to loses
+ * its answer, the others are still sent. */
+static void
+udp_send(int fd, struct udp_batch *b, unsigned n)
+{
+	unsigned	sent = 0;
+	int		rc;
+
+	while (sent < n) {
+		rc = sendmmsg(fd, b->out + sent, n - sent, 0);
+		if (rc == -1 && errno == EINTR)
+			continue;
+		if (rc <= 0) {
+			log_debug("primary udp send: %s", strerror(errno));
+			sent++;		/* skip the one that failed */
+			continue;
+		}
+		sent += (unsigned)rc;
+	}
 }
 
 static void
 on_udp(evutil_socket_t fd, short what, void *arg)
 {
-	struct primaryd	*d = arg;
-	struct udp_peer	 u;
-	uint8_t		 p[65535];
-	struct peer	 from;
-	ssize_t		 n;
-	int		 i;
+	struct primaryd		*d = arg;
+	struct udp_batch	*b = d->udp_batch;
+	struct udp_peer		 u;
+	struct peer		 from;
+	unsigned		 i, nout;
+	int			 n, round;
 
-	for (i = 0; i < 64; i++) {
-		u.fd = fd;
-		u.len = sizeof(u.ss);
-		if ((n = recvfrom(fd, p, sizeof(p), 0,
-		    (struct sockaddr *)&u.ss, &u.len)) == -1)
+	for (round = 0; round < UDP_ROUNDS; round++) {
+		for (i = 0; i < UDP_BATCH; i++) {
+			b->iov_in[i].iov_base = b->rx + (size_t)i *
+			    UDP_MSG_MAX;
+			b->iov_in[i].iov_len = UDP_MSG_MAX;
+			memset(&b->in[i].msg_hdr, 0, sizeof(b->in[i].msg_hdr));
+			b->in[i].msg_hdr.msg_name = &b->ss[i];
+			b->in[i].msg_hdr.msg_namelen = sizeof(b->ss[i]);
+			b->in[i].msg_hdr.msg_iov = &b->iov_in[i];
+			b->in[i].msg_hdr.msg_iovlen = 1;
+		}
+		if ((n = recvmmsg(fd, b->in, UDP_BATCH, 0, NULL)) <= 0)
 			return;
-		from.sa = (struct sockaddr *)&u.ss;
-		handle(d, p, n, 0, &from, udp_emit, &u);
+		for (i = nout = 0; i < (unsigned)n; i++) {
+			u.fd = fd;
+			u.sa = (struct sockaddr *)&b->ss[i];
+			u.len = b->in[i].msg_hdr.msg_namelen;
+			from.sa = u.sa;
+			handle(d, b->iov_in[i].iov_base, b->in[i].msg_len, 0,
+			    &from, &b->reply[i], udp_emit, &u);
+			if (b->reply[i].len == 0)
+				continue;
+			b->iov_out[nout].iov_base = b->reply[i].data;
+			b->iov_out[nout].iov_len = b->reply[i].len;
+			memset(&b->out[nout].msg_hdr, 0,
+			    sizeof(b->out[nout].msg_hdr));
+			b->out[nout].msg_hdr.msg_name = &b->ss[i];
+			b->out[nout].msg_hdr.msg_namelen = u.len;
+			b->out[nout].msg_hdr.msg_iov = &b->iov_out[nout];
+			b->out[nout].msg_hdr.msg_iovlen = 1;
+			nout++;
+		}
+		udp_send(fd, b, nout);
+		if (n < UDP_BATCH)
+			return;
 	}
 }
 
@@ -262,8 +340,12 @@ on_tcp_read(struct bufferevent *bev, void *arg)
 			tcp_close(c);
 			return;
 		}
-		handle(c->d, p + 2, n, 1, &c->from, tcp_emit, c);
+		handle(c->d, p + 2, n, 1, &c->from, &c->d->tcp_reply,
+		    tcp_emit, c);
 		evbuffer_drain(in, n + 2);
+		if (c->d->tcp_reply.len > 0)
+			tcp_emit((uint8_t *)c->d->tcp_reply.data,
+			    c->d->tcp_reply.len, c);
 	}
 }
 
@@ -304,6 +386,8 @@ primaryd_serve(struct primaryd *d)
 	struct evconnlistener	*l;
 	size_t			 i;
 
+	d->udp_batch = udp_batch_new();
+	buf_init(&d->tcp_reply, UDP_MSG_MAX);
 	for (i = 0; i < d->nlisten; i++) {
 		if ((ev = event_new(d->base, d->udp[i], EV_READ | EV_PERSIST,
 		    on_udp, d)) == NULL || event_add(ev, NULL) == -1)
