@@ -3,8 +3,11 @@
 sbin_PROGRAMS += daemons/primaryd/timbre-primaryd
 daemons_primaryd_timbre_primaryd_SOURCES = daemons/primaryd/main.c \
 	daemons/primaryd/options.c daemons/primaryd/server.c \
-	daemons/primaryd/sync.c daemons/primaryd/primaryd.h
+	daemons/primaryd/sync.c daemons/primaryd/notify.c \
+	daemons/primaryd/worker.c daemons/primaryd/primaryd.h
 daemons_primaryd_timbre_primaryd_CPPFLAGS = $(AM_CPPFLAGS) $(LIBGIT2_CFLAGS)
+daemons_primaryd_timbre_primaryd_CFLAGS = $(AM_CFLAGS) -pthread
+daemons_primaryd_timbre_primaryd_LDFLAGS = -pthread
 daemons_primaryd_timbre_primaryd_LDADD = $(GIT_LIBS) $(TIMBRE_LIBS)
 
 dist_man_MANS += man/timbre-primaryd.8

@@ -2,9 +2,10 @@
  * main.c: timbre-primaryd's start-up, in the order it happens: options,
  * logging, the sockets (bound as root), the privilege drop, the clone of
  * the zone repository and the first load (a remote that cannot be read
- * is fatal: nothing to serve), NOTIFY to the secondaries, the signals,
- * READY=1 and the loop.  SIGHUP re-reads the configuration (a bad one is
- * logged and the old one kept) and fetches the repository again.
+ * is fatal: nothing to serve), NOTIFY to the secondaries, the worker
+ * thread, the signals, READY=1 and the loop.  SIGHUP re-reads the
+ * configuration (a bad one is logged and the old one kept) and has the
+ * worker fetch the repository again.
  */
 #include <err.h>
 #include <signal.h>
@@ -28,6 +29,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct primaryd		*d = arg;
 	struct primaryd_conf	 nc;
+	struct job		*j;
 	struct err		 err;
 
 	if (sig != SIGHUP) {
@@ -53,8 +55,10 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		    d->conf.log_level);
 		auth_db_set_axfr(d->db, d->conf.axfr);
 	}
-	if (primaryd_reload(d, 1, &err) == -1)
-		log_warn("primary reload: %s", err.msg);
+	if ((j = job_new(JOB_RELOAD, NULL, NULL, 0, "SIGHUP")) == NULL)
+		log_warn("primary reload: out of memory");
+	else
+		primaryd_submit(d, j);
 }
 
 int
@@ -100,6 +104,7 @@ main(int argc, char *argv[])
 	if (primaryd_reload(&d, 0, &err) == -1)
 		fatal("remote %s: %s", d.conf.remote, err.msg);
 	primaryd_notify_start(&d);		/* every zone, once */
+	primaryd_worker_start(&d);
 	for (i = 0; signos[i] != 0; i++)
 		if ((sigs[i] = evsignal_new(d.base, signos[i], on_signal,
 		    &d)) == NULL || event_add(sigs[i], NULL) == -1)
@@ -108,6 +113,9 @@ main(int argc, char *argv[])
 	if (daemon_notify("READY=1", &err) == -1)
 		log_warn("sd_notify: %s", err.msg);
 	event_base_dispatch(d.base);
+	primaryd_worker_stop(&d);
+	primaryd_notify_stop(&d);
+	primaryd_unserve(&d);
 	for (i = 0; signos[i] != 0; i++)
 		event_free(sigs[i]);
 	auth_db_free(d.db);

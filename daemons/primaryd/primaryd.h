@@ -12,6 +12,7 @@
 #include "dns/auth.h"
 #include "git/repo.h"
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/log.h"
 #include "util/opt.h"
 
@@ -39,6 +40,60 @@ extern const struct opt_program primaryd_program;
 
 struct notify_job;
 struct udp_batch;
+struct worker;
+
+/*
+ * Work that reads or writes git (a fetch and reload, an UPDATE, the
+ * history of an IXFR) is a job, run by one worker thread (worker.c) so
+ * that the loop keeps answering queries meanwhile.  Jobs run one at a
+ * time, in the order they came, and each starts from the zones the one
+ * before it left: UPDATEs are serialised, none loses another's change.
+ * The loop prepares a job (job_prepare), the worker runs it (job_run:
+ * git and parsing, nothing the loop touches), the loop finishes it
+ * (job_finish: swaps zones in, NOTIFYs, answers).
+ */
+enum job_kind {
+	JOB_RELOAD,		/* SIGHUP: fetch, reload */
+	JOB_NOTIFY,		/* a signed NOTIFY: fetch, reload, answer */
+	JOB_UPDATE,		/* apply, commit, push, answer */
+	JOB_IXFR,		/* read the history, answer */
+};
+
+/* Where a job's answer goes: emit as in auth_axfr; release when the
+ * job is done with arg. */
+struct job_sink {
+	int		(*emit)(const uint8_t *, size_t, void *);
+	void		(*release)(void *);
+	void		 *arg;
+};
+
+struct reload;
+
+struct job {
+	struct job		*next;
+	enum job_kind		 kind;
+	char			 from[80];	/* the client, for logs */
+	/* The request (all kinds but JOB_RELOAD), kept whole: req.raw
+	 * points into raw, req.key is key, req.zone is a reference taken
+	 * when the job starts (the zone as the jobs before left it). */
+	uint8_t			*raw;
+	size_t			 rawlen;
+	struct auth_req		 req;
+	int			 has_req;
+	struct auth_key		*key;
+	char			 zone[256];
+	struct job_sink		 sink;
+	/* What the worker left. */
+	const struct auth_db	*old;		/* the db when it started */
+	struct reload		*reload;	/* RELOAD, NOTIFY */
+	struct auth_zone	*nz;		/* UPDATE: the new zone */
+	int			 rcode;
+	struct auth_ixfr	*ixfr;		/* IXFR */
+	size_t			 versions;
+	char			 head[48];	/* the tip afterwards */
+	int			 failed;
+	struct err		 err;
+};
 
 struct primaryd {
 	struct primaryd_conf	 conf;
@@ -55,6 +110,8 @@ struct primaryd {
 	struct notify_job	*jobs;
 	struct udp_batch	*udp_batch;	/* server.c */
 	struct buf		 tcp_reply;
+	size_t			 ntcp;		/* TCP connections open */
+	struct worker		*worker;	/* worker.c */
 };
 
 /* options.c */
@@ -63,21 +120,38 @@ void	primaryd_default_listen(struct primaryd_conf *);
 /* server.c: binds (as root), then serves. */
 void	primaryd_listen(struct primaryd *);
 void	primaryd_serve(struct primaryd *);
+/* Frees what primaryd_serve made, once the loop is over. */
+void	primaryd_unserve(struct primaryd *);
 
 /* sync.c */
 /* Reads the zones and keys of the repository's tip into a new db (a
  * zone that does not load keeps its previous version); fetch first if
- * asked.  -1 only when nothing could be read. */
+ * asked.  -1 only when nothing could be read.  At start-up, before the
+ * worker runs; afterwards a JOB_RELOAD does it. */
 int	primaryd_reload(struct primaryd *, int fetch, struct err *);
-/* The UPDATE in req: apply, commit, push; sets the answer's rcode. */
-void	primaryd_update(struct primaryd *, struct auth_req *);
-/* Answers the IXFR in req (RFC 1995) from the zone's git history,
- * through emit. */
-void	primaryd_ixfr(struct primaryd *, struct auth_req *, time_t now,
-	    int (*emit)(const uint8_t *, size_t, void *), void *,
-	    const char *from);
+/* A job for the request in req (auth_handle's, on the message p, n),
+ * which it takes over (req is left empty); NULL if out of memory. */
+struct job *job_new(enum job_kind, struct auth_req *, const uint8_t *p,
+	    size_t n, const char *from);
+void	job_free(struct job *);
+/* Loop: binds the job to the current zones; 0, or -1 when it cannot
+ * run (then job_finish answers it). */
+int	job_prepare(struct primaryd *, struct job *);
+/* Worker: the git and parsing work. */
+void	job_run(struct primaryd *, struct job *);
+/* Loop: installs what the job made, NOTIFYs, answers. */
+void	job_finish(struct primaryd *, struct job *);
+/* worker.c */
+void	primaryd_worker_start(struct primaryd *);
+/* Queues a job (taken); it runs when those before it are done. */
+void	primaryd_submit(struct primaryd *, struct job *);
+/* Waits for the job running, drops the queued ones, ends the thread. */
+void	primaryd_worker_stop(struct primaryd *);
+
 /* NOTIFY the secondaries of a zone (its NS hosts, --also-notify). */
 void	primaryd_notify_zone(struct primaryd *, const struct auth_zone *);
 void	primaryd_notify_start(struct primaryd *);
+/* Drops the NOTIFYs not yet answered, closes the socket. */
+void	primaryd_notify_stop(struct primaryd *);
 
 #endif

@@ -1,11 +1,12 @@
 /*
  * server.c: timbre-primaryd's sockets: UDP and TCP (RFC 7766: two-byte
- * length, several messages per connection, an idle timeout) on every
- * --listen address, each message handed to the sans-I/O core
- * (src/dns/auth.c) and, for NOTIFY, UPDATE and IXFR, to sync.c.  UPDATE
- * and NOTIFY are handled one at a time in the loop, which serialises
- * them: no two updates race for the same zone.  A UDP query asked before
- * is answered from the db's cache of answers (src/dns/replycache.c).
+ * length, several messages per connection, an idle timeout, a cap on
+ * connections) on every --listen address, each message handed to the
+ * sans-I/O core (src/dns/auth.c).  NOTIFY, UPDATE and IXFR become jobs
+ * for the worker thread (worker.c, sync.c), answered when done through
+ * the connection they came on, which stays allocated until then.  UDP is
+ * read and answered in batches; a query asked before is answered from
+ * the db's cache of answers (src/dns/replycache.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,7 @@
 #include "util/err.h"
 
 #define TCP_IDLE_SECONDS	30
+#define TCP_MAX_CONNS		256	/* past it, new ones are closed */
 
 static int
 bind_one(const struct opt_addr *a, int type)
@@ -104,17 +106,49 @@ peer_text(struct peer *p)
 }
 
 /*
- * Handles one message.  The answer is left in out (empty: no answer) for
- * the caller to send; the messages of a transfer (AXFR, IXFR) go through
- * emit as they are made.
+ * Where answers go.  emit sends one message; hold makes an arg that
+ * outlives the call, for a job (NULL: out of memory), release lets it go.
+ */
+struct sink_ops {
+	int	(*emit)(const uint8_t *, size_t, void *);
+	void	*(*hold)(void *);
+	void	(*release)(void *);
+};
+
+/* Hands the request to the worker (worker.c); the answer comes later. */
+static void
+submit(struct primaryd *d, enum job_kind kind, struct auth_req *req,
+    const uint8_t *p, size_t n, struct peer *from,
+    const struct sink_ops *ops, void *arg)
+{
+	struct job	*j;
+
+	if ((j = job_new(kind, req, p, n, peer_text(from))) == NULL) {
+		log_warn("primary %s: out of memory", peer_text(from));
+		return;
+	}
+	if ((j->sink.arg = ops->hold(arg)) == NULL) {
+		log_warn("primary %s: out of memory", peer_text(from));
+		job_free(j);
+		return;
+	}
+	j->sink.emit = ops->emit;
+	j->sink.release = ops->release;
+	primaryd_submit(d, j);
+}
+
+/*
+ * Handles one message.  The answer is left in out (empty: no answer, or
+ * not yet) for the caller to send; the messages of an AXFR go through
+ * ops->emit as they are made; NOTIFY, UPDATE and IXFR become jobs, which
+ * answer through ops when they are done.
  */
 static void
 handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
-    struct peer *from, struct buf *out,
-    int (*emit)(const uint8_t *, size_t, void *), void *arg)
+    struct peer *from, struct buf *out, const struct sink_ops *ops,
+    void *arg)
 {
 	struct auth_req	 req;
-	struct auth_key	*key = NULL;
 	struct err	 err;
 	time_t		 now = time(NULL);
 	int		 rc;
@@ -143,44 +177,28 @@ handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
 		log_info("primary notify from=%s zone=%s key=%s",
 		    peer_text(from), auth_zone_name(req.zone),
 		    auth_key_name(req.key));
-		/* The reload frees the key set: answer with a copy. */
-		if ((key = auth_key_dup(req.key)) == NULL) {
-			auth_req_fini(&req);
-			return;
-		}
-		req.key = key;
-		rc = primaryd_reload(d, 1, &err);
-		if (rc == -1)
-			log_warn("primary notify: fetch failed, old data kept: "
-			    "%s", err.msg);
-		ldns_pkt_set_rcode(req.reply, rc == -1 ? LDNS_RCODE_SERVFAIL :
-		    LDNS_RCODE_NOERROR);
-		if (auth_finish(&req, now, out, &err) == -1)
-			log_warn("primary %s: %s", peer_text(from), err.msg);
+		submit(d, JOB_NOTIFY, &req, p, n, from, ops, arg);
 		break;
 	case AUTH_UPDATE:
 		log_info("primary update from=%s zone=%s key=%s",
 		    peer_text(from), auth_zone_name(req.zone),
 		    auth_key_name(req.key));
-		primaryd_update(d, &req);
-		if (auth_finish(&req, time(NULL), out, &err) == -1)
-			log_warn("primary %s: %s", peer_text(from), err.msg);
+		submit(d, JOB_UPDATE, &req, p, n, from, ops, arg);
 		break;
 	case AUTH_AXFR:
 		log_info("primary axfr from=%s zone=%s serial=%u key=%s",
 		    peer_text(from), auth_zone_name(req.zone),
 		    auth_zone_serial(req.zone),
 		    req.key != NULL ? auth_key_name(req.key) : "-");
-		if (auth_axfr(&req, now, emit, arg, &err) == -1)
+		if (auth_axfr(&req, now, ops->emit, arg, &err) == -1)
 			log_warn("primary axfr to %s: %s", peer_text(from),
 			    err.msg);
 		break;
 	case AUTH_IXFR:
-		primaryd_ixfr(d, &req, now, emit, arg, peer_text(from));
+		submit(d, JOB_IXFR, &req, p, n, from, ops, arg);
 		break;
 	}
 	auth_req_fini(&req);
-	auth_key_free(key);
 }
 
 /*
@@ -204,9 +222,10 @@ struct udp_peer {
 	int			 fd;
 	const struct sockaddr	*sa;
 	socklen_t		 len;
+	struct sockaddr_storage	 ss;	/* where sa points once held */
 };
 
-/* The messages of an IXFR over UDP (one, RFC 1995 section 2). */
+/* The answers of jobs (NOTIFY, UPDATE, IXFR) over UDP. */
 static int
 udp_emit(const uint8_t *p, size_t n, void *arg)
 {
@@ -214,6 +233,22 @@ udp_emit(const uint8_t *p, size_t n, void *arg)
 
 	return sendto(u->fd, p, n, 0, u->sa, u->len) == (ssize_t)n ? 0 : -1;
 }
+
+static void *
+udp_hold(void *arg)
+{
+	struct udp_peer	*u = arg, *h;
+
+	if (u->len > sizeof(h->ss) || (h = malloc(sizeof(*h))) == NULL)
+		return NULL;
+	h->fd = u->fd;
+	h->len = u->len;
+	memcpy(&h->ss, u->sa, u->len);
+	h->sa = (const struct sockaddr *)&h->ss;
+	return h;
+}
+
+static const struct sink_ops udp_ops = { udp_emit, udp_hold, free };
 
 static struct udp_batch *
 udp_batch_new(void)
@@ -279,7 +314,7 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 			u.len = b->in[i].msg_hdr.msg_namelen;
 			from.sa = u.sa;
 			handle(d, b->iov_in[i].iov_base, b->in[i].msg_len, 0,
-			    &from, &b->reply[i], udp_emit, &u);
+			    &from, &b->reply[i], &udp_ops, &u);
 			if (b->reply[i].len == 0)
 				continue;
 			b->iov_out[nout].iov_base = b->reply[i].data;
@@ -298,10 +333,12 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* A TCP connection; it outlives its socket while jobs hold it. */
 struct tcp_conn {
 	struct primaryd		*d;
-	struct bufferevent	*bev;
+	struct bufferevent	*bev;	/* NULL once closed */
 	struct peer		 from;	/* made text at accept */
+	unsigned		 jobs;
 };
 
 static int
@@ -310,17 +347,40 @@ tcp_emit(const uint8_t *p, size_t n, void *arg)
 	struct tcp_conn	*c = arg;
 	uint8_t		 len[2] = { n >> 8, n & 0xff };
 
-	if (n > 65535)
+	if (n > 65535 || c->bev == NULL)
 		return -1;
 	return bufferevent_write(c->bev, len, 2) == 0 &&
 	    bufferevent_write(c->bev, p, n) == 0 ? 0 : -1;
 }
 
+static void *
+tcp_hold(void *arg)
+{
+	struct tcp_conn	*c = arg;
+
+	c->jobs++;
+	return c;
+}
+
+static void
+tcp_release(void *arg)
+{
+	struct tcp_conn	*c = arg;
+
+	if (--c->jobs == 0 && c->bev == NULL)
+		free(c);
+}
+
+static const struct sink_ops tcp_ops = { tcp_emit, tcp_hold, tcp_release };
+
 static void
 tcp_close(struct tcp_conn *c)
 {
 	bufferevent_free(c->bev);
-	free(c);
+	c->bev = NULL;
+	c->d->ntcp--;
+	if (c->jobs == 0)
+		free(c);
 }
 
 static void
@@ -341,7 +401,7 @@ on_tcp_read(struct bufferevent *bev, void *arg)
 			return;
 		}
 		handle(c->d, p + 2, n, 1, &c->from, &c->d->tcp_reply,
-		    tcp_emit, c);
+		    &tcp_ops, c);
 		evbuffer_drain(in, n + 2);
 		if (c->d->tcp_reply.len > 0)
 			tcp_emit((uint8_t *)c->d->tcp_reply.data,
@@ -364,6 +424,12 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	struct tcp_conn	*c;
 	struct timeval	 idle = { TCP_IDLE_SECONDS, 0 };
 
+	if (d->ntcp >= TCP_MAX_CONNS) {
+		log_debug("primary tcp: %zu connections open, one refused",
+		    d->ntcp);
+		close(fd);
+		return;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->bev = bufferevent_socket_new(d->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
@@ -372,6 +438,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	c->d = d;
+	d->ntcp++;
 	c->from.sa = sa;
 	peer_text(&c->from);	/* sa does not outlive this call */
 	bufferevent_setcb(c->bev, on_tcp_read, NULL, on_tcp_event, c);
@@ -396,4 +463,19 @@ primaryd_serve(struct primaryd *d)
 		    LEV_OPT_CLOSE_ON_FREE, -1, d->tcp[i])) == NULL)
 			fatal("cannot watch the TCP socket");
 	}
+}
+
+void
+primaryd_unserve(struct primaryd *d)
+{
+	size_t	i;
+
+	if (d->udp_batch != NULL) {
+		for (i = 0; i < UDP_BATCH; i++)
+			buf_fini(&d->udp_batch->reply[i]);
+		free(d->udp_batch->rx);
+		free(d->udp_batch);
+		d->udp_batch = NULL;
+	}
+	buf_fini(&d->tcp_reply);
 }

@@ -1,40 +1,35 @@
 /*
- * sync.c: timbre-primaryd between git and DNS: loading the repository's
- * zones and keys (a zone that does not load keeps its previous version,
- * logged with file and line; files that are not zones are left alone),
- * UPDATE committed and pushed before it is answered NOERROR (on a failed
- * push: SERVFAIL, the zone and the clone unchanged), and NOTIFY to the
- * secondaries, retried until they answer; IXFR answered from the zone
- * file's versions in the git history, read a bounded number at a time.
+ * sync.c: timbre-primaryd between git and DNS, as jobs (primaryd.h):
+ * loading the repository's zones and keys (a zone that does not load
+ * keeps its previous version, logged with file and line; files that are
+ * not zones are left alone), UPDATE committed and pushed before it is
+ * answered NOERROR (on a failed push: SERVFAIL, the zone and the clone
+ * unchanged), and IXFR answered from the zone file's versions in the git
+ * history, read a bounded number at a time.  What runs in the worker
+ * (*_run) reads the repository and the db the job started from; what
+ * runs in the loop (*_finish) changes d->db and answers.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
-#include <event2/event.h>
-#include <openssl/rand.h>
 
 #include "primaryd.h"
 #include "util/buf.h"
 #include "util/err.h"
 
-#define NOTIFY_TRIES	6	/* after 1, 2, 4, 8, 16 s: give up */
 /* How far back IXFR looks: past these, a full zone is sent. */
 #define IXFR_MAX_VERSIONS	100
 #define IXFR_MAX_COMMITS	1000
 #define IXFR_MAX_BYTES		(64 * 1024 * 1024)
 
-struct load {
-	struct primaryd		*d;
+/* A reload read in the worker: the new db, not yet served. */
+struct reload {
+	const struct auth_db	*old;
 	struct auth_db		*db;
 	struct auth_keys	*keys;
 	int			 keys_bad;
+	int			 changed;
 };
 
 static int
@@ -49,7 +44,7 @@ is_keys_file(const char *name)
 static int
 on_file(const char *name, const uint8_t *p, size_t n, void *arg)
 {
-	struct load		*l = arg;
+	struct reload		*l = arg;
 	struct auth_zone	*z, *old;
 	struct err		 err;
 
@@ -61,7 +56,7 @@ on_file(const char *name, const uint8_t *p, size_t n, void *arg)
 		}
 		return 0;
 	}
-	old = l->d->db != NULL ? auth_db_zone(l->d->db, name) : NULL;
+	old = l->old != NULL ? auth_db_zone(l->old, name) : NULL;
 	if ((z = auth_zone_load(name, (const char *)p, n, name,
 	    &err)) == NULL) {
 		if (old != NULL) {
@@ -82,48 +77,78 @@ on_file(const char *name, const uint8_t *p, size_t n, void *arg)
 	return 0;
 }
 
-int
-primaryd_reload(struct primaryd *d, int fetch, struct err *err)
+static void
+reload_free(struct reload *l)
 {
-	struct load		 l;
+	if (l == NULL)
+		return;
+	auth_db_free(l->db);
+	auth_keys_free(l->keys);
+	free(l);
+}
+
+/*
+ * Fetches (if asked) and reads the tip into a new db, comparing with old
+ * (which nobody changes meanwhile).  NULL and err on failure; a fetch
+ * that finds the tip where it was gives a reload with changed 0.
+ */
+static struct reload *
+reload_read(struct repo *repo, const struct auth_db *old, int fetch,
+    struct err *err)
+{
+	struct reload	*l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	l->old = old;
+	l->changed = 1;
+	if (fetch && repo_fetch(repo, &l->changed, err) == -1) {
+		free(l);
+		return NULL;
+	}
+	if (!l->changed && old != NULL)
+		return l;
+	if ((l->db = auth_db_new()) == NULL ||
+	    (l->keys = auth_keys_new()) == NULL) {
+		reload_free(l);
+		err_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (repo_files(repo, on_file, l, err) == -1) {
+		reload_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+/* Serves what reload_read read (which it takes), NOTIFYing the
+ * secondaries of every zone that changed. */
+static void
+reload_install(struct primaryd *d, struct reload *l, const char *head)
+{
 	struct auth_zone	*z, *old;
 	size_t			 i;
-	int			 changed = 1;
 
-	if (fetch && repo_fetch(d->repo, &changed, err) == -1)
-		return -1;
-	if (!changed && d->db != NULL) {
-		log_info("primary fetch commit=%.12s unchanged",
-		    repo_head(d->repo));
-		return 0;
+	if (!l->changed && d->db != NULL) {
+		log_info("primary fetch commit=%.12s unchanged", head);
+		reload_free(l);
+		return;
 	}
-	memset(&l, 0, sizeof(l));
-	l.d = d;
-	if ((l.db = auth_db_new()) == NULL ||
-	    (l.keys = auth_keys_new()) == NULL) {
-		auth_db_free(l.db);
-		err_set(err, ERR_NOMEM, "out of memory");
-		return -1;
-	}
-	if (repo_files(d->repo, on_file, &l, err) == -1) {
-		auth_db_free(l.db);
-		auth_keys_free(l.keys);
-		return -1;
-	}
-	if (l.keys_bad && d->db != NULL) {
+	if (l->keys_bad && d->db != NULL) {
 		/* A broken _keys file keeps every key as it was. */
-		auth_keys_free(l.keys);
-		l.keys = NULL;
+		auth_keys_free(l->keys);
+		auth_db_set_keys(l->db, auth_db_take_keys(d->db));
 	} else
-		auth_db_set_keys(l.db, l.keys);
-	auth_db_set_axfr(l.db, d->conf.axfr);
-	for (i = 0; i < auth_db_nzones(l.db); i++) {
-		z = auth_db_zone_at(l.db, i);
+		auth_db_set_keys(l->db, l->keys);
+	l->keys = NULL;
+	auth_db_set_axfr(l->db, d->conf.axfr);
+	for (i = 0; i < auth_db_nzones(l->db); i++) {
+		z = auth_db_zone_at(l->db, i);
 		old = d->db != NULL ? auth_db_zone(d->db, auth_zone_name(z)) :
 		    NULL;
-		if (old == z)
-			continue;
-		if (old != NULL && auth_zone_same(old, z))
+		if (old == z || (old != NULL && auth_zone_same(old, z)))
 			continue;
 		if (old != NULL && auth_zone_serial(old) ==
 		    auth_zone_serial(z))
@@ -131,230 +156,77 @@ primaryd_reload(struct primaryd *d, int fetch, struct err *err)
 			    "incremented", auth_zone_name(z),
 			    auth_zone_serial(z));
 		log_info("zone %s: loaded serial=%u commit=%.12s",
-		    auth_zone_name(z), auth_zone_serial(z),
-		    repo_head(d->repo));
+		    auth_zone_name(z), auth_zone_serial(z), head);
 		if (d->db != NULL)
 			primaryd_notify_zone(d, z);
 	}
-	if (l.keys == NULL)
-		auth_db_set_keys(l.db, auth_db_take_keys(d->db));
 	auth_db_free(d->db);
-	d->db = l.db;
+	d->db = l->db;
+	l->db = NULL;
+	reload_free(l);
+}
+
+int
+primaryd_reload(struct primaryd *d, int fetch, struct err *err)
+{
+	struct reload	*l;
+
+	if ((l = reload_read(d->repo, d->db, fetch, err)) == NULL)
+		return -1;
+	reload_install(d, l, repo_head(d->repo));
 	return 0;
 }
 
-void
-primaryd_update(struct primaryd *d, struct auth_req *req)
+/* Worker: apply, commit, push; the new zone stays in j->nz. */
+static void
+update_run(struct primaryd *d, struct job *j)
 {
 	struct auth_zone	*nz = NULL;
 	struct repo_change	 ch;
 	struct buf		 sum, text, msg;
 	struct err		 err;
-	const char		*zone = auth_zone_name(req->zone);
-	const char		*key = auth_key_name(req->key);
-	int			 rcode;
+	const char		*key = auth_key_name(j->key);
 
 	buf_init(&sum, 60000);
 	buf_init(&text, 64 * 1024 * 1024);
 	buf_init(&msg, 65536);
-	rcode = auth_update(req, &nz, &sum, &err);
-	if (rcode != LDNS_RCODE_NOERROR) {
-		log_info("zone %s: update by %s refused rcode=%d%s%s", zone,
-		    key, rcode, nz == NULL && err.msg[0] ? ": " : "",
+	j->rcode = auth_update(&j->req, &nz, &sum, &err);
+	if (j->rcode != LDNS_RCODE_NOERROR) {
+		log_info("zone %s: update by %s refused rcode=%d%s%s", j->zone,
+		    key, j->rcode, nz == NULL && err.msg[0] ? ": " : "",
 		    nz == NULL ? err.msg : "");
 		goto done;
 	}
 	if (nz == NULL) {
-		log_info("zone %s: update by %s changed nothing", zone, key);
+		log_info("zone %s: update by %s changed nothing", j->zone, key);
 		goto done;
 	}
 	if (auth_zone_text(nz, &text, &err) == -1 ||
 	    buf_printf(&msg, &err, "UPDATE by %s: %s\n\nzone %s serial %u\n",
-	    key, sum.data, zone, auth_zone_serial(nz)) == -1) {
-		log_warn("zone %s: update by %s: %s", zone, key, err.msg);
-		rcode = LDNS_RCODE_SERVFAIL;
+	    key, sum.data, j->zone, auth_zone_serial(nz)) == -1) {
+		log_warn("zone %s: update by %s: %s", j->zone, key, err.msg);
+		j->rcode = LDNS_RCODE_SERVFAIL;
 		goto done;
 	}
-	ch.name = zone;
+	ch.name = j->zone;
 	ch.data = (const uint8_t *)text.data;
 	ch.len = text.len;
 	if (repo_commit_push(d->repo, &ch, 1, msg.data, &err) == -1) {
 		log_warn("zone %s: update by %s not applied, serial %u kept: "
-		    "%s", zone, key, auth_zone_serial(req->zone), err.msg);
-		rcode = LDNS_RCODE_SERVFAIL;
+		    "%s", j->zone, key, auth_zone_serial(j->req.zone),
+		    err.msg);
+		j->rcode = LDNS_RCODE_SERVFAIL;
 		goto done;
 	}
-	log_info("zone %s: update by %s serial=%u commit=%.12s: %s", zone,
+	log_info("zone %s: update by %s serial=%u commit=%.12s: %s", j->zone,
 	    key, auth_zone_serial(nz), repo_head(d->repo), sum.data);
-	auth_db_replace(d->db, auth_zone_ref(nz));
-	primaryd_notify_zone(d, nz);
+	j->nz = nz;
+	nz = NULL;
 done:
 	auth_zone_free(nz);
-	ldns_pkt_set_rcode(req->reply, rcode);
 	buf_fini(&sum);
 	buf_fini(&text);
 	buf_fini(&msg);
-}
-
-/* One NOTIFY to one secondary, until it answers or we give up. */
-struct notify_job {
-	struct primaryd		*d;
-	struct notify_job	*next;
-	struct event		*timer;
-	struct sockaddr_storage	 ss;
-	socklen_t		 len;
-	char			 to[80];
-	char			 zone[256];
-	uint32_t		 serial;
-	uint16_t		 id;
-	int			 tries;
-	struct buf		 msg;
-};
-
-static void
-job_free(struct primaryd *d, struct notify_job *j)
-{
-	struct notify_job	**p;
-
-	for (p = &d->jobs; *p != NULL; p = &(*p)->next)
-		if (*p == j) {
-			*p = j->next;
-			break;
-		}
-	event_free(j->timer);
-	buf_fini(&j->msg);
-	free(j);
-}
-
-static void
-on_notify_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct notify_job	*j = arg;
-	struct timeval		 tv = { 1, 0 };
-
-	if (j->tries >= NOTIFY_TRIES) {
-		log_warn("zone %s: notify to %s serial=%u: no answer after %d "
-		    "tries", j->zone, j->to, j->serial, j->tries);
-		job_free(j->d, j);
-		return;
-	}
-	tv.tv_sec = 1 << j->tries;
-	j->tries++;
-	if (sendto(j->d->notify_fd, j->msg.data, j->msg.len, 0,
-	    (struct sockaddr *)&j->ss, j->len) == -1)
-		log_debug("zone %s: notify to %s: %s", j->zone, j->to,
-		    strerror(errno));
-	evtimer_add(j->timer, &tv);
-}
-
-static void
-on_notify_answer(evutil_socket_t fd, short what, void *arg)
-{
-	struct primaryd		*d = arg;
-	struct notify_job	*j;
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
-	uint8_t			 p[4096];
-	ssize_t			 n;
-
-	while ((n = recvfrom(fd, p, sizeof(p), 0, (struct sockaddr *)&ss,
-	    &len)) >= 12) {
-		for (j = d->jobs; j != NULL; j = j->next)
-			if (j->id == (p[0] << 8 | p[1]) && j->len == len &&
-			    memcmp(&j->ss, &ss, len) == 0)
-				break;
-		if (j != NULL && (p[2] & 0x80)) {
-			log_info("zone %s: notify to %s serial=%u rcode=%d",
-			    j->zone, j->to, j->serial, p[3] & 0xf);
-			job_free(d, j);
-		}
-		len = sizeof(ss);
-	}
-}
-
-static void
-notify_one(struct primaryd *d, const struct auth_zone *z,
-    const struct opt_addr *a)
-{
-	struct notify_job	*j;
-	struct err		 err;
-
-	if (d->notify_fd == -1 || (j = calloc(1, sizeof(*j))) == NULL)
-		return;
-	j->d = d;
-	j->ss = a->ss;
-	j->len = a->len;
-	snprintf(j->to, sizeof(j->to), "%s", a->text);
-	snprintf(j->zone, sizeof(j->zone), "%s", auth_zone_name(z));
-	j->serial = auth_zone_serial(z);
-	RAND_bytes((uint8_t *)&j->id, sizeof(j->id));
-	buf_init(&j->msg, 65535);
-	if ((j->timer = evtimer_new(d->base, on_notify_timer, j)) == NULL ||
-	    auth_notify_msg(z, j->id, NULL, time(NULL), &j->msg, &err) == -1) {
-		event_free(j->timer);
-		buf_fini(&j->msg);
-		free(j);
-		return;
-	}
-	j->next = d->jobs;
-	d->jobs = j;
-	on_notify_timer(-1, 0, j);
-}
-
-struct ns_walk {
-	struct primaryd		*d;
-	const struct auth_zone	*z;
-};
-
-static void
-on_ns_addr(const char *addr, void *arg)
-{
-	struct ns_walk	*w = arg;
-	struct opt_addr	 a;
-	struct err	 err;
-	char		 spec[80];
-
-	snprintf(spec, sizeof(spec), strchr(addr, ':') ? "[%s]:53" : "%s:53",
-	    addr);
-	if (opt_parse_addr(spec, 53, &a, &err) == 0)
-		notify_one(w->d, w->z, &a);
-}
-
-void
-primaryd_notify_zone(struct primaryd *d, const struct auth_zone *z)
-{
-	const struct opt_addr	*a = d->conf.also_notify.v;
-	struct ns_walk		 w = { d, z };
-	size_t			 i;
-
-	auth_zone_ns_addrs(z, on_ns_addr, &w);
-	for (i = 0; i < d->conf.also_notify.n; i++)
-		notify_one(d, z, &a[i]);
-}
-
-void
-primaryd_notify_start(struct primaryd *d)
-{
-	size_t	i;
-
-	if ((d->notify_fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK,
-	    0)) == -1) {
-		/* No IPv6 here: IPv4 secondaries only. */
-		d->notify_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	} else {
-		int off = 0;
-		setsockopt(d->notify_fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
-		    sizeof(off));
-	}
-	if (d->notify_fd == -1 || (d->notify_ev = event_new(d->base,
-	    d->notify_fd, EV_READ | EV_PERSIST, on_notify_answer, d)) == NULL ||
-	    event_add(d->notify_ev, NULL) == -1) {
-		log_warn("notify: no socket: %s", strerror(errno));
-		d->notify_fd = -1;
-		return;
-	}
-	for (i = 0; i < auth_db_nzones(d->db); i++)
-		primaryd_notify_zone(d, auth_db_zone_at(d->db, i));
 }
 
 struct ixfr_walk {
@@ -378,32 +250,184 @@ on_version(const uint8_t *p, size_t n, void *arg)
 	return auth_ixfr_older(w->x, z) == AUTH_IXFR_MORE ? 0 : 1;
 }
 
-void
-primaryd_ixfr(struct primaryd *d, struct auth_req *req, time_t now,
-    int (*emit)(const uint8_t *, size_t, void *), void *arg,
-    const char *from)
+/* Worker: the older versions of the zone, into j->ixfr. */
+static void
+ixfr_run(struct primaryd *d, struct job *j)
 {
 	struct ixfr_walk	 w;
 	struct err		 err;
-	int			 incremental = 0;
 
 	memset(&w, 0, sizeof(w));
-	w.name = auth_zone_name(req->zone);
-	if ((w.x = auth_ixfr_new(req, IXFR_MAX_VERSIONS)) == NULL) {
-		log_warn("primary ixfr to %s: out of memory", from);
+	w.name = j->zone;
+	if ((w.x = j->ixfr = auth_ixfr_new(&j->req, IXFR_MAX_VERSIONS)) ==
+	    NULL) {
+		log_warn("primary ixfr to %s: out of memory", j->from);
 		return;
 	}
 	if (repo_history(d->repo, w.name, IXFR_MAX_COMMITS, IXFR_MAX_BYTES,
 	    on_version, &w, &err) == -1)
 		log_warn("zone %s: ixfr: history: %s", w.name, err.msg);
-	if (auth_ixfr_send(w.x, now, emit, arg, &incremental, &err) == -1)
-		log_warn("primary ixfr to %s: %s", from, err.msg);
+	j->versions = w.versions;
+}
+
+static void
+ixfr_finish(struct job *j)
+{
+	struct err	err;
+	int		incremental = 0;
+
+	if (j->ixfr == NULL)
+		return;
+	if (auth_ixfr_send(j->ixfr, time(NULL), j->sink.emit, j->sink.arg,
+	    &incremental, &err) == -1)
+		log_warn("primary ixfr to %s: %s", j->from, err.msg);
 	else
 		log_info("primary ixfr from=%s zone=%s serial=%u->%u %s "
-		    "versions=%zu tcp=%d key=%s", from, w.name,
-		    req->ixfr_serial, auth_zone_serial(req->zone),
-		    incremental ? "incremental" : "full", w.versions,
-		    req->tcp, req->key != NULL ? auth_key_name(req->key) :
-		    "-");
-	auth_ixfr_free(w.x);
+		    "versions=%zu tcp=%d key=%s", j->from, j->zone,
+		    j->req.ixfr_serial, auth_zone_serial(j->req.zone),
+		    incremental ? "incremental" : "full", j->versions,
+		    j->req.tcp, j->key != NULL ? auth_key_name(j->key) : "-");
+}
+
+struct job *
+job_new(enum job_kind kind, struct auth_req *req, const uint8_t *p,
+    size_t n, const char *from)
+{
+	struct job	*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return NULL;
+	j->kind = kind;
+	snprintf(j->from, sizeof(j->from), "%s", from);
+	if (req == NULL)
+		return j;
+	/* The request's key lives in the db, which a reload may free,
+	 * and its bytes in a buffer the next message reuses. */
+	if ((req->key != NULL && (j->key = auth_key_dup(req->key)) ==
+	    NULL) || (j->raw = malloc(n)) == NULL) {
+		job_free(j);
+		return NULL;
+	}
+	memcpy(j->raw, p, n);
+	j->rawlen = n;
+	j->req = *req;
+	j->has_req = 1;
+	memset(req, 0, sizeof(*req));
+	j->req.raw = j->raw + (j->req.raw - p);
+	j->req.key = j->key;
+	snprintf(j->zone, sizeof(j->zone), "%s", auth_zone_name(j->req.zone));
+	j->req.zone = NULL;
+	return j;
+}
+
+void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->sink.release != NULL)
+		j->sink.release(j->sink.arg);
+	auth_ixfr_free(j->ixfr);
+	auth_zone_free(j->req.zone);
+	auth_zone_free(j->nz);
+	if (j->has_req)
+		auth_req_fini(&j->req);
+	auth_key_free(j->key);
+	reload_free(j->reload);
+	free(j->raw);
+	free(j);
+}
+
+int
+job_prepare(struct primaryd *d, struct job *j)
+{
+	struct auth_zone	*z;
+
+	j->old = d->db;
+	if (j->kind != JOB_UPDATE && j->kind != JOB_IXFR)
+		return 0;
+	/* The zone as the jobs before this one left it. */
+	if ((z = auth_db_zone(d->db, j->zone)) == NULL) {
+		log_warn("zone %s: no longer served, %s from %s refused",
+		    j->zone, j->kind == JOB_UPDATE ? "update" : "ixfr",
+		    j->from);
+		j->rcode = LDNS_RCODE_NOTAUTH;
+		j->failed = 1;
+		return -1;
+	}
+	j->req.zone = auth_zone_ref(z);
+	return 0;
+}
+
+void
+job_run(struct primaryd *d, struct job *j)
+{
+	switch (j->kind) {
+	case JOB_RELOAD:
+	case JOB_NOTIFY:
+		if ((j->reload = reload_read(d->repo, j->old, 1, &j->err)) ==
+		    NULL)
+			j->failed = 1;
+		break;
+	case JOB_UPDATE:
+		update_run(d, j);
+		break;
+	case JOB_IXFR:
+		ixfr_run(d, j);
+		break;
+	}
+	snprintf(j->head, sizeof(j->head), "%s", repo_head(d->repo));
+}
+
+/* Sends the answer to a NOTIFY or UPDATE with the rcode set. */
+static void
+job_answer(struct job *j)
+{
+	struct buf	out;
+	struct err	err;
+
+	if (!j->has_req || j->sink.emit == NULL)
+		return;
+	buf_init(&out, 65535);
+	ldns_pkt_set_rcode(j->req.reply, j->rcode);
+	if (auth_finish(&j->req, time(NULL), &out, &err) == -1)
+		log_warn("primary %s: %s", j->from, err.msg);
+	else if (out.len > 0)
+		j->sink.emit((const uint8_t *)out.data, out.len, j->sink.arg);
+	buf_fini(&out);
+}
+
+void
+job_finish(struct primaryd *d, struct job *j)
+{
+	switch (j->kind) {
+	case JOB_RELOAD:
+	case JOB_NOTIFY:
+		if (j->reload != NULL) {
+			reload_install(d, j->reload, j->head);
+			j->reload = NULL;
+			j->rcode = LDNS_RCODE_NOERROR;
+		} else {
+			log_warn("primary %s: fetch failed, old data kept: %s",
+			    j->kind == JOB_NOTIFY ? "notify" : "reload",
+			    j->err.msg);
+			j->rcode = LDNS_RCODE_SERVFAIL;
+		}
+		if (j->kind == JOB_NOTIFY)
+			job_answer(j);
+		break;
+	case JOB_UPDATE:
+		if (j->nz != NULL) {
+			auth_db_replace(d->db, auth_zone_ref(j->nz));
+			primaryd_notify_zone(d, j->nz);
+		}
+		job_answer(j);
+		break;
+	case JOB_IXFR:
+		if (j->failed)
+			job_answer(j);
+		else
+			ixfr_finish(j);
+		break;
+	}
 }

@@ -55,9 +55,12 @@ log_vemit(enum log_level level, const char *fmt, va_list ap)
 	if (level > log_state.level)
 		return;
 	if (log_state.foreground) {
+		/* One line at a time, whatever thread writes. */
+		flockfile(stderr);
 		fprintf(stderr, "%s: ", log_state.ident);
 		vfprintf(stderr, fmt, ap);
 		fputc('\n', stderr);
+		funlockfile(stderr);
 	} else
 		vsyslog(prio[level], fmt, ap);
 }

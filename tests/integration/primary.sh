@@ -277,6 +277,41 @@ if [ -x "$SSHD" ] && command -v ssh-keygen >/dev/null 2>&1; then
 	check "ssh: zone served" sh -c "dig @127.0.0.1 -p $PORT +short back.example.org | grep -q 192.0.2.98"
 	check "ssh: nsupdate add pushes over ssh" nsup "$UPKEY" "update add viassh.example.org 60 A 192.0.2.33"
 	check "ssh: the commit is in the bare repo" sh -c "git --git-dir=$T/zone.git log -1 --format=%s main | grep -q viassh"
+	# A push that hangs (the server's pre-receive hook waits for a
+	# file): queries are answered meanwhile, a second UPDATE waits its
+	# turn, and both land, neither losing the other's record.
+	cat >"$T/zone.git/hooks/pre-receive" <<-EOF
+	#!/bin/sh
+	touch "$T/push-started"
+	i=0
+	while [ ! -e "$T/push-release" ] && [ \$i -lt 300 ]; do
+		sleep 0.1; i=\$((i + 1))
+	done
+	EOF
+	chmod +x "$T/zone.git/hooks/pre-receive"
+	nsup_bg() { # nsup_bg OUT NSUPDATE-OPTION COMMAND
+		{ echo "server 127.0.0.1 $PORT"; echo "zone example.org"
+		  echo "$3"; echo send; } |
+		    nsupdate $2 -t 30 -k "$UPKEY" >"$1" 2>&1
+	}
+	nsup_bg "$T/slow1.out" -v "update add slow1.example.org 60 A 192.0.2.41" &
+	SLOW1=$!
+	for i in $(seq 1 100); do [ -e "$T/push-started" ] && break; sleep 0.1; done
+	check "slow push: the push has started" test -e "$T/push-started"
+	check "slow push: queries answered meanwhile" status_is NOERROR example.org SOA
+	check "slow push: UDP and TCP alike" status_is NOERROR +tcp example.org SOA
+	check "slow push: not served before the push is done" status_is NXDOMAIN slow1.example.org A
+	nsup_bg "$T/slow2.out" "-u 30 -r 0" "update add slow2.example.org 60 A 192.0.2.42" &
+	SLOW2=$!
+	sleep 0.5
+	touch "$T/push-release"
+	wait "$SLOW1"; R1=$?
+	wait "$SLOW2"; R2=$?
+	rm -f "$T/zone.git/hooks/pre-receive"
+	check "slow push: first UPDATE answered NOERROR" test "$R1" = 0
+	check "slow push: the UPDATE queued behind it too" test "$R2" = 0
+	check "slow push: both records served" sh -c "dig @127.0.0.1 -p $PORT +short slow1.example.org | grep -q 192.0.2.41 && dig @127.0.0.1 -p $PORT +short slow2.example.org | grep -q 192.0.2.42"
+	check "slow push: both in git" sh -c "git --git-dir=$T/zone.git show main:example.org | grep -q slow1 && git --git-dir=$T/zone.git show main:example.org | grep -q slow2"
 	integ_stop "$SSHD_PID"
 	check "ssh down: UPDATE not NOERROR" sh -c "! { echo 'server 127.0.0.1 $PORT'; echo 'zone example.org'; echo 'update add down.example.org 60 A 192.0.2.9'; echo send; } | nsupdate -t 10 -k $UPKEY 2>&1 | grep -q NOERROR"
 	check "ssh down: zone unchanged" status_is NXDOMAIN down.example.org A
