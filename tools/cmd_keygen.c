@@ -10,7 +10,8 @@
  *
  * tsig-keygen prints the _keys DNSKEY record on line 1 and the
  * NAME:ALGORITHM:SECRET line for --tsig-key-file, dig -y and nsupdate -y
- * on line 2.  Secrets come from OpenSSL's RAND_bytes.
+ * on line 2.  Secrets come from OpenSSL's CSPRNG
+ * (key_random).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -18,10 +19,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "git/repo.h"
+#include "keys/mac.h"
 #include "tools/tool.h"
 #include "util/b64.h"
 #include "util/buf.h"
@@ -87,7 +87,7 @@ cmd_keygen(int argc, char **argv)
 			    "ed25519 keys only");
 		snprintf(spec, sizeof(spec), "ed25519:%s", seed);
 		pk = repo_sshkey_parse(spec, &err);
-		OPENSSL_cleanse(spec, sizeof(spec));
+		key_wipe(spec, sizeof(spec));
 	} else
 		pk = repo_sshkey_generate(type, (int)bits, &err);
 	if (pk == NULL) {
@@ -132,6 +132,7 @@ cmd_tsig_keygen(int argc, char **argv)
 	uint8_t		 secret[64];
 	char		 b64[100], name[256];
 	size_t		 i, n;
+	struct err	 err;
 	int		 c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -162,14 +163,14 @@ cmd_tsig_keygen(int argc, char **argv)
 		tool_usage_error("tsig-keygen", "bad key name");
 	if (name[n - 1] == '.')
 		name[--n] = '\0';
-	if (RAND_bytes(secret, tsig_algs[i].bytes) != 1) {
-		tool_warn("tsig-keygen", "no randomness");
+	if (key_random(secret, tsig_algs[i].bytes, &err) == -1) {
+		tool_warn("tsig-keygen", "%s", err.msg);
 		return EXIT_USAGE;
 	}
 	b64_encode(secret, tsig_algs[i].bytes, b64);
 	printf("%s. DNSKEY 0 3 %d %s\n%s:%s:%s\n", name, tsig_algs[i].dnskey,
 	    b64, name, tsig_algs[i].name, b64);
-	OPENSSL_cleanse(secret, sizeof(secret));
-	OPENSSL_cleanse(b64, sizeof(b64));
+	key_wipe(secret, sizeof(secret));
+	key_wipe(b64, sizeof(b64));
 	return 0;
 }

@@ -14,10 +14,9 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "dns/auth.h"
+#include "keys/mac.h"
 #include "tools/tool.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -41,7 +40,7 @@ read_key(const char *path)
 	fclose(f);
 	line[strcspn(line, "\r\n")] = '\0';
 	k = auth_key_parse(line, &err);
-	OPENSSL_cleanse(line, sizeof(line));
+	key_wipe(line, sizeof(line));
 	if (k == NULL)
 		tool_usage_error("notify", "%s: %s", path, err.msg);
 	return k;
@@ -95,7 +94,8 @@ cmd_notify(int argc, char **argv)
 	if (ldns_pkt_query_new_frm_str(&p, argv[optind], LDNS_RR_TYPE_SOA,
 	    LDNS_RR_CLASS_IN, 0) != LDNS_STATUS_OK)
 		tool_usage_error("notify", "bad zone name %s", argv[optind]);
-	RAND_bytes((uint8_t *)&id, sizeof(id));
+	if (key_random(&id, sizeof(id), &err) == -1)
+		tool_warn("notify", "%s", err.msg);
 	ldns_pkt_set_id(p, id);
 	ldns_pkt_set_opcode(p, LDNS_PACKET_NOTIFY);
 	ldns_pkt_set_aa(p, 1);

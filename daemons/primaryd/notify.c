@@ -15,9 +15,9 @@
 #include <sys/socket.h>
 
 #include <event2/event.h>
-#include <openssl/rand.h>
 
 #include "primaryd.h"
+#include "keys/mac.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -114,7 +114,8 @@ notify_one(struct primaryd *d, const struct auth_zone *z,
 	snprintf(j->to, sizeof(j->to), "%s", a->text);
 	snprintf(j->zone, sizeof(j->zone), "%s", auth_zone_name(z));
 	j->serial = auth_zone_serial(z);
-	RAND_bytes((uint8_t *)&j->id, sizeof(j->id));
+	if (key_random(&j->id, sizeof(j->id), &err) == -1)
+		log_warn("zone %s: notify: %s", j->zone, err.msg);
 	buf_init(&j->msg, 65535);
 	if ((j->timer = evtimer_new(d->base, on_notify_timer, j)) == NULL ||
 	    auth_notify_msg(z, j->id, NULL, time(NULL), &j->msg, &err) == -1) {

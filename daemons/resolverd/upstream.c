@@ -18,9 +18,9 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <openssl/rand.h>
 
 #include "resolverd.h"
+#include "keys/mac.h"
 
 #define UDP_TIMEOUT_MS	1000
 #define TCP_TIMEOUT_MS	3000
@@ -47,7 +47,7 @@ resolverd_random16(void)
 	uint16_t	v;
 
 	if (left < 2) {
-		if (RAND_bytes(pool, sizeof(pool)) != 1)
+		if (key_random(pool, sizeof(pool), NULL) == -1)
 			abort();	/* no randomness: no safe query */
 		left = sizeof(pool);
 	}

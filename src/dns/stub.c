@@ -30,9 +30,9 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <openssl/rand.h>
 
 #include "dns/dns_priv.h"
+#include "keys/mac.h"
 #include "util/err.h"
 
 #define DEFAULT_TIMEOUT_MS	2000
@@ -295,10 +295,8 @@ query_exchange(struct dns_query *q, int tcp, int edns, struct err *err)
 	uint8_t		*wire, rnd[2];
 	size_t		 len;
 
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		err_set(err, ERR_CRYPTO, "dns query: no random id");
+	if (key_random(rnd, sizeof(rnd), err) == -1)
 		return -1;
-	}
 	if (dns_query_wire(q->qname, q->type, (uint16_t)(rnd[0] << 8 | rnd[1]),
 	    edns ? q->stub->edns_size : 0, &wire, &len, err) == -1)
 		return -1;

@@ -16,11 +16,10 @@
 #include <sys/stat.h>
 
 #include <git2.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "git/repo.h"
+#include "keys/key.h"
+#include "keys/mac.h"
 #include "util/b64.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -96,9 +95,8 @@ kh_host_match(const struct repo *r, const char *field, size_t flen)
 {
 	char		 spec[300], pat[300];
 	const char	*p = field, *end = field + flen, *comma;
-	uint8_t		*salt = NULL, *hash = NULL, mac[EVP_MAX_MD_SIZE];
-	size_t		 saltlen, hashlen, n;
-	unsigned int	 maclen;
+	uint8_t		*salt = NULL, *hash = NULL, mac[KEY_HMAC_MAX];
+	size_t		 saltlen, hashlen, n, maclen;
 	struct err	 e;
 	int		 ok = 0;
 
@@ -113,9 +111,9 @@ kh_host_match(const struct repo *r, const char *field, size_t flen)
 		if (b64_decode(p, comma - p, &salt, &saltlen, &e) == 0 &&
 		    b64_decode(comma + 1, end - comma - 1, &hash, &hashlen,
 		    &e) == 0 &&
-		    HMAC(EVP_sha1(), salt, saltlen, (uint8_t *)spec,
-		    strlen(spec), mac, &maclen) != NULL &&
-		    maclen == hashlen && CRYPTO_memcmp(mac, hash, maclen) == 0)
+		    key_hmac(KEY_HMAC_SHA1, salt, saltlen, spec, strlen(spec),
+		    mac, &maclen, &e) == 0 && maclen == hashlen &&
+		    key_mem_equal(mac, hash, maclen))
 			ok = 1;
 		free(salt);
 		free(hash);
@@ -160,9 +158,9 @@ kh_check(const struct repo *r, const uint8_t sha[32])
 			continue;
 		if (b64_decode(key, strlen(key), &blob, &blen, &e) == -1)
 			continue;
-		EVP_Digest(blob, blen, md, NULL, EVP_sha256(), NULL);
+		key_sha256(blob, blen, md);
 		free(blob);
-		found = CRYPTO_memcmp(md, sha, 32) == 0;
+		found = key_mem_equal(md, sha, 32);
 	}
 	fclose(f);
 	return found;
@@ -285,10 +283,10 @@ setup_key(struct repo *r, const struct repo_config *c, struct err *err)
 	if (text == NULL)
 		return 0;
 	if ((pk = repo_sshkey_parse(text, err)) == NULL) {
-		OPENSSL_cleanse(line, sizeof(line));
+		key_wipe(line, sizeof(line));
 		return -1;
 	}
-	OPENSSL_cleanse(line, sizeof(line));
+	key_wipe(line, sizeof(line));
 	snprintf(path, sizeof(path), "%s/ssh-key", c->workdir);
 	rc = repo_sshkey_write_file(pk, path, err);
 	repo_sshkey_free(pk);

@@ -334,6 +334,18 @@ if [ -x "$SSHD" ] && command -v ssh-keygen >/dev/null 2>&1; then
 	    --workdir "$T/work-rsa" &&
 	    ok "clone over ssh (rsa key, known_hosts)" ||
 	    nok "clone over ssh (rsa key, known_hosts)"
+	# The same entry hashed by OpenSSH (HMAC-SHA1 of the host name).
+	integ_stop "$PRIMARY_PID"
+	cp "$T/known_hosts" "$T/known_hosts.hashed"
+	ssh-keygen -q -H -f "$T/known_hosts.hashed" >/dev/null 2>&1
+	check "ssh-keygen -H hashed the entry" grep -q '^|1|' "$T/known_hosts.hashed"
+	start_primary "$T/ssh-hashed.log" \
+	    --remote "ssh://$USER_NAME@127.0.0.1:$SSH_PORT$T/zone.git" \
+	    --ssh-key-file "$T/rsa.keyfile" \
+	    --ssh-known-hosts "$T/known_hosts.hashed" \
+	    --workdir "$T/work-hashed" &&
+	    ok "clone over ssh (hashed known_hosts)" ||
+	    nok "clone over ssh (hashed known_hosts)"
 else
 	echo "# skip: sshd not installed (apt-get install openssh-server)"
 fi
