@@ -186,6 +186,7 @@ update_run(struct primaryd *d, struct job *j)
 	struct buf		 sum, text, msg;
 	struct err		 err;
 	const char		*key = auth_key_name(j->key);
+	int			 rewritten = 0;
 
 	buf_init(&sum, 60000);
 	buf_init(&text, 64 * 1024 * 1024);
@@ -201,7 +202,8 @@ update_run(struct primaryd *d, struct job *j)
 		log_info("zone %s: update by %s changed nothing", j->zone, key);
 		goto done;
 	}
-	if (auth_zone_text(nz, &text, &err) == -1 ||
+	/* The file as the operator wrote it, the changed lines aside. */
+	if (auth_zone_edit(j->req.zone, nz, &text, &rewritten, &err) == -1 ||
 	    buf_printf(&msg, &err, "UPDATE by %s: %s\n\nzone %s serial %u\n",
 	    key, sum.data, j->zone, auth_zone_serial(nz)) == -1) {
 		log_warn("zone %s: update by %s: %s", j->zone, key, err.msg);
@@ -220,6 +222,13 @@ update_run(struct primaryd *d, struct job *j)
 	}
 	log_info("zone %s: update by %s serial=%u commit=%.12s: %s", j->zone,
 	    key, auth_zone_serial(nz), repo_head(d->repo), sum.data);
+	if (rewritten)
+		log_info("zone %s: the file was written anew, one record a "
+		    "line (its old text did not match its records)", j->zone);
+	/* What the next UPDATE edits (nz is not shared yet). */
+	if (auth_zone_set_source(nz, text.data, text.len) == -1)
+		log_warn("zone %s: out of memory: the next update rewrites "
+		    "the file", j->zone);
 	j->nz = nz;
 	nz = NULL;
 done:

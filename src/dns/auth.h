@@ -1,8 +1,9 @@
 /*
  * auth.h: the authoritative side of timbre's DNS, for timbre-primaryd:
  * zones loaded from master files and checked before they are served
- * (zone.c), TSIG keys from "_keys" files and RFC 8945 signing (tsig.c),
- * answers to queries (auth.c: RFC 1034 section 4.3.2, RFC 4592
+ * (zone.c) and written back as edits of their text (zonetext.c), TSIG
+ * keys from "_keys" files and RFC 8945 signing (tsig.c), answers to
+ * queries (auth.c: RFC 1034 section 4.3.2, RFC 4592
  * wildcards, RFC 6891 EDNS, RFC 8482 minimal ANY), AXFR (RFC 5936),
  * IXFR (RFC 1995) from older versions the daemon reads out of git, and
  * RFC 2136 UPDATE (update.c).
@@ -68,6 +69,28 @@ int		 auth_zone_text(const struct auth_zone *, struct buf *,
  * ("192.0.2.1", "2001:db8::1"); fn is called once per address. */
 void		 auth_zone_ns_addrs(const struct auth_zone *,
 		    void (*fn)(const char *, void *), void *);
+
+/* zonetext.c */
+/* The master file of new as an edit of old's source text: lines of
+ * records new no longer has are removed, records it gained are
+ * appended (absolute names, explicit TTL), the SOA rewritten where it
+ * stood; comments, blank lines, directives and the layout of every
+ * other record are kept.  When the edit would not load back to
+ * exactly new's records (or old has no source text), the whole zone
+ * is written as auth_zone_text does and *rewritten is set to 1.
+ * An SOA whose serial alone moved keeps its layout, the serial edited
+ * in place.  A zone given its source by auth_zone_set_source has it read
+ * again to find its records.  The text is appended to out; *rewritten
+ * (rewritten may be NULL) is 0 for an edit; -1 (err) if out cannot hold
+ * the text or memory is short. */
+int		 auth_zone_edit(const struct auth_zone *old,
+		    const struct auth_zone *new, struct buf *out,
+		    int *rewritten, struct err *);
+/* The text a zone was loaded from (NULL, 0 if made by UPDATE and
+ * not given one), and giving it one (copied; -1 out of memory). */
+const char	*auth_zone_source(const struct auth_zone *, size_t *len);
+int		 auth_zone_set_source(struct auth_zone *, const char *,
+		    size_t);
 
 /* tsig.c */
 /* Adds the keys of a _keys file (name is the file's name: "_keys" or

@@ -1,7 +1,7 @@
 # src/dns: the authoritative side (zones, TSIG, UPDATE, NOTIFY, transfers)
 src_libtimbre_a_SOURCES += src/dns/auth.h src/dns/auth_priv.h \
-	src/dns/zone.c src/dns/tsig.c src/dns/auth.c src/dns/update.c \
-	src/dns/replycache.c
+	src/dns/zone.c src/dns/zonetext.c src/dns/tsig.c src/dns/auth.c \
+	src/dns/update.c src/dns/replycache.c
 
 check_PROGRAMS += tests/unit/zone/check_zone
 TESTS += tests/unit/zone/check_zone

@@ -4,12 +4,22 @@
 #ifndef TIMBRE_DNS_AUTH_PRIV_H
 #define TIMBRE_DNS_AUTH_PRIV_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
+
 #include "dns/auth.h"
 
-/* One record and the line of the file it came from (0: from UPDATE). */
+/*
+ * One record and the line of the file it came from (0: from UPDATE).  A
+ * loaded record's text is src[start..end) of its zone (below): from the
+ * start of the line on which it starts (with the blanks that make it
+ * inherit its owner) to where ldns stopped reading it, which may be past
+ * blank lines after it.  Records from UPDATE have 0, 0.
+ */
 struct zrr {
 	ldns_rr	*rr;
 	int	 line;
+	size_t	 start, end;
 };
 
 /*
@@ -18,7 +28,7 @@ struct zrr {
  * for the first) to kend[i], so that lookups compare with memcmp.
  */
 struct auth_zone {
-	int		 refs;
+	atomic_int	 refs;		/* the daemon's worker shares zones */
 	char		*name;		/* "example.org" */
 	char		*file;		/* for messages */
 	ldns_rdf	*origin;
@@ -27,6 +37,9 @@ struct auth_zone {
 	ldns_rr		*soa;
 	uint8_t		*kbuf;
 	uint32_t	*kend;
+	char		*src;		/* the master file, or NULL */
+	size_t		 srclen;
+	bool		 src_ranges;	/* v[].start, end are places in src */
 };
 
 struct auth_key {
@@ -107,7 +120,17 @@ void		 cache_put(struct auth_cache *, const uint8_t *key,
 int	auth_record_line(const char *text, size_t from, size_t to,
 	    size_t *scan_off, int *scan_line);
 
-#endif
+/*
+ * Walks the records of a and b, each sorted as a zone's are, comparing
+ * them as auth_zone_same does: fn(arg, i, j) for a record in both,
+ * fn(arg, i, ZONE_NONE) for one only in a and fn(arg, ZONE_NONE, j) for
+ * one only in b (a record whose TTL changed is both).  Returns -1 as soon
+ * as fn does, else 0.
+ */
+#define ZONE_NONE	((size_t)-1)
+int	zone_merge(const struct zrr *a, size_t na, const struct zrr *b,
+	    size_t nb, int (*fn)(void *, size_t, size_t), void *arg);
+
 
 /* Where things are in a message, found without trusting it (tsig.c). */
 struct msg_layout {
@@ -124,3 +147,5 @@ int		 msg_walk(const uint8_t *, size_t, struct msg_layout *);
  * from the request's TSIG record at tsig_off. */
 int		 tsig_append_error(struct buf *, const uint8_t *, size_t,
 		    size_t tsig_off, uint16_t error, struct err *);
+
+#endif

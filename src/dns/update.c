@@ -151,8 +151,7 @@ work_add(struct work *w, ldns_rr *rr)
 		w->v = v;
 		w->cap = w->cap ? w->cap * 2 : 64;
 	}
-	w->v[w->n].rr = rr;
-	w->v[w->n++].line = 0;
+	w->v[w->n++] = (struct zrr){ .rr = rr };	/* line 0, no place */
 	return 0;
 }
 

@@ -9,7 +9,8 @@
  * Records are kept in one array sorted in canonical order (RFC 4034
  * section 6.1), so a name's descendants follow it and a name "exists"
  * (RFC 4592 section 2.2.2, empty non-terminals included) when the first
- * record at or after it is the name or below it.
+ * record at or after it is the name or below it.  A loaded zone keeps its
+ * text and where each record stands in it, for zonetext.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -343,29 +344,18 @@ zone_build(const char *name, const char *file, struct zrr *v, size_t n,
 	return z;
 }
 
-/*
- * The line on which the record ldns just read from text[from..to) starts:
- * that of its first byte that is neither blank nor in a comment.  ldns's
- * own line counter differs between 1.7 and 1.8 (empty lines), so lines
- * are counted here; *scan_off and *scan_line carry the count forward.
- * (Declared in auth_priv.h: the _keys reader uses it too.)
- */
-int
-auth_record_line(const char *text, size_t from, size_t to, size_t *scan_off,
-    int *scan_line)
+/* Where the record ldns read from text[from..to) starts: its first byte
+ * that is neither blank nor in a comment (to if there is none). */
+static size_t
+record_first(const char *text, size_t from, size_t to)
 {
 	bool	comment = false;
 	size_t	i;
-	int	l;
 
-	for (; *scan_off < from; (*scan_off)++)
-		if (text[*scan_off] == '\n')
-			(*scan_line)++;
-	for (i = from, l = *scan_line; i < to; i++) {
-		if (text[i] == '\n') {
-			l++;
+	for (i = from; i < to; i++) {
+		if (text[i] == '\n')
 			comment = false;
-		} else if (comment || text[i] == ' ' || text[i] == '\t' ||
+		else if (comment || text[i] == ' ' || text[i] == '\t' ||
 		    text[i] == '\r')
 			continue;
 		else if (text[i] == ';')
@@ -373,23 +363,60 @@ auth_record_line(const char *text, size_t from, size_t to, size_t *scan_off,
 		else
 			break;
 	}
+	return i;
+}
+
+/*
+ * The line on which the record ldns just read from text[from..to) starts:
+ * that of record_first.  ldns's own line counter differs between 1.7 and
+ * 1.8 (empty lines), so lines are counted here; *scan_off and *scan_line
+ * carry the count forward.  (Declared in auth_priv.h: the _keys reader
+ * uses it too.)
+ */
+int
+auth_record_line(const char *text, size_t from, size_t to, size_t *scan_off,
+    int *scan_line)
+{
+	size_t	i, first = record_first(text, from, to);
+	int	l;
+
+	for (; *scan_off < from; (*scan_off)++)
+		if (text[*scan_off] == '\n')
+			(*scan_line)++;
+	for (i = from, l = *scan_line; i < first; i++)
+		if (text[i] == '\n')
+			l++;
 	return l;
+}
+
+/* The place of the record ldns read from text[from..to) (struct zrr):
+ * the line it starts on, blanks included, to where ldns stopped. */
+static void
+record_range(const char *text, size_t from, size_t to, struct zrr *r)
+{
+	size_t	start = record_first(text, from, to);
+
+	while (start > from && text[start - 1] != '\n')
+		start--;
+	r->start = start;
+	r->end = to;
 }
 
 struct auth_zone *
 auth_zone_load(const char *origin, const char *text, size_t len,
     const char *file, struct err *err)
 {
-	FILE		*fp;
-	ldns_rdf	*orig, *prev = NULL;
-	ldns_rr		*rr;
-	ldns_status	 st;
-	struct zrr	*v = NULL, *nv;
-	size_t		 n = 0, cap = 0;
-	uint32_t	 ttl = ZONE_DEFAULT_TTL;
-	int		 line = 0, start, scan_line = 1, rline;
-	size_t		 scan_off = 0, from;
-	long		 pos;
+	FILE			*fp;
+	ldns_rdf		*orig, *prev = NULL;
+	ldns_rr			*rr;
+	ldns_status		 st;
+	struct zrr		*v = NULL, *nv;
+	struct auth_zone	*z;
+	size_t			 n = 0, cap = 0;
+	uint32_t		 ttl = ZONE_DEFAULT_TTL;
+	int			 line = 0, start, scan_line = 1, rline;
+	size_t			 scan_off = 0, from, to;
+	long			 pos;
 
 	if (len == 0) {
 		err_set(err, AUTH_E_ZONE, "%s:1: empty file", file);
@@ -408,9 +435,9 @@ auth_zone_load(const char *origin, const char *text, size_t len,
 		from = (pos = ftell(fp)) < 0 ? scan_off : (size_t)pos;
 		rr = NULL;
 		st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &orig, &prev, &line);
-		pos = ftell(fp);
-		rline = start = auth_record_line(text, from, pos < 0 ? len :
-		    (size_t)pos, &scan_off, &scan_line);
+		to = (pos = ftell(fp)) < 0 ? len : (size_t)pos;
+		rline = start = auth_record_line(text, from, to, &scan_off,
+		    &scan_line);
 		if (st == LDNS_STATUS_SYNTAX_EMPTY ||
 		    st == LDNS_STATUS_SYNTAX_TTL ||
 		    st == LDNS_STATUS_SYNTAX_ORIGIN)
@@ -441,12 +468,22 @@ auth_zone_load(const char *origin, const char *text, size_t len,
 			cap = cap ? cap * 2 : 64;
 		}
 		v[n].rr = rr;
-		v[n++].line = rline;
+		v[n].line = rline;
+		record_range(text, from, to, &v[n++]);
 	}
 	fclose(fp);
 	ldns_rdf_deep_free(orig);
 	ldns_rdf_deep_free(prev);
-	return zone_build(origin, file, v, n, err);
+	if ((z = zone_build(origin, file, v, n, err)) == NULL)
+		return NULL;
+	/* Kept for auth_zone_edit, which the records' places point into. */
+	if (auth_zone_set_source(z, text, len) == -1) {
+		auth_zone_free(z);
+		err_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	z->src_ranges = true;
+	return z;
 fail:
 	fclose(fp);
 	ldns_rdf_deep_free(orig);
@@ -458,14 +495,14 @@ fail:
 struct auth_zone *
 auth_zone_ref(struct auth_zone *z)
 {
-	z->refs++;
+	atomic_fetch_add(&z->refs, 1);
 	return z;
 }
 
 void
 auth_zone_free(struct auth_zone *z)
 {
-	if (z == NULL || --z->refs > 0)
+	if (z == NULL || atomic_fetch_sub(&z->refs, 1) > 1)
 		return;
 	zrrs_free(z->v, z->n);
 	free(z->kbuf);
@@ -473,6 +510,7 @@ auth_zone_free(struct auth_zone *z)
 	ldns_rdf_deep_free(z->origin);
 	free(z->name);
 	free(z->file);
+	free(z->src);
 	free(z);
 }
 
@@ -595,21 +633,13 @@ diff_side_free(struct zrr *v, size_t n)
 }
 
 int
-auth_zone_diff(const struct auth_zone *from, const struct auth_zone *to,
-    ldns_rr_list *del, ldns_rr_list *add, struct err *err)
+zone_merge(const struct zrr *a, size_t na, const struct zrr *b, size_t nb,
+    int (*fn)(void *, size_t, size_t), void *arg)
 {
-	struct zrr	*a, *b = NULL;
-	size_t		 na = 0, nb = 0, i = 0, j = 0;
-	int		 c, ok = 1;
+	size_t	i = 0, j = 0;
+	int	c;
 
-	if ((a = diff_side(from, &na)) == NULL ||
-	    (b = diff_side(to, &nb)) == NULL) {
-		diff_side_free(a, na);
-		err_set(err, ERR_NOMEM, "zone diff: out of memory");
-		return -1;
-	}
-	/* A merge of two sorted lists; the records move to the output. */
-	while (ok && (i < na || j < nb)) {
+	while (i < na || j < nb) {
 		if (i == na)
 			c = 1;
 		else if (j == nb)
@@ -617,27 +647,56 @@ auth_zone_diff(const struct auth_zone *from, const struct auth_zone *to,
 		else
 			c = zrr_cmp(&a[i], &b[j]);
 		if (c == 0 && ldns_rr_ttl(a[i].rr) == ldns_rr_ttl(b[j].rr)) {
-			i++;
-			j++;
+			if (fn(arg, i++, j++) == -1)
+				return -1;
 			continue;
 		}
 		/* A record whose TTL changed is deleted and added again. */
-		if (c <= 0) {
-			ok = ldns_rr_list_push_rr(del, a[i].rr);
-			if (ok)
-				a[i++].rr = NULL;
-		}
-		if (ok && c >= 0) {
-			ok = ldns_rr_list_push_rr(add, b[j].rr);
-			if (ok)
-				b[j++].rr = NULL;
-		}
-	}
-	diff_side_free(a, na);
-	diff_side_free(b, nb);
-	if (!ok) {
-		err_set(err, ERR_NOMEM, "zone diff: out of memory");
-		return -1;
+		if (c <= 0 && fn(arg, i++, ZONE_NONE) == -1)
+			return -1;
+		if (c >= 0 && fn(arg, ZONE_NONE, j++) == -1)
+			return -1;
 	}
 	return 0;
+}
+
+struct diff_run {
+	struct zrr	*a, *b;
+	ldns_rr_list	*del, *add;
+};
+
+/* zone_merge's step for auth_zone_diff: the records move to the lists. */
+static int
+diff_move(void *arg, size_t i, size_t j)
+{
+	struct diff_run	*d = arg;
+
+	if (j == ZONE_NONE) {
+		if (!ldns_rr_list_push_rr(d->del, d->a[i].rr))
+			return -1;
+		d->a[i].rr = NULL;
+	} else if (i == ZONE_NONE) {
+		if (!ldns_rr_list_push_rr(d->add, d->b[j].rr))
+			return -1;
+		d->b[j].rr = NULL;
+	}
+	return 0;
+}
+
+int
+auth_zone_diff(const struct auth_zone *from, const struct auth_zone *to,
+    ldns_rr_list *del, ldns_rr_list *add, struct err *err)
+{
+	struct diff_run	 d = { .del = del, .add = add };
+	size_t		 na = 0, nb = 0;
+	int		 rc = -1;
+
+	if ((d.a = diff_side(from, &na)) != NULL &&
+	    (d.b = diff_side(to, &nb)) != NULL)
+		rc = zone_merge(d.a, na, d.b, nb, diff_move, &d);
+	diff_side_free(d.a, na);
+	diff_side_free(d.b, nb);
+	if (rc == -1)
+		err_set(err, ERR_NOMEM, "zone diff: out of memory");
+	return rc;
 }

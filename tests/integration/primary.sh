@@ -62,6 +62,7 @@ zone() { # zone SERIAL [EXTRA LINE]
 	@ SOA ns1 hostmaster $1 3600 900 604800 300
 	@ NS ns1
 	@ NS ns2
+	; the name servers, kept as written by every UPDATE
 	ns1 A 127.0.0.1
 	ns2 A 127.0.0.2
 	www A 192.0.2.10
@@ -131,6 +132,11 @@ check "README left alone" sh -c "git --git-dir=$T/zone.git show main:README | gr
 check "nsupdate delete" nsup "$UPKEY" "update delete www.example.org A"
 check "deleted record gone" status_is NXDOMAIN www.example.org A
 check "deleted record has no answer" sh -c "[ -z \"\$(dig @127.0.0.1 -p $PORT +short www.example.org A)\" ]"
+git --git-dir="$T/zone.git" show main:example.org >"$T/after-updates"
+check "two UPDATEs kept the operator's comment" grep -q "^; the name servers, kept as written" "$T/after-updates"
+check "and the records as written (relative names)" grep -q "^ns1 A 127.0.0.1$" "$T/after-updates"
+check "and took the deleted record's line out" sh -c "! grep -q '^www' $T/after-updates"
+check "and appended the added record" grep -q "^new.example.org.*192.0.2.55" "$T/after-updates"
 # IXFR from the history the two UPDATEs made (serials 1, 2, 3).
 # serials FILE: the SOA serials of a dig transfer, in order, on one line.
 serials() { awk '$4 == "SOA" { printf "%s ", $7 }' "$1"; }

@@ -3,7 +3,8 @@
  * error naming file and line), _keys files, answers to a table of
  * queries (RFC 1034 4.3.2, RFC 4592, RFC 6891, RFC 8482), every query
  * cut short, TSIG (RFC 8945) on NOTIFY and UPDATE, RFC 2136 updates,
- * and IXFR (RFC 1995): differences between versions and the answers.
+ * IXFR (RFC 1995): differences between versions and the answers, and
+ * zone files written back after an update as edits of their text.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,16 +130,17 @@ START_TEST(test_keys)
 }
 END_TEST
 
+/* db holding the zone text as example.org, and the keys of keys_text. */
 static struct auth_db *
-make_db(void)
+db_of(const char *text)
 {
 	struct auth_db		*db = auth_db_new();
 	struct auth_keys	*ks = auth_keys_new();
 	struct auth_zone	*z;
 	struct err		 err;
 
-	z = auth_zone_load("example.org", zone_text, strlen(zone_text),
-	    "example.org", &err);
+	z = auth_zone_load("example.org", text, strlen(text), "example.org",
+	    &err);
 	ck_assert_msg(z != NULL, "%s", err.msg);
 	ck_assert_int_eq(auth_db_add_zone(db, z, &err), 0);
 	auth_zone_free(z);
@@ -146,6 +148,12 @@ make_db(void)
 	    strlen(keys_text), &err), 0);
 	auth_db_set_keys(db, ks);
 	return db;
+}
+
+static struct auth_db *
+make_db(void)
+{
+	return db_of(zone_text);
 }
 
 /* A query as wire bytes: edns 0 = none, else the payload size. */
@@ -492,6 +500,34 @@ update_rr(const char *s)
 	return rr;
 }
 
+/* An UPDATE of example.org signed with k, in q: the prerequisite pre
+ * (or NULL), then the records up[], at most max of them, NULL-ended if
+ * fewer. */
+static void
+make_update(const char *pre, const char *const *up, size_t max,
+    struct auth_key *k, struct buf *q)
+{
+	ldns_pkt	*p;
+	uint8_t		*wire;
+	size_t		 size, i;
+	struct err	 err;
+
+	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&p, "example.org",
+	    LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0), LDNS_STATUS_OK);
+	ldns_pkt_set_opcode(p, LDNS_PACKET_UPDATE);
+	if (pre != NULL)
+		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, update_rr(pre));
+	for (i = 0; i < max && up[i] != NULL; i++)
+		ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY, update_rr(up[i]));
+	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &size), LDNS_STATUS_OK);
+	buf_reset(q);
+	ck_assert_int_eq(buf_add(q, wire, size, &err), 0);
+	free(wire);
+	ldns_pkt_free(p);
+	ck_assert_int_eq(auth_tsig_sign(k, q, NULL, 0, NULL, 0, NOW, 0, NULL,
+	    NULL, &err), 0);
+}
+
 START_TEST(test_update)
 {
 	struct auth_db		*db = make_db();
@@ -501,29 +537,13 @@ START_TEST(test_update)
 				    "hmac-sha256:" SECRET);
 	struct buf		 q, out, sum;
 	struct err		 err;
-	ldns_pkt		*p, *r;
-	uint8_t			*wire;
-	size_t			 size, i;
+	ldns_pkt		*r;
 	int			 rc;
 
 	buf_init(&q, 65535);
 	buf_init(&out, 65535);
 	buf_init(&sum, 65535);
-	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&p, "example.org",
-	    LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0), LDNS_STATUS_OK);
-	ldns_pkt_set_opcode(p, LDNS_PACKET_UPDATE);
-	if (updates[_i].pre != NULL)
-		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER,
-		    update_rr(updates[_i].pre));
-	for (i = 0; i < 3 && updates[_i].up[i] != NULL; i++)
-		ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY,
-		    update_rr(updates[_i].up[i]));
-	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &size), LDNS_STATUS_OK);
-	buf_add(&q, wire, size, &err);
-	free(wire);
-	ldns_pkt_free(p);
-	ck_assert_int_eq(auth_tsig_sign(k, &q, NULL, 0, NULL, 0, NOW, 0, NULL,
-	    NULL, &err), 0);
+	make_update(updates[_i].pre, updates[_i].up, 3, k, &q);
 	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, 0, NOW,
 	    &req, &out, &err), 0);
 	ck_assert_int_eq(req.kind, AUTH_UPDATE);
@@ -643,21 +663,38 @@ ixfr_version(int i)
 	return z;
 }
 
-static int
-list_has(const ldns_rr_list *l, const char *text)
+/* The record written in text (TTL 300 if it has none). */
+static ldns_rr *
+text_rr(const char *text)
 {
 	ldns_rr	*rr;
-	size_t	 i;
-	int	 found = 0;
 
 	ck_assert_int_eq(ldns_rr_new_frm_str(&rr, text, 300, NULL, NULL),
 	    LDNS_STATUS_OK);
+	return rr;
+}
+
+/* Is rr the record written in text, TTL included? */
+static int
+rr_is(const ldns_rr *rr, const char *text)
+{
+	ldns_rr	*t = text_rr(text);
+	int	 same;
+
+	same = ldns_rr_compare(rr, t) == 0 && ldns_rr_ttl(rr) == ldns_rr_ttl(t);
+	ldns_rr_free(t);
+	return same;
+}
+
+static int
+list_has(const ldns_rr_list *l, const char *text)
+{
+	size_t	i;
+
 	for (i = 0; i < ldns_rr_list_rr_count(l); i++)
-		if (ldns_rr_compare(ldns_rr_list_rr(l, i), rr) == 0 &&
-		    ldns_rr_ttl(ldns_rr_list_rr(l, i)) == ldns_rr_ttl(rr))
-			found = 1;
-	ldns_rr_free(rr);
-	return found;
+		if (rr_is(ldns_rr_list_rr(l, i), text))
+			return 1;
+	return 0;
 }
 
 START_TEST(test_zone_diff)
@@ -1019,6 +1056,302 @@ START_TEST(test_zone_key_order)
 }
 END_TEST
 
+/*
+ * Zone files written back as edits (zonetext.c).  A hand-kept zone: a
+ * multi-line SOA, comments, blank lines, $ORIGIN and $TTL, relative
+ * names, @ and owners inherited by lines that start with a blank.
+ */
+#define ZT_HEAD		"; example.org, kept by hand\n" \
+			"$ORIGIN example.org.\n$TTL 300\n"
+#define ZT_SOA(serial)	"@\tIN SOA\tns1 hostmaster (\n" \
+			"\t\t" serial " ; serial\n" \
+			"\t\t3600 900 604800 300 )\n\n"
+#define ZT_NS		"; name servers\n@\tNS\tns1\n\tNS\tns2.example.net.\n" \
+			"ns1\tA\t192.0.2.1\n\tAAAA\t2001:db8::1\n\n"
+#define ZT_WWW1		"www\tA\t192.0.2.10 ; web\n"
+#define ZT_WWW2		"\tA\t192.0.2.11\n"
+#define ZT_WWW3		"\tTXT\t\"v=spf1 -all\"\n"
+#define ZT_WWW		ZT_WWW1 ZT_WWW2 ZT_WWW3
+#define ZT_MAIL		"mail\t60 MX\t10 mx\nmx\tA\t192.0.2.25\n\n"
+#define ZT_SUB		"$ORIGIN sub.example.org.\nhost\tA\t192.0.2.40\n"
+#define ZT_OLD		ZT_HEAD ZT_SOA("2024010101") ZT_NS ZT_WWW ZT_MAIL \
+			ZT_SUB
+#define ZT_NEW(body)	ZT_HEAD ZT_SOA("2024010102") body
+/* Small zones for the line ends. */
+#define ZT_MINI(serial)	"$ORIGIN example.org.\n@ 300 SOA ns1 h " serial \
+			" 2 3 4 5\n@ 300 NS ns1\nns1 300 A 192.0.2.1\n"
+#define ZT_CRLF(serial)	"$ORIGIN example.org.\r\n$TTL 300\r\n" \
+			"@ SOA ns1 h " serial " 2 3 4 5\r\n@ NS ns1\r\n" \
+			"ns1 A 192.0.2.1\r\n"
+
+/* The old text, the records the new version loses and gains (an SOA
+ * gained replaces the old one, else the serial moves up by one, as an
+ * UPDATE does) and the text expected: NULL for the whole zone written
+ * again. */
+static const struct {
+	const char	*what, *old;
+	const char	*del[3], *add[3];
+	const char	*text;
+} edits[] = {
+	{ "the serial alone, in place", ZT_OLD, { NULL }, { NULL },
+	  ZT_NEW(ZT_NS ZT_WWW ZT_MAIL ZT_SUB) },
+	{ "a removed owner (and its comment) goes to the next line", ZT_OLD,
+	  { "www.example.org. 300 IN A 192.0.2.10" }, { NULL },
+	  ZT_NEW(ZT_NS "www.example.org.\tA\t192.0.2.11\n" ZT_WWW3 ZT_MAIL
+	  ZT_SUB) },
+	{ "a record that inherited its owner", ZT_OLD,
+	  { "www.example.org. 300 IN A 192.0.2.11" }, { NULL },
+	  ZT_NEW(ZT_NS ZT_WWW1 ZT_WWW3 ZT_MAIL ZT_SUB) },
+	{ "consecutive lines, a name's last records", ZT_OLD,
+	  { "www.example.org. 300 IN A 192.0.2.10",
+	    "www.example.org. 300 IN A 192.0.2.11",
+	    "www.example.org. 300 IN TXT \"v=spf1 -all\"" }, { NULL },
+	  ZT_NEW(ZT_NS ZT_MAIL ZT_SUB) },
+	{ "the last record of a name", ZT_OLD,
+	  { "mail.example.org. 60 IN MX 10 mx.example.org." }, { NULL },
+	  ZT_NEW(ZT_NS ZT_WWW "mx\tA\t192.0.2.25\n\n" ZT_SUB) },
+	{ "@: the owner inherited is still the SOA's", ZT_OLD,
+	  { "example.org. 300 IN NS ns1.example.org." }, { NULL },
+	  ZT_NEW("; name servers\n\tNS\tns2.example.net.\n"
+	  "ns1\tA\t192.0.2.1\n\tAAAA\t2001:db8::1\n\n" ZT_WWW ZT_MAIL
+	  ZT_SUB) },
+	{ "added to an empty-owner run", ZT_OLD, { NULL },
+	  { "www.example.org. 300 IN A 192.0.2.12" },
+	  ZT_NEW(ZT_NS ZT_WWW ZT_MAIL ZT_SUB
+	  "www.example.org.\t300\tIN\tA\t192.0.2.12\n") },
+	{ "a TTL changed: removed and added", ZT_OLD,
+	  { "mail.example.org. 60 IN MX 10 mx.example.org." },
+	  { "mail.example.org. 120 IN MX 10 mx.example.org." },
+	  ZT_NEW(ZT_NS ZT_WWW "mx\tA\t192.0.2.25\n\n" ZT_SUB
+	  "mail.example.org.\t120\tIN\tMX\t10 mx.example.org.\n") },
+	{ "a relative name under a second $ORIGIN", ZT_OLD,
+	  { "host.sub.example.org. 300 IN A 192.0.2.40" },
+	  { "new.sub.example.org. 300 IN A 192.0.2.41" },
+	  ZT_NEW(ZT_NS ZT_WWW ZT_MAIL "$ORIGIN sub.example.org.\n"
+	  "new.sub.example.org.\t300\tIN\tA\t192.0.2.41\n") },
+	{ "an SOA changed beyond its serial: rewritten where it stood",
+	  ZT_OLD, { NULL }, { "example.org. 300 IN SOA ns1.example.org. "
+	  "hostmaster.example.org. 2024010102 7200 900 604800 300" },
+	  ZT_HEAD "example.org.\t300\tIN\tSOA\tns1.example.org. "
+	  "hostmaster.example.org. 2024010102 7200 900 604800 300\n\n"
+	  ZT_NS ZT_WWW ZT_MAIL ZT_SUB },
+	{ "a record over lines, a comment above it stays",
+	  ZT_MINI("1") "; two strings\ntxt TXT ( \"one\"\n\t\"two\" ) ; x\n\n"
+	  "after A 192.0.2.60\n",
+	  { "txt.example.org. 3600 IN TXT \"one\" \"two\"" }, { NULL },
+	  ZT_MINI("2") "; two strings\n\nafter A 192.0.2.60\n" },
+	{ "no final newline: added", ZT_MINI("1") "www 300 A 192.0.2.10",
+	  { NULL }, { "www.example.org. 300 IN A 192.0.2.11" },
+	  ZT_MINI("2") "www 300 A 192.0.2.10\n"
+	  "www.example.org.\t300\tIN\tA\t192.0.2.11\n" },
+	{ "no final newline: the last line removed",
+	  ZT_MINI("1") "www 300 A 192.0.2.10",
+	  { "www.example.org. 300 IN A 192.0.2.10" }, { NULL },
+	  ZT_MINI("2") },
+	{ "CRLF line ends", ZT_CRLF("1") "www A 192.0.2.10\r\n\tTXT \"x\"\r\n",
+	  { "www.example.org. 300 IN A 192.0.2.10" },
+	  { "new.example.org. 300 IN A 192.0.2.50" },
+	  ZT_CRLF("2") "www.example.org.\tTXT \"x\"\r\n"
+	  "new.example.org.\t300\tIN\tA\t192.0.2.50\r\n" },
+	{ "a line twice: the edit would keep one, so the whole zone",
+	  ZT_MINI("1") "www 300 A 192.0.2.10\nwww 300 A 192.0.2.10\n",
+	  { "www.example.org. 300 IN A 192.0.2.10" }, { NULL }, NULL },
+};
+
+/* old's records, less del, plus add, as a new zone made by UPDATE. */
+static struct auth_zone *
+edited_zone(const struct auth_zone *old, const char *const *del,
+    const char *const *add)
+{
+	struct zrr		*v = calloc(old->n + 3, sizeof(*v));
+	struct auth_zone	*z;
+	ldns_rr			*rr, *soa = NULL;
+	size_t			 i, j, n = 0;
+	struct err		 err;
+
+	for (j = 0; j < 3 && add[j] != NULL; j++) {
+		v[n++].rr = rr = text_rr(add[j]);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA)
+			soa = rr;
+	}
+	for (i = 0; i < old->n; i++) {
+		rr = old->v[i].rr;
+		for (j = 0; j < 3 && del[j] != NULL; j++)
+			if (rr_is(rr, del[j]))
+				break;
+		if ((j < 3 && del[j] != NULL) || (rr == old->soa && soa))
+			continue;
+		v[n++].rr = rr = ldns_rr_clone(rr);
+		if (old->v[i].rr == old->soa)
+			ldns_rdf_deep_free(ldns_rr_set_rdf(rr,
+			    ldns_native2rdf_int32(LDNS_RDF_TYPE_INT32,
+			    auth_zone_serial(old) + 1), 2));
+	}
+	z = zone_build(old->name, old->file, v, n, &err);
+	ck_assert_msg(z != NULL, "%s", err.msg);
+	return z;
+}
+
+/* Does text load back to exactly z's records? */
+static int
+loads_back(const struct auth_zone *z, const struct buf *text)
+{
+	struct auth_zone	*y;
+	struct err		 err;
+	int			 same;
+
+	y = auth_zone_load("example.org", text->data, text->len, "edited",
+	    &err);
+	ck_assert_msg(y != NULL, "%s", err.msg);
+	same = auth_zone_same(y, z);
+	auth_zone_free(y);
+	return same;
+}
+
+START_TEST(test_zone_edit)
+{
+	struct auth_zone	*old, *new;
+	struct buf		 out, whole;
+	struct err		 err;
+	int			 rewritten = -1;
+	const char		*t = edits[_i].old;
+
+	old = auth_zone_load("example.org", t, strlen(t), "example.org",
+	    &err);
+	ck_assert_msg(old != NULL, "%s: %s", edits[_i].what, err.msg);
+	new = edited_zone(old, edits[_i].del, edits[_i].add);
+	buf_init(&out, 1 << 20);
+	buf_init(&whole, 1 << 20);
+	ck_assert_int_eq(auth_zone_edit(old, new, &out, &rewritten, &err), 0);
+	ck_assert_msg(loads_back(new, &out), "%s", edits[_i].what);
+	ck_assert_int_eq(rewritten, edits[_i].text == NULL);
+	if (edits[_i].text == NULL) {
+		ck_assert_int_eq(auth_zone_text(new, &whole, &err), 0);
+		ck_assert_str_eq(out.data, whole.data);
+	} else
+		ck_assert_msg(strcmp(out.data, edits[_i].text) == 0,
+		    "%s: got\n%s\nwant\n%s", edits[_i].what, out.data,
+		    edits[_i].text);
+	buf_fini(&out);
+	buf_fini(&whole);
+	auth_zone_free(old);
+	auth_zone_free(new);
+}
+END_TEST
+
+/* The zone that a signed UPDATE (records up[], NULL-ended) makes of
+ * db's example.org. */
+static struct auth_zone *
+update_zone(struct auth_db *db, const char *const *up)
+{
+	struct auth_key		*k = key("up._update.example.org:"
+				    "hmac-sha256:" SECRET);
+	struct auth_req		 req;
+	struct auth_zone	*nz;
+	struct buf		 q, out, sum;
+	struct err		 err;
+
+	buf_init(&q, 65535);
+	buf_init(&out, 65535);
+	buf_init(&sum, 65535);
+	make_update(NULL, up, 3, k, &q);
+	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, 0, NOW,
+	    &req, &out, &err), 0);
+	ck_assert_int_eq(req.kind, AUTH_UPDATE);
+	ck_assert_int_eq(auth_update(&req, &nz, &sum, &err), 0);
+	ck_assert_ptr_nonnull(nz);
+	auth_req_fini(&req);
+	auth_key_free(k);
+	buf_fini(&q);
+	buf_fini(&out);
+	buf_fini(&sum);
+	return nz;
+}
+
+/* What auth_zone_edit makes of new from old, and whether it rewrote. */
+static int
+edit_text(const struct auth_zone *old, const struct auth_zone *new,
+    struct buf *out)
+{
+	struct err	err;
+	int		rewritten = -1;
+
+	buf_reset(out);
+	ck_assert_int_eq(auth_zone_edit(old, new, out, &rewritten, &err), 0);
+	ck_assert(loads_back(new, out));
+	return rewritten;
+}
+
+/* Two UPDATEs in a row, as the daemon makes them: the first edits the
+ * loaded file; the second the text the first wrote, given to the zone it
+ * made. */
+START_TEST(test_zone_edit_update)
+{
+	static const char *const up1[] = {
+		"www.example.org. 0 NONE A 192.0.2.10",
+		"new.example.org. 60 IN A 192.0.2.99", NULL };
+	static const char *const up2[] = {
+		"new.example.org. 0 ANY A", NULL };
+	struct auth_db		*db = db_of(ZT_OLD);
+	struct auth_zone	*old = auth_db_zone(db, "example.org"), *nz;
+	struct buf		 out;
+	size_t			 len;
+
+	buf_init(&out, 1 << 20);
+	ck_assert_str_eq(auth_zone_source(old, &len), ZT_OLD);
+	ck_assert_uint_eq(len, strlen(ZT_OLD));
+	nz = update_zone(db, up1);
+	ck_assert_ptr_null(auth_zone_source(nz, &len));
+	ck_assert_uint_eq(len, 0);
+	ck_assert_int_eq(edit_text(old, nz, &out), 0);
+	ck_assert_str_eq(out.data, ZT_NEW(ZT_NS "www.example.org.\tA\t"
+	    "192.0.2.11\n" ZT_WWW3 ZT_MAIL ZT_SUB "new.example.org.\t60\tIN\t"
+	    "A\t192.0.2.99\n"));
+	ck_assert_int_eq(auth_zone_set_source(nz, out.data, out.len), 0);
+	auth_db_replace(db, nz);
+	nz = update_zone(db, up2);
+	ck_assert_int_eq(edit_text(auth_db_zone(db, "example.org"), nz, &out),
+	    0);
+	ck_assert_str_eq(out.data, ZT_HEAD ZT_SOA("2024010103") ZT_NS
+	    "www.example.org.\tA\t192.0.2.11\n" ZT_WWW3 ZT_MAIL ZT_SUB);
+	auth_zone_free(nz);
+	buf_fini(&out);
+	auth_db_free(db);
+}
+END_TEST
+
+/* Unchanged, the text stays as it is; without a source that holds its
+ * records, a zone is written whole. */
+START_TEST(test_zone_edit_source)
+{
+	static const char *const up[] = {
+		"new.example.org. 60 IN A 192.0.2.99", NULL };
+	struct auth_db		*db = db_of(ZT_OLD);
+	struct auth_zone	*old = auth_db_zone(db, "example.org"), *nz;
+	struct buf		 out, whole;
+	struct err		 err;
+
+	buf_init(&out, 1 << 20);
+	buf_init(&whole, 1 << 20);
+	ck_assert_int_eq(edit_text(old, old, &out), 0);
+	ck_assert_str_eq(out.data, ZT_OLD);
+	nz = update_zone(db, up);
+	ck_assert_int_eq(auth_zone_text(nz, &whole, &err), 0);
+	ck_assert_int_eq(edit_text(nz, nz, &out), 1);
+	ck_assert_str_eq(out.data, whole.data);
+	ck_assert_int_eq(auth_zone_set_source(nz, ZT_OLD, strlen(ZT_OLD)), 0);
+	ck_assert_int_eq(edit_text(nz, nz, &out), 1);
+	ck_assert_str_eq(out.data, whole.data);
+	/* rewritten may be NULL; out is appended to. */
+	ck_assert_int_eq(auth_zone_edit(old, old, &out, NULL, &err), 0);
+	ck_assert_uint_eq(out.len, whole.len + strlen(ZT_OLD));
+	auth_zone_free(nz);
+	buf_fini(&out);
+	buf_fini(&whole);
+	auth_db_free(db);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -1046,6 +1379,10 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_cache, 0,
 	    sizeof(queries) / sizeof(queries[0]));
 	tcase_add_test(tc, test_cache_bound);
+	tcase_add_loop_test(tc, test_zone_edit, 0,
+	    sizeof(edits) / sizeof(edits[0]));
+	tcase_add_test(tc, test_zone_edit_update);
+	tcase_add_test(tc, test_zone_edit_source);
 	suite_add_tcase(s, tc);
 	return s;
 }
