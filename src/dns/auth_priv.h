@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "dns/auth.h"
+#include "keys/mac.h"
 
 /*
  * One record and the line of the file it came from (0: from UPDATE).  A
@@ -48,7 +49,7 @@ struct auth_key {
 	ldns_rdf	*zone;		/* labels right of the op label */
 	enum auth_op	 op;
 	const char	*alg;		/* "hmac-sha256." */
-	const void	*md;		/* EVP_MD */
+	enum key_hmac	 hmac;
 	uint8_t		*secret;
 	size_t		 len;
 };

@@ -1,6 +1,7 @@
 /*
- * tsig.c: TSIG keys and RFC 8945 signing and verification with OpenSSL
- * HMAC (hmac-sha1, -sha224, -sha256, -sha384, -sha512; MD5 refused), and
+ * tsig.c: TSIG keys and RFC 8945 signing and verification with the HMAC
+ * of keys/mac.h (hmac-sha1, -sha224, -sha256, -sha384, -sha512; MD5
+ * refused), and
  * the message walker the server uses before it trusts any parser.
  *
  * Keys come from "_keys" files as DNSKEY records (INTERFACE.md): the
@@ -14,11 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "dns/auth_priv.h"
+#include "keys/mac.h"
 #include "util/b64.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -29,13 +27,13 @@ static const struct {
 	int		 dnskey;	/* DNSKEY algorithm number */
 	const char	*name;		/* TSIG algorithm name */
 	const char	*short_name;	/* "SHA256", as dns-cli writes it */
-	const EVP_MD	*(*md)(void);
+	enum key_hmac	 hmac;
 } algs[] = {
-	{ 161, "hmac-sha1.", "SHA1", EVP_sha1 },
-	{ 162, "hmac-sha224.", "SHA224", EVP_sha224 },
-	{ 163, "hmac-sha256.", "SHA256", EVP_sha256 },
-	{ 164, "hmac-sha384.", "SHA384", EVP_sha384 },
-	{ 165, "hmac-sha512.", "SHA512", EVP_sha512 },
+	{ 161, "hmac-sha1.", "SHA1", KEY_HMAC_SHA1 },
+	{ 162, "hmac-sha224.", "SHA224", KEY_HMAC_SHA224 },
+	{ 163, "hmac-sha256.", "SHA256", KEY_HMAC_SHA256 },
+	{ 164, "hmac-sha384.", "SHA384", KEY_HMAC_SHA384 },
+	{ 165, "hmac-sha512.", "SHA512", KEY_HMAC_SHA512 },
 };
 #define NALGS	(sizeof(algs) / sizeof(algs[0]))
 
@@ -166,7 +164,7 @@ auth_key_free(struct auth_key *k)
 	ldns_rdf_deep_free(k->owner);
 	ldns_rdf_deep_free(k->zone);
 	if (k->secret != NULL) {
-		OPENSSL_cleanse(k->secret, k->len);
+		key_wipe(k->secret, k->len);
 		free(k->secret);
 	}
 	free(k);
@@ -245,7 +243,7 @@ key_new(const ldns_rdf *owner, int alg, const uint8_t *secret, size_t len,
 	memcpy(k->secret, secret, len);
 	k->len = len;
 	k->alg = algs[i].name;
-	k->md = algs[i].md();
+	k->hmac = algs[i].hmac;
 	if ((s = ldns_rdf2str(k->owner)) == NULL ||
 	    (k->name = strdup(s)) == NULL) {
 		free(s);
@@ -464,7 +462,7 @@ auth_key_parse(const char *s, struct err *err)
 			k->secret = secret;
 			k->len = len;
 			k->alg = algs[i].name;
-			k->md = algs[i].md();
+			k->hmac = algs[i].hmac;
 			k->op = AUTH_OP_NOTIFY;
 		} else {
 			free(secret);
@@ -480,15 +478,8 @@ static int
 tsig_mac(const struct auth_key *k, const struct buf *d, uint8_t *mac,
     size_t *maclen, struct err *err)
 {
-	unsigned int	n;
-
-	if (HMAC(k->md, k->secret, (int)k->len, (const uint8_t *)d->data,
-	    d->len, mac, &n) == NULL) {
-		err_set(err, ERR_CRYPTO, "hmac failed");
-		return -1;
-	}
-	*maclen = n;
-	return 0;
+	return key_hmac(k->hmac, k->secret, k->len, d->data, d->len, mac,
+	    maclen, err);
 }
 
 int
@@ -499,7 +490,7 @@ auth_tsig_sign(const struct auth_key *k, struct buf *b,
 {
 	struct buf	 d, rd;
 	ldns_rdf	*alg = NULL;
-	uint8_t		 mac[EVP_MAX_MD_SIZE];
+	uint8_t		 mac[KEY_HMAC_MAX];
 	size_t		 maclen = 0;
 	uint16_t	 ar;
 	int		 rc = -1;
@@ -636,7 +627,7 @@ auth_tsig_verify(const struct auth_keys *ks, const struct auth_key *only,
 	const struct auth_key	*k;
 	struct buf		 d;
 	struct err		 err;
-	uint8_t			 mac[EVP_MAX_MD_SIZE], hdr[12];
+	uint8_t			 mac[KEY_HMAC_MAX], hdr[12];
 	size_t			 maclen;
 	ldns_rdf		*alg;
 	int			 rc = -1;
@@ -672,7 +663,7 @@ auth_tsig_verify(const struct auth_keys *ks, const struct auth_key *only,
 	    buf_add(&d, t.other, t.otherlen, &err) == -1 ||
 	    tsig_mac(k, &d, mac, &maclen, &err) == -1)
 		goto done;
-	if (t.maclen != maclen || CRYPTO_memcmp(mac, t.mac, maclen) != 0) {
+	if (t.maclen != maclen || !key_mem_equal(mac, t.mac, maclen)) {
 		rc = 16;
 		goto done;
 	}
