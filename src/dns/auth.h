@@ -82,7 +82,8 @@ void		 auth_zone_ns_addrs(const struct auth_zone *,
  * in place.  A zone given its source by auth_zone_set_source has it read
  * again to find its records.  The text is appended to out; *rewritten
  * (rewritten may be NULL) is 0 for an edit; -1 (err) if out cannot hold
- * the text or memory is short. */
+ * the text, memory is short, or not even the whole zone written out
+ * loads back to new's records (nothing may then be committed). */
 int		 auth_zone_edit(const struct auth_zone *old,
 		    const struct auth_zone *new, struct buf *out,
 		    int *rewritten, struct err *);

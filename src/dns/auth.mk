@@ -15,3 +15,10 @@ TESTS += tests/fuzz/replay_auth_query
 tests_fuzz_replay_auth_query_SOURCES = tests/fuzz/fuzz_auth_query.c \
 	tests/fuzz/replay.c
 tests_fuzz_replay_auth_query_LDADD = $(TIMBRE_LIBS)
+
+FUZZ_HARNESSES += zone_edit
+check_PROGRAMS += tests/fuzz/replay_zone_edit
+TESTS += tests/fuzz/replay_zone_edit
+tests_fuzz_replay_zone_edit_SOURCES = tests/fuzz/fuzz_zone_edit.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_zone_edit_LDADD = $(TIMBRE_LIBS)

@@ -128,6 +128,13 @@ int	auth_record_line(const char *text, size_t from, size_t to,
  * one only in b (a record whose TTL changed is both).  Returns -1 as soon
  * as fn does, else 0.
  */
+/* The master-file line of rr (ldns's presentation, absolute names, an
+ * owner starting with "$" escaped), ended by eol; and rr's owner alone,
+ * to start a line with. */
+int	zone_rr_line(struct buf *, const ldns_rr *, const char *eol,
+	    struct err *);
+int	zone_owner_text(struct buf *, const ldns_rr *, struct err *);
+
 #define ZONE_NONE	((size_t)-1)
 int	zone_merge(const struct zrr *a, size_t na, const struct zrr *b,
 	    size_t nb, int (*fn)(void *, size_t, size_t), void *arg);

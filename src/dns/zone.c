@@ -540,33 +540,64 @@ auth_zone_same(const struct auth_zone *a, const struct auth_zone *b)
 	return 1;
 }
 
+/* Appends text, a leading "$" escaped: an owner name that starts with
+ * one would read as a directive ($ORIGIN, $TTL) at the start of a line. */
+static int
+line_start_add(struct buf *b, const char *text, size_t len, struct err *err)
+{
+	if (len > 0 && text[0] == '$' && buf_addc(b, '\\', err) == -1)
+		return -1;
+	return buf_add(b, text, len, err);
+}
+
+int
+zone_rr_line(struct buf *b, const ldns_rr *rr, const char *eol,
+    struct err *err)
+{
+	char	*s;
+	size_t	 len;
+	int	 rc;
+
+	if ((s = ldns_rr2str(rr)) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	len = strlen(s);
+	if (len > 0 && s[len - 1] == '\n')
+		len--;
+	rc = line_start_add(b, s, len, err) == -1 ||
+	    buf_adds(b, eol, err) == -1 ? -1 : 0;
+	free(s);
+	return rc;
+}
+
+int
+zone_owner_text(struct buf *b, const ldns_rr *rr, struct err *err)
+{
+	char	*s;
+	int	 rc;
+
+	if ((s = ldns_rdf2str(ldns_rr_owner(rr))) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	rc = line_start_add(b, s, strlen(s), err);
+	free(s);
+	return rc;
+}
+
 int
 auth_zone_text(const struct auth_zone *z, struct buf *b, struct err *err)
 {
-	char	*s;
-	size_t	 i;
-	int	 rc;
+	size_t	i;
 
-	if ((s = ldns_rr2str(z->soa)) == NULL)
-		goto nomem;
-	rc = buf_adds(b, s, err);
-	free(s);
-	if (rc == -1)
+	if (zone_rr_line(b, z->soa, "\n", err) == -1)
 		return -1;
-	for (i = 0; i < z->n; i++) {
-		if (z->v[i].rr == z->soa)
-			continue;
-		if ((s = ldns_rr2str(z->v[i].rr)) == NULL)
-			goto nomem;
-		rc = buf_adds(b, s, err);
-		free(s);
-		if (rc == -1)
+	for (i = 0; i < z->n; i++)
+		if (z->v[i].rr != z->soa &&
+		    zone_rr_line(b, z->v[i].rr, "\n", err) == -1)
 			return -1;
-	}
 	return 0;
-nomem:
-	err_set(err, ERR_NOMEM, "out of memory");
-	return -1;
 }
 
 void

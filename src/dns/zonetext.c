@@ -180,44 +180,6 @@ soa_change(const ldns_rr *a, const ldns_rr *b)
 	return ch;
 }
 
-/* Appends rr as ldns presents it (absolute owner, TTL, class), ended as
- * the file's lines are. */
-static int
-add_rr(struct buf *b, const ldns_rr *rr, const char *eol, struct err *err)
-{
-	char	*s;
-	size_t	 len;
-	int	 rc;
-
-	if ((s = ldns_rr2str(rr)) == NULL) {
-		err_set(err, ERR_NOMEM, "out of memory");
-		return -1;
-	}
-	len = strlen(s);
-	if (len > 0 && s[len - 1] == '\n')
-		len--;
-	rc = buf_add(b, s, len, err) == -1 || buf_adds(b, eol, err) == -1 ?
-	    -1 : 0;
-	free(s);
-	return rc;
-}
-
-/* Appends rr's owner as an absolute name. */
-static int
-add_owner(struct buf *b, const ldns_rr *rr, struct err *err)
-{
-	char	*s;
-	int	 rc;
-
-	if ((s = ldns_rdf2str(ldns_rr_owner(rr))) == NULL) {
-		err_set(err, ERR_NOMEM, "out of memory");
-		return -1;
-	}
-	rc = buf_adds(b, s, err);
-	free(s);
-	return rc;
-}
-
 /* zone_merge's step: marks old's records that new lacks and appends the
  * records new gained to the tail; the SOAs are the walk's business. */
 static int
@@ -228,7 +190,7 @@ edit_mark(void *arg, size_t i, size_t j)
 	if (j == ZONE_NONE && e->old->v[i].rr != e->old->soa)
 		e->gone[i] = true;
 	else if (i == ZONE_NONE && e->new->v[j].rr != e->new->soa)
-		return add_rr(e->tail, e->new->v[j].rr, e->eol, e->err);
+		return zone_rr_line(e->tail, e->new->v[j].rr, e->eol, e->err);
 	return 0;
 }
 
@@ -258,11 +220,11 @@ edit_kept(struct edit *e, const struct zrr *r, const ldns_rdf *prev,
 	if (soa && (e->soa != SOA_SERIAL ||
 	    !soa_serial_at(src, r, &off, &end))) {
 		*at = record_end(src, r);
-		return add_rr(out, e->new->soa, e->eol, e->err);
+		return zone_rr_line(out, e->new->soa, e->eol, e->err);
 	}
 	if (owner_is_inherited(src, r) && (prev == NULL ||
 	    ldns_dname_compare(prev, ldns_rr_owner(r->rr)) != 0) &&
-	    add_owner(out, r->rr, e->err) == -1)
+	    zone_owner_text(out, r->rr, e->err) == -1)
 		return -1;
 	if (soa) {
 		if (buf_add(out, src + *at, off - *at, e->err) == -1 ||
@@ -399,6 +361,7 @@ auth_zone_edit(const struct auth_zone *old, const struct auth_zone *new,
 	struct buf		 b;
 	struct err		 scratch;
 	bool			 edited;
+	int			 rc;
 
 	buf_init(&b, out->max);
 	o = with_places(old, &owned);
@@ -413,7 +376,23 @@ auth_zone_edit(const struct auth_zone *old, const struct auth_zone *new,
 		return -1;
 	}
 	buf_fini(&b);
-	return edited ? 0 : auth_zone_text(new, out, err);
+	if (edited)
+		return 0;
+	/* The whole zone, which must load back just as well. */
+	buf_init(&b, out->max);
+	if (auth_zone_text(new, &b, err) == -1) {
+		buf_fini(&b);
+		return -1;
+	}
+	if (!loads_as(new, &b)) {
+		buf_fini(&b);
+		err_set(err, AUTH_E_ZONE, "zone %s: no master file loads back "
+		    "to the updated records", new->name);
+		return -1;
+	}
+	rc = buf_add(out, b.data, b.len, err);
+	buf_fini(&b);
+	return rc;
 }
 
 const char *
