@@ -222,8 +222,9 @@ vsig_set_key(struct vsig *vs, enum dkim_key_lookup lookup,
 			dkim_keyrec_fini(&rec);
 	}
 	if (found == 0) {
-		snprintf(reason, sizeof(reason), "key %s: %s", vs->key_name,
-		    first.msg);
+		if (snprintf(reason, sizeof(reason), "key %s: %s",
+		    vs->key_name, first.msg) >= (int)sizeof(reason))
+			memcpy(reason + sizeof(reason) - 4, "...", 4);
 		vsig_fail(vs, reason);
 	} else if (found > 1) {
 		snprintf(reason, sizeof(reason), "key %s: %zu key records, "

@@ -216,8 +216,10 @@ dkim_verify_set_key(struct dkim_verify *dv, size_t i,
 			dkim_keyrec_fini(&rec);
 	}
 	if (found == 0) {
-		snprintf(reason, sizeof(reason), "key %s: %s", vs->key_name,
-		    n == 0 ? "no TXT record" : first_err.msg);
+		if (snprintf(reason, sizeof(reason), "key %s: %s",
+		    vs->key_name, n == 0 ? "no TXT record" : first_err.msg) >=
+		    (int)sizeof(reason))
+			memcpy(reason + sizeof(reason) - 4, "...", 4);
 		vsig_fail(vs, DKIM_FAIL, reason);
 	} else if (found > 1) {
 		snprintf(reason, sizeof(reason), "key %s: %zu key records, "

@@ -398,9 +398,11 @@ frame_result(struct spf_eval *ev, enum spf_result res, const struct spf_term *t)
 			return;
 		}
 		if (res == SPF_NONE && (f->include || f->redirected)) {
-			snprintf(ev->problem, sizeof(ev->problem), "%s: no spf "
-			    "record at %s", f->include ? "include" :
-			    "redirect", f->domain);
+			if (snprintf(ev->problem, sizeof(ev->problem), "%s: no "
+			    "spf record at %s", f->include ? "include" :
+			    "redirect", f->domain) >= (int)sizeof(ev->problem))
+				memcpy(ev->problem + sizeof(ev->problem) - 4,
+				    "...", 4);
 			finish(ev, SPF_PERMERROR, NULL);
 			return;
 		}
