@@ -353,12 +353,15 @@ tcp_emit(const uint8_t *p, size_t n, void *arg)
 	    bufferevent_write(c->bev, p, n) == 0 ? 0 : -1;
 }
 
+/* While a job holds the connection its client is waiting for the
+ * answer, however long the push takes: no idle timeout then. */
 static void *
 tcp_hold(void *arg)
 {
 	struct tcp_conn	*c = arg;
 
-	c->jobs++;
+	if (c->jobs++ == 0)
+		bufferevent_set_timeouts(c->bev, NULL, NULL);
 	return c;
 }
 
@@ -366,9 +369,14 @@ static void
 tcp_release(void *arg)
 {
 	struct tcp_conn	*c = arg;
+	struct timeval	 idle = { TCP_IDLE_SECONDS, 0 };
 
-	if (--c->jobs == 0 && c->bev == NULL)
+	if (--c->jobs > 0)
+		return;
+	if (c->bev == NULL)
 		free(c);
+	else
+		bufferevent_set_timeouts(c->bev, &idle, &idle);
 }
 
 static const struct sink_ops tcp_ops = { tcp_emit, tcp_hold, tcp_release };
