@@ -6,7 +6,7 @@
 # notify and dig +opcode=notify, an NSD secondary on 127.0.0.2 that is
 # NOTIFYed and transfers with a TSIG key (AXFR first, then IXFR); wrong
 # keys, unsigned requests, a broken zone pushed, the remote gone during
-# an UPDATE.
+# an UPDATE.  A Knot DNS secondary on 127.0.0.3 does the same as NSD.
 set -eu
 . "$top_srcdir/tests/integration/lib.sh"
 
@@ -97,9 +97,12 @@ if command -v nsd >/dev/null 2>&1 && ping -c1 -W1 127.0.0.2 >/dev/null 2>&1 ||
     command -v nsd >/dev/null 2>&1; then
 	NSD_PORT=$(integ_free_port)
 fi
+KNOT_PORT=
+command -v knotd >/dev/null 2>&1 && KNOT_PORT=$(integ_free_port)
 PORT=$(integ_free_port)
 start_primary "$T/primary.log" --remote "file://$T/zone.git#main" \
-    --workdir "$T/work" ${NSD_PORT:+--also-notify 127.0.0.2:$NSD_PORT}
+    --workdir "$T/work" ${NSD_PORT:+--also-notify 127.0.0.2:$NSD_PORT} \
+    ${KNOT_PORT:+--also-notify 127.0.0.3:$KNOT_PORT}
 
 # Queries.
 check "SOA answered with AA" sh -c "dig @127.0.0.1 -p $PORT +norec example.org SOA | grep -q 'flags: qr aa'"
@@ -240,6 +243,60 @@ if [ -n "$NSD_PORT" ] && command -v nsd >/dev/null 2>&1; then
 	grep -i "ixfr" "$T/nsd/nsd.log" | sed 's/^/# nsd: /' | tail -n 3
 else
 	echo "# skip: NSD secondary (nsd not installed)"
+fi
+
+# A Knot DNS secondary on 127.0.0.3: the same, and Knot checks what an
+# IXFR gives it against what it had.
+if [ -n "$KNOT_PORT" ]; then
+	mkdir -p "$T/knot"
+	SECRET=$(sed -n 2p "$T/xfr" | cut -d: -f3)
+	cat >"$T/knot/knot.conf" <<-EOF
+	server:
+	    listen: 127.0.0.3@$KNOT_PORT
+	    rundir: "$T/knot"
+	    background-workers: 1
+	control:
+	    listen: "$T/knot/knot.sock"
+	log:
+	  - target: "$T/knot/knot.log"
+	    any: info
+	database:
+	    storage: "$T/knot"
+	key:
+	  - id: xfr._transfer.example.org
+	    algorithm: hmac-sha512
+	    secret: $SECRET
+	remote:
+	  - id: primary
+	    address: 127.0.0.1@$PORT
+	    key: xfr._transfer.example.org
+	acl:
+	  - id: notify
+	    address: 127.0.0.1
+	    action: notify
+	zone:
+	  - domain: example.org
+	    storage: "$T/knot"
+	    file: "example.org.zone"
+	    master: primary
+	    acl: notify
+	EOF
+	integ_spawn "$T/knot/knotd.out" knotd -c "$T/knot/knot.conf"
+	kn_serial() { dig @127.0.0.3 -p "$KNOT_PORT" +short +time=1 +tries=1 example.org SOA | awk '{ print $3 }'; }
+	want=$(dig @127.0.0.1 -p "$PORT" +short example.org SOA | awk '{ print $3 }')
+	for i in $(seq 1 50); do [ "$(kn_serial)" = "$want" ] && break; sleep 0.2; done
+	check "Knot transferred the zone (serial $want)" test "$(kn_serial)" = "$want"
+	nsup "$UPKEY" "update add toknot.example.org 60 A 192.0.2.45" || true
+	want=$((want + 1))
+	for i in $(seq 1 50); do [ "$(kn_serial)" = "$want" ] && break; sleep 0.2; done
+	check "Knot NOTIFYed after an UPDATE (serial $want)" test "$(kn_serial)" = "$want"
+	check "Knot serves the update" sh -c "dig @127.0.0.3 -p $KNOT_PORT +short toknot.example.org | grep -q 192.0.2.45"
+	# Knot logs "IXFR, incoming, ... finished" only for an IXFR it
+	# applied (one that did not fit what it had is retried as AXFR).
+	check "Knot took the update by IXFR and applied it" grep -q "IXFR, incoming, remote 127.0.0.1@$PORT, finished" "$T/knot/knot.log"
+	grep -i "ixfr\|error" "$T/knot/knot.log" | sed 's/^/# knot: /' | tail -n 3
+else
+	echo "# skip: Knot DNS secondary (knot not installed)"
 fi
 integ_stop "$PRIMARY_PID"
 
