@@ -50,6 +50,7 @@ $TTL 300
 @       SOA   ns1 hostmaster 1 3600 900 604800 300
 @       NS    ns1
 ns1     A     127.0.0.1
+; mail: one exchanger, SPF and DMARC to match
 @       MX    10 mx
 mx      A     192.0.2.25
 @       TXT   "v=spf1 mx -all"
@@ -96,6 +97,8 @@ echo '$ nsupdate -k tsig.bind < update.txt      # add rsa1, ed1 and arc1._domain
 nsupdate -t 10 -k tsig.bind <update.txt
 echo "The primary applied it, bumped the serial, committed and pushed:"
 run git --git-dir=zone.git log --format='  %h %an: %s' main | cut -c1-110
+echo "The commit changes only the serial and adds the records; the rest of the file, comments too, stays as written:"
+run git --git-dir=zone.git show --format= main -- example.org | grep '^[-+][^-+]' | cut -c1-100
 run dig +short @127.0.0.1 -p "$port" ed1._domainkey.example.org TXT
 
 say "5. A message, as a mail client would write it"
