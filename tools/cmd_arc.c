@@ -15,13 +15,8 @@
  * newest seal says cv=fail), 2 when there is no Authentication-Results
  * of the authserv-id to copy or on usage and I/O errors.
  */
-#include <errno.h>
 #include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-#include <event2/event.h>
 
 #include "arc/arc.h"
 #include "keys/key.h"
@@ -47,11 +42,6 @@ struct verify_run {
 	struct err		 err;
 };
 
-struct key_query {
-	struct verify_run	*run;
-	const char		*name;
-};
-
 static int
 verify_on_headers(struct mail_hdrs *hdrs, void *arg)
 {
@@ -73,66 +63,54 @@ verify_on_body(const char *p, size_t n, void *arg)
 	arc_verify_body(run->av, p, n);
 }
 
-static void
-key_answer(enum dns_status st, const struct dns_msg *msg, void *arg)
+static const char *
+key_name(void *av, size_t i)
 {
-	struct key_query	*q = arg;
+	return arc_verify_key_name(av, i);
+}
+
+static void
+key_answer(void *av, const char *name, enum dns_status st,
+    const struct dns_msg *msg)
+{
 	enum dkim_key_lookup	 lookup;
 	struct err		 scratch;
 	char			**txts;
 	const char		*detail;
 	size_t			 ntxt;
 
-	lookup = tool_key_lookup(st, msg, q->name, &txts, &ntxt, &detail,
+	lookup = tool_key_lookup(st, msg, name, &txts, &ntxt, &detail,
 	    &scratch);
-	arc_verify_set_key(q->run->av, q->name, lookup,
-	    (const char *const *)txts, ntxt, detail);
+	arc_verify_set_key(av, name, lookup, (const char *const *)txts, ntxt,
+	    detail);
 	dns_txts_free(txts, ntxt);
+}
+
+static void
+key_unsent(void *av, size_t i, const char *name, const char *why)
+{
+	(void)i;
+	arc_verify_set_key(av, name, DKIM_KEY_TEMPFAIL, NULL, 0, why);
 }
 
 /* Asks for every key the validator needs and waits for the answers. */
 static int
 fetch_keys(struct verify_run *run, const char *ns)
 {
-	struct dns_server	 srv;
-	struct event_base	*base;
-	struct dns_stub		*stub;
-	struct key_query	*qs;
-	struct err		 err;
-	size_t			 i, nq = 0, n = arc_verify_key_count(run->av);
-	int			 rc = -1;
+	struct dns_server	srv;
+	struct tool_dns		dns = { NULL, NULL };
+	struct tool_fetch	f = { .name = key_name,
+				    .on_answer = key_answer,
+				    .on_unsent = key_unsent, .arg = run->av };
+	size_t			n = arc_verify_key_count(run->av);
+	int			rc = -1;
 
 	if (n == 0)
 		return 0;
 	tool_dns_server(run->cmd, ns, &srv);
-	if ((qs = calloc(n, sizeof(*qs))) == NULL ||
-	    (base = event_base_new()) == NULL) {
-		free(qs);
-		tool_warn(run->cmd, "out of memory");
-		return -1;
-	}
-	if ((stub = dns_stub_new(base, &srv, NULL, &err)) == NULL) {
-		tool_warn(run->cmd, "%s", err.msg);
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		qs[nq].run = run;
-		qs[nq].name = arc_verify_key_name(run->av, i);
-		if (dns_stub_query(stub, qs[nq].name, DNS_T_TXT, key_answer,
-		    &qs[nq], &err) == -1) {
-			arc_verify_set_key(run->av, qs[nq].name,
-			    DKIM_KEY_TEMPFAIL, NULL, 0, err.msg);
-			continue;
-		}
-		nq++;
-	}
-	if (nq > 0)
-		event_base_dispatch(base);
-	dns_stub_free(stub);
-	rc = 0;
-out:
-	event_base_free(base);
-	free(qs);
+	if (tool_dns_open(run->cmd, &srv, &dns) == 0)
+		rc = tool_fetch_txts(run->cmd, &dns, n, &f);
+	tool_dns_close(&dns);
 	return rc;
 }
 
@@ -222,20 +200,16 @@ arc_verify_main(int argc, char *argv[])
 			fprintf(stderr, "%s\n", verify_usage);
 			return EXIT_USAGE;
 		}
-	if (argc - optind > 1)
-		tool_usage_error(run.cmd, "one message at a time\n%s",
-		    verify_usage);
-	path = optind < argc ? argv[optind] : "-";
+	path = tool_message_arg(run.cmd, argc - optind, argv + optind,
+	    verify_usage);
 	if (ns != NULL)
 		tool_dns_server(run.cmd, ns, &(struct dns_server){ 0 });
 	in = tool_open_input(run.cmd, path);
 	rc = verify_message(&run, in, tool_input_name(path), nl, NULL, ns);
-	if (in != stdin)
-		fclose(in);
+	tool_close_input(in);
 	if (rc == -1) {
-		arc_verify_free(run.av);
-		mail_hdrs_free(run.hdrs);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	print_originator(run.hdrs);
 	for (k = 1; k <= arc_verify_hops(run.av); k++) {
@@ -256,11 +230,13 @@ arc_verify_main(int argc, char *argv[])
 				printf("  %02u:%s: %s\n", k, hop.domain,
 				    hop.reason);
 		}
+	rc = cv == ARC_CV_FAIL ? EXIT_CHECK_FAILED : 0;
+	if (fflush(stdout) == EOF)
+		rc = EXIT_USAGE;
+out:
 	arc_verify_free(run.av);
 	mail_hdrs_free(run.hdrs);
-	if (fflush(stdout) == EOF)
-		return EXIT_USAGE;
-	return cv == ARC_CV_FAIL ? EXIT_CHECK_FAILED : 0;
+	return rc;
 }
 
 struct sign_run {
@@ -297,6 +273,14 @@ sign_on_body(const char *p, size_t n, void *arg)
 }
 
 static int
+sign_finish(void *arg, struct buf *set, struct err *err)
+{
+	struct sign_run	*run = arg;
+
+	return arc_seal_finish(run->as, set, err);
+}
+
+static int
 arc_sign_main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -313,12 +297,12 @@ arc_sign_main(int argc, char *argv[])
 	};
 	struct verify_run	 vrun;
 	struct sign_run		 run;
-	struct buf		 set;
 	const char		*keyfile = NULL, *path, *ns = NULL;
 	enum mail_newline	 nl = MAIL_NL_LF;
 	FILE			*in, *spool = NULL;
 	int			 c, rc = EXIT_USAGE;
-	struct tool_read_cb	 cb = { sign_on_headers, sign_on_body, NULL };
+	struct tool_sign_cb	 cb = { { sign_on_headers, sign_on_body, NULL },
+				    sign_finish, 3 * DKIM_MAX_HDR_BYTES };
 
 	memset(&run, 0, sizeof(run));
 	memset(&vrun, 0, sizeof(vrun));
@@ -361,19 +345,16 @@ arc_sign_main(int argc, char *argv[])
 	    keyfile == NULL || run.p.authserv_id == NULL)
 		tool_usage_error("arc sign", "--domain, --selector, --key and "
 		    "--authserv-id are required\n%s", sign_usage);
-	if (argc - optind > 1)
-		tool_usage_error("arc sign", "one message at a time");
+	path = tool_message_arg("arc sign", argc - optind, argv + optind,
+	    NULL);
 	if (ns != NULL)
 		tool_dns_server("arc sign", ns, &(struct dns_server){ 0 });
 	if ((run.key = key_load_pem_file(keyfile, &run.err)) == NULL)
 		tool_usage_error("arc sign", "%s", run.err.msg);
 	vrun.now = run.p.now;
-	path = optind < argc ? argv[optind] : "-";
 	in = tool_open_input("arc sign", path);
-	if ((spool = tmpfile()) == NULL) {
-		tool_warn("arc sign", "temporary file: %s", strerror(errno));
+	if ((spool = tool_spool("arc sign")) == NULL)
 		goto out;
-	}
 	/* Pass 1: the existing chain. */
 	if (verify_message(&vrun, in, tool_input_name(path), nl, spool,
 	    ns) == -1)
@@ -381,25 +362,16 @@ arc_sign_main(int argc, char *argv[])
 	run.cv = arc_verify_result(vrun.av, NULL);
 	/* Pass 2: the seal, from the spool. */
 	rewind(spool);
-	buf_init(&set, 3 * DKIM_MAX_HDR_BYTES);
-	cb.arg = &run;
-	if (tool_read_message("arc sign", spool, tool_input_name(path), nl,
-	    NULL, &cb) == 0) {
-		if (arc_seal_finish(run.as, &set, &run.err) == -1)
-			tool_warn("arc sign", "%s", run.err.msg);
-		else if (tool_write_prepended(&set, spool, nl) == -1)
-			tool_warn("arc sign", "output: %s", strerror(errno));
-		else
-			rc = 0;
-	}
-	buf_fini(&set);
+	cb.read.arg = &run;
+	if (tool_sign_message("arc sign", spool, tool_input_name(path), nl,
+	    spool, &cb) == 0)
+		rc = 0;
 	if (run.ended)
 		rc = EXIT_CHECK_FAILED;
 out:
 	if (spool != NULL)
 		fclose(spool);
-	if (in != stdin)
-		fclose(in);
+	tool_close_input(in);
 	arc_verify_free(vrun.av);
 	mail_hdrs_free(vrun.hdrs);
 	arc_seal_free(run.as);
@@ -411,14 +383,11 @@ out:
 int
 cmd_arc(int argc, char *argv[])
 {
-	if (argc < 2) {
-		fprintf(stderr, "%s\n%s\n", verify_usage, sign_usage);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "verify") == 0)
-		return arc_verify_main(argc - 1, argv + 1);
-	if (strcmp(argv[1], "sign") == 0)
-		return arc_sign_main(argc - 1, argv + 1);
-	tool_usage_error("arc", "unknown command \"%s\" (verify, sign)",
-	    argv[1]);
+	static const struct tool_cmd verbs[] = {
+		{ "verify", arc_verify_main, verify_usage },
+		{ "sign", arc_sign_main, sign_usage },
+	};
+
+	return tool_verb_run("arc", verbs, sizeof(verbs) / sizeof(verbs[0]),
+	    argc, argv);
 }

@@ -16,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/event.h>
-
 #include "dkim/dkim.h"
 #include "keys/key.h"
 #include "tools/tool.h"
@@ -34,99 +32,12 @@ static const char sign_usage[] =
     "                        [--identity I] [--expire SECONDS]\n"
     "                        [--newline crlf|lf] [--time UNIX] [MSG|-]";
 
-/* The state of one verification, shared with the callbacks. */
-struct verify_run {
-	struct dkim_verify	*dv;
-	struct mail_hdrs	*hdrs;
-	time_t			 now;
-	struct dns_stub		*stub;
-	struct err		 err;
-};
-
-/* One key look-up; several signatures may share it. */
-struct key_query {
-	struct verify_run	*run;
-	const char		*name;
-};
-
-static int
-verify_on_headers(struct mail_hdrs *hdrs, void *arg)
-{
-	struct verify_run	*run = arg;
-
-	run->hdrs = hdrs;
-	if ((run->dv = dkim_verify_new(hdrs, run->now, &run->err)) == NULL) {
-		tool_warn("dkim verify", "%s", run->err.msg);
-		return -1;
-	}
-	return 0;
-}
-
+/* A signature whose key could not even be asked for fails alone. */
 static void
-verify_on_body(const char *p, size_t n, void *arg)
+verify_key_unsent(void *dv, size_t i, const char *name, const char *why)
 {
-	struct verify_run	*run = arg;
-
-	dkim_verify_body(run->dv, p, n);
-}
-
-static void
-verify_key_answer(enum dns_status st, const struct dns_msg *msg, void *arg)
-{
-	struct key_query	*q = arg;
-
-	tool_dkim_set_keys(q->run->dv, q->name, st, msg);
-}
-
-/* Asks for every distinct key name and runs the loop until all came. */
-static int
-verify_fetch_keys(struct verify_run *run, const struct dns_server *srv)
-{
-	struct event_base	*base;
-	struct key_query	*qs;
-	struct err		 err;
-	const char		*name, *other;
-	size_t			 i, j, nq = 0, n = dkim_verify_count(run->dv);
-	int			 rc = -1;
-
-	if ((qs = calloc(n + 1, sizeof(*qs))) == NULL ||
-	    (base = event_base_new()) == NULL) {
-		free(qs);
-		tool_warn("dkim verify", "out of memory");
-		return -1;
-	}
-	if ((run->stub = dns_stub_new(base, srv, NULL, &err)) == NULL) {
-		tool_warn("dkim verify", "%s", err.msg);
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if ((name = dkim_verify_key_name(run->dv, i)) == NULL)
-			continue;
-		for (j = 0; j < i; j++)
-			if ((other = dkim_verify_key_name(run->dv, j)) != NULL &&
-			    strcasecmp(other, name) == 0)
-				break;
-		if (j < i)
-			continue;	/* already asked */
-		qs[nq].run = run;
-		qs[nq].name = name;
-		if (dns_stub_query(run->stub, name, DNS_T_TXT,
-		    verify_key_answer, &qs[nq], &err) == -1) {
-			/* This key alone fails; the others go on. */
-			dkim_verify_set_key(run->dv, i, DKIM_KEY_TEMPFAIL,
-			    NULL, 0, err.msg);
-			continue;
-		}
-		nq++;
-	}
-	if (nq > 0)
-		event_base_dispatch(base);
-	rc = 0;
-out:
-	dns_stub_free(run->stub);
-	event_base_free(base);
-	free(qs);
-	return rc;
+	(void)name;
+	dkim_verify_set_key(dv, i, DKIM_KEY_TEMPFAIL, NULL, 0, why);
 }
 
 static int
@@ -140,20 +51,21 @@ dkim_verify_main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct verify_run	 run;
+	struct tool_dkim_msg	 m = { NULL, NULL };
+	struct tool_dns		 dns = { NULL, NULL };
 	struct dns_server	 srv;
 	struct dkim_verdict	 vd;
 	const char		*ns = NULL, *path, *tag;
 	enum mail_newline	 nl = MAIL_NL_LF;
+	time_t			 now = time(NULL);
 	bool			 verbose = false, failed = false;
 	FILE			*in;
 	size_t			 i;
-	int			 c;
-	struct tool_read_cb	 cb = { verify_on_headers, verify_on_body,
-				    NULL };
+	int			 c, rc = EXIT_USAGE;
+	struct tool_fetch	 fetch = { .name = tool_dkim_key_name,
+				    .on_answer = tool_dkim_key_answer,
+				    .on_unsent = verify_key_unsent };
 
-	memset(&run, 0, sizeof(run));
-	run.now = time(NULL);
 	while ((c = getopt_long(argc, argv, "hn:v", opts, NULL)) != -1)
 		switch (c) {
 		case 'n':
@@ -163,7 +75,7 @@ dkim_verify_main(int argc, char *argv[])
 			nl = tool_newline("dkim verify", optarg);
 			break;
 		case 'T':
-			run.now = tool_time("dkim verify", optarg);
+			now = tool_time("dkim verify", optarg);
 			break;
 		case 'v':
 			verbose = true;
@@ -175,38 +87,30 @@ dkim_verify_main(int argc, char *argv[])
 			fprintf(stderr, "%s\n", verify_usage);
 			return EXIT_USAGE;
 		}
-	if (argc - optind > 1)
-		tool_usage_error("dkim verify", "one message at a time\n%s",
-		    verify_usage);
-	path = optind < argc ? argv[optind] : "-";
+	path = tool_message_arg("dkim verify", argc - optind, argv + optind,
+	    verify_usage);
 	tool_dns_server("dkim verify", ns, &srv);
 	in = tool_open_input("dkim verify", path);
-	cb.arg = &run;
-	if (tool_read_message("dkim verify", in, tool_input_name(path), nl,
-	    NULL, &cb) == -1) {
-		if (in != stdin)
-			fclose(in);
-		dkim_verify_free(run.dv);
-		mail_hdrs_free(run.hdrs);
-		return EXIT_USAGE;
+	if (tool_dkim_read("dkim verify", in, tool_input_name(path), nl, NULL,
+	    now, &m) == -1) {
+		tool_close_input(in);
+		goto out;
 	}
-	if (in != stdin)
-		fclose(in);
-	if (dkim_verify_count(run.dv) == 0) {
+	tool_close_input(in);
+	if (dkim_verify_count(m.dv) == 0) {
 		tool_warn("dkim verify", "%s: no DKIM-Signature field",
 		    tool_input_name(path));
-		dkim_verify_free(run.dv);
-		mail_hdrs_free(run.hdrs);
-		return EXIT_CHECK_FAILED;
+		rc = EXIT_CHECK_FAILED;
+		goto out;
 	}
-	if (verify_fetch_keys(&run, &srv) == -1) {
-		dkim_verify_free(run.dv);
-		mail_hdrs_free(run.hdrs);
-		return EXIT_USAGE;
-	}
-	dkim_verify_finish(run.dv);
-	for (i = 0; i < dkim_verify_count(run.dv); i++) {
-		dkim_verify_get(run.dv, i, &vd);
+	fetch.arg = m.dv;
+	if (tool_dns_open("dkim verify", &srv, &dns) == -1 ||
+	    tool_fetch_txts("dkim verify", &dns, dkim_verify_count(m.dv),
+	    &fetch) == -1)
+		goto out;
+	dkim_verify_finish(m.dv);
+	for (i = 0; i < dkim_verify_count(m.dv); i++) {
+		dkim_verify_get(m.dv, i, &vd);
 		switch (vd.result) {
 		case DKIM_PASS:
 			tag = "OK";
@@ -230,11 +134,12 @@ dkim_verify_main(int argc, char *argv[])
 		}
 		putchar('\n');
 	}
-	dkim_verify_free(run.dv);
-	mail_hdrs_free(run.hdrs);
-	if (fflush(stdout) == EOF)
-		return EXIT_USAGE;
-	return failed ? EXIT_CHECK_FAILED : 0;
+	if (fflush(stdout) != EOF)
+		rc = failed ? EXIT_CHECK_FAILED : 0;
+out:
+	tool_dns_close(&dns);
+	tool_dkim_msg_fini(&m);
+	return rc;
 }
 
 struct sign_run {
@@ -265,6 +170,14 @@ sign_on_body(const char *p, size_t n, void *arg)
 	struct sign_run	*run = arg;
 
 	dkim_sign_body(run->ds, p, n);
+}
+
+static int
+sign_finish(void *arg, struct buf *field, struct err *err)
+{
+	struct sign_run	*run = arg;
+
+	return dkim_sign_finish(run->ds, field, err);
 }
 
 static void
@@ -313,13 +226,13 @@ dkim_sign_main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sign_run		 run;
-	struct buf		 field;
 	const char		*keyfile = NULL, *path, *alg = NULL;
 	enum mail_newline	 nl = MAIL_NL_LF;
 	FILE			*in, *spool;
 	char			*end;
 	int			 c, rc = EXIT_USAGE;
-	struct tool_read_cb	 cb = { sign_on_headers, sign_on_body, NULL };
+	struct tool_sign_cb	 cb = { { sign_on_headers, sign_on_body, NULL },
+				    sign_finish, DKIM_MAX_HDR_BYTES };
 
 	memset(&run, 0, sizeof(run));
 	run.p.hdr_canon = run.p.body_canon = DKIM_CANON_RELAXED;
@@ -370,8 +283,8 @@ dkim_sign_main(int argc, char *argv[])
 	if (run.p.domain == NULL || run.p.selector == NULL || keyfile == NULL)
 		tool_usage_error("dkim sign", "--domain, --selector and --key "
 		    "are required\n%s", sign_usage);
-	if (argc - optind > 1)
-		tool_usage_error("dkim sign", "one message at a time");
+	path = tool_message_arg("dkim sign", argc - optind, argv + optind,
+	    NULL);
 	if (alg != NULL) {
 		if (strcmp(alg, "rsa-sha256") == 0)
 			run.p.alg = DKIM_ALG_RSA_SHA256;
@@ -383,28 +296,16 @@ dkim_sign_main(int argc, char *argv[])
 	}
 	if ((run.key = key_load_pem_file(keyfile, &run.err)) == NULL)
 		tool_usage_error("dkim sign", "%s", run.err.msg);
-	path = optind < argc ? argv[optind] : "-";
 	in = tool_open_input("dkim sign", path);
-	if ((spool = tmpfile()) == NULL) {
-		tool_warn("dkim sign", "temporary file: %s", strerror(errno));
+	if ((spool = tool_spool("dkim sign")) == NULL)
 		goto out;
-	}
-	buf_init(&field, DKIM_MAX_HDR_BYTES);
-	cb.arg = &run;
-	if (tool_read_message("dkim sign", in, tool_input_name(path), nl,
-	    spool, &cb) == 0) {
-		if (dkim_sign_finish(run.ds, &field, &run.err) == -1)
-			tool_warn("dkim sign", "%s", run.err.msg);
-		else if (tool_write_prepended(&field, spool, nl) == -1)
-			tool_warn("dkim sign", "output: %s", strerror(errno));
-		else
-			rc = 0;
-	}
-	buf_fini(&field);
+	cb.read.arg = &run;
+	if (tool_sign_message("dkim sign", in, tool_input_name(path), nl,
+	    spool, &cb) == 0)
+		rc = 0;
 	fclose(spool);
 out:
-	if (in != stdin)
-		fclose(in);
+	tool_close_input(in);
 	dkim_sign_free(run.ds);
 	mail_hdrs_free(run.hdrs);
 	key_free(run.key);
@@ -414,14 +315,11 @@ out:
 int
 cmd_dkim(int argc, char *argv[])
 {
-	if (argc < 2) {
-		fprintf(stderr, "%s\n%s\n", verify_usage, sign_usage);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "verify") == 0)
-		return dkim_verify_main(argc - 1, argv + 1);
-	if (strcmp(argv[1], "sign") == 0)
-		return dkim_sign_main(argc - 1, argv + 1);
-	tool_usage_error("dkim", "unknown command \"%s\" (verify, sign)",
-	    argv[1]);
+	static const struct tool_cmd verbs[] = {
+		{ "verify", dkim_verify_main, verify_usage },
+		{ "sign", dkim_sign_main, sign_usage },
+	};
+
+	return tool_verb_run("dkim", verbs, sizeof(verbs) / sizeof(verbs[0]),
+	    argc, argv);
 }

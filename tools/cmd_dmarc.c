@@ -23,7 +23,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -47,22 +46,10 @@ static const char verify_usage[] =
     " [-n udp:ADDR[:PORT]|tcp:ADDR[:PORT]]\n"
     "                           [--newline crlf|lf] [--time UNIX] [MSG|-]";
 
-/* What one run holds. */
-struct run {
-	struct event_base	*base;
-	struct dns_stub		*stub;
-	struct dkim_verify	*dv;
-	struct mail_hdrs	*hdrs;
-	time_t			 now;
-	struct err		 err;
-};
-
 /* One question on the way, and what to do with the answer. */
 struct ask {
-	void	(*fn)(void *, const char *, enum dns_status,
-		    const struct dns_msg *);
+	void	(*fn)(void *, enum dns_status, const struct dns_msg *);
 	void	*eng;
-	const char *name;
 };
 
 static void
@@ -70,89 +57,37 @@ ask_done(enum dns_status st, const struct dns_msg *msg, void *arg)
 {
 	struct ask	*a = arg;
 
-	a->fn(a->eng, a->name, st, msg);
+	a->fn(a->eng, st, msg);
 }
 
 /* Asks (name, type) and runs the loop until the answer was handled. */
 static void
-ask(struct run *r, const char *name, uint16_t type,
-    void (*fn)(void *, const char *, enum dns_status, const struct dns_msg *),
-    void *eng)
+ask(struct tool_dns *dns, const char *name, uint16_t type,
+    void (*fn)(void *, enum dns_status, const struct dns_msg *), void *eng)
 {
-	struct ask	a = { fn, eng, name };
+	struct ask	a = { fn, eng };
 	struct err	err;
 
-	if (dns_stub_query(r->stub, name, type, ask_done, &a, &err) == -1) {
-		fn(eng, name, DNS_SERVFAIL, NULL);
+	if (dns_stub_query(dns->stub, name, type, ask_done, &a, &err) == -1) {
+		fn(eng, DNS_SERVFAIL, NULL);
 		return;
 	}
-	event_base_dispatch(r->base);
-}
-
-static int
-on_headers(struct mail_hdrs *hdrs, void *arg)
-{
-	struct run	*r = arg;
-
-	r->hdrs = hdrs;
-	if ((r->dv = dkim_verify_new(hdrs, r->now, &r->err)) == NULL) {
-		tool_warn("dmarc verify", "%s", r->err.msg);
-		return -1;
-	}
-	return 0;
+	event_base_dispatch(dns->base);
 }
 
 static void
-on_body(const char *p, size_t n, void *arg)
-{
-	struct run	*r = arg;
-
-	dkim_verify_body(r->dv, p, n);
-}
-
-static void
-dkim_key_answer(void *eng, const char *name, enum dns_status st,
-    const struct dns_msg *msg)
-{
-	tool_dkim_set_keys(eng, name, st, msg);
-}
-
-static void
-run_dkim(struct run *r)
-{
-	const char	*name, *other;
-	size_t		 i, j, n = dkim_verify_count(r->dv);
-
-	for (i = 0; i < n; i++) {
-		if ((name = dkim_verify_key_name(r->dv, i)) == NULL)
-			continue;
-		for (j = 0; j < i; j++)
-			if ((other = dkim_verify_key_name(r->dv, j)) != NULL &&
-			    strcasecmp(other, name) == 0)
-				break;
-		if (j == i)
-			ask(r, name, DNS_T_TXT, dkim_key_answer, r->dv);
-	}
-	dkim_verify_finish(r->dv);
-}
-
-static void
-spf_answer(void *eng, const char *name, enum dns_status st,
-    const struct dns_msg *msg)
+spf_answer(void *eng, enum dns_status st, const struct dns_msg *msg)
 {
 	struct err	err;
 
-	(void)name;
 	(void)spf_eval_answer(eng, st, msg, &err);
 }
 
 static void
-dmarc_answer(void *eng, const char *name, enum dns_status st,
-    const struct dns_msg *msg)
+dmarc_answer(void *eng, enum dns_status st, const struct dns_msg *msg)
 {
 	struct err	err;
 
-	(void)name;
 	(void)dmarc_eval_answer(eng, st, msg, &err);
 }
 
@@ -195,26 +130,6 @@ upper(const char *s, char *out, size_t n)
 		out[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
 	out[i] = '\0';
 	return out;
-}
-
-/* Writes the field in the input's line ends, then the input. */
-static int
-output(struct buf *field, FILE *spool, enum mail_newline nl)
-{
-	char	chunk[64 * 1024];
-	size_t	i, n;
-
-	for (i = 0; i < field->len; i++) {
-		if (nl == MAIL_NL_LF && field->data[i] == '\r' &&
-		    i + 1 < field->len && field->data[i + 1] == '\n')
-			continue;
-		putchar(field->data[i]);
-	}
-	rewind(spool);
-	while ((n = fread(chunk, 1, sizeof(chunk), spool)) > 0)
-		if (fwrite(chunk, 1, n, stdout) != n)
-			return -1;
-	return ferror(spool) || fflush(stdout) == EOF ? -1 : 0;
 }
 
 static const char *
@@ -263,7 +178,8 @@ dmarc_verify_main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run		 r;
+	struct tool_dkim_msg	 m = { NULL, NULL };
+	struct tool_dns		 dns = { NULL, NULL };
 	struct dns_server	 srv;
 	struct spf_params	 sp;
 	struct spf_eval		*se = NULL;
@@ -289,12 +205,13 @@ dmarc_verify_main(int argc, char *argv[])
 	struct err		 err, from_err;
 	FILE			*in, *spool;
 	size_t			 i, nv = 0, nres = 0, npass = 0;
+	time_t			 now = time(NULL);
 	unsigned		 sample = 0;
 	int			 c, rc = EXIT_USAGE;
-	struct tool_read_cb	 cb = { on_headers, on_body, NULL };
+	struct tool_fetch	 fetch = { .name = tool_dkim_key_name,
+				    .on_answer = tool_dkim_key_answer,
+				    .serial = true };
 
-	memset(&r, 0, sizeof(r));
-	r.now = time(NULL);
 	while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1)
 		switch (c) {
 		case 'i':
@@ -329,7 +246,7 @@ dmarc_verify_main(int argc, char *argv[])
 			nl = tool_newline("dmarc verify", optarg);
 			break;
 		case 'T':
-			r.now = tool_time("dmarc verify", optarg);
+			now = tool_time("dmarc verify", optarg);
 			break;
 		case 'h':
 			puts(verify_usage);
@@ -338,9 +255,8 @@ dmarc_verify_main(int argc, char *argv[])
 			fprintf(stderr, "%s\n", verify_usage);
 			return EXIT_USAGE;
 		}
-	if (argc - optind > 1)
-		tool_usage_error("dmarc verify", "one message at a time\n%s",
-		    verify_usage);
+	path = tool_message_arg("dmarc verify", argc - optind, argv + optind,
+	    verify_usage);
 	if (ip == NULL && (mail_from != NULL || helo != NULL))
 		tool_usage_error("dmarc verify", "--mail-from and --helo need "
 		    "--ip");
@@ -358,25 +274,15 @@ dmarc_verify_main(int argc, char *argv[])
 		else
 			sample = 0;
 	}
-	path = optind < argc ? argv[optind] : "-";
 	tool_dns_server("dmarc verify", ns, &srv);
 	in = tool_open_input("dmarc verify", path);
-	if ((spool = tmpfile()) == NULL) {
-		tool_warn("dmarc verify", "temporary file: %s",
-		    strerror(errno));
+	if ((spool = tool_spool("dmarc verify")) == NULL)
 		goto out;
-	}
 	buf_init(&field, 64 * 1024);
-	cb.arg = &r;
-	if (tool_read_message("dmarc verify", in, tool_input_name(path), nl,
-	    spool, &cb) == -1)
+	if (tool_dkim_read("dmarc verify", in, tool_input_name(path), nl,
+	    spool, now, &m) == -1 ||
+	    tool_dns_open("dmarc verify", &srv, &dns) == -1)
 		goto out2;
-	if ((r.base = event_base_new()) == NULL ||
-	    (r.stub = dns_stub_new(r.base, &srv, NULL, &err)) == NULL) {
-		tool_warn("dmarc verify", "%s", r.base == NULL ? "out of "
-		    "memory" : err.msg);
-		goto out2;
-	}
 
 	/* SPF, when the client is known. */
 	if (ip != NULL) {
@@ -388,18 +294,22 @@ dmarc_verify_main(int argc, char *argv[])
 		sp.identity = SPF_ID_MAILFROM;
 		if ((se = spf_eval_new(&sp, &err)) == NULL)
 			tool_usage_error("dmarc verify", "%s", err.msg);
-		while (spf_eval_next(se, r.now, &q, &spf_res) ==
+		while (spf_eval_next(se, now, &q, &spf_res) ==
 		    SPF_STEP_QUERY)
-			ask(&r, q.name, q.type, spf_answer, se);
+			ask(&dns, q.name, q.type, spf_answer, se);
 	}
 
-	/* DKIM. */
-	run_dkim(&r);
-	nv = dkim_verify_count(r.dv);
+	/* DKIM; a key that cannot even be asked for is a SERVFAIL. */
+	fetch.arg = m.dv;
+	if (tool_fetch_txts("dmarc verify", &dns, dkim_verify_count(m.dv),
+	    &fetch) == -1)
+		goto out2;
+	dkim_verify_finish(m.dv);
+	nv = dkim_verify_count(m.dv);
 	if (nv > DKIM_MAX_SIGS)
 		nv = DKIM_MAX_SIGS;
 	for (i = 0; i < nv; i++) {
-		dkim_verify_get(r.dv, i, &vd[i]);
+		dkim_verify_get(m.dv, i, &vd[i]);
 		if (vd[i].result == DKIM_PASS)
 			dkim_pass[npass++] = vd[i].domain;
 	}
@@ -407,7 +317,7 @@ dmarc_verify_main(int argc, char *argv[])
 	/* DMARC. */
 	memset(&dp, 0, sizeof(dp));
 	dp.mode = mode;
-	if (dmarc_from_domain(r.hdrs, from, sizeof(from), &from_err) == 0)
+	if (dmarc_from_domain(m.hdrs, from, sizeof(from), &from_err) == 0)
 		dp.from_domain = from;
 	else
 		dp.from_problem = from_err.msg;
@@ -424,7 +334,7 @@ dmarc_verify_main(int argc, char *argv[])
 		goto out2;
 	}
 	while (dmarc_eval_next(de, &q, &dres) == DMARC_STEP_QUERY)
-		ask(&r, q.name, q.type, dmarc_answer, de);
+		ask(&dns, q.name, q.type, dmarc_answer, de);
 	dmarc_eval_outcome(de, &out);
 
 	/* Authentication-Results. */
@@ -489,24 +399,18 @@ dmarc_verify_main(int argc, char *argv[])
 		    err.msg);
 		goto out2;
 	}
-	if (output(&field, spool, nl) == -1) {
-		tool_warn("dmarc verify", "output: %s", strerror(errno));
+	if (tool_write_prepended("dmarc verify", &field, spool, nl) == -1)
 		goto out2;
-	}
 	rc = out.result == DMARC_PASS ? 0 : EXIT_CHECK_FAILED;
 out2:
 	buf_fini(&field);
 	fclose(spool);
 out:
-	if (in != stdin)
-		fclose(in);
+	tool_close_input(in);
 	dmarc_eval_free(de);
 	spf_eval_free(se);
-	dns_stub_free(r.stub);
-	if (r.base != NULL)
-		event_base_free(r.base);
-	dkim_verify_free(r.dv);
-	mail_hdrs_free(r.hdrs);
+	tool_dns_close(&dns);
+	tool_dkim_msg_fini(&m);
 	dmarc_psl_free(psl);
 	return rc;
 }
@@ -514,11 +418,10 @@ out:
 int
 cmd_dmarc(int argc, char *argv[])
 {
-	if (argc < 2) {
-		fprintf(stderr, "%s\n", verify_usage);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "verify") == 0)
-		return dmarc_verify_main(argc - 1, argv + 1);
-	tool_usage_error("dmarc", "unknown command \"%s\" (verify)", argv[1]);
+	static const struct tool_cmd verbs[] = {
+		{ "verify", dmarc_verify_main, verify_usage },
+	};
+
+	return tool_verb_run("dmarc", verbs, sizeof(verbs) / sizeof(verbs[0]),
+	    argc, argv);
 }

@@ -255,11 +255,10 @@ out:
 int
 cmd_spf(int argc, char *argv[])
 {
-	if (argc < 2) {
-		fprintf(stderr, "%s\n", check_usage);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "check") == 0)
-		return cmd_spf_check(argc - 1, argv + 1);
-	tool_usage_error("spf", "unknown command \"%s\" (check)", argv[1]);
+	static const struct tool_cmd verbs[] = {
+		{ "check", cmd_spf_check, check_usage },
+	};
+
+	return tool_verb_run("spf", verbs, sizeof(verbs) / sizeof(verbs[0]),
+	    argc, argv);
 }

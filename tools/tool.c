@@ -1,5 +1,8 @@
 /*
- * tool.c: helpers shared by the subcommands of timbre(1).
+ * tool.c: helpers shared by the subcommands of timbre(1): the dispatch to
+ * verbs, input and output of messages, and the key look-ups of the
+ * verifiers, asked through the DNS stub client and answered from its
+ * event loop.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -7,20 +10,49 @@
 #include <string.h>
 #include <strings.h>
 
+#include <event2/event.h>
+
 #include "tools/tool.h"
 #include "util/buf.h"
 #include "util/err.h"
+
+int
+tool_verb_run(const char *cmd, const struct tool_cmd *verbs, size_t n,
+    int argc, char **argv)
+{
+	size_t	i;
+
+	if (argc < 2) {
+		for (i = 0; i < n; i++)
+			fprintf(stderr, "%s\n", verbs[i].synopsis);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < n; i++)
+		if (strcmp(argv[1], verbs[i].name) == 0)
+			return verbs[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "timbre %s: unknown command \"%s\" (", cmd, argv[1]);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s%s", i > 0 ? ", " : "", verbs[i].name);
+	fputs(")\n", stderr);
+	return EXIT_USAGE;
+}
+
+static void
+tool_vwarn(const char *cmd, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "timbre %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
 
 void
 tool_warn(const char *cmd, const char *fmt, ...)
 {
 	va_list	ap;
 
-	fprintf(stderr, "timbre %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	tool_vwarn(cmd, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void
@@ -28,11 +60,9 @@ tool_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list	ap;
 
-	fprintf(stderr, "timbre %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	tool_vwarn(cmd, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(EXIT_USAGE);
 }
 
@@ -67,6 +97,15 @@ tool_input_name(const char *path)
 	    path;
 }
 
+const char *
+tool_message_arg(const char *cmd, int nargs, char **args, const char *usage)
+{
+	if (nargs > 1)
+		tool_usage_error(cmd, "one message at a time%s%s",
+		    usage != NULL ? "\n" : "", usage != NULL ? usage : "");
+	return nargs > 0 ? args[0] : "-";
+}
+
 FILE *
 tool_open_input(const char *cmd, const char *path)
 {
@@ -76,6 +115,23 @@ tool_open_input(const char *cmd, const char *path)
 		return stdin;
 	if ((f = fopen(path, "rb")) == NULL)
 		tool_usage_error(cmd, "%s: %s", path, strerror(errno));
+	return f;
+}
+
+void
+tool_close_input(FILE *f)
+{
+	if (f != NULL && f != stdin)
+		fclose(f);
+}
+
+FILE *
+tool_spool(const char *cmd)
+{
+	FILE	*f;
+
+	if ((f = tmpfile()) == NULL)
+		tool_warn(cmd, "temporary file: %s", strerror(errno));
 	return f;
 }
 
@@ -162,6 +218,141 @@ out:
 	return rc;
 }
 
+/* What the callbacks of tool_dkim_read share. */
+struct dkim_read {
+	const char		*cmd;
+	time_t			 now;
+	struct tool_dkim_msg	*m;
+};
+
+static int
+dkim_read_headers(struct mail_hdrs *hdrs, void *arg)
+{
+	struct dkim_read	*rd = arg;
+	struct err		 err;
+
+	rd->m->hdrs = hdrs;
+	if ((rd->m->dv = dkim_verify_new(hdrs, rd->now, &err)) == NULL) {
+		tool_warn(rd->cmd, "%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+dkim_read_body(const char *p, size_t n, void *arg)
+{
+	struct dkim_read	*rd = arg;
+
+	dkim_verify_body(rd->m->dv, p, n);
+}
+
+int
+tool_dkim_read(const char *cmd, FILE *in, const char *name,
+    enum mail_newline nl, FILE *copy, time_t now, struct tool_dkim_msg *m_out)
+{
+	struct dkim_read	rd = { cmd, now, m_out };
+	struct tool_read_cb	cb = { dkim_read_headers, dkim_read_body, &rd };
+
+	memset(m_out, 0, sizeof(*m_out));
+	return tool_read_message(cmd, in, name, nl, copy, &cb);
+}
+
+void
+tool_dkim_msg_fini(struct tool_dkim_msg *m)
+{
+	dkim_verify_free(m->dv);	/* before the fields it reads */
+	mail_hdrs_free(m->hdrs);
+	m->dv = NULL;
+	m->hdrs = NULL;
+}
+
+int
+tool_dns_open(const char *cmd, const struct dns_server *srv,
+    struct tool_dns *dns_out)
+{
+	struct err	err;
+
+	dns_out->stub = NULL;
+	if ((dns_out->base = event_base_new()) == NULL) {
+		tool_warn(cmd, "out of memory");
+		return -1;
+	}
+	if ((dns_out->stub = dns_stub_new(dns_out->base, srv, NULL, &err)) ==
+	    NULL) {
+		tool_warn(cmd, "%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+void
+tool_dns_close(struct tool_dns *dns)
+{
+	dns_stub_free(dns->stub);
+	if (dns->base != NULL)
+		event_base_free(dns->base);
+	dns->stub = NULL;
+	dns->base = NULL;
+}
+
+/* One question of tool_fetch_txts on the way. */
+struct fetch_query {
+	const struct tool_fetch	*f;
+	const char		*name;
+};
+
+static void
+fetch_answer(enum dns_status st, const struct dns_msg *msg, void *arg)
+{
+	struct fetch_query	*q = arg;
+
+	q->f->on_answer(q->f->arg, q->name, st, msg);
+}
+
+int
+tool_fetch_txts(const char *cmd, struct tool_dns *dns, size_t n,
+    const struct tool_fetch *f)
+{
+	struct fetch_query	*qs;
+	struct err		 err;
+	const char		*name, *other;
+	size_t			 i, j, nq = 0;
+
+	if ((qs = calloc(n + 1, sizeof(*qs))) == NULL) {
+		tool_warn(cmd, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if ((name = f->name(f->arg, i)) == NULL)
+			continue;
+		for (j = 0; j < i; j++)
+			if ((other = f->name(f->arg, j)) != NULL &&
+			    strcasecmp(other, name) == 0)
+				break;
+		if (j < i)
+			continue;	/* already asked */
+		qs[nq].f = f;
+		qs[nq].name = name;
+		if (dns_stub_query(dns->stub, name, DNS_T_TXT, fetch_answer,
+		    &qs[nq], &err) == 0) {
+			if (f->serial)
+				event_base_dispatch(dns->base);
+			nq++;
+			continue;
+		}
+		/* This name alone fails; the others go on. */
+		if (f->on_unsent != NULL)
+			f->on_unsent(f->arg, i, name, err.msg);
+		else
+			f->on_answer(f->arg, name, DNS_SERVFAIL, NULL);
+	}
+	if (nq > 0 && !f->serial)
+		event_base_dispatch(dns->base);
+	free(qs);
+	return 0;
+}
+
 enum dkim_key_lookup
 tool_key_lookup(enum dns_status st, const struct dns_msg *msg,
     const char *name, char ***txts_out, size_t *n_out,
@@ -185,10 +376,17 @@ tool_key_lookup(enum dns_status st, const struct dns_msg *msg,
 	}
 }
 
-void
-tool_dkim_set_keys(struct dkim_verify *dv, const char *name,
-    enum dns_status st, const struct dns_msg *msg)
+const char *
+tool_dkim_key_name(void *dv, size_t i)
 {
+	return dkim_verify_key_name(dv, i);
+}
+
+void
+tool_dkim_key_answer(void *arg, const char *name, enum dns_status st,
+    const struct dns_msg *msg)
+{
+	struct dkim_verify	*dv = arg;
 	enum dkim_key_lookup	 lookup;
 	struct err		 scratch;
 	char			**txts;
@@ -207,7 +405,7 @@ tool_dkim_set_keys(struct dkim_verify *dv, const char *name,
 }
 
 int
-tool_write_prepended(const struct buf *fields, FILE *spool,
+tool_write_prepended(const char *cmd, const struct buf *fields, FILE *spool,
     enum mail_newline nl)
 {
 	char	chunk[64 * 1024];
@@ -222,6 +420,31 @@ tool_write_prepended(const struct buf *fields, FILE *spool,
 	rewind(spool);
 	while ((n = fread(chunk, 1, sizeof(chunk), spool)) > 0)
 		if (fwrite(chunk, 1, n, stdout) != n)
-			return -1;
-	return ferror(spool) || fflush(stdout) == EOF ? -1 : 0;
+			goto fail;
+	if (ferror(spool) || fflush(stdout) == EOF)
+		goto fail;
+	return 0;
+fail:
+	tool_warn(cmd, "output: %s", strerror(errno));
+	return -1;
+}
+
+int
+tool_sign_message(const char *cmd, FILE *in, const char *name,
+    enum mail_newline nl, FILE *spool, const struct tool_sign_cb *cb)
+{
+	struct buf	fields;
+	struct err	err;
+	int		rc = -1;
+
+	buf_init(&fields, cb->max);
+	if (tool_read_message(cmd, in, name, nl, in == spool ? NULL : spool,
+	    &cb->read) == 0) {
+		if (cb->finish(cb->read.arg, &fields, &err) == -1)
+			tool_warn(cmd, "%s", err.msg);
+		else
+			rc = tool_write_prepended(cmd, &fields, spool, nl);
+	}
+	buf_fini(&fields);
+	return rc;
 }

@@ -1,6 +1,6 @@
 /*
- * tool.h: what the subcommands of timbre(1) share: exit statuses, input
- * handling, the look-up of DNS servers, and usage errors.
+ * tool.h: what the subcommands of timbre(1) share: exit statuses, the
+ * dispatch to verbs, input handling, DNS look-ups, and usage errors.
  */
 #ifndef TIMBRE_TOOLS_TOOL_H
 #define TIMBRE_TOOLS_TOOL_H
@@ -31,6 +31,16 @@ int	cmd_keygen(int, char **);
 int	cmd_tsig_keygen(int, char **);
 int	cmd_notify(int, char **);
 
+/*
+ * Runs the one of the n verbs of cmd ("dkim") that argv[1] names, with
+ * argv[1] as its argv[0], and returns its exit status.  Each verb's
+ * synopsis is its usage, printed for all when there is no verb; an
+ * unknown verb is reported with the names there are.  Both return
+ * EXIT_USAGE.
+ */
+int	tool_verb_run(const char *cmd, const struct tool_cmd *, size_t n,
+	    int argc, char **argv);
+
 /* Prints "timbre CMD: message" to stderr and exits with EXIT_USAGE. */
 void	tool_usage_error(const char *cmd, const char *, ...)
 	    __attribute__((__format__(printf, 2, 3), __noreturn__));
@@ -46,8 +56,19 @@ time_t	tool_time(const char *cmd, const char *);
 /* The name of the message argument for messages: "standard input" for
  * "-", else the path. */
 const char *tool_input_name(const char *path);
+/*
+ * The message argument among the nargs arguments left after the options
+ * (args): "-" if there is none; more than one is a usage error, which
+ * shows usage if that is not NULL.
+ */
+const char *tool_message_arg(const char *cmd, int nargs, char **args,
+	    const char *usage);
 /* Opens the message argument ("-" or NULL: standard input). */
 FILE	*tool_open_input(const char *cmd, const char *path);
+/* Closes what tool_open_input opened (never standard input). */
+void	tool_close_input(FILE *);
+/* A temporary file to spool the input to, or NULL after printing why. */
+FILE	*tool_spool(const char *cmd);
 
 /* The server given with -n, or the first of /etc/resolv.conf. */
 void	tool_dns_server(const char *cmd, const char *spec,
@@ -69,6 +90,64 @@ int	tool_read_message(const char *cmd, FILE *in, const char *name,
 	    enum mail_newline, FILE *copy, const struct tool_read_cb *);
 
 /*
+ * A message read into a DKIM verifier: its header section and the
+ * verifier over it, both owned; tool_dkim_msg_fini frees them.
+ */
+struct tool_dkim_msg {
+	struct mail_hdrs	*hdrs;
+	struct dkim_verify	*dv;
+};
+/*
+ * Reads a message as tool_read_message does into *m_out (zeroed first),
+ * verifying at time now.  Returns 0, or -1 after printing why; either
+ * way the caller finishes *m_out.
+ */
+int	tool_dkim_read(const char *cmd, FILE *in, const char *name,
+	    enum mail_newline, FILE *copy, time_t now,
+	    struct tool_dkim_msg *m_out);
+void	tool_dkim_msg_fini(struct tool_dkim_msg *);
+
+/* An event loop and a DNS stub client on it, for one subcommand. */
+struct event_base;
+struct tool_dns {
+	struct event_base	*base;
+	struct dns_stub		*stub;
+};
+/*
+ * Opens both, for srv with the stub's default time-outs.  Returns 0, or
+ * -1 after printing why; either way the caller calls tool_dns_close.
+ */
+int	tool_dns_open(const char *cmd, const struct dns_server *srv,
+	    struct tool_dns *dns_out);
+void	tool_dns_close(struct tool_dns *);
+
+/*
+ * A set of names for tool_fetch_txts, how to ask for them and where the
+ * answers go; each function gets arg first.
+ */
+struct tool_fetch {
+	/* Name i, or NULL if there is nothing to ask for it. */
+	const char	*(*name)(void *, size_t);
+	/* What the look-up of name came to (msg as for dns_stub_query). */
+	void	(*on_answer)(void *, const char *name, enum dns_status,
+		    const struct dns_msg *);
+	/* Name i could not even be asked, for the reason why; NULL: then
+	 * on_answer gets DNS_SERVFAIL and no message. */
+	void	(*on_unsent)(void *, size_t, const char *name,
+		    const char *why);
+	void	*arg;
+	bool	 serial;	/* ask each name after the last's answer */
+};
+/*
+ * Asks for the TXT records at names 0 to n - 1 of f, a name that equals
+ * an earlier one (without case) only once, all at once unless f->serial,
+ * and runs the loop of dns until every answer came.  Returns 0, or -1
+ * after printing why (out of memory) before anything was asked.
+ */
+int	tool_fetch_txts(const char *cmd, struct tool_dns *, size_t n,
+	    const struct tool_fetch *f);
+
+/*
  * What a look-up of the key record at name came to, as DKIM and ARC want
  * it: the TXT records in msg (*txts_out, freed by the caller with
  * dns_txts_free) or why there are none (*detail_out, which may point
@@ -77,14 +156,38 @@ int	tool_read_message(const char *cmd, FILE *in, const char *name,
 enum dkim_key_lookup tool_key_lookup(enum dns_status, const struct dns_msg *,
 	    const char *name, char ***txts_out, size_t *n_out,
 	    const char **detail_out, struct err *scratch);
-/* Gives every signature of dv whose key lives at name that look-up. */
-void	tool_dkim_set_keys(struct dkim_verify *, const char *name,
-	    enum dns_status, const struct dns_msg *);
+/* The name and on_answer of a tool_fetch for the keys of a DKIM
+ * verifier (arg): the answer for name goes to every signature whose key
+ * lives there. */
+const char *tool_dkim_key_name(void *dv, size_t);
+void	tool_dkim_key_answer(void *dv, const char *name, enum dns_status,
+	    const struct dns_msg *);
 
 struct buf;
-/* Writes fields (CRLF) in the input's line ends, then the spooled input:
- * how sign commands print a message with new fields on top. */
-int	tool_write_prepended(const struct buf *, FILE *spool,
+/*
+ * Writes fields (CRLF) in the input's line ends, then the spooled input:
+ * how sign commands print a message with new fields on top.  Returns 0,
+ * or -1 after printing why.
+ */
+int	tool_write_prepended(const char *cmd, const struct buf *, FILE *spool,
 	    enum mail_newline);
+
+/*
+ * A signer for tool_sign_message: the callbacks of tool_read_message,
+ * then finish, which appends the new fields (CRLF) to a buffer of at most
+ * max bytes; read.arg is the arg of all three.
+ */
+struct tool_sign_cb {
+	struct tool_read_cb	read;
+	int	(*finish)(void *, struct buf *, struct err *);
+	size_t	max;
+};
+/*
+ * Reads the message from in through cb, spooling it to spool unless in
+ * is the spool, and prints it with the new fields on top (as
+ * tool_write_prepended).  Returns 0, or -1 after printing why.
+ */
+int	tool_sign_message(const char *cmd, FILE *in, const char *name,
+	    enum mail_newline, FILE *spool, const struct tool_sign_cb *);
 
 #endif
