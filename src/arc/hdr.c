@@ -179,53 +179,25 @@ arc_sig_parse(const struct mail_field *f, enum arc_kind kind,
 	const char *const	*required;
 	struct dkim_tags	 tags;
 	const struct dkim_tag	*t, *tb;
-	const char		*v = f->raw + f->value_off;
-	size_t			 len = f->raw_len - f->value_off, i, nreq;
-	char			*kn;
+	size_t			 nreq;
 
 	memset(sig, 0, sizeof(*sig));
 	sig->kind = kind;
 	sig->limit = sig->timestamp = -1;
-	if (dkim_tags_parse(v, len, &tags, err) == -1)
-		return -1;
-	if (((t = dkim_tags_get(&tags, "d")) != NULL &&
-	    (sig->domain = dkim_tag_dup(t)) == NULL) ||
-	    ((t = dkim_tags_get(&tags, "s")) != NULL &&
-	    (sig->selector = dkim_tag_dup(t)) == NULL))
-		goto nomem;
 	required = kind == ARC_AMS ? ams_required : as_required;
 	nreq = kind == ARC_AMS ? sizeof(ams_required) / sizeof(*required) :
 	    sizeof(as_required) / sizeof(*required);
-	for (i = 0; i < nreq; i++)
-		if (dkim_tags_get(&tags, required[i]) == NULL) {
-			err_set(err, ERR_SYNTAX, "required tag %s= missing",
-			    required[i]);
-			return -1;
-		}
+	if (dkim_sig_tags_parse(f->raw + f->value_off,
+	    f->raw_len - f->value_off, required, nreq, ERR_SYNTAX, &tags,
+	    &sig->domain, &sig->selector, err) == -1)
+		return -1;
 	t = dkim_tags_get(&tags, "i");
-	if (instance_value(t->val, t->val_len, &sig->instance, err) == -1)
+	if (instance_value(t->val, t->val_len, &sig->instance, err) == -1 ||
+	    dkim_tag_alg(dkim_tags_get(&tags, "a"), ERR_SYNTAX, &sig->alg,
+	    err) == -1 ||
+	    dkim_key_name_check(sig->selector, sig->domain, ERR_SYNTAX,
+	    err) == -1)
 		return -1;
-	t = dkim_tags_get(&tags, "a");
-	if (dkim_tag_is(t, "rsa-sha256"))
-		sig->alg = DKIM_ALG_RSA_SHA256;
-	else if (dkim_tag_is(t, "ed25519-sha256"))
-		sig->alg = DKIM_ALG_ED25519_SHA256;
-	else if (dkim_tag_is(t, "rsa-sha1"))
-		sig->alg = DKIM_ALG_RSA_SHA1;
-	else {
-		err_set(err, ERR_SYNTAX, "unknown algorithm a=%.*s",
-		    (int)t->val_len, t->val);
-		return -1;
-	}
-	if (!dkim_domain_is_valid(sig->domain)) {
-		err_set(err, ERR_SYNTAX, "d= is not a domain name");
-		return -1;
-	}
-	if ((kn = dkim_key_name(sig->selector, sig->domain)) == NULL) {
-		err_set(err, ERR_SYNTAX, "s= is not a usable selector");
-		return -1;
-	}
-	free(kn);
 	if ((t = dkim_tags_get(&tags, "t")) != NULL &&
 	    dkim_tag_uint(t, ERR_SYNTAX, &sig->timestamp, err) == -1)
 		return -1;

@@ -9,9 +9,10 @@
 /*
  * Tag values as signatures and key records use them (tags.c): a copy as a
  * string; a case-insensitive comparison; a decimal number; base64
- * decoding and the c= of a
- * signature, failing with the caller's error code.  c= absent is
- * simple/simple; a lone header canonicalisation leaves the body simple.
+ * decoding, the a= and the c= of a signature (DKIM, AMS or AS), failing
+ * with the caller's error code.  An unknown a= leaves *out as it was.
+ * c= absent is simple/simple; a lone header canonicalisation leaves the
+ * body simple.
  */
 char	*dkim_tag_dup(const struct dkim_tag *);
 bool	 dkim_tag_is(const struct dkim_tag *, const char *);
@@ -19,8 +20,25 @@ int	 dkim_tag_b64(const struct dkim_tag *, int code, uint8_t **out,
 	    size_t *len, struct err *);
 int	 dkim_tag_uint(const struct dkim_tag *, int code, int64_t *out,
 	    struct err *);
+int	 dkim_tag_alg(const struct dkim_tag *, int code, enum dkim_alg *out,
+	    struct err *);
 int	 dkim_tag_canon(const struct dkim_tag *, int code,
 	    enum dkim_canon *hdr_out, enum dkim_canon *body_out, struct err *);
+
+/*
+ * The first steps of reading a DKIM-Signature, an ARC-Message-Signature
+ * or an ARC-Seal (RFC 6376 section 3.5, RFC 8617 section 4.1): parses the
+ * value v[0..len) into *tags_out, copies d= and s= (when present) into
+ * new strings in *domain_out and *selector_out, so that a later failure
+ * can still name them, then checks that the nreq tags named in required
+ * are all there.  -1 with err: DKIM_E_TAG from the tag list, ERR_NOMEM,
+ * or code for a missing tag.  What is copied stays the caller's to free,
+ * on failure too.
+ */
+int	dkim_sig_tags_parse(const char *v, size_t len,
+	    const char *const *required, size_t nreq, int code,
+	    struct dkim_tags *tags_out, char **domain_out, char **selector_out,
+	    struct err *);
 
 /* A DKIM-Signature field, parsed and checked (RFC 6376 section 3.5). */
 struct dkim_sig {
@@ -65,6 +83,10 @@ char	*dkim_field_without_b(const char *raw, size_t len, size_t value_off,
 
 /* "s._domainkey.d", or NULL if either is not a usable DNS name. */
 char	*dkim_key_name(const char *selector, const char *domain);
+/* Whether a signature's d= and s= make a key name: 0, or -1 with code
+ * and which of the two is wrong (d= first). */
+int	 dkim_key_name_check(const char *selector, const char *domain,
+	    int code, struct err *);
 
 bool	dkim_domain_is_valid(const char *);
 

@@ -1,7 +1,9 @@
 /*
  * sig.c: reading DKIM-Signature fields (RFC 6376 sections 3.5 and 6.1.1,
- * RFC 8301, RFC 8463) and key records (section 3.6.1), and the header
- * hash both signing and verifying compute (section 3.7 and 5.4.2).
+ * RFC 8301, RFC 8463), with the first steps that the ARC-Message-Signature
+ * and the ARC-Seal share (RFC 8617 section 4.1), and key records (section
+ * 3.6.1), and the header hash both signing and verifying compute (section
+ * 3.7 and 5.4.2).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -121,6 +123,51 @@ dkim_key_name(const char *selector, const char *domain)
 }
 
 int
+dkim_key_name_check(const char *selector, const char *domain, int code,
+    struct err *err)
+{
+	char	*kn;
+
+	if (!dkim_domain_is_valid(domain)) {
+		err_set(err, code, "d= is not a domain name");
+		return -1;
+	}
+	if ((kn = dkim_key_name(selector, domain)) == NULL) {
+		err_set(err, code, "s= is not a usable selector");
+		return -1;
+	}
+	free(kn);
+	return 0;
+}
+
+int
+dkim_sig_tags_parse(const char *v, size_t len, const char *const *required,
+    size_t nreq, int code, struct dkim_tags *tags_out, char **domain_out,
+    char **selector_out, struct err *err)
+{
+	const struct dkim_tag	*t;
+	size_t			 i;
+
+	if (dkim_tags_parse(v, len, tags_out, err) == -1)
+		return -1;
+	/* Name the domain and selector even if something else is wrong. */
+	if (((t = dkim_tags_get(tags_out, "d")) != NULL &&
+	    (*domain_out = dkim_tag_dup(t)) == NULL) ||
+	    ((t = dkim_tags_get(tags_out, "s")) != NULL &&
+	    (*selector_out = dkim_tag_dup(t)) == NULL)) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < nreq; i++)
+		if (dkim_tags_get(tags_out, required[i]) == NULL) {
+			err_set(err, code, "required tag %s= missing",
+			    required[i]);
+			return -1;
+		}
+	return 0;
+}
+
+int
 dkim_sig_parse(const char *raw, size_t len, size_t value_off,
     struct dkim_sig *sig, struct err *err)
 {
@@ -129,56 +176,27 @@ dkim_sig_parse(const char *raw, size_t len, size_t value_off,
 	static const char *const required[] = { "v", "a", "b", "bh", "d",
 	    "h", "s" };
 	const char		*at;
-	char			*keyname;
 	size_t			 i;
 
 	memset(sig, 0, sizeof(*sig));
 	sig->limit = sig->timestamp = sig->expires = -1;
-	if (dkim_tags_parse(raw + value_off, len - value_off, &tags, err)
-	    == -1)
+	if (dkim_sig_tags_parse(raw + value_off, len - value_off, required,
+	    sizeof(required) / sizeof(required[0]), DKIM_E_SIG, &tags,
+	    &sig->domain, &sig->selector, err) == -1)
 		return -1;
-	/* Name the domain and selector even if something else is wrong. */
-	if (((t = dkim_tags_get(&tags, "d")) != NULL &&
-	    (sig->domain = dkim_tag_dup(t)) == NULL) ||
-	    ((t = dkim_tags_get(&tags, "s")) != NULL &&
-	    (sig->selector = dkim_tag_dup(t)) == NULL))
-		goto nomem;
-	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
-		if (dkim_tags_get(&tags, required[i]) == NULL) {
-			err_set(err, DKIM_E_SIG, "required tag %s= missing",
-			    required[i]);
-			return -1;
-		}
 	if (!dkim_tag_is(dkim_tags_get(&tags, "v"), "1")) {
 		err_set(err, DKIM_E_SIG, "unsupported version v=%.*s",
 		    (int)dkim_tags_get(&tags, "v")->val_len,
 		    dkim_tags_get(&tags, "v")->val);
 		return -1;
 	}
-	t = dkim_tags_get(&tags, "a");
-	if (dkim_tag_is(t, "rsa-sha256"))
-		sig->alg = DKIM_ALG_RSA_SHA256;
-	else if (dkim_tag_is(t, "ed25519-sha256"))
-		sig->alg = DKIM_ALG_ED25519_SHA256;
-	else if (dkim_tag_is(t, "rsa-sha1"))
-		sig->alg = DKIM_ALG_RSA_SHA1;
-	else {
-		err_set(err, DKIM_E_SIG, "unknown algorithm a=%.*s",
-		    (int)t->val_len, t->val);
+	if (dkim_tag_alg(dkim_tags_get(&tags, "a"), DKIM_E_SIG, &sig->alg,
+	    err) == -1 ||
+	    dkim_tag_canon(dkim_tags_get(&tags, "c"), DKIM_E_SIG,
+	    &sig->hdr_canon, &sig->body_canon, err) == -1 ||
+	    dkim_key_name_check(sig->selector, sig->domain, DKIM_E_SIG,
+	    err) == -1)
 		return -1;
-	}
-	if (dkim_tag_canon(dkim_tags_get(&tags, "c"), DKIM_E_SIG,
-	    &sig->hdr_canon, &sig->body_canon, err) == -1)
-		return -1;
-	if (!dkim_domain_is_valid(sig->domain)) {
-		err_set(err, DKIM_E_SIG, "d= is not a domain name");
-		return -1;
-	}
-	if ((keyname = dkim_key_name(sig->selector, sig->domain)) == NULL) {
-		err_set(err, DKIM_E_SIG, "s= is not a usable selector");
-		return -1;
-	}
-	free(keyname);
 	if ((t = dkim_tags_get(&tags, "i")) != NULL) {
 		if ((sig->auid = dkim_tag_dup(t)) == NULL)
 			goto nomem;

@@ -168,6 +168,26 @@ dkim_tag_b64(const struct dkim_tag *t, int code, uint8_t **out,
 }
 
 int
+dkim_tag_alg(const struct dkim_tag *t, int code, enum dkim_alg *out,
+    struct err *err)
+{
+	/* rsa-sha1 is read only so that the verifier can say why it fails
+	 * (RFC 8301). */
+	if (dkim_tag_is(t, "rsa-sha256"))
+		*out = DKIM_ALG_RSA_SHA256;
+	else if (dkim_tag_is(t, "ed25519-sha256"))
+		*out = DKIM_ALG_ED25519_SHA256;
+	else if (dkim_tag_is(t, "rsa-sha1"))
+		*out = DKIM_ALG_RSA_SHA1;
+	else {
+		err_set(err, code, "unknown algorithm a=%.*s",
+		    (int)t->val_len, t->val);
+		return -1;
+	}
+	return 0;
+}
+
+int
 dkim_tag_canon(const struct dkim_tag *t, int code, enum dkim_canon *hdr_out,
     enum dkim_canon *body_out, struct err *err)
 {

@@ -10,7 +10,8 @@
  * records are then looked up in the answer section, following CNAMEs
  * there (RFC 1034 section 3.6.2) as far as DNS_MAX_CNAMES.  TXT records
  * are the concatenation of their character-strings (RFC 1035 section
- * 3.3.14, RFC 6376 section 3.6.2.2, RFC 7208 section 3.3).
+ * 3.3.14, RFC 6376 section 3.6.2.2, RFC 7208 section 3.3).  The CNAME
+ * walk, the status and the joining of TXT strings serve rr.c as well.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -127,8 +128,8 @@ question_matches(const uint8_t *wire, size_t len, const ldns_rdf *qname,
 	return 0;
 }
 
-static int
-rr_is(const ldns_rr *rr, const ldns_rdf *owner, ldns_rr_type type)
+bool
+dns_rr_matches(const ldns_rr *rr, const ldns_rdf *owner, ldns_rr_type type)
 {
 	return ldns_rr_get_type(rr) == type &&
 	    ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN &&
@@ -155,7 +156,7 @@ chase(const ldns_pkt *pkt, const ldns_rdf *name, ldns_rr_type type)
 	for (hops = 0; hops <= DNS_MAX_CNAMES; hops++) {
 		for (i = 0; i < n; i++) {
 			rr = ldns_rr_list_rr(an, i);
-			if (rr_is(rr, name, LDNS_RR_TYPE_CNAME) &&
+			if (dns_rr_matches(rr, name, LDNS_RR_TYPE_CNAME) &&
 			    ldns_rr_rd_count(rr) == 1 &&
 			    (target = ldns_rr_rdf(rr, 0)) != NULL &&
 			    ldns_rdf_get_type(target) == LDNS_RDF_TYPE_DNAME)
@@ -168,7 +169,7 @@ chase(const ldns_pkt *pkt, const ldns_rdf *name, ldns_rr_type type)
 	return NULL;
 }
 
-static int
+static bool
 has_rr(const ldns_pkt *pkt, const ldns_rdf *owner, ldns_rr_type type)
 {
 	const ldns_rr_list	*an = ldns_pkt_answer(pkt);
@@ -176,13 +177,14 @@ has_rr(const ldns_pkt *pkt, const ldns_rdf *owner, ldns_rr_type type)
 
 	n = an == NULL ? 0 : ldns_rr_list_rr_count(an);
 	for (i = 0; i < n; i++)
-		if (rr_is(ldns_rr_list_rr(an, i), owner, type))
-			return 1;
-	return 0;
+		if (dns_rr_matches(ldns_rr_list_rr(an, i), owner, type))
+			return true;
+	return false;
 }
 
-static enum dns_status
-classify(const ldns_pkt *pkt, const ldns_rdf *qname, uint16_t type)
+enum dns_status
+dns_answer_status(const ldns_pkt *pkt, const ldns_rdf *qname,
+    ldns_rr_type type)
 {
 	const ldns_rdf	*owner;
 
@@ -196,10 +198,11 @@ classify(const ldns_pkt *pkt, const ldns_rdf *qname, uint16_t type)
 	default:
 		return DNS_SERVFAIL;
 	}
-	/* A CNAME loop is what resolvers report as SERVFAIL. */
-	if ((owner = chase(pkt, qname, (ldns_rr_type)type)) == NULL)
+	/* A CNAME loop is what resolvers report as SERVFAIL; so is a
+	 * NOERROR answer to no question. */
+	if (qname == NULL || (owner = chase(pkt, qname, type)) == NULL)
 		return DNS_SERVFAIL;
-	return has_rr(pkt, owner, (ldns_rr_type)type) ? DNS_OK : DNS_NODATA;
+	return has_rr(pkt, owner, type) ? DNS_OK : DNS_NODATA;
 }
 
 enum dns_check
@@ -254,7 +257,7 @@ dns_answer_check(const uint8_t *wire, size_t len, uint16_t id,
 		return DNS_CHECK_BAD;
 	}
 	msg->pkt = pkt;
-	*status_out = classify(pkt, qname, type);
+	*status_out = dns_answer_status(pkt, qname, (ldns_rr_type)type);
 	*msg_out = msg;
 	return DNS_CHECK_ANSWER;
 }
@@ -328,12 +331,9 @@ dns_msg_rcode(const struct dns_msg *msg)
 	    ldns_pkt_get_rcode(msg->pkt);
 }
 
-/*
- * The concatenated character-strings of a TXT record as a new string in
- * *out; 1 if the record holds a NUL byte (and is skipped), 0, or -1.
- */
-static int
-txt_join(const ldns_rr *rr, char **out, struct err *err)
+int
+dns_txt_join(const ldns_rr *rr, bool keep_nul, char **out, size_t *len_out,
+    struct err *err)
 {
 	const ldns_rdf	*rdf;
 	const uint8_t	*d;
@@ -349,7 +349,7 @@ txt_join(const ldns_rr *rr, char **out, struct err *err)
 		if (ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_STR || sz < 1 ||
 		    d[0] != sz - 1)
 			return 1;
-		if (memchr(d + 1, '\0', sz - 1) != NULL)
+		if (!keep_nul && memchr(d + 1, '\0', sz - 1) != NULL)
 			return 1;
 		len += sz - 1;
 	}
@@ -365,40 +365,56 @@ txt_join(const ldns_rr *rr, char **out, struct err *err)
 	}
 	s[len] = '\0';
 	*out = s;
+	*len_out = len;
 	return 0;
+}
+
+const ldns_rdf *
+dns_msg_owner(const struct dns_msg *msg, const char *name, ldns_rr_type type,
+    const char *what, ldns_rdf **dname_out, struct err *err)
+{
+	const ldns_rr_list	*qd;
+	const ldns_rdf		*owner;
+
+	*dname_out = NULL;
+	if (name != NULL) {
+		if ((*dname_out = dns_name_parse(name, err)) == NULL)
+			return NULL;
+		owner = *dname_out;
+	} else {
+		qd = ldns_pkt_question(msg->pkt);
+		if (qd == NULL || ldns_rr_list_rr_count(qd) != 1) {
+			err_set(err, DNS_E_MALFORMED, "%s: no question", what);
+			return NULL;
+		}
+		owner = ldns_rr_owner(ldns_rr_list_rr(qd, 0));
+	}
+	if ((owner = chase(msg->pkt, owner, type)) == NULL) {
+		err_set(err, DNS_E_MALFORMED, "%s: cname chain longer than %d",
+		    what, DNS_MAX_CNAMES);
+		ldns_rdf_deep_free(*dname_out);
+		*dname_out = NULL;
+	}
+	return owner;
 }
 
 int
 dns_msg_txts(const struct dns_msg *msg, const char *name, char ***txts_out,
     size_t *n_out, struct err *err)
 {
-	const ldns_rr_list	*an, *qd;
+	const ldns_rr_list	*an;
 	const ldns_rdf		*owner;
 	const ldns_rr		*rr;
-	ldns_rdf		*dname = NULL;
+	ldns_rdf		*dname;
 	char			**v = NULL, *s;
-	size_t			 i, n, nv = 0;
+	size_t			 i, n, nv = 0, len;
 	int			 r;
 
 	*txts_out = NULL;
 	*n_out = 0;
-	if (name != NULL) {
-		if ((dname = dns_name_parse(name, err)) == NULL)
-			return -1;
-		owner = dname;
-	} else {
-		qd = ldns_pkt_question(msg->pkt);
-		if (qd == NULL || ldns_rr_list_rr_count(qd) != 1) {
-			err_set(err, DNS_E_MALFORMED, "txt: no question");
-			return -1;
-		}
-		owner = ldns_rr_owner(ldns_rr_list_rr(qd, 0));
-	}
-	if ((owner = chase(msg->pkt, owner, LDNS_RR_TYPE_TXT)) == NULL) {
-		err_set(err, DNS_E_MALFORMED, "txt: cname chain longer than %d",
-		    DNS_MAX_CNAMES);
-		goto fail;
-	}
+	if ((owner = dns_msg_owner(msg, name, LDNS_RR_TYPE_TXT, "txt", &dname,
+	    err)) == NULL)
+		return -1;
 	an = ldns_pkt_answer(msg->pkt);
 	n = an == NULL ? 0 : ldns_rr_list_rr_count(an);
 	/* At most n strings: one allocation, never grown. */
@@ -408,9 +424,9 @@ dns_msg_txts(const struct dns_msg *msg, const char *name, char ***txts_out,
 	}
 	for (i = 0; i < n; i++) {
 		rr = ldns_rr_list_rr(an, i);
-		if (!rr_is(rr, owner, LDNS_RR_TYPE_TXT))
+		if (!dns_rr_matches(rr, owner, LDNS_RR_TYPE_TXT))
 			continue;
-		if ((r = txt_join(rr, &s, err)) == -1)
+		if ((r = dns_txt_join(rr, false, &s, &len, err)) == -1)
 			goto fail;
 		if (r == 0)
 			v[nv++] = s;

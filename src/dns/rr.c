@@ -6,8 +6,8 @@
  *
  * As in msg.c, the records for a name are those of the answer section
  * after following CNAMEs there (RFC 1034 section 3.6.2), at most
- * DNS_MAX_CNAMES of them; msg.c keeps its own helpers private, so the
- * few lines of CNAME chasing are repeated here.
+ * DNS_MAX_CNAMES of them: msg.c does that walk (dns_msg_owner), the
+ * status and the joining of TXT strings for both files (dns_priv.h).
  */
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -15,75 +15,6 @@
 
 #include "dns/dns_priv.h"
 #include "util/err.h"
-
-static int
-rr_is(const ldns_rr *rr, const ldns_rdf *owner, ldns_rr_type type)
-{
-	return ldns_rr_get_type(rr) == type &&
-	    ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN &&
-	    ldns_rr_owner(rr) != NULL &&
-	    ldns_dname_compare(ldns_rr_owner(rr), owner) == 0;
-}
-
-/* The owner of the records answering (name, type); NULL for a chain
- * longer than DNS_MAX_CNAMES (every loop is). */
-static const ldns_rdf *
-chase(const ldns_pkt *pkt, const ldns_rdf *name, ldns_rr_type type)
-{
-	const ldns_rr_list	*an = ldns_pkt_answer(pkt);
-	const ldns_rdf		*target = NULL;
-	const ldns_rr		*rr;
-	size_t			 i, n, hops;
-
-	if (type == LDNS_RR_TYPE_CNAME || an == NULL)
-		return name;
-	n = ldns_rr_list_rr_count(an);
-	for (hops = 0; hops <= DNS_MAX_CNAMES; hops++) {
-		for (i = 0; i < n; i++) {
-			rr = ldns_rr_list_rr(an, i);
-			if (rr_is(rr, name, LDNS_RR_TYPE_CNAME) &&
-			    ldns_rr_rd_count(rr) == 1 &&
-			    (target = ldns_rr_rdf(rr, 0)) != NULL &&
-			    ldns_rdf_get_type(target) == LDNS_RDF_TYPE_DNAME)
-				break;
-		}
-		if (i == n)
-			return name;
-		name = target;
-	}
-	return NULL;
-}
-
-/* The owner to read (name, or the question's) after CNAMEs; *dname_out
- * is what the caller frees. */
-static const ldns_rdf *
-owner_of(const struct dns_msg *msg, const char *name, ldns_rr_type type,
-    ldns_rdf **dname_out, struct err *err)
-{
-	const ldns_rr_list	*qd;
-	const ldns_rdf		*owner;
-
-	*dname_out = NULL;
-	if (name != NULL) {
-		if ((*dname_out = dns_name_parse(name, err)) == NULL)
-			return NULL;
-		owner = *dname_out;
-	} else {
-		qd = ldns_pkt_question(msg->pkt);
-		if (qd == NULL || ldns_rr_list_rr_count(qd) != 1) {
-			err_set(err, DNS_E_MALFORMED, "answer: no question");
-			return NULL;
-		}
-		owner = ldns_rr_owner(ldns_rr_list_rr(qd, 0));
-	}
-	if ((owner = chase(msg->pkt, owner, type)) == NULL) {
-		err_set(err, DNS_E_MALFORMED, "answer: cname chain longer "
-		    "than %d", DNS_MAX_CNAMES);
-		ldns_rdf_deep_free(*dname_out);
-		*dname_out = NULL;
-	}
-	return owner;
-}
 
 int
 dns_msg_addrs(const struct dns_msg *msg, const char *name, uint16_t type,
@@ -104,8 +35,8 @@ dns_msg_addrs(const struct dns_msg *msg, const char *name, uint16_t type,
 		return -1;
 	}
 	want = type == DNS_T_A ? 4 : 16;
-	if ((owner = owner_of(msg, name, (ldns_rr_type)type, &dname, err)) ==
-	    NULL)
+	if ((owner = dns_msg_owner(msg, name, (ldns_rr_type)type, "answer",
+	    &dname, err)) == NULL)
 		return -1;
 	an = ldns_pkt_answer(msg->pkt);
 	n = an == NULL ? 0 : ldns_rr_list_rr_count(an);
@@ -116,7 +47,7 @@ dns_msg_addrs(const struct dns_msg *msg, const char *name, uint16_t type,
 	}
 	for (i = 0; i < n; i++) {
 		rr = ldns_rr_list_rr(an, i);
-		if (!rr_is(rr, owner, (ldns_rr_type)type) ||
+		if (!dns_rr_matches(rr, owner, (ldns_rr_type)type) ||
 		    ldns_rr_rd_count(rr) != 1 ||
 		    (rdf = ldns_rr_rdf(rr, 0)) == NULL ||
 		    ldns_rdf_size(rdf) != want)
@@ -177,8 +108,8 @@ dns_msg_names(const struct dns_msg *msg, const char *name, uint16_t type,
 		    (unsigned)type);
 		return -1;
 	}
-	if ((owner = owner_of(msg, name, (ldns_rr_type)type, &dname, err)) ==
-	    NULL)
+	if ((owner = dns_msg_owner(msg, name, (ldns_rr_type)type, "answer",
+	    &dname, err)) == NULL)
 		return -1;
 	an = ldns_pkt_answer(msg->pkt);
 	n = an == NULL ? 0 : ldns_rr_list_rr_count(an);
@@ -186,7 +117,7 @@ dns_msg_names(const struct dns_msg *msg, const char *name, uint16_t type,
 		goto nomem;
 	for (i = 0; i < n; i++) {
 		rr = ldns_rr_list_rr(an, i);
-		if (!rr_is(rr, owner, (ldns_rr_type)type) ||
+		if (!dns_rr_matches(rr, owner, (ldns_rr_type)type) ||
 		    ldns_rr_rd_count(rr) != field + 1 ||
 		    (rdf = ldns_rr_rdf(rr, field)) == NULL ||
 		    ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME)
@@ -263,34 +194,15 @@ nomem:
 enum dns_status
 dns_msg_status(const struct dns_msg *msg)
 {
-	const ldns_rr_list	*qd = ldns_pkt_question(msg->pkt), *an;
-	const ldns_rdf		*owner;
+	const ldns_rr_list	*qd = ldns_pkt_question(msg->pkt);
 	const ldns_rr		*q;
-	ldns_rr_type		 type;
-	size_t			 i, n;
 
-	if (ldns_pkt_edns_extended_rcode(msg->pkt) != 0)
-		return DNS_SERVFAIL;
-	switch (ldns_pkt_get_rcode(msg->pkt)) {
-	case LDNS_RCODE_NOERROR:
-		break;
-	case LDNS_RCODE_NXDOMAIN:
-		return DNS_NXDOMAIN;
-	default:
-		return DNS_SERVFAIL;
-	}
+	/* Without a question, the type is not looked at. */
 	if (qd == NULL || ldns_rr_list_rr_count(qd) != 1)
-		return DNS_SERVFAIL;
+		return dns_answer_status(msg->pkt, NULL, LDNS_RR_TYPE_A);
 	q = ldns_rr_list_rr(qd, 0);
-	type = ldns_rr_get_type(q);
-	if ((owner = chase(msg->pkt, ldns_rr_owner(q), type)) == NULL)
-		return DNS_SERVFAIL;
-	an = ldns_pkt_answer(msg->pkt);
-	n = an == NULL ? 0 : ldns_rr_list_rr_count(an);
-	for (i = 0; i < n; i++)
-		if (rr_is(ldns_rr_list_rr(an, i), owner, type))
-			return DNS_OK;
-	return DNS_NODATA;
+	return dns_answer_status(msg->pkt, ldns_rr_owner(q),
+	    ldns_rr_get_type(q));
 }
 
 int
@@ -298,47 +210,36 @@ dns_msg_txts_bin(const struct dns_msg *msg, const char *name,
     struct dns_txt **txts_out, size_t *n_out, struct err *err)
 {
 	const ldns_rr_list	*an;
-	const ldns_rdf		*owner, *rdf;
+	const ldns_rdf		*owner;
 	const ldns_rr		*rr;
 	ldns_rdf		*dname;
 	struct dns_txt		*v = NULL;
-	size_t			 i, j, n, nv = 0, len, sz;
+	size_t			 i, n, nv = 0, len;
 	char			*s;
+	int			 r;
 
 	*txts_out = NULL;
 	*n_out = 0;
-	if ((owner = owner_of(msg, name, LDNS_RR_TYPE_TXT, &dname, err)) ==
-	    NULL)
+	if ((owner = dns_msg_owner(msg, name, LDNS_RR_TYPE_TXT, "answer",
+	    &dname, err)) == NULL)
 		return -1;
 	an = ldns_pkt_answer(msg->pkt);
 	n = an == NULL ? 0 : ldns_rr_list_rr_count(an);
-	if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL)
-		goto nomem;
+	if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL) {
+		err_set(err, ERR_NOMEM, "txt: out of memory");
+		goto fail;
+	}
 	for (i = 0; i < n; i++) {
 		rr = ldns_rr_list_rr(an, i);
-		if (!rr_is(rr, owner, LDNS_RR_TYPE_TXT))
+		if (!dns_rr_matches(rr, owner, LDNS_RR_TYPE_TXT))
 			continue;
-		for (j = 0, len = 0; j < ldns_rr_rd_count(rr); j++) {
-			rdf = ldns_rr_rdf(rr, j);
-			sz = ldns_rdf_size(rdf);
-			if (ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_STR ||
-			    sz < 1 || ldns_rdf_data(rdf)[0] != sz - 1)
-				break;
-			len += sz - 1;
+		/* Records that are not character-strings are skipped. */
+		if ((r = dns_txt_join(rr, true, &s, &len, err)) == -1)
+			goto fail;
+		if (r == 0) {
+			v[nv].data = s;
+			v[nv++].len = len;
 		}
-		if (j < ldns_rr_rd_count(rr))
-			continue;	/* not character-strings: skipped */
-		if ((s = malloc(len + 1)) == NULL)
-			goto nomem;
-		for (j = 0, len = 0; j < ldns_rr_rd_count(rr); j++) {
-			rdf = ldns_rr_rdf(rr, j);
-			memcpy(s + len, ldns_rdf_data(rdf) + 1,
-			    ldns_rdf_size(rdf) - 1);
-			len += ldns_rdf_size(rdf) - 1;
-		}
-		s[len] = '\0';
-		v[nv].data = s;
-		v[nv++].len = len;
 	}
 	ldns_rdf_deep_free(dname);
 	if (nv == 0) {
@@ -348,10 +249,9 @@ dns_msg_txts_bin(const struct dns_msg *msg, const char *name,
 	*txts_out = v;
 	*n_out = nv;
 	return 0;
-nomem:
+fail:
 	dns_txts_bin_free(v, nv);
 	ldns_rdf_deep_free(dname);
-	err_set(err, ERR_NOMEM, "txt: out of memory");
 	return -1;
 }
 

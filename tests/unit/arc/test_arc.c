@@ -3,13 +3,14 @@
  * (RFC 8617 section 5.2 steps 1 and 2), which fail the chain with a reason
  * before any key is asked for, and sealing followed by validation over
  * several hops with the test key tests/data/keys/rsa2048.pem, tampering
- * included.
+ * included, and the exact reason for every check of an AMS or AS field.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arc/arc.h"
+#include "arc/arc_priv.h"
 #include "keys/key.h"
 #include "mail/mail.h"
 #include "util/buf.h"
@@ -122,6 +123,102 @@ START_TEST(test_structure)
 	    strstr(hop.reason, struct_cases[_i].reason) != NULL,
 	    "reason \"%s\" lacks \"%s\"", reason, struct_cases[_i].reason);
 	arc_verify_free(av);
+	mail_hdrs_free(h);
+}
+END_TEST
+
+/*
+ * AMS and AS fields, each failing (or not) at one check; where two checks
+ * fail, the one made first is the reason.
+ */
+#define BH	"bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+#define AMSF(rest)	"ARC-Message-Signature: " rest "\r\n"
+#define ASF(rest)	"ARC-Seal: " rest "\r\n"
+
+static const struct {
+	const char	*field;
+	int		 code;		/* 0: it parses */
+	const char	*msg;		/* the exact reason, if it fails */
+	int		 alg;		/* enum dkim_alg, 0 if unread */
+	const char	*domain;	/* d= as kept, even on failure */
+} sig_cases[] = {
+	{ AMSF("i=2; a=rsa-sha256; d=example.org; s=s; h=from; " BH
+	  "; b=AAAA"), 0, NULL, DKIM_ALG_RSA_SHA256, "example.org" },
+	{ AMSF("i=1; a=Ed25519-SHA256; d=example.org; s=s; h=; " BH
+	  "; b=AAAA"), 0, NULL, DKIM_ALG_ED25519_SHA256, "example.org" },
+	{ ASF("i=1; a=rsa-sha256; cv=pass; d=example.org; s=s; b=AAAA"), 0,
+	  NULL, DKIM_ALG_RSA_SHA256, "example.org" },
+	{ ASF(""), DKIM_E_TAG, "empty tag list", 0, NULL },
+	{ AMSF("i=1; a=rsa-sha256; d=example.org; s=s; " BH "; b=AAAA"),
+	  ERR_SYNTAX, "required tag h= missing", 0, "example.org" },
+	{ ASF("i=1; a=rsa-sha256; d=example.org; s=s; b=AAAA"), ERR_SYNTAX,
+	  "required tag cv= missing", 0, "example.org" },
+	{ AMSF("i=0; a=rsa-sha256; d=example.org; s=s; h=from; " BH
+	  "; b=AAAA"), ERR_SYNTAX, "i=0 is outside 1..50", 0, "example.org" },
+	{ AMSF("i=1; a=rsa-md5; d=a..b; s=s; h=from; " BH "; b=AAAA"),
+	  ERR_SYNTAX, "unknown algorithm a=rsa-md5", 0, "a..b" },
+	{ AMSF("i=1; a=rsa-sha256; d=a..b; s=s..s; h=from; " BH "; b=AAAA"),
+	  ERR_SYNTAX, "d= is not a domain name", DKIM_ALG_RSA_SHA256, "a..b" },
+	{ ASF("i=1; a=rsa-sha256; cv=x; d=example.org; s=s..s; b=AAAA"),
+	  ERR_SYNTAX, "s= is not a usable selector", DKIM_ALG_RSA_SHA256,
+	  "example.org" },
+	{ ASF("i=1; a=rsa-sha256; cv=x; d=example.org; s=s; t=x; b=AAAA"),
+	  ERR_SYNTAX, "t= is not a number", DKIM_ALG_RSA_SHA256,
+	  "example.org" },
+	{ ASF("i=1; a=rsa-sha256; cv=x; d=example.org; s=s; h=a; b=AAAA"),
+	  ERR_SYNTAX, "h= is not allowed in an ARC-Seal (RFC 8617 section "
+	  "4.1.3)", DKIM_ALG_RSA_SHA256, "example.org" },
+	{ ASF("i=1; a=rsa-sha256; cv=x; d=example.org; s=s; b=!"),
+	  ERR_SYNTAX, "unknown chain status cv=x", DKIM_ALG_RSA_SHA256,
+	  "example.org" },
+	{ AMSF("i=1; a=rsa-sha256; c=x; d=example.org; s=s; h=arc-seal; "
+	  BH "; b=AAAA"), ERR_SYNTAX, "unknown canonicalization c=x",
+	  DKIM_ALG_RSA_SHA256, "example.org" },
+	{ AMSF("i=1; a=rsa-sha256; d=example.org; s=s; h=from:arc-seal; "
+	  "l=x; " BH "; b=AAAA"), ERR_SYNTAX, "h= includes ARC-Seal (RFC 8617 "
+	  "section 4.1.2)", DKIM_ALG_RSA_SHA256, "example.org" },
+	{ AMSF("i=1; a=rsa-sha256; d=example.org; s=s; h=from; l=x; bh=!; "
+	  "b=AAAA"), ERR_SYNTAX, "l= is not a number", DKIM_ALG_RSA_SHA256,
+	  "example.org" },
+	{ AMSF("i=1; a=rsa-sha256; d=example.org; s=s; h=from; bh=!; b=!"),
+	  ERR_SYNTAX, "bh=: invalid base64 character at offset 0",
+	  DKIM_ALG_RSA_SHA256, "example.org" },
+	{ AMSF("i=1; a=rsa-sha256; d=example.org; s=s; h=from; bh=AAAA; "
+	  "b=!"), ERR_SYNTAX, "bh= is 3 bytes, not the 32 of a SHA-256 hash",
+	  DKIM_ALG_RSA_SHA256, "example.org" },
+	{ AMSF("i=1; a=rsa-sha256; d=example.org; s=s; h=from; " BH "; b=!"),
+	  ERR_SYNTAX, "b=: invalid base64 character at offset 0",
+	  DKIM_ALG_RSA_SHA256, "example.org" },
+	{ ASF("i=1; a=rsa-sha256; cv=none; d=example.org; s=s; b="),
+	  ERR_SYNTAX, "b= is empty", DKIM_ALG_RSA_SHA256, "example.org" },
+};
+
+START_TEST(test_sig_parse)
+{
+	struct mail_hdrs	*h = hdrs_of(sig_cases[_i].field);
+	const struct mail_field	*f = mail_hdrs_at(h, 0);
+	struct arc_sig		 sig;
+	struct err		 err;
+	int			 kind, rc;
+
+	ck_assert_int_ne(kind = arc_field_kind(f), -1);
+	err_clear(&err);
+	rc = arc_sig_parse(f, kind, &sig, &err);
+	if (sig_cases[_i].code == 0) {
+		ck_assert_msg(rc == 0, "%s: %s", sig_cases[_i].field, err.msg);
+		ck_assert_ptr_nonnull(sig.unsigned_raw);
+		ck_assert(strstr(sig.unsigned_raw, "b=AAAA") == NULL);
+	} else {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_int_eq(err.code, sig_cases[_i].code);
+		ck_assert_str_eq(err.msg, sig_cases[_i].msg);
+	}
+	ck_assert_int_eq(sig.alg, sig_cases[_i].alg);
+	if (sig_cases[_i].domain == NULL)
+		ck_assert_ptr_null(sig.domain);
+	else
+		ck_assert_str_eq(sig.domain, sig_cases[_i].domain);
+	arc_sig_fini(&sig);
 	mail_hdrs_free(h);
 }
 END_TEST
@@ -338,6 +435,8 @@ unit_suite(void)
 
 	tcase_add_loop_test(tc, test_structure, 0,
 	    sizeof(struct_cases) / sizeof(struct_cases[0]));
+	tcase_add_loop_test(tc, test_sig_parse, 0,
+	    sizeof(sig_cases) / sizeof(sig_cases[0]));
 	tcase_add_test(tc, test_roundtrip);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);

@@ -2,7 +2,8 @@
  * test_dkim.c: the DKIM module: tag lists, canonicalisation (RFC 6376
  * section 3.4, with its own example), body hashes cut at every byte,
  * key records, and signing then verifying with RSA and Ed25519 keys,
- * tampering, expiry, l=, and the failure reasons.
+ * tampering, expiry, l=, and the failure reasons, with the exact reason
+ * a verdict gives for every check of a DKIM-Signature field.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -565,6 +566,102 @@ START_TEST(test_tamper)
 }
 END_TEST
 
+/*
+ * DKIM-Signature fields, each failing (or not) at one check; where two
+ * checks fail, the one made first is the reason.  A field that parses
+ * fails later, for want of a key.
+ */
+#define BH	"bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+#define SIG(v, a, d, s, rest)	"v=" v "; a=" a "; d=" d "; s=" s "; " rest
+#define OKSIG(rest)	SIG("1", "rsa-sha256", "example.org", "s1", rest)
+#define NOKEY	"no key record at s1._domainkey.example.org (NXDOMAIN)"
+
+static const struct {
+	const char	*val;
+	const char	*reason;	/* exact */
+	int		 alg;		/* enum dkim_alg, 0 if unread */
+	const char	*domain;	/* d= as the verdict names it */
+} reason_cases[] = {
+	{ OKSIG("h=from:to; " BH "; b=AAAA"), NOKEY, DKIM_ALG_RSA_SHA256,
+	  "example.org" },
+	{ SIG("1", "ED25519-SHA256", "example.org", "s1",
+	  "h=from; " BH "; b=AAAA"), NOKEY, DKIM_ALG_ED25519_SHA256,
+	  "example.org" },
+	{ SIG("1", "rsa-sha1", "example.org", "s1", "h=from; bh=AAAA; b=AAAA"),
+	  "rsa-sha1 is not accepted any more (RFC 8301)", DKIM_ALG_RSA_SHA1,
+	  "example.org" },
+	{ "", "empty tag list", 0, "" },
+	{ "v=1; v=1", "duplicate tag v", 0, "" },
+	{ OKSIG("h=from; b=AAAA"), "required tag bh= missing", 0,
+	  "example.org" },
+	{ "a=x; d=example.org", "required tag v= missing", 0, "example.org" },
+	{ SIG("2", "rsa-sha256", "example.org", "s1", "h=from; " BH
+	  "; b=AAAA"), "unsupported version v=2", 0, "example.org" },
+	{ SIG("1", "rsa-md5", "a..b", "s1", "h=from; " BH "; b=AAAA"),
+	  "unknown algorithm a=rsa-md5", 0, "a..b" },
+	{ SIG("1", "rsa-sha256", "a..b", "s1", "c=fancy; h=from; " BH
+	  "; b=AAAA"), "unknown canonicalization c=fancy",
+	  DKIM_ALG_RSA_SHA256, "a..b" },
+	{ SIG("1", "rsa-sha256", "a..b", "s..1", "h=from; " BH "; b=AAAA"),
+	  "d= is not a domain name", DKIM_ALG_RSA_SHA256, "a..b" },
+	{ SIG("1", "rsa-sha256", "example.org", "s..1", "i=x; h=from; " BH
+	  "; b=AAAA"), "s= is not a usable selector", DKIM_ALG_RSA_SHA256,
+	  "example.org" },
+	{ OKSIG("i=x; h=from; " BH "; b=AAAA"), "i= has no \"@\"",
+	  DKIM_ALG_RSA_SHA256, "example.org" },
+	{ OKSIG("i=@example.com; h=from; " BH "; b=AAAA"),
+	  "i= domain example.com is not d= or a subdomain of it",
+	  DKIM_ALG_RSA_SHA256, "example.org" },
+	{ OKSIG("h=to; " BH "; b=AAAA"), "h= does not include From",
+	  DKIM_ALG_RSA_SHA256, "example.org" },
+	{ OKSIG("h=from::to; " BH "; b=AAAA"), "h= has an empty field name",
+	  DKIM_ALG_RSA_SHA256, "example.org" },
+	{ OKSIG("h=from; q=http; " BH "; b=AAAA"),
+	  "q= does not offer dns/txt", DKIM_ALG_RSA_SHA256, "example.org" },
+	{ OKSIG("h=from; l=x; t=y; " BH "; b=AAAA"), "l= is not a number",
+	  DKIM_ALG_RSA_SHA256, "example.org" },
+	{ OKSIG("h=from; t=10; x=9; " BH "; b=AAAA"), "x= is earlier than t=",
+	  DKIM_ALG_RSA_SHA256, "example.org" },
+	{ OKSIG("h=from; bh=!; b=!"),
+	  "b=: invalid base64 character at offset 0", DKIM_ALG_RSA_SHA256,
+	  "example.org" },
+	{ OKSIG("h=from; bh=!; b="),
+	  "bh=: invalid base64 character at offset 0", DKIM_ALG_RSA_SHA256,
+	  "example.org" },
+	{ OKSIG("h=from; bh=AAAA; b="), "b= is empty", DKIM_ALG_RSA_SHA256,
+	  "example.org" },
+	{ OKSIG("h=from; bh=AAAA; b=AAAA"),
+	  "bh= is 3 bytes, not the 32 of a SHA-256 hash", DKIM_ALG_RSA_SHA256,
+	  "example.org" },
+};
+
+START_TEST(test_sig_reasons)
+{
+	struct msg		 m;
+	struct dkim_verify	*dv;
+	struct dkim_verdict	 vd;
+	struct err		 err;
+	char			 text[512];
+
+	snprintf(text, sizeof(text), "DKIM-Signature: %s\nFrom: a@example.org"
+	    "\n\nhello\n", reason_cases[_i].val);
+	msg_read(text, strlen(text), &m);
+	ck_assert_ptr_nonnull(dv = dkim_verify_new(m.hdrs, NOW, &err));
+	ck_assert_uint_eq(dkim_verify_count(dv), 1);
+	if (dkim_verify_key_name(dv, 0) != NULL)
+		dkim_verify_set_key(dv, 0, DKIM_KEY_NONE, NULL, 0, "NXDOMAIN");
+	dkim_verify_body(dv, m.body, m.body_len);
+	dkim_verify_finish(dv);
+	dkim_verify_get(dv, 0, &vd);
+	ck_assert_int_eq(vd.result, DKIM_FAIL);
+	ck_assert_str_eq(vd.reason, reason_cases[_i].reason);
+	ck_assert_int_eq(vd.alg, reason_cases[_i].alg);
+	ck_assert_str_eq(vd.domain, reason_cases[_i].domain);
+	dkim_verify_free(dv);
+	msg_free(&m);
+}
+END_TEST
+
 START_TEST(test_expiry_and_keys)
 {
 	struct dkim_sign_params	 p;
@@ -746,6 +843,8 @@ unit_suite(void)
 	    sizeof(messages) / sizeof(messages[0]));
 	tcase_add_loop_test(tc, test_tamper, 0,
 	    sizeof(tamper_cases) / sizeof(tamper_cases[0]));
+	tcase_add_loop_test(tc, test_sig_reasons, 0,
+	    sizeof(reason_cases) / sizeof(reason_cases[0]));
 	tcase_add_test(tc, test_expiry_and_keys);
 	tcase_add_test(tc, test_identity_and_limits);
 	tcase_add_test(tc, test_weak_keys);

@@ -1,8 +1,12 @@
 /*
  * test_msg.c: dns_answer_parse() over tables of wire answers built with
  * ldns and of hand-made bytes (truncated, compression loops, garbage), every
- * cut of a good answer, and dns_msg_txts() over tables of TXT records.
+ * cut of a good answer, dns_msg_txts() over tables of TXT records, and
+ * the readers of rr.c (dns_msg_status, addresses, names, raw TXT data)
+ * over the same CNAME chains, with the exact errors.
  */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -320,6 +324,257 @@ START_TEST(test_msg_txts_loop)
 }
 END_TEST
 
+/* What a reader of an answer is asked, in read_cases[]. */
+enum rd_op {
+	RD_STATUS,	/* dns_msg_status: want is dns_status_str() */
+	RD_TXTS,	/* dns_msg_txts */
+	RD_TXTS_BIN,	/* dns_msg_txts_bin: NUL bytes shown as "\0" */
+	RD_ADDRS,	/* dns_msg_addrs of type */
+	RD_NAMES,	/* dns_msg_names of type */
+};
+
+#define LOOP	"example.com. CNAME a.example.net.", \
+		"a.example.net. CNAME example.com."
+#define CHAIN	"example.com. CNAME a.example.net.", \
+		"a.example.net. CNAME b.example.net."
+
+static const struct {
+	const char	*what;
+	uint16_t	 qtype;		/* question (QNAME, qtype); 0: none */
+	int		 rcode;		/* with qtype 0, FORMERR (1) */
+	const char	*an[TDNS_MAX_AN];
+	enum rd_op	 op;
+	const char	*name;		/* asked; NULL: the question's */
+	uint16_t	 type;		/* asked of RD_ADDRS and RD_NAMES */
+	int		 code;		/* err.code; 0: it succeeds */
+	const char	*want;		/* err.msg, or the results joined */
+} read_cases[] = {
+	{ "status ok", DNS_T_A, 0, { "example.com. A 192.0.2.1" },
+	  RD_STATUS, NULL, 0, 0, "ok" },
+	{ "status through cnames", DNS_T_TXT, 0, { CHAIN,
+	  "b.example.net. TXT \"x\"" }, RD_STATUS, NULL, 0, 0, "ok" },
+	{ "status cname to nothing", DNS_T_TXT, 0, { CHAIN,
+	  "a.example.net. TXT \"x\"" }, RD_STATUS, NULL, 0, 0, "nodata" },
+	{ "status other class", DNS_T_TXT, 0, { "example.com. CH TXT \"x\"" },
+	  RD_STATUS, NULL, 0, 0, "nodata" },
+	{ "status loop", DNS_T_TXT, 0, { LOOP }, RD_STATUS, NULL, 0, 0,
+	  "servfail" },
+	{ "status loop, nxdomain", DNS_T_TXT, 3, { LOOP }, RD_STATUS, NULL,
+	  0, 0, "nxdomain" },
+	{ "status refused", DNS_T_TXT, 5, { "example.com. TXT \"x\"" },
+	  RD_STATUS, NULL, 0, 0, "servfail" },
+	{ "status cname question", DNS_T_CNAME, 0, { LOOP }, RD_STATUS, NULL,
+	  0, 0, "ok" },
+	{ "txts loop", DNS_T_TXT, 0, { LOOP }, RD_TXTS, QNAME, 0,
+	  DNS_E_MALFORMED, "txt: cname chain longer than 16" },
+	{ "txts empty name", DNS_T_TXT, 0, { LOOP }, RD_TXTS, "", 0,
+	  DNS_E_NAME, "empty domain name" },
+	{ "txts bin", DNS_T_TXT, 0, { CHAIN,
+	  "b.example.net. TXT \"a\\000b\" \"c\"", "b.example.net. TXT \"d\"",
+	  "example.com. TXT \"no\"", "b.example.net. CH TXT \"no\"" },
+	  RD_TXTS_BIN, NULL, 0, 0, "a\\0bc d" },
+	{ "txts bin loop", DNS_T_TXT, 0, { LOOP }, RD_TXTS_BIN, NULL, 0,
+	  DNS_E_MALFORMED, "answer: cname chain longer than 16" },
+	{ "txts bin bad name", DNS_T_TXT, 0, { LOOP }, RD_TXTS_BIN, "a..b", 0,
+	  DNS_E_NAME, "not a domain name" },
+	{ "addrs", DNS_T_A, 0, { CHAIN, "b.example.net. A 192.0.2.1",
+	  "example.com. A 192.0.2.9", "b.example.net. AAAA 2001:db8::1",
+	  "b.example.net. A 192.0.2.2" }, RD_ADDRS, NULL, DNS_T_A, 0,
+	  "192.0.2.1 192.0.2.2" },
+	{ "addrs aaaa, other name", DNS_T_A, 0, { LOOP,
+	  "x.example.com. AAAA 2001:db8::1" }, RD_ADDRS, "X.example.com",
+	  DNS_T_AAAA, 0, "2001:db8::1" },
+	{ "addrs none", DNS_T_A, 0, { "example.com. TXT \"x\"" }, RD_ADDRS,
+	  NULL, DNS_T_A, 0, "" },
+	{ "addrs loop", DNS_T_A, 0, { LOOP }, RD_ADDRS, QNAME, DNS_T_A,
+	  DNS_E_MALFORMED, "answer: cname chain longer than 16" },
+	{ "addrs of txt", DNS_T_A, 0, { LOOP }, RD_ADDRS, QNAME, DNS_T_TXT,
+	  ERR_ARG, "addresses: type 16 is not A or AAAA" },
+	{ "names mx", DNS_T_MX, 0, { CHAIN,
+	  "b.example.net. MX 10 mx1.example.",
+	  "b.example.net. MX 20 mx2.example.",
+	  "example.com. MX 5 no.example." },
+	  RD_NAMES, NULL, DNS_T_MX, 0, "mx1.example mx2.example" },
+	{ "names ptr to the root", DNS_T_PTR, 0, { "example.com. PTR ." },
+	  RD_NAMES, NULL, DNS_T_PTR, 0, "." },
+	{ "names cname, not chased", DNS_T_TXT, 0, { LOOP }, RD_NAMES, QNAME,
+	  DNS_T_CNAME, 0, "a.example.net" },
+	{ "names loop", DNS_T_NS, 0, { LOOP }, RD_NAMES, QNAME, DNS_T_NS,
+	  DNS_E_MALFORMED, "answer: cname chain longer than 16" },
+	{ "names of a", DNS_T_A, 0, { LOOP }, RD_NAMES, QNAME, DNS_T_A,
+	  ERR_ARG, "names: type 1 holds no name" },
+	{ "no question: status", 0, 1, { NULL }, RD_STATUS, NULL, 0, 0,
+	  "servfail" },
+	{ "no question: txts", 0, 1, { NULL }, RD_TXTS, NULL, 0,
+	  DNS_E_MALFORMED, "txt: no question" },
+	{ "no question: txts of a name", 0, 1, { NULL }, RD_TXTS, QNAME, 0, 0,
+	  "" },
+	{ "no question: txts bin", 0, 1, { NULL }, RD_TXTS_BIN, NULL, 0,
+	  DNS_E_MALFORMED, "answer: no question" },
+	{ "no question: addrs", 0, 1, { NULL }, RD_ADDRS, NULL, DNS_T_A,
+	  DNS_E_MALFORMED, "answer: no question" },
+	{ "no question: names", 0, 1, { NULL }, RD_NAMES, NULL, DNS_T_MX,
+	  DNS_E_MALFORMED, "answer: no question" },
+};
+
+/* Appends one result to out, after a space if there is one already. */
+static void
+join(char *out, size_t size, const char *s, size_t len)
+{
+	size_t	i, o = strlen(out);
+
+	if (o > 0 && o + 1 < size)
+		out[o++] = ' ';
+	for (i = 0; i < len && o + 2 < size; i++) {
+		if (s[i] == '\0') {
+			out[o++] = '\\';
+			out[o++] = '0';
+		} else
+			out[o++] = s[i];
+	}
+	out[o] = '\0';
+}
+
+/* Asks msg what read_cases[c] asks: 0 with the results joined in out, or
+ * -1 with err. */
+static int
+read_answer(const struct dns_msg *msg, size_t c, char *out, size_t size,
+    struct err *err)
+{
+	struct dns_addr	*addrs;
+	struct dns_txt	*bin;
+	char		**strs, a[INET6_ADDRSTRLEN];
+	size_t		 i, n;
+
+	out[0] = '\0';
+	switch (read_cases[c].op) {
+	case RD_STATUS:
+		snprintf(out, size, "%s", dns_status_str(dns_msg_status(msg)));
+		return 0;
+	case RD_TXTS:
+	case RD_NAMES:
+		if ((read_cases[c].op == RD_TXTS ? dns_msg_txts(msg,
+		    read_cases[c].name, &strs, &n, err) : dns_msg_names(msg,
+		    read_cases[c].name, read_cases[c].type, &strs, &n, err)) ==
+		    -1) {
+			ck_assert_ptr_null(strs);
+			return -1;
+		}
+		for (i = 0; i < n; i++)
+			join(out, size, strs[i], strlen(strs[i]));
+		dns_txts_free(strs, n);
+		return 0;
+	case RD_TXTS_BIN:
+		if (dns_msg_txts_bin(msg, read_cases[c].name, &bin, &n, err) ==
+		    -1) {
+			ck_assert_ptr_null(bin);
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			ck_assert_int_eq(bin[i].data[bin[i].len], '\0');
+			join(out, size, bin[i].data, bin[i].len);
+		}
+		dns_txts_bin_free(bin, n);
+		return 0;
+	case RD_ADDRS:
+		if (dns_msg_addrs(msg, read_cases[c].name, read_cases[c].type,
+		    &addrs, &n, err) == -1) {
+			ck_assert_ptr_null(addrs);
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			ck_assert_ptr_nonnull(inet_ntop(addrs[i].family,
+			    addrs[i].addr, a, sizeof(a)));
+			join(out, size, a, strlen(a));
+		}
+		free(addrs);
+		return 0;
+	}
+	return -1;
+}
+
+START_TEST(test_msg_read)
+{
+	struct tdns_answer	 noq = { QID, NULL, 0, 1, 1, 0, 0, { NULL } };
+	struct dns_msg		*msg;
+	enum dns_status		 status;
+	struct err		 err;
+	uint8_t			*wire;
+	char			 out[256];
+	size_t			 n;
+
+	for (n = 0; n < TDNS_MAX_AN && read_cases[_i].an[n] != NULL; n++)
+		;
+	if (read_cases[_i].qtype == 0) {
+		/* Only the wire gives an answer without a question. */
+		wire = tdns_wire(&noq, &n);
+		ck_assert_int_eq(dns_answer_parse(wire, n, QID, QNAME,
+		    DNS_T_TXT, &status, &msg, &err), 0);
+		free(wire);
+	} else
+		ck_assert_int_eq(dns_msg_build(QNAME, read_cases[_i].qtype,
+		    read_cases[_i].rcode, read_cases[_i].an, n, &msg, &err),
+		    0);
+	err_clear(&err);
+	if (read_cases[_i].code == 0) {
+		ck_assert_msg(read_answer(msg, _i, out, sizeof(out), &err) == 0,
+		    "%s: %s", read_cases[_i].what, err.msg);
+		ck_assert_str_eq(out, read_cases[_i].want);
+	} else {
+		ck_assert_msg(read_answer(msg, _i, out, sizeof(out), &err) ==
+		    -1, "%s: succeeded", read_cases[_i].what);
+		ck_assert_int_eq(err.code, read_cases[_i].code);
+		ck_assert_str_eq(err.msg, read_cases[_i].want);
+	}
+	dns_msg_free(msg);
+}
+END_TEST
+
+/* 16 CNAMEs are followed, 17 are not: for every reader alike. */
+START_TEST(test_msg_cname_limit)
+{
+	const char	*rrs[20];
+	char		 rr[18][64], **txts;
+	struct dns_msg	*msg;
+	struct dns_txt	*bin;
+	struct dns_addr	*addrs;
+	struct err	 err;
+	size_t		 i, n, hops = 16 + (size_t)_i;
+	int		 rc;
+
+	for (i = 0; i < hops; i++) {
+		if (i == 0)
+			snprintf(rr[i], sizeof(rr[i]), "%s. CNAME c1.example.",
+			    QNAME);
+		else
+			snprintf(rr[i], sizeof(rr[i]), "c%zu.example. CNAME "
+			    "c%zu.example.", i, i + 1);
+		rrs[i] = rr[i];
+	}
+	rrs[hops] = "example.com. A 192.0.2.9";
+	snprintf(rr[hops], sizeof(rr[hops]), "c%zu.example. A 192.0.2.1", hops);
+	rrs[hops + 1] = rr[hops];
+	ck_assert_int_eq(dns_msg_build(QNAME, DNS_T_A, 0, rrs, hops + 2, &msg,
+	    &err), 0);
+	rc = _i == 0 ? 0 : -1;
+	ck_assert_str_eq(dns_status_str(dns_msg_status(msg)),
+	    _i == 0 ? "ok" : "servfail");
+	ck_assert_int_eq(dns_msg_addrs(msg, NULL, DNS_T_A, &addrs, &n, &err),
+	    rc);
+	if (rc == 0) {
+		ck_assert_uint_eq(n, 1);
+		ck_assert_uint_eq(addrs[0].addr[3], 1);
+		free(addrs);
+	} else
+		ck_assert_str_eq(err.msg, "answer: cname chain longer than 16");
+	ck_assert_int_eq(dns_msg_txts(msg, QNAME, &txts, &n, &err), rc);
+	if (rc == -1)
+		ck_assert_str_eq(err.msg, "txt: cname chain longer than 16");
+	ck_assert_int_eq(dns_msg_txts_bin(msg, QNAME, &bin, &n, &err), rc);
+	dns_msg_free(msg);
+}
+END_TEST
+
 START_TEST(test_status_str)
 {
 	ck_assert_str_eq(dns_status_str(DNS_OK), "ok");
@@ -346,6 +601,9 @@ dns_tcase_msg(void)
 	tcase_add_loop_test(tc, test_msg_txts, 0,
 	    sizeof(txt_cases) / sizeof(txt_cases[0]));
 	tcase_add_test(tc, test_msg_txts_loop);
+	tcase_add_loop_test(tc, test_msg_read, 0,
+	    sizeof(read_cases) / sizeof(read_cases[0]));
+	tcase_add_loop_test(tc, test_msg_cname_limit, 0, 2);
 	tcase_add_test(tc, test_status_str);
 	return tc;
 }
