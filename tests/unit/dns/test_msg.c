@@ -534,7 +534,7 @@ END_TEST
 START_TEST(test_msg_cname_limit)
 {
 	const char	*rrs[20];
-	char		 rr[18][64], **txts;
+	char		 rr[18][96], **txts;
 	struct dns_msg	*msg;
 	struct dns_txt	*bin;
 	struct dns_addr	*addrs;
