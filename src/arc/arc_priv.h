@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "arc/arc.h"
+#include "dkim/dkim_priv.h"
 
 struct mail_field;
 
@@ -24,26 +25,17 @@ struct arc_chain {
 	long			 top;
 };
 
-/* An ARC-Message-Signature or an ARC-Seal, parsed (section 4.1). */
+/*
+ * An ARC-Message-Signature or an ARC-Seal, parsed (section 4.1).  What it
+ * shares with a DKIM-Signature is in dkim: a=, d=, s=, t=, b= and the
+ * field without b=, and for an AMS also c=, h=, bh= and l= (an AS leaves
+ * them unset; no ARC signature has an identity or x=).
+ */
 struct arc_sig {
+	struct dkim_sig	 dkim;
 	enum arc_kind	 kind;
 	unsigned	 instance;
-	enum dkim_alg	 alg;
-	enum dkim_canon	 hdr_canon;	/* AMS only */
-	enum dkim_canon	 body_canon;	/* AMS only */
-	char		*domain;	/* d= */
-	char		*selector;	/* s= */
-	char		*hlist;		/* AMS h=, whitespace removed */
-	uint8_t		*b;
-	size_t		 b_len;
-	uint8_t		*bh;		/* AMS */
-	size_t		 bh_len;
-	int64_t		 limit;		/* AMS l=, -1 if absent */
-	int64_t		 timestamp;	/* t=, -1 if absent */
 	enum arc_cv	 cv;		/* AS */
-	/* The field with the b= value removed. */
-	char		*unsigned_raw;
-	size_t		 unsigned_len;
 };
 
 /* Which ARC field f is, or -1 if it is none. */

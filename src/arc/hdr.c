@@ -177,29 +177,30 @@ arc_sig_parse(const struct mail_field *f, enum arc_kind kind,
 	static const char *const as_required[] = { "i", "a", "b", "cv", "d",
 	    "s" };
 	const char *const	*required;
+	struct dkim_sig		*ds = &sig->dkim;
 	struct dkim_tags	 tags;
 	const struct dkim_tag	*t, *tb;
 	size_t			 nreq;
 
 	memset(sig, 0, sizeof(*sig));
 	sig->kind = kind;
-	sig->limit = sig->timestamp = -1;
+	ds->limit = ds->timestamp = ds->expires = -1;
 	required = kind == ARC_AMS ? ams_required : as_required;
 	nreq = kind == ARC_AMS ? sizeof(ams_required) / sizeof(*required) :
 	    sizeof(as_required) / sizeof(*required);
 	if (dkim_sig_tags_parse(f->raw + f->value_off,
 	    f->raw_len - f->value_off, required, nreq, ERR_SYNTAX, &tags,
-	    &sig->domain, &sig->selector, err) == -1)
+	    &ds->domain, &ds->selector, err) == -1)
 		return -1;
 	t = dkim_tags_get(&tags, "i");
 	if (instance_value(t->val, t->val_len, &sig->instance, err) == -1 ||
-	    dkim_tag_alg(dkim_tags_get(&tags, "a"), ERR_SYNTAX, &sig->alg,
+	    dkim_tag_alg(dkim_tags_get(&tags, "a"), ERR_SYNTAX, &ds->alg,
 	    err) == -1 ||
-	    dkim_key_name_check(sig->selector, sig->domain, ERR_SYNTAX,
+	    dkim_key_name_check(ds->selector, ds->domain, ERR_SYNTAX,
 	    err) == -1)
 		return -1;
 	if ((t = dkim_tags_get(&tags, "t")) != NULL &&
-	    dkim_tag_uint(t, ERR_SYNTAX, &sig->timestamp, err) == -1)
+	    dkim_tag_uint(t, ERR_SYNTAX, &ds->timestamp, err) == -1)
 		return -1;
 	if (kind == ARC_AS) {
 		if (dkim_tags_get(&tags, "h") != NULL) {
@@ -221,41 +222,41 @@ arc_sig_parse(const struct mail_field *f, enum arc_kind kind,
 		}
 	} else {
 		if (dkim_tag_canon(dkim_tags_get(&tags, "c"),
-		    ERR_SYNTAX, &sig->hdr_canon, &sig->body_canon, err) == -1)
+		    ERR_SYNTAX, &ds->hdr_canon, &ds->body_canon, err) == -1)
 			return -1;
-		if ((sig->hlist = dkim_tag_strip(dkim_tags_get(&tags, "h"))) ==
+		if ((ds->hlist = dkim_tag_strip(dkim_tags_get(&tags, "h"))) ==
 		    NULL)
 			goto nomem;
 		/* Unlike DKIM, an empty h= (or an empty name in it) is
 		 * allowed: it signs no field, only the AMS itself. */
-		if (dkim_list_has(sig->hlist, strlen(sig->hlist),
+		if (dkim_list_has(ds->hlist, strlen(ds->hlist),
 		    "arc-seal")) {
 			err_set(err, ERR_SYNTAX, "h= includes ARC-Seal "
 			    "(RFC 8617 section 4.1.2)");
 			return -1;
 		}
 		if ((t = dkim_tags_get(&tags, "l")) != NULL &&
-		    dkim_tag_uint(t, ERR_SYNTAX, &sig->limit, err) == -1)
+		    dkim_tag_uint(t, ERR_SYNTAX, &ds->limit, err) == -1)
 			return -1;
 		if (dkim_tag_b64(dkim_tags_get(&tags, "bh"), ERR_SYNTAX,
-		    &sig->bh, &sig->bh_len, err) == -1)
+		    &ds->bh, &ds->bh_len, err) == -1)
 			return -1;
-		if (sig->alg != DKIM_ALG_RSA_SHA1 &&
-		    sig->bh_len != KEY_SHA256_LEN) {
+		if (ds->alg != DKIM_ALG_RSA_SHA1 &&
+		    ds->bh_len != KEY_SHA256_LEN) {
 			err_set(err, ERR_SYNTAX, "bh= is %zu bytes, not the 32 "
-			    "of a SHA-256 hash", sig->bh_len);
+			    "of a SHA-256 hash", ds->bh_len);
 			return -1;
 		}
 	}
 	tb = dkim_tags_get(&tags, "b");
-	if (dkim_tag_b64(tb, ERR_SYNTAX, &sig->b, &sig->b_len, err) == -1)
+	if (dkim_tag_b64(tb, ERR_SYNTAX, &ds->b, &ds->b_len, err) == -1)
 		return -1;
-	if (sig->b_len == 0) {
+	if (ds->b_len == 0) {
 		err_set(err, ERR_SYNTAX, "b= is empty");
 		return -1;
 	}
-	if ((sig->unsigned_raw = dkim_field_without_b(f->raw, f->raw_len,
-	    f->value_off, tb, &sig->unsigned_len)) == NULL)
+	if ((ds->unsigned_raw = dkim_field_without_b(f->raw, f->raw_len,
+	    f->value_off, tb, &ds->unsigned_len)) == NULL)
 		goto nomem;
 	return 0;
 nomem:
@@ -266,12 +267,7 @@ nomem:
 void
 arc_sig_fini(struct arc_sig *sig)
 {
-	free(sig->domain);
-	free(sig->selector);
-	free(sig->hlist);
-	free(sig->b);
-	free(sig->bh);
-	free(sig->unsigned_raw);
+	dkim_sig_fini(&sig->dkim);
 	memset(sig, 0, sizeof(*sig));
 }
 

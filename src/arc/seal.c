@@ -23,7 +23,6 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-#define FOLD_AT		78
 #define AAR_MAX		(64 * 1024)
 
 struct arc_seal {
@@ -145,7 +144,6 @@ arc_seal_new(struct key *key, const struct arc_seal_params *p,
 {
 	struct arc_seal	*s;
 	struct err	 cerr;
-	char		*kn;
 	bool		 malformed;
 
 	if (key_type(key) != KEY_RSA || !key_is_private(key)) {
@@ -153,18 +151,9 @@ arc_seal_new(struct key *key, const struct arc_seal_params *p,
 		    "(rsa-sha256)");
 		return NULL;
 	}
-	if (p->domain == NULL || !dkim_domain_is_valid(p->domain)) {
-		err_set(err, ARC_E_PARAM, "sealing domain is not a domain "
-		    "name");
+	if (dkim_sign_names_check(p->domain, p->selector, "sealing",
+	    ARC_E_PARAM, err) == -1)
 		return NULL;
-	}
-	if (p->selector == NULL ||
-	    (kn = dkim_key_name(p->selector, p->domain)) == NULL) {
-		err_set(err, ARC_E_PARAM, "selector is not usable in a DNS "
-		    "name");
-		return NULL;
-	}
-	free(kn);
 	if (p->authserv_id == NULL || p->authserv_id[0] == '\0') {
 		err_set(err, ARC_E_PARAM, "no authserv-id");
 		return NULL;
@@ -199,17 +188,9 @@ arc_seal_new(struct key *key, const struct arc_seal_params *p,
 		goto fail;
 	}
 	s->instance = s->chain.n + 1;
-	s->hlist = p->headers != NULL ? strdup(p->headers) :
-	    dkim_sign_default_headers(hdrs, err);
-	if (s->hlist == NULL) {
-		err_set(err, ERR_NOMEM, "out of memory");
+	if ((s->hlist = dkim_sign_hlist(hdrs, p->headers, "", ARC_E_PARAM,
+	    err)) == NULL)
 		goto fail;
-	}
-	if (!dkim_list_has(s->hlist, strlen(s->hlist), "from")) {
-		err_set(err, ARC_E_PARAM, "the signed fields must include "
-		    "From");
-		goto fail;
-	}
 	if (dkim_list_has(s->hlist, strlen(s->hlist), "arc-seal") ||
 	    dkim_list_has(s->hlist, strlen(s->hlist),
 	    "arc-message-signature") ||
@@ -247,74 +228,13 @@ arc_seal_instance(const struct arc_seal *s)
 	return s->instance;
 }
 
-/* Appends tok, after a space or on a new line past FOLD_AT. */
-static int
-fold_add(struct buf *b, size_t *col, const char *tok, bool space,
-    struct err *err)
-{
-	size_t	n = strlen(tok);
-
-	if (*col + (space ? 1 : 0) + n > FOLD_AT && *col > 1) {
-		if (buf_add(b, "\r\n\t", 3, err) == -1)
-			return -1;
-		*col = 1;
-	} else if (space) {
-		if (buf_addc(b, ' ', err) == -1)
-			return -1;
-		(*col)++;
-	}
-	if (buf_adds(b, tok, err) == -1)
-		return -1;
-	*col += n;
-	return 0;
-}
-
-/* Signs digest and appends the base64 signature, folded, and CRLF. */
-static int
-add_b(struct arc_seal *s, struct buf *f, size_t col,
-    const uint8_t digest[32], struct err *err)
-{
-	uint8_t	 sig[KEY_MAX_SIG];
-	char	*b64;
-	size_t	 siglen, n, i = 0, room;
-	int	 rc = -1;
-
-	if (key_sign_sha256(s->key, digest, sig, &siglen, err) == -1)
-		return -1;
-	if ((b64 = malloc(b64_encoded_len(siglen) + 1)) == NULL) {
-		err_set(err, ERR_NOMEM, "out of memory");
-		return -1;
-	}
-	n = b64_encode(sig, siglen, b64);
-	while (i < n) {
-		room = col < FOLD_AT ? FOLD_AT - col : 0;
-		if (room == 0) {
-			if (buf_add(f, "\r\n\t", 3, err) == -1)
-				goto out;
-			col = 1;
-			continue;
-		}
-		if (room > n - i)
-			room = n - i;
-		if (buf_add(f, b64 + i, room, err) == -1)
-			goto out;
-		col += room;
-		i += room;
-	}
-	rc = 0;
-out:
-	free(b64);
-	return rc;
-}
-
 int
 arc_seal_finish(struct arc_seal *s, struct buf *out, struct err *err)
 {
 	struct buf	 ams, as;
 	uint8_t		 bh[32], digest[32];
-	char		 bh64[64], tok[512];
-	const char	*h, *colon;
-	size_t		 col, n, i;
+	char		 bh64[64], tok[64];
+	size_t		 col;
 	int		 rc = -1;
 
 	buf_init(&ams, DKIM_MAX_HDR_BYTES);
@@ -322,51 +242,38 @@ arc_seal_finish(struct arc_seal *s, struct buf *out, struct err *err)
 	dkim_body_final(s->body, bh, NULL);
 	b64_encode(bh, sizeof(bh), bh64);
 
-#define TOK(b, ...) do {						\
-	snprintf(tok, sizeof(tok), __VA_ARGS__);			\
-	if (fold_add(b, &col, tok, true, err) == -1)			\
-		goto out;						\
-} while (0)
 	col = (size_t)snprintf(tok, sizeof(tok), "ARC-Message-Signature: "
 	    "i=%u;", s->instance);
-	if (buf_adds(&ams, tok, err) == -1)
-		goto out;
-	TOK(&ams, "a=rsa-sha256;");
-	TOK(&ams, "c=relaxed/relaxed;");
-	TOK(&ams, "d=%s;", s->p.domain);
-	TOK(&ams, "s=%s;", s->p.selector);
-	TOK(&ams, "t=%lld;", (long long)s->p.now);
-	for (h = s->hlist, i = 0; *h != '\0'; i++) {
-		colon = strchr(h, ':');
-		n = colon ? (size_t)(colon - h) + 1 : strlen(h);
-		snprintf(tok, sizeof(tok), "%s%.*s%s", i == 0 ? "h=" : "",
-		    (int)n, h, colon ? "" : ";");
-		if (fold_add(&ams, &col, tok, i == 0, err) == -1)
-			goto out;
-		h += n;
-	}
-	TOK(&ams, "bh=%s;", bh64);
-	TOK(&ams, "b=");
-	if (dkim_header_hash(s->hdrs, s->hlist, DKIM_CANON_RELAXED, ams.data,
+	if (buf_adds(&ams, tok, err) == -1 ||
+	    dkim_fold_addf(&ams, &col, err, "a=rsa-sha256;") == -1 ||
+	    dkim_fold_addf(&ams, &col, err, "c=relaxed/relaxed;") == -1 ||
+	    dkim_fold_addf(&ams, &col, err, "d=%s;", s->p.domain) == -1 ||
+	    dkim_fold_addf(&ams, &col, err, "s=%s;", s->p.selector) == -1 ||
+	    dkim_fold_addf(&ams, &col, err, "t=%lld;",
+	    (long long)s->p.now) == -1 ||
+	    dkim_fold_hlist(&ams, &col, s->hlist, err) == -1 ||
+	    dkim_fold_addf(&ams, &col, err, "bh=%s;", bh64) == -1 ||
+	    dkim_fold_addf(&ams, &col, err, "b=") == -1 ||
+	    dkim_header_hash(s->hdrs, s->hlist, DKIM_CANON_RELAXED, ams.data,
 	    ams.len, digest, err) == -1 ||
-	    add_b(s, &ams, col, digest, err) == -1)
+	    dkim_fold_b(&ams, col, s->key, digest, err) == -1)
 		goto out;
 
 	col = (size_t)snprintf(tok, sizeof(tok), "ARC-Seal: i=%u;",
 	    s->instance);
-	if (buf_adds(&as, tok, err) == -1)
-		goto out;
-	TOK(&as, "a=rsa-sha256;");
-	TOK(&as, "t=%lld;", (long long)s->p.now);
-	TOK(&as, "cv=%s;", arc_cv_name(s->cv));
-	TOK(&as, "d=%s;", s->p.domain);
-	TOK(&as, "s=%s;", s->p.selector);
-	TOK(&as, "b=");
-#undef TOK
-	if (arc_seal_hash(&s->chain, s->cv == ARC_CV_FAIL ? s->instance : 1,
+	if (buf_adds(&as, tok, err) == -1 ||
+	    dkim_fold_addf(&as, &col, err, "a=rsa-sha256;") == -1 ||
+	    dkim_fold_addf(&as, &col, err, "t=%lld;",
+	    (long long)s->p.now) == -1 ||
+	    dkim_fold_addf(&as, &col, err, "cv=%s;",
+	    arc_cv_name(s->cv)) == -1 ||
+	    dkim_fold_addf(&as, &col, err, "d=%s;", s->p.domain) == -1 ||
+	    dkim_fold_addf(&as, &col, err, "s=%s;", s->p.selector) == -1 ||
+	    dkim_fold_addf(&as, &col, err, "b=") == -1 ||
+	    arc_seal_hash(&s->chain, s->cv == ARC_CV_FAIL ? s->instance : 1,
 	    s->instance, s->aar.data, s->aar.len, ams.data, ams.len, as.data,
 	    as.len, digest, err) == -1 ||
-	    add_b(s, &as, col, digest, err) == -1)
+	    dkim_fold_b(&as, col, s->key, digest, err) == -1)
 		goto out;
 	if (buf_add(out, as.data, as.len, err) == -1 ||
 	    buf_add(out, "\r\n", 2, err) == -1 ||

@@ -30,14 +30,6 @@ struct vsig {
 	size_t			 body;		/* AMS: index into bodies[] */
 };
 
-struct body_slot {
-	struct dkim_body	*hash;
-	enum dkim_canon		 canon;
-	int64_t			 limit;
-	uint8_t			 digest[32];
-	uint64_t		 total;
-};
-
 struct arc_verify {
 	const struct mail_hdrs	*hdrs;
 	time_t			 now;
@@ -45,7 +37,7 @@ struct arc_verify {
 	bool			 broken;	/* structure: fail at once */
 	struct vsig		 ams[ARC_MAX_INSTANCES + 1];
 	struct vsig		 as[ARC_MAX_INSTANCES + 1];
-	struct body_slot	 bodies[ARC_MAX_INSTANCES];
+	struct dkim_body_slot	 bodies[ARC_MAX_INSTANCES];
 	size_t			 nbodies;
 	char			*names[2 * ARC_MAX_INSTANCES];
 	size_t			 nnames;
@@ -64,27 +56,6 @@ vsig_fail(struct vsig *vs, const char *reason)
 	snprintf(vs->reason, sizeof(vs->reason), "%s", reason);
 }
 
-static int
-body_slot(struct arc_verify *av, enum dkim_canon canon, int64_t limit,
-    size_t *out, struct err *err)
-{
-	size_t	i;
-
-	for (i = 0; i < av->nbodies; i++)
-		if (av->bodies[i].canon == canon &&
-		    av->bodies[i].limit == limit) {
-			*out = i;
-			return 0;
-		}
-	if ((av->bodies[i].hash = dkim_body_new(canon, limit, err)) == NULL)
-		return -1;
-	av->bodies[i].canon = canon;
-	av->bodies[i].limit = limit;
-	av->nbodies++;
-	*out = i;
-	return 0;
-}
-
 /* Parses one signature and notes the key it needs; -1 on ERR_NOMEM. */
 static int
 vsig_init(struct arc_verify *av, struct vsig *vs, const struct mail_field *f,
@@ -101,15 +72,15 @@ vsig_init(struct arc_verify *av, struct vsig *vs, const struct mail_field *f,
 		vsig_fail(vs, perr.msg);
 		return 0;
 	}
-	if (vs->sig.alg == DKIM_ALG_RSA_SHA1) {
+	if (vs->sig.dkim.alg == DKIM_ALG_RSA_SHA1) {
 		vsig_fail(vs, "rsa-sha1 is not accepted any more (RFC 8301)");
 		return 0;
 	}
-	if ((vs->key_name = dkim_key_name(vs->sig.selector, vs->sig.domain))
-	    == NULL)
+	if ((vs->key_name = dkim_key_name(vs->sig.dkim.selector,
+	    vs->sig.dkim.domain)) == NULL)
 		goto nomem;
-	if (kind == ARC_AMS && body_slot(av, vs->sig.body_canon,
-	    vs->sig.limit, &vs->body, err) == -1)
+	if (kind == ARC_AMS && dkim_body_slot(av->bodies, &av->nbodies,
+	    vs->sig.dkim.body_canon, vs->sig.dkim.limit, &vs->body, err) == -1)
 		return -1;
 	vs->parsed = true;
 	vsig_fail(vs, "no key look-up was made");
@@ -168,8 +139,7 @@ arc_verify_free(struct arc_verify *av)
 		dkim_keyrec_fini(&av->ams[i].keyrec);
 		dkim_keyrec_fini(&av->as[i].keyrec);
 	}
-	for (i = 0; i < av->nbodies; i++)
-		dkim_body_free(av->bodies[i].hash);
+	dkim_body_slots_free(av->bodies, av->nbodies);
 	for (i = 0; i < av->nnames; i++)
 		free(av->names[i]);
 	free(av);
@@ -191,47 +161,21 @@ static void
 vsig_set_key(struct vsig *vs, enum dkim_key_lookup lookup,
     const char *const *txts, size_t n, const char *detail)
 {
-	struct dkim_keyrec	 rec;
-	struct err		 err, first;
-	char			 reason[sizeof(vs->reason)];
-	size_t			 j, found = 0;
+	char	reason[sizeof(vs->reason)];
 
 	vs->key_set = true;
-	if (lookup == DKIM_KEY_TEMPFAIL) {
-		snprintf(reason, sizeof(reason), "key %s: look-up failed (%s)",
-		    vs->key_name, detail ? detail : "temporary error");
-		vsig_fail(vs, reason);
-		return;
+	/* A missing key's reason names no detail, and no TXT record at all
+	 * is no key record. */
+	if (lookup != DKIM_KEY_TEMPFAIL) {
+		detail = NULL;
+		if (n == 0)
+			lookup = DKIM_KEY_NONE;
 	}
-	if (lookup == DKIM_KEY_NONE || n == 0) {
-		snprintf(reason, sizeof(reason), "no key record at %s",
-		    vs->key_name);
-		vsig_fail(vs, reason);
-		return;
-	}
-	first.msg[0] = '\0';
-	for (j = 0; j < n; j++) {
-		if (dkim_keyrec_parse(txts[j], &rec, &err) == -1) {
-			if (first.msg[0] == '\0')
-				first = err;
-			continue;
-		}
-		if (found++ == 0)
-			vs->keyrec = rec;
-		else
-			dkim_keyrec_fini(&rec);
-	}
-	if (found == 0) {
-		if (snprintf(reason, sizeof(reason), "key %s: %s",
-		    vs->key_name, first.msg) >= (int)sizeof(reason))
-			memcpy(reason + sizeof(reason) - 4, "...", 4);
-		vsig_fail(vs, reason);
-	} else if (found > 1) {
-		snprintf(reason, sizeof(reason), "key %s: %zu key records, "
-		    "which is ambiguous", vs->key_name, found);
-		vsig_fail(vs, reason);
-	} else
+	if (dkim_keyrec_choose(vs->key_name, lookup, txts, n, detail,
+	    &vs->keyrec, reason, sizeof(reason)) == DKIM_PASS)
 		vs->have_key = true;
+	else
+		vsig_fail(vs, reason);
 }
 
 void
@@ -254,34 +198,19 @@ arc_verify_set_key(struct arc_verify *av, const char *name,
 void
 arc_verify_body(struct arc_verify *av, const char *p, size_t n)
 {
-	size_t	i;
-
-	for (i = 0; i < av->nbodies; i++)
-		dkim_body_update(av->bodies[i].hash, p, n);
+	dkim_body_slots_update(av->bodies, av->nbodies, p, n);
 }
 
 /* Is the key usable for this signature?  Sets the reason if not. */
 static bool
 vsig_key_ok(struct vsig *vs)
 {
-	const struct dkim_keyrec	*kr = &vs->keyrec;
-	char				 reason[sizeof(vs->reason)];
+	char	reason[sizeof(vs->reason)];
 
 	if (!vs->have_key)
 		return false;		/* reason already set */
-	if (kr->revoked) {
-		vsig_fail(vs, "key revoked (empty p=)");
-		return false;
-	}
-	if (!kr->sha256_ok) {
-		vsig_fail(vs, "key's h= does not allow sha256");
-		return false;
-	}
-	if ((int)kr->key_type != (vs->sig.alg == DKIM_ALG_ED25519_SHA256 ?
-	    KEY_ED25519 : KEY_RSA)) {
-		snprintf(reason, sizeof(reason), "key type %s does not match "
-		    "a=%s", key_type_name(kr->key_type),
-		    dkim_alg_name(vs->sig.alg));
+	if (dkim_sig_key_check(&vs->sig.dkim, &vs->keyrec, reason,
+	    sizeof(reason)) == -1) {
 		vsig_fail(vs, reason);
 		return false;
 	}
@@ -291,33 +220,22 @@ vsig_key_ok(struct vsig *vs)
 static void
 verify_ams(struct arc_verify *av, struct vsig *vs)
 {
-	const struct body_slot	*bs = &av->bodies[vs->body];
-	uint8_t			 digest[32];
-	struct err		 err;
+	const struct dkim_body_slot *bs = &av->bodies[vs->body];
 	char			 reason[sizeof(vs->reason)];
 
 	if (!vs->parsed || !vsig_key_ok(vs))
 		return;
-	if (vs->sig.limit >= 0 && (uint64_t)vs->sig.limit > bs->total) {
+	if (vs->sig.dkim.limit >= 0 &&
+	    (uint64_t)vs->sig.dkim.limit > bs->total) {
 		snprintf(reason, sizeof(reason), "l=%lld is longer than the "
-		    "body", (long long)vs->sig.limit);
+		    "body", (long long)vs->sig.dkim.limit);
 		vsig_fail(vs, reason);
 		return;
 	}
-	if (memcmp(bs->digest, vs->sig.bh, 32) != 0) {
-		vsig_fail(vs, "body hash did not verify (the body was "
-		    "changed)");
-		return;
-	}
-	if (dkim_header_hash(av->hdrs, vs->sig.hlist, vs->sig.hdr_canon,
-	    vs->sig.unsigned_raw, vs->sig.unsigned_len, digest, &err) == -1) {
-		vsig_fail(vs, err.msg);
-		return;
-	}
-	if (key_verify_sha256(vs->keyrec.key, digest, vs->sig.b,
-	    vs->sig.b_len, &err) == -1) {
-		vsig_fail(vs, err.code == KEY_E_VERIFY ? "signature did not "
-		    "verify (a signed header field was changed)" : err.msg);
+	if (dkim_sig_hash_check(&vs->sig.dkim, av->hdrs, bs->digest,
+	    vs->keyrec.key, "signature did not verify (a signed header field "
+	    "was changed)", reason, sizeof(reason)) == -1) {
+		vsig_fail(vs, reason);
 		return;
 	}
 	vs->ok = true;
@@ -336,13 +254,13 @@ verify_as(struct arc_verify *av, unsigned k)
 	if (!vs->parsed || !vsig_key_ok(vs))
 		return;
 	if (arc_seal_hash(&av->chain, 1, k, aar->raw, aar->raw_len, ams->raw,
-	    ams->raw_len, vs->sig.unsigned_raw, vs->sig.unsigned_len, digest,
-	    &err) == -1) {
+	    ams->raw_len, vs->sig.dkim.unsigned_raw, vs->sig.dkim.unsigned_len,
+	    digest, &err) == -1) {
 		vsig_fail(vs, err.msg);
 		return;
 	}
-	if (key_verify_sha256(vs->keyrec.key, digest, vs->sig.b,
-	    vs->sig.b_len, &err) == -1) {
+	if (key_verify_sha256(vs->keyrec.key, digest, vs->sig.dkim.b,
+	    vs->sig.dkim.b_len, &err) == -1) {
 		vsig_fail(vs, err.code == KEY_E_VERIFY ? "seal did not verify "
 		    "(an ARC set was changed)" : err.msg);
 		return;
@@ -372,7 +290,6 @@ arc_verify_finish(struct arc_verify *av)
 {
 	unsigned	 k, n = av->chain.n;
 	bool		 broken;
-	size_t		 i;
 	char		 why[200];
 
 	if (av->finished)
@@ -382,9 +299,7 @@ arc_verify_finish(struct arc_verify *av)
 		av->cv = ARC_CV_FAIL;
 		return;
 	}
-	for (i = 0; i < av->nbodies; i++)
-		dkim_body_final(av->bodies[i].hash, av->bodies[i].digest,
-		    &av->bodies[i].total);
+	dkim_body_slots_final(av->bodies, av->nbodies);
 	if (n == 0) {
 		av->cv = ARC_CV_NONE;
 		return;
@@ -471,8 +386,8 @@ arc_verify_hop(const struct arc_verify *av, unsigned k, struct arc_hop *out)
 	out->reason = "";
 	if (k < 1 || k > av->chain.n)
 		return;
-	if (av->as[k].sig.domain != NULL)
-		out->domain = av->as[k].sig.domain;
+	if (av->as[k].sig.dkim.domain != NULL)
+		out->domain = av->as[k].sig.dkim.domain;
 	if (av->broken) {
 		out->reason = av->reason;
 		return;

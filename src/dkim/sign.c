@@ -6,7 +6,10 @@
  * header fields of section 5.4.1 that are present, oversigning those a
  * forger would most like to add (section 8.15): each is listed once more
  * than it occurs, so that a field added later breaks the signature.
+ * The pieces it makes the field with (the checks of d= and s=, the h=
+ * list, folding, the signature) serve ARC sealing too (src/arc/seal.c).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,13 +78,47 @@ dkim_sign_default_headers(const struct mail_hdrs *hdrs, struct err *err)
 	return b.data;		/* never NULL: From is always listed */
 }
 
+int
+dkim_sign_names_check(const char *domain, const char *selector,
+    const char *role, int code, struct err *err)
+{
+	if (domain == NULL || !dkim_domain_is_valid(domain))
+		err_set(err, code, "%s domain is not a domain name", role);
+	else if (selector == NULL ||
+	    dkim_key_name_check(selector, domain, code, err) == -1)
+		err_set(err, code, "selector is not usable in a DNS name");
+	else
+		return 0;
+	return -1;
+}
+
+char *
+dkim_sign_hlist(const struct mail_hdrs *hdrs, const char *headers,
+    const char *cite, int code, struct err *err)
+{
+	char	*h;
+
+	h = headers != NULL ? strdup(headers) :
+	    dkim_sign_default_headers(hdrs, err);
+	if (h == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (!dkim_list_has(h, strlen(h), "from")) {
+		err_set(err, code, "the signed fields must include From%s",
+		    cite);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
 struct dkim_sign *
 dkim_sign_new(struct key *key, const struct dkim_sign_params *p,
     const struct mail_hdrs *hdrs, struct err *err)
 {
 	struct dkim_sign	*s;
 	enum dkim_alg		 alg;
-	char			*kn;
 	const char		*at;
 
 	alg = key_type(key) == KEY_ED25519 ? DKIM_ALG_ED25519_SHA256 :
@@ -96,18 +133,9 @@ dkim_sign_new(struct key *key, const struct dkim_sign_params *p,
 		err_set(err, DKIM_E_PARAM, "the key is a public key");
 		return NULL;
 	}
-	if (p->domain == NULL || !dkim_domain_is_valid(p->domain)) {
-		err_set(err, DKIM_E_PARAM, "signing domain is not a domain "
-		    "name");
+	if (dkim_sign_names_check(p->domain, p->selector, "signing",
+	    DKIM_E_PARAM, err) == -1)
 		return NULL;
-	}
-	if (p->selector == NULL ||
-	    (kn = dkim_key_name(p->selector, p->domain)) == NULL) {
-		err_set(err, DKIM_E_PARAM, "selector is not usable in a DNS "
-		    "name");
-		return NULL;
-	}
-	free(kn);
 	if (p->auid != NULL && ((at = strrchr(p->auid, '@')) == NULL ||
 	    !dkim_domain_within(at + 1, p->domain))) {
 		err_set(err, DKIM_E_PARAM, "identity %s is not in the signing "
@@ -121,19 +149,9 @@ dkim_sign_new(struct key *key, const struct dkim_sign_params *p,
 	s->p = *p;
 	s->p.alg = alg;
 	s->hdrs = hdrs;
-	if (p->headers != NULL)
-		s->hlist = strdup(p->headers);
-	else
-		s->hlist = dkim_sign_default_headers(hdrs, err);
-	if (s->hlist == NULL) {
-		err_set(err, ERR_NOMEM, "out of memory");
+	if ((s->hlist = dkim_sign_hlist(hdrs, p->headers,
+	    " (RFC 6376 section 5.4)", DKIM_E_PARAM, err)) == NULL)
 		goto fail;
-	}
-	if (!dkim_list_has(s->hlist, strlen(s->hlist), "from")) {
-		err_set(err, DKIM_E_PARAM, "the signed fields must include "
-		    "From (RFC 6376 section 5.4)");
-		goto fail;
-	}
 	if (mail_hdrs_find(hdrs, "From", 0) == -1) {
 		err_set(err, DKIM_E_PARAM, "the message has no From field");
 		goto fail;
@@ -153,12 +171,14 @@ dkim_sign_body(struct dkim_sign *s, const char *p, size_t n)
 	dkim_body_update(s->body, p, n);
 }
 
-/* Appends "token" to the field, on a new folded line when it would pass
- * FOLD_AT columns; *col tracks the current column. */
+/* Appends tok, after a space if space, or on a new folded line when it
+ * would pass FOLD_AT columns. */
 static int
-fold_add(struct buf *b, size_t *col, const char *tok, size_t n, bool space,
+fold_add(struct buf *b, size_t *col, const char *tok, bool space,
     struct err *err)
 {
+	size_t	n = strlen(tok);
+
 	if (*col + (space ? 1 : 0) + n > FOLD_AT && *col > 1) {
 		if (buf_add(b, "\r\n\t", 3, err) == -1)
 			return -1;
@@ -175,14 +195,84 @@ fold_add(struct buf *b, size_t *col, const char *tok, size_t n, bool space,
 }
 
 int
+dkim_fold_addf(struct buf *b, size_t *col, struct err *err, const char *fmt,
+    ...)
+{
+	char	tok[512];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tok, sizeof(tok), fmt, ap);
+	va_end(ap);
+	return fold_add(b, col, tok, true, err);
+}
+
+int
+dkim_fold_hlist(struct buf *b, size_t *col, const char *hlist,
+    struct err *err)
+{
+	const char	*h, *colon;
+	char		 tok[512];
+	size_t		 n, i;
+
+	/* One token per name with its colon, so that h= folds after one. */
+	for (h = hlist, i = 0; *h != '\0'; i++) {
+		colon = strchr(h, ':');
+		n = colon ? (size_t)(colon - h) + 1 : strlen(h);
+		snprintf(tok, sizeof(tok), "%s%.*s%s", i == 0 ? "h=" : "",
+		    (int)n, h, colon ? "" : ";");
+		if (fold_add(b, col, tok, i == 0, err) == -1)
+			return -1;
+		h += n;
+	}
+	return 0;
+}
+
+int
+dkim_fold_b(struct buf *b, size_t col, struct key *key,
+    const uint8_t digest[32], struct err *err)
+{
+	uint8_t	 sig[KEY_MAX_SIG];
+	char	*b64;
+	size_t	 siglen, n, i = 0, room;
+	int	 rc = -1;
+
+	if (key_sign_sha256(key, digest, sig, &siglen, err) == -1)
+		return -1;
+	if ((b64 = malloc(b64_encoded_len(siglen) + 1)) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	n = b64_encode(sig, siglen, b64);
+	while (i < n) {
+		room = col < FOLD_AT ? FOLD_AT - col : 0;
+		if (room == 0) {
+			if (buf_add(b, "\r\n\t", 3, err) == -1)
+				goto out;
+			col = 1;
+			continue;
+		}
+		if (room > n - i)
+			room = n - i;
+		if (buf_add(b, b64 + i, room, err) == -1)
+			goto out;
+		col += room;
+		i += room;
+	}
+	rc = 0;
+out:
+	free(b64);
+	return rc;
+}
+
+int
 dkim_sign_finish(struct dkim_sign *s, struct buf *out, struct err *err)
 {
 	static const char *const canon[] = { "simple", "relaxed" };
 	struct buf	 f;
-	uint8_t		 bh[32], digest[32], sig[KEY_MAX_SIG];
-	char		 bh64[64], tok[512], *b64 = NULL;
-	const char	*h, *colon;
-	size_t		 col, siglen, n, i;
+	uint8_t		 bh[32], digest[32];
+	char		 bh64[64];
+	size_t		 col;
 	int		 rc = -1;
 
 	buf_init(&f, DKIM_MAX_HDR_BYTES);
@@ -190,70 +280,31 @@ dkim_sign_finish(struct dkim_sign *s, struct buf *out, struct err *err)
 	b64_encode(bh, sizeof(bh), bh64);
 
 	col = strlen("DKIM-Signature: v=1;");
-	if (buf_adds(&f, "DKIM-Signature: v=1;", err) == -1)
+	if (buf_adds(&f, "DKIM-Signature: v=1;", err) == -1 ||
+	    dkim_fold_addf(&f, &col, err, "a=%s;",
+	    dkim_alg_name(s->p.alg)) == -1 ||
+	    dkim_fold_addf(&f, &col, err, "c=%s/%s;", canon[s->p.hdr_canon],
+	    canon[s->p.body_canon]) == -1 ||
+	    dkim_fold_addf(&f, &col, err, "d=%s;", s->p.domain) == -1 ||
+	    dkim_fold_addf(&f, &col, err, "s=%s;", s->p.selector) == -1 ||
+	    (s->p.auid != NULL &&
+	    dkim_fold_addf(&f, &col, err, "i=%s;", s->p.auid) == -1) ||
+	    dkim_fold_addf(&f, &col, err, "t=%lld;",
+	    (long long)s->p.now) == -1 ||
+	    (s->p.lifetime > 0 && dkim_fold_addf(&f, &col, err, "x=%lld;",
+	    (long long)s->p.now + s->p.lifetime) == -1) ||
+	    dkim_fold_addf(&f, &col, err, "bh=%s;", bh64) == -1 ||
+	    dkim_fold_hlist(&f, &col, s->hlist, err) == -1 ||
+	    dkim_fold_addf(&f, &col, err, "b=") == -1)
 		goto out;
-#define TOK(...) do {							\
-	snprintf(tok, sizeof(tok), __VA_ARGS__);			\
-	if (fold_add(&f, &col, tok, strlen(tok), true, err) == -1)	\
-		goto out;						\
-} while (0)
-	TOK("a=%s;", dkim_alg_name(s->p.alg));
-	TOK("c=%s/%s;", canon[s->p.hdr_canon], canon[s->p.body_canon]);
-	TOK("d=%s;", s->p.domain);
-	TOK("s=%s;", s->p.selector);
-	if (s->p.auid != NULL)
-		TOK("i=%s;", s->p.auid);
-	TOK("t=%lld;", (long long)s->p.now);
-	if (s->p.lifetime > 0)
-		TOK("x=%lld;", (long long)s->p.now + s->p.lifetime);
-	TOK("bh=%s;", bh64);
-#undef TOK
-	/* h= folds after its colons. */
-	h = s->hlist;
-	for (i = 0; *h != '\0'; i++) {
-		colon = strchr(h, ':');
-		n = colon ? (size_t)(colon - h) + 1 : strlen(h);
-		snprintf(tok, sizeof(tok), "%s%.*s%s", i == 0 ? "h=" : "",
-		    (int)n, h, colon ? "" : ";");
-		if (fold_add(&f, &col, tok, strlen(tok), i == 0, err) == -1)
-			goto out;
-		h += n;
-	}
-	if (fold_add(&f, &col, "b=", 2, true, err) == -1)
-		goto out;
-
 	if (dkim_header_hash(s->hdrs, s->hlist, s->p.hdr_canon, f.data,
 	    f.len, digest, err) == -1 ||
-	    key_sign_sha256(s->key, digest, sig, &siglen, err) == -1)
-		goto out;
-	if ((b64 = malloc(b64_encoded_len(siglen) + 1)) == NULL) {
-		err_set(err, ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	n = b64_encode(sig, siglen, b64);
-	i = 0;
-	while (i < n) {
-		size_t room = col < FOLD_AT ? FOLD_AT - col : 0;
-
-		if (room == 0) {
-			if (buf_add(&f, "\r\n\t", 3, err) == -1)
-				goto out;
-			col = 1;
-			continue;
-		}
-		if (room > n - i)
-			room = n - i;
-		if (buf_add(&f, b64 + i, room, err) == -1)
-			goto out;
-		col += room;
-		i += room;
-	}
-	if (buf_add(&f, "\r\n", 2, err) == -1 ||
+	    dkim_fold_b(&f, col, s->key, digest, err) == -1 ||
+	    buf_add(&f, "\r\n", 2, err) == -1 ||
 	    buf_add(out, f.data, f.len, err) == -1)
 		goto out;
 	rc = 0;
 out:
-	free(b64);
 	buf_fini(&f);
 	return rc;
 }

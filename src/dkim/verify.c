@@ -4,7 +4,9 @@
  * Every DKIM-Signature field gets a verdict and, when it fails, a reason a
  * postmaster can act on.  Signatures are independent: one that fails never
  * affects another (section 6.1).  rsa-sha1 is recognised and failed with
- * the reason RFC 8301 gives.
+ * the reason RFC 8301 gives.  The shared body hashes, the choice of a key
+ * record and the checks that need the key serve ARC validation too
+ * (src/arc/verify.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,20 +32,12 @@ struct vsig {
 	size_t			 body;		/* index into bodies[] */
 };
 
-struct body_slot {
-	struct dkim_body	*hash;
-	enum dkim_canon		 canon;
-	int64_t			 limit;
-	uint8_t			 digest[32];
-	uint64_t		 total;
-};
-
 struct dkim_verify {
 	const struct mail_hdrs	*hdrs;
 	time_t			 now;
 	struct vsig		*v;
 	size_t			 n;
-	struct body_slot	 bodies[DKIM_MAX_SIGS];
+	struct dkim_body_slot	 bodies[DKIM_MAX_SIGS];
 	size_t			 nbodies;
 	bool			 finished;
 };
@@ -56,26 +50,53 @@ vsig_fail(struct vsig *vs, enum dkim_result r, const char *reason)
 	snprintf(vs->reason, sizeof(vs->reason), "%s", reason);
 }
 
-/* The body hash slot for (canon, limit), shared between signatures. */
-static int
-verify_body_slot(struct dkim_verify *dv, enum dkim_canon canon,
+int
+dkim_body_slot(struct dkim_body_slot *slots, size_t *n, enum dkim_canon canon,
     int64_t limit, size_t *slot_out, struct err *err)
 {
 	size_t	i;
 
-	for (i = 0; i < dv->nbodies; i++)
-		if (dv->bodies[i].canon == canon &&
-		    dv->bodies[i].limit == limit) {
+	for (i = 0; i < *n; i++)
+		if (slots[i].canon == canon && slots[i].limit == limit) {
 			*slot_out = i;
 			return 0;
 		}
-	if ((dv->bodies[i].hash = dkim_body_new(canon, limit, err)) == NULL)
+	if ((slots[i].hash = dkim_body_new(canon, limit, err)) == NULL)
 		return -1;
-	dv->bodies[i].canon = canon;
-	dv->bodies[i].limit = limit;
-	dv->nbodies++;
+	slots[i].canon = canon;
+	slots[i].limit = limit;
+	(*n)++;
 	*slot_out = i;
 	return 0;
+}
+
+void
+dkim_body_slots_update(struct dkim_body_slot *slots, size_t n, const char *p,
+    size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		dkim_body_update(slots[i].hash, p, len);
+}
+
+void
+dkim_body_slots_final(struct dkim_body_slot *slots, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		dkim_body_final(slots[i].hash, slots[i].digest,
+		    &slots[i].total);
+}
+
+void
+dkim_body_slots_free(struct dkim_body_slot *slots, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		dkim_body_free(slots[i].hash);
 }
 
 struct dkim_verify *
@@ -127,8 +148,8 @@ dkim_verify_new(const struct mail_hdrs *hdrs, time_t now, struct err *err)
 		}
 		if ((vs->key_name = dkim_key_name(vs->sig.selector,
 		    vs->sig.domain)) == NULL ||
-		    verify_body_slot(dv, vs->sig.body_canon, vs->sig.limit,
-		    &vs->body, err) == -1)
+		    dkim_body_slot(dv->bodies, &dv->nbodies, vs->sig.body_canon,
+		    vs->sig.limit, &vs->body, err) == -1)
 			goto nomem;
 	}
 	return dv;
@@ -150,8 +171,7 @@ dkim_verify_free(struct dkim_verify *dv)
 		dkim_keyrec_fini(&dv->v[i].keyrec);
 		free(dv->v[i].key_name);
 	}
-	for (i = 0; i < dv->nbodies; i++)
-		dkim_body_free(dv->bodies[i].hash);
+	dkim_body_slots_free(dv->bodies, dv->nbodies);
 	free(dv->v);
 	free(dv);
 }
@@ -170,31 +190,25 @@ dkim_verify_key_name(const struct dkim_verify *dv, size_t i)
 	return dv->v[i].key_name;
 }
 
-void
-dkim_verify_set_key(struct dkim_verify *dv, size_t i,
-    enum dkim_key_lookup lookup, const char *const *txts, size_t n,
-    const char *detail)
+enum dkim_result
+dkim_keyrec_choose(const char *name, enum dkim_key_lookup lookup,
+    const char *const *txts, size_t n, const char *detail,
+    struct dkim_keyrec *rec_out, char *reason, size_t size)
 {
-	struct vsig	*vs;
-	struct err	 err, first_err;
-	char		 reason[sizeof(vs->reason)];
-	size_t		 j, found = 0;
+	struct dkim_keyrec	 rec;
+	struct err		 err, first_err;
+	size_t			 j, found = 0;
 
-	if (i >= dv->n || !(vs = &dv->v[i])->usable || vs->key_set)
-		return;
-	vs->key_set = true;
 	if (lookup == DKIM_KEY_TEMPFAIL) {
-		snprintf(reason, sizeof(reason), "key %s: look-up failed "
-		    "(%s)", vs->key_name, detail ? detail : "temporary error");
-		vsig_fail(vs, DKIM_TEMPFAIL, reason);
-		return;
+		snprintf(reason, size, "key %s: look-up failed (%s)", name,
+		    detail ? detail : "temporary error");
+		return DKIM_TEMPFAIL;
 	}
 	if (lookup == DKIM_KEY_NONE) {
-		snprintf(reason, sizeof(reason), "no key record at %s%s%s%s",
-		    vs->key_name, detail ? " (" : "", detail ? detail : "",
+		snprintf(reason, size, "no key record at %s%s%s%s", name,
+		    detail ? " (" : "", detail ? detail : "",
 		    detail ? ")" : "");
-		vsig_fail(vs, DKIM_FAIL, reason);
-		return;
+		return DKIM_FAIL;
 	}
 	/*
 	 * Several TXT records at the key's name are ambiguous (RFC 6376
@@ -203,67 +217,107 @@ dkim_verify_set_key(struct dkim_verify *dv, size_t i,
 	 */
 	first_err.msg[0] = '\0';
 	for (j = 0; j < n; j++) {
-		struct dkim_keyrec	rec;
-
 		if (dkim_keyrec_parse(txts[j], &rec, &err) == -1) {
 			if (first_err.msg[0] == '\0')
 				first_err = err;
 			continue;
 		}
 		if (found++ == 0)
-			vs->keyrec = rec;
+			*rec_out = rec;
 		else
 			dkim_keyrec_fini(&rec);
 	}
 	if (found == 0) {
-		if (snprintf(reason, sizeof(reason), "key %s: %s",
-		    vs->key_name, n == 0 ? "no TXT record" : first_err.msg) >=
-		    (int)sizeof(reason))
-			memcpy(reason + sizeof(reason) - 4, "...", 4);
-		vsig_fail(vs, DKIM_FAIL, reason);
-	} else if (found > 1) {
-		snprintf(reason, sizeof(reason), "key %s: %zu key records, "
-		    "which is ambiguous", vs->key_name, found);
-		vsig_fail(vs, DKIM_FAIL, reason);
+		if (snprintf(reason, size, "key %s: %s", name, n == 0 ?
+		    "no TXT record" : first_err.msg) >= (int)size)
+			memcpy(reason + size - 4, "...", 4);
+		return DKIM_FAIL;
 	}
+	if (found > 1) {
+		snprintf(reason, size, "key %s: %zu key records, which is "
+		    "ambiguous", name, found);
+		return DKIM_FAIL;
+	}
+	reason[0] = '\0';
+	return DKIM_PASS;
+}
+
+void
+dkim_verify_set_key(struct dkim_verify *dv, size_t i,
+    enum dkim_key_lookup lookup, const char *const *txts, size_t n,
+    const char *detail)
+{
+	struct vsig		*vs;
+	char			 reason[sizeof(vs->reason)];
+	enum dkim_result	 r;
+
+	if (i >= dv->n || !(vs = &dv->v[i])->usable || vs->key_set)
+		return;
+	vs->key_set = true;
+	if ((r = dkim_keyrec_choose(vs->key_name, lookup, txts, n, detail,
+	    &vs->keyrec, reason, sizeof(reason))) != DKIM_PASS)
+		vsig_fail(vs, r, reason);
 }
 
 void
 dkim_verify_body(struct dkim_verify *dv, const char *p, size_t n)
 {
-	size_t	i;
+	dkim_body_slots_update(dv->bodies, dv->nbodies, p, n);
+}
 
-	for (i = 0; i < dv->nbodies; i++)
-		dkim_body_update(dv->bodies[i].hash, p, n);
+int
+dkim_sig_key_check(const struct dkim_sig *sig, const struct dkim_keyrec *kr,
+    char *reason, size_t size)
+{
+	if (kr->revoked)
+		snprintf(reason, size, "key revoked (empty p=)");
+	else if (!kr->sha256_ok)
+		snprintf(reason, size, "key's h= does not allow sha256");
+	else if ((int)kr->key_type != (sig->alg == DKIM_ALG_ED25519_SHA256 ?
+	    KEY_ED25519 : KEY_RSA))
+		snprintf(reason, size, "key type %s does not match a=%s",
+		    key_type_name(kr->key_type), dkim_alg_name(sig->alg));
+	else
+		return 0;
+	return -1;
+}
+
+int
+dkim_sig_hash_check(const struct dkim_sig *sig, const struct mail_hdrs *hdrs,
+    const uint8_t body[32], struct key *key, const char *mismatch,
+    char *reason, size_t size)
+{
+	uint8_t		digest[32];
+	struct err	err;
+
+	if (memcmp(body, sig->bh, 32) != 0) {
+		snprintf(reason, size, "body hash did not verify (the body "
+		    "was changed)");
+		return -1;
+	}
+	if (dkim_header_hash(hdrs, sig->hlist, sig->hdr_canon,
+	    sig->unsigned_raw, sig->unsigned_len, digest, &err) == -1 ||
+	    key_verify_sha256(key, digest, sig->b, sig->b_len, &err) == -1) {
+		snprintf(reason, size, "%s", err.code == KEY_E_VERIFY ?
+		    mismatch : err.msg);
+		return -1;
+	}
+	return 0;
 }
 
 static void
 verify_one(struct dkim_verify *dv, struct vsig *vs)
 {
-	const struct body_slot	*bs = &dv->bodies[vs->body];
+	const struct dkim_body_slot *bs = &dv->bodies[vs->body];
 	const struct dkim_keyrec *kr = &vs->keyrec;
 	const char		*at;
-	uint8_t			 digest[32];
-	struct err		 err;
 	char			 reason[sizeof(vs->reason)];
 
 	if (!vs->key_set) {
 		vsig_fail(vs, DKIM_FAIL, "no key look-up was made");
 		return;
 	}
-	if (kr->revoked) {
-		vsig_fail(vs, DKIM_FAIL, "key revoked (empty p=)");
-		return;
-	}
-	if (!kr->sha256_ok) {
-		vsig_fail(vs, DKIM_FAIL, "key's h= does not allow sha256");
-		return;
-	}
-	if ((int)kr->key_type != (vs->sig.alg == DKIM_ALG_ED25519_SHA256 ?
-	    KEY_ED25519 : KEY_RSA)) {
-		snprintf(reason, sizeof(reason), "key type %s does not match "
-		    "a=%s", key_type_name(kr->key_type),
-		    dkim_alg_name(vs->sig.alg));
+	if (dkim_sig_key_check(&vs->sig, kr, reason, sizeof(reason)) == -1) {
 		vsig_fail(vs, DKIM_FAIL, reason);
 		return;
 	}
@@ -280,24 +334,10 @@ verify_one(struct dkim_verify *dv, struct vsig *vs)
 		vsig_fail(vs, DKIM_FAIL, reason);
 		return;
 	}
-	if (memcmp(bs->digest, vs->sig.bh, 32) != 0) {
-		vsig_fail(vs, DKIM_FAIL, "body hash did not verify (the body "
-		    "was changed)");
-		return;
-	}
-	if (dkim_header_hash(dv->hdrs, vs->sig.hlist, vs->sig.hdr_canon,
-	    vs->sig.unsigned_raw, vs->sig.unsigned_len, digest, &err) == -1) {
-		vsig_fail(vs, DKIM_FAIL, err.msg);
-		return;
-	}
-	if (key_verify_sha256(kr->key, digest, vs->sig.b, vs->sig.b_len,
-	    &err) == -1) {
-		if (err.code == KEY_E_VERIFY)
-			vsig_fail(vs, DKIM_FAIL, "signature did not verify "
-			    "(a signed header field was changed, or the key "
-			    "is not the signer's)");
-		else
-			vsig_fail(vs, DKIM_FAIL, err.msg);
+	if (dkim_sig_hash_check(&vs->sig, dv->hdrs, bs->digest, kr->key,
+	    "signature did not verify (a signed header field was changed, "
+	    "or the key is not the signer's)", reason, sizeof(reason)) == -1) {
+		vsig_fail(vs, DKIM_FAIL, reason);
 		return;
 	}
 	if (vs->sig.expires >= 0 && vs->sig.expires < (int64_t)dv->now) {
@@ -318,9 +358,7 @@ dkim_verify_finish(struct dkim_verify *dv)
 	if (dv->finished)
 		return;
 	dv->finished = true;
-	for (i = 0; i < dv->nbodies; i++)
-		dkim_body_final(dv->bodies[i].hash, dv->bodies[i].digest,
-		    &dv->bodies[i].total);
+	dkim_body_slots_final(dv->bodies, dv->nbodies);
 	for (i = 0; i < dv->n; i++)
 		if (dv->v[i].usable)
 			verify_one(dv, &dv->v[i]);

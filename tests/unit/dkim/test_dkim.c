@@ -3,7 +3,9 @@
  * section 3.4, with its own example), body hashes cut at every byte,
  * key records, and signing then verifying with RSA and Ed25519 keys,
  * tampering, expiry, l=, and the failure reasons, with the exact reason
- * a verdict gives for every check of a DKIM-Signature field.
+ * a verdict gives for every check of a DKIM-Signature field and of its
+ * key; the exact fields made for fixed keys and time, and the exact
+ * errors for refused signing parameters.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -662,6 +664,406 @@ START_TEST(test_sig_reasons)
 }
 END_TEST
 
+/*
+ * The exact DKIM-Signature field made for fixed keys, parameters and time:
+ * RSA (PKCS #1 v1.5) and Ed25519 signatures are deterministic, so any
+ * change to the tags, their order, the folding or the hashes shows here.
+ */
+static const struct {
+	const char		*key;		/* under tests/data */
+	struct dkim_sign_params	 p;
+	size_t			 msg;		/* index into messages[] */
+	const char		*field;		/* exact, CRLF line ends */
+} sign_cases[] = {
+	{ "keys/rsa2048.pem", { .domain = "example.org", .selector = "s1",
+	  .hdr_canon = DKIM_CANON_RELAXED, .body_canon = DKIM_CANON_RELAXED,
+	  .now = NOW }, 0,
+	  "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org;"
+	  " s=s1;\r\n"
+	  "\tt=1795000000; bh=cYt+oiQVrRxPZobI0aHq9G01XoWfS96s0wd+I/mdOgU=; "
+	  "h=from:from:\r\n"
+	  "\treply-to:subject:subject:date:date:to:to:cc:sender:message-id:"
+	  "in-reply-to:\r\n"
+	  "\treferences:mime-version:content-type:content-transfer-encoding; "
+	  "b=eOVQAd7Y6rF\r\n"
+	  "\t221ABp51rLFnuK5AFATcFVgIQXmTtonXs221Whm4/DzijndB7G+FBPb04QLaCbQEIK"
+	  "tSf67KXXUpm\r\n"
+	  "\tGWlU8xk724YOyG3bXrUFXlNz+jg2sAOroXvPP/7miGjqnzFjq/VqVBpHcT77iyZlrC"
+	  "xjQEZBVI88c\r\n"
+	  "\tz8VcARuGnLJoSHoKerdjjkMtXQKgS3lkFGSYnQdMWzXiIJtVong22RICKvzkEmu6Dy"
+	  "Areak3euJ8w\r\n"
+	  "\tZ1Lss1ev52VytBjCcDdOQdq2tQgcQRrDM/M7+unQRKH0CByrkK23BM2wfwXG8ygbvO"
+	  "JmuYTv5cgaq\r\n"
+	  "\tQyi6VxtlDOzkUqtWLOCgPfA==\r\n" },
+	{ "keys/ed25519.pem", { .domain = "example.org", .selector = "s1",
+	  .auid = "alice@mail.example.org", .now = NOW, .lifetime = 3600 }, 1,
+	  "DKIM-Signature: v=1; a=ed25519-sha256; c=simple/simple; "
+	  "d=example.org; s=s1;\r\n"
+	  "\ti=alice@mail.example.org; t=1795000000; x=1795003600;\r\n"
+	  "\tbh=vxOWxG3wi+EA9gRZ7Vu5pqWMUBY/66Hw7HdQkU5z3/E=; h=from:from:"
+	  "reply-to:\r\n"
+	  "\tsubject:subject:date:to:to:cc:sender:message-id:in-reply-to:"
+	  "references:\r\n"
+	  "\tmime-version:content-type:content-transfer-encoding; "
+	  "b=slYKEjkMy6BbfJmG34NWS0\r\n"
+	  "\tvMgWXrzxS8qg4J82NjkaDTjcuWVK0hPXPKHdPC+IkARAwZdtkTLAlu8WQisB"
+	  "VOCA==\r\n" },
+	{ "keys/rsa1024.pem", {
+	  .domain = "a-long-label-to-push-the-tags-along.example.org",
+	  .selector = "selector-2026-with-a-long-name",
+	  .headers = "from:to:subject:x-dup:x-dup:received",
+	  .body_canon = DKIM_CANON_RELAXED, .now = NOW }, 4,
+	  "DKIM-Signature: v=1; a=rsa-sha256; c=simple/relaxed;\r\n"
+	  "\td=a-long-label-to-push-the-tags-along.example.org;\r\n"
+	  "\ts=selector-2026-with-a-long-name; t=1795000000;\r\n"
+	  "\tbh=0ai5kkjXMixV1AW+lO/IN93btJdOMSKJdZidFeCyeAU=; h=from:to:"
+	  "subject:x-dup:\r\n"
+	  "\tx-dup:received; b=A2X/g/vnEHl2yq81COnOfXHWHNr71lVYoMDoz8G7ksagpx7H"
+	  "ZvAv66JBmR9\r\n"
+	  "\tSqhOV2+Q08OnUxP/X+vWCQ/J9oYOLinuLN/Wxv0T/8J4jedsPocDaJwdSnTX2628yd"
+	  "uPtA5fzJsop\r\n"
+	  "\ti6dWK+cxykcFAfB6vyxZA7znCawYY+YhW8k=\r\n" },
+	{ "keys/ed25519.pem", { .domain = "example.org", .selector = "s1",
+	  .headers = "from:from:subject:subject:date:date:to:to:cc:cc:"
+	  "reply-to:reply-to:sender:sender:message-id:message-id:"
+	  "mime-version:content-type", .hdr_canon = DKIM_CANON_RELAXED,
+	  .now = NOW, .lifetime = 86400 }, 2,
+	  "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/simple; "
+	  "d=example.org; s=s1;\r\n"
+	  "\tt=1795000000; x=1795086400; bh=frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKd"
+	  "LCPjaYaY=;\r\n"
+	  "\th=from:from:subject:subject:date:date:to:to:cc:cc:reply-to:"
+	  "reply-to:sender:\r\n"
+	  "\tsender:message-id:message-id:mime-version:content-type; "
+	  "b=Y+xcKRAGrsyUOjdUNTS\r\n"
+	  "\tiZChj/tcZ0z2AFbFohoOxglN2PTLqDesnZTyn7Gsj9ApPLw/axb09rtaDwTXAE2WeD"
+	  "w==\r\n" },
+};
+
+START_TEST(test_sign_bytes)
+{
+	struct dkim_sign	*s;
+	struct msg		 m;
+	struct key		*k;
+	struct buf		 out;
+	struct err		 err;
+
+	k = key_load_pem_file(data_path(sign_cases[_i].key), &err);
+	ck_assert_msg(k != NULL, "%s", err.msg);
+	msg_read(messages[sign_cases[_i].msg],
+	    strlen(messages[sign_cases[_i].msg]), &m);
+	s = dkim_sign_new(k, &sign_cases[_i].p, m.hdrs, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	dkim_sign_body(s, m.body, m.body_len);
+	buf_init(&out, 1024 * 1024);
+	ck_assert_int_eq(dkim_sign_finish(s, &out, &err), 0);
+	ck_assert_str_eq(out.data, sign_cases[_i].field);
+	buf_fini(&out);
+	dkim_sign_free(s);
+	msg_free(&m);
+	key_free(k);
+}
+END_TEST
+
+/*
+ * Signing parameters refused, with the exact error.  The key "public" is
+ * the public Ed25519 key of keyrec_cases[0]; message NOFROM has no From.
+ */
+#define NOFROM	99
+
+static const struct {
+	const char		*key;		/* under tests/data */
+	struct dkim_sign_params	 p;
+	size_t			 msg;		/* index into messages[] */
+	int			 code;
+	const char		*msg_exact;
+} param_cases[] = {
+	{ "keys/rsa2048.pem", { .domain = "example.org", .selector = "s1",
+	  .alg = DKIM_ALG_ED25519_SHA256 }, 0, DKIM_E_PARAM,
+	  "a rsa key cannot make ed25519-sha256 signatures" },
+	{ "keys/ed25519.pem", { .domain = "example.org", .selector = "s1",
+	  .alg = DKIM_ALG_RSA_SHA256 }, 0, DKIM_E_PARAM,
+	  "a ed25519 key cannot make rsa-sha256 signatures" },
+	{ "public", { .domain = "example.org", .selector = "s1" }, 0,
+	  DKIM_E_PARAM, "the key is a public key" },
+	{ "keys/ed25519.pem", { .selector = "s1" }, 0, DKIM_E_PARAM,
+	  "signing domain is not a domain name" },
+	{ "keys/ed25519.pem", { .domain = "example..org", .selector = "s1" },
+	  0, DKIM_E_PARAM, "signing domain is not a domain name" },
+	{ "keys/ed25519.pem", { .domain = "example.org" }, 0, DKIM_E_PARAM,
+	  "selector is not usable in a DNS name" },
+	{ "keys/ed25519.pem", { .domain = "example.org", .selector = "s 1" },
+	  0, DKIM_E_PARAM, "selector is not usable in a DNS name" },
+	{ "keys/ed25519.pem", { .domain = "example.org", .selector = "s1",
+	  .auid = "alice" }, 0, DKIM_E_PARAM,
+	  "identity alice is not in the signing domain example.org" },
+	{ "keys/ed25519.pem", { .domain = "example.org", .selector = "s1",
+	  .auid = "a@badexample.org" }, 0, DKIM_E_PARAM,
+	  "identity a@badexample.org is not in the signing domain "
+	  "example.org" },
+	{ "keys/ed25519.pem", { .domain = "example.org", .selector = "s1",
+	  .headers = "subject:date" }, 0, DKIM_E_PARAM,
+	  "the signed fields must include From (RFC 6376 section 5.4)" },
+	{ "keys/ed25519.pem", { .domain = "example.org", .selector = "s1",
+	  .headers = "from:subject" }, NOFROM, DKIM_E_PARAM,
+	  "the message has no From field" },
+	{ "keys/ed25519.pem", { .domain = "example.org", .selector = "s1" },
+	  NOFROM, DKIM_E_PARAM, "the message has no From field" },
+};
+
+START_TEST(test_sign_params)
+{
+	struct dkim_keyrec	 rec;
+	struct msg		 m;
+	struct key		*k;
+	struct err		 err;
+	const char		*text;
+
+	if (strcmp(param_cases[_i].key, "public") == 0) {
+		ck_assert_int_eq(dkim_keyrec_parse(keyrec_cases[0].txt, &rec,
+		    &err), 0);
+		k = key_ref(rec.key);
+		dkim_keyrec_fini(&rec);
+	} else
+		k = key_load_pem_file(data_path(param_cases[_i].key), &err);
+	ck_assert_msg(k != NULL, "%s", err.msg);
+	text = param_cases[_i].msg == NOFROM ? "Subject: no from\n\nbody\n" :
+	    messages[param_cases[_i].msg];
+	msg_read(text, strlen(text), &m);
+	err_clear(&err);
+	ck_assert_ptr_null(dkim_sign_new(k, &param_cases[_i].p, m.hdrs,
+	    &err));
+	ck_assert_int_eq(err.code, param_cases[_i].code);
+	ck_assert_str_eq(err.msg, param_cases[_i].msg_exact);
+	msg_free(&m);
+	key_free(k);
+}
+END_TEST
+
+/*
+ * What the verifier makes of the key it is given and of a signed message
+ * (perhaps changed), with the exact reason.  The records "KEY", "RSA1024"
+ * and "ED25519" stand for the signer's, and for other keys', with the rest
+ * of the string appended.
+ */
+#define LONGD	"a-domain-name-long-enough-to-cut-the-reason." \
+		"and-then-some.example.org"
+#define LONGS	"a-selector-long-enough-to-cut-the-reason-short"
+#define KN	"s1._domainkey.example.org"
+
+static const struct {
+	const char	*domain, *selector, *auid;
+	int64_t		 lifetime;
+} vkey_signers[] = {
+	{ "example.org", "s1", NULL, 0 },
+	{ "example.org", "s1", "alice@mail.example.org", 3600 },
+	{ LONGD, LONGS, NULL, 0 },
+};
+
+static const struct {
+	size_t		 signer;	/* index into vkey_signers[] */
+	const char	*from, *to;	/* a change to the signed text */
+	int		 lookup;	/* enum dkim_key_lookup; -1: none */
+	const char	*txt[3];
+	const char	*detail;
+	int64_t		 dt;		/* verified at NOW + dt */
+	enum dkim_result result;
+	const char	*reason;	/* exact */
+} vkey_cases[] = {
+	{ 0, NULL, NULL, DKIM_KEY_FOUND, { "KEY" }, NULL, 0, DKIM_PASS, "" },
+	{ 0, NULL, NULL, DKIM_KEY_FOUND, { "v=spf1 -all", "KEY" }, NULL, 0,
+	  DKIM_PASS, "" },
+	{ 0, NULL, NULL, -1, { NULL }, NULL, 0, DKIM_FAIL,
+	  "no key look-up was made" },
+	{ 0, NULL, NULL, DKIM_KEY_TEMPFAIL, { NULL }, "timeout", 0,
+	  DKIM_TEMPFAIL, "key " KN ": look-up failed (timeout)" },
+	{ 0, NULL, NULL, DKIM_KEY_TEMPFAIL, { NULL }, NULL, 0, DKIM_TEMPFAIL,
+	  "key " KN ": look-up failed (temporary error)" },
+	{ 0, NULL, NULL, DKIM_KEY_TEMPFAIL, { "KEY" }, NULL, 0, DKIM_TEMPFAIL,
+	  "key " KN ": look-up failed (temporary error)" },
+	{ 0, NULL, NULL, DKIM_KEY_NONE, { NULL }, NULL, 0, DKIM_FAIL,
+	  "no key record at " KN },
+	{ 0, NULL, NULL, DKIM_KEY_NONE, { NULL }, "NXDOMAIN", 0, DKIM_FAIL,
+	  "no key record at " KN " (NXDOMAIN)" },
+	{ 0, NULL, NULL, DKIM_KEY_FOUND, { NULL }, NULL, 0, DKIM_FAIL,
+	  "key " KN ": no TXT record" },
+	{ 0, NULL, NULL, DKIM_KEY_FOUND, { "v=spf1 -all" }, NULL, 0,
+	  DKIM_FAIL, "key " KN ": key record has v=spf1 -all, not DKIM1" },
+	{ 0, NULL, NULL, DKIM_KEY_FOUND, { "not a key" }, NULL, 0, DKIM_FAIL,
+	  "key " KN ": key record: tag not: \"=\" expected" },
+	{ 0, NULL, NULL, DKIM_KEY_FOUND, { "v=DKIM2; p=", "v=spf1 -all" },
+	  NULL, 0, DKIM_FAIL, "key " KN ": key record has v=DKIM2, not DKIM1" },
+	{ 0, NULL, NULL, DKIM_KEY_FOUND, { "KEY", "KEY" }, NULL, 0, DKIM_FAIL,
+	  "key " KN ": 2 key records, which is ambiguous" },
+	{ 0, NULL, NULL, DKIM_KEY_FOUND, { "KEY", "v=DKIM1; p=", "RSA1024" },
+	  NULL, 0, DKIM_FAIL, "key " KN ": 3 key records, which is ambiguous" },
+	{ 0, NULL, NULL, DKIM_KEY_FOUND, { "v=DKIM1; k=rsa; p=" }, NULL, 0,
+	  DKIM_FAIL, "key revoked (empty p=)" },
+	{ 0, NULL, NULL, DKIM_KEY_FOUND, { "KEY; h=sha1" }, NULL, 0, DKIM_FAIL,
+	  "key's h= does not allow sha256" },
+	{ 0, NULL, NULL, DKIM_KEY_FOUND, { "KEY; h=sha1:sha256" }, NULL, 0,
+	  DKIM_PASS, "" },
+	{ 0, NULL, NULL, DKIM_KEY_FOUND, { "ED25519" }, NULL, 0, DKIM_FAIL,
+	  "key type ed25519 does not match a=rsa-sha256" },
+	{ 0, NULL, NULL, DKIM_KEY_FOUND, { "RSA1024" }, NULL, 0, DKIM_FAIL,
+	  "signature did not verify (a signed header field was changed, or "
+	  "the key is not the signer's)" },
+	{ 0, "Subject: hello", "Subject: hellO", DKIM_KEY_FOUND, { "KEY" },
+	  NULL, 0, DKIM_FAIL, "signature did not verify (a signed header "
+	  "field was changed, or the key is not the signer's)" },
+	{ 0, "Hello, world.", "Hello, world!", DKIM_KEY_FOUND, { "KEY" },
+	  NULL, 0, DKIM_FAIL,
+	  "body hash did not verify (the body was changed)" },
+	{ 0, "bh=", "l=99999; bh=", DKIM_KEY_FOUND, { "KEY" }, NULL, 0,
+	  DKIM_FAIL, "l=99999 is longer than the body (15 bytes)" },
+	{ 0, "bh=", "l=15; bh=", DKIM_KEY_FOUND, { "KEY" }, NULL, 0,
+	  DKIM_FAIL, "signature did not verify (a signed header field was "
+	  "changed, or the key is not the signer's)" },
+	{ 0, "bh=", "l=99999; bh=", DKIM_KEY_FOUND, { "KEY; h=sha1" }, NULL,
+	  0, DKIM_FAIL, "key's h= does not allow sha256" },
+	{ 0, NULL, NULL, DKIM_KEY_FOUND, { "KEY" }, NULL, -301, DKIM_FAIL,
+	  "t= is in the future" },
+	{ 0, NULL, NULL, DKIM_KEY_FOUND, { "KEY" }, NULL, -300, DKIM_PASS,
+	  "" },
+	{ 1, NULL, NULL, DKIM_KEY_FOUND, { "KEY" }, NULL, 3600, DKIM_PASS,
+	  "" },
+	{ 1, NULL, NULL, DKIM_KEY_FOUND, { "KEY" }, NULL, 3601, DKIM_EXPIRED,
+	  "expired (x=1795003600)" },
+	{ 1, NULL, NULL, DKIM_KEY_FOUND, { "KEY; t=s" }, NULL, 0, DKIM_FAIL,
+	  "key has t=s but i= is a subdomain of d=" },
+	{ 1, NULL, NULL, DKIM_KEY_FOUND, { "KEY; t=y" }, NULL, 0, DKIM_PASS,
+	  "" },
+	{ 2, NULL, NULL, DKIM_KEY_FOUND, { "v=spf1 -all" }, NULL, 0, DKIM_FAIL,
+	  "key " LONGS "._domainkey." LONGD ": key record has v=spf1 -..." },
+	{ 2, NULL, NULL, DKIM_KEY_TEMPFAIL, { NULL }, "a very long detail "
+	  "that the reason has no room for at all", 0, DKIM_TEMPFAIL,
+	  "key " LONGS "._domainkey." LONGD ": look-up failed (a very lon" },
+	{ 2, NULL, NULL, DKIM_KEY_FOUND, { "KEY" }, NULL, 0, DKIM_PASS, "" },
+};
+
+/* The record txt stands for (see above), in out. */
+static void
+txt_expand(const char *txt, struct key *signer, char *out, size_t size)
+{
+	static const struct {
+		const char	*name, *file;
+	} others[] = {
+		{ "RSA1024", "keys/rsa1024.pem" },
+		{ "ED25519", "keys/ed25519.pem" },
+	};
+	char		 rec[2048];
+	struct key	*k;
+	struct err	 err;
+	size_t		 i;
+
+	if (strncmp(txt, "KEY", 3) == 0) {
+		pub_txt(signer, rec, sizeof(rec));
+		snprintf(out, size, "%s%s", rec, txt + 3);
+		return;
+	}
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		if (strncmp(txt, others[i].name, strlen(others[i].name)) ==
+		    0) {
+			k = key_load_pem_file(data_path(others[i].file), &err);
+			ck_assert_msg(k != NULL, "%s", err.msg);
+			pub_txt(k, rec, sizeof(rec));
+			key_free(k);
+			snprintf(out, size, "%s%s", rec,
+			    txt + strlen(others[i].name));
+			return;
+		}
+	snprintf(out, size, "%s", txt);
+}
+
+START_TEST(test_verify_key_reasons)
+{
+	struct dkim_sign_params	 p;
+	struct dkim_verify	*dv;
+	struct dkim_verdict	 vd;
+	struct msg		 m;
+	struct key		*k;
+	struct err		 err;
+	char			 recs[3][2048], *st, *text;
+	const char		*txts[3];
+	size_t			 n;
+
+	k = key_load_pem_file(data_path("keys/rsa2048.pem"), &err);
+	ck_assert_msg(k != NULL, "%s", err.msg);
+	memset(&p, 0, sizeof(p));
+	p.domain = vkey_signers[vkey_cases[_i].signer].domain;
+	p.selector = vkey_signers[vkey_cases[_i].signer].selector;
+	p.auid = vkey_signers[vkey_cases[_i].signer].auid;
+	p.lifetime = vkey_signers[vkey_cases[_i].signer].lifetime;
+	p.hdr_canon = p.body_canon = DKIM_CANON_RELAXED;
+	p.now = NOW;
+	st = sign_text(k, &p, messages[0]);
+	text = vkey_cases[_i].from == NULL ? strdup(st) : replace_once(st,
+	    vkey_cases[_i].from, vkey_cases[_i].to);
+	for (n = 0; n < 3 && vkey_cases[_i].txt[n] != NULL; n++) {
+		txt_expand(vkey_cases[_i].txt[n], k, recs[n], sizeof(recs[n]));
+		txts[n] = recs[n];
+	}
+	msg_read(text, strlen(text), &m);
+	ck_assert_ptr_nonnull(dv = dkim_verify_new(m.hdrs,
+	    NOW + vkey_cases[_i].dt, &err));
+	ck_assert_uint_eq(dkim_verify_count(dv), 1);
+	if (vkey_cases[_i].lookup != -1) {
+		dkim_verify_set_key(dv, 0, vkey_cases[_i].lookup, txts, n,
+		    vkey_cases[_i].detail);
+		/* Only the first key given counts. */
+		dkim_verify_set_key(dv, 0, DKIM_KEY_NONE, NULL, 0, "late");
+	}
+	dkim_verify_body(dv, m.body, m.body_len);
+	dkim_verify_finish(dv);
+	dkim_verify_get(dv, 0, &vd);
+	ck_assert_str_eq(vd.reason, vkey_cases[_i].reason);
+	ck_assert_int_eq(vd.result, vkey_cases[_i].result);
+	dkim_verify_free(dv);
+	msg_free(&m);
+	free(text);
+	free(st);
+	key_free(k);
+}
+END_TEST
+
+/* Past DKIM_MAX_SIGS, signatures are not even parsed. */
+START_TEST(test_too_many_signatures)
+{
+	struct dkim_verify	*dv;
+	struct dkim_verdict	 vd;
+	struct msg		 m;
+	struct err		 err;
+	struct buf		 text;
+	size_t			 i;
+
+	buf_init(&text, 64 * 1024);
+	for (i = 0; i < 17; i++)
+		ck_assert_int_eq(buf_printf(&text, &err, "DKIM-Signature: "
+		    OKSIG("h=from; " BH "; b=AAAA") "\n"), 0);
+	ck_assert_int_eq(buf_adds(&text, "From: a@example.org\n\nhi\n", &err),
+	    0);
+	msg_read(text.data, text.len, &m);
+	ck_assert_ptr_nonnull(dv = dkim_verify_new(m.hdrs, NOW, &err));
+	ck_assert_uint_eq(dkim_verify_count(dv), 17);
+	ck_assert_str_eq(dkim_verify_key_name(dv, 15), KN);
+	ck_assert_ptr_null(dkim_verify_key_name(dv, 16));
+	for (i = 0; i < 16; i++)
+		dkim_verify_set_key(dv, i, DKIM_KEY_NONE, NULL, 0, NULL);
+	dkim_verify_body(dv, m.body, m.body_len);
+	dkim_verify_finish(dv);
+	dkim_verify_get(dv, 15, &vd);
+	ck_assert_str_eq(vd.reason, "no key record at " KN);
+	dkim_verify_get(dv, 16, &vd);
+	ck_assert_int_eq(vd.result, DKIM_FAIL);
+	ck_assert_str_eq(vd.reason,
+	    "too many signatures, only the first 16 are verified");
+	ck_assert_str_eq(vd.domain, "");
+	dkim_verify_free(dv);
+	msg_free(&m);
+	buf_fini(&text);
+}
+END_TEST
+
 START_TEST(test_expiry_and_keys)
 {
 	struct dkim_sign_params	 p;
@@ -849,6 +1251,13 @@ unit_suite(void)
 	tcase_add_test(tc, test_identity_and_limits);
 	tcase_add_test(tc, test_weak_keys);
 	tcase_add_test(tc, test_two_signatures);
+	tcase_add_loop_test(tc, test_sign_bytes, 0,
+	    sizeof(sign_cases) / sizeof(sign_cases[0]));
+	tcase_add_loop_test(tc, test_sign_params, 0,
+	    sizeof(param_cases) / sizeof(param_cases[0]));
+	tcase_add_loop_test(tc, test_verify_key_reasons, 0,
+	    sizeof(vkey_cases) / sizeof(vkey_cases[0]));
+	tcase_add_test(tc, test_too_many_signatures);
 	suite_add_tcase(s, tc);
 	return s;
 }
