@@ -464,10 +464,10 @@ ixfr_start(struct auth_req *req, const ldns_pkt *q)
 	return 0;
 }
 
-int
-auth_handle(const struct auth_db *db, const uint8_t *in, size_t len,
-    int tcp, time_t now, struct auth_req *req, struct buf *out,
-    struct err *err)
+/* The work of auth_handle, which frees what req holds if this fails. */
+static int
+handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
+    time_t now, struct auth_req *req, struct buf *out, struct err *err)
 {
 	struct msg_layout	 l;
 	ldns_pkt		*q = NULL;
@@ -509,6 +509,10 @@ auth_handle(const struct auth_db *db, const uint8_t *in, size_t len,
 	if (l.tsig_off != 0) {
 		rc = auth_tsig_verify(db->keys, NULL, in, len, NULL, 0, now,
 		    &req->key, req->mac, &req->maclen);
+		if (rc == -2) {
+			err_set(err, ERR_NOMEM, "tsig: out of memory");
+			return -1;
+		}
 		if (rc == -1) {
 			ldns_pkt_set_rcode(req->reply, LDNS_RCODE_FORMERR);
 			req->key = NULL;
@@ -590,6 +594,19 @@ auth_handle(const struct auth_db *db, const uint8_t *in, size_t len,
 	ldns_pkt_set_aa(req->reply, 1);
 	req->kind = opcode == LDNS_PACKET_NOTIFY ? AUTH_NOTIFY : AUTH_UPDATE;
 	return 0;
+}
+
+/* On -1 the request holds nothing: the daemon drops the message then,
+ * without auth_req_fini. */
+int
+auth_handle(const struct auth_db *db, const uint8_t *in, size_t len,
+    int tcp, time_t now, struct auth_req *req, struct buf *out,
+    struct err *err)
+{
+	if (handle(db, in, len, tcp, now, req, out, err) == 0)
+		return 0;
+	auth_req_fini(req);
+	return -1;
 }
 
 struct auth_zone *

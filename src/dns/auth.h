@@ -122,8 +122,9 @@ int		 auth_tsig_sign(const struct auth_key *, struct buf *,
 		    struct err *);
 /* Verifies a signed message (request or response, req_mac as above).
  * 0 if valid, else a TSIG error (16 BADSIG, 17 BADKEY, 18 BADTIME),
- * -1 if the message is malformed.  On 0 and 18, *key_out is the key
- * and mac_out holds the message's MAC. */
+ * -1 if the message is malformed, -2 if the MAC could not be computed
+ * (out of memory).  On 0 and 18, *key_out is the key and mac_out holds
+ * the message's MAC. */
 int		 auth_tsig_verify(const struct auth_keys *,
 		    const struct auth_key *only, const uint8_t *, size_t,
 		    const uint8_t *req_mac, size_t req_mac_len, time_t now,
@@ -201,7 +202,8 @@ struct auth_req {
 /* Handles one message (which must stay in place until auth_finish).
  * For AUTH_REPLY, out holds the answer (empty:
  * send nothing); for the other kinds the daemon acts, sets the rcode in
- * req->reply and calls auth_finish. */
+ * req->reply and calls auth_finish.  On -1 (err) req holds nothing to
+ * free and out may hold part of an answer, not to be sent. */
 int		 auth_handle(const struct auth_db *, const uint8_t *, size_t,
 		    int tcp, time_t now, struct auth_req *, struct buf *out,
 		    struct err *);

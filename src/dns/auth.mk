@@ -5,9 +5,16 @@ src_libtimbre_a_SOURCES += src/dns/auth.h src/dns/auth_priv.h \
 
 check_PROGRAMS += tests/unit/zone/check_zone
 TESTS += tests/unit/zone/check_zone
-tests_unit_zone_check_zone_SOURCES = tests/unit/zone/test_zone.c
+tests_unit_zone_check_zone_SOURCES = tests/unit/zone/test_zone.c \
+	tests/unit/zone/test_nomem.c tests/unit/zone/test_zone.h \
+	tests/unit/nomem.c tests/unit/nomem.h
 tests_unit_zone_check_zone_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_zone_check_zone_LDADD = $(UNIT_LDADD)
+# test_nomem.c fails allocations on demand (tests/unit/nomem.h), those of
+# strdup and fmemopen too.
+tests_unit_zone_check_zone_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc \
+	-Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=reallocarray \
+	-Wl,--wrap=strdup -Wl,--wrap=strndup -Wl,--wrap=fmemopen
 
 FUZZ_HARNESSES += auth_query
 check_PROGRAMS += tests/fuzz/replay_auth_query

@@ -616,6 +616,8 @@ fail:
 	return -1;
 }
 
+/* Beside the results auth.h lists, -2 if the MAC could not be computed
+ * (memory is short): no fault of the message's. */
 int
 auth_tsig_verify(const struct auth_keys *ks, const struct auth_key *only,
     const uint8_t *p, size_t len, const uint8_t *req_mac,
@@ -661,8 +663,10 @@ auth_tsig_verify(const struct auth_keys *ks, const struct auth_key *only,
 	    put16(&d, t.error, &err) == -1 ||
 	    put16(&d, t.otherlen, &err) == -1 ||
 	    buf_add(&d, t.other, t.otherlen, &err) == -1 ||
-	    tsig_mac(k, &d, mac, &maclen, &err) == -1)
+	    tsig_mac(k, &d, mac, &maclen, &err) == -1) {
+		rc = -2;
 		goto done;
+	}
 	if (t.maclen != maclen || !key_mem_equal(mac, t.mac, maclen)) {
 		rc = 16;
 		goto done;

@@ -302,8 +302,10 @@ auth_update(const struct auth_req *req, struct auth_zone **new_out,
 						    w.v[j].rr) == t &&
 						    same_name(w.v[j].rr, rr) &&
 						    same_rdata(w.v[j].rr, rr)) {
-							note(summary, "delete",
-							    w.v[j].rr, err);
+							if (note(summary,
+							    "delete", w.v[j].rr,
+							    err) == -1)
+								goto fail;
 							ldns_rr_free(
 							    w.v[j].rr);
 							w.v[j].rr = NULL;
@@ -342,6 +344,8 @@ auth_update(const struct auth_req *req, struct auth_zone **new_out,
 	}
 	ldns_rr_free(oldsoa);
 	*new_out = zone_build(z->name, z->file, w.v, w.n, err);
+	if (*new_out == NULL && err->code == ERR_NOMEM)
+		return LDNS_RCODE_SERVFAIL;	/* not the update's fault */
 	if (*new_out == NULL) {
 		err_prefix(err, "update refused");
 		return LDNS_RCODE_REFUSED;

@@ -456,12 +456,17 @@ auth_zone_load(const char *origin, const char *text, size_t len,
 			goto fail;
 		}
 		if (n == cap) {
-			if (cap >= ZONE_MAX_RECORDS ||
-			    (nv = reallocarray(v, cap ? cap * 2 : 64,
-			    sizeof(*v))) == NULL) {
+			if (cap >= ZONE_MAX_RECORDS) {
 				ldns_rr_free(rr);
 				err_set(err, ERR_LIMIT, "%s:%d: too many "
 				    "records", file, rline);
+				goto fail;
+			}
+			if ((nv = reallocarray(v, cap ? cap * 2 : 64,
+			    sizeof(*v))) == NULL) {
+				ldns_rr_free(rr);
+				err_set(err, ERR_NOMEM, "%s:%d: out of memory",
+				    file, rline);
 				goto fail;
 			}
 			v = nv;

@@ -321,9 +321,10 @@ edit(const struct auth_zone *old, const struct auth_zone *new,
 /* old with places for its records in its source: old itself, or, for a
  * zone given its source after UPDATE made it, that source loaded again
  * (*owned, for the caller to free) if it holds old's records; NULL if
- * there is no such source. */
+ * there is no such source, or (err set) no memory to load it. */
 static const struct auth_zone *
-with_places(const struct auth_zone *old, struct auth_zone **owned)
+with_places(const struct auth_zone *old, struct auth_zone **owned,
+    struct err *err)
 {
 	struct err	scratch;
 
@@ -334,19 +335,26 @@ with_places(const struct auth_zone *old, struct auth_zone **owned)
 		return old;
 	*owned = auth_zone_load(old->name, old->src, old->srclen, old->file,
 	    &scratch);
+	if (*owned == NULL && scratch.code == ERR_NOMEM)
+		*err = scratch;
 	return *owned != NULL && auth_zone_same(*owned, old) ? *owned : NULL;
 }
 
-/* The safety net: does text load back to exactly new's records? */
-static bool
-loads_as(const struct auth_zone *new, const struct buf *text)
+/* The safety net: does text load back to exactly new's records?  1 or
+ * 0; -1 (err) if there is no memory to tell. */
+static int
+loads_as(const struct auth_zone *new, const struct buf *text,
+    struct err *err)
 {
 	struct auth_zone	*z;
 	struct err		 scratch;
-	bool			 same;
+	int			 same;
 
-	z = auth_zone_load(new->name, text->data, text->len, new->file,
-	    &scratch);
+	if ((z = auth_zone_load(new->name, text->data, text->len, new->file,
+	    &scratch)) == NULL && scratch.code == ERR_NOMEM) {
+		*err = scratch;
+		return -1;
+	}
 	same = z != NULL && auth_zone_same(z, new);
 	auth_zone_free(z);
 	return same;
@@ -364,11 +372,19 @@ auth_zone_edit(const struct auth_zone *old, const struct auth_zone *new,
 	int			 rc;
 
 	buf_init(&b, out->max);
-	o = with_places(old, &owned);
-	/* Whatever stops the edit, the whole zone can still be written. */
+	err_clear(&scratch);
+	o = with_places(old, &owned, &scratch);
+	/* Whatever in the text stops the edit, the whole zone can still be
+	 * written; not when memory is short, which would lose the file's
+	 * comments and layout for good. */
 	edited = o != NULL && edit(o, new, &b, &scratch) == 0 &&
-	    loads_as(new, &b);
+	    loads_as(new, &b, &scratch) == 1;
 	auth_zone_free(owned);
+	if (!edited && scratch.code == ERR_NOMEM) {
+		buf_fini(&b);
+		*err = scratch;
+		return -1;
+	}
 	if (rewritten != NULL)
 		*rewritten = !edited;
 	if (edited && buf_add(out, b.data, b.len, err) == -1) {
@@ -384,10 +400,11 @@ auth_zone_edit(const struct auth_zone *old, const struct auth_zone *new,
 		buf_fini(&b);
 		return -1;
 	}
-	if (!loads_as(new, &b)) {
+	if ((rc = loads_as(new, &b, err)) != 1) {
 		buf_fini(&b);
-		err_set(err, AUTH_E_ZONE, "zone %s: no master file loads back "
-		    "to the updated records", new->name);
+		if (rc == 0)
+			err_set(err, AUTH_E_ZONE, "zone %s: no master file "
+			    "loads back to the updated records", new->name);
 		return -1;
 	}
 	rc = buf_add(out, b.data, b.len, err);

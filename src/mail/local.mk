@@ -7,10 +7,10 @@ TESTS += tests/unit/mail/check_mail
 tests_unit_mail_check_mail_SOURCES = tests/unit/mail/test_hdrs.c \
 	tests/unit/mail/test_reader.c tests/unit/mail/test_addr.c \
 	tests/unit/mail/test_nomem.c tests/unit/mail/test_mail.c \
-	tests/unit/mail/test_mail.h
+	tests/unit/mail/test_mail.h tests/unit/nomem.c tests/unit/nomem.h
 tests_unit_mail_check_mail_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_mail_check_mail_LDADD = $(UNIT_LDADD)
-# test_nomem.c fails allocations on demand.
+# test_nomem.c fails allocations on demand (tests/unit/nomem.h).
 tests_unit_mail_check_mail_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc \
 	-Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=reallocarray
 

@@ -6,12 +6,15 @@ src_libtimbre_a_SOURCES += src/spf/spf.h src/spf/record.c src/spf/macro.c \
 
 check_PROGRAMS += tests/unit/spf/check_spf
 TESTS += tests/unit/spf/check_spf
-tests_unit_spf_check_spf_SOURCES = tests/unit/spf/test_spf.c
+tests_unit_spf_check_spf_SOURCES = tests/unit/spf/test_spf.c \
+	tests/unit/nomem.c tests/unit/nomem.h
 tests_unit_spf_check_spf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_spf_check_spf_LDADD = $(UNIT_LDADD)
-# test_nomem in test_spf.c fails allocations on demand.
+# test_nomem in test_spf.c fails allocations on demand
+# (tests/unit/nomem.h), those of strdup too.
 tests_unit_spf_check_spf_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc \
-	-Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=reallocarray
+	-Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=reallocarray \
+	-Wl,--wrap=strdup -Wl,--wrap=strndup
 
 FUZZ_HARNESSES += spf_record spf_macro
 check_PROGRAMS += tests/fuzz/replay_spf_record tests/fuzz/replay_spf_macro

@@ -1,81 +1,19 @@
 /*
  * test_nomem.c: every allocation of src/mail can fail.  check_mail is
- * linked with -Wl,--wrap for malloc, calloc, realloc and reallocarray (see
- * src/mail/local.mk); armed with n, the wrappers fail the n-th allocation
- * after arming.  Each operation runs with n = 0, 1, 2, ... until it no
- * longer reaches the failure, and must report ERR_NOMEM each time; under
+ * linked with the failing allocator of tests/unit/nomem.h (malloc, calloc,
+ * realloc and reallocarray: see src/mail/local.mk; src/mail makes its
+ * copies with mail_addr_strdup, over malloc).  Each operation runs with
+ * its first, second, ... allocation failing until it no longer reaches
+ * the failure, and must report ERR_NOMEM each time; under
  * --enable-sanitizers LeakSanitizer proves that nothing leaks on the way.
- * Check itself allocates in every ck_assert, so none runs while armed.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "mail/mail.h"
 #include "util/err.h"
+#include "../nomem.h"
 #include "test_mail.h"
-
-void	*__real_malloc(size_t);
-void	*__real_calloc(size_t, size_t);
-void	*__real_realloc(void *, size_t);
-void	*__real_reallocarray(void *, size_t, size_t);
-void	*__wrap_malloc(size_t);
-void	*__wrap_calloc(size_t, size_t);
-void	*__wrap_realloc(void *, size_t);
-void	*__wrap_reallocarray(void *, size_t, size_t);
-
-/* Allocations to let through before failing one; -1: disarmed. */
-static long	nomem_left = -1;
-static int	nomem_hit;
-
-static int
-nomem_fail(void)
-{
-	if (nomem_left < 0)
-		return 0;
-	if (nomem_left-- > 0)
-		return 0;
-	nomem_hit = 1;
-	return 1;
-}
-
-void *
-__wrap_malloc(size_t n)
-{
-	return nomem_fail() ? NULL : __real_malloc(n);
-}
-
-void *
-__wrap_calloc(size_t n, size_t size)
-{
-	return nomem_fail() ? NULL : __real_calloc(n, size);
-}
-
-void *
-__wrap_realloc(void *p, size_t n)
-{
-	return nomem_fail() ? NULL : __real_realloc(p, n);
-}
-
-void *
-__wrap_reallocarray(void *p, size_t n, size_t size)
-{
-	return nomem_fail() ? NULL : __real_reallocarray(p, n, size);
-}
-
-static void
-nomem_arm(long n)
-{
-	nomem_hit = 0;
-	nomem_left = n;
-}
-
-/* Disarms; 1 if the armed failure happened. */
-static int
-nomem_disarm(void)
-{
-	nomem_left = -1;
-	return nomem_hit;
-}
 
 static const char	 msg[] = "From: a\r\nTo: b,\r\n c\r\nSubject: x\r\n"
     "\r\nbody line\r\nand another\r\n";

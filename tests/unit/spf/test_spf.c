@@ -16,6 +16,7 @@
 #include "spf/spf.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "../nomem.h"
 #include "../unit.h"
 
 /* Records. */
@@ -370,10 +371,6 @@ chain_row(const char *name, struct row *r, char *buf, size_t sz)
 	return 1;
 }
 
-/* The failing allocator's state (test_nomem below): -1 disarmed. */
-static long	nomem_left = -1;
-static int	nomem_hit, nomem_paused = 1;
-
 /* Answers q from the table: 0, or -1 when the evaluator refuses it.
  * With nomem, allocations count only inside spf_eval_answer. */
 static int
@@ -398,16 +395,16 @@ answer_from_(struct spf_eval *ev, const struct dns_question *q, int nomem)
 	    q->type != T) {
 		ck_assert_int_eq(dns_msg_build(q->name, q->type, 3, NULL, 0,
 		    &msg, &err), 0);
-		nomem_paused = !nomem;
+		nomem_pause(!nomem);
 		rc = spf_eval_answer(ev, DNS_NXDOMAIN, msg, &err);
-		nomem_paused = 1;
+		nomem_pause(true);
 		dns_msg_free(msg);
 		return rc;
 	}
 	if (r.st == TMO) {
-		nomem_paused = !nomem;
+		nomem_pause(!nomem);
 		rc = spf_eval_answer(ev, DNS_TIMEOUT, NULL, &err);
-		nomem_paused = 1;
+		nomem_pause(true);
 		return rc;
 	}
 	if (r.rrs != NULL) {
@@ -418,9 +415,9 @@ answer_from_(struct spf_eval *ev, const struct dns_question *q, int nomem)
 	}
 	ck_assert_msg(dns_msg_build(q->name, q->type, 0, rrs, n, &msg,
 	    &err) == 0, "%s", err.msg);
-	nomem_paused = !nomem;
+	nomem_pause(!nomem);
 	rc = spf_eval_answer(ev, dns_msg_status(msg), msg, &err);
-	nomem_paused = 1;
+	nomem_pause(true);
 	dns_msg_free(msg);
 	free(copy);
 	return rc;
@@ -685,60 +682,17 @@ START_TEST(test_received_spf)
 END_TEST
 
 /*
- * Every allocation can fail.  check_spf is linked with -Wl,--wrap for
- * malloc, calloc, realloc and reallocarray (src/spf/local.mk); armed,
- * the wrappers fail the n-th allocation of the evaluator (the table's
- * own allocations pause the count).  An evaluation must then end with
+ * Every allocation can fail.  check_spf is linked with the failing
+ * allocator of tests/unit/nomem.h (src/spf/local.mk); armed, it fails
+ * the n-th allocation of the evaluator (the table's own allocations
+ * pause the count).  An evaluation must then end with
  * its usual result or temperror, never crash, and (under
  * --enable-sanitizers) leak nothing.
+ *
+ * nomem_eval: one evaluation of eval_cases[i] with the n-th allocation
+ * failing: 1 when the failure happened, with the result in *res_out (-1
+ * for a failed spf_eval_new).
  */
-void	*__real_malloc(size_t);
-void	*__real_calloc(size_t, size_t);
-void	*__real_realloc(void *, size_t);
-void	*__real_reallocarray(void *, size_t, size_t);
-void	*__wrap_malloc(size_t);
-void	*__wrap_calloc(size_t, size_t);
-void	*__wrap_realloc(void *, size_t);
-void	*__wrap_reallocarray(void *, size_t, size_t);
-
-static int
-nomem_fail(void)
-{
-	if (nomem_left < 0 || nomem_paused)
-		return 0;
-	if (nomem_left-- > 0)
-		return 0;
-	nomem_hit = 1;
-	return 1;
-}
-
-void *
-__wrap_malloc(size_t n)
-{
-	return nomem_fail() ? NULL : __real_malloc(n);
-}
-
-void *
-__wrap_calloc(size_t n, size_t size)
-{
-	return nomem_fail() ? NULL : __real_calloc(n, size);
-}
-
-void *
-__wrap_realloc(void *p, size_t n)
-{
-	return nomem_fail() ? NULL : __real_realloc(p, n);
-}
-
-void *
-__wrap_reallocarray(void *p, size_t n, size_t size)
-{
-	return nomem_fail() ? NULL : __real_reallocarray(p, n, size);
-}
-
-/* One evaluation of eval_cases[i] with the n-th allocation failing:
- * 1 when the failure happened, with the result in *res_out (-1 for a
- * failed spf_eval_new). */
 static int
 nomem_eval(size_t i, long n, int *res_out)
 {
@@ -752,32 +706,27 @@ nomem_eval(size_t i, long n, int *res_out)
 	enum spf_result		 res;
 	int			 steps = 0, hit;
 
-	nomem_hit = 0;
-	nomem_paused = 0;
-	nomem_left = n;
+	nomem_arm(n);
 	res = SPF_TEMPERROR;
 	if ((ev = spf_eval_new(&p, &err)) == NULL) {
-		nomem_left = -1;
 		*res_out = err.code == ERR_NOMEM ? -1 : -2;
-		return nomem_hit;
+		return nomem_disarm();
 	}
 	for (;;) {
-		nomem_paused = 0;
+		nomem_pause(false);
 		if (spf_eval_next(ev, 0, &q, &res) != SPF_STEP_QUERY ||
 		    steps++ >= 500)
 			break;
 		/* The table's allocations do not count; those of
 		 * spf_eval_answer, which answer_from_ calls, do. */
-		nomem_paused = 1;
+		nomem_pause(true);
 		if (answer_from_(ev, &q, 1) == -1)
 			break;
 	}
-	nomem_paused = 0;
+	nomem_pause(false);
 	buf_init(&hdr, 4096);
 	(void)spf_received_spf(ev, &hdr, &err);
-	nomem_left = -1;
-	nomem_paused = 1;
-	hit = nomem_hit;
+	hit = nomem_disarm();
 	buf_fini(&hdr);
 	spf_eval_free(ev);
 	*res_out = (int)res;

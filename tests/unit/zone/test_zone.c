@@ -5,6 +5,7 @@
  * cut short, TSIG (RFC 8945) on NOTIFY and UPDATE, RFC 2136 updates,
  * IXFR (RFC 1995): differences between versions and the answers, and
  * zone files written back after an update as edits of their text.
+ * test_nomem.c adds every allocation failing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +14,9 @@
 #include "dns/auth_priv.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "test_zone.h"
 
 #include "../unit.h"
-
-#define NOW	1700000000
 
 static const char zone_text[] =
     "$ORIGIN example.org.\n"
@@ -53,7 +53,6 @@ static const char zone_text[] =
     "0123456789012345678901234567890123456789"
     "0123456789012345678901234567890123456789" "\"\n";
 
-#define SECRET	"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI="
 static const char keys_text[] =
     "up._update.example.org. DNSKEY 0 3 163 " SECRET "\n"
     "no._notify.example.org. DNSKEY 0 3 165 " SECRET "\n";
@@ -130,8 +129,7 @@ START_TEST(test_keys)
 }
 END_TEST
 
-/* db holding the zone text as example.org, and the keys of keys_text. */
-static struct auth_db *
+struct auth_db *
 db_of(const char *text)
 {
 	struct auth_db		*db = auth_db_new();
@@ -156,8 +154,7 @@ make_db(void)
 	return db_of(zone_text);
 }
 
-/* A query as wire bytes: edns 0 = none, else the payload size. */
-static void
+void
 make_query(const char *name, ldns_rr_type type, int opcode, int edns,
     int version, struct buf *b)
 {
@@ -500,10 +497,7 @@ update_rr(const char *s)
 	return rr;
 }
 
-/* An UPDATE of example.org signed with k, in q: the prerequisite pre
- * (or NULL), then the records up[], at most max of them, NULL-ended if
- * fewer. */
-static void
+void
 make_update(const char *pre, const char *const *up, size_t max,
     struct auth_key *k, struct buf *q)
 {
@@ -1056,28 +1050,8 @@ START_TEST(test_zone_key_order)
 }
 END_TEST
 
-/*
- * Zone files written back as edits (zonetext.c).  A hand-kept zone: a
- * multi-line SOA, comments, blank lines, $ORIGIN and $TTL, relative
- * names, @ and owners inherited by lines that start with a blank.
- */
-#define ZT_HEAD		"; example.org, kept by hand\n" \
-			"$ORIGIN example.org.\n$TTL 300\n"
-#define ZT_SOA(serial)	"@\tIN SOA\tns1 hostmaster (\n" \
-			"\t\t" serial " ; serial\n" \
-			"\t\t3600 900 604800 300 )\n\n"
-#define ZT_NS		"; name servers\n@\tNS\tns1\n\tNS\tns2.example.net.\n" \
-			"ns1\tA\t192.0.2.1\n\tAAAA\t2001:db8::1\n\n"
-#define ZT_WWW1		"www\tA\t192.0.2.10 ; web\n"
-#define ZT_WWW2		"\tA\t192.0.2.11\n"
-#define ZT_WWW3		"\tTXT\t\"v=spf1 -all\"\n"
-#define ZT_WWW		ZT_WWW1 ZT_WWW2 ZT_WWW3
-#define ZT_MAIL		"mail\t60 MX\t10 mx\nmx\tA\t192.0.2.25\n\n"
-#define ZT_SUB		"$ORIGIN sub.example.org.\nhost\tA\t192.0.2.40\n"
-#define ZT_OLD		ZT_HEAD ZT_SOA("2024010101") ZT_NS ZT_WWW ZT_MAIL \
-			ZT_SUB
-#define ZT_NEW(body)	ZT_HEAD ZT_SOA("2024010102") body
-/* Small zones for the line ends. */
+/* Zone files written back as edits (zonetext.c): the hand-kept zone of
+ * test_zone.h, and small zones for the line ends. */
 #define ZT_MINI(serial)	"$ORIGIN example.org.\n@ 300 SOA ns1 h " serial \
 			" 2 3 4 5\n@ 300 NS ns1\nns1 300 A 192.0.2.1\n"
 #define ZT_CRLF(serial)	"$ORIGIN example.org.\r\n$TTL 300\r\n" \
@@ -1384,5 +1358,6 @@ unit_suite(void)
 	tcase_add_test(tc, test_zone_edit_update);
 	tcase_add_test(tc, test_zone_edit_source);
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, zone_nomem_tcase());
 	return s;
 }
