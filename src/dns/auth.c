@@ -216,35 +216,57 @@ auth_db_find(const struct auth_db *db, const ldns_rdf *name)
 	return best;
 }
 
+/*
+ * Appends rr (taken) to l; -1 if rr is NULL (a clone that failed) or
+ * the list cannot grow.  An answer missing a record is never sent: the
+ * builders below pass -1 up and the message is dropped (out of memory).
+ */
+static int
+push_taken(ldns_rr_list *l, ldns_rr *rr)
+{
+	if (rr == NULL)
+		return -1;
+	if (!ldns_rr_list_push_rr(l, rr)) {
+		ldns_rr_free(rr);
+		return -1;
+	}
+	return 0;
+}
+
 /* Appends clones of v[a..e) to the list, owned by owner if not NULL. */
-static void
+static int
 push_rrs(ldns_rr_list *l, const struct auth_zone *z, size_t a, size_t e,
     const ldns_rdf *owner)
 {
-	ldns_rr	*rr;
+	ldns_rr		*rr;
+	ldns_rdf	*o;
 
 	for (; a < e; a++) {
 		if ((rr = ldns_rr_clone(z->v[a].rr)) == NULL)
-			continue;
+			return -1;
 		if (owner != NULL) {
+			if ((o = ldns_rdf_clone(owner)) == NULL) {
+				ldns_rr_free(rr);
+				return -1;
+			}
 			ldns_rdf_deep_free(ldns_rr_owner(rr));
-			ldns_rr_set_owner(rr, ldns_rdf_clone(owner));
+			ldns_rr_set_owner(rr, o);
 		}
-		ldns_rr_list_push_rr(l, rr);
+		if (push_taken(l, rr) == -1)
+			return -1;
 	}
+	return 0;
 }
 
-static void
+static int
 add_soa(ldns_pkt *p, const struct auth_zone *z)
 {
 	ldns_rr		*soa = ldns_rr_clone(z->soa);
 	uint32_t	 min = ldns_rdf2native_int32(ldns_rr_rdf(z->soa, 6));
 
-	if (soa == NULL)
-		return;
-	if (ldns_rr_ttl(soa) > min)
+	if (soa != NULL && ldns_rr_ttl(soa) > min)
 		ldns_rr_set_ttl(soa, min);
-	ldns_rr_list_push_rr(ldns_pkt_authority(p), soa);
+	return push_taken(ldns_pkt_authority(p), soa);
 }
 
 /*
@@ -266,7 +288,7 @@ find_cut(const struct auth_zone *z, const uint8_t *key, const size_t *ends,
 	return 0;
 }
 
-static void
+static int
 referral(ldns_pkt *p, const struct auth_zone *z, const uint8_t *cut,
     size_t cutlen)
 {
@@ -275,59 +297,62 @@ referral(ldns_pkt *p, const struct auth_zone *z, const uint8_t *cut,
 
 	ldns_pkt_set_aa(p, ldns_rr_list_rr_count(ldns_pkt_answer(p)) > 0);
 	zone_rrset_key(z, cut, cutlen, LDNS_RR_TYPE_NS, &a, &e);
-	push_rrs(ldns_pkt_authority(p), z, a, e, NULL);
+	if (push_rrs(ldns_pkt_authority(p), z, a, e, NULL) == -1)
+		return -1;
 	for (i = a; i < e; i++) {
 		t = ldns_rr_rdf(z->v[i].rr, 0);
 		if (!ldns_dname_is_subdomain(t, z->origin))
 			continue;
 		zone_rrset(z, t, LDNS_RR_TYPE_A, &ga, &ge);
-		push_rrs(ldns_pkt_additional(p), z, ga, ge, NULL);
+		if (push_rrs(ldns_pkt_additional(p), z, ga, ge, NULL) == -1)
+			return -1;
 		zone_rrset(z, t, LDNS_RR_TYPE_AAAA, &ga, &ge);
-		push_rrs(ldns_pkt_additional(p), z, ga, ge, NULL);
+		if (push_rrs(ldns_pkt_additional(p), z, ga, ge, NULL) == -1)
+			return -1;
 	}
+	return 0;
 }
 
 /*
  * Answers from the records at src (the key of the name itself or of its
- * wildcard) for name; returns the CNAME target to follow, or NULL when
- * done.
+ * wildcard) for name; *next_out is the CNAME target to follow, or NULL
+ * when done.  -1: out of memory.
  */
-static const ldns_rdf *
+static int
 answer_at(ldns_pkt *p, const struct auth_zone *z, const uint8_t *src,
-    size_t srclen, const ldns_rdf *name, ldns_rr_type qtype)
+    size_t srclen, const ldns_rdf *name, ldns_rr_type qtype,
+    const ldns_rdf **next_out)
 {
 	size_t	a, e;
 
+	*next_out = NULL;
 	if (qtype == LDNS_RR_TYPE_ANY) {
 		/* RFC 8482 section 4.2: one RRset is enough. */
 		zone_rrset_key(z, src, srclen, 0, &a, &e);
-		if (a < e) {
-			zone_rrset_key(z, src, srclen,
-			    ldns_rr_get_type(z->v[a].rr), &a, &e);
-			push_rrs(ldns_pkt_answer(p), z, a, e, name);
-		}
-		return NULL;
+		if (a == e)
+			return 0;
+		zone_rrset_key(z, src, srclen, ldns_rr_get_type(z->v[a].rr),
+		    &a, &e);
+		return push_rrs(ldns_pkt_answer(p), z, a, e, name);
 	}
 	zone_rrset_key(z, src, srclen, qtype, &a, &e);
-	if (a < e) {
-		push_rrs(ldns_pkt_answer(p), z, a, e, name);
-		return NULL;
-	}
+	if (a < e)
+		return push_rrs(ldns_pkt_answer(p), z, a, e, name);
 	zone_rrset_key(z, src, srclen, LDNS_RR_TYPE_CNAME, &a, &e);
 	if (a < e) {
-		push_rrs(ldns_pkt_answer(p), z, a, e, name);
-		return ldns_rr_rdf(z->v[a].rr, 0);
+		*next_out = ldns_rr_rdf(z->v[a].rr, 0);
+		return push_rrs(ldns_pkt_answer(p), z, a, e, name);
 	}
-	add_soa(p, z);				/* NODATA */
-	return NULL;
+	return add_soa(p, z);			/* NODATA */
 }
 
 /*
  * The lookups work on keys (zone_key): the name's is made once a hop,
  * and those of its ancestors, the cut and the closest encloser, are its
- * prefixes, so no name is copied or compared label by label.
+ * prefixes, so no name is copied or compared label by label.  -1: out
+ * of memory, the answer incomplete.
  */
-static void
+static int
 answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
     ldns_rr_type qtype)
 {
@@ -339,27 +364,25 @@ answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
 
 	if ((z = auth_db_find(db, qname)) == NULL) {
 		ldns_pkt_set_rcode(p, LDNS_RCODE_REFUSED);
-		return;
+		return 0;
 	}
 	ldns_pkt_set_aa(p, 1);
 	for (hops = 0; hops < AUTH_MAX_CHAIN; hops++) {
 		len = zone_key(name, key, ends, &nl);
 		if ((cut = find_cut(z, key, ends, nl)) != 0 &&
-		    !(qtype == LDNS_RR_TYPE_DS && cut == len)) {
-			referral(p, z, key, cut);
-			return;
-		}
+		    !(qtype == LDNS_RR_TYPE_DS && cut == len))
+			return referral(p, z, key, cut);
 		zone_rrset_key(z, key, len, 0, &a, &e);
-		if (a < e)
-			next = answer_at(p, z, key, len, name, qtype);
-		else if (zone_name_exists_key(z, key, len)) {
-			add_soa(p, z);		/* empty non-terminal */
-			return;
-		} else {
+		if (a < e) {
+			if (answer_at(p, z, key, len, name, qtype, &next) == -1)
+				return -1;
+		} else if (zone_name_exists_key(z, key, len))
+			return add_soa(p, z);	/* empty non-terminal */
+		else {
 			/* RFC 4592 section 3.3.1: the closest encloser,
 			 * at most the apex, since the name is in the zone. */
 			if (nl == 0)
-				return;
+				return 0;
 			m = nl - 1;
 			while (!zone_name_exists_key(z, key, ends[m]) &&
 			    m > ldns_dname_label_count(z->origin))
@@ -373,17 +396,19 @@ answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
 				    ldns_pkt_answer(p)) > 0)
 					ldns_pkt_set_rcode(p,
 					    LDNS_RCODE_NXDOMAIN);
-				add_soa(p, z);
-				return;
+				return add_soa(p, z);
 			}
-			next = answer_at(p, z, wild, ends[m] + 2, name, qtype);
+			if (answer_at(p, z, wild, ends[m] + 2, name, qtype,
+			    &next) == -1)
+				return -1;
 		}
 		if (next == NULL)
-			return;
+			return 0;
 		if ((z = auth_db_find(db, next)) == NULL)
-			return;			/* not ours: stop here */
+			return 0;		/* not ours: stop here */
 		name = next;
 	}
+	return 0;
 }
 
 static ldns_pkt *
@@ -456,8 +481,10 @@ ixfr_start(struct auth_req *req, const ldns_pkt *q)
 	}
 	req->ixfr_serial = ldns_rdf2native_int32(sr);
 	if (!serial_lt(req->ixfr_serial, auth_zone_serial(req->zone))) {
-		ldns_pkt_push_rr(req->reply, LDNS_SECTION_ANSWER,
-		    ldns_rr_clone(req->zone->soa));
+		/* (render counts the sections) */
+		if (push_taken(ldns_pkt_answer(req->reply),
+		    ldns_rr_clone(req->zone->soa)) == -1)
+			ldns_pkt_set_rcode(req->reply, LDNS_RCODE_SERVFAIL);
 		return -1;
 	}
 	req->kind = AUTH_IXFR;
@@ -574,8 +601,11 @@ handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
 			ldns_pkt_set_rcode(req->reply, LDNS_RCODE_FORMERR);
 			return auth_finish(req, now, out, err);
 		default:
-			answer_query(db, req->reply, qname,
-			    ldns_rr_get_type(qr));
+			if (answer_query(db, req->reply, qname,
+			    ldns_rr_get_type(qr)) == -1) {
+				err_set(err, ERR_NOMEM, "out of memory");
+				return -1;
+			}
 			return auth_finish(req, now, out, err);
 		}
 	}
@@ -750,7 +780,10 @@ auth_axfr(struct auth_req *req, time_t now,
 			rr = z->soa;
 		else if ((rr = z->v[i - 1].rr) == z->soa)
 			continue;
-		ldns_rr_list_push_rr(ldns_pkt_answer(p), ldns_rr_clone(rr));
+		if (push_taken(ldns_pkt_answer(p), ldns_rr_clone(rr)) == -1) {
+			ldns_pkt_free(p);
+			goto nomem;
+		}
 		ldns_pkt_set_ancount(p, ldns_pkt_ancount(p) + 1);
 		bytes += ldns_rr_uncompressed_size(rr);
 		if (bytes > AUTH_AXFR_CHUNK || i == z->n + 1) {
@@ -791,8 +824,9 @@ auth_notify_msg(const struct auth_zone *z, uint16_t id,
 	ldns_rr_set_class(q, LDNS_RR_CLASS_IN);
 	ldns_rr_set_question(q, true);
 	ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, q);
-	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, ldns_rr_clone(z->soa));
-	if (render(p, out, 65535, err) == 0 && (k == NULL ||
+	if (push_taken(ldns_pkt_answer(p), ldns_rr_clone(z->soa)) == -1)
+		err_set(err, ERR_NOMEM, "out of memory");
+	else if (render(p, out, 65535, err) == 0 && (k == NULL ||
 	    auth_tsig_sign(k, out, NULL, 0, NULL, 0, now, 0, NULL, NULL,
 	    err) == 0))
 		rc = 0;
@@ -889,7 +923,7 @@ ixfr_records(struct auth_ixfr *x, int *full_out, struct err *err)
 
 	*full_out = 0;
 	if ((all = ldns_rr_list_new()) == NULL ||
-	    !ldns_rr_list_push_rr(all, ldns_rr_clone(cur->soa)))
+	    push_taken(all, ldns_rr_clone(cur->soa)) == -1)
 		goto nomem;
 	for (i = x->n; i > 0; i--) {
 		from = x->v[i - 1];
@@ -900,12 +934,12 @@ ixfr_records(struct auth_ixfr *x, int *full_out, struct err *err)
 		if (auth_zone_diff(from, to, del, add, err) == -1)
 			goto fail;
 		/* cat moves the records: then only the lists are freed. */
-		if (!ldns_rr_list_push_rr(all, ldns_rr_clone(from->soa)) ||
+		if (push_taken(all, ldns_rr_clone(from->soa)) == -1 ||
 		    !ldns_rr_list_cat(all, del))
 			goto nomem;
 		ldns_rr_list_free(del);
 		del = NULL;
-		if (!ldns_rr_list_push_rr(all, ldns_rr_clone(to->soa)) ||
+		if (push_taken(all, ldns_rr_clone(to->soa)) == -1 ||
 		    !ldns_rr_list_cat(all, add))
 			goto nomem;
 		ldns_rr_list_free(add);
@@ -917,7 +951,7 @@ ixfr_records(struct auth_ixfr *x, int *full_out, struct err *err)
 			return NULL;
 		}
 	}
-	if (!ldns_rr_list_push_rr(all, ldns_rr_clone(cur->soa)))
+	if (push_taken(all, ldns_rr_clone(cur->soa)) == -1)
 		goto nomem;
 	return all;
 nomem:
@@ -937,13 +971,13 @@ full_records(const struct auth_zone *z)
 	size_t		 i;
 
 	if ((all = ldns_rr_list_new()) == NULL ||
-	    !ldns_rr_list_push_rr(all, ldns_rr_clone(z->soa)))
+	    push_taken(all, ldns_rr_clone(z->soa)) == -1)
 		goto nomem;
 	for (i = 0; i < z->n; i++)
 		if (z->v[i].rr != z->soa &&
-		    !ldns_rr_list_push_rr(all, ldns_rr_clone(z->v[i].rr)))
+		    push_taken(all, ldns_rr_clone(z->v[i].rr)) == -1)
 			goto nomem;
-	if (!ldns_rr_list_push_rr(all, ldns_rr_clone(z->soa)))
+	if (push_taken(all, ldns_rr_clone(z->soa)) == -1)
 		goto nomem;
 	return all;
 nomem:
@@ -973,7 +1007,11 @@ xfr_send(struct auth_req *req, const ldns_rr_list *all, time_t now,
 			bytes = 0;
 		}
 		rr = ldns_rr_list_rr(all, i);
-		ldns_rr_list_push_rr(ldns_pkt_answer(p), ldns_rr_clone(rr));
+		if (push_taken(ldns_pkt_answer(p), ldns_rr_clone(rr)) == -1) {
+			ldns_pkt_free(p);
+			err_set(err, ERR_NOMEM, "out of memory");
+			return -1;
+		}
 		bytes += ldns_rr_uncompressed_size(rr);
 		if (bytes > AUTH_AXFR_CHUNK || i + 1 == n) {
 			if (axfr_emit(req, p, now, first, mac, &maclen, fn,
@@ -1015,7 +1053,7 @@ xfr_send_udp(struct auth_req *req, ldns_rr_list *all, time_t now,
 			goto nomem;
 		ldns_rr_list_deep_free(ldns_pkt_answer(req->reply));
 		ldns_pkt_set_answer(req->reply, all);
-		if (!ldns_rr_list_push_rr(all, ldns_rr_clone(req->zone->soa)))
+		if (push_taken(all, ldns_rr_clone(req->zone->soa)) == -1)
 			goto nomem;
 		ldns_pkt_set_ancount(req->reply, 1);
 	}
