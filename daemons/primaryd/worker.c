@@ -26,7 +26,7 @@ struct worker {
 	pthread_t	 thread;
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
-	struct job	*todo;		/* handed to the worker */
+	struct job	*given;		/* handed to the worker */
 	struct job	*done;		/* handed back */
 	int		 stop;
 	int		 pipe[2];	/* worker -> loop: a job is done */
@@ -47,12 +47,12 @@ worker_main(void *arg)
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (w->todo == NULL && !w->stop)
+		while (w->given == NULL && !w->stop)
 			pthread_cond_wait(&w->cv, &w->mu);
-		if (w->todo == NULL)
+		if (w->given == NULL)
 			break;
-		j = w->todo;
-		w->todo = NULL;
+		j = w->given;
+		w->given = NULL;
 		pthread_mutex_unlock(&w->mu);
 		job_run(d, j);
 		pthread_mutex_lock(&w->mu);
@@ -83,7 +83,7 @@ next(struct primaryd *d)
 		}
 		w->running = j;
 		pthread_mutex_lock(&w->mu);
-		w->todo = j;
+		w->given = j;
 		pthread_cond_signal(&w->cv);
 		pthread_mutex_unlock(&w->mu);
 	}
@@ -169,7 +169,7 @@ primaryd_worker_stop(struct primaryd *d)
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
 	/* A job the worker finished is not answered: the loop is over. */
-	job_free(w->done != NULL ? w->done : w->todo);
+	job_free(w->done != NULL ? w->done : w->given);
 	while ((j = w->head) != NULL) {
 		w->head = j->next;
 		job_free(j);
