@@ -93,7 +93,8 @@ CANONS="relaxed/relaxed simple/simple relaxed/simple simple/relaxed"
 # messages where canonicalisation matters get all four canonicalisations,
 # the others relaxed/relaxed and simple/simple
 MSGS_ALLCANON="plain folded-headers trailing-whitespace trailing-blank-lines
-    empty-body whitespace-body no-final-newline"
+    empty-body whitespace-body no-final-newline trailing-whitespace-no-newline
+    trailing-whitespace-no-newline-crlf"
 MSGS_TWOCANON="duplicate-headers no-body long-lines 8bit-body utf8-headers
     multipart large"
 # large.eml (1 MiB of body) is made at run time, in the temp dir
@@ -214,6 +215,8 @@ sign()
 	timbre)
 		[ -z "$ts" ] || args+=(--time "$ts")
 		[ -z "$exp" ] || args+=(--expire "$((exp - ts))")
+		# CRLF input is signed as timbre(1) says to: --newline crlf
+		! grep -q $'\r' "$in" || args+=(--newline crlf)
 		rc=0
 		"$TIMBRE" dkim sign "${args[@]}" "$in" \
 		    >"$out.tmp" 2>"$out.stderr" || rc=$?
@@ -266,6 +269,10 @@ msgpath()
 	awk 'BEGIN { for (i = 0; i < 16384; i++)
 	    printf "%05d %057d\n", i, i * 7919 }'
 } >"$T/msg/large.eml"
+
+# the same message with CRLF line ends, as a file saved from the wire has
+perl -pe 's/\n/\r\n/' "$DATA/trailing-whitespace-no-newline.eml" \
+    >"$T/msg/trailing-whitespace-no-newline-crlf.eml"
 
 # the matrix: signed/SIGNER.ALG.CANON.MSG.eml
 matrix()
@@ -480,10 +487,16 @@ skipcase()
 quirk()
 {
 	case $1:$2:$3:$4 in
+	maildkim:*:*no-newline*:*/simple|*:maildkim:*no-newline*:*/simple|\
 	maildkim:*:no-final-newline:*/simple|*:maildkim:no-final-newline:*/simple)
 		echo "Mail::DKIM $MAILDKIM_VERSION hashes a simple body that" \
 		    "lacks its final CRLF without adding one (RFC 6376 3.4.3" \
 		    "adds it; dkimpy and timbre do)" ;;
+	dkimpy:*:trailing-whitespace-no-newline*:*/relaxed|\
+	*:dkimpy:trailing-whitespace-no-newline*:*/relaxed)
+		echo "dkimpy $DKIMPY_VERSION keeps one space of the trailing" \
+		    "whitespace of a last line that lacks its CRLF (relaxed" \
+		    "body, RFC 6376 3.4.4 ignores it; Mail::DKIM and timbre do)" ;;
 	esac
 }
 

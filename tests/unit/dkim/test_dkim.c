@@ -116,7 +116,11 @@ static const struct {
 	{ DKIM_CANON_SIMPLE, "\r\n\r\n", "\r\n" },
 	{ DKIM_CANON_RELAXED, "\r\n \t\r\n", "" },
 	{ DKIM_CANON_SIMPLE, "abc", "abc\r\n" },
+	/* An unterminated last line loses its trailing WSP, as in
+	 * Mail::DKIM; dkimpy 1.1.4 keeps one space (dkim_interop.sh). */
 	{ DKIM_CANON_RELAXED, "abc  ", "abc\r\n" },
+	{ DKIM_CANON_RELAXED, "abc\r\nxyz \t ", "abc\r\nxyz\r\n" },
+	{ DKIM_CANON_RELAXED, "abc\r\n  ", "abc\r\n" },
 	{ DKIM_CANON_RELAXED, "a\r\n\r\n \r\nb \r\n", "a\r\n\r\n\r\nb\r\n" },
 	{ DKIM_CANON_SIMPLE, "a\rb\r\n\r", "a\rb\r\n\r\r\n" },
 	{ DKIM_CANON_RELAXED, "a \rb\r", "a \rb\r\r\n" },
