@@ -179,7 +179,8 @@ min_ttl_of(const ldns_rr_list *l, uint32_t dflt)
 int
 dns_cache_put(struct dns_cache *c, const ldns_rdf *name, uint16_t type,
     const ldns_rr_list *rrs, const ldns_rr_list *sigs, bool negative,
-    uint32_t ttl, enum dns_rank rank, enum dns_sec sec, time_t now)
+    uint32_t ttl, enum dns_rank rank, enum dns_sec sec, time_t until,
+    time_t now)
 {
 	struct dns_centry	*e, *old;
 	uint32_t		 h;
@@ -192,6 +193,10 @@ dns_cache_put(struct dns_cache *c, const ldns_rdf *name, uint16_t type,
 		ttl = c->max_ttl;
 	if (ttl < c->min_ttl)
 		ttl = c->min_ttl;
+	/* Not past its signatures, whatever min_ttl says (RFC 4035
+	 * 5.3.3). */
+	if (until != 0 && until - now < (time_t)ttl)
+		ttl = until > now ? (uint32_t)(until - now) : 0;
 	h = cache_hash(name, type);
 	old = cache_find(c, name, type, h);
 	if (old != NULL && old->expire > now && old->rank > rank)

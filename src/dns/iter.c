@@ -1128,20 +1128,23 @@ in_zone(const ldns_rdf *name, const ldns_rdf *zone)
 }
 
 /*
- * Validates one RRset (rrset, from section sigs) for goal g; folds the
- * result into the query when main.  Returns its security.
+ * Validates one RRset (rrset, from section sigs) for goal g.  Returns
+ * its security; *until as dns_val_rrset gives it.
  */
 static enum dns_sec
 check_rrset(struct dns_res_query *q, struct goal *g,
-    const ldns_rr_list *rrset, const ldns_rr_list *sigs, time_t now)
+    const ldns_rr_list *rrset, const ldns_rr_list *sigs, time_t now,
+    time_t *until)
 {
 	enum dns_ede	ede;
 	struct err	err;
 	enum dns_sec	sec;
 
+	*until = 0;
 	if (g->zsec != DNS_SEC_SECURE)
 		return g->zsec;
-	sec = dns_val_rrset(rrset, sigs, g->keys, g->zone, now, &ede, &err);
+	sec = dns_val_rrset(rrset, sigs, g->keys, g->zone, now, until, &ede,
+	    &err);
 	if (sec == DNS_SEC_BOGUS && (q->ede == DNS_EDE_NONE)) {
 		q->ede = ede;
 		snprintf(q->ede_text, sizeof(q->ede_text), "%s", err.msg);
@@ -1156,7 +1159,8 @@ check_rrset(struct dns_res_query *q, struct goal *g,
  */
 static enum dns_sec
 check_wildcard(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
-    const ldns_rdf *owner, const ldns_rr_list *sigs, time_t now)
+    const ldns_rdf *owner, const ldns_rr_list *sigs, time_t now,
+    time_t *until)
 {
 	const ldns_rr_list	*au = ldns_pkt_authority(pkt);
 	ldns_rr_list		*auth;
@@ -1182,8 +1186,8 @@ check_wildcard(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 		    ldns_rdf2rr_type(cov) == LDNS_RR_TYPE_NSEC3)))
 			ldns_rr_list_push_rr(auth, ldns_rr_clone(rr));
 	}
-	sec = dns_val_wildcard(owner, sigs, auth, g->keys, g->zone, now, &ede,
-	    &err);
+	sec = dns_val_wildcard(owner, sigs, auth, g->keys, g->zone, now, until,
+	    &ede, &err);
 	if (sec == DNS_SEC_BOGUS && q->ede == DNS_EDE_NONE) {
 		q->ede = ede;
 		snprintf(q->ede_text, sizeof(q->ede_text), "%s", err.msg);
@@ -1206,6 +1210,7 @@ take_rrset(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 {
 	ldns_rr_list	*set, *sigs;
 	enum dns_sec	 sec;
+	time_t		 until = 0, wuntil;
 
 	set = dns_rrs_select(ldns_pkt_answer(pkt), owner, type);
 	sigs = dns_sigs_select(ldns_pkt_answer(pkt), owner, type);
@@ -1225,18 +1230,22 @@ take_rrset(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 		trusted = ldns_dname_compare(owner, q->r->root) == 0 ?
 		    q->r->anchors : ds != NULL ? ds->rrs : NULL;
 		sec = trusted == NULL ? DNS_SEC_BOGUS :
-		    dns_val_dnskeys(set, sigs, trusted, now, &ede, &err);
+		    dns_val_dnskeys(set, sigs, trusted, now, &until, &ede,
+		    &err);
 		if (sec == DNS_SEC_BOGUS && q->ede == DNS_EDE_NONE) {
 			q->ede = trusted == NULL ? DNS_EDE_DNSKEY_MISSING : ede;
 			snprintf(q->ede_text, sizeof(q->ede_text),
 			    "dnskey: %.140s", trusted == NULL ? "no ds" :
 			    err.msg);
 		}
-	} else if ((sec = check_rrset(q, g, set, sigs, now)) ==
-	    DNS_SEC_SECURE)
-		sec = check_wildcard(q, g, pkt, owner, sigs, now);
+	} else if ((sec = check_rrset(q, g, set, sigs, now, &until)) ==
+	    DNS_SEC_SECURE) {
+		sec = check_wildcard(q, g, pkt, owner, sigs, now, &wuntil);
+		if (wuntil != 0 && (until == 0 || wuntil < until))
+			until = wuntil;
+	}
 	dns_cache_put(q->r->cache, owner, type, set, sigs, false, 0,
-	    DNS_RANK_ANSWER, sec, now);
+	    DNS_RANK_ANSWER, sec, sec == DNS_SEC_SECURE ? until : 0, now);
 	if (g->kind == GOAL_MAIN) {
 		list_add_all(q->answer, set);
 		list_add_all(q->answer, sigs);
@@ -1315,14 +1324,24 @@ take_dname(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 	return true;
 }
 
-/* An answer (possibly a CNAME chain) for g from the zone asked. */
+static void	handle_denial(struct dns_res_query *, struct goal *,
+		    const ldns_pkt *, const ldns_rdf *, bool, time_t);
+
+/*
+ * An answer for g from the zone asked: the RRset, or a CNAME chain to
+ * it, or a chain that ends in a denial (NXDOMAIN, or NODATA with the
+ * zone's SOA), which is about the chain's last name (RFC 6604 section
+ * 3, RFC 2308 section 2.1).
+ */
 static void
 handle_answer(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
     time_t now)
 {
 	ldns_rdf	*name, *target;
 	ldns_rr_list	*cn;
+	bool		 nxdomain, empty = false;
 
+	nxdomain = ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NXDOMAIN;
 	name = ldns_dname_clone_from(g->qname, 0);
 	while (name != NULL && !q->done && in_zone(name, g->zone)) {
 		if (has_rrset(pkt, LDNS_SECTION_ANSWER, name, g->qtype)) {
@@ -1336,8 +1355,9 @@ handle_answer(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 		    LDNS_RR_TYPE_CNAME);
 		if (cn == NULL || ldns_rr_list_rr_count(cn) == 0 ||
 		    g->kind != GOAL_MAIN) {
+			/* Nothing at name: a denial, or ask anew. */
+			empty = cn != NULL && ldns_rr_list_rr_count(cn) == 0;
 			ldns_rr_list_deep_free(cn);
-			/* Nothing usable at name: ask anew from the top. */
 			break;
 		}
 		target = ldns_rr_rdf(ldns_rr_list_rr(cn, 0), 0) != NULL ?
@@ -1359,6 +1379,12 @@ handle_answer(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 		ldns_rdf_deep_free(name);
 		name = target;
 	}
+	if (empty && !g->done && !q->done && ldns_pkt_aa(pkt) &&
+	    in_zone(name, g->zone) && (nxdomain ||
+	    (ldns_dname_compare(name, g->qname) != 0 &&
+	    has_rrset(pkt, LDNS_SECTION_AUTHORITY, g->zone,
+	    LDNS_RR_TYPE_SOA))))
+		handle_denial(q, g, pkt, name, nxdomain, now);
 	if (!g->done && !q->done && name != NULL) {
 		/* The chain leaves the zone, or stops: follow from the top. */
 		if (ldns_dname_compare(name, g->qname) == 0 ||
@@ -1374,14 +1400,20 @@ handle_answer(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 	ldns_rdf_deep_free(name);
 }
 
-/* NXDOMAIN or NODATA from the zone asked (RFC 2308). */
+/*
+ * NXDOMAIN or NODATA for name (g's, or the last of a CNAME chain) from
+ * the zone asked (RFC 2308).  A denial that fails validation is kept
+ * for its question only and briefly: under type 0 it would deny every
+ * type of a name that may well exist.
+ */
 static void
 handle_denial(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
-    bool nxdomain, time_t now)
+    const ldns_rdf *name, bool nxdomain, time_t now)
 {
 	ldns_rr_list	*auth, *soa;
 	ldns_rr		*rr;
 	uint32_t	 ttl = 0;
+	time_t		 until = 0;
 	enum dns_sec	 sec = g->zsec;
 	enum dns_ede	 ede;
 	struct err	 err;
@@ -1415,16 +1447,19 @@ handle_denial(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 			ttl = ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
 	}
 	if (g->zsec == DNS_SEC_SECURE) {
-		sec = dns_val_denial(g->qname, g->qtype, nxdomain, auth,
-		    g->keys, g->zone, now, &ede, &err);
+		sec = dns_val_denial(name, g->qtype, nxdomain, auth,
+		    g->keys, g->zone, now, &until, &ede, &err);
 		if (sec == DNS_SEC_BOGUS && q->ede == DNS_EDE_NONE) {
 			q->ede = ede;
 			snprintf(q->ede_text, sizeof(q->ede_text), "%s",
 			    err.msg);
 		}
 	}
-	dns_cache_put(q->r->cache, g->qname, nxdomain ? 0 : g->qtype, auth,
-	    NULL, true, ttl, DNS_RANK_ANSWER, sec, now);
+	if (sec == DNS_SEC_BOGUS && ttl > 60)
+		ttl = 60;
+	dns_cache_put(q->r->cache, name, nxdomain && sec != DNS_SEC_BOGUS ?
+	    0 : g->qtype, auth, NULL, true, ttl, DNS_RANK_ANSWER, sec,
+	    sec == DNS_SEC_SECURE ? until : 0, now);
 	if (g->kind == GOAL_MAIN) {
 		q->rcode = nxdomain ? LDNS_RCODE_NXDOMAIN : LDNS_RCODE_NOERROR;
 		list_add_all(q->authority, auth);
@@ -1449,6 +1484,7 @@ handle_referral(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 	ldns_rr_list		*ns, *ds, *dssigs, *add;
 	enum dns_sec		 dssec = DNS_SEC_INSECURE;
 	enum dns_ede		 ede = DNS_EDE_NONE;
+	time_t			 until = 0;
 	struct err		 err;
 	size_t			 i;
 	bool			 ok = false;
@@ -1471,26 +1507,26 @@ handle_referral(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 	else if (g->zsec == DNS_SEC_SECURE) {
 		if (ldns_rr_list_rr_count(ds) > 0)
 			dssec = dns_val_rrset(ds, dssigs, g->keys, g->zone, now,
-			    &ede, &err);
+			    &until, &ede, &err);
 		else
 			dssec = dns_val_denial(child, LDNS_RR_TYPE_DS, false,
 			    ldns_pkt_authority(pkt), g->keys, g->zone, now,
-			    &ede, &err) != DNS_SEC_BOGUS ? DNS_SEC_INSECURE :
-			    DNS_SEC_BOGUS;
+			    &until, &ede, &err) != DNS_SEC_BOGUS ?
+			    DNS_SEC_INSECURE : DNS_SEC_BOGUS;
 	}
 	if (dssec == DNS_SEC_BOGUS) {
 		dns_cache_put(r->cache, child, LDNS_RR_TYPE_DS, ds, dssigs,
 		    ldns_rr_list_rr_count(ds) == 0, 60, DNS_RANK_REFERRAL,
-		    dssec, now);
+		    dssec, 0, now);
 		query_fail(q, ede, "ds for %s: %s", "delegation", err.msg);
 		ok = true;
 		goto out;
 	}
 	dns_cache_put(r->cache, child, LDNS_RR_TYPE_DS, ds, dssigs,
 	    dssec != DNS_SEC_SECURE, ldns_rr_ttl(ldns_rr_list_rr(ns, 0)),
-	    DNS_RANK_REFERRAL, dssec, now);
+	    DNS_RANK_REFERRAL, dssec, until, now);
 	dns_cache_put(r->cache, child, LDNS_RR_TYPE_NS, ns, NULL, false, 0,
-	    DNS_RANK_REFERRAL, DNS_SEC_UNKNOWN, now);
+	    DNS_RANK_REFERRAL, DNS_SEC_UNKNOWN, 0, now);
 	/* Glue: addresses of the NS names, inside the zone asked. */
 	for (i = 0; i < ldns_rr_list_rr_count(ns); i++) {
 		ldns_rdf	*nsname = ldns_rr_rdf(ldns_rr_list_rr(ns, i), 0);
@@ -1507,7 +1543,7 @@ handle_referral(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 			if (glue != NULL && ldns_rr_list_rr_count(glue) > 0)
 				dns_cache_put(r->cache, nsname, t, glue, NULL,
 				    false, 0, DNS_RANK_GLUE, DNS_SEC_UNKNOWN,
-				    now);
+				    0, now);
 			ldns_rr_list_deep_free(glue);
 		}
 	}
@@ -1626,17 +1662,17 @@ dns_res_answer(struct dns_res_query *q, const uint8_t *wire, size_t len,
 			g->qmin_extra++;	/* no cut there: go deeper */
 		else
 			s->tried = true;
-	} else if (rcode == LDNS_RCODE_NOERROR &&
-	    ldns_rr_list_rr_count(ldns_pkt_answer(pkt)) > 0) {
+	} else if (ldns_rr_list_rr_count(ldns_pkt_answer(pkt)) > 0) {
+		/* Records, or a CNAME chain and the denial at its end. */
 		handle_answer(q, g, pkt, now);
 	} else if (rcode == LDNS_RCODE_NXDOMAIN && ldns_pkt_aa(pkt)) {
-		handle_denial(q, g, pkt, true, now);
+		handle_denial(q, g, pkt, g->qname, true, now);
 	} else if ((child = referral_child(g, pkt)) != NULL &&
 	    !ldns_pkt_aa(pkt)) {
 		if (!handle_referral(q, g, pkt, child, now))
 			s->tried = true;
 	} else if (ldns_pkt_aa(pkt)) {
-		handle_denial(q, g, pkt, false, now);
+		handle_denial(q, g, pkt, g->qname, false, now);
 	} else
 		s->tried = true;	/* not authoritative: lame */
 out:

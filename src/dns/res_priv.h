@@ -45,14 +45,16 @@ void		 dns_cache_free(struct dns_cache *);
 void		 dns_cache_flush(struct dns_cache *);
 /*
  * Stores copies of rrs and sigs under (name, type) with the smallest TTL
- * of rrs (negative: ttl) capped.  An entry of a higher rank that has not
- * expired is kept: 1.  0 when stored, -1 without memory.  Evicts the
- * least recently used entries beyond the bound.
+ * of rrs (negative: ttl) capped, and gone by until when not 0: the
+ * earliest expiration of the signatures that validated the data (RFC
+ * 4035 section 5.3.3).  An entry of a higher rank that has not expired
+ * is kept: 1.  0 when stored, -1 without memory.  Evicts the least
+ * recently used entries beyond the bound.
  */
 int		 dns_cache_put(struct dns_cache *, const ldns_rdf *name,
 		    uint16_t type, const ldns_rr_list *rrs,
 		    const ldns_rr_list *sigs, bool negative, uint32_t ttl,
-		    enum dns_rank, enum dns_sec, time_t now);
+		    enum dns_rank, enum dns_sec, time_t until, time_t now);
 /* The live entry for (name, type), or NULL.  Moves it to the LRU head. */
 struct dns_centry *dns_cache_get(struct dns_cache *, const ldns_rdf *name,
 		    uint16_t type, time_t now);
@@ -65,25 +67,38 @@ uint32_t	 dns_centry_ttl(const struct dns_centry *, time_t now);
  * validate.c.  Each returns DNS_SEC_SECURE or DNS_SEC_BOGUS with *ede_out
  * and a reason in err; dns_val_denial and dns_val_wildcard also
  * DNS_SEC_INSECURE (reason in err) for NSEC3 records of more than
- * DNS_VAL_NSEC3_MAX_ITER iterations (RFC 9276 section 3.2).
+ * DNS_VAL_NSEC3_MAX_ITER iterations (RFC 9276 section 3.2), and
+ * dns_val_denial for a proof resting on NSEC3 opt-out.  Signatures are
+ * checked at now (the core's clock, not the wall clock's).  When secure,
+ * *until_out (which may be NULL) is the earliest expiration of the
+ * signatures that verified, past which the data must not be used (RFC
+ * 4035 section 5.3.3); 0 when none were needed.
  */
 #define DNS_VAL_NSEC3_MAX_ITER	150
 /* rrset (one RRset) against sigs (any RRSIGs, filtered here) with keys. */
 enum dns_sec	 dns_val_rrset(const ldns_rr_list *rrset,
 		    const ldns_rr_list *sigs, const ldns_rr_list *keys,
-		    const ldns_rdf *zone, time_t now, enum dns_ede *ede_out,
-		    struct err *);
-/* A DNSKEY RRset against DS records (or trusted DNSKEYs); on success,
- * *keys_out is the whole DNSKEY RRset (caller frees). */
+		    const ldns_rdf *zone, time_t now, time_t *until_out,
+		    enum dns_ede *ede_out, struct err *);
+/* A DNSKEY RRset against DS records (or trusted DNSKEYs). */
 enum dns_sec	 dns_val_dnskeys(const ldns_rr_list *dnskeys,
 		    const ldns_rr_list *sigs, const ldns_rr_list *trusted,
-		    time_t now, enum dns_ede *ede_out, struct err *);
-/* A denial (NXDOMAIN, NODATA for qtype, or no DS) from the authority
- * section auth (NSEC/NSEC3 and their RRSIGs), signed by keys. */
+		    time_t now, time_t *until_out, enum dns_ede *ede_out,
+		    struct err *);
+/*
+ * A denial from the authority section auth (NSEC/NSEC3 of zone and their
+ * RRSIGs), signed by keys: with nxdomain, that qname does not exist (a
+ * record covering it, none matching it, and none for the wildcard at its
+ * closest encloser); else that it has no qtype (its own record without
+ * qtype or CNAME, and no parent-side record of a zone cut but for a DS;
+ * an empty non-terminal; a wildcard without qtype), or for a DS no
+ * delegation proof under NSEC3 opt-out (insecure).  RFC 4035 section
+ * 5.4, RFC 5155 section 8, RFC 6840 section 4.
+ */
 enum dns_sec	 dns_val_denial(const ldns_rdf *qname, uint16_t qtype,
 		    bool nxdomain, const ldns_rr_list *auth,
 		    const ldns_rr_list *keys, const ldns_rdf *zone, time_t now,
-		    enum dns_ede *ede_out, struct err *);
+		    time_t *until_out, enum dns_ede *ede_out, struct err *);
 
 /*
  * An RRset at owner whose signatures sigs (already checked with
@@ -95,7 +110,7 @@ enum dns_sec	 dns_val_denial(const ldns_rdf *qname, uint16_t qtype,
 enum dns_sec	 dns_val_wildcard(const ldns_rdf *owner,
 		    const ldns_rr_list *sigs, const ldns_rr_list *auth,
 		    const ldns_rr_list *keys, const ldns_rdf *zone, time_t now,
-		    enum dns_ede *ede_out, struct err *);
+		    time_t *until_out, enum dns_ede *ede_out, struct err *);
 /*
  * Whether a DS RRset has a record of an algorithm and a digest type this
  * validator supports; without one, the zone is insecure (RFC 4035 section

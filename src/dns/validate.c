@@ -8,7 +8,14 @@
  * we cannot use do not make a zone secure (RFC 4035 section 5.2, RFC 6840
  * section 5.2), and NSEC3 chains of more than DNS_VAL_NSEC3_MAX_ITER
  * iterations prove nothing securely (RFC 9276 section 3.2).  The signature
- * arithmetic is ldns's, through the functions of ldns 1.7.1 and 1.8.3.
+ * arithmetic is ldns's, through the functions of ldns 1.7.1 and 1.8.3,
+ * at the clock the core is given (the *_time variants).  The proofs of
+ * denial are ours: ldns_dnssec_verify_denial() counts a name's own NSEC
+ * as covering it, so a NODATA proof would pass for an NXDOMAIN; here an
+ * NXDOMAIN needs names covered strictly, a NODATA the name's own record
+ * (or an empty non-terminal's, or a wildcard's), and neither takes the
+ * parent side of a zone cut for more than the DS nor a CNAME bit for an
+ * absent type (RFC 6840 section 4).
  */
 #include <string.h>
 
@@ -85,18 +92,47 @@ type_str(uint16_t type, char *buf, size_t len)
 	return buf;
 }
 
+/* The earlier of two expirations, 0 standing for none. */
+static time_t
+until_min(time_t a, time_t b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	return a < b ? a : b;
+}
+
+/*
+ * The expiration of rrsig as a time near now: the field is a 32-bit
+ * serial number (RFC 4034 section 3.1.5), so 2106 is not the end.
+ */
+static time_t
+rrsig_until(const ldns_rr *rrsig, time_t now)
+{
+	const ldns_rdf	*e = ldns_rr_rrsig_expiration(rrsig);
+	int32_t		 d;
+
+	if (e == NULL || ldns_rdf_size(e) != 4)
+		return now;
+	d = (int32_t)(ldns_rdf2native_time_t(e) - (uint32_t)now);
+	return now + d;
+}
+
 enum dns_sec
 dns_val_rrset(const ldns_rr_list *rrset, const ldns_rr_list *sigs,
     const ldns_rr_list *keys, const ldns_rdf *zone, time_t now,
-    enum dns_ede *ede_out, struct err *err)
+    time_t *until_out, enum dns_ede *ede_out, struct err *err)
 {
-	ldns_rr_list	*rs, *ss, *ks, *good;
-	ldns_rr		*first;
-	ldns_status	 st;
+	ldns_rr_list	*ss, *good;
+	ldns_rr		*first, *sig;
+	ldns_status	 st, s1;
 	char		*owner, tbuf[16];
+	time_t		 until = 0;
 	size_t		 i;
 
-	(void)now;	/* ldns 1.7.1 checks the validity period at its now */
+	if (until_out != NULL)
+		*until_out = 0;
 	if (ldns_rr_list_rr_count(rrset) == 0) {
 		*ede_out = DNS_EDE_OTHER;
 		err_set(err, ERR_ARG, "empty rrset");
@@ -128,14 +164,36 @@ dns_val_rrset(const ldns_rr_list *rrset, const ldns_rr_list *sigs,
 		free(owner);
 		return DNS_SEC_BOGUS;
 	}
-	rs = ldns_rr_list_clone(rrset);
-	ks = ldns_rr_list_clone(keys);
-	good = ldns_rr_list_new();
-	st = (rs && ks && good) ? ldns_verify(rs, ss, ks, good) :
-	    LDNS_STATUS_MEM_ERR;
-	ldns_rr_list_deep_free(rs);
-	ldns_rr_list_deep_free(ks);
-	ldns_rr_list_free(good);
+	/*
+	 * Each signature on its own, at the core's clock (ldns_verify
+	 * would read the wall clock): the RRset is good while the
+	 * signatures that verify are, so their earliest expiration bounds
+	 * how long it may be kept (RFC 4035 section 5.3.3).  The status
+	 * kept for a failure is the most telling, as ldns_verify_time
+	 * chooses it.
+	 */
+	st = LDNS_STATUS_ERR;
+	if (ldns_rr_list_rr_count(keys) == 0)
+		st = LDNS_STATUS_CRYPTO_NO_TRUSTED_DNSKEY;
+	for (i = 0; ldns_rr_list_rr_count(keys) > 0 &&
+	    i < ldns_rr_list_rr_count(ss); i++) {
+		sig = ldns_rr_list_rr(ss, i);
+		if ((good = ldns_rr_list_new()) == NULL) {
+			s1 = LDNS_STATUS_MEM_ERR;
+		} else {
+			s1 = ldns_verify_rrsig_keylist_time(rrset, sig, keys,
+			    now, good);
+			ldns_rr_list_free(good);
+		}
+		if (s1 == LDNS_STATUS_OK) {
+			until = until_min(until, rrsig_until(sig, now));
+			st = LDNS_STATUS_OK;
+		} else if (st == LDNS_STATUS_ERR)
+			st = s1;
+		else if (st != LDNS_STATUS_OK && s1 != LDNS_STATUS_ERR &&
+		    st == LDNS_STATUS_CRYPTO_NO_MATCHING_KEYTAG_DNSKEY)
+			st = s1;
+	}
 	ldns_rr_list_deep_free(ss);
 	if (st != LDNS_STATUS_OK) {
 		*ede_out = status_ede(st);
@@ -145,6 +203,8 @@ dns_val_rrset(const ldns_rr_list *rrset, const ldns_rr_list *sigs,
 		return DNS_SEC_BOGUS;
 	}
 	free(owner);
+	if (until_out != NULL)
+		*until_out = until;
 	return DNS_SEC_SECURE;
 }
 
@@ -164,14 +224,16 @@ dnskey_equal(const ldns_rr *a, const ldns_rr *b)
 
 enum dns_sec
 dns_val_dnskeys(const ldns_rr_list *dnskeys, const ldns_rr_list *sigs,
-    const ldns_rr_list *trusted, time_t now, enum dns_ede *ede_out,
-    struct err *err)
+    const ldns_rr_list *trusted, time_t now, time_t *until_out,
+    enum dns_ede *ede_out, struct err *err)
 {
 	ldns_rr_list	*cand;
 	ldns_rr		*k, *t;
 	size_t		 i, j;
 	enum dns_sec	 sec;
 
+	if (until_out != NULL)
+		*until_out = 0;
 	if (ldns_rr_list_rr_count(dnskeys) == 0) {
 		*ede_out = DNS_EDE_DNSKEY_MISSING;
 		err_set(err, ERR_CRYPTO, "no dnskey");
@@ -202,7 +264,8 @@ dns_val_dnskeys(const ldns_rr_list *dnskeys, const ldns_rr_list *sigs,
 		return DNS_SEC_BOGUS;
 	}
 	sec = dns_val_rrset(dnskeys, sigs, cand,
-	    ldns_rr_owner(ldns_rr_list_rr(dnskeys, 0)), now, ede_out, err);
+	    ldns_rr_owner(ldns_rr_list_rr(dnskeys, 0)), now, until_out,
+	    ede_out, err);
 	ldns_rr_list_deep_free(cand);
 	return sec;
 }
@@ -265,14 +328,18 @@ nsec3_too_costly(const ldns_rr_list *nsec3s)
 	return false;
 }
 
-/* Checks the signature of each record of l (each its own RRset). */
+/*
+ * Checks the signature of each record of l (each its own RRset); *until
+ * becomes the earliest expiration of the signatures that verified.
+ */
 static enum dns_sec
 val_each(const ldns_rr_list *l, const ldns_rr_list *sigs,
     const ldns_rr_list *keys, const ldns_rdf *zone, time_t now,
-    enum dns_ede *ede_out, struct err *err)
+    time_t *until, enum dns_ede *ede_out, struct err *err)
 {
 	ldns_rr_list	*set;
 	enum dns_sec	 sec = DNS_SEC_SECURE;
+	time_t		 u;
 	size_t		 i;
 
 	for (i = 0; i < ldns_rr_list_rr_count(l); i++) {
@@ -282,10 +349,12 @@ val_each(const ldns_rr_list *l, const ldns_rr_list *sigs,
 			return DNS_SEC_BOGUS;
 		}
 		ldns_rr_list_push_rr(set, ldns_rr_clone(ldns_rr_list_rr(l, i)));
-		sec = dns_val_rrset(set, sigs, keys, zone, now, ede_out, err);
+		sec = dns_val_rrset(set, sigs, keys, zone, now, &u, ede_out,
+		    err);
 		ldns_rr_list_deep_free(set);
 		if (sec != DNS_SEC_SECURE)
 			return sec;
+		*until = until_min(*until, u);
 	}
 	return sec;
 }
@@ -302,44 +371,473 @@ rrsig_label_count(const ldns_rdf *name)
 	return n;
 }
 
+/* ---- proofs of denial ---- */
+
+static bool
+at_or_below(const ldns_rdf *name, const ldns_rdf *zone)
+{
+	return ldns_dname_compare(name, zone) == 0 ||
+	    ldns_dname_is_subdomain(name, zone);
+}
+
+/* Whether the type bitmap of an NSEC or NSEC3 record has type. */
+static bool
+has_type(const ldns_rr *rr, uint16_t type)
+{
+	ldns_rdf	*bm;
+
+	bm = ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC ? ldns_rr_rdf(rr, 1) :
+	    ldns_rr_rdf(rr, 5);
+	return bm != NULL && ldns_rdf_get_type(bm) == LDNS_RDF_TYPE_BITMAP &&
+	    ldns_nsec_bitmap_covers_type(bm, (ldns_rr_type)type);
+}
+
 /*
- * Whether one of nsec3s covers the hash of name (strictly: a record
- * whose owner is the hash proves name exists).
+ * The name an NSEC points to, or the owner name an NSEC3's next hash
+ * stands for (in zone): a copy, or NULL when the record has none.
+ * ldns_nsec_covers_name() does the same but counts a record's own name
+ * as covered and prints to stdout on a bad next hash.
+ */
+static ldns_rdf *
+next_name(const ldns_rr *rr, const ldns_rdf *zone)
+{
+	ldns_rdf	*next, *h;
+	char		*str;
+
+	if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC)
+		return ldns_rr_rdf(rr, 0) != NULL &&
+		    ldns_rdf_get_type(ldns_rr_rdf(rr, 0)) ==
+		    LDNS_RDF_TYPE_DNAME ? ldns_rdf_clone(ldns_rr_rdf(rr, 0)) :
+		    NULL;
+	if ((h = ldns_nsec3_next_owner(rr)) == NULL ||
+	    ldns_rdf_size(h) < 2 || ldns_rdf_size(h) > 40)
+		return NULL;
+	if ((str = ldns_rdf2str(h)) == NULL)
+		return NULL;
+	next = str[0] != '\0' && strchr(str, '.') == NULL ?
+	    ldns_dname_new_frm_str(str) : NULL;
+	free(str);
+	if (next != NULL && ldns_dname_cat(next, zone) != LDNS_STATUS_OK) {
+		ldns_rdf_deep_free(next);
+		next = NULL;
+	}
+	return next;
+}
+
+/*
+ * Whether rr (NSEC or NSEC3) covers name strictly: its owner comes
+ * before name and its next name after, in canonical order (RFC 4034
+ * section 6.1); the last record of the chain, pointing back to the
+ * start, covers every name after its owner.  Its own name it does not
+ * cover (that it matches: the name exists).
  */
 static bool
-nsec3_covers(const ldns_rr_list *nsec3s, const ldns_rdf *name,
+covers(const ldns_rr *rr, const ldns_rdf *name, const ldns_rdf *zone)
+{
+	ldns_rdf	*next;
+	int		 on, nn, oo;
+
+	if ((next = next_name(rr, zone)) == NULL)
+		return false;
+	on = ldns_dname_compare(ldns_rr_owner(rr), name);
+	nn = ldns_dname_compare(name, next);
+	oo = ldns_dname_compare(ldns_rr_owner(rr), next);
+	ldns_rdf_deep_free(next);
+	if (on == 0)
+		return false;
+	if (oo < 0)
+		return on < 0 && nn < 0;
+	return on < 0 || nn < 0;	/* the last one (or the only one) */
+}
+
+/*
+ * Whether an NSEC or NSEC3 record at a name proves that type is not
+ * there.  Not when the bitmap has the type or a CNAME (an alias answers
+ * every type with its CNAME); not at the parent side of a zone cut (NS
+ * without SOA), which knows nothing at the cut but the DS (RFC 6840
+ * section 4.1, RFC 5155 section 8.5); and for a DS not from a zone apex
+ * (SOA): that is the child speaking, not the parent.
+ */
+static bool
+proves_nodata_at(const ldns_rr *rr, uint16_t type, bool root)
+{
+	if (has_type(rr, type) || has_type(rr, LDNS_RR_TYPE_CNAME))
+		return false;
+	if (type != LDNS_RR_TYPE_DS && has_type(rr, LDNS_RR_TYPE_NS) &&
+	    !has_type(rr, LDNS_RR_TYPE_SOA))
+		return false;
+	if (type == LDNS_RR_TYPE_DS && has_type(rr, LDNS_RR_TYPE_SOA) &&
+	    !root)
+		return false;
+	return true;
+}
+
+/*
+ * Whether a record at an ancestor of a name may speak for names below
+ * it: not at a delegation (NS without SOA) nor at a DNAME (RFC 6840
+ * section 4.1, RFC 5155 section 8.3).
+ */
+static bool
+may_speak_below(const ldns_rr *rr)
+{
+	return !has_type(rr, LDNS_RR_TYPE_DNAME) &&
+	    (!has_type(rr, LDNS_RR_TYPE_NS) || has_type(rr, LDNS_RR_TYPE_SOA));
+}
+
+/* The longest common ancestor of a and b (a copy). */
+static ldns_rdf *
+common_ancestor(const ldns_rdf *a, const ldns_rdf *b)
+{
+	size_t		la = ldns_dname_label_count(a);
+	size_t		lb = ldns_dname_label_count(b);
+	size_t		n = la < lb ? la : lb;
+	ldns_rdf	*x, *y;
+
+	for (; n > 0; n--) {
+		x = ldns_dname_clone_from(a, (uint16_t)(la - n));
+		y = ldns_dname_clone_from(b, (uint16_t)(lb - n));
+		if (x != NULL && y != NULL && ldns_dname_compare(x, y) == 0) {
+			ldns_rdf_deep_free(y);
+			return x;
+		}
+		ldns_rdf_deep_free(x);
+		ldns_rdf_deep_free(y);
+	}
+	return ldns_dname_new_frm_str(".");
+}
+
+/* "*." prepended to name, or NULL. */
+static ldns_rdf *
+wildcard_at(const ldns_rdf *name)
+{
+	ldns_rdf	*w = ldns_dname_new_frm_str("*");
+
+	if (w != NULL && ldns_dname_cat(w, name) != LDNS_STATUS_OK) {
+		ldns_rdf_deep_free(w);
+		w = NULL;
+	}
+	return w;
+}
+
+static const ldns_rr *
+nsec_matching(const ldns_rr_list *nsecs, const ldns_rdf *name)
+{
+	size_t	i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(nsecs); i++)
+		if (ldns_dname_compare(ldns_rr_owner(ldns_rr_list_rr(nsecs, i)),
+		    name) == 0)
+			return ldns_rr_list_rr(nsecs, i);
+	return NULL;
+}
+
+/*
+ * An NSEC covering name, that may speak for it (not the parent side of
+ * a cut above it).  *ent_out: name is an empty non-terminal (the NSEC's
+ * next name is below it), so it exists after all.
+ */
+static const ldns_rr *
+nsec_covering(const ldns_rr_list *nsecs, const ldns_rdf *name,
+    const ldns_rdf *zone, bool *ent_out)
+{
+	const ldns_rr	*rr;
+	ldns_rdf	*next;
+	size_t		 i;
+
+	*ent_out = false;
+	for (i = 0; i < ldns_rr_list_rr_count(nsecs); i++) {
+		rr = ldns_rr_list_rr(nsecs, i);
+		if (!covers(rr, name, zone))
+			continue;
+		if (ldns_dname_is_subdomain(name, ldns_rr_owner(rr)) &&
+		    !may_speak_below(rr))
+			continue;
+		if ((next = next_name(rr, zone)) != NULL &&
+		    ldns_dname_is_subdomain(next, name))
+			*ent_out = true;
+		ldns_rdf_deep_free(next);
+		return rr;
+	}
+	return NULL;
+}
+
+/*
+ * The closest encloser of name given the NSEC that covers it: the
+ * longer of the ancestors name shares with the NSEC's owner and next
+ * name (RFC 4035 section 5.4), never above the zone.
+ */
+static ldns_rdf *
+nsec_closest_encloser(const ldns_rr *rr, const ldns_rdf *name,
     const ldns_rdf *zone)
 {
+	ldns_rdf	*a, *b, *next;
+
+	a = common_ancestor(name, ldns_rr_owner(rr));
+	next = next_name(rr, zone);
+	b = next != NULL ? common_ancestor(name, next) : NULL;
+	ldns_rdf_deep_free(next);
+	if (a != NULL && b != NULL &&
+	    ldns_dname_label_count(b) > ldns_dname_label_count(a)) {
+		ldns_rdf_deep_free(a);
+		a = b;
+		b = NULL;
+	}
+	ldns_rdf_deep_free(b);
+	if (a != NULL && !at_or_below(a, zone)) {
+		ldns_rdf_deep_free(a);
+		a = ldns_rdf_clone(zone);
+	}
+	return a;
+}
+
+/*
+ * NSEC (RFC 4035 sections 3.1.3 and 5.4): NXDOMAIN needs an NSEC
+ * covering the name and one covering the wildcard at its closest
+ * encloser; NODATA the name's own NSEC without the type, or, for an
+ * empty non-terminal, the NSEC before it, or, for a wildcard that
+ * matched, the proof that the name does not exist and the wildcard's
+ * NSEC without the type.
+ */
+static enum dns_sec
+nsec_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
+    const ldns_rr_list *nsecs, const ldns_rdf *zone, const char **why)
+{
+	const ldns_rr	*rr, *w;
+	ldns_rdf	*ce = NULL, *wild = NULL;
+	bool		 ent, root = ldns_dname_label_count(qname) == 0;
+	enum dns_sec	 sec = DNS_SEC_BOGUS;
+
+	if ((rr = nsec_matching(nsecs, qname)) != NULL) {
+		*why = nxdomain ? "nsec proves the name exists" :
+		    "nsec at the name does not prove the type absent";
+		return !nxdomain && proves_nodata_at(rr, qtype, root) ?
+		    DNS_SEC_SECURE : DNS_SEC_BOGUS;
+	}
+	if ((rr = nsec_covering(nsecs, qname, zone, &ent)) == NULL) {
+		*why = "no nsec covers the name";
+		return DNS_SEC_BOGUS;
+	}
+	if (ent) {
+		*why = "the name is an empty non-terminal";
+		return nxdomain ? DNS_SEC_BOGUS : DNS_SEC_SECURE;
+	}
+	if ((ce = nsec_closest_encloser(rr, qname, zone)) == NULL ||
+	    (wild = wildcard_at(ce)) == NULL) {
+		*why = "out of memory";
+		goto done;
+	}
+	if ((w = nsec_matching(nsecs, wild)) != NULL) {
+		*why = nxdomain ? "a wildcard matches the name" :
+		    "the wildcard's nsec does not prove the type absent";
+		if (!nxdomain && proves_nodata_at(w, qtype, false))
+			sec = DNS_SEC_SECURE;
+		goto done;
+	}
+	*why = nxdomain ? "no nsec denies the wildcard" :
+	    "no nsec at the name";
+	if (nxdomain && nsec_covering(nsecs, wild, zone, &ent) != NULL &&
+	    !ent)
+		sec = DNS_SEC_SECURE;
+done:
+	ldns_rdf_deep_free(ce);
+	ldns_rdf_deep_free(wild);
+	return sec;
+}
+
+/* The hash owner name of name in zone for the parameters of rr. */
+static ldns_rdf *
+nsec3_hashed(const ldns_rr *rr, const ldns_rdf *name, const ldns_rdf *zone)
+{
 	ldns_rdf	*h;
+
+	if ((h = ldns_nsec3_hash_name_frm_nsec3(rr, name)) != NULL &&
+	    ldns_dname_cat(h, zone) != LDNS_STATUS_OK) {
+		ldns_rdf_deep_free(h);
+		h = NULL;
+	}
+	return h;
+}
+
+/* The NSEC3 record whose owner is the hash of name, or NULL. */
+static const ldns_rr *
+nsec3_matching(const ldns_rr_list *nsec3s, const ldns_rdf *name,
+    const ldns_rdf *zone)
+{
+	const ldns_rr	*rr;
+	ldns_rdf	*h;
+	size_t		 i;
+	bool		 match;
+
+	for (i = 0; i < ldns_rr_list_rr_count(nsec3s); i++) {
+		rr = ldns_rr_list_rr(nsec3s, i);
+		if ((h = nsec3_hashed(rr, name, zone)) == NULL)
+			continue;
+		match = ldns_dname_compare(h, ldns_rr_owner(rr)) == 0;
+		ldns_rdf_deep_free(h);
+		if (match)
+			return rr;
+	}
+	return NULL;
+}
+
+/* The NSEC3 record covering the hash of name (strictly), or NULL. */
+static const ldns_rr *
+nsec3_covering(const ldns_rr_list *nsec3s, const ldns_rdf *name,
+    const ldns_rdf *zone)
+{
+	const ldns_rr	*rr;
+	ldns_rdf	*h;
+	size_t		 i;
+	bool		 cov;
+
+	for (i = 0; i < ldns_rr_list_rr_count(nsec3s); i++) {
+		rr = ldns_rr_list_rr(nsec3s, i);
+		if ((h = nsec3_hashed(rr, name, zone)) == NULL)
+			continue;
+		cov = covers(rr, h, zone);
+		ldns_rdf_deep_free(h);
+		if (cov)
+			return rr;
+	}
+	return NULL;
+}
+
+/*
+ * The closest encloser proof (RFC 5155 section 8.3): the longest
+ * ancestor of qname (in zone) whose hash an NSEC3 matches, which is no
+ * delegation nor DNAME, and the NSEC3 covering the next closer name.
+ * The encloser (a copy) in *ce_out, the covering record in *nc_out.
+ */
+static bool
+nsec3_closest_encloser(const ldns_rr_list *nsec3s, const ldns_rdf *qname,
+    const ldns_rdf *zone, ldns_rdf **ce_out, const ldns_rr **nc_out)
+{
+	ldns_rdf	*ce, *nc = NULL, *up;
+	const ldns_rr	*m = NULL;
+
+	*ce_out = NULL;
+	*nc_out = NULL;
+	if (!ldns_dname_is_subdomain(qname, zone))
+		return false;
+	nc = ldns_rdf_clone(qname);
+	ce = ldns_dname_left_chop(qname);
+	while (ce != NULL && at_or_below(ce, zone)) {
+		if ((m = nsec3_matching(nsec3s, ce, zone)) != NULL)
+			break;
+		if ((up = ldns_dname_left_chop(ce)) == NULL)
+			break;
+		ldns_rdf_deep_free(nc);
+		nc = ce;
+		ce = up;
+	}
+	if (m == NULL || !may_speak_below(m) || nc == NULL ||
+	    (*nc_out = nsec3_covering(nsec3s, nc, zone)) == NULL) {
+		ldns_rdf_deep_free(ce);
+		ldns_rdf_deep_free(nc);
+		*nc_out = NULL;
+		return false;
+	}
+	ldns_rdf_deep_free(nc);
+	*ce_out = ce;
+	return true;
+}
+
+/*
+ * NSEC3 (RFC 5155 sections 8.4 to 8.7): NXDOMAIN needs the closest
+ * encloser proof and the wildcard at the encloser covered; NODATA the
+ * name's own NSEC3 without the type, or for a DS the closest encloser
+ * proof under opt-out (an insecure delegation), or for a wildcard that
+ * matched the closest encloser proof and the wildcard's NSEC3 without
+ * the type.  Opt-out over the next closer name makes a proof insecure.
+ */
+static enum dns_sec
+nsec3_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
+    const ldns_rr_list *nsec3s, const ldns_rdf *zone, const char **why)
+{
+	const ldns_rr	*rr, *nc;
+	ldns_rdf	*ce = NULL, *wild = NULL;
+	bool		 root = ldns_dname_label_count(qname) == 0;
+	enum dns_sec	 sec = DNS_SEC_BOGUS;
+
+	if ((rr = nsec3_matching(nsec3s, qname, zone)) != NULL) {
+		*why = nxdomain ? "nsec3 proves the name exists" :
+		    "nsec3 at the name does not prove the type absent";
+		return !nxdomain && proves_nodata_at(rr, qtype, root) ?
+		    DNS_SEC_SECURE : DNS_SEC_BOGUS;
+	}
+	if (!nsec3_closest_encloser(nsec3s, qname, zone, &ce, &nc)) {
+		*why = "no closest encloser proof";
+		return DNS_SEC_BOGUS;
+	}
+	if ((wild = wildcard_at(ce)) == NULL) {
+		*why = "out of memory";
+		goto done;
+	}
+	if (nxdomain) {
+		*why = "no nsec3 denies the wildcard";
+		if (nsec3_covering(nsec3s, wild, zone) != NULL)
+			sec = ldns_nsec3_optout(nc) ? DNS_SEC_INSECURE :
+			    DNS_SEC_SECURE;
+		goto done;
+	}
+	if ((rr = nsec3_matching(nsec3s, wild, zone)) != NULL) {
+		*why = "the wildcard's nsec3 does not prove the type absent";
+		if (proves_nodata_at(rr, qtype, false))
+			sec = DNS_SEC_SECURE;
+		goto done;
+	}
+	*why = "no nsec3 at the name";
+	if (qtype == LDNS_RR_TYPE_DS && ldns_nsec3_optout(nc))
+		sec = DNS_SEC_INSECURE;
+done:
+	ldns_rdf_deep_free(ce);
+	ldns_rdf_deep_free(wild);
+	return sec;
+}
+
+/*
+ * The NSEC or NSEC3 records of auth that belong to zone: NSEC owners in
+ * it, NSEC3 owners one label below its apex (RFC 5155 section 7.1).
+ */
+static ldns_rr_list *
+denial_records(const ldns_rr_list *auth, uint16_t type, const ldns_rdf *zone)
+{
+	ldns_rr_list	*l;
 	ldns_rr		*rr;
 	size_t		 i;
-	bool		 found = false;
 
-	for (i = 0; !found && i < ldns_rr_list_rr_count(nsec3s); i++) {
-		rr = ldns_rr_list_rr(nsec3s, i);
-		if ((h = ldns_nsec3_hash_name_frm_nsec3(rr, name)) == NULL)
+	if ((l = dns_rrs_select(auth, NULL, type)) == NULL)
+		return NULL;
+	for (i = ldns_rr_list_rr_count(l); i > 0; i--) {
+		rr = ldns_rr_list_rr(l, i - 1);
+		if (type == LDNS_RR_TYPE_NSEC ? at_or_below(ldns_rr_owner(rr),
+		    zone) : (ldns_dname_is_subdomain(ldns_rr_owner(rr), zone) &&
+		    ldns_dname_label_count(ldns_rr_owner(rr)) ==
+		    ldns_dname_label_count(zone) + 1))
 			continue;
-		if (ldns_dname_cat(h, zone) == LDNS_STATUS_OK &&
-		    ldns_dname_compare(h, ldns_rr_owner(rr)) != 0 &&
-		    ldns_nsec_covers_name(rr, h))
-			found = true;
-		ldns_rdf_deep_free(h);
+		ldns_rr_list_set_rr(l, ldns_rr_list_rr(l,
+		    ldns_rr_list_rr_count(l) - 1), i - 1);
+		ldns_rr_list_set_rr_count(l, ldns_rr_list_rr_count(l) - 1);
+		ldns_rr_free(rr);
 	}
-	return found;
+	return l;
 }
 
 enum dns_sec
 dns_val_wildcard(const ldns_rdf *owner, const ldns_rr_list *sigs,
     const ldns_rr_list *auth, const ldns_rr_list *keys, const ldns_rdf *zone,
-    time_t now, enum dns_ede *ede_out, struct err *err)
+    time_t now, time_t *until_out, enum dns_ede *ede_out, struct err *err)
 {
 	ldns_rr_list	*nsecs = NULL, *nsec3s = NULL, *asigs = NULL;
 	ldns_rdf	*next = NULL;
 	ldns_rr		*rr;
 	size_t		 i, n, labels = 255;
 	enum dns_sec	 sec = DNS_SEC_BOGUS;
-	bool		 found = false;
+	time_t		 until = 0;
+	bool		 ent;
 
+	if (until_out != NULL)
+		*until_out = 0;
 	/* The fewest labels any signature claims: an expansion as soon as
 	 * one claims fewer than the owner has. */
 	for (i = 0; sigs != NULL && i < ldns_rr_list_rr_count(sigs); i++) {
@@ -355,27 +853,24 @@ dns_val_wildcard(const ldns_rdf *owner, const ldns_rr_list *sigs,
 	/* The next closer name: the closest encloser (labels labels) and
 	 * one more label of owner (RFC 5155 section 1.3). */
 	next = ldns_dname_clone_from(owner, (uint16_t)(n - labels - 1));
-	nsecs = dns_rrs_select(auth, NULL, LDNS_RR_TYPE_NSEC);
-	nsec3s = dns_rrs_select(auth, NULL, LDNS_RR_TYPE_NSEC3);
+	nsecs = denial_records(auth, LDNS_RR_TYPE_NSEC, zone);
+	nsec3s = denial_records(auth, LDNS_RR_TYPE_NSEC3, zone);
 	asigs = dns_rrs_select(auth, NULL, LDNS_RR_TYPE_RRSIG);
 	if (next == NULL || nsecs == NULL || nsec3s == NULL || asigs == NULL) {
 		*ede_out = DNS_EDE_OTHER;
 		err_set(err, ERR_NOMEM, "out of memory");
 		goto done;
 	}
-	for (i = 0; !found && i < ldns_rr_list_rr_count(nsecs); i++) {
-		rr = ldns_rr_list_rr(nsecs, i);
-		/* Covers owner, which is not the NSEC's own name. */
-		found = ldns_dname_compare(ldns_rr_owner(rr), owner) != 0 &&
-		    ldns_nsec_covers_name(rr, owner);
-	}
-	if (found) {
-		sec = val_each(nsecs, asigs, keys, zone, now, ede_out, err);
-		goto done;
-	}
-	if (ldns_rr_list_rr_count(nsec3s) > 0) {
-		if ((sec = val_each(nsec3s, asigs, keys, zone, now, ede_out,
-		    err)) != DNS_SEC_SECURE)
+	if (ldns_rr_list_rr_count(nsecs) > 0) {
+		if ((sec = val_each(nsecs, asigs, keys, zone, now, &until,
+		    ede_out, err)) != DNS_SEC_SECURE)
+			goto done;
+		/* An NSEC covering owner (not an empty non-terminal). */
+		if (nsec_covering(nsecs, owner, zone, &ent) != NULL && !ent)
+			goto done;	/* secure */
+	} else if (ldns_rr_list_rr_count(nsec3s) > 0) {
+		if ((sec = val_each(nsec3s, asigs, keys, zone, now, &until,
+		    ede_out, err)) != DNS_SEC_SECURE)
 			goto done;
 		if (nsec3_too_costly(nsec3s)) {
 			err_set(err, ERR_CRYPTO, "nsec3 iterations above %d",
@@ -383,7 +878,7 @@ dns_val_wildcard(const ldns_rdf *owner, const ldns_rr_list *sigs,
 			sec = DNS_SEC_INSECURE;
 			goto done;
 		}
-		if (nsec3_covers(nsec3s, next, zone))
+		if (nsec3_covering(nsec3s, next, zone) != NULL)
 			goto done;	/* secure */
 	}
 	*ede_out = DNS_EDE_NSEC_MISSING;
@@ -391,6 +886,8 @@ dns_val_wildcard(const ldns_rdf *owner, const ldns_rr_list *sigs,
 	    "match");
 	sec = DNS_SEC_BOGUS;
 done:
+	if (sec == DNS_SEC_SECURE && until_out != NULL)
+		*until_out = until;
 	ldns_rdf_deep_free(next);
 	ldns_rr_list_deep_free(nsecs);
 	ldns_rr_list_deep_free(nsec3s);
@@ -401,67 +898,57 @@ done:
 enum dns_sec
 dns_val_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
     const ldns_rr_list *auth, const ldns_rr_list *keys, const ldns_rdf *zone,
-    time_t now, enum dns_ede *ede_out, struct err *err)
+    time_t now, time_t *until_out, enum dns_ede *ede_out, struct err *err)
 {
-	ldns_rr_list	*nsecs, *nsec3s, *set, *sigs, *use;
-	ldns_rr		*q, *rr;
-	ldns_status	 st;
+	ldns_rr_list	*nsecs, *nsec3s, *sigs, *use;
+	ldns_rdf	*name;
+	const char	*why = "";
 	enum dns_sec	 sec = DNS_SEC_SECURE;
-	size_t		 i;
+	time_t		 until = 0;
 
-	nsecs = dns_rrs_select(auth, NULL, LDNS_RR_TYPE_NSEC);
-	nsec3s = dns_rrs_select(auth, NULL, LDNS_RR_TYPE_NSEC3);
+	if (until_out != NULL)
+		*until_out = 0;
+	nsecs = denial_records(auth, LDNS_RR_TYPE_NSEC, zone);
+	nsec3s = denial_records(auth, LDNS_RR_TYPE_NSEC3, zone);
 	sigs = dns_rrs_select(auth, NULL, LDNS_RR_TYPE_RRSIG);
-	q = ldns_rr_new();
-	if (nsecs == NULL || nsec3s == NULL || sigs == NULL || q == NULL) {
+	name = ldns_dname_clone_from(qname, 0);
+	if (nsecs == NULL || nsec3s == NULL || sigs == NULL || name == NULL) {
 		*ede_out = DNS_EDE_OTHER;
 		err_set(err, ERR_NOMEM, "out of memory");
 		sec = DNS_SEC_BOGUS;
 		goto done;
 	}
+	ldns_dname2canonical(name);
 	use = ldns_rr_list_rr_count(nsecs) > 0 ? nsecs : nsec3s;
-	if (ldns_rr_list_rr_count(use) == 0) {
+	if (ldns_rr_list_rr_count(use) == 0 || !at_or_below(name, zone)) {
 		*ede_out = DNS_EDE_NSEC_MISSING;
 		err_set(err, ERR_CRYPTO, "denial without nsec or nsec3");
 		sec = DNS_SEC_BOGUS;
 		goto done;
 	}
 	/* Each NSEC(3) record is its own RRset: check its signature. */
-	for (i = 0; i < ldns_rr_list_rr_count(use); i++) {
-		rr = ldns_rr_list_rr(use, i);
-		if ((set = ldns_rr_list_new()) == NULL) {
-			sec = DNS_SEC_BOGUS;
-			goto done;
-		}
-		ldns_rr_list_push_rr(set, ldns_rr_clone(rr));
-		sec = dns_val_rrset(set, sigs, keys, zone, now, ede_out, err);
-		ldns_rr_list_deep_free(set);
-		if (sec != DNS_SEC_SECURE)
-			goto done;
-	}
+	if ((sec = val_each(use, sigs, keys, zone, now, &until, ede_out,
+	    err)) != DNS_SEC_SECURE)
+		goto done;
 	if (use == nsec3s && nsec3_too_costly(nsec3s)) {
 		err_set(err, ERR_CRYPTO, "nsec3 iterations above %d",
 		    DNS_VAL_NSEC3_MAX_ITER);
 		sec = DNS_SEC_INSECURE;
 		goto done;
 	}
-	ldns_rr_set_owner(q, ldns_rdf_clone(qname));
-	ldns_rr_set_type(q, (ldns_rr_type)qtype);
-	ldns_rr_set_class(q, LDNS_RR_CLASS_IN);
-	if (use == nsecs)
-		st = ldns_dnssec_verify_denial(q, nsecs, sigs);
-	else
-		st = ldns_dnssec_verify_denial_nsec3(q, nsec3s, sigs,
-		    nxdomain ? LDNS_RCODE_NXDOMAIN : LDNS_RCODE_NOERROR,
-		    (ldns_rr_type)qtype, !nxdomain);
-	if (st != LDNS_STATUS_OK) {
+	sec = use == nsecs ?
+	    nsec_denial(name, qtype, nxdomain, nsecs, zone, &why) :
+	    nsec3_denial(name, qtype, nxdomain, nsec3s, zone, &why);
+	if (sec == DNS_SEC_BOGUS) {
 		*ede_out = DNS_EDE_NSEC_MISSING;
-		err_set(err, ERR_CRYPTO, "denial not proven: %s",
-		    ldns_get_errorstr_by_id(st));
-		sec = DNS_SEC_BOGUS;
-	}
+		err_set(err, ERR_CRYPTO, "%s not proven: %s", nxdomain ?
+		    "nxdomain" : "nodata", why);
+	} else if (sec == DNS_SEC_INSECURE)
+		err_set(err, ERR_CRYPTO, "nsec3 opt-out: %s", why);
 done:
-	ldns_rr_free(q);
+	if (sec == DNS_SEC_SECURE && until_out != NULL)
+		*until_out = until;
+	ldns_rdf_deep_free(name);
 	ldns_rr_list_deep_free(nsecs);
 	ldns_rr_list_deep_free(nsec3s);
 	ldns_rr_list_deep_free(sigs);

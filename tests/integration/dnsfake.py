@@ -16,15 +16,25 @@ the RFC 7208 test suite's zonedata:
       - TXT: NONE                   # no TXT (stops the SPF copy)
       - TIMEOUT                     # questions with no answer: dropped
       - RCODE: SERVFAIL             # answer every question so
+      - FORGE_NXDOMAIN: MX          # with --forward: NODATA made NXDOMAIN
+                                    # (for MX; the bare word: every type)
 
 A question for a name with records of its type gets them (after CNAMEs
 in the table); with none, a TIMEOUT entry drops the question, an RCODE
 entry answers with it, else the answer is NODATA for a name that has
 entries or is above one, NXDOMAIN for others.
 
+With --forward ADDR it is a proxy instead: every question goes to the
+server at ADDR (port 53) and its answer comes back as is, but for a name
+with a FORGE_NXDOMAIN entry a NODATA answer comes back with the rcode
+NXDOMAIN (for the type given, or any), its authority section (SOA, NSEC
+and their signatures) kept:
+the forged denial a validating resolver must find bogus.
+
 Used as a program it serves one table until killed:
 
     dnsfake.py --zone FILE [--port N] [--port-file F] [--spf-as-txt]
+               [--addr A] [--forward ADDR]
 
 and as a module (spf_suite.py) it runs in a thread: FakeDNS(zone).
 """
@@ -101,7 +111,8 @@ def _key(name):
 class Zone:
     """The table, indexed by lower-case name."""
 
-    def __init__(self, table, spf_as_txt=False):
+    def __init__(self, table, spf_as_txt=False, forward=None):
+        self.forward = forward
         self.names = {}
         for name, entries in (table or {}).items():
             self.names[_key(name)] = list(entries or [])
@@ -143,6 +154,25 @@ class Zone:
         return None
 
 
+def _forwarded(zone, q, wire):
+    """The answer of the server at zone.forward, forged when asked to."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    try:
+        s.sendto(wire, (zone.forward, 53))
+        resp = dns.message.from_wire(s.recv(65535))
+    except (OSError, socket.timeout, dns.exception.DNSException):
+        return None
+    finally:
+        s.close()
+    forge = zone.flag(q.question[0].name, 'FORGE_NXDOMAIN')
+    qtype = dns.rdatatype.to_text(q.question[0].rdtype)
+    if ((forge is True or str(forge).upper() == qtype) and
+            resp.rcode() == dns.rcode.NOERROR and not resp.answer):
+        resp.set_rcode(dns.rcode.NXDOMAIN)
+    return resp
+
+
 def answer(zone, wire):
     """The reply to a query's wire form, or None to drop it."""
     try:
@@ -151,6 +181,8 @@ def answer(zone, wire):
         return None
     if not q.question:
         return None
+    if zone.forward:
+        return _forwarded(zone, q, wire)
     resp = dns.message.make_response(q)
     resp.flags |= dns.flags.AA
     qname = q.question[0].name
@@ -198,8 +230,9 @@ def to_wire(resp, limit):
 class FakeDNS:
     """Serves a Zone on 127.0.0.1 (UDP and TCP, same port) in threads."""
 
-    def __init__(self, table=None, spf_as_txt=False, port=0):
-        self.zone = Zone(table, spf_as_txt)
+    def __init__(self, table=None, spf_as_txt=False, port=0,
+                 addr='127.0.0.1', forward=None):
+        self.zone = Zone(table, spf_as_txt, forward)
         server = self
 
         class UDP(socketserver.BaseRequestHandler):
@@ -232,10 +265,9 @@ class FakeDNS:
                     return
 
         socketserver.ThreadingUDPServer.allow_reuse_address = True
-        self.udp = socketserver.ThreadingUDPServer(('127.0.0.1', port), UDP)
+        self.udp = socketserver.ThreadingUDPServer((addr, port), UDP)
         self.port = self.udp.server_address[1]
-        self.tcp = socketserver.ThreadingTCPServer(('127.0.0.1', self.port),
-                                                   TCP)
+        self.tcp = socketserver.ThreadingTCPServer((addr, self.port), TCP)
         self.tcp.daemon_threads = True
         self.udp.daemon_threads = True
         self.threads = [threading.Thread(target=s.serve_forever, daemon=True)
@@ -244,7 +276,7 @@ class FakeDNS:
     def set_table(self, table, spf_as_txt=None):
         if spf_as_txt is None:
             spf_as_txt = self.zone.spf_as_txt
-        self.zone = Zone(table, spf_as_txt)
+        self.zone = Zone(table, spf_as_txt, self.zone.forward)
 
     def start(self):
         for t in self.threads:
@@ -283,8 +315,12 @@ def main():
     ap.add_argument('--port-file', help='write the port chosen here')
     ap.add_argument('--spf-as-txt', action='store_true',
                     help='serve SPF entries as TXT where no TXT is given')
+    ap.add_argument('--addr', default='127.0.0.1',
+                    help='address to listen on (loopback)')
+    ap.add_argument('--forward', metavar='ADDR',
+                    help='proxy to the server at ADDR port 53')
     a = ap.parse_args()
-    srv = FakeDNS(load(a.zone), a.spf_as_txt, a.port)
+    srv = FakeDNS(load(a.zone), a.spf_as_txt, a.port, a.addr, a.forward)
     port = srv.start()
     if a.port_file:
         with open(a.port_file, 'w') as f:

@@ -16,6 +16,9 @@
 #   glueless.test 127.0.0.4 NS ns.hosting.example. (no glue)
 #   lame.test    127.0.0.2 (lame: the root), 127.0.0.9 (nobody), 127.0.0.4
 #   hosting.example 127.0.0.4 unsigned, CNAME into signed.test
+#   forged.test  127.0.0.6  signed (NSEC), DS in test.: dnsfake.py as a
+#                           proxy to NSD on 127.0.0.4 that turns the
+#                           NODATA of www.forged.test into NXDOMAIN
 #
 # Each case is asked of both resolvers with dig: rcode, AD and the answer
 # RRsets (without TTLs and RRSIGs) must be what the case expects and the
@@ -107,6 +110,18 @@ awk '$1 == "www.bogus.test." && $4 == "RRSIG" && $5 == "A" {
 	$NF = substr(s, 1, 9) r substr(s, 11) } { print }' \
     bogus.test.signed >bogus.tmp && mv bogus.tmp bogus.test.signed
 
+# A forged NXDOMAIN for an existing name carrying its genuine NSEC (a
+# NODATA proof) must be bogus, not a secure denial of every type.
+{
+	soa forged.test. ns1.forged.test. forged.test.
+	cat <<-EOF
+	forged.test. NS ns1.forged.test.
+	ns1.forged.test. A 127.0.0.6
+	www.forged.test. A 192.0.2.60
+	EOF
+} >forged.test
+sign forged.test forged.test
+
 {
 	soa unsigned.test. ns1.unsigned.test. unsigned.test.
 	cat <<-EOF
@@ -176,8 +191,10 @@ awk '$1 == "www.bogus.test." && $4 == "RRSIG" && $5 == "A" {
 	ns1.lame.test. A 127.0.0.2
 	ns2.lame.test. A 127.0.0.4
 	ns3.lame.test. A 127.0.0.9
+	forged.test. NS ns1.forged.test.
+	ns1.forged.test. A 127.0.0.6
 	EOF
-	cat signed.test.ds bogus.test.ds
+	cat signed.test.ds bogus.test.ds forged.test.ds
 } >test
 sign test test
 
@@ -207,8 +224,24 @@ integ_nsd_start_at 127.0.0.5 example example example ||
 integ_nsd_start_at 127.0.0.4 sld signed.test signed.test.signed \
     bogus.test bogus.test.signed unsigned.test unsigned.test \
     glueless.test glueless.test lame.test lame.test \
-    hosting.example hosting.example ||
+    hosting.example hosting.example forged.test forged.test.signed ||
     { echo "not ok - NSD second-level zones"; exit 1; }
+printf '{"www.forged.test": [{"FORGE_NXDOMAIN": "MX"}]}\n' >forge.json
+# The Debian interpreter, which has dnspython (as spf_suite.sh).
+integ_spawn "$T/dnsfake.log" /usr/bin/python3 \
+    "$top_srcdir/tests/integration/dnsfake.py" \
+    --zone "$T/forge.json" --addr 127.0.0.6 --port 53 --forward 127.0.0.4
+ok=
+for i in $(seq 1 50); do
+	if dig @127.0.0.6 +time=1 +tries=1 +norec forged.test SOA 2>/dev/null |
+	    grep -q 'status: NOERROR'; then
+		ok=1
+		break
+	fi
+	sleep 0.2
+done
+[ -n "$ok" ] || { echo "not ok - dnsfake.py proxy for forged.test";
+    sed 's/^/#   /' "$T/dnsfake.log"; exit 1; }
 
 # ---- the resolvers ----
 TPORT=5301
@@ -388,7 +421,26 @@ for pass in resolved cached; do
 	check nx.test. A "NXDOMAIN ad"
 	check nothere. A "NXDOMAIN ad"
 	check www.dn.unsigned.test. A "NOERROR noad"
+	check www.forged.test. A "NOERROR ad"
+	check nx.forged.test. A "NXDOMAIN ad"
 done
+
+# The forged NXDOMAIN of www.forged.test MX (its genuine NSEC, a NODATA
+# proof): timbre finds it bogus (SERVFAIL); Unbound answers the NODATA
+# the NSEC proves (NOERROR, AD).  Neither may answer NXDOMAIN with AD,
+# and the forgery must not deny the name's other types afterwards.
+for pass in resolved cached; do
+	t=$(ask $TPORT www.forged.test. MX | head -n 1)
+	u=$(ask $UPORT www.forged.test. MX | head -n 1)
+	if [ "$t" = "SERVFAIL noad" ] && [ "$u" != "NXDOMAIN ad" ]; then
+		integ_ok "forged NXDOMAIN ($pass): timbre $t, unbound $u"
+	else
+		integ_notok "forged NXDOMAIN ($pass): timbre $t (expected" \
+		    "SERVFAIL noad), unbound $u"
+	fi
+done
+pass=after-forgery
+check www.forged.test. TXT "NOERROR ad"
 
 # QNAME minimisation (RFC 9156): the root saw only names one label long
 # (and a whole name only as the lame server of lame.test).

@@ -66,33 +66,33 @@ START_TEST(test_cache_ttl_rank)
 	    "www.example.test. 300 IN A 192.0.2.2");
 	glue = rrs("www.example.test. 86400 IN A 6.6.6.6", NULL);
 	ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_A, ans, NULL,
-	    false, 0, DNS_RANK_ANSWER, DNS_SEC_SECURE, 1000), 0);
+	    false, 0, DNS_RANK_ANSWER, DNS_SEC_SECURE, 0, 1000), 0);
 	/* The smallest TTL of the set; case does not matter. */
 	ck_assert_ptr_nonnull(e = dns_cache_get(c,
 	    ldns_rr_owner(ldns_rr_list_rr(ans, 0)), LDNS_RR_TYPE_A, 1000));
 	ck_assert_uint_eq(dns_centry_ttl(e, 1000), 300);
 	/* Glue never replaces an authoritative answer. */
 	ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_A, glue, NULL,
-	    false, 0, DNS_RANK_GLUE, DNS_SEC_UNKNOWN, 1001), 1);
+	    false, 0, DNS_RANK_GLUE, DNS_SEC_UNKNOWN, 0, 1001), 1);
 	e = dns_cache_get(c, n, LDNS_RR_TYPE_A, 1001);
 	ck_assert_uint_eq(ldns_rr_list_rr_count(e->rrs), 2);
 	/* Expired: gone, and then glue may enter, capped at max_ttl. */
 	ck_assert_ptr_null(dns_cache_get(c, n, LDNS_RR_TYPE_A, 1300));
 	ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_A, glue, NULL,
-	    false, 0, DNS_RANK_GLUE, DNS_SEC_UNKNOWN, 1300), 0);
+	    false, 0, DNS_RANK_GLUE, DNS_SEC_UNKNOWN, 0, 1300), 0);
 	e = dns_cache_get(c, n, LDNS_RR_TYPE_A, 1300);
 	ck_assert_uint_eq(dns_centry_ttl(e, 1300), 3600);
 	/* An answer replaces glue. */
 	ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_A, ans, NULL,
-	    false, 0, DNS_RANK_ANSWER, DNS_SEC_INSECURE, 1301), 0);
+	    false, 0, DNS_RANK_ANSWER, DNS_SEC_INSECURE, 0, 1301), 0);
 	/* Negative entries: NXDOMAIN under type 0, TTL capped; min_ttl. */
 	ck_assert_int_eq(dns_cache_put(c, n, 0, NULL, NULL, true, 86400,
-	    DNS_RANK_ANSWER, DNS_SEC_SECURE, 2000), 0);
+	    DNS_RANK_ANSWER, DNS_SEC_SECURE, 0, 2000), 0);
 	e = dns_cache_get(c, n, 0, 2000);
 	ck_assert(e->negative);
 	ck_assert_uint_eq(dns_centry_ttl(e, 2000), 900);
 	ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_MX, NULL, NULL,
-	    true, 1, DNS_RANK_ANSWER, DNS_SEC_SECURE, 2000), 0);
+	    true, 1, DNS_RANK_ANSWER, DNS_SEC_SECURE, 0, 2000), 0);
 	e = dns_cache_get(c, n, LDNS_RR_TYPE_MX, 2000);
 	ck_assert_uint_eq(dns_centry_ttl(e, 2000), 10);
 	ldns_rr_list_deep_free(ans);
@@ -118,7 +118,7 @@ START_TEST(test_cache_bound)
 		snprintf(name, sizeof(name), "n%d.test.", i);
 		n = ldns_dname_new_frm_str(name);
 		ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_TXT, l,
-		    NULL, false, 0, DNS_RANK_ANSWER, DNS_SEC_UNKNOWN, 1), 0);
+		    NULL, false, 0, DNS_RANK_ANSWER, DNS_SEC_UNKNOWN, 0, 1), 0);
 		ldns_rdf_deep_free(n);
 	}
 	dns_cache_usage(c, &entries, &bytes);
@@ -307,6 +307,16 @@ static const struct tanswer net[] = {
 	  { NULL } },
 	{ "127.0.0.4", FLAKY_NAME, 1, 0, true, false, false, false,
 	  { "flaky.example.test. 300 IN A 192.0.2.6" }, { NULL }, { NULL } },
+	/* RFC 6604: the rcode is the chain's last name's. */
+	{ "127.0.0.4", "chainnx.example.test.", 0, 3, true, false, false,
+	  false, { "chainnx.example.test. 300 IN CNAME gone.example.test." },
+	  { "example.test. 300 IN SOA ns h 1 2 3 4 300" }, { NULL } },
+	{ "127.0.0.4", "chainnd.example.test.", 1, 0, true, false, false,
+	  false, { "chainnd.example.test. 300 IN CNAME nd.example.test." },
+	  { "example.test. 300 IN SOA ns h 1 2 3 4 300" }, { NULL } },
+	{ "127.0.0.4", "nd.example.test.", 1, 0, true, false, false, false,
+	  { NULL }, { "example.test. 300 IN SOA ns h 1 2 3 4 300" },
+	  { NULL } },
 	{ "127.0.0.4", LOWER_Q_NAME, 1, 0, true, false, false, false,
 	  { "lower.example.test. 300 IN A 192.0.2.8" }, { NULL }, { NULL } },
 	{ "127.0.0.4", "x.far.test.", 1, 0, true, false, false, false,
@@ -480,6 +490,8 @@ static const struct {
 	{ "loop1.example.test.", 1, 2, 0, 3, 0, 0 },	/* CNAME loop */
 	{ "www.bad.test.", 1, 2, 0, 2, 0, 0 },		/* out of bailiwick */
 	{ "www.loopa.test.", 1, 2, 0, 3, 0, 0 },	/* NS loop */
+	{ "chainnx.example.test.", 1, 3, 1, 3, 0, 0 },	/* CNAME, NXDOMAIN */
+	{ "chainnd.example.test.", 1, 0, 1, 3, 0, 0 },	/* CNAME, NODATA */
 };
 
 START_TEST(test_iter_table)
@@ -519,6 +531,62 @@ START_TEST(test_iter_table)
 	q = resolve(r, "evil.test.", 1, &run);
 	ck_assert_int_gt(run.sends, 0);
 	dns_res_query_free(q);
+	dns_resolver_free(r);
+}
+END_TEST
+
+/*
+ * RFC 6604 section 3: an NXDOMAIN (or NODATA) after a CNAME is about the
+ * chain's last name.  Cached against the alias, the NXDOMAIN would deny
+ * the alias's own CNAME and every other type of it.
+ */
+START_TEST(test_iter_cname_denial)
+{
+	static const struct {
+		const char	*name;
+		uint16_t	 type;
+		int		 rcode, nanswer;
+	} after[] = {
+		{ "gone.example.test.", 1, 3, 0 },
+		{ "gone.example.test.", 16, 3, 0 },
+		{ "chainnx.example.test.", 5, 0, 1 },
+		{ "chainnx.example.test.", 16, 3, 1 },
+		{ "nd.example.test.", 1, 0, 0 },
+		{ "chainnd.example.test.", 5, 0, 1 },
+		{ "chainnd.example.test.", 1, 0, 1 },
+	};
+	struct dns_res_conf	 conf = { 0 };
+	struct dns_resolver	*r;
+	struct dns_res_query	*q;
+	struct run		 run;
+	struct err		 err;
+	size_t			 i;
+
+	conf.cache_bytes = 1 << 20;
+	conf.max_ttl = 86400;
+	conf.neg_max_ttl = 3600;
+	conf.hints = ROOT_HINTS;
+	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
+	q = resolve(r, "chainnx.example.test.", 1, &run);
+	ck_assert_int_eq(dns_res_rcode(q), 3);
+	ck_assert_int_eq((int)ldns_rr_list_rr_count(dns_res_answer_rrs(q)),
+	    1);
+	dns_res_query_free(q);
+	q = resolve(r, "chainnd.example.test.", 1, &run);
+	ck_assert_int_eq(dns_res_rcode(q), 0);
+	dns_res_query_free(q);
+	/* All from the cache: the denials are the targets'. */
+	for (i = 0; i < sizeof(after) / sizeof(after[0]); i++) {
+		q = resolve(r, after[i].name, after[i].type, &run);
+		ck_assert_msg(run.sends == 0, "%s %u: %d queries sent",
+		    after[i].name, after[i].type, run.sends);
+		ck_assert_msg(dns_res_rcode(q) == after[i].rcode,
+		    "%s %u: rcode %d", after[i].name, after[i].type,
+		    dns_res_rcode(q));
+		ck_assert_int_eq((int)ldns_rr_list_rr_count(
+		    dns_res_answer_rrs(q)), after[i].nanswer);
+		dns_res_query_free(q);
+	}
 	dns_resolver_free(r);
 }
 END_TEST
@@ -819,31 +887,31 @@ START_TEST(test_validate)
 	ldns_rr_list_push_rr(ds, ldns_key_rr2ds(ldns_rr_list_rr(dnskeys, 0),
 	    LDNS_SHA256));
 	/* The DNSKEY RRset against its DS: secure; against another: bogus. */
-	ck_assert_int_eq(dns_val_dnskeys(dnskeys, ksigs, ds, now, &ede, &err),
+	ck_assert_int_eq(dns_val_dnskeys(dnskeys, ksigs, ds, now, NULL, &ede, &err),
 	    DNS_SEC_SECURE);
-	ck_assert_int_eq(dns_val_dnskeys(dnskeys, ksigs, dnskeys, now, &ede,
+	ck_assert_int_eq(dns_val_dnskeys(dnskeys, ksigs, dnskeys, now, NULL, &ede,
 	    &err), DNS_SEC_SECURE);
 	ldns_rr_list_deep_free(ds);
 	ds = ldns_rr_list_new();
 	ldns_rr_list_push_rr(ds, ldns_key_rr2ds(ldns_rr_list_rr(dnskeys, 1),
 	    LDNS_SHA256));
-	ck_assert_int_eq(dns_val_dnskeys(dnskeys, ksigs, ds, now, &ede, &err),
+	ck_assert_int_eq(dns_val_dnskeys(dnskeys, ksigs, ds, now, NULL, &ede, &err),
 	    DNS_SEC_BOGUS);
 	ck_assert_int_eq(ede, DNS_EDE_DNSKEY_MISSING);
 	/* An RRset signed by the ZSK. */
 	set = rrs("www.example.test. 300 IN A 192.0.2.1",
 	    "www.example.test. 300 IN A 192.0.2.2");
 	sigs = signed_set(set, zl);
-	ck_assert_int_eq(dns_val_rrset(set, sigs, dnskeys, zone, now, &ede,
+	ck_assert_int_eq(dns_val_rrset(set, sigs, dnskeys, zone, now, NULL, &ede,
 	    &err), DNS_SEC_SECURE);
 	/* No signature; a signer other than the zone; changed data. */
-	ck_assert_int_eq(dns_val_rrset(set, NULL, dnskeys, zone, now, &ede,
+	ck_assert_int_eq(dns_val_rrset(set, NULL, dnskeys, zone, now, NULL, &ede,
 	    &err), DNS_SEC_BOGUS);
 	ck_assert_int_eq(ede, DNS_EDE_RRSIGS_MISSING);
 	rr = ldns_rr_list_rr(set, 0);
 	ldns_rdf_deep_free(ldns_rr_set_rdf(rr, ldns_rdf_new_frm_str(
 	    LDNS_RDF_TYPE_A, "192.0.2.99"), 0));
-	ck_assert_int_eq(dns_val_rrset(set, sigs, dnskeys, zone, now, &ede,
+	ck_assert_int_eq(dns_val_rrset(set, sigs, dnskeys, zone, now, NULL, &ede,
 	    &err), DNS_SEC_BOGUS);
 	ck_assert_int_eq(ede, DNS_EDE_DNSSEC_BOGUS);
 	ck_assert_ptr_nonnull(strstr(err.msg, "www.example.test."));
@@ -871,15 +939,15 @@ START_TEST(test_validate)
 		ldns_rdf	*c = ldns_dname_new_frm_str("c.example.test.");
 
 		ck_assert_int_eq(dns_val_denial(c, LDNS_RR_TYPE_A, true, auth,
-		    dnskeys, zone, now, &ede, &err), DNS_SEC_SECURE);
+		    dnskeys, zone, now, NULL, &ede, &err), DNS_SEC_SECURE);
 		ck_assert_int_eq(dns_val_denial(zone, LDNS_RR_TYPE_MX, false,
-		    auth, dnskeys, zone, now, &ede, &err), DNS_SEC_SECURE);
+		    auth, dnskeys, zone, now, NULL, &ede, &err), DNS_SEC_SECURE);
 		/* The apex has A: no proof that A does not exist. */
 		ck_assert_int_eq(dns_val_denial(zone, LDNS_RR_TYPE_A, false,
-		    auth, dnskeys, zone, now, &ede, &err), DNS_SEC_BOGUS);
+		    auth, dnskeys, zone, now, NULL, &ede, &err), DNS_SEC_BOGUS);
 		/* Without NSEC: bogus, NSEC missing. */
 		ck_assert_int_eq(dns_val_denial(c, LDNS_RR_TYPE_A, true, NULL,
-		    dnskeys, zone, now, &ede, &err), DNS_SEC_BOGUS);
+		    dnskeys, zone, now, NULL, &ede, &err), DNS_SEC_BOGUS);
 		ck_assert_int_eq(ede, DNS_EDE_NSEC_MISSING);
 		ldns_rdf_deep_free(c);
 	}
@@ -1025,16 +1093,16 @@ START_TEST(test_validate_nsec3_iterations)
 		    "A NS SOA RRSIG DNSKEY NSEC3PARAM", t, sizeof(t));
 		auth_add_signed(auth, t, zl);
 		ck_assert_int_eq(dns_val_denial(zone, LDNS_RR_TYPE_MX, false,
-		    auth, keys, zone, now, &ede, &err), iters[i] <= 150 ?
+		    auth, keys, zone, now, NULL, &ede, &err), iters[i] <= 150 ?
 		    DNS_SEC_SECURE : DNS_SEC_INSECURE);
 		/* The apex has A: never secure, whatever the iterations. */
 		ck_assert_int_ne(dns_val_denial(zone, LDNS_RR_TYPE_A, false,
-		    auth, keys, zone, now, &ede, &err), DNS_SEC_SECURE);
+		    auth, keys, zone, now, NULL, &ede, &err), DNS_SEC_SECURE);
 		ldns_rr_list_deep_free(auth);
 		/* Unsigned: bogus before any iterations count. */
 		auth = rrs(t, NULL);
 		ck_assert_int_eq(dns_val_denial(zone, LDNS_RR_TYPE_MX, false,
-		    auth, keys, zone, now, &ede, &err), DNS_SEC_BOGUS);
+		    auth, keys, zone, now, NULL, &ede, &err), DNS_SEC_BOGUS);
 		ldns_rr_list_deep_free(auth);
 	}
 	ldns_rr_list_deep_free(keys);
@@ -1074,29 +1142,29 @@ START_TEST(test_validate_wildcard)
 		ldns_rr_set_owner(ldns_rr_list_rr(sigs, i),
 		    ldns_rdf_clone(x));
 	}
-	ck_assert_int_eq(dns_val_rrset(wild, sigs, keys, zone, now, &ede,
+	ck_assert_int_eq(dns_val_rrset(wild, sigs, keys, zone, now, NULL, &ede,
 	    &err), DNS_SEC_SECURE);
 	/* No proof: bogus. */
 	auth = ldns_rr_list_new();
 	ck_assert_int_eq(dns_val_wildcard(x, sigs, auth, keys, zone, now,
-	    &ede, &err), DNS_SEC_BOGUS);
+	    NULL, &ede, &err), DNS_SEC_BOGUS);
 	ck_assert_int_eq(ede, DNS_EDE_NSEC_MISSING);
 	/* An NSEC not covering x (apex to the wildcard): bogus. */
 	auth_add_signed(auth, "example.test. 300 IN NSEC *.example.test. "
 	    "SOA NS RRSIG NSEC DNSKEY", zl);
 	ck_assert_int_eq(dns_val_wildcard(x, sigs, auth, keys, zone, now,
-	    &ede, &err), DNS_SEC_BOGUS);
+	    NULL, &ede, &err), DNS_SEC_BOGUS);
 	/* The wildcard's NSEC (to the apex) covers x: secure. */
 	auth_add_signed(auth, "*.example.test. 300 IN NSEC example.test. "
 	    "TXT RRSIG NSEC", zl);
 	ck_assert_int_eq(dns_val_wildcard(x, sigs, auth, keys, zone, now,
-	    &ede, &err), DNS_SEC_SECURE);
+	    NULL, &ede, &err), DNS_SEC_SECURE);
 	ldns_rr_list_deep_free(auth);
 	/* The same NSEC unsigned: bogus. */
 	auth = rrs("*.example.test. 300 IN NSEC example.test. TXT RRSIG NSEC",
 	    NULL);
 	ck_assert_int_eq(dns_val_wildcard(x, sigs, auth, keys, zone, now,
-	    &ede, &err), DNS_SEC_BOGUS);
+	    NULL, &ede, &err), DNS_SEC_BOGUS);
 	ldns_rr_list_deep_free(auth);
 	/* NSEC3: the chain apex -> wildcard -> apex covers the hash of the
 	 * next closer name x.example.test.; one matching x proves it
@@ -1109,14 +1177,14 @@ START_TEST(test_validate_wildcard)
 	    sizeof(t));
 	auth_add_signed(auth, t, zl);
 	ck_assert_int_eq(dns_val_wildcard(x, sigs, auth, keys, zone, now,
-	    &ede, &err), DNS_SEC_SECURE);
+	    NULL, &ede, &err), DNS_SEC_SECURE);
 	ldns_rr_list_deep_free(auth);
 	auth = ldns_rr_list_new();
 	nsec3_text("x.example.test.", "example.test.", 5, "TXT RRSIG", t,
 	    sizeof(t));
 	auth_add_signed(auth, t, zl);
 	ck_assert_int_eq(dns_val_wildcard(x, sigs, auth, keys, zone, now,
-	    &ede, &err), DNS_SEC_BOGUS);
+	    NULL, &ede, &err), DNS_SEC_BOGUS);
 	ldns_rr_list_deep_free(auth);
 	/* The same chain at 151 iterations: insecure (RFC 9276). */
 	auth = ldns_rr_list_new();
@@ -1127,14 +1195,14 @@ START_TEST(test_validate_wildcard)
 	    sizeof(t));
 	auth_add_signed(auth, t, zl);
 	ck_assert_int_eq(dns_val_wildcard(x, sigs, auth, keys, zone, now,
-	    &ede, &err), DNS_SEC_INSECURE);
+	    NULL, &ede, &err), DNS_SEC_INSECURE);
 	ldns_rr_list_deep_free(auth);
 	/* An RRset at its own name needs no proof. */
 	plain = rrs("x.example.test. 300 IN TXT \"x\"", NULL);
 	psigs = signed_set(plain, zl);
 	auth = ldns_rr_list_new();
 	ck_assert_int_eq(dns_val_wildcard(x, psigs, auth, keys, zone, now,
-	    &ede, &err), DNS_SEC_SECURE);
+	    NULL, &ede, &err), DNS_SEC_SECURE);
 	ldns_rr_list_deep_free(auth);
 	ldns_rr_list_deep_free(plain);
 	ldns_rr_list_deep_free(psigs);
@@ -1144,6 +1212,606 @@ START_TEST(test_validate_wildcard)
 	ldns_key_list_free(zl);
 	ldns_rdf_deep_free(x);
 	ldns_rdf_deep_free(zone);
+}
+END_TEST
+
+/*
+ * Proofs of denial with NSEC (RFC 4035 sections 3.1.3 and 5.4, RFC 6840
+ * section 4.1) over one zone, each case a question and the NSEC records
+ * (signed) a server gave:
+ *
+ *   example.test.         NS SOA RRSIG NSEC DNSKEY
+ *   a.example.test.       A
+ *   alias.example.test.   CNAME
+ *   (c.example.test.      an empty non-terminal)
+ *   b.c.example.test.     A
+ *   host.example.test.    A TXT
+ *   sub.example.test.     NS: a delegation (the parent side)
+ *   (wild.example.test.   an empty non-terminal)
+ *   *.wild.example.test.  TXT
+ */
+static const char *const nsec_zone[] = {
+	"example.test. 300 IN NSEC a.example.test. NS SOA RRSIG NSEC DNSKEY",
+	"a.example.test. 300 IN NSEC alias.example.test. A RRSIG NSEC",
+	"alias.example.test. 300 IN NSEC b.c.example.test. CNAME RRSIG NSEC",
+	"b.c.example.test. 300 IN NSEC host.example.test. A RRSIG NSEC",
+	"host.example.test. 300 IN NSEC sub.example.test. A TXT RRSIG NSEC",
+	"sub.example.test. 300 IN NSEC *.wild.example.test. NS RRSIG NSEC",
+	"*.wild.example.test. 300 IN NSEC example.test. TXT RRSIG NSEC",
+};
+
+static const struct {
+	const char	*name;
+	uint16_t	 type;
+	bool		 nxdomain;
+	unsigned	 nsecs;		/* bit i: nsec_zone[i] given */
+	enum dns_sec	 sec;
+} nsec_cases[] = {
+	/* NXDOMAIN: the name covered, and the wildcard at its closest
+	 * encloser covered. */
+	{ "nope.example.test.", 1, true, 1 << 4 | 1 << 0, DNS_SEC_SECURE },
+	{ "nope.example.test.", 1, true, 1 << 4, DNS_SEC_BOGUS },
+	{ "x.host.example.test.", 1, true, 1 << 4, DNS_SEC_SECURE },
+	/* A name's own NSEC (a NODATA proof) is no NXDOMAIN proof, nor
+	 * is the NSEC before an empty non-terminal, nor an existing
+	 * wildcard's. */
+	{ "host.example.test.", 15, true, 1 << 4 | 1 << 0, DNS_SEC_BOGUS },
+	{ "c.example.test.", 1, true, 1 << 2 | 1 << 0, DNS_SEC_BOGUS },
+	{ "x.wild.example.test.", 1, true, 1 << 6, DNS_SEC_BOGUS },
+	/* RFC 6840 section 4.1: nothing below a delegation. */
+	{ "x.sub.example.test.", 1, true, 1 << 5 | 1 << 0, DNS_SEC_BOGUS },
+	/* NODATA: the name's NSEC without the type. */
+	{ "host.example.test.", 15, false, 1 << 4, DNS_SEC_SECURE },
+	{ "host.example.test.", 16, false, 1 << 4, DNS_SEC_BOGUS },
+	{ "c.example.test.", 1, false, 1 << 2, DNS_SEC_SECURE },
+	{ "nope.example.test.", 1, false, 1 << 4 | 1 << 0, DNS_SEC_BOGUS },
+	/* An alias has every type: the CNAME bit proves no NODATA. */
+	{ "alias.example.test.", 1, false, 1 << 2, DNS_SEC_BOGUS },
+	/* The parent side of a cut proves no DS, and nothing else; the
+	 * child's apex NSEC proves nothing about the DS. */
+	{ "sub.example.test.", 1, false, 1 << 5, DNS_SEC_BOGUS },
+	{ "sub.example.test.", 43, false, 1 << 5, DNS_SEC_SECURE },
+	{ "example.test.", 43, false, 1 << 0, DNS_SEC_BOGUS },
+	/* Wildcard NODATA (RFC 4035 section 3.1.3.4). */
+	{ "x.wild.example.test.", 1, false, 1 << 6, DNS_SEC_SECURE },
+	{ "x.wild.example.test.", 16, false, 1 << 6, DNS_SEC_BOGUS },
+};
+
+START_TEST(test_validate_nsec_denial)
+{
+	ldns_rdf	*zone = ldns_dname_new_frm_str("example.test.");
+	ldns_rdf	*name = ldns_dname_new_frm_str(nsec_cases[_i].name);
+	time_t		 now = time(NULL);
+	ldns_key	*zsk = zone_key(zone, 256, now);
+	ldns_key_list	*zl = ldns_key_list_new();
+	ldns_rr_list	*keys = ldns_rr_list_new(), *auth = ldns_rr_list_new();
+	enum dns_ede	 ede;
+	struct err	 err;
+	size_t		 i;
+
+	ldns_key_list_push_key(zl, zsk);
+	ldns_rr_list_push_rr(keys, ldns_key2rr(zsk));
+	for (i = 0; i < sizeof(nsec_zone) / sizeof(nsec_zone[0]); i++)
+		if (nsec_cases[_i].nsecs & 1u << i)
+			auth_add_signed(auth, nsec_zone[i], zl);
+	ck_assert_msg(dns_val_denial(name, nsec_cases[_i].type,
+	    nsec_cases[_i].nxdomain, auth, keys, zone, now, NULL, &ede, &err) ==
+	    nsec_cases[_i].sec, "%s %u %s: not %d", nsec_cases[_i].name,
+	    nsec_cases[_i].type, nsec_cases[_i].nxdomain ? "nxdomain" :
+	    "nodata", nsec_cases[_i].sec);
+	ldns_rr_list_deep_free(auth);
+	ldns_rr_list_deep_free(keys);
+	ldns_key_list_free(zl);
+	ldns_rdf_deep_free(name);
+	ldns_rdf_deep_free(zone);
+}
+END_TEST
+
+/*
+ * The hash of name in zone example.test. (SHA-1, no iterations, salt
+ * abcd) in base32hex, moved by delta: -1 and +1 give the two hashes
+ * around it, so that a record from one to the other covers name only.
+ */
+static void
+nsec3_hash_moved(const char *name, int delta, char *buf, size_t len)
+{
+	static const char	 digits[] = "0123456789abcdefghijklmnopqrstuv";
+	uint8_t			 salt[2] = { 0xab, 0xcd };
+	ldns_rdf		*n = ldns_dname_new_frm_str(name), *h;
+	char			*s, *p;
+	size_t			 i;
+
+	ck_assert_ptr_nonnull(h = ldns_nsec3_hash_name(n, 1, 0, 2, salt));
+	ck_assert_ptr_nonnull(s = ldns_rdf2str(h));
+	if ((p = strchr(s, '.')) != NULL)
+		*p = '\0';
+	for (i = strlen(s); delta != 0 && i > 0; i--) {
+		p = strchr(digits, s[i - 1] | 0x20);
+		ck_assert_ptr_nonnull(p);
+		if (delta > 0 && *p != 'v') {
+			s[i - 1] = p[1];
+			break;
+		}
+		if (delta < 0 && *p != '0') {
+			s[i - 1] = p[-1];
+			break;
+		}
+		s[i - 1] = delta > 0 ? '0' : 'v';	/* carry */
+	}
+	snprintf(buf, len, "%s", s);
+	free(s);
+	ldns_rdf_deep_free(h);
+	ldns_rdf_deep_free(n);
+}
+
+/* An NSEC3 record matching name (M) or covering it (C), opt-out (O). */
+struct n3 {
+	char		 how;
+	const char	*name;
+	const char	*types;
+};
+
+static void
+nsec3_add(ldns_rr_list *auth, ldns_key_list *zl, const struct n3 *r)
+{
+	char	o[64], n[64], t[512];
+
+	nsec3_hash_moved(r->name, r->how == 'M' ? 0 : -1, o, sizeof(o));
+	nsec3_hash_moved(r->name, 1, n, sizeof(n));
+	snprintf(t, sizeof(t), "%s.example.test. 300 IN NSEC3 1 %d 0 abcd %s "
+	    "%s", o, r->how == 'O' ? 1 : 0, n, r->types);
+	auth_add_signed(auth, t, zl);
+}
+
+#define N3_APEX	{ 'M', "example.test.", "NS SOA RRSIG DNSKEY NSEC3PARAM" }
+static const struct {
+	const char	*name;
+	uint16_t	 type;
+	bool		 nxdomain;
+	struct n3	 recs[4];
+	enum dns_sec	 sec;
+} nsec3_cases[] = {
+	/* NXDOMAIN (RFC 5155 section 8.4): the closest encloser matched,
+	 * the next closer name and the wildcard covered. */
+	{ "nope.example.test.", 1, true, { N3_APEX,
+	  { 'C', "nope.example.test.", "" },
+	  { 'C', "*.example.test.", "" } }, DNS_SEC_SECURE },
+	{ "nope.example.test.", 1, true, { N3_APEX,
+	  { 'C', "nope.example.test.", "" } }, DNS_SEC_BOGUS },
+	/* Opt-out over the next closer name: insecure, not secure. */
+	{ "nope.example.test.", 1, true, { N3_APEX,
+	  { 'O', "nope.example.test.", "" },
+	  { 'C', "*.example.test.", "" } }, DNS_SEC_INSECURE },
+	/* The name's own NSEC3 proves it exists. */
+	{ "host.example.test.", 15, true, { N3_APEX,
+	  { 'M', "host.example.test.", "A TXT RRSIG" },
+	  { 'C', "*.example.test.", "" } }, DNS_SEC_BOGUS },
+	/* A delegation is no closest encloser (section 8.3). */
+	{ "x.sub.example.test.", 1, true, {
+	  { 'M', "sub.example.test.", "NS" },
+	  { 'C', "x.sub.example.test.", "" },
+	  { 'C', "*.sub.example.test.", "" } }, DNS_SEC_BOGUS },
+	/* NODATA (section 8.5). */
+	{ "host.example.test.", 15, false, {
+	  { 'M', "host.example.test.", "A TXT RRSIG" } }, DNS_SEC_SECURE },
+	{ "host.example.test.", 16, false, {
+	  { 'M', "host.example.test.", "A TXT RRSIG" } }, DNS_SEC_BOGUS },
+	{ "alias.example.test.", 1, false, {
+	  { 'M', "alias.example.test.", "CNAME RRSIG" } }, DNS_SEC_BOGUS },
+	/* The parent side of a cut: DS only (RFC 6840 section 4.1). */
+	{ "sub.example.test.", 1, false, {
+	  { 'M', "sub.example.test.", "NS" } }, DNS_SEC_BOGUS },
+	{ "sub.example.test.", 43, false, {
+	  { 'M', "sub.example.test.", "NS" } }, DNS_SEC_SECURE },
+	/* No DS under opt-out (section 8.6): an insecure delegation. */
+	{ "ins.example.test.", 43, false, { N3_APEX,
+	  { 'O', "ins.example.test.", "" } }, DNS_SEC_INSECURE },
+	{ "ins.example.test.", 43, false, { N3_APEX,
+	  { 'C', "ins.example.test.", "" } }, DNS_SEC_BOGUS },
+	/* Wildcard NODATA (section 8.7). */
+	{ "x.wild.example.test.", 1, false, {
+	  { 'M', "wild.example.test.", "" },
+	  { 'C', "x.wild.example.test.", "" },
+	  { 'M', "*.wild.example.test.", "TXT RRSIG" } }, DNS_SEC_SECURE },
+	{ "x.wild.example.test.", 16, false, {
+	  { 'M', "wild.example.test.", "" },
+	  { 'C', "x.wild.example.test.", "" },
+	  { 'M', "*.wild.example.test.", "TXT RRSIG" } }, DNS_SEC_BOGUS },
+};
+
+START_TEST(test_validate_nsec3_denial)
+{
+	ldns_rdf	*zone = ldns_dname_new_frm_str("example.test.");
+	ldns_rdf	*name = ldns_dname_new_frm_str(nsec3_cases[_i].name);
+	time_t		 now = time(NULL);
+	ldns_key	*zsk = zone_key(zone, 256, now);
+	ldns_key_list	*zl = ldns_key_list_new();
+	ldns_rr_list	*keys = ldns_rr_list_new(), *auth = ldns_rr_list_new();
+	enum dns_ede	 ede;
+	struct err	 err;
+	size_t		 i;
+
+	ldns_key_list_push_key(zl, zsk);
+	ldns_rr_list_push_rr(keys, ldns_key2rr(zsk));
+	for (i = 0; i < 4 && nsec3_cases[_i].recs[i].name != NULL; i++)
+		nsec3_add(auth, zl, &nsec3_cases[_i].recs[i]);
+	ck_assert_msg(dns_val_denial(name, nsec3_cases[_i].type,
+	    nsec3_cases[_i].nxdomain, auth, keys, zone, now, NULL, &ede, &err) ==
+	    nsec3_cases[_i].sec, "%s %u %s: not %d", nsec3_cases[_i].name,
+	    nsec3_cases[_i].type, nsec3_cases[_i].nxdomain ? "nxdomain" :
+	    "nodata", nsec3_cases[_i].sec);
+	ldns_rr_list_deep_free(auth);
+	ldns_rr_list_deep_free(keys);
+	ldns_key_list_free(zl);
+	ldns_rdf_deep_free(name);
+	ldns_rdf_deep_free(zone);
+}
+END_TEST
+
+/*
+ * Validity periods are checked at the core's now, not the wall clock's
+ * (STYLE.md section 3): signatures made for a day a month ahead are
+ * good then, not yet good a day before, expired two days after.
+ */
+START_TEST(test_validate_clock)
+{
+	ldns_rdf	*zone = ldns_dname_new_frm_str("example.test.");
+	ldns_rdf	*host = ldns_dname_new_frm_str("host.example.test.");
+	time_t		 now = time(NULL) + 30 * 86400;
+	ldns_key	*zsk = zone_key(zone, 256, now);
+	ldns_key_list	*zl = ldns_key_list_new();
+	ldns_rr_list	*keys = ldns_rr_list_new(), *set, *sigs, *auth;
+	enum dns_ede	 ede;
+	struct err	 err;
+
+	ldns_key_list_push_key(zl, zsk);
+	ldns_rr_list_push_rr(keys, ldns_key2rr(zsk));
+	set = rrs("host.example.test. 300 IN A 192.0.2.1", NULL);
+	sigs = signed_set(set, zl);
+	ck_assert_int_eq(dns_val_rrset(set, sigs, keys, zone, now, NULL, &ede,
+	    &err), DNS_SEC_SECURE);
+	ck_assert_int_eq(dns_val_rrset(set, sigs, keys, zone, now - 86400,
+	    NULL, &ede, &err), DNS_SEC_BOGUS);
+	ck_assert_int_eq(ede, DNS_EDE_SIG_NOT_YET);
+	ck_assert_int_eq(dns_val_rrset(set, sigs, keys, zone, now + 2 * 86400,
+	    NULL, &ede, &err), DNS_SEC_BOGUS);
+	ck_assert_int_eq(ede, DNS_EDE_SIG_EXPIRED);
+	auth = ldns_rr_list_new();
+	auth_add_signed(auth, nsec_zone[4], zl);
+	ck_assert_int_eq(dns_val_denial(host, LDNS_RR_TYPE_MX, false, auth,
+	    keys, zone, now, NULL, &ede, &err), DNS_SEC_SECURE);
+	ck_assert_int_eq(dns_val_denial(host, LDNS_RR_TYPE_MX, false, auth,
+	    keys, zone, now + 2 * 86400, NULL, &ede, &err), DNS_SEC_BOGUS);
+	ldns_rr_list_deep_free(auth);
+	ldns_rr_list_deep_free(set);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_deep_free(keys);
+	ldns_key_list_free(zl);
+	ldns_rdf_deep_free(host);
+	ldns_rdf_deep_free(zone);
+}
+END_TEST
+
+/*
+ * ---- the iterator against a signed root ----
+ *
+ * One zone, the root, signed with one key (the trust anchor), NSEC:
+ *
+ *   .       NS SOA DNSKEY     alias.  CNAME gone.
+ *   deleg.  NS (unsigned)     host.   A        short.  A
+ *
+ * Each answer of the table is signed when given, with signatures valid
+ * from an hour before the test's clock for life seconds (a day when 0).
+ */
+#define SROOT_HINTS \
+    ". 3600000 NS a.root.test.\n" \
+    "a.root.test. 3600000 A 127.0.0.2\n"
+#define SROOT_SOA	". 300 IN SOA a.root.test. h.test. 1 2 3 4 300"
+#define SROOT_NSEC	". 300 IN NSEC alias. NS SOA RRSIG NSEC DNSKEY"
+#define DELEG_NSEC	"deleg. 300 IN NSEC host. NS RRSIG NSEC"
+#define HOST_NSEC	"host. 300 IN NSEC short. A RRSIG NSEC"
+
+struct sanswer {
+	const char	*qname;
+	uint16_t	 qtype;		/* 0: any */
+	int		 rcode;
+	const char	*an[2], *ns[4];
+	uint32_t	 life;
+};
+
+static const struct sanswer snet[] = {
+	{ "host.", 1, 0, { "host. 3600 IN A 192.0.2.1" }, { NULL }, 0 },
+	/* A forged NXDOMAIN: the genuine NSEC of host., proof of NODATA. */
+	{ "host.", 15, 3, { NULL }, { SROOT_SOA, HOST_NSEC, SROOT_NSEC },
+	  0 },
+	{ "alias.", 0, 3, { "alias. 300 IN CNAME gone." },
+	  { SROOT_SOA, DELEG_NSEC, SROOT_NSEC }, 0 },
+	{ "gone.", 0, 3, { NULL }, { SROOT_SOA, DELEG_NSEC, SROOT_NSEC }, 0 },
+	/* Signatures that expire long before the TTLs. */
+	{ "short.", 1, 0, { "short. 3600 IN A 192.0.2.2" }, { NULL }, 100 },
+	{ "nope.", 0, 3, { NULL }, { SROOT_SOA, HOST_NSEC, SROOT_NSEC }, 100 },
+	{ NULL, 0, 0, { NULL }, { NULL }, 0 },
+};
+
+struct snet_ctx {
+	ldns_key_list	*kl;
+	ldns_rr		*dnskey;
+	time_t		 base;		/* the test's clock */
+};
+
+/* Adds text to section of p, signed (unless an NS record not at the
+ * apex: delegations are not signed). */
+static void
+snet_push(ldns_pkt *p, ldns_pkt_section section, const char *text,
+    struct snet_ctx *c, uint32_t life)
+{
+	ldns_rr_list	*set = rrs(text, NULL), *sigs;
+	ldns_rr		*rr = ldns_rr_list_rr(set, 0);
+	size_t		 i;
+
+	ldns_key_set_expiration(ldns_key_list_key(c->kl, 0),
+	    (uint32_t)(c->base + (life != 0 ? life : 86400)));
+	if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS ||
+	    ldns_dname_label_count(ldns_rr_owner(rr)) == 0) {
+		sigs = signed_set(set, c->kl);
+		for (i = 0; i < ldns_rr_list_rr_count(sigs); i++)
+			ldns_pkt_push_rr(p, section, ldns_rr_list_rr(sigs, i));
+		ldns_rr_list_free(sigs);
+	}
+	ldns_pkt_push_rr(p, section, rr);
+	ldns_rr_list_free(set);
+}
+
+static ldns_pkt *
+snet_answer(const struct dns_res_request *rq, struct snet_ctx *c)
+{
+	const struct sanswer	*t;
+	ldns_pkt		*q = NULL, *p;
+	ldns_rr_list		*set, *sigs;
+	char			*qn;
+	int			 i;
+
+	ck_assert_int_eq(ldns_wire2pkt(&q, rq->wire, rq->len),
+	    LDNS_STATUS_OK);
+	qn = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(q),
+	    0)));
+	p = ldns_pkt_new();
+	ldns_pkt_set_id(p, rq->id);
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_aa(p, true);
+	ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION,
+	    ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_question(q), 0)));
+	if (strcmp(qn, ".") == 0 && rq->qtype == LDNS_RR_TYPE_DNSKEY) {
+		set = ldns_rr_list_new();
+		ldns_rr_list_push_rr(set, ldns_rr_clone(c->dnskey));
+		ldns_key_set_expiration(ldns_key_list_key(c->kl, 0),
+		    (uint32_t)(c->base + 86400));
+		sigs = signed_set(set, c->kl);
+		ldns_pkt_push_rr_list(p, LDNS_SECTION_ANSWER, set);
+		ldns_pkt_push_rr_list(p, LDNS_SECTION_ANSWER, sigs);
+		ldns_rr_list_free(set);
+		ldns_rr_list_free(sigs);
+		goto out;
+	}
+	for (t = snet; t->qname != NULL; t++)
+		if (strcasecmp(t->qname, qn) == 0 &&
+		    (t->qtype == 0 || t->qtype == rq->qtype))
+			break;
+	ck_assert_msg(t->qname != NULL, "no table entry for %s %u", qn,
+	    rq->qtype);
+	ldns_pkt_set_rcode(p, (uint8_t)t->rcode);
+	for (i = 0; i < 2 && t->an[i] != NULL; i++)
+		snet_push(p, LDNS_SECTION_ANSWER, t->an[i], c, t->life);
+	for (i = 0; i < 4 && t->ns[i] != NULL; i++)
+		snet_push(p, LDNS_SECTION_AUTHORITY, t->ns[i], c, t->life);
+out:
+	free(qn);
+	ldns_pkt_free(q);
+	return p;
+}
+
+/* Resolves (name, type) at now against snet; *sends_out upstream. */
+static struct dns_res_query *
+sresolve(struct dns_resolver *r, struct snet_ctx *c, const char *name,
+    uint16_t type, time_t now, int *sends_out)
+{
+	struct dns_res_query	*q;
+	struct dns_res_request	 rq;
+	struct err		 err;
+	ldns_pkt		*p;
+	uint8_t			*w;
+	size_t			 len;
+	uint16_t		 id = 100;
+
+	*sends_out = 0;
+	ck_assert_ptr_nonnull(q = dns_res_query_new(r, name, type, now,
+	    &err));
+	while (dns_res_next(q, now, id++, &rq) == DNS_RES_SEND) {
+		ck_assert_int_lt(++*sends_out, 50);
+		p = snet_answer(&rq, c);
+		ck_assert_int_eq(ldns_pkt2wire(&w, p, &len), LDNS_STATUS_OK);
+		dns_res_answer(q, w, len, 5, now);
+		free(w);
+		ldns_pkt_free(p);
+	}
+	return q;
+}
+
+static struct dns_resolver *
+snet_setup(struct snet_ctx *c, time_t base)
+{
+	struct dns_res_conf	 conf = { 0 };
+	struct dns_resolver	*r;
+	struct err		 err;
+	ldns_rdf		*root = ldns_dname_new_frm_str(".");
+	char			*anchor;
+
+	c->base = base;
+	c->kl = ldns_key_list_new();
+	ldns_key_list_push_key(c->kl, zone_key(root, 257, base));
+	c->dnskey = ldns_key2rr(ldns_key_list_key(c->kl, 0));
+	ck_assert_ptr_nonnull(anchor = ldns_rr2str(c->dnskey));
+	conf.cache_bytes = 1 << 20;
+	conf.max_ttl = 86400;
+	conf.neg_max_ttl = 3600;
+	conf.hints = SROOT_HINTS;
+	conf.anchors = anchor;
+	conf.dnssec = true;
+	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
+	free(anchor);
+	ldns_rdf_deep_free(root);
+	return r;
+}
+
+static void
+snet_teardown(struct snet_ctx *c, struct dns_resolver *r)
+{
+	dns_resolver_free(r);
+	ldns_rr_free(c->dnskey);
+	ldns_key_list_free(c->kl);
+}
+
+/*
+ * A forged NXDOMAIN carrying the genuine NSEC of an existing name is
+ * bogus (SERVFAIL), and is not kept to deny the name's other types.
+ */
+START_TEST(test_iter_forged_nxdomain)
+{
+	struct snet_ctx		 c;
+	struct dns_resolver	*r;
+	struct dns_res_query	*q;
+	struct dns_req		 req;
+	struct err		 err;
+	time_t			 now = time(NULL);
+	uint8_t			*w, *out;
+	size_t			 len, olen;
+	int			 sends;
+
+	r = snet_setup(&c, now);
+	q = sresolve(r, &c, "host.", LDNS_RR_TYPE_MX, now, &sends);
+	ck_assert_int_eq(dns_res_security(q), DNS_SEC_BOGUS);
+	/* The client gets SERVFAIL. */
+	w = query_wire("host.", LDNS_RR_TYPE_MX, 0, &len);
+	ck_assert_int_eq(dns_req_parse(w, len, &req), 0);
+	ck_assert_int_eq(dns_res_reply(&req, q, dns_res_rcode(q), 4096, &out,
+	    &olen, &err), 0);
+	ck_assert_int_eq(out[3] & 0x0f, LDNS_RCODE_SERVFAIL);
+	free(out);
+	free(w);
+	dns_res_query_free(q);
+	/* Asked again: bogus still, from the cache. */
+	q = sresolve(r, &c, "host.", LDNS_RR_TYPE_MX, now + 1, &sends);
+	ck_assert_int_eq(dns_res_security(q), DNS_SEC_BOGUS);
+	dns_res_query_free(q);
+	q = sresolve(r, &c, "host.", LDNS_RR_TYPE_A, now + 1, &sends);
+	ck_assert_int_eq(dns_res_rcode(q), 0);
+	ck_assert_int_eq(dns_res_security(q), DNS_SEC_SECURE);
+	ck_assert_int_eq((int)ldns_rr_list_rr_count(dns_res_answer_rrs(q)),
+	    2);					/* A and its RRSIG */
+	dns_res_query_free(q);
+	/* A genuine NXDOMAIN is secure. */
+	q = sresolve(r, &c, "gone.", LDNS_RR_TYPE_A, now + 2, &sends);
+	ck_assert_int_eq(dns_res_rcode(q), LDNS_RCODE_NXDOMAIN);
+	ck_assert_int_eq(dns_res_security(q), DNS_SEC_SECURE);
+	dns_res_query_free(q);
+	snet_teardown(&c, r);
+}
+END_TEST
+
+/* RFC 6604 with DNSSEC: the NXDOMAIN after a CNAME is validated for the
+ * target and cached for it. */
+START_TEST(test_iter_cname_nxdomain_secure)
+{
+	struct snet_ctx		 c;
+	struct dns_resolver	*r;
+	struct dns_res_query	*q;
+	time_t			 now = time(NULL);
+	int			 sends;
+
+	r = snet_setup(&c, now);
+	q = sresolve(r, &c, "alias.", LDNS_RR_TYPE_A, now, &sends);
+	ck_assert_int_eq(dns_res_rcode(q), LDNS_RCODE_NXDOMAIN);
+	ck_assert_int_eq(dns_res_security(q), DNS_SEC_SECURE);
+	ck_assert_int_eq((int)ldns_rr_list_rr_count(dns_res_answer_rrs(q)),
+	    2);					/* CNAME and its RRSIG */
+	dns_res_query_free(q);
+	q = sresolve(r, &c, "gone.", LDNS_RR_TYPE_TXT, now + 1, &sends);
+	ck_assert_int_eq(sends, 0);
+	ck_assert_int_eq(dns_res_rcode(q), LDNS_RCODE_NXDOMAIN);
+	dns_res_query_free(q);
+	q = sresolve(r, &c, "alias.", LDNS_RR_TYPE_CNAME, now + 1, &sends);
+	ck_assert_int_eq(sends, 0);
+	ck_assert_int_eq(dns_res_rcode(q), 0);
+	ck_assert_int_eq(dns_res_security(q), DNS_SEC_SECURE);
+	dns_res_query_free(q);
+	snet_teardown(&c, r);
+}
+END_TEST
+
+/*
+ * RFC 4035 section 5.3.3: a secure RRset, or a secure denial, is cached
+ * no longer than its signatures last.
+ */
+START_TEST(test_iter_sig_expiry_ttl)
+{
+	struct snet_ctx		 c;
+	struct dns_resolver	*r;
+	struct dns_res_query	*q;
+	const ldns_rr_list	*l;
+	time_t			 now = time(NULL);
+	size_t			 i;
+	int			 sends;
+
+	r = snet_setup(&c, now);
+	q = sresolve(r, &c, "short.", LDNS_RR_TYPE_A, now, &sends);
+	ck_assert_int_eq(dns_res_security(q), DNS_SEC_SECURE);
+	dns_res_query_free(q);
+	q = sresolve(r, &c, "nope.", LDNS_RR_TYPE_A, now, &sends);
+	ck_assert_int_eq(dns_res_rcode(q), LDNS_RCODE_NXDOMAIN);
+	ck_assert_int_eq(dns_res_security(q), DNS_SEC_SECURE);
+	dns_res_query_free(q);
+	/* From the cache, ten seconds on: at most 90 s left. */
+	q = sresolve(r, &c, "short.", LDNS_RR_TYPE_A, now + 10, &sends);
+	ck_assert_int_eq(sends, 0);
+	l = dns_res_answer_rrs(q);
+	ck_assert_uint_gt(ldns_rr_list_rr_count(l), 0);
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++)
+		ck_assert_uint_le(ldns_rr_ttl(ldns_rr_list_rr(l, i)), 90);
+	dns_res_query_free(q);
+	q = sresolve(r, &c, "nope.", LDNS_RR_TYPE_A, now + 10, &sends);
+	ck_assert_int_eq(sends, 0);
+	l = dns_res_authority_rrs(q);
+	ck_assert_uint_gt(ldns_rr_list_rr_count(l), 0);
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++)
+		ck_assert_uint_le(ldns_rr_ttl(ldns_rr_list_rr(l, i)), 90);
+	dns_res_query_free(q);
+	/* Past the signatures' expiration: asked again, not from the
+	 * cache. */
+	q = sresolve(r, &c, "short.", LDNS_RR_TYPE_A, now + 150, &sends);
+	ck_assert_int_gt(sends, 0);
+	dns_res_query_free(q);
+	q = sresolve(r, &c, "nope.", LDNS_RR_TYPE_A, now + 150, &sends);
+	ck_assert_int_gt(sends, 0);
+	dns_res_query_free(q);
+	snet_teardown(&c, r);
+}
+END_TEST
+
+/* The iterator validates at the clock it is given (a month ahead). */
+START_TEST(test_iter_dnssec_clock)
+{
+	struct snet_ctx		 c;
+	struct dns_resolver	*r;
+	struct dns_res_query	*q;
+	time_t			 now = time(NULL) + 30 * 86400;
+	int			 sends;
+
+	r = snet_setup(&c, now);
+	q = sresolve(r, &c, "host.", LDNS_RR_TYPE_A, now, &sends);
+	ck_assert_int_eq(dns_res_rcode(q), 0);
+	ck_assert_int_eq(dns_res_security(q), DNS_SEC_SECURE);
+	dns_res_query_free(q);
+	snet_teardown(&c, r);
 }
 END_TEST
 
@@ -1235,6 +1903,11 @@ unit_suite(void)
 	tcase_add_test(tc, test_ds_usable);
 	tcase_add_test(tc, test_validate_nsec3_iterations);
 	tcase_add_test(tc, test_validate_wildcard);
+	tcase_add_loop_test(tc, test_validate_nsec_denial, 0,
+	    sizeof(nsec_cases) / sizeof(nsec_cases[0]));
+	tcase_add_loop_test(tc, test_validate_nsec3_denial, 0,
+	    sizeof(nsec3_cases) / sizeof(nsec3_cases[0]));
+	tcase_add_test(tc, test_validate_clock);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("request");
 	tcase_add_loop_test(tc, test_req_parse, 0,
@@ -1246,9 +1919,16 @@ unit_suite(void)
 	    sizeof(iter_cases) / sizeof(iter_cases[0]));
 	tcase_add_test(tc, test_iter_truncate_reply);
 	tcase_add_test(tc, test_iter_qmin);
+	tcase_add_test(tc, test_iter_cname_denial);
 	tcase_add_test(tc, test_iter_0x20);
 	tcase_add_test(tc, test_iter_retry);
 	tcase_add_test(tc, test_resolver_config);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("iterator-dnssec");
+	tcase_add_test(tc, test_iter_forged_nxdomain);
+	tcase_add_test(tc, test_iter_cname_nxdomain_secure);
+	tcase_add_test(tc, test_iter_sig_expiry_ttl);
+	tcase_add_test(tc, test_iter_dnssec_clock);
 	suite_add_tcase(s, tc);
 	return s;
 }
