@@ -338,8 +338,12 @@ derive_rsa(const uint8_t seed[KEY_DERIVE_SEED_LEN], int bits,
 	} while (BN_cmp(tp, tq) == 0);
 	if (BN_cmp(r.p, r.q) < 0)
 		BN_swap(r.p, r.q);
+	/* The secret numbers take OpenSSL's constant-time paths. */
 	BN_set_flags(r.p, BN_FLG_CONSTTIME);
 	BN_set_flags(r.q, BN_FLG_CONSTTIME);
+	BN_set_flags(p1, BN_FLG_CONSTTIME);
+	BN_set_flags(q1, BN_FLG_CONSTTIME);
+	BN_set_flags(lcm, BN_FLG_CONSTTIME);
 	/* n = pq; d = e^-1 mod lcm(p - 1, q - 1); the CRT values. */
 	if (!BN_set_word(r.e, DERIVE_RSA_E) ||
 	    !BN_mul(r.n, r.p, r.q, ctx) ||

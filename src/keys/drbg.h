@@ -61,8 +61,8 @@ struct key_fortuna {
 void	key_fortuna_init(struct key_fortuna *);
 int	key_fortuna_reseed(struct key_fortuna *, const uint8_t *seed,
 	    size_t, struct err *);
-/* n bytes to out; as mirage-crypto, a request of more than 65536 bytes
- * is served in chunks of 65536, each a generate of its own. */
+/* n bytes to out, at most 65536 (mirage-crypto serves a larger request
+ * in chunks, in an order nothing here needs); 0 bytes change nothing. */
 int	key_fortuna_generate(struct key_fortuna *, uint8_t *out, size_t n,
 	    struct err *);
 void	key_fortuna_fini(struct key_fortuna *);

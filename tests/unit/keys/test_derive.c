@@ -162,6 +162,8 @@ START_TEST(test_fortuna_stream)
 	ck_assert_int_eq(key_fortuna_reseed(&g, (const uint8_t *)"a", 1, &err),
 	    0);
 	ck_assert_uint_eq(g.ctr[15], 1);
+	ck_assert_int_eq(key_fortuna_generate(&g, a, 0, &err), 0);
+	ck_assert_uint_eq(g.ctr[15], 1);
 	h = g;
 	ck_assert_int_eq(key_fortuna_generate(&g, a, sizeof(a), &err), 0);
 	tohex(a, sizeof(a), hex);
