@@ -4,5 +4,6 @@ tools_timbre_SOURCES = tools/timbre.c tools/tool.c tools/tool.h \
 	tools/cmd_dkim.c tools/cmd_arc.c \
 	tools/cmd_spf.c \
 	tools/cmd_dmarc.c \
-	tools/cmd_keygen.c tools/cmd_notify.c
+	tools/cmd_keygen.c tools/cmd_notify.c \
+	tools/cmd_key.c
 tools_timbre_LDADD = $(GIT_LIBS) $(TIMBRE_LIBS)

@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include "keys/key.h"
+#include "keys/key_priv.h"
 #include "util/b64.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -43,8 +44,8 @@ key_ossl_reason(void)
 	return r;
 }
 
-static struct key *
-key_wrap(EVP_PKEY *pkey, bool private, struct err *err)
+struct key *
+key_from_evp_take(EVP_PKEY *pkey, bool private, struct err *err)
 {
 	struct key	*k;
 	enum key_type	 type;
@@ -98,7 +99,7 @@ key_from_pem(const char *pem, size_t len, struct err *err)
 		    key_ossl_reason());
 		return NULL;
 	}
-	return key_wrap(pkey, private, err);
+	return key_from_evp_take(pkey, private, err);
 }
 
 struct key *
@@ -176,7 +177,7 @@ key_from_public(enum key_type type, const uint8_t *der, size_t len,
 		    key_type_name(type));
 		return NULL;
 	}
-	if ((k = key_wrap(pkey, false, err)) == NULL)
+	if ((k = key_from_evp_take(pkey, false, err)) == NULL)
 		return NULL;
 	if (k->type != type) {
 		err_set(err, KEY_E_FORMAT, "public key is %s, not %s",
@@ -205,7 +206,7 @@ key_from_ed25519_seed(const uint8_t seed[32], struct err *err)
 		    key_ossl_reason());
 		return NULL;
 	}
-	return key_wrap(pkey, true, err);
+	return key_from_evp_take(pkey, true, err);
 }
 
 struct key *
@@ -239,6 +240,9 @@ key_is_private(const struct key *k)
 int
 key_bits(const struct key *k)
 {
+	/* OpenSSL 1.1.1 says 253 for Ed25519, 3.0 says 256: key.h says 256. */
+	if (k->type == KEY_ED25519)
+		return 256;
 	return EVP_PKEY_bits(k->pkey);
 }
 
@@ -359,6 +363,33 @@ key_public_b64(struct key *k, struct buf *out, struct err *err)
 	}
 	if (der != raw)
 		OPENSSL_free(der);
+	return rc;
+}
+
+int
+key_private_pem(struct key *k, struct buf *out, struct err *err)
+{
+	BIO	*bio;
+	char	*p;
+	long	 n;
+	int	 rc = -1;
+
+	if (!k->private) {
+		err_set(err, ERR_ARG, "no private key to write");
+		return -1;
+	}
+	/* A secure-memory BIO: its buffer is wiped when freed. */
+	if ((bio = BIO_new(BIO_s_secmem())) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	if (PEM_write_bio_PrivateKey(bio, k->pkey, NULL, NULL, 0, NULL,
+	    NULL) <= 0 || (n = BIO_get_mem_data(bio, &p)) <= 0)
+		err_set(err, ERR_CRYPTO, "%s private key to pem: %s",
+		    key_type_name(k->type), key_ossl_reason());
+	else
+		rc = buf_add(out, p, (size_t)n, err);
+	BIO_free(bio);
 	return rc;
 }
 

@@ -71,6 +71,13 @@ int	key_verify_sha256(struct key *, const uint8_t digest[KEY_SHA256_LEN],
  * SubjectPublicKeyInfo for RSA, the raw 32 bytes for Ed25519. */
 int	key_public_b64(struct key *, struct buf *out, struct err *);
 
+/*
+ * Appends the private key as an unencrypted PKCS #8 PEM ("-----BEGIN
+ * PRIVATE KEY-----"), which key_from_pem reads back.  It is a secret: the
+ * caller wipes out (buf_fini_secret).  ERR_ARG for a public key.
+ */
+int	key_private_pem(struct key *, struct buf *out, struct err *);
+
 /* SHA-256 of data, one shot. */
 void	key_sha256(const void *, size_t, uint8_t out[KEY_SHA256_LEN]);
 

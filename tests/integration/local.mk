@@ -2,3 +2,6 @@
 # DKIM interoperability with dkimpy and Perl Mail::DKIM (NSD on loopback);
 # helpers: lib.sh, dkim_peer.py, dkim_peer.pl; data: tests/data/dkim/
 INTEGRATION_TESTS += tests/integration/dkim_interop.sh
+# timbre key derive against tests/data/keys/derive-vectors.txt, and its
+# keys verified by dkimpy (python3-dkim)
+INTEGRATION_TESTS += tests/integration/key_derive.sh

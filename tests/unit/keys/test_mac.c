@@ -1,6 +1,7 @@
 /*
  * test_mac.c: keys/mac.h: HMAC against RFC 2202 and RFC 4231 (test case
- * 2 of each), constant-time comparison, random bytes and wiping.
+ * 2 of each), constant-time comparison, random bytes and wiping; and
+ * the keys suite, whose derivation cases are in test_derive.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,8 @@
 #include "keys/mac.h"
 #include "util/err.h"
 #include "../unit.h"
+
+TCase	*derive_tcase(void);	/* test_derive.c */
 
 static const struct {
 	enum key_hmac	 alg;
@@ -88,5 +91,6 @@ unit_suite(void)
 	tcase_add_test(tc, test_mem_equal);
 	tcase_add_test(tc, test_random_and_wipe);
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, derive_tcase());
 	return s;
 }
