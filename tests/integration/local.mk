@@ -2,3 +2,7 @@
 # DKIM interoperability with dkimpy and Perl Mail::DKIM (NSD on loopback);
 # helpers: lib.sh, dkim_peer.py, dkim_peer.pl; data: tests/data/dkim/
 INTEGRATION_TESTS += tests/integration/dkim_interop.sh
+# issue 9: what clients send is held within the daemons' documented
+# bounds (TCP answers, transfers, IXFR jobs, resolver waiters, --ssh-key
+# in argv); helper: limits_peer.py
+INTEGRATION_TESTS += tests/integration/limits.sh
