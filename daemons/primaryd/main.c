@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "keys/mac.h"
 #include "primaryd.h"
 #include "util/daemon.h"
 #include "util/err.h"
@@ -101,6 +102,12 @@ main(int argc, char *argv[])
 	rc.known_hosts = d.conf.ssh_known_hosts;
 	if ((d.repo = repo_open(&rc, &err)) == NULL)
 		fatal("remote %s: %s", d.conf.remote, err.msg);
+	/* The clone has the key in its own file now: the copy goes. */
+	if (d.conf.ssh_key != NULL) {
+		key_wipe(d.conf.ssh_key, strlen(d.conf.ssh_key));
+		free(d.conf.ssh_key);
+		d.conf.ssh_key = NULL;
+	}
 	if (primaryd_reload(&d, 0, &err) == -1)
 		fatal("remote %s: %s", d.conf.remote, err.msg);
 	primaryd_notify_start(&d);		/* every zone, once */

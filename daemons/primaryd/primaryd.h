@@ -59,10 +59,12 @@ enum job_kind {
 	JOB_IXFR,		/* read the history, answer */
 };
 
-/* Where a job's answer goes: emit as in auth_axfr; release when the
- * job is done with arg. */
+/* Where a job's answer goes: emit as in auth_axfr; transfer (TCP only,
+ * else NULL) takes a transfer to send as the client reads; release when
+ * the job is done with arg. */
 struct job_sink {
 	int		(*emit)(const uint8_t *, size_t, void *);
+	int		(*transfer)(struct auth_xfr *, void *);
 	void		(*release)(void *);
 	void		 *arg;
 };
@@ -110,6 +112,7 @@ struct primaryd {
 	struct notify_job	*jobs;
 	struct udp_batch	*udp_batch;	/* server.c */
 	struct buf		 tcp_reply;
+	struct buf		 tcp_xfr;	/* a transfer's message */
 	size_t			 ntcp;		/* TCP connections open */
 	struct worker		*worker;	/* worker.c */
 };

@@ -7,7 +7,15 @@
  * the connection they came on, which stays allocated until then.  UDP is
  * read and answered in batches; a query asked before is answered from
  * the db's cache of answers (src/dns/replycache.c).
+ *
+ * Nothing a client sends may grow the daemon without a bound (the man
+ * page states them): a connection's next query is read only once the
+ * answers before it are down to TCP_OUT_MAX octets queued, its job (if
+ * any) is done and its transfer (if any) sent; a transfer is made one
+ * message at a time as the client reads (auth_xfr_next), not queued
+ * whole; the input is read at most one whole message ahead.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -30,6 +38,12 @@
 
 #define TCP_IDLE_SECONDS	30
 #define TCP_MAX_CONNS		256	/* past it, new ones are closed */
+#define TCP_MSG_MAX		(2 + 65535)	/* a framed message */
+/* Answers queued for one connection before it is read no further: one
+ * more message may come on top (TCP_OUT_MAX + TCP_MSG_MAX), and the
+ * input holds at most one message (TCP_MSG_MAX): 144 KiB a connection,
+ * 36 MiB for TCP_MAX_CONNS, as the man page says. */
+#define TCP_OUT_MAX		(16 * 1024)
 
 static int
 bind_one(const struct opt_addr *a, int type)
@@ -106,11 +120,13 @@ peer_text(struct peer *p)
 }
 
 /*
- * Where answers go.  emit sends one message; hold makes an arg that
+ * Where answers go.  emit sends one message; transfer takes a transfer
+ * to send as the client reads (TCP only); hold makes an arg that
  * outlives the call, for a job (NULL: out of memory), release lets it go.
  */
 struct sink_ops {
 	int	(*emit)(const uint8_t *, size_t, void *);
+	int	(*transfer)(struct auth_xfr *, void *);
 	void	*(*hold)(void *);
 	void	(*release)(void *);
 };
@@ -133,6 +149,7 @@ submit(struct primaryd *d, enum job_kind kind, struct auth_req *req,
 		return;
 	}
 	j->sink.emit = ops->emit;
+	j->sink.transfer = ops->transfer;
 	j->sink.release = ops->release;
 	primaryd_submit(d, j);
 }
@@ -149,6 +166,7 @@ handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
     void *arg)
 {
 	struct auth_req	 req;
+	struct auth_xfr	*x;
 	struct err	 err;
 	time_t		 now = time(NULL);
 	int		 rc;
@@ -190,9 +208,13 @@ handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
 		    peer_text(from), auth_zone_name(req.zone),
 		    auth_zone_serial(req.zone),
 		    req.key != NULL ? auth_key_name(req.key) : "-");
-		if (auth_axfr(&req, now, ops->emit, arg, &err) == -1)
+		/* auth_handle gives AXFR over TCP only (RFC 5936). */
+		assert(tcp && ops->transfer != NULL);
+		if ((x = auth_xfr_new(&req, &err)) == NULL)
 			log_warn("primary axfr to %s: %s", peer_text(from),
 			    err.msg);
+		else
+			ops->transfer(x, arg);
 		break;
 	case AUTH_IXFR:
 		submit(d, JOB_IXFR, &req, p, n, from, ops, arg);
@@ -248,7 +270,7 @@ udp_hold(void *arg)
 	return h;
 }
 
-static const struct sink_ops udp_ops = { udp_emit, udp_hold, free };
+static const struct sink_ops udp_ops = { udp_emit, NULL, udp_hold, free };
 
 static struct udp_batch *
 udp_batch_new(void)
@@ -339,7 +361,45 @@ struct tcp_conn {
 	struct bufferevent	*bev;	/* NULL once closed */
 	struct peer		 from;	/* made text at accept */
 	unsigned		 jobs;
+	struct auth_xfr		*xfr;	/* a transfer being sent */
+	struct event		*resume;	/* reads what waited */
 };
+
+static void
+tcp_free(struct tcp_conn *c)
+{
+	if (c->resume != NULL)
+		event_free(c->resume);
+	auth_xfr_free(c->xfr);
+	free(c);
+}
+
+static size_t
+tcp_queued(const struct tcp_conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+/* Whether the connection's next query must wait: for its job, its
+ * transfer, or the client to read what is queued. */
+static int
+tcp_busy(const struct tcp_conn *c)
+{
+	return c->jobs > 0 || c->xfr != NULL || tcp_queued(c) >= TCP_OUT_MAX;
+}
+
+/* Once nothing holds the connection's queries back, reads them again,
+ * those already received first (from the loop, not from the caller:
+ * that may be a job being finished). */
+static void
+tcp_resume(struct tcp_conn *c)
+{
+	if (c->bev == NULL || tcp_busy(c))
+		return;
+	bufferevent_enable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) >= 2)
+		event_active(c->resume, EV_TIMEOUT, 0);
+}
 
 static int
 tcp_emit(const uint8_t *p, size_t n, void *arg)
@@ -351,6 +411,43 @@ tcp_emit(const uint8_t *p, size_t n, void *arg)
 		return -1;
 	return bufferevent_write(c->bev, len, 2) == 0 &&
 	    bufferevent_write(c->bev, p, n) == 0 ? 0 : -1;
+}
+
+/* Queues the transfer's next messages while the client keeps up. */
+static void
+tcp_pump(struct tcp_conn *c)
+{
+	struct buf	*b = &c->d->tcp_xfr;
+	struct err	 err;
+	int		 rc;
+
+	while (c->xfr != NULL && c->bev != NULL &&
+	    tcp_queued(c) < TCP_OUT_MAX) {
+		if ((rc = auth_xfr_next(c->xfr, time(NULL), b, &err)) == 1 &&
+		    tcp_emit((const uint8_t *)b->data, b->len, c) == 0)
+			continue;
+		if (rc == -1)
+			log_warn("primary transfer to %s: %s", c->from.text,
+			    err.msg);
+		auth_xfr_free(c->xfr);
+		c->xfr = NULL;
+	}
+}
+
+static int
+tcp_transfer(struct auth_xfr *x, void *arg)
+{
+	struct tcp_conn	*c = arg;
+
+	/* A connection reads nothing while it has a transfer or a job:
+	 * this is its only one. */
+	if (c->bev == NULL || c->xfr != NULL) {
+		auth_xfr_free(x);
+		return -1;
+	}
+	c->xfr = x;
+	tcp_pump(c);
+	return 0;
 }
 
 /* While a job holds the connection its client is waiting for the
@@ -373,13 +470,17 @@ tcp_release(void *arg)
 
 	if (--c->jobs > 0)
 		return;
-	if (c->bev == NULL)
-		free(c);
-	else
-		bufferevent_set_timeouts(c->bev, &idle, &idle);
+	if (c->bev == NULL) {
+		tcp_free(c);
+		return;
+	}
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	tcp_resume(c);
 }
 
-static const struct sink_ops tcp_ops = { tcp_emit, tcp_hold, tcp_release };
+static const struct sink_ops tcp_ops = {
+	tcp_emit, tcp_transfer, tcp_hold, tcp_release
+};
 
 static void
 tcp_close(struct tcp_conn *c)
@@ -387,8 +488,10 @@ tcp_close(struct tcp_conn *c)
 	bufferevent_free(c->bev);
 	c->bev = NULL;
 	c->d->ntcp--;
+	auth_xfr_free(c->xfr);
+	c->xfr = NULL;
 	if (c->jobs == 0)
-		free(c);
+		tcp_free(c);
 }
 
 static void
@@ -399,7 +502,7 @@ on_tcp_read(struct bufferevent *bev, void *arg)
 	uint8_t		 hdr[2], *p;
 	size_t		 n;
 
-	while (evbuffer_get_length(in) >= 2) {
+	while (!tcp_busy(c) && evbuffer_get_length(in) >= 2) {
 		evbuffer_copyout(in, hdr, 2);
 		n = (size_t)hdr[0] << 8 | hdr[1];
 		if (evbuffer_get_length(in) < n + 2)
@@ -415,6 +518,29 @@ on_tcp_read(struct bufferevent *bev, void *arg)
 			tcp_emit((uint8_t *)c->d->tcp_reply.data,
 			    c->d->tcp_reply.len, c);
 	}
+	/* The kernel holds what the client sends meanwhile. */
+	if (tcp_busy(c))
+		bufferevent_disable(bev, EV_READ);
+}
+
+static void
+on_tcp_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcp_conn	*c = arg;
+
+	if (c->bev != NULL)
+		on_tcp_read(c->bev, c);
+}
+
+/* The client has read what was queued: more of the transfer, or the
+ * next queries. */
+static void
+on_tcp_write(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn	*c = arg;
+
+	tcp_pump(c);
+	tcp_resume(c);
 }
 
 static void
@@ -439,9 +565,11 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->bev = bufferevent_socket_new(d->base, fd,
+	    (c->resume = event_new(d->base, -1, 0, on_tcp_resume, c)) ==
+	    NULL || (c->bev = bufferevent_socket_new(d->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		free(c);
+		if (c != NULL)
+			tcp_free(c);
 		close(fd);
 		return;
 	}
@@ -449,8 +577,11 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	d->ntcp++;
 	c->from.sa = sa;
 	peer_text(&c->from);	/* sa does not outlive this call */
-	bufferevent_setcb(c->bev, on_tcp_read, NULL, on_tcp_event, c);
+	bufferevent_setcb(c->bev, on_tcp_read, on_tcp_write, on_tcp_event, c);
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	/* The input holds one message at most; the rest waits in the
+	 * kernel until it is read. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, TCP_MSG_MAX);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
@@ -463,6 +594,7 @@ primaryd_serve(struct primaryd *d)
 
 	d->udp_batch = udp_batch_new();
 	buf_init(&d->tcp_reply, UDP_MSG_MAX);
+	buf_init(&d->tcp_xfr, UDP_MSG_MAX);
 	for (i = 0; i < d->nlisten; i++) {
 		if ((ev = event_new(d->base, d->udp[i], EV_READ | EV_PERSIST,
 		    on_udp, d)) == NULL || event_add(ev, NULL) == -1)
@@ -486,4 +618,5 @@ primaryd_unserve(struct primaryd *d)
 		d->udp_batch = NULL;
 	}
 	buf_fini(&d->tcp_reply);
+	buf_fini(&d->tcp_xfr);
 }

@@ -279,16 +279,33 @@ ixfr_run(struct primaryd *d, struct job *j)
 	j->versions = w.versions;
 }
 
+/* Loop: the answer, over TCP as a transfer the connection sends as its
+ * client reads.  A job whose history was not read (refused a place on
+ * the worker, or out of memory) answers with the full zone (RFC 1995
+ * section 4 allows it). */
 static void
 ixfr_finish(struct job *j)
 {
-	struct err	err;
-	int		incremental = 0;
+	struct auth_xfr	*x = NULL;
+	struct err	 err;
+	int		 incremental = 0, rc;
 
-	if (j->ixfr == NULL)
+	if (j->ixfr == NULL && (j->ixfr = auth_ixfr_new(&j->req, 0)) ==
+	    NULL) {
+		log_warn("primary ixfr to %s: out of memory", j->from);
 		return;
-	if (auth_ixfr_send(j->ixfr, time(NULL), j->sink.emit, j->sink.arg,
-	    &incremental, &err) == -1)
+	}
+	if (j->req.tcp && j->sink.transfer != NULL) {
+		if ((x = auth_ixfr_xfr(j->ixfr, &incremental, &err)) == NULL)
+			rc = -1;
+		else
+			rc = j->sink.transfer(x, j->sink.arg);
+		if (rc == -1 && x != NULL)
+			err_set(&err, ERR_IO, "the connection is gone");
+	} else
+		rc = auth_ixfr_send(j->ixfr, time(NULL), j->sink.emit,
+		    j->sink.arg, &incremental, &err);
+	if (rc == -1)
 		log_warn("primary ixfr to %s: %s", j->from, err.msg);
 	else
 		log_info("primary ixfr from=%s zone=%s serial=%u->%u %s "

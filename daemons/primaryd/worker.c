@@ -7,6 +7,15 @@
  * a pipe the loop watches.  Only the job crosses: the worker touches the
  * repository (which the loop leaves alone while the thread runs) and
  * what the job holds, the loop everything else.
+ *
+ * Two queues, so that transfers asked by anyone cannot keep out the
+ * NOTIFYs and UPDATEs signed by the operator's keys: RELOAD, NOTIFY and
+ * UPDATE wait in theirs (CTL_QUEUE_MAX, in order: each starts from the
+ * zones the one before left) and go first; the IXFRs wait in their own,
+ * a small one (XFR_QUEUE_MAX, XFR_PER_CLIENT from one address).  An
+ * IXFR refused a place is answered at once with the full zone, which
+ * needs no history (RFC 1995 section 4); so the worst a flood of IXFRs
+ * does to an UPDATE is make it wait for the one IXFR running.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +29,14 @@
 #include "primaryd.h"
 #include "util/err.h"
 
-#define QUEUE_MAX	256	/* jobs waiting; past it they are refused */
+#define CTL_QUEUE_MAX	256	/* NOTIFY, UPDATE, RELOAD waiting */
+#define XFR_QUEUE_MAX	16	/* IXFRs waiting or running */
+#define XFR_PER_CLIENT	2	/* of them from one address */
+
+struct queue {
+	struct job	*head, *tail;
+	size_t		 n;
+};
 
 struct worker {
 	pthread_t	 thread;
@@ -32,8 +48,7 @@ struct worker {
 	int		 pipe[2];	/* worker -> loop: a job is done */
 	struct event	*ev;
 	/* Loop only. */
-	struct job	*head, *tail;	/* waiting */
-	size_t		 nqueued;
+	struct queue	 ctl, xfr;	/* waiting */
 	struct job	*running;
 };
 
@@ -64,6 +79,67 @@ worker_main(void *arg)
 	return NULL;
 }
 
+static void
+queue_put(struct queue *q, struct job *j)
+{
+	if (q->tail != NULL)
+		q->tail->next = j;
+	else
+		q->head = j;
+	q->tail = j;
+	q->n++;
+}
+
+static struct job *
+queue_take(struct queue *q)
+{
+	struct job	*j;
+
+	if ((j = q->head) == NULL)
+		return NULL;
+	if ((q->head = j->next) == NULL)
+		q->tail = NULL;
+	q->n--;
+	j->next = NULL;
+	return j;
+}
+
+/* The address of a job's client ("192.0.2.1" of "192.0.2.1:5353",
+ * "[2001:db8::1]" of "[2001:db8::1]:53"), its length. */
+static size_t
+client_len(const struct job *j)
+{
+	const char	*colon = strrchr(j->from, ':');
+
+	return colon != NULL ? (size_t)(colon - j->from) : strlen(j->from);
+}
+
+static int
+same_client(const struct job *a, const struct job *b)
+{
+	size_t	n = client_len(a);
+
+	return n == client_len(b) && strncmp(a->from, b->from, n) == 0;
+}
+
+/* Whether an IXFR may wait for the worker (see the top of the file). */
+static int
+xfr_room(const struct worker *w, const struct job *j)
+{
+	const struct job	*q;
+	size_t			 n = 0, mine = 0;
+
+	if (w->running != NULL && w->running->kind == JOB_IXFR) {
+		n++;
+		mine += same_client(w->running, j);
+	}
+	for (q = w->xfr.head; q != NULL; q = q->next) {
+		n++;
+		mine += same_client(q, j);
+	}
+	return n < XFR_QUEUE_MAX && mine < XFR_PER_CLIENT;
+}
+
 /* Starts the next waiting job, finishing at once those that cannot run. */
 static void
 next(struct primaryd *d)
@@ -71,11 +147,8 @@ next(struct primaryd *d)
 	struct worker	*w = d->worker;
 	struct job	*j;
 
-	while (w->running == NULL && (j = w->head) != NULL) {
-		if ((w->head = j->next) == NULL)
-			w->tail = NULL;
-		w->nqueued--;
-		j->next = NULL;
+	while (w->running == NULL && ((j = queue_take(&w->ctl)) != NULL ||
+	    (j = queue_take(&w->xfr)) != NULL)) {
 		if (job_prepare(d, j) == -1) {
 			job_finish(d, j);
 			job_free(j);
@@ -136,9 +209,19 @@ primaryd_submit(struct primaryd *d, struct job *j)
 {
 	struct worker	*w = d->worker;
 
-	if (w->nqueued >= QUEUE_MAX) {
+	if (j->kind == JOB_IXFR && !xfr_room(w, j)) {
+		/* No history read: job_finish sends the full zone. */
+		log_debug("primary ixfr from=%s zone=%s: %zu transfers "
+		    "waiting, answered without the history", j->from,
+		    j->zone, w->xfr.n);
+		(void)job_prepare(d, j);	/* -1: failed, NOTAUTH */
+		job_finish(d, j);
+		job_free(j);
+		return;
+	}
+	if (j->kind != JOB_IXFR && w->ctl.n >= CTL_QUEUE_MAX) {
 		err_set(&j->err, ERR_LIMIT, "%zu jobs waiting, this one "
-		    "refused", w->nqueued);
+		    "refused", w->ctl.n);
 		log_warn("primary %s: %s", j->from, j->err.msg);
 		j->failed = 1;
 		j->rcode = LDNS_RCODE_SERVFAIL;
@@ -146,12 +229,7 @@ primaryd_submit(struct primaryd *d, struct job *j)
 		job_free(j);
 		return;
 	}
-	if (w->tail != NULL)
-		w->tail->next = j;
-	else
-		w->head = j;
-	w->tail = j;
-	w->nqueued++;
+	queue_put(j->kind == JOB_IXFR ? &w->xfr : &w->ctl, j);
 	next(d);
 }
 
@@ -170,10 +248,9 @@ primaryd_worker_stop(struct primaryd *d)
 	pthread_join(w->thread, NULL);
 	/* A job the worker finished is not answered: the loop is over. */
 	job_free(w->done != NULL ? w->done : w->given);
-	while ((j = w->head) != NULL) {
-		w->head = j->next;
+	while ((j = queue_take(&w->ctl)) != NULL ||
+	    (j = queue_take(&w->xfr)) != NULL)
 		job_free(j);
-	}
 	event_free(w->ev);
 	close(w->pipe[0]);
 	close(w->pipe[1]);

@@ -94,6 +94,7 @@ struct resolverd {
 	struct tasks			 tasks;
 	size_t				 ntasks;
 	size_t				 ntcp;
+	size_t				 nwaiters;	/* all tasks' */
 	int				 argc;
 	char				**argv;
 	/* counters besides the engine's */
@@ -103,6 +104,8 @@ struct resolverd {
 };
 
 #define RESOLVERD_MAX_TASKS	4096	/* client questions in flight */
+#define RESOLVERD_MAX_WAITERS	8192	/* clients waiting on them */
+#define RESOLVERD_MAX_WAITERS_TASK 64	/* clients waiting on one */
 #define RESOLVERD_MAX_TCP	256	/* client TCP connections */
 
 /* server.c */

@@ -6,6 +6,17 @@
  * resolver itself (statistics, version), and the tasks driving the engine:
  * one per distinct question in flight, so identical questions from many
  * clients cost one resolution (coalescing).
+ *
+ * Every client's share is bounded (the man page states the bounds): a
+ * question joins a task only while the task has fewer than
+ * RESOLVERD_MAX_WAITERS_TASK clients waiting and the daemon fewer than
+ * RESOLVERD_MAX_WAITERS; past that, a UDP query is dropped (its source
+ * may be forged: an answer could go to a victim, and a real client asks
+ * again) and a TCP query, whose client proved its address, is answered
+ * SERVFAIL at once rather than left to time out.  A TCP connection's
+ * next query is read only while it has fewer than TCP_MAX_INFLIGHT
+ * questions unanswered and fewer than TCP_OUT_MAX octets of answers
+ * queued; the input holds one message at most.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,12 +39,19 @@
 #define TCP_IDLE_SECONDS	10
 #define UDP_REPLY_MAX		1232	/* RFC 9715 advice for UDP */
 #define TCP_REPLY_MAX		65535
+#define TCP_MSG_MAX		(2 + TCP_REPLY_MAX)	/* framed */
+#define TCP_MAX_INFLIGHT	32	/* a connection's questions waiting */
+/* Answers queued for one connection before it is read no further (one
+ * more answer may come on top of it). */
+#define TCP_OUT_MAX		(16 * 1024)
 
 struct tcpconn {
 	struct resolverd	*d;
 	struct bufferevent	*bev;
 	int			 refs;		/* waiters holding it */
+	unsigned		 inflight;	/* its waiters */
 	bool			 closed;
+	struct event		*resume;	/* reads what waited */
 };
 
 /* A client waiting for a task's answer. */
@@ -54,12 +72,14 @@ struct task {
 	char			 qname[sizeof(((struct dns_req *)0)->qname)];
 	uint16_t		 qtype;
 	struct waiter		*waiters;
+	size_t			 nwaiters;
 	struct upstream		*up;
 	struct event		*ev_kick;
 };
 
 static void	task_step(struct task *, const uint8_t *, size_t, unsigned,
 		    bool);
+static void	tcp_readable(struct bufferevent *, void *);
 
 static void
 resv_release(struct resv *v)
@@ -79,7 +99,41 @@ tcpconn_release(struct tcpconn *c)
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
 	c->d->ntcp--;
+	if (c->resume != NULL)
+		event_free(c->resume);
 	free(c);
+}
+
+/* Whether the connection's next query must wait (see the top). */
+static bool
+tcpconn_busy(const struct tcpconn *c)
+{
+	return c->inflight >= TCP_MAX_INFLIGHT ||
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) >=
+	    TCP_OUT_MAX;
+}
+
+/* Reads the connection again once nothing holds it back, the queries
+ * already received first (from the loop: the caller may be a task). */
+static void
+tcpconn_resume(struct tcpconn *c)
+{
+	if (c->closed || tcpconn_busy(c))
+		return;
+	bufferevent_enable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) >= 2)
+		event_active(c->resume, EV_TIMEOUT, 0);
+}
+
+static void
+tcp_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcpconn	*c = arg;
+
+	(void)fd;
+	(void)what;
+	if (!c->closed)
+		tcp_readable(c->bev, c);
 }
 
 static void
@@ -165,11 +219,16 @@ reply(struct resv *v, const struct waiter *w, const struct dns_res_query *q,
 	free(wire);
 }
 
+/* Frees a waiter kept by waiter_keep. */
 static void
-waiter_free(struct waiter *w)
+waiter_free(struct resolverd *d, struct waiter *w)
 {
-	if (w->tcp != NULL)
+	d->nwaiters--;
+	if (w->tcp != NULL) {
+		w->tcp->inflight--;
+		tcpconn_resume(w->tcp);
 		tcpconn_release(w->tcp);
+	}
 	free(w);
 }
 
@@ -180,7 +239,7 @@ task_free(struct task *t)
 
 	while ((w = t->waiters) != NULL) {
 		t->waiters = w->next;
-		waiter_free(w);
+		waiter_free(t->d, w);
 	}
 	upstream_cancel(t->up);
 	if (t->ev_kick != NULL)
@@ -277,7 +336,7 @@ task_find(struct resolverd *d, const char *qname, uint16_t qtype)
 
 /* A copy of w for a task to keep (the TCP connection is held). */
 static struct waiter *
-waiter_keep(const struct waiter *w)
+waiter_keep(struct resolverd *d, const struct waiter *w)
 {
 	struct waiter	*k;
 
@@ -285,9 +344,21 @@ waiter_keep(const struct waiter *w)
 		return NULL;
 	*k = *w;
 	k->next = NULL;
-	if (k->tcp != NULL)
+	if (k->tcp != NULL) {
 		k->tcp->refs++;
+		k->tcp->inflight++;
+	}
+	d->nwaiters++;
 	return k;
+}
+
+/* A question past the bounds on waiting clients (see the top). */
+static void
+refuse(struct resolverd *d, const struct waiter *w)
+{
+	d->dropped++;
+	if (w->udp == -1)
+		reply(NULL, w, NULL, LDNS_RCODE_SERVFAIL);
 }
 
 /* Answers w from the engine, now or when a task is done (w borrowed). */
@@ -301,10 +372,20 @@ handle_query(struct resolverd *d, const struct waiter *w)
 	struct err		 err;
 
 	if ((t = task_find(d, w->req.qname, w->req.qtype)) != NULL) {
-		if ((k = waiter_keep(w)) != NULL) {
+		if (t->nwaiters >= RESOLVERD_MAX_WAITERS_TASK ||
+		    d->nwaiters >= RESOLVERD_MAX_WAITERS) {
+			refuse(d, w);
+			return;
+		}
+		if ((k = waiter_keep(d, w)) != NULL) {
 			k->next = t->waiters;
 			t->waiters = k;
+			t->nwaiters++;
 		}
+		return;
+	}
+	if (d->nwaiters >= RESOLVERD_MAX_WAITERS) {
+		refuse(d, w);
 		return;
 	}
 	if ((q = dns_res_query_new(d->resv->r, w->req.qname, w->req.qtype,
@@ -321,7 +402,7 @@ handle_query(struct resolverd *d, const struct waiter *w)
 	}
 	if (d->ntasks >= RESOLVERD_MAX_TASKS ||
 	    (t = calloc(1, sizeof(*t))) == NULL ||
-	    (k = waiter_keep(w)) == NULL) {
+	    (k = waiter_keep(d, w)) == NULL) {
 		free(t);
 		d->dropped++;
 		reply(NULL, w, NULL, LDNS_RCODE_SERVFAIL);
@@ -335,6 +416,7 @@ handle_query(struct resolverd *d, const struct waiter *w)
 	snprintf(t->qname, sizeof(t->qname), "%s", w->req.qname);
 	t->qtype = w->req.qtype;
 	t->waiters = k;
+	t->nwaiters = 1;
 	TAILQ_INSERT_TAIL(&d->tasks, t, entry);
 	d->ntasks++;
 	if (!task_send(t, &rq))
@@ -490,7 +572,8 @@ tcp_readable(struct bufferevent *bev, void *arg)
 		tcpconn_close(c);
 		return;
 	}
-	while (!c->closed && evbuffer_copyout(in, hdr, 2) == 2) {
+	while (!c->closed && !tcpconn_busy(c) &&
+	    evbuffer_copyout(in, hdr, 2) == 2) {
 		len = (size_t)(hdr[0] << 8 | hdr[1]);
 		if (evbuffer_get_length(in) < len + 2)
 			return;
@@ -505,6 +588,17 @@ tcp_readable(struct bufferevent *bev, void *arg)
 		free(msg);
 		tcpconn_release(c);
 	}
+	/* The kernel holds what the client sends meanwhile. */
+	if (!c->closed && tcpconn_busy(c))
+		bufferevent_disable(bev, EV_READ);
+}
+
+/* The client read what was queued: its next queries. */
+static void
+tcp_writable(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	tcpconn_resume(arg);
 }
 
 static void
@@ -533,16 +627,21 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	}
 	c->d = d;
 	c->refs = 1;
-	if ((c->bev = bufferevent_socket_new(d->base, fd,
+	if ((c->resume = event_new(d->base, -1, 0, tcp_resume, c)) == NULL ||
+	    (c->bev = bufferevent_socket_new(d->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		if (c->resume != NULL)
+			event_free(c->resume);
 		close(fd);
 		free(c);
 		return;
 	}
 	d->ntcp++;
 	d->tcp_clients++;
-	bufferevent_setcb(c->bev, tcp_readable, NULL, tcp_event, c);
+	bufferevent_setcb(c->bev, tcp_readable, tcp_writable, tcp_event, c);
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	/* One message at most in the input; the rest waits in the kernel. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, TCP_MSG_MAX);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 

@@ -6,6 +6,9 @@
  * 5452 sections 4 and 9.2); over TCP with two-byte framing (RFC 7766
  * section 8) when the engine asks for it after a truncated answer.  One
  * attempt per call: retrying another server is the engine's choice.
+ * An exchange holds no buffer for the answer: a datagram is read into
+ * the stack, a TCP answer stays in its bufferevent (one message at
+ * most), and the engine gets a copy of just the bytes received.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +28,7 @@
 #define UDP_TIMEOUT_MS	1000
 #define TCP_TIMEOUT_MS	3000
 #define BIND_TRIES	16
+#define MSG_MAX		65535
 
 struct upstream {
 	struct event_base	*base;
@@ -36,7 +40,6 @@ struct upstream {
 	struct event		*ev_timer;
 	struct bufferevent	*bev;
 	struct timeval		 start;
-	uint8_t			 buf[65535];
 };
 
 uint16_t
@@ -92,11 +95,12 @@ static void
 udp_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct upstream	*u = arg;
+	uint8_t		 buf[MSG_MAX];
 	ssize_t		 n;
 
 	(void)what;
 	for (;;) {
-		n = recv(fd, u->buf, sizeof(u->buf), 0);
+		n = recv(fd, buf, sizeof(buf), 0);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
@@ -104,9 +108,9 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		/* Another ID is not the answer (nor proof of an attack). */
-		if (n >= 12 && (u->buf[0] << 8 | u->buf[1]) == u->id &&
-		    (u->buf[2] & 0x80) != 0) {
-			upstream_finish(u, u->buf, (size_t)n);
+		if (n >= 12 && (buf[0] << 8 | buf[1]) == u->id &&
+		    (buf[2] & 0x80) != 0) {
+			upstream_finish(u, buf, (size_t)n);
 			return;
 		}
 	}
@@ -125,7 +129,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 {
 	struct upstream	*u = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev);
-	uint8_t		 hdr[2];
+	uint8_t		 hdr[2], *p;
 	size_t		 len;
 
 	if (evbuffer_copyout(in, hdr, 2) != 2)
@@ -133,9 +137,10 @@ tcp_read(struct bufferevent *bev, void *arg)
 	len = (size_t)(hdr[0] << 8 | hdr[1]);
 	if (evbuffer_get_length(in) < len + 2)
 		return;
-	evbuffer_drain(in, 2);
-	evbuffer_remove(in, u->buf, len);
-	upstream_finish(u, u->buf, len);
+	if ((p = evbuffer_pullup(in, len + 2)) == NULL)
+		upstream_finish(u, NULL, 0);
+	else
+		upstream_finish(u, p + 2, len);	/* copied before freed */
 }
 
 static void
@@ -212,6 +217,8 @@ upstream_send(struct event_base *base, const struct dns_res_request *req,
 		    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 			goto fail;
 		bufferevent_setcb(u->bev, tcp_read, NULL, tcp_event, u);
+		/* One message is all an exchange reads. */
+		bufferevent_setwatermark(u->bev, EV_READ, 0, 2 + MSG_MAX);
 		hdr[0] = (uint8_t)(req->len >> 8);
 		hdr[1] = (uint8_t)req->len;
 		if (bufferevent_write(u->bev, hdr, 2) == -1 ||

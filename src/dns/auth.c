@@ -729,31 +729,140 @@ auth_req_fini(struct auth_req *req)
 	req->query = req->reply = NULL;
 }
 
-/* Renders, signs and hands over one message of a transfer. */
+/*
+ * A transfer over TCP, made one message at a time (auth.h): the records
+ * are the zone's, AXFR-style (its SOA, the others, the SOA again), or a
+ * list made beforehand (an IXFR's differences).  The cursor keeps what
+ * it needs of the request (the query, the request's MAC, a copy of the
+ * key) and a reference to the zone, so that neither the request nor the
+ * db it came from has to outlive a client that reads slowly.
+ */
+struct auth_xfr {
+	ldns_pkt		*query;
+	struct auth_zone	*zone;
+	struct auth_key		*key;		/* NULL: unsigned */
+	uint8_t			 req_mac[64], mac[64];
+	size_t			 req_maclen, maclen;
+	ldns_rr_list		*all;		/* NULL: the zone's records */
+	size_t			 i, n;		/* next record, records */
+	int			 first;
+};
+
+void
+auth_xfr_free(struct auth_xfr *x)
+{
+	if (x == NULL)
+		return;
+	ldns_pkt_free(x->query);
+	auth_zone_free(x->zone);
+	auth_key_free(x->key);
+	ldns_rr_list_deep_free(x->all);
+	free(x);
+}
+
+/* A cursor over all (taken, even on failure), or over the zone. */
+static struct auth_xfr *
+xfr_new(const struct auth_req *req, ldns_rr_list *all, struct err *err)
+{
+	struct auth_xfr	*x;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL) {
+		ldns_rr_list_deep_free(all);
+		err_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	x->all = all;
+	x->zone = auth_zone_ref(req->zone);
+	x->first = 1;
+	x->n = all != NULL ? ldns_rr_list_rr_count(all) : req->zone->n + 2;
+	memcpy(x->req_mac, req->mac, req->maclen);
+	x->req_maclen = req->maclen;
+	if ((x->query = ldns_pkt_clone(req->query)) == NULL ||
+	    (req->key != NULL && (x->key = auth_key_dup(req->key)) == NULL)) {
+		auth_xfr_free(x);
+		err_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	return x;
+}
+
+struct auth_xfr *
+auth_xfr_new(const struct auth_req *req, struct err *err)
+{
+	return xfr_new(req, NULL, err);
+}
+
+/* The i-th record of the transfer, or NULL for one to pass over. */
+static const ldns_rr *
+xfr_rr(const struct auth_xfr *x, size_t i)
+{
+	const struct auth_zone	*z = x->zone;
+
+	if (x->all != NULL)
+		return ldns_rr_list_rr(x->all, i);
+	if (i == 0 || i == z->n + 1)
+		return z->soa;
+	return z->v[i - 1].rr != z->soa ? z->v[i - 1].rr : NULL;
+}
+
+int
+auth_xfr_next(struct auth_xfr *x, time_t now, struct buf *out,
+    struct err *err)
+{
+	ldns_pkt	*p;
+	const ldns_rr	*rr;
+	uint8_t		 prior[64];
+	size_t		 bytes, plen = x->maclen;
+	int		 rc = -1;
+
+	buf_reset(out);
+	if (x->i >= x->n)
+		return 0;
+	if ((p = reply_new(x->query)) == NULL)
+		goto nomem;
+	ldns_pkt_set_aa(p, 1);
+	/* Records until one passes the chunk size (the last, the final
+	 * SOA, is never passed over: no message is empty). */
+	for (bytes = 0; x->i < x->n && bytes <= AUTH_AXFR_CHUNK; x->i++) {
+		if ((rr = xfr_rr(x, x->i)) == NULL)
+			continue;
+		if (push_taken(ldns_pkt_answer(p), ldns_rr_clone(rr)) == -1)
+			goto nomem;
+		bytes += ldns_rr_uncompressed_size(rr);
+	}
+	memcpy(prior, x->mac, plen);
+	if (render(p, out, 65535 - AUTH_TSIG_ROOM, err) == -1 ||
+	    (x->key != NULL && auth_tsig_sign(x->key, out, x->first ?
+	    x->req_mac : NULL, x->req_maclen, x->first ? NULL : prior, plen,
+	    now, 0, x->mac, &x->maclen, err) == -1))
+		goto done;
+	x->first = 0;
+	rc = 1;
+	goto done;
+nomem:
+	err_set(err, ERR_NOMEM, "out of memory");
+done:
+	ldns_pkt_free(p);
+	if (rc == -1)
+		x->i = x->n;	/* a transfer that failed stays failed */
+	return rc;
+}
+
+/* Makes every message of the transfer and hands each to fn. */
 static int
-axfr_emit(struct auth_req *req, ldns_pkt *p, time_t now, int first,
-    uint8_t *mac, size_t *maclen,
+xfr_pump(struct auth_xfr *x, time_t now,
     int (*fn)(const uint8_t *, size_t, void *), void *arg, struct err *err)
 {
 	struct buf	b;
-	uint8_t		prior[64];
-	size_t		plen = *maclen;
-	int		rc = -1;
+	int		rc;
 
 	buf_init(&b, 65535);
-	memcpy(prior, mac, plen);
-	if (render(p, &b, 65535 - AUTH_TSIG_ROOM, err) == -1)
-		goto done;
-	if (req->key != NULL && auth_tsig_sign(req->key, &b,
-	    first ? req->mac : NULL, req->maclen, first ? NULL : prior, plen,
-	    now, 0, mac, maclen, err) == -1)
-		goto done;
-	if (fn((uint8_t *)b.data, b.len, arg) == -1) {
-		err_set(err, ERR_IO, "transfer: write failed");
-		goto done;
-	}
-	rc = 0;
-done:
+	while ((rc = auth_xfr_next(x, now, &b, err)) == 1)
+		if (fn((uint8_t *)b.data, b.len, arg) == -1) {
+			err_set(err, ERR_IO, "transfer: write failed");
+			rc = -1;
+			break;
+		}
 	buf_fini(&b);
 	return rc;
 }
@@ -762,45 +871,14 @@ int
 auth_axfr(struct auth_req *req, time_t now,
     int (*fn)(const uint8_t *, size_t, void *), void *arg, struct err *err)
 {
-	const struct auth_zone	*z = req->zone;
-	ldns_pkt		*p = NULL;
-	ldns_rr			*rr;
-	uint8_t			 mac[64];
-	size_t			 i, maclen = 0, bytes = 0;
-	int			 first = 1;
+	struct auth_xfr	*x;
+	int		 rc;
 
-	for (i = 0; i <= z->n + 1; i++) {
-		if (p == NULL) {
-			if ((p = reply_new(req->query)) == NULL)
-				goto nomem;
-			ldns_pkt_set_aa(p, 1);
-			bytes = 0;
-		}
-		if (i == 0 || i == z->n + 1)
-			rr = z->soa;
-		else if ((rr = z->v[i - 1].rr) == z->soa)
-			continue;
-		if (push_taken(ldns_pkt_answer(p), ldns_rr_clone(rr)) == -1) {
-			ldns_pkt_free(p);
-			goto nomem;
-		}
-		ldns_pkt_set_ancount(p, ldns_pkt_ancount(p) + 1);
-		bytes += ldns_rr_uncompressed_size(rr);
-		if (bytes > AUTH_AXFR_CHUNK || i == z->n + 1) {
-			if (axfr_emit(req, p, now, first, mac, &maclen, fn,
-			    arg, err) == -1) {
-				ldns_pkt_free(p);
-				return -1;
-			}
-			first = 0;
-			ldns_pkt_free(p);
-			p = NULL;
-		}
-	}
-	return 0;
-nomem:
-	err_set(err, ERR_NOMEM, "out of memory");
-	return -1;
+	if ((x = auth_xfr_new(req, err)) == NULL)
+		return -1;
+	rc = xfr_pump(x, now, fn, arg, err);
+	auth_xfr_free(x);
+	return rc;
 }
 
 int
@@ -985,48 +1063,6 @@ nomem:
 	return NULL;
 }
 
-/* Over TCP: the records in messages of at most AUTH_AXFR_CHUNK bytes. */
-static int
-xfr_send(struct auth_req *req, const ldns_rr_list *all, time_t now,
-    int (*fn)(const uint8_t *, size_t, void *), void *arg, struct err *err)
-{
-	ldns_pkt	*p = NULL;
-	ldns_rr		*rr;
-	uint8_t		 mac[64];
-	size_t		 i, n = ldns_rr_list_rr_count(all), maclen = 0;
-	size_t		 bytes = 0;
-	int		 first = 1;
-
-	for (i = 0; i < n; i++) {
-		if (p == NULL) {
-			if ((p = reply_new(req->query)) == NULL) {
-				err_set(err, ERR_NOMEM, "out of memory");
-				return -1;
-			}
-			ldns_pkt_set_aa(p, 1);
-			bytes = 0;
-		}
-		rr = ldns_rr_list_rr(all, i);
-		if (push_taken(ldns_pkt_answer(p), ldns_rr_clone(rr)) == -1) {
-			ldns_pkt_free(p);
-			err_set(err, ERR_NOMEM, "out of memory");
-			return -1;
-		}
-		bytes += ldns_rr_uncompressed_size(rr);
-		if (bytes > AUTH_AXFR_CHUNK || i + 1 == n) {
-			if (axfr_emit(req, p, now, first, mac, &maclen, fn,
-			    arg, err) == -1) {
-				ldns_pkt_free(p);
-				return -1;
-			}
-			first = 0;
-			ldns_pkt_free(p);
-			p = NULL;
-		}
-	}
-	return 0;
-}
-
 /* Over UDP: one message if it fits, else the current SOA alone. */
 static int
 xfr_send_udp(struct auth_req *req, ldns_rr_list *all, time_t now,
@@ -1071,30 +1107,47 @@ nomem:
 	return -1;
 }
 
+struct auth_xfr *
+auth_ixfr_xfr(struct auth_ixfr *x, int *incremental_out, struct err *err)
+{
+	ldns_rr_list	*all = NULL;
+	int		 full = 1;
+
+	if (x->step == AUTH_IXFR_FOUND && x->n > 0) {
+		if ((all = ixfr_records(x, &full, err)) == NULL && !full)
+			return NULL;
+	}
+	if (incremental_out != NULL)
+		*incremental_out = all != NULL;
+	return xfr_new(x->req, all, err);
+}
+
 int
 auth_ixfr_send(struct auth_ixfr *x, time_t now,
     int (*fn)(const uint8_t *, size_t, void *), void *arg,
     int *incremental_out, struct err *err)
 {
 	struct auth_req	*req = x->req;
+	struct auth_xfr	*xf;
 	ldns_rr_list	*all = NULL;
 	int		 full = 1, rc;
 
+	if (req->tcp) {
+		if ((xf = auth_ixfr_xfr(x, incremental_out, err)) == NULL)
+			return -1;
+		rc = xfr_pump(xf, now, fn, arg, err);
+		auth_xfr_free(xf);
+		return rc;
+	}
 	if (x->step == AUTH_IXFR_FOUND && x->n > 0) {
 		if ((all = ixfr_records(x, &full, err)) == NULL && !full)
 			return -1;
 	}
 	if (incremental_out != NULL)
 		*incremental_out = all != NULL;
-	if (all == NULL && req->tcp)
-		return auth_axfr(req, now, fn, arg, err);
 	if (all == NULL && (all = full_records(req->zone)) == NULL) {
 		err_set(err, ERR_NOMEM, "out of memory");
 		return -1;
 	}
-	if (!req->tcp)
-		return xfr_send_udp(req, all, now, fn, arg, err);
-	rc = xfr_send(req, all, now, fn, arg, err);
-	ldns_rr_list_deep_free(all);
-	return rc;
+	return xfr_send_udp(req, all, now, fn, arg, err);
 }

@@ -216,6 +216,21 @@ void		 auth_req_fini(struct auth_req *);
 int		 auth_axfr(struct auth_req *, time_t now,
 		    int (*fn)(const uint8_t *, size_t, void *), void *,
 		    struct err *);
+/*
+ * The same transfer one message at a time, for a daemon that makes the
+ * next message only once the client has read the ones before (and so
+ * holds one message per client, not the zone).  The cursor keeps its
+ * own copies of what it needs (the query, the key, a reference to the
+ * zone): req may be finished and the db freed while it lives.
+ * auth_xfr_next: 1 with the next message in out (emptied first, at
+ * most 65535 bytes, signed if the request was), 0 when the transfer is
+ * over, -1 (err) on failure, after which it is over.
+ */
+struct auth_xfr;
+struct auth_xfr	*auth_xfr_new(const struct auth_req *, struct err *);
+int		 auth_xfr_next(struct auth_xfr *, time_t now,
+		    struct buf *out, struct err *);
+void		 auth_xfr_free(struct auth_xfr *);
 
 /*
  * IXFR (RFC 1995).  auth_handle answers an IXFR whose serial is not
@@ -247,6 +262,10 @@ enum auth_ixfr_step auth_ixfr_older(struct auth_ixfr *, struct auth_zone *);
 int		 auth_ixfr_send(struct auth_ixfr *, time_t now,
 		    int (*fn)(const uint8_t *, size_t, void *), void *,
 		    int *incremental_out, struct err *);
+/* What auth_ixfr_send sends over TCP, as a cursor (auth_xfr_next);
+ * x may be freed while it lives. */
+struct auth_xfr	*auth_ixfr_xfr(struct auth_ixfr *, int *incremental_out,
+		    struct err *);
 
 /* update.c: applies the UPDATE in req->query to req->zone.  Returns the
  * rcode; on NOERROR with a change, *new_out is the new zone (serial

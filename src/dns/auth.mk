@@ -8,6 +8,7 @@ TESTS += tests/unit/zone/check_zone
 tests_unit_zone_check_zone_SOURCES = tests/unit/zone/test_zone.c \
 	tests/unit/zone/test_nomem.c tests/unit/zone/test_zone.h \
 	tests/unit/nomem.c tests/unit/nomem.h
+tests_unit_zone_check_zone_SOURCES += tests/unit/zone/test_limits.c
 tests_unit_zone_check_zone_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_zone_check_zone_LDADD = $(UNIT_LDADD)
 # test_nomem.c fails allocations on demand (tests/unit/nomem.h), those of

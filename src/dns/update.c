@@ -249,7 +249,12 @@ auth_update(const struct auth_req *req, struct auth_zone **new_out,
 				if (ct == t && (t == LDNS_RR_TYPE_SOA ||
 				    t == LDNS_RR_TYPE_CNAME ||
 				    same_rdata(w.v[j].rr, rr))) {
-					if (t == LDNS_RR_TYPE_SOA)
+					/* The first SOA replaced is kept, as
+					 * the sign that one came; a later
+					 * one replaces the SOA added before
+					 * it, which goes. */
+					if (t == LDNS_RR_TYPE_SOA &&
+					    oldsoa == NULL)
 						oldsoa = w.v[j].rr;
 					else
 						ldns_rr_free(w.v[j].rr);

@@ -1,6 +1,10 @@
 /*
  * opt.c: option tables (see opt.h): defaults, then the configuration
- * file, then the command line.
+ * file, then the command line.  A secret (OPT_SECRET: a password, a
+ * key) is wiped wherever opt.c held it: its copy before it is freed,
+ * the line of the file it was read from, and its text in argv, which
+ * /proc/PID/cmdline would show to every user for as long as the daemon
+ * runs.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -10,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "util/err.h"
 #include "util/log.h"
@@ -185,8 +191,13 @@ opt_parse_value(const struct opt *o, const char *text, void *dst,
 static void
 opt_free_value(const struct opt *o, void *elem)
 {
+	char	*v;
+
 	if ((o->type & OPT_TYPE_MASK) == OPT_STRING) {
-		free(*(char **)elem);
+		v = *(char **)elem;
+		if (v != NULL && (o->type & OPT_SECRET))
+			OPENSSL_cleanse(v, strlen(v));
+		free(v);
 		*(char **)elem = NULL;
 	}
 }
@@ -321,9 +332,11 @@ opt_read_file(const struct opt_program *prog, const char *path,
 		err_set(err, OPT_E_CONFIG, "%s: read error", path);
 		goto fail;
 	}
+	OPENSSL_cleanse(line, sizeof(line));
 	fclose(f);
 	return 0;
 fail:
+	OPENSSL_cleanse(line, sizeof(line));
 	fclose(f);
 	return -1;
 }
@@ -459,6 +472,9 @@ opt_load(const struct opt_program *prog, int argc, char *argv[], void *conf,
 			err->code = OPT_E_USAGE;
 			return -1;
 		}
+		/* Copied: argv keeps "--name=" or "--name", and NULs. */
+		if ((o->type & OPT_SECRET) && optarg != NULL)
+			OPENSSL_cleanse(optarg, strlen(optarg));
 	}
 	return 0;
 }

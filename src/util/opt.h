@@ -35,7 +35,10 @@ enum opt_type {
 	OPT_LOGLEVEL,		/* enum log_level */
 	OPT_TYPE_MASK = 0xff,
 	OPT_REPEAT = 0x100,	/* struct opt_list of the type above */
-	OPT_SECRET = 0x200,	/* warn when given on the command line */
+	/* Warn when given on the command line, wipe the value there once
+	 * copied (argv is changed: a reload reads it as ""), and wipe the
+	 * copy before freeing it. */
+	OPT_SECRET = 0x200,
 };
 
 struct opt_addr {

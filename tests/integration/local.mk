@@ -5,3 +5,7 @@ INTEGRATION_TESTS += tests/integration/dkim_interop.sh
 # timbre key derive against tests/data/keys/derive-vectors.txt, and its
 # keys verified by dkimpy (python3-dkim)
 INTEGRATION_TESTS += tests/integration/key_derive.sh
+# issue 9: what clients send is held within the daemons' documented
+# bounds (TCP answers, transfers, IXFR jobs, resolver waiters, --ssh-key
+# in argv); helper: limits_peer.py
+INTEGRATION_TESTS += tests/integration/limits.sh

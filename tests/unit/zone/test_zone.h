@@ -51,5 +51,7 @@ void		 make_update(const char *pre, const char *const *up,
 		    size_t max, struct auth_key *k, struct buf *q);
 
 TCase		*zone_nomem_tcase(void);
+/* test_limits.c */
+TCase		*zone_limits_tcase(void);
 
 #endif
