@@ -13,6 +13,7 @@
  * differently (SMTP smuggling): a "." after a bare LF is message text,
  * and reaches the next hop re-stuffed.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "smtp/smtp.h"
@@ -38,6 +39,9 @@ smtp_data_init(struct smtp_data *d, uint64_t max_size, size_t max_header_line)
 void
 smtp_data_feed(struct smtp_data *d, const char *p, size_t n)
 {
+	if (n == 0)
+		return;
+	assert(d->in == NULL || d->in_off == d->in_len);
 	d->in = p;
 	d->in_len = n;
 	d->in_off = 0;
@@ -117,10 +121,12 @@ smtp_data_next(struct smtp_data *d, const char **p_out, size_t *len_out)
 		run = i;						\
 	}								\
 } while (0)
-/* Hands out "\r\n" for a line end not in the input as such. */
-#define SMTP_DATA_CRLF() do {						\
+/* Hands out "\r\n" for a line end not in the input as such; after a
+ * bare CR or LF the next line's dot is text (state LINE), so that "\n.\r\n"
+ * never ends the data. */
+#define SMTP_DATA_CRLF(next) do {					\
 	smtp_data_eol(d);						\
-	d->state = SMTP_D_LSTART;					\
+	d->state = (next);						\
 	d->in_off = run = i;						\
 	if (d->status == SMTP_DATA_OK) {				\
 		*p_out = "\r\n";					\
@@ -161,12 +167,14 @@ smtp_data_next(struct smtp_data *d, const char **p_out, size_t *len_out)
 				return SMTP_DATA_END;
 			}
 			/* ".", bare CR: the line ends there. */
-			SMTP_DATA_CRLF();
+			SMTP_DATA_CRLF(SMTP_D_LINE);
 			continue;
 		case SMTP_D_CR:
-			if (c == '\n')
+			if (c == '\n') {
 				i++;
-			SMTP_DATA_CRLF();
+				SMTP_DATA_CRLF(SMTP_D_LSTART);
+			} else
+				SMTP_DATA_CRLF(SMTP_D_LINE);
 			continue;
 		case SMTP_D_LINE:
 			break;
@@ -195,14 +203,14 @@ smtp_data_next(struct smtp_data *d, const char **p_out, size_t *len_out)
 			/* A bare CR. */
 			SMTP_DATA_FLUSH();
 			i++;
-			SMTP_DATA_CRLF();
+			SMTP_DATA_CRLF(SMTP_D_LINE);
 			continue;
 		}
 		if (c == '\n') {
 			/* A bare LF. */
 			SMTP_DATA_FLUSH();
 			i++;
-			SMTP_DATA_CRLF();
+			SMTP_DATA_CRLF(SMTP_D_LINE);
 			continue;
 		}
 		smtp_data_byte(d, c);

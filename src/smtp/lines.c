@@ -7,6 +7,7 @@
  * skipped as it streams past and reported once its LF arrives, so the
  * peer gets exactly one reply for it (RFC 5321 section 4.5.3.1.4).
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,10 @@ smtp_lines_fini(struct smtp_lines *l)
 void
 smtp_lines_feed(struct smtp_lines *l, const char *p, size_t n)
 {
+	if (n == 0)
+		return;
+	/* Feeding again before NEED_MORE or unfeed would lose bytes. */
+	assert(l->in == NULL || l->in_off == l->in_len);
 	l->in = p;
 	l->in_len = n;
 	l->in_off = 0;

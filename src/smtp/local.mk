@@ -3,3 +3,14 @@
 src_libtimbre_a_SOURCES += src/smtp/smtp.h src/smtp/smtp_priv.h \
 	src/smtp/lines.c src/smtp/parser.c src/smtp/data.c src/smtp/reply.c \
 	src/smtp/server.c src/smtp/client.c
+
+check_PROGRAMS += tests/unit/smtp/check_smtp
+TESTS += tests/unit/smtp/check_smtp
+tests_unit_smtp_check_smtp_SOURCES = tests/unit/smtp/test_smtp.c \
+	tests/unit/smtp/test_smtp.h tests/unit/smtp/test_parser.c \
+	tests/unit/smtp/test_data.c tests/unit/smtp/test_reply.c \
+	tests/unit/smtp/test_server.c tests/unit/smtp/test_client.c
+# Case tables leave their trailing fields zero.
+tests_unit_smtp_check_smtp_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-Wno-missing-field-initializers
+tests_unit_smtp_check_smtp_LDADD = $(UNIT_LDADD)

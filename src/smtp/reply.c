@@ -157,13 +157,15 @@ smtp_reply_add_line(struct smtp_reply *r, bool first,
     const struct smtp_reply_line *l)
 {
 	const char	*t = l->text;
-	size_t		 n = l->len, e;
+	size_t		 n = l->len, e, len;
 
 	if (first) {
 		memset(r, 0, sizeof(*r));
 		r->code = l->code;
-	} else
-		smtp_reply_append(r, "\n", 1);
+	} else if ((len = strlen(r->text)) + 1 < sizeof(r->text)) {
+		r->text[len] = '\n';
+		r->text[len + 1] = '\0';
+	}
 	if (l->code / 100 != 3 &&
 	    (e = smtp_enhanced_len(t, n, l->code)) != 0) {
 		if (first)
