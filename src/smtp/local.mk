@@ -14,3 +14,24 @@ tests_unit_smtp_check_smtp_SOURCES = tests/unit/smtp/test_smtp.c \
 tests_unit_smtp_check_smtp_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-Wno-missing-field-initializers
 tests_unit_smtp_check_smtp_LDADD = $(UNIT_LDADD)
+
+FUZZ_HARNESSES += smtp_parser
+FUZZ_HARNESSES += smtp_data
+FUZZ_HARNESSES += smtp_server
+FUZZ_HARNESSES += smtp_client_reply
+check_PROGRAMS += tests/fuzz/replay_smtp_parser tests/fuzz/replay_smtp_data \
+	tests/fuzz/replay_smtp_server tests/fuzz/replay_smtp_client_reply
+TESTS += tests/fuzz/replay_smtp_parser tests/fuzz/replay_smtp_data \
+	tests/fuzz/replay_smtp_server tests/fuzz/replay_smtp_client_reply
+tests_fuzz_replay_smtp_parser_SOURCES = tests/fuzz/fuzz_smtp_parser.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_smtp_parser_LDADD = $(TIMBRE_LIBS)
+tests_fuzz_replay_smtp_data_SOURCES = tests/fuzz/fuzz_smtp_data.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_smtp_data_LDADD = $(TIMBRE_LIBS)
+tests_fuzz_replay_smtp_server_SOURCES = tests/fuzz/fuzz_smtp_server.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_smtp_server_LDADD = $(TIMBRE_LIBS)
+tests_fuzz_replay_smtp_client_reply_SOURCES = \
+	tests/fuzz/fuzz_smtp_client_reply.c tests/fuzz/replay.c
+tests_fuzz_replay_smtp_client_reply_LDADD = $(TIMBRE_LIBS)

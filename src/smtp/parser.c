@@ -105,8 +105,9 @@ smtp_is_alnum(unsigned char c)
 static bool
 smtp_is_atext(unsigned char c)
 {
-	return smtp_is_alnum(c) || c >= 0x80 ||
-	    strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+	/* strchr() finds the NUL of its string too: keep c off it. */
+	return smtp_is_alnum(c) || c >= 0x80 || (c != '\0' &&
+	    strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
 }
 
 static char *

@@ -96,6 +96,9 @@ static const struct {
 	{ "MAIL FROM:<a@>\r\n", SMTP_E_PATH, 501, SMTP_MAIL },
 	{ "MAIL FROM:<.a@b>\r\n", SMTP_E_PATH, 501, SMTP_MAIL },
 	{ "MAIL FROM:<a..b@c>\r\n", SMTP_E_PATH, 501, SMTP_MAIL },
+	/* a local part running to the end of the line (the fuzzer's find:
+	 * the NUL after it was taken for atext) */
+	{ "MAIL FROM:<ag\r\n", SMTP_E_PATH, 501, SMTP_MAIL },
 	{ "MAIL FROM:<\"a@b>\r\n", SMTP_E_PATH, 501, SMTP_MAIL },
 	{ "MAIL FROM:<@a:b@c:d@e>\r\n", SMTP_E_PATH, 501, SMTP_MAIL },
 	{ "MAIL FROM:<@a b@c>\r\n", SMTP_E_PATH, 501, SMTP_MAIL },
