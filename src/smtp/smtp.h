@@ -22,7 +22,21 @@
  * must stay valid and unchanged until *_next() has said NEED_MORE (then the
  * parser has copied what it still needs: at most one partial line) or until
  * *_unfeed() has been called.  So input of any size is parsed in memory
- * bounded by the line ceiling.
+ * bounded by the line ceiling.  Feeding zero bytes does nothing; feeding
+ * again before that point is a bug (an assert says so).
+ *
+ * A transport drives a server session like this (smtp/transport.c is to
+ * do it over a bufferevent): call smtp_server_start(); on every read,
+ * pull up the input and give it to smtp_server_feed(), drain what it
+ * took, and write out smtp_server_output() (then output_drop); act on
+ * smtp_server_want(): READ keep reading, WAIT stop reading until the
+ * daemon's smtp_server_answer() (then write the output and feed what is
+ * still buffered), STARTTLS write the output, start TLS, call
+ * smtp_server_tls_started(), CLOSE write the output and close.  Stop
+ * reading while the socket's output is over its bound.  Re-arm the timer
+ * from smtp_server_timer() after every call; when it fires call
+ * smtp_server_timeout(); on EOF or error smtp_server_eof().  The client
+ * machine is driven the same way.
  */
 #ifndef TIMBRE_SMTP_SMTP_H
 #define TIMBRE_SMTP_SMTP_H

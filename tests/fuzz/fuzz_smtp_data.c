@@ -76,8 +76,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    smtp_data_status(&da) != smtp_data_status(&db))
 		abort();
 	if (smtp_data_status(&da) == SMTP_DATA_OK) {
-		if (a.msg.len != b.msg.len ||
-		    memcmp(a.msg.data, b.msg.data, a.msg.len) != 0)
+		if (a.msg.len != b.msg.len || (a.msg.len > 0 &&
+		    memcmp(a.msg.data, b.msg.data, a.msg.len) != 0))
 			abort();
 		if (max_size != 0 && a.msg.len > max_size)
 			abort();
