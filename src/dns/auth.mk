@@ -7,6 +7,7 @@ check_PROGRAMS += tests/unit/zone/check_zone
 TESTS += tests/unit/zone/check_zone
 tests_unit_zone_check_zone_SOURCES = tests/unit/zone/test_zone.c \
 	tests/unit/zone/test_nomem.c tests/unit/zone/test_zone.h \
+	tests/unit/zone/test_replycache.c \
 	tests/unit/nomem.c tests/unit/nomem.h
 tests_unit_zone_check_zone_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_zone_check_zone_LDADD = $(UNIT_LDADD)

@@ -133,14 +133,16 @@ cache_key(const uint8_t *in, size_t len, uint8_t *key_out, size_t *qend_out)
 	while (off < len && in[off] != 0) {
 		if (in[off] > 63 || off + 1 + in[off] >= len)
 			return 0;	/* a pointer, or cut */
+		/* The label and the root label after it must fit in 255
+		 * octets, checked before a byte of the label is copied. */
+		if (name - 7 + 1 + in[off] + 1 > 255)
+			return 0;
 		key_out[name++] = in[off];
 		for (o = off + 1; o <= off + in[off]; o++) {
 			c = in[o];
 			key_out[name++] = c >= 'A' && c <= 'Z' ? c + 32 : c;
 		}
 		off += 1 + in[off];
-		if (name - 7 > 254)
-			return 0;
 	}
 	if (off + 5 > len)
 		return 0;

@@ -1359,5 +1359,6 @@ unit_suite(void)
 	tcase_add_test(tc, test_zone_edit_source);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, zone_nomem_tcase());
+	suite_add_tcase(s, zone_replycache_tcase());
 	return s;
 }

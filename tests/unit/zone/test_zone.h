@@ -51,5 +51,6 @@ void		 make_update(const char *pre, const char *const *up,
 		    size_t max, struct auth_key *k, struct buf *q);
 
 TCase		*zone_nomem_tcase(void);
+TCase		*zone_replycache_tcase(void);
 
 #endif
