@@ -3,13 +3,14 @@
 # integration test, the answer parser's fuzz harness and its replay.
 src_libtimbre_a_SOURCES += src/dns/dns.h src/dns/dns_priv.h \
 	src/dns/msg.c src/dns/server.c src/dns/stub.c \
-	src/dns/rr.c
+	src/dns/rr.c src/dns/wire.h src/dns/wire.c
 
 check_PROGRAMS += tests/unit/dns/check_dns tests/unit/dns/dnsq
 TESTS += tests/unit/dns/check_dns
 tests_unit_dns_check_dns_SOURCES = tests/unit/dns/test_msg.c \
 	tests/unit/dns/test_server.c tests/unit/dns/test_stub.c \
-	tests/unit/dns/test_dns.c tests/unit/dns/test_dns.h
+	tests/unit/dns/test_dns.c tests/unit/dns/test_dns.h \
+	tests/unit/dns/test_wire.c
 tests_unit_dns_check_dns_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_dns_check_dns_LDADD = $(UNIT_LDADD)
 tests_unit_dns_dnsq_SOURCES = tests/unit/dns/dnsq.c
