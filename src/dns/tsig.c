@@ -109,6 +109,22 @@ put48(struct buf *b, uint64_t v, struct err *err)
 	return buf_add(b, p, 6, err);
 }
 
+/* Frees a DNSKEY record read from a "_keys" file, its RDATA (the TSIG
+ * secret) wiped first. */
+static void
+key_rr_free(ldns_rr *rr)
+{
+	ldns_rdf	*rd;
+	size_t		 i;
+
+	if (rr == NULL)
+		return;
+	for (i = 0; i < ldns_rr_rd_count(rr); i++)
+		if ((rd = ldns_rr_rdf(rr, i)) != NULL)
+			key_wipe(ldns_rdf_data(rd), ldns_rdf_size(rd));
+	ldns_rr_free(rr);
+}
+
 struct auth_keys *
 auth_keys_new(void)
 {
@@ -292,7 +308,7 @@ auth_keys_load(struct auth_keys *ks, const char *file, const char *text,
 		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_DNSKEY ||
 		    ldns_rr_rd_count(rr) != 4 ||
 		    ldns_rdf2native_int8(ldns_rr_rdf(rr, 1)) != 3) {
-			ldns_rr_free(rr);
+			key_rr_free(rr);
 			err_set(err, AUTH_E_KEY, "%s:%d: not a DNSKEY record "
 			    "with protocol 3", file, line);
 			goto done;
@@ -301,7 +317,7 @@ auth_keys_load(struct auth_keys *ks, const char *file, const char *text,
 		    ldns_rdf2native_int8(ldns_rr_rdf(rr, 2)),
 		    ldns_rdf_data(ldns_rr_rdf(rr, 3)),
 		    ldns_rdf_size(ldns_rr_rdf(rr, 3)), err);
-		ldns_rr_free(rr);
+		key_rr_free(rr);
 		if (k == NULL) {
 			err_prefix(err, "%s:%d", file, line);
 			goto done;
@@ -425,6 +441,7 @@ auth_key_parse(const char *s, struct err *err)
 			k->hmac = algs[i].hmac;
 			k->op = AUTH_OP_NOTIFY;
 		} else {
+			key_wipe(secret, len);
 			free(secret);
 			err_set(err, ERR_NOMEM, "out of memory");
 		}
