@@ -65,8 +65,8 @@ dns_wire_name_copy(const uint8_t *p, size_t len, size_t *off, uint8_t *out,
 			if (end == 0)
 				end = o + 2;
 			o = (size_t)(l & ~LABEL_TYPE) << 8 | p[o + 1];
-			if (o >= lim)
-				return 0;
+			if (o >= lim || o < DNS_WIRE_HDR)
+				return 0;	/* forward, or into the header */
 			lim = o;
 			continue;
 		}

@@ -108,7 +108,8 @@ int	dns_wire_name_skip(const uint8_t *, size_t len, size_t *off,
  * Copies the name at *off to out, at most size octets (DNS_WIRE_NAME_MAX
  * is always enough), uncompressed; with DNS_WIRE_LOWER, A-Z as a-z.  With
  * DNS_WIRE_PTR, pointers are followed, each to an offset before the part
- * of the name read so far (so no loop, no forward pointer).  Returns the
+ * of the name read so far (so no loop, no forward pointer) and past the
+ * header (p is a whole message, as ldns_wire2dname wants).  Returns the
  * name's length in out (at least 1, the root label), *off past the name
  * where it is in the message; 0 on error (cut, bad label type, pointer
  * not allowed or not backwards, longer than 255 octets or than size), out

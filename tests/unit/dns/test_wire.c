@@ -15,10 +15,11 @@
 #include "test_dns.h"
 
 #define W(s)	(const uint8_t *)(s), sizeof(s) - 1
+#define H	"0123456789ab"	/* a header: pointers may not point into it */
 
 /*
- * Names at offset at of a message (what precedes them is there for
- * pointers to point at).  ok_ptr, ok_plain: the name's length when read
+ * Names at offset at of a message (what precedes them is a header, then
+ * names for pointers to point at).  ok_ptr, ok_plain: the name's length when read
  * with and without DNS_WIRE_PTR, 0 if refused; end: where it ends in the
  * message; want: the name copied (lower case), when ok_ptr.
  */
@@ -29,21 +30,22 @@ static const struct wcase {
 	const uint8_t	*want;
 	size_t		 wantlen;
 } cases[] = {
-	{ W("\0"), 0, 1, 1, 1, W("\0") },
-	{ W("\3WwW\7Example\3ORG\0"), 0, 17, 17, 17,
+	{ W(H "\0"), 12, 1, 1, 13, W("\0") },
+	{ W(H "\3WwW\7Example\3ORG\0"), 12, 17, 17, 29,
 	  W("\3www\7example\3org\0") },
 	/* A pointer back to "example.org" after "www". */
-	{ W("\7example\3org\0\3www\300\0"), 13, 17, 0, 19,
+	{ W(H "\7example\3org\0\3www\300\14"), 25, 17, 0, 31,
 	  W("\3www\7example\3org\0") },
 	/* Pointers to pointers, each further back. */
-	{ W("\3org\0\7example\300\0\3www\300\5"), 15, 17, 0, 21,
+	{ W(H "\3org\0\7example\300\14\3www\300\21"), 27, 17, 0, 33,
 	  W("\3www\7example\3org\0") },
-	/* Forward, to itself, and a loop of two. */
-	{ W("\300\2\3org\0"), 0, 0, 0, 0, NULL, 0 },
-	{ W("\300\0"), 0, 0, 0, 0, NULL, 0 },
-	{ W("\1a\300\4\1b\300\0"), 4, 0, 0, 0, NULL, 0 },
+	/* Forward, to itself, a loop of two, into the header. */
+	{ W(H "\300\16\3org\0"), 12, 0, 0, 0, NULL, 0 },
+	{ W(H "\300\14"), 12, 0, 0, 0, NULL, 0 },
+	{ W(H "\1a\300\20\1b\300\14"), 16, 0, 0, 0, NULL, 0 },
+	{ W(H "\3www\300\0"), 12, 0, 0, 0, NULL, 0 },
 	/* Past the end, and cut. */
-	{ W("\300\7\0"), 0, 0, 0, 0, NULL, 0 },
+	{ W(H "\300\37\0"), 12, 0, 0, 0, NULL, 0 },
 	{ W("\300"), 0, 0, 0, 0, NULL, 0 },
 	{ W("\3www"), 0, 0, 0, 0, NULL, 0 },
 	{ W("\3ww"), 0, 0, 0, 0, NULL, 0 },
@@ -178,19 +180,21 @@ START_TEST(test_wire_limits)
 	ck_assert_uint_eq(dns_wire_name_copy(b, len, &off, out,
 	    DNS_WIRE_NAME_MAX, DNS_WIRE_PTR | DNS_WIRE_LOWER), 0);
 
-	/* 254 octets of labels then a pointer to "\1x\0": 257 octets
-	 * expanded, refused; a pointer to the root: 255, taken. */
-	b[0] = 1;
-	b[1] = 'x';
-	b[2] = 0;
-	len = 3 + name_of(n255, 4, b + 3) - 1;
+	/* After a header, "\1x\0", then 254 octets of labels and a pointer
+	 * to "\1x\0": 257 octets expanded, refused; a pointer to the
+	 * root: 255, taken. */
+	memset(b, 0, 12);
+	b[12] = 1;
+	b[13] = 'x';
+	b[14] = 0;
+	len = 15 + name_of(n255, 4, b + 15) - 1;
 	b[len++] = 0xc0;
-	b[len++] = 0;
-	off = 3;
+	b[len++] = 12;
+	off = 15;
 	ck_assert_uint_eq(dns_wire_name_copy(b, len, &off, out,
 	    DNS_WIRE_NAME_MAX, DNS_WIRE_PTR), 0);
-	b[len - 1] = 2;
-	off = 3;
+	b[len - 1] = 14;
+	off = 15;
 	n = dns_wire_name_copy(b, len, &off, out, DNS_WIRE_NAME_MAX,
 	    DNS_WIRE_PTR);
 	ck_assert_uint_eq(n, 255);
