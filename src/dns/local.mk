@@ -23,4 +23,12 @@ tests_fuzz_replay_dns_answer_SOURCES = tests/fuzz/fuzz_dns_answer.c \
 	tests/fuzz/replay.c
 tests_fuzz_replay_dns_answer_LDADD = $(TIMBRE_LIBS)
 
+# The wire reader (wire.c) on any bytes.
+FUZZ_HARNESSES += dns_wire
+check_PROGRAMS += tests/fuzz/replay_dns_wire
+TESTS += tests/fuzz/replay_dns_wire
+tests_fuzz_replay_dns_wire_SOURCES = tests/fuzz/fuzz_dns_wire.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_dns_wire_LDADD = $(TIMBRE_LIBS)
+
 INTEGRATION_TESTS += tests/integration/dns_stub.sh
