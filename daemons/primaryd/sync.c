@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "primaryd.h"
+#include "keys/mac.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -97,6 +98,7 @@ reload_read(struct repo *repo, const struct auth_db *old, int fetch,
     struct err *err)
 {
 	struct reload	*l;
+	uint64_t	 seed;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		err_set(err, ERR_NOMEM, "out of memory");
@@ -110,7 +112,12 @@ reload_read(struct repo *repo, const struct auth_db *old, int fetch,
 	}
 	if (!l->changed && old != NULL)
 		return l;
-	if ((l->db = auth_db_new()) == NULL ||
+	/* A new key for the hash of each db's reply cache. */
+	if (key_random(&seed, sizeof(seed), err) == -1) {
+		reload_free(l);
+		return NULL;
+	}
+	if ((l->db = auth_db_new(seed)) == NULL ||
 	    (l->keys = auth_keys_new()) == NULL) {
 		reload_free(l);
 		err_set(err, ERR_NOMEM, "out of memory");

@@ -35,6 +35,9 @@ resv_new(const struct resolverd_settings *s, struct err *err)
 		c.random = resolverd_random32;
 	c.hints = s->hints;
 	c.anchors = s->anchors;
+	/* The key of both caches' hashes, new with each engine. */
+	c.hash_seed = (uint64_t)resolverd_random32(NULL) << 32 |
+	    resolverd_random32(NULL);
 	if ((v = calloc(1, sizeof(*v))) == NULL) {
 		err_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
@@ -49,7 +52,7 @@ resv_new(const struct resolverd_settings *s, struct err *err)
 		return NULL;
 	}
 	if ((v->mc = dns_msgcache_new(((size_t)s->conf.cache_size << 20) /
-	    4)) == NULL) {
+	    4, c.hash_seed)) == NULL) {
 		dns_resolver_free(v->r);
 		free(v);
 		err_set(err, ERR_NOMEM, "out of memory");

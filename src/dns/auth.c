@@ -34,15 +34,17 @@ struct auth_db {
 	int			  axfr_any;
 	struct auth_cache	 *cache;	/* made on the first store */
 	size_t			  cache_entries, cache_bytes;
+	uint64_t		  hash_seed;	/* the cache's */
 };
 
 struct auth_db *
-auth_db_new(void)
+auth_db_new(uint64_t hash_seed)
 {
 	struct auth_db	*db;
 
 	if ((db = calloc(1, sizeof(struct auth_db))) == NULL)
 		return NULL;
+	db->hash_seed = hash_seed;
 	db->cache_entries = AUTH_CACHE_ENTRIES;
 	db->cache_bytes = AUTH_CACHE_BYTES;
 	return db;
@@ -196,7 +198,7 @@ auth_cache_store(struct auth_db *db, const struct auth_req *req,
 	    memcmp(r + 12, req->raw + 12, qend - 12) != 0)
 		return;
 	if (db->cache == NULL && (db->cache = cache_new(db->cache_entries,
-	    db->cache_bytes)) == NULL)
+	    db->cache_bytes, db->hash_seed)) == NULL)
 		return;
 	cache_put(db->cache, key, keylen, r, out->len);
 }

@@ -133,7 +133,9 @@ int		 auth_tsig_verify(const struct auth_keys *,
 
 /* auth.c */
 struct auth_db;
-struct auth_db	*auth_db_new(void);
+/* hash_seed: random bits, drawn anew for each db (key_random), that key
+ * the hash of its reply cache (dns_hash in dns/wire.h). */
+struct auth_db	*auth_db_new(uint64_t hash_seed);
 void		 auth_db_free(struct auth_db *);
 /* Adds a zone (the db takes a reference) / replaces the keys (taken). */
 int		 auth_db_add_zone(struct auth_db *, struct auth_zone *,

@@ -94,7 +94,8 @@ const struct auth_key *keys_find(const struct auth_keys *, const ldns_rdf *);
 
 /*
  * The answers to plain UDP queries, as wire bytes (replycache.c), at
- * most entries (rounded up to a power of 2) holding at most max_bytes.
+ * most entries (rounded up to a power of 2) holding at most max_bytes,
+ * hashed under seed (dns_hash).
  * cache_key writes to key_out (CACHE_KEY_MAX octets) the key of a query
  * simple enough to be answered from the cache and returns its length,
  * with the end of the question in *qend_out; 0 for any other message.
@@ -105,7 +106,8 @@ const struct auth_key *keys_find(const struct auth_keys *, const ldns_rdf *);
  */
 #define CACHE_KEY_MAX	(7 + 255)
 struct auth_cache;
-struct auth_cache *cache_new(size_t entries, size_t max_bytes);
+struct auth_cache *cache_new(size_t entries, size_t max_bytes,
+		    uint64_t seed);
 void		 cache_free(struct auth_cache *);
 void		 cache_clear(struct auth_cache *);
 size_t		 cache_count(const struct auth_cache *);

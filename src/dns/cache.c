@@ -6,12 +6,15 @@
  * (RFC 8767's advice of at most a week; configurable), credibility
  * ranking so that glue never overrides authoritative data (RFC 2181
  * section 5.4.1), and a memory bound enforced by evicting the least
- * recently used entries.
+ * recently used entries.  Chains are keyed by dns_hash under a seed the
+ * resolver's owner draws at random, so that names chosen to share one do
+ * not make every look-up a walk of a long chain.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "dns/res_priv.h"
+#include "dns/wire.h"
 
 #define NBUCKETS	65536
 #define ENTRY_OVERHEAD	160	/* the entry and its list headers */
@@ -22,23 +25,26 @@ struct dns_cache {
 	size_t			 bytes, max_bytes;
 	uint64_t		 entries;
 	uint32_t		 min_ttl, max_ttl, neg_max_ttl;
+	uint64_t		 seed;		/* of dns_hash */
 };
 
+/* The type and the name without case, under the table's seed. */
 static uint32_t
-cache_hash(const ldns_rdf *name, uint16_t type)
+cache_hash(const struct dns_cache *c, const ldns_rdf *name, uint16_t type)
 {
 	const uint8_t	*p = ldns_rdf_data(name);
+	uint8_t		 key[2 + DNS_WIRE_NAME_MAX], ch;
 	size_t		 i, n = ldns_rdf_size(name);
-	uint32_t	 h = 2166136261u ^ type;
 
+	if (n > DNS_WIRE_NAME_MAX)
+		n = DNS_WIRE_NAME_MAX;	/* not a name ldns makes */
+	key[0] = (uint8_t)(type >> 8);
+	key[1] = (uint8_t)type;
 	for (i = 0; i < n; i++) {
-		uint8_t	c = p[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		h = (h ^ c) * 16777619u;
+		ch = p[i];
+		key[2 + i] = ch >= 'A' && ch <= 'Z' ? ch + 'a' - 'A' : ch;
 	}
-	return h;
+	return dns_hash(c->seed, key, 2 + n);
 }
 
 static size_t
@@ -55,7 +61,7 @@ rrs_bytes(const ldns_rr_list *l)
 
 struct dns_cache *
 dns_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max_ttl,
-    uint32_t neg_max_ttl)
+    uint32_t neg_max_ttl, uint64_t seed)
 {
 	struct dns_cache	*c;
 
@@ -70,6 +76,7 @@ dns_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max_ttl,
 	c->min_ttl = min_ttl;
 	c->max_ttl = max_ttl;
 	c->neg_max_ttl = neg_max_ttl;
+	c->seed = seed;
 	return c;
 }
 
@@ -148,7 +155,7 @@ dns_cache_get(struct dns_cache *c, const ldns_rdf *name, uint16_t type,
 {
 	struct dns_centry	*e;
 
-	if ((e = cache_find(c, name, type, cache_hash(name, type))) == NULL)
+	if ((e = cache_find(c, name, type, cache_hash(c, name, type))) == NULL)
 		return NULL;
 	if (e->expire <= now) {
 		entry_remove(c, e);
@@ -197,7 +204,7 @@ dns_cache_put(struct dns_cache *c, const ldns_rdf *name, uint16_t type,
 	 * 5.3.3). */
 	if (until != 0 && until - now < (time_t)ttl)
 		ttl = until > now ? (uint32_t)(until - now) : 0;
-	h = cache_hash(name, type);
+	h = cache_hash(c, name, type);
 	old = cache_find(c, name, type, h);
 	if (old != NULL && old->expire > now && old->rank > rank)
 		return 1;

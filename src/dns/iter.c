@@ -251,7 +251,8 @@ dns_resolver_new(const struct dns_res_conf *conf, struct err *err)
 		}
 	}
 	if ((r->cache = dns_cache_new(conf->cache_bytes, conf->min_ttl,
-	    conf->max_ttl, conf->neg_max_ttl)) == NULL || r->root == NULL) {
+	    conf->max_ttl, conf->neg_max_ttl, conf->hash_seed)) == NULL ||
+	    r->root == NULL) {
 		err_set(err, ERR_NOMEM, "resolver: out of memory");
 		goto fail;
 	}

@@ -3,13 +3,14 @@
 # integration test, the answer parser's fuzz harness and its replay.
 src_libtimbre_a_SOURCES += src/dns/dns.h src/dns/dns_priv.h \
 	src/dns/msg.c src/dns/server.c src/dns/stub.c \
-	src/dns/rr.c
+	src/dns/rr.c src/dns/wire.h src/dns/wire.c
 
 check_PROGRAMS += tests/unit/dns/check_dns tests/unit/dns/dnsq
 TESTS += tests/unit/dns/check_dns
 tests_unit_dns_check_dns_SOURCES = tests/unit/dns/test_msg.c \
 	tests/unit/dns/test_server.c tests/unit/dns/test_stub.c \
-	tests/unit/dns/test_dns.c tests/unit/dns/test_dns.h
+	tests/unit/dns/test_dns.c tests/unit/dns/test_dns.h \
+	tests/unit/dns/test_wire.c
 tests_unit_dns_check_dns_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_dns_check_dns_LDADD = $(UNIT_LDADD)
 tests_unit_dns_dnsq_SOURCES = tests/unit/dns/dnsq.c
@@ -21,5 +22,13 @@ TESTS += tests/fuzz/replay_dns_answer
 tests_fuzz_replay_dns_answer_SOURCES = tests/fuzz/fuzz_dns_answer.c \
 	tests/fuzz/replay.c
 tests_fuzz_replay_dns_answer_LDADD = $(TIMBRE_LIBS)
+
+# The wire reader (wire.c) on any bytes.
+FUZZ_HARNESSES += dns_wire
+check_PROGRAMS += tests/fuzz/replay_dns_wire
+TESTS += tests/fuzz/replay_dns_wire
+tests_fuzz_replay_dns_wire_SOURCES = tests/fuzz/fuzz_dns_wire.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_dns_wire_LDADD = $(TIMBRE_LIBS)
 
 INTEGRATION_TESTS += tests/integration/dns_stub.sh

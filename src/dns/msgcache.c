@@ -6,14 +6,16 @@
  * copies it, puts in the client's ID, RD bit and question (its case, RFC
  * 4343 section 4.1), and counts every TTL down by the time elapsed (RFC
  * 1035 section 7.4); an answer larger than the client takes becomes the
- * header and question with TC=1.  The entry lives no longer than its smallest TTL, so
- * nothing is served past what its records allow.  Bounded in bytes, least
- * recently used out first.
+ * header and question with TC=1.  The entry lives no longer than its
+ * smallest TTL, so nothing is served past what its records allow.
+ * Bounded in bytes, least recently used out first; chains keyed by
+ * dns_hash under a seed drawn when the table is made.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "dns/res_priv.h"
+#include "dns/wire.h"
 
 #define MC_BUCKETS	16384
 #define MC_MAX_TTLS	64	/* TTL fields patched per answer */
@@ -39,6 +41,7 @@ struct dns_msgcache {
 	struct mc_entry	 lru;			/* sentinel */
 	size_t		 bytes, max_bytes;
 	uint64_t	 entries, hits;
+	uint64_t	 seed;			/* of dns_hash */
 };
 
 static size_t
@@ -56,19 +59,8 @@ make_key(const struct dns_req *req, uint8_t *key)
 	return n;
 }
 
-static uint32_t
-key_hash(const uint8_t *k, size_t n)
-{
-	uint32_t	h = 2166136261u;
-	size_t		i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ k[i]) * 16777619u;
-	return h;
-}
-
 struct dns_msgcache *
-dns_msgcache_new(size_t max_bytes)
+dns_msgcache_new(size_t max_bytes, uint64_t seed)
 {
 	struct dns_msgcache	*mc;
 
@@ -76,6 +68,7 @@ dns_msgcache_new(size_t max_bytes)
 		return NULL;
 	mc->lru.next_lru = mc->lru.prev_lru = &mc->lru;
 	mc->max_bytes = max_bytes;
+	mc->seed = seed;
 	return mc;
 }
 
@@ -121,51 +114,40 @@ mc_find(struct dns_msgcache *mc, const uint8_t *key, size_t keylen,
 	return NULL;
 }
 
-/* Reads the answer's records: TTL offsets and the smallest TTL. */
+/*
+ * Reads the answer's records: TTL offsets and the smallest TTL.  Its
+ * question must be qlen octets of name, the length of the client's, so
+ * that a hit can write the client's over it (and truncated() read the
+ * type and class after it) without a check.
+ */
 static int
-walk(struct mc_entry *e, uint32_t *min_out)
+walk(struct mc_entry *e, size_t qlen, uint32_t *min_out)
 {
-	const uint8_t	*w = e->wire;
-	size_t		 off = 12, i, n, len = e->len;
-	uint32_t	 ttl, min = UINT32_MAX;
-	uint16_t	 type, rdlen;
+	const uint8_t		*w = e->wire;
+	size_t			 off = DNS_WIRE_HDR, i, n, len = e->len;
+	uint32_t		 min = UINT32_MAX;
+	struct dns_wire_rr	 rr;
 
-	if (len < 12 || w[4] != 0 || w[5] != 1)
+	if (len < DNS_WIRE_HDR || dns_wire_peek16(w + 4) != 1)
 		return -1;
-	e->qoff = 12;
+	e->qoff = off;
 	/* The question: uncompressed, as dns_res_reply writes it. */
-	while (off < len && w[off] != 0) {
-		if (w[off] & 0xc0)
-			return -1;
-		off += 1 + w[off];
-	}
-	off += 1 + 4;
-	n = (size_t)(w[6] << 8 | w[7]) + (size_t)(w[8] << 8 | w[9]) +
-	    (size_t)(w[10] << 8 | w[11]);
+	if (dns_wire_question_skip(w, len, &off, 0) == -1 ||
+	    off - 4 - e->qoff != qlen)
+		return -1;
+	n = (size_t)dns_wire_peek16(w + 6) + dns_wire_peek16(w + 8) +
+	    dns_wire_peek16(w + 10);
 	for (i = 0; i < n; i++) {
-		while (off < len && w[off] != 0 && (w[off] & 0xc0) != 0xc0)
-			off += 1 + w[off];
-		if (off >= len)
+		if (dns_wire_rr_skip(w, len, &off, &rr) == -1)
 			return -1;
-		off += (w[off] & 0xc0) == 0xc0 ? 2 : 1;
-		if (off + 10 > len)
+		if (rr.type == LDNS_RR_TYPE_OPT)
+			continue;
+		if (e->nttl == MC_MAX_TTLS)
 			return -1;
-		type = (uint16_t)(w[off] << 8 | w[off + 1]);
-		rdlen = (uint16_t)(w[off + 8] << 8 | w[off + 9]);
-		if (type != LDNS_RR_TYPE_OPT) {
-			if (e->nttl == MC_MAX_TTLS)
-				return -1;
-			ttl = (uint32_t)w[off + 4] << 24 |
-			    (uint32_t)w[off + 5] << 16 |
-			    (uint32_t)w[off + 6] << 8 | w[off + 7];
-			e->ttl_off[e->nttl] = (uint16_t)(off + 4);
-			e->ttl[e->nttl++] = ttl;
-			if (ttl < min)
-				min = ttl;
-		}
-		off += 10 + (size_t)rdlen;
-		if (off > len)
-			return -1;
+		e->ttl_off[e->nttl] = (uint16_t)(rr.fixed + 4);
+		e->ttl[e->nttl++] = rr.ttl;
+		if (rr.ttl < min)
+			min = rr.ttl;
 	}
 	*min_out = min;
 	return 0;
@@ -193,13 +175,14 @@ dns_msgcache_put(struct dns_msgcache *mc, const struct dns_req *req,
 	}
 	memcpy(e->wire, wire, len);
 	e->len = len;
-	if (walk(e, &min) == -1 || min == 0 || min == UINT32_MAX) {
+	if (walk(e, req->qwire_len, &min) == -1 || min == 0 ||
+	    min == UINT32_MAX) {
 		free(e->wire);
 		free(e);
 		return;
 	}
 	e->keylen = make_key(req, e->key);
-	e->hash = key_hash(e->key, e->keylen);
+	e->hash = dns_hash(mc->seed, e->key, e->keylen);
 	e->built = now;
 	e->expire = now + min;
 	if ((old = mc_find(mc, e->key, e->keylen, e->hash)) != NULL)
@@ -264,7 +247,7 @@ dns_msgcache_get(struct dns_msgcache *mc, const struct dns_req *req,
 	if (req->qwire_len == 0)
 		return -1;
 	keylen = make_key(req, key);
-	h = key_hash(key, keylen);
+	h = dns_hash(mc->seed, key, keylen);
 	if ((e = mc_find(mc, key, keylen, h)) == NULL)
 		return -1;
 	if (e->expire <= now) {

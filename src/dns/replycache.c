@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "dns/auth_priv.h"
+#include "dns/wire.h"
 
 struct cache_ent {
 	uint32_t	hash;
@@ -43,10 +44,11 @@ struct auth_cache {
 	unsigned		  hand;		/* the way a full set gives up */
 	size_t			  n;
 	size_t			  bytes, max_bytes;
+	uint64_t		  seed;		/* of dns_hash */
 };
 
 struct auth_cache *
-cache_new(size_t entries, size_t max_bytes)
+cache_new(size_t entries, size_t max_bytes, uint64_t seed)
 {
 	struct auth_cache	*c;
 	size_t			 n = 1;
@@ -60,6 +62,7 @@ cache_new(size_t entries, size_t max_bytes)
 	}
 	c->nslots = n;
 	c->max_bytes = max_bytes;
+	c->seed = seed;
 	return c;
 }
 
@@ -100,53 +103,31 @@ cache_bytes(const struct auth_cache *c)
 	return c == NULL ? 0 : c->bytes;
 }
 
-/* FNV-1a. */
-static uint32_t
-cache_hash(const uint8_t *k, size_t len)
-{
-	uint32_t	h = 2166136261u;
-
-	while (len-- > 0)
-		h = (h ^ *k++) * 16777619u;
-	return h;
-}
-
 /*
  * The key: a flags octet (1: EDNS, 2: DO), the size limit, type and
  * class (two octets each), then the name in wire form with A-Z lowered,
- * as ldns_dname_compare and zone_key compare names.
+ * as ldns_dname_compare and zone_key compare names.  The name is copied
+ * by dns_wire_name_copy, which never writes more than the 255 octets of
+ * room the key has for it.
  */
 size_t
 cache_key(const uint8_t *in, size_t len, uint8_t *key_out, size_t *qend_out)
 {
-	size_t		off = 12, name, o, limit = 512, size, end;
-	uint16_t	type;
-	uint8_t		flags = 0, c;
+	size_t		off = DNS_WIRE_HDR, name, o, limit = 512, end;
+	uint16_t	type, size, optlen;
 
 	/* A query (QR 0), opcode QUERY, one question, no answer or
 	 * authority records, at most one additional (the OPT). */
-	if (len < 12 + 1 + 4 || (in[2] & 0xf8) != 0 || in[4] != 0 ||
-	    in[5] != 1 || in[6] != 0 || in[7] != 0 || in[8] != 0 ||
-	    in[9] != 0 || in[10] != 0 || in[11] > 1)
+	if (len < DNS_WIRE_HDR + 1 + 4 || (in[2] & 0xf8) != 0 ||
+	    in[4] != 0 || in[5] != 1 || in[6] != 0 || in[7] != 0 ||
+	    in[8] != 0 || in[9] != 0 || in[10] != 0 || in[11] > 1)
 		return 0;
-	name = 7;
-	while (off < len && in[off] != 0) {
-		if (in[off] > 63 || off + 1 + in[off] >= len)
-			return 0;	/* a pointer, or cut */
-		key_out[name++] = in[off];
-		for (o = off + 1; o <= off + in[off]; o++) {
-			c = in[o];
-			key_out[name++] = c >= 'A' && c <= 'Z' ? c + 32 : c;
-		}
-		off += 1 + in[off];
-		if (name - 7 > 254)
-			return 0;
-	}
-	if (off + 5 > len)
+	/* Uncompressed: a pointer is not the simplest form. */
+	if ((name = dns_wire_name_copy(in, len, &off, key_out + 7,
+	    CACHE_KEY_MAX - 7, DNS_WIRE_LOWER)) == 0 ||
+	    !dns_wire_need(len, off, 4))
 		return 0;
-	key_out[name++] = 0;
-	off++;
-	type = (uint16_t)in[off] << 8 | in[off + 1];
+	type = dns_wire_peek16(in + off);
 	/* OPT and TSIG are FORMERR, transfers not plain answers. */
 	if (type == LDNS_RR_TYPE_OPT || type == LDNS_RR_TYPE_TSIG ||
 	    type == LDNS_RR_TYPE_IXFR || type == LDNS_RR_TYPE_AXFR)
@@ -154,34 +135,35 @@ cache_key(const uint8_t *in, size_t len, uint8_t *key_out, size_t *qend_out)
 	memcpy(key_out + 3, in + off, 4);
 	off += 4;
 	*qend_out = off;
+	key_out[0] = 0;
 	if (in[11] == 1) {
 		/* OPT: root owner, type 41, size, extended rcode 0,
 		 * version 0, flags, options that end with the message. */
-		if (off + 11 > len || in[off] != 0 || in[off + 1] != 0 ||
-		    in[off + 2] != LDNS_RR_TYPE_OPT || in[off + 5] != 0 ||
-		    in[off + 6] != 0)
+		if (!dns_wire_need(len, off, 11) || in[off] != 0 ||
+		    dns_wire_peek16(in + off + 1) != LDNS_RR_TYPE_OPT ||
+		    in[off + 5] != 0 || in[off + 6] != 0)
 			return 0;
-		size = (size_t)in[off + 3] << 8 | in[off + 4];
+		size = dns_wire_peek16(in + off + 3);
 		if (size == 0)
 			return 0;
 		limit = size < 512 ? 512 : size > AUTH_UDP_MAX ?
 		    AUTH_UDP_MAX : size;
-		flags = 1 | ((in[off + 7] & 0x80) ? 2 : 0);
-		end = off + 11 + ((size_t)in[off + 9] << 8 | in[off + 10]);
+		key_out[0] = 1 | ((in[off + 7] & 0x80) ? 2 : 0);
+		o = off + 11;
+		end = o + dns_wire_peek16(in + off + 9);
 		if (end != len)
 			return 0;
-		for (o = off + 11; o < end; o += 4 +
-		    ((size_t)in[o + 2] << 8 | in[o + 3]))
-			if (o + 4 > end)
+		/* Each option: code, length, data (RFC 6891 6.1.2). */
+		while (o < end)
+			if (dns_wire_skip(end, &o, 2) == -1 ||
+			    dns_wire_u16(in, end, &o, &optlen) == -1 ||
+			    dns_wire_skip(end, &o, optlen) == -1)
 				return 0;
-		if (o != end)
-			return 0;
 	} else if (off != len)
 		return 0;
-	key_out[0] = flags;
 	key_out[1] = limit >> 8;
 	key_out[2] = limit & 0xff;
-	return name;
+	return 7 + name;
 }
 
 /* The first slot of the set of hash h. */
@@ -201,7 +183,7 @@ cache_get(const struct auth_cache *c, const uint8_t *key, size_t keylen,
 
 	if (c == NULL)
 		return NULL;
-	h = cache_hash(key, keylen);
+	h = dns_hash(c->seed, key, keylen);
 	s = cache_set(c, h);
 	for (w = 0; w < CACHE_WAYS; w++) {
 		e = c->slot[s + w];
@@ -224,7 +206,7 @@ cache_put(struct auth_cache *c, const uint8_t *key, size_t keylen,
 
 	if (keylen > CACHE_KEY_MAX || len > 65535)
 		return;
-	h = cache_hash(key, keylen);
+	h = dns_hash(c->seed, key, keylen);
 	set = cache_set(c, h);
 	for (w = 0; w < CACHE_WAYS; w++)
 		if (c->slot[set + w] == NULL || (c->slot[set + w]->hash == h &&

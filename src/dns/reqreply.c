@@ -13,61 +13,31 @@
 #include <strings.h>
 
 #include "dns/res_priv.h"
+#include "dns/wire.h"
 #include "util/err.h"
 
 #define EDNS_OPT_EDE	15
 #define REPLY_EDNS	1232
 
 /*
- * Skips the name at *off (compression allowed, as in any record's owner);
- * -1 when it runs past the end or loops (a pointer must point backwards).
+ * The question's name: uncompressed labels, at most 255 octets, copied as
+ * sent to qwire by the wire reader, then written in presentation form
+ * (each octet at most 4 characters: qname has room for 255 of them).
  */
-static int
-skip_name(const uint8_t *w, size_t len, size_t *off)
-{
-	size_t	o = *off;
-
-	while (o < len) {
-		if (w[o] == 0) {
-			*off = o + 1;
-			return 0;
-		}
-		if ((w[o] & 0xc0) == 0xc0) {
-			if (o + 1 >= len)
-				return -1;
-			*off = o + 2;
-			return 0;
-		}
-		if ((w[o] & 0xc0) != 0)
-			return -1;
-		o += 1 + w[o];
-	}
-	return -1;
-}
-
-/* The question's name: uncompressed labels, at most 255 bytes. */
 static int
 parse_qname(const uint8_t *w, size_t len, size_t *off, struct dns_req *req)
 {
-	size_t	o = *off, n = 0, i;
-	char	*p = req->qname;
-	uint8_t	 l, c;
+	size_t		 o, n = 0, i;
+	char		*p = req->qname;
+	const uint8_t	*q = req->qwire;
+	uint8_t		 l, c;
 
-	for (;;) {
-		if (o >= len)
-			return -1;
-		l = w[o];
-		if (l & 0xc0)
-			return -1;
-		if (o + 1 + l > len || req->qwire_len + 1 + l > 255)
-			return -1;
-		memcpy(req->qwire + req->qwire_len, w + o, 1 + (size_t)l);
-		req->qwire_len += 1 + (size_t)l;
-		o++;
-		if (l == 0)
-			break;
-		for (i = 0; i < l; i++) {
-			c = w[o + i];
+	if ((req->qwire_len = dns_wire_name_copy(w, len, off, req->qwire,
+	    sizeof(req->qwire), 0)) == 0)
+		return -1;
+	for (o = 0; (l = q[o]) != 0; o += 1 + (size_t)l) {
+		for (i = 1; i <= l; i++) {
+			c = q[o + i];
 			if (c == '.' || c == '\\' || c == '"' || c == ';' ||
 			    c == '(' || c == ')' || c == '@' || c == '$') {
 				p[n++] = '\\';
@@ -77,27 +47,25 @@ parse_qname(const uint8_t *w, size_t len, size_t *off, struct dns_req *req)
 			} else
 				p[n++] = (char)c;
 		}
-		o += l;
 		p[n++] = '.';
 	}
 	if (n == 0)
 		p[n++] = '.';
 	p[n] = '\0';
-	*off = o;
 	return 0;
 }
 
 int
 dns_req_parse(const uint8_t *wire, size_t len, struct dns_req *req)
 {
-	size_t		 off = 12, i, nrr;
-	uint16_t	 type, rdlen;
+	struct dns_wire_rr	 rr;
+	size_t			 off = DNS_WIRE_HDR, i, nrr;
 
 	memset(req, 0, sizeof(*req));
 	req->udp_size = 512;
-	if (len < 12 || (wire[2] & 0x80) != 0)
+	if (len < DNS_WIRE_HDR || (wire[2] & 0x80) != 0)
 		return -1;		/* no header, or a response: drop */
-	req->id = (uint16_t)(wire[0] << 8 | wire[1]);
+	req->id = dns_wire_peek16(wire);
 	req->rd = (wire[2] & 0x01) != 0;
 	req->cd = (wire[3] & 0x10) != 0;
 	req->ad = (wire[3] & 0x20) != 0;
@@ -105,47 +73,37 @@ dns_req_parse(const uint8_t *wire, size_t len, struct dns_req *req)
 		req->rcode = LDNS_RCODE_NOTIMPL;
 		return 0;
 	}
-	if (wire[4] != 0 || wire[5] != 1 ||
-	    parse_qname(wire, len, &off, req) == -1 || off + 4 > len) {
+	if (dns_wire_peek16(wire + 4) != 1 ||
+	    parse_qname(wire, len, &off, req) == -1 ||
+	    dns_wire_u16(wire, len, &off, &req->qtype) == -1 ||
+	    dns_wire_u16(wire, len, &off, &req->qclass) == -1) {
 		req->qname[0] = '\0';
 		req->qwire_len = 0;
+		req->qtype = req->qclass = 0;
 		req->rcode = LDNS_RCODE_FORMERR;
 		return 0;
 	}
-	req->qtype = (uint16_t)(wire[off] << 8 | wire[off + 1]);
-	req->qclass = (uint16_t)(wire[off + 2] << 8 | wire[off + 3]);
-	off += 4;
 	/* Answer, authority and additional: find the OPT (RFC 6891 6.1.1). */
-	nrr = (size_t)(wire[6] << 8 | wire[7]) + (size_t)(wire[8] << 8 |
-	    wire[9]) + (size_t)(wire[10] << 8 | wire[11]);
+	nrr = (size_t)dns_wire_peek16(wire + 6) + dns_wire_peek16(wire + 8) +
+	    dns_wire_peek16(wire + 10);
 	for (i = 0; i < nrr; i++) {
-		size_t	start = off;
-
-		if (skip_name(wire, len, &off) == -1 || off + 10 > len) {
+		if (dns_wire_rr_skip(wire, len, &off, &rr) == -1) {
 			req->rcode = LDNS_RCODE_FORMERR;
 			return 0;
 		}
-		type = (uint16_t)(wire[off] << 8 | wire[off + 1]);
-		rdlen = (uint16_t)(wire[off + 8] << 8 | wire[off + 9]);
-		if (off + 10 + rdlen > len) {
-			req->rcode = LDNS_RCODE_FORMERR;
-			return 0;
-		}
-		if (type == LDNS_RR_TYPE_OPT) {
-			if (req->edns || wire[start] != 0) {
+		if (rr.type == LDNS_RR_TYPE_OPT) {
+			if (req->edns || wire[rr.owner] != 0) {
 				req->rcode = LDNS_RCODE_FORMERR;
 				return 0;
 			}
+			/* CLASS is the size; TTL: extended rcode, version,
+			 * DO and the other flags (RFC 6891 section 6.1.3). */
 			req->edns = true;
-			req->udp_size = (uint16_t)(wire[off + 2] << 8 |
-			    wire[off + 3]);
-			if (req->udp_size < 512)
-				req->udp_size = 512;
-			req->do_bit = (wire[off + 6] & 0x80) != 0;
-			if (wire[off + 5] > 0)
+			req->udp_size = rr.class < 512 ? 512 : rr.class;
+			req->do_bit = (rr.ttl & 0x8000) != 0;
+			if (((rr.ttl >> 16) & 0xff) > 0)
 				req->rcode = 16;	/* BADVERS */
 		}
-		off += 10 + rdlen;
 	}
 	if (req->rcode == 0 && req->qclass != LDNS_RR_CLASS_IN &&
 	    dns_req_chaos(req) == DNS_CHAOS_NONE)

@@ -39,8 +39,9 @@ struct dns_centry {
 
 struct dns_cache;
 
+/* seed keys the hash of its chains (dns_hash); random, from the conf. */
 struct dns_cache *dns_cache_new(size_t max_bytes, uint32_t min_ttl,
-		    uint32_t max_ttl, uint32_t neg_max_ttl);
+		    uint32_t max_ttl, uint32_t neg_max_ttl, uint64_t seed);
 void		 dns_cache_free(struct dns_cache *);
 void		 dns_cache_flush(struct dns_cache *);
 /*

@@ -53,6 +53,8 @@ struct dns_res_conf {
 	const char	*hints;		/* root hints, zone-file text; NULL:
 					   the built-in IANA hints */
 	const char	*anchors;	/* DS/DNSKEY text; NULL: built-in */
+	uint64_t	 hash_seed;	/* random (key_random): keys the
+					   cache's hash (dns_hash) */
 };
 
 /* Counters for SIGUSR1. */
@@ -197,7 +199,8 @@ int	dns_chaos_reply(const struct dns_req *, const char *const *txt,
  */
 struct dns_msgcache;
 
-struct dns_msgcache *dns_msgcache_new(size_t max_bytes);
+/* seed: random bits (key_random) that key the table's hash (dns_hash). */
+struct dns_msgcache *dns_msgcache_new(size_t max_bytes, uint64_t seed);
 void	dns_msgcache_free(struct dns_msgcache *);
 /* Keeps a copy of wire, the answer dns_res_reply built for req. */
 void	dns_msgcache_put(struct dns_msgcache *, const struct dns_req *,

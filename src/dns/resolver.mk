@@ -18,3 +18,17 @@ TESTS += tests/fuzz/replay_resolver_query
 tests_fuzz_replay_resolver_query_SOURCES = \
 	tests/fuzz/fuzz_resolver_query.c tests/fuzz/replay.c
 tests_fuzz_replay_resolver_query_LDADD = $(TIMBRE_LIBS)
+
+# The message cache, and timbre-resolverd's whole UDP path.
+FUZZ_HARNESSES += msgcache
+check_PROGRAMS += tests/fuzz/replay_msgcache
+TESTS += tests/fuzz/replay_msgcache
+tests_fuzz_replay_msgcache_SOURCES = tests/fuzz/fuzz_msgcache.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_msgcache_LDADD = $(TIMBRE_LIBS)
+FUZZ_HARNESSES += resolverd_udp
+check_PROGRAMS += tests/fuzz/replay_resolverd_udp
+TESTS += tests/fuzz/replay_resolverd_udp
+tests_fuzz_replay_resolverd_udp_SOURCES = \
+	tests/fuzz/fuzz_resolverd_udp.c tests/fuzz/replay.c
+tests_fuzz_replay_resolverd_udp_LDADD = $(TIMBRE_LIBS)

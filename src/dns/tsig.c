@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "dns/auth_priv.h"
+#include "dns/wire.h"
 #include "keys/mac.h"
 #include "util/b64.h"
 #include "util/buf.h"
@@ -37,80 +38,39 @@ static const struct {
 };
 #define NALGS	(sizeof(algs) / sizeof(algs[0]))
 
-static int
-skip_name(const uint8_t *p, size_t len, size_t *off)
-{
-	size_t	o = *off, total = 0;
-
-	for (;;) {
-		if (o >= len)
-			return -1;
-		if (p[o] == 0) {
-			*off = o + 1;
-			return 0;
-		}
-		if ((p[o] & 0xc0) == 0xc0) {
-			if (o + 2 > len)
-				return -1;
-			*off = o + 2;
-			return 0;
-		}
-		if (p[o] & 0xc0)
-			return -1;
-		total += p[o] + 1;
-		if (total > 255)
-			return -1;
-		o += p[o] + 1;
-	}
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 int
 msg_walk(const uint8_t *p, size_t len, struct msg_layout *l)
 {
-	size_t		off = 12, start, i, total;
-	uint16_t	type, rdlen;
+	struct dns_wire_rr	rr;
+	size_t			off = DNS_WIRE_HDR, i, total;
 
 	memset(l, 0, sizeof(*l));
-	if (len < 12)
+	if (len < DNS_WIRE_HDR)
 		return -1;
-	l->id = get16(p);
-	l->flags = get16(p + 2);
-	l->qd = get16(p + 4);
-	l->an = get16(p + 6);
-	l->ns = get16(p + 8);
-	l->ar = get16(p + 10);
-	for (i = 0; i < l->qd; i++) {
-		if (skip_name(p, len, &off) == -1 || off + 4 > len)
+	l->id = dns_wire_peek16(p);
+	l->flags = dns_wire_peek16(p + 2);
+	l->qd = dns_wire_peek16(p + 4);
+	l->an = dns_wire_peek16(p + 6);
+	l->ns = dns_wire_peek16(p + 8);
+	l->ar = dns_wire_peek16(p + 10);
+	for (i = 0; i < l->qd; i++)
+		if (dns_wire_question_skip(p, len, &off, DNS_WIRE_PTR) == -1)
 			return -1;
-		off += 4;
-	}
 	l->qend = off;
 	total = (size_t)l->an + l->ns + l->ar;
 	for (i = 0; i < total; i++) {
-		start = off;
-		if (skip_name(p, len, &off) == -1 || off + 10 > len)
+		if (dns_wire_rr_skip(p, len, &off, &rr) == -1)
 			return -1;
-		type = get16(p + off);
-		rdlen = get16(p + off + 8);
-		off += 10;
-		if (off + rdlen > len)
-			return -1;
-		off += rdlen;
-		if (type == LDNS_RR_TYPE_TSIG) {
+		if (rr.type == LDNS_RR_TYPE_TSIG) {
 			if (i != total - 1 || i < (size_t)l->an + l->ns)
 				l->tsig_misplaced = 1;
 			else
-				l->tsig_off = start;
+				l->tsig_off = rr.owner;
 		}
-		if (type == LDNS_RR_TYPE_OPT && i >= (size_t)l->an + l->ns) {
+		if (rr.type == LDNS_RR_TYPE_OPT &&
+		    i >= (size_t)l->an + l->ns) {
 			l->nopt++;
-			if (p[start] != 0)
+			if (p[rr.owner] != 0)
 				l->opt_bad = 1;
 		}
 	}
@@ -147,6 +107,22 @@ put48(struct buf *b, uint64_t v, struct err *err)
 	uint8_t	p[6] = { v >> 40, v >> 32, v >> 24, v >> 16, v >> 8, v };
 
 	return buf_add(b, p, 6, err);
+}
+
+/* Frees a DNSKEY record read from a "_keys" file, its RDATA (the TSIG
+ * secret) wiped first. */
+static void
+key_rr_free(ldns_rr *rr)
+{
+	ldns_rdf	*rd;
+	size_t		 i;
+
+	if (rr == NULL)
+		return;
+	for (i = 0; i < ldns_rr_rd_count(rr); i++)
+		if ((rd = ldns_rr_rdf(rr, i)) != NULL)
+			key_wipe(ldns_rdf_data(rd), ldns_rdf_size(rd));
+	ldns_rr_free(rr);
 }
 
 struct auth_keys *
@@ -332,7 +308,7 @@ auth_keys_load(struct auth_keys *ks, const char *file, const char *text,
 		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_DNSKEY ||
 		    ldns_rr_rd_count(rr) != 4 ||
 		    ldns_rdf2native_int8(ldns_rr_rdf(rr, 1)) != 3) {
-			ldns_rr_free(rr);
+			key_rr_free(rr);
 			err_set(err, AUTH_E_KEY, "%s:%d: not a DNSKEY record "
 			    "with protocol 3", file, line);
 			goto done;
@@ -341,7 +317,7 @@ auth_keys_load(struct auth_keys *ks, const char *file, const char *text,
 		    ldns_rdf2native_int8(ldns_rr_rdf(rr, 2)),
 		    ldns_rdf_data(ldns_rr_rdf(rr, 3)),
 		    ldns_rdf_size(ldns_rr_rdf(rr, 3)), err);
-		ldns_rr_free(rr);
+		key_rr_free(rr);
 		if (k == NULL) {
 			err_prefix(err, "%s:%d", file, line);
 			goto done;
@@ -465,6 +441,7 @@ auth_key_parse(const char *s, struct err *err)
 			k->hmac = algs[i].hmac;
 			k->op = AUTH_OP_NOTIFY;
 		} else {
+			key_wipe(secret, len);
 			free(secret);
 			err_set(err, ERR_NOMEM, "out of memory");
 		}
@@ -542,7 +519,7 @@ auth_tsig_sign(const struct auth_key *k, struct buf *b,
 	    put16(b, rd.len, err) == -1 ||
 	    buf_add(b, rd.data, rd.len, err) == -1)
 		goto done;
-	ar = get16((uint8_t *)b->data + 10) + 1;
+	ar = dns_wire_peek16((uint8_t *)b->data + 10) + 1;
 	b->data[10] = ar >> 8;
 	b->data[11] = ar & 0xff;
 	if (mac_out != NULL) {
@@ -575,37 +552,44 @@ tsig_rr_fini(struct tsig_rr *t)
 	ldns_rdf_deep_free(t->alg);
 }
 
+/*
+ * The TSIG record at off (RFC 8945 section 4.2): the record by the wire
+ * reader, its names by ldns (which gives the rdfs compared and signed),
+ * then the RDATA's fields, each read inside the RDATA.
+ */
 static int
 tsig_parse(const uint8_t *p, size_t len, size_t off, struct tsig_rr *t)
 {
-	size_t	pos = off, end;
+	struct dns_wire_rr	rr;
+	size_t			pos = off, end;
+	uint16_t		time_hi, maclen;
+	uint32_t		time_lo;
 
 	memset(t, 0, sizeof(*t));
+	if (dns_wire_rr_skip(p, len, &pos, &rr) == -1)
+		goto fail;
+	pos = rr.owner;
 	if (ldns_wire2dname(&t->name, p, len, &pos) != LDNS_STATUS_OK ||
-	    pos + 10 > len)
+	    pos != rr.fixed)
 		goto fail;
-	t->class = get16(p + pos + 2);
-	t->ttl = (uint32_t)get16(p + pos + 4) << 16 | get16(p + pos + 6);
-	end = pos + 10 + get16(p + pos + 8);
-	pos += 10;
-	if (end > len ||
-	    ldns_wire2dname(&t->alg, p, len, &pos) != LDNS_STATUS_OK ||
-	    pos + 10 > end)
+	t->class = rr.class;
+	t->ttl = rr.ttl;
+	end = rr.rdata + rr.rdlen;
+	pos = rr.rdata;
+	if (ldns_wire2dname(&t->alg, p, len, &pos) != LDNS_STATUS_OK ||
+	    dns_wire_u16(p, end, &pos, &time_hi) == -1 ||
+	    dns_wire_u32(p, end, &pos, &time_lo) == -1 ||
+	    dns_wire_u16(p, end, &pos, &t->fudge) == -1 ||
+	    dns_wire_u16(p, end, &pos, &maclen) == -1)
 		goto fail;
-	t->time = (uint64_t)get16(p + pos) << 32 |
-	    (uint64_t)get16(p + pos + 2) << 16 | get16(p + pos + 4);
-	t->fudge = get16(p + pos + 6);
-	t->maclen = get16(p + pos + 8);
-	pos += 10;
-	if (pos + t->maclen + 6 > end)
-		goto fail;
+	t->time = (uint64_t)time_hi << 32 | time_lo;
+	t->maclen = maclen;
 	t->mac = p + pos;
-	pos += t->maclen;
-	t->origid = get16(p + pos);
-	t->error = get16(p + pos + 2);
-	t->otherlen = get16(p + pos + 4);
-	pos += 6;
-	if (pos + t->otherlen != end)
+	if (dns_wire_skip(end, &pos, t->maclen) == -1 ||
+	    dns_wire_u16(p, end, &pos, &t->origid) == -1 ||
+	    dns_wire_u16(p, end, &pos, &t->error) == -1 ||
+	    dns_wire_u16(p, end, &pos, &t->otherlen) == -1 ||
+	    end - pos != t->otherlen)
 		goto fail;
 	t->other = p + pos;
 	return 0;
@@ -712,7 +696,7 @@ tsig_append_error(struct buf *b, const uint8_t *p, size_t len,
 	    put16(b, rd.len, err) == -1 ||
 	    buf_add(b, rd.data, rd.len, err) == -1)
 		goto done;
-	ar = get16((uint8_t *)b->data + 10) + 1;
+	ar = dns_wire_peek16((uint8_t *)b->data + 10) + 1;
 	b->data[10] = ar >> 8;
 	b->data[11] = ar & 0xff;
 	rc = 0;

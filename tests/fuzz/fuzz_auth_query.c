@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 	int			 tcp;
 
 	if (db == NULL) {
-		db = auth_db_new();
+		db = auth_db_new(1);
 		z = auth_zone_load("example.org", zone, strlen(zone),
 		    "example.org", &err);
 		ks = auth_keys_new();

@@ -52,5 +52,6 @@ unit_suite(void)
 	suite_add_tcase(s, dns_tcase_msg());
 	suite_add_tcase(s, dns_tcase_server());
 	suite_add_tcase(s, dns_tcase_stub());
+	suite_add_tcase(s, dns_tcase_wire());
 	return s;
 }

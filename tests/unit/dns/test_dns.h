@@ -27,5 +27,6 @@ uint8_t	*tdns_wire(const struct tdns_answer *, size_t *len_out);
 TCase	*dns_tcase_msg(void);
 TCase	*dns_tcase_server(void);
 TCase	*dns_tcase_stub(void);
+TCase	*dns_tcase_wire(void);
 
 #endif

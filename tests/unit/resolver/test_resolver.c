@@ -61,7 +61,7 @@ START_TEST(test_cache_ttl_rank)
 	ldns_rdf		*n = ldns_dname_new_frm_str("WWW.Example.test.");
 	ldns_rr_list		*ans, *glue;
 
-	c = dns_cache_new(1 << 20, 10, 3600, 900);
+	c = dns_cache_new(1 << 20, 10, 3600, 900, 1);
 	ans = rrs("www.example.test. 600 IN A 192.0.2.1",
 	    "www.example.test. 300 IN A 192.0.2.2");
 	glue = rrs("www.example.test. 86400 IN A 6.6.6.6", NULL);
@@ -111,7 +111,7 @@ START_TEST(test_cache_bound)
 	char			 name[64];
 	int			 i;
 
-	c = dns_cache_new(64 * 1024, 0, 3600, 900);
+	c = dns_cache_new(64 * 1024, 0, 3600, 900, 1);
 	l = rrs("x.test. 300 IN TXT \"some text to take a little room\"",
 	    NULL);
 	for (i = 0; i < 5000; i++) {
@@ -760,7 +760,7 @@ START_TEST(test_msgcache)
 	ldns_rr			*rr;
 	uint64_t		 entries, hits;
 
-	mc = dns_msgcache_new(1 << 20);
+	mc = dns_msgcache_new(1 << 20, 1);
 	w = query_wire("WWW.Example.test.", 1, 0, &len);
 	ck_assert_int_eq(dns_req_parse(w, len, &req), 0);
 	free(w);

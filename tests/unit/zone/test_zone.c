@@ -132,7 +132,7 @@ END_TEST
 struct auth_db *
 db_of(const char *text)
 {
-	struct auth_db		*db = auth_db_new();
+	struct auth_db		*db = auth_db_new(1);
 	struct auth_keys	*ks = auth_keys_new();
 	struct auth_zone	*z;
 	struct err		 err;
@@ -788,7 +788,7 @@ static void
 run_ixfr(uint32_t want, int tcp, enum auth_ixfr_step step, int incr,
     struct ixfr_run *r)
 {
-	struct auth_db		*db = auth_db_new();
+	struct auth_db		*db = auth_db_new(1);
 	struct auth_zone	*cur = ixfr_version(2);
 	struct auth_key		*k = key("up._update.example.org:"
 				    "hmac-sha256:" SECRET);
@@ -991,7 +991,7 @@ END_TEST
 /* The table keeps at most its entries and bytes. */
 START_TEST(test_cache_bound)
 {
-	struct auth_cache	*c = cache_new(5, 4000);
+	struct auth_cache	*c = cache_new(5, 4000, 1);
 	uint8_t			 key[8], val[300];
 	size_t			 i, len;
 
@@ -1360,5 +1360,6 @@ unit_suite(void)
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, zone_nomem_tcase());
 	suite_add_tcase(s, zone_limits_tcase());
+	suite_add_tcase(s, zone_replycache_tcase());
 	return s;
 }
