@@ -9,3 +9,6 @@ INTEGRATION_TESTS += tests/integration/key_derive.sh
 # bounds (TCP answers, transfers, IXFR jobs, resolver waiters, --ssh-key
 # in argv); helper: limits_peer.py
 INTEGRATION_TESTS += tests/integration/limits.sh
+# the milter core (src/milter) behind a private Postfix on loopback:
+# tests/integration/milter_echo inserts headers, smtp-sink receives
+INTEGRATION_TESTS += tests/integration/milter.sh
