@@ -42,10 +42,9 @@ integ_init()
 	INTEG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/timbre-integ.XXXXXX")
 	mkdir "$INTEG_TMP/sanitizer"
 	# Later options win: these paths replace any log_path given before.
-	# Full stacks at malloc, so that the suppressions (library functions
-	# deep in the stack) match: tests/integration/lsan.supp unless the
-	# test set suppressions of its own.
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0:log_path=$INTEG_TMP/sanitizer/asan
+	# Leaks: tests/integration/lsan.supp unless the test set suppressions
+	# of its own (see integ_full_stacks).
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$INTEG_TMP/sanitizer/asan
 	case ${LSAN_OPTIONS:-} in
 	*suppressions=*) ;;
 	*) LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$top_srcdir/tests/integration/lsan.supp ;;
@@ -57,6 +56,17 @@ integ_init()
 	trap 'exit 143' TERM
 	trap 'exit 130' INT
 	trap 'exit 129' HUP
+}
+
+# integ_full_stacks: sanitizer builds: the programs started from now on
+# record whole stacks at each malloc, so that the suppressions, named by a
+# library function deep in the stack, match: for the tests whose daemons
+# use libgit2.  It doubles the time a sanitizer build takes to start a
+# program, so it is not the default.
+integ_full_stacks()
+{
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0
+	export ASAN_OPTIONS
 }
 
 # integ_sanitizer_reports: print, as "not ok" lines, every sanitizer report

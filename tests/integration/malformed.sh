@@ -37,6 +37,7 @@ RESOLVERD=$top_builddir/daemons/resolverd/timbre-resolverd
 [ -x "$PRIMARYD" ] || integ_skip "$PRIMARYD not built"
 [ -x "$RESOLVERD" ] || integ_skip "$RESOLVERD not built"
 integ_init
+integ_full_stacks	# libgit2's leaks are suppressed (tests/integration/lsan.supp)
 T=$INTEG_TMP
 SEED=${MALFORMED_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 echo "# seed $SEED: MALFORMED_SEED=$SEED repeats this run"

@@ -11,6 +11,7 @@ set -eu
 . "$top_srcdir/tests/integration/lib.sh"
 
 integ_init
+integ_full_stacks	# libgit2's leaks are suppressed (tests/integration/lsan.supp)
 integ_need_cmd git dig nsupdate
 T=$INTEG_TMP
 PRIMARYD=$top_builddir/daemons/primaryd/timbre-primaryd
