@@ -2,40 +2,62 @@
 # check.sh: builds timbre from a clean clone and runs every test.
 #
 #   1. installs the Debian build and test dependencies that are missing;
-#   2. autoreconf, configure (warnings fatal), make;
-#   3. make check: unit suites (Check), fuzz corpus replays, integration
+#   2. autoreconf, configure (warnings fatal, hardened by default), make;
+#   3. make install into a staging directory and hardening-check (Debian's
+#      devscripts) on every program in bin/ and sbin/;
+#   4. make check: unit suites (Check), fuzz corpus replays, integration
 #      tests against real peers (dkimpy, Mail::DKIM, NSD, dig...);
-#   4. the unit suites again under AddressSanitizer + UBSan;
-#   5. every fuzz harness for a few seconds (libFuzzer);
-#   6. make distcheck: the tarball builds, installs and passes its tests;
-#   7. the Debian 11 build in a bullseye chroot (tests/compat), when it can;
-#   8. the totals: "N passed, N failed".
+#   5. the unit suites and the integration tests again, built with
+#      AddressSanitizer + UBSan (a sanitizer report fails the test);
+#   6. every fuzz harness for a few seconds (libFuzzer);
+#   7. make distcheck: the tarball builds, installs and passes its tests;
+#   8. the Debian 11 build in a bullseye chroot (tests/compat), when it can;
+#   9. the totals: "N passed, N failed, N skipped".  A test that skipped
+#      (exit 77, a peer missing) counts as skipped, as does each case an
+#      integration test skipped inside (its "N passed, N failed, N skipped"
+#      line, from tests/integration/lib.sh).
 #
 # Environment: JOBS (parallel make, default: the number of CPUs),
-# FUZZ_SECONDS (per harness, default 5), TIMBRE_SKIP_COMPAT=1 to skip step 7.
+# FUZZ_SECONDS (per harness, default 5), TIMBRE_SKIP_COMPAT=1 to skip step 8.
 set -u
 top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 passed=0
 failed=0
+skipped=0
 failures=""
 
 step() { printf '\n=== %s\n' "$*"; }
 ok() { passed=$((passed + 1)); printf 'ok: %s\n' "$1"; }
+skip() { skipped=$((skipped + 1)); printf 'skipped: %s\n' "$1"; }
 fail() { failed=$((failed + 1)); failures="$failures
   $1"; printf 'FAILED: %s\n' "$1"; }
 
-# Counts the automake test results (*.trs) of a build directory.
+# Counts the automake test results (*.trs) of a build directory; a test
+# that passed with cases skipped inside adds those to the skipped count.
 count_trs() {
-	local dir=$1 label=$2 trs res name
+	local dir=$1 label=$2 trs res name n
 	while IFS= read -r trs; do
 		res=$(sed -n 's/^:test-result: //p' "$trs" | head -n 1)
 		name=${trs#"$dir"/}
 		name=${name%.trs}
 		case "$res" in
-		PASS|XFAIL) passed=$((passed + 1)) ;;
-		SKIP) printf 'skipped: %s%s\n' "$label" "$name" ;;
+		PASS|XFAIL)
+			passed=$((passed + 1))
+			n=$(sed -n 's/^[0-9]* passed, [0-9]* failed, \([0-9]*\) skipped$/\1/p' \
+			    "$dir/$name.log" 2>/dev/null | tail -n 1)
+			if [ "${n:-0}" -gt 0 ]; then
+				skipped=$((skipped + n))
+				printf 'skipped: %s%s: %s cases inside it:\n' "$label" "$name" "$n"
+				grep '^ok - .* # SKIP ' "$dir/$name.log" | sed 's/^ok - /  /'
+			fi
+			;;
+		SKIP)
+			skipped=$((skipped + 1))
+			printf 'skipped: %s%s: %s\n' "$label" "$name" \
+			    "$(grep -m 1 -i '^skip' "$dir/$name.log" 2>/dev/null)"
+			;;
 		*) failed=$((failed + 1)); failures="$failures
   $label$name ($res): see $dir/$name.log" ;;
 		esac
@@ -56,6 +78,42 @@ mkdir -p build
 ( cd build && { [ -f Makefile ] || ../configure --enable-werror -q; } &&
     make -j"$jobs" ) || { echo "check.sh: build failed" >&2; exit 1; }
 
+step "hardening-check on the installed programs"
+# Debian 12's crt1.o, crti.o and crtn.o carry no IBT/SHSTK property, so no
+# program linked here gets the one hardening-check wants for "control flow
+# integrity" (--nocfprotection); that our own objects are built with
+# -fcf-protection is checked on libtimbre.a instead.
+rm -rf build/destdir
+if ! command -v hardening-check >/dev/null 2>&1; then
+	fail "hardening-check not installed (apt-get install devscripts)"
+elif ( cd build && make install DESTDIR="$top/build/destdir" ) \
+    >build/install.out 2>&1; then
+	progs=$(find build/destdir -type f -perm -u+x \
+	    \( -path '*/bin/*' -o -path '*/sbin/*' \) | sort)
+	[ -n "$progs" ] || fail "make install installed no program"
+	for p in $progs; do
+		if hardening-check --nocfprotection "$p" >build/hardening.out 2>&1; then
+			ok "hardening-check ${p#build/destdir}"
+		else
+			cat build/hardening.out
+			fail "hardening-check ${p#build/destdir}"
+		fi
+	done
+	if grep -q '^HARDEN_CFLAGS = .*-fcf-protection' build/Makefile; then
+		members=$(ar t build/src/libtimbre.a | wc -l)
+		cet=$(readelf -n build/src/libtimbre.a 2>/dev/null |
+		    grep -c 'x86 feature: IBT, SHSTK')
+		if [ "$members" -gt 0 ] && [ "$cet" -eq "$members" ]; then
+			ok "libtimbre.a: all $members objects marked IBT, SHSTK (-fcf-protection)"
+		else
+			fail "libtimbre.a: $cet of $members objects marked IBT, SHSTK"
+		fi
+	fi
+else
+	tail -n 20 build/install.out
+	fail "make install DESTDIR=build/destdir (see build/install.out)"
+fi
+
 step "make check: unit suites, fuzz corpus replays, integration tests"
 # An earlier run's results would be counted again.
 find build/tests -name '*.trs' -delete 2>/dev/null
@@ -67,22 +125,31 @@ for log in build/tests/unit/*/check_*.log; do
 done
 count_trs build ""
 
-step "unit suites under AddressSanitizer + UndefinedBehaviorSanitizer"
+step "unit suites and integration tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 mkdir -p build-asan
 unit_tests=$(grep -ho 'tests/unit/[a-z0-9_]*/check_[a-z0-9_]*' \
     src/*/*.mk daemons/*/*.mk tools/*.mk 2>/dev/null | sort -u | tr '\n' ' ')
+integ_tests=$(grep -ho 'tests/integration/[a-z0-9_]*\.sh' src/*/*.mk \
+    daemons/*/*.mk tools/*.mk tests/integration/local.mk 2>/dev/null |
+    sort -u | tr '\n' ' ')
 find build-asan/tests -name '*.trs' -delete 2>/dev/null
+# Halt on the first error; leaks checked when a program exits (the daemons
+# exit 0 on SIGTERM, which the tests send them); the integration tests add
+# log_path, so that the report of a daemon fails its test (lib.sh).
+asan_start=$(date +%s)
 if ( cd build-asan && { [ -f Makefile ] ||
     ../configure --enable-werror --enable-sanitizers -q; } &&
-    make -j"$jobs" && ASAN_OPTIONS=detect_leaks=1 \
+    make -j"$jobs" &&
+    ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=0 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    make -j"$jobs" check TESTS="$unit_tests" ) >build-asan/check.out 2>&1
+    make -j"$jobs" check TESTS="$unit_tests $integ_tests" ) >build-asan/check.out 2>&1
 then
 	:
 else
 	tail -n 30 build-asan/check.out
 fi
-grep -E '^(PASS|FAIL|ERROR):' build-asan/check.out | sed 's/^/asan /'
+grep -E '^(PASS|FAIL|ERROR|SKIP):' build-asan/check.out | sed 's/^/asan /'
+echo "asan: $(($(date +%s) - asan_start)) s (build, unit suites, integration tests)"
 count_trs build-asan "asan "
 [ -n "$unit_tests" ] && [ -z "$(find build-asan/tests -name '*.trs' 2>/dev/null)" ] &&
     fail "sanitizer build (see build-asan/check.out)"
@@ -104,17 +171,17 @@ fi
 
 step "Debian 11 (bullseye) build"
 if [ "${TIMBRE_SKIP_COMPAT:-0}" = 1 ]; then
-	echo "compat: skipped: TIMBRE_SKIP_COMPAT=1"
+	skip "Debian 11 build and unit tests: TIMBRE_SKIP_COMPAT=1"
 else
 	tests/compat/bullseye.sh "$top"
 	case $? in
 	0) ok "Debian 11 build and unit tests" ;;
-	77) ;;	# the script said why it skipped
+	77) skip "Debian 11 build and unit tests (see the line above)" ;;
 	*) fail "Debian 11 build and unit tests (tests/compat/bullseye.sh)" ;;
 	esac
 fi
 
 step "totals"
 [ -n "$failures" ] && printf 'failures:%s\n' "$failures"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

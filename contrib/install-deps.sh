@@ -11,11 +11,13 @@ set -eu
 build_pkgs="autoconf automake libtool pkg-config make gcc libc6-dev
   libevent-dev libssl-dev libldns-dev libgit2-dev libssh-dev libsqlite3-dev
   check"
-# Peers the tests prove interoperability against, and test tooling.
+# Peers the tests prove interoperability against, and test tooling
+# (devscripts for hardening-check: about 35 small packages, mostly Perl
+# modules, without its recommends).
 test_pkgs="clang mandoc openssl python3 python3-dkim python3-dnspython
   python3-nacl python3-yaml python3-spf libmail-dkim-perl libnet-dns-perl libcryptx-perl nsd dnsutils
   knot knot-dnsutils ldnsutils debootstrap iproute2 procps publicsuffix unbound dnsperf
-  openssh-server openssh-client git"
+  openssh-server openssh-client git devscripts"
 
 want=""
 for set in "$@"; do

@@ -279,6 +279,15 @@ if ! ./configure --enable-werror >/tmp/configure.log 2>&1; then
 	exit 1
 fi
 
+# The hardening configure chose with gcc 10 and glibc 2.31: _FORTIFY_SOURCE
+# must be 2 there (3 needs __builtin_dynamic_object_size and glibc 2.34).
+fortify=$(sed -n "s/^timbre_cv_fortify=//p" config.log | tr -d "'")
+echo "compat: hardening: _FORTIFY_SOURCE=$fortify;$(sed -n "s/^HARDEN_CFLAGS='\(.*\)'/\1/p" config.log);$(sed -n "s/^LDFLAGS='\(.*\)'/\1/p" config.log)"
+if [ "$fortify" != 2 ]; then
+	echo "compat: configure chose _FORTIFY_SOURCE=$fortify on Debian 11, not 2"
+	exit 1
+fi
+
 # The unit suites: programs tests/unit/*/check_* in TESTS, as make sees them.
 printf '%s\n' 'timbre-compat-units:' \
     '	@echo $(foreach t,$(filter tests/unit/%,$(TESTS)),$(if $(filter check_%,$(notdir $(t))),$(t)))' \

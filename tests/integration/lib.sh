@@ -11,6 +11,14 @@
 # Every process a test starts goes through integ_spawn (or is registered
 # with integ_track), so that the EXIT trap stops it.  Only 127.0.0.1 is
 # used.  INTEG_KEEP=1 keeps the temp dir for a post-mortem.
+#
+# Sanitizer builds (configure --enable-sanitizers): integ_init sends every
+# AddressSanitizer, LeakSanitizer and UBSan report of the programs the test
+# runs to files in $INTEG_TMP/sanitizer (log_path), and the EXIT trap fails
+# the test (status 1, "not ok - sanitizer report ...") when one was
+# written, or when the log of a process started by integ_spawn holds one,
+# whatever the test itself concluded: a daemon that crashed, overflowed or
+# leaked is a failure even if every query before that was answered.
 
 # The harness passes absolute paths; by hand, default to the source tree
 # (the test script is in tests/integration/) and to ./build in it.
@@ -23,6 +31,7 @@ export PATH
 
 INTEG_TMP=
 INTEG_PIDS=
+INTEG_LOGS=
 INTEG_PASS=0
 INTEG_FAIL=0
 INTEG_SKIP=0
@@ -31,17 +40,67 @@ INTEG_SKIP=0
 integ_init()
 {
 	INTEG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/timbre-integ.XXXXXX")
+	mkdir "$INTEG_TMP/sanitizer"
+	# Later options win: these paths replace any log_path given before.
+	# Leaks: tests/integration/lsan.supp unless the test set suppressions
+	# of its own (see integ_full_stacks).
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$INTEG_TMP/sanitizer/asan
+	case ${LSAN_OPTIONS:-} in
+	*suppressions=*) ;;
+	*) LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$top_srcdir/tests/integration/lsan.supp ;;
+	esac
+	export LSAN_OPTIONS
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$INTEG_TMP/sanitizer/ubsan
+	export ASAN_OPTIONS UBSAN_OPTIONS
 	trap integ_cleanup EXIT
 	trap 'exit 143' TERM
 	trap 'exit 130' INT
 	trap 'exit 129' HUP
 }
 
-# integ_cleanup: stop every tracked process (TERM, then KILL after ~3 s)
-# and remove the temp dir.  Runs from the EXIT trap.
+# integ_full_stacks: sanitizer builds: the programs started from now on
+# record whole stacks at each malloc, so that the suppressions, named by a
+# library function deep in the stack, match: for the tests whose daemons
+# use libgit2.  It doubles the time a sanitizer build takes to start a
+# program, so it is not the default.
+integ_full_stacks()
+{
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0
+	export ASAN_OPTIONS
+}
+
+# integ_sanitizer_reports: print, as "not ok" lines, every sanitizer report
+# written so far (files in $INTEG_TMP/sanitizer, reports in the logs of
+# the processes integ_spawn started); false when there is none.
+integ_sanitizer_reports()
+{
+	local f found=1
+
+	for f in "$INTEG_TMP"/sanitizer/*; do
+		# LSan also writes the suppressions it used, which is no error.
+		[ -f "$f" ] && grep -qE 'ERROR: [A-Za-z]*Sanitizer|runtime error:|SUMMARY: [A-Za-z]*Sanitizer' "$f" ||
+		    continue
+		echo "not ok - sanitizer report ${f##*/} (pid in the name)"
+		head -n 60 "$f" | sed 's/^/#   /'
+		found=0
+	done
+	for f in $INTEG_LOGS; do
+		[ -f "$f" ] && grep -qE 'ERROR: (Address|Leak)Sanitizer|SUMMARY: UndefinedBehaviorSanitizer|^[^ ]*:[0-9]+:[0-9]+: runtime error:' "$f" ||
+		    continue
+		echo "not ok - sanitizer report in $f"
+		grep -E -A 30 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" |
+		    head -n 60 | sed 's/^/#   /'
+		found=0
+	done
+	return $found
+}
+
+# integ_cleanup: stop every tracked process (TERM, then KILL after ~3 s),
+# fail the test if a sanitizer reported anything (see above) and remove the
+# temp dir.  Runs from the EXIT trap.
 integ_cleanup()
 {
-	local pid i alive
+	local pid i alive rc=$? san=
 
 	for pid in $INTEG_PIDS; do
 		kill -TERM "$pid" 2>/dev/null || true
@@ -63,11 +122,16 @@ integ_cleanup()
 	done
 	INTEG_PIDS=
 	if [ -n "$INTEG_TMP" ] && [ -d "$INTEG_TMP" ]; then
+		integ_sanitizer_reports && san=1
 		if [ -n "${INTEG_KEEP:-}" ]; then
 			echo "# kept $INTEG_TMP" >&2
 		else
 			rm -rf "$INTEG_TMP"
 		fi
+	fi
+	if [ -n "$san" ]; then
+		echo "# a sanitizer reported an error: the test fails (it exited $rc)"
+		exit 1
 	fi
 }
 
@@ -98,6 +162,7 @@ integ_spawn()
 	"$@" >"$log" 2>&1 </dev/null &
 	INTEG_LAST_PID=$!
 	integ_track "$INTEG_LAST_PID"
+	INTEG_LOGS="$INTEG_LOGS $log"
 }
 
 # integ_stop PID: stop one tracked process now and wait for it.

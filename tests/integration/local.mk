@@ -12,3 +12,8 @@ INTEGRATION_TESTS += tests/integration/limits.sh
 # the milter core (src/milter) behind a private Postfix on loopback:
 # tests/integration/milter_echo inserts headers, smtp-sink receives
 INTEGRATION_TESTS += tests/integration/milter.sh
+# Broken DNS messages (random, mutated, over-long names, compression loops,
+# bad OPT and TSIG, odd counts; UDP and TCP) against timbre-primaryd and
+# timbre-resolverd, which must stay up and answer right; generator:
+# malformed.py.
+INTEGRATION_TESTS += tests/integration/malformed.sh
