@@ -111,6 +111,8 @@ struct primaryd {
 	struct event		*notify_ev;
 	struct notify_job	*jobs;
 	struct udp_batch	*udp_batch;	/* server.c */
+	struct event		*udp_ev[PRIMARYD_MAX_LISTEN];
+	struct evconnlistener	*tcp_l[PRIMARYD_MAX_LISTEN];
 	struct buf		 tcp_reply;
 	struct buf		 tcp_xfr;	/* a transfer's message */
 	size_t			 ntcp;		/* TCP connections open */

@@ -588,18 +588,18 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd,
 void
 primaryd_serve(struct primaryd *d)
 {
-	struct event		*ev;
-	struct evconnlistener	*l;
-	size_t			 i;
+	size_t	i;
 
 	d->udp_batch = udp_batch_new();
 	buf_init(&d->tcp_reply, UDP_MSG_MAX);
 	buf_init(&d->tcp_xfr, UDP_MSG_MAX);
 	for (i = 0; i < d->nlisten; i++) {
-		if ((ev = event_new(d->base, d->udp[i], EV_READ | EV_PERSIST,
-		    on_udp, d)) == NULL || event_add(ev, NULL) == -1)
+		if ((d->udp_ev[i] = event_new(d->base, d->udp[i],
+		    EV_READ | EV_PERSIST, on_udp, d)) == NULL ||
+		    event_add(d->udp_ev[i], NULL) == -1)
 			fatal("cannot watch the UDP socket");
-		if ((l = evconnlistener_new(d->base, on_accept, d,
+		/* The listener owns the TCP socket from here on. */
+		if ((d->tcp_l[i] = evconnlistener_new(d->base, on_accept, d,
 		    LEV_OPT_CLOSE_ON_FREE, -1, d->tcp[i])) == NULL)
 			fatal("cannot watch the TCP socket");
 	}
@@ -610,6 +610,14 @@ primaryd_unserve(struct primaryd *d)
 {
 	size_t	i;
 
+	for (i = 0; i < d->nlisten; i++) {
+		if (d->udp_ev[i] != NULL)
+			event_free(d->udp_ev[i]);
+		d->udp_ev[i] = NULL;
+		if (d->tcp_l[i] != NULL)
+			evconnlistener_free(d->tcp_l[i]);
+		d->tcp_l[i] = NULL;
+	}
 	if (d->udp_batch != NULL) {
 		for (i = 0; i < UDP_BATCH; i++)
 			buf_fini(&d->udp_batch->reply[i]);
