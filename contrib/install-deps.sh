@@ -13,11 +13,13 @@ build_pkgs="autoconf automake libtool pkg-config make gcc libc6-dev
   check"
 # Peers the tests prove interoperability against, and test tooling
 # (devscripts for hardening-check: about 35 small packages, mostly Perl
-# modules, without its recommends).
+# modules, without its recommends; postfix, for its smtp-sink and as the
+# MTA in front of a milter, installed unconfigured: tests run private
+# instances and never touch /etc/postfix).
 test_pkgs="clang mandoc openssl python3 python3-dkim python3-dnspython
   python3-nacl python3-yaml python3-spf libmail-dkim-perl libnet-dns-perl libcryptx-perl nsd dnsutils
   knot knot-dnsutils ldnsutils debootstrap iproute2 procps publicsuffix unbound dnsperf
-  openssh-server openssh-client git devscripts"
+  openssh-server openssh-client git devscripts postfix swaks"
 
 want=""
 for set in "$@"; do
@@ -48,6 +50,11 @@ else
 fi
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+case " $missing " in
+*" postfix "*)
+	echo "postfix postfix/main_mailer_type select No configuration" |
+	    $sudo debconf-set-selections ;;
+esac
 # A fresh machine has no package lists; refresh them once if needed.
 if ! $sudo apt-get install -y -q --no-install-recommends $missing; then
 	$sudo apt-get update -q
