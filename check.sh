@@ -155,7 +155,7 @@ count_trs build-asan "asan "
     fail "sanitizer build (see build-asan/check.out)"
 
 step "fuzz harnesses, ${FUZZ_SECONDS:-5} s each (libFuzzer + ASan + UBSan)"
-if ( cd build && make fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-5}" ); then
+if ( cd build && make -j"$jobs" fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-5}" ); then
 	ok "fuzz smoke run"
 else
 	fail "fuzz smoke run (a crash input is in build/; see build/tests/fuzz/work/*.log)"

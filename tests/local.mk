@@ -34,20 +34,35 @@ TESTS += $(INTEGRATION_TESTS)
 include tests/integration/local.mk
 
 # make fuzz: every harness built with libFuzzer + ASan + UBSan by clang.
-FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
-	-include $(top_builddir)/config.h -I$(top_srcdir)/src \
+# The library is compiled once, instrumented, into tests/fuzz/libtimbre.a
+# (make -j compiles it in parallel; -MMD keeps it current with the
+# headers), and each harness links against it.
+FUZZ_SAN = address,undefined
+FUZZ_CPPFLAGS = -include $(top_builddir)/config.h -I$(top_srcdir)/src \
 	$(LDNS_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,$(FUZZ_SAN) $(FUZZ_CPPFLAGS)
+FUZZ_LIB_CFLAGS = -g -O1 -fsanitize=fuzzer-no-link,$(FUZZ_SAN) \
+	$(FUZZ_CPPFLAGS) -MMD -MP
 FUZZ_LIBS = $(LDNS_LIBS) $(LIBEVENT_LIBS) $(OPENSSL_LIBS)
 LIBTIMBRE_C = $(filter %.c,$(src_libtimbre_a_SOURCES))
+FUZZ_LIB_OBJS = $(addprefix tests/fuzz/obj/,$(LIBTIMBRE_C:.c=.o))
 
-fuzz:
+$(FUZZ_LIB_OBJS): tests/fuzz/obj/%.o: $(top_srcdir)/%.c
 	@test -n "$(CLANG)" || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
-	@mkdir -p tests/fuzz
+	@mkdir -p $(@D)
+	$(AM_V_CC)$(CLANG) $(FUZZ_LIB_CFLAGS) -c -o $@ $<
+
+-include $(FUZZ_LIB_OBJS:.o=.d)
+
+tests/fuzz/libtimbre.a: $(FUZZ_LIB_OBJS)
+	$(AM_V_AR)rm -f $@ && $(AR) rcs $@ $(FUZZ_LIB_OBJS)
+
+fuzz: tests/fuzz/libtimbre.a
 	@set -e; for h in $(FUZZ_HARNESSES); do \
 	  echo "  FUZZ     tests/fuzz/fuzz_$$h"; \
 	  $(CLANG) $(FUZZ_CFLAGS) -o tests/fuzz/fuzz_$$h \
-	    $(top_srcdir)/tests/fuzz/fuzz_$$h.c \
-	    $(addprefix $(top_srcdir)/,$(LIBTIMBRE_C)) $(FUZZ_LIBS); \
+	    $(top_srcdir)/tests/fuzz/fuzz_$$h.c tests/fuzz/libtimbre.a \
+	    $(FUZZ_LIBS); \
 	done
 
 # make fuzz-smoke FUZZ_SECONDS=N: each harness runs N seconds from its corpus.
@@ -64,6 +79,7 @@ fuzz-smoke: fuzz
 
 clean-local: clean-fuzz
 clean-fuzz:
-	rm -rf tests/fuzz/work $(addprefix tests/fuzz/fuzz_,$(FUZZ_HARNESSES))
+	rm -rf tests/fuzz/work tests/fuzz/obj tests/fuzz/libtimbre.a \
+	    $(addprefix tests/fuzz/fuzz_,$(FUZZ_HARNESSES))
 
 .PHONY: fuzz fuzz-smoke clean-fuzz
