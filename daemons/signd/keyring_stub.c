@@ -2,7 +2,8 @@
  * keyring_stub.c: a stand-in for keyring.c (branch signd-keys) until it
  * is merged, so that the SMTP and milter paths can be built and tested
  * end to end.  It implements keyring.h without DNS: each kind's key is
- * derived at start for the selector <prefix><T>, T taken from the
+ * derived at start for the selector <prefix><T> (<prefix><T>-ed25519
+ * for ed25519), T taken from the
  * environment variable TIMBRE_SIGND_STUB_CREATED (the test publishes the
  * matching records beforehand).  It is removed when keyring.c lands.
  */
@@ -44,8 +45,10 @@ signd_keyring_new(struct event_base *base, const struct signd_keyring_cfg *c,
 		k->created = (time_t)strtoll(t, NULL, 10);
 		k->expires = k->created + c->lifetime;
 		k->refs = 1;
-		snprintf(k->selector, sizeof(k->selector), "%s%s",
-		    i == SIGND_ARC ? c->arc_prefix : c->dkim_prefix, t);
+		/* The names of keyring.c: ed25519 gets a suffix. */
+		snprintf(k->selector, sizeof(k->selector), "%s%s%s",
+		    i == SIGND_ARC ? c->arc_prefix : c->dkim_prefix, t,
+		    i == SIGND_DKIM_ED25519 ? "-ed25519" : "");
 		memset(&p, 0, sizeof(p));
 		p.derivation = KEY_DERIVE_V1;
 		p.type = i == SIGND_DKIM_ED25519 ? KEY_ED25519 : KEY_RSA;
