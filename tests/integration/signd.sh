@@ -367,11 +367,15 @@ fi
 
 # ------------------------------------------------ --allow
 
+# A second daemon: clients from 10/8 and 127.0.0.2 only, and no key
+# published for its domain.
 integ_stop "$SIGND_PID"
-integ_spawn "$INTEG_TMP/signd2.log" "$SIGND" -f \
+integ_spawn "$INTEG_TMP/signd2.log" env -u TIMBRE_SIGND_STUB_CREATED \
+    "$SIGND" -f \
     --listen "127.0.0.1:$PORT" --relay "127.0.0.1:$SINKPORT" \
-    --domain "$DOMAIN" --password-file "$INTEG_TMP/pw" \
-    --resolver "127.0.0.1:$DNS" --allow 10.0.0.0/8 -c /dev/null
+    --domain "nokeys.$DOMAIN" --password-file "$INTEG_TMP/pw" \
+    --resolver "127.0.0.1:$DNS" --allow 10.0.0.0/8 --allow 127.0.0.2 \
+    -c /dev/null
 SIGND_PID=$INTEG_LAST_PID
 for i in $(seq 1 100); do
 	ss -Hltn 2>/dev/null | grep -q "127.0.0.1:$PORT " && break
@@ -385,6 +389,80 @@ case $out in
 "554 5.7.1 "*) integ_ok "--allow: others get 554 at connect" ;;
 *) integ_notok "--allow: others get 554 at connect" "$out" ;;
 esac
+if swaks --server "127.0.0.1:$PORT" --local-interface 127.0.0.2 \
+    --from alice@signd.test --to bob@example.net \
+    --data "@$INTEG_TMP/after.in" --silent 1 >"$INTEG_TMP/nokey.swaks" 2>&1
+then
+	integ_notok "no key at all: refused" "$(cat "$INTEG_TMP/nokey.swaks")"
+elif grep -q '<\*\* *451 4.7.0' "$INTEG_TMP/nokey.swaks"; then
+	integ_ok "no key at all: 451 4.7.0, nothing sent unsigned"
+else
+	integ_notok "no key at all: 451 4.7.0" \
+	    "$(tail -n 5 "$INTEG_TMP/nokey.swaks")"
+fi
+[ -z "$(ls "$SINK")" ] || integ_notok "no key at all: nothing delivered"
 integ_stop "$SIGND_PID"
+
+# ------------------------------------------------ milter through Postfix
+
+. "$top_srcdir/tests/integration/postfix.sh"
+milter_case()
+{
+	if [ "$(id -u)" -ne 0 ] || ! command -v postfix >/dev/null 2>&1 ||
+	    ! id postfix >/dev/null 2>&1; then
+		integ_skipcase "milter: through a private Postfix" \
+		    "needs root and postfix" 4
+		return
+	fi
+	integ_stop "$SINK_PID"
+	PF=$INTEG_TMP/postfix
+	pf_dirs
+	SINK=$PF/sink
+	SINK_USER="-u postfix"
+	SINKPORT=$(integ_free_port)
+	sink_start
+	MPORT=$(integ_free_port)
+	SPORT=$(integ_free_port)
+	integ_spawn "$INTEG_TMP/signd-milter.log" "$SIGND" -f \
+	    --log-level debug --milter "127.0.0.1:$MPORT" \
+	    --domain "$DOMAIN" --password-file "$INTEG_TMP/pw" \
+	    --resolver "127.0.0.1:$DNS" --authserv-id "$AUTHSERV" -c /dev/null
+	for i in $(seq 1 100); do
+		ss -Hltn 2>/dev/null | grep -q "127.0.0.1:$MPORT " && break
+		sleep 0.1
+	done
+	pf_config "$SPORT" "$SINKPORT" "inet:127.0.0.1:$MPORT"
+	PF_LOGS="$INTEG_TMP/signd-milter.log $INTEG_TMP/sink.log"
+	pf_start
+	NAME=milter
+	msg "Authentication-Results: $AUTHSERV; spf=pass smtp.mailfrom=signd.test" \
+	    "From: Alice <alice@signd.test>" "To: bob@example.net" \
+	    "Subject: through the milter" "Date: $(date -R)" \
+	    "Message-ID: <milter@signd.test>" "X-Folded: first" "	second"
+	if swaks --server "127.0.0.1:$SPORT" --from alice@signd.test \
+	    --to bob@example.net --data "@$INTEG_TMP/milter.in" --silent 1 \
+	    >"$INTEG_TMP/milter.swaks" 2>&1; then
+		integ_ok "milter: Postfix accepted the message"
+	else
+		integ_notok "milter: Postfix accepted the message" \
+		    "$(tail -n 5 "$INTEG_TMP/milter.swaks")"
+		tail -n 20 "$INTEG_TMP/signd-milter.log" | sed 's/^/# /'
+		pf_stop
+		return
+	fi
+	for i in $(seq 1 100); do
+		[ -n "$(ls "$SINK")" ] && break
+		sleep 0.2
+	done
+	if delivered milter; then
+		check_dkim milter 2
+		check_arc milter 1
+	else
+		integ_notok "milter: relayed by Postfix" \
+		    "$(tail -n 10 "$PF/maillog")"
+	fi
+	pf_stop
+}
+milter_case
 
 integ_summary
