@@ -480,7 +480,7 @@ on_lookup(enum dns_status st, const struct dns_msg *msg, void *arg)
 	    "(%s, try %d)", k->pub.selector, kr->domain, dns_status_str(st),
 	    k->lookups);
 	kr->lookup_at = time(NULL) + kr->lookup_backoff;
-	wake(kr, kr->lookup_backoff);
+	wake(kr, 0);		/* other work (a mint) need not wait for it */
 }
 
 static void
