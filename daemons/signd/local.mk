@@ -1,0 +1,12 @@
+# daemons/signd: timbre-signd, the DKIM and ARC signer: SMTP in and relay
+# out (session.c over src/smtp's transport), milter (milter.c over
+# src/milter), one signing pipeline (sign.c) and the keyring (keyring.c,
+# the key life cycle).  Its man page, systemd unit and integration test.
+sbin_PROGRAMS += daemons/signd/timbre-signd
+daemons_signd_timbre_signd_SOURCES = daemons/signd/main.c \
+	daemons/signd/options.c daemons/signd/signd.h \
+	daemons/signd/session.c daemons/signd/sign.c daemons/signd/milter.c \
+	daemons/signd/keyring.h
+# Until keyring.c (branch signd-keys) is merged: a stand-in without DNS.
+daemons_signd_timbre_signd_SOURCES += daemons/signd/keyring_stub.c
+daemons_signd_timbre_signd_LDADD = $(TIMBRE_LIBS)
