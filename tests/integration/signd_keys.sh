@@ -227,4 +227,33 @@ drive "$T/d8" "$T/d8.log" --kinds rsa --clock-offset 3000 --until current \
 check "restarted: uses the published key" test "$(sel dkim-rsa "$T/d8")" = "$R7"
 check "restarted: no second key minted" test "$(stat published "$T/d8")" = 0
 
+# 8. timbre-signd itself, on the real clock: the keys in the zone (made
+# "in the future" by the offset runs above) are found and used, and no
+# key is minted while the newest is young.
+SIGND=$top_builddir/daemons/signd/timbre-signd
+if [ -x "$SIGND" ]; then
+	SPORT=$(integ_free_port)
+	H8=$(git --git-dir="$T/zone.git" rev-parse main)
+	integ_spawn "$T/signd.log" "$SIGND" -f --log-level debug \
+	    --listen "127.0.0.1:$SPORT" --relay "127.0.0.1:$DEAD" \
+	    --domain example.org --password-file "$T/pw" \
+	    --resolver "127.0.0.1:$PORT" --primary "127.0.0.1:$PORT" \
+	    --tsig-key-file "$T/up.key" --key-bits 1024 \
+	    --key-lifetime 2h --key-overlap 600s
+	SIGND_PID=$INTEG_LAST_PID
+	for i in $(seq 1 100); do
+		[ "$(grep -c 'keyring sign kind=' "$T/signd.log")" -ge 3 ] && break
+		sleep 0.2
+	done
+	check "timbre-signd: signs with the published rsa key" \
+	    grep -q "keyring sign kind=dkim-rsa s=$R7 " "$T/signd.log"
+	check "timbre-signd: and the ed25519 and ARC keys" sh -c \
+	    "grep -q 'keyring sign kind=dkim-ed25519 s=$E2 ' $T/signd.log && grep -q 'keyring sign kind=arc s=$A2 ' $T/signd.log"
+	integ_stop "$SIGND_PID"
+	check "timbre-signd: published nothing" test \
+	    "$(git --git-dir="$T/zone.git" rev-parse main)" = "$H8"
+else
+	integ_skipcase "timbre-signd" "not built" 3
+fi
+
 integ_summary
