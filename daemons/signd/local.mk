@@ -7,6 +7,6 @@ daemons_signd_timbre_signd_SOURCES = daemons/signd/main.c \
 	daemons/signd/options.c daemons/signd/signd.h \
 	daemons/signd/session.c daemons/signd/sign.c daemons/signd/milter.c \
 	daemons/signd/keyring.h
-# Until keyring.c (branch signd-keys) is merged: a stand-in without DNS.
-daemons_signd_timbre_signd_SOURCES += daemons/signd/keyring_stub.c
+# The key life cycle (daemons/signd/keyring.mk).
+daemons_signd_timbre_signd_SOURCES += $(SIGND_KEYRING_SOURCES)
 daemons_signd_timbre_signd_LDADD = $(TIMBRE_LIBS)
