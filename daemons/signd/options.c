@@ -70,6 +70,9 @@ static const struct opt signd_options[] = {
 	{ "selector-format", OPT_STRING, "%s-%d", OFF(selector_format),
 	  "selector names: %s the kind (dkim, arc), then %d the creation "
 	  "time at the end", 0, 0 },
+	{ "selector", OPT_STRING | OPT_REPEAT, NULL, OFF(selector),
+	  "a published selector to look up when there is no --primary to "
+	  "list the zone (repeatable)", 's', 0 },
 	{ "hostname", OPT_STRING, NULL, OFF(hostname),
 	  "name in the greeting and EHLO (default: the host name)", 0, 0 },
 	{ "max-message-size", OPT_INT, "26214400", OFF(max_message_size),
@@ -327,6 +330,24 @@ signd_settings_load(int argc, char *argv[], struct signd_settings *s,
 		err_set(err, OPT_E_CONFIG, "--primary: needs --tsig-key-file");
 		goto fail;
 	}
+	if (s->conf.primary.len == 0 && s->conf.selector.n == 0) {
+		err_set(err, OPT_E_CONFIG, "--selector: required without "
+		    "--primary (the zone cannot be listed)");
+		goto fail;
+	}
+	if ((s->selectors = calloc(s->conf.selector.n + 1,
+	    sizeof(*s->selectors))) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < s->conf.selector.n; i++) {
+		s->selectors[i] = ((char **)s->conf.selector.v)[i];
+		if (!key_derive_selector_ok(s->selectors[i])) {
+			err_set(err, OPT_E_CONFIG, "--selector %s: not a "
+			    "selector", s->selectors[i]);
+			goto fail;
+		}
+	}
 	if (s->conf.algorithm.n == 0) {
 		s->kinds[SIGND_DKIM_RSA] = true;
 		s->kinds[SIGND_DKIM_ED25519] = true;
@@ -426,6 +447,7 @@ signd_settings_keyring(const struct signd_settings *s,
 	c->overlap = (time_t)s->conf.key_overlap;
 	c->dkim_prefix = s->dkim_prefix;
 	c->arc_prefix = s->arc_prefix;
+	c->known_selectors = s->selectors;
 	c->resolver = s->conf.resolver.ss;
 	c->resolver_len = s->conf.resolver.len;
 	if (s->conf.primary.len != 0 && s->tsig_secret != NULL) {
@@ -443,6 +465,7 @@ signd_settings_free(struct signd_settings *s)
 {
 	opt_free(&signd_program, &s->conf);
 	acl_fini(&s->acl);
+	free(s->selectors);
 	if (s->password != NULL)
 		OPENSSL_cleanse(s->password, s->password_len);
 	free(s->password);

@@ -45,6 +45,7 @@ struct signd_conf {
 	char		*authserv_id;
 	struct opt_list	 allow;			/* char *, CIDR */
 	char		*selector_format;
+	struct opt_list	 selector;		/* char *: known selectors */
 	char		*hostname;
 	long long	 max_message_size;
 	long long	 max_connections;
@@ -71,6 +72,7 @@ struct signd_settings {
 	char			 arc_prefix[64];
 	char			 hostname[256];	/* EHLO, greeting */
 	const char		*authserv_id;	/* conf's or hostname */
+	const char		**selectors;	/* --selector, NULL-ended */
 	/* --milter */
 	bool			 milter_on;
 	bool			 milter_unix;

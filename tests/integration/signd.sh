@@ -36,7 +36,7 @@ DOMAIN=signd.test
 OTHER=other.test
 AUTHSERV=mx.signd.test
 T=$(($(date +%s) - 3600))		# the keys were made an hour ago
-export TIMBRE_SIGND_STUB_CREATED=$T	# read by keyring_stub.c only
+SELECTORS="--selector dkim-$T --selector dkim-$T-ed25519 --selector arc-$T"
 printf 'correct horse battery staple\n' >"$INTEG_TMP/pw"
 
 # The zones: our selectors, and another domain's ARC key for a chain
@@ -92,22 +92,30 @@ sink_start()
 }
 sink_start
 
-integ_spawn "$INTEG_TMP/signd.log" "$SIGND" -f --log-level debug \
-    --listen "127.0.0.1:$PORT" --relay "127.0.0.1:$SINKPORT" \
-    --domain "$DOMAIN" --password-file "$INTEG_TMP/pw" \
-    --resolver "127.0.0.1:$DNS" --authserv-id "$AUTHSERV" \
-    --hostname signd.test --allow 127.0.0.1/32 --max-message-size 4000000 \
-    -c /dev/null
-SIGND_PID=$INTEG_LAST_PID
-for i in $(seq 1 100); do
-	ss -Hltn 2>/dev/null | grep -q "127.0.0.1:$PORT " && break
-	sleep 0.1
-done
+# wait_keys LOG: until the keyring signs with all three kinds.
+wait_keys()
+{
+	for i in $(seq 1 150); do
+		[ "$(grep -c 'keyring sign kind=' "$1")" -ge 3 ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
 
 fail_log()
 {
 	tail -n 30 "$INTEG_TMP/signd.log" | sed 's/^/# signd: /' >&2
 }
+
+integ_spawn "$INTEG_TMP/signd.log" "$SIGND" -f --log-level debug \
+    --listen "127.0.0.1:$PORT" --relay "127.0.0.1:$SINKPORT" \
+    --domain "$DOMAIN" --password-file "$INTEG_TMP/pw" \
+    --resolver "127.0.0.1:$DNS" --authserv-id "$AUTHSERV" \
+    --hostname signd.test --allow 127.0.0.1/32 --max-message-size 4000000 \
+    $SELECTORS -c /dev/null
+SIGND_PID=$INTEG_LAST_PID
+wait_keys "$INTEG_TMP/signd.log" || {
+	integ_notok "signd: the keyring found the three keys"; fail_log; }
 
 # send NAME FILE: submits FILE with swaks; its transcript in NAME.swaks.
 send()
@@ -370,8 +378,7 @@ fi
 # A second daemon: clients from 10/8 and 127.0.0.2 only, and no key
 # published for its domain.
 integ_stop "$SIGND_PID"
-integ_spawn "$INTEG_TMP/signd2.log" env -u TIMBRE_SIGND_STUB_CREATED \
-    "$SIGND" -f \
+integ_spawn "$INTEG_TMP/signd2.log" "$SIGND" -f --selector dkim-1 \
     --listen "127.0.0.1:$PORT" --relay "127.0.0.1:$SINKPORT" \
     --domain "nokeys.$DOMAIN" --password-file "$INTEG_TMP/pw" \
     --resolver "127.0.0.1:$DNS" --allow 10.0.0.0/8 --allow 127.0.0.2 \
@@ -426,11 +433,10 @@ milter_case()
 	integ_spawn "$INTEG_TMP/signd-milter.log" "$SIGND" -f \
 	    --log-level debug --milter "127.0.0.1:$MPORT" \
 	    --domain "$DOMAIN" --password-file "$INTEG_TMP/pw" \
-	    --resolver "127.0.0.1:$DNS" --authserv-id "$AUTHSERV" -c /dev/null
-	for i in $(seq 1 100); do
-		ss -Hltn 2>/dev/null | grep -q "127.0.0.1:$MPORT " && break
-		sleep 0.1
-	done
+	    --resolver "127.0.0.1:$DNS" --authserv-id "$AUTHSERV" \
+	    $SELECTORS -c /dev/null
+	wait_keys "$INTEG_TMP/signd-milter.log" ||
+	    integ_notok "milter: the keyring found the three keys"
 	pf_config "$SPORT" "$SINKPORT" "inet:127.0.0.1:$MPORT"
 	PF_LOGS="$INTEG_TMP/signd-milter.log $INTEG_TMP/sink.log"
 	pf_start
