@@ -365,6 +365,7 @@ sign_finish(struct signd_sign *s)
 	enum signd_sign_status	 st = SIGND_SIGN_OK;
 	enum arc_cv		 cv = ARC_CV_NONE;
 	const char		*reason = "";
+	char			 why[sizeof(s->why)];
 	size_t			 i, nsigs = 0;
 
 	buf_init(&fields, SIGN_MAX_FIELDS);
@@ -413,7 +414,9 @@ sign_finish(struct signd_sign *s)
 		snprintf(s->why, sizeof(s->why), "no signing key");
 	}
 out:
-	s->done(s->done_arg, st, &fields, s->why);
+	/* done may free s: why must not point into it. */
+	memcpy(why, s->why, sizeof(why));
+	s->done(s->done_arg, st, &fields, why);
 	buf_fini(&fields);
 }
 
