@@ -43,6 +43,7 @@ struct smtp_conn {
 	struct event		*kick;
 	void			*arg;		/* the daemon's; NULL if none */
 	bool			 closing;	/* flush, then free */
+	unsigned		 close_ticks;	/* waits for the flush */
 	bool			 tls_pending;	/* handshake under way */
 	char			 peer[INET6_ADDRSTRLEN + 8];
 };
@@ -109,16 +110,43 @@ conn_free(struct smtp_conn *c)
 	free(c);
 }
 
+/* Bytes not yet handed to the kernel: over TLS, those of the filter
+ * and of the socket's bufferevent under it. */
+static size_t
+conn_unsent(struct smtp_conn *c)
+{
+	struct bufferevent	*under = bufferevent_get_underlying(c->bev);
+	size_t			 n;
+
+	n = evbuffer_get_length(bufferevent_get_output(c->bev));
+	if (under != NULL)
+		n += evbuffer_get_length(bufferevent_get_output(under));
+	return n;
+}
+
+/* Frees c if its output is written, else checks again soon (the write
+ * callback does not see the socket under a TLS filter drain); after
+ * 10 s it gives up on a client that reads nothing. */
+static void
+conn_try_close(struct smtp_conn *c)
+{
+	struct timeval	tv = { 0, 50000 };
+
+	if (conn_unsent(c) == 0 || ++c->close_ticks > 200) {
+		conn_free(c);
+		return;
+	}
+	evtimer_add(c->timer, &tv);
+}
+
 /* Closes c once its output is written. */
 static void
 conn_close_after_flush(struct smtp_conn *c)
 {
 	c->closing = true;
 	bufferevent_disable(c->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		conn_free(c);
-	else
-		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	conn_try_close(c);
 }
 
 static void
@@ -146,7 +174,11 @@ conn_on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->srv == NULL || c->closing || c->tls_pending) {
+	if (c->closing) {
+		conn_try_close(c);
+		return;
+	}
+	if (c->srv == NULL || c->tls_pending) {
 		conn_free(c);
 		return;
 	}
@@ -176,7 +208,7 @@ conn_on_write(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (c->closing) {
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		if (conn_unsent(c) == 0)
 			conn_free(c);
 		return;
 	}

@@ -16,7 +16,8 @@
 #   - bad input (a 1 MB header line, no header/body separator, a NUL,
 #     bare LF, 10 000 RCPT, a client gone in the middle of DATA): each a
 #     clear reply, and the daemon still serves;
-#   - --allow: a client outside gets 554 at connect;
+#   - --allow: a client outside gets 554 at connect; no key at all:
+#     451 4.7.0; STARTTLS (swaks --tls) with a self-signed certificate;
 #   - the milter path through a private Postfix (postfix.sh) when root.
 set -eu
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
@@ -408,6 +409,32 @@ else
 	    "$(tail -n 5 "$INTEG_TMP/nokey.swaks")"
 fi
 [ -z "$(ls "$SINK")" ] || integ_notok "no key at all: nothing delivered"
+integ_stop "$SIGND_PID"
+
+# ------------------------------------------------ STARTTLS
+
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=signd.test \
+    -keyout "$INTEG_TMP/tls.key" -out "$INTEG_TMP/tls.crt" 2>/dev/null
+integ_spawn "$INTEG_TMP/signd3.log" "$SIGND" -f --log-level debug \
+    --listen "127.0.0.1:$PORT" --relay "127.0.0.1:$SINKPORT" \
+    --domain "$DOMAIN" --password-file "$INTEG_TMP/pw" \
+    --resolver "127.0.0.1:$DNS" --tls-cert "$INTEG_TMP/tls.crt" \
+    --tls-key "$INTEG_TMP/tls.key" $SELECTORS -c /dev/null
+SIGND_PID=$INTEG_LAST_PID
+wait_keys "$INTEG_TMP/signd3.log" || true
+NAME=tls
+msg "From: alice@signd.test" "To: bob@example.net" "Subject: over TLS" \
+    "Message-ID: <tls@signd.test>"
+if swaks --server "127.0.0.1:$PORT" --tls --from alice@signd.test \
+    --to bob@example.net --data "@$INTEG_TMP/tls.in" --silent 1 \
+    >"$INTEG_TMP/tls.swaks" 2>&1 && delivered tls; then
+	integ_ok "STARTTLS: message taken over TLS and relayed"
+	check_dkim tls 2
+else
+	integ_notok "STARTTLS: message taken over TLS" \
+	    "$(tail -n 5 "$INTEG_TMP/tls.swaks")"
+	tail -n 10 "$INTEG_TMP/signd3.log" | sed 's/^/# /'
+fi
 integ_stop "$SIGND_PID"
 
 # ------------------------------------------------ milter through Postfix
