@@ -29,7 +29,7 @@
 
 struct spool {
 	char		*mem;
-	size_t		 len;
+	size_t		 len, cap;
 	int		 fd;		/* -1 while in memory */
 	uint64_t	 size;
 	uint64_t	 rd;		/* read back up to here */
@@ -116,12 +116,20 @@ spool_add(struct spool *sp, const char *p, size_t n)
 		}
 		return;
 	}
-	cap = sp->len + n;
-	if ((m = realloc(sp->mem, cap)) == NULL) {
-		sp->failed = true;
-		return;
+	if (sp->len + n > sp->cap) {
+		/* Doubling, up to the bound checked above. */
+		cap = sp->cap ? sp->cap : 16384;
+		while (cap < sp->len + n)
+			cap *= 2;
+		if (cap > SIGND_SPOOL_MEM)
+			cap = SIGND_SPOOL_MEM;
+		if ((m = realloc(sp->mem, cap)) == NULL) {
+			sp->failed = true;
+			return;
+		}
+		sp->mem = m;
+		sp->cap = cap;
 	}
-	sp->mem = m;
 	memcpy(sp->mem + sp->len, p, n);
 	sp->len += n;
 	sp->size += n;

@@ -237,6 +237,20 @@ else
 	fail_log
 fi
 
+# A message over the 1 MiB kept in memory: spooled to a file.
+NAME=big
+msg "From: alice@signd.test" "To: bob@example.net" "Subject: big" \
+    "Message-ID: <big@signd.test>"
+awk 'BEGIN { for (i = 0; i < 40000; i++)
+	printf "line %06d of a message spooled to a temporary file\n", i }' \
+    >>"$INTEG_TMP/big.in"
+if send big "$INTEG_TMP/big.in" && delivered big; then
+	integ_ok "big: $(wc -c <"$INTEG_TMP/big.in") bytes relayed with 250"
+	check_dkim big 2
+else
+	integ_notok "big: relayed with 250" "$(tail -n 3 "$INTEG_TMP/big.swaks")"
+fi
+
 # ------------------------------------------------ ARC: our A-R
 
 NAME=arc
@@ -372,6 +386,16 @@ if grep -q 'signd stats messages=.*signed_rsa=[1-9]' "$INTEG_TMP/signd.log" &&
 else
 	integ_notok "SIGUSR1: counters logged" \
 	    "$(grep 'signd stats' "$INTEG_TMP/signd.log")"
+fi
+
+kill -HUP "$SIGND_PID"
+sleep 0.3
+if grep -q 'signd reload done' "$INTEG_TMP/signd.log" &&
+    kill -0 "$SIGND_PID" 2>/dev/null; then
+	integ_ok "SIGHUP: configuration re-read, still running"
+else
+	integ_notok "SIGHUP: configuration re-read" "$(tail -n 3 \
+	    "$INTEG_TMP/signd.log")"
 fi
 
 # ------------------------------------------------ --allow
