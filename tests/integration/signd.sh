@@ -403,9 +403,13 @@ fi
 # A second daemon: clients from 10/8 and 127.0.0.2 only, and no key
 # published for its domain.
 integ_stop "$SIGND_PID"
-integ_spawn "$INTEG_TMP/signd2.log" "$SIGND" -f --selector dkim-1 \
+# Its password comes from a systemd credential.
+mkdir -p "$INTEG_TMP/cred"
+cp "$INTEG_TMP/pw" "$INTEG_TMP/cred/password"
+integ_spawn "$INTEG_TMP/signd2.log" env \
+    CREDENTIALS_DIRECTORY="$INTEG_TMP/cred" "$SIGND" -f --selector dkim-1 \
     --listen "127.0.0.1:$PORT" --relay "127.0.0.1:$SINKPORT" \
-    --domain "nokeys.$DOMAIN" --password-file "$INTEG_TMP/pw" \
+    --domain "nokeys.$DOMAIN" \
     --resolver "127.0.0.1:$DNS" --allow 10.0.0.0/8 --allow 127.0.0.2 \
     -c /dev/null
 SIGND_PID=$INTEG_LAST_PID
@@ -434,6 +438,31 @@ else
 fi
 [ -z "$(ls "$SINK")" ] || integ_notok "no key at all: nothing delivered"
 integ_stop "$SIGND_PID"
+
+# ------------------------------------------------ configuration errors
+
+exit_is()
+{
+	want=$1
+	shift
+	rc=0
+	out=$("$SIGND" -c /dev/null "$@" 2>&1) || rc=$?
+	out=$(printf '%s\n' "$out" | head -n 1)
+	if [ "$rc" -eq "$want" ]; then
+		integ_ok "exit $want: $out"
+	else
+		integ_notok "exit $want for $*" "got $rc: $out"
+	fi
+}
+exit_is 2 --no-such-option
+exit_is 1 --relay 127.0.0.1 --password-file "$INTEG_TMP/pw" --selector a
+exit_is 1 --domain "$DOMAIN" --relay 127.0.0.1 --selector a \
+    --password-file "$INTEG_TMP/nonexistent"
+exit_is 1 --domain "$DOMAIN" --relay 127.0.0.1 \
+    --password-file "$INTEG_TMP/pw"
+exit_is 1 --domain "$DOMAIN" --relay 127.0.0.1 --selector a \
+    --password-file "$INTEG_TMP/pw" --algorithm rsa-sha1
+exit_is 0 --help
 
 # ------------------------------------------------ STARTTLS
 
