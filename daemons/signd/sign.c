@@ -7,8 +7,10 @@
  *  - A DKIM-Signature (RFC 6376, RFC 8463) per configured algorithm
  *    whose kind has a key in the keyring, relaxed/relaxed, t= now and x=
  *    the key's expiry, h= dkim_sign's default set (From, To, Cc,
- *    Subject, Date, Message-ID, Reply-To, Sender, the MIME and List-*
- *    fields, oversigned).
+ *    Subject, Date, Message-ID, Reply-To, Sender, the MIME fields,
+ *    oversigned, and the List-* fields present, which dkim_sign lists
+ *    once per occurrence and signd oversigns too, so that nobody can
+ *    add a second List-Unsubscribe or List-Post under our signature).
  *  - An ARC set (RFC 8617) only when the message carries an
  *    Authentication-Results of --authserv-id (it becomes the AAR) and no
  *    ARC-Seal of our domain already (a message is never sealed twice by
@@ -259,6 +261,35 @@ sign_arc_start(struct signd_sign *s, const struct mail_hdrs *h)
 	arc_fetch_keys(s);
 }
 
+/* dkim_sign's default h=, with the List-* fields present listed once
+ * more.  NULL with err. */
+static char *
+headers_list(const struct mail_hdrs *h, struct err *err)
+{
+	static const char *const lists[] = { "list-id", "list-help",
+	    "list-unsubscribe", "list-subscribe", "list-post", "list-owner",
+	    "list-archive", NULL };
+	struct buf	 b;
+	char		*def, *out = NULL;
+	size_t		 i;
+
+	if ((def = dkim_sign_default_headers(h, err)) == NULL)
+		return NULL;
+	buf_init(&b, 64 * 1024);
+	if (buf_adds(&b, def, err) == -1)
+		goto done;
+	for (i = 0; lists[i] != NULL; i++)
+		if (mail_hdrs_count_name(h, lists[i]) > 0 &&
+		    buf_printf(&b, err, ":%s", lists[i]) == -1)
+			goto done;
+	if ((out = strdup(b.data)) == NULL)
+		err_set(err, ERR_NOMEM, "out of memory");
+done:
+	free(def);
+	buf_fini(&b);
+	return out;
+}
+
 static void
 sign_headers(struct signd_sign *s, const struct mail_hdrs *h)
 {
@@ -266,8 +297,12 @@ sign_headers(struct signd_sign *s, const struct mail_hdrs *h)
 	struct signd_signkey	*k;
 	struct err		 err;
 	enum signd_kind		 kind;
+	char			*hlist;
 
 	s->started = true;
+	if ((hlist = headers_list(h, &err)) == NULL)
+		log_warn("%016" PRIx64 " dkim h=: %s (default kept)", s->id,
+		    err.msg);
 	s->now = s->sd->keyring != NULL ? signd_keyring_now(s->sd->keyring) :
 	    time(NULL);
 	for (kind = 0; kind < SIGND_NKINDS; kind++)
@@ -291,6 +326,7 @@ sign_headers(struct signd_sign *s, const struct mail_hdrs *h)
 		p.hdr_canon = DKIM_CANON_RELAXED;
 		p.body_canon = DKIM_CANON_RELAXED;
 		p.now = s->now;
+		p.headers = hlist;
 		/* x= is the key's expiry: no signature outlives its key. */
 		p.lifetime = k->expires > s->now ? (int64_t)(k->expires -
 		    s->now) : 1;
@@ -299,6 +335,7 @@ sign_headers(struct signd_sign *s, const struct mail_hdrs *h)
 			log_warn("%016" PRIx64 " dkim not signed a=%s: %s",
 			    s->id, signd_kind_name(kind), err.msg);
 	}
+	free(hlist);
 	sign_arc_start(s, h);
 }
 

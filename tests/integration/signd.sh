@@ -220,10 +220,11 @@ if send plain "$INTEG_TMP/plain.in" && delivered plain; then
 		h=$(awk '/^DKIM-Signature:/,/b=/' "$INTEG_TMP/plain.eml" |
 		    tr -d ' \t\n' | sed 's/.*h=\([^;]*\);.*/\1/' | head -n 1)
 		case $h in
-		*[Ll]ist-[Ii]d*[Ff]rom*|*[Ff]rom*[Ll]ist-[Ii]d*)
-			integ_ok "plain: h= covers From and List-Id"
+		*[Ff]rom*[Ll]ist-[Ii]d*[Ll]ist-[Ii]d*)
+			integ_ok "plain: h= covers From and List-Id, oversigned"
 			;;
-		*) integ_notok "plain: h= covers From and List-Id" "$h" ;;
+		*) integ_notok "plain: h= covers From and List-Id, oversigned" \
+		    "$h" ;;
 		esac
 	fi
 	if grep -q "x=" "$INTEG_TMP/plain.eml" &&
