@@ -1,12 +1,11 @@
 /*
  * options.c: the option table of timbre-resolverd (INTERFACE.md,
  * "timbre-resolverd" and "Conventions shared by every daemon") and what
- * it means: the --allow networks (by default those of the --listen
- * addresses, read from the interfaces), the --port-outgoing-range, the
+ * it means: the --allow networks (util/acl.c: by default those of the
+ * --listen addresses, read from the interfaces), the --port-outgoing-range, the
  * root hints and trust anchor files read into memory.
  */
 #include <errno.h>
-#include <ifaddrs.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,177 +59,11 @@ const struct opt_program resolverd_program = {
 	resolverd_options,
 };
 
-static int
-parse_cidr(const char *s, struct acl_net *n, struct err *err)
-{
-	char		 buf[80], *slash, *end;
-	long		 p;
-	int		 max;
-
-	if (strlen(s) >= sizeof(buf))
-		goto bad;
-	snprintf(buf, sizeof(buf), "%s", s);
-	memset(n, 0, sizeof(*n));
-	if ((slash = strchr(buf, '/')) != NULL)
-		*slash++ = '\0';
-	if (inet_pton(AF_INET, buf, n->addr) == 1) {
-		n->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, buf, n->addr) == 1) {
-		n->family = AF_INET6;
-		max = 128;
-	} else
-		goto bad;
-	n->prefix = max;
-	if (slash != NULL) {
-		errno = 0;
-		p = strtol(slash, &end, 10);
-		if (*slash == '\0' || *end != '\0' || errno || p < 0 ||
-		    p > max)
-			goto bad;
-		n->prefix = (int)p;
-	}
-	return 0;
-bad:
-	err_set(err, OPT_E_CONFIG, "--allow %s: not an address/prefix", s);
-	return -1;
-}
-
-static int
-acl_add(struct resolverd_settings *s, const struct acl_net *n)
-{
-	struct acl_net	*a;
-
-	if ((a = reallocarray(s->acl, s->nacl + 1, sizeof(*a))) == NULL)
-		return -1;
-	s->acl = a;
-	s->acl[s->nacl++] = *n;
-	return 0;
-}
-
-static int
-mask_len(const uint8_t *m, size_t n)
-{
-	size_t	i;
-	int	bits = 0, b;
-
-	for (i = 0; i < n; i++)
-		for (b = 7; b >= 0; b--)
-			if (m[i] & (1 << b))
-				bits++;
-	return bits;
-}
-
-/* The networks of the interfaces carrying the listen addresses. */
-static int
-acl_default(struct resolverd_settings *s, struct err *err)
-{
-	struct ifaddrs		*ifs, *i;
-	const struct opt_addr	*l = s->conf.listen.v;
-	struct acl_net		 n;
-	size_t			 k, len;
-	const uint8_t		*ia, *im, *la;
-	bool			 any, found;
-
-	if (getifaddrs(&ifs) == -1) {
-		err_set(err, OPT_E_CONFIG, "--allow: reading the interfaces: "
-		    "%s", strerror(errno));
-		return -1;
-	}
-	for (k = 0; k < s->conf.listen.n; k++) {
-		int	fam = l[k].ss.ss_family;
-
-		found = false;
-		la = fam == AF_INET ?
-		    (const uint8_t *)&((const struct sockaddr_in *)
-		    &l[k].ss)->sin_addr :
-		    (const uint8_t *)&((const struct sockaddr_in6 *)
-		    &l[k].ss)->sin6_addr;
-		len = fam == AF_INET ? 4 : 16;
-		any = true;
-		for (size_t b = 0; b < len; b++)
-			if (la[b] != 0)
-				any = false;
-		for (i = ifs; i != NULL; i = i->ifa_next) {
-			if (i->ifa_addr == NULL || i->ifa_netmask == NULL ||
-			    i->ifa_addr->sa_family != fam)
-				continue;
-			ia = fam == AF_INET ?
-			    (const uint8_t *)&((const struct sockaddr_in *)
-			    i->ifa_addr)->sin_addr :
-			    (const uint8_t *)&((const struct sockaddr_in6 *)
-			    i->ifa_addr)->sin6_addr;
-			im = fam == AF_INET ?
-			    (const uint8_t *)&((const struct sockaddr_in *)
-			    i->ifa_netmask)->sin_addr :
-			    (const uint8_t *)&((const struct sockaddr_in6 *)
-			    i->ifa_netmask)->sin6_addr;
-			if (!any && memcmp(ia, la, len) != 0)
-				continue;
-			memset(&n, 0, sizeof(n));
-			n.family = fam;
-			memcpy(n.addr, ia, len);
-			n.prefix = mask_len(im, len);
-			if (acl_add(s, &n) == -1)
-				goto nomem;
-			found = true;
-		}
-		if (!found) {
-			/* Not an interface address (yet): that host only,
-			 * the loopback network for loopback. */
-			memset(&n, 0, sizeof(n));
-			n.family = fam;
-			memcpy(n.addr, la, len);
-			n.prefix = fam == AF_INET ? (la[0] == 127 ? 8 : 32) :
-			    128;
-			if (acl_add(s, &n) == -1)
-				goto nomem;
-		}
-	}
-	freeifaddrs(ifs);
-	return 0;
-nomem:
-	freeifaddrs(ifs);
-	err_set(err, ERR_NOMEM, "out of memory");
-	return -1;
-}
-
 bool
 resolverd_acl_allows(const struct resolverd_settings *s,
     const struct sockaddr *sa)
 {
-	const uint8_t	*a;
-	uint8_t		 v4[4];
-	size_t		 i;
-	int		 fam = sa->sa_family, full, rem;
-
-	if (fam == AF_INET)
-		a = (const uint8_t *)&((const struct sockaddr_in *)sa)->
-		    sin_addr;
-	else if (fam == AF_INET6) {
-		a = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->
-		    sin6_addr;
-		/* An IPv4 client on a dual-stack socket. */
-		if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a)) {
-			memcpy(v4, a + 12, 4);
-			a = v4;
-			fam = AF_INET;
-		}
-	} else
-		return false;
-	for (i = 0; i < s->nacl; i++) {
-		if (s->acl[i].family != fam)
-			continue;
-		full = s->acl[i].prefix / 8;
-		rem = s->acl[i].prefix % 8;
-		if (memcmp(s->acl[i].addr, a, (size_t)full) != 0)
-			continue;
-		if (rem != 0 && ((s->acl[i].addr[full] ^ a[full]) &
-		    (0xff << (8 - rem))) != 0)
-			continue;
-		return true;
-	}
-	return false;
+	return acl_allows(&s->acl, sa);
 }
 
 static char *
@@ -309,14 +142,12 @@ resolverd_settings_load(int argc, char *argv[], struct resolverd_settings *s,
 	s->port_lo = (uint16_t)lo;
 	s->port_hi = (uint16_t)hi;
 	for (i = 0; i < s->conf.allow.n; i++) {
-		if (parse_cidr(((char **)s->conf.allow.v)[i], &n, err) == -1)
+		if (acl_parse("--allow", ((char **)s->conf.allow.v)[i], &n,
+		    err) == -1 || acl_add(&s->acl, &n, err) == -1)
 			goto fail;
-		if (acl_add(s, &n) == -1) {
-			err_set(err, ERR_NOMEM, "out of memory");
-			goto fail;
-		}
 	}
-	if (s->conf.allow.n == 0 && acl_default(s, err) == -1)
+	if (s->conf.allow.n == 0 && acl_add_listen_nets(&s->acl,
+	    s->conf.listen.v, s->conf.listen.n, err) == -1)
 		goto fail;
 	if (s->conf.root_hints != NULL && (s->hints = read_file("root-hints",
 	    s->conf.root_hints, err)) == NULL)
@@ -336,7 +167,7 @@ void
 resolverd_settings_free(struct resolverd_settings *s)
 {
 	opt_free(&resolverd_program, &s->conf);
-	free(s->acl);
+	acl_fini(&s->acl);
 	free(s->hints);
 	free(s->anchors);
 	memset(s, 0, sizeof(*s));

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "dns/resolver.h"
+#include "util/acl.h"
 #include "util/log.h"
 #include "util/opt.h"
 
@@ -38,17 +39,10 @@ struct resolverd_conf {
 	char		*user;
 };
 
-struct acl_net {
-	int	family;
-	uint8_t	addr[16];
-	int	prefix;
-};
-
 /* What the configuration means, checked. */
 struct resolverd_settings {
 	struct resolverd_conf	 conf;
-	struct acl_net		*acl;
-	size_t			 nacl;
+	struct acl		 acl;
 	uint16_t		 port_lo, port_hi;
 	char			*hints;		/* file contents, or NULL */
 	char			*anchors;

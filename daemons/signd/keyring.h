@@ -76,6 +76,12 @@ struct signd_keyring_cfg {
 	 * or becomes unusable, so the daemon can log or run a self-check. */
 	void			(*changed)(enum signd_kind, void *);
 	void			 *arg;
+	/* Without a primary the zone cannot be listed: the selectors to
+	 * look up through the resolver, NULL-terminated (--selector); the
+	 * newest unexpired one of each kind that matches is used.  Ignored
+	 * with a primary, which the AXFR lists.  Added after the rest, so
+	 * that callers that do not set it keep compiling. */
+	const char *const	*known_selectors;
 };
 
 struct signd_keyring_stats {

@@ -3,6 +3,7 @@
 src_libtimbre_a_SOURCES += src/smtp/smtp.h src/smtp/smtp_priv.h \
 	src/smtp/lines.c src/smtp/parser.c src/smtp/data.c src/smtp/reply.c \
 	src/smtp/server.c src/smtp/client.c
+src_libtimbre_a_SOURCES += src/smtp/transport.c src/smtp/transport.h
 
 check_PROGRAMS += tests/unit/smtp/check_smtp
 TESTS += tests/unit/smtp/check_smtp

@@ -2,7 +2,7 @@
 src_libtimbre_a_SOURCES += src/util/err.c src/util/err.h \
 	src/util/buf.c src/util/buf.h src/util/b64.c src/util/b64.h \
 	src/util/log.c src/util/log.h src/util/opt.c src/util/opt.h \
-	src/util/daemon.c src/util/daemon.h
+	src/util/daemon.c src/util/daemon.h src/util/acl.c src/util/acl.h
 
 check_PROGRAMS += tests/unit/util/check_util
 TESTS += tests/unit/util/check_util

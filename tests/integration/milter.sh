@@ -16,17 +16,14 @@ set -eu
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 integ_init
 
-integ_need_cmd postfix postconf smtp-sink swaks
+. "$top_srcdir/tests/integration/postfix.sh"
+integ_need_cmd swaks
 ECHO=$top_builddir/tests/integration/milter_echo
 [ -x "$ECHO" ] || integ_skip "$ECHO not built (make check builds it)"
-[ "$(id -u)" -eq 0 ] || integ_skip "a private Postfix needs root"
-id postfix >/dev/null 2>&1 || integ_skip "no postfix user"
-getent group postdrop >/dev/null 2>&1 || integ_skip "no postdrop group"
+pf_need
 
 PF=$INTEG_TMP/postfix
-mkdir -p "$PF/etc" "$PF/queue" "$PF/data" "$PF/sink"
-chmod 755 "$INTEG_TMP"
-chown postfix "$PF/data" "$PF/sink"
+pf_dirs
 
 MPORT=$(integ_free_port)
 SPORT=$(integ_free_port)
@@ -43,91 +40,9 @@ for i in $(seq 1 50); do
 	sleep 0.1
 done
 
-cat >"$PF/etc/main.cf" <<EOF
-compatibility_level = 3.6
-config_directory = $PF/etc
-queue_directory = $PF/queue
-data_directory = $PF/data
-meta_directory = /etc/postfix
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.timbre.test
-mydomain = timbre.test
-myorigin = timbre.test
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, reject
-relayhost = [127.0.0.1]:$SINKPORT
-smtp_dns_support_level = disabled
-alias_maps =
-alias_database =
-local_recipient_maps =
-maillog_file = $PF/maillog
-maillog_file_prefixes = $INTEG_TMP
-smtpd_milters = inet:127.0.0.1:$MPORT
-milter_protocol = 6
-milter_default_action = reject
-milter_command_timeout = 10s
-EOF
-cat >"$PF/etc/master.cf" <<EOF
-127.0.0.1:$SPORT inet n - n - - smtpd
-pickup    unix  n - n 60 1 pickup
-cleanup   unix  n - n - 0 cleanup
-qmgr      unix  n - n 300 1 qmgr
-rewrite   unix  - - n - - trivial-rewrite
-bounce    unix  - - n - 0 bounce
-defer     unix  - - n - 0 bounce
-trace     unix  - - n - 0 bounce
-verify    unix  - - n - 1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n - - proxymap
-smtp      unix  - - n - - smtp
-relay     unix  - - n - - smtp
-showq     unix  n - n - - showq
-error     unix  - - n - - error
-retry     unix  - - n - - error
-discard   unix  - - n - - discard
-anvil     unix  - - n - 1 anvil
-scache    unix  - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOF
-
-pf_stop()
-{
-	postfix -c "$PF/etc" stop >/dev/null 2>&1 || true
-	# master.pid names the master; wait for it to go.
-	if [ -f "$PF/queue/pid/master.pid" ]; then
-		mpid=$(tr -d ' ' <"$PF/queue/pid/master.pid")
-		for i in $(seq 1 50); do
-			kill -0 "$mpid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$mpid" 2>/dev/null || true
-	fi
-}
-
-pf_fail()
-{
-	echo "# $*" >&2
-	for f in "$PF/maillog" "$INTEG_TMP/milter.log" "$INTEG_TMP/sink.log" \
-	    "$INTEG_TMP/start.log"; do
-		[ -f "$f" ] && tail -n 30 "$f" | sed "s|^|# $(basename "$f"): |" >&2
-	done
-	pf_stop
-	exit 1
-}
-
-if ! postfix -c "$PF/etc" start >"$INTEG_TMP/start.log" 2>&1; then
-	pf_fail "postfix did not start"
-fi
-# From here on, a failure must stop Postfix too.
-trap 'pf_stop; integ_cleanup' EXIT
-for i in $(seq 1 50); do
-	ss -Hltn 2>/dev/null | grep -q "127.0.0.1:$SPORT " && break
-	sleep 0.2
-done
+pf_config "$SPORT" "$SINKPORT" "inet:127.0.0.1:$MPORT"
+PF_LOGS="$INTEG_TMP/milter.log $INTEG_TMP/sink.log"
+pf_start
 
 # The message: a folded header, a header without space after its colon,
 # and a body with trailing spaces and an empty last line.

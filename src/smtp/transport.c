@@ -1,0 +1,851 @@
+/*
+ * transport.c: src/smtp's machines over libevent bufferevents (see
+ * transport.h and the driving rules at the top of smtp.h).
+ *
+ * Every connection is driven by one function (conn_run, send_run) that
+ * writes what the machine has to say, then feeds it what is buffered,
+ * as long as the machine wants input and the socket's output is under
+ * its bound; it is called from the bufferevent callbacks and from a
+ * "kick" event made active whenever the daemon answers, so an answer
+ * given from inside a callback never re-enters the machine.  RFC 5321
+ * section 4.5.3.2 timeouts come from the machine (smtp_server_timer,
+ * smtp_client_timer); RFC 3207 STARTTLS puts a bufferevent_openssl
+ * filter over the socket's bufferevent.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "smtp/transport.h"
+#include "util/err.h"
+
+#define FEED_CHUNK	16384	/* bytes given to a machine at once */
+#define SEND_BUF	16384	/* message bytes read ahead by a client */
+
+struct smtp_conn {
+	TAILQ_ENTRY(smtp_conn)	 entry;
+	struct smtp_listener	*l;
+	struct bufferevent	*bev;
+	struct smtp_server	*srv;		/* NULL: refused at connect */
+	struct event		*timer;
+	struct event		*kick;
+	void			*arg;		/* the daemon's; NULL if none */
+	bool			 closing;	/* flush, then free */
+	unsigned		 close_ticks;	/* waits for the flush */
+	bool			 tls_pending;	/* handshake under way */
+	char			 peer[INET6_ADDRSTRLEN + 8];
+};
+
+TAILQ_HEAD(smtp_conns, smtp_conn);
+
+struct smtp_listener {
+	struct event_base	*base;
+	struct smtp_listen_conf	 conf;
+	char			*hostname;
+	SSL_CTX			*tls;
+	struct evconnlistener	**lev;
+	size_t			 nlev;
+	struct smtp_conns	 conns;
+	size_t			 nconns;
+};
+
+static void	conn_run(struct smtp_conn *);
+
+static void
+addr_text(const struct sockaddr *sa, char *out, size_t n)
+{
+	char		host[INET6_ADDRSTRLEN];
+	const void	*a;
+	unsigned	port;
+
+	if (sa->sa_family == AF_INET) {
+		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+		port = ntohs(((const struct sockaddr_in *)(const void *)sa)->
+		    sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		a = &((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_addr;
+		port = ntohs(((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_port);
+	} else {
+		snprintf(out, n, "unknown");
+		return;
+	}
+	if (inet_ntop(sa->sa_family, a, host, sizeof(host)) == NULL)
+		snprintf(out, n, "unknown");
+	else if (sa->sa_family == AF_INET6)
+		snprintf(out, n, "[%s]:%u", host, port);
+	else
+		snprintf(out, n, "%s:%u", host, port);
+}
+
+static void
+conn_free(struct smtp_conn *c)
+{
+	struct smtp_listener	*l = c->l;
+
+	TAILQ_REMOVE(&l->conns, c, entry);
+	l->nconns--;
+	if (c->arg != NULL && l->conf.close != NULL)
+		l->conf.close(c->arg);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	if (c->kick != NULL)
+		event_free(c->kick);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	smtp_server_free(c->srv);
+	free(c);
+}
+
+/* Bytes not yet handed to the kernel: over TLS, those of the filter
+ * and of the socket's bufferevent under it. */
+static size_t
+conn_unsent(struct smtp_conn *c)
+{
+	struct bufferevent	*under = bufferevent_get_underlying(c->bev);
+	size_t			 n;
+
+	n = evbuffer_get_length(bufferevent_get_output(c->bev));
+	if (under != NULL)
+		n += evbuffer_get_length(bufferevent_get_output(under));
+	return n;
+}
+
+/* Frees c if its output is written, else checks again soon (the write
+ * callback does not see the socket under a TLS filter drain); after
+ * 10 s it gives up on a client that reads nothing. */
+static void
+conn_try_close(struct smtp_conn *c)
+{
+	struct timeval	tv = { 0, 50000 };
+
+	if (conn_unsent(c) == 0 || ++c->close_ticks > 200) {
+		conn_free(c);
+		return;
+	}
+	evtimer_add(c->timer, &tv);
+}
+
+/* Closes c once its output is written. */
+static void
+conn_close_after_flush(struct smtp_conn *c)
+{
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	conn_try_close(c);
+}
+
+static void
+conn_timer_arm(struct smtp_conn *c)
+{
+	struct timeval	tv = { 0, 0 };
+	unsigned	secs;
+
+	secs = c->srv == NULL ? 10 : smtp_timeout_seconds(
+	    smtp_server_timer(c->srv));
+	if (c->tls_pending)
+		secs = 60;
+	if (secs == 0) {
+		evtimer_del(c->timer);
+		return;
+	}
+	tv.tv_sec = secs;
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+conn_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct smtp_conn	*c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->closing) {
+		conn_try_close(c);
+		return;
+	}
+	if (c->srv == NULL || c->tls_pending) {
+		conn_free(c);
+		return;
+	}
+	smtp_server_timeout(c->srv);
+	conn_run(c);
+}
+
+static void
+conn_on_kick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_run(arg);
+}
+
+static void
+conn_on_read(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	conn_run(arg);
+}
+
+static void
+conn_on_write(struct bufferevent *bev, void *arg)
+{
+	struct smtp_conn	*c = arg;
+
+	(void)bev;
+	if (c->closing) {
+		if (conn_unsent(c) == 0)
+			conn_free(c);
+		return;
+	}
+	conn_run(c);
+}
+
+static void
+conn_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct smtp_conn	*c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		/* The TLS handshake is done. */
+		if (c->tls_pending) {
+			c->tls_pending = false;
+			smtp_server_tls_started(c->srv);
+			conn_run(c);
+		}
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		if (c->srv != NULL)
+			smtp_server_eof(c->srv);
+		conn_free(c);
+	}
+}
+
+static void
+conn_set_cbs(struct smtp_conn *c)
+{
+	bufferevent_setcb(c->bev, conn_on_read, conn_on_write, conn_on_event,
+	    c);
+	/* The write callback runs when the output drains below half the
+	 * bound: the machine may then be fed again. */
+	bufferevent_setwatermark(c->bev, EV_WRITE, c->l->conf.out_high / 2,
+	    0);
+}
+
+static int
+conn_start_tls(struct smtp_conn *c)
+{
+	struct bufferevent	*tls;
+	SSL			*ssl;
+
+	if ((ssl = SSL_new(c->l->tls)) == NULL)
+		return -1;
+	/* The filter owns the socket's bufferevent from now on. */
+	if ((tls = bufferevent_openssl_filter_new(c->l->base, c->bev, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		SSL_free(ssl);
+		return -1;
+	}
+	c->bev = tls;
+	c->tls_pending = true;
+	conn_set_cbs(c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	return 0;
+}
+
+static void
+conn_run(struct smtp_conn *c)
+{
+	struct evbuffer		*in, *out;
+	const char		*p;
+	size_t			 len, n, took;
+
+	if (c->closing || c->tls_pending)
+		return;
+	in = bufferevent_get_input(c->bev);
+	out = bufferevent_get_output(c->bev);
+	for (;;) {
+		if ((p = smtp_server_output(c->srv, &len)) != NULL && len > 0) {
+			if (bufferevent_write(c->bev, p, len) == -1) {
+				smtp_server_eof(c->srv);
+				conn_free(c);
+				return;
+			}
+			smtp_server_output_drop(c->srv, len);
+		}
+		switch (smtp_server_want(c->srv)) {
+		case SMTP_SERVER_WAIT:
+			bufferevent_disable(c->bev, EV_READ);
+			conn_timer_arm(c);
+			return;
+		case SMTP_SERVER_CLOSE:
+			evtimer_del(c->timer);
+			conn_close_after_flush(c);
+			return;
+		case SMTP_SERVER_STARTTLS:
+			/* The 220 must go out in plaintext first; the
+			 * machine discarded any plaintext after it. */
+			if (evbuffer_get_length(out) > 0) {
+				bufferevent_disable(c->bev, EV_READ);
+				bufferevent_setwatermark(c->bev, EV_WRITE, 0,
+				    0);
+				return;
+			}
+			evbuffer_drain(in, evbuffer_get_length(in));
+			if (c->l->tls == NULL || conn_start_tls(c) == -1) {
+				smtp_server_eof(c->srv);
+				conn_free(c);
+				return;
+			}
+			conn_timer_arm(c);
+			return;
+		case SMTP_SERVER_READ:
+			break;
+		}
+		/* Stop reading a client that does not read its replies. */
+		if (evbuffer_get_length(out) > c->l->conf.out_high) {
+			bufferevent_disable(c->bev, EV_READ);
+			conn_timer_arm(c);
+			return;
+		}
+		bufferevent_setwatermark(c->bev, EV_WRITE,
+		    c->l->conf.out_high / 2, 0);
+		if ((n = evbuffer_get_length(in)) == 0)
+			break;
+		if (n > FEED_CHUNK)
+			n = FEED_CHUNK;
+		if ((p = (const char *)evbuffer_pullup(in, (ssize_t)n)) ==
+		    NULL) {
+			smtp_server_eof(c->srv);
+			conn_free(c);
+			return;
+		}
+		took = smtp_server_feed(c->srv, p, n);
+		evbuffer_drain(in, took);
+		if (took == 0 && smtp_server_want(c->srv) ==
+		    SMTP_SERVER_READ && (smtp_server_output(c->srv, &len),
+		    len == 0))
+			break;	/* nothing taken, nothing to say: wait */
+	}
+	bufferevent_enable(c->bev, EV_READ);
+	conn_timer_arm(c);
+}
+
+int
+smtp_conn_answer(struct smtp_conn *c, int code, const char *enhanced,
+    const char *text, struct err *err)
+{
+	if (smtp_server_answer(c->srv, code, enhanced, text, err) == -1)
+		return -1;
+	event_active(c->kick, EV_TIMEOUT, 0);
+	return 0;
+}
+
+static void
+srv_request(void *arg, const struct smtp_request *r)
+{
+	struct smtp_conn	*c = arg;
+	struct err		 err;
+
+	if (c->arg == NULL) {
+		/* Refused by open(): 421 at connect. */
+		if (r->kind == SMTP_REQ_CONNECT)
+			smtp_server_answer(c->srv, 421, "4.7.0",
+			    "service not available, try later", &err);
+		return;
+	}
+	c->l->conf.request(c->arg, r);
+}
+
+static void
+srv_data(void *arg, const char *p, size_t n)
+{
+	struct smtp_conn	*c = arg;
+
+	if (c->arg != NULL && c->l->conf.data != NULL)
+		c->l->conf.data(c->arg, p, n);
+}
+
+/* A client refused before any machine runs: one reply, then close. */
+static void
+conn_refuse(struct smtp_conn *c, const char *reply)
+{
+	bufferevent_setcb(c->bev, NULL, conn_on_write, conn_on_event, c);
+	bufferevent_enable(c->bev, EV_WRITE);
+	conn_timer_arm(c);
+	if (bufferevent_write(c->bev, reply, strlen(reply)) == -1) {
+		conn_free(c);
+		return;
+	}
+	conn_close_after_flush(c);
+}
+
+static void
+listener_on_accept(struct evconnlistener *lev, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct smtp_listener	*l = arg;
+	struct smtp_conn	*c;
+	struct smtp_server_cbs	 cbs = { srv_request, srv_data };
+	struct err		 err;
+	char			 reply[SMTP_DOMAIN_MAX + 80];
+
+	(void)lev;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c->l = l;
+	TAILQ_INSERT_TAIL(&l->conns, c, entry);
+	l->nconns++;
+	addr_text(sa, c->peer, sizeof(c->peer));
+	evutil_make_socket_nonblocking(fd);
+	if ((c->bev = bufferevent_socket_new(l->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		evutil_closesocket(fd);
+		conn_free(c);
+		return;
+	}
+	if ((c->timer = evtimer_new(l->base, conn_on_timer, c)) == NULL ||
+	    (c->kick = event_new(l->base, -1, 0, conn_on_kick, c)) == NULL) {
+		conn_free(c);
+		return;
+	}
+	if (l->conf.allow != NULL && !l->conf.allow(l->conf.arg, sa,
+	    (socklen_t)salen)) {
+		snprintf(reply, sizeof(reply), "554 5.7.1 %s access denied\r\n",
+		    l->hostname);
+		conn_refuse(c, reply);
+		return;
+	}
+	if (l->nconns > l->conf.max_conns) {
+		snprintf(reply, sizeof(reply), "421 4.7.0 %s too many "
+		    "connections, try later\r\n", l->hostname);
+		conn_refuse(c, reply);
+		return;
+	}
+	if ((c->srv = smtp_server_new(&l->conf.server, &cbs, c, &err)) ==
+	    NULL) {
+		snprintf(reply, sizeof(reply), "421 4.3.0 %s out of memory\r\n",
+		    l->hostname);
+		conn_refuse(c, reply);
+		return;
+	}
+	c->arg = l->conf.open(l->conf.arg, c, c->peer);
+	conn_set_cbs(c);
+	bufferevent_enable(c->bev, EV_WRITE);
+	smtp_server_start(c->srv);
+	conn_run(c);
+}
+
+static SSL_CTX *
+tls_ctx_new(const char *cert, const char *key, struct err *err)
+{
+	SSL_CTX	*ctx;
+
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
+		err_set(err, ERR_NOMEM, "tls: out of memory");
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		err_set(err, ERR_CRYPTO, "%s: not a usable certificate chain",
+		    cert);
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		err_set(err, ERR_CRYPTO, "%s: not the certificate's private "
+		    "key", key);
+		goto fail;
+	}
+	return ctx;
+fail:
+	ERR_clear_error();
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+struct smtp_listener *
+smtp_listener_new(struct event_base *base, const struct smtp_listen_conf *conf,
+    struct err *err)
+{
+	struct smtp_listener	*l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (l->hostname = strdup(conf->server.hostname != NULL ?
+	    conf->server.hostname : "localhost")) == NULL) {
+		free(l);
+		err_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	l->base = base;
+	l->conf = *conf;
+	l->conf.server.hostname = l->hostname;
+	l->conf.tls_cert = l->conf.tls_key = NULL;
+	if (l->conf.max_conns == 0)
+		l->conf.max_conns = 100;
+	if (l->conf.out_high == 0)
+		l->conf.out_high = 4 * SMTP_SERVER_OUT_HIGH;
+	TAILQ_INIT(&l->conns);
+	if (conf->tls_cert != NULL && conf->tls_key != NULL) {
+		if ((l->tls = tls_ctx_new(conf->tls_cert, conf->tls_key,
+		    err)) == NULL) {
+			smtp_listener_free(l);
+			return NULL;
+		}
+		l->conf.server.ext |= SMTP_EXT_STARTTLS;
+	} else
+		l->conf.server.ext &= ~SMTP_EXT_STARTTLS;
+	return l;
+}
+
+int
+smtp_listener_bind(struct smtp_listener *l, const struct sockaddr *sa,
+    socklen_t len, struct err *err)
+{
+	struct evconnlistener	**v, *lev;
+	evutil_socket_t		  fd;
+	int			  one = 1;
+	char			  text[INET6_ADDRSTRLEN + 8];
+
+	addr_text(sa, text, sizeof(text));
+	if ((v = reallocarray(l->lev, l->nlev + 1, sizeof(*v))) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	l->lev = v;
+	if ((fd = socket(sa->sa_family, SOCK_STREAM, 0)) == -1)
+		goto fail;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
+	    -1 || (sa->sa_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &one, sizeof(one)) == -1) ||
+	    evutil_make_socket_nonblocking(fd) == -1 ||
+	    evutil_make_socket_closeonexec(fd) == -1 ||
+	    bind(fd, sa, len) == -1)
+		goto fail_fd;
+	if ((lev = evconnlistener_new(l->base, listener_on_accept, l,
+	    LEV_OPT_CLOSE_ON_FREE, 128, fd)) == NULL)
+		goto fail_fd;
+	l->lev[l->nlev++] = lev;
+	return 0;
+fail_fd:
+	err_set(err, ERR_IO, "smtp listen %s: %s", text, strerror(errno));
+	evutil_closesocket(fd);
+	return -1;
+fail:
+	err_set(err, ERR_IO, "smtp listen %s: %s", text, strerror(errno));
+	return -1;
+}
+
+size_t
+smtp_listener_conns(const struct smtp_listener *l)
+{
+	return l->nconns;
+}
+
+void
+smtp_listener_free(struct smtp_listener *l)
+{
+	size_t	i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->nlev; i++)
+		evconnlistener_free(l->lev[i]);
+	free(l->lev);
+	while (!TAILQ_EMPTY(&l->conns)) {
+		struct smtp_conn	*c = TAILQ_FIRST(&l->conns);
+
+		if (c->srv != NULL)
+			smtp_server_eof(c->srv);
+		conn_free(c);
+	}
+	SSL_CTX_free(l->tls);
+	free(l->hostname);
+	free(l);
+}
+
+/* ---- Client ---- */
+
+struct smtp_send {
+	struct event_base	*base;
+	struct bufferevent	*bev;
+	struct smtp_client	*cl;
+	struct event		*timer;
+	struct smtp_send_conf	 conf;
+	char			 buf[SEND_BUF];
+	size_t			 off, len;
+	bool			 src_eof;
+	bool			 connected;
+	bool			 reported;
+	bool			 closing;
+	char			 why[160];
+};
+
+static void	send_run(struct smtp_send *);
+
+static void
+send_free(struct smtp_send *s)
+{
+	if (s->timer != NULL)
+		event_free(s->timer);
+	if (s->bev != NULL)
+		bufferevent_free(s->bev);
+	smtp_client_free(s->cl);
+	free(s);
+}
+
+static void
+send_timer_arm(struct smtp_send *s)
+{
+	struct timeval	tv = { 0, 0 };
+
+	tv.tv_sec = s->connected ? smtp_timeout_seconds(
+	    smtp_client_timer(s->cl)) : s->conf.connect_timeout;
+	if (tv.tv_sec == 0)
+		evtimer_del(s->timer);
+	else
+		evtimer_add(s->timer, &tv);
+}
+
+/* Reports the results once; the connection may go on to QUIT. */
+static void
+send_report(struct smtp_send *s)
+{
+	if (s->reported)
+		return;
+	s->reported = true;
+	s->conf.done(s->conf.arg, s->cl, s->why[0] != '\0' ? s->why : NULL);
+}
+
+static void
+send_fail(struct smtp_send *s, const char *what)
+{
+	if (s->why[0] == '\0')
+		snprintf(s->why, sizeof(s->why), "%s", what);
+	smtp_client_eof(s->cl);
+	send_report(s);
+	send_free(s);
+}
+
+static void
+send_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct smtp_send	*s = arg;
+
+	(void)fd;
+	(void)what;
+	if (!s->connected) {
+		if (s->why[0] == '\0')
+			snprintf(s->why, sizeof(s->why), "connect: timed out");
+		smtp_client_timeout(s->cl);
+		send_report(s);
+		send_free(s);
+		return;
+	}
+	if (s->closing) {
+		send_free(s);
+		return;
+	}
+	snprintf(s->why, sizeof(s->why), "timed out");
+	smtp_client_timeout(s->cl);
+	send_run(s);
+}
+
+static void
+send_on_io(struct bufferevent *bev, void *arg)
+{
+	struct smtp_send	*s = arg;
+
+	(void)bev;
+	if (s->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+			send_free(s);
+		return;
+	}
+	send_run(s);
+}
+
+static void
+send_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct smtp_send	*s = arg;
+	char			 why[160];
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		s->connected = true;
+		bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+		send_run(s);
+		return;
+	}
+	if (s->closing) {
+		send_free(s);
+		return;
+	}
+	snprintf(why, sizeof(why), "%s: %s", s->connected ? "connection" :
+	    "connect", (what & BEV_EVENT_EOF) ? "closed by the server" :
+	    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	send_fail(s, why);
+}
+
+static void
+send_run(struct smtp_send *s)
+{
+	struct evbuffer		*in, *out;
+	struct evbuffer_iovec	 v[8];
+	struct timeval		 tv = { 0, 0 };
+	const char		*p;
+	size_t			 len, took;
+	ssize_t			 r;
+	int			 i, nv;
+
+	if (!s->connected || s->closing)
+		return;
+	in = bufferevent_get_input(s->bev);
+	out = bufferevent_get_output(s->bev);
+	/* The server's replies: the machine takes all of them. */
+	while (evbuffer_get_length(in) > 0) {
+		nv = evbuffer_peek(in, -1, NULL, v, 8);
+		if (nv > 8)
+			nv = 8;
+		len = 0;
+		for (i = 0; i < nv; i++) {
+			smtp_client_feed(s->cl, v[i].iov_base, v[i].iov_len);
+			len += v[i].iov_len;
+		}
+		evbuffer_drain(in, len);
+	}
+	for (;;) {
+		if ((p = smtp_client_output(s->cl, &len)) != NULL && len > 0) {
+			if (bufferevent_write(s->bev, p, len) == -1) {
+				send_fail(s, "out of memory");
+				return;
+			}
+			smtp_client_output_drop(s->cl, len);
+		}
+		if (smtp_client_is_done(s->cl))
+			send_report(s);
+		switch (smtp_client_want(s->cl)) {
+		case SMTP_CLIENT_READ:
+			send_timer_arm(s);
+			return;
+		case SMTP_CLIENT_STARTTLS:
+		case SMTP_CLIENT_CLOSE:
+			if (!smtp_client_is_done(s->cl))
+				smtp_client_eof(s->cl);
+			send_report(s);
+			s->closing = true;
+			evtimer_del(s->timer);
+			if (evbuffer_get_length(out) == 0) {
+				send_free(s);
+				return;
+			}
+			bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
+			bufferevent_disable(s->bev, EV_READ);
+			/* Do not wait for ever on a server that reads
+			 * nothing more. */
+			tv.tv_sec = 10;
+			evtimer_add(s->timer, &tv);
+			return;
+		case SMTP_CLIENT_MESSAGE:
+			break;
+		}
+		if (evbuffer_get_length(out) > 4 * SMTP_CLIENT_OUT_HIGH) {
+			send_timer_arm(s);
+			return;		/* the write callback goes on */
+		}
+		if (s->off == s->len && !s->src_eof) {
+			if ((r = s->conf.read(s->conf.arg, s->buf,
+			    sizeof(s->buf))) < 0) {
+				snprintf(s->why, sizeof(s->why), "reading the "
+				    "message failed");
+				send_fail(s, s->why);
+				return;
+			}
+			s->off = 0;
+			s->len = (size_t)r;
+			if (r == 0)
+				s->src_eof = true;
+		}
+		if (s->off < s->len) {
+			took = smtp_client_message(s->cl, s->buf + s->off,
+			    s->len - s->off);
+			s->off += took;
+			if (took == 0 && smtp_client_output(s->cl, &len) !=
+			    NULL && len == 0) {
+				send_timer_arm(s);
+				return;
+			}
+		} else if (s->src_eof)
+			smtp_client_message_end(s->cl);
+	}
+}
+
+struct smtp_send *
+smtp_send_start(struct event_base *base, const struct sockaddr *sa,
+    socklen_t salen, const struct smtp_send_conf *conf,
+    const struct smtp_envelope *env, struct err *err)
+{
+	struct smtp_send	*s;
+	struct timeval		 tv = { 0, 0 };
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	s->base = base;
+	s->conf = *conf;
+	if (s->conf.connect_timeout == 0)
+		s->conf.connect_timeout = 30;
+	if ((s->cl = smtp_client_new(&conf->client, env, err)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	if ((s->timer = evtimer_new(base, send_on_timer, s)) == NULL ||
+	    (s->bev = bufferevent_socket_new(base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		send_free(s);
+		return NULL;
+	}
+	bufferevent_setcb(s->bev, send_on_io, send_on_io, send_on_event, s);
+	bufferevent_setwatermark(s->bev, EV_WRITE, 2 * SMTP_CLIENT_OUT_HIGH,
+	    0);
+	if (bufferevent_socket_connect(s->bev, (struct sockaddr *)(void *)sa,
+	    (int)salen) == -1) {
+		/* Reported from the loop, like any other failure. */
+		snprintf(s->why, sizeof(s->why), "connect: %s",
+		    strerror(errno));
+		bufferevent_free(s->bev);
+		s->bev = NULL;
+		evtimer_add(s->timer, &tv);
+		return s;
+	}
+	send_timer_arm(s);
+	return s;
+}
+
+void
+smtp_send_cancel(struct smtp_send *s)
+{
+	if (s != NULL)
+		send_free(s);
+}

@@ -1,0 +1,106 @@
+/*
+ * transport.h: the libevent transport of src/smtp's machines.
+ *
+ * Server side, a listener takes connections on one or more addresses
+ * (IPv4 and IPv6) and gives each a bufferevent and a struct smtp_server,
+ * driven as smtp.h says: input fed as it comes, output written, reading
+ * stopped while a request waits for the daemon or while the client does
+ * not read its replies (the socket's output over out_high), the timer
+ * the machine asks for, STARTTLS (RFC 3207) over bufferevent_openssl
+ * when a certificate and key are given.  Before the greeting, a client
+ * the allow callback refuses gets "554 5.7.1" and is closed, and one
+ * over the connection cap gets "421 4.7.0".
+ *
+ * Client side, smtp_send_start() connects to one server, drives one
+ * struct smtp_client (one message to its recipients) with a timeout on
+ * the connection and the machine's own timers, pulls the message from a
+ * read callback, and calls back once with the results.
+ */
+#ifndef TIMBRE_SMTP_TRANSPORT_H
+#define TIMBRE_SMTP_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include "smtp/smtp.h"
+
+struct event_base;
+struct err;
+
+/* ---- Server ---- */
+
+struct smtp_listener;
+struct smtp_conn;
+
+struct smtp_listen_conf {
+	struct smtp_server_conf	 server;	/* copied (its strings too) */
+	size_t			 max_conns;	/* 0: 100 */
+	size_t			 out_high;	/* 0: 4 * SMTP_SERVER_OUT_HIGH */
+	/* STARTTLS when both are set (PEM files, read at once). */
+	const char		*tls_cert;
+	const char		*tls_key;
+	/* May the client at sa connect?  NULL: everyone. */
+	bool	(*allow)(void *arg, const struct sockaddr *sa, socklen_t);
+	/*
+	 * A connection was accepted (peer: its address as text): returns
+	 * the connection's argument for the calls below, or NULL to refuse
+	 * it with 421.  request and data are the machine's callbacks
+	 * (smtp.h); answer requests with smtp_conn_answer().  close tells
+	 * that the connection is gone: no more calls on c after it.
+	 */
+	void	*(*open)(void *arg, struct smtp_conn *c, const char *peer);
+	void	(*request)(void *conn_arg, const struct smtp_request *);
+	void	(*data)(void *conn_arg, const char *, size_t);
+	void	(*close)(void *conn_arg);
+	void	 *arg;
+};
+
+/* Reads the TLS files if any.  NULL with err (ERR_NOMEM, ERR_CRYPTO
+ * naming the file). */
+struct smtp_listener *smtp_listener_new(struct event_base *,
+		    const struct smtp_listen_conf *, struct err *);
+/* Listens on sa (SO_REUSEADDR; IPv6 only for an IPv6 address).  -1
+ * with ERR_IO naming the address. */
+int		 smtp_listener_bind(struct smtp_listener *,
+		    const struct sockaddr *, socklen_t, struct err *);
+/* Closes the listening sockets and every connection (calling close). */
+void		 smtp_listener_free(struct smtp_listener *);
+size_t		 smtp_listener_conns(const struct smtp_listener *);
+
+/* smtp_server_answer() for c's pending request, from inside the
+ * request callback or later; the transport goes on from the loop.  -1
+ * with err as smtp_server_answer. */
+int		 smtp_conn_answer(struct smtp_conn *, int code,
+		    const char *enhanced, const char *text, struct err *);
+
+/* ---- Client ---- */
+
+struct smtp_send;
+
+struct smtp_send_conf {
+	struct smtp_client_conf	 client;	/* helo; no STARTTLS yet */
+	unsigned		 connect_timeout; /* seconds; 0: 30 */
+	/* The message, in order: fills buf with up to cap bytes, returns
+	 * how many (0 at the end), -1 on failure (the attempt fails with a
+	 * local 451 4.3.0). */
+	ssize_t	(*read)(void *arg, char *buf, size_t cap);
+	/* Called once, from the loop, when every result is known: c is
+	 * valid during the call (smtp_client_result() and friends); why is
+	 * NULL or what failed locally ("connect: Connection refused").
+	 * After it the smtp_send is gone. */
+	void	(*done)(void *arg, const struct smtp_client *c,
+		    const char *why);
+	void	 *arg;
+};
+
+/* Connects to sa and delivers one message.  NULL with err (bad
+ * envelope, no memory, no socket); otherwise done is called later. */
+struct smtp_send *smtp_send_start(struct event_base *, const struct sockaddr *,
+		    socklen_t, const struct smtp_send_conf *,
+		    const struct smtp_envelope *, struct err *);
+/* Abandons the attempt before done was called: done is not called. */
+void		 smtp_send_cancel(struct smtp_send *);
+
+#endif
