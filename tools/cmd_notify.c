@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 
 
-#include "dns/auth.h"
+#include "auth/auth.h"
 #include "keys/mac.h"
 #include "tools/tool.h"
 #include "util/buf.h"

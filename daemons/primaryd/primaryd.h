@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "dns/auth.h"
+#include "auth/auth.h"
 #include "git/repo.h"
 #include "util/buf.h"
 #include "util/err.h"

@@ -12,7 +12,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
-#include "dns/resolver.h"
+#include "resolver/resolver.h"
 #include "util/log.h"
 #include "util/opt.h"
 

@@ -1,9 +1,9 @@
-# src/dns: DNS messages over ldns, server specifications and the
-# asynchronous stub client; its unit suite, a query tool for the
-# integration test, the answer parser's fuzz harness and its replay.
+# src/dns: the wire reader, names, DNS messages over ldns, TSIG, server
+# specifications and the asynchronous stub client; its unit suite, a
+# query tool for the integration test, the fuzz harnesses of its parsers.
 src_libtimbre_a_SOURCES += src/dns/dns.h src/dns/dns_priv.h \
 	src/dns/msg.c src/dns/server.c src/dns/stub.c \
-	src/dns/rr.c src/dns/wire.h src/dns/wire.c
+	src/dns/rr.c src/dns/wire.h src/dns/wire.c src/dns/tsig.c
 
 check_PROGRAMS += tests/unit/dns/check_dns tests/unit/dns/dnsq
 TESTS += tests/unit/dns/check_dns

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dns/auth_priv.h"
+#include "auth/auth_priv.h"
 #include "dns/wire.h"
 #include "keys/mac.h"
 #include "util/b64.h"

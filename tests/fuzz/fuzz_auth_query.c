@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns/auth.h"
+#include "auth/auth.h"
 #include "util/buf.h"
 #include "util/err.h"
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns/resolver.h"
+#include "resolver/resolver.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

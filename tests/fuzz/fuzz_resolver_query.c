@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "dns/resolver.h"
+#include "resolver/resolver.h"
 #include "util/err.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

@@ -24,7 +24,7 @@
 
 #include <ldns/ldns.h>
 
-#include "dns/resolver.h"
+#include "resolver/resolver.h"
 #include "dns/wire.h"
 #include "util/err.h"
 

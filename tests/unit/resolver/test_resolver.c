@@ -13,7 +13,7 @@
 
 #include <ldns/ldns.h>
 
-#include "dns/res_priv.h"
+#include "resolver/res_priv.h"
 #include "util/err.h"
 #include "../unit.h"
 

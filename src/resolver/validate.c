@@ -19,7 +19,7 @@
  */
 #include <string.h>
 
-#include "dns/res_priv.h"
+#include "resolver/res_priv.h"
 #include "util/err.h"
 
 ldns_rr_list *

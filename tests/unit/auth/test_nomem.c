@@ -16,7 +16,7 @@
  * --enable-sanitizers (or CFLAGS with -fsanitize=address) LeakSanitizer
  * fails the test if anything leaks.
  *
- * What can fail: check_zone is linked with --wrap for malloc, calloc,
+ * What can fail: check_auth is linked with --wrap for malloc, calloc,
  * realloc, reallocarray, strdup, strndup and fmemopen (src/dns/auth.mk).
  * The linker rewrites the calls that our objects make: the src/dns
  * files, util/buf.c and the rest of libtimbre.a.  libldns is a shared
@@ -34,7 +34,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dns/auth.h"
+#include "auth/auth.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "../nomem.h"

@@ -26,7 +26,7 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "dns/res_priv.h"
+#include "resolver/res_priv.h"
 #include "util/err.h"
 
 #define MAX_SERVERS	32	/* addresses tried per zone and goal */

@@ -1,13 +1,13 @@
 /*
  * auth_priv.h: what zone.c, tsig.c, auth.c and update.c share.
  */
-#ifndef TIMBRE_DNS_AUTH_PRIV_H
-#define TIMBRE_DNS_AUTH_PRIV_H
+#ifndef TIMBRE_AUTH_AUTH_PRIV_H
+#define TIMBRE_AUTH_AUTH_PRIV_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "dns/auth.h"
+#include "auth/auth.h"
 #include "keys/mac.h"
 
 /*

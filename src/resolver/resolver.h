@@ -13,8 +13,8 @@
  * says DNS_RES_DONE.  Then dns_res_reply() builds the answer to the
  * client.  Client queries are parsed by dns_req_parse() (reqreply.c).
  */
-#ifndef TIMBRE_DNS_RESOLVER_H
-#define TIMBRE_DNS_RESOLVER_H
+#ifndef TIMBRE_RESOLVER_RESOLVER_H
+#define TIMBRE_RESOLVER_RESOLVER_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dns/auth_priv.h"
+#include "auth/auth_priv.h"
 #include "util/buf.h"
 #include "util/err.h"
 

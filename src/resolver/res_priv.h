@@ -2,12 +2,12 @@
  * res_priv.h: what the resolver's files share (cache.c, iter.c,
  * validate.c, reqreply.c): the cache over ldns types and the validator.
  */
-#ifndef TIMBRE_DNS_RES_PRIV_H
-#define TIMBRE_DNS_RES_PRIV_H
+#ifndef TIMBRE_RESOLVER_RES_PRIV_H
+#define TIMBRE_RESOLVER_RES_PRIV_H
 
 #include <ldns/ldns.h>
 
-#include "dns/resolver.h"
+#include "resolver/resolver.h"
 
 /*
  * Credibility (RFC 2181 section 5.4.1), lowest first: data from a lower

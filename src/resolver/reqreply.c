@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dns/res_priv.h"
+#include "resolver/res_priv.h"
 #include "dns/wire.h"
 #include "util/err.h"
 

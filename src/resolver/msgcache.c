@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns/res_priv.h"
+#include "resolver/res_priv.h"
 #include "dns/wire.h"
 
 #define MC_BUCKETS	16384

@@ -9,7 +9,7 @@
 
 #include <check.h>
 
-#include "dns/auth.h"
+#include "auth/auth.h"
 
 struct buf;
 

@@ -10,7 +10,7 @@
 
 #include <check.h>
 
-#include "dns/auth.h"
+#include "auth/auth.h"
 #include "test_zone.h"
 #include "util/buf.h"
 #include "util/err.h"

@@ -12,8 +12,8 @@
  * out.  The daemon does the fetching, committing and sending.  ldns types
  * appear only where the daemon needs them.
  */
-#ifndef TIMBRE_DNS_AUTH_H
-#define TIMBRE_DNS_AUTH_H
+#ifndef TIMBRE_AUTH_AUTH_H
+#define TIMBRE_AUTH_AUTH_H
 
 #include <stddef.h>
 #include <stdint.h>
