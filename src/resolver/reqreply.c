@@ -25,7 +25,7 @@
  * (each octet at most 4 characters: qname has room for 255 of them).
  */
 static int
-parse_qname(const uint8_t *w, size_t len, size_t *off, struct dns_req *req)
+parse_qname(const uint8_t *w, size_t len, size_t *off, struct res_req *req)
 {
 	size_t		 o, n = 0, i;
 	char		*p = req->qname;
@@ -56,7 +56,7 @@ parse_qname(const uint8_t *w, size_t len, size_t *off, struct dns_req *req)
 }
 
 int
-dns_req_parse(const uint8_t *wire, size_t len, struct dns_req *req)
+res_req_parse(const uint8_t *wire, size_t len, struct res_req *req)
 {
 	struct dns_wire_rr	 rr;
 	size_t			 off = DNS_WIRE_HDR, i, nrr;
@@ -106,7 +106,7 @@ dns_req_parse(const uint8_t *wire, size_t len, struct dns_req *req)
 		}
 	}
 	if (req->rcode == 0 && req->qclass != LDNS_RR_CLASS_IN &&
-	    dns_req_chaos(req) == DNS_CHAOS_NONE)
+	    res_req_chaos(req) == RES_CHAOS_NONE)
 		req->rcode = LDNS_RCODE_REFUSED;
 	if (req->rcode == 0 && (req->qtype == LDNS_RR_TYPE_AXFR ||
 	    req->qtype == LDNS_RR_TYPE_IXFR || req->qtype == LDNS_RR_TYPE_OPT ||
@@ -147,7 +147,7 @@ push_section(ldns_pkt *pkt, ldns_pkt_section sec, const ldns_rr_list *l,
 
 /* The EDE option (RFC 8914 section 2): INFO-CODE and EXTRA-TEXT. */
 static ldns_rdf *
-ede_option(enum dns_ede ede, const char *text)
+ede_option(enum res_ede ede, const char *text)
 {
 	uint8_t	buf[4 + 2 + 200];
 	size_t	tl = text != NULL ? strlen(text) : 0;
@@ -166,7 +166,7 @@ ede_option(enum dns_ede ede, const char *text)
 }
 
 static ldns_pkt *
-reply_new(const struct dns_req *req, int rcode)
+reply_new(const struct res_req *req, int rcode)
 {
 	ldns_pkt	*pkt;
 	ldns_rdf	*name;
@@ -203,43 +203,43 @@ reply_new(const struct dns_req *req, int rcode)
 }
 
 int
-dns_res_reply(const struct dns_req *req, const struct dns_res_query *q,
+res_reply(const struct res_req *req, const struct res_query *q,
     int rcode, size_t max_len, uint8_t **wire_out, size_t *len_out,
     struct err *err)
 {
 	ldns_pkt	*pkt;
-	enum dns_sec	 sec = DNS_SEC_UNKNOWN;
-	enum dns_ede	 ede = DNS_EDE_NONE;
+	enum res_sec	 sec = RES_SEC_UNKNOWN;
+	enum res_ede	 ede = RES_EDE_NONE;
 	const char	*text = NULL;
 	ldns_status	 st;
 
 	*wire_out = NULL;
 	if (q != NULL) {
-		rcode = dns_res_rcode(q);
-		sec = dns_res_security(q);
-		ede = dns_res_ede(q, &text);
-		if (sec == DNS_SEC_BOGUS && !req->cd) {
+		rcode = res_query_rcode(q);
+		sec = res_query_security(q);
+		ede = res_query_ede(q, &text);
+		if (sec == RES_SEC_BOGUS && !req->cd) {
 			rcode = LDNS_RCODE_SERVFAIL;
-			if (ede == DNS_EDE_NONE)
-				ede = DNS_EDE_DNSSEC_BOGUS;
+			if (ede == RES_EDE_NONE)
+				ede = RES_EDE_DNSSEC_BOGUS;
 		}
-		if (rcode == LDNS_RCODE_SERVFAIL && !(sec == DNS_SEC_BOGUS &&
+		if (rcode == LDNS_RCODE_SERVFAIL && !(sec == RES_SEC_BOGUS &&
 		    req->cd))
 			q = NULL;	/* no records with SERVFAIL */
 		else
-			ede = DNS_EDE_NONE;
+			ede = RES_EDE_NONE;
 	}
 	if ((pkt = reply_new(req, rcode)) == NULL)
 		goto nomem;
 	if (q != NULL) {
-		push_section(pkt, LDNS_SECTION_ANSWER, dns_res_answer_rrs(q),
+		push_section(pkt, LDNS_SECTION_ANSWER, res_query_answer_rrs(q),
 		    req->do_bit, req->qtype);
 		push_section(pkt, LDNS_SECTION_AUTHORITY,
-		    dns_res_authority_rrs(q), req->do_bit, req->qtype);
-		ldns_pkt_set_ad(pkt, sec == DNS_SEC_SECURE && !(req->cd &&
+		    res_query_authority_rrs(q), req->do_bit, req->qtype);
+		ldns_pkt_set_ad(pkt, sec == RES_SEC_SECURE && !(req->cd &&
 		    !req->do_bit && !req->ad) && (req->do_bit || req->ad));
 	}
-	if (req->edns && ede != DNS_EDE_NONE)
+	if (req->edns && ede != RES_EDE_NONE)
 		ldns_pkt_set_edns_data(pkt, ede_option(ede, text));
 	st = ldns_pkt2wire(wire_out, pkt, len_out);
 	if (st == LDNS_STATUS_OK && *len_out > max_len) {
@@ -265,18 +265,18 @@ nomem:
 	return -1;
 }
 
-enum dns_chaos
-dns_req_chaos(const struct dns_req *req)
+enum res_chaos
+res_req_chaos(const struct res_req *req)
 {
 	if (req->qclass != LDNS_RR_CLASS_CH ||
 	    (req->qtype != LDNS_RR_TYPE_TXT && req->qtype != LDNS_RR_TYPE_ANY))
-		return DNS_CHAOS_NONE;
+		return RES_CHAOS_NONE;
 	if (strcasecmp(req->qname, "stats.timbre.") == 0)
-		return DNS_CHAOS_STATS;
+		return RES_CHAOS_STATS;
 	if (strcasecmp(req->qname, "version.bind.") == 0 ||
 	    strcasecmp(req->qname, "version.server.") == 0)
-		return DNS_CHAOS_VERSION;
-	return DNS_CHAOS_NONE;
+		return RES_CHAOS_VERSION;
+	return RES_CHAOS_NONE;
 }
 
 /* One CH TXT record at owner holding the string s (cut at 255 bytes). */
@@ -311,7 +311,7 @@ chaos_txt(const ldns_rdf *owner, const char *s)
 }
 
 int
-dns_chaos_reply(const struct dns_req *req, const char *const *txt, size_t n,
+res_chaos_reply(const struct res_req *req, const char *const *txt, size_t n,
     size_t max_len, uint8_t **wire_out, size_t *len_out, struct err *err)
 {
 	ldns_pkt	*pkt;
