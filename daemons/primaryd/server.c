@@ -194,20 +194,20 @@ handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
 	case AUTH_NOTIFY:
 		log_info("primary notify from=%s zone=%s key=%s",
 		    peer_text(from), auth_zone_name(req.zone),
-		    auth_key_name(req.key));
+		    dns_tsig_key_name(req.key));
 		submit(d, JOB_NOTIFY, &req, p, n, from, ops, arg);
 		break;
 	case AUTH_UPDATE:
 		log_info("primary update from=%s zone=%s key=%s",
 		    peer_text(from), auth_zone_name(req.zone),
-		    auth_key_name(req.key));
+		    dns_tsig_key_name(req.key));
 		submit(d, JOB_UPDATE, &req, p, n, from, ops, arg);
 		break;
 	case AUTH_AXFR:
 		log_info("primary axfr from=%s zone=%s serial=%u key=%s",
 		    peer_text(from), auth_zone_name(req.zone),
 		    auth_zone_serial(req.zone),
-		    req.key != NULL ? auth_key_name(req.key) : "-");
+		    req.key != NULL ? dns_tsig_key_name(req.key) : "-");
 		/* auth_handle gives AXFR over TCP only (RFC 5936). */
 		assert(tcp && ops->transfer != NULL);
 		if ((x = auth_xfr_new(&req, &err)) == NULL)

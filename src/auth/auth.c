@@ -9,7 +9,7 @@
  * git, differences computed by auth_zone_diff, serials compared as RFC
  * 1982 says; the checks that route NOTIFY and UPDATE to the daemon.
  *
- * A message is walked (msg_walk) before ldns parses it, so that a TSIG
+ * A message is walked (dns_msg_walk) before ldns parses it, so that a TSIG
  * not last or a second OPT is FORMERR whatever ldns makes of it.
  */
 #include <stdlib.h>
@@ -30,7 +30,7 @@
 struct auth_db {
 	struct auth_zone	**v;
 	size_t			  n;
-	struct auth_keys	 *keys;
+	struct dns_tsig_keys	 *keys;
 	int			  axfr_any;
 	struct auth_cache	 *cache;	/* made on the first store */
 	size_t			  cache_entries, cache_bytes;
@@ -60,7 +60,7 @@ auth_db_free(struct auth_db *db)
 	for (i = 0; i < db->n; i++)
 		auth_zone_free(db->v[i]);
 	free(db->v);
-	auth_keys_free(db->keys);
+	dns_tsig_keys_free(db->keys);
 	cache_free(db->cache);
 	free(db);
 }
@@ -81,17 +81,17 @@ auth_db_add_zone(struct auth_db *db, struct auth_zone *z, struct err *err)
 }
 
 void
-auth_db_set_keys(struct auth_db *db, struct auth_keys *ks)
+auth_db_set_keys(struct auth_db *db, struct dns_tsig_keys *ks)
 {
-	auth_keys_free(db->keys);
+	dns_tsig_keys_free(db->keys);
 	db->keys = ks;
 	cache_clear(db->cache);
 }
 
-struct auth_keys *
+struct dns_tsig_keys *
 auth_db_take_keys(struct auth_db *db)
 {
-	struct auth_keys	*ks = db->keys;
+	struct dns_tsig_keys	*ks = db->keys;
 
 	db->keys = NULL;
 	cache_clear(db->cache);
@@ -498,7 +498,7 @@ static int
 handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
     time_t now, struct auth_req *req, struct buf *out, struct err *err)
 {
-	struct msg_layout	 l;
+	struct dns_msg_layout	 l;
 	ldns_pkt		*q = NULL;
 	ldns_rr			*qr;
 	ldns_rdf		*qname;
@@ -513,7 +513,7 @@ handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
 	if (len < 12 || (in[2] & 0x80))
 		return 0;			/* too short, or an answer */
 	opcode = (in[2] >> 3) & 0xf;
-	if (msg_walk(in, len, &l) == -1 || l.tsig_misplaced || l.nopt > 1 ||
+	if (dns_msg_walk(in, len, &l) == -1 || l.tsig_misplaced || l.nopt > 1 ||
 	    l.opt_bad || ldns_wire2pkt(&q, in, len) != LDNS_STATUS_OK)
 		return header_only(in, LDNS_RCODE_FORMERR, out, err);
 	req->query = q;
@@ -536,7 +536,7 @@ handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
 	if (tcp)
 		req->limit = 65535;
 	if (l.tsig_off != 0) {
-		rc = auth_tsig_verify(db->keys, NULL, in, len, NULL, 0, now,
+		rc = dns_tsig_verify(db->keys, NULL, in, len, NULL, 0, now,
 		    &req->key, req->mac, &req->maclen);
 		if (rc == -2) {
 			err_set(err, ERR_NOMEM, "tsig: out of memory");
@@ -580,8 +580,9 @@ handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
 			if (req->zone == NULL) {
 				ldns_pkt_set_rcode(req->reply,
 				    LDNS_RCODE_NOTAUTH);
-			} else if (!db->axfr_any && !auth_key_allows(req->key,
-			    AUTH_OP_TRANSFER, req->zone->origin)) {
+			} else if (!db->axfr_any &&
+			    !dns_tsig_key_allows(req->key,
+			    DNS_TSIG_OP_TRANSFER, req->zone->origin)) {
 				ldns_pkt_set_rcode(req->reply,
 				    LDNS_RCODE_REFUSED);
 			} else if (ldns_rr_get_type(qr) ==
@@ -618,8 +619,8 @@ handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
 		    LDNS_RCODE_NOTAUTH : LDNS_RCODE_FORMERR);
 		return auth_finish(req, now, out, err);
 	}
-	if (!auth_key_allows(req->key, opcode == LDNS_PACKET_NOTIFY ?
-	    AUTH_OP_NOTIFY : AUTH_OP_UPDATE, req->zone->origin)) {
+	if (!dns_tsig_key_allows(req->key, opcode == LDNS_PACKET_NOTIFY ?
+	    DNS_TSIG_OP_NOTIFY : DNS_TSIG_OP_UPDATE, req->zone->origin)) {
 		ldns_pkt_set_rcode(req->reply, LDNS_RCODE_NOTAUTH);
 		return auth_finish(req, now, out, err);
 	}
@@ -715,10 +716,10 @@ auth_finish(struct auth_req *req, time_t now, struct buf *out,
 	if (render(req->reply, out, limit, err) == -1)
 		return -1;
 	if (req->tsig_error == 16 || req->tsig_error == 17)
-		return tsig_append_error(out, req->raw, req->rawlen,
+		return dns_tsig_append_error(out, req->raw, req->rawlen,
 		    req->tsig_off, req->tsig_error, err);
 	if (req->key != NULL)
-		return auth_tsig_sign(req->key, out, req->mac, req->maclen,
+		return dns_tsig_sign(req->key, out, req->mac, req->maclen,
 		    NULL, 0, now, req->tsig_error, NULL, NULL, err);
 	return 0;
 }
@@ -742,7 +743,7 @@ auth_req_fini(struct auth_req *req)
 struct auth_xfr {
 	ldns_pkt		*query;
 	struct auth_zone	*zone;
-	struct auth_key		*key;		/* NULL: unsigned */
+	struct dns_tsig_key	*key;		/* NULL: unsigned */
 	uint8_t			 req_mac[64], mac[64];
 	size_t			 req_maclen, maclen;
 	ldns_rr_list		*all;		/* NULL: the zone's records */
@@ -757,7 +758,7 @@ auth_xfr_free(struct auth_xfr *x)
 		return;
 	ldns_pkt_free(x->query);
 	auth_zone_free(x->zone);
-	auth_key_free(x->key);
+	dns_tsig_key_free(x->key);
 	ldns_rr_list_deep_free(x->all);
 	free(x);
 }
@@ -780,7 +781,8 @@ xfr_new(const struct auth_req *req, ldns_rr_list *all, struct err *err)
 	memcpy(x->req_mac, req->mac, req->maclen);
 	x->req_maclen = req->maclen;
 	if ((x->query = ldns_pkt_clone(req->query)) == NULL ||
-	    (req->key != NULL && (x->key = auth_key_dup(req->key)) == NULL)) {
+	    (req->key != NULL &&
+	    (x->key = dns_tsig_key_dup(req->key)) == NULL)) {
 		auth_xfr_free(x);
 		err_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
@@ -834,7 +836,7 @@ auth_xfr_next(struct auth_xfr *x, time_t now, struct buf *out,
 	}
 	memcpy(prior, x->mac, plen);
 	if (render(p, out, 65535 - AUTH_TSIG_ROOM, err) == -1 ||
-	    (x->key != NULL && auth_tsig_sign(x->key, out, x->first ?
+	    (x->key != NULL && dns_tsig_sign(x->key, out, x->first ?
 	    x->req_mac : NULL, x->req_maclen, x->first ? NULL : prior, plen,
 	    now, 0, x->mac, &x->maclen, err) == -1))
 		goto done;
@@ -885,7 +887,7 @@ auth_axfr(struct auth_req *req, time_t now,
 
 int
 auth_notify_msg(const struct auth_zone *z, uint16_t id,
-    const struct auth_key *k, time_t now, struct buf *out, struct err *err)
+    const struct dns_tsig_key *k, time_t now, struct buf *out, struct err *err)
 {
 	ldns_pkt	*p;
 	ldns_rr		*q;
@@ -907,7 +909,7 @@ auth_notify_msg(const struct auth_zone *z, uint16_t id,
 	if (push_taken(ldns_pkt_answer(p), ldns_rr_clone(z->soa)) == -1)
 		err_set(err, ERR_NOMEM, "out of memory");
 	else if (render(p, out, 65535, err) == 0 && (k == NULL ||
-	    auth_tsig_sign(k, out, NULL, 0, NULL, 0, now, 0, NULL, NULL,
+	    dns_tsig_sign(k, out, NULL, 0, NULL, 0, now, 0, NULL, NULL,
 	    err) == 0))
 		rc = 0;
 	ldns_pkt_free(p);

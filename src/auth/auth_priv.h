@@ -1,5 +1,6 @@
 /*
- * auth_priv.h: what zone.c, tsig.c, auth.c and update.c share.
+ * auth_priv.h: what the files of src/auth share (zone.c, zonetext.c,
+ * auth.c, update.c, replycache.c) and nobody else sees but their tests.
  */
 #ifndef TIMBRE_AUTH_AUTH_PRIV_H
 #define TIMBRE_AUTH_AUTH_PRIV_H
@@ -8,7 +9,6 @@
 #include <stdbool.h>
 
 #include "auth/auth.h"
-#include "keys/mac.h"
 
 /*
  * One record and the line of the file it came from (0: from UPDATE).  A
@@ -43,22 +43,6 @@ struct auth_zone {
 	bool		 src_ranges;	/* v[].start, end are places in src */
 };
 
-struct auth_key {
-	char		*name;		/* lower case, trailing dot */
-	ldns_rdf	*owner;		/* the key's name */
-	ldns_rdf	*zone;		/* labels right of the op label */
-	enum auth_op	 op;
-	const char	*alg;		/* "hmac-sha256." */
-	enum key_hmac	 hmac;
-	uint8_t		*secret;
-	size_t		 len;
-};
-
-struct auth_keys {
-	struct auth_key	**v;
-	size_t		  n;
-};
-
 /* Takes v (records and array) and checks them into a zone; on failure
  * everything is freed and err names file and line. */
 struct auth_zone *zone_build(const char *name, const char *file,
@@ -90,7 +74,6 @@ int		 zone_name_exists_key(const struct auth_zone *,
 		    const uint8_t *, size_t);
 void		 zone_rrset_key(const struct auth_zone *, const uint8_t *,
 		    size_t, ldns_rr_type, size_t *first, size_t *end);
-const struct auth_key *keys_find(const struct auth_keys *, const ldns_rdf *);
 
 /*
  * The answers to plain UDP queries, as wire bytes (replycache.c), at
@@ -119,10 +102,6 @@ const uint8_t	*cache_get(const struct auth_cache *, const uint8_t *key,
 void		 cache_put(struct auth_cache *, const uint8_t *key,
 		    size_t keylen, const uint8_t *, size_t);
 
-/* The line of the record ldns read from text[from..to) (zone.c). */
-int	auth_record_line(const char *text, size_t from, size_t to,
-	    size_t *scan_off, int *scan_line);
-
 /*
  * Walks the records of a and b, each sorted as a zone's are, comparing
  * them as auth_zone_same does: fn(arg, i, j) for a record in both,
@@ -141,21 +120,5 @@ int	zone_owner_text(struct buf *, const ldns_rr *, struct err *);
 int	zone_merge(const struct zrr *a, size_t na, const struct zrr *b,
 	    size_t nb, int (*fn)(void *, size_t, size_t), void *arg);
 
-
-/* Where things are in a message, found without trusting it (tsig.c). */
-struct msg_layout {
-	uint16_t	 id, flags, qd, an, ns, ar;
-	size_t		 qend;		/* end of the question section */
-	int		 nopt;		/* OPT records in additional */
-	int		 opt_bad;	/* OPT not owned by the root */
-	size_t		 tsig_off;	/* the TSIG record, or 0 */
-	int		 tsig_misplaced;	/* a TSIG that is not last */
-};
-/* 0, or -1 if the message is truncated or a name is bad. */
-int		 msg_walk(const uint8_t *, size_t, struct msg_layout *);
-/* Appends to b (a response) an unsigned TSIG carrying error, copied
- * from the request's TSIG record at tsig_off. */
-int		 tsig_append_error(struct buf *, const uint8_t *, size_t,
-		    size_t tsig_off, uint16_t error, struct err *);
 
 #endif

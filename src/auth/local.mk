@@ -47,11 +47,3 @@ TESTS += tests/fuzz/replay_primaryd_udp
 tests_fuzz_replay_primaryd_udp_SOURCES = \
 	tests/fuzz/fuzz_primaryd_udp.c tests/fuzz/replay.c
 tests_fuzz_replay_primaryd_udp_LDADD = $(TIMBRE_LIBS)
-
-# TSIG records and the message walk (tsig.c).
-FUZZ_HARNESSES += tsig
-check_PROGRAMS += tests/fuzz/replay_tsig
-TESTS += tests/fuzz/replay_tsig
-tests_fuzz_replay_tsig_SOURCES = tests/fuzz/fuzz_tsig.c \
-	tests/fuzz/replay.c
-tests_fuzz_replay_tsig_LDADD = $(TIMBRE_LIBS)

@@ -13,7 +13,7 @@
  * the query's own name over the question echoes its case everywhere.
  * Only queries of the simplest form are looked up (one question, no
  * other record than an OPT of version 0, no TSIG, no compression), so
- * that what ldns and msg_walk would make of them is known without
+ * that what ldns and dns_msg_walk would make of them is known without
  * asking them.
  *
  * The table is set-associative: a question hashes to a set of

@@ -344,57 +344,12 @@ zone_build(const char *name, const char *file, struct zrr *v, size_t n,
 	return z;
 }
 
-/* Where the record ldns read from text[from..to) starts: its first byte
- * that is neither blank nor in a comment (to if there is none). */
-static size_t
-record_first(const char *text, size_t from, size_t to)
-{
-	bool	comment = false;
-	size_t	i;
-
-	for (i = from; i < to; i++) {
-		if (text[i] == '\n')
-			comment = false;
-		else if (comment || text[i] == ' ' || text[i] == '\t' ||
-		    text[i] == '\r')
-			continue;
-		else if (text[i] == ';')
-			comment = true;
-		else
-			break;
-	}
-	return i;
-}
-
-/*
- * The line on which the record ldns just read from text[from..to) starts:
- * that of record_first.  ldns's own line counter differs between 1.7 and
- * 1.8 (empty lines), so lines are counted here; *scan_off and *scan_line
- * carry the count forward.  (Declared in auth_priv.h: the _keys reader
- * uses it too.)
- */
-int
-auth_record_line(const char *text, size_t from, size_t to, size_t *scan_off,
-    int *scan_line)
-{
-	size_t	i, first = record_first(text, from, to);
-	int	l;
-
-	for (; *scan_off < from; (*scan_off)++)
-		if (text[*scan_off] == '\n')
-			(*scan_line)++;
-	for (i = from, l = *scan_line; i < first; i++)
-		if (text[i] == '\n')
-			l++;
-	return l;
-}
-
 /* The place of the record ldns read from text[from..to) (struct zrr):
  * the line it starts on, blanks included, to where ldns stopped. */
 static void
 record_range(const char *text, size_t from, size_t to, struct zrr *r)
 {
-	size_t	start = record_first(text, from, to);
+	size_t	start = dns_record_first(text, from, to);
 
 	while (start > from && text[start - 1] != '\n')
 		start--;
@@ -436,7 +391,7 @@ auth_zone_load(const char *origin, const char *text, size_t len,
 		rr = NULL;
 		st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &orig, &prev, &line);
 		to = (pos = ftell(fp)) < 0 ? len : (size_t)pos;
-		rline = start = auth_record_line(text, from, to, &scan_off,
+		rline = start = dns_record_line(text, from, to, &scan_off,
 		    &scan_line);
 		if (st == LDNS_STATUS_SYNTAX_EMPTY ||
 		    st == LDNS_STATUS_SYNTAX_TTL ||

@@ -24,9 +24,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
+struct buf;
 struct err;
 struct event_base;
+/* ldns's name type, for the DNS libraries that use ldns themselves
+ * (src/resolver, src/auth); the rest of timbre never needs it. */
+struct ldns_struct_rdf;
 
 enum dns_error {
 	DNS_E_SPEC = 200,	/* a server specification does not parse */
@@ -35,6 +40,7 @@ enum dns_error {
 	DNS_E_MALFORMED,	/* the bytes are not a usable DNS message */
 	DNS_E_MISMATCH,		/* a message, but not the answer asked for */
 	DNS_E_TRUNCATED,	/* the answer is truncated (TC=1) */
+	DNS_E_KEY,		/* a TSIG key or _keys file does not load */
 };
 
 /* Record types timbre asks for (numeric values are the IANA ones). */
@@ -231,5 +237,94 @@ int	dns_msg_build(const char *qname, uint16_t type, int rcode,
 /* The status the stub would give msg for its question (as in
  * dns_answer_parse): DNS_OK, DNS_NODATA, DNS_NXDOMAIN or DNS_SERVFAIL. */
 enum dns_status dns_msg_status(const struct dns_msg *);
+
+/*
+ * TSIG (RFC 8945), tsig.c: keys and the signing and verification of
+ * messages with the HMAC of keys/mac.h, for timbre-primaryd (NOTIFY,
+ * UPDATE, transfers), timbre notify and timbre-signd (UPDATE).
+ *
+ * Keys come from "_keys" files as DNSKEY records (INTERFACE.md): the
+ * label "_update", "_transfer" or "_notify" nearest the right names what
+ * the key may do (enum dns_tsig_op), the labels right of it the zone.
+ */
+#define DNS_TSIG_FUDGE	300	/* TSIG fudge, seconds */
+
+/* What a key may do, per INTERFACE.md: _update > _transfer > _notify. */
+enum dns_tsig_op {
+	DNS_TSIG_OP_NOTIFY = 1,
+	DNS_TSIG_OP_TRANSFER = 2,
+	DNS_TSIG_OP_UPDATE = 3,
+};
+
+struct dns_tsig_key;
+struct dns_tsig_keys;
+
+/* Adds the keys of a _keys file (name is the file's name: "_keys" or
+ * "ZONE._keys"); err names file and line (DNS_E_KEY). */
+struct dns_tsig_keys *dns_tsig_keys_new(void);
+void		 dns_tsig_keys_free(struct dns_tsig_keys *);
+int		 dns_tsig_keys_load(struct dns_tsig_keys *, const char *file,
+		    const char *text, size_t len, struct err *);
+size_t		 dns_tsig_keys_count(const struct dns_tsig_keys *);
+/* May key do op on zone (a name in the zone)? */
+int		 dns_tsig_key_allows(const struct dns_tsig_key *,
+		    enum dns_tsig_op, const struct ldns_struct_rdf *zone);
+const char	*dns_tsig_key_name(const struct dns_tsig_key *); /* no dot */
+/* Parses "NAME:ALG:BASE64" (ALG hmac-sha256, SHA256, ...), for tools. */
+struct dns_tsig_key *dns_tsig_key_parse(const char *, struct err *);
+void		 dns_tsig_key_free(struct dns_tsig_key *);
+/* A copy that outlives the key set it came from (NULL: no memory). */
+struct dns_tsig_key *dns_tsig_key_dup(const struct dns_tsig_key *);
+/* Appends a TSIG record to the message in b (ARCOUNT + 1).  req_mac is
+ * the request's MAC for a response (NULL for a request); prior is the
+ * previous message's MAC for the second and later messages of a
+ * transfer (timers only, RFC 8945 section 5.3.1).  The MAC is returned
+ * in mac_out (64 bytes room) if not NULL. */
+int		 dns_tsig_sign(const struct dns_tsig_key *, struct buf *,
+		    const uint8_t *req_mac, size_t req_mac_len,
+		    const uint8_t *prior, size_t prior_len, time_t now,
+		    uint16_t error, uint8_t *mac_out, size_t *mac_len_out,
+		    struct err *);
+/* Verifies a signed message (request or response, req_mac as above)
+ * with the key of keys it names, or with only if only is not NULL.
+ * 0 if valid, else a TSIG error (16 BADSIG, 17 BADKEY, 18 BADTIME),
+ * -1 if the message is malformed, -2 if the MAC could not be computed
+ * (out of memory).  On 0 and 18, *key_out is the key and mac_out holds
+ * the message's MAC. */
+int		 dns_tsig_verify(const struct dns_tsig_keys *,
+		    const struct dns_tsig_key *only, const uint8_t *, size_t,
+		    const uint8_t *req_mac, size_t req_mac_len, time_t now,
+		    const struct dns_tsig_key **key_out, uint8_t *mac_out,
+		    size_t *mac_len_out);
+/* Appends to b (a response) an unsigned TSIG carrying error, copied
+ * from the request's TSIG record at tsig_off. */
+int		 dns_tsig_append_error(struct buf *, const uint8_t *, size_t,
+		    size_t tsig_off, uint16_t error, struct err *);
+
+/* Where things are in a message, found without trusting it (tsig.c):
+ * what a server checks before it hands the message to ldns. */
+struct dns_msg_layout {
+	uint16_t	 id, flags, qd, an, ns, ar;
+	size_t		 qend;		/* end of the question */
+	int		 nopt;		/* OPT records in additional */
+	int		 opt_bad;	/* OPT not owned by the root */
+	size_t		 tsig_off;	/* the TSIG record, or 0 */
+	int		 tsig_misplaced;	/* a TSIG that is not last */
+};
+/* 0, or -1 if the message is truncated or a name is bad. */
+int		 dns_msg_walk(const uint8_t *, size_t,
+		    struct dns_msg_layout *);
+
+/*
+ * Master-file text (RFC 1035 section 5.1), master.c: where a record that
+ * ldns read from text[from..to) starts (its first byte neither blank nor
+ * in a comment; to if there is none), and the line it starts on.  ldns's
+ * own line counter differs between 1.7 and 1.8 (empty lines), so lines
+ * are counted here; *scan_off and *scan_line carry the count forward
+ * from one record to the next.  For the zone loader and the _keys reader.
+ */
+size_t	dns_record_first(const char *text, size_t from, size_t to);
+int	dns_record_line(const char *text, size_t from, size_t to,
+	    size_t *scan_off, int *scan_line);
 
 #endif

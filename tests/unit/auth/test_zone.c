@@ -112,12 +112,12 @@ static const struct {
 
 START_TEST(test_keys)
 {
-	struct auth_keys	*ks = auth_keys_new();
+	struct dns_tsig_keys	*ks = dns_tsig_keys_new();
 	struct err		 err;
 	const char		*t = key_cases[_i].text;
 	int			 rc;
 
-	rc = auth_keys_load(ks, key_cases[_i].file, t, strlen(t), &err);
+	rc = dns_tsig_keys_load(ks, key_cases[_i].file, t, strlen(t), &err);
 	if (key_cases[_i].msg == NULL)
 		ck_assert_msg(rc == 0, "%s", err.msg);
 	else {
@@ -125,7 +125,7 @@ START_TEST(test_keys)
 		ck_assert_msg(strstr(err.msg, key_cases[_i].msg) != NULL,
 		    "\"%s\" lacks \"%s\"", err.msg, key_cases[_i].msg);
 	}
-	auth_keys_free(ks);
+	dns_tsig_keys_free(ks);
 }
 END_TEST
 
@@ -133,7 +133,7 @@ struct auth_db *
 db_of(const char *text)
 {
 	struct auth_db		*db = auth_db_new(1);
-	struct auth_keys	*ks = auth_keys_new();
+	struct dns_tsig_keys	*ks = dns_tsig_keys_new();
 	struct auth_zone	*z;
 	struct err		 err;
 
@@ -142,7 +142,7 @@ db_of(const char *text)
 	ck_assert_msg(z != NULL, "%s", err.msg);
 	ck_assert_int_eq(auth_db_add_zone(db, z, &err), 0);
 	auth_zone_free(z);
-	ck_assert_int_eq(auth_keys_load(ks, "_keys", keys_text,
+	ck_assert_int_eq(dns_tsig_keys_load(ks, "_keys", keys_text,
 	    strlen(keys_text), &err), 0);
 	auth_db_set_keys(db, ks);
 	return db;
@@ -345,11 +345,11 @@ START_TEST(test_edns)
 }
 END_TEST
 
-static struct auth_key *
+static struct dns_tsig_key *
 key(const char *spec)
 {
 	struct err	 err;
-	struct auth_key	*k = auth_key_parse(spec, &err);
+	struct dns_tsig_key	*k = dns_tsig_key_parse(spec, &err);
 
 	ck_assert_msg(k != NULL, "%s", err.msg);
 	return k;
@@ -386,8 +386,8 @@ START_TEST(test_tsig)
 {
 	struct auth_db		*db = make_db();
 	struct auth_req		 req;
-	struct auth_key		*k = NULL;
-	const struct auth_key	*vk;
+	struct dns_tsig_key		*k = NULL;
+	const struct dns_tsig_key	*vk;
 	struct buf		 q, out;
 	struct err		 err;
 	ldns_pkt		*r;
@@ -401,7 +401,7 @@ START_TEST(test_tsig)
 	    0, 0, &q);
 	if (signed_cases[_i].key != NULL) {
 		k = key(signed_cases[_i].key);
-		ck_assert_int_eq(auth_tsig_sign(k, &q, NULL, 0, NULL, 0,
+		ck_assert_int_eq(dns_tsig_sign(k, &q, NULL, 0, NULL, 0,
 		    NOW + signed_cases[_i].skew, 0, mac, &maclen, &err), 0);
 	}
 	buf_reset(&out);
@@ -419,14 +419,14 @@ START_TEST(test_tsig)
 	if (k != NULL && (signed_cases[_i].tsig_error == 0 ||
 	    signed_cases[_i].tsig_error == 18)) {
 		/* The answer is signed, over the request's MAC. */
-		rc = auth_tsig_verify(NULL, k, (uint8_t *)out.data, out.len,
+		rc = dns_tsig_verify(NULL, k, (uint8_t *)out.data, out.len,
 		    mac, maclen, NOW, &vk, rmac, &rmaclen);
 		ck_assert_int_eq(rc, 0);
 	} else if (k != NULL)
 		ck_assert_ptr_nonnull(ldns_pkt_tsig(r));
 	ldns_pkt_free(r);
 	auth_req_fini(&req);
-	auth_key_free(k);
+	dns_tsig_key_free(k);
 	buf_fini(&q);
 	buf_fini(&out);
 	auth_db_free(db);
@@ -499,7 +499,7 @@ update_rr(const char *s)
 
 void
 make_update(const char *pre, const char *const *up, size_t max,
-    struct auth_key *k, struct buf *q)
+    struct dns_tsig_key *k, struct buf *q)
 {
 	ldns_pkt	*p;
 	uint8_t		*wire;
@@ -518,7 +518,7 @@ make_update(const char *pre, const char *const *up, size_t max,
 	ck_assert_int_eq(buf_add(q, wire, size, &err), 0);
 	free(wire);
 	ldns_pkt_free(p);
-	ck_assert_int_eq(auth_tsig_sign(k, q, NULL, 0, NULL, 0, NOW, 0, NULL,
+	ck_assert_int_eq(dns_tsig_sign(k, q, NULL, 0, NULL, 0, NOW, 0, NULL,
 	    NULL, &err), 0);
 }
 
@@ -527,7 +527,7 @@ START_TEST(test_update)
 	struct auth_db		*db = make_db();
 	struct auth_req		 req;
 	struct auth_zone	*nz;
-	struct auth_key		*k = key("up._update.example.org:"
+	struct dns_tsig_key		*k = key("up._update.example.org:"
 				    "hmac-sha256:" SECRET);
 	struct buf		 q, out, sum;
 	struct err		 err;
@@ -561,7 +561,7 @@ START_TEST(test_update)
 		ldns_pkt_free(r);
 		auth_req_fini(&req);
 	}
-	auth_key_free(k);
+	dns_tsig_key_free(k);
 	buf_fini(&q);
 	buf_fini(&out);
 	buf_fini(&sum);
@@ -570,7 +570,7 @@ START_TEST(test_update)
 END_TEST
 
 struct axfr_run {
-	struct auth_key	*k;
+	struct dns_tsig_key	*k;
 	uint8_t		 mac[64];
 	size_t		 maclen;
 	int		 msgs, soas, bad;
@@ -610,7 +610,7 @@ START_TEST(test_axfr)
 	buf_init(&q, 65535);
 	buf_init(&out, 65535);
 	make_query("example.org", LDNS_RR_TYPE_AXFR, 0, 0, 0, &q);
-	ck_assert_int_eq(auth_tsig_sign(a.k, &q, NULL, 0, NULL, 0, NOW, 0,
+	ck_assert_int_eq(dns_tsig_sign(a.k, &q, NULL, 0, NULL, 0, NOW, 0,
 	    a.mac, &a.maclen, &err), 0);
 	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, 1, NOW,
 	    &req, &out, &err), 0);
@@ -620,7 +620,7 @@ START_TEST(test_axfr)
 	ck_assert_int_eq(a.soas, 2);
 	ck_assert_int_eq(a.bad, 0);
 	auth_req_fini(&req);
-	auth_key_free(a.k);
+	dns_tsig_key_free(a.k);
 	buf_fini(&q);
 	buf_fini(&out);
 	auth_db_free(db);
@@ -724,7 +724,7 @@ END_TEST
 
 /* An IXFR query from a client at serial, signed with k. */
 static void
-make_ixfr(uint32_t serial, struct auth_key *k, uint8_t *mac, size_t *maclen,
+make_ixfr(uint32_t serial, struct dns_tsig_key *k, uint8_t *mac, size_t *maclen,
     struct buf *b)
 {
 	ldns_pkt	*p;
@@ -746,7 +746,7 @@ make_ixfr(uint32_t serial, struct auth_key *k, uint8_t *mac, size_t *maclen,
 	ck_assert_int_eq(buf_add(b, wire, size, &err), 0);
 	free(wire);
 	ldns_pkt_free(p);
-	ck_assert_int_eq(auth_tsig_sign(k, b, NULL, 0, NULL, 0, NOW, 0,
+	ck_assert_int_eq(dns_tsig_sign(k, b, NULL, 0, NULL, 0, NOW, 0,
 	    mac, maclen, &err), 0);
 }
 
@@ -790,9 +790,9 @@ run_ixfr(uint32_t want, int tcp, enum auth_ixfr_step step, int incr,
 {
 	struct auth_db		*db = auth_db_new(1);
 	struct auth_zone	*cur = ixfr_version(2);
-	struct auth_key		*k = key("up._update.example.org:"
+	struct dns_tsig_key		*k = key("up._update.example.org:"
 				    "hmac-sha256:" SECRET);
-	struct auth_keys	*ks = auth_keys_new();
+	struct dns_tsig_keys	*ks = dns_tsig_keys_new();
 	struct auth_ixfr	*x;
 	struct auth_req		 req;
 	struct buf		 q, out;
@@ -803,7 +803,7 @@ run_ixfr(uint32_t want, int tcp, enum auth_ixfr_step step, int incr,
 	enum auth_ixfr_step	 got = AUTH_IXFR_MORE;
 
 	ck_assert_int_eq(auth_db_add_zone(db, cur, &err), 0);
-	ck_assert_int_eq(auth_keys_load(ks, "_keys", keys_text,
+	ck_assert_int_eq(dns_tsig_keys_load(ks, "_keys", keys_text,
 	    strlen(keys_text), &err), 0);
 	auth_db_set_keys(db, ks);
 	buf_init(&q, 65535);
@@ -823,7 +823,7 @@ run_ixfr(uint32_t want, int tcp, enum auth_ixfr_step step, int incr,
 	auth_ixfr_free(x);
 	auth_req_fini(&req);
 	auth_zone_free(cur);
-	auth_key_free(k);
+	dns_tsig_key_free(k);
 	buf_fini(&q);
 	buf_fini(&out);
 	auth_db_free(db);
@@ -869,7 +869,7 @@ END_TEST
 START_TEST(test_ixfr_current)
 {
 	struct auth_db		*db = make_db();
-	struct auth_key		*k = key("up._update.example.org:"
+	struct dns_tsig_key		*k = key("up._update.example.org:"
 				    "hmac-sha256:" SECRET);
 	struct auth_req		 req;
 	struct buf		 q, out;
@@ -901,7 +901,7 @@ START_TEST(test_ixfr_current)
 	ck_assert_int_eq(ldns_pkt_ancount(r), 1);
 	ldns_pkt_free(r);
 	auth_req_fini(&req);
-	auth_key_free(k);
+	dns_tsig_key_free(k);
 	buf_fini(&q);
 	buf_fini(&out);
 	auth_db_free(db);
@@ -1218,7 +1218,7 @@ END_TEST
 static struct auth_zone *
 update_zone(struct auth_db *db, const char *const *up)
 {
-	struct auth_key		*k = key("up._update.example.org:"
+	struct dns_tsig_key		*k = key("up._update.example.org:"
 				    "hmac-sha256:" SECRET);
 	struct auth_req		 req;
 	struct auth_zone	*nz;
@@ -1235,7 +1235,7 @@ update_zone(struct auth_db *db, const char *const *up)
 	ck_assert_int_eq(auth_update(&req, &nz, &sum, &err), 0);
 	ck_assert_ptr_nonnull(nz);
 	auth_req_fini(&req);
-	auth_key_free(k);
+	dns_tsig_key_free(k);
 	buf_fini(&q);
 	buf_fini(&out);
 	buf_fini(&sum);
