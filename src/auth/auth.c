@@ -61,7 +61,7 @@ auth_db_free(struct auth_db *db)
 		auth_zone_free(db->v[i]);
 	free(db->v);
 	dns_tsig_keys_free(db->keys);
-	cache_free(db->cache);
+	auth_cache_free(db->cache);
 	free(db);
 }
 
@@ -76,7 +76,7 @@ auth_db_add_zone(struct auth_db *db, struct auth_zone *z, struct err *err)
 	}
 	db->v = v;
 	db->v[db->n++] = auth_zone_ref(z);
-	cache_clear(db->cache);
+	auth_cache_clear(db->cache);
 	return 0;
 }
 
@@ -85,7 +85,7 @@ auth_db_set_keys(struct auth_db *db, struct dns_tsig_keys *ks)
 {
 	dns_tsig_keys_free(db->keys);
 	db->keys = ks;
-	cache_clear(db->cache);
+	auth_cache_clear(db->cache);
 }
 
 struct dns_tsig_keys *
@@ -94,7 +94,7 @@ auth_db_take_keys(struct auth_db *db)
 	struct dns_tsig_keys	*ks = db->keys;
 
 	db->keys = NULL;
-	cache_clear(db->cache);
+	auth_cache_clear(db->cache);
 	return ks;
 }
 
@@ -102,7 +102,7 @@ void
 auth_db_set_axfr(struct auth_db *db, int any)
 {
 	db->axfr_any = any;
-	cache_clear(db->cache);
+	auth_cache_clear(db->cache);
 }
 
 struct auth_zone *
@@ -137,7 +137,7 @@ auth_db_replace(struct auth_db *db, struct auth_zone *z)
 		if (strcasecmp(db->v[i]->name, z->name) == 0) {
 			auth_zone_free(db->v[i]);
 			db->v[i] = z;
-			cache_clear(db->cache);
+			auth_cache_clear(db->cache);
 			return;
 		}
 	auth_zone_free(z);
@@ -146,7 +146,7 @@ auth_db_replace(struct auth_db *db, struct auth_zone *z)
 void
 auth_db_set_cache(struct auth_db *db, size_t entries, size_t bytes)
 {
-	cache_free(db->cache);
+	auth_cache_free(db->cache);
 	db->cache = NULL;
 	db->cache_entries = entries;
 	db->cache_bytes = bytes;
@@ -156,13 +156,13 @@ int
 auth_cache_answer(const struct auth_db *db, const uint8_t *in, size_t len,
     struct buf *out, struct err *err)
 {
-	uint8_t		 key[CACHE_KEY_MAX], *r;
+	uint8_t		 key[AUTH_CACHE_KEY_MAX], *r;
 	const uint8_t	*a;
 	size_t		 keylen, qend, alen;
 
 	if (db->cache == NULL ||
-	    (keylen = cache_key(in, len, key, &qend)) == 0 ||
-	    (a = cache_get(db->cache, key, keylen, &alen)) == NULL)
+	    (keylen = auth_cache_key(in, len, key, &qend)) == 0 ||
+	    (a = auth_cache_get(db->cache, key, keylen, &alen)) == NULL)
 		return 0;
 	if (buf_add(out, a, alen, err) == -1)
 		return -1;
@@ -180,14 +180,14 @@ void
 auth_cache_store(struct auth_db *db, const struct auth_req *req,
     const struct buf *out)
 {
-	uint8_t		 key[CACHE_KEY_MAX];
+	uint8_t		 key[AUTH_CACHE_KEY_MAX];
 	const uint8_t	*r = (const uint8_t *)out->data;
 	size_t		 keylen, qend;
 	int		 rcode;
 
 	if (req->kind != AUTH_REPLY || req->tcp || req->tsig_off != 0 ||
 	    req->key != NULL || db->cache_entries == 0 ||
-	    (keylen = cache_key(req->raw, req->rawlen, key, &qend)) == 0 ||
+	    (keylen = auth_cache_key(req->raw, req->rawlen, key, &qend)) == 0 ||
 	    out->len < qend)
 		return;
 	/* Answers, NXDOMAIN and REFUSED, that repeat the question as it
@@ -197,10 +197,10 @@ auth_cache_store(struct auth_db *db, const struct auth_req *req,
 	    rcode != LDNS_RCODE_REFUSED) || r[4] != 0 || r[5] != 1 ||
 	    memcmp(r + 12, req->raw + 12, qend - 12) != 0)
 		return;
-	if (db->cache == NULL && (db->cache = cache_new(db->cache_entries,
+	if (db->cache == NULL && (db->cache = auth_cache_new(db->cache_entries,
 	    db->cache_bytes, db->hash_seed)) == NULL)
 		return;
-	cache_put(db->cache, key, keylen, r, out->len);
+	auth_cache_put(db->cache, key, keylen, r, out->len);
 }
 
 struct auth_zone *
@@ -273,7 +273,7 @@ add_soa(ldns_pkt *p, const struct auth_zone *z)
 
 /*
  * The delegation point at or above the name whose key is key, with nl
- * labels and ends as zone_key gives them: the length of the key of the
+ * labels and ends as auth_zone_key gives them: the length of the key of the
  * highest ancestor below the apex (or the name) with NS records, or 0.
  */
 static size_t
@@ -283,7 +283,7 @@ find_cut(const struct auth_zone *z, const uint8_t *key, const size_t *ends,
 	size_t	zl = ldns_dname_label_count(z->origin), k, a, e;
 
 	for (k = zl + 1; k <= nl; k++) {
-		zone_rrset_key(z, key, ends[k], LDNS_RR_TYPE_NS, &a, &e);
+		auth_zone_rrset_key(z, key, ends[k], LDNS_RR_TYPE_NS, &a, &e);
 		if (a < e)
 			return ends[k];
 	}
@@ -298,17 +298,17 @@ referral(ldns_pkt *p, const struct auth_zone *z, const uint8_t *cut,
 	const ldns_rdf	*t;
 
 	ldns_pkt_set_aa(p, ldns_rr_list_rr_count(ldns_pkt_answer(p)) > 0);
-	zone_rrset_key(z, cut, cutlen, LDNS_RR_TYPE_NS, &a, &e);
+	auth_zone_rrset_key(z, cut, cutlen, LDNS_RR_TYPE_NS, &a, &e);
 	if (push_rrs(ldns_pkt_authority(p), z, a, e, NULL) == -1)
 		return -1;
 	for (i = a; i < e; i++) {
 		t = ldns_rr_rdf(z->v[i].rr, 0);
 		if (!ldns_dname_is_subdomain(t, z->origin))
 			continue;
-		zone_rrset(z, t, LDNS_RR_TYPE_A, &ga, &ge);
+		auth_zone_rrset(z, t, LDNS_RR_TYPE_A, &ga, &ge);
 		if (push_rrs(ldns_pkt_additional(p), z, ga, ge, NULL) == -1)
 			return -1;
-		zone_rrset(z, t, LDNS_RR_TYPE_AAAA, &ga, &ge);
+		auth_zone_rrset(z, t, LDNS_RR_TYPE_AAAA, &ga, &ge);
 		if (push_rrs(ldns_pkt_additional(p), z, ga, ge, NULL) == -1)
 			return -1;
 	}
@@ -330,17 +330,18 @@ answer_at(ldns_pkt *p, const struct auth_zone *z, const uint8_t *src,
 	*next_out = NULL;
 	if (qtype == LDNS_RR_TYPE_ANY) {
 		/* RFC 8482 section 4.2: one RRset is enough. */
-		zone_rrset_key(z, src, srclen, 0, &a, &e);
+		auth_zone_rrset_key(z, src, srclen, 0, &a, &e);
 		if (a == e)
 			return 0;
-		zone_rrset_key(z, src, srclen, ldns_rr_get_type(z->v[a].rr),
+		auth_zone_rrset_key(z, src, srclen,
+		    ldns_rr_get_type(z->v[a].rr),
 		    &a, &e);
 		return push_rrs(ldns_pkt_answer(p), z, a, e, name);
 	}
-	zone_rrset_key(z, src, srclen, qtype, &a, &e);
+	auth_zone_rrset_key(z, src, srclen, qtype, &a, &e);
 	if (a < e)
 		return push_rrs(ldns_pkt_answer(p), z, a, e, name);
-	zone_rrset_key(z, src, srclen, LDNS_RR_TYPE_CNAME, &a, &e);
+	auth_zone_rrset_key(z, src, srclen, LDNS_RR_TYPE_CNAME, &a, &e);
 	if (a < e) {
 		*next_out = ldns_rr_rdf(z->v[a].rr, 0);
 		return push_rrs(ldns_pkt_answer(p), z, a, e, name);
@@ -349,7 +350,7 @@ answer_at(ldns_pkt *p, const struct auth_zone *z, const uint8_t *src,
 }
 
 /*
- * The lookups work on keys (zone_key): the name's is made once a hop,
+ * The lookups work on keys (auth_zone_key): the name's is made once a hop,
  * and those of its ancestors, the cut and the closest encloser, are its
  * prefixes, so no name is copied or compared label by label.  -1: out
  * of memory, the answer incomplete.
@@ -360,8 +361,10 @@ answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
 {
 	const struct auth_zone	*z;
 	const ldns_rdf		*name = qname, *next;
-	uint8_t			 key[ZONE_KEY_MAX], wild[ZONE_KEY_MAX];
-	size_t			 ends[ZONE_MAX_LABELS], nl, len, cut, m;
+	uint8_t			 key[AUTH_ZONE_KEY_MAX];
+	uint8_t			 wild[AUTH_ZONE_KEY_MAX];
+	size_t			 ends[AUTH_ZONE_MAX_LABELS];
+	size_t			 nl, len, cut, m;
 	size_t			 a, e, hops;
 
 	if ((z = auth_db_find(db, qname)) == NULL) {
@@ -370,15 +373,15 @@ answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
 	}
 	ldns_pkt_set_aa(p, 1);
 	for (hops = 0; hops < AUTH_MAX_CHAIN; hops++) {
-		len = zone_key(name, key, ends, &nl);
+		len = auth_zone_key(name, key, ends, &nl);
 		if ((cut = find_cut(z, key, ends, nl)) != 0 &&
 		    !(qtype == LDNS_RR_TYPE_DS && cut == len))
 			return referral(p, z, key, cut);
-		zone_rrset_key(z, key, len, 0, &a, &e);
+		auth_zone_rrset_key(z, key, len, 0, &a, &e);
 		if (a < e) {
 			if (answer_at(p, z, key, len, name, qtype, &next) == -1)
 				return -1;
-		} else if (zone_name_exists_key(z, key, len))
+		} else if (auth_zone_name_exists_key(z, key, len))
 			return add_soa(p, z);	/* empty non-terminal */
 		else {
 			/* RFC 4592 section 3.3.1: the closest encloser,
@@ -386,13 +389,13 @@ answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
 			if (nl == 0)
 				return 0;
 			m = nl - 1;
-			while (!zone_name_exists_key(z, key, ends[m]) &&
+			while (!auth_zone_name_exists_key(z, key, ends[m]) &&
 			    m > ldns_dname_label_count(z->origin))
 				m--;
 			memcpy(wild, key, ends[m]);
 			wild[ends[m]] = '*';
 			wild[ends[m] + 1] = 0;
-			zone_rrset_key(z, wild, ends[m] + 2, 0, &a, &e);
+			auth_zone_rrset_key(z, wild, ends[m] + 2, 0, &a, &e);
 			if (a == e) {
 				if (hops == 0 || ldns_rr_list_rr_count(
 				    ldns_pkt_answer(p)) > 0)

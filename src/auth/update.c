@@ -17,7 +17,7 @@
 #define UPDATE_MAX_RRS	1000000
 
 struct work {
-	struct zrr	*v;
+	struct auth_zrr	*v;
 	size_t		 n, cap;
 };
 
@@ -34,7 +34,7 @@ count(const struct auth_zone *z, const ldns_rdf *name, ldns_rr_type type)
 {
 	size_t	a, e;
 
-	zone_rrset(z, name, type, &a, &e);
+	auth_zone_rrset(z, name, type, &a, &e);
 	return e - a;
 }
 
@@ -83,7 +83,7 @@ prereq(const struct auth_zone *z, const ldns_rr_list *pre)
 				    ldns_rr_owner(rr)) == 0)
 					want++;
 			}
-			zone_rrset(z, ldns_rr_owner(rr), t, &a, &e);
+			auth_zone_rrset(z, ldns_rr_owner(rr), t, &a, &e);
 			if (e - a != want)
 				return LDNS_RCODE_NXRRSET;
 			for (have = 0; a < e; a++) {
@@ -140,7 +140,7 @@ prescan(const struct auth_zone *z, const ldns_rr_list *up)
 static int
 work_add(struct work *w, ldns_rr *rr)
 {
-	struct zrr	*v;
+	struct auth_zrr	*v;
 
 	if (w->n == w->cap) {
 		if (w->cap >= UPDATE_MAX_RRS || (v = reallocarray(w->v,
@@ -151,7 +151,8 @@ work_add(struct work *w, ldns_rr *rr)
 		w->v = v;
 		w->cap = w->cap ? w->cap * 2 : 64;
 	}
-	w->v[w->n++] = (struct zrr){ .rr = rr };	/* line 0, no place */
+	/* line 0, no place */
+	w->v[w->n++] = (struct auth_zrr){ .rr = rr };
 	return 0;
 }
 
@@ -348,7 +349,7 @@ auth_update(const struct auth_req *req, struct auth_zone **new_out,
 		    ldns_native2rdf_int32(LDNS_RDF_TYPE_INT32, serial), 2));
 	}
 	ldns_rr_free(oldsoa);
-	*new_out = zone_build(z->name, z->file, w.v, w.n, err);
+	*new_out = auth_zone_build(z->name, z->file, w.v, w.n, err);
 	if (*new_out == NULL && err->code == ERR_NOMEM)
 		return LDNS_RCODE_SERVFAIL;	/* not the update's fault */
 	if (*new_out == NULL) {

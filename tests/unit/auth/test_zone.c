@@ -908,7 +908,7 @@ START_TEST(test_ixfr_current)
 }
 END_TEST
 
-/* zone_key's memcmp order is ldns_dname_compare's, and an ancestor's
+/* auth_zone_key's memcmp order is ldns_dname_compare's, and an ancestor's
  * key is a prefix of its descendants' (the lookups rely on both). */
 static const char *const key_names[] = {
 	".", "org.", "example.org.", "a.example.org.", "A.example.org.",
@@ -991,7 +991,7 @@ END_TEST
 /* The table keeps at most its entries and bytes. */
 START_TEST(test_cache_bound)
 {
-	struct auth_cache	*c = cache_new(5, 4000, 1);
+	struct auth_cache	*c = auth_cache_new(5, 4000, 1);
 	uint8_t			 key[8], val[300];
 	size_t			 i, len;
 
@@ -999,40 +999,40 @@ START_TEST(test_cache_bound)
 	memset(val, 0xab, sizeof(val));
 	for (i = 0; i < 1000; i++) {
 		memcpy(key, &i, sizeof(i) < 8 ? sizeof(i) : 8);
-		cache_put(c, key, sizeof(key), val, 100 + i % 200);
-		ck_assert_uint_le(cache_count(c), 8);
-		ck_assert_uint_le(cache_bytes(c), 4000);
+		auth_cache_put(c, key, sizeof(key), val, 100 + i % 200);
+		ck_assert_uint_le(auth_cache_count(c), 8);
+		ck_assert_uint_le(auth_cache_bytes(c), 4000);
 	}
-	ck_assert_uint_gt(cache_count(c), 0);
+	ck_assert_uint_gt(auth_cache_count(c), 0);
 	/* The last one stored is there (its slot's old entry made room). */
-	ck_assert_ptr_nonnull(cache_get(c, key, sizeof(key), &len));
+	ck_assert_ptr_nonnull(auth_cache_get(c, key, sizeof(key), &len));
 	ck_assert_uint_eq(len, 100 + 999 % 200);
-	cache_clear(c);
-	ck_assert_uint_eq(cache_count(c), 0);
-	ck_assert_uint_eq(cache_bytes(c), 0);
-	ck_assert_ptr_null(cache_get(c, key, sizeof(key), &len));
-	cache_free(c);
+	auth_cache_clear(c);
+	ck_assert_uint_eq(auth_cache_count(c), 0);
+	ck_assert_uint_eq(auth_cache_bytes(c), 0);
+	ck_assert_ptr_null(auth_cache_get(c, key, sizeof(key), &len));
+	auth_cache_free(c);
 }
 END_TEST
 
 START_TEST(test_zone_key_order)
 {
 	ldns_rdf	*x, *y;
-	uint8_t		 kx[ZONE_KEY_MAX], ky[ZONE_KEY_MAX];
-	size_t		 i, j, lx, ly, ends[ZONE_MAX_LABELS], nl;
+	uint8_t		 kx[AUTH_ZONE_KEY_MAX], ky[AUTH_ZONE_KEY_MAX];
+	size_t		 i, j, lx, ly, ends[AUTH_ZONE_MAX_LABELS], nl;
 	int		 c, want;
 
 	for (i = 0; i < sizeof(key_names) / sizeof(key_names[0]); i++) {
 		ck_assert_ptr_nonnull(x = ldns_dname_new_frm_str(
 		    key_names[i]));
-		lx = zone_key(x, kx, ends, &nl);
+		lx = auth_zone_key(x, kx, ends, &nl);
 		ck_assert_uint_eq(nl, ldns_dname_label_count(x));
 		ck_assert_uint_eq(ends[nl], lx);
 		for (j = 0; j < sizeof(key_names) / sizeof(key_names[0]);
 		    j++) {
 			ck_assert_ptr_nonnull(y = ldns_dname_new_frm_str(
 			    key_names[j]));
-			ly = zone_key(y, ky, NULL, NULL);
+			ly = auth_zone_key(y, ky, NULL, NULL);
 			c = memcmp(kx, ky, lx < ly ? lx : ly);
 			if (c == 0)
 				c = lx < ly ? -1 : lx > ly;
@@ -1137,7 +1137,7 @@ static struct auth_zone *
 edited_zone(const struct auth_zone *old, const char *const *del,
     const char *const *add)
 {
-	struct zrr		*v = calloc(old->n + 3, sizeof(*v));
+	struct auth_zrr		*v = calloc(old->n + 3, sizeof(*v));
 	struct auth_zone	*z;
 	ldns_rr			*rr, *soa = NULL;
 	size_t			 i, j, n = 0;
@@ -1161,7 +1161,7 @@ edited_zone(const struct auth_zone *old, const char *const *del,
 			    ldns_native2rdf_int32(LDNS_RDF_TYPE_INT32,
 			    auth_zone_serial(old) + 1), 2));
 	}
-	z = zone_build(old->name, old->file, v, n, &err);
+	z = auth_zone_build(old->name, old->file, v, n, &err);
 	ck_assert_msg(z != NULL, "%s", err.msg);
 	return z;
 }
