@@ -86,7 +86,7 @@ int		 auth_zone_set_source(struct auth_zone *, const char *,
 /* auth.c */
 struct auth_db;
 /* hash_seed: random bits, drawn anew for each db (key_random), that key
- * the hash of its reply cache (dns_hash in dns/wire.h). */
+ * the hash of its reply cache (dns_hash in dns/dns.h). */
 struct auth_db	*auth_db_new(uint64_t hash_seed);
 void		 auth_db_free(struct auth_db *);
 /* Adds a zone (the db takes a reference) / replaces the keys (taken). */

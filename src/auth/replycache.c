@@ -27,7 +27,6 @@
 #include <string.h>
 
 #include "auth/auth_priv.h"
-#include "dns/wire.h"
 
 struct cache_ent {
 	uint32_t	hash;

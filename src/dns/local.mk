@@ -3,7 +3,7 @@
 # query tool for the integration test, the fuzz harnesses of its parsers.
 src_libtimbre_a_SOURCES += src/dns/dns.h src/dns/dns_priv.h \
 	src/dns/msg.c src/dns/server.c src/dns/stub.c \
-	src/dns/rr.c src/dns/wire.h src/dns/wire.c src/dns/tsig.c \
+	src/dns/rr.c src/dns/wire.c src/dns/tsig.c \
 	src/dns/master.c
 
 check_PROGRAMS += tests/unit/dns/check_dns tests/unit/dns/dnsq

@@ -19,7 +19,6 @@
 #include <ldns/ldns.h>
 
 #include "dns/dns.h"
-#include "dns/wire.h"
 #include "keys/mac.h"
 #include "util/b64.h"
 #include "util/buf.h"

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "resolver/res_priv.h"
-#include "dns/wire.h"
 
 #define NBUCKETS	65536
 #define ENTRY_OVERHEAD	160	/* the entry and its list headers */

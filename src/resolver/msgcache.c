@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "resolver/res_priv.h"
-#include "dns/wire.h"
 
 #define MC_BUCKETS	16384
 #define MC_MAX_TTLS	64	/* TTL fields patched per answer */

@@ -13,7 +13,6 @@
 #include <strings.h>
 
 #include "resolver/res_priv.h"
-#include "dns/wire.h"
 #include "util/err.h"
 
 #define EDNS_OPT_EDE	15

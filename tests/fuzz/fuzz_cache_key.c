@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "auth/auth_priv.h"
-#include "dns/wire.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -25,7 +25,7 @@
 #include <ldns/ldns.h>
 
 #include "resolver/resolver.h"
-#include "dns/wire.h"
+#include "dns/dns.h"
 #include "util/err.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
