@@ -166,7 +166,7 @@ auth_cache_answer(const struct auth_db *db, const uint8_t *in, size_t len,
 		return 0;
 	if (buf_add(out, a, alen, err) == -1)
 		return -1;
-	/* The ID, RD and CD as reply_new copies them, the name's case. */
+	/* The ID, RD and CD as query_reply copies them, the name's case. */
 	r = (uint8_t *)out->data + out->len - alen;
 	r[0] = in[0];
 	r[1] = in[1];
@@ -416,33 +416,18 @@ answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
 	return 0;
 }
 
+/* The reply to q: its ID, opcode, RD, CD and (if it has one) question
+ * (for an UPDATE, the zone section). */
 static ldns_pkt *
-reply_new(const ldns_pkt *q)
+query_reply(const ldns_pkt *q)
 {
-	ldns_pkt	*p;
-	ldns_rr_list	*ql;
+	ldns_rr	*qr = NULL;
 
-	if ((p = ldns_pkt_new()) == NULL)
-		return NULL;
-	ldns_pkt_set_id(p, ldns_pkt_id(q));
-	ldns_pkt_set_qr(p, 1);
-	ldns_pkt_set_opcode(p, ldns_pkt_get_opcode(q));
-	ldns_pkt_set_rd(p, ldns_pkt_rd(q));
-	ldns_pkt_set_cd(p, ldns_pkt_cd(q));
-	if (ldns_pkt_get_opcode(q) != LDNS_PACKET_UPDATE &&
-	    ldns_pkt_qdcount(q) == 1 &&
-	    (ql = ldns_rr_list_clone(ldns_pkt_question(q))) != NULL) {
-		ldns_rr_list_deep_free(ldns_pkt_question(p));
-		ldns_pkt_set_question(p, ql);
-		ldns_pkt_set_qdcount(p, 1);
-	} else if (ldns_pkt_get_opcode(q) == LDNS_PACKET_UPDATE &&
-	    ldns_pkt_qdcount(q) == 1 &&
-	    (ql = ldns_rr_list_clone(ldns_pkt_question(q))) != NULL) {
-		ldns_rr_list_deep_free(ldns_pkt_question(p));
-		ldns_pkt_set_question(p, ql);
-		ldns_pkt_set_qdcount(p, 1);
-	}
-	return p;
+	if (ldns_pkt_qdcount(q) == 1 &&
+	    ldns_rr_list_rr_count(ldns_pkt_question(q)) == 1)
+		qr = ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_question(q), 0));
+	return dns_reply_new(ldns_pkt_id(q), ldns_pkt_get_opcode(q),
+	    ldns_pkt_rd(q), ldns_pkt_cd(q), qr);
 }
 
 /* A FORMERR or other header-only answer for a message ldns cannot use. */
@@ -458,13 +443,6 @@ header_only(const uint8_t *in, uint8_t rcode, struct buf *out,
 	h[2] = 0x80 | (in[2] & 0x78);
 	h[3] = rcode;
 	return buf_add(out, h, sizeof(h), err);
-}
-
-/* a < b in serial number arithmetic (RFC 1982 section 3.2). */
-static int
-serial_lt(uint32_t a, uint32_t b)
-{
-	return a != b && (uint32_t)(b - a) < 0x80000000u;
 }
 
 /* An IXFR carries the client's SOA in the authority section (RFC 1995
@@ -485,7 +463,7 @@ ixfr_start(struct auth_req *req, const ldns_pkt *q)
 		return -1;
 	}
 	req->ixfr_serial = ldns_rdf2native_int32(sr);
-	if (!serial_lt(req->ixfr_serial, auth_zone_serial(req->zone))) {
+	if (!auth_serial_lt(req->ixfr_serial, auth_zone_serial(req->zone))) {
 		/* (render counts the sections) */
 		if (push_taken(ldns_pkt_answer(req->reply),
 		    ldns_rr_clone(req->zone->soa)) == -1)
@@ -521,7 +499,7 @@ handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
 		return header_only(in, LDNS_RCODE_FORMERR, out, err);
 	req->query = q;
 	req->tsig_off = l.tsig_off;
-	if ((req->reply = reply_new(q)) == NULL) {
+	if ((req->reply = query_reply(q)) == NULL) {
 		err_set(err, ERR_NOMEM, "out of memory");
 		return -1;
 	}
@@ -825,7 +803,7 @@ auth_xfr_next(struct auth_xfr *x, time_t now, struct buf *out,
 	buf_reset(out);
 	if (x->i >= x->n)
 		return 0;
-	if ((p = reply_new(x->query)) == NULL)
+	if ((p = query_reply(x->query)) == NULL)
 		goto nomem;
 	ldns_pkt_set_aa(p, 1);
 	/* Records until one passes the chunk size (the last, the final
@@ -965,7 +943,7 @@ ixfr_older(struct auth_ixfr *x, struct auth_zone *z)
 	if (!x->started) {
 		/* The history's tip may be ahead of what is served (a
 		 * version that did not load): skip to the served one. */
-		if (z == NULL || serial_lt(auth_zone_serial(cur),
+		if (z == NULL || auth_serial_lt(auth_zone_serial(cur),
 		    auth_zone_serial(z)))
 			return AUTH_IXFR_MORE;
 		x->started = 1;
@@ -979,8 +957,8 @@ ixfr_older(struct auth_ixfr *x, struct auth_zone *z)
 	if (auth_zone_same(z, last))
 		return AUTH_IXFR_MORE;
 	/* Going back, serials must go down, or the steps mean nothing. */
-	if (!serial_lt(s, auth_zone_serial(last)) || serial_lt(s, want) ||
-	    x->n == x->max)
+	if (!auth_serial_lt(s, auth_zone_serial(last)) ||
+	    auth_serial_lt(s, want) || x->n == x->max)
 		return AUTH_IXFR_FULL;
 	x->v[x->n++] = auth_zone_ref(z);
 	return s == want ? AUTH_IXFR_FOUND : AUTH_IXFR_MORE;

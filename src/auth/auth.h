@@ -59,6 +59,11 @@ int		 auth_zone_text(const struct auth_zone *, struct buf *,
  * ("192.0.2.1", "2001:db8::1"); fn is called once per address. */
 void		 auth_zone_ns_addrs(const struct auth_zone *,
 		    void (*fn)(const char *, void *), void *);
+/* The text a zone was loaded from (NULL, 0 if made by UPDATE and
+ * not given one), and giving it one (copied; -1 out of memory). */
+const char	*auth_zone_source(const struct auth_zone *, size_t *len);
+int		 auth_zone_set_source(struct auth_zone *, const char *,
+		    size_t);
 
 /* zonetext.c */
 /* The master file of new as an edit of old's source text: lines of
@@ -77,11 +82,6 @@ void		 auth_zone_ns_addrs(const struct auth_zone *,
 int		 auth_zone_edit(const struct auth_zone *old,
 		    const struct auth_zone *new, struct buf *out,
 		    int *rewritten, struct err *);
-/* The text a zone was loaded from (NULL, 0 if made by UPDATE and
- * not given one), and giving it one (copied; -1 out of memory). */
-const char	*auth_zone_source(const struct auth_zone *, size_t *len);
-int		 auth_zone_set_source(struct auth_zone *, const char *,
-		    size_t);
 
 /* auth.c */
 struct auth_db;

@@ -21,13 +21,6 @@ struct work {
 	size_t		 n, cap;
 };
 
-static int
-in_zone(const struct auth_zone *z, const ldns_rdf *name)
-{
-	return ldns_dname_compare(name, z->origin) == 0 ||
-	    ldns_dname_is_subdomain(name, z->origin);
-}
-
 /* Records at name (type 0: any), in the zone's sorted array. */
 static size_t
 count(const struct auth_zone *z, const ldns_rdf *name, ldns_rr_type type)
@@ -50,7 +43,7 @@ prereq(const struct auth_zone *z, const ldns_rr_list *pre)
 		t = ldns_rr_get_type(rr);
 		if (ldns_rr_ttl(rr) != 0)
 			return LDNS_RCODE_FORMERR;
-		if (!in_zone(z, ldns_rr_owner(rr)))
+		if (!dns_name_in_zone(ldns_rr_owner(rr), z->origin))
 			return LDNS_RCODE_NOTZONE;
 		switch (ldns_rr_get_class(rr)) {
 		case LDNS_RR_CLASS_ANY:
@@ -112,7 +105,7 @@ prescan(const struct auth_zone *z, const ldns_rr_list *up)
 	for (i = 0; i < ldns_rr_list_rr_count(up); i++) {
 		rr = ldns_rr_list_rr(up, i);
 		t = ldns_rr_get_type(rr);
-		if (!in_zone(z, ldns_rr_owner(rr)))
+		if (!dns_name_in_zone(ldns_rr_owner(rr), z->origin))
 			return LDNS_RCODE_NOTZONE;
 		switch (ldns_rr_get_class(rr)) {
 		case LDNS_RR_CLASS_IN:
@@ -233,9 +226,9 @@ auth_update(const struct auth_req *req, struct auth_zone **new_out,
 		switch (ldns_rr_get_class(rr)) {
 		case LDNS_RR_CLASS_IN:
 			if (t == LDNS_RR_TYPE_SOA) {
-				if (!apex || ldns_rdf2native_int32(
-				    ldns_rr_rdf(rr, 2)) - auth_zone_serial(z) -
-				    1 >= 0x7fffffffU)
+				if (!apex || !auth_serial_lt(
+				    auth_zone_serial(z), ldns_rdf2native_int32(
+				    ldns_rr_rdf(rr, 2))))
 					continue;	/* not newer */
 			}
 			for (j = 0; j < w.n; j++) {

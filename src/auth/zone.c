@@ -488,6 +488,38 @@ auth_zone_serial(const struct auth_zone *z)
 	return ldns_rdf2native_int32(ldns_rr_rdf(z->soa, 2));
 }
 
+/* The text a zone was loaded from, kept for auth_zone_edit (zonetext.c),
+ * which reads it and never the other way round. */
+const char *
+auth_zone_source(const struct auth_zone *z, size_t *len)
+{
+	*len = z->src != NULL ? z->srclen : 0;
+	return z->src;
+}
+
+int
+auth_zone_set_source(struct auth_zone *z, const char *text, size_t len)
+{
+	char	*s;
+
+	if ((s = malloc(len + 1)) == NULL)
+		return -1;
+	if (len > 0)
+		memcpy(s, text, len);
+	s[len] = '\0';
+	free(z->src);
+	z->src = s;
+	z->srclen = len;
+	z->src_ranges = false;		/* the places were in the old text */
+	return 0;
+}
+
+int
+auth_serial_lt(uint32_t a, uint32_t b)
+{
+	return a != b && (uint32_t)(b - a) < 0x80000000u;
+}
+
 int
 auth_zone_same(const struct auth_zone *a, const struct auth_zone *b)
 {

@@ -413,27 +413,3 @@ auth_zone_edit(const struct auth_zone *old, const struct auth_zone *new,
 	buf_fini(&b);
 	return rc;
 }
-
-const char *
-auth_zone_source(const struct auth_zone *z, size_t *len)
-{
-	*len = z->src != NULL ? z->srclen : 0;
-	return z->src;
-}
-
-int
-auth_zone_set_source(struct auth_zone *z, const char *text, size_t len)
-{
-	char	*s;
-
-	if ((s = malloc(len + 1)) == NULL)
-		return -1;
-	if (len > 0)
-		memcpy(s, text, len);
-	s[len] = '\0';
-	free(z->src);
-	z->src = s;
-	z->srclen = len;
-	z->src_ranges = false;		/* the places were in the old text */
-	return 0;
-}

@@ -24,6 +24,7 @@
 #ifndef TIMBRE_DNS_DNS_H
 #define TIMBRE_DNS_DNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -32,9 +33,12 @@
 struct buf;
 struct err;
 struct event_base;
-/* ldns's name type, for the DNS libraries that use ldns themselves
- * (src/resolver, src/auth); the rest of timbre never needs it. */
+/* ldns's types, for the DNS libraries that use ldns themselves
+ * (src/resolver, src/auth): ldns_rdf, ldns_rr, ldns_pkt.  The rest of
+ * timbre never needs them. */
 struct ldns_struct_rdf;
+struct ldns_struct_rr;
+struct ldns_struct_pkt;
 
 enum dns_error {
 	DNS_E_SPEC = 200,	/* a server specification does not parse */
@@ -240,6 +244,19 @@ int	dns_msg_build(const char *qname, uint16_t type, int rcode,
 /* The status the stub would give msg for its question (as in
  * dns_answer_parse): DNS_OK, DNS_NODATA, DNS_NXDOMAIN or DNS_SERVFAIL. */
 enum dns_status dns_msg_status(const struct dns_msg *);
+
+/*
+ * Names and replies over ldns (msg.c), for the resolver and the
+ * authoritative server.  dns_name_in_zone: is name zone or below it
+ * (RFC 1034 section 3.1; case-insensitive, as ldns compares)?
+ * dns_reply_new: the start of a reply to a message of this ID and opcode:
+ * QR set, RD and CD copied, and question (taken, may be NULL) as its
+ * question section; NULL (question freed) if memory is short.
+ */
+bool	dns_name_in_zone(const struct ldns_struct_rdf *name,
+	    const struct ldns_struct_rdf *zone);
+struct ldns_struct_pkt *dns_reply_new(uint16_t id, int opcode, bool rd,
+	    bool cd, struct ldns_struct_rr *question);
 
 /*
  * The wire form (wire.c): the one reader of DNS messages in wire form (RFC

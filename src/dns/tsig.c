@@ -384,8 +384,7 @@ dns_tsig_key_allows(const struct dns_tsig_key *k, enum dns_tsig_op op,
 	if (k == NULL || k->op < op)
 		return 0;
 	return ldns_dname_label_count(k->zone) == 0 ||
-	    ldns_dname_compare(k->zone, zone) == 0 ||
-	    ldns_dname_is_subdomain(zone, k->zone);
+	    dns_name_in_zone(zone, k->zone);
 }
 
 struct dns_tsig_key *

@@ -1121,13 +1121,6 @@ res_query_next(struct res_query *q, time_t now, uint16_t id,
 
 /* ---- answers ---- */
 
-static bool
-in_zone(const ldns_rdf *name, const ldns_rdf *zone)
-{
-	return ldns_dname_compare(name, zone) == 0 ||
-	    ldns_dname_is_subdomain(name, zone);
-}
-
 /*
  * Validates one RRset (rrset, from section sigs) for goal g.  Returns
  * its security; *until as res_val_rrset gives it.
@@ -1177,7 +1170,7 @@ check_wildcard(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 	/* The zone's NSEC(3) records and their signatures only. */
 	for (i = 0; i < ldns_rr_list_rr_count(au); i++) {
 		rr = ldns_rr_list_rr(au, i);
-		if (!in_zone(ldns_rr_owner(rr), g->zone))
+		if (!dns_name_in_zone(ldns_rr_owner(rr), g->zone))
 			continue;
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC ||
 		    ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC3 ||
@@ -1296,7 +1289,7 @@ take_dname(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 		rr = ldns_rr_list_rr(an, i);
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_DNAME &&
 		    ldns_dname_is_subdomain(*name, ldns_rr_owner(rr)) &&
-		    in_zone(ldns_rr_owner(rr), g->zone)) {
+		    dns_name_in_zone(ldns_rr_owner(rr), g->zone)) {
 			dn = rr;
 			break;
 		}
@@ -1344,7 +1337,7 @@ handle_answer(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 
 	nxdomain = ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NXDOMAIN;
 	name = ldns_dname_clone_from(g->qname, 0);
-	while (name != NULL && !q->done && in_zone(name, g->zone)) {
+	while (name != NULL && !q->done && dns_name_in_zone(name, g->zone)) {
 		if (has_rrset(pkt, LDNS_SECTION_ANSWER, name, g->qtype)) {
 			take_rrset(q, g, pkt, name, g->qtype, now);
 			goal_done(g);
@@ -1381,7 +1374,7 @@ handle_answer(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 		name = target;
 	}
 	if (empty && !g->done && !q->done && ldns_pkt_aa(pkt) &&
-	    in_zone(name, g->zone) && (nxdomain ||
+	    dns_name_in_zone(name, g->zone) && (nxdomain ||
 	    (ldns_dname_compare(name, g->qname) != 0 &&
 	    has_rrset(pkt, LDNS_SECTION_AUTHORITY, g->zone,
 	    LDNS_RR_TYPE_SOA))))
@@ -1427,7 +1420,7 @@ handle_denial(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 	/* Keep the zone's own SOA, NSEC(3) and their RRSIGs. */
 	for (i = 0; i < ldns_rr_list_rr_count(ldns_pkt_authority(pkt)); i++) {
 		rr = ldns_rr_list_rr(ldns_pkt_authority(pkt), i);
-		if (!in_zone(ldns_rr_owner(rr), g->zone))
+		if (!dns_name_in_zone(ldns_rr_owner(rr), g->zone))
 			continue;
 		switch (ldns_rr_get_type(rr)) {
 		case LDNS_RR_TYPE_SOA:
@@ -1533,7 +1526,7 @@ handle_referral(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 		ldns_rdf	*nsname = ldns_rr_rdf(ldns_rr_list_rr(ns, i), 0);
 		uint16_t	 t;
 
-		if (nsname == NULL || !in_zone(nsname, g->zone))
+		if (nsname == NULL || !dns_name_in_zone(nsname, g->zone))
 			continue;
 		for (t = LDNS_RR_TYPE_A; t != 0;
 		    t = t == LDNS_RR_TYPE_A ? LDNS_RR_TYPE_AAAA : 0) {
@@ -1575,7 +1568,7 @@ referral_child(const struct goal *g, const ldns_pkt *pkt)
 		/* Below the zone asked, at or above the question. */
 		if (!ldns_dname_is_subdomain(ldns_rr_owner(rr), g->zone))
 			return NULL;
-		if (!in_zone(g->qname, ldns_rr_owner(rr)))
+		if (!dns_name_in_zone(g->qname, ldns_rr_owner(rr)))
 			return NULL;
 		/* DS lives in the parent: a referral for it is lame. */
 		if (g->qtype == LDNS_RR_TYPE_DS &&

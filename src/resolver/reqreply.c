@@ -164,35 +164,30 @@ ede_option(enum res_ede ede, const char *text)
 	return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, 6 + tl, buf);
 }
 
+/* The reply to req: its question (as parsed), RA, rcode and EDNS. */
 static ldns_pkt *
-reply_new(const struct res_req *req, int rcode)
+req_reply(const struct res_req *req, int rcode)
 {
 	ldns_pkt	*pkt;
 	ldns_rdf	*name;
-	ldns_rr		*q;
+	ldns_rr		*q = NULL;
 
-	if ((pkt = ldns_pkt_new()) == NULL)
-		return NULL;
-	ldns_pkt_set_id(pkt, req->id);
-	ldns_pkt_set_qr(pkt, true);
-	ldns_pkt_set_opcode(pkt, LDNS_PACKET_QUERY);
-	ldns_pkt_set_rd(pkt, req->rd);
-	ldns_pkt_set_cd(pkt, req->cd);
-	ldns_pkt_set_ra(pkt, true);
-	ldns_pkt_set_rcode(pkt, (uint8_t)(rcode & 0x0f));
 	if (req->qname[0] != '\0' &&
 	    (name = ldns_dname_new_frm_str(req->qname)) != NULL) {
 		if ((q = ldns_rr_new()) == NULL) {
 			ldns_rdf_deep_free(name);
-			ldns_pkt_free(pkt);
 			return NULL;
 		}
 		ldns_rr_set_question(q, true);
 		ldns_rr_set_owner(q, name);
 		ldns_rr_set_type(q, (ldns_rr_type)req->qtype);
 		ldns_rr_set_class(q, (ldns_rr_class)req->qclass);
-		ldns_pkt_push_rr(pkt, LDNS_SECTION_QUESTION, q);
 	}
+	if ((pkt = dns_reply_new(req->id, LDNS_PACKET_QUERY, req->rd, req->cd,
+	    q)) == NULL)
+		return NULL;
+	ldns_pkt_set_ra(pkt, true);
+	ldns_pkt_set_rcode(pkt, (uint8_t)(rcode & 0x0f));
 	if (req->edns) {
 		ldns_pkt_set_edns_udp_size(pkt, REPLY_EDNS);
 		ldns_pkt_set_edns_do(pkt, req->do_bit);
@@ -228,7 +223,7 @@ res_reply(const struct res_req *req, const struct res_query *q,
 		else
 			ede = RES_EDE_NONE;
 	}
-	if ((pkt = reply_new(req, rcode)) == NULL)
+	if ((pkt = req_reply(req, rcode)) == NULL)
 		goto nomem;
 	if (q != NULL) {
 		push_section(pkt, LDNS_SECTION_ANSWER, res_query_answer_rrs(q),
@@ -246,7 +241,7 @@ res_reply(const struct res_req *req, const struct res_query *q,
 		free(*wire_out);
 		*wire_out = NULL;
 		ldns_pkt_free(pkt);
-		if ((pkt = reply_new(req, rcode)) == NULL)
+		if ((pkt = req_reply(req, rcode)) == NULL)
 			goto nomem;
 		ldns_pkt_set_tc(pkt, true);
 		st = ldns_pkt2wire(wire_out, pkt, len_out);
@@ -320,7 +315,7 @@ res_chaos_reply(const struct res_req *req, const char *const *txt, size_t n,
 	size_t		 i;
 
 	*wire_out = NULL;
-	if ((pkt = reply_new(req, LDNS_RCODE_NOERROR)) == NULL ||
+	if ((pkt = req_reply(req, LDNS_RCODE_NOERROR)) == NULL ||
 	    (owner = ldns_dname_new_frm_str(req->qname)) == NULL)
 		goto nomem;
 	ldns_pkt_set_aa(pkt, true);
@@ -334,7 +329,7 @@ res_chaos_reply(const struct res_req *req, const char *const *txt, size_t n,
 		free(*wire_out);
 		*wire_out = NULL;
 		ldns_pkt_free(pkt);
-		if ((pkt = reply_new(req, LDNS_RCODE_NOERROR)) == NULL)
+		if ((pkt = req_reply(req, LDNS_RCODE_NOERROR)) == NULL)
 			goto nomem;
 		ldns_pkt_set_aa(pkt, true);
 		ldns_pkt_set_tc(pkt, true);
