@@ -2,11 +2,11 @@
  * server.c: timbre-primaryd's sockets: UDP and TCP (RFC 7766: two-byte
  * length, several messages per connection, an idle timeout, a cap on
  * connections) on every --listen address, each message handed to the
- * sans-I/O core (src/dns/auth.c).  NOTIFY, UPDATE and IXFR become jobs
+ * sans-I/O core (src/auth/auth.c).  NOTIFY, UPDATE and IXFR become jobs
  * for the worker thread (worker.c, sync.c), answered when done through
  * the connection they came on, which stays allocated until then.  UDP is
  * read and answered in batches; a query asked before is answered from
- * the db's cache of answers (src/dns/replycache.c).
+ * the db's cache of answers (src/auth/replycache.c).
  *
  * Nothing a client sends may grow the daemon without a bound (the man
  * page states them): a connection's next query is read only once the

@@ -322,7 +322,7 @@ dns_tsig_keys_load(struct dns_tsig_keys *ks, const char *file, const char *text,
 		rr = NULL;
 		from = (pos = ftell(fp)) < 0 ? scan_off : (size_t)pos;
 		st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &orig, &prev, &line);
-		/* ldns's own count differs between versions: see zone.c. */
+		/* ldns's own count differs between versions: see master.c. */
 		pos = ftell(fp);
 		line = dns_record_line(text, from, pos < 0 ? len : (size_t)pos,
 		    &scan_off, &scan_line);

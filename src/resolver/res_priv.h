@@ -1,6 +1,7 @@
 /*
- * res_priv.h: what the resolver's files share (cache.c, iter.c,
- * validate.c, reqreply.c): the cache over ldns types and the validator.
+ * res_priv.h: what the files of src/resolver share (cache.c, iter.c,
+ * validate.c, reqreply.c, msgcache.c): the cache over ldns types and the
+ * validator.
  */
 #ifndef TIMBRE_RESOLVER_RES_PRIV_H
 #define TIMBRE_RESOLVER_RES_PRIV_H

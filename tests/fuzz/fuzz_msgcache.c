@@ -1,5 +1,5 @@
 /*
- * fuzz_msgcache.c: the resolver's message cache (src/dns/msgcache.c) on
+ * fuzz_msgcache.c: the resolver's message cache (src/resolver/msgcache.c) on
  * any answer: the input is a client's query (its length in the first
  * two octets) then an answer that res_msgcache_put walks for its TTLs as
  * if res_reply had built it; res_msgcache_get then writes the cached

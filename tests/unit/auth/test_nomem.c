@@ -17,8 +17,8 @@
  * fails the test if anything leaks.
  *
  * What can fail: check_auth is linked with --wrap for malloc, calloc,
- * realloc, reallocarray, strdup, strndup and fmemopen (src/dns/auth.mk).
- * The linker rewrites the calls that our objects make: the src/dns
+ * realloc, reallocarray, strdup, strndup and fmemopen (src/auth/local.mk).
+ * The linker rewrites the calls that our objects make: the src/auth
  * files, util/buf.c and the rest of libtimbre.a.  libldns is a shared
  * library, which the wrap does not reach: no ldns call fails here, and
  * those make most of what a query allocates (packets, records, names,
