@@ -66,7 +66,7 @@ cmd_notify(int argc, char **argv)
 	ldns_lookup_table	*rc;
 	uint8_t			*wire, ans[65535], mac[64], rmac[64];
 	size_t			 size, maclen, rmaclen;
-	uint16_t		 id;
+	uint16_t		 id, tsig_error;
 	ssize_t			 n = -1;
 	int			 c, fd, tries, status = EXIT_USAGE;
 
@@ -135,7 +135,8 @@ cmd_notify(int argc, char **argv)
 	printf("%s\n", rc != NULL ? rc->name : "?");
 	status = (ans[3] & 0xf) == 0 ? 0 : EXIT_CHECK_FAILED;
 	if (dns_tsig_verify(NULL, k, ans, n, mac, maclen, time(NULL), &vk,
-	    rmac, &rmaclen) != 0) {
+	    rmac, &rmaclen, &tsig_error, &err) == -1 ||
+	    tsig_error != DNS_TSIG_NOERROR) {
 		tool_warn("notify", "the answer is not signed with %s",
 		    dns_tsig_key_name(k));
 		status = EXIT_CHECK_FAILED;

@@ -480,10 +480,12 @@ handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
     time_t now, struct auth_req *req, struct buf *out, struct err *err)
 {
 	struct dns_msg_layout	 l;
+	struct err		 verr;
 	ldns_pkt		*q = NULL;
 	ldns_rr			*qr;
 	ldns_rdf		*qname;
-	int			 opcode, rc;
+	int			 opcode;
+	uint16_t		 tsig_error;
 	size_t			 size;
 
 	memset(req, 0, sizeof(*req));
@@ -517,20 +519,20 @@ handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
 	if (tcp)
 		req->limit = 65535;
 	if (l.tsig_off != 0) {
-		rc = dns_tsig_verify(db->keys, NULL, in, len, NULL, 0, now,
-		    &req->key, req->mac, &req->maclen);
-		if (rc == -2) {
-			err_set(err, ERR_NOMEM, "tsig: out of memory");
-			return -1;
-		}
-		if (rc == -1) {
+		if (dns_tsig_verify(db->keys, NULL, in, len, NULL, 0, now,
+		    &req->key, req->mac, &req->maclen, &tsig_error,
+		    &verr) == -1) {
+			if (verr.code != DNS_E_MALFORMED) {
+				err_set(err, verr.code, "tsig: %s", verr.msg);
+				return -1;
+			}
 			ldns_pkt_set_rcode(req->reply, LDNS_RCODE_FORMERR);
 			req->key = NULL;
 			return auth_finish(req, now, out, err);
 		}
-		if (rc != 0) {
-			req->tsig_error = rc;
-			if (rc != 18)
+		if (tsig_error != DNS_TSIG_NOERROR) {
+			req->tsig_error = tsig_error;
+			if (tsig_error != DNS_TSIG_BADTIME)
 				req->key = NULL;
 			ldns_pkt_set_rcode(req->reply, LDNS_RCODE_NOTAUTH);
 			return auth_finish(req, now, out, err);

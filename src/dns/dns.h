@@ -448,17 +448,30 @@ int		 dns_tsig_sign(const struct dns_tsig_key *, struct buf *,
 		    const uint8_t *prior, size_t prior_len, time_t now,
 		    uint16_t error, uint8_t *mac_out, size_t *mac_len_out,
 		    struct err *);
+/* The TSIG errors of a message that does not verify (RFC 8945 section
+ * 5.2), as they go in the TSIG record of the answer. */
+enum dns_tsig_error {
+	DNS_TSIG_NOERROR = 0,	/* it verifies */
+	DNS_TSIG_BADSIG = 16,	/* the MAC is wrong */
+	DNS_TSIG_BADKEY = 17,	/* no such key, or another algorithm */
+	DNS_TSIG_BADTIME = 18,	/* signed outside the fudge (the MAC is
+				   right) */
+};
 /* Verifies a signed message (request or response, req_mac as above)
  * with the key of keys it names, or with only if only is not NULL.
- * 0 if valid, else a TSIG error (16 BADSIG, 17 BADKEY, 18 BADTIME),
- * -1 if the message is malformed, -2 if the MAC could not be computed
- * (out of memory).  On 0 and 18, *key_out is the key and mac_out holds
- * the message's MAC. */
+ * 0 when the message could be checked, with the outcome in
+ * *tsig_error_out (DNS_TSIG_NOERROR if it verifies); on DNS_TSIG_NOERROR
+ * and DNS_TSIG_BADTIME, *key_out is the key and mac_out holds the
+ * message's MAC.  -1 (err) if it could not be checked: DNS_E_MALFORMED
+ * for a message or TSIG record that does not parse (a server answers
+ * FORMERR), another code (ERR_NOMEM, ERR_CRYPTO) if the MAC could not
+ * be computed. */
 int		 dns_tsig_verify(const struct dns_tsig_keys *,
 		    const struct dns_tsig_key *only, const uint8_t *, size_t,
 		    const uint8_t *req_mac, size_t req_mac_len, time_t now,
 		    const struct dns_tsig_key **key_out, uint8_t *mac_out,
-		    size_t *mac_len_out);
+		    size_t *mac_len_out, uint16_t *tsig_error_out,
+		    struct err *);
 /* Appends to b (a response) an unsigned TSIG carrying error, copied
  * from the request's TSIG record at tsig_off. */
 int		 dns_tsig_append_error(struct buf *, const uint8_t *, size_t,

@@ -625,27 +625,29 @@ int
 dns_tsig_verify(const struct dns_tsig_keys *ks, const struct dns_tsig_key *only,
     const uint8_t *p, size_t len, const uint8_t *req_mac,
     size_t req_mac_len, time_t now, const struct dns_tsig_key **key_out,
-    uint8_t *mac_out, size_t *mac_len_out)
+    uint8_t *mac_out, size_t *mac_len_out, uint16_t *tsig_error_out,
+    struct err *err)
 {
 	struct dns_msg_layout	 l;
 	struct tsig_rr		 t;
 	const struct dns_tsig_key	*k;
 	struct buf		 d;
-	struct err		 err;
 	uint8_t			 mac[KEY_HMAC_MAX], hdr[12];
 	size_t			 maclen;
 	ldns_rdf		*alg;
-	int			 rc = -1;
+	int			 rc = 0;
 
 	if (dns_msg_walk(p, len, &l) == -1 || l.tsig_off == 0 ||
-	    tsig_parse(p, len, l.tsig_off, &t) == -1)
+	    tsig_parse(p, len, l.tsig_off, &t) == -1) {
+		err_set(err, DNS_E_MALFORMED, "tsig: malformed message");
 		return -1;
+	}
 	buf_init(&d, TSIG_MAX_DIGEST);
 	k = only != NULL ? (ldns_dname_compare(only->owner, t.name) == 0 ?
 	    only : NULL) : keys_find(ks, t.name);
 	alg = k != NULL ? ldns_dname_new_frm_str(k->alg) : NULL;
 	if (k == NULL || alg == NULL || ldns_dname_compare(alg, t.alg) != 0) {
-		rc = 17;
+		*tsig_error_out = DNS_TSIG_BADKEY;
 		goto done;
 	}
 	memcpy(hdr, p, 12);
@@ -653,25 +655,25 @@ dns_tsig_verify(const struct dns_tsig_keys *ks, const struct dns_tsig_key *only,
 	hdr[1] = t.origid & 0xff;
 	hdr[10] = (l.ar - 1) >> 8;
 	hdr[11] = (l.ar - 1) & 0xff;
-	if ((req_mac != NULL && (put16(&d, req_mac_len, &err) == -1 ||
-	    buf_add(&d, req_mac, req_mac_len, &err) == -1)) ||
-	    buf_add(&d, hdr, 12, &err) == -1 ||
-	    buf_add(&d, p + 12, l.tsig_off - 12, &err) == -1 ||
-	    put_dname(&d, t.name, &err) == -1 ||
-	    put16(&d, t.class, &err) == -1 ||
-	    put16(&d, t.ttl >> 16, &err) == -1 ||
-	    put16(&d, t.ttl & 0xffff, &err) == -1 ||
-	    put_dname(&d, t.alg, &err) == -1 ||
-	    put48(&d, t.time, &err) == -1 || put16(&d, t.fudge, &err) == -1 ||
-	    put16(&d, t.error, &err) == -1 ||
-	    put16(&d, t.otherlen, &err) == -1 ||
-	    buf_add(&d, t.other, t.otherlen, &err) == -1 ||
-	    tsig_mac(k, &d, mac, &maclen, &err) == -1) {
-		rc = -2;
+	if ((req_mac != NULL && (put16(&d, req_mac_len, err) == -1 ||
+	    buf_add(&d, req_mac, req_mac_len, err) == -1)) ||
+	    buf_add(&d, hdr, 12, err) == -1 ||
+	    buf_add(&d, p + 12, l.tsig_off - 12, err) == -1 ||
+	    put_dname(&d, t.name, err) == -1 ||
+	    put16(&d, t.class, err) == -1 ||
+	    put16(&d, t.ttl >> 16, err) == -1 ||
+	    put16(&d, t.ttl & 0xffff, err) == -1 ||
+	    put_dname(&d, t.alg, err) == -1 ||
+	    put48(&d, t.time, err) == -1 || put16(&d, t.fudge, err) == -1 ||
+	    put16(&d, t.error, err) == -1 ||
+	    put16(&d, t.otherlen, err) == -1 ||
+	    buf_add(&d, t.other, t.otherlen, err) == -1 ||
+	    tsig_mac(k, &d, mac, &maclen, err) == -1) {
+		rc = -1;
 		goto done;
 	}
 	if (t.maclen != maclen || !key_mem_equal(mac, t.mac, maclen)) {
-		rc = 16;
+		*tsig_error_out = DNS_TSIG_BADSIG;
 		goto done;
 	}
 	*key_out = k;
@@ -679,9 +681,9 @@ dns_tsig_verify(const struct dns_tsig_keys *ks, const struct dns_tsig_key *only,
 	*mac_len_out = maclen;
 	if ((uint64_t)now > t.time + t.fudge ||
 	    t.time > (uint64_t)now + t.fudge)
-		rc = 18;
+		*tsig_error_out = DNS_TSIG_BADTIME;
 	else
-		rc = 0;
+		*tsig_error_out = DNS_TSIG_NOERROR;
 done:
 	ldns_rdf_deep_free(alg);
 	tsig_rr_fini(&t);

@@ -34,6 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 	struct err		 err;
 	uint8_t			 mac[64], *copy;
 	size_t			 maclen;
+	uint16_t		 tsig_error;
 
 	if (ks == NULL && ((ks = dns_tsig_keys_new()) == NULL ||
 	    dns_tsig_keys_load(ks, "_keys", keys, strlen(keys),
@@ -55,9 +56,10 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 			buf_fini(&b);
 		}
 	}
-	dns_tsig_verify(ks, NULL, copy, n, NULL, 0, NOW, &k, mac, &maclen);
+	dns_tsig_verify(ks, NULL, copy, n, NULL, 0, NOW, &k, mac, &maclen,
+	    &tsig_error, &err);
 	dns_tsig_verify(ks, NULL, copy, n, req_mac, sizeof(req_mac), NOW, &k,
-	    mac, &maclen);
+	    mac, &maclen, &tsig_error, &err);
 	free(copy);
 	return 0;
 }
