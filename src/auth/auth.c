@@ -474,6 +474,63 @@ ixfr_start(struct auth_req *req, const ldns_pkt *q)
 	return 0;
 }
 
+/*
+ * An AXFR or IXFR query (qr, its question): of a zone served, with a key
+ * that may transfer it unless any client may (--axfr); an AXFR only over
+ * TCP (RFC 5936 section 4.2).  0 when the daemon takes over (AUTH_AXFR,
+ * AUTH_IXFR), else the answer as auth_finish renders it.
+ */
+static int
+xfr_request(const struct auth_db *db, struct auth_req *req,
+    const ldns_pkt *q, const ldns_rr *qr, int tcp, time_t now,
+    struct buf *out, struct err *err)
+{
+	req->zone = auth_db_zone_rdf(db, ldns_rr_owner(qr));
+	if (req->zone == NULL) {
+		ldns_pkt_set_rcode(req->reply, LDNS_RCODE_NOTAUTH);
+	} else if (!db->axfr_any && !dns_tsig_key_allows(req->key,
+	    DNS_TSIG_OP_TRANSFER, req->zone->origin)) {
+		ldns_pkt_set_rcode(req->reply, LDNS_RCODE_REFUSED);
+	} else if (ldns_rr_get_type(qr) == LDNS_RR_TYPE_IXFR) {
+		if (ixfr_start(req, q) == 0)
+			return 0;
+	} else if (!tcp) {
+		/* AXFR needs TCP (RFC 5936). */
+		ldns_pkt_set_rcode(req->reply, LDNS_RCODE_REFUSED);
+		ldns_pkt_set_aa(req->reply, 1);
+	} else {
+		req->kind = AUTH_AXFR;
+		return 0;
+	}
+	return auth_finish(req, now, out, err);
+}
+
+/*
+ * A NOTIFY or UPDATE (opcode; qr, its question, names the zone): of a
+ * zone served, by its SOA, signed with a key that may notify or update
+ * it.  0 when the daemon takes over (AUTH_NOTIFY, AUTH_UPDATE), else the
+ * refusal as auth_finish renders it.
+ */
+static int
+change_request(const struct auth_db *db, struct auth_req *req, int opcode,
+    const ldns_rr *qr, time_t now, struct buf *out, struct err *err)
+{
+	req->zone = auth_db_zone_rdf(db, ldns_rr_owner(qr));
+	if (req->zone == NULL || ldns_rr_get_type(qr) != LDNS_RR_TYPE_SOA) {
+		ldns_pkt_set_rcode(req->reply, req->zone == NULL ?
+		    LDNS_RCODE_NOTAUTH : LDNS_RCODE_FORMERR);
+		return auth_finish(req, now, out, err);
+	}
+	if (!dns_tsig_key_allows(req->key, opcode == LDNS_PACKET_NOTIFY ?
+	    DNS_TSIG_OP_NOTIFY : DNS_TSIG_OP_UPDATE, req->zone->origin)) {
+		ldns_pkt_set_rcode(req->reply, LDNS_RCODE_NOTAUTH);
+		return auth_finish(req, now, out, err);
+	}
+	ldns_pkt_set_aa(req->reply, 1);
+	req->kind = opcode == LDNS_PACKET_NOTIFY ? AUTH_NOTIFY : AUTH_UPDATE;
+	return 0;
+}
+
 /* The work of auth_handle, which frees what req holds if this fails. */
 static int
 handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
@@ -559,29 +616,7 @@ handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
 		switch (ldns_rr_get_type(qr)) {
 		case LDNS_RR_TYPE_AXFR:
 		case LDNS_RR_TYPE_IXFR:
-			req->zone = auth_db_zone_rdf(db, qname);
-			if (req->zone == NULL) {
-				ldns_pkt_set_rcode(req->reply,
-				    LDNS_RCODE_NOTAUTH);
-			} else if (!db->axfr_any &&
-			    !dns_tsig_key_allows(req->key,
-			    DNS_TSIG_OP_TRANSFER, req->zone->origin)) {
-				ldns_pkt_set_rcode(req->reply,
-				    LDNS_RCODE_REFUSED);
-			} else if (ldns_rr_get_type(qr) ==
-			    LDNS_RR_TYPE_IXFR) {
-				if (ixfr_start(req, q) == 0)
-					return 0;
-			} else if (!tcp) {
-				/* AXFR needs TCP (RFC 5936). */
-				ldns_pkt_set_rcode(req->reply,
-				    LDNS_RCODE_REFUSED);
-				ldns_pkt_set_aa(req->reply, 1);
-			} else {
-				req->kind = AUTH_AXFR;
-				return 0;
-			}
-			return auth_finish(req, now, out, err);
+			return xfr_request(db, req, q, qr, tcp, now, out, err);
 		case LDNS_RR_TYPE_TSIG:
 		case LDNS_RR_TYPE_OPT:
 			ldns_pkt_set_rcode(req->reply, LDNS_RCODE_FORMERR);
@@ -595,21 +630,7 @@ handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
 			return auth_finish(req, now, out, err);
 		}
 	}
-	/* NOTIFY and UPDATE name a zone we serve, with a key for it. */
-	req->zone = auth_db_zone_rdf(db, qname);
-	if (req->zone == NULL || ldns_rr_get_type(qr) != LDNS_RR_TYPE_SOA) {
-		ldns_pkt_set_rcode(req->reply, req->zone == NULL ?
-		    LDNS_RCODE_NOTAUTH : LDNS_RCODE_FORMERR);
-		return auth_finish(req, now, out, err);
-	}
-	if (!dns_tsig_key_allows(req->key, opcode == LDNS_PACKET_NOTIFY ?
-	    DNS_TSIG_OP_NOTIFY : DNS_TSIG_OP_UPDATE, req->zone->origin)) {
-		ldns_pkt_set_rcode(req->reply, LDNS_RCODE_NOTAUTH);
-		return auth_finish(req, now, out, err);
-	}
-	ldns_pkt_set_aa(req->reply, 1);
-	req->kind = opcode == LDNS_PACKET_NOTIFY ? AUTH_NOTIFY : AUTH_UPDATE;
-	return 0;
+	return change_request(db, req, opcode, qr, now, out, err);
 }
 
 /* On -1 the request holds nothing: the daemon drops the message then,
