@@ -28,6 +28,21 @@ dist_man_MANS += man/timbre.1
 TESTS += tests/man.sh
 EXTRA_DIST += tests/man.sh
 
+# Every global symbol of libtimbre carries its folder's prefix (nm.sh),
+# checked on the objects the fragments list.
+TESTS += tests/nm.sh
+EXTRA_DIST += tests/nm.sh
+AM_TESTS_ENVIRONMENT += LIBTIMBRE_OBJECTS='$(src_libtimbre_a_OBJECTS) \
+	$(src_libtimbre_git_a_OBJECTS)'; export LIBTIMBRE_OBJECTS;
+
+# docs/layout.md's picture of who uses whom is tools/deps.sh's, from the
+# includes (layout.sh); make layout redraws it in the source tree.
+TESTS += tests/layout.sh
+EXTRA_DIST += tests/layout.sh tools/deps.sh docs/layout.md
+layout:
+	$(SHELL) $(srcdir)/tools/deps.sh --write $(srcdir)
+.PHONY: layout
+
 # Integration tests: real peers on loopback.  Each script skips (77) with a
 # message when a peer it needs is not installed.
 TESTS += $(INTEGRATION_TESTS)

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 
 
-#include "dns/auth.h"
+#include "auth/auth.h"
 #include "keys/mac.h"
 #include "tools/tool.h"
 #include "util/buf.h"
@@ -25,12 +25,12 @@
 static const char notify_usage[] =
     "usage: timbre notify --server ADDR[:PORT] --key-file F ZONE";
 
-static struct auth_key *
+static struct dns_tsig_key *
 read_key(const char *path)
 {
 	FILE		*f;
 	char		 line[1024];
-	struct auth_key	*k;
+	struct dns_tsig_key	*k;
 	struct err	 err;
 
 	if ((f = fopen(path, "r")) == NULL)
@@ -39,7 +39,7 @@ read_key(const char *path)
 		line[0] = '\0';
 	fclose(f);
 	line[strcspn(line, "\r\n")] = '\0';
-	k = auth_key_parse(line, &err);
+	k = dns_tsig_key_parse(line, &err);
 	key_wipe(line, sizeof(line));
 	if (k == NULL)
 		tool_usage_error("notify", "%s: %s", path, err.msg);
@@ -56,8 +56,8 @@ cmd_notify(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char		*server = NULL, *keyfile = NULL;
-	const struct auth_key	*vk;
-	struct auth_key		*k = NULL;
+	const struct dns_tsig_key	*vk;
+	struct dns_tsig_key		*k = NULL;
 	struct opt_addr		 a;
 	struct pollfd		 pfd;
 	struct buf		 q;
@@ -66,7 +66,7 @@ cmd_notify(int argc, char **argv)
 	ldns_lookup_table	*rc;
 	uint8_t			*wire, ans[65535], mac[64], rmac[64];
 	size_t			 size, maclen, rmaclen;
-	uint16_t		 id;
+	uint16_t		 id, tsig_error;
 	ssize_t			 n = -1;
 	int			 c, fd, tries, status = EXIT_USAGE;
 
@@ -103,7 +103,7 @@ cmd_notify(int argc, char **argv)
 	buf_init(&q, 65535);
 	if (ldns_pkt2wire(&wire, p, &size) != LDNS_STATUS_OK ||
 	    buf_add(&q, wire, size, &err) == -1 ||
-	    auth_tsig_sign(k, &q, NULL, 0, NULL, 0, time(NULL), 0, mac,
+	    dns_tsig_sign(k, &q, NULL, 0, NULL, 0, time(NULL), 0, mac,
 	    &maclen, &err) == -1) {
 		tool_warn("notify", "cannot build the message");
 		goto done;
@@ -134,15 +134,16 @@ cmd_notify(int argc, char **argv)
 	rc = ldns_lookup_by_id(ldns_rcodes, ans[3] & 0xf);
 	printf("%s\n", rc != NULL ? rc->name : "?");
 	status = (ans[3] & 0xf) == 0 ? 0 : EXIT_CHECK_FAILED;
-	if (auth_tsig_verify(NULL, k, ans, n, mac, maclen, time(NULL), &vk,
-	    rmac, &rmaclen) != 0) {
+	if (dns_tsig_verify(NULL, k, ans, n, mac, maclen, time(NULL), &vk,
+	    rmac, &rmaclen, &tsig_error, &err) == -1 ||
+	    tsig_error != DNS_TSIG_NOERROR) {
 		tool_warn("notify", "the answer is not signed with %s",
-		    auth_key_name(k));
+		    dns_tsig_key_name(k));
 		status = EXIT_CHECK_FAILED;
 	}
 done:
 	ldns_pkt_free(p);
 	buf_fini(&q);
-	auth_key_free(k);
+	dns_tsig_key_free(k);
 	return status;
 }

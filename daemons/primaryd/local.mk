@@ -1,5 +1,5 @@
 # daemons/primaryd: timbre-primaryd, the authoritative primary served
-# from a git repository (engine in src/dns, auth.mk; git in src/git).
+# from a git repository (engine in src/auth; git in src/git).
 sbin_PROGRAMS += daemons/primaryd/timbre-primaryd
 daemons_primaryd_timbre_primaryd_SOURCES = daemons/primaryd/main.c \
 	daemons/primaryd/options.c daemons/primaryd/server.c \

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "dns/auth.h"
+#include "auth/auth.h"
 #include "git/repo.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -82,7 +82,7 @@ struct job {
 	size_t			 rawlen;
 	struct auth_req		 req;
 	int			 has_req;
-	struct auth_key		*key;
+	struct dns_tsig_key		*key;
 	char			 zone[256];
 	struct job_sink		 sink;
 	/* What the worker left. */

@@ -2,11 +2,11 @@
  * server.c: timbre-primaryd's sockets: UDP and TCP (RFC 7766: two-byte
  * length, several messages per connection, an idle timeout, a cap on
  * connections) on every --listen address, each message handed to the
- * sans-I/O core (src/dns/auth.c).  NOTIFY, UPDATE and IXFR become jobs
+ * sans-I/O core (src/auth/auth.c).  NOTIFY, UPDATE and IXFR become jobs
  * for the worker thread (worker.c, sync.c), answered when done through
  * the connection they came on, which stays allocated until then.  UDP is
  * read and answered in batches; a query asked before is answered from
- * the db's cache of answers (src/dns/replycache.c).
+ * the db's cache of answers (src/auth/replycache.c).
  *
  * Nothing a client sends may grow the daemon without a bound (the man
  * page states them): a connection's next query is read only once the
@@ -194,20 +194,20 @@ handle(struct primaryd *d, const uint8_t *p, size_t n, int tcp,
 	case AUTH_NOTIFY:
 		log_info("primary notify from=%s zone=%s key=%s",
 		    peer_text(from), auth_zone_name(req.zone),
-		    auth_key_name(req.key));
+		    dns_tsig_key_name(req.key));
 		submit(d, JOB_NOTIFY, &req, p, n, from, ops, arg);
 		break;
 	case AUTH_UPDATE:
 		log_info("primary update from=%s zone=%s key=%s",
 		    peer_text(from), auth_zone_name(req.zone),
-		    auth_key_name(req.key));
+		    dns_tsig_key_name(req.key));
 		submit(d, JOB_UPDATE, &req, p, n, from, ops, arg);
 		break;
 	case AUTH_AXFR:
 		log_info("primary axfr from=%s zone=%s serial=%u key=%s",
 		    peer_text(from), auth_zone_name(req.zone),
 		    auth_zone_serial(req.zone),
-		    req.key != NULL ? auth_key_name(req.key) : "-");
+		    req.key != NULL ? dns_tsig_key_name(req.key) : "-");
 		/* auth_handle gives AXFR over TCP only (RFC 5936). */
 		assert(tcp && ops->transfer != NULL);
 		if ((x = auth_xfr_new(&req, &err)) == NULL)

@@ -28,7 +28,7 @@
 struct reload {
 	const struct auth_db	*old;
 	struct auth_db		*db;
-	struct auth_keys	*keys;
+	struct dns_tsig_keys	*keys;
 	int			 keys_bad;
 	int			 changed;
 };
@@ -50,7 +50,7 @@ on_file(const char *name, const uint8_t *p, size_t n, void *arg)
 	struct err		 err;
 
 	if (is_keys_file(name)) {
-		if (auth_keys_load(l->keys, name, (const char *)p, n,
+		if (dns_tsig_keys_load(l->keys, name, (const char *)p, n,
 		    &err) == -1) {
 			log_warn("keys %s: not reloaded: %s", name, err.msg);
 			l->keys_bad = 1;
@@ -84,7 +84,7 @@ reload_free(struct reload *l)
 	if (l == NULL)
 		return;
 	auth_db_free(l->db);
-	auth_keys_free(l->keys);
+	dns_tsig_keys_free(l->keys);
 	free(l);
 }
 
@@ -118,7 +118,7 @@ reload_read(struct repo *repo, const struct auth_db *old, int fetch,
 		return NULL;
 	}
 	if ((l->db = auth_db_new(seed)) == NULL ||
-	    (l->keys = auth_keys_new()) == NULL) {
+	    (l->keys = dns_tsig_keys_new()) == NULL) {
 		reload_free(l);
 		err_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
@@ -145,7 +145,7 @@ reload_install(struct primaryd *d, struct reload *l, const char *head)
 	}
 	if (l->keys_bad && d->db != NULL) {
 		/* A broken _keys file keeps every key as it was. */
-		auth_keys_free(l->keys);
+		dns_tsig_keys_free(l->keys);
 		auth_db_set_keys(l->db, auth_db_take_keys(d->db));
 	} else
 		auth_db_set_keys(l->db, l->keys);
@@ -192,7 +192,7 @@ update_run(struct primaryd *d, struct job *j)
 	struct repo_change	 ch;
 	struct buf		 sum, text, msg;
 	struct err		 err;
-	const char		*key = auth_key_name(j->key);
+	const char		*key = dns_tsig_key_name(j->key);
 	int			 rewritten = 0;
 
 	buf_init(&sum, 60000);
@@ -319,7 +319,8 @@ ixfr_finish(struct job *j)
 		    "versions=%zu tcp=%d key=%s", j->from, j->zone,
 		    j->req.ixfr_serial, auth_zone_serial(j->req.zone),
 		    incremental ? "incremental" : "full", j->versions,
-		    j->req.tcp, j->key != NULL ? auth_key_name(j->key) : "-");
+		    j->req.tcp,
+		    j->key != NULL ? dns_tsig_key_name(j->key) : "-");
 }
 
 struct job *
@@ -336,7 +337,7 @@ job_new(enum job_kind kind, struct auth_req *req, const uint8_t *p,
 		return j;
 	/* The request's key lives in the db, which a reload may free,
 	 * and its bytes in a buffer the next message reuses. */
-	if ((req->key != NULL && (j->key = auth_key_dup(req->key)) ==
+	if ((req->key != NULL && (j->key = dns_tsig_key_dup(req->key)) ==
 	    NULL) || (j->raw = malloc(n)) == NULL) {
 		job_free(j);
 		return NULL;
@@ -365,7 +366,7 @@ job_free(struct job *j)
 	auth_zone_free(j->nz);
 	if (j->has_req)
 		auth_req_fini(&j->req);
-	auth_key_free(j->key);
+	dns_tsig_key_free(j->key);
 	reload_free(j->reload);
 	free(j->raw);
 	free(j);

@@ -1,5 +1,5 @@
 # daemons/resolverd: timbre-resolverd, the recursive, caching,
-# DNSSEC-validating resolver (engine in src/dns, resolver.mk); its man
+# DNSSEC-validating resolver (engine in src/resolver); its man
 # page, systemd unit and the integration test against NSD and Unbound.
 sbin_PROGRAMS += daemons/resolverd/timbre-resolverd
 daemons_resolverd_timbre_resolverd_SOURCES = daemons/resolverd/main.c \

@@ -20,7 +20,7 @@
 static struct resv *
 resv_new(const struct resolverd_settings *s, struct err *err)
 {
-	struct dns_res_conf	 c;
+	struct res_conf	 c;
 	struct resv		*v;
 
 	memset(&c, 0, sizeof(c));
@@ -42,18 +42,18 @@ resv_new(const struct resolverd_settings *s, struct err *err)
 		err_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	if ((v->r = dns_resolver_new(&c, err)) == NULL) {
-		if (err->code == DNS_RES_E_HINTS && s->conf.root_hints)
+	if ((v->r = res_resolver_new(&c, err)) == NULL) {
+		if (err->code == RES_E_HINTS && s->conf.root_hints)
 			err_prefix(err, "--root-hints %s", s->conf.root_hints);
-		else if (err->code == DNS_RES_E_ANCHOR && s->conf.trust_anchor)
+		else if (err->code == RES_E_ANCHOR && s->conf.trust_anchor)
 			err_prefix(err, "--trust-anchor %s",
 			    s->conf.trust_anchor);
 		free(v);
 		return NULL;
 	}
-	if ((v->mc = dns_msgcache_new(((size_t)s->conf.cache_size << 20) /
+	if ((v->mc = res_msgcache_new(((size_t)s->conf.cache_size << 20) /
 	    4, c.hash_seed)) == NULL) {
-		dns_resolver_free(v->r);
+		res_resolver_free(v->r);
 		free(v);
 		err_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
@@ -102,8 +102,8 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		old = d->resv;
 		d->resv = v;
 		if (--old->refs == 0) {
-			dns_resolver_free(old->r);
-			dns_msgcache_free(old->mc);
+			res_resolver_free(old->r);
+			res_msgcache_free(old->mc);
 			free(old);
 		}
 		log_init("timbre-resolverd", d->set.conf.foreground,
@@ -160,8 +160,8 @@ main(int argc, char *argv[])
 	for (i = 0; signos[i] != 0; i++)
 		event_free(sigs[i]);
 	if (--d.resv->refs == 0) {
-		dns_resolver_free(d.resv->r);
-		dns_msgcache_free(d.resv->mc);
+		res_resolver_free(d.resv->r);
+		res_msgcache_free(d.resv->mc);
 		free(d.resv);
 	}
 	resolverd_settings_free(&d.set);

@@ -12,7 +12,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
-#include "dns/resolver.h"
+#include "resolver/resolver.h"
 #include "util/acl.h"
 #include "util/log.h"
 #include "util/opt.h"
@@ -64,8 +64,8 @@ bool	resolverd_acl_allows(const struct resolverd_settings *,
 /* The engine and the answers built from it, replaced together on
  * SIGHUP; tasks in flight keep the one they started with. */
 struct resv {
-	struct dns_resolver	*r;
-	struct dns_msgcache	*mc;
+	struct res_resolver	*r;
+	struct res_msgcache	*mc;
 	int			 refs;
 };
 
@@ -111,7 +111,7 @@ void	resolverd_shutdown(struct resolverd *);
 struct upstream;
 typedef void	upstream_cb(const uint8_t *, size_t, unsigned rtt_ms, void *);
 /* Sends req; cb is called once from the loop (NULL bytes: no answer). */
-struct upstream	*upstream_send(struct event_base *, const struct dns_res_request *,
+struct upstream	*upstream_send(struct event_base *, const struct res_request *,
 		    uint16_t port_lo, uint16_t port_hi, upstream_cb *, void *);
 void		 upstream_cancel(struct upstream *);
 uint16_t	 resolverd_random16(void);

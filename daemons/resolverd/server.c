@@ -57,7 +57,7 @@ struct tcpconn {
 /* A client waiting for a task's answer. */
 struct waiter {
 	struct waiter		*next;
-	struct dns_req		 req;
+	struct res_req		 req;
 	int			 udp;		/* UDP listener fd, or -1 */
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
@@ -68,8 +68,8 @@ struct task {
 	TAILQ_ENTRY(task)	 entry;
 	struct resolverd	*d;
 	struct resv		*resv;
-	struct dns_res_query	*q;
-	char			 qname[sizeof(((struct dns_req *)0)->qname)];
+	struct res_query	*q;
+	char			 qname[sizeof(((struct res_req *)0)->qname)];
 	uint16_t		 qtype;
 	struct waiter		*waiters;
 	size_t			 nwaiters;
@@ -85,8 +85,8 @@ static void
 resv_release(struct resv *v)
 {
 	if (v != NULL && --v->refs == 0) {
-		dns_resolver_free(v->r);
-		dns_msgcache_free(v->mc);
+		res_resolver_free(v->r);
+		res_msgcache_free(v->mc);
 		free(v);
 	}
 }
@@ -190,7 +190,7 @@ send_wire(const struct waiter *w, const uint8_t *wire, size_t len)
 /* Sends the answer to one client (q NULL: just rcode), and keeps an
  * answer from q for the next time (v: the engine q came from). */
 static void
-reply(struct resv *v, const struct waiter *w, const struct dns_res_query *q,
+reply(struct resv *v, const struct waiter *w, const struct res_query *q,
     int rcode)
 {
 	uint8_t		*wire;
@@ -198,16 +198,16 @@ reply(struct resv *v, const struct waiter *w, const struct dns_res_query *q,
 	struct err	 err;
 
 	/* The whole answer is kept, whatever this client takes. */
-	if (dns_res_reply(&w->req, q, rcode, q != NULL && v != NULL ?
+	if (res_reply(&w->req, q, rcode, q != NULL && v != NULL ?
 	    TCP_REPLY_MAX : reply_max(w), &wire, &len, &err) == -1) {
 		log_warn("resolver reply %s: %s", w->req.qname, err.msg);
 		return;
 	}
 	if (q != NULL && v != NULL) {
-		dns_msgcache_put(v->mc, &w->req, wire, len, time(NULL));
+		res_msgcache_put(v->mc, &w->req, wire, len, time(NULL));
 		if (len > reply_max(w)) {
 			free(wire);
-			if (dns_res_reply(&w->req, q, rcode, reply_max(w),
+			if (res_reply(&w->req, q, rcode, reply_max(w),
 			    &wire, &len, &err) == -1) {
 				log_warn("resolver reply %s: %s",
 				    w->req.qname, err.msg);
@@ -244,7 +244,7 @@ task_free(struct task *t)
 	upstream_cancel(t->up);
 	if (t->ev_kick != NULL)
 		event_free(t->ev_kick);
-	dns_res_query_free(t->q);
+	res_query_free(t->q);
 	resv_release(t->resv);
 	TAILQ_REMOVE(&t->d->tasks, t, entry);
 	t->d->ntasks--;
@@ -256,13 +256,13 @@ task_done(struct task *t)
 {
 	struct waiter	*w;
 	const char	*text;
-	enum dns_ede	 ede;
+	enum res_ede	 ede;
 
-	ede = dns_res_ede(t->q, &text);
+	ede = res_query_ede(t->q, &text);
 	log_debug("resolver done q=%s type=%u rcode=%d sec=%d ede=%d %s",
-	    t->qname, t->qtype, dns_res_rcode(t->q), dns_res_security(t->q),
-	    ede, ede != DNS_EDE_NONE ? text : "");
-	if (dns_res_security(t->q) == DNS_SEC_BOGUS)
+	    t->qname, t->qtype, res_query_rcode(t->q), res_query_security(t->q),
+	    ede, ede != RES_EDE_NONE ? text : "");
+	if (res_query_security(t->q) == RES_SEC_BOGUS)
 		log_info("resolver bogus q=%s type=%u ede=%d reason=\"%s\"",
 		    t->qname, t->qtype, ede, text);
 	for (w = t->waiters; w != NULL; w = w->next)
@@ -281,7 +281,7 @@ upstream_answer(const uint8_t *data, size_t len, unsigned rtt, void *arg)
 
 /* Sends what the engine asks; false when it could not even be sent. */
 static bool
-task_send(struct task *t, const struct dns_res_request *rq)
+task_send(struct task *t, const struct res_request *rq)
 {
 	char	a[64];
 
@@ -301,14 +301,14 @@ static void
 task_step(struct task *t, const uint8_t *data, size_t len, unsigned rtt,
     bool answered)
 {
-	struct dns_res_request	 rq;
+	struct res_request	 rq;
 
 	for (;;) {
 		if (answered)
-			dns_res_answer(t->q, data, len, rtt, time(NULL));
+			res_query_answer(t->q, data, len, rtt, time(NULL));
 		answered = false;
-		if (dns_res_next(t->q, time(NULL), resolverd_random16(), &rq) ==
-		    DNS_RES_DONE) {
+		if (res_query_next(t->q, time(NULL), resolverd_random16(),
+		    &rq) == RES_DONE) {
 			task_done(t);
 			return;
 		}
@@ -365,8 +365,8 @@ refuse(struct resolverd *d, const struct waiter *w)
 static void
 handle_query(struct resolverd *d, const struct waiter *w)
 {
-	struct dns_res_request	 rq;
-	struct dns_res_query	*q;
+	struct res_request	 rq;
+	struct res_query	*q;
 	struct task		*t;
 	struct waiter		*k;
 	struct err		 err;
@@ -388,16 +388,16 @@ handle_query(struct resolverd *d, const struct waiter *w)
 		refuse(d, w);
 		return;
 	}
-	if ((q = dns_res_query_new(d->resv->r, w->req.qname, w->req.qtype,
+	if ((q = res_query_new(d->resv->r, w->req.qname, w->req.qtype,
 	    time(NULL), &err)) == NULL) {
 		reply(NULL, w, NULL, LDNS_RCODE_SERVFAIL);
 		return;
 	}
 	/* A question the cache answers needs no task. */
-	if (dns_res_next(q, time(NULL), resolverd_random16(), &rq) ==
-	    DNS_RES_DONE) {
+	if (res_query_next(q, time(NULL), resolverd_random16(), &rq) ==
+	    RES_DONE) {
 		reply(d->resv, w, q, 0);
-		dns_res_query_free(q);
+		res_query_free(q);
 		return;
 	}
 	if (d->ntasks >= RESOLVERD_MAX_TASKS ||
@@ -406,7 +406,7 @@ handle_query(struct resolverd *d, const struct waiter *w)
 		free(t);
 		d->dropped++;
 		reply(NULL, w, NULL, LDNS_RCODE_SERVFAIL);
-		dns_res_query_free(q);
+		res_query_free(q);
 		return;
 	}
 	t->d = d;
@@ -431,12 +431,12 @@ handle_query(struct resolverd *d, const struct waiter *w)
 static size_t
 stats_strings(struct resolverd *d, char buf[][48])
 {
-	struct dns_res_stats	s;
+	struct res_stats	s;
 	uint64_t		mce, mch;
 	size_t			i = 0;
 
-	dns_resolver_stats(d->resv->r, &s);
-	dns_msgcache_usage(d->resv->mc, &mce, &mch);
+	res_resolver_stats(d->resv->r, &s);
+	res_msgcache_usage(d->resv->mc, &mce, &mch);
 #define STAT(name, v)	do {						\
 		if (i < RESOLVERD_NSTATS)				\
 			snprintf(buf[i++], 48, "%s=%" PRIu64, name,	\
@@ -463,7 +463,7 @@ stats_strings(struct resolverd *d, char buf[][48])
 	return i;
 }
 
-/* A CHAOS question (dns_req_chaos): statistics or the version. */
+/* A CHAOS question (res_req_chaos): statistics or the version. */
 static void
 chaos_reply(struct resolverd *d, const struct waiter *w)
 {
@@ -473,7 +473,7 @@ chaos_reply(struct resolverd *d, const struct waiter *w)
 	size_t		 len, i, n;
 	struct err	 err;
 
-	if (dns_req_chaos(&w->req) == DNS_CHAOS_STATS)
+	if (res_req_chaos(&w->req) == RES_CHAOS_STATS)
 		n = stats_strings(d, buf);
 	else {
 		snprintf(buf[0], sizeof(buf[0]), "timbre-resolverd %s",
@@ -482,7 +482,7 @@ chaos_reply(struct resolverd *d, const struct waiter *w)
 	}
 	for (i = 0; i < n; i++)
 		txt[i] = buf[i];
-	if (dns_chaos_reply(&w->req, txt, n, reply_max(w), &wire, &len,
+	if (res_chaos_reply(&w->req, txt, n, reply_max(w), &wire, &len,
 	    &err) == -1) {
 		log_warn("resolver reply %s: %s", w->req.qname, err.msg);
 		return;
@@ -508,7 +508,7 @@ client_query(struct resolverd *d, const uint8_t *buf, size_t len,
 	memcpy(&w.addr, from, fromlen);
 	w.addrlen = fromlen;
 	w.tcp = tcp;
-	if (dns_req_parse(buf, len, &w.req) == -1) {
+	if (res_req_parse(buf, len, &w.req) == -1) {
 		d->dropped++;
 		return;
 	}
@@ -527,7 +527,7 @@ client_query(struct resolverd *d, const uint8_t *buf, size_t len,
 		chaos_reply(d, &w);
 		return;
 	}
-	if (dns_msgcache_get(d->resv->mc, &w.req, time(NULL), d->rbuf,
+	if (res_msgcache_get(d->resv->mc, &w.req, time(NULL), d->rbuf,
 	    reply_max(&w), &rlen) == 0) {
 		d->fast_hits++;
 		send_wire(&w, d->rbuf, rlen);
@@ -699,11 +699,11 @@ fail:
 void
 resolverd_log_stats(struct resolverd *d)
 {
-	struct dns_res_stats	s;
+	struct res_stats	s;
 	uint64_t		mce, mch;
 
-	dns_resolver_stats(d->resv->r, &s);
-	dns_msgcache_usage(d->resv->mc, &mce, &mch);
+	res_resolver_stats(d->resv->r, &s);
+	res_msgcache_usage(d->resv->mc, &mce, &mch);
 	log_info("resolver stats queries=%" PRIu64 " cache_hits=%" PRIu64
 	    " upstream=%" PRIu64 " timeouts=%" PRIu64 " secure=%" PRIu64
 	    " insecure=%" PRIu64 " bogus=%" PRIu64 " servfail=%" PRIu64

@@ -153,7 +153,7 @@ tcp_event(struct bufferevent *bev, short what, void *arg)
 
 /* A UDP socket bound to a random port of the range, connected to to. */
 static int
-udp_socket(const struct dns_res_request *req, uint16_t lo, uint16_t hi)
+udp_socket(const struct res_request *req, uint16_t lo, uint16_t hi)
 {
 	struct sockaddr_storage	 ss;
 	int			 fd, i;
@@ -185,7 +185,7 @@ udp_socket(const struct dns_res_request *req, uint16_t lo, uint16_t hi)
 }
 
 struct upstream *
-upstream_send(struct event_base *base, const struct dns_res_request *req,
+upstream_send(struct event_base *base, const struct res_request *req,
     uint16_t lo, uint16_t hi, upstream_cb *cb, void *arg)
 {
 	struct upstream	*u;

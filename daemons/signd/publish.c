@@ -5,7 +5,7 @@
  *
  * Messages are built and read with ldns, as tools/cmd_notify.c does;
  * only this file of signd touches it.  The answer's TSIG is checked
- * with the request's MAC.  auth_tsig_verify checks the first message of
+ * with the request's MAC.  dns_tsig_verify checks the first message of
  * a transfer only (later ones are signed over the prior MAC with timers
  * alone, which tsig.c does not verify): records of later messages are
  * names to look at, and the keyring uses none before the resolver has
@@ -26,7 +26,6 @@
 #include <ldns/ldns.h>
 
 #include "publish.h"
-#include "dns/auth.h"
 #include "dns/dns.h"
 #include "keys/mac.h"
 #include "util/b64.h"
@@ -46,7 +45,7 @@ struct signd_primary {
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
 	char			*zone;
-	struct auth_key		*key;
+	struct dns_tsig_key		*key;
 	/* the exchange in progress */
 	enum xchg		 x;
 	struct bufferevent	*bev;
@@ -102,7 +101,7 @@ signd_primary_new(struct event_base *base, const struct sockaddr *sa,
 	buf_init(&spec, 4096);
 	if (buf_printf(&spec, err, "%s:%s:%s", tsig_name, tsig_alg, b64) == 0 &&
 	    buf_addc(&spec, '\0', err) == 0)
-		p->key = auth_key_parse(spec.data, err);
+		p->key = dns_tsig_key_parse(spec.data, err);
 	key_wipe(b64, strlen(b64));
 	free(b64);
 	buf_fini_secret(&spec);
@@ -164,7 +163,7 @@ signd_primary_free(struct signd_primary *p)
 	if (p == NULL)
 		return;
 	xchg_end(p);
-	auth_key_free(p->key);
+	dns_tsig_key_free(p->key);
 	free(p->zone);
 	free(p);
 }
@@ -300,13 +299,15 @@ keep_txt(struct signd_primary *p, const ldns_rr *rr)
 static int
 on_msg(struct signd_primary *p, const uint8_t *m, size_t len)
 {
-	const struct auth_key	*vk;
+	const struct dns_tsig_key	*vk;
 	ldns_pkt		*pkt = NULL;
 	ldns_rr_list		*an;
 	uint8_t			 rmac[64];
 	size_t			 rmaclen, i;
 	char			 why[96];
-	int			 rcode, v;
+	int			 rcode;
+	uint16_t		 te = DNS_TSIG_NOERROR;
+	struct err		 err;
 
 	if (len < 12 || ((m[0] << 8) | m[1]) != p->id)
 		return 0;	/* not ours: RFC 7766 allows none here */
@@ -322,12 +323,13 @@ on_msg(struct signd_primary *p, const uint8_t *m, size_t len)
 		return 1;
 	}
 	if (p->nmsg++ == 0) {
-		v = auth_tsig_verify(NULL, p->key, m, len, p->mac, p->maclen,
-		    time(NULL), &vk, rmac, &rmaclen);
-		if (v != 0) {
+		if (dns_tsig_verify(NULL, p->key, m, len, p->mac, p->maclen,
+		    time(NULL), &vk, rmac, &rmaclen, &te, &err) == -1 ||
+		    te != DNS_TSIG_NOERROR) {
 			snprintf(why, sizeof(why), "answer not signed with %s%s",
-			    auth_key_name(p->key), v == 18 ? " (BADTIME)" :
-			    v == 16 ? " (BADSIG)" : "");
+			    dns_tsig_key_name(p->key),
+			    te == DNS_TSIG_BADTIME ? " (BADTIME)" :
+			    te == DNS_TSIG_BADSIG ? " (BADSIG)" : "");
 			ldns_pkt_free(pkt);
 			xchg_done(p, false, why);
 			return 1;
@@ -410,7 +412,7 @@ xchg_start(struct signd_primary *p, enum xchg x, ldns_pkt *pkt,
 		goto done;
 	}
 	if (buf_add(&q, wire, size, err) == -1 ||
-	    auth_tsig_sign(p->key, &q, NULL, 0, NULL, 0, time(NULL), 0,
+	    dns_tsig_sign(p->key, &q, NULL, 0, NULL, 0, time(NULL), 0,
 	    p->mac, &p->maclen, err) == -1)
 		goto done;
 	p->x = x;

@@ -1,6 +1,9 @@
 /*
- * dns.h: DNS for timbre's tools and daemons: an asynchronous stub client
- * over ldns and libevent, and the answer type the rest of timbre sees.
+ * dns.h: DNS for timbre's tools, daemons and DNS libraries, the one
+ * header of src/dns: an asynchronous stub client over ldns and libevent
+ * and the answer type the rest of timbre sees (below, first); the reader
+ * of messages in wire form (wire.c); TSIG (tsig.c); where records stand
+ * in master-file text (master.c).  src/resolver and src/auth build on it.
  *
  * The client sends a question to one server (UDP, falling back to TCP when
  * the answer is truncated, or TCP only), with a timeout and retries, checks
@@ -21,12 +24,21 @@
 #ifndef TIMBRE_DNS_DNS_H
 #define TIMBRE_DNS_DNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
+struct buf;
 struct err;
 struct event_base;
+/* ldns's types, for the DNS libraries that use ldns themselves
+ * (src/resolver, src/auth): ldns_rdf, ldns_rr, ldns_pkt.  The rest of
+ * timbre never needs them. */
+struct ldns_struct_rdf;
+struct ldns_struct_rr;
+struct ldns_struct_pkt;
 
 enum dns_error {
 	DNS_E_SPEC = 200,	/* a server specification does not parse */
@@ -35,6 +47,7 @@ enum dns_error {
 	DNS_E_MALFORMED,	/* the bytes are not a usable DNS message */
 	DNS_E_MISMATCH,		/* a message, but not the answer asked for */
 	DNS_E_TRUNCATED,	/* the answer is truncated (TC=1) */
+	DNS_E_KEY,		/* a TSIG key or _keys file does not load */
 };
 
 /* Record types timbre asks for (numeric values are the IANA ones). */
@@ -231,5 +244,263 @@ int	dns_msg_build(const char *qname, uint16_t type, int rcode,
 /* The status the stub would give msg for its question (as in
  * dns_answer_parse): DNS_OK, DNS_NODATA, DNS_NXDOMAIN or DNS_SERVFAIL. */
 enum dns_status dns_msg_status(const struct dns_msg *);
+
+/*
+ * Names and replies over ldns (msg.c), for the resolver and the
+ * authoritative server.  dns_name_in_zone: is name zone or below it
+ * (RFC 1034 section 3.1; case-insensitive, as ldns compares)?
+ * dns_reply_new: the start of a reply to a message of this ID and opcode:
+ * QR set, RD and CD copied, and question (taken, may be NULL) as its
+ * question section; NULL (question freed) if memory is short.
+ */
+bool	dns_name_in_zone(const struct ldns_struct_rdf *name,
+	    const struct ldns_struct_rdf *zone);
+struct ldns_struct_pkt *dns_reply_new(uint16_t id, int opcode, bool rd,
+	    bool cd, struct ldns_struct_rr *question);
+
+/*
+ * The wire form (wire.c): the one reader of DNS messages in wire form (RFC
+ * 1035 section 4.1) for the code that walks them by hand before, or instead
+ * of, ldns: the reply cache of timbre-primaryd, the message walk that finds
+ * TSIG and OPT records (RFC 8945, RFC 6891), the resolver's query parser
+ * and its message cache.  Every read is checked against the message's
+ * length; names obey RFC 1035 sections 2.3.4 and 4.1.4 (labels of at most
+ * 63 octets, names of at most 255 including the root label, pointers only
+ * where the caller allows them, and followed only backwards, so that a loop
+ * or a forward pointer is an error); the label types 01 and 10 (RFC 6891
+ * section 5) are errors.  Also the seeded hash of the tables keyed by names
+ * (dns_hash).
+ *
+ * Offsets are size_t, passed by address: a function advances *off past
+ * what it read and returns 0 (or a length), and on error returns -1 (or
+ * 0) with *off unchanged.  Nothing here allocates.
+ */
+#define DNS_WIRE_HDR		12	/* the header's octets */
+#define DNS_WIRE_NAME_MAX	255	/* a name's octets, root included */
+#define DNS_WIRE_LABEL_MAX	63
+
+/* Flags of the name functions. */
+#define DNS_WIRE_PTR	0x01	/* compression pointers allowed */
+#define DNS_WIRE_LOWER	0x02	/* copy A-Z as a-z (RFC 4343 section 3) */
+
+/*
+ * The big-endian 16 and 32-bit values at p, whose octets the caller has
+ * already checked are in the message (after dns_wire_need, or inside a
+ * record dns_wire_rr_skip returned).
+ */
+static inline uint16_t
+dns_wire_peek16(const uint8_t *p)
+{
+	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+dns_wire_peek32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Are n octets at off inside a message of len octets?  (No overflow.) */
+static inline int
+dns_wire_need(size_t len, size_t off, size_t n)
+{
+	return off <= len && n <= len - off;
+}
+
+/* Skips n octets: 0, or -1 if fewer than n are left. */
+static inline int
+dns_wire_skip(size_t len, size_t *off, size_t n)
+{
+	if (!dns_wire_need(len, *off, n))
+		return -1;
+	*off += n;
+	return 0;
+}
+
+/* Reads an 8, 16 or 32-bit value at *off (network order): 0, or -1 if
+ * the message ends first. */
+static inline int
+dns_wire_u8(const uint8_t *p, size_t len, size_t *off, uint8_t *v_out)
+{
+	if (!dns_wire_need(len, *off, 1))
+		return -1;
+	*v_out = p[(*off)++];
+	return 0;
+}
+
+static inline int
+dns_wire_u16(const uint8_t *p, size_t len, size_t *off, uint16_t *v_out)
+{
+	if (!dns_wire_need(len, *off, 2))
+		return -1;
+	*v_out = dns_wire_peek16(p + *off);
+	*off += 2;
+	return 0;
+}
+
+static inline int
+dns_wire_u32(const uint8_t *p, size_t len, size_t *off, uint32_t *v_out)
+{
+	if (!dns_wire_need(len, *off, 4))
+		return -1;
+	*v_out = dns_wire_peek32(p + *off);
+	*off += 4;
+	return 0;
+}
+
+/*
+ * Skips the name at *off.  With DNS_WIRE_PTR a pointer ends it (two
+ * octets, its target not read: dns_wire_name_copy follows them); without,
+ * a pointer is an error.  -1 if the name is cut, has a label of another
+ * type, or (the part of it here) is longer than 255 octets.
+ */
+int	dns_wire_name_skip(const uint8_t *, size_t len, size_t *off,
+	    int flags);
+
+/*
+ * Copies the name at *off to out, at most size octets (DNS_WIRE_NAME_MAX
+ * is always enough), uncompressed; with DNS_WIRE_LOWER, A-Z as a-z.  With
+ * DNS_WIRE_PTR, pointers are followed, each to an offset before the part
+ * of the name read so far (so no loop, no forward pointer) and past the
+ * header (p is a whole message, as ldns_wire2dname wants).  Returns the
+ * name's length in out (at least 1, the root label), *off past the name
+ * where it is in the message; 0 on error (cut, bad label type, pointer
+ * not allowed or not backwards, longer than 255 octets or than size), out
+ * then holding any octets.
+ */
+size_t	dns_wire_name_copy(const uint8_t *, size_t len, size_t *off,
+	    uint8_t *out, size_t size, int flags);
+
+/* Skips a question (name, type and class): 0, or -1 when it is cut or
+ * its name bad (flags as dns_wire_name_skip). */
+int	dns_wire_question_skip(const uint8_t *, size_t len, size_t *off,
+	    int flags);
+
+/* A resource record found by dns_wire_rr_skip: offsets into the message. */
+struct dns_wire_rr {
+	size_t		owner;		/* the owner name */
+	size_t		fixed;		/* TYPE; CLASS, TTL, RDLENGTH follow */
+	size_t		rdata;		/* RDATA, rdlen octets */
+	uint16_t	type, class;
+	uint32_t	ttl;
+	uint16_t	rdlen;
+};
+
+/* Skips a resource record (RFC 1035 section 4.1.3; owner compressed or
+ * not): 0 with *rr_out filled (if not NULL), or -1 when it is cut or its
+ * owner bad. */
+int	dns_wire_rr_skip(const uint8_t *, size_t len, size_t *off,
+	    struct dns_wire_rr *rr_out);
+
+/*
+ * The hash of the tables keyed by names (replycache.c, msgcache.c,
+ * cache.c): 32 bits of len octets at p, under seed.  Each table draws its
+ * seed at random when it is made, so that which keys share a bucket
+ * cannot be known from outside (the choice of function: wire.c).
+ */
+uint32_t dns_hash(uint64_t seed, const void *p, size_t len);
+
+/*
+ * TSIG (RFC 8945), tsig.c: keys and the signing and verification of
+ * messages with the HMAC of keys/mac.h, for timbre-primaryd (NOTIFY,
+ * UPDATE, transfers), timbre notify and timbre-signd (UPDATE).
+ *
+ * Keys come from "_keys" files as DNSKEY records (INTERFACE.md): the
+ * label "_update", "_transfer" or "_notify" nearest the right names what
+ * the key may do (enum dns_tsig_op), the labels right of it the zone.
+ */
+#define DNS_TSIG_FUDGE	300	/* TSIG fudge, seconds */
+
+/* What a key may do, per INTERFACE.md: _update > _transfer > _notify. */
+enum dns_tsig_op {
+	DNS_TSIG_OP_NOTIFY = 1,
+	DNS_TSIG_OP_TRANSFER = 2,
+	DNS_TSIG_OP_UPDATE = 3,
+};
+
+struct dns_tsig_key;
+struct dns_tsig_keys;
+
+/* Adds the keys of a _keys file (name is the file's name: "_keys" or
+ * "ZONE._keys"); err names file and line (DNS_E_KEY). */
+struct dns_tsig_keys *dns_tsig_keys_new(void);
+void		 dns_tsig_keys_free(struct dns_tsig_keys *);
+int		 dns_tsig_keys_load(struct dns_tsig_keys *, const char *file,
+		    const char *text, size_t len, struct err *);
+size_t		 dns_tsig_keys_count(const struct dns_tsig_keys *);
+/* May key do op on zone (a name in the zone)? */
+int		 dns_tsig_key_allows(const struct dns_tsig_key *,
+		    enum dns_tsig_op, const struct ldns_struct_rdf *zone);
+const char	*dns_tsig_key_name(const struct dns_tsig_key *); /* no dot */
+/* Parses "NAME:ALG:BASE64" (ALG hmac-sha256, SHA256, ...), for tools. */
+struct dns_tsig_key *dns_tsig_key_parse(const char *, struct err *);
+void		 dns_tsig_key_free(struct dns_tsig_key *);
+/* A copy that outlives the key set it came from (NULL: no memory). */
+struct dns_tsig_key *dns_tsig_key_dup(const struct dns_tsig_key *);
+/* Appends a TSIG record to the message in b (ARCOUNT + 1).  req_mac is
+ * the request's MAC for a response (NULL for a request); prior is the
+ * previous message's MAC for the second and later messages of a
+ * transfer (timers only, RFC 8945 section 5.3.1).  The MAC is returned
+ * in mac_out (64 bytes room) if not NULL. */
+int		 dns_tsig_sign(const struct dns_tsig_key *, struct buf *,
+		    const uint8_t *req_mac, size_t req_mac_len,
+		    const uint8_t *prior, size_t prior_len, time_t now,
+		    uint16_t error, uint8_t *mac_out, size_t *mac_len_out,
+		    struct err *);
+/* The TSIG errors of a message that does not verify (RFC 8945 section
+ * 5.2), as they go in the TSIG record of the answer. */
+enum dns_tsig_error {
+	DNS_TSIG_NOERROR = 0,	/* it verifies */
+	DNS_TSIG_BADSIG = 16,	/* the MAC is wrong */
+	DNS_TSIG_BADKEY = 17,	/* no such key, or another algorithm */
+	DNS_TSIG_BADTIME = 18,	/* signed outside the fudge (the MAC is
+				   right) */
+};
+/* Verifies a signed message (request or response, req_mac as above)
+ * with the key of keys it names, or with only if only is not NULL.
+ * 0 when the message could be checked, with the outcome in
+ * *tsig_error_out (DNS_TSIG_NOERROR if it verifies); on DNS_TSIG_NOERROR
+ * and DNS_TSIG_BADTIME, *key_out is the key and mac_out holds the
+ * message's MAC.  -1 (err) if it could not be checked: DNS_E_MALFORMED
+ * for a message or TSIG record that does not parse (a server answers
+ * FORMERR), another code (ERR_NOMEM, ERR_CRYPTO) if the MAC could not
+ * be computed. */
+int		 dns_tsig_verify(const struct dns_tsig_keys *,
+		    const struct dns_tsig_key *only, const uint8_t *, size_t,
+		    const uint8_t *req_mac, size_t req_mac_len, time_t now,
+		    const struct dns_tsig_key **key_out, uint8_t *mac_out,
+		    size_t *mac_len_out, uint16_t *tsig_error_out,
+		    struct err *);
+/* Appends to b (a response) an unsigned TSIG carrying error, copied
+ * from the request's TSIG record at tsig_off. */
+int		 dns_tsig_append_error(struct buf *, const uint8_t *, size_t,
+		    size_t tsig_off, uint16_t error, struct err *);
+
+/* Where things are in a message, found without trusting it (tsig.c):
+ * what a server checks before it hands the message to ldns. */
+struct dns_msg_layout {
+	uint16_t	 id, flags, qd, an, ns, ar;
+	size_t		 qend;		/* end of the question */
+	int		 nopt;		/* OPT records in additional */
+	int		 opt_bad;	/* OPT not owned by the root */
+	size_t		 tsig_off;	/* the TSIG record, or 0 */
+	int		 tsig_misplaced;	/* a TSIG that is not last */
+};
+/* 0, or -1 if the message is truncated or a name is bad. */
+int		 dns_msg_walk(const uint8_t *, size_t,
+		    struct dns_msg_layout *);
+
+/*
+ * Master-file text (RFC 1035 section 5.1), master.c: where a record that
+ * ldns read from text[from..to) starts (its first byte neither blank nor
+ * in a comment; to if there is none), and the line it starts on.  ldns's
+ * own line counter differs between 1.7 and 1.8 (empty lines), so lines
+ * are counted here; *scan_off and *scan_line carry the count forward
+ * from one record to the next.  For the zone loader and the _keys reader.
+ */
+size_t	dns_record_first(const char *text, size_t from, size_t to);
+int	dns_record_line(const char *text, size_t from, size_t to,
+	    size_t *scan_off, int *scan_line);
 
 #endif

@@ -1,9 +1,10 @@
-# src/dns: DNS messages over ldns, server specifications and the
-# asynchronous stub client; its unit suite, a query tool for the
-# integration test, the answer parser's fuzz harness and its replay.
+# src/dns: the wire reader, names, DNS messages over ldns, TSIG, server
+# specifications and the asynchronous stub client; its unit suite, a
+# query tool for the integration test, the fuzz harnesses of its parsers.
 src_libtimbre_a_SOURCES += src/dns/dns.h src/dns/dns_priv.h \
 	src/dns/msg.c src/dns/server.c src/dns/stub.c \
-	src/dns/rr.c src/dns/wire.h src/dns/wire.c
+	src/dns/rr.c src/dns/wire.c src/dns/tsig.c \
+	src/dns/master.c
 
 check_PROGRAMS += tests/unit/dns/check_dns tests/unit/dns/dnsq
 TESTS += tests/unit/dns/check_dns
@@ -30,5 +31,13 @@ TESTS += tests/fuzz/replay_dns_wire
 tests_fuzz_replay_dns_wire_SOURCES = tests/fuzz/fuzz_dns_wire.c \
 	tests/fuzz/replay.c
 tests_fuzz_replay_dns_wire_LDADD = $(TIMBRE_LIBS)
+
+# TSIG records and the message walk (tsig.c).
+FUZZ_HARNESSES += tsig
+check_PROGRAMS += tests/fuzz/replay_tsig
+TESTS += tests/fuzz/replay_tsig
+tests_fuzz_replay_tsig_SOURCES = tests/fuzz/fuzz_tsig.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_tsig_LDADD = $(TIMBRE_LIBS)
 
 INTEGRATION_TESTS += tests/integration/dns_stub.sh

@@ -12,6 +12,8 @@
  * are the concatenation of their character-strings (RFC 1035 section
  * 3.3.14, RFC 6376 section 3.6.2.2, RFC 7208 section 3.3).  The CNAME
  * walk, the status and the joining of TXT strings serve rr.c as well.
+ * Also what the resolver and the authoritative server share over ldns:
+ * whether a name is in a zone, and the start of a reply.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +65,33 @@ dns_name_parse(const char *name, struct err *err)
 		return NULL;
 	}
 	return dname;
+}
+
+bool
+dns_name_in_zone(const ldns_rdf *name, const ldns_rdf *zone)
+{
+	return ldns_dname_compare(name, zone) == 0 ||
+	    ldns_dname_is_subdomain(name, zone);
+}
+
+ldns_pkt *
+dns_reply_new(uint16_t id, int opcode, bool rd, bool cd, ldns_rr *question)
+{
+	ldns_pkt	*p;
+
+	if ((p = ldns_pkt_new()) == NULL) {
+		ldns_rr_free(question);
+		return NULL;
+	}
+	ldns_pkt_set_id(p, id);
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_opcode(p, (ldns_pkt_opcode)opcode);
+	ldns_pkt_set_rd(p, rd);
+	ldns_pkt_set_cd(p, cd);
+	if (question != NULL &&
+	    !ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, question))
+		ldns_rr_free(question);
+	return p;
 }
 
 int

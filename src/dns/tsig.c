@@ -1,8 +1,9 @@
 /*
  * tsig.c: TSIG keys and RFC 8945 signing and verification with the HMAC
  * of keys/mac.h (hmac-sha1, -sha224, -sha256, -sha384, -sha512; MD5
- * refused), and
- * the message walker the server uses before it trusts any parser.
+ * refused), and the message walker a server uses before it trusts any
+ * parser (dns_msg_walk).  Used by timbre-primaryd (src/auth), timbre
+ * notify and timbre-signd.
  *
  * Keys come from "_keys" files as DNSKEY records (INTERFACE.md): the
  * label "_update", "_transfer" or "_notify" nearest the right names the
@@ -15,12 +16,30 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dns/auth_priv.h"
-#include "dns/wire.h"
+#include <ldns/ldns.h>
+
+#include "dns/dns.h"
 #include "keys/mac.h"
 #include "util/b64.h"
 #include "util/buf.h"
 #include "util/err.h"
+
+/* A key: what it may do and where (INTERFACE.md), and its secret. */
+struct dns_tsig_key {
+	char		*name;		/* lower case, trailing dot */
+	ldns_rdf	*owner;		/* the key's name */
+	ldns_rdf	*zone;		/* labels right of the op label */
+	enum dns_tsig_op op;	/* what it may do */
+	const char	*alg;		/* "hmac-sha256." */
+	enum key_hmac	 hmac;
+	uint8_t		*secret;
+	size_t		 len;
+};
+
+struct dns_tsig_keys {
+	struct dns_tsig_key	**v;
+	size_t			  n;
+};
 
 #define TSIG_MAX_DIGEST	(64 * 1024 + 1024)
 
@@ -39,7 +58,7 @@ static const struct {
 #define NALGS	(sizeof(algs) / sizeof(algs[0]))
 
 int
-msg_walk(const uint8_t *p, size_t len, struct msg_layout *l)
+dns_msg_walk(const uint8_t *p, size_t len, struct dns_msg_layout *l)
 {
 	struct dns_wire_rr	rr;
 	size_t			off = DNS_WIRE_HDR, i, total;
@@ -125,14 +144,14 @@ key_rr_free(ldns_rr *rr)
 	ldns_rr_free(rr);
 }
 
-struct auth_keys *
-auth_keys_new(void)
+struct dns_tsig_keys *
+dns_tsig_keys_new(void)
 {
-	return calloc(1, sizeof(struct auth_keys));
+	return calloc(1, sizeof(struct dns_tsig_keys));
 }
 
 void
-auth_key_free(struct auth_key *k)
+dns_tsig_key_free(struct dns_tsig_key *k)
 {
 	if (k == NULL)
 		return;
@@ -147,27 +166,27 @@ auth_key_free(struct auth_key *k)
 }
 
 void
-auth_keys_free(struct auth_keys *ks)
+dns_tsig_keys_free(struct dns_tsig_keys *ks)
 {
 	size_t	i;
 
 	if (ks == NULL)
 		return;
 	for (i = 0; i < ks->n; i++)
-		auth_key_free(ks->v[i]);
+		dns_tsig_key_free(ks->v[i]);
 	free(ks->v);
 	free(ks);
 }
 
 size_t
-auth_keys_count(const struct auth_keys *ks)
+dns_tsig_keys_count(const struct dns_tsig_keys *ks)
 {
 	return ks->n;
 }
 
 /* Finds the operation label from the right; sets op and the zone. */
 static int
-key_scope(struct auth_key *k)
+key_scope(struct dns_tsig_key *k)
 {
 	size_t		 n = ldns_dname_label_count(k->owner), i;
 	ldns_rdf	*l;
@@ -180,9 +199,9 @@ key_scope(struct auth_key *k)
 		ldns_rdf_deep_free(l);
 		if (s == NULL)
 			return -1;
-		k->op = strcasecmp(s, "_update.") == 0 ? AUTH_OP_UPDATE :
-		    strcasecmp(s, "_transfer.") == 0 ? AUTH_OP_TRANSFER :
-		    strcasecmp(s, "_notify.") == 0 ? AUTH_OP_NOTIFY : 0;
+		k->op = strcasecmp(s, "_update.") == 0 ? DNS_TSIG_OP_UPDATE :
+		    strcasecmp(s, "_transfer.") == 0 ? DNS_TSIG_OP_TRANSFER :
+		    strcasecmp(s, "_notify.") == 0 ? DNS_TSIG_OP_NOTIFY : 0;
 		free(s);
 		if (k->op != 0) {
 			k->zone = ldns_dname_clone_from(k->owner, i + 1);
@@ -192,18 +211,18 @@ key_scope(struct auth_key *k)
 	return -1;
 }
 
-static struct auth_key *
+static struct dns_tsig_key *
 key_new(const ldns_rdf *owner, int alg, const uint8_t *secret, size_t len,
     struct err *err)
 {
-	struct auth_key	*k;
+	struct dns_tsig_key	*k;
 	size_t		 i;
 	char		*s;
 
 	for (i = 0; i < NALGS && algs[i].dnskey != alg; i++)
 		;
 	if (i == NALGS) {
-		err_set(err, AUTH_E_KEY, alg == 157 ? "algorithm 157 "
+		err_set(err, DNS_E_KEY, alg == 157 ? "algorithm 157 "
 		    "(hmac-md5) is not supported: use 163 (hmac-sha256)" :
 		    "algorithm %d is not an HMAC (161-165)", alg);
 		return NULL;
@@ -211,7 +230,7 @@ key_new(const ldns_rdf *owner, int alg, const uint8_t *secret, size_t len,
 	if ((k = calloc(1, sizeof(*k))) == NULL ||
 	    (k->owner = ldns_rdf_clone(owner)) == NULL ||
 	    (k->secret = malloc(len > 0 ? len : 1)) == NULL) {
-		auth_key_free(k);
+		dns_tsig_key_free(k);
 		err_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
@@ -223,27 +242,41 @@ key_new(const ldns_rdf *owner, int alg, const uint8_t *secret, size_t len,
 	if ((s = ldns_rdf2str(k->owner)) == NULL ||
 	    (k->name = strdup(s)) == NULL) {
 		free(s);
-		auth_key_free(k);
+		dns_tsig_key_free(k);
 		err_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	free(s);
 	if (key_scope(k) == -1) {
-		err_set(err, AUTH_E_KEY, "key %s has no _update, _transfer "
+		err_set(err, DNS_E_KEY, "key %s has no _update, _transfer "
 		    "or _notify label", k->name);
-		auth_key_free(k);
+		dns_tsig_key_free(k);
 		return NULL;
 	}
 	return k;
 }
 
-static int
-keys_add(struct auth_keys *ks, struct auth_key *k, struct err *err)
+/* The key named name, or NULL. */
+static const struct dns_tsig_key *
+keys_find(const struct dns_tsig_keys *ks, const ldns_rdf *name)
 {
-	struct auth_key	**v;
+	size_t	i;
+
+	if (ks == NULL)
+		return NULL;
+	for (i = 0; i < ks->n; i++)
+		if (ldns_dname_compare(ks->v[i]->owner, name) == 0)
+			return ks->v[i];
+	return NULL;
+}
+
+static int
+keys_add(struct dns_tsig_keys *ks, struct dns_tsig_key *k, struct err *err)
+{
+	struct dns_tsig_key	**v;
 
 	if (keys_find(ks, k->owner) != NULL) {
-		err_set(err, AUTH_E_KEY, "key %s is defined twice", k->name);
+		err_set(err, DNS_E_KEY, "key %s is defined twice", k->name);
 		return -1;
 	}
 	if ((v = reallocarray(ks->v, ks->n + 1, sizeof(*v))) == NULL) {
@@ -256,14 +289,14 @@ keys_add(struct auth_keys *ks, struct auth_key *k, struct err *err)
 }
 
 int
-auth_keys_load(struct auth_keys *ks, const char *file, const char *text,
+dns_tsig_keys_load(struct dns_tsig_keys *ks, const char *file, const char *text,
     size_t len, struct err *err)
 {
 	FILE		*fp;
 	ldns_rdf	*orig, *prev = NULL, *dom = NULL;
 	ldns_rr		*rr;
 	ldns_status	 st;
-	struct auth_key	*k;
+	struct dns_tsig_key	*k;
 	uint32_t	 ttl = 0;
 	int		 line = 0, rc = -1, scan_line = 1;
 	size_t		 flen = strlen(file), scan_off = 0, from;
@@ -274,7 +307,7 @@ auth_keys_load(struct auth_keys *ks, const char *file, const char *text,
 
 		snprintf(name, sizeof(name), "%.*s", (int)(flen - 6), file);
 		if ((dom = ldns_dname_new_frm_str(name)) == NULL) {
-			err_set(err, AUTH_E_KEY, "%s: not a domain name", file);
+			err_set(err, DNS_E_KEY, "%s: not a domain name", file);
 			return -1;
 		}
 	}
@@ -289,9 +322,9 @@ auth_keys_load(struct auth_keys *ks, const char *file, const char *text,
 		rr = NULL;
 		from = (pos = ftell(fp)) < 0 ? scan_off : (size_t)pos;
 		st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &orig, &prev, &line);
-		/* ldns's own count differs between versions: see zone.c. */
+		/* ldns's own count differs between versions: see master.c. */
 		pos = ftell(fp);
-		line = auth_record_line(text, from, pos < 0 ? len : (size_t)pos,
+		line = dns_record_line(text, from, pos < 0 ? len : (size_t)pos,
 		    &scan_off, &scan_line);
 		if (st == LDNS_STATUS_SYNTAX_EMPTY ||
 		    st == LDNS_STATUS_SYNTAX_TTL ||
@@ -301,7 +334,7 @@ auth_keys_load(struct auth_keys *ks, const char *file, const char *text,
 			if (feof(fp) && rr == NULL &&
 			    st == LDNS_STATUS_SYNTAX_ERR)
 				break;
-			err_set(err, AUTH_E_KEY, "%s:%d: %s", file, line,
+			err_set(err, DNS_E_KEY, "%s:%d: %s", file, line,
 			    ldns_get_errorstr_by_id(st));
 			goto done;
 		}
@@ -309,7 +342,7 @@ auth_keys_load(struct auth_keys *ks, const char *file, const char *text,
 		    ldns_rr_rd_count(rr) != 4 ||
 		    ldns_rdf2native_int8(ldns_rr_rdf(rr, 1)) != 3) {
 			key_rr_free(rr);
-			err_set(err, AUTH_E_KEY, "%s:%d: not a DNSKEY record "
+			err_set(err, DNS_E_KEY, "%s:%d: not a DNSKEY record "
 			    "with protocol 3", file, line);
 			goto done;
 		}
@@ -324,14 +357,14 @@ auth_keys_load(struct auth_keys *ks, const char *file, const char *text,
 		}
 		if (dom != NULL && ldns_dname_compare(k->zone, dom) != 0 &&
 		    !ldns_dname_is_subdomain(k->zone, dom)) {
-			err_set(err, AUTH_E_KEY, "%s:%d: key %s is not for "
+			err_set(err, DNS_E_KEY, "%s:%d: key %s is not for "
 			    "a name in %s", file, line, k->name, file);
-			auth_key_free(k);
+			dns_tsig_key_free(k);
 			goto done;
 		}
 		if (keys_add(ks, k, err) == -1) {
 			err_prefix(err, "%s:%d", file, line);
-			auth_key_free(k);
+			dns_tsig_key_free(k);
 			goto done;
 		}
 	}
@@ -344,34 +377,20 @@ done:
 	return rc;
 }
 
-const struct auth_key *
-keys_find(const struct auth_keys *ks, const ldns_rdf *name)
-{
-	size_t	i;
-
-	if (ks == NULL)
-		return NULL;
-	for (i = 0; i < ks->n; i++)
-		if (ldns_dname_compare(ks->v[i]->owner, name) == 0)
-			return ks->v[i];
-	return NULL;
-}
-
 int
-auth_key_allows(const struct auth_key *k, enum auth_op op,
+dns_tsig_key_allows(const struct dns_tsig_key *k, enum dns_tsig_op op,
     const ldns_rdf *zone)
 {
 	if (k == NULL || k->op < op)
 		return 0;
 	return ldns_dname_label_count(k->zone) == 0 ||
-	    ldns_dname_compare(k->zone, zone) == 0 ||
-	    ldns_dname_is_subdomain(zone, k->zone);
+	    dns_name_in_zone(zone, k->zone);
 }
 
-struct auth_key *
-auth_key_dup(const struct auth_key *k)
+struct dns_tsig_key *
+dns_tsig_key_dup(const struct dns_tsig_key *k)
 {
-	struct auth_key	*d;
+	struct dns_tsig_key	*d;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return NULL;
@@ -383,33 +402,33 @@ auth_key_dup(const struct auth_key *k)
 		memcpy(d->secret, k->secret, k->len);
 	if (d->name == NULL || d->owner == NULL || d->zone == NULL ||
 	    d->secret == NULL) {
-		auth_key_free(d);
+		dns_tsig_key_free(d);
 		return NULL;
 	}
 	return d;
 }
 
 const char *
-auth_key_name(const struct auth_key *k)
+dns_tsig_key_name(const struct dns_tsig_key *k)
 {
 	return k->name;
 }
 
-struct auth_key *
-auth_key_parse(const char *s, struct err *err)
+struct dns_tsig_key *
+dns_tsig_key_parse(const char *s, struct err *err)
 {
 	char		 name[256], alg[32];
 	const char	*c1, *c2, *a;
 	ldns_rdf	*owner;
 	uint8_t		*secret;
 	size_t		 len, i;
-	struct auth_key	*k = NULL;
+	struct dns_tsig_key	*k = NULL;
 
 	if ((c1 = strchr(s, ':')) == NULL ||
 	    (c2 = strchr(c1 + 1, ':')) == NULL ||
 	    (size_t)(c1 - s) >= sizeof(name) ||
 	    (size_t)(c2 - c1 - 1) >= sizeof(alg)) {
-		err_set(err, AUTH_E_KEY, "key: expected NAME:ALGORITHM:SECRET");
+		err_set(err, DNS_E_KEY, "key: expected NAME:ALGORITHM:SECRET");
 		return NULL;
 	}
 	snprintf(name, sizeof(name), "%.*s", (int)(c1 - s), s);
@@ -419,11 +438,11 @@ auth_key_parse(const char *s, struct err *err)
 		if (strcasecmp(a, algs[i].short_name) == 0)
 			break;
 	if (i == NALGS) {
-		err_set(err, AUTH_E_KEY, "key: unknown algorithm %s", alg);
+		err_set(err, DNS_E_KEY, "key: unknown algorithm %s", alg);
 		return NULL;
 	}
 	if ((owner = ldns_dname_new_frm_str(name)) == NULL) {
-		err_set(err, AUTH_E_KEY, "key: bad name %s", name);
+		err_set(err, DNS_E_KEY, "key: bad name %s", name);
 		return NULL;
 	}
 	if (b64_decode(c2 + 1, strcspn(c2 + 1, "\r\n"), &secret, &len,
@@ -439,7 +458,7 @@ auth_key_parse(const char *s, struct err *err)
 			k->len = len;
 			k->alg = algs[i].name;
 			k->hmac = algs[i].hmac;
-			k->op = AUTH_OP_NOTIFY;
+			k->op = DNS_TSIG_OP_NOTIFY;
 		} else {
 			key_wipe(secret, len);
 			free(secret);
@@ -452,7 +471,7 @@ auth_key_parse(const char *s, struct err *err)
 }
 
 static int
-tsig_mac(const struct auth_key *k, const struct buf *d, uint8_t *mac,
+tsig_mac(const struct dns_tsig_key *k, const struct buf *d, uint8_t *mac,
     size_t *maclen, struct err *err)
 {
 	return key_hmac(k->hmac, k->secret, k->len, d->data, d->len, mac,
@@ -460,7 +479,7 @@ tsig_mac(const struct auth_key *k, const struct buf *d, uint8_t *mac,
 }
 
 int
-auth_tsig_sign(const struct auth_key *k, struct buf *b,
+dns_tsig_sign(const struct dns_tsig_key *k, struct buf *b,
     const uint8_t *req_mac, size_t req_mac_len, const uint8_t *prior,
     size_t prior_len, time_t now, uint16_t error, uint8_t *mac_out,
     size_t *mac_len_out, struct err *err)
@@ -483,7 +502,7 @@ auth_tsig_sign(const struct auth_key *k, struct buf *b,
 		    buf_add(&d, prior, prior_len, err) == -1 ||
 		    buf_add(&d, b->data, b->len, err) == -1 ||
 		    put48(&d, now, err) == -1 ||
-		    put16(&d, AUTH_FUDGE, err) == -1)
+		    put16(&d, DNS_TSIG_FUDGE, err) == -1)
 			goto done;
 	} else {
 		if (req_mac != NULL && (put16(&d, req_mac_len, err) == -1 ||
@@ -495,7 +514,7 @@ auth_tsig_sign(const struct auth_key *k, struct buf *b,
 		    buf_add(&d, "\0\0\0\0", 4, err) == -1 ||
 		    put_dname(&d, alg, err) == -1 ||
 		    put48(&d, now, err) == -1 ||
-		    put16(&d, AUTH_FUDGE, err) == -1 ||
+		    put16(&d, DNS_TSIG_FUDGE, err) == -1 ||
 		    put16(&d, error, err) == -1 ||
 		    put16(&d, error == 18 ? 6 : 0, err) == -1 ||
 		    (error == 18 && put48(&d, now, err) == -1))
@@ -504,7 +523,7 @@ auth_tsig_sign(const struct auth_key *k, struct buf *b,
 	if (tsig_mac(k, &d, mac, &maclen, err) == -1)
 		goto done;
 	if (put_dname(&rd, alg, err) == -1 || put48(&rd, now, err) == -1 ||
-	    put16(&rd, AUTH_FUDGE, err) == -1 ||
+	    put16(&rd, DNS_TSIG_FUDGE, err) == -1 ||
 	    put16(&rd, maclen, err) == -1 ||
 	    buf_add(&rd, mac, maclen, err) == -1 ||
 	    buf_add(&rd, b->data, 2, err) == -1 ||
@@ -603,30 +622,32 @@ fail:
 /* Beside the results auth.h lists, -2 if the MAC could not be computed
  * (memory is short): no fault of the message's. */
 int
-auth_tsig_verify(const struct auth_keys *ks, const struct auth_key *only,
+dns_tsig_verify(const struct dns_tsig_keys *ks, const struct dns_tsig_key *only,
     const uint8_t *p, size_t len, const uint8_t *req_mac,
-    size_t req_mac_len, time_t now, const struct auth_key **key_out,
-    uint8_t *mac_out, size_t *mac_len_out)
+    size_t req_mac_len, time_t now, const struct dns_tsig_key **key_out,
+    uint8_t *mac_out, size_t *mac_len_out, uint16_t *tsig_error_out,
+    struct err *err)
 {
-	struct msg_layout	 l;
+	struct dns_msg_layout	 l;
 	struct tsig_rr		 t;
-	const struct auth_key	*k;
+	const struct dns_tsig_key	*k;
 	struct buf		 d;
-	struct err		 err;
 	uint8_t			 mac[KEY_HMAC_MAX], hdr[12];
 	size_t			 maclen;
 	ldns_rdf		*alg;
-	int			 rc = -1;
+	int			 rc = 0;
 
-	if (msg_walk(p, len, &l) == -1 || l.tsig_off == 0 ||
-	    tsig_parse(p, len, l.tsig_off, &t) == -1)
+	if (dns_msg_walk(p, len, &l) == -1 || l.tsig_off == 0 ||
+	    tsig_parse(p, len, l.tsig_off, &t) == -1) {
+		err_set(err, DNS_E_MALFORMED, "tsig: malformed message");
 		return -1;
+	}
 	buf_init(&d, TSIG_MAX_DIGEST);
 	k = only != NULL ? (ldns_dname_compare(only->owner, t.name) == 0 ?
 	    only : NULL) : keys_find(ks, t.name);
 	alg = k != NULL ? ldns_dname_new_frm_str(k->alg) : NULL;
 	if (k == NULL || alg == NULL || ldns_dname_compare(alg, t.alg) != 0) {
-		rc = 17;
+		*tsig_error_out = DNS_TSIG_BADKEY;
 		goto done;
 	}
 	memcpy(hdr, p, 12);
@@ -634,25 +655,25 @@ auth_tsig_verify(const struct auth_keys *ks, const struct auth_key *only,
 	hdr[1] = t.origid & 0xff;
 	hdr[10] = (l.ar - 1) >> 8;
 	hdr[11] = (l.ar - 1) & 0xff;
-	if ((req_mac != NULL && (put16(&d, req_mac_len, &err) == -1 ||
-	    buf_add(&d, req_mac, req_mac_len, &err) == -1)) ||
-	    buf_add(&d, hdr, 12, &err) == -1 ||
-	    buf_add(&d, p + 12, l.tsig_off - 12, &err) == -1 ||
-	    put_dname(&d, t.name, &err) == -1 ||
-	    put16(&d, t.class, &err) == -1 ||
-	    put16(&d, t.ttl >> 16, &err) == -1 ||
-	    put16(&d, t.ttl & 0xffff, &err) == -1 ||
-	    put_dname(&d, t.alg, &err) == -1 ||
-	    put48(&d, t.time, &err) == -1 || put16(&d, t.fudge, &err) == -1 ||
-	    put16(&d, t.error, &err) == -1 ||
-	    put16(&d, t.otherlen, &err) == -1 ||
-	    buf_add(&d, t.other, t.otherlen, &err) == -1 ||
-	    tsig_mac(k, &d, mac, &maclen, &err) == -1) {
-		rc = -2;
+	if ((req_mac != NULL && (put16(&d, req_mac_len, err) == -1 ||
+	    buf_add(&d, req_mac, req_mac_len, err) == -1)) ||
+	    buf_add(&d, hdr, 12, err) == -1 ||
+	    buf_add(&d, p + 12, l.tsig_off - 12, err) == -1 ||
+	    put_dname(&d, t.name, err) == -1 ||
+	    put16(&d, t.class, err) == -1 ||
+	    put16(&d, t.ttl >> 16, err) == -1 ||
+	    put16(&d, t.ttl & 0xffff, err) == -1 ||
+	    put_dname(&d, t.alg, err) == -1 ||
+	    put48(&d, t.time, err) == -1 || put16(&d, t.fudge, err) == -1 ||
+	    put16(&d, t.error, err) == -1 ||
+	    put16(&d, t.otherlen, err) == -1 ||
+	    buf_add(&d, t.other, t.otherlen, err) == -1 ||
+	    tsig_mac(k, &d, mac, &maclen, err) == -1) {
+		rc = -1;
 		goto done;
 	}
 	if (t.maclen != maclen || !key_mem_equal(mac, t.mac, maclen)) {
-		rc = 16;
+		*tsig_error_out = DNS_TSIG_BADSIG;
 		goto done;
 	}
 	*key_out = k;
@@ -660,9 +681,9 @@ auth_tsig_verify(const struct auth_keys *ks, const struct auth_key *only,
 	*mac_len_out = maclen;
 	if ((uint64_t)now > t.time + t.fudge ||
 	    t.time > (uint64_t)now + t.fudge)
-		rc = 18;
+		*tsig_error_out = DNS_TSIG_BADTIME;
 	else
-		rc = 0;
+		*tsig_error_out = DNS_TSIG_NOERROR;
 done:
 	ldns_rdf_deep_free(alg);
 	tsig_rr_fini(&t);
@@ -671,7 +692,7 @@ done:
 }
 
 int
-tsig_append_error(struct buf *b, const uint8_t *p, size_t len,
+dns_tsig_append_error(struct buf *b, const uint8_t *p, size_t len,
     size_t off, uint16_t error, struct err *err)
 {
 	struct tsig_rr	t;

@@ -2,13 +2,13 @@
  * wire.c: names, questions and records of DNS messages in wire form, read
  * without trusting a length (RFC 1035 sections 2.3.4, 3.1, 4.1.2 to 4.1.4;
  * label types other than 00 and 11 are refused, RFC 6891 section 5), and
- * the seeded hash of the tables keyed by names.  wire.h gives the
+ * the seeded hash of the tables keyed by names.  dns.h gives the
  * contracts; tests/unit/dns/test_wire.c and tests/fuzz/fuzz_dns_wire.c
  * check them.
  */
 #include <string.h>
 
-#include "dns/wire.h"
+#include "dns/dns.h"
 
 #define LABEL_TYPE	0xc0
 #define LABEL_PTR	0xc0

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns/auth.h"
+#include "auth/auth.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -28,7 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 {
 	static struct auth_db	*db;
 	struct auth_zone	*z, *nz;
-	struct auth_keys	*ks;
+	struct dns_tsig_keys	*ks;
 	struct auth_req		 req;
 	struct buf		 out, sum;
 	struct err		 err;
@@ -38,9 +38,10 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 		db = auth_db_new(1);
 		z = auth_zone_load("example.org", zone, strlen(zone),
 		    "example.org", &err);
-		ks = auth_keys_new();
+		ks = dns_tsig_keys_new();
 		if (db == NULL || z == NULL || ks == NULL ||
-		    auth_keys_load(ks, "_keys", keys, strlen(keys), &err) == -1)
+		    dns_tsig_keys_load(ks, "_keys", keys, strlen(keys),
+		    &err) == -1)
 			abort();
 		auth_db_add_zone(db, z, &err);
 		auth_zone_free(z);

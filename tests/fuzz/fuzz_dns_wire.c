@@ -4,7 +4,7 @@
  * pointers and lower-casing, into an output of exactly the size the input
  * asks for (the sanitizers see a write past it), then the input walked as
  * questions and records.  Each result is checked against the contract in
- * wire.h and, where the two must agree, against ldns_wire2dname: a name
+ * dns.h and, where the two must agree, against ldns_wire2dname: a name
  * the reader copies, ldns reads to the same octets (ldns also takes
  * forward pointers, which the reader refuses).
  */
@@ -14,7 +14,7 @@
 
 #include <ldns/ldns.h>
 
-#include "dns/wire.h"
+#include "dns/dns.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

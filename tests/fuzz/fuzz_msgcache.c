@@ -1,8 +1,8 @@
 /*
- * fuzz_msgcache.c: the resolver's message cache (src/dns/msgcache.c) on
+ * fuzz_msgcache.c: the resolver's message cache (src/resolver/msgcache.c) on
  * any answer: the input is a client's query (its length in the first
- * two octets) then an answer that dns_msgcache_put walks for its TTLs as
- * if dns_res_reply had built it; dns_msgcache_get then writes the cached
+ * two octets) then an answer that res_msgcache_put walks for its TTLs as
+ * if res_reply had built it; res_msgcache_get then writes the cached
  * answer, or its TC=1 form, into buffers of exactly the client's size
  * and of a few smaller sizes (the sanitizers see any write past them),
  * later in time so that TTLs count down.  A hit must fit and carry the
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns/resolver.h"
+#include "resolver/resolver.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -22,8 +22,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 {
 	static const size_t	 sizes[] = { 65535, 1232, 512, 40, 12 };
-	struct dns_msgcache	*mc;
-	struct dns_req		 req;
+	struct res_msgcache	*mc;
+	struct res_req		 req;
 	uint8_t			*buf;
 	size_t			 qlen, i, len;
 
@@ -32,15 +32,15 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 	qlen = (size_t)p[0] << 8 | p[1];
 	if (qlen > n - 2)
 		qlen = n - 2;
-	if (dns_req_parse(p + 2, qlen, &req) == -1 || req.rcode != 0)
+	if (res_req_parse(p + 2, qlen, &req) == -1 || req.rcode != 0)
 		return 0;
-	if ((mc = dns_msgcache_new(1 << 16, 0x5eed)) == NULL)
+	if ((mc = res_msgcache_new(1 << 16, 0x5eed)) == NULL)
 		return 0;
-	dns_msgcache_put(mc, &req, p + 2 + qlen, n - 2 - qlen, NOW);
+	res_msgcache_put(mc, &req, p + 2 + qlen, n - 2 - qlen, NOW);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		if ((buf = malloc(sizes[i])) == NULL)
 			break;
-		if (dns_msgcache_get(mc, &req, NOW + (time_t)i, buf, sizes[i],
+		if (res_msgcache_get(mc, &req, NOW + (time_t)i, buf, sizes[i],
 		    &len) == 0 && (len > sizes[i] || len < 12 +
 		    req.qwire_len + 4 || buf[0] != req.id >> 8 ||
 		    buf[1] != (req.id & 0xff) ||
@@ -48,6 +48,6 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 			abort();
 		free(buf);
 	}
-	dns_msgcache_free(mc);
+	res_msgcache_free(mc);
 	return 0;
 }

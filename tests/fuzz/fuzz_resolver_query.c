@@ -1,8 +1,8 @@
 /*
  * fuzz_resolver_query.c: the bytes timbre-resolverd reads from the
- * network: a client's query (dns_req_parse, then dns_res_reply building
+ * network: a client's query (res_req_parse, then res_reply building
  * the answer to it at a small size so truncation runs too) and an
- * upstream server's answer (dns_res_answer), fed to a query that asked
+ * upstream server's answer (res_query_answer), fed to a query that asked
  * the root hints' server with the input's own ID so most inputs reach the
  * referral, answer and denial code.  Inputs whose last byte is odd go to
  * a validating resolver (a made-up root anchor, 0x20 on), so the DNSKEY,
@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "dns/resolver.h"
+#include "resolver/resolver.h"
 #include "util/err.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -34,20 +34,20 @@ fuzz_random(void *arg)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct dns_resolver	*rs[2];
-	struct dns_resolver		*r;
-	struct dns_res_conf		 conf = { 0 };
-	struct dns_res_request		 rq;
-	struct dns_res_query		*q;
-	struct dns_req			 req;
+	static struct res_resolver	*rs[2];
+	struct res_resolver		*r;
+	struct res_conf		 conf = { 0 };
+	struct res_request		 rq;
+	struct res_query		*q;
+	struct res_req			 req;
 	struct err			 err;
 	uint8_t				*wire;
 	size_t				 len;
 	uint16_t			 id;
 	int				 i;
 
-	if (dns_req_parse(data, size, &req) == 0 &&
-	    dns_res_reply(&req, NULL, req.rcode ? req.rcode : 2, 64, &wire,
+	if (res_req_parse(data, size, &req) == 0 &&
+	    res_reply(&req, NULL, req.rcode ? req.rcode : 2, 64, &wire,
 	    &len, &err) == 0)
 		free(wire);
 	if (rs[0] == NULL) {
@@ -56,29 +56,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		conf.neg_max_ttl = 3600;
 		conf.hints = hints;
 		conf.qname_minimisation = true;
-		if ((rs[0] = dns_resolver_new(&conf, &err)) == NULL)
+		if ((rs[0] = res_resolver_new(&conf, &err)) == NULL)
 			abort();
 		conf.dnssec = true;
 		conf.anchors = anchor;
 		conf.random = fuzz_random;
-		if ((rs[1] = dns_resolver_new(&conf, &err)) == NULL)
+		if ((rs[1] = res_resolver_new(&conf, &err)) == NULL)
 			abort();
 	}
 	r = rs[size > 0 && (data[size - 1] & 1)];
-	dns_resolver_flush(r);
+	res_resolver_flush(r);
 	id = size >= 2 ? (uint16_t)(data[0] << 8 | data[1]) : 0;
-	if ((q = dns_res_query_new(r, "www.example.test", DNS_T_A, 1000,
+	if ((q = res_query_new(r, "www.example.test", DNS_T_A, 1000,
 	    &err)) == NULL)
 		return 0;
 	/* The same bytes answer each question asked, a few times over. */
 	for (i = 0; i < 4; i++) {
-		if (dns_res_next(q, 1000, id, &rq) != DNS_RES_SEND)
+		if (res_query_next(q, 1000, id, &rq) != RES_SEND)
 			break;
-		dns_res_answer(q, data, size, 10, 1000);
+		res_query_answer(q, data, size, 10, 1000);
 	}
 	if (req.rcode == 0 && req.qname[0] != '\0' &&
-	    dns_res_reply(&req, q, 0, 512, &wire, &len, &err) == 0)
+	    res_reply(&req, q, 0, 512, &wire, &len, &err) == 0)
 		free(wire);
-	dns_res_query_free(q);
+	res_query_free(q);
 	return 0;
 }

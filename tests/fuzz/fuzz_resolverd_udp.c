@@ -1,9 +1,9 @@
 /*
  * fuzz_resolverd_udp.c: timbre-resolverd's UDP path, bytes in, bytes out,
  * message cache included: the steps client_query() and reply() in
- * daemons/resolverd/server.c take for a datagram (dns_req_parse, an
- * error answer, a CHAOS answer, dns_msgcache_get, else the engine, then
- * dns_res_reply at the TCP size for dns_msgcache_put and again at the
+ * daemons/resolverd/server.c take for a datagram (res_req_parse, an
+ * error answer, a CHAOS answer, res_msgcache_get, else the engine, then
+ * res_reply at the TCP size for res_msgcache_put and again at the
  * client's size), with the upstream servers answered from the input.
  *
  * The input: two octets giving the length of the client's datagram, the
@@ -24,8 +24,8 @@
 
 #include <ldns/ldns.h>
 
-#include "dns/resolver.h"
-#include "dns/wire.h"
+#include "resolver/resolver.h"
+#include "dns/dns.h"
 #include "util/err.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -51,7 +51,7 @@ fuzz_random(void *arg)
 
 /* ldns reads the answer, which answers req; then it is freed. */
 static void
-check_answer(const struct dns_req *req, uint8_t *wire, size_t len,
+check_answer(const struct res_req *req, uint8_t *wire, size_t len,
     int cached)
 {
 	ldns_pkt	*pkt = NULL;
@@ -72,7 +72,7 @@ check_answer(const struct dns_req *req, uint8_t *wire, size_t len,
 
 /* The upstream answer to the engine's query rq, from the input's bytes. */
 static void
-answer(struct dns_res_query *q, const struct dns_res_request *rq,
+answer(struct res_query *q, const struct res_request *rq,
     const uint8_t *up, size_t uplen)
 {
 	uint8_t	*a;
@@ -93,29 +93,29 @@ answer(struct dns_res_query *q, const struct dns_res_request *rq,
 		memcpy(a + 6, up + 2, 6);
 	if (n > 0)
 		memcpy(a + qend, up + 8, n);
-	dns_res_answer(q, a, qend + n, 10, NOW);
+	res_query_answer(q, a, qend + n, 10, NOW);
 	free(a);
 }
 
 /* client_query(): 1 if the answer came from the message cache. */
 static int
-client(struct dns_resolver *r, struct dns_msgcache *mc, const uint8_t *dg,
+client(struct res_resolver *r, struct res_msgcache *mc, const uint8_t *dg,
     size_t dglen, const uint8_t *up, size_t uplen)
 {
 	static const char *const	 txt[] = { "timbre", "1" };
-	struct dns_req			 req;
-	struct dns_res_request		 rq;
-	struct dns_res_query		*q;
+	struct res_req			 req;
+	struct res_request		 rq;
+	struct res_query		*q;
 	struct err			 err;
 	uint8_t				*wire, *buf;
 	size_t				 len, max;
 	int				 i;
 
-	if (dns_req_parse(dg, dglen, &req) == -1)
+	if (res_req_parse(dg, dglen, &req) == -1)
 		return 0;
 	max = req.udp_size < UDP_MAX ? req.udp_size : UDP_MAX;
 	if (req.rcode != 0) {
-		if (dns_res_reply(&req, NULL, req.rcode, max, &wire, &len,
+		if (res_reply(&req, NULL, req.rcode, max, &wire, &len,
 		    &err) == 0) {
 			check_answer(&req, wire, len, 0);
 			free(wire);
@@ -123,8 +123,8 @@ client(struct dns_resolver *r, struct dns_msgcache *mc, const uint8_t *dg,
 		return 0;
 	}
 	if (req.qclass == LDNS_RR_CLASS_CH) {
-		if (dns_req_chaos(&req) != DNS_CHAOS_NONE &&
-		    dns_chaos_reply(&req, txt, 2, max, &wire, &len,
+		if (res_req_chaos(&req) != RES_CHAOS_NONE &&
+		    res_chaos_reply(&req, txt, 2, max, &wire, &len,
 		    &err) == 0) {
 			check_answer(&req, wire, len, 0);
 			free(wire);
@@ -133,7 +133,7 @@ client(struct dns_resolver *r, struct dns_msgcache *mc, const uint8_t *dg,
 	}
 	if ((buf = malloc(max)) == NULL)
 		return 0;
-	if (dns_msgcache_get(mc, &req, NOW, buf, max, &len) == 0) {
+	if (res_msgcache_get(mc, &req, NOW, buf, max, &len) == 0) {
 		if (len > max)
 			abort();
 		check_answer(&req, buf, len, 1);
@@ -141,21 +141,21 @@ client(struct dns_resolver *r, struct dns_msgcache *mc, const uint8_t *dg,
 		return 1;
 	}
 	free(buf);
-	if ((q = dns_res_query_new(r, req.qname, req.qtype, NOW,
+	if ((q = res_query_new(r, req.qname, req.qtype, NOW,
 	    &err)) == NULL)
 		return 0;
 	for (i = 0; i < MAX_SENDS; i++) {
-		if (dns_res_next(q, NOW, 0x1234, &rq) != DNS_RES_SEND)
+		if (res_query_next(q, NOW, 0x1234, &rq) != RES_SEND)
 			break;
 		answer(q, &rq, up, uplen);
 	}
-	if (i < MAX_SENDS && dns_res_reply(&req, q, 0, TCP_MAX, &wire, &len,
+	if (i < MAX_SENDS && res_reply(&req, q, 0, TCP_MAX, &wire, &len,
 	    &err) == 0) {
 		check_answer(&req, wire, len, 0);
-		dns_msgcache_put(mc, &req, wire, len, NOW);
+		res_msgcache_put(mc, &req, wire, len, NOW);
 		if (len > max) {
 			free(wire);
-			if (dns_res_reply(&req, q, 0, max, &wire, &len,
+			if (res_reply(&req, q, 0, max, &wire, &len,
 			    &err) == 0)
 				check_answer(&req, wire, len, 0);
 			else
@@ -163,17 +163,17 @@ client(struct dns_resolver *r, struct dns_msgcache *mc, const uint8_t *dg,
 		}
 		free(wire);
 	}
-	dns_res_query_free(q);
+	res_query_free(q);
 	return 0;
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct dns_resolver	*rs[2];
-	struct dns_res_conf		 conf = { 0 };
-	struct dns_resolver		*r;
-	struct dns_msgcache		*mc;
+	static struct res_resolver	*rs[2];
+	struct res_conf		 conf = { 0 };
+	struct res_resolver		*r;
+	struct res_msgcache		*mc;
 	struct err			 err;
 	size_t				 dglen;
 
@@ -184,12 +184,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		conf.hints = hints;
 		conf.qname_minimisation = true;
 		conf.hash_seed = 0x5eed;
-		if ((rs[0] = dns_resolver_new(&conf, &err)) == NULL)
+		if ((rs[0] = res_resolver_new(&conf, &err)) == NULL)
 			abort();
 		conf.dnssec = true;
 		conf.anchors = anchor;
 		conf.random = fuzz_random;
-		if ((rs[1] = dns_resolver_new(&conf, &err)) == NULL)
+		if ((rs[1] = res_resolver_new(&conf, &err)) == NULL)
 			abort();
 	}
 	if (size < 2)
@@ -198,11 +198,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dglen > size - 2)
 		dglen = size - 2;
 	r = rs[data[size - 1] & 1];
-	dns_resolver_flush(r);
-	if ((mc = dns_msgcache_new(1 << 16, 0x5eed)) == NULL)
+	res_resolver_flush(r);
+	if ((mc = res_msgcache_new(1 << 16, 0x5eed)) == NULL)
 		return 0;
 	client(r, mc, data + 2, dglen, data + 2 + dglen, size - 2 - dglen);
 	client(r, mc, data + 2, dglen, data + 2 + dglen, size - 2 - dglen);
-	dns_msgcache_free(mc);
+	res_msgcache_free(mc);
 	return 0;
 }

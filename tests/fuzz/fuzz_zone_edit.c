@@ -1,7 +1,7 @@
 /*
  * fuzz_zone_edit.c: zone files as the repository gives them (anyone who
  * may push writes them) through the loader and through the editor that
- * writes a zone back after an UPDATE (src/dns/zonetext.c).  The input is
+ * writes a zone back after an UPDATE (src/auth/zonetext.c).  The input is
  * two master files split at the first NUL: the old version and the new.
  * When both load, the edit of the old text must load back to exactly the
  * new zone: anything else is a crash worth finding.
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns/auth.h"
+#include "auth/auth.h"
 #include "util/buf.h"
 #include "util/err.h"
 

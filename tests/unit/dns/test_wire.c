@@ -11,7 +11,7 @@
 
 #include <ldns/ldns.h>
 
-#include "dns/wire.h"
+#include "dns/dns.h"
 #include "test_dns.h"
 
 #define W(s)	(const uint8_t *)(s), sizeof(s) - 1

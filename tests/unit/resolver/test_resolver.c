@@ -13,7 +13,7 @@
 
 #include <ldns/ldns.h>
 
-#include "dns/res_priv.h"
+#include "resolver/res_priv.h"
 #include "util/err.h"
 #include "../unit.h"
 
@@ -56,84 +56,84 @@ rrs(const char *a, const char *b)
 
 START_TEST(test_cache_ttl_rank)
 {
-	struct dns_cache	*c;
-	struct dns_centry	*e;
+	struct res_cache	*c;
+	struct res_centry	*e;
 	ldns_rdf		*n = ldns_dname_new_frm_str("WWW.Example.test.");
 	ldns_rr_list		*ans, *glue;
 
-	c = dns_cache_new(1 << 20, 10, 3600, 900, 1);
+	c = res_cache_new(1 << 20, 10, 3600, 900, 1);
 	ans = rrs("www.example.test. 600 IN A 192.0.2.1",
 	    "www.example.test. 300 IN A 192.0.2.2");
 	glue = rrs("www.example.test. 86400 IN A 6.6.6.6", NULL);
-	ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_A, ans, NULL,
-	    false, 0, DNS_RANK_ANSWER, DNS_SEC_SECURE, 0, 1000), 0);
+	ck_assert_int_eq(res_cache_put(c, n, LDNS_RR_TYPE_A, ans, NULL,
+	    false, 0, RES_RANK_ANSWER, RES_SEC_SECURE, 0, 1000), 0);
 	/* The smallest TTL of the set; case does not matter. */
-	ck_assert_ptr_nonnull(e = dns_cache_get(c,
+	ck_assert_ptr_nonnull(e = res_cache_get(c,
 	    ldns_rr_owner(ldns_rr_list_rr(ans, 0)), LDNS_RR_TYPE_A, 1000));
-	ck_assert_uint_eq(dns_centry_ttl(e, 1000), 300);
+	ck_assert_uint_eq(res_centry_ttl(e, 1000), 300);
 	/* Glue never replaces an authoritative answer. */
-	ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_A, glue, NULL,
-	    false, 0, DNS_RANK_GLUE, DNS_SEC_UNKNOWN, 0, 1001), 1);
-	e = dns_cache_get(c, n, LDNS_RR_TYPE_A, 1001);
+	ck_assert_int_eq(res_cache_put(c, n, LDNS_RR_TYPE_A, glue, NULL,
+	    false, 0, RES_RANK_GLUE, RES_SEC_UNKNOWN, 0, 1001), 1);
+	e = res_cache_get(c, n, LDNS_RR_TYPE_A, 1001);
 	ck_assert_uint_eq(ldns_rr_list_rr_count(e->rrs), 2);
 	/* Expired: gone, and then glue may enter, capped at max_ttl. */
-	ck_assert_ptr_null(dns_cache_get(c, n, LDNS_RR_TYPE_A, 1300));
-	ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_A, glue, NULL,
-	    false, 0, DNS_RANK_GLUE, DNS_SEC_UNKNOWN, 0, 1300), 0);
-	e = dns_cache_get(c, n, LDNS_RR_TYPE_A, 1300);
-	ck_assert_uint_eq(dns_centry_ttl(e, 1300), 3600);
+	ck_assert_ptr_null(res_cache_get(c, n, LDNS_RR_TYPE_A, 1300));
+	ck_assert_int_eq(res_cache_put(c, n, LDNS_RR_TYPE_A, glue, NULL,
+	    false, 0, RES_RANK_GLUE, RES_SEC_UNKNOWN, 0, 1300), 0);
+	e = res_cache_get(c, n, LDNS_RR_TYPE_A, 1300);
+	ck_assert_uint_eq(res_centry_ttl(e, 1300), 3600);
 	/* An answer replaces glue. */
-	ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_A, ans, NULL,
-	    false, 0, DNS_RANK_ANSWER, DNS_SEC_INSECURE, 0, 1301), 0);
+	ck_assert_int_eq(res_cache_put(c, n, LDNS_RR_TYPE_A, ans, NULL,
+	    false, 0, RES_RANK_ANSWER, RES_SEC_INSECURE, 0, 1301), 0);
 	/* Negative entries: NXDOMAIN under type 0, TTL capped; min_ttl. */
-	ck_assert_int_eq(dns_cache_put(c, n, 0, NULL, NULL, true, 86400,
-	    DNS_RANK_ANSWER, DNS_SEC_SECURE, 0, 2000), 0);
-	e = dns_cache_get(c, n, 0, 2000);
+	ck_assert_int_eq(res_cache_put(c, n, 0, NULL, NULL, true, 86400,
+	    RES_RANK_ANSWER, RES_SEC_SECURE, 0, 2000), 0);
+	e = res_cache_get(c, n, 0, 2000);
 	ck_assert(e->negative);
-	ck_assert_uint_eq(dns_centry_ttl(e, 2000), 900);
-	ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_MX, NULL, NULL,
-	    true, 1, DNS_RANK_ANSWER, DNS_SEC_SECURE, 0, 2000), 0);
-	e = dns_cache_get(c, n, LDNS_RR_TYPE_MX, 2000);
-	ck_assert_uint_eq(dns_centry_ttl(e, 2000), 10);
+	ck_assert_uint_eq(res_centry_ttl(e, 2000), 900);
+	ck_assert_int_eq(res_cache_put(c, n, LDNS_RR_TYPE_MX, NULL, NULL,
+	    true, 1, RES_RANK_ANSWER, RES_SEC_SECURE, 0, 2000), 0);
+	e = res_cache_get(c, n, LDNS_RR_TYPE_MX, 2000);
+	ck_assert_uint_eq(res_centry_ttl(e, 2000), 10);
 	ldns_rr_list_deep_free(ans);
 	ldns_rr_list_deep_free(glue);
 	ldns_rdf_deep_free(n);
-	dns_cache_free(c);
+	res_cache_free(c);
 }
 END_TEST
 
 START_TEST(test_cache_bound)
 {
-	struct dns_cache	*c;
+	struct res_cache	*c;
 	ldns_rdf		*n;
 	ldns_rr_list		*l;
 	uint64_t		 entries, bytes;
 	char			 name[64];
 	int			 i;
 
-	c = dns_cache_new(64 * 1024, 0, 3600, 900, 1);
+	c = res_cache_new(64 * 1024, 0, 3600, 900, 1);
 	l = rrs("x.test. 300 IN TXT \"some text to take a little room\"",
 	    NULL);
 	for (i = 0; i < 5000; i++) {
 		snprintf(name, sizeof(name), "n%d.test.", i);
 		n = ldns_dname_new_frm_str(name);
-		ck_assert_int_eq(dns_cache_put(c, n, LDNS_RR_TYPE_TXT, l,
-		    NULL, false, 0, DNS_RANK_ANSWER, DNS_SEC_UNKNOWN, 0, 1), 0);
+		ck_assert_int_eq(res_cache_put(c, n, LDNS_RR_TYPE_TXT, l,
+		    NULL, false, 0, RES_RANK_ANSWER, RES_SEC_UNKNOWN, 0, 1), 0);
 		ldns_rdf_deep_free(n);
 	}
-	dns_cache_usage(c, &entries, &bytes);
+	res_cache_usage(c, &entries, &bytes);
 	ck_assert_uint_le(bytes, 64 * 1024);
 	ck_assert_uint_gt(entries, 50);
 	ck_assert_uint_lt(entries, 5000);
 	/* The newest stay, the oldest went. */
 	n = ldns_dname_new_frm_str("n4999.test.");
-	ck_assert_ptr_nonnull(dns_cache_get(c, n, LDNS_RR_TYPE_TXT, 2));
+	ck_assert_ptr_nonnull(res_cache_get(c, n, LDNS_RR_TYPE_TXT, 2));
 	ldns_rdf_deep_free(n);
 	n = ldns_dname_new_frm_str("n0.test.");
-	ck_assert_ptr_null(dns_cache_get(c, n, LDNS_RR_TYPE_TXT, 2));
+	ck_assert_ptr_null(res_cache_get(c, n, LDNS_RR_TYPE_TXT, 2));
 	ldns_rdf_deep_free(n);
 	ldns_rr_list_deep_free(l);
-	dns_cache_free(c);
+	res_cache_free(c);
 }
 END_TEST
 
@@ -163,7 +163,7 @@ static const struct {
 	const char	*name;
 	uint16_t	 type;
 	int		 edns_version;
-	int		 rc;		/* dns_req_parse */
+	int		 rc;		/* res_req_parse */
 	int		 rcode;
 } req_cases[] = {
 	{ NULL, "www.example.test.", 1, -1, 0, 0 },
@@ -194,7 +194,7 @@ hex_wire(const char *hex, size_t *len)
 
 START_TEST(test_req_parse)
 {
-	struct dns_req	 req;
+	struct res_req	 req;
 	uint8_t		*w, *out;
 	size_t		 len, olen, cut;
 	struct err	 err;
@@ -202,14 +202,14 @@ START_TEST(test_req_parse)
 	w = req_cases[_i].hex != NULL ? hex_wire(req_cases[_i].hex, &len) :
 	    query_wire(req_cases[_i].name, req_cases[_i].type,
 	    req_cases[_i].edns_version, &len);
-	ck_assert_int_eq(dns_req_parse(w, len, &req), req_cases[_i].rc);
+	ck_assert_int_eq(res_req_parse(w, len, &req), req_cases[_i].rc);
 	if (req_cases[_i].rc == 0) {
 		ck_assert_int_eq(req.rcode, req_cases[_i].rcode);
 		ck_assert_uint_eq(req.id, 0x1234);
 		if (req_cases[_i].name != NULL && req.rcode == 0)
 			ck_assert_str_eq(req.qname, req_cases[_i].name);
 		/* Every answer to it builds and parses. */
-		ck_assert_int_eq(dns_res_reply(&req, NULL, req.rcode ?
+		ck_assert_int_eq(res_reply(&req, NULL, req.rcode ?
 		    req.rcode : 2, 512, &out, &olen, &err), 0);
 		ck_assert_uint_ge(olen, 12);
 		ck_assert_int_eq(out[3] & 0x0f, (req.rcode ? req.rcode : 2) &
@@ -218,7 +218,7 @@ START_TEST(test_req_parse)
 	}
 	/* Every cut of it is dropped or answered, never a crash. */
 	for (cut = 0; cut < len; cut++) {
-		if (dns_req_parse(w, cut, &req) == 0)
+		if (res_req_parse(w, cut, &req) == 0)
 			ck_assert(cut >= 12);
 	}
 	free(w);
@@ -328,7 +328,7 @@ static const struct tanswer net[] = {
 };
 
 static ldns_pkt *
-net_answer(const struct dns_res_request *rq, bool *none)
+net_answer(const struct res_request *rq, bool *none)
 {
 	ldns_pkt		*q = NULL, *p;
 	const struct tanswer	*t;
@@ -420,12 +420,12 @@ struct run {
 };
 
 /* Resolves (name, type) against the table; returns the query. */
-static struct dns_res_query *
-resolve(struct dns_resolver *r, const char *name, uint16_t type,
+static struct res_query *
+resolve(struct res_resolver *r, const char *name, uint16_t type,
     struct run *run)
 {
-	struct dns_res_query	*q;
-	struct dns_res_request	 rq;
+	struct res_query	*q;
+	struct res_request	 rq;
 	struct err		 err;
 	ldns_pkt		*p, *qp;
 	uint8_t			*w;
@@ -434,9 +434,9 @@ resolve(struct dns_resolver *r, const char *name, uint16_t type,
 	uint16_t		 id = 100;
 
 	memset(run, 0, sizeof(*run));
-	ck_assert_ptr_nonnull(q = dns_res_query_new(r, name, type, 1000,
+	ck_assert_ptr_nonnull(q = res_query_new(r, name, type, 1000,
 	    &err));
-	while (dns_res_next(q, 1000, id++, &rq) == DNS_RES_SEND) {
+	while (res_query_next(q, 1000, id++, &rq) == RES_SEND) {
 		const struct sockaddr_in *sin =
 		    (const struct sockaddr_in *)&rq.addr;
 
@@ -460,11 +460,11 @@ resolve(struct dns_resolver *r, const char *name, uint16_t type,
 		run->noedns += !ldns_pkt_edns(qp);
 		ldns_pkt_free(qp);
 		if ((p = net_answer(&rq, &none)) == NULL) {
-			dns_res_answer(q, NULL, 0, 0, 1000);
+			res_query_answer(q, NULL, 0, 0, 1000);
 			continue;
 		}
 		ck_assert_int_eq(ldns_pkt2wire(&w, p, &len), LDNS_STATUS_OK);
-		dns_res_answer(q, w, len, 5, 1000);
+		res_query_answer(q, w, len, 5, 1000);
 		free(w);
 		ldns_pkt_free(p);
 	}
@@ -496,9 +496,9 @@ static const struct {
 
 START_TEST(test_iter_table)
 {
-	struct dns_res_conf	 conf = { 0 };
-	struct dns_resolver	*r;
-	struct dns_res_query	*q;
+	struct res_conf	 conf = { 0 };
+	struct res_resolver	*r;
+	struct res_query	*q;
 	struct run		 run;
 	struct err		 err;
 
@@ -506,32 +506,32 @@ START_TEST(test_iter_table)
 	conf.max_ttl = 86400;
 	conf.neg_max_ttl = 3600;
 	conf.hints = ROOT_HINTS;
-	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
+	ck_assert_ptr_nonnull(r = res_resolver_new(&conf, &err));
 	q = resolve(r, iter_cases[_i].name, iter_cases[_i].type, &run);
-	ck_assert_int_eq(dns_res_rcode(q), iter_cases[_i].rcode);
-	ck_assert_int_eq((int)ldns_rr_list_rr_count(dns_res_answer_rrs(q)),
+	ck_assert_int_eq(res_query_rcode(q), iter_cases[_i].rcode);
+	ck_assert_int_eq((int)ldns_rr_list_rr_count(res_query_answer_rrs(q)),
 	    iter_cases[_i].nanswer);
 	ck_assert_int_ge(run.sends, iter_cases[_i].min_sends);
-	ck_assert_int_le(run.sends, DNS_RES_MAX_SENDS);
+	ck_assert_int_le(run.sends, RES_MAX_SENDS);
 	ck_assert_int_ge(run.tcp, iter_cases[_i].tcp);
 	ck_assert_int_ge(run.noedns, iter_cases[_i].noedns);
 	ck_assert(!run.asked_evil);		/* no out-of-zone glue used */
-	ck_assert_int_eq(dns_res_security(q), DNS_SEC_UNKNOWN);
-	dns_res_query_free(q);
+	ck_assert_int_eq(res_query_security(q), RES_SEC_UNKNOWN);
+	res_query_free(q);
 	/* Asked again: from the cache, no query upstream. */
 	if (iter_cases[_i].rcode != 2) {
 		q = resolve(r, iter_cases[_i].name, iter_cases[_i].type, &run);
 		ck_assert_int_eq(run.sends, 0);
-		ck_assert_int_eq(dns_res_rcode(q), iter_cases[_i].rcode);
+		ck_assert_int_eq(res_query_rcode(q), iter_cases[_i].rcode);
 		ck_assert_int_eq((int)ldns_rr_list_rr_count(
-		    dns_res_answer_rrs(q)), iter_cases[_i].nanswer);
-		dns_res_query_free(q);
+		    res_query_answer_rrs(q)), iter_cases[_i].nanswer);
+		res_query_free(q);
 	}
 	/* Out-of-bailiwick records never reach the cache. */
 	q = resolve(r, "evil.test.", 1, &run);
 	ck_assert_int_gt(run.sends, 0);
-	dns_res_query_free(q);
-	dns_resolver_free(r);
+	res_query_free(q);
+	res_resolver_free(r);
 }
 END_TEST
 
@@ -555,9 +555,9 @@ START_TEST(test_iter_cname_denial)
 		{ "chainnd.example.test.", 5, 0, 1 },
 		{ "chainnd.example.test.", 1, 0, 1 },
 	};
-	struct dns_res_conf	 conf = { 0 };
-	struct dns_resolver	*r;
-	struct dns_res_query	*q;
+	struct res_conf	 conf = { 0 };
+	struct res_resolver	*r;
+	struct res_query	*q;
 	struct run		 run;
 	struct err		 err;
 	size_t			 i;
@@ -566,37 +566,37 @@ START_TEST(test_iter_cname_denial)
 	conf.max_ttl = 86400;
 	conf.neg_max_ttl = 3600;
 	conf.hints = ROOT_HINTS;
-	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
+	ck_assert_ptr_nonnull(r = res_resolver_new(&conf, &err));
 	q = resolve(r, "chainnx.example.test.", 1, &run);
-	ck_assert_int_eq(dns_res_rcode(q), 3);
-	ck_assert_int_eq((int)ldns_rr_list_rr_count(dns_res_answer_rrs(q)),
+	ck_assert_int_eq(res_query_rcode(q), 3);
+	ck_assert_int_eq((int)ldns_rr_list_rr_count(res_query_answer_rrs(q)),
 	    1);
-	dns_res_query_free(q);
+	res_query_free(q);
 	q = resolve(r, "chainnd.example.test.", 1, &run);
-	ck_assert_int_eq(dns_res_rcode(q), 0);
-	dns_res_query_free(q);
+	ck_assert_int_eq(res_query_rcode(q), 0);
+	res_query_free(q);
 	/* All from the cache: the denials are the targets'. */
 	for (i = 0; i < sizeof(after) / sizeof(after[0]); i++) {
 		q = resolve(r, after[i].name, after[i].type, &run);
 		ck_assert_msg(run.sends == 0, "%s %u: %d queries sent",
 		    after[i].name, after[i].type, run.sends);
-		ck_assert_msg(dns_res_rcode(q) == after[i].rcode,
+		ck_assert_msg(res_query_rcode(q) == after[i].rcode,
 		    "%s %u: rcode %d", after[i].name, after[i].type,
-		    dns_res_rcode(q));
+		    res_query_rcode(q));
 		ck_assert_int_eq((int)ldns_rr_list_rr_count(
-		    dns_res_answer_rrs(q)), after[i].nanswer);
-		dns_res_query_free(q);
+		    res_query_answer_rrs(q)), after[i].nanswer);
+		res_query_free(q);
 	}
-	dns_resolver_free(r);
+	res_resolver_free(r);
 }
 END_TEST
 
 /* RFC 9156: the root is asked for "test." only, and the answer comes. */
 START_TEST(test_iter_qmin)
 {
-	struct dns_res_conf	 conf = { 0 };
-	struct dns_resolver	*r;
-	struct dns_res_query	*q;
+	struct res_conf	 conf = { 0 };
+	struct res_resolver	*r;
+	struct res_query	*q;
 	struct run		 run;
 	struct err		 err;
 
@@ -605,18 +605,18 @@ START_TEST(test_iter_qmin)
 	conf.neg_max_ttl = 3600;
 	conf.hints = ROOT_HINTS;
 	conf.qname_minimisation = true;
-	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
+	ck_assert_ptr_nonnull(r = res_resolver_new(&conf, &err));
 	q = resolve(r, "www.example.test.", 1, &run);
-	ck_assert_int_eq(dns_res_rcode(q), 0);
-	ck_assert_int_eq((int)ldns_rr_list_rr_count(dns_res_answer_rrs(q)),
+	ck_assert_int_eq(res_query_rcode(q), 0);
+	ck_assert_int_eq((int)ldns_rr_list_rr_count(res_query_answer_rrs(q)),
 	    1);
 	ck_assert_int_eq(run.root_labels, 1);
-	dns_res_query_free(q);
+	res_query_free(q);
 	/* NXDOMAIN for a part: the whole name is asked after all. */
 	q = resolve(r, "a.b.nx.test.", 1, &run);
-	ck_assert_int_eq(dns_res_rcode(q), 3);
-	dns_res_query_free(q);
-	dns_resolver_free(r);
+	ck_assert_int_eq(res_query_rcode(q), 3);
+	res_query_free(q);
+	res_resolver_free(r);
 }
 END_TEST
 
@@ -630,9 +630,9 @@ fixed_random(void *arg)
 /* 0x20: questions in mixed case; a server lowering it is asked again. */
 START_TEST(test_iter_0x20)
 {
-	struct dns_res_conf	 conf = { 0 };
-	struct dns_resolver	*r;
-	struct dns_res_query	*q;
+	struct res_conf	 conf = { 0 };
+	struct res_resolver	*r;
+	struct res_query	*q;
 	struct run		 run, run2;
 	struct err		 err;
 
@@ -641,31 +641,31 @@ START_TEST(test_iter_0x20)
 	conf.neg_max_ttl = 3600;
 	conf.hints = ROOT_HINTS;
 	conf.random = fixed_random;
-	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
+	ck_assert_ptr_nonnull(r = res_resolver_new(&conf, &err));
 	q = resolve(r, "www.example.test.", 1, &run);
-	ck_assert_int_eq(dns_res_rcode(q), 0);
+	ck_assert_int_eq(res_query_rcode(q), 0);
 	ck_assert_int_gt(run.mixed_case, 0);
 	/* The answer's owner is lower case again. */
 	ck_assert_int_eq(memcmp(ldns_rdf_data(ldns_rr_owner(ldns_rr_list_rr(
-	    dns_res_answer_rrs(q), 0))), "\003www\007example\004test", 18),
+	    res_query_answer_rrs(q), 0))), "\003www\007example\004test", 18),
 	    0);
-	dns_res_query_free(q);
+	res_query_free(q);
 	q = resolve(r, "lower.example.test.", 1, &run2);
-	ck_assert_int_eq(dns_res_rcode(q), 0);
+	ck_assert_int_eq(res_query_rcode(q), 0);
 	ck_assert_int_eq(run2.sends, 2);	/* mixed, then as is */
-	ck_assert_int_eq((int)ldns_rr_list_rr_count(dns_res_answer_rrs(q)),
+	ck_assert_int_eq((int)ldns_rr_list_rr_count(res_query_answer_rrs(q)),
 	    1);
-	dns_res_query_free(q);
-	dns_resolver_free(r);
+	res_query_free(q);
+	res_resolver_free(r);
 }
 END_TEST
 
 /* A server that lost one datagram is asked again (after the others). */
 START_TEST(test_iter_retry)
 {
-	struct dns_res_conf	 conf = { 0 };
-	struct dns_resolver	*r;
-	struct dns_res_query	*q;
+	struct res_conf	 conf = { 0 };
+	struct res_resolver	*r;
+	struct res_query	*q;
 	struct run		 run;
 	struct err		 err;
 
@@ -673,24 +673,24 @@ START_TEST(test_iter_retry)
 	conf.max_ttl = 86400;
 	conf.neg_max_ttl = 3600;
 	conf.hints = ROOT_HINTS;
-	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
+	ck_assert_ptr_nonnull(r = res_resolver_new(&conf, &err));
 	flaky_seen = 0;
 	q = resolve(r, FLAKY_NAME, 1, &run);
-	ck_assert_int_eq(dns_res_rcode(q), 0);
-	ck_assert_int_eq((int)ldns_rr_list_rr_count(dns_res_answer_rrs(q)),
+	ck_assert_int_eq(res_query_rcode(q), 0);
+	ck_assert_int_eq((int)ldns_rr_list_rr_count(res_query_answer_rrs(q)),
 	    1);
 	ck_assert_int_eq(flaky_seen, 2);
-	dns_res_query_free(q);
-	dns_resolver_free(r);
+	res_query_free(q);
+	res_resolver_free(r);
 }
 END_TEST
 
 START_TEST(test_iter_truncate_reply)
 {
-	struct dns_res_conf	 conf = { 0 };
-	struct dns_resolver	*r;
-	struct dns_res_query	*q;
-	struct dns_req		 req;
+	struct res_conf	 conf = { 0 };
+	struct res_resolver	*r;
+	struct res_query	*q;
+	struct res_req		 req;
 	struct run		 run;
 	struct err		 err;
 	uint8_t			*w, *out;
@@ -700,51 +700,51 @@ START_TEST(test_iter_truncate_reply)
 	conf.max_ttl = 86400;
 	conf.neg_max_ttl = 3600;
 	conf.hints = ROOT_HINTS;
-	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
+	ck_assert_ptr_nonnull(r = res_resolver_new(&conf, &err));
 	q = resolve(r, "big.example.test.", 16, &run);
 	w = query_wire("big.example.test.", 16, -1, &len);
-	ck_assert_int_eq(dns_req_parse(w, len, &req), 0);
-	ck_assert_int_eq(dns_res_reply(&req, q, 0, 512, &out, &olen, &err),
+	ck_assert_int_eq(res_req_parse(w, len, &req), 0);
+	ck_assert_int_eq(res_reply(&req, q, 0, 512, &out, &olen, &err),
 	    0);
 	ck_assert_uint_le(olen, 512);
 	ck_assert(out[2] & 0x02);			/* TC */
 	free(out);
-	ck_assert_int_eq(dns_res_reply(&req, q, 0, 65535, &out, &olen, &err),
+	ck_assert_int_eq(res_reply(&req, q, 0, 65535, &out, &olen, &err),
 	    0);
 	ck_assert_uint_gt(olen, 512);
 	ck_assert(!(out[2] & 0x02));
 	free(out);
 	free(w);
-	dns_res_query_free(q);
-	dns_resolver_free(r);
+	res_query_free(q);
+	res_resolver_free(r);
 }
 END_TEST
 
 START_TEST(test_resolver_config)
 {
-	struct dns_res_conf	 conf = { 0 };
-	struct dns_resolver	*r;
+	struct res_conf	 conf = { 0 };
+	struct res_resolver	*r;
 	struct err		 err;
 
 	conf.cache_bytes = 1 << 20;
 	conf.hints = "a.root.test. 3600 A 127.0.0.2\n";
-	ck_assert_ptr_null(dns_resolver_new(&conf, &err));
-	ck_assert_int_eq(err.code, DNS_RES_E_HINTS);
+	ck_assert_ptr_null(res_resolver_new(&conf, &err));
+	ck_assert_int_eq(err.code, RES_E_HINTS);
 	conf.hints = ROOT_HINTS "www.test. 3600 IN A not-an-address\n";
-	ck_assert_ptr_null(dns_resolver_new(&conf, &err));
-	ck_assert_int_eq(err.code, DNS_RES_E_HINTS);
+	ck_assert_ptr_null(res_resolver_new(&conf, &err));
+	ck_assert_int_eq(err.code, RES_E_HINTS);
 	ck_assert_ptr_nonnull(strstr(err.msg, "line 5"));
 	conf.hints = ROOT_HINTS;
 	conf.dnssec = true;
 	conf.anchors = ". 3600 IN A 127.0.0.1\n";
-	ck_assert_ptr_null(dns_resolver_new(&conf, &err));
-	ck_assert_int_eq(err.code, DNS_RES_E_ANCHOR);
+	ck_assert_ptr_null(res_resolver_new(&conf, &err));
+	ck_assert_int_eq(err.code, RES_E_ANCHOR);
 	conf.anchors = NULL;		/* the built-in root KSKs */
-	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
-	dns_resolver_free(r);
+	ck_assert_ptr_nonnull(r = res_resolver_new(&conf, &err));
+	res_resolver_free(r);
 	conf.hints = NULL;		/* the built-in IANA hints */
-	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
-	dns_resolver_free(r);
+	ck_assert_ptr_nonnull(r = res_resolver_new(&conf, &err));
+	res_resolver_free(r);
 }
 END_TEST
 
@@ -752,17 +752,17 @@ END_TEST
 
 START_TEST(test_msgcache)
 {
-	struct dns_msgcache	*mc;
-	struct dns_req		 req, req2;
+	struct res_msgcache	*mc;
+	struct res_req		 req, req2;
 	uint8_t			*w, *ans, buf[4096];
 	size_t			 len, alen, olen;
 	ldns_pkt		*p;
 	ldns_rr			*rr;
 	uint64_t		 entries, hits;
 
-	mc = dns_msgcache_new(1 << 20, 1);
+	mc = res_msgcache_new(1 << 20, 1);
 	w = query_wire("WWW.Example.test.", 1, 0, &len);
-	ck_assert_int_eq(dns_req_parse(w, len, &req), 0);
+	ck_assert_int_eq(res_req_parse(w, len, &req), 0);
 	free(w);
 	/* An answer with two TTLs. */
 	p = ldns_pkt_new();
@@ -782,12 +782,12 @@ START_TEST(test_msgcache)
 	ldns_pkt_set_edns_udp_size(p, 1232);
 	ck_assert_int_eq(ldns_pkt2wire(&ans, p, &alen), LDNS_STATUS_OK);
 	ldns_pkt_free(p);
-	dns_msgcache_put(mc, &req, ans, alen, 1000);
+	res_msgcache_put(mc, &req, ans, alen, 1000);
 	/* Asked again, another case, another ID: its own question back. */
 	w = query_wire("www.EXAMPLE.test.", 1, 0, &len);
 	w[0] = 0x55;
-	ck_assert_int_eq(dns_req_parse(w, len, &req2), 0);
-	ck_assert_int_eq(dns_msgcache_get(mc, &req2, 1040, buf, sizeof(buf),
+	ck_assert_int_eq(res_req_parse(w, len, &req2), 0);
+	ck_assert_int_eq(res_msgcache_get(mc, &req2, 1040, buf, sizeof(buf),
 	    &olen), 0);
 	ck_assert_uint_eq(olen, alen);
 	ck_assert_int_eq(buf[0], 0x55);
@@ -799,7 +799,7 @@ START_TEST(test_msgcache)
 	    60);
 	ldns_pkt_free(p);
 	/* Too big for the client: truncated, with the question and OPT. */
-	ck_assert_int_eq(dns_msgcache_get(mc, &req2, 1040, buf, 50, &olen),
+	ck_assert_int_eq(res_msgcache_get(mc, &req2, 1040, buf, 50, &olen),
 	    0);
 	ck_assert_uint_le(olen, 50);
 	ck_assert_int_eq(ldns_wire2pkt(&p, buf, olen), LDNS_STATUS_OK);
@@ -811,30 +811,30 @@ START_TEST(test_msgcache)
 	ck_assert_uint_eq(ldns_rr_get_type(ldns_rr_list_rr(
 	    ldns_pkt_question(p), 0)), LDNS_RR_TYPE_A);
 	ldns_pkt_free(p);
-	ck_assert_int_eq(dns_msgcache_get(mc, &req2, 1040, buf, 20, &olen),
+	ck_assert_int_eq(res_msgcache_get(mc, &req2, 1040, buf, 20, &olen),
 	    -1);
 	/* Other flags (no EDNS here) are another answer. */
 	free(w);
 	w = query_wire("www.example.test.", 1, -1, &len);
-	ck_assert_int_eq(dns_req_parse(w, len, &req2), 0);
-	ck_assert_int_eq(dns_msgcache_get(mc, &req2, 1040, buf, sizeof(buf),
+	ck_assert_int_eq(res_req_parse(w, len, &req2), 0);
+	ck_assert_int_eq(res_msgcache_get(mc, &req2, 1040, buf, sizeof(buf),
 	    &olen), -1);
 	/* Never past the smallest TTL. */
-	ck_assert_int_eq(dns_msgcache_get(mc, &req, 1100, buf, sizeof(buf),
+	ck_assert_int_eq(res_msgcache_get(mc, &req, 1100, buf, sizeof(buf),
 	    &olen), -1);
 	/* Neither SERVFAIL nor truncated answers are kept. */
 	ans[3] = (uint8_t)((ans[3] & 0xf0) | 2);
-	dns_msgcache_put(mc, &req, ans, alen, 2000);
+	res_msgcache_put(mc, &req, ans, alen, 2000);
 	ans[3] = (uint8_t)(ans[3] & 0xf0);
 	ans[2] |= 0x02;
-	dns_msgcache_put(mc, &req, ans, alen, 2000);
-	ck_assert_int_eq(dns_msgcache_get(mc, &req, 2001, buf, sizeof(buf),
+	res_msgcache_put(mc, &req, ans, alen, 2000);
+	ck_assert_int_eq(res_msgcache_get(mc, &req, 2001, buf, sizeof(buf),
 	    &olen), -1);
-	dns_msgcache_usage(mc, &entries, &hits);
+	res_msgcache_usage(mc, &entries, &hits);
 	ck_assert_uint_eq(hits, 2);
 	free(w);
 	free(ans);
-	dns_msgcache_free(mc);
+	res_msgcache_free(mc);
 }
 END_TEST
 
@@ -856,7 +856,7 @@ START_TEST(test_validate)
 	ldns_rr_list	*dnskeys, *ksigs, *set, *sigs, *ds, *nsec, *auth;
 	ldns_rdf	*zone = ldns_dname_new_frm_str("example.test.");
 	ldns_rr		*rr;
-	enum dns_ede	 ede;
+	enum res_ede	 ede;
 	struct err	 err;
 	time_t		 now = time(NULL);
 	uint32_t	 inception = (uint32_t)now - 3600;
@@ -887,33 +887,33 @@ START_TEST(test_validate)
 	ldns_rr_list_push_rr(ds, ldns_key_rr2ds(ldns_rr_list_rr(dnskeys, 0),
 	    LDNS_SHA256));
 	/* The DNSKEY RRset against its DS: secure; against another: bogus. */
-	ck_assert_int_eq(dns_val_dnskeys(dnskeys, ksigs, ds, now, NULL, &ede, &err),
-	    DNS_SEC_SECURE);
-	ck_assert_int_eq(dns_val_dnskeys(dnskeys, ksigs, dnskeys, now, NULL, &ede,
-	    &err), DNS_SEC_SECURE);
+	ck_assert_int_eq(res_val_dnskeys(dnskeys, ksigs, ds, now, NULL, &ede, &err),
+	    RES_SEC_SECURE);
+	ck_assert_int_eq(res_val_dnskeys(dnskeys, ksigs, dnskeys, now, NULL, &ede,
+	    &err), RES_SEC_SECURE);
 	ldns_rr_list_deep_free(ds);
 	ds = ldns_rr_list_new();
 	ldns_rr_list_push_rr(ds, ldns_key_rr2ds(ldns_rr_list_rr(dnskeys, 1),
 	    LDNS_SHA256));
-	ck_assert_int_eq(dns_val_dnskeys(dnskeys, ksigs, ds, now, NULL, &ede, &err),
-	    DNS_SEC_BOGUS);
-	ck_assert_int_eq(ede, DNS_EDE_DNSKEY_MISSING);
+	ck_assert_int_eq(res_val_dnskeys(dnskeys, ksigs, ds, now, NULL, &ede, &err),
+	    RES_SEC_BOGUS);
+	ck_assert_int_eq(ede, RES_EDE_DNSKEY_MISSING);
 	/* An RRset signed by the ZSK. */
 	set = rrs("www.example.test. 300 IN A 192.0.2.1",
 	    "www.example.test. 300 IN A 192.0.2.2");
 	sigs = signed_set(set, zl);
-	ck_assert_int_eq(dns_val_rrset(set, sigs, dnskeys, zone, now, NULL, &ede,
-	    &err), DNS_SEC_SECURE);
+	ck_assert_int_eq(res_val_rrset(set, sigs, dnskeys, zone, now, NULL, &ede,
+	    &err), RES_SEC_SECURE);
 	/* No signature; a signer other than the zone; changed data. */
-	ck_assert_int_eq(dns_val_rrset(set, NULL, dnskeys, zone, now, NULL, &ede,
-	    &err), DNS_SEC_BOGUS);
-	ck_assert_int_eq(ede, DNS_EDE_RRSIGS_MISSING);
+	ck_assert_int_eq(res_val_rrset(set, NULL, dnskeys, zone, now, NULL, &ede,
+	    &err), RES_SEC_BOGUS);
+	ck_assert_int_eq(ede, RES_EDE_RRSIGS_MISSING);
 	rr = ldns_rr_list_rr(set, 0);
 	ldns_rdf_deep_free(ldns_rr_set_rdf(rr, ldns_rdf_new_frm_str(
 	    LDNS_RDF_TYPE_A, "192.0.2.99"), 0));
-	ck_assert_int_eq(dns_val_rrset(set, sigs, dnskeys, zone, now, NULL, &ede,
-	    &err), DNS_SEC_BOGUS);
-	ck_assert_int_eq(ede, DNS_EDE_DNSSEC_BOGUS);
+	ck_assert_int_eq(res_val_rrset(set, sigs, dnskeys, zone, now, NULL, &ede,
+	    &err), RES_SEC_BOGUS);
+	ck_assert_int_eq(ede, RES_EDE_DNSSEC_BOGUS);
 	ck_assert_ptr_nonnull(strstr(err.msg, "www.example.test."));
 	ldns_rr_list_deep_free(set);
 	ldns_rr_list_deep_free(sigs);
@@ -938,17 +938,17 @@ START_TEST(test_validate)
 	{
 		ldns_rdf	*c = ldns_dname_new_frm_str("c.example.test.");
 
-		ck_assert_int_eq(dns_val_denial(c, LDNS_RR_TYPE_A, true, auth,
-		    dnskeys, zone, now, NULL, &ede, &err), DNS_SEC_SECURE);
-		ck_assert_int_eq(dns_val_denial(zone, LDNS_RR_TYPE_MX, false,
-		    auth, dnskeys, zone, now, NULL, &ede, &err), DNS_SEC_SECURE);
+		ck_assert_int_eq(res_val_denial(c, LDNS_RR_TYPE_A, true, auth,
+		    dnskeys, zone, now, NULL, &ede, &err), RES_SEC_SECURE);
+		ck_assert_int_eq(res_val_denial(zone, LDNS_RR_TYPE_MX, false,
+		    auth, dnskeys, zone, now, NULL, &ede, &err), RES_SEC_SECURE);
 		/* The apex has A: no proof that A does not exist. */
-		ck_assert_int_eq(dns_val_denial(zone, LDNS_RR_TYPE_A, false,
-		    auth, dnskeys, zone, now, NULL, &ede, &err), DNS_SEC_BOGUS);
+		ck_assert_int_eq(res_val_denial(zone, LDNS_RR_TYPE_A, false,
+		    auth, dnskeys, zone, now, NULL, &ede, &err), RES_SEC_BOGUS);
 		/* Without NSEC: bogus, NSEC missing. */
-		ck_assert_int_eq(dns_val_denial(c, LDNS_RR_TYPE_A, true, NULL,
-		    dnskeys, zone, now, NULL, &ede, &err), DNS_SEC_BOGUS);
-		ck_assert_int_eq(ede, DNS_EDE_NSEC_MISSING);
+		ck_assert_int_eq(res_val_denial(c, LDNS_RR_TYPE_A, true, NULL,
+		    dnskeys, zone, now, NULL, &ede, &err), RES_SEC_BOGUS);
+		ck_assert_int_eq(ede, RES_EDE_NSEC_MISSING);
 		ldns_rdf_deep_free(c);
 	}
 	ldns_rr_list_deep_free(auth);
@@ -1053,14 +1053,14 @@ START_TEST(test_ds_usable)
 	ldns_rr_list	*ds;
 	size_t		 i;
 
-	ck_assert(!dns_ds_usable(NULL));
+	ck_assert(!res_ds_usable(NULL));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(a, sizeof(a), "sub.example.test. 300 IN DS 12345 %s "
 		    "%s", cases[i].a, digest);
 		snprintf(b, sizeof(b), "sub.example.test. 300 IN DS 54321 %s "
 		    "%s", cases[i].b != NULL ? cases[i].b : "", digest);
 		ds = rrs(a, cases[i].b != NULL ? b : NULL);
-		ck_assert_msg(dns_ds_usable(ds) == cases[i].usable,
+		ck_assert_msg(res_ds_usable(ds) == cases[i].usable,
 		    "case %zu", i);
 		ldns_rr_list_deep_free(ds);
 	}
@@ -1081,7 +1081,7 @@ START_TEST(test_validate_nsec3_iterations)
 	ldns_key_list	*zl = ldns_key_list_new();
 	ldns_rr_list	*keys = ldns_rr_list_new(), *auth;
 	char		 t[512];
-	enum dns_ede	 ede;
+	enum res_ede	 ede;
 	struct err	 err;
 	size_t		 i;
 
@@ -1092,17 +1092,17 @@ START_TEST(test_validate_nsec3_iterations)
 		nsec3_text("example.test.", "example.test.", iters[i],
 		    "A NS SOA RRSIG DNSKEY NSEC3PARAM", t, sizeof(t));
 		auth_add_signed(auth, t, zl);
-		ck_assert_int_eq(dns_val_denial(zone, LDNS_RR_TYPE_MX, false,
+		ck_assert_int_eq(res_val_denial(zone, LDNS_RR_TYPE_MX, false,
 		    auth, keys, zone, now, NULL, &ede, &err), iters[i] <= 150 ?
-		    DNS_SEC_SECURE : DNS_SEC_INSECURE);
+		    RES_SEC_SECURE : RES_SEC_INSECURE);
 		/* The apex has A: never secure, whatever the iterations. */
-		ck_assert_int_ne(dns_val_denial(zone, LDNS_RR_TYPE_A, false,
-		    auth, keys, zone, now, NULL, &ede, &err), DNS_SEC_SECURE);
+		ck_assert_int_ne(res_val_denial(zone, LDNS_RR_TYPE_A, false,
+		    auth, keys, zone, now, NULL, &ede, &err), RES_SEC_SECURE);
 		ldns_rr_list_deep_free(auth);
 		/* Unsigned: bogus before any iterations count. */
 		auth = rrs(t, NULL);
-		ck_assert_int_eq(dns_val_denial(zone, LDNS_RR_TYPE_MX, false,
-		    auth, keys, zone, now, NULL, &ede, &err), DNS_SEC_BOGUS);
+		ck_assert_int_eq(res_val_denial(zone, LDNS_RR_TYPE_MX, false,
+		    auth, keys, zone, now, NULL, &ede, &err), RES_SEC_BOGUS);
 		ldns_rr_list_deep_free(auth);
 	}
 	ldns_rr_list_deep_free(keys);
@@ -1126,7 +1126,7 @@ START_TEST(test_validate_wildcard)
 	ldns_rr_list	*keys = ldns_rr_list_new(), *wild, *sigs, *auth;
 	ldns_rr_list	*plain, *psigs;
 	char		 t[512];
-	enum dns_ede	 ede;
+	enum res_ede	 ede;
 	struct err	 err;
 	size_t		 i;
 
@@ -1142,29 +1142,29 @@ START_TEST(test_validate_wildcard)
 		ldns_rr_set_owner(ldns_rr_list_rr(sigs, i),
 		    ldns_rdf_clone(x));
 	}
-	ck_assert_int_eq(dns_val_rrset(wild, sigs, keys, zone, now, NULL, &ede,
-	    &err), DNS_SEC_SECURE);
+	ck_assert_int_eq(res_val_rrset(wild, sigs, keys, zone, now, NULL, &ede,
+	    &err), RES_SEC_SECURE);
 	/* No proof: bogus. */
 	auth = ldns_rr_list_new();
-	ck_assert_int_eq(dns_val_wildcard(x, sigs, auth, keys, zone, now,
-	    NULL, &ede, &err), DNS_SEC_BOGUS);
-	ck_assert_int_eq(ede, DNS_EDE_NSEC_MISSING);
+	ck_assert_int_eq(res_val_wildcard(x, sigs, auth, keys, zone, now,
+	    NULL, &ede, &err), RES_SEC_BOGUS);
+	ck_assert_int_eq(ede, RES_EDE_NSEC_MISSING);
 	/* An NSEC not covering x (apex to the wildcard): bogus. */
 	auth_add_signed(auth, "example.test. 300 IN NSEC *.example.test. "
 	    "SOA NS RRSIG NSEC DNSKEY", zl);
-	ck_assert_int_eq(dns_val_wildcard(x, sigs, auth, keys, zone, now,
-	    NULL, &ede, &err), DNS_SEC_BOGUS);
+	ck_assert_int_eq(res_val_wildcard(x, sigs, auth, keys, zone, now,
+	    NULL, &ede, &err), RES_SEC_BOGUS);
 	/* The wildcard's NSEC (to the apex) covers x: secure. */
 	auth_add_signed(auth, "*.example.test. 300 IN NSEC example.test. "
 	    "TXT RRSIG NSEC", zl);
-	ck_assert_int_eq(dns_val_wildcard(x, sigs, auth, keys, zone, now,
-	    NULL, &ede, &err), DNS_SEC_SECURE);
+	ck_assert_int_eq(res_val_wildcard(x, sigs, auth, keys, zone, now,
+	    NULL, &ede, &err), RES_SEC_SECURE);
 	ldns_rr_list_deep_free(auth);
 	/* The same NSEC unsigned: bogus. */
 	auth = rrs("*.example.test. 300 IN NSEC example.test. TXT RRSIG NSEC",
 	    NULL);
-	ck_assert_int_eq(dns_val_wildcard(x, sigs, auth, keys, zone, now,
-	    NULL, &ede, &err), DNS_SEC_BOGUS);
+	ck_assert_int_eq(res_val_wildcard(x, sigs, auth, keys, zone, now,
+	    NULL, &ede, &err), RES_SEC_BOGUS);
 	ldns_rr_list_deep_free(auth);
 	/* NSEC3: the chain apex -> wildcard -> apex covers the hash of the
 	 * next closer name x.example.test.; one matching x proves it
@@ -1176,15 +1176,15 @@ START_TEST(test_validate_wildcard)
 	nsec3_text("*.example.test.", "example.test.", 5, "TXT RRSIG", t,
 	    sizeof(t));
 	auth_add_signed(auth, t, zl);
-	ck_assert_int_eq(dns_val_wildcard(x, sigs, auth, keys, zone, now,
-	    NULL, &ede, &err), DNS_SEC_SECURE);
+	ck_assert_int_eq(res_val_wildcard(x, sigs, auth, keys, zone, now,
+	    NULL, &ede, &err), RES_SEC_SECURE);
 	ldns_rr_list_deep_free(auth);
 	auth = ldns_rr_list_new();
 	nsec3_text("x.example.test.", "example.test.", 5, "TXT RRSIG", t,
 	    sizeof(t));
 	auth_add_signed(auth, t, zl);
-	ck_assert_int_eq(dns_val_wildcard(x, sigs, auth, keys, zone, now,
-	    NULL, &ede, &err), DNS_SEC_BOGUS);
+	ck_assert_int_eq(res_val_wildcard(x, sigs, auth, keys, zone, now,
+	    NULL, &ede, &err), RES_SEC_BOGUS);
 	ldns_rr_list_deep_free(auth);
 	/* The same chain at 151 iterations: insecure (RFC 9276). */
 	auth = ldns_rr_list_new();
@@ -1194,15 +1194,15 @@ START_TEST(test_validate_wildcard)
 	nsec3_text("*.example.test.", "example.test.", 151, "TXT RRSIG", t,
 	    sizeof(t));
 	auth_add_signed(auth, t, zl);
-	ck_assert_int_eq(dns_val_wildcard(x, sigs, auth, keys, zone, now,
-	    NULL, &ede, &err), DNS_SEC_INSECURE);
+	ck_assert_int_eq(res_val_wildcard(x, sigs, auth, keys, zone, now,
+	    NULL, &ede, &err), RES_SEC_INSECURE);
 	ldns_rr_list_deep_free(auth);
 	/* An RRset at its own name needs no proof. */
 	plain = rrs("x.example.test. 300 IN TXT \"x\"", NULL);
 	psigs = signed_set(plain, zl);
 	auth = ldns_rr_list_new();
-	ck_assert_int_eq(dns_val_wildcard(x, psigs, auth, keys, zone, now,
-	    NULL, &ede, &err), DNS_SEC_SECURE);
+	ck_assert_int_eq(res_val_wildcard(x, psigs, auth, keys, zone, now,
+	    NULL, &ede, &err), RES_SEC_SECURE);
 	ldns_rr_list_deep_free(auth);
 	ldns_rr_list_deep_free(plain);
 	ldns_rr_list_deep_free(psigs);
@@ -1245,36 +1245,36 @@ static const struct {
 	uint16_t	 type;
 	bool		 nxdomain;
 	unsigned	 nsecs;		/* bit i: nsec_zone[i] given */
-	enum dns_sec	 sec;
+	enum res_sec	 sec;
 } nsec_cases[] = {
 	/* NXDOMAIN: the name covered, and the wildcard at its closest
 	 * encloser covered. */
-	{ "nope.example.test.", 1, true, 1 << 4 | 1 << 0, DNS_SEC_SECURE },
-	{ "nope.example.test.", 1, true, 1 << 4, DNS_SEC_BOGUS },
-	{ "x.host.example.test.", 1, true, 1 << 4, DNS_SEC_SECURE },
+	{ "nope.example.test.", 1, true, 1 << 4 | 1 << 0, RES_SEC_SECURE },
+	{ "nope.example.test.", 1, true, 1 << 4, RES_SEC_BOGUS },
+	{ "x.host.example.test.", 1, true, 1 << 4, RES_SEC_SECURE },
 	/* A name's own NSEC (a NODATA proof) is no NXDOMAIN proof, nor
 	 * is the NSEC before an empty non-terminal, nor an existing
 	 * wildcard's. */
-	{ "host.example.test.", 15, true, 1 << 4 | 1 << 0, DNS_SEC_BOGUS },
-	{ "c.example.test.", 1, true, 1 << 2 | 1 << 0, DNS_SEC_BOGUS },
-	{ "x.wild.example.test.", 1, true, 1 << 6, DNS_SEC_BOGUS },
+	{ "host.example.test.", 15, true, 1 << 4 | 1 << 0, RES_SEC_BOGUS },
+	{ "c.example.test.", 1, true, 1 << 2 | 1 << 0, RES_SEC_BOGUS },
+	{ "x.wild.example.test.", 1, true, 1 << 6, RES_SEC_BOGUS },
 	/* RFC 6840 section 4.1: nothing below a delegation. */
-	{ "x.sub.example.test.", 1, true, 1 << 5 | 1 << 0, DNS_SEC_BOGUS },
+	{ "x.sub.example.test.", 1, true, 1 << 5 | 1 << 0, RES_SEC_BOGUS },
 	/* NODATA: the name's NSEC without the type. */
-	{ "host.example.test.", 15, false, 1 << 4, DNS_SEC_SECURE },
-	{ "host.example.test.", 16, false, 1 << 4, DNS_SEC_BOGUS },
-	{ "c.example.test.", 1, false, 1 << 2, DNS_SEC_SECURE },
-	{ "nope.example.test.", 1, false, 1 << 4 | 1 << 0, DNS_SEC_BOGUS },
+	{ "host.example.test.", 15, false, 1 << 4, RES_SEC_SECURE },
+	{ "host.example.test.", 16, false, 1 << 4, RES_SEC_BOGUS },
+	{ "c.example.test.", 1, false, 1 << 2, RES_SEC_SECURE },
+	{ "nope.example.test.", 1, false, 1 << 4 | 1 << 0, RES_SEC_BOGUS },
 	/* An alias has every type: the CNAME bit proves no NODATA. */
-	{ "alias.example.test.", 1, false, 1 << 2, DNS_SEC_BOGUS },
+	{ "alias.example.test.", 1, false, 1 << 2, RES_SEC_BOGUS },
 	/* The parent side of a cut proves no DS, and nothing else; the
 	 * child's apex NSEC proves nothing about the DS. */
-	{ "sub.example.test.", 1, false, 1 << 5, DNS_SEC_BOGUS },
-	{ "sub.example.test.", 43, false, 1 << 5, DNS_SEC_SECURE },
-	{ "example.test.", 43, false, 1 << 0, DNS_SEC_BOGUS },
+	{ "sub.example.test.", 1, false, 1 << 5, RES_SEC_BOGUS },
+	{ "sub.example.test.", 43, false, 1 << 5, RES_SEC_SECURE },
+	{ "example.test.", 43, false, 1 << 0, RES_SEC_BOGUS },
 	/* Wildcard NODATA (RFC 4035 section 3.1.3.4). */
-	{ "x.wild.example.test.", 1, false, 1 << 6, DNS_SEC_SECURE },
-	{ "x.wild.example.test.", 16, false, 1 << 6, DNS_SEC_BOGUS },
+	{ "x.wild.example.test.", 1, false, 1 << 6, RES_SEC_SECURE },
+	{ "x.wild.example.test.", 16, false, 1 << 6, RES_SEC_BOGUS },
 };
 
 START_TEST(test_validate_nsec_denial)
@@ -1285,7 +1285,7 @@ START_TEST(test_validate_nsec_denial)
 	ldns_key	*zsk = zone_key(zone, 256, now);
 	ldns_key_list	*zl = ldns_key_list_new();
 	ldns_rr_list	*keys = ldns_rr_list_new(), *auth = ldns_rr_list_new();
-	enum dns_ede	 ede;
+	enum res_ede	 ede;
 	struct err	 err;
 	size_t		 i;
 
@@ -1294,7 +1294,7 @@ START_TEST(test_validate_nsec_denial)
 	for (i = 0; i < sizeof(nsec_zone) / sizeof(nsec_zone[0]); i++)
 		if (nsec_cases[_i].nsecs & 1u << i)
 			auth_add_signed(auth, nsec_zone[i], zl);
-	ck_assert_msg(dns_val_denial(name, nsec_cases[_i].type,
+	ck_assert_msg(res_val_denial(name, nsec_cases[_i].type,
 	    nsec_cases[_i].nxdomain, auth, keys, zone, now, NULL, &ede, &err) ==
 	    nsec_cases[_i].sec, "%s %u %s: not %d", nsec_cases[_i].name,
 	    nsec_cases[_i].type, nsec_cases[_i].nxdomain ? "nxdomain" :
@@ -1369,54 +1369,54 @@ static const struct {
 	uint16_t	 type;
 	bool		 nxdomain;
 	struct n3	 recs[4];
-	enum dns_sec	 sec;
+	enum res_sec	 sec;
 } nsec3_cases[] = {
 	/* NXDOMAIN (RFC 5155 section 8.4): the closest encloser matched,
 	 * the next closer name and the wildcard covered. */
 	{ "nope.example.test.", 1, true, { N3_APEX,
 	  { 'C', "nope.example.test.", "" },
-	  { 'C', "*.example.test.", "" } }, DNS_SEC_SECURE },
+	  { 'C', "*.example.test.", "" } }, RES_SEC_SECURE },
 	{ "nope.example.test.", 1, true, { N3_APEX,
-	  { 'C', "nope.example.test.", "" } }, DNS_SEC_BOGUS },
+	  { 'C', "nope.example.test.", "" } }, RES_SEC_BOGUS },
 	/* Opt-out over the next closer name: insecure, not secure. */
 	{ "nope.example.test.", 1, true, { N3_APEX,
 	  { 'O', "nope.example.test.", "" },
-	  { 'C', "*.example.test.", "" } }, DNS_SEC_INSECURE },
+	  { 'C', "*.example.test.", "" } }, RES_SEC_INSECURE },
 	/* The name's own NSEC3 proves it exists. */
 	{ "host.example.test.", 15, true, { N3_APEX,
 	  { 'M', "host.example.test.", "A TXT RRSIG" },
-	  { 'C', "*.example.test.", "" } }, DNS_SEC_BOGUS },
+	  { 'C', "*.example.test.", "" } }, RES_SEC_BOGUS },
 	/* A delegation is no closest encloser (section 8.3). */
 	{ "x.sub.example.test.", 1, true, {
 	  { 'M', "sub.example.test.", "NS" },
 	  { 'C', "x.sub.example.test.", "" },
-	  { 'C', "*.sub.example.test.", "" } }, DNS_SEC_BOGUS },
+	  { 'C', "*.sub.example.test.", "" } }, RES_SEC_BOGUS },
 	/* NODATA (section 8.5). */
 	{ "host.example.test.", 15, false, {
-	  { 'M', "host.example.test.", "A TXT RRSIG" } }, DNS_SEC_SECURE },
+	  { 'M', "host.example.test.", "A TXT RRSIG" } }, RES_SEC_SECURE },
 	{ "host.example.test.", 16, false, {
-	  { 'M', "host.example.test.", "A TXT RRSIG" } }, DNS_SEC_BOGUS },
+	  { 'M', "host.example.test.", "A TXT RRSIG" } }, RES_SEC_BOGUS },
 	{ "alias.example.test.", 1, false, {
-	  { 'M', "alias.example.test.", "CNAME RRSIG" } }, DNS_SEC_BOGUS },
+	  { 'M', "alias.example.test.", "CNAME RRSIG" } }, RES_SEC_BOGUS },
 	/* The parent side of a cut: DS only (RFC 6840 section 4.1). */
 	{ "sub.example.test.", 1, false, {
-	  { 'M', "sub.example.test.", "NS" } }, DNS_SEC_BOGUS },
+	  { 'M', "sub.example.test.", "NS" } }, RES_SEC_BOGUS },
 	{ "sub.example.test.", 43, false, {
-	  { 'M', "sub.example.test.", "NS" } }, DNS_SEC_SECURE },
+	  { 'M', "sub.example.test.", "NS" } }, RES_SEC_SECURE },
 	/* No DS under opt-out (section 8.6): an insecure delegation. */
 	{ "ins.example.test.", 43, false, { N3_APEX,
-	  { 'O', "ins.example.test.", "" } }, DNS_SEC_INSECURE },
+	  { 'O', "ins.example.test.", "" } }, RES_SEC_INSECURE },
 	{ "ins.example.test.", 43, false, { N3_APEX,
-	  { 'C', "ins.example.test.", "" } }, DNS_SEC_BOGUS },
+	  { 'C', "ins.example.test.", "" } }, RES_SEC_BOGUS },
 	/* Wildcard NODATA (section 8.7). */
 	{ "x.wild.example.test.", 1, false, {
 	  { 'M', "wild.example.test.", "" },
 	  { 'C', "x.wild.example.test.", "" },
-	  { 'M', "*.wild.example.test.", "TXT RRSIG" } }, DNS_SEC_SECURE },
+	  { 'M', "*.wild.example.test.", "TXT RRSIG" } }, RES_SEC_SECURE },
 	{ "x.wild.example.test.", 16, false, {
 	  { 'M', "wild.example.test.", "" },
 	  { 'C', "x.wild.example.test.", "" },
-	  { 'M', "*.wild.example.test.", "TXT RRSIG" } }, DNS_SEC_BOGUS },
+	  { 'M', "*.wild.example.test.", "TXT RRSIG" } }, RES_SEC_BOGUS },
 };
 
 START_TEST(test_validate_nsec3_denial)
@@ -1427,7 +1427,7 @@ START_TEST(test_validate_nsec3_denial)
 	ldns_key	*zsk = zone_key(zone, 256, now);
 	ldns_key_list	*zl = ldns_key_list_new();
 	ldns_rr_list	*keys = ldns_rr_list_new(), *auth = ldns_rr_list_new();
-	enum dns_ede	 ede;
+	enum res_ede	 ede;
 	struct err	 err;
 	size_t		 i;
 
@@ -1435,7 +1435,7 @@ START_TEST(test_validate_nsec3_denial)
 	ldns_rr_list_push_rr(keys, ldns_key2rr(zsk));
 	for (i = 0; i < 4 && nsec3_cases[_i].recs[i].name != NULL; i++)
 		nsec3_add(auth, zl, &nsec3_cases[_i].recs[i]);
-	ck_assert_msg(dns_val_denial(name, nsec3_cases[_i].type,
+	ck_assert_msg(res_val_denial(name, nsec3_cases[_i].type,
 	    nsec3_cases[_i].nxdomain, auth, keys, zone, now, NULL, &ede, &err) ==
 	    nsec3_cases[_i].sec, "%s %u %s: not %d", nsec3_cases[_i].name,
 	    nsec3_cases[_i].type, nsec3_cases[_i].nxdomain ? "nxdomain" :
@@ -1461,27 +1461,27 @@ START_TEST(test_validate_clock)
 	ldns_key	*zsk = zone_key(zone, 256, now);
 	ldns_key_list	*zl = ldns_key_list_new();
 	ldns_rr_list	*keys = ldns_rr_list_new(), *set, *sigs, *auth;
-	enum dns_ede	 ede;
+	enum res_ede	 ede;
 	struct err	 err;
 
 	ldns_key_list_push_key(zl, zsk);
 	ldns_rr_list_push_rr(keys, ldns_key2rr(zsk));
 	set = rrs("host.example.test. 300 IN A 192.0.2.1", NULL);
 	sigs = signed_set(set, zl);
-	ck_assert_int_eq(dns_val_rrset(set, sigs, keys, zone, now, NULL, &ede,
-	    &err), DNS_SEC_SECURE);
-	ck_assert_int_eq(dns_val_rrset(set, sigs, keys, zone, now - 86400,
-	    NULL, &ede, &err), DNS_SEC_BOGUS);
-	ck_assert_int_eq(ede, DNS_EDE_SIG_NOT_YET);
-	ck_assert_int_eq(dns_val_rrset(set, sigs, keys, zone, now + 2 * 86400,
-	    NULL, &ede, &err), DNS_SEC_BOGUS);
-	ck_assert_int_eq(ede, DNS_EDE_SIG_EXPIRED);
+	ck_assert_int_eq(res_val_rrset(set, sigs, keys, zone, now, NULL, &ede,
+	    &err), RES_SEC_SECURE);
+	ck_assert_int_eq(res_val_rrset(set, sigs, keys, zone, now - 86400,
+	    NULL, &ede, &err), RES_SEC_BOGUS);
+	ck_assert_int_eq(ede, RES_EDE_SIG_NOT_YET);
+	ck_assert_int_eq(res_val_rrset(set, sigs, keys, zone, now + 2 * 86400,
+	    NULL, &ede, &err), RES_SEC_BOGUS);
+	ck_assert_int_eq(ede, RES_EDE_SIG_EXPIRED);
 	auth = ldns_rr_list_new();
 	auth_add_signed(auth, nsec_zone[4], zl);
-	ck_assert_int_eq(dns_val_denial(host, LDNS_RR_TYPE_MX, false, auth,
-	    keys, zone, now, NULL, &ede, &err), DNS_SEC_SECURE);
-	ck_assert_int_eq(dns_val_denial(host, LDNS_RR_TYPE_MX, false, auth,
-	    keys, zone, now + 2 * 86400, NULL, &ede, &err), DNS_SEC_BOGUS);
+	ck_assert_int_eq(res_val_denial(host, LDNS_RR_TYPE_MX, false, auth,
+	    keys, zone, now, NULL, &ede, &err), RES_SEC_SECURE);
+	ck_assert_int_eq(res_val_denial(host, LDNS_RR_TYPE_MX, false, auth,
+	    keys, zone, now + 2 * 86400, NULL, &ede, &err), RES_SEC_BOGUS);
 	ldns_rr_list_deep_free(auth);
 	ldns_rr_list_deep_free(set);
 	ldns_rr_list_deep_free(sigs);
@@ -1563,7 +1563,7 @@ snet_push(ldns_pkt *p, ldns_pkt_section section, const char *text,
 }
 
 static ldns_pkt *
-snet_answer(const struct dns_res_request *rq, struct snet_ctx *c)
+snet_answer(const struct res_request *rq, struct snet_ctx *c)
 {
 	const struct sanswer	*t;
 	ldns_pkt		*q = NULL, *p;
@@ -1611,12 +1611,12 @@ out:
 }
 
 /* Resolves (name, type) at now against snet; *sends_out upstream. */
-static struct dns_res_query *
-sresolve(struct dns_resolver *r, struct snet_ctx *c, const char *name,
+static struct res_query *
+sresolve(struct res_resolver *r, struct snet_ctx *c, const char *name,
     uint16_t type, time_t now, int *sends_out)
 {
-	struct dns_res_query	*q;
-	struct dns_res_request	 rq;
+	struct res_query	*q;
+	struct res_request	 rq;
 	struct err		 err;
 	ldns_pkt		*p;
 	uint8_t			*w;
@@ -1624,24 +1624,24 @@ sresolve(struct dns_resolver *r, struct snet_ctx *c, const char *name,
 	uint16_t		 id = 100;
 
 	*sends_out = 0;
-	ck_assert_ptr_nonnull(q = dns_res_query_new(r, name, type, now,
+	ck_assert_ptr_nonnull(q = res_query_new(r, name, type, now,
 	    &err));
-	while (dns_res_next(q, now, id++, &rq) == DNS_RES_SEND) {
+	while (res_query_next(q, now, id++, &rq) == RES_SEND) {
 		ck_assert_int_lt(++*sends_out, 50);
 		p = snet_answer(&rq, c);
 		ck_assert_int_eq(ldns_pkt2wire(&w, p, &len), LDNS_STATUS_OK);
-		dns_res_answer(q, w, len, 5, now);
+		res_query_answer(q, w, len, 5, now);
 		free(w);
 		ldns_pkt_free(p);
 	}
 	return q;
 }
 
-static struct dns_resolver *
+static struct res_resolver *
 snet_setup(struct snet_ctx *c, time_t base)
 {
-	struct dns_res_conf	 conf = { 0 };
-	struct dns_resolver	*r;
+	struct res_conf	 conf = { 0 };
+	struct res_resolver	*r;
 	struct err		 err;
 	ldns_rdf		*root = ldns_dname_new_frm_str(".");
 	char			*anchor;
@@ -1657,16 +1657,16 @@ snet_setup(struct snet_ctx *c, time_t base)
 	conf.hints = SROOT_HINTS;
 	conf.anchors = anchor;
 	conf.dnssec = true;
-	ck_assert_ptr_nonnull(r = dns_resolver_new(&conf, &err));
+	ck_assert_ptr_nonnull(r = res_resolver_new(&conf, &err));
 	free(anchor);
 	ldns_rdf_deep_free(root);
 	return r;
 }
 
 static void
-snet_teardown(struct snet_ctx *c, struct dns_resolver *r)
+snet_teardown(struct snet_ctx *c, struct res_resolver *r)
 {
-	dns_resolver_free(r);
+	res_resolver_free(r);
 	ldns_rr_free(c->dnskey);
 	ldns_key_list_free(c->kl);
 }
@@ -1678,9 +1678,9 @@ snet_teardown(struct snet_ctx *c, struct dns_resolver *r)
 START_TEST(test_iter_forged_nxdomain)
 {
 	struct snet_ctx		 c;
-	struct dns_resolver	*r;
-	struct dns_res_query	*q;
-	struct dns_req		 req;
+	struct res_resolver	*r;
+	struct res_query	*q;
+	struct res_req		 req;
 	struct err		 err;
 	time_t			 now = time(NULL);
 	uint8_t			*w, *out;
@@ -1689,31 +1689,31 @@ START_TEST(test_iter_forged_nxdomain)
 
 	r = snet_setup(&c, now);
 	q = sresolve(r, &c, "host.", LDNS_RR_TYPE_MX, now, &sends);
-	ck_assert_int_eq(dns_res_security(q), DNS_SEC_BOGUS);
+	ck_assert_int_eq(res_query_security(q), RES_SEC_BOGUS);
 	/* The client gets SERVFAIL. */
 	w = query_wire("host.", LDNS_RR_TYPE_MX, 0, &len);
-	ck_assert_int_eq(dns_req_parse(w, len, &req), 0);
-	ck_assert_int_eq(dns_res_reply(&req, q, dns_res_rcode(q), 4096, &out,
+	ck_assert_int_eq(res_req_parse(w, len, &req), 0);
+	ck_assert_int_eq(res_reply(&req, q, res_query_rcode(q), 4096, &out,
 	    &olen, &err), 0);
 	ck_assert_int_eq(out[3] & 0x0f, LDNS_RCODE_SERVFAIL);
 	free(out);
 	free(w);
-	dns_res_query_free(q);
+	res_query_free(q);
 	/* Asked again: bogus still, from the cache. */
 	q = sresolve(r, &c, "host.", LDNS_RR_TYPE_MX, now + 1, &sends);
-	ck_assert_int_eq(dns_res_security(q), DNS_SEC_BOGUS);
-	dns_res_query_free(q);
+	ck_assert_int_eq(res_query_security(q), RES_SEC_BOGUS);
+	res_query_free(q);
 	q = sresolve(r, &c, "host.", LDNS_RR_TYPE_A, now + 1, &sends);
-	ck_assert_int_eq(dns_res_rcode(q), 0);
-	ck_assert_int_eq(dns_res_security(q), DNS_SEC_SECURE);
-	ck_assert_int_eq((int)ldns_rr_list_rr_count(dns_res_answer_rrs(q)),
+	ck_assert_int_eq(res_query_rcode(q), 0);
+	ck_assert_int_eq(res_query_security(q), RES_SEC_SECURE);
+	ck_assert_int_eq((int)ldns_rr_list_rr_count(res_query_answer_rrs(q)),
 	    2);					/* A and its RRSIG */
-	dns_res_query_free(q);
+	res_query_free(q);
 	/* A genuine NXDOMAIN is secure. */
 	q = sresolve(r, &c, "gone.", LDNS_RR_TYPE_A, now + 2, &sends);
-	ck_assert_int_eq(dns_res_rcode(q), LDNS_RCODE_NXDOMAIN);
-	ck_assert_int_eq(dns_res_security(q), DNS_SEC_SECURE);
-	dns_res_query_free(q);
+	ck_assert_int_eq(res_query_rcode(q), LDNS_RCODE_NXDOMAIN);
+	ck_assert_int_eq(res_query_security(q), RES_SEC_SECURE);
+	res_query_free(q);
 	snet_teardown(&c, r);
 }
 END_TEST
@@ -1723,27 +1723,27 @@ END_TEST
 START_TEST(test_iter_cname_nxdomain_secure)
 {
 	struct snet_ctx		 c;
-	struct dns_resolver	*r;
-	struct dns_res_query	*q;
+	struct res_resolver	*r;
+	struct res_query	*q;
 	time_t			 now = time(NULL);
 	int			 sends;
 
 	r = snet_setup(&c, now);
 	q = sresolve(r, &c, "alias.", LDNS_RR_TYPE_A, now, &sends);
-	ck_assert_int_eq(dns_res_rcode(q), LDNS_RCODE_NXDOMAIN);
-	ck_assert_int_eq(dns_res_security(q), DNS_SEC_SECURE);
-	ck_assert_int_eq((int)ldns_rr_list_rr_count(dns_res_answer_rrs(q)),
+	ck_assert_int_eq(res_query_rcode(q), LDNS_RCODE_NXDOMAIN);
+	ck_assert_int_eq(res_query_security(q), RES_SEC_SECURE);
+	ck_assert_int_eq((int)ldns_rr_list_rr_count(res_query_answer_rrs(q)),
 	    2);					/* CNAME and its RRSIG */
-	dns_res_query_free(q);
+	res_query_free(q);
 	q = sresolve(r, &c, "gone.", LDNS_RR_TYPE_TXT, now + 1, &sends);
 	ck_assert_int_eq(sends, 0);
-	ck_assert_int_eq(dns_res_rcode(q), LDNS_RCODE_NXDOMAIN);
-	dns_res_query_free(q);
+	ck_assert_int_eq(res_query_rcode(q), LDNS_RCODE_NXDOMAIN);
+	res_query_free(q);
 	q = sresolve(r, &c, "alias.", LDNS_RR_TYPE_CNAME, now + 1, &sends);
 	ck_assert_int_eq(sends, 0);
-	ck_assert_int_eq(dns_res_rcode(q), 0);
-	ck_assert_int_eq(dns_res_security(q), DNS_SEC_SECURE);
-	dns_res_query_free(q);
+	ck_assert_int_eq(res_query_rcode(q), 0);
+	ck_assert_int_eq(res_query_security(q), RES_SEC_SECURE);
+	res_query_free(q);
 	snet_teardown(&c, r);
 }
 END_TEST
@@ -1755,8 +1755,8 @@ END_TEST
 START_TEST(test_iter_sig_expiry_ttl)
 {
 	struct snet_ctx		 c;
-	struct dns_resolver	*r;
-	struct dns_res_query	*q;
+	struct res_resolver	*r;
+	struct res_query	*q;
 	const ldns_rr_list	*l;
 	time_t			 now = time(NULL);
 	size_t			 i;
@@ -1764,35 +1764,35 @@ START_TEST(test_iter_sig_expiry_ttl)
 
 	r = snet_setup(&c, now);
 	q = sresolve(r, &c, "short.", LDNS_RR_TYPE_A, now, &sends);
-	ck_assert_int_eq(dns_res_security(q), DNS_SEC_SECURE);
-	dns_res_query_free(q);
+	ck_assert_int_eq(res_query_security(q), RES_SEC_SECURE);
+	res_query_free(q);
 	q = sresolve(r, &c, "nope.", LDNS_RR_TYPE_A, now, &sends);
-	ck_assert_int_eq(dns_res_rcode(q), LDNS_RCODE_NXDOMAIN);
-	ck_assert_int_eq(dns_res_security(q), DNS_SEC_SECURE);
-	dns_res_query_free(q);
+	ck_assert_int_eq(res_query_rcode(q), LDNS_RCODE_NXDOMAIN);
+	ck_assert_int_eq(res_query_security(q), RES_SEC_SECURE);
+	res_query_free(q);
 	/* From the cache, ten seconds on: at most 90 s left. */
 	q = sresolve(r, &c, "short.", LDNS_RR_TYPE_A, now + 10, &sends);
 	ck_assert_int_eq(sends, 0);
-	l = dns_res_answer_rrs(q);
+	l = res_query_answer_rrs(q);
 	ck_assert_uint_gt(ldns_rr_list_rr_count(l), 0);
 	for (i = 0; i < ldns_rr_list_rr_count(l); i++)
 		ck_assert_uint_le(ldns_rr_ttl(ldns_rr_list_rr(l, i)), 90);
-	dns_res_query_free(q);
+	res_query_free(q);
 	q = sresolve(r, &c, "nope.", LDNS_RR_TYPE_A, now + 10, &sends);
 	ck_assert_int_eq(sends, 0);
-	l = dns_res_authority_rrs(q);
+	l = res_query_authority_rrs(q);
 	ck_assert_uint_gt(ldns_rr_list_rr_count(l), 0);
 	for (i = 0; i < ldns_rr_list_rr_count(l); i++)
 		ck_assert_uint_le(ldns_rr_ttl(ldns_rr_list_rr(l, i)), 90);
-	dns_res_query_free(q);
+	res_query_free(q);
 	/* Past the signatures' expiration: asked again, not from the
 	 * cache. */
 	q = sresolve(r, &c, "short.", LDNS_RR_TYPE_A, now + 150, &sends);
 	ck_assert_int_gt(sends, 0);
-	dns_res_query_free(q);
+	res_query_free(q);
 	q = sresolve(r, &c, "nope.", LDNS_RR_TYPE_A, now + 150, &sends);
 	ck_assert_int_gt(sends, 0);
-	dns_res_query_free(q);
+	res_query_free(q);
 	snet_teardown(&c, r);
 }
 END_TEST
@@ -1801,16 +1801,16 @@ END_TEST
 START_TEST(test_iter_dnssec_clock)
 {
 	struct snet_ctx		 c;
-	struct dns_resolver	*r;
-	struct dns_res_query	*q;
+	struct res_resolver	*r;
+	struct res_query	*q;
 	time_t			 now = time(NULL) + 30 * 86400;
 	int			 sends;
 
 	r = snet_setup(&c, now);
 	q = sresolve(r, &c, "host.", LDNS_RR_TYPE_A, now, &sends);
-	ck_assert_int_eq(dns_res_rcode(q), 0);
-	ck_assert_int_eq(dns_res_security(q), DNS_SEC_SECURE);
-	dns_res_query_free(q);
+	ck_assert_int_eq(res_query_rcode(q), 0);
+	ck_assert_int_eq(res_query_security(q), RES_SEC_SECURE);
+	res_query_free(q);
 	snet_teardown(&c, r);
 }
 END_TEST
@@ -1825,26 +1825,26 @@ START_TEST(test_chaos)
 	static const char *const	 txt[] = { "queries=3", "bogus=0" };
 	static const struct {
 		const char	*hex;
-		enum dns_chaos	 chaos;
+		enum res_chaos	 chaos;
 		int		 rcode;
 	} cases[] = {
 		/* stats.timbre. CH TXT */
 		{ "123401000001000000000000057374617473067469"
-		  "6d627265000010" "0003", DNS_CHAOS_STATS, 0 },
+		  "6d627265000010" "0003", RES_CHAOS_STATS, 0 },
 		/* VERSION.bind. CH TXT */
 		{ "1234010000010000000000000756455253494f4e04"
-		  "62696e64000010" "0003", DNS_CHAOS_VERSION, 0 },
+		  "62696e64000010" "0003", RES_CHAOS_VERSION, 0 },
 		/* version.server. CH ANY */
 		{ "1234010000010000000000000776657273696f6e06"
-		  "736572766572" "0000ff0003", DNS_CHAOS_VERSION, 0 },
+		  "736572766572" "0000ff0003", RES_CHAOS_VERSION, 0 },
 		/* stats.timbre. CH A: refused */
 		{ "123401000001000000000000057374617473067469"
-		  "6d627265000001" "0003", DNS_CHAOS_NONE, 5 },
+		  "6d627265000001" "0003", RES_CHAOS_NONE, 5 },
 		/* stats.timbre. IN TXT: an ordinary question */
 		{ "123401000001000000000000057374617473067469"
-		  "6d627265000010" "0001", DNS_CHAOS_NONE, 0 },
+		  "6d627265000010" "0001", RES_CHAOS_NONE, 0 },
 	};
-	struct dns_req	 req;
+	struct res_req	 req;
 	uint8_t		*w, *out;
 	size_t		 len, olen, i;
 	ldns_pkt	*pkt;
@@ -1853,14 +1853,14 @@ START_TEST(test_chaos)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		w = hex_wire(cases[i].hex, &len);
-		ck_assert_int_eq(dns_req_parse(w, len, &req), 0);
+		ck_assert_int_eq(res_req_parse(w, len, &req), 0);
 		ck_assert_msg(req.rcode == cases[i].rcode, "case %zu", i);
-		ck_assert_msg(dns_req_chaos(&req) == cases[i].chaos,
+		ck_assert_msg(res_req_chaos(&req) == cases[i].chaos,
 		    "case %zu", i);
 		free(w);
-		if (cases[i].chaos == DNS_CHAOS_NONE)
+		if (cases[i].chaos == RES_CHAOS_NONE)
 			continue;
-		ck_assert_int_eq(dns_chaos_reply(&req, txt, 2, 512, &out, &olen,
+		ck_assert_int_eq(res_chaos_reply(&req, txt, 2, 512, &out, &olen,
 		    &err), 0);
 		ck_assert_int_eq(ldns_wire2pkt(&pkt, out, olen),
 		    LDNS_STATUS_OK);
@@ -1878,7 +1878,7 @@ START_TEST(test_chaos)
 		ldns_pkt_free(pkt);
 		free(out);
 		/* Too large for the client: TC=1, no records. */
-		ck_assert_int_eq(dns_chaos_reply(&req, txt, 2, 40, &out, &olen,
+		ck_assert_int_eq(res_chaos_reply(&req, txt, 2, 40, &out, &olen,
 		    &err), 0);
 		ck_assert_uint_le(olen, 40);
 		ck_assert(out[2] & 0x02);

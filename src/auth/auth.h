@@ -12,8 +12,8 @@
  * out.  The daemon does the fetching, committing and sending.  ldns types
  * appear only where the daemon needs them.
  */
-#ifndef TIMBRE_DNS_AUTH_H
-#define TIMBRE_DNS_AUTH_H
+#ifndef TIMBRE_AUTH_AUTH_H
+#define TIMBRE_AUTH_AUTH_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -21,27 +21,17 @@
 
 #include <ldns/ldns.h>
 
+#include "dns/dns.h"
+
 struct buf;
 struct err;
 
 enum auth_error {
 	AUTH_E_ZONE = 800,	/* a zone file does not load or check */
-	AUTH_E_KEY,		/* a _keys file does not load */
 };
 
 #define AUTH_UDP_MAX	1232	/* our EDNS payload size (RFC 9715) */
-#define AUTH_FUDGE	300	/* TSIG fudge, seconds */
-
-/* What a key may do, per INTERFACE.md: _update > _transfer > _notify. */
-enum auth_op {
-	AUTH_OP_NOTIFY = 1,
-	AUTH_OP_TRANSFER = 2,
-	AUTH_OP_UPDATE = 3,
-};
-
 struct auth_zone;
-struct auth_key;
-struct auth_keys;
 
 /* zone.c */
 /* Parses and checks the master file text for zone origin ("example.org").
@@ -69,6 +59,11 @@ int		 auth_zone_text(const struct auth_zone *, struct buf *,
  * ("192.0.2.1", "2001:db8::1"); fn is called once per address. */
 void		 auth_zone_ns_addrs(const struct auth_zone *,
 		    void (*fn)(const char *, void *), void *);
+/* The text a zone was loaded from (NULL, 0 if made by UPDATE and
+ * not given one), and giving it one (copied; -1 out of memory). */
+const char	*auth_zone_source(const struct auth_zone *, size_t *len);
+int		 auth_zone_set_source(struct auth_zone *, const char *,
+		    size_t);
 
 /* zonetext.c */
 /* The master file of new as an edit of old's source text: lines of
@@ -87,62 +82,19 @@ void		 auth_zone_ns_addrs(const struct auth_zone *,
 int		 auth_zone_edit(const struct auth_zone *old,
 		    const struct auth_zone *new, struct buf *out,
 		    int *rewritten, struct err *);
-/* The text a zone was loaded from (NULL, 0 if made by UPDATE and
- * not given one), and giving it one (copied; -1 out of memory). */
-const char	*auth_zone_source(const struct auth_zone *, size_t *len);
-int		 auth_zone_set_source(struct auth_zone *, const char *,
-		    size_t);
-
-/* tsig.c */
-/* Adds the keys of a _keys file (name is the file's name: "_keys" or
- * "ZONE._keys"); err names file and line. */
-struct auth_keys *auth_keys_new(void);
-void		 auth_keys_free(struct auth_keys *);
-int		 auth_keys_load(struct auth_keys *, const char *file,
-		    const char *text, size_t len, struct err *);
-size_t		 auth_keys_count(const struct auth_keys *);
-/* May key do op on zone (a name in the zone)? */
-int		 auth_key_allows(const struct auth_key *, enum auth_op,
-		    const ldns_rdf *zone);
-const char	*auth_key_name(const struct auth_key *);	/* no dot */
-/* Parses "NAME:ALG:BASE64" (ALG hmac-sha256, SHA256, ...), for tools. */
-struct auth_key	*auth_key_parse(const char *, struct err *);
-void		 auth_key_free(struct auth_key *);
-/* A copy that outlives the key set it came from (NULL: no memory). */
-struct auth_key	*auth_key_dup(const struct auth_key *);
-/* Appends a TSIG record to the message in b (ARCOUNT + 1).  req_mac is
- * the request's MAC for a response (NULL for a request); prior is the
- * previous message's MAC for the second and later messages of a
- * transfer (timers only, RFC 8945 section 5.3.1).  The MAC is returned
- * in mac_out (64 bytes room) if not NULL. */
-int		 auth_tsig_sign(const struct auth_key *, struct buf *,
-		    const uint8_t *req_mac, size_t req_mac_len,
-		    const uint8_t *prior, size_t prior_len, time_t now,
-		    uint16_t error, uint8_t *mac_out, size_t *mac_len_out,
-		    struct err *);
-/* Verifies a signed message (request or response, req_mac as above).
- * 0 if valid, else a TSIG error (16 BADSIG, 17 BADKEY, 18 BADTIME),
- * -1 if the message is malformed, -2 if the MAC could not be computed
- * (out of memory).  On 0 and 18, *key_out is the key and mac_out holds
- * the message's MAC. */
-int		 auth_tsig_verify(const struct auth_keys *,
-		    const struct auth_key *only, const uint8_t *, size_t,
-		    const uint8_t *req_mac, size_t req_mac_len, time_t now,
-		    const struct auth_key **key_out, uint8_t *mac_out,
-		    size_t *mac_len_out);
 
 /* auth.c */
 struct auth_db;
 /* hash_seed: random bits, drawn anew for each db (key_random), that key
- * the hash of its reply cache (dns_hash in dns/wire.h). */
+ * the hash of its reply cache (dns_hash in dns/dns.h). */
 struct auth_db	*auth_db_new(uint64_t hash_seed);
 void		 auth_db_free(struct auth_db *);
 /* Adds a zone (the db takes a reference) / replaces the keys (taken). */
 int		 auth_db_add_zone(struct auth_db *, struct auth_zone *,
 		    struct err *);
-void		 auth_db_set_keys(struct auth_db *, struct auth_keys *);
+void		 auth_db_set_keys(struct auth_db *, struct dns_tsig_keys *);
 /* Takes the keys out of the db (which then has none). */
-struct auth_keys *auth_db_take_keys(struct auth_db *);
+struct dns_tsig_keys *auth_db_take_keys(struct auth_db *);
 struct auth_zone *auth_db_zone(const struct auth_db *, const char *name);
 struct auth_zone *auth_db_zone_rdf(const struct auth_db *, const ldns_rdf *);
 /* Allow AXFR to anyone (--axfr). */
@@ -188,7 +140,7 @@ struct auth_req {
 	enum auth_kind		 kind;
 	ldns_pkt		*query;		/* NULL if unparsable */
 	ldns_pkt		*reply;		/* the answer being built */
-	const struct auth_key	*key;		/* verified TSIG key */
+	const struct dns_tsig_key *key;		/* verified TSIG key */
 	struct auth_zone	*zone;		/* the zone named (no ref) */
 	uint8_t			 mac[64];	/* the request's MAC */
 	size_t			 maclen;
@@ -277,7 +229,7 @@ int		 auth_update(const struct auth_req *, struct auth_zone **new_out,
 
 /* A NOTIFY for zone (SOA serial), signed with key if not NULL. */
 int		 auth_notify_msg(const struct auth_zone *, uint16_t id,
-		    const struct auth_key *, time_t now, struct buf *out,
+		    const struct dns_tsig_key *, time_t now, struct buf *out,
 		    struct err *);
 
 #endif

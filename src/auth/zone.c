@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns/auth_priv.h"
+#include "auth/auth_priv.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -26,8 +26,8 @@
 static int
 zrr_cmp(const void *a, const void *b)
 {
-	const ldns_rr	*x = ((const struct zrr *)a)->rr;
-	const ldns_rr	*y = ((const struct zrr *)b)->rr;
+	const ldns_rr	*x = ((const struct auth_zrr *)a)->rr;
+	const ldns_rr	*y = ((const struct auth_zrr *)b)->rr;
 	int		 c;
 
 	if ((c = ldns_dname_compare(ldns_rr_owner(x), ldns_rr_owner(y))) != 0)
@@ -38,17 +38,18 @@ zrr_cmp(const void *a, const void *b)
 }
 
 size_t
-zone_key(const ldns_rdf *name, uint8_t *key_out, size_t *ends_out,
+auth_zone_key(const ldns_rdf *name, uint8_t *key_out, size_t *ends_out,
     size_t *nlabels_out)
 {
 	const uint8_t	*d = ldns_rdf_data(name);
-	size_t		 size = ldns_rdf_size(name), at[ZONE_MAX_LABELS];
+	size_t		 size = ldns_rdf_size(name);
+	size_t		 at[AUTH_ZONE_MAX_LABELS];
 	size_t		 nl = 0, i, k, len = 0, ll;
 	uint8_t		 c;
 
 	/* The labels' starts, left to right; a bad name ends early. */
 	for (i = 0; i < size && d[i] != 0 && (d[i] & 0xc0) == 0 &&
-	    i + 1 + d[i] <= size && nl < ZONE_MAX_LABELS - 1;
+	    i + 1 + d[i] <= size && nl < AUTH_ZONE_MAX_LABELS - 1;
 	    i += 1 + d[i])
 		at[nl++] = i;
 	if (ends_out != NULL)
@@ -112,15 +113,15 @@ zone_lower_key(const struct auth_zone *z, const uint8_t *key, size_t len)
 }
 
 size_t
-zone_lower(const struct auth_zone *z, const ldns_rdf *name)
+auth_zone_lower(const struct auth_zone *z, const ldns_rdf *name)
 {
-	uint8_t	key[ZONE_KEY_MAX];
+	uint8_t	key[AUTH_ZONE_KEY_MAX];
 
-	return zone_lower_key(z, key, zone_key(name, key, NULL, NULL));
+	return zone_lower_key(z, key, auth_zone_key(name, key, NULL, NULL));
 }
 
 int
-zone_name_exists_key(const struct auth_zone *z, const uint8_t *key,
+auth_zone_name_exists_key(const struct auth_zone *z, const uint8_t *key,
     size_t len)
 {
 	size_t	i = zone_lower_key(z, key, len);
@@ -129,15 +130,16 @@ zone_name_exists_key(const struct auth_zone *z, const uint8_t *key,
 }
 
 int
-zone_name_exists(const struct auth_zone *z, const ldns_rdf *name)
+auth_zone_name_exists(const struct auth_zone *z, const ldns_rdf *name)
 {
-	uint8_t	key[ZONE_KEY_MAX];
+	uint8_t	key[AUTH_ZONE_KEY_MAX];
 
-	return zone_name_exists_key(z, key, zone_key(name, key, NULL, NULL));
+	return auth_zone_name_exists_key(z, key,
+	    auth_zone_key(name, key, NULL, NULL));
 }
 
 void
-zone_rrset_key(const struct auth_zone *z, const uint8_t *key, size_t len,
+auth_zone_rrset_key(const struct auth_zone *z, const uint8_t *key, size_t len,
     ldns_rr_type type, size_t *first, size_t *end)
 {
 	size_t	i = zone_lower_key(z, key, len);
@@ -153,20 +155,20 @@ zone_rrset_key(const struct auth_zone *z, const uint8_t *key, size_t len,
 }
 
 void
-zone_rrset(const struct auth_zone *z, const ldns_rdf *name,
+auth_zone_rrset(const struct auth_zone *z, const ldns_rdf *name,
     ldns_rr_type type, size_t *first, size_t *end)
 {
-	uint8_t	key[ZONE_KEY_MAX];
+	uint8_t	key[AUTH_ZONE_KEY_MAX];
 
-	zone_rrset_key(z, key, zone_key(name, key, NULL, NULL), type, first,
-	    end);
+	auth_zone_rrset_key(z, key, auth_zone_key(name, key, NULL, NULL),
+	    type, first, end);
 }
 
 /* The owners' keys, made once so that lookups need no ldns compares. */
 static int
 zone_keys(struct auth_zone *z, struct err *err)
 {
-	uint8_t	key[ZONE_KEY_MAX];
+	uint8_t	key[AUTH_ZONE_KEY_MAX];
 	size_t	i, len, used = 0, cap;
 	uint8_t	*nb;
 
@@ -174,7 +176,7 @@ zone_keys(struct auth_zone *z, struct err *err)
 	    (z->kbuf = malloc(cap = 4096)) == NULL)
 		goto nomem;
 	for (i = 0; i < z->n; i++) {
-		len = zone_key(ldns_rr_owner(z->v[i].rr), key, NULL, NULL);
+		len = auth_zone_key(ldns_rr_owner(z->v[i].rr), key, NULL, NULL);
 		if (used + len > cap) {
 			cap *= 2;
 			if (cap < used + len)
@@ -194,7 +196,7 @@ nomem:
 }
 
 static void
-zrrs_free(struct zrr *v, size_t n)
+zrrs_free(struct auth_zrr *v, size_t n)
 {
 	size_t	i;
 
@@ -256,7 +258,7 @@ zone_check(struct auth_zone *z, struct err *err)
 		    ldns_dname_compare(o, z->origin) == 0)
 			apexns++;
 		if (type == LDNS_RR_TYPE_CNAME) {
-			zone_rrset(z, o, 0, &a, &e);
+			auth_zone_rrset(z, o, 0, &a, &e);
 			for (j = a; j < e; j++)
 				if (j != i && ldns_rr_get_type(z->v[j].rr) !=
 				    LDNS_RR_TYPE_RRSIG &&
@@ -273,10 +275,10 @@ zone_check(struct auth_zone *z, struct err *err)
 		if (type == LDNS_RR_TYPE_NS) {
 			t = ldns_rr_rdf(rr, 0);
 			if (t != NULL && ldns_dname_is_subdomain(t, z->origin)) {
-				zone_rrset(z, t, LDNS_RR_TYPE_A, &a, &e);
+				auth_zone_rrset(z, t, LDNS_RR_TYPE_A, &a, &e);
 				if (a == e)
-					zone_rrset(z, t, LDNS_RR_TYPE_AAAA, &a,
-					    &e);
+					auth_zone_rrset(z, t,
+					    LDNS_RR_TYPE_AAAA, &a, &e);
 				if (a == e) {
 					err_set(err, AUTH_E_ZONE, "%s:%d: no "
 					    "address (glue) for NS host %s",
@@ -305,8 +307,8 @@ fail:
 }
 
 struct auth_zone *
-zone_build(const char *name, const char *file, struct zrr *v, size_t n,
-    struct err *err)
+auth_zone_build(const char *name, const char *file, struct auth_zrr *v,
+    size_t n, struct err *err)
 {
 	struct auth_zone	*z;
 	size_t			 i, k;
@@ -344,57 +346,12 @@ zone_build(const char *name, const char *file, struct zrr *v, size_t n,
 	return z;
 }
 
-/* Where the record ldns read from text[from..to) starts: its first byte
- * that is neither blank nor in a comment (to if there is none). */
-static size_t
-record_first(const char *text, size_t from, size_t to)
-{
-	bool	comment = false;
-	size_t	i;
-
-	for (i = from; i < to; i++) {
-		if (text[i] == '\n')
-			comment = false;
-		else if (comment || text[i] == ' ' || text[i] == '\t' ||
-		    text[i] == '\r')
-			continue;
-		else if (text[i] == ';')
-			comment = true;
-		else
-			break;
-	}
-	return i;
-}
-
-/*
- * The line on which the record ldns just read from text[from..to) starts:
- * that of record_first.  ldns's own line counter differs between 1.7 and
- * 1.8 (empty lines), so lines are counted here; *scan_off and *scan_line
- * carry the count forward.  (Declared in auth_priv.h: the _keys reader
- * uses it too.)
- */
-int
-auth_record_line(const char *text, size_t from, size_t to, size_t *scan_off,
-    int *scan_line)
-{
-	size_t	i, first = record_first(text, from, to);
-	int	l;
-
-	for (; *scan_off < from; (*scan_off)++)
-		if (text[*scan_off] == '\n')
-			(*scan_line)++;
-	for (i = from, l = *scan_line; i < first; i++)
-		if (text[i] == '\n')
-			l++;
-	return l;
-}
-
-/* The place of the record ldns read from text[from..to) (struct zrr):
+/* The place of the record ldns read from text[from..to) (struct auth_zrr):
  * the line it starts on, blanks included, to where ldns stopped. */
 static void
-record_range(const char *text, size_t from, size_t to, struct zrr *r)
+record_range(const char *text, size_t from, size_t to, struct auth_zrr *r)
 {
-	size_t	start = record_first(text, from, to);
+	size_t	start = dns_record_first(text, from, to);
 
 	while (start > from && text[start - 1] != '\n')
 		start--;
@@ -410,7 +367,7 @@ auth_zone_load(const char *origin, const char *text, size_t len,
 	ldns_rdf		*orig, *prev = NULL;
 	ldns_rr			*rr;
 	ldns_status		 st;
-	struct zrr		*v = NULL, *nv;
+	struct auth_zrr		*v = NULL, *nv;
 	struct auth_zone	*z;
 	size_t			 n = 0, cap = 0;
 	uint32_t		 ttl = ZONE_DEFAULT_TTL;
@@ -436,7 +393,7 @@ auth_zone_load(const char *origin, const char *text, size_t len,
 		rr = NULL;
 		st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &orig, &prev, &line);
 		to = (pos = ftell(fp)) < 0 ? len : (size_t)pos;
-		rline = start = auth_record_line(text, from, to, &scan_off,
+		rline = start = dns_record_line(text, from, to, &scan_off,
 		    &scan_line);
 		if (st == LDNS_STATUS_SYNTAX_EMPTY ||
 		    st == LDNS_STATUS_SYNTAX_TTL ||
@@ -479,7 +436,7 @@ auth_zone_load(const char *origin, const char *text, size_t len,
 	fclose(fp);
 	ldns_rdf_deep_free(orig);
 	ldns_rdf_deep_free(prev);
-	if ((z = zone_build(origin, file, v, n, err)) == NULL)
+	if ((z = auth_zone_build(origin, file, v, n, err)) == NULL)
 		return NULL;
 	/* Kept for auth_zone_edit, which the records' places point into. */
 	if (auth_zone_set_source(z, text, len) == -1) {
@@ -531,6 +488,38 @@ auth_zone_serial(const struct auth_zone *z)
 	return ldns_rdf2native_int32(ldns_rr_rdf(z->soa, 2));
 }
 
+/* The text a zone was loaded from, kept for auth_zone_edit (zonetext.c),
+ * which reads it and never the other way round. */
+const char *
+auth_zone_source(const struct auth_zone *z, size_t *len)
+{
+	*len = z->src != NULL ? z->srclen : 0;
+	return z->src;
+}
+
+int
+auth_zone_set_source(struct auth_zone *z, const char *text, size_t len)
+{
+	char	*s;
+
+	if ((s = malloc(len + 1)) == NULL)
+		return -1;
+	if (len > 0)
+		memcpy(s, text, len);
+	s[len] = '\0';
+	free(z->src);
+	z->src = s;
+	z->srclen = len;
+	z->src_ranges = false;		/* the places were in the old text */
+	return 0;
+}
+
+int
+auth_serial_lt(uint32_t a, uint32_t b)
+{
+	return a != b && (uint32_t)(b - a) < 0x80000000u;
+}
+
 int
 auth_zone_same(const struct auth_zone *a, const struct auth_zone *b)
 {
@@ -556,7 +545,7 @@ line_start_add(struct buf *b, const char *text, size_t len, struct err *err)
 }
 
 int
-zone_rr_line(struct buf *b, const ldns_rr *rr, const char *eol,
+auth_zone_rr_line(struct buf *b, const ldns_rr *rr, const char *eol,
     struct err *err)
 {
 	char	*s;
@@ -577,7 +566,7 @@ zone_rr_line(struct buf *b, const ldns_rr *rr, const char *eol,
 }
 
 int
-zone_owner_text(struct buf *b, const ldns_rr *rr, struct err *err)
+auth_zone_owner_text(struct buf *b, const ldns_rr *rr, struct err *err)
 {
 	char	*s;
 	int	 rc;
@@ -596,11 +585,11 @@ auth_zone_text(const struct auth_zone *z, struct buf *b, struct err *err)
 {
 	size_t	i;
 
-	if (zone_rr_line(b, z->soa, "\n", err) == -1)
+	if (auth_zone_rr_line(b, z->soa, "\n", err) == -1)
 		return -1;
 	for (i = 0; i < z->n; i++)
 		if (z->v[i].rr != z->soa &&
-		    zone_rr_line(b, z->v[i].rr, "\n", err) == -1)
+		    auth_zone_rr_line(b, z->v[i].rr, "\n", err) == -1)
 			return -1;
 	return 0;
 }
@@ -615,13 +604,13 @@ auth_zone_ns_addrs(const struct auth_zone *z,
 	int		 k;
 	char		*s;
 
-	zone_rrset(z, z->origin, LDNS_RR_TYPE_NS, &i, &e);
+	auth_zone_rrset(z, z->origin, LDNS_RR_TYPE_NS, &i, &e);
 	for (; i < e; i++) {
 		t = ldns_rr_rdf(z->v[i].rr, 0);
 		if (ldns_dname_compare(t, mname) == 0)
 			continue;
 		for (k = 0; k < 2; k++) {
-			zone_rrset(z, t, types[k], &j, &je);
+			auth_zone_rrset(z, t, types[k], &j, &je);
 			for (; j < je; j++)
 				if ((s = ldns_rdf2str(ldns_rr_rdf(z->v[j].rr,
 				    0))) != NULL) {
@@ -634,10 +623,10 @@ auth_zone_ns_addrs(const struct auth_zone *z,
 
 /* Canonical copies (RFC 4034 section 6.2) of a zone's records but the
  * SOA, sorted as zrr_cmp sorts, for auth_zone_diff's merge. */
-static struct zrr *
+static struct auth_zrr *
 diff_side(const struct auth_zone *z, size_t *n_out)
 {
-	struct zrr	*v;
+	struct auth_zrr	*v;
 	size_t		 i, n = 0;
 
 	if ((v = calloc(z->n + 1, sizeof(*v))) == NULL)
@@ -659,7 +648,7 @@ diff_side(const struct auth_zone *z, size_t *n_out)
 }
 
 static void
-diff_side_free(struct zrr *v, size_t n)
+diff_side_free(struct auth_zrr *v, size_t n)
 {
 	size_t	i;
 
@@ -669,8 +658,9 @@ diff_side_free(struct zrr *v, size_t n)
 }
 
 int
-zone_merge(const struct zrr *a, size_t na, const struct zrr *b, size_t nb,
-    int (*fn)(void *, size_t, size_t), void *arg)
+auth_zone_merge(const struct auth_zrr *a, size_t na,
+    const struct auth_zrr *b, size_t nb, int (*fn)(void *, size_t, size_t),
+    void *arg)
 {
 	size_t	i = 0, j = 0;
 	int	c;
@@ -688,30 +678,30 @@ zone_merge(const struct zrr *a, size_t na, const struct zrr *b, size_t nb,
 			continue;
 		}
 		/* A record whose TTL changed is deleted and added again. */
-		if (c <= 0 && fn(arg, i++, ZONE_NONE) == -1)
+		if (c <= 0 && fn(arg, i++, AUTH_ZONE_NONE) == -1)
 			return -1;
-		if (c >= 0 && fn(arg, ZONE_NONE, j++) == -1)
+		if (c >= 0 && fn(arg, AUTH_ZONE_NONE, j++) == -1)
 			return -1;
 	}
 	return 0;
 }
 
 struct diff_run {
-	struct zrr	*a, *b;
+	struct auth_zrr	*a, *b;
 	ldns_rr_list	*del, *add;
 };
 
-/* zone_merge's step for auth_zone_diff: the records move to the lists. */
+/* auth_zone_merge's step for auth_zone_diff: the records move to the lists. */
 static int
 diff_move(void *arg, size_t i, size_t j)
 {
 	struct diff_run	*d = arg;
 
-	if (j == ZONE_NONE) {
+	if (j == AUTH_ZONE_NONE) {
 		if (!ldns_rr_list_push_rr(d->del, d->a[i].rr))
 			return -1;
 		d->a[i].rr = NULL;
-	} else if (i == ZONE_NONE) {
+	} else if (i == AUTH_ZONE_NONE) {
 		if (!ldns_rr_list_push_rr(d->add, d->b[j].rr))
 			return -1;
 		d->b[j].rr = NULL;
@@ -729,7 +719,7 @@ auth_zone_diff(const struct auth_zone *from, const struct auth_zone *to,
 
 	if ((d.a = diff_side(from, &na)) != NULL &&
 	    (d.b = diff_side(to, &nb)) != NULL)
-		rc = zone_merge(d.a, na, d.b, nb, diff_move, &d);
+		rc = auth_zone_merge(d.a, na, d.b, nb, diff_move, &d);
 	diff_side_free(d.a, na);
 	diff_side_free(d.b, nb);
 	if (rc == -1)

@@ -6,7 +6,7 @@
  * proof that a wildcard answer had no closer match (RFC 4035 section
  * 5.3.4, RFC 5155 section 8.8).  DS records of algorithms or digest types
  * we cannot use do not make a zone secure (RFC 4035 section 5.2, RFC 6840
- * section 5.2), and NSEC3 chains of more than DNS_VAL_NSEC3_MAX_ITER
+ * section 5.2), and NSEC3 chains of more than RES_VAL_NSEC3_MAX_ITER
  * iterations prove nothing securely (RFC 9276 section 3.2).  The signature
  * arithmetic is ldns's, through the functions of ldns 1.7.1 and 1.8.3,
  * at the clock the core is given (the *_time variants).  The proofs of
@@ -19,11 +19,11 @@
  */
 #include <string.h>
 
-#include "dns/res_priv.h"
+#include "resolver/res_priv.h"
 #include "util/err.h"
 
 ldns_rr_list *
-dns_rrs_select(const ldns_rr_list *l, const ldns_rdf *owner, uint16_t type)
+res_rrs_select(const ldns_rr_list *l, const ldns_rdf *owner, uint16_t type)
 {
 	ldns_rr_list	*out;
 	ldns_rr		*rr;
@@ -43,7 +43,7 @@ dns_rrs_select(const ldns_rr_list *l, const ldns_rdf *owner, uint16_t type)
 }
 
 ldns_rr_list *
-dns_sigs_select(const ldns_rr_list *l, const ldns_rdf *owner, uint16_t type)
+res_sigs_select(const ldns_rr_list *l, const ldns_rdf *owner, uint16_t type)
 {
 	ldns_rr_list	*out;
 	ldns_rr		*rr;
@@ -64,21 +64,21 @@ dns_sigs_select(const ldns_rr_list *l, const ldns_rdf *owner, uint16_t type)
 	return out;
 }
 
-static enum dns_ede
+static enum res_ede
 status_ede(ldns_status st)
 {
 	switch (st) {
 	case LDNS_STATUS_CRYPTO_SIG_EXPIRED:
-		return DNS_EDE_SIG_EXPIRED;
+		return RES_EDE_SIG_EXPIRED;
 	case LDNS_STATUS_CRYPTO_SIG_NOT_INCEPTED:
-		return DNS_EDE_SIG_NOT_YET;
+		return RES_EDE_SIG_NOT_YET;
 	case LDNS_STATUS_CRYPTO_NO_RRSIG:
-		return DNS_EDE_RRSIGS_MISSING;
+		return RES_EDE_RRSIGS_MISSING;
 	case LDNS_STATUS_CRYPTO_NO_DNSKEY:
 	case LDNS_STATUS_CRYPTO_NO_MATCHING_KEYTAG_DNSKEY:
-		return DNS_EDE_DNSKEY_MISSING;
+		return RES_EDE_DNSKEY_MISSING;
 	default:
-		return DNS_EDE_DNSSEC_BOGUS;
+		return RES_EDE_DNSSEC_BOGUS;
 	}
 }
 
@@ -119,10 +119,10 @@ rrsig_until(const ldns_rr *rrsig, time_t now)
 	return now + d;
 }
 
-enum dns_sec
-dns_val_rrset(const ldns_rr_list *rrset, const ldns_rr_list *sigs,
+enum res_sec
+res_val_rrset(const ldns_rr_list *rrset, const ldns_rr_list *sigs,
     const ldns_rr_list *keys, const ldns_rdf *zone, time_t now,
-    time_t *until_out, enum dns_ede *ede_out, struct err *err)
+    time_t *until_out, enum res_ede *ede_out, struct err *err)
 {
 	ldns_rr_list	*ss, *good;
 	ldns_rr		*first, *sig;
@@ -134,14 +134,14 @@ dns_val_rrset(const ldns_rr_list *rrset, const ldns_rr_list *sigs,
 	if (until_out != NULL)
 		*until_out = 0;
 	if (ldns_rr_list_rr_count(rrset) == 0) {
-		*ede_out = DNS_EDE_OTHER;
+		*ede_out = RES_EDE_OTHER;
 		err_set(err, ERR_ARG, "empty rrset");
-		return DNS_SEC_BOGUS;
+		return RES_SEC_BOGUS;
 	}
 	first = ldns_rr_list_rr(rrset, 0);
 	owner = ldns_rdf2str(ldns_rr_owner(first));
 	type_str(ldns_rr_get_type(first), tbuf, sizeof(tbuf));
-	ss = dns_sigs_select(sigs, ldns_rr_owner(first),
+	ss = res_sigs_select(sigs, ldns_rr_owner(first),
 	    ldns_rr_get_type(first));
 	/* Only signatures by the zone's own keys count (RFC 4035 5.3.1). */
 	for (i = ldns_rr_list_rr_count(ss); ss != NULL && i > 0; i--) {
@@ -157,12 +157,12 @@ dns_val_rrset(const ldns_rr_list *rrset, const ldns_rr_list *sigs,
 		}
 	}
 	if (ss == NULL || ldns_rr_list_rr_count(ss) == 0) {
-		*ede_out = DNS_EDE_RRSIGS_MISSING;
+		*ede_out = RES_EDE_RRSIGS_MISSING;
 		err_set(err, ERR_CRYPTO, "%s %s: no rrsig", owner ? owner :
 		    "?", tbuf);
 		ldns_rr_list_deep_free(ss);
 		free(owner);
-		return DNS_SEC_BOGUS;
+		return RES_SEC_BOGUS;
 	}
 	/*
 	 * Each signature on its own, at the core's clock (ldns_verify
@@ -200,12 +200,12 @@ dns_val_rrset(const ldns_rr_list *rrset, const ldns_rr_list *sigs,
 		err_set(err, ERR_CRYPTO, "%s %s: %s", owner ? owner : "?", tbuf,
 		    ldns_get_errorstr_by_id(st));
 		free(owner);
-		return DNS_SEC_BOGUS;
+		return RES_SEC_BOGUS;
 	}
 	free(owner);
 	if (until_out != NULL)
 		*until_out = until;
-	return DNS_SEC_SECURE;
+	return RES_SEC_SECURE;
 }
 
 /* Whether two DNSKEY records carry the same key. */
@@ -222,27 +222,27 @@ dnskey_equal(const ldns_rr *a, const ldns_rr *b)
 	return true;
 }
 
-enum dns_sec
-dns_val_dnskeys(const ldns_rr_list *dnskeys, const ldns_rr_list *sigs,
+enum res_sec
+res_val_dnskeys(const ldns_rr_list *dnskeys, const ldns_rr_list *sigs,
     const ldns_rr_list *trusted, time_t now, time_t *until_out,
-    enum dns_ede *ede_out, struct err *err)
+    enum res_ede *ede_out, struct err *err)
 {
 	ldns_rr_list	*cand;
 	ldns_rr		*k, *t;
 	size_t		 i, j;
-	enum dns_sec	 sec;
+	enum res_sec	 sec;
 
 	if (until_out != NULL)
 		*until_out = 0;
 	if (ldns_rr_list_rr_count(dnskeys) == 0) {
-		*ede_out = DNS_EDE_DNSKEY_MISSING;
+		*ede_out = RES_EDE_DNSKEY_MISSING;
 		err_set(err, ERR_CRYPTO, "no dnskey");
-		return DNS_SEC_BOGUS;
+		return RES_SEC_BOGUS;
 	}
 	if ((cand = ldns_rr_list_new()) == NULL) {
-		*ede_out = DNS_EDE_OTHER;
+		*ede_out = RES_EDE_OTHER;
 		err_set(err, ERR_NOMEM, "out of memory");
-		return DNS_SEC_BOGUS;
+		return RES_SEC_BOGUS;
 	}
 	for (i = 0; i < ldns_rr_list_rr_count(dnskeys); i++) {
 		k = ldns_rr_list_rr(dnskeys, i);
@@ -259,11 +259,11 @@ dns_val_dnskeys(const ldns_rr_list *dnskeys, const ldns_rr_list *sigs,
 	}
 	if (ldns_rr_list_rr_count(cand) == 0) {
 		ldns_rr_list_deep_free(cand);
-		*ede_out = DNS_EDE_DNSKEY_MISSING;
+		*ede_out = RES_EDE_DNSKEY_MISSING;
 		err_set(err, ERR_CRYPTO, "no dnskey matches the ds");
-		return DNS_SEC_BOGUS;
+		return RES_SEC_BOGUS;
 	}
-	sec = dns_val_rrset(dnskeys, sigs, cand,
+	sec = res_val_rrset(dnskeys, sigs, cand,
 	    ldns_rr_owner(ldns_rr_list_rr(dnskeys, 0)), now, until_out,
 	    ede_out, err);
 	ldns_rr_list_deep_free(cand);
@@ -271,7 +271,7 @@ dns_val_dnskeys(const ldns_rr_list *dnskeys, const ldns_rr_list *sigs,
 }
 
 bool
-dns_ds_usable(const ldns_rr_list *ds)
+res_ds_usable(const ldns_rr_list *ds)
 {
 	const ldns_rr	*rr;
 	size_t		 i;
@@ -323,7 +323,7 @@ nsec3_too_costly(const ldns_rr_list *nsec3s)
 
 	for (i = 0; i < ldns_rr_list_rr_count(nsec3s); i++)
 		if (ldns_nsec3_iterations(ldns_rr_list_rr(nsec3s, i)) >
-		    DNS_VAL_NSEC3_MAX_ITER)
+		    RES_VAL_NSEC3_MAX_ITER)
 			return true;
 	return false;
 }
@@ -332,27 +332,27 @@ nsec3_too_costly(const ldns_rr_list *nsec3s)
  * Checks the signature of each record of l (each its own RRset); *until
  * becomes the earliest expiration of the signatures that verified.
  */
-static enum dns_sec
+static enum res_sec
 val_each(const ldns_rr_list *l, const ldns_rr_list *sigs,
     const ldns_rr_list *keys, const ldns_rdf *zone, time_t now,
-    time_t *until, enum dns_ede *ede_out, struct err *err)
+    time_t *until, enum res_ede *ede_out, struct err *err)
 {
 	ldns_rr_list	*set;
-	enum dns_sec	 sec = DNS_SEC_SECURE;
+	enum res_sec	 sec = RES_SEC_SECURE;
 	time_t		 u;
 	size_t		 i;
 
 	for (i = 0; i < ldns_rr_list_rr_count(l); i++) {
 		if ((set = ldns_rr_list_new()) == NULL) {
-			*ede_out = DNS_EDE_OTHER;
+			*ede_out = RES_EDE_OTHER;
 			err_set(err, ERR_NOMEM, "out of memory");
-			return DNS_SEC_BOGUS;
+			return RES_SEC_BOGUS;
 		}
 		ldns_rr_list_push_rr(set, ldns_rr_clone(ldns_rr_list_rr(l, i)));
-		sec = dns_val_rrset(set, sigs, keys, zone, now, &u, ede_out,
+		sec = res_val_rrset(set, sigs, keys, zone, now, &u, ede_out,
 		    err);
 		ldns_rr_list_deep_free(set);
-		if (sec != DNS_SEC_SECURE)
+		if (sec != RES_SEC_SECURE)
 			return sec;
 		*until = until_min(*until, u);
 	}
@@ -598,28 +598,28 @@ nsec_closest_encloser(const ldns_rr *rr, const ldns_rdf *name,
  * matched, the proof that the name does not exist and the wildcard's
  * NSEC without the type.
  */
-static enum dns_sec
+static enum res_sec
 nsec_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
     const ldns_rr_list *nsecs, const ldns_rdf *zone, const char **why)
 {
 	const ldns_rr	*rr, *w;
 	ldns_rdf	*ce = NULL, *wild = NULL;
 	bool		 ent, root = ldns_dname_label_count(qname) == 0;
-	enum dns_sec	 sec = DNS_SEC_BOGUS;
+	enum res_sec	 sec = RES_SEC_BOGUS;
 
 	if ((rr = nsec_matching(nsecs, qname)) != NULL) {
 		*why = nxdomain ? "nsec proves the name exists" :
 		    "nsec at the name does not prove the type absent";
 		return !nxdomain && proves_nodata_at(rr, qtype, root) ?
-		    DNS_SEC_SECURE : DNS_SEC_BOGUS;
+		    RES_SEC_SECURE : RES_SEC_BOGUS;
 	}
 	if ((rr = nsec_covering(nsecs, qname, zone, &ent)) == NULL) {
 		*why = "no nsec covers the name";
-		return DNS_SEC_BOGUS;
+		return RES_SEC_BOGUS;
 	}
 	if (ent) {
 		*why = "the name is an empty non-terminal";
-		return nxdomain ? DNS_SEC_BOGUS : DNS_SEC_SECURE;
+		return nxdomain ? RES_SEC_BOGUS : RES_SEC_SECURE;
 	}
 	if ((ce = nsec_closest_encloser(rr, qname, zone)) == NULL ||
 	    (wild = wildcard_at(ce)) == NULL) {
@@ -630,14 +630,14 @@ nsec_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
 		*why = nxdomain ? "a wildcard matches the name" :
 		    "the wildcard's nsec does not prove the type absent";
 		if (!nxdomain && proves_nodata_at(w, qtype, false))
-			sec = DNS_SEC_SECURE;
+			sec = RES_SEC_SECURE;
 		goto done;
 	}
 	*why = nxdomain ? "no nsec denies the wildcard" :
 	    "no nsec at the name";
 	if (nxdomain && nsec_covering(nsecs, wild, zone, &ent) != NULL &&
 	    !ent)
-		sec = DNS_SEC_SECURE;
+		sec = RES_SEC_SECURE;
 done:
 	ldns_rdf_deep_free(ce);
 	ldns_rdf_deep_free(wild);
@@ -750,24 +750,24 @@ nsec3_closest_encloser(const ldns_rr_list *nsec3s, const ldns_rdf *qname,
  * matched the closest encloser proof and the wildcard's NSEC3 without
  * the type.  Opt-out over the next closer name makes a proof insecure.
  */
-static enum dns_sec
+static enum res_sec
 nsec3_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
     const ldns_rr_list *nsec3s, const ldns_rdf *zone, const char **why)
 {
 	const ldns_rr	*rr, *nc;
 	ldns_rdf	*ce = NULL, *wild = NULL;
 	bool		 root = ldns_dname_label_count(qname) == 0;
-	enum dns_sec	 sec = DNS_SEC_BOGUS;
+	enum res_sec	 sec = RES_SEC_BOGUS;
 
 	if ((rr = nsec3_matching(nsec3s, qname, zone)) != NULL) {
 		*why = nxdomain ? "nsec3 proves the name exists" :
 		    "nsec3 at the name does not prove the type absent";
 		return !nxdomain && proves_nodata_at(rr, qtype, root) ?
-		    DNS_SEC_SECURE : DNS_SEC_BOGUS;
+		    RES_SEC_SECURE : RES_SEC_BOGUS;
 	}
 	if (!nsec3_closest_encloser(nsec3s, qname, zone, &ce, &nc)) {
 		*why = "no closest encloser proof";
-		return DNS_SEC_BOGUS;
+		return RES_SEC_BOGUS;
 	}
 	if ((wild = wildcard_at(ce)) == NULL) {
 		*why = "out of memory";
@@ -776,19 +776,19 @@ nsec3_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
 	if (nxdomain) {
 		*why = "no nsec3 denies the wildcard";
 		if (nsec3_covering(nsec3s, wild, zone) != NULL)
-			sec = ldns_nsec3_optout(nc) ? DNS_SEC_INSECURE :
-			    DNS_SEC_SECURE;
+			sec = ldns_nsec3_optout(nc) ? RES_SEC_INSECURE :
+			    RES_SEC_SECURE;
 		goto done;
 	}
 	if ((rr = nsec3_matching(nsec3s, wild, zone)) != NULL) {
 		*why = "the wildcard's nsec3 does not prove the type absent";
 		if (proves_nodata_at(rr, qtype, false))
-			sec = DNS_SEC_SECURE;
+			sec = RES_SEC_SECURE;
 		goto done;
 	}
 	*why = "no nsec3 at the name";
 	if (qtype == LDNS_RR_TYPE_DS && ldns_nsec3_optout(nc))
-		sec = DNS_SEC_INSECURE;
+		sec = RES_SEC_INSECURE;
 done:
 	ldns_rdf_deep_free(ce);
 	ldns_rdf_deep_free(wild);
@@ -806,7 +806,7 @@ denial_records(const ldns_rr_list *auth, uint16_t type, const ldns_rdf *zone)
 	ldns_rr		*rr;
 	size_t		 i;
 
-	if ((l = dns_rrs_select(auth, NULL, type)) == NULL)
+	if ((l = res_rrs_select(auth, NULL, type)) == NULL)
 		return NULL;
 	for (i = ldns_rr_list_rr_count(l); i > 0; i--) {
 		rr = ldns_rr_list_rr(l, i - 1);
@@ -823,16 +823,16 @@ denial_records(const ldns_rr_list *auth, uint16_t type, const ldns_rdf *zone)
 	return l;
 }
 
-enum dns_sec
-dns_val_wildcard(const ldns_rdf *owner, const ldns_rr_list *sigs,
+enum res_sec
+res_val_wildcard(const ldns_rdf *owner, const ldns_rr_list *sigs,
     const ldns_rr_list *auth, const ldns_rr_list *keys, const ldns_rdf *zone,
-    time_t now, time_t *until_out, enum dns_ede *ede_out, struct err *err)
+    time_t now, time_t *until_out, enum res_ede *ede_out, struct err *err)
 {
 	ldns_rr_list	*nsecs = NULL, *nsec3s = NULL, *asigs = NULL;
 	ldns_rdf	*next = NULL;
 	ldns_rr		*rr;
 	size_t		 i, n, labels = 255;
-	enum dns_sec	 sec = DNS_SEC_BOGUS;
+	enum res_sec	 sec = RES_SEC_BOGUS;
 	time_t		 until = 0;
 	bool		 ent;
 
@@ -849,44 +849,44 @@ dns_val_wildcard(const ldns_rdf *owner, const ldns_rr_list *sigs,
 	}
 	n = rrsig_label_count(owner);
 	if (labels >= n)
-		return DNS_SEC_SECURE;
+		return RES_SEC_SECURE;
 	/* The next closer name: the closest encloser (labels labels) and
 	 * one more label of owner (RFC 5155 section 1.3). */
 	next = ldns_dname_clone_from(owner, (uint16_t)(n - labels - 1));
 	nsecs = denial_records(auth, LDNS_RR_TYPE_NSEC, zone);
 	nsec3s = denial_records(auth, LDNS_RR_TYPE_NSEC3, zone);
-	asigs = dns_rrs_select(auth, NULL, LDNS_RR_TYPE_RRSIG);
+	asigs = res_rrs_select(auth, NULL, LDNS_RR_TYPE_RRSIG);
 	if (next == NULL || nsecs == NULL || nsec3s == NULL || asigs == NULL) {
-		*ede_out = DNS_EDE_OTHER;
+		*ede_out = RES_EDE_OTHER;
 		err_set(err, ERR_NOMEM, "out of memory");
 		goto done;
 	}
 	if (ldns_rr_list_rr_count(nsecs) > 0) {
 		if ((sec = val_each(nsecs, asigs, keys, zone, now, &until,
-		    ede_out, err)) != DNS_SEC_SECURE)
+		    ede_out, err)) != RES_SEC_SECURE)
 			goto done;
 		/* An NSEC covering owner (not an empty non-terminal). */
 		if (nsec_covering(nsecs, owner, zone, &ent) != NULL && !ent)
 			goto done;	/* secure */
 	} else if (ldns_rr_list_rr_count(nsec3s) > 0) {
 		if ((sec = val_each(nsec3s, asigs, keys, zone, now, &until,
-		    ede_out, err)) != DNS_SEC_SECURE)
+		    ede_out, err)) != RES_SEC_SECURE)
 			goto done;
 		if (nsec3_too_costly(nsec3s)) {
 			err_set(err, ERR_CRYPTO, "nsec3 iterations above %d",
-			    DNS_VAL_NSEC3_MAX_ITER);
-			sec = DNS_SEC_INSECURE;
+			    RES_VAL_NSEC3_MAX_ITER);
+			sec = RES_SEC_INSECURE;
 			goto done;
 		}
 		if (nsec3_covering(nsec3s, next, zone) != NULL)
 			goto done;	/* secure */
 	}
-	*ede_out = DNS_EDE_NSEC_MISSING;
+	*ede_out = RES_EDE_NSEC_MISSING;
 	err_set(err, ERR_CRYPTO, "wildcard answer without proof of no closer "
 	    "match");
-	sec = DNS_SEC_BOGUS;
+	sec = RES_SEC_BOGUS;
 done:
-	if (sec == DNS_SEC_SECURE && until_out != NULL)
+	if (sec == RES_SEC_SECURE && until_out != NULL)
 		*until_out = until;
 	ldns_rdf_deep_free(next);
 	ldns_rr_list_deep_free(nsecs);
@@ -895,58 +895,58 @@ done:
 	return sec;
 }
 
-enum dns_sec
-dns_val_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
+enum res_sec
+res_val_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
     const ldns_rr_list *auth, const ldns_rr_list *keys, const ldns_rdf *zone,
-    time_t now, time_t *until_out, enum dns_ede *ede_out, struct err *err)
+    time_t now, time_t *until_out, enum res_ede *ede_out, struct err *err)
 {
 	ldns_rr_list	*nsecs, *nsec3s, *sigs, *use;
 	ldns_rdf	*name;
 	const char	*why = "";
-	enum dns_sec	 sec = DNS_SEC_SECURE;
+	enum res_sec	 sec = RES_SEC_SECURE;
 	time_t		 until = 0;
 
 	if (until_out != NULL)
 		*until_out = 0;
 	nsecs = denial_records(auth, LDNS_RR_TYPE_NSEC, zone);
 	nsec3s = denial_records(auth, LDNS_RR_TYPE_NSEC3, zone);
-	sigs = dns_rrs_select(auth, NULL, LDNS_RR_TYPE_RRSIG);
+	sigs = res_rrs_select(auth, NULL, LDNS_RR_TYPE_RRSIG);
 	name = ldns_dname_clone_from(qname, 0);
 	if (nsecs == NULL || nsec3s == NULL || sigs == NULL || name == NULL) {
-		*ede_out = DNS_EDE_OTHER;
+		*ede_out = RES_EDE_OTHER;
 		err_set(err, ERR_NOMEM, "out of memory");
-		sec = DNS_SEC_BOGUS;
+		sec = RES_SEC_BOGUS;
 		goto done;
 	}
 	ldns_dname2canonical(name);
 	use = ldns_rr_list_rr_count(nsecs) > 0 ? nsecs : nsec3s;
 	if (ldns_rr_list_rr_count(use) == 0 || !at_or_below(name, zone)) {
-		*ede_out = DNS_EDE_NSEC_MISSING;
+		*ede_out = RES_EDE_NSEC_MISSING;
 		err_set(err, ERR_CRYPTO, "denial without nsec or nsec3");
-		sec = DNS_SEC_BOGUS;
+		sec = RES_SEC_BOGUS;
 		goto done;
 	}
 	/* Each NSEC(3) record is its own RRset: check its signature. */
 	if ((sec = val_each(use, sigs, keys, zone, now, &until, ede_out,
-	    err)) != DNS_SEC_SECURE)
+	    err)) != RES_SEC_SECURE)
 		goto done;
 	if (use == nsec3s && nsec3_too_costly(nsec3s)) {
 		err_set(err, ERR_CRYPTO, "nsec3 iterations above %d",
-		    DNS_VAL_NSEC3_MAX_ITER);
-		sec = DNS_SEC_INSECURE;
+		    RES_VAL_NSEC3_MAX_ITER);
+		sec = RES_SEC_INSECURE;
 		goto done;
 	}
 	sec = use == nsecs ?
 	    nsec_denial(name, qtype, nxdomain, nsecs, zone, &why) :
 	    nsec3_denial(name, qtype, nxdomain, nsec3s, zone, &why);
-	if (sec == DNS_SEC_BOGUS) {
-		*ede_out = DNS_EDE_NSEC_MISSING;
+	if (sec == RES_SEC_BOGUS) {
+		*ede_out = RES_EDE_NSEC_MISSING;
 		err_set(err, ERR_CRYPTO, "%s not proven: %s", nxdomain ?
 		    "nxdomain" : "nodata", why);
-	} else if (sec == DNS_SEC_INSECURE)
+	} else if (sec == RES_SEC_INSECURE)
 		err_set(err, ERR_CRYPTO, "nsec3 opt-out: %s", why);
 done:
-	if (sec == DNS_SEC_SECURE && until_out != NULL)
+	if (sec == RES_SEC_SECURE && until_out != NULL)
 		*until_out = until;
 	ldns_rdf_deep_free(name);
 	ldns_rr_list_deep_free(nsecs);

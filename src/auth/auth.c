@@ -9,14 +9,14 @@
  * git, differences computed by auth_zone_diff, serials compared as RFC
  * 1982 says; the checks that route NOTIFY and UPDATE to the daemon.
  *
- * A message is walked (msg_walk) before ldns parses it, so that a TSIG
+ * A message is walked (dns_msg_walk) before ldns parses it, so that a TSIG
  * not last or a second OPT is FORMERR whatever ldns makes of it.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "dns/auth_priv.h"
+#include "auth/auth_priv.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -30,7 +30,7 @@
 struct auth_db {
 	struct auth_zone	**v;
 	size_t			  n;
-	struct auth_keys	 *keys;
+	struct dns_tsig_keys	 *keys;
 	int			  axfr_any;
 	struct auth_cache	 *cache;	/* made on the first store */
 	size_t			  cache_entries, cache_bytes;
@@ -60,8 +60,8 @@ auth_db_free(struct auth_db *db)
 	for (i = 0; i < db->n; i++)
 		auth_zone_free(db->v[i]);
 	free(db->v);
-	auth_keys_free(db->keys);
-	cache_free(db->cache);
+	dns_tsig_keys_free(db->keys);
+	auth_cache_free(db->cache);
 	free(db);
 }
 
@@ -76,25 +76,25 @@ auth_db_add_zone(struct auth_db *db, struct auth_zone *z, struct err *err)
 	}
 	db->v = v;
 	db->v[db->n++] = auth_zone_ref(z);
-	cache_clear(db->cache);
+	auth_cache_clear(db->cache);
 	return 0;
 }
 
 void
-auth_db_set_keys(struct auth_db *db, struct auth_keys *ks)
+auth_db_set_keys(struct auth_db *db, struct dns_tsig_keys *ks)
 {
-	auth_keys_free(db->keys);
+	dns_tsig_keys_free(db->keys);
 	db->keys = ks;
-	cache_clear(db->cache);
+	auth_cache_clear(db->cache);
 }
 
-struct auth_keys *
+struct dns_tsig_keys *
 auth_db_take_keys(struct auth_db *db)
 {
-	struct auth_keys	*ks = db->keys;
+	struct dns_tsig_keys	*ks = db->keys;
 
 	db->keys = NULL;
-	cache_clear(db->cache);
+	auth_cache_clear(db->cache);
 	return ks;
 }
 
@@ -102,7 +102,7 @@ void
 auth_db_set_axfr(struct auth_db *db, int any)
 {
 	db->axfr_any = any;
-	cache_clear(db->cache);
+	auth_cache_clear(db->cache);
 }
 
 struct auth_zone *
@@ -137,7 +137,7 @@ auth_db_replace(struct auth_db *db, struct auth_zone *z)
 		if (strcasecmp(db->v[i]->name, z->name) == 0) {
 			auth_zone_free(db->v[i]);
 			db->v[i] = z;
-			cache_clear(db->cache);
+			auth_cache_clear(db->cache);
 			return;
 		}
 	auth_zone_free(z);
@@ -146,7 +146,7 @@ auth_db_replace(struct auth_db *db, struct auth_zone *z)
 void
 auth_db_set_cache(struct auth_db *db, size_t entries, size_t bytes)
 {
-	cache_free(db->cache);
+	auth_cache_free(db->cache);
 	db->cache = NULL;
 	db->cache_entries = entries;
 	db->cache_bytes = bytes;
@@ -156,17 +156,17 @@ int
 auth_cache_answer(const struct auth_db *db, const uint8_t *in, size_t len,
     struct buf *out, struct err *err)
 {
-	uint8_t		 key[CACHE_KEY_MAX], *r;
+	uint8_t		 key[AUTH_CACHE_KEY_MAX], *r;
 	const uint8_t	*a;
 	size_t		 keylen, qend, alen;
 
 	if (db->cache == NULL ||
-	    (keylen = cache_key(in, len, key, &qend)) == 0 ||
-	    (a = cache_get(db->cache, key, keylen, &alen)) == NULL)
+	    (keylen = auth_cache_key(in, len, key, &qend)) == 0 ||
+	    (a = auth_cache_get(db->cache, key, keylen, &alen)) == NULL)
 		return 0;
 	if (buf_add(out, a, alen, err) == -1)
 		return -1;
-	/* The ID, RD and CD as reply_new copies them, the name's case. */
+	/* The ID, RD and CD as query_reply copies them, the name's case. */
 	r = (uint8_t *)out->data + out->len - alen;
 	r[0] = in[0];
 	r[1] = in[1];
@@ -180,14 +180,14 @@ void
 auth_cache_store(struct auth_db *db, const struct auth_req *req,
     const struct buf *out)
 {
-	uint8_t		 key[CACHE_KEY_MAX];
+	uint8_t		 key[AUTH_CACHE_KEY_MAX];
 	const uint8_t	*r = (const uint8_t *)out->data;
 	size_t		 keylen, qend;
 	int		 rcode;
 
 	if (req->kind != AUTH_REPLY || req->tcp || req->tsig_off != 0 ||
 	    req->key != NULL || db->cache_entries == 0 ||
-	    (keylen = cache_key(req->raw, req->rawlen, key, &qend)) == 0 ||
+	    (keylen = auth_cache_key(req->raw, req->rawlen, key, &qend)) == 0 ||
 	    out->len < qend)
 		return;
 	/* Answers, NXDOMAIN and REFUSED, that repeat the question as it
@@ -197,10 +197,10 @@ auth_cache_store(struct auth_db *db, const struct auth_req *req,
 	    rcode != LDNS_RCODE_REFUSED) || r[4] != 0 || r[5] != 1 ||
 	    memcmp(r + 12, req->raw + 12, qend - 12) != 0)
 		return;
-	if (db->cache == NULL && (db->cache = cache_new(db->cache_entries,
+	if (db->cache == NULL && (db->cache = auth_cache_new(db->cache_entries,
 	    db->cache_bytes, db->hash_seed)) == NULL)
 		return;
-	cache_put(db->cache, key, keylen, r, out->len);
+	auth_cache_put(db->cache, key, keylen, r, out->len);
 }
 
 struct auth_zone *
@@ -273,7 +273,7 @@ add_soa(ldns_pkt *p, const struct auth_zone *z)
 
 /*
  * The delegation point at or above the name whose key is key, with nl
- * labels and ends as zone_key gives them: the length of the key of the
+ * labels and ends as auth_zone_key gives them: the length of the key of the
  * highest ancestor below the apex (or the name) with NS records, or 0.
  */
 static size_t
@@ -283,7 +283,7 @@ find_cut(const struct auth_zone *z, const uint8_t *key, const size_t *ends,
 	size_t	zl = ldns_dname_label_count(z->origin), k, a, e;
 
 	for (k = zl + 1; k <= nl; k++) {
-		zone_rrset_key(z, key, ends[k], LDNS_RR_TYPE_NS, &a, &e);
+		auth_zone_rrset_key(z, key, ends[k], LDNS_RR_TYPE_NS, &a, &e);
 		if (a < e)
 			return ends[k];
 	}
@@ -298,17 +298,17 @@ referral(ldns_pkt *p, const struct auth_zone *z, const uint8_t *cut,
 	const ldns_rdf	*t;
 
 	ldns_pkt_set_aa(p, ldns_rr_list_rr_count(ldns_pkt_answer(p)) > 0);
-	zone_rrset_key(z, cut, cutlen, LDNS_RR_TYPE_NS, &a, &e);
+	auth_zone_rrset_key(z, cut, cutlen, LDNS_RR_TYPE_NS, &a, &e);
 	if (push_rrs(ldns_pkt_authority(p), z, a, e, NULL) == -1)
 		return -1;
 	for (i = a; i < e; i++) {
 		t = ldns_rr_rdf(z->v[i].rr, 0);
 		if (!ldns_dname_is_subdomain(t, z->origin))
 			continue;
-		zone_rrset(z, t, LDNS_RR_TYPE_A, &ga, &ge);
+		auth_zone_rrset(z, t, LDNS_RR_TYPE_A, &ga, &ge);
 		if (push_rrs(ldns_pkt_additional(p), z, ga, ge, NULL) == -1)
 			return -1;
-		zone_rrset(z, t, LDNS_RR_TYPE_AAAA, &ga, &ge);
+		auth_zone_rrset(z, t, LDNS_RR_TYPE_AAAA, &ga, &ge);
 		if (push_rrs(ldns_pkt_additional(p), z, ga, ge, NULL) == -1)
 			return -1;
 	}
@@ -330,17 +330,18 @@ answer_at(ldns_pkt *p, const struct auth_zone *z, const uint8_t *src,
 	*next_out = NULL;
 	if (qtype == LDNS_RR_TYPE_ANY) {
 		/* RFC 8482 section 4.2: one RRset is enough. */
-		zone_rrset_key(z, src, srclen, 0, &a, &e);
+		auth_zone_rrset_key(z, src, srclen, 0, &a, &e);
 		if (a == e)
 			return 0;
-		zone_rrset_key(z, src, srclen, ldns_rr_get_type(z->v[a].rr),
+		auth_zone_rrset_key(z, src, srclen,
+		    ldns_rr_get_type(z->v[a].rr),
 		    &a, &e);
 		return push_rrs(ldns_pkt_answer(p), z, a, e, name);
 	}
-	zone_rrset_key(z, src, srclen, qtype, &a, &e);
+	auth_zone_rrset_key(z, src, srclen, qtype, &a, &e);
 	if (a < e)
 		return push_rrs(ldns_pkt_answer(p), z, a, e, name);
-	zone_rrset_key(z, src, srclen, LDNS_RR_TYPE_CNAME, &a, &e);
+	auth_zone_rrset_key(z, src, srclen, LDNS_RR_TYPE_CNAME, &a, &e);
 	if (a < e) {
 		*next_out = ldns_rr_rdf(z->v[a].rr, 0);
 		return push_rrs(ldns_pkt_answer(p), z, a, e, name);
@@ -349,7 +350,7 @@ answer_at(ldns_pkt *p, const struct auth_zone *z, const uint8_t *src,
 }
 
 /*
- * The lookups work on keys (zone_key): the name's is made once a hop,
+ * The lookups work on keys (auth_zone_key): the name's is made once a hop,
  * and those of its ancestors, the cut and the closest encloser, are its
  * prefixes, so no name is copied or compared label by label.  -1: out
  * of memory, the answer incomplete.
@@ -360,8 +361,10 @@ answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
 {
 	const struct auth_zone	*z;
 	const ldns_rdf		*name = qname, *next;
-	uint8_t			 key[ZONE_KEY_MAX], wild[ZONE_KEY_MAX];
-	size_t			 ends[ZONE_MAX_LABELS], nl, len, cut, m;
+	uint8_t			 key[AUTH_ZONE_KEY_MAX];
+	uint8_t			 wild[AUTH_ZONE_KEY_MAX];
+	size_t			 ends[AUTH_ZONE_MAX_LABELS];
+	size_t			 nl, len, cut, m;
 	size_t			 a, e, hops;
 
 	if ((z = auth_db_find(db, qname)) == NULL) {
@@ -370,15 +373,15 @@ answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
 	}
 	ldns_pkt_set_aa(p, 1);
 	for (hops = 0; hops < AUTH_MAX_CHAIN; hops++) {
-		len = zone_key(name, key, ends, &nl);
+		len = auth_zone_key(name, key, ends, &nl);
 		if ((cut = find_cut(z, key, ends, nl)) != 0 &&
 		    !(qtype == LDNS_RR_TYPE_DS && cut == len))
 			return referral(p, z, key, cut);
-		zone_rrset_key(z, key, len, 0, &a, &e);
+		auth_zone_rrset_key(z, key, len, 0, &a, &e);
 		if (a < e) {
 			if (answer_at(p, z, key, len, name, qtype, &next) == -1)
 				return -1;
-		} else if (zone_name_exists_key(z, key, len))
+		} else if (auth_zone_name_exists_key(z, key, len))
 			return add_soa(p, z);	/* empty non-terminal */
 		else {
 			/* RFC 4592 section 3.3.1: the closest encloser,
@@ -386,13 +389,13 @@ answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
 			if (nl == 0)
 				return 0;
 			m = nl - 1;
-			while (!zone_name_exists_key(z, key, ends[m]) &&
+			while (!auth_zone_name_exists_key(z, key, ends[m]) &&
 			    m > ldns_dname_label_count(z->origin))
 				m--;
 			memcpy(wild, key, ends[m]);
 			wild[ends[m]] = '*';
 			wild[ends[m] + 1] = 0;
-			zone_rrset_key(z, wild, ends[m] + 2, 0, &a, &e);
+			auth_zone_rrset_key(z, wild, ends[m] + 2, 0, &a, &e);
 			if (a == e) {
 				if (hops == 0 || ldns_rr_list_rr_count(
 				    ldns_pkt_answer(p)) > 0)
@@ -413,33 +416,18 @@ answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
 	return 0;
 }
 
+/* The reply to q: its ID, opcode, RD, CD and (if it has one) question
+ * (for an UPDATE, the zone section). */
 static ldns_pkt *
-reply_new(const ldns_pkt *q)
+query_reply(const ldns_pkt *q)
 {
-	ldns_pkt	*p;
-	ldns_rr_list	*ql;
+	ldns_rr	*qr = NULL;
 
-	if ((p = ldns_pkt_new()) == NULL)
-		return NULL;
-	ldns_pkt_set_id(p, ldns_pkt_id(q));
-	ldns_pkt_set_qr(p, 1);
-	ldns_pkt_set_opcode(p, ldns_pkt_get_opcode(q));
-	ldns_pkt_set_rd(p, ldns_pkt_rd(q));
-	ldns_pkt_set_cd(p, ldns_pkt_cd(q));
-	if (ldns_pkt_get_opcode(q) != LDNS_PACKET_UPDATE &&
-	    ldns_pkt_qdcount(q) == 1 &&
-	    (ql = ldns_rr_list_clone(ldns_pkt_question(q))) != NULL) {
-		ldns_rr_list_deep_free(ldns_pkt_question(p));
-		ldns_pkt_set_question(p, ql);
-		ldns_pkt_set_qdcount(p, 1);
-	} else if (ldns_pkt_get_opcode(q) == LDNS_PACKET_UPDATE &&
-	    ldns_pkt_qdcount(q) == 1 &&
-	    (ql = ldns_rr_list_clone(ldns_pkt_question(q))) != NULL) {
-		ldns_rr_list_deep_free(ldns_pkt_question(p));
-		ldns_pkt_set_question(p, ql);
-		ldns_pkt_set_qdcount(p, 1);
-	}
-	return p;
+	if (ldns_pkt_qdcount(q) == 1 &&
+	    ldns_rr_list_rr_count(ldns_pkt_question(q)) == 1)
+		qr = ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_question(q), 0));
+	return dns_reply_new(ldns_pkt_id(q), ldns_pkt_get_opcode(q),
+	    ldns_pkt_rd(q), ldns_pkt_cd(q), qr);
 }
 
 /* A FORMERR or other header-only answer for a message ldns cannot use. */
@@ -455,13 +443,6 @@ header_only(const uint8_t *in, uint8_t rcode, struct buf *out,
 	h[2] = 0x80 | (in[2] & 0x78);
 	h[3] = rcode;
 	return buf_add(out, h, sizeof(h), err);
-}
-
-/* a < b in serial number arithmetic (RFC 1982 section 3.2). */
-static int
-serial_lt(uint32_t a, uint32_t b)
-{
-	return a != b && (uint32_t)(b - a) < 0x80000000u;
 }
 
 /* An IXFR carries the client's SOA in the authority section (RFC 1995
@@ -482,7 +463,7 @@ ixfr_start(struct auth_req *req, const ldns_pkt *q)
 		return -1;
 	}
 	req->ixfr_serial = ldns_rdf2native_int32(sr);
-	if (!serial_lt(req->ixfr_serial, auth_zone_serial(req->zone))) {
+	if (!auth_serial_lt(req->ixfr_serial, auth_zone_serial(req->zone))) {
 		/* (render counts the sections) */
 		if (push_taken(ldns_pkt_answer(req->reply),
 		    ldns_rr_clone(req->zone->soa)) == -1)
@@ -493,16 +474,75 @@ ixfr_start(struct auth_req *req, const ldns_pkt *q)
 	return 0;
 }
 
+/*
+ * An AXFR or IXFR query (qr, its question): of a zone served, with a key
+ * that may transfer it unless any client may (--axfr); an AXFR only over
+ * TCP (RFC 5936 section 4.2).  0 when the daemon takes over (AUTH_AXFR,
+ * AUTH_IXFR), else the answer as auth_finish renders it.
+ */
+static int
+xfr_request(const struct auth_db *db, struct auth_req *req,
+    const ldns_pkt *q, const ldns_rr *qr, int tcp, time_t now,
+    struct buf *out, struct err *err)
+{
+	req->zone = auth_db_zone_rdf(db, ldns_rr_owner(qr));
+	if (req->zone == NULL) {
+		ldns_pkt_set_rcode(req->reply, LDNS_RCODE_NOTAUTH);
+	} else if (!db->axfr_any && !dns_tsig_key_allows(req->key,
+	    DNS_TSIG_OP_TRANSFER, req->zone->origin)) {
+		ldns_pkt_set_rcode(req->reply, LDNS_RCODE_REFUSED);
+	} else if (ldns_rr_get_type(qr) == LDNS_RR_TYPE_IXFR) {
+		if (ixfr_start(req, q) == 0)
+			return 0;
+	} else if (!tcp) {
+		/* AXFR needs TCP (RFC 5936). */
+		ldns_pkt_set_rcode(req->reply, LDNS_RCODE_REFUSED);
+		ldns_pkt_set_aa(req->reply, 1);
+	} else {
+		req->kind = AUTH_AXFR;
+		return 0;
+	}
+	return auth_finish(req, now, out, err);
+}
+
+/*
+ * A NOTIFY or UPDATE (opcode; qr, its question, names the zone): of a
+ * zone served, by its SOA, signed with a key that may notify or update
+ * it.  0 when the daemon takes over (AUTH_NOTIFY, AUTH_UPDATE), else the
+ * refusal as auth_finish renders it.
+ */
+static int
+change_request(const struct auth_db *db, struct auth_req *req, int opcode,
+    const ldns_rr *qr, time_t now, struct buf *out, struct err *err)
+{
+	req->zone = auth_db_zone_rdf(db, ldns_rr_owner(qr));
+	if (req->zone == NULL || ldns_rr_get_type(qr) != LDNS_RR_TYPE_SOA) {
+		ldns_pkt_set_rcode(req->reply, req->zone == NULL ?
+		    LDNS_RCODE_NOTAUTH : LDNS_RCODE_FORMERR);
+		return auth_finish(req, now, out, err);
+	}
+	if (!dns_tsig_key_allows(req->key, opcode == LDNS_PACKET_NOTIFY ?
+	    DNS_TSIG_OP_NOTIFY : DNS_TSIG_OP_UPDATE, req->zone->origin)) {
+		ldns_pkt_set_rcode(req->reply, LDNS_RCODE_NOTAUTH);
+		return auth_finish(req, now, out, err);
+	}
+	ldns_pkt_set_aa(req->reply, 1);
+	req->kind = opcode == LDNS_PACKET_NOTIFY ? AUTH_NOTIFY : AUTH_UPDATE;
+	return 0;
+}
+
 /* The work of auth_handle, which frees what req holds if this fails. */
 static int
 handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
     time_t now, struct auth_req *req, struct buf *out, struct err *err)
 {
-	struct msg_layout	 l;
+	struct dns_msg_layout	 l;
+	struct err		 verr;
 	ldns_pkt		*q = NULL;
 	ldns_rr			*qr;
 	ldns_rdf		*qname;
-	int			 opcode, rc;
+	int			 opcode;
+	uint16_t		 tsig_error;
 	size_t			 size;
 
 	memset(req, 0, sizeof(*req));
@@ -513,12 +553,12 @@ handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
 	if (len < 12 || (in[2] & 0x80))
 		return 0;			/* too short, or an answer */
 	opcode = (in[2] >> 3) & 0xf;
-	if (msg_walk(in, len, &l) == -1 || l.tsig_misplaced || l.nopt > 1 ||
+	if (dns_msg_walk(in, len, &l) == -1 || l.tsig_misplaced || l.nopt > 1 ||
 	    l.opt_bad || ldns_wire2pkt(&q, in, len) != LDNS_STATUS_OK)
 		return header_only(in, LDNS_RCODE_FORMERR, out, err);
 	req->query = q;
 	req->tsig_off = l.tsig_off;
-	if ((req->reply = reply_new(q)) == NULL) {
+	if ((req->reply = query_reply(q)) == NULL) {
 		err_set(err, ERR_NOMEM, "out of memory");
 		return -1;
 	}
@@ -536,20 +576,20 @@ handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
 	if (tcp)
 		req->limit = 65535;
 	if (l.tsig_off != 0) {
-		rc = auth_tsig_verify(db->keys, NULL, in, len, NULL, 0, now,
-		    &req->key, req->mac, &req->maclen);
-		if (rc == -2) {
-			err_set(err, ERR_NOMEM, "tsig: out of memory");
-			return -1;
-		}
-		if (rc == -1) {
+		if (dns_tsig_verify(db->keys, NULL, in, len, NULL, 0, now,
+		    &req->key, req->mac, &req->maclen, &tsig_error,
+		    &verr) == -1) {
+			if (verr.code != DNS_E_MALFORMED) {
+				err_set(err, verr.code, "tsig: %s", verr.msg);
+				return -1;
+			}
 			ldns_pkt_set_rcode(req->reply, LDNS_RCODE_FORMERR);
 			req->key = NULL;
 			return auth_finish(req, now, out, err);
 		}
-		if (rc != 0) {
-			req->tsig_error = rc;
-			if (rc != 18)
+		if (tsig_error != DNS_TSIG_NOERROR) {
+			req->tsig_error = tsig_error;
+			if (tsig_error != DNS_TSIG_BADTIME)
 				req->key = NULL;
 			ldns_pkt_set_rcode(req->reply, LDNS_RCODE_NOTAUTH);
 			return auth_finish(req, now, out, err);
@@ -576,28 +616,7 @@ handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
 		switch (ldns_rr_get_type(qr)) {
 		case LDNS_RR_TYPE_AXFR:
 		case LDNS_RR_TYPE_IXFR:
-			req->zone = auth_db_zone_rdf(db, qname);
-			if (req->zone == NULL) {
-				ldns_pkt_set_rcode(req->reply,
-				    LDNS_RCODE_NOTAUTH);
-			} else if (!db->axfr_any && !auth_key_allows(req->key,
-			    AUTH_OP_TRANSFER, req->zone->origin)) {
-				ldns_pkt_set_rcode(req->reply,
-				    LDNS_RCODE_REFUSED);
-			} else if (ldns_rr_get_type(qr) ==
-			    LDNS_RR_TYPE_IXFR) {
-				if (ixfr_start(req, q) == 0)
-					return 0;
-			} else if (!tcp) {
-				/* AXFR needs TCP (RFC 5936). */
-				ldns_pkt_set_rcode(req->reply,
-				    LDNS_RCODE_REFUSED);
-				ldns_pkt_set_aa(req->reply, 1);
-			} else {
-				req->kind = AUTH_AXFR;
-				return 0;
-			}
-			return auth_finish(req, now, out, err);
+			return xfr_request(db, req, q, qr, tcp, now, out, err);
 		case LDNS_RR_TYPE_TSIG:
 		case LDNS_RR_TYPE_OPT:
 			ldns_pkt_set_rcode(req->reply, LDNS_RCODE_FORMERR);
@@ -611,21 +630,7 @@ handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
 			return auth_finish(req, now, out, err);
 		}
 	}
-	/* NOTIFY and UPDATE name a zone we serve, with a key for it. */
-	req->zone = auth_db_zone_rdf(db, qname);
-	if (req->zone == NULL || ldns_rr_get_type(qr) != LDNS_RR_TYPE_SOA) {
-		ldns_pkt_set_rcode(req->reply, req->zone == NULL ?
-		    LDNS_RCODE_NOTAUTH : LDNS_RCODE_FORMERR);
-		return auth_finish(req, now, out, err);
-	}
-	if (!auth_key_allows(req->key, opcode == LDNS_PACKET_NOTIFY ?
-	    AUTH_OP_NOTIFY : AUTH_OP_UPDATE, req->zone->origin)) {
-		ldns_pkt_set_rcode(req->reply, LDNS_RCODE_NOTAUTH);
-		return auth_finish(req, now, out, err);
-	}
-	ldns_pkt_set_aa(req->reply, 1);
-	req->kind = opcode == LDNS_PACKET_NOTIFY ? AUTH_NOTIFY : AUTH_UPDATE;
-	return 0;
+	return change_request(db, req, opcode, qr, now, out, err);
 }
 
 /* On -1 the request holds nothing: the daemon drops the message then,
@@ -715,10 +720,10 @@ auth_finish(struct auth_req *req, time_t now, struct buf *out,
 	if (render(req->reply, out, limit, err) == -1)
 		return -1;
 	if (req->tsig_error == 16 || req->tsig_error == 17)
-		return tsig_append_error(out, req->raw, req->rawlen,
+		return dns_tsig_append_error(out, req->raw, req->rawlen,
 		    req->tsig_off, req->tsig_error, err);
 	if (req->key != NULL)
-		return auth_tsig_sign(req->key, out, req->mac, req->maclen,
+		return dns_tsig_sign(req->key, out, req->mac, req->maclen,
 		    NULL, 0, now, req->tsig_error, NULL, NULL, err);
 	return 0;
 }
@@ -742,7 +747,7 @@ auth_req_fini(struct auth_req *req)
 struct auth_xfr {
 	ldns_pkt		*query;
 	struct auth_zone	*zone;
-	struct auth_key		*key;		/* NULL: unsigned */
+	struct dns_tsig_key	*key;		/* NULL: unsigned */
 	uint8_t			 req_mac[64], mac[64];
 	size_t			 req_maclen, maclen;
 	ldns_rr_list		*all;		/* NULL: the zone's records */
@@ -757,7 +762,7 @@ auth_xfr_free(struct auth_xfr *x)
 		return;
 	ldns_pkt_free(x->query);
 	auth_zone_free(x->zone);
-	auth_key_free(x->key);
+	dns_tsig_key_free(x->key);
 	ldns_rr_list_deep_free(x->all);
 	free(x);
 }
@@ -780,7 +785,8 @@ xfr_new(const struct auth_req *req, ldns_rr_list *all, struct err *err)
 	memcpy(x->req_mac, req->mac, req->maclen);
 	x->req_maclen = req->maclen;
 	if ((x->query = ldns_pkt_clone(req->query)) == NULL ||
-	    (req->key != NULL && (x->key = auth_key_dup(req->key)) == NULL)) {
+	    (req->key != NULL &&
+	    (x->key = dns_tsig_key_dup(req->key)) == NULL)) {
 		auth_xfr_free(x);
 		err_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
@@ -820,7 +826,7 @@ auth_xfr_next(struct auth_xfr *x, time_t now, struct buf *out,
 	buf_reset(out);
 	if (x->i >= x->n)
 		return 0;
-	if ((p = reply_new(x->query)) == NULL)
+	if ((p = query_reply(x->query)) == NULL)
 		goto nomem;
 	ldns_pkt_set_aa(p, 1);
 	/* Records until one passes the chunk size (the last, the final
@@ -834,7 +840,7 @@ auth_xfr_next(struct auth_xfr *x, time_t now, struct buf *out,
 	}
 	memcpy(prior, x->mac, plen);
 	if (render(p, out, 65535 - AUTH_TSIG_ROOM, err) == -1 ||
-	    (x->key != NULL && auth_tsig_sign(x->key, out, x->first ?
+	    (x->key != NULL && dns_tsig_sign(x->key, out, x->first ?
 	    x->req_mac : NULL, x->req_maclen, x->first ? NULL : prior, plen,
 	    now, 0, x->mac, &x->maclen, err) == -1))
 		goto done;
@@ -885,7 +891,7 @@ auth_axfr(struct auth_req *req, time_t now,
 
 int
 auth_notify_msg(const struct auth_zone *z, uint16_t id,
-    const struct auth_key *k, time_t now, struct buf *out, struct err *err)
+    const struct dns_tsig_key *k, time_t now, struct buf *out, struct err *err)
 {
 	ldns_pkt	*p;
 	ldns_rr		*q;
@@ -907,7 +913,7 @@ auth_notify_msg(const struct auth_zone *z, uint16_t id,
 	if (push_taken(ldns_pkt_answer(p), ldns_rr_clone(z->soa)) == -1)
 		err_set(err, ERR_NOMEM, "out of memory");
 	else if (render(p, out, 65535, err) == 0 && (k == NULL ||
-	    auth_tsig_sign(k, out, NULL, 0, NULL, 0, now, 0, NULL, NULL,
+	    dns_tsig_sign(k, out, NULL, 0, NULL, 0, now, 0, NULL, NULL,
 	    err) == 0))
 		rc = 0;
 	ldns_pkt_free(p);
@@ -960,7 +966,7 @@ ixfr_older(struct auth_ixfr *x, struct auth_zone *z)
 	if (!x->started) {
 		/* The history's tip may be ahead of what is served (a
 		 * version that did not load): skip to the served one. */
-		if (z == NULL || serial_lt(auth_zone_serial(cur),
+		if (z == NULL || auth_serial_lt(auth_zone_serial(cur),
 		    auth_zone_serial(z)))
 			return AUTH_IXFR_MORE;
 		x->started = 1;
@@ -974,8 +980,8 @@ ixfr_older(struct auth_ixfr *x, struct auth_zone *z)
 	if (auth_zone_same(z, last))
 		return AUTH_IXFR_MORE;
 	/* Going back, serials must go down, or the steps mean nothing. */
-	if (!serial_lt(s, auth_zone_serial(last)) || serial_lt(s, want) ||
-	    x->n == x->max)
+	if (!auth_serial_lt(s, auth_zone_serial(last)) ||
+	    auth_serial_lt(s, want) || x->n == x->max)
 		return AUTH_IXFR_FULL;
 	x->v[x->n++] = auth_zone_ref(z);
 	return s == want ? AUTH_IXFR_FOUND : AUTH_IXFR_MORE;

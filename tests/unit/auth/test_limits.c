@@ -10,7 +10,7 @@
 
 #include <check.h>
 
-#include "dns/auth.h"
+#include "auth/auth.h"
 #include "test_zone.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -60,7 +60,7 @@ START_TEST(test_xfr_cursor)
 {
 	char		*text = big_zone(2000);
 	struct auth_db	*db = db_of(text);
-	struct auth_key	*k = NULL;
+	struct dns_tsig_key	*k = NULL;
 	struct auth_req	 req;
 	struct auth_xfr	*x;
 	struct msgs	 whole = { 0 }, one = { 0 };
@@ -77,10 +77,10 @@ START_TEST(test_xfr_cursor)
 	if (_i == 0)
 		auth_db_set_axfr(db, 1);	/* --axfr */
 	else {
-		k = auth_key_parse("up._update.example.org:hmac-sha256:"
+		k = dns_tsig_key_parse("up._update.example.org:hmac-sha256:"
 		    SECRET, &err);
 		ck_assert_ptr_nonnull(k);
-		ck_assert_int_eq(auth_tsig_sign(k, &q, NULL, 0, NULL, 0, NOW,
+		ck_assert_int_eq(dns_tsig_sign(k, &q, NULL, 0, NULL, 0, NOW,
 		    0, NULL, NULL, &err), 0);
 	}
 	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, 1, NOW,
@@ -100,7 +100,7 @@ START_TEST(test_xfr_cursor)
 	ck_assert_uint_eq(one.all.len, whole.all.len);
 	ck_assert(memcmp(one.all.data, whole.all.data, one.all.len) == 0);
 	auth_xfr_free(x);
-	auth_key_free(k);
+	dns_tsig_key_free(k);
 	buf_fini(&q);
 	buf_fini(&out);
 	buf_fini(&msg);
@@ -122,13 +122,13 @@ START_TEST(test_update_two_soas)
 		"new.example.org. 300 IN A 192.0.2.99",
 	};
 	struct auth_db		*db = db_of(ZONE_HEAD);
-	struct auth_key		*k;
+	struct dns_tsig_key		*k;
 	struct auth_req		 req;
 	struct auth_zone	*nz = NULL;
 	struct buf		 q, out, sum;
 	struct err		 err;
 
-	k = auth_key_parse("up._update.example.org:hmac-sha256:" SECRET,
+	k = dns_tsig_key_parse("up._update.example.org:hmac-sha256:" SECRET,
 	    &err);
 	ck_assert_ptr_nonnull(k);
 	buf_init(&q, 65535);
@@ -144,7 +144,7 @@ START_TEST(test_update_two_soas)
 	ck_assert_uint_eq(auth_zone_serial(nz), 7);
 	auth_zone_free(nz);
 	auth_req_fini(&req);
-	auth_key_free(k);
+	dns_tsig_key_free(k);
 	buf_fini(&q);
 	buf_fini(&out);
 	buf_fini(&sum);

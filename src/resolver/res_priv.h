@@ -1,33 +1,34 @@
 /*
- * res_priv.h: what the resolver's files share (cache.c, iter.c,
- * validate.c, reqreply.c): the cache over ldns types and the validator.
+ * res_priv.h: what the files of src/resolver share (cache.c, iter.c,
+ * validate.c, reqreply.c, msgcache.c): the cache over ldns types and the
+ * validator.
  */
-#ifndef TIMBRE_DNS_RES_PRIV_H
-#define TIMBRE_DNS_RES_PRIV_H
+#ifndef TIMBRE_RESOLVER_RES_PRIV_H
+#define TIMBRE_RESOLVER_RES_PRIV_H
 
 #include <ldns/ldns.h>
 
-#include "dns/resolver.h"
+#include "resolver/resolver.h"
 
 /*
  * Credibility (RFC 2181 section 5.4.1), lowest first: data from a lower
  * rank never replaces live data of a higher one.
  */
-enum dns_rank {
-	DNS_RANK_GLUE = 1,	/* additional section, referral glue */
-	DNS_RANK_REFERRAL,	/* authority section of a referral */
-	DNS_RANK_ANSWER,	/* authoritative answer */
+enum res_rank {
+	RES_RANK_GLUE = 1,	/* additional section, referral glue */
+	RES_RANK_REFERRAL,	/* authority section of a referral */
+	RES_RANK_ANSWER,	/* authoritative answer */
 };
 
 /* One cached RRset, or a negative entry (RFC 2308). */
-struct dns_centry {
-	struct dns_centry	*next;		/* hash chain */
-	struct dns_centry	*lru_prev, *lru_next;
+struct res_centry {
+	struct res_centry	*next;		/* hash chain */
+	struct res_centry	*lru_prev, *lru_next;
 	ldns_rdf		*name;		/* lower case */
 	uint16_t		 type;		/* 0: the name does not exist */
 	bool			 negative;	/* NXDOMAIN (type 0) or NODATA */
-	enum dns_rank		 rank;
-	enum dns_sec		 sec;
+	enum res_rank		 rank;
+	enum res_sec		 sec;
 	time_t			 expire;
 	ldns_rr_list		*rrs;		/* the RRset; negative: the
 						   authority section (SOA,
@@ -37,13 +38,13 @@ struct dns_centry {
 	uint32_t		 hash;
 };
 
-struct dns_cache;
+struct res_cache;
 
 /* seed keys the hash of its chains (dns_hash); random, from the conf. */
-struct dns_cache *dns_cache_new(size_t max_bytes, uint32_t min_ttl,
+struct res_cache *res_cache_new(size_t max_bytes, uint32_t min_ttl,
 		    uint32_t max_ttl, uint32_t neg_max_ttl, uint64_t seed);
-void		 dns_cache_free(struct dns_cache *);
-void		 dns_cache_flush(struct dns_cache *);
+void		 res_cache_free(struct res_cache *);
+void		 res_cache_flush(struct res_cache *);
 /*
  * Stores copies of rrs and sigs under (name, type) with the smallest TTL
  * of rrs (negative: ttl) capped, and gone by until when not 0: the
@@ -52,39 +53,39 @@ void		 dns_cache_flush(struct dns_cache *);
  * is kept: 1.  0 when stored, -1 without memory.  Evicts the least
  * recently used entries beyond the bound.
  */
-int		 dns_cache_put(struct dns_cache *, const ldns_rdf *name,
+int		 res_cache_put(struct res_cache *, const ldns_rdf *name,
 		    uint16_t type, const ldns_rr_list *rrs,
 		    const ldns_rr_list *sigs, bool negative, uint32_t ttl,
-		    enum dns_rank, enum dns_sec, time_t until, time_t now);
+		    enum res_rank, enum res_sec, time_t until, time_t now);
 /* The live entry for (name, type), or NULL.  Moves it to the LRU head. */
-struct dns_centry *dns_cache_get(struct dns_cache *, const ldns_rdf *name,
+struct res_centry *res_cache_get(struct res_cache *, const ldns_rdf *name,
 		    uint16_t type, time_t now);
-void		 dns_cache_usage(const struct dns_cache *, uint64_t *entries,
+void		 res_cache_usage(const struct res_cache *, uint64_t *entries,
 		    uint64_t *bytes);
 /* The remaining TTL of an entry (for answers). */
-uint32_t	 dns_centry_ttl(const struct dns_centry *, time_t now);
+uint32_t	 res_centry_ttl(const struct res_centry *, time_t now);
 
 /*
- * validate.c.  Each returns DNS_SEC_SECURE or DNS_SEC_BOGUS with *ede_out
- * and a reason in err; dns_val_denial and dns_val_wildcard also
- * DNS_SEC_INSECURE (reason in err) for NSEC3 records of more than
- * DNS_VAL_NSEC3_MAX_ITER iterations (RFC 9276 section 3.2), and
- * dns_val_denial for a proof resting on NSEC3 opt-out.  Signatures are
+ * validate.c.  Each returns RES_SEC_SECURE or RES_SEC_BOGUS with *ede_out
+ * and a reason in err; res_val_denial and res_val_wildcard also
+ * RES_SEC_INSECURE (reason in err) for NSEC3 records of more than
+ * RES_VAL_NSEC3_MAX_ITER iterations (RFC 9276 section 3.2), and
+ * res_val_denial for a proof resting on NSEC3 opt-out.  Signatures are
  * checked at now (the core's clock, not the wall clock's).  When secure,
  * *until_out (which may be NULL) is the earliest expiration of the
  * signatures that verified, past which the data must not be used (RFC
  * 4035 section 5.3.3); 0 when none were needed.
  */
-#define DNS_VAL_NSEC3_MAX_ITER	150
+#define RES_VAL_NSEC3_MAX_ITER	150
 /* rrset (one RRset) against sigs (any RRSIGs, filtered here) with keys. */
-enum dns_sec	 dns_val_rrset(const ldns_rr_list *rrset,
+enum res_sec	 res_val_rrset(const ldns_rr_list *rrset,
 		    const ldns_rr_list *sigs, const ldns_rr_list *keys,
 		    const ldns_rdf *zone, time_t now, time_t *until_out,
-		    enum dns_ede *ede_out, struct err *);
+		    enum res_ede *ede_out, struct err *);
 /* A DNSKEY RRset against DS records (or trusted DNSKEYs). */
-enum dns_sec	 dns_val_dnskeys(const ldns_rr_list *dnskeys,
+enum res_sec	 res_val_dnskeys(const ldns_rr_list *dnskeys,
 		    const ldns_rr_list *sigs, const ldns_rr_list *trusted,
-		    time_t now, time_t *until_out, enum dns_ede *ede_out,
+		    time_t now, time_t *until_out, enum res_ede *ede_out,
 		    struct err *);
 /*
  * A denial from the authority section auth (NSEC/NSEC3 of zone and their
@@ -96,38 +97,38 @@ enum dns_sec	 dns_val_dnskeys(const ldns_rr_list *dnskeys,
  * delegation proof under NSEC3 opt-out (insecure).  RFC 4035 section
  * 5.4, RFC 5155 section 8, RFC 6840 section 4.
  */
-enum dns_sec	 dns_val_denial(const ldns_rdf *qname, uint16_t qtype,
+enum res_sec	 res_val_denial(const ldns_rdf *qname, uint16_t qtype,
 		    bool nxdomain, const ldns_rr_list *auth,
 		    const ldns_rr_list *keys, const ldns_rdf *zone, time_t now,
-		    time_t *until_out, enum dns_ede *ede_out, struct err *);
+		    time_t *until_out, enum res_ede *ede_out, struct err *);
 
 /*
  * An RRset at owner whose signatures sigs (already checked with
- * dns_val_rrset) claim fewer labels than owner has was synthesised from a
+ * res_val_rrset) claim fewer labels than owner has was synthesised from a
  * wildcard: secure only when the NSEC or NSEC3 records of auth, signed by
  * keys, prove that no closer name exists (RFC 4035 section 5.3.4, RFC 5155
  * section 8.8).  Not an expansion: secure.
  */
-enum dns_sec	 dns_val_wildcard(const ldns_rdf *owner,
+enum res_sec	 res_val_wildcard(const ldns_rdf *owner,
 		    const ldns_rr_list *sigs, const ldns_rr_list *auth,
 		    const ldns_rr_list *keys, const ldns_rdf *zone, time_t now,
-		    time_t *until_out, enum dns_ede *ede_out, struct err *);
+		    time_t *until_out, enum res_ede *ede_out, struct err *);
 /*
  * Whether a DS RRset has a record of an algorithm and a digest type this
  * validator supports; without one, the zone is insecure (RFC 4035 section
  * 5.2, RFC 6840 section 5.2).
  */
-bool		 dns_ds_usable(const ldns_rr_list *ds);
+bool		 res_ds_usable(const ldns_rr_list *ds);
 
 /* The records of rrs with this owner and type (copies; caller frees). */
-ldns_rr_list	*dns_rrs_select(const ldns_rr_list *, const ldns_rdf *owner,
+ldns_rr_list	*res_rrs_select(const ldns_rr_list *, const ldns_rdf *owner,
 		    uint16_t type);
 /* The RRSIGs of rrs covering type at owner (copies). */
-ldns_rr_list	*dns_sigs_select(const ldns_rr_list *, const ldns_rdf *owner,
+ldns_rr_list	*res_sigs_select(const ldns_rr_list *, const ldns_rdf *owner,
 		    uint16_t type);
 
 /* The records the answer to a query carries, for reqreply.c. */
-const ldns_rr_list *dns_res_answer_rrs(const struct dns_res_query *);
-const ldns_rr_list *dns_res_authority_rrs(const struct dns_res_query *);
+const ldns_rr_list *res_query_answer_rrs(const struct res_query *);
+const ldns_rr_list *res_query_authority_rrs(const struct res_query *);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * msgcache.c: whole answers in wire form, the resolver's fast path for a
  * question asked again (the RRset cache of cache.c stays the truth; this
- * keeps what was built from it).  An entry is the answer dns_res_reply
+ * keeps what was built from it).  An entry is the answer res_reply
  * built, the offsets of its TTL fields and the time it was built: a hit
  * copies it, puts in the client's ID, RD bit and question (its case, RFC
  * 4343 section 4.1), and counts every TTL down by the time elapsed (RFC
@@ -14,8 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns/res_priv.h"
-#include "dns/wire.h"
+#include "resolver/res_priv.h"
 
 #define MC_BUCKETS	16384
 #define MC_MAX_TTLS	64	/* TTL fields patched per answer */
@@ -36,7 +35,7 @@ struct mc_entry {
 	uint8_t		*wire;
 };
 
-struct dns_msgcache {
+struct res_msgcache {
 	struct mc_entry	*buckets[MC_BUCKETS];
 	struct mc_entry	 lru;			/* sentinel */
 	size_t		 bytes, max_bytes;
@@ -45,7 +44,7 @@ struct dns_msgcache {
 };
 
 static size_t
-make_key(const struct dns_req *req, uint8_t *key)
+make_key(const struct res_req *req, uint8_t *key)
 {
 	size_t	i, n = req->qwire_len;
 
@@ -59,10 +58,10 @@ make_key(const struct dns_req *req, uint8_t *key)
 	return n;
 }
 
-struct dns_msgcache *
-dns_msgcache_new(size_t max_bytes, uint64_t seed)
+struct res_msgcache *
+res_msgcache_new(size_t max_bytes, uint64_t seed)
 {
-	struct dns_msgcache	*mc;
+	struct res_msgcache	*mc;
 
 	if ((mc = calloc(1, sizeof(*mc))) == NULL)
 		return NULL;
@@ -73,7 +72,7 @@ dns_msgcache_new(size_t max_bytes, uint64_t seed)
 }
 
 static void
-mc_remove(struct dns_msgcache *mc, struct mc_entry *e)
+mc_remove(struct res_msgcache *mc, struct mc_entry *e)
 {
 	struct mc_entry	**pp;
 
@@ -92,7 +91,7 @@ mc_remove(struct dns_msgcache *mc, struct mc_entry *e)
 }
 
 void
-dns_msgcache_free(struct dns_msgcache *mc)
+res_msgcache_free(struct res_msgcache *mc)
 {
 	if (mc == NULL)
 		return;
@@ -102,7 +101,7 @@ dns_msgcache_free(struct dns_msgcache *mc)
 }
 
 static struct mc_entry *
-mc_find(struct dns_msgcache *mc, const uint8_t *key, size_t keylen,
+mc_find(struct res_msgcache *mc, const uint8_t *key, size_t keylen,
     uint32_t h)
 {
 	struct mc_entry	*e;
@@ -131,7 +130,7 @@ walk(struct mc_entry *e, size_t qlen, uint32_t *min_out)
 	if (len < DNS_WIRE_HDR || dns_wire_peek16(w + 4) != 1)
 		return -1;
 	e->qoff = off;
-	/* The question: uncompressed, as dns_res_reply writes it. */
+	/* The question: uncompressed, as res_reply writes it. */
 	if (dns_wire_question_skip(w, len, &off, 0) == -1 ||
 	    off - 4 - e->qoff != qlen)
 		return -1;
@@ -154,7 +153,7 @@ walk(struct mc_entry *e, size_t qlen, uint32_t *min_out)
 }
 
 void
-dns_msgcache_put(struct dns_msgcache *mc, const struct dns_req *req,
+res_msgcache_put(struct res_msgcache *mc, const struct res_req *req,
     const uint8_t *wire, size_t len, time_t now)
 {
 	struct mc_entry	*e, *old;
@@ -204,8 +203,8 @@ dns_msgcache_put(struct dns_msgcache *mc, const struct dns_req *req,
  * section 9), and an OPT record when the client sent one.
  */
 static int
-truncated(struct dns_msgcache *mc, const struct mc_entry *e,
-    const struct dns_req *req, uint8_t *buf, size_t size, size_t *len_out)
+truncated(struct res_msgcache *mc, const struct mc_entry *e,
+    const struct res_req *req, uint8_t *buf, size_t size, size_t *len_out)
 {
 	size_t	n = 12 + req->qwire_len + 4;
 
@@ -236,7 +235,7 @@ truncated(struct dns_msgcache *mc, const struct mc_entry *e,
 }
 
 int
-dns_msgcache_get(struct dns_msgcache *mc, const struct dns_req *req,
+res_msgcache_get(struct res_msgcache *mc, const struct res_req *req,
     time_t now, uint8_t *buf, size_t size, size_t *len_out)
 {
 	struct mc_entry	*e;
@@ -282,7 +281,7 @@ dns_msgcache_get(struct dns_msgcache *mc, const struct dns_req *req,
 }
 
 void
-dns_msgcache_usage(const struct dns_msgcache *mc, uint64_t *entries,
+res_msgcache_usage(const struct res_msgcache *mc, uint64_t *entries,
     uint64_t *hits)
 {
 	*entries = mc->entries;

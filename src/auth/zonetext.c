@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dns/auth_priv.h"
+#include "auth/auth_priv.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -113,7 +113,7 @@ lex_next(struct lex *l, size_t *off_out)
  * (a comment on its last line included), not past the blank lines that
  * ldns may have read after it. */
 static size_t
-record_end(const char *src, const struct zrr *r)
+record_end(const char *src, const struct auth_zrr *r)
 {
 	struct lex	l = { src, r->start, r->end, 0 };
 	size_t		off;
@@ -125,7 +125,7 @@ record_end(const char *src, const struct zrr *r)
 
 /* Does r's line start with a blank, giving it the previous owner? */
 static bool
-owner_is_inherited(const char *src, const struct zrr *r)
+owner_is_inherited(const char *src, const struct auth_zrr *r)
 {
 	return r->start < r->end &&
 	    (src[r->start] == ' ' || src[r->start] == '\t');
@@ -135,7 +135,7 @@ owner_is_inherited(const char *src, const struct zrr *r)
  * type (the owner, TTL and class come before it, "SOA" is not a TTL or
  * a class). */
 static bool
-soa_serial_at(const char *src, const struct zrr *r, size_t *off_out,
+soa_serial_at(const char *src, const struct auth_zrr *r, size_t *off_out,
     size_t *end_out)
 {
 	struct lex	l = { src, r->start, r->end, 0 };
@@ -180,25 +180,26 @@ soa_change(const ldns_rr *a, const ldns_rr *b)
 	return ch;
 }
 
-/* zone_merge's step: marks old's records that new lacks and appends the
+/* auth_zone_merge's step: marks old's records that new lacks and appends the
  * records new gained to the tail; the SOAs are the walk's business. */
 static int
 edit_mark(void *arg, size_t i, size_t j)
 {
 	struct edit	*e = arg;
 
-	if (j == ZONE_NONE && e->old->v[i].rr != e->old->soa)
+	if (j == AUTH_ZONE_NONE && e->old->v[i].rr != e->old->soa)
 		e->gone[i] = true;
-	else if (i == ZONE_NONE && e->new->v[j].rr != e->new->soa)
-		return zone_rr_line(e->tail, e->new->v[j].rr, e->eol, e->err);
+	else if (i == AUTH_ZONE_NONE && e->new->v[j].rr != e->new->soa)
+		return auth_zone_rr_line(e->tail, e->new->v[j].rr, e->eol,
+		    e->err);
 	return 0;
 }
 
 static int
 by_place(const void *a, const void *b)
 {
-	const struct zrr	*x = *(const struct zrr *const *)a;
-	const struct zrr	*y = *(const struct zrr *const *)b;
+	const struct auth_zrr	*x = *(const struct auth_zrr *const *)a;
+	const struct auth_zrr	*y = *(const struct auth_zrr *const *)b;
 
 	return x->start < y->start ? -1 : x->start > y->start;
 }
@@ -210,7 +211,7 @@ by_place(const void *a, const void *b)
  * or the whole new SOA; *at moves past the text replaced.
  */
 static int
-edit_kept(struct edit *e, const struct zrr *r, const ldns_rdf *prev,
+edit_kept(struct edit *e, const struct auth_zrr *r, const ldns_rdf *prev,
     struct buf *out, size_t *at)
 {
 	const char	*src = e->old->src;
@@ -220,11 +221,11 @@ edit_kept(struct edit *e, const struct zrr *r, const ldns_rdf *prev,
 	if (soa && (e->soa != SOA_SERIAL ||
 	    !soa_serial_at(src, r, &off, &end))) {
 		*at = record_end(src, r);
-		return zone_rr_line(out, e->new->soa, e->eol, e->err);
+		return auth_zone_rr_line(out, e->new->soa, e->eol, e->err);
 	}
 	if (owner_is_inherited(src, r) && (prev == NULL ||
 	    ldns_dname_compare(prev, ldns_rr_owner(r->rr)) != 0) &&
-	    zone_owner_text(out, r->rr, e->err) == -1)
+	    auth_zone_owner_text(out, r->rr, e->err) == -1)
 		return -1;
 	if (soa) {
 		if (buf_add(out, src + *at, off - *at, e->err) == -1 ||
@@ -239,7 +240,7 @@ edit_kept(struct edit *e, const struct zrr *r, const ldns_rdf *prev,
 /* Copies old's text from *at to record r, then cuts r out or edits it;
  * *prev is the owner of the last record kept. */
 static int
-edit_record(struct edit *e, const struct zrr *r, const ldns_rdf **prev,
+edit_record(struct edit *e, const struct auth_zrr *r, const ldns_rdf **prev,
     struct buf *out, size_t *at)
 {
 	const struct auth_zone	*z = e->old;
@@ -267,7 +268,7 @@ static int
 edit_body(struct edit *e, struct buf *out)
 {
 	const struct auth_zone	*z = e->old;
-	const struct zrr	**ord;
+	const struct auth_zrr	**ord;
 	const ldns_rdf		*prev = NULL;
 	size_t			 i, at = 0;
 	int			 rc = 0;
@@ -304,7 +305,8 @@ edit(const struct auth_zone *old, const struct auth_zone *new,
 	if ((e.gone = calloc(old->n, sizeof(*e.gone))) == NULL)
 		err_set(err, ERR_NOMEM, "out of memory");
 	else
-		rc = zone_merge(old->v, old->n, new->v, new->n, edit_mark, &e);
+		rc = auth_zone_merge(old->v, old->n, new->v, new->n, edit_mark,
+		    &e);
 	if (rc == 0)
 		rc = edit_body(&e, out);
 	/* Appended records start on a line of their own. */
@@ -410,28 +412,4 @@ auth_zone_edit(const struct auth_zone *old, const struct auth_zone *new,
 	rc = buf_add(out, b.data, b.len, err);
 	buf_fini(&b);
 	return rc;
-}
-
-const char *
-auth_zone_source(const struct auth_zone *z, size_t *len)
-{
-	*len = z->src != NULL ? z->srclen : 0;
-	return z->src;
-}
-
-int
-auth_zone_set_source(struct auth_zone *z, const char *text, size_t len)
-{
-	char	*s;
-
-	if ((s = malloc(len + 1)) == NULL)
-		return -1;
-	if (len > 0)
-		memcpy(s, text, len);
-	s[len] = '\0';
-	free(z->src);
-	z->src = s;
-	z->srclen = len;
-	z->src_ranges = false;		/* the places were in the old text */
-	return 0;
 }

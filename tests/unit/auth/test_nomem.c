@@ -16,9 +16,9 @@
  * --enable-sanitizers (or CFLAGS with -fsanitize=address) LeakSanitizer
  * fails the test if anything leaks.
  *
- * What can fail: check_zone is linked with --wrap for malloc, calloc,
- * realloc, reallocarray, strdup, strndup and fmemopen (src/dns/auth.mk).
- * The linker rewrites the calls that our objects make: the src/dns
+ * What can fail: check_auth is linked with --wrap for malloc, calloc,
+ * realloc, reallocarray, strdup, strndup and fmemopen (src/auth/local.mk).
+ * The linker rewrites the calls that our objects make: the src/auth
  * files, util/buf.c and the rest of libtimbre.a.  libldns is a shared
  * library, which the wrap does not reach: no ldns call fails here, and
  * those make most of what a query allocates (packets, records, names,
@@ -34,7 +34,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dns/auth.h"
+#include "auth/auth.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "../nomem.h"
@@ -148,15 +148,15 @@ op_zone_load(struct fixture *f, struct run *r)
 static void
 op_keys_load(struct fixture *f, struct run *r)
 {
-	struct auth_keys	*ks;
+	struct dns_tsig_keys	*ks;
 
 	nomem_pause(true);
-	ks = auth_keys_new();
+	ks = dns_tsig_keys_new();
 	nomem_pause(false);
-	r->rc = auth_keys_load(ks, "example.org._keys", nomem_keys,
+	r->rc = dns_tsig_keys_load(ks, "example.org._keys", nomem_keys,
 	    strlen(nomem_keys), &r->err);
-	r->n = (long)auth_keys_count(ks);
-	auth_keys_free(ks);
+	r->n = (long)dns_tsig_keys_count(ks);
+	dns_tsig_keys_free(ks);
 }
 
 /* auth_handle into out, as the daemon calls it: after -1 it frees
@@ -265,7 +265,7 @@ op_edit_again(struct fixture *f, struct run *r)
 /* The zone that an UPDATE of up (3 records at most), signed with k,
  * makes of the db's example.org. */
 static struct auth_zone *
-updated(struct fixture *f, struct auth_key *k, const char *const *up)
+updated(struct fixture *f, struct dns_tsig_key *k, const char *const *up)
 {
 	struct run	r;
 
@@ -293,7 +293,7 @@ static const struct {
 	long		 n;		/* struct run's n with memory */
 } ops[] = {
 	{ "auth_zone_load", op_zone_load, MSG_NONE, false, 0 },
-	{ "auth_keys_load", op_keys_load, MSG_NONE, false, 3 },
+	{ "dns_tsig_keys_load", op_keys_load, MSG_NONE, false, 3 },
 	{ "a query, then from the cache", op_query, MSG_QUERY, false, 0 },
 	{ "a signed query", op_signed_query, MSG_SIGNED, false, AUTH_REPLY },
 	{ "a signed UPDATE", op_update, MSG_UPDATE, false, AUTH_UPDATE },
@@ -306,7 +306,7 @@ static const struct {
 static void
 fixture_init(struct fixture *f, size_t i)
 {
-	struct auth_key	*k;
+	struct dns_tsig_key	*k;
 	struct run	 r;
 	struct err	 err;
 
@@ -314,7 +314,7 @@ fixture_init(struct fixture *f, size_t i)
 	buf_init(&f->q, 65535);
 	f->db = db_of(ZT_OLD);
 	f->old = auth_zone_ref(auth_db_zone(f->db, "example.org"));
-	k = auth_key_parse("up._update.example.org:hmac-sha256:" SECRET,
+	k = dns_tsig_key_parse("up._update.example.org:hmac-sha256:" SECRET,
 	    &err);
 	ck_assert_msg(k != NULL, "%s", err.msg);
 	f->nz = updated(f, k, nomem_up1);
@@ -339,14 +339,14 @@ fixture_init(struct fixture *f, size_t i)
 	case MSG_SIGNED:
 		make_query("example.org", LDNS_RR_TYPE_SOA, LDNS_PACKET_QUERY,
 		    0, 0, &f->q);
-		ck_assert_int_eq(auth_tsig_sign(k, &f->q, NULL, 0, NULL, 0,
+		ck_assert_int_eq(dns_tsig_sign(k, &f->q, NULL, 0, NULL, 0,
 		    NOW, 0, NULL, NULL, &err), 0);
 		break;
 	case MSG_UPDATE:
 		make_update(NULL, nomem_up1, 3, k, &f->q);
 		break;
 	}
-	auth_key_free(k);
+	dns_tsig_key_free(k);
 }
 
 START_TEST(test_nomem)

@@ -9,7 +9,7 @@
 
 #include <check.h>
 
-#include "dns/auth.h"
+#include "auth/auth.h"
 
 struct buf;
 
@@ -48,7 +48,7 @@ void		 make_query(const char *name, ldns_rr_type, int opcode,
  * (or NULL), then the records up[], at most max of them, NULL-ended if
  * fewer. */
 void		 make_update(const char *pre, const char *const *up,
-		    size_t max, struct auth_key *k, struct buf *q);
+		    size_t max, struct dns_tsig_key *k, struct buf *q);
 
 TCase		*zone_nomem_tcase(void);
 /* test_limits.c */

@@ -18,15 +18,15 @@
  * zone sees one label more than its own name, type A) and sent with
  * their letters in random case (0x20), which the answer must echo.
  * Limits bound the work of one question:
- * DNS_RES_MAX_REFERRALS, DNS_RES_MAX_CNAMES, DNS_RES_MAX_SENDS and
- * DNS_RES_MAX_DEPTH.
+ * RES_MAX_REFERRALS, RES_MAX_CNAMES, RES_MAX_SENDS and
+ * RES_MAX_DEPTH.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 
-#include "dns/res_priv.h"
+#include "resolver/res_priv.h"
 #include "util/err.h"
 
 #define MAX_SERVERS	32	/* addresses tried per zone and goal */
@@ -34,8 +34,8 @@
 #define RTT_INITIAL	200	/* ms, for a server never asked */
 #define RTT_TIMEOUT	3000	/* ms, charged for a timeout */
 #define UPSTREAM_EDNS	1232
-#define DNS_RES_MAX_STEPS	4096	/* goal steps per client query */
-#define DNS_RES_SERVER_TRIES	2	/* attempts per server and goal */
+#define RES_MAX_STEPS	4096	/* goal steps per client query */
+#define RES_SERVER_TRIES	2	/* attempts per server and goal */
 
 /* Built-in root hints (https://www.internic.net/domain/named.root). */
 static const char builtin_hints[] =
@@ -92,14 +92,14 @@ struct rtt_slot {
 	unsigned		 srtt;
 };
 
-struct dns_resolver {
-	struct dns_res_conf	 conf;
-	struct dns_cache	*cache;
+struct res_resolver {
+	struct res_conf	 conf;
+	struct res_cache	*cache;
 	ldns_rr_list		*hints;
 	ldns_rr_list		*anchors;
 	ldns_rdf		*root;
 	struct rtt_slot		 rtt[RTT_SLOTS];
-	struct dns_res_stats	 stats;
+	struct res_stats	 stats;
 };
 
 enum goal_kind {
@@ -123,7 +123,7 @@ struct goal {
 	ldns_rdf		*qname;
 	uint16_t		 qtype;
 	ldns_rdf		*zone;		/* the zone asked; NULL: find */
-	enum dns_sec		 zsec;		/* its security */
+	enum res_sec		 zsec;		/* its security */
 	ldns_rr_list		*keys;		/* its trusted DNSKEYs */
 	ldns_rr_list		*ns;		/* its NS RRset */
 	struct server		 srv[MAX_SERVERS];
@@ -140,17 +140,17 @@ struct goal {
 	bool			 qmin_off;	/* full names for this zone */
 };
 
-struct dns_res_query {
-	struct dns_resolver	*r;
-	struct goal		*stack[DNS_RES_MAX_DEPTH];
+struct res_query {
+	struct res_resolver	*r;
+	struct goal		*stack[RES_MAX_DEPTH];
 	int			 depth;
 	int			 cnames;
 	int			 sends;
-	int			 steps;		/* of dns_res_next's loop */
+	int			 steps;		/* of res_query_next's loop */
 	bool			 done;
 	int			 rcode;
-	enum dns_sec		 sec;
-	enum dns_ede		 ede;
+	enum res_sec		 sec;
+	enum res_ede		 ede;
 	char			 ede_text[160];
 	ldns_rr_list		*answer;	/* records and RRSIGs */
 	ldns_rr_list		*authority;	/* denial: SOA, NSEC(3) */
@@ -206,10 +206,10 @@ rrs_parse(const char *text, struct err *err, int code, const char *what)
 	return l;
 }
 
-struct dns_resolver *
-dns_resolver_new(const struct dns_res_conf *conf, struct err *err)
+struct res_resolver *
+res_resolver_new(const struct res_conf *conf, struct err *err)
 {
-	struct dns_resolver	*r;
+	struct res_resolver	*r;
 	ldns_rr_list		*ns;
 	size_t			 i;
 
@@ -220,18 +220,18 @@ dns_resolver_new(const struct dns_res_conf *conf, struct err *err)
 	r->conf = *conf;
 	r->conf.hints = r->conf.anchors = NULL;
 	if ((r->hints = rrs_parse(conf->hints ? conf->hints : builtin_hints,
-	    err, DNS_RES_E_HINTS, "root hints")) == NULL)
+	    err, RES_E_HINTS, "root hints")) == NULL)
 		goto fail;
 	r->root = ldns_dname_new_frm_str(".");
-	ns = dns_rrs_select(r->hints, r->root, LDNS_RR_TYPE_NS);
+	ns = res_rrs_select(r->hints, r->root, LDNS_RR_TYPE_NS);
 	i = ns != NULL ? ldns_rr_list_rr_count(ns) : 0;
 	ldns_rr_list_deep_free(ns);
 	if (i == 0) {
-		err_set(err, DNS_RES_E_HINTS, "root hints: no NS for the root");
+		err_set(err, RES_E_HINTS, "root hints: no NS for the root");
 		goto fail;
 	}
 	if (conf->dnssec && (r->anchors = rrs_parse(conf->anchors ?
-	    conf->anchors : builtin_anchors, err, DNS_RES_E_ANCHOR,
+	    conf->anchors : builtin_anchors, err, RES_E_ANCHOR,
 	    "trust anchors")) == NULL)
 		goto fail;
 	for (i = 0; r->anchors && i < ldns_rr_list_rr_count(r->anchors);
@@ -240,17 +240,17 @@ dns_resolver_new(const struct dns_res_conf *conf, struct err *err)
 
 		if (ldns_rr_get_type(a) != LDNS_RR_TYPE_DS &&
 		    ldns_rr_get_type(a) != LDNS_RR_TYPE_DNSKEY) {
-			err_set(err, DNS_RES_E_ANCHOR, "trust anchors: record "
+			err_set(err, RES_E_ANCHOR, "trust anchors: record "
 			    "%zu is neither DS nor DNSKEY", i + 1);
 			goto fail;
 		}
 		if (ldns_dname_compare(ldns_rr_owner(a), r->root) != 0) {
-			err_set(err, DNS_RES_E_ANCHOR, "trust anchors: record "
+			err_set(err, RES_E_ANCHOR, "trust anchors: record "
 			    "%zu: only root anchors are supported", i + 1);
 			goto fail;
 		}
 	}
-	if ((r->cache = dns_cache_new(conf->cache_bytes, conf->min_ttl,
+	if ((r->cache = res_cache_new(conf->cache_bytes, conf->min_ttl,
 	    conf->max_ttl, conf->neg_max_ttl, conf->hash_seed)) == NULL ||
 	    r->root == NULL) {
 		err_set(err, ERR_NOMEM, "resolver: out of memory");
@@ -258,16 +258,16 @@ dns_resolver_new(const struct dns_res_conf *conf, struct err *err)
 	}
 	return r;
 fail:
-	dns_resolver_free(r);
+	res_resolver_free(r);
 	return NULL;
 }
 
 void
-dns_resolver_free(struct dns_resolver *r)
+res_resolver_free(struct res_resolver *r)
 {
 	if (r == NULL)
 		return;
-	dns_cache_free(r->cache);
+	res_cache_free(r->cache);
 	ldns_rr_list_deep_free(r->hints);
 	ldns_rr_list_deep_free(r->anchors);
 	ldns_rdf_deep_free(r->root);
@@ -275,16 +275,16 @@ dns_resolver_free(struct dns_resolver *r)
 }
 
 void
-dns_resolver_flush(struct dns_resolver *r)
+res_resolver_flush(struct res_resolver *r)
 {
-	dns_cache_flush(r->cache);
+	res_cache_flush(r->cache);
 }
 
 void
-dns_resolver_stats(const struct dns_resolver *r, struct dns_res_stats *out)
+res_resolver_stats(const struct res_resolver *r, struct res_stats *out)
 {
 	*out = r->stats;
-	dns_cache_usage(r->cache, &out->cache_entries, &out->cache_bytes);
+	res_cache_usage(r->cache, &out->cache_entries, &out->cache_bytes);
 }
 
 /* ---- RTT ---- */
@@ -297,7 +297,7 @@ addr_equal(const struct sockaddr_storage *a, socklen_t alen,
 }
 
 static struct rtt_slot *
-rtt_slot(struct dns_resolver *r, const struct server *s)
+rtt_slot(struct res_resolver *r, const struct server *s)
 {
 	const uint8_t	*p = (const uint8_t *)&s->addr;
 	uint32_t	 h = 2166136261u;
@@ -309,7 +309,7 @@ rtt_slot(struct dns_resolver *r, const struct server *s)
 }
 
 static unsigned
-rtt_get(struct dns_resolver *r, const struct server *s)
+rtt_get(struct res_resolver *r, const struct server *s)
 {
 	struct rtt_slot	*t = rtt_slot(r, s);
 
@@ -319,7 +319,7 @@ rtt_get(struct dns_resolver *r, const struct server *s)
 
 /* Smoothed RTT (RFC 6298's 7/8 weighting); a new server takes the slot. */
 static void
-rtt_update(struct dns_resolver *r, const struct server *s, unsigned ms)
+rtt_update(struct res_resolver *r, const struct server *s, unsigned ms)
 {
 	struct rtt_slot	*t = rtt_slot(r, s);
 
@@ -357,19 +357,19 @@ goal_reset_zone(struct goal *g)
 	g->zone = NULL;
 	g->keys = g->ns = NULL;
 	g->nsrv = g->cur = g->ns_next = 0;
-	g->zsec = DNS_SEC_UNKNOWN;
+	g->zsec = RES_SEC_UNKNOWN;
 	g->qmin_extra = 0;
 	g->qmin_off = false;
 }
 
 static int
-goal_push(struct dns_res_query *q, enum goal_kind kind, const ldns_rdf *name,
+goal_push(struct res_query *q, enum goal_kind kind, const ldns_rdf *name,
     uint16_t type)
 {
 	struct goal	*g;
 	int		 i;
 
-	if (q->depth >= DNS_RES_MAX_DEPTH)
+	if (q->depth >= RES_MAX_DEPTH)
 		return -1;
 	/* A look-up already under way below would loop. */
 	for (i = 0; i < q->depth; i++)
@@ -390,17 +390,17 @@ goal_push(struct dns_res_query *q, enum goal_kind kind, const ldns_rdf *name,
 }
 
 static void
-query_fail(struct dns_res_query *q, enum dns_ede ede, const char *fmt, ...)
+query_fail(struct res_query *q, enum res_ede ede, const char *fmt, ...)
     __attribute__((__format__(printf, 3, 4)));
 
 /* Ends the whole query with SERVFAIL (bogus when ede is a DNSSEC code). */
 static void
-query_fail(struct dns_res_query *q, enum dns_ede ede, const char *fmt, ...)
+query_fail(struct res_query *q, enum res_ede ede, const char *fmt, ...)
 {
 	va_list	ap;
 
 	/* A validation failure found first says more: keep it. */
-	if (q->ede == DNS_EDE_NONE || q->ede_text[0] == '\0') {
+	if (q->ede == RES_EDE_NONE || q->ede_text[0] == '\0') {
 		va_start(ap, fmt);
 		vsnprintf(q->ede_text, sizeof(q->ede_text), fmt, ap);
 		va_end(ap);
@@ -412,21 +412,21 @@ query_fail(struct dns_res_query *q, enum dns_ede ede, const char *fmt, ...)
 	ldns_rr_list_deep_free(q->authority);
 	q->answer = ldns_rr_list_new();
 	q->authority = ldns_rr_list_new();
-	if (ede >= DNS_EDE_DNSSEC_BOGUS && ede <= DNS_EDE_NSEC_MISSING)
-		q->sec = DNS_SEC_BOGUS;
+	if (ede >= RES_EDE_DNSSEC_BOGUS && ede <= RES_EDE_NSEC_MISSING)
+		q->sec = RES_SEC_BOGUS;
 	q->done = true;
 }
 
 /* Folds the security of one piece into the answer's. */
 static void
-query_sec(struct dns_res_query *q, enum dns_sec s)
+query_sec(struct res_query *q, enum res_sec s)
 {
-	if (s == DNS_SEC_BOGUS || q->sec == DNS_SEC_BOGUS)
-		q->sec = DNS_SEC_BOGUS;
-	else if (s == DNS_SEC_INSECURE || s == DNS_SEC_UNKNOWN ||
-	    q->sec == DNS_SEC_INSECURE)
-		q->sec = s == DNS_SEC_UNKNOWN && q->sec == DNS_SEC_UNKNOWN ?
-		    DNS_SEC_UNKNOWN : DNS_SEC_INSECURE;
+	if (s == RES_SEC_BOGUS || q->sec == RES_SEC_BOGUS)
+		q->sec = RES_SEC_BOGUS;
+	else if (s == RES_SEC_INSECURE || s == RES_SEC_UNKNOWN ||
+	    q->sec == RES_SEC_INSECURE)
+		q->sec = s == RES_SEC_UNKNOWN && q->sec == RES_SEC_UNKNOWN ?
+		    RES_SEC_UNKNOWN : RES_SEC_INSECURE;
 }
 
 static void
@@ -451,11 +451,11 @@ list_add_ttl(ldns_rr_list *to, const ldns_rr_list *from, uint32_t ttl)
 		ldns_rr_set_ttl(ldns_rr_list_rr(to, i), ttl);
 }
 
-struct dns_res_query *
-dns_res_query_new(struct dns_resolver *r, const char *qname, uint16_t qtype,
+struct res_query *
+res_query_new(struct res_resolver *r, const char *qname, uint16_t qtype,
     time_t now, struct err *err)
 {
-	struct dns_res_query	*q;
+	struct res_query	*q;
 	ldns_rdf		*name;
 
 	(void)now;
@@ -468,20 +468,20 @@ dns_res_query_new(struct dns_resolver *r, const char *qname, uint16_t qtype,
 	    (q->authority = ldns_rr_list_new()) == NULL ||
 	    goal_push(q, GOAL_MAIN, name, qtype) == -1) {
 		ldns_rdf_deep_free(name);
-		dns_res_query_free(q);
+		res_query_free(q);
 		err_set(err, ERR_NOMEM, "resolver: out of memory");
 		return NULL;
 	}
 	ldns_rdf_deep_free(name);
 	q->r = r;
-	q->sec = r->conf.dnssec ? DNS_SEC_SECURE : DNS_SEC_UNKNOWN;
-	q->ede = DNS_EDE_NONE;
+	q->sec = r->conf.dnssec ? RES_SEC_SECURE : RES_SEC_UNKNOWN;
+	q->ede = RES_EDE_NONE;
 	r->stats.queries++;
 	return q;
 }
 
 void
-dns_res_query_free(struct dns_res_query *q)
+res_query_free(struct res_query *q)
 {
 	int	i;
 
@@ -496,19 +496,19 @@ dns_res_query_free(struct dns_res_query *q)
 }
 
 int
-dns_res_rcode(const struct dns_res_query *q)
+res_query_rcode(const struct res_query *q)
 {
 	return q->rcode;
 }
 
-enum dns_sec
-dns_res_security(const struct dns_res_query *q)
+enum res_sec
+res_query_security(const struct res_query *q)
 {
 	return q->sec;
 }
 
-enum dns_ede
-dns_res_ede(const struct dns_res_query *q, const char **text_out)
+enum res_ede
+res_query_ede(const struct res_query *q, const char **text_out)
 {
 	if (text_out != NULL)
 		*text_out = q->ede_text;
@@ -516,13 +516,13 @@ dns_res_ede(const struct dns_res_query *q, const char **text_out)
 }
 
 const ldns_rr_list *
-dns_res_answer_rrs(const struct dns_res_query *q)
+res_query_answer_rrs(const struct res_query *q)
 {
 	return q->answer;
 }
 
 const ldns_rr_list *
-dns_res_authority_rrs(const struct dns_res_query *q)
+res_query_authority_rrs(const struct res_query *q)
 {
 	return q->authority;
 }
@@ -568,17 +568,17 @@ dname_subst(const ldns_rdf *name, const ldns_rdf *owner, const ldns_rdf *to)
  * answer and moves g to the target.  true when one was found.
  */
 static bool
-dname_from_cache(struct dns_res_query *q, struct goal *g, time_t now)
+dname_from_cache(struct res_query *q, struct goal *g, time_t now)
 {
-	struct dns_centry	*e = NULL;
+	struct res_centry	*e = NULL;
 	ldns_rdf		*up, *next, *target;
 	ldns_rr			*cn;
 	uint32_t		 ttl;
 
 	up = ldns_dname_left_chop(g->qname);
 	while (up != NULL && ldns_dname_label_count(up) > 0) {
-		e = dns_cache_get(q->r->cache, up, LDNS_RR_TYPE_DNAME, now);
-		if (e != NULL && !e->negative && e->rank == DNS_RANK_ANSWER &&
+		e = res_cache_get(q->r->cache, up, LDNS_RR_TYPE_DNAME, now);
+		if (e != NULL && !e->negative && e->rank == RES_RANK_ANSWER &&
 		    ldns_rr_list_rr_count(e->rrs) > 0)
 			break;
 		e = NULL;
@@ -590,7 +590,7 @@ dname_from_cache(struct dns_res_query *q, struct goal *g, time_t now)
 	if (e == NULL || (target = dname_subst(g->qname, e->name,
 	    ldns_rr_rdf(ldns_rr_list_rr(e->rrs, 0), 0))) == NULL)
 		return false;
-	ttl = dns_centry_ttl(e, now);
+	ttl = res_centry_ttl(e, now);
 	list_add_ttl(q->answer, e->rrs, ttl);
 	list_add_ttl(q->answer, e->sigs, ttl);
 	if ((cn = ldns_rr_new()) != NULL) {
@@ -616,23 +616,23 @@ dname_from_cache(struct dns_res_query *q, struct goal *g, time_t now)
  * collects them).  true when g is done.
  */
 static bool
-goal_from_cache(struct dns_res_query *q, struct goal *g, time_t now)
+goal_from_cache(struct res_query *q, struct goal *g, time_t now)
 {
-	struct dns_cache	*c = q->r->cache;
-	struct dns_centry	*e;
+	struct res_cache	*c = q->r->cache;
+	struct res_centry	*e;
 	ldns_rdf		*target;
 	bool			 main = g->kind == GOAL_MAIN;
 
 	for (;;) {
-		if ((e = dns_cache_get(c, g->qname, 0, now)) != NULL ||
-		    (e = dns_cache_get(c, g->qname, g->qtype, now)) != NULL) {
+		if ((e = res_cache_get(c, g->qname, 0, now)) != NULL ||
+		    (e = res_cache_get(c, g->qname, g->qtype, now)) != NULL) {
 			/* Referral data answers nobody's question. */
-			if (e->rank < DNS_RANK_ANSWER && g->kind == GOAL_MAIN)
+			if (e->rank < RES_RANK_ANSWER && g->kind == GOAL_MAIN)
 				goto cname;
-			if (e->rank < DNS_RANK_GLUE)
+			if (e->rank < RES_RANK_GLUE)
 				return false;
 			if (main) {
-				uint32_t	ttl = dns_centry_ttl(e, now);
+				uint32_t	ttl = res_centry_ttl(e, now);
 
 				q->rcode = e->type == 0 ? LDNS_RCODE_NXDOMAIN :
 				    LDNS_RCODE_NOERROR;
@@ -641,8 +641,8 @@ goal_from_cache(struct dns_res_query *q, struct goal *g, time_t now)
 				list_add_ttl(e->negative ? q->authority :
 				    q->answer, e->sigs, ttl);
 				query_sec(q, e->sec);
-				if (e->sec == DNS_SEC_BOGUS) {
-					q->ede = DNS_EDE_DNSSEC_BOGUS;
+				if (e->sec == RES_SEC_BOGUS) {
+					q->ede = RES_EDE_DNSSEC_BOGUS;
 					snprintf(q->ede_text,
 					    sizeof(q->ede_text),
 					    "cached answer failed validation");
@@ -653,24 +653,24 @@ goal_from_cache(struct dns_res_query *q, struct goal *g, time_t now)
 cname:
 		if (g->qtype == LDNS_RR_TYPE_CNAME || !main)
 			return false;
-		if ((e = dns_cache_get(c, g->qname, LDNS_RR_TYPE_CNAME, now)) ==
-		    NULL || e->negative || e->rank < DNS_RANK_ANSWER ||
+		if ((e = res_cache_get(c, g->qname, LDNS_RR_TYPE_CNAME, now)) ==
+		    NULL || e->negative || e->rank < RES_RANK_ANSWER ||
 		    ldns_rr_list_rr_count(e->rrs) == 0) {
 			if (!dname_from_cache(q, g, now))
 				return false;
-			if (++q->cnames > DNS_RES_MAX_CNAMES) {
-				query_fail(q, DNS_EDE_OTHER,
+			if (++q->cnames > RES_MAX_CNAMES) {
+				query_fail(q, RES_EDE_OTHER,
 				    "cname chain too long");
 				return true;
 			}
 			continue;
 		}
-		if (++q->cnames > DNS_RES_MAX_CNAMES) {
-			query_fail(q, DNS_EDE_OTHER, "cname chain too long");
+		if (++q->cnames > RES_MAX_CNAMES) {
+			query_fail(q, RES_EDE_OTHER, "cname chain too long");
 			return true;
 		}
-		list_add_ttl(q->answer, e->rrs, dns_centry_ttl(e, now));
-		list_add_ttl(q->answer, e->sigs, dns_centry_ttl(e, now));
+		list_add_ttl(q->answer, e->rrs, res_centry_ttl(e, now));
+		list_add_ttl(q->answer, e->sigs, res_centry_ttl(e, now));
 		query_sec(q, e->sec);
 		target = ldns_rr_rdf(ldns_rr_list_rr(e->rrs, 0), 0);
 		if (target == NULL)
@@ -688,39 +688,39 @@ cname:
  * first; -1 unknown (the cut cannot be used); -2 bogus.
  */
 static int
-zone_security(struct dns_res_query *q, const ldns_rdf *zone, bool for_keys,
-    time_t now, enum dns_sec *sec_out, ldns_rr_list **keys_out)
+zone_security(struct res_query *q, const ldns_rdf *zone, bool for_keys,
+    time_t now, enum res_sec *sec_out, ldns_rr_list **keys_out)
 {
-	struct dns_resolver	*r = q->r;
-	struct dns_centry	*ds, *k;
+	struct res_resolver	*r = q->r;
+	struct res_centry	*ds, *k;
 
 	*keys_out = NULL;
 	if (!r->conf.dnssec) {
-		*sec_out = DNS_SEC_UNKNOWN;
+		*sec_out = RES_SEC_UNKNOWN;
 		return 0;
 	}
 	if (ldns_dname_compare(zone, r->root) != 0) {
-		if ((ds = dns_cache_get(r->cache, zone, LDNS_RR_TYPE_DS,
+		if ((ds = res_cache_get(r->cache, zone, LDNS_RR_TYPE_DS,
 		    now)) == NULL)
 			return -1;
-		if (ds->sec == DNS_SEC_BOGUS)
+		if (ds->sec == RES_SEC_BOGUS)
 			return -2;
 		/* A DS RRset of algorithms or digests we cannot use makes
 		 * the zone insecure, not bogus (RFC 4035 5.2, RFC 6840
 		 * 5.2). */
-		if (ds->negative || ds->sec != DNS_SEC_SECURE ||
-		    !dns_ds_usable(ds->rrs)) {
-			*sec_out = DNS_SEC_INSECURE;
+		if (ds->negative || ds->sec != RES_SEC_SECURE ||
+		    !res_ds_usable(ds->rrs)) {
+			*sec_out = RES_SEC_INSECURE;
 			return 0;
 		}
 	}
-	*sec_out = DNS_SEC_SECURE;
+	*sec_out = RES_SEC_SECURE;
 	if (for_keys)
 		return 0;
-	if ((k = dns_cache_get(r->cache, zone, LDNS_RR_TYPE_DNSKEY, now)) ==
+	if ((k = res_cache_get(r->cache, zone, LDNS_RR_TYPE_DNSKEY, now)) ==
 	    NULL || k->negative)
 		return 1;
-	if (k->sec != DNS_SEC_SECURE)
+	if (k->sec != RES_SEC_SECURE)
 		return -2;
 	*keys_out = ldns_rr_list_clone(k->rrs);
 	return 0;
@@ -764,10 +764,10 @@ add_server(struct goal *g, const ldns_rr *a)
 
 /* Adds the cached (or hinted) addresses of the zone's NS names. */
 static void
-collect_servers(struct dns_res_query *q, struct goal *g, time_t now)
+collect_servers(struct res_query *q, struct goal *g, time_t now)
 {
-	struct dns_resolver	*r = q->r;
-	struct dns_centry	*e;
+	struct res_resolver	*r = q->r;
+	struct res_centry	*e;
 	ldns_rdf		*nsname;
 	size_t			 i, j;
 	uint16_t		 types[2] = { LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA };
@@ -778,7 +778,7 @@ collect_servers(struct dns_res_query *q, struct goal *g, time_t now)
 		    NULL)
 			continue;
 		for (t = 0; t < 2; t++) {
-			if ((e = dns_cache_get(r->cache, nsname, types[t],
+			if ((e = res_cache_get(r->cache, nsname, types[t],
 			    now)) != NULL) {
 				for (j = 0; !e->negative &&
 				    j < ldns_rr_list_rr_count(e->rrs); j++)
@@ -805,12 +805,12 @@ collect_servers(struct dns_res_query *q, struct goal *g, time_t now)
  * the name (the parent side for DS) whose DNSSEC state is known.
  */
 static int
-goal_find_zone(struct dns_res_query *q, struct goal *g, time_t now)
+goal_find_zone(struct res_query *q, struct goal *g, time_t now)
 {
-	struct dns_resolver	*r = q->r;
-	struct dns_centry	*e;
+	struct res_resolver	*r = q->r;
+	struct res_centry	*e;
 	ldns_rdf		*name, *up;
-	enum dns_sec		 sec;
+	enum res_sec		 sec;
 	ldns_rr_list		*keys;
 	int			 rc;
 
@@ -824,7 +824,7 @@ goal_find_zone(struct dns_res_query *q, struct goal *g, time_t now)
 	while (name != NULL) {
 		if (ldns_dname_compare(name, r->root) == 0)
 			break;
-		e = dns_cache_get(r->cache, name, LDNS_RR_TYPE_NS, now);
+		e = res_cache_get(r->cache, name, LDNS_RR_TYPE_NS, now);
 		if (e != NULL && !e->negative &&
 		    ldns_rr_list_rr_count(e->rrs) > 0 &&
 		    zone_security(q, name, true, now, &sec, &keys) >= 0) {
@@ -838,7 +838,7 @@ goal_find_zone(struct dns_res_query *q, struct goal *g, time_t now)
 	if (name == NULL)
 		return -1;
 	if (g->ns == NULL)
-		g->ns = dns_rrs_select(r->hints, r->root, LDNS_RR_TYPE_NS);
+		g->ns = res_rrs_select(r->hints, r->root, LDNS_RR_TYPE_NS);
 	g->zone = name;
 	rc = zone_security(q, name, g->qtype == LDNS_RR_TYPE_DNSKEY &&
 	    ldns_dname_compare(name, g->qname) == 0, now, &g->zsec, &g->keys);
@@ -850,7 +850,7 @@ goal_find_zone(struct dns_res_query *q, struct goal *g, time_t now)
 
 /* Flips the case of each letter of name at random (0x20). */
 static void
-case_randomise(struct dns_resolver *r, ldns_rdf *name)
+case_randomise(struct res_resolver *r, ldns_rdf *name)
 {
 	uint8_t		*p = ldns_rdf_data(name);
 	size_t		 i, n = ldns_rdf_size(name);
@@ -889,8 +889,8 @@ pkt_lower_owners(ldns_pkt *pkt)
 }
 
 static int
-build_query(struct dns_res_query *q, struct goal *g, struct server *s,
-    uint16_t id, struct dns_res_request *req)
+build_query(struct res_query *q, struct goal *g, struct server *s,
+    uint16_t id, struct res_request *req)
 {
 	ldns_pkt	*pkt;
 	char		*str;
@@ -907,7 +907,7 @@ build_query(struct dns_res_query *q, struct goal *g, struct server *s,
 	have = ldns_dname_label_count(g->qname);
 	ldns_rdf_deep_free(g->asked);
 	if (q->r->conf.qname_minimisation && !g->qmin_off && want < have &&
-	    g->qmin_extra < DNS_RES_MAX_QMIN) {
+	    g->qmin_extra < RES_MAX_QMIN) {
 		g->asked = ldns_dname_clone_from(g->qname, have - want);
 		g->asked_type = LDNS_RR_TYPE_A;
 	} else {
@@ -954,7 +954,7 @@ build_query(struct dns_res_query *q, struct goal *g, struct server *s,
 
 /* The next server to ask: untried, lowest RTT. */
 static struct server *
-pick_server(struct dns_res_query *q, struct goal *g)
+pick_server(struct res_query *q, struct goal *g)
 {
 	size_t	i, best = SIZE_MAX;
 	unsigned	rtt, best_rtt = 0;
@@ -979,7 +979,7 @@ pick_server(struct dns_res_query *q, struct goal *g)
  * 0 pushed, -1 nothing left to try.
  */
 static int
-push_glueless(struct dns_res_query *q, struct goal *g, time_t now)
+push_glueless(struct res_query *q, struct goal *g, time_t now)
 {
 	ldns_rdf	*nsname;
 
@@ -991,7 +991,7 @@ push_glueless(struct dns_res_query *q, struct goal *g, time_t now)
 		g->ns_next++;
 		nsname = ldns_rr_rdf(ldns_rr_list_rr(g->ns, i), 0);
 		if (nsname == NULL ||
-		    dns_cache_get(q->r->cache, nsname, type, now) != NULL)
+		    res_cache_get(q->r->cache, nsname, type, now) != NULL)
 			continue;
 		/* A name inside the zone needed glue: nothing to ask. */
 		if (ldns_dname_is_subdomain(nsname, g->zone) ||
@@ -1010,17 +1010,17 @@ goal_done(struct goal *g)
 	g->done = true;
 }
 
-enum dns_res_step
-dns_res_next(struct dns_res_query *q, time_t now, uint16_t id,
-    struct dns_res_request *req_out)
+enum res_step
+res_query_next(struct res_query *q, time_t now, uint16_t id,
+    struct res_request *req_out)
 {
 	struct goal	*g;
 	struct server	*s;
 	int		 rc;
 
 	while (!q->done) {
-		if (++q->steps > DNS_RES_MAX_STEPS) {
-			query_fail(q, DNS_EDE_OTHER, "too much work");
+		if (++q->steps > RES_MAX_STEPS) {
+			query_fail(q, RES_EDE_OTHER, "too much work");
 			break;
 		}
 		g = q->stack[q->depth - 1];
@@ -1043,7 +1043,7 @@ dns_res_next(struct dns_res_query *q, time_t now, uint16_t id,
 				/* Keys still missing after their look-up
 				 * ended: give up rather than ask again. */
 				if (rc == -2 || rc == 1) {
-					query_fail(q, DNS_EDE_DNSKEY_MISSING,
+					query_fail(q, RES_EDE_DNSKEY_MISSING,
 					    "no valid dnskey for the zone");
 					break;
 				}
@@ -1064,21 +1064,21 @@ dns_res_next(struct dns_res_query *q, time_t now, uint16_t id,
 				break;
 			rc = goal_find_zone(q, g, now);
 			if (rc == -2) {
-				query_fail(q, DNS_EDE_DNSSEC_BOGUS,
+				query_fail(q, RES_EDE_DNSSEC_BOGUS,
 				    "zone failed validation");
 				break;
 			}
 			if (rc == 1) {
 				if (goal_push(q, GOAL_DNSKEY, g->zone,
 				    LDNS_RR_TYPE_DNSKEY) == -1) {
-					query_fail(q, DNS_EDE_DNSKEY_MISSING,
+					query_fail(q, RES_EDE_DNSKEY_MISSING,
 					    "cannot fetch the zone's dnskey");
 					break;
 				}
 				continue;
 			}
 			if (rc == -1) {
-				query_fail(q, DNS_EDE_OTHER, "no zone cut");
+				query_fail(q, RES_EDE_OTHER, "no zone cut");
 				break;
 			}
 		}
@@ -1090,63 +1090,56 @@ dns_res_next(struct dns_res_query *q, time_t now, uint16_t id,
 				goal_done(g);
 				continue;
 			}
-			query_fail(q, DNS_EDE_NO_REACHABLE,
+			query_fail(q, RES_EDE_NO_REACHABLE,
 			    "no server of the zone answered");
 			break;
 		}
-		if (++q->sends > DNS_RES_MAX_SENDS) {
-			query_fail(q, DNS_EDE_OTHER, "too much work");
+		if (++q->sends > RES_MAX_SENDS) {
+			query_fail(q, RES_EDE_OTHER, "too much work");
 			break;
 		}
 		if (build_query(q, g, s, id, req_out) == -1) {
-			query_fail(q, DNS_EDE_OTHER, "out of memory");
+			query_fail(q, RES_EDE_OTHER, "out of memory");
 			break;
 		}
 		q->waiting = true;
 		q->r->stats.upstream++;
-		return DNS_RES_SEND;
+		return RES_SEND;
 	}
 	if (q->sends == 0)
 		q->r->stats.cache_hits++;
-	if (q->sec == DNS_SEC_SECURE)
+	if (q->sec == RES_SEC_SECURE)
 		q->r->stats.secure++;
-	else if (q->sec == DNS_SEC_INSECURE)
+	else if (q->sec == RES_SEC_INSECURE)
 		q->r->stats.insecure++;
-	else if (q->sec == DNS_SEC_BOGUS)
+	else if (q->sec == RES_SEC_BOGUS)
 		q->r->stats.bogus++;
 	if (q->rcode == LDNS_RCODE_SERVFAIL)
 		q->r->stats.servfail++;
-	return DNS_RES_DONE;
+	return RES_DONE;
 }
 
 /* ---- answers ---- */
 
-static bool
-in_zone(const ldns_rdf *name, const ldns_rdf *zone)
-{
-	return ldns_dname_compare(name, zone) == 0 ||
-	    ldns_dname_is_subdomain(name, zone);
-}
-
 /*
  * Validates one RRset (rrset, from section sigs) for goal g.  Returns
- * its security; *until as dns_val_rrset gives it.
+ * its security; *until as res_val_rrset gives it.
  */
-static enum dns_sec
-check_rrset(struct dns_res_query *q, struct goal *g,
+static enum res_sec
+check_rrset(struct res_query *q, struct goal *g,
     const ldns_rr_list *rrset, const ldns_rr_list *sigs, time_t now,
     time_t *until)
 {
-	enum dns_ede	ede;
+	enum res_ede	ede;
 	struct err	err;
-	enum dns_sec	sec;
+	enum res_sec	sec;
 
 	*until = 0;
-	if (g->zsec != DNS_SEC_SECURE)
+	if (g->zsec != RES_SEC_SECURE)
 		return g->zsec;
-	sec = dns_val_rrset(rrset, sigs, g->keys, g->zone, now, until, &ede,
+	sec = res_val_rrset(rrset, sigs, g->keys, g->zone, now, until, &ede,
 	    &err);
-	if (sec == DNS_SEC_BOGUS && (q->ede == DNS_EDE_NONE)) {
+	if (sec == RES_SEC_BOGUS && (q->ede == RES_EDE_NONE)) {
 		q->ede = ede;
 		snprintf(q->ede_text, sizeof(q->ede_text), "%s", err.msg);
 	}
@@ -1158,8 +1151,8 @@ check_rrset(struct dns_res_query *q, struct goal *g,
  * itself does not exist (RFC 4035 section 5.3.4); for the main goal the
  * proof goes into the answer's authority section.
  */
-static enum dns_sec
-check_wildcard(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
+static enum res_sec
+check_wildcard(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
     const ldns_rdf *owner, const ldns_rr_list *sigs, time_t now,
     time_t *until)
 {
@@ -1167,17 +1160,17 @@ check_wildcard(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 	ldns_rr_list		*auth;
 	ldns_rr			*rr;
 	ldns_rdf		*cov;
-	enum dns_ede		 ede;
+	enum res_ede		 ede;
 	struct err		 err;
-	enum dns_sec		 sec;
+	enum res_sec		 sec;
 	size_t			 i;
 
 	if ((auth = ldns_rr_list_new()) == NULL)
-		return DNS_SEC_BOGUS;
+		return RES_SEC_BOGUS;
 	/* The zone's NSEC(3) records and their signatures only. */
 	for (i = 0; i < ldns_rr_list_rr_count(au); i++) {
 		rr = ldns_rr_list_rr(au, i);
-		if (!in_zone(ldns_rr_owner(rr), g->zone))
+		if (!dns_name_in_zone(ldns_rr_owner(rr), g->zone))
 			continue;
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC ||
 		    ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC3 ||
@@ -1187,13 +1180,13 @@ check_wildcard(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 		    ldns_rdf2rr_type(cov) == LDNS_RR_TYPE_NSEC3)))
 			ldns_rr_list_push_rr(auth, ldns_rr_clone(rr));
 	}
-	sec = dns_val_wildcard(owner, sigs, auth, g->keys, g->zone, now, until,
+	sec = res_val_wildcard(owner, sigs, auth, g->keys, g->zone, now, until,
 	    &ede, &err);
-	if (sec == DNS_SEC_BOGUS && q->ede == DNS_EDE_NONE) {
+	if (sec == RES_SEC_BOGUS && q->ede == RES_EDE_NONE) {
 		q->ede = ede;
 		snprintf(q->ede_text, sizeof(q->ede_text), "%s", err.msg);
 	}
-	if (sec == DNS_SEC_SECURE && g->kind == GOAL_MAIN &&
+	if (sec == RES_SEC_SECURE && g->kind == GOAL_MAIN &&
 	    ldns_rr_list_rr_count(auth) > 0 &&
 	    ldns_rr_list_rr_count(sigs) > 0 &&
 	    ldns_rr_rrsig_labels(ldns_rr_list_rr(sigs, 0)) != NULL &&
@@ -1205,48 +1198,48 @@ check_wildcard(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 }
 
 /* Stores an RRset of the answer section; for the main goal, keeps it. */
-static enum dns_sec
-take_rrset(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
+static enum res_sec
+take_rrset(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
     const ldns_rdf *owner, uint16_t type, time_t now)
 {
 	ldns_rr_list	*set, *sigs;
-	enum dns_sec	 sec;
+	enum res_sec	 sec;
 	time_t		 until = 0, wuntil;
 
-	set = dns_rrs_select(ldns_pkt_answer(pkt), owner, type);
-	sigs = dns_sigs_select(ldns_pkt_answer(pkt), owner, type);
+	set = res_rrs_select(ldns_pkt_answer(pkt), owner, type);
+	sigs = res_sigs_select(ldns_pkt_answer(pkt), owner, type);
 	if (set == NULL || sigs == NULL) {
 		ldns_rr_list_deep_free(set);
 		ldns_rr_list_deep_free(sigs);
-		return DNS_SEC_BOGUS;
+		return RES_SEC_BOGUS;
 	}
-	if (type == LDNS_RR_TYPE_DNSKEY && g->zsec == DNS_SEC_SECURE &&
+	if (type == LDNS_RR_TYPE_DNSKEY && g->zsec == RES_SEC_SECURE &&
 	    ldns_dname_compare(owner, g->zone) == 0) {
-		struct dns_centry	*ds;
-		enum dns_ede		 ede;
+		struct res_centry	*ds;
+		enum res_ede		 ede;
 		struct err		 err;
 		ldns_rr_list		*trusted;
 
-		ds = dns_cache_get(q->r->cache, owner, LDNS_RR_TYPE_DS, now);
+		ds = res_cache_get(q->r->cache, owner, LDNS_RR_TYPE_DS, now);
 		trusted = ldns_dname_compare(owner, q->r->root) == 0 ?
 		    q->r->anchors : ds != NULL ? ds->rrs : NULL;
-		sec = trusted == NULL ? DNS_SEC_BOGUS :
-		    dns_val_dnskeys(set, sigs, trusted, now, &until, &ede,
+		sec = trusted == NULL ? RES_SEC_BOGUS :
+		    res_val_dnskeys(set, sigs, trusted, now, &until, &ede,
 		    &err);
-		if (sec == DNS_SEC_BOGUS && q->ede == DNS_EDE_NONE) {
-			q->ede = trusted == NULL ? DNS_EDE_DNSKEY_MISSING : ede;
+		if (sec == RES_SEC_BOGUS && q->ede == RES_EDE_NONE) {
+			q->ede = trusted == NULL ? RES_EDE_DNSKEY_MISSING : ede;
 			snprintf(q->ede_text, sizeof(q->ede_text),
 			    "dnskey: %.140s", trusted == NULL ? "no ds" :
 			    err.msg);
 		}
 	} else if ((sec = check_rrset(q, g, set, sigs, now, &until)) ==
-	    DNS_SEC_SECURE) {
+	    RES_SEC_SECURE) {
 		sec = check_wildcard(q, g, pkt, owner, sigs, now, &wuntil);
 		if (wuntil != 0 && (until == 0 || wuntil < until))
 			until = wuntil;
 	}
-	dns_cache_put(q->r->cache, owner, type, set, sigs, false, 0,
-	    DNS_RANK_ANSWER, sec, sec == DNS_SEC_SECURE ? until : 0, now);
+	res_cache_put(q->r->cache, owner, type, set, sigs, false, 0,
+	    RES_RANK_ANSWER, sec, sec == RES_SEC_SECURE ? until : 0, now);
 	if (g->kind == GOAL_MAIN) {
 		list_add_all(q->answer, set);
 		list_add_all(q->answer, sigs);
@@ -1284,7 +1277,7 @@ has_rrset(const ldns_pkt *pkt, ldns_pkt_section sec, const ldns_rdf *owner,
  * there is no such DNAME.
  */
 static bool
-take_dname(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
+take_dname(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
     ldns_rdf **name, time_t now)
 {
 	ldns_rr_list	*an = ldns_pkt_answer(pkt), *cn;
@@ -1296,7 +1289,7 @@ take_dname(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 		rr = ldns_rr_list_rr(an, i);
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_DNAME &&
 		    ldns_dname_is_subdomain(*name, ldns_rr_owner(rr)) &&
-		    in_zone(ldns_rr_owner(rr), g->zone)) {
+		    dns_name_in_zone(ldns_rr_owner(rr), g->zone)) {
 			dn = rr;
 			break;
 		}
@@ -1308,16 +1301,16 @@ take_dname(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 	take_rrset(q, g, pkt, ldns_rr_owner(dn), LDNS_RR_TYPE_DNAME, now);
 	/* The synthesised CNAME is kept only as the DNAME implies it; it
 	 * is not cached (the DNAME is, and implies it again). */
-	if ((cn = dns_rrs_select(an, *name, LDNS_RR_TYPE_CNAME)) != NULL &&
+	if ((cn = res_rrs_select(an, *name, LDNS_RR_TYPE_CNAME)) != NULL &&
 	    ldns_rr_list_rr_count(cn) == 1 &&
 	    ldns_rr_rdf(ldns_rr_list_rr(cn, 0), 0) != NULL &&
 	    ldns_dname_compare(ldns_rr_rdf(ldns_rr_list_rr(cn, 0), 0),
 	    target) == 0)
 		list_add_all(q->answer, cn);
 	ldns_rr_list_deep_free(cn);
-	if (++q->cnames > DNS_RES_MAX_CNAMES) {
+	if (++q->cnames > RES_MAX_CNAMES) {
 		ldns_rdf_deep_free(target);
-		query_fail(q, DNS_EDE_OTHER, "cname chain too long");
+		query_fail(q, RES_EDE_OTHER, "cname chain too long");
 		return false;
 	}
 	ldns_rdf_deep_free(*name);
@@ -1325,7 +1318,7 @@ take_dname(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 	return true;
 }
 
-static void	handle_denial(struct dns_res_query *, struct goal *,
+static void	handle_denial(struct res_query *, struct goal *,
 		    const ldns_pkt *, const ldns_rdf *, bool, time_t);
 
 /*
@@ -1335,7 +1328,7 @@ static void	handle_denial(struct dns_res_query *, struct goal *,
  * 3, RFC 2308 section 2.1).
  */
 static void
-handle_answer(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
+handle_answer(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
     time_t now)
 {
 	ldns_rdf	*name, *target;
@@ -1344,7 +1337,7 @@ handle_answer(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 
 	nxdomain = ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NXDOMAIN;
 	name = ldns_dname_clone_from(g->qname, 0);
-	while (name != NULL && !q->done && in_zone(name, g->zone)) {
+	while (name != NULL && !q->done && dns_name_in_zone(name, g->zone)) {
 		if (has_rrset(pkt, LDNS_SECTION_ANSWER, name, g->qtype)) {
 			take_rrset(q, g, pkt, name, g->qtype, now);
 			goal_done(g);
@@ -1352,7 +1345,7 @@ handle_answer(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 		}
 		if (g->kind == GOAL_MAIN && take_dname(q, g, pkt, &name, now))
 			continue;
-		cn = dns_rrs_select(ldns_pkt_answer(pkt), name,
+		cn = res_rrs_select(ldns_pkt_answer(pkt), name,
 		    LDNS_RR_TYPE_CNAME);
 		if (cn == NULL || ldns_rr_list_rr_count(cn) == 0 ||
 		    g->kind != GOAL_MAIN) {
@@ -1366,14 +1359,14 @@ handle_answer(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 		    NULL;
 		ldns_rr_list_deep_free(cn);
 		if (take_rrset(q, g, pkt, name, LDNS_RR_TYPE_CNAME, now) ==
-		    DNS_SEC_BOGUS) {
+		    RES_SEC_BOGUS) {
 			ldns_rdf_deep_free(target);
 			goal_done(g);
 			break;
 		}
-		if (++q->cnames > DNS_RES_MAX_CNAMES || target == NULL) {
+		if (++q->cnames > RES_MAX_CNAMES || target == NULL) {
 			ldns_rdf_deep_free(target);
-			query_fail(q, DNS_EDE_OTHER, "cname chain too long");
+			query_fail(q, RES_EDE_OTHER, "cname chain too long");
 			break;
 		}
 		ldns_dname2canonical(target);
@@ -1381,7 +1374,7 @@ handle_answer(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 		name = target;
 	}
 	if (empty && !g->done && !q->done && ldns_pkt_aa(pkt) &&
-	    in_zone(name, g->zone) && (nxdomain ||
+	    dns_name_in_zone(name, g->zone) && (nxdomain ||
 	    (ldns_dname_compare(name, g->qname) != 0 &&
 	    has_rrset(pkt, LDNS_SECTION_AUTHORITY, g->zone,
 	    LDNS_RR_TYPE_SOA))))
@@ -1408,26 +1401,26 @@ handle_answer(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
  * type of a name that may well exist.
  */
 static void
-handle_denial(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
+handle_denial(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
     const ldns_rdf *name, bool nxdomain, time_t now)
 {
 	ldns_rr_list	*auth, *soa;
 	ldns_rr		*rr;
 	uint32_t	 ttl = 0;
 	time_t		 until = 0;
-	enum dns_sec	 sec = g->zsec;
-	enum dns_ede	 ede;
+	enum res_sec	 sec = g->zsec;
+	enum res_ede	 ede;
 	struct err	 err;
 	size_t		 i;
 
 	auth = ldns_rr_list_new();
-	soa = dns_rrs_select(ldns_pkt_authority(pkt), NULL, LDNS_RR_TYPE_SOA);
+	soa = res_rrs_select(ldns_pkt_authority(pkt), NULL, LDNS_RR_TYPE_SOA);
 	if (auth == NULL || soa == NULL)
 		goto out;
 	/* Keep the zone's own SOA, NSEC(3) and their RRSIGs. */
 	for (i = 0; i < ldns_rr_list_rr_count(ldns_pkt_authority(pkt)); i++) {
 		rr = ldns_rr_list_rr(ldns_pkt_authority(pkt), i);
-		if (!in_zone(ldns_rr_owner(rr), g->zone))
+		if (!dns_name_in_zone(ldns_rr_owner(rr), g->zone))
 			continue;
 		switch (ldns_rr_get_type(rr)) {
 		case LDNS_RR_TYPE_SOA:
@@ -1447,20 +1440,20 @@ handle_denial(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 		    ldns_rdf2native_int32(ldns_rr_rdf(rr, 6)) < ttl)
 			ttl = ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
 	}
-	if (g->zsec == DNS_SEC_SECURE) {
-		sec = dns_val_denial(name, g->qtype, nxdomain, auth,
+	if (g->zsec == RES_SEC_SECURE) {
+		sec = res_val_denial(name, g->qtype, nxdomain, auth,
 		    g->keys, g->zone, now, &until, &ede, &err);
-		if (sec == DNS_SEC_BOGUS && q->ede == DNS_EDE_NONE) {
+		if (sec == RES_SEC_BOGUS && q->ede == RES_EDE_NONE) {
 			q->ede = ede;
 			snprintf(q->ede_text, sizeof(q->ede_text), "%s",
 			    err.msg);
 		}
 	}
-	if (sec == DNS_SEC_BOGUS && ttl > 60)
+	if (sec == RES_SEC_BOGUS && ttl > 60)
 		ttl = 60;
-	dns_cache_put(q->r->cache, name, nxdomain && sec != DNS_SEC_BOGUS ?
-	    0 : g->qtype, auth, NULL, true, ttl, DNS_RANK_ANSWER, sec,
-	    sec == DNS_SEC_SECURE ? until : 0, now);
+	res_cache_put(q->r->cache, name, nxdomain && sec != RES_SEC_BOGUS ?
+	    0 : g->qtype, auth, NULL, true, ttl, RES_RANK_ANSWER, sec,
+	    sec == RES_SEC_SECURE ? until : 0, now);
 	if (g->kind == GOAL_MAIN) {
 		q->rcode = nxdomain ? LDNS_RCODE_NXDOMAIN : LDNS_RCODE_NOERROR;
 		list_add_all(q->authority, auth);
@@ -1478,25 +1471,25 @@ out:
  * g down.  false when unusable (the server is lame).
  */
 static bool
-handle_referral(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
+handle_referral(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
     const ldns_rdf *child, time_t now)
 {
-	struct dns_resolver	*r = q->r;
+	struct res_resolver	*r = q->r;
 	ldns_rr_list		*ns, *ds, *dssigs, *add;
-	enum dns_sec		 dssec = DNS_SEC_INSECURE;
-	enum dns_ede		 ede = DNS_EDE_NONE;
+	enum res_sec		 dssec = RES_SEC_INSECURE;
+	enum res_ede		 ede = RES_EDE_NONE;
 	time_t			 until = 0;
 	struct err		 err;
 	size_t			 i;
 	bool			 ok = false;
 
-	if (++g->referrals > DNS_RES_MAX_REFERRALS) {
-		query_fail(q, DNS_EDE_OTHER, "too many referrals");
+	if (++g->referrals > RES_MAX_REFERRALS) {
+		query_fail(q, RES_EDE_OTHER, "too many referrals");
 		return true;
 	}
-	ns = dns_rrs_select(ldns_pkt_authority(pkt), child, LDNS_RR_TYPE_NS);
-	ds = dns_rrs_select(ldns_pkt_authority(pkt), child, LDNS_RR_TYPE_DS);
-	dssigs = dns_sigs_select(ldns_pkt_authority(pkt), child,
+	ns = res_rrs_select(ldns_pkt_authority(pkt), child, LDNS_RR_TYPE_NS);
+	ds = res_rrs_select(ldns_pkt_authority(pkt), child, LDNS_RR_TYPE_DS);
+	dssigs = res_sigs_select(ldns_pkt_authority(pkt), child,
 	    LDNS_RR_TYPE_DS);
 	add = ldns_rr_list_new();
 	if (ns == NULL || ds == NULL || dssigs == NULL || add == NULL ||
@@ -1504,46 +1497,46 @@ handle_referral(struct dns_res_query *q, struct goal *g, const ldns_pkt *pkt,
 		goto out;
 	err.msg[0] = '\0';
 	if (!r->conf.dnssec)
-		dssec = DNS_SEC_UNKNOWN;
-	else if (g->zsec == DNS_SEC_SECURE) {
+		dssec = RES_SEC_UNKNOWN;
+	else if (g->zsec == RES_SEC_SECURE) {
 		if (ldns_rr_list_rr_count(ds) > 0)
-			dssec = dns_val_rrset(ds, dssigs, g->keys, g->zone, now,
+			dssec = res_val_rrset(ds, dssigs, g->keys, g->zone, now,
 			    &until, &ede, &err);
 		else
-			dssec = dns_val_denial(child, LDNS_RR_TYPE_DS, false,
+			dssec = res_val_denial(child, LDNS_RR_TYPE_DS, false,
 			    ldns_pkt_authority(pkt), g->keys, g->zone, now,
-			    &until, &ede, &err) != DNS_SEC_BOGUS ?
-			    DNS_SEC_INSECURE : DNS_SEC_BOGUS;
+			    &until, &ede, &err) != RES_SEC_BOGUS ?
+			    RES_SEC_INSECURE : RES_SEC_BOGUS;
 	}
-	if (dssec == DNS_SEC_BOGUS) {
-		dns_cache_put(r->cache, child, LDNS_RR_TYPE_DS, ds, dssigs,
-		    ldns_rr_list_rr_count(ds) == 0, 60, DNS_RANK_REFERRAL,
+	if (dssec == RES_SEC_BOGUS) {
+		res_cache_put(r->cache, child, LDNS_RR_TYPE_DS, ds, dssigs,
+		    ldns_rr_list_rr_count(ds) == 0, 60, RES_RANK_REFERRAL,
 		    dssec, 0, now);
 		query_fail(q, ede, "ds for %s: %s", "delegation", err.msg);
 		ok = true;
 		goto out;
 	}
-	dns_cache_put(r->cache, child, LDNS_RR_TYPE_DS, ds, dssigs,
-	    dssec != DNS_SEC_SECURE, ldns_rr_ttl(ldns_rr_list_rr(ns, 0)),
-	    DNS_RANK_REFERRAL, dssec, until, now);
-	dns_cache_put(r->cache, child, LDNS_RR_TYPE_NS, ns, NULL, false, 0,
-	    DNS_RANK_REFERRAL, DNS_SEC_UNKNOWN, 0, now);
+	res_cache_put(r->cache, child, LDNS_RR_TYPE_DS, ds, dssigs,
+	    dssec != RES_SEC_SECURE, ldns_rr_ttl(ldns_rr_list_rr(ns, 0)),
+	    RES_RANK_REFERRAL, dssec, until, now);
+	res_cache_put(r->cache, child, LDNS_RR_TYPE_NS, ns, NULL, false, 0,
+	    RES_RANK_REFERRAL, RES_SEC_UNKNOWN, 0, now);
 	/* Glue: addresses of the NS names, inside the zone asked. */
 	for (i = 0; i < ldns_rr_list_rr_count(ns); i++) {
 		ldns_rdf	*nsname = ldns_rr_rdf(ldns_rr_list_rr(ns, i), 0);
 		uint16_t	 t;
 
-		if (nsname == NULL || !in_zone(nsname, g->zone))
+		if (nsname == NULL || !dns_name_in_zone(nsname, g->zone))
 			continue;
 		for (t = LDNS_RR_TYPE_A; t != 0;
 		    t = t == LDNS_RR_TYPE_A ? LDNS_RR_TYPE_AAAA : 0) {
 			ldns_rr_list	*glue;
 
-			glue = dns_rrs_select(ldns_pkt_additional(pkt), nsname,
+			glue = res_rrs_select(ldns_pkt_additional(pkt), nsname,
 			    t);
 			if (glue != NULL && ldns_rr_list_rr_count(glue) > 0)
-				dns_cache_put(r->cache, nsname, t, glue, NULL,
-				    false, 0, DNS_RANK_GLUE, DNS_SEC_UNKNOWN,
+				res_cache_put(r->cache, nsname, t, glue, NULL,
+				    false, 0, RES_RANK_GLUE, RES_SEC_UNKNOWN,
 				    0, now);
 			ldns_rr_list_deep_free(glue);
 		}
@@ -1575,7 +1568,7 @@ referral_child(const struct goal *g, const ldns_pkt *pkt)
 		/* Below the zone asked, at or above the question. */
 		if (!ldns_dname_is_subdomain(ldns_rr_owner(rr), g->zone))
 			return NULL;
-		if (!in_zone(g->qname, ldns_rr_owner(rr)))
+		if (!dns_name_in_zone(g->qname, ldns_rr_owner(rr)))
 			return NULL;
 		/* DS lives in the parent: a referral for it is lame. */
 		if (g->qtype == LDNS_RR_TYPE_DS &&
@@ -1587,7 +1580,7 @@ referral_child(const struct goal *g, const ldns_pkt *pkt)
 }
 
 void
-dns_res_answer(struct dns_res_query *q, const uint8_t *wire, size_t len,
+res_query_answer(struct res_query *q, const uint8_t *wire, size_t len,
     unsigned rtt_ms, time_t now)
 {
 	struct goal	*g;
@@ -1605,7 +1598,7 @@ dns_res_answer(struct dns_res_query *q, const uint8_t *wire, size_t len,
 	if (wire == NULL) {
 		/* A second chance (a lost datagram), after the others:
 		 * its RTT is now the timeout's. */
-		if (++s->timeouts >= DNS_RES_SERVER_TRIES)
+		if (++s->timeouts >= RES_SERVER_TRIES)
 			s->tried = true;
 		rtt_update(q->r, s, RTT_TIMEOUT);
 		q->r->stats.timeouts++;

@@ -1,9 +1,9 @@
-# src/dns: the resolver's engine (iterative resolution, cache, DNSSEC
-# validation, client queries and answers); its unit suite and the fuzz
-# harness of the client-query parser.
-src_libtimbre_a_SOURCES += src/dns/resolver.h src/dns/res_priv.h \
-	src/dns/cache.c src/dns/iter.c src/dns/validate.c src/dns/reqreply.c \
-	src/dns/msgcache.c
+# src/resolver: the recursive resolver, timbre-resolverd's core
+# (iterative resolution, caches, DNSSEC validation, client queries and
+# answers); its unit suite and the fuzz harnesses of its parsers.
+src_libtimbre_a_SOURCES += src/resolver/resolver.h src/resolver/res_priv.h \
+	src/resolver/cache.c src/resolver/iter.c src/resolver/validate.c \
+	src/resolver/reqreply.c src/resolver/msgcache.c
 
 check_PROGRAMS += tests/unit/resolver/check_resolver
 TESTS += tests/unit/resolver/check_resolver

@@ -1,20 +1,22 @@
-# src/dns: the authoritative side (zones, TSIG, UPDATE, NOTIFY, transfers)
-src_libtimbre_a_SOURCES += src/dns/auth.h src/dns/auth_priv.h \
-	src/dns/zone.c src/dns/zonetext.c src/dns/tsig.c src/dns/auth.c \
-	src/dns/update.c src/dns/replycache.c
+# src/auth: the authoritative server, timbre-primaryd's core (zones, zone
+# text, answers, UPDATE, NOTIFY, transfers, the reply cache); its unit
+# suite and the fuzz harnesses of its parsers.
+src_libtimbre_a_SOURCES += src/auth/auth.h src/auth/auth_priv.h \
+	src/auth/zone.c src/auth/zonetext.c src/auth/auth.c \
+	src/auth/update.c src/auth/replycache.c
 
-check_PROGRAMS += tests/unit/zone/check_zone
-TESTS += tests/unit/zone/check_zone
-tests_unit_zone_check_zone_SOURCES = tests/unit/zone/test_zone.c \
-	tests/unit/zone/test_nomem.c tests/unit/zone/test_zone.h \
-	tests/unit/zone/test_replycache.c \
+check_PROGRAMS += tests/unit/auth/check_auth
+TESTS += tests/unit/auth/check_auth
+tests_unit_auth_check_auth_SOURCES = tests/unit/auth/test_zone.c \
+	tests/unit/auth/test_nomem.c tests/unit/auth/test_zone.h \
+	tests/unit/auth/test_replycache.c \
 	tests/unit/nomem.c tests/unit/nomem.h
-tests_unit_zone_check_zone_SOURCES += tests/unit/zone/test_limits.c
-tests_unit_zone_check_zone_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_unit_zone_check_zone_LDADD = $(UNIT_LDADD)
+tests_unit_auth_check_auth_SOURCES += tests/unit/auth/test_limits.c
+tests_unit_auth_check_auth_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_auth_check_auth_LDADD = $(UNIT_LDADD)
 # test_nomem.c fails allocations on demand (tests/unit/nomem.h), those of
 # strdup and fmemopen too.
-tests_unit_zone_check_zone_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc \
+tests_unit_auth_check_auth_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc \
 	-Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=reallocarray \
 	-Wl,--wrap=strdup -Wl,--wrap=strndup -Wl,--wrap=fmemopen
 
@@ -45,11 +47,3 @@ TESTS += tests/fuzz/replay_primaryd_udp
 tests_fuzz_replay_primaryd_udp_SOURCES = \
 	tests/fuzz/fuzz_primaryd_udp.c tests/fuzz/replay.c
 tests_fuzz_replay_primaryd_udp_LDADD = $(TIMBRE_LIBS)
-
-# TSIG records and the message walk (tsig.c).
-FUZZ_HARNESSES += tsig
-check_PROGRAMS += tests/fuzz/replay_tsig
-TESTS += tests/fuzz/replay_tsig
-tests_fuzz_replay_tsig_SOURCES = tests/fuzz/fuzz_tsig.c \
-	tests/fuzz/replay.c
-tests_fuzz_replay_tsig_LDADD = $(TIMBRE_LIBS)

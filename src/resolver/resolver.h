@@ -5,16 +5,16 @@
  * DNSSEC validation (RFC 4033 to 4035, RFC 5155) with ldns, QNAME
  * minimisation (RFC 9156) and 0x20 case randomisation.
  *
- * The engine does no I/O (STYLE.md section 3).  A struct dns_res_query
- * resolves one client question: dns_res_next() says which server to ask
+ * The engine does no I/O (STYLE.md section 3).  A struct res_query
+ * resolves one client question: res_query_next() says which server to ask
  * what (the wire form of the query, built with the ID the caller drew),
  * the caller sends it, and hands the answer's bytes (or NULL for a timeout
- * or an unreachable server) to dns_res_answer(), until dns_res_next()
- * says DNS_RES_DONE.  Then dns_res_reply() builds the answer to the
- * client.  Client queries are parsed by dns_req_parse() (reqreply.c).
+ * or an unreachable server) to res_query_answer(), until res_query_next()
+ * says RES_DONE.  Then res_reply() builds the answer to the
+ * client.  Client queries are parsed by res_req_parse() (reqreply.c).
  */
-#ifndef TIMBRE_DNS_RESOLVER_H
-#define TIMBRE_DNS_RESOLVER_H
+#ifndef TIMBRE_RESOLVER_RESOLVER_H
+#define TIMBRE_RESOLVER_RESOLVER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,19 +26,19 @@
 
 struct err;
 
-enum dns_res_error {
-	DNS_RES_E_HINTS = 300,	/* root hints do not parse or are empty */
-	DNS_RES_E_ANCHOR,	/* trust anchors do not parse or are empty */
+enum res_error {
+	RES_E_HINTS = 300,	/* root hints do not parse or are empty */
+	RES_E_ANCHOR,	/* trust anchors do not parse or are empty */
 };
 
 /* Limits on the work one client question may cause. */
-#define DNS_RES_MAX_REFERRALS	24	/* zone cuts followed per name */
-#define DNS_RES_MAX_CNAMES	10	/* CNAME/DNAME links in a chain */
-#define DNS_RES_MAX_SENDS	96	/* upstream queries per client query */
-#define DNS_RES_MAX_DEPTH	8	/* nested side look-ups (NS, keys) */
-#define DNS_RES_MAX_QMIN	10	/* minimised steps per zone */
+#define RES_MAX_REFERRALS	24	/* zone cuts followed per name */
+#define RES_MAX_CNAMES	10	/* CNAME/DNAME links in a chain */
+#define RES_MAX_SENDS	96	/* upstream queries per client query */
+#define RES_MAX_DEPTH	8	/* nested side look-ups (NS, keys) */
+#define RES_MAX_QMIN	10	/* minimised steps per zone */
 
-struct dns_res_conf {
+struct res_conf {
 	size_t		 cache_bytes;	/* cache memory bound */
 	uint32_t	 min_ttl;	/* TTLs below are raised to this */
 	uint32_t	 max_ttl;	/* and above lowered to this */
@@ -58,8 +58,8 @@ struct dns_res_conf {
 };
 
 /* Counters for SIGUSR1. */
-struct dns_res_stats {
-	uint64_t	queries;	/* dns_res_query_new calls */
+struct res_stats {
+	uint64_t	queries;	/* res_query_new calls */
 	uint64_t	cache_hits;	/* answered without upstream queries */
 	uint64_t	upstream;	/* queries sent */
 	uint64_t	timeouts;	/* upstream timeouts/unreachable */
@@ -69,42 +69,42 @@ struct dns_res_stats {
 	uint64_t	cache_bytes;
 };
 
-struct dns_resolver;
-struct dns_res_query;
+struct res_resolver;
+struct res_query;
 
 /* Extended DNS Error codes used (RFC 8914 section 4). */
-enum dns_ede {
-	DNS_EDE_NONE = -1,
-	DNS_EDE_OTHER = 0,
-	DNS_EDE_DNSSEC_BOGUS = 6,
-	DNS_EDE_SIG_EXPIRED = 7,
-	DNS_EDE_SIG_NOT_YET = 8,
-	DNS_EDE_DNSKEY_MISSING = 9,
-	DNS_EDE_RRSIGS_MISSING = 10,
-	DNS_EDE_NSEC_MISSING = 12,
-	DNS_EDE_NO_REACHABLE = 22,
+enum res_ede {
+	RES_EDE_NONE = -1,
+	RES_EDE_OTHER = 0,
+	RES_EDE_DNSSEC_BOGUS = 6,
+	RES_EDE_SIG_EXPIRED = 7,
+	RES_EDE_SIG_NOT_YET = 8,
+	RES_EDE_DNSKEY_MISSING = 9,
+	RES_EDE_RRSIGS_MISSING = 10,
+	RES_EDE_NSEC_MISSING = 12,
+	RES_EDE_NO_REACHABLE = 22,
 };
 
 /* The validation status of an answer (RFC 4035 section 4.3). */
-enum dns_sec {
-	DNS_SEC_UNKNOWN = 0,	/* not validated (--no-dnssec) */
-	DNS_SEC_SECURE,
-	DNS_SEC_INSECURE,
-	DNS_SEC_BOGUS,
+enum res_sec {
+	RES_SEC_UNKNOWN = 0,	/* not validated (--no-dnssec) */
+	RES_SEC_SECURE,
+	RES_SEC_INSECURE,
+	RES_SEC_BOGUS,
 };
 
 /* Parses the hints and anchors and makes an empty cache.  NULL with err
- * (DNS_RES_E_HINTS, DNS_RES_E_ANCHOR naming the line, ERR_NOMEM). */
-struct dns_resolver *dns_resolver_new(const struct dns_res_conf *,
+ * (RES_E_HINTS, RES_E_ANCHOR naming the line, ERR_NOMEM). */
+struct res_resolver *res_resolver_new(const struct res_conf *,
 		    struct err *);
-void		 dns_resolver_free(struct dns_resolver *);
-void		 dns_resolver_stats(const struct dns_resolver *,
-		    struct dns_res_stats *out);
+void		 res_resolver_free(struct res_resolver *);
+void		 res_resolver_stats(const struct res_resolver *,
+		    struct res_stats *out);
 /* Empties the cache (SIGHUP with new hints or anchors makes a new one). */
-void		 dns_resolver_flush(struct dns_resolver *);
+void		 res_resolver_flush(struct res_resolver *);
 
 /* A question to ask a server, valid until the next call on its query. */
-struct dns_res_request {
+struct res_request {
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
 	bool			 tcp;		/* the UDP answer was truncated */
@@ -115,31 +115,31 @@ struct dns_res_request {
 	uint16_t		 qtype;
 };
 
-enum dns_res_step {
-	DNS_RES_SEND,		/* send *req_out, then dns_res_answer */
-	DNS_RES_DONE,		/* dns_res_reply gives the answer */
+enum res_step {
+	RES_SEND,		/* send *req_out, then res_query_answer */
+	RES_DONE,		/* res_reply gives the answer */
 };
 
 /* qname in presentation form.  NULL with err (DNS_E_NAME, ERR_NOMEM). */
-struct dns_res_query *dns_res_query_new(struct dns_resolver *,
+struct res_query *res_query_new(struct res_resolver *,
 		    const char *qname, uint16_t qtype, time_t now,
 		    struct err *);
-void		 dns_res_query_free(struct dns_res_query *);
+void		 res_query_free(struct res_query *);
 /* The next step; id is a fresh random query ID the caller drew. */
-enum dns_res_step dns_res_next(struct dns_res_query *, time_t now,
-		    uint16_t id, struct dns_res_request *req_out);
+enum res_step res_query_next(struct res_query *, time_t now,
+		    uint16_t id, struct res_request *req_out);
 /* The answer to the last request: its bytes (checked here against the
  * request's ID and question) or NULL when none came; rtt_ms measured. */
-void		 dns_res_answer(struct dns_res_query *, const uint8_t *,
+void		 res_query_answer(struct res_query *, const uint8_t *,
 		    size_t, unsigned rtt_ms, time_t now);
 /* The outcome once done. */
-int		 dns_res_rcode(const struct dns_res_query *);
-enum dns_sec	 dns_res_security(const struct dns_res_query *);
-enum dns_ede	 dns_res_ede(const struct dns_res_query *,
+int		 res_query_rcode(const struct res_query *);
+enum res_sec	 res_query_security(const struct res_query *);
+enum res_ede	 res_query_ede(const struct res_query *,
 		    const char **text_out);
 
 /* A client's query (reqreply.c). */
-struct dns_req {
+struct res_req {
 	uint16_t	id;
 	bool		rd, cd, ad, do_bit, edns;
 	uint16_t	udp_size;	/* 512 without EDNS */
@@ -156,14 +156,14 @@ struct dns_req {
  * when the query must be answered with that error: FORMERR, NOTIMP,
  * BADVERS as 16); -1 when the bytes do not even carry a header (drop).
  */
-int	dns_req_parse(const uint8_t *, size_t, struct dns_req *req_out);
+int	res_req_parse(const uint8_t *, size_t, struct res_req *req_out);
 /*
  * The answer to req: from q when not NULL (its records, rcode, AD when
  * secure and req->cd or not bogus; SERVFAIL with the EDE when bogus
  * unless CD), else just rcode.  Truncated (TC=1, empty sections) when
  * larger than max_len.  *wire_out is malloc'ed.  0 or -1 (ERR_NOMEM).
  */
-int	dns_res_reply(const struct dns_req *, const struct dns_res_query *,
+int	res_reply(const struct res_req *, const struct res_query *,
 	    int rcode, size_t max_len, uint8_t **wire_out, size_t *len_out,
 	    struct err *);
 
@@ -171,22 +171,22 @@ int	dns_res_reply(const struct dns_req *, const struct dns_res_query *,
  * CHAOS-class TXT questions a resolver answers about itself (the
  * convention of BIND and Unbound): "stats.timbre." its counters,
  * "version.bind." and "version.server." its version.  Any other CHAOS
- * question is REFUSED by dns_req_parse().
+ * question is REFUSED by res_req_parse().
  */
-enum dns_chaos {
-	DNS_CHAOS_NONE = 0,	/* not one of them */
-	DNS_CHAOS_STATS,
-	DNS_CHAOS_VERSION,
+enum res_chaos {
+	RES_CHAOS_NONE = 0,	/* not one of them */
+	RES_CHAOS_STATS,
+	RES_CHAOS_VERSION,
 };
 
-enum dns_chaos	dns_req_chaos(const struct dns_req *);
+enum res_chaos	res_req_chaos(const struct res_req *);
 /*
  * The answer to a CHAOS question of req: one TXT record of one string per
  * element of txt (n of them, each at most 255 bytes, longer ones cut), AA
  * set, in the order given.  Truncated (TC=1) beyond max_len.  *wire_out
  * is malloc'ed.  0 or -1 (ERR_NOMEM).
  */
-int	dns_chaos_reply(const struct dns_req *, const char *const *txt,
+int	res_chaos_reply(const struct res_req *, const char *const *txt,
 	    size_t n, size_t max_len, uint8_t **wire_out, size_t *len_out,
 	    struct err *);
 
@@ -197,22 +197,22 @@ int	dns_chaos_reply(const struct dns_req *, const char *const *txt,
  * answer (EDNS, DO, CD, AD); answers are kept no longer than their
  * smallest TTL, and only NOERROR and NXDOMAIN without TC.
  */
-struct dns_msgcache;
+struct res_msgcache;
 
 /* seed: random bits (key_random) that key the table's hash (dns_hash). */
-struct dns_msgcache *dns_msgcache_new(size_t max_bytes, uint64_t seed);
-void	dns_msgcache_free(struct dns_msgcache *);
-/* Keeps a copy of wire, the answer dns_res_reply built for req. */
-void	dns_msgcache_put(struct dns_msgcache *, const struct dns_req *,
+struct res_msgcache *res_msgcache_new(size_t max_bytes, uint64_t seed);
+void	res_msgcache_free(struct res_msgcache *);
+/* Keeps a copy of wire, the answer res_reply built for req. */
+void	res_msgcache_put(struct res_msgcache *, const struct res_req *,
 	    const uint8_t *wire, size_t len, time_t now);
 /*
  * The answer to req into buf (at most size bytes, the client's limit):
  * 0 and *len_out (TC=1 with no records when the answer is larger than
  * size), or -1 when there is none (ask the engine).
  */
-int	dns_msgcache_get(struct dns_msgcache *, const struct dns_req *,
+int	res_msgcache_get(struct res_msgcache *, const struct res_req *,
 	    time_t now, uint8_t *buf, size_t size, size_t *len_out);
-void	dns_msgcache_usage(const struct dns_msgcache *, uint64_t *entries,
+void	res_msgcache_usage(const struct res_msgcache *, uint64_t *entries,
 	    uint64_t *hits);
 
 #endif

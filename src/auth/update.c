@@ -10,23 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns/auth_priv.h"
+#include "auth/auth_priv.h"
 #include "util/buf.h"
 #include "util/err.h"
 
 #define UPDATE_MAX_RRS	1000000
 
 struct work {
-	struct zrr	*v;
+	struct auth_zrr	*v;
 	size_t		 n, cap;
 };
-
-static int
-in_zone(const struct auth_zone *z, const ldns_rdf *name)
-{
-	return ldns_dname_compare(name, z->origin) == 0 ||
-	    ldns_dname_is_subdomain(name, z->origin);
-}
 
 /* Records at name (type 0: any), in the zone's sorted array. */
 static size_t
@@ -34,7 +27,7 @@ count(const struct auth_zone *z, const ldns_rdf *name, ldns_rr_type type)
 {
 	size_t	a, e;
 
-	zone_rrset(z, name, type, &a, &e);
+	auth_zone_rrset(z, name, type, &a, &e);
 	return e - a;
 }
 
@@ -50,7 +43,7 @@ prereq(const struct auth_zone *z, const ldns_rr_list *pre)
 		t = ldns_rr_get_type(rr);
 		if (ldns_rr_ttl(rr) != 0)
 			return LDNS_RCODE_FORMERR;
-		if (!in_zone(z, ldns_rr_owner(rr)))
+		if (!dns_name_in_zone(ldns_rr_owner(rr), z->origin))
 			return LDNS_RCODE_NOTZONE;
 		switch (ldns_rr_get_class(rr)) {
 		case LDNS_RR_CLASS_ANY:
@@ -83,7 +76,7 @@ prereq(const struct auth_zone *z, const ldns_rr_list *pre)
 				    ldns_rr_owner(rr)) == 0)
 					want++;
 			}
-			zone_rrset(z, ldns_rr_owner(rr), t, &a, &e);
+			auth_zone_rrset(z, ldns_rr_owner(rr), t, &a, &e);
 			if (e - a != want)
 				return LDNS_RCODE_NXRRSET;
 			for (have = 0; a < e; a++) {
@@ -112,7 +105,7 @@ prescan(const struct auth_zone *z, const ldns_rr_list *up)
 	for (i = 0; i < ldns_rr_list_rr_count(up); i++) {
 		rr = ldns_rr_list_rr(up, i);
 		t = ldns_rr_get_type(rr);
-		if (!in_zone(z, ldns_rr_owner(rr)))
+		if (!dns_name_in_zone(ldns_rr_owner(rr), z->origin))
 			return LDNS_RCODE_NOTZONE;
 		switch (ldns_rr_get_class(rr)) {
 		case LDNS_RR_CLASS_IN:
@@ -140,7 +133,7 @@ prescan(const struct auth_zone *z, const ldns_rr_list *up)
 static int
 work_add(struct work *w, ldns_rr *rr)
 {
-	struct zrr	*v;
+	struct auth_zrr	*v;
 
 	if (w->n == w->cap) {
 		if (w->cap >= UPDATE_MAX_RRS || (v = reallocarray(w->v,
@@ -151,7 +144,8 @@ work_add(struct work *w, ldns_rr *rr)
 		w->v = v;
 		w->cap = w->cap ? w->cap * 2 : 64;
 	}
-	w->v[w->n++] = (struct zrr){ .rr = rr };	/* line 0, no place */
+	/* line 0, no place */
+	w->v[w->n++] = (struct auth_zrr){ .rr = rr };
 	return 0;
 }
 
@@ -232,9 +226,9 @@ auth_update(const struct auth_req *req, struct auth_zone **new_out,
 		switch (ldns_rr_get_class(rr)) {
 		case LDNS_RR_CLASS_IN:
 			if (t == LDNS_RR_TYPE_SOA) {
-				if (!apex || ldns_rdf2native_int32(
-				    ldns_rr_rdf(rr, 2)) - auth_zone_serial(z) -
-				    1 >= 0x7fffffffU)
+				if (!apex || !auth_serial_lt(
+				    auth_zone_serial(z), ldns_rdf2native_int32(
+				    ldns_rr_rdf(rr, 2))))
 					continue;	/* not newer */
 			}
 			for (j = 0; j < w.n; j++) {
@@ -348,7 +342,7 @@ auth_update(const struct auth_req *req, struct auth_zone **new_out,
 		    ldns_native2rdf_int32(LDNS_RDF_TYPE_INT32, serial), 2));
 	}
 	ldns_rr_free(oldsoa);
-	*new_out = zone_build(z->name, z->file, w.v, w.n, err);
+	*new_out = auth_zone_build(z->name, z->file, w.v, w.n, err);
 	if (*new_out == NULL && err->code == ERR_NOMEM)
 		return LDNS_RCODE_SERVFAIL;	/* not the update's fault */
 	if (*new_out == NULL) {

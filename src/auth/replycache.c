@@ -13,7 +13,7 @@
  * the query's own name over the question echoes its case everywhere.
  * Only queries of the simplest form are looked up (one question, no
  * other record than an OPT of version 0, no TSIG, no compression), so
- * that what ldns and msg_walk would make of them is known without
+ * that what ldns and dns_msg_walk would make of them is known without
  * asking them.
  *
  * The table is set-associative: a question hashes to a set of
@@ -26,8 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns/auth_priv.h"
-#include "dns/wire.h"
+#include "auth/auth_priv.h"
 
 struct cache_ent {
 	uint32_t	hash;
@@ -48,7 +47,7 @@ struct auth_cache {
 };
 
 struct auth_cache *
-cache_new(size_t entries, size_t max_bytes, uint64_t seed)
+auth_cache_new(size_t entries, size_t max_bytes, uint64_t seed)
 {
 	struct auth_cache	*c;
 	size_t			 n = 1;
@@ -67,7 +66,7 @@ cache_new(size_t entries, size_t max_bytes, uint64_t seed)
 }
 
 void
-cache_clear(struct auth_cache *c)
+auth_cache_clear(struct auth_cache *c)
 {
 	size_t	i;
 
@@ -82,23 +81,23 @@ cache_clear(struct auth_cache *c)
 }
 
 void
-cache_free(struct auth_cache *c)
+auth_cache_free(struct auth_cache *c)
 {
 	if (c == NULL)
 		return;
-	cache_clear(c);
+	auth_cache_clear(c);
 	free(c->slot);
 	free(c);
 }
 
 size_t
-cache_count(const struct auth_cache *c)
+auth_cache_count(const struct auth_cache *c)
 {
 	return c == NULL ? 0 : c->n;
 }
 
 size_t
-cache_bytes(const struct auth_cache *c)
+auth_cache_bytes(const struct auth_cache *c)
 {
 	return c == NULL ? 0 : c->bytes;
 }
@@ -106,12 +105,13 @@ cache_bytes(const struct auth_cache *c)
 /*
  * The key: a flags octet (1: EDNS, 2: DO), the size limit, type and
  * class (two octets each), then the name in wire form with A-Z lowered,
- * as ldns_dname_compare and zone_key compare names.  The name is copied
+ * as ldns_dname_compare and auth_zone_key compare names.  The name is copied
  * by dns_wire_name_copy, which never writes more than the 255 octets of
  * room the key has for it.
  */
 size_t
-cache_key(const uint8_t *in, size_t len, uint8_t *key_out, size_t *qend_out)
+auth_cache_key(const uint8_t *in, size_t len, uint8_t *key_out,
+    size_t *qend_out)
 {
 	size_t		off = DNS_WIRE_HDR, name, o, limit = 512, end;
 	uint16_t	type, size, optlen;
@@ -124,7 +124,7 @@ cache_key(const uint8_t *in, size_t len, uint8_t *key_out, size_t *qend_out)
 		return 0;
 	/* Uncompressed: a pointer is not the simplest form. */
 	if ((name = dns_wire_name_copy(in, len, &off, key_out + 7,
-	    CACHE_KEY_MAX - 7, DNS_WIRE_LOWER)) == 0 ||
+	    AUTH_CACHE_KEY_MAX - 7, DNS_WIRE_LOWER)) == 0 ||
 	    !dns_wire_need(len, off, 4))
 		return 0;
 	type = dns_wire_peek16(in + off);
@@ -174,7 +174,7 @@ cache_set(const struct auth_cache *c, uint32_t h)
 }
 
 const uint8_t *
-cache_get(const struct auth_cache *c, const uint8_t *key, size_t keylen,
+auth_cache_get(const struct auth_cache *c, const uint8_t *key, size_t keylen,
     size_t *len_out)
 {
 	const struct cache_ent	*e;
@@ -197,14 +197,14 @@ cache_get(const struct auth_cache *c, const uint8_t *key, size_t keylen,
 }
 
 void
-cache_put(struct auth_cache *c, const uint8_t *key, size_t keylen,
+auth_cache_put(struct auth_cache *c, const uint8_t *key, size_t keylen,
     const uint8_t *reply, size_t len)
 {
 	struct cache_ent	*e, **s;
 	uint32_t		 h;
 	size_t			 size, old, set, w;
 
-	if (keylen > CACHE_KEY_MAX || len > 65535)
+	if (keylen > AUTH_CACHE_KEY_MAX || len > 65535)
 		return;
 	h = dns_hash(c->seed, key, keylen);
 	set = cache_set(c, h);

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns/auth_priv.h"
+#include "auth/auth_priv.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "test_zone.h"
@@ -112,12 +112,12 @@ static const struct {
 
 START_TEST(test_keys)
 {
-	struct auth_keys	*ks = auth_keys_new();
+	struct dns_tsig_keys	*ks = dns_tsig_keys_new();
 	struct err		 err;
 	const char		*t = key_cases[_i].text;
 	int			 rc;
 
-	rc = auth_keys_load(ks, key_cases[_i].file, t, strlen(t), &err);
+	rc = dns_tsig_keys_load(ks, key_cases[_i].file, t, strlen(t), &err);
 	if (key_cases[_i].msg == NULL)
 		ck_assert_msg(rc == 0, "%s", err.msg);
 	else {
@@ -125,7 +125,7 @@ START_TEST(test_keys)
 		ck_assert_msg(strstr(err.msg, key_cases[_i].msg) != NULL,
 		    "\"%s\" lacks \"%s\"", err.msg, key_cases[_i].msg);
 	}
-	auth_keys_free(ks);
+	dns_tsig_keys_free(ks);
 }
 END_TEST
 
@@ -133,7 +133,7 @@ struct auth_db *
 db_of(const char *text)
 {
 	struct auth_db		*db = auth_db_new(1);
-	struct auth_keys	*ks = auth_keys_new();
+	struct dns_tsig_keys	*ks = dns_tsig_keys_new();
 	struct auth_zone	*z;
 	struct err		 err;
 
@@ -142,7 +142,7 @@ db_of(const char *text)
 	ck_assert_msg(z != NULL, "%s", err.msg);
 	ck_assert_int_eq(auth_db_add_zone(db, z, &err), 0);
 	auth_zone_free(z);
-	ck_assert_int_eq(auth_keys_load(ks, "_keys", keys_text,
+	ck_assert_int_eq(dns_tsig_keys_load(ks, "_keys", keys_text,
 	    strlen(keys_text), &err), 0);
 	auth_db_set_keys(db, ks);
 	return db;
@@ -345,11 +345,11 @@ START_TEST(test_edns)
 }
 END_TEST
 
-static struct auth_key *
+static struct dns_tsig_key *
 key(const char *spec)
 {
 	struct err	 err;
-	struct auth_key	*k = auth_key_parse(spec, &err);
+	struct dns_tsig_key	*k = dns_tsig_key_parse(spec, &err);
 
 	ck_assert_msg(k != NULL, "%s", err.msg);
 	return k;
@@ -386,13 +386,14 @@ START_TEST(test_tsig)
 {
 	struct auth_db		*db = make_db();
 	struct auth_req		 req;
-	struct auth_key		*k = NULL;
-	const struct auth_key	*vk;
+	struct dns_tsig_key		*k = NULL;
+	const struct dns_tsig_key	*vk;
 	struct buf		 q, out;
 	struct err		 err;
 	ldns_pkt		*r;
 	uint8_t			 mac[64], rmac[64];
 	size_t			 maclen = 0, rmaclen;
+	uint16_t		 tsig_error;
 	int			 rc;
 
 	buf_init(&q, 65535);
@@ -401,7 +402,7 @@ START_TEST(test_tsig)
 	    0, 0, &q);
 	if (signed_cases[_i].key != NULL) {
 		k = key(signed_cases[_i].key);
-		ck_assert_int_eq(auth_tsig_sign(k, &q, NULL, 0, NULL, 0,
+		ck_assert_int_eq(dns_tsig_sign(k, &q, NULL, 0, NULL, 0,
 		    NOW + signed_cases[_i].skew, 0, mac, &maclen, &err), 0);
 	}
 	buf_reset(&out);
@@ -419,14 +420,15 @@ START_TEST(test_tsig)
 	if (k != NULL && (signed_cases[_i].tsig_error == 0 ||
 	    signed_cases[_i].tsig_error == 18)) {
 		/* The answer is signed, over the request's MAC. */
-		rc = auth_tsig_verify(NULL, k, (uint8_t *)out.data, out.len,
-		    mac, maclen, NOW, &vk, rmac, &rmaclen);
+		rc = dns_tsig_verify(NULL, k, (uint8_t *)out.data, out.len,
+		    mac, maclen, NOW, &vk, rmac, &rmaclen, &tsig_error, &err);
 		ck_assert_int_eq(rc, 0);
+		ck_assert_int_eq(tsig_error, DNS_TSIG_NOERROR);
 	} else if (k != NULL)
 		ck_assert_ptr_nonnull(ldns_pkt_tsig(r));
 	ldns_pkt_free(r);
 	auth_req_fini(&req);
-	auth_key_free(k);
+	dns_tsig_key_free(k);
 	buf_fini(&q);
 	buf_fini(&out);
 	auth_db_free(db);
@@ -499,7 +501,7 @@ update_rr(const char *s)
 
 void
 make_update(const char *pre, const char *const *up, size_t max,
-    struct auth_key *k, struct buf *q)
+    struct dns_tsig_key *k, struct buf *q)
 {
 	ldns_pkt	*p;
 	uint8_t		*wire;
@@ -518,7 +520,7 @@ make_update(const char *pre, const char *const *up, size_t max,
 	ck_assert_int_eq(buf_add(q, wire, size, &err), 0);
 	free(wire);
 	ldns_pkt_free(p);
-	ck_assert_int_eq(auth_tsig_sign(k, q, NULL, 0, NULL, 0, NOW, 0, NULL,
+	ck_assert_int_eq(dns_tsig_sign(k, q, NULL, 0, NULL, 0, NOW, 0, NULL,
 	    NULL, &err), 0);
 }
 
@@ -527,7 +529,7 @@ START_TEST(test_update)
 	struct auth_db		*db = make_db();
 	struct auth_req		 req;
 	struct auth_zone	*nz;
-	struct auth_key		*k = key("up._update.example.org:"
+	struct dns_tsig_key		*k = key("up._update.example.org:"
 				    "hmac-sha256:" SECRET);
 	struct buf		 q, out, sum;
 	struct err		 err;
@@ -561,7 +563,7 @@ START_TEST(test_update)
 		ldns_pkt_free(r);
 		auth_req_fini(&req);
 	}
-	auth_key_free(k);
+	dns_tsig_key_free(k);
 	buf_fini(&q);
 	buf_fini(&out);
 	buf_fini(&sum);
@@ -570,7 +572,7 @@ START_TEST(test_update)
 END_TEST
 
 struct axfr_run {
-	struct auth_key	*k;
+	struct dns_tsig_key	*k;
 	uint8_t		 mac[64];
 	size_t		 maclen;
 	int		 msgs, soas, bad;
@@ -610,7 +612,7 @@ START_TEST(test_axfr)
 	buf_init(&q, 65535);
 	buf_init(&out, 65535);
 	make_query("example.org", LDNS_RR_TYPE_AXFR, 0, 0, 0, &q);
-	ck_assert_int_eq(auth_tsig_sign(a.k, &q, NULL, 0, NULL, 0, NOW, 0,
+	ck_assert_int_eq(dns_tsig_sign(a.k, &q, NULL, 0, NULL, 0, NOW, 0,
 	    a.mac, &a.maclen, &err), 0);
 	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, 1, NOW,
 	    &req, &out, &err), 0);
@@ -620,7 +622,7 @@ START_TEST(test_axfr)
 	ck_assert_int_eq(a.soas, 2);
 	ck_assert_int_eq(a.bad, 0);
 	auth_req_fini(&req);
-	auth_key_free(a.k);
+	dns_tsig_key_free(a.k);
 	buf_fini(&q);
 	buf_fini(&out);
 	auth_db_free(db);
@@ -724,7 +726,7 @@ END_TEST
 
 /* An IXFR query from a client at serial, signed with k. */
 static void
-make_ixfr(uint32_t serial, struct auth_key *k, uint8_t *mac, size_t *maclen,
+make_ixfr(uint32_t serial, struct dns_tsig_key *k, uint8_t *mac, size_t *maclen,
     struct buf *b)
 {
 	ldns_pkt	*p;
@@ -746,7 +748,7 @@ make_ixfr(uint32_t serial, struct auth_key *k, uint8_t *mac, size_t *maclen,
 	ck_assert_int_eq(buf_add(b, wire, size, &err), 0);
 	free(wire);
 	ldns_pkt_free(p);
-	ck_assert_int_eq(auth_tsig_sign(k, b, NULL, 0, NULL, 0, NOW, 0,
+	ck_assert_int_eq(dns_tsig_sign(k, b, NULL, 0, NULL, 0, NOW, 0,
 	    mac, maclen, &err), 0);
 }
 
@@ -790,9 +792,9 @@ run_ixfr(uint32_t want, int tcp, enum auth_ixfr_step step, int incr,
 {
 	struct auth_db		*db = auth_db_new(1);
 	struct auth_zone	*cur = ixfr_version(2);
-	struct auth_key		*k = key("up._update.example.org:"
+	struct dns_tsig_key		*k = key("up._update.example.org:"
 				    "hmac-sha256:" SECRET);
-	struct auth_keys	*ks = auth_keys_new();
+	struct dns_tsig_keys	*ks = dns_tsig_keys_new();
 	struct auth_ixfr	*x;
 	struct auth_req		 req;
 	struct buf		 q, out;
@@ -803,7 +805,7 @@ run_ixfr(uint32_t want, int tcp, enum auth_ixfr_step step, int incr,
 	enum auth_ixfr_step	 got = AUTH_IXFR_MORE;
 
 	ck_assert_int_eq(auth_db_add_zone(db, cur, &err), 0);
-	ck_assert_int_eq(auth_keys_load(ks, "_keys", keys_text,
+	ck_assert_int_eq(dns_tsig_keys_load(ks, "_keys", keys_text,
 	    strlen(keys_text), &err), 0);
 	auth_db_set_keys(db, ks);
 	buf_init(&q, 65535);
@@ -823,7 +825,7 @@ run_ixfr(uint32_t want, int tcp, enum auth_ixfr_step step, int incr,
 	auth_ixfr_free(x);
 	auth_req_fini(&req);
 	auth_zone_free(cur);
-	auth_key_free(k);
+	dns_tsig_key_free(k);
 	buf_fini(&q);
 	buf_fini(&out);
 	auth_db_free(db);
@@ -869,7 +871,7 @@ END_TEST
 START_TEST(test_ixfr_current)
 {
 	struct auth_db		*db = make_db();
-	struct auth_key		*k = key("up._update.example.org:"
+	struct dns_tsig_key		*k = key("up._update.example.org:"
 				    "hmac-sha256:" SECRET);
 	struct auth_req		 req;
 	struct buf		 q, out;
@@ -901,14 +903,14 @@ START_TEST(test_ixfr_current)
 	ck_assert_int_eq(ldns_pkt_ancount(r), 1);
 	ldns_pkt_free(r);
 	auth_req_fini(&req);
-	auth_key_free(k);
+	dns_tsig_key_free(k);
 	buf_fini(&q);
 	buf_fini(&out);
 	auth_db_free(db);
 }
 END_TEST
 
-/* zone_key's memcmp order is ldns_dname_compare's, and an ancestor's
+/* auth_zone_key's memcmp order is ldns_dname_compare's, and an ancestor's
  * key is a prefix of its descendants' (the lookups rely on both). */
 static const char *const key_names[] = {
 	".", "org.", "example.org.", "a.example.org.", "A.example.org.",
@@ -991,7 +993,7 @@ END_TEST
 /* The table keeps at most its entries and bytes. */
 START_TEST(test_cache_bound)
 {
-	struct auth_cache	*c = cache_new(5, 4000, 1);
+	struct auth_cache	*c = auth_cache_new(5, 4000, 1);
 	uint8_t			 key[8], val[300];
 	size_t			 i, len;
 
@@ -999,40 +1001,40 @@ START_TEST(test_cache_bound)
 	memset(val, 0xab, sizeof(val));
 	for (i = 0; i < 1000; i++) {
 		memcpy(key, &i, sizeof(i) < 8 ? sizeof(i) : 8);
-		cache_put(c, key, sizeof(key), val, 100 + i % 200);
-		ck_assert_uint_le(cache_count(c), 8);
-		ck_assert_uint_le(cache_bytes(c), 4000);
+		auth_cache_put(c, key, sizeof(key), val, 100 + i % 200);
+		ck_assert_uint_le(auth_cache_count(c), 8);
+		ck_assert_uint_le(auth_cache_bytes(c), 4000);
 	}
-	ck_assert_uint_gt(cache_count(c), 0);
+	ck_assert_uint_gt(auth_cache_count(c), 0);
 	/* The last one stored is there (its slot's old entry made room). */
-	ck_assert_ptr_nonnull(cache_get(c, key, sizeof(key), &len));
+	ck_assert_ptr_nonnull(auth_cache_get(c, key, sizeof(key), &len));
 	ck_assert_uint_eq(len, 100 + 999 % 200);
-	cache_clear(c);
-	ck_assert_uint_eq(cache_count(c), 0);
-	ck_assert_uint_eq(cache_bytes(c), 0);
-	ck_assert_ptr_null(cache_get(c, key, sizeof(key), &len));
-	cache_free(c);
+	auth_cache_clear(c);
+	ck_assert_uint_eq(auth_cache_count(c), 0);
+	ck_assert_uint_eq(auth_cache_bytes(c), 0);
+	ck_assert_ptr_null(auth_cache_get(c, key, sizeof(key), &len));
+	auth_cache_free(c);
 }
 END_TEST
 
 START_TEST(test_zone_key_order)
 {
 	ldns_rdf	*x, *y;
-	uint8_t		 kx[ZONE_KEY_MAX], ky[ZONE_KEY_MAX];
-	size_t		 i, j, lx, ly, ends[ZONE_MAX_LABELS], nl;
+	uint8_t		 kx[AUTH_ZONE_KEY_MAX], ky[AUTH_ZONE_KEY_MAX];
+	size_t		 i, j, lx, ly, ends[AUTH_ZONE_MAX_LABELS], nl;
 	int		 c, want;
 
 	for (i = 0; i < sizeof(key_names) / sizeof(key_names[0]); i++) {
 		ck_assert_ptr_nonnull(x = ldns_dname_new_frm_str(
 		    key_names[i]));
-		lx = zone_key(x, kx, ends, &nl);
+		lx = auth_zone_key(x, kx, ends, &nl);
 		ck_assert_uint_eq(nl, ldns_dname_label_count(x));
 		ck_assert_uint_eq(ends[nl], lx);
 		for (j = 0; j < sizeof(key_names) / sizeof(key_names[0]);
 		    j++) {
 			ck_assert_ptr_nonnull(y = ldns_dname_new_frm_str(
 			    key_names[j]));
-			ly = zone_key(y, ky, NULL, NULL);
+			ly = auth_zone_key(y, ky, NULL, NULL);
 			c = memcmp(kx, ky, lx < ly ? lx : ly);
 			if (c == 0)
 				c = lx < ly ? -1 : lx > ly;
@@ -1137,7 +1139,7 @@ static struct auth_zone *
 edited_zone(const struct auth_zone *old, const char *const *del,
     const char *const *add)
 {
-	struct zrr		*v = calloc(old->n + 3, sizeof(*v));
+	struct auth_zrr		*v = calloc(old->n + 3, sizeof(*v));
 	struct auth_zone	*z;
 	ldns_rr			*rr, *soa = NULL;
 	size_t			 i, j, n = 0;
@@ -1161,7 +1163,7 @@ edited_zone(const struct auth_zone *old, const char *const *del,
 			    ldns_native2rdf_int32(LDNS_RDF_TYPE_INT32,
 			    auth_zone_serial(old) + 1), 2));
 	}
-	z = zone_build(old->name, old->file, v, n, &err);
+	z = auth_zone_build(old->name, old->file, v, n, &err);
 	ck_assert_msg(z != NULL, "%s", err.msg);
 	return z;
 }
@@ -1218,7 +1220,7 @@ END_TEST
 static struct auth_zone *
 update_zone(struct auth_db *db, const char *const *up)
 {
-	struct auth_key		*k = key("up._update.example.org:"
+	struct dns_tsig_key		*k = key("up._update.example.org:"
 				    "hmac-sha256:" SECRET);
 	struct auth_req		 req;
 	struct auth_zone	*nz;
@@ -1235,7 +1237,7 @@ update_zone(struct auth_db *db, const char *const *up)
 	ck_assert_int_eq(auth_update(&req, &nz, &sum, &err), 0);
 	ck_assert_ptr_nonnull(nz);
 	auth_req_fini(&req);
-	auth_key_free(k);
+	dns_tsig_key_free(k);
 	buf_fini(&q);
 	buf_fini(&out);
 	buf_fini(&sum);

@@ -12,8 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dns/res_priv.h"
-#include "dns/wire.h"
+#include "resolver/res_priv.h"
 #include "util/err.h"
 
 #define EDNS_OPT_EDE	15
@@ -25,7 +24,7 @@
  * (each octet at most 4 characters: qname has room for 255 of them).
  */
 static int
-parse_qname(const uint8_t *w, size_t len, size_t *off, struct dns_req *req)
+parse_qname(const uint8_t *w, size_t len, size_t *off, struct res_req *req)
 {
 	size_t		 o, n = 0, i;
 	char		*p = req->qname;
@@ -56,7 +55,7 @@ parse_qname(const uint8_t *w, size_t len, size_t *off, struct dns_req *req)
 }
 
 int
-dns_req_parse(const uint8_t *wire, size_t len, struct dns_req *req)
+res_req_parse(const uint8_t *wire, size_t len, struct res_req *req)
 {
 	struct dns_wire_rr	 rr;
 	size_t			 off = DNS_WIRE_HDR, i, nrr;
@@ -106,7 +105,7 @@ dns_req_parse(const uint8_t *wire, size_t len, struct dns_req *req)
 		}
 	}
 	if (req->rcode == 0 && req->qclass != LDNS_RR_CLASS_IN &&
-	    dns_req_chaos(req) == DNS_CHAOS_NONE)
+	    res_req_chaos(req) == RES_CHAOS_NONE)
 		req->rcode = LDNS_RCODE_REFUSED;
 	if (req->rcode == 0 && (req->qtype == LDNS_RR_TYPE_AXFR ||
 	    req->qtype == LDNS_RR_TYPE_IXFR || req->qtype == LDNS_RR_TYPE_OPT ||
@@ -147,7 +146,7 @@ push_section(ldns_pkt *pkt, ldns_pkt_section sec, const ldns_rr_list *l,
 
 /* The EDE option (RFC 8914 section 2): INFO-CODE and EXTRA-TEXT. */
 static ldns_rdf *
-ede_option(enum dns_ede ede, const char *text)
+ede_option(enum res_ede ede, const char *text)
 {
 	uint8_t	buf[4 + 2 + 200];
 	size_t	tl = text != NULL ? strlen(text) : 0;
@@ -165,35 +164,30 @@ ede_option(enum dns_ede ede, const char *text)
 	return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, 6 + tl, buf);
 }
 
+/* The reply to req: its question (as parsed), RA, rcode and EDNS. */
 static ldns_pkt *
-reply_new(const struct dns_req *req, int rcode)
+req_reply(const struct res_req *req, int rcode)
 {
 	ldns_pkt	*pkt;
 	ldns_rdf	*name;
-	ldns_rr		*q;
+	ldns_rr		*q = NULL;
 
-	if ((pkt = ldns_pkt_new()) == NULL)
-		return NULL;
-	ldns_pkt_set_id(pkt, req->id);
-	ldns_pkt_set_qr(pkt, true);
-	ldns_pkt_set_opcode(pkt, LDNS_PACKET_QUERY);
-	ldns_pkt_set_rd(pkt, req->rd);
-	ldns_pkt_set_cd(pkt, req->cd);
-	ldns_pkt_set_ra(pkt, true);
-	ldns_pkt_set_rcode(pkt, (uint8_t)(rcode & 0x0f));
 	if (req->qname[0] != '\0' &&
 	    (name = ldns_dname_new_frm_str(req->qname)) != NULL) {
 		if ((q = ldns_rr_new()) == NULL) {
 			ldns_rdf_deep_free(name);
-			ldns_pkt_free(pkt);
 			return NULL;
 		}
 		ldns_rr_set_question(q, true);
 		ldns_rr_set_owner(q, name);
 		ldns_rr_set_type(q, (ldns_rr_type)req->qtype);
 		ldns_rr_set_class(q, (ldns_rr_class)req->qclass);
-		ldns_pkt_push_rr(pkt, LDNS_SECTION_QUESTION, q);
 	}
+	if ((pkt = dns_reply_new(req->id, LDNS_PACKET_QUERY, req->rd, req->cd,
+	    q)) == NULL)
+		return NULL;
+	ldns_pkt_set_ra(pkt, true);
+	ldns_pkt_set_rcode(pkt, (uint8_t)(rcode & 0x0f));
 	if (req->edns) {
 		ldns_pkt_set_edns_udp_size(pkt, REPLY_EDNS);
 		ldns_pkt_set_edns_do(pkt, req->do_bit);
@@ -203,43 +197,43 @@ reply_new(const struct dns_req *req, int rcode)
 }
 
 int
-dns_res_reply(const struct dns_req *req, const struct dns_res_query *q,
+res_reply(const struct res_req *req, const struct res_query *q,
     int rcode, size_t max_len, uint8_t **wire_out, size_t *len_out,
     struct err *err)
 {
 	ldns_pkt	*pkt;
-	enum dns_sec	 sec = DNS_SEC_UNKNOWN;
-	enum dns_ede	 ede = DNS_EDE_NONE;
+	enum res_sec	 sec = RES_SEC_UNKNOWN;
+	enum res_ede	 ede = RES_EDE_NONE;
 	const char	*text = NULL;
 	ldns_status	 st;
 
 	*wire_out = NULL;
 	if (q != NULL) {
-		rcode = dns_res_rcode(q);
-		sec = dns_res_security(q);
-		ede = dns_res_ede(q, &text);
-		if (sec == DNS_SEC_BOGUS && !req->cd) {
+		rcode = res_query_rcode(q);
+		sec = res_query_security(q);
+		ede = res_query_ede(q, &text);
+		if (sec == RES_SEC_BOGUS && !req->cd) {
 			rcode = LDNS_RCODE_SERVFAIL;
-			if (ede == DNS_EDE_NONE)
-				ede = DNS_EDE_DNSSEC_BOGUS;
+			if (ede == RES_EDE_NONE)
+				ede = RES_EDE_DNSSEC_BOGUS;
 		}
-		if (rcode == LDNS_RCODE_SERVFAIL && !(sec == DNS_SEC_BOGUS &&
+		if (rcode == LDNS_RCODE_SERVFAIL && !(sec == RES_SEC_BOGUS &&
 		    req->cd))
 			q = NULL;	/* no records with SERVFAIL */
 		else
-			ede = DNS_EDE_NONE;
+			ede = RES_EDE_NONE;
 	}
-	if ((pkt = reply_new(req, rcode)) == NULL)
+	if ((pkt = req_reply(req, rcode)) == NULL)
 		goto nomem;
 	if (q != NULL) {
-		push_section(pkt, LDNS_SECTION_ANSWER, dns_res_answer_rrs(q),
+		push_section(pkt, LDNS_SECTION_ANSWER, res_query_answer_rrs(q),
 		    req->do_bit, req->qtype);
 		push_section(pkt, LDNS_SECTION_AUTHORITY,
-		    dns_res_authority_rrs(q), req->do_bit, req->qtype);
-		ldns_pkt_set_ad(pkt, sec == DNS_SEC_SECURE && !(req->cd &&
+		    res_query_authority_rrs(q), req->do_bit, req->qtype);
+		ldns_pkt_set_ad(pkt, sec == RES_SEC_SECURE && !(req->cd &&
 		    !req->do_bit && !req->ad) && (req->do_bit || req->ad));
 	}
-	if (req->edns && ede != DNS_EDE_NONE)
+	if (req->edns && ede != RES_EDE_NONE)
 		ldns_pkt_set_edns_data(pkt, ede_option(ede, text));
 	st = ldns_pkt2wire(wire_out, pkt, len_out);
 	if (st == LDNS_STATUS_OK && *len_out > max_len) {
@@ -247,7 +241,7 @@ dns_res_reply(const struct dns_req *req, const struct dns_res_query *q,
 		free(*wire_out);
 		*wire_out = NULL;
 		ldns_pkt_free(pkt);
-		if ((pkt = reply_new(req, rcode)) == NULL)
+		if ((pkt = req_reply(req, rcode)) == NULL)
 			goto nomem;
 		ldns_pkt_set_tc(pkt, true);
 		st = ldns_pkt2wire(wire_out, pkt, len_out);
@@ -265,18 +259,18 @@ nomem:
 	return -1;
 }
 
-enum dns_chaos
-dns_req_chaos(const struct dns_req *req)
+enum res_chaos
+res_req_chaos(const struct res_req *req)
 {
 	if (req->qclass != LDNS_RR_CLASS_CH ||
 	    (req->qtype != LDNS_RR_TYPE_TXT && req->qtype != LDNS_RR_TYPE_ANY))
-		return DNS_CHAOS_NONE;
+		return RES_CHAOS_NONE;
 	if (strcasecmp(req->qname, "stats.timbre.") == 0)
-		return DNS_CHAOS_STATS;
+		return RES_CHAOS_STATS;
 	if (strcasecmp(req->qname, "version.bind.") == 0 ||
 	    strcasecmp(req->qname, "version.server.") == 0)
-		return DNS_CHAOS_VERSION;
-	return DNS_CHAOS_NONE;
+		return RES_CHAOS_VERSION;
+	return RES_CHAOS_NONE;
 }
 
 /* One CH TXT record at owner holding the string s (cut at 255 bytes). */
@@ -311,7 +305,7 @@ chaos_txt(const ldns_rdf *owner, const char *s)
 }
 
 int
-dns_chaos_reply(const struct dns_req *req, const char *const *txt, size_t n,
+res_chaos_reply(const struct res_req *req, const char *const *txt, size_t n,
     size_t max_len, uint8_t **wire_out, size_t *len_out, struct err *err)
 {
 	ldns_pkt	*pkt;
@@ -321,7 +315,7 @@ dns_chaos_reply(const struct dns_req *req, const char *const *txt, size_t n,
 	size_t		 i;
 
 	*wire_out = NULL;
-	if ((pkt = reply_new(req, LDNS_RCODE_NOERROR)) == NULL ||
+	if ((pkt = req_reply(req, LDNS_RCODE_NOERROR)) == NULL ||
 	    (owner = ldns_dname_new_frm_str(req->qname)) == NULL)
 		goto nomem;
 	ldns_pkt_set_aa(pkt, true);
@@ -335,7 +329,7 @@ dns_chaos_reply(const struct dns_req *req, const char *const *txt, size_t n,
 		free(*wire_out);
 		*wire_out = NULL;
 		ldns_pkt_free(pkt);
-		if ((pkt = reply_new(req, LDNS_RCODE_NOERROR)) == NULL)
+		if ((pkt = req_reply(req, LDNS_RCODE_NOERROR)) == NULL)
 			goto nomem;
 		ldns_pkt_set_aa(pkt, true);
 		ldns_pkt_set_tc(pkt, true);

@@ -13,15 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns/res_priv.h"
-#include "dns/wire.h"
+#include "resolver/res_priv.h"
 
 #define NBUCKETS	65536
 #define ENTRY_OVERHEAD	160	/* the entry and its list headers */
 
-struct dns_cache {
-	struct dns_centry	**buckets;
-	struct dns_centry	 lru;		/* sentinel: next is newest */
+struct res_cache {
+	struct res_centry	**buckets;
+	struct res_centry	 lru;		/* sentinel: next is newest */
 	size_t			 bytes, max_bytes;
 	uint64_t		 entries;
 	uint32_t		 min_ttl, max_ttl, neg_max_ttl;
@@ -30,7 +29,7 @@ struct dns_cache {
 
 /* The type and the name without case, under the table's seed. */
 static uint32_t
-cache_hash(const struct dns_cache *c, const ldns_rdf *name, uint16_t type)
+cache_hash(const struct res_cache *c, const ldns_rdf *name, uint16_t type)
 {
 	const uint8_t	*p = ldns_rdf_data(name);
 	uint8_t		 key[2 + DNS_WIRE_NAME_MAX], ch;
@@ -59,11 +58,11 @@ rrs_bytes(const ldns_rr_list *l)
 	return n;
 }
 
-struct dns_cache *
-dns_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max_ttl,
+struct res_cache *
+res_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max_ttl,
     uint32_t neg_max_ttl, uint64_t seed)
 {
-	struct dns_cache	*c;
+	struct res_cache	*c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
@@ -81,7 +80,7 @@ dns_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max_ttl,
 }
 
 static void
-entry_free(struct dns_centry *e)
+entry_free(struct res_centry *e)
 {
 	ldns_rdf_deep_free(e->name);
 	ldns_rr_list_deep_free(e->rrs);
@@ -91,9 +90,9 @@ entry_free(struct dns_centry *e)
 
 /* Unlinks e from its chain and the LRU list, and frees it. */
 static void
-entry_remove(struct dns_cache *c, struct dns_centry *e)
+entry_remove(struct res_cache *c, struct res_centry *e)
 {
-	struct dns_centry	**pp;
+	struct res_centry	**pp;
 
 	for (pp = &c->buckets[e->hash % NBUCKETS]; *pp != NULL;
 	    pp = &(*pp)->next)
@@ -109,27 +108,27 @@ entry_remove(struct dns_cache *c, struct dns_centry *e)
 }
 
 void
-dns_cache_flush(struct dns_cache *c)
+res_cache_flush(struct res_cache *c)
 {
 	while (c->lru.lru_next != &c->lru)
 		entry_remove(c, c->lru.lru_next);
 }
 
 void
-dns_cache_free(struct dns_cache *c)
+res_cache_free(struct res_cache *c)
 {
 	if (c == NULL)
 		return;
-	dns_cache_flush(c);
+	res_cache_flush(c);
 	free(c->buckets);
 	free(c);
 }
 
-static struct dns_centry *
-cache_find(struct dns_cache *c, const ldns_rdf *name, uint16_t type,
+static struct res_centry *
+cache_find(struct res_cache *c, const ldns_rdf *name, uint16_t type,
     uint32_t h)
 {
-	struct dns_centry	*e;
+	struct res_centry	*e;
 
 	for (e = c->buckets[h % NBUCKETS]; e != NULL; e = e->next)
 		if (e->hash == h && e->type == type &&
@@ -139,7 +138,7 @@ cache_find(struct dns_cache *c, const ldns_rdf *name, uint16_t type,
 }
 
 static void
-lru_front(struct dns_cache *c, struct dns_centry *e)
+lru_front(struct res_cache *c, struct res_centry *e)
 {
 	e->lru_prev->lru_next = e->lru_next;
 	e->lru_next->lru_prev = e->lru_prev;
@@ -149,11 +148,11 @@ lru_front(struct dns_cache *c, struct dns_centry *e)
 	c->lru.lru_next = e;
 }
 
-struct dns_centry *
-dns_cache_get(struct dns_cache *c, const ldns_rdf *name, uint16_t type,
+struct res_centry *
+res_cache_get(struct res_cache *c, const ldns_rdf *name, uint16_t type,
     time_t now)
 {
-	struct dns_centry	*e;
+	struct res_centry	*e;
 
 	if ((e = cache_find(c, name, type, cache_hash(c, name, type))) == NULL)
 		return NULL;
@@ -166,7 +165,7 @@ dns_cache_get(struct dns_cache *c, const ldns_rdf *name, uint16_t type,
 }
 
 uint32_t
-dns_centry_ttl(const struct dns_centry *e, time_t now)
+res_centry_ttl(const struct res_centry *e, time_t now)
 {
 	return e->expire > now ? (uint32_t)(e->expire - now) : 0;
 }
@@ -184,12 +183,12 @@ min_ttl_of(const ldns_rr_list *l, uint32_t dflt)
 }
 
 int
-dns_cache_put(struct dns_cache *c, const ldns_rdf *name, uint16_t type,
+res_cache_put(struct res_cache *c, const ldns_rdf *name, uint16_t type,
     const ldns_rr_list *rrs, const ldns_rr_list *sigs, bool negative,
-    uint32_t ttl, enum dns_rank rank, enum dns_sec sec, time_t until,
+    uint32_t ttl, enum res_rank rank, enum res_sec sec, time_t until,
     time_t now)
 {
-	struct dns_centry	*e, *old;
+	struct res_centry	*e, *old;
 	uint32_t		 h;
 
 	if (!negative)
@@ -209,8 +208,8 @@ dns_cache_put(struct dns_cache *c, const ldns_rdf *name, uint16_t type,
 	if (old != NULL && old->expire > now && old->rank > rank)
 		return 1;
 	/* Bogus data never replaces data that validated. */
-	if (old != NULL && old->expire > now && old->sec == DNS_SEC_SECURE &&
-	    sec == DNS_SEC_BOGUS)
+	if (old != NULL && old->expire > now && old->sec == RES_SEC_SECURE &&
+	    sec == RES_SEC_BOGUS)
 		return 1;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return -1;
@@ -246,7 +245,7 @@ dns_cache_put(struct dns_cache *c, const ldns_rdf *name, uint16_t type,
 }
 
 void
-dns_cache_usage(const struct dns_cache *c, uint64_t *entries, uint64_t *bytes)
+res_cache_usage(const struct res_cache *c, uint64_t *entries, uint64_t *bytes)
 {
 	*entries = c->entries;
 	*bytes = c->bytes;

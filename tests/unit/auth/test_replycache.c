@@ -1,15 +1,15 @@
 /*
- * test_replycache.c: cache_key (src/dns/replycache.c), the parser every
- * UDP query to timbre-primaryd goes through before anything else reads
+ * test_replycache.c: auth_cache_key (src/auth/replycache.c), the parser
+ * every UDP query to timbre-primaryd goes through before anything else reads
  * it.  Names are checked at their limits (RFC 1035 section 2.3.4: labels
  * of 63 octets, names of 255) and beyond them, into buffers of exactly
- * CACHE_KEY_MAX octets so that the sanitizers see any write past the end,
+ * AUTH_CACHE_KEY_MAX octets so that the sanitizers see any write past the end,
  * and with a guard after them so that a plain build sees it too.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns/auth_priv.h"
+#include "auth/auth_priv.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "test_zone.h"
@@ -50,9 +50,9 @@ query_of(const size_t *labels, size_t n, int edns, uint8_t *q)
 
 /*
  * The name of issue 9: 63, 63, 63 and 61 octets are 254 octets of key,
- * and a fifth label of 63 wrote 64 octets past a key of CACHE_KEY_MAX
+ * and a fifth label of 63 wrote 64 octets past a key of AUTH_CACHE_KEY_MAX
  * before the length was checked.  The heap buffer is exactly
- * CACHE_KEY_MAX octets: ASan stops a write past it.
+ * AUTH_CACHE_KEY_MAX octets: ASan stops a write past it.
  */
 START_TEST(test_cache_key_overflow)
 {
@@ -61,8 +61,8 @@ START_TEST(test_cache_key_overflow)
 	size_t			 len, qend = 0;
 
 	len = query_of(labels, 5, _i, q);
-	ck_assert_ptr_nonnull(key = malloc(CACHE_KEY_MAX));
-	ck_assert_uint_eq(cache_key(q, len, key, &qend), 0);
+	ck_assert_ptr_nonnull(key = malloc(AUTH_CACHE_KEY_MAX));
+	ck_assert_uint_eq(auth_cache_key(q, len, key, &qend), 0);
 	free(key);
 }
 END_TEST
@@ -77,21 +77,22 @@ START_TEST(test_cache_key_guard)
 		{ 1, 63, 63, 63, 63 },
 	};
 	static const size_t	 nsets[] = { 5, 8, 4, 5 };
-	uint8_t			 q[1024], key[CACHE_KEY_MAX + GUARD];
+	uint8_t			 q[1024];
+	uint8_t			 key[AUTH_CACHE_KEY_MAX + GUARD];
 	size_t			 len, qend = 0, i;
 
 	len = query_of(sets[_i], nsets[_i], 0, q);
 	memset(key, GUARD_BYTE, sizeof(key));
-	ck_assert_uint_eq(cache_key(q, len, key, &qend), 0);
-	for (i = CACHE_KEY_MAX; i < sizeof(key); i++)
+	ck_assert_uint_eq(auth_cache_key(q, len, key, &qend), 0);
+	for (i = AUTH_CACHE_KEY_MAX; i < sizeof(key); i++)
 		ck_assert_msg(key[i] == GUARD_BYTE, "octet %zu past the key "
-		    "written", i - CACHE_KEY_MAX);
+		    "written", i - AUTH_CACHE_KEY_MAX);
 }
 END_TEST
 
 /*
  * At the limit: a name of exactly 255 octets (63, 63, 63, 61 and the
- * root) is a key of CACHE_KEY_MAX octets, lower-cased; 256 octets (63,
+ * root) is a key of AUTH_CACHE_KEY_MAX octets, lower-cased; 256 octets (63,
  * 63, 63, 62) is refused.
  */
 START_TEST(test_cache_key_limits)
@@ -101,17 +102,17 @@ START_TEST(test_cache_key_limits)
 	uint8_t			 q[600], *key;
 	size_t			 len, qend = 0, klen, i;
 
-	ck_assert_ptr_nonnull(key = malloc(CACHE_KEY_MAX));
+	ck_assert_ptr_nonnull(key = malloc(AUTH_CACHE_KEY_MAX));
 	len = query_of(max, 4, _i, q);
-	klen = cache_key(q, len, key, &qend);
-	ck_assert_uint_eq(klen, CACHE_KEY_MAX);
+	klen = auth_cache_key(q, len, key, &qend);
+	ck_assert_uint_eq(klen, AUTH_CACHE_KEY_MAX);
 	ck_assert_uint_eq(qend, 12 + 255 + 4);
 	ck_assert_uint_eq(key[0], _i ? 1 : 0);
 	for (i = 7; i < klen - 1; i++)
 		ck_assert(key[i] == 'a' || key[i] == q[12 + i - 7]);
 	ck_assert_uint_eq(key[klen - 1], 0);
 	len = query_of(over, 4, _i, q);
-	ck_assert_uint_eq(cache_key(q, len, key, &qend), 0);
+	ck_assert_uint_eq(auth_cache_key(q, len, key, &qend), 0);
 	free(key);
 }
 END_TEST
@@ -120,16 +121,16 @@ END_TEST
 START_TEST(test_cache_key_labels)
 {
 	static const size_t	 long_label[] = { 64 };
-	uint8_t			 q[600], key[CACHE_KEY_MAX];
+	uint8_t			 q[600], key[AUTH_CACHE_KEY_MAX];
 	size_t			 len, qend;
 
 	len = query_of(long_label, 1, 0, q);
-	ck_assert_uint_eq(cache_key(q, len, key, &qend), 0);
+	ck_assert_uint_eq(auth_cache_key(q, len, key, &qend), 0);
 	q[12] = 0xc0;
 	q[13] = 12;
-	ck_assert_uint_eq(cache_key(q, len, key, &qend), 0);
+	ck_assert_uint_eq(auth_cache_key(q, len, key, &qend), 0);
 	q[12] = 0x41;
-	ck_assert_uint_eq(cache_key(q, len, key, &qend), 0);
+	ck_assert_uint_eq(auth_cache_key(q, len, key, &qend), 0);
 }
 END_TEST
 
