@@ -618,6 +618,11 @@ store_addr_route(struct store *s, const char *domain, const char *local_part,
 	if ((rc = store_list_match(s, domain, local_part, out->list, &suffix,
 	    err)) <= 0)
 		return rc;
+	/* "dev-" is not "dev": a '-' with nothing after it is no route. */
+	if (suffix[0] == '\0' && local_part[strlen(out->list)] != '\0') {
+		out->list[0] = '\0';
+		return 0;
+	}
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		if (strcasecmp(suffix, routes[i].suffix) == 0) {
 			out->kind = routes[i].kind;

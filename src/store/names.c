@@ -86,9 +86,11 @@ store_name_normalize(const char *in, char out[STORE_NAME_MAX + 1],
 		    "digits, '-', '_' and '.')", in, why);
 		return -1;
 	}
-	if (!is_alnum((unsigned char)in[0])) {
-		err_set(err, STORE_E_NAME, "list name \"%s\": must begin with "
-		    "a letter or digit", in);
+	/* "dev-" would make "dev--help" an admin address. */
+	if (!is_alnum((unsigned char)in[0]) ||
+	    !is_alnum((unsigned char)in[len - 1])) {
+		err_set(err, STORE_E_NAME, "list name \"%s\": must begin and "
+		    "end with a letter or digit", in);
 		return -1;
 	}
 	for (i = 0; i <= len; i++)

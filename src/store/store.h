@@ -15,8 +15,8 @@
  * BEGIN IMMEDIATE transaction: all or nothing.
  *
  * Names.  A list is LIST@DOMAIN.  LIST is letters, digits, '-', '_' and
- * '.' (dot-atom: no dot first, last or twice), a letter or digit first,
- * at most STORE_NAME_MAX bytes, kept in lower case; it may not end in
+ * '.', a letter or digit first and last, no two dots in a row, at
+ * most STORE_NAME_MAX bytes, kept in lower case; it may not end in
  * one of the admin suffixes below (the list "dev-owner" would hide the
  * owner address of "dev").  Names with '-' are reachable: the longest
  * list name that, followed by '-' or by the end, begins a local part is
