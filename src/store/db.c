@@ -36,8 +36,8 @@ store_fail(struct store *s, int rc, const char *what, struct err *err)
 		    "another writer: %s", what, why);
 		break;
 	case SQLITE_NOTADB:
-		err_set(err, STORE_E_NOTOURS, "%s: not an sqlite3 database",
-		    what);
+		/* Whatever was being done, the file is the problem. */
+		err_set(err, STORE_E_NOTOURS, "not an sqlite3 database");
 		break;
 	default:
 		err_set(err, STORE_E_DB, "%s: %s", what, why);
