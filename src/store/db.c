@@ -189,18 +189,24 @@ static int
 check_ours(struct store *s, struct err *err)
 {
 	long long	app, version, tables;
+	int		rc;
 
-	if (store_int(s, "PRAGMA application_id", &app, err) == -1)
+	/* One snapshot: another process may be migrating the file from
+	 * version 0 right now, and the three values must agree. */
+	if (store_begin_read(s, err) == -1)
+		return -1;
+	rc = store_int(s, "PRAGMA application_id", &app, err) == -1 ||
+	    store_int(s, "PRAGMA user_version", &version, err) == -1 ||
+	    store_int(s, "SELECT count(*) FROM sqlite_master", &tables,
+	    err) == -1 ? -1 : 0;
+	store_rollback(s);
+	if (rc == -1)
 		return -1;
 	if (app != 0 && app != STORE_APPLICATION_ID) {
 		err_set(err, STORE_E_NOTOURS, "not a timbre database "
 		    "(application_id %#llx)", app);
 		return -1;
 	}
-	if (store_int(s, "PRAGMA user_version", &version, err) == -1 ||
-	    store_int(s, "SELECT count(*) FROM sqlite_master", &tables,
-	    err) == -1)
-		return -1;
 	if (app == 0 && (version != 0 || tables != 0)) {
 		err_set(err, STORE_E_NOTOURS, "not a timbre database (no "
 		    "application_id, but %s)", version != 0 ?
@@ -216,7 +222,7 @@ configure(struct store *s, struct err *err)
 {
 	sqlite3_stmt	*st;
 	const char	*mode;
-	int		 rc;
+	int		 rc, waited;
 
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	if ((rc = sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1,
@@ -230,7 +236,16 @@ configure(struct store *s, struct err *err)
 	 * "delete" where WAL is impossible (some network file systems). */
 	if (store_prepare(s, "PRAGMA journal_mode=WAL", &st, err) == -1)
 		return -1;
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+	/* Going from a rollback journal to WAL wants the file to itself,
+	 * and sqlite3 answers SQLITE_BUSY at once, without its busy
+	 * handler, while another process has it open (two programs opening
+	 * a new database together): wait here as the handler would. */
+	for (waited = 0; (rc = sqlite3_step(st)) == SQLITE_BUSY &&
+	    waited < STORE_BUSY_MS; waited += 10) {
+		sqlite3_reset(st);
+		sqlite3_sleep(10);
+	}
+	if (rc != SQLITE_ROW) {
 		store_fail(s, rc, "journal_mode=WAL", err);
 		sqlite3_finalize(st);
 		return -1;

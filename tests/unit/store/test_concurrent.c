@@ -6,6 +6,7 @@
  * process that lets go in time is waited for; processes opening an old
  * database at once migrate it once.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -142,6 +143,10 @@ START_TEST(test_migrate_race)
 	for (i = 0; i < 4; i++)
 		if ((pid[i] = fork()) == 0) {
 			s = store_open(ts_path("race.db"), 0, &err);
+			/* Check is in the parent: say why here. */
+			if (s == NULL)
+				fprintf(stderr, "migrate race: %s\n",
+				    err.msg);
 			_exit(s == NULL);
 		}
 	for (i = 0; i < 4; i++) {
