@@ -131,10 +131,17 @@ store_commit(struct store *s, struct err *err)
 void
 store_rollback(struct store *s)
 {
+	int	i;
+
 	/* After some errors (out of memory, I/O) sqlite3 has rolled back
-	 * already; a second ROLLBACK would only fail. */
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	 * already; a second ROLLBACK would only fail.  A step right after
+	 * a failed allocation can fail from it too (sqlite3 notes the
+	 * failure on the connection until the next call clears it): try
+	 * again. */
+	for (i = 0; i < 3 && !sqlite3_get_autocommit(s->db); i++) {
+		sqlite3_step(s->rollback);
+		sqlite3_reset(s->rollback);
+	}
 }
 
 /* Makes path a new empty file of mode 0640, or says why not. */
@@ -296,7 +303,8 @@ store_open(const char *path, unsigned flags, struct err *err)
 		store_fail(s, rc, "open", err);
 		goto fail;
 	}
-	if (configure(s, err) == -1 ||
+	if (store_prepare(s, "ROLLBACK", &s->rollback, err) == -1 ||
+	    configure(s, err) == -1 ||
 	    store_migrate(s, store_migrations, store_n_migrations, err) == -1)
 		goto fail;
 	if (store_int(s, "PRAGMA data_version", &dv, err) == -1)
@@ -315,8 +323,9 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
-	/* Statements are finalized where they are made: close cannot be
-	 * kept open by one, and sqlite3_close frees the handle. */
+	/* Other statements are finalized where they are made: none keeps
+	 * sqlite3_close from freeing the handle. */
+	sqlite3_finalize(s->rollback);
 	sqlite3_close(s->db);
 	free(s);
 }

@@ -12,6 +12,10 @@
 
 struct store {
 	sqlite3		*db;
+	/* Prepared at open, so that ending a transaction after an error
+	 * need not allocate (compiling it would, and fail when memory is
+	 * short, leaving the lock held). */
+	sqlite3_stmt	*rollback;
 	long long	 data_version;		/* at the last store_changed */
 };
 
