@@ -124,9 +124,13 @@ parse(const char *cmd, const char *usage, unsigned allow, int nargs,
 			exit(0);
 		default:
 bad:
+			/* getopt_long has said what was wrong with the
+			 * others ('?'); these are options of other verbs. */
 			if (c != '?')
-				fprintf(stderr, "timbre %s: %s is not an option "
-				    "of this command\n", cmd, argv[optind - 1]);
+				fprintf(stderr, "timbre %s: --%s is not an "
+				    "option of this command\n", cmd,
+				    c == 'm' ? "moderator" : c == 'p' ?
+				    "posting" : "subject-prefix");
 			fprintf(stderr, "%s\n", usage);
 			free(a->moderators);
 			exit(EXIT_USAGE);

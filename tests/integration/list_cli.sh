@@ -210,7 +210,7 @@ refused "add: no --domain" 2 "--domain is required" add "$DB" dev
 refused "subscribe: no address" 2 "missing arguments" \
     subscribe "$DB" --domain "$D" dev
 refused "show LIST without --domain" 2 "--domain is required" show "$DB" dev
-refused "--moderator on subscribe" 2 "not an option" \
+refused "--moderator on subscribe" 2 "--moderator is not an option" \
     subscribe "$DB" --domain "$D" dev a@b.c --moderator x@y.z
 refused "settings: nothing to change" 2 "nothing to change" \
     settings "$DB" --domain "$D" dev
