@@ -31,6 +31,7 @@ int	cmd_keygen(int, char **);
 int	cmd_tsig_keygen(int, char **);
 int	cmd_notify(int, char **);
 int	cmd_key(int, char **);
+int	cmd_list(int, char **);
 
 /*
  * Runs the one of the n verbs of cmd ("dkim") that argv[1] names, with

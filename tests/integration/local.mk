@@ -17,3 +17,7 @@ INTEGRATION_TESTS += tests/integration/milter.sh
 # timbre-resolverd, which must stay up and answer right; generator:
 # malformed.py.
 INTEGRATION_TESTS += tests/integration/malformed.sh
+# timbre list end to end on a real database (src/store): create, add,
+# subscribe, show's exact output, errors and usage, and what the sqlite3
+# shell sees (WAL, user_version); needs the sqlite3 package.
+INTEGRATION_TESTS += tests/integration/list_cli.sh

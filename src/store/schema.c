@@ -1,0 +1,189 @@
+/*
+ * schema.c: the schema of the store and its migrations.
+ *
+ * Version 1 holds what timbre-listd needs, so that it does not change
+ * with every feature of the daemon:
+ *
+ *   lists        LIST@DOMAIN, posting rule, subject prefix, created
+ *   moderators   per list: address, added
+ *   subscribers  per list: address, added, state (active, disabled,
+ *                probing), bounce score, last bounce
+ *   pending      subscription requests waiting for the requester's
+ *                confirmation or a moderator, with a random token (lipap
+ *                kept them in memory and lost them on every restart)
+ *   messages     the durable queue: one row per accepted message, moving
+ *                received -> signing -> signed -> fanout -> done (or held,
+ *                for a moderator), the message in a spool file or a blob
+ *   deliveries   one row per message and recipient, keyed by both: its
+ *                state, next attempt, attempts and last SMTP reply (lipap
+ *                keyed retries by Message-ID, so recipients of one post
+ *                overwrote each other)
+ *   bounces      one row per failure: recipient, time, kind (hard or
+ *                soft), how it was learnt (SMTP reply or DSN), reason,
+ *                and who it is charged to: the subscriber (counts toward
+ *                disabling) or the author (say a DMARC rejection of the
+ *                author's domain, which is no fault of the subscriber's)
+ *
+ * Addresses compare without ASCII case (COLLATE NOCASE), as store.h
+ * says.  Times are UNIX seconds.  The CHECKs hold the enumerations and
+ * types, since sqlite3 3.34 has no STRICT tables.
+ *
+ * A migration is appended, never edited: version N's script must turn
+ * any version N - 1 database, as released, into version N.
+ */
+#include <stdio.h>
+
+#include "store/store_priv.h"
+#include "util/err.h"
+
+#define STR(x)	#x
+#define XSTR(x)	STR(x)
+
+static const char	schema_v1[] =
+    "PRAGMA application_id = " XSTR(STORE_APPLICATION_ID) ";\n"
+    "CREATE TABLE lists (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  domain TEXT NOT NULL,\n"
+    "  name TEXT NOT NULL,\n"
+    "  posting TEXT NOT NULL DEFAULT 'subscribers'\n"
+    "    CHECK (posting IN ('subscribers', 'moderated', 'open')),\n"
+    "  subject_prefix TEXT NOT NULL DEFAULT '',\n"
+    "  created INTEGER NOT NULL CHECK (typeof(created) = 'integer'),\n"
+    "  UNIQUE (domain, name)\n"
+    ");\n"
+    "CREATE TABLE moderators (\n"
+    "  list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,\n"
+    "  address TEXT NOT NULL COLLATE NOCASE,\n"
+    "  added INTEGER NOT NULL CHECK (typeof(added) = 'integer'),\n"
+    "  PRIMARY KEY (list_id, address)\n"
+    ");\n"
+    "CREATE TABLE subscribers (\n"
+    "  list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,\n"
+    "  address TEXT NOT NULL COLLATE NOCASE,\n"
+    "  added INTEGER NOT NULL CHECK (typeof(added) = 'integer'),\n"
+    "  state TEXT NOT NULL DEFAULT 'active'\n"
+    "    CHECK (state IN ('active', 'disabled', 'probing')),\n"
+    "  bounce_score INTEGER NOT NULL DEFAULT 0,\n"
+    "  last_bounce INTEGER,\n"
+    "  PRIMARY KEY (list_id, address)\n"
+    ");\n"
+    "CREATE TABLE pending (\n"
+    "  list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,\n"
+    "  address TEXT NOT NULL COLLATE NOCASE,\n"
+    "  action TEXT NOT NULL CHECK (action IN ('subscribe', 'unsubscribe')),\n"
+    "  waiting_for TEXT NOT NULL\n"
+    "    CHECK (waiting_for IN ('requester', 'moderator')),\n"
+    "  token TEXT NOT NULL UNIQUE,\n"
+    "  requested INTEGER NOT NULL CHECK (typeof(requested) = 'integer'),\n"
+    "  expires INTEGER NOT NULL CHECK (typeof(expires) = 'integer'),\n"
+    "  PRIMARY KEY (list_id, address, action)\n"
+    ");\n"
+    "CREATE TABLE messages (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  list_id INTEGER REFERENCES lists (id) ON DELETE CASCADE,\n"
+    "  state TEXT NOT NULL CHECK (state IN ('received', 'held', 'signing',\n"
+    "    'signed', 'fanout', 'done')),\n"
+    "  mail_from TEXT NOT NULL COLLATE NOCASE,\n"
+    "  message_id TEXT,\n"
+    "  spool TEXT,\n"
+    "  body BLOB,\n"
+    "  size INTEGER NOT NULL DEFAULT 0,\n"
+    "  created INTEGER NOT NULL CHECK (typeof(created) = 'integer'),\n"
+    "  next_attempt INTEGER NOT NULL DEFAULT 0,\n"
+    "  attempts INTEGER NOT NULL DEFAULT 0,\n"
+    "  last_error TEXT,\n"
+    "  CHECK ((spool IS NULL) <> (body IS NULL))\n"
+    ");\n"
+    "CREATE INDEX messages_state ON messages (state, next_attempt);\n"
+    "CREATE TABLE deliveries (\n"
+    "  message INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,\n"
+    "  recipient TEXT NOT NULL COLLATE NOCASE,\n"
+    "  state TEXT NOT NULL DEFAULT 'queued'\n"
+    "    CHECK (state IN ('queued', 'sent', 'failed')),\n"
+    "  next_attempt INTEGER NOT NULL DEFAULT 0,\n"
+    "  attempts INTEGER NOT NULL DEFAULT 0,\n"
+    "  last_reply TEXT,\n"
+    "  PRIMARY KEY (message, recipient)\n"
+    ");\n"
+    "CREATE INDEX deliveries_due ON deliveries (state, next_attempt);\n"
+    "CREATE TABLE bounces (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  list_id INTEGER REFERENCES lists (id) ON DELETE CASCADE,\n"
+    "  message INTEGER REFERENCES messages (id) ON DELETE SET NULL,\n"
+    "  recipient TEXT NOT NULL COLLATE NOCASE,\n"
+    "  time INTEGER NOT NULL CHECK (typeof(time) = 'integer'),\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('hard', 'soft')),\n"
+    "  via TEXT NOT NULL CHECK (via IN ('smtp', 'dsn')),\n"
+    "  reason TEXT NOT NULL DEFAULT '',\n"
+    "  charged_to TEXT NOT NULL CHECK (charged_to IN ('subscriber', "
+    "'author'))\n"
+    ");\n"
+    "CREATE INDEX bounces_recipient ON bounces (list_id, recipient, time);\n";
+
+const struct store_migration	store_migrations[] = {
+	{ 1, schema_v1 },
+};
+const size_t	store_n_migrations =
+    sizeof(store_migrations) / sizeof(store_migrations[0]);
+
+/* Runs step m if the database is at m->version - 1; *version_out is
+ * the version after. */
+static int
+migrate_one(struct store *s, const struct store_migration *m,
+    long long *version_out, struct err *err)
+{
+	char		sql[64];
+	long long	v;
+
+	if (store_begin_write(s, err) == -1)
+		return -1;
+	/* Re-read under the write lock: another process may have migrated
+	 * while this one waited. */
+	if (store_int(s, "PRAGMA user_version", &v, err) == -1)
+		goto fail;
+	if (v == m->version - 1) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		    m->version);
+		if (store_exec(s, m->sql, err) == -1 ||
+		    store_exec(s, sql, err) == -1) {
+			err_prefix(err, "migration to schema version %d",
+			    m->version);
+			goto fail;
+		}
+		v = m->version;
+	}
+	if (store_commit(s, err) == -1)
+		return -1;
+	*version_out = v;
+	return 0;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+int
+store_migrate(struct store *s, const struct store_migration *steps,
+    size_t n, struct err *err)
+{
+	long long	v;
+	size_t		i;
+	int		last = n > 0 ? steps[n - 1].version : 0;
+
+	if (store_int(s, "PRAGMA user_version", &v, err) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (v > last)
+			break;
+		if (steps[i].version <= v)
+			continue;
+		if (migrate_one(s, &steps[i], &v, err) == -1)
+			return -1;
+	}
+	if (v > last) {
+		err_set(err, STORE_E_VERSION, "the database's schema version "
+		    "%lld is newer than this program's (%d): use a newer "
+		    "timbre", v, last);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,258 @@
+/*
+ * store.h: the durable state of timbre-listd in one sqlite3 database:
+ * lists and their settings, moderators, subscribers, pending requests,
+ * the message queue with its per-recipient deliveries, and bounces.
+ * timbre list (timbre(1)) edits it; listd reads it, and writes the queue.
+ *
+ * The schema is versioned (PRAGMA user_version, STORE_SCHEMA_VERSION):
+ * store_open() brings an older database up to date one migration at a
+ * time, each in a transaction of its own, and refuses a database newer
+ * than this program rather than guess at it.  Every connection uses WAL
+ * (readers never block the writer, so listd reads while timbre list
+ * writes), synchronous=FULL (a commit is on disk when it returns: listd
+ * answers 250 only after that), foreign keys, and a busy timeout, after
+ * which a locked database is STORE_E_BUSY.  Every change runs in one
+ * BEGIN IMMEDIATE transaction: all or nothing.
+ *
+ * Names.  A list is LIST@DOMAIN.  LIST is letters, digits, '-', '_' and
+ * '.', a letter or digit first and last, no two dots in a row, at
+ * most STORE_NAME_MAX bytes, kept in lower case; it may not end in
+ * one of the admin suffixes below (the list "dev-owner" would hide the
+ * owner address of "dev").  Names with '-' are reachable: the longest
+ * list name that, followed by '-' or by the end, begins a local part is
+ * the one it addresses (store_list_match), unlike lipap, which matched
+ * only up to the first '-'.
+ *
+ * Addresses are ASCII addr-specs, local@domain: a dot-atom local part of
+ * at most 64 bytes (no quoted strings, no SMTPUTF8), a domain of
+ * letter-digit-hyphen labels (no address literals), 254 bytes in all.
+ * The domain is lower-cased and loses a final dot; the local part is
+ * kept as given, but compared without regard to ASCII case.  RFC 5321
+ * section 2.4 lets a host tell "Bob" from "bob"; no real mailbox
+ * provider does, and a list that did would keep Bob@ subscribed when
+ * bob@ asks to leave, so membership ignores case, as Mailman's does.
+ *
+ * Admin addresses of LIST: LIST-subscribe, -unsubscribe, -subscribers,
+ * -owner, -help, and LIST-bounces+VERP, the return path of deliveries.
+ *
+ * Times are UNIX seconds, given by the caller (the store reads no clock).
+ */
+#ifndef TIMBRE_STORE_STORE_H
+#define TIMBRE_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct err;
+
+enum store_error {
+	STORE_E_DB = 1600,	/* sqlite3 failed; msg says how */
+	STORE_E_BUSY,		/* still locked by another writer at timeout */
+	STORE_E_NODB,		/* no database at that path */
+	STORE_E_NOTOURS,	/* the file is not a timbre database */
+	STORE_E_VERSION,	/* the schema is newer than this program */
+	STORE_E_EXISTS,		/* the list, database or member exists */
+	STORE_E_NOLIST,		/* no such list */
+	STORE_E_NOMEMBER,	/* no such moderator or subscriber */
+	STORE_E_NAME,		/* not a usable list name */
+	STORE_E_ADDR,		/* not a usable address */
+	STORE_E_DOMAIN,		/* not a usable domain */
+	STORE_E_VALUE,		/* a setting's value is unusable */
+};
+
+#define STORE_SCHEMA_VERSION	1
+#define STORE_APPLICATION_ID	0x74696d62	/* "timb", PRAGMA application_id */
+#define STORE_NAME_MAX		48	/* bytes in a list name */
+#define STORE_LOCAL_MAX		64	/* bytes in a local part */
+#define STORE_DOMAIN_MAX	253	/* bytes in a domain */
+#define STORE_ADDR_MAX		254	/* bytes in an address */
+#define STORE_PREFIX_MAX	64	/* bytes in a subject prefix */
+#define STORE_BUSY_MS		5000	/* default busy timeout */
+
+/* Who may post to a list. */
+enum store_posting {
+	STORE_POST_SUBSCRIBERS,	/* subscribers; others are refused */
+	STORE_POST_MODERATED,	/* every post waits for a moderator */
+	STORE_POST_OPEN,	/* anyone */
+};
+
+enum store_sub_state {
+	STORE_SUB_ACTIVE,	/* receives the list's mail */
+	STORE_SUB_DISABLED,	/* kept, but sent nothing (bounces) */
+	STORE_SUB_PROBING,	/* a probe is out to see if it works again */
+};
+
+enum store_role {
+	STORE_MODERATOR,
+	STORE_SUBSCRIBER,
+};
+
+/* What a local part at a list domain is (store_addr_route). */
+enum store_route_kind {
+	STORE_ROUTE_NONE,		/* not one of ours */
+	STORE_ROUTE_POST,		/* LIST */
+	STORE_ROUTE_SUBSCRIBE,		/* LIST-subscribe */
+	STORE_ROUTE_UNSUBSCRIBE,	/* LIST-unsubscribe */
+	STORE_ROUTE_SUBSCRIBERS,	/* LIST-subscribers */
+	STORE_ROUTE_OWNER,		/* LIST-owner */
+	STORE_ROUTE_HELP,		/* LIST-help */
+	STORE_ROUTE_BOUNCES,		/* LIST-bounces or LIST-bounces+VERP */
+};
+
+struct store_route {
+	enum store_route_kind	kind;
+	char			list[STORE_NAME_MAX + 1];	/* lower case */
+	/* For STORE_ROUTE_BOUNCES: what follows "bounces+", as given
+	 * ("" if nothing); listd decodes it. */
+	char			verp[STORE_ADDR_MAX + 1];
+};
+
+struct store;
+
+/* store_open flags. */
+#define STORE_CREATE	0x01	/* make a new database; an existing file
+				 * is STORE_E_EXISTS */
+
+/*
+ * Opens the database at path, creating it (mode 0640, whatever the
+ * umask) with STORE_CREATE, and brings its schema to
+ * STORE_SCHEMA_VERSION.  Errors: STORE_E_NODB (no file, without
+ * STORE_CREATE), STORE_E_EXISTS (a file, with it), STORE_E_NOTOURS (an
+ * sqlite database with tables but not ours, or not a database at all),
+ * STORE_E_VERSION (newer than this program), STORE_E_BUSY, STORE_E_DB,
+ * ERR_NOMEM.  A migration that fails leaves the database as it was.
+ */
+struct store	*store_open(const char *path, unsigned flags, struct err *);
+void		 store_close(struct store *);
+/* How long a change waits for another writer's lock (default
+ * STORE_BUSY_MS); 0: not at all. */
+void		 store_set_busy_timeout(struct store *, int ms);
+/* The schema version of the open database (STORE_SCHEMA_VERSION once
+ * opened). */
+int		 store_schema_version(struct store *, struct err *);
+/*
+ * Whether another connection (timbre list, another process) committed a
+ * change since the last call, or since store_open: 1 yes, 0 no, -1 on
+ * error.  PRAGMA data_version: listd polls it to reload its lists
+ * without a signal.  The connection's own changes do not count.
+ */
+int		 store_changed(struct store *, struct err *);
+
+/*
+ * Names.  Each writes the normal form into out (of the size named) and
+ * returns 0, or -1 with STORE_E_NAME, STORE_E_DOMAIN or STORE_E_ADDR and
+ * the reason.
+ */
+int	store_name_normalize(const char *, char out[STORE_NAME_MAX + 1],
+	    struct err *);
+int	store_domain_normalize(const char *, char out[STORE_DOMAIN_MAX + 1],
+	    struct err *);
+int	store_addr_normalize(const char *, char out[STORE_ADDR_MAX + 1],
+	    struct err *);
+const char	*store_posting_name(enum store_posting);
+/* Parses "subscribers", "moderated" or "open"; -1 if none of them. */
+int		 store_posting_parse(const char *, enum store_posting *out);
+const char	*store_sub_state_name(enum store_sub_state);
+
+/*
+ * Lists.  domain, name and addresses are normalised as above; errors
+ * name the list (LIST@DOMAIN) or the address.  Each returns 0 or -1.
+ */
+
+/* Adds the list with posting "subscribers", no subject prefix, and the n
+ * moderators (none is fine), all or nothing.  STORE_E_EXISTS if it is
+ * there; a moderator given twice is there once. */
+int	store_list_add(struct store *, const char *domain, const char *name,
+	    const char *const *moderators, size_t n, time_t now,
+	    struct err *);
+/* Removes the list with its members, pending requests, queued messages
+ * and bounces.  STORE_E_NOLIST. */
+int	store_list_remove(struct store *, const char *domain,
+	    const char *name, struct err *);
+
+/* Changes of settings: a NULL field is left as it is. */
+struct store_settings {
+	const enum store_posting	*posting;
+	const char			*subject_prefix;	/* "" for none */
+};
+/* STORE_E_NOLIST; STORE_E_VALUE for a prefix longer than
+ * STORE_PREFIX_MAX or with control characters. */
+int	store_list_set(struct store *, const char *domain, const char *name,
+	    const struct store_settings *, struct err *);
+
+/* Adds addr as a moderator or subscriber (active, no bounces) of the
+ * list.  STORE_E_NOLIST, STORE_E_ADDR, STORE_E_EXISTS (already there,
+ * in any case). */
+int	store_member_add(struct store *, enum store_role, const char *domain,
+	    const char *name, const char *addr, time_t now, struct err *);
+/* Removes it.  STORE_E_NOLIST, STORE_E_ADDR, STORE_E_NOMEMBER. */
+int	store_member_remove(struct store *, enum store_role,
+	    const char *domain, const char *name, const char *addr,
+	    struct err *);
+/* 1 if addr is a moderator or subscriber (any state) of the list, 0
+ * if not, -1 on error (STORE_E_NOLIST, STORE_E_ADDR, ...). */
+int	store_member_is(struct store *, enum store_role, const char *domain,
+	    const char *name, const char *addr, struct err *);
+
+/*
+ * Reading.  Each calls fn for every item, in a stable order, from one
+ * read transaction (a consistent view), which fn may read more in: a
+ * store_members_each called from the fn of store_lists_each sees the
+ * same state.  fn's arguments live until it returns; fn returns 0 to go
+ * on, or -1 to stop, which the call returns (with err as fn left it).
+ * Lists come by domain, then name; members by address, without case.
+ */
+struct store_list_info {
+	const char		*domain;
+	const char		*name;
+	enum store_posting	 posting;
+	const char		*subject_prefix;	/* "" for none */
+	time_t			 created;
+	long			 moderators;
+	long			 subscribers;
+	long			 bounces;	/* charged to subscribers */
+};
+struct store_member_info {
+	const char		*address;
+	time_t			 added;
+	/* Subscribers only (moderators: active, 0, 0, 0). */
+	enum store_sub_state	 state;
+	long			 bounce_score;
+	time_t			 last_bounce;	/* 0: never */
+	long			 bounces;	/* charged to them */
+};
+/* The lists of domain (all if NULL), or the one named name (domain
+ * then required; STORE_E_NOLIST if it is not there). */
+int	store_lists_each(struct store *, const char *domain, const char *name,
+	    int (*fn)(const struct store_list_info *, void *), void *arg,
+	    struct err *);
+/* The moderators or subscribers of a list.  STORE_E_NOLIST. */
+int	store_members_each(struct store *, enum store_role,
+	    const char *domain, const char *name,
+	    int (*fn)(const struct store_member_info *, void *), void *arg,
+	    struct err *);
+
+/*
+ * Routing (listd): local part of a recipient at domain.
+ *
+ * store_list_match finds the list with the longest name that is
+ * local_part, or a prefix of it followed by '-', without case: 1 with
+ * the name in list_out and *suffix_out pointing into local_part after
+ * that '-' ("" for the list itself), 0 if there is none, -1 on error.
+ * "dev-team-subscribe" is list "dev-team", suffix "subscribe", when
+ * both "dev" and "dev-team" exist.
+ *
+ * store_addr_route says what the address is: a list, one of its admin
+ * addresses, or none of ours (STORE_ROUTE_NONE: no list, or a suffix
+ * that means nothing).  Suffixes are matched without case; a VERP tail
+ * is kept as given.  Returns 0 or -1.
+ */
+int	store_list_match(struct store *, const char *domain,
+	    const char *local_part, char list_out[STORE_NAME_MAX + 1],
+	    const char **suffix_out, struct err *);
+int	store_addr_route(struct store *, const char *domain,
+	    const char *local_part, struct store_route *out, struct err *);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * store_priv.h: what the files of src/store share, and what the unit
+ * suite reaches past the public interface: the connection, the error
+ * mapping of sqlite3 result codes, transactions, and the migrations.
+ */
+#ifndef TIMBRE_STORE_STORE_PRIV_H
+#define TIMBRE_STORE_STORE_PRIV_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+struct store {
+	sqlite3		*db;
+	/* Prepared at open, so that ending a transaction after an error
+	 * need not allocate (compiling it would, and fail when memory is
+	 * short, leaving the lock held). */
+	sqlite3_stmt	*rollback;
+	long long	 data_version;		/* at the last store_changed */
+};
+
+/* One step of the schema: from version - 1 to version, run as one
+ * script inside the transaction that also sets user_version. */
+struct store_migration {
+	int		 version;
+	const char	*sql;
+};
+
+/* The migrations of this program, versions 1 to STORE_SCHEMA_VERSION. */
+extern const struct store_migration	store_migrations[];
+extern const size_t			store_n_migrations;
+
+/*
+ * Brings db to the last of the n steps (ascending, consecutive from 1),
+ * each in a BEGIN IMMEDIATE transaction that re-reads user_version, so
+ * that two processes opening an old database at once migrate it once.
+ * A database newer than the last step is STORE_E_VERSION.  A step that
+ * fails is rolled back, and earlier steps stay.
+ */
+int	store_migrate(struct store *, const struct store_migration *,
+	    size_t n, struct err *);
+
+/* Sets err from the connection's last error (rc: the result code):
+ * ERR_NOMEM, STORE_E_BUSY or STORE_E_DB, with what. */
+int	store_fail(struct store *, int rc, const char *what, struct err *);
+
+/* BEGIN IMMEDIATE (waits for the write lock up to the busy timeout),
+ * BEGIN (a read snapshot), COMMIT, and ROLLBACK if a transaction is
+ * open (which never fails the caller: sqlite3 may have rolled back). */
+int	store_begin_write(struct store *, struct err *);
+int	store_begin_read(struct store *, struct err *);
+int	store_commit(struct store *, struct err *);
+void	store_rollback(struct store *);
+
+/* The value of a subscriber state read from the database (its CHECK
+ * holds it to the names): STORE_SUB_ACTIVE for one not known. */
+int	store_sub_state_parse(const char *);
+
+/* Prepares sql (NUL-terminated) into *st_out. */
+int	store_prepare(struct store *, const char *sql, sqlite3_stmt **st_out,
+	    struct err *);
+/* Runs sql, a script of statements without results. */
+int	store_exec(struct store *, const char *sql, struct err *);
+/* One integer from a statement that returns one row (a PRAGMA). */
+int	store_int(struct store *, const char *sql, long long *out,
+	    struct err *);
+
+#endif

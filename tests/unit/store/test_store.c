@@ -1,0 +1,361 @@
+/*
+ * test_store.c: the store suite's helpers and its schema tests: a new
+ * database and its settings (WAL, synchronous=FULL, foreign keys, busy
+ * timeout, mode 0640 whatever the umask), a version 0 database made by
+ * hand brought to version 1, migrations stepping and rolling back, a
+ * newer database and foreign files refused and left alone.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store_priv.h"
+#include "util/err.h"
+#include "../unit.h"
+#include "test_store.h"
+
+static char	ts_dir[256];
+static char	ts_buf[4][512];		/* the last four ts_path() */
+static int	ts_next;
+
+void
+ts_init(void)
+{
+	const char	*base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" :
+			    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
+
+	snprintf(ts_dir, sizeof(ts_dir), "%s/timbre-store.XXXXXX", base);
+	ck_assert_ptr_nonnull(mkdtemp(ts_dir));
+}
+
+const char *
+ts_path(const char *name)
+{
+	char	*b = ts_buf[ts_next++ % 4];
+
+	snprintf(b, sizeof(ts_buf[0]), "%s/%s", ts_dir, name);
+	return b;
+}
+
+void
+ts_fini(void)
+{
+	char	cmd[600];
+
+	/* Only our own mkdtemp directory. */
+	if (ts_dir[0] != '\0' && strstr(ts_dir, "/timbre-store.") != NULL) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", ts_dir);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+}
+
+sqlite3 *
+ts_raw(const char *path)
+{
+	sqlite3	*db = NULL;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	return db;
+}
+
+void
+ts_raw_exec(sqlite3 *db, const char *sql)
+{
+	int	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+}
+
+long long
+ts_raw_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*st;
+	long long	 v;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+struct store *
+ts_fixture(const char *name)
+{
+	static const char *const	 mods[] = { "mod@example.org" };
+	struct store			*s;
+	struct err			 err;
+	sqlite3				*raw;
+
+	s = store_open(ts_path(name), STORE_CREATE, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_list_add(s, "example.org", "dev", mods, 1,
+	    1000, &err), 0);
+	ck_assert_int_eq(store_list_add(s, "example.org", "dev-team", NULL, 0,
+	    1001, &err), 0);
+	ck_assert_int_eq(store_list_add(s, "example.org", "a.b_c", NULL, 0,
+	    1002, &err), 0);
+	ck_assert_int_eq(store_member_add(s, STORE_SUBSCRIBER, "example.org",
+	    "dev", "Bob@Example.ORG", 2000, &err), 0);
+	ck_assert_int_eq(store_member_add(s, STORE_SUBSCRIBER, "example.org",
+	    "dev", "carol@example.org", 2001, &err), 0);
+	raw = ts_raw(ts_path(name));
+	ts_raw_exec(raw, "INSERT INTO bounces (list_id, recipient, time, "
+	    "kind, via, reason, charged_to) SELECT id, 'CAROL@example.org', "
+	    "3000, 'hard', 'smtp', '550 no such user', 'subscriber' FROM "
+	    "lists WHERE name = 'dev'; INSERT INTO bounces (list_id, "
+	    "recipient, time, kind, via, charged_to) SELECT id, "
+	    "'carol@example.org', 3001, 'hard', 'smtp', 'author' FROM lists "
+	    "WHERE name = 'dev'");
+	sqlite3_close(raw);
+	return s;
+}
+
+START_TEST(test_create)
+{
+	static const char *const	 tables[] = { "lists", "moderators",
+	    "subscribers", "pending", "messages", "deliveries", "bounces" };
+	struct store			*s;
+	struct err			 err;
+	struct stat			 sb;
+	long long			 v;
+	sqlite3				*raw;
+	char				 sql[128];
+	size_t				 i;
+
+	ts_init();
+	umask(077);
+	s = store_open(ts_path("new.db"), STORE_CREATE, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	ck_assert_int_eq(stat(ts_path("new.db"), &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 07777, 0640);
+	ck_assert_int_eq(store_schema_version(s, &err), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(store_int(s, "PRAGMA synchronous", &v, &err), 0);
+	ck_assert_int_eq(v, 2);				/* FULL */
+	ck_assert_int_eq(store_int(s, "PRAGMA foreign_keys", &v, &err), 0);
+	ck_assert_int_eq(v, 1);
+	ck_assert_int_eq(store_int(s, "PRAGMA busy_timeout", &v, &err), 0);
+	ck_assert_int_eq(v, STORE_BUSY_MS);
+	/* What another program sees. */
+	raw = ts_raw(ts_path("new.db"));
+	ck_assert_int_eq(ts_raw_int(raw, "PRAGMA user_version"),
+	    STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(ts_raw_int(raw, "PRAGMA application_id"),
+	    STORE_APPLICATION_ID);
+	ck_assert_int_eq(ts_raw_int(raw, "SELECT journal_mode = 'wal' FROM "
+	    "pragma_journal_mode"), 1);
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM sqlite_master "
+		    "WHERE type = 'table' AND name = '%s'", tables[i]);
+		ck_assert_msg(ts_raw_int(raw, sql) == 1, "%s", tables[i]);
+	}
+	/* The schema holds its enumerations. */
+	ck_assert_int_ne(sqlite3_exec(raw, "INSERT INTO lists (domain, name, "
+	    "posting, created) VALUES ('x.org', 'l', 'anyone', 1)", NULL, NULL,
+	    NULL), SQLITE_OK);
+	ck_assert_int_ne(sqlite3_exec(raw, "INSERT INTO messages (state, "
+	    "mail_from, created) VALUES ('received', '', 1)", NULL, NULL,
+	    NULL), SQLITE_OK);	/* neither spool nor body */
+	sqlite3_close(raw);
+	store_close(s);
+
+	/* Opened again: nothing to migrate, same version. */
+	s = store_open(ts_path("new.db"), 0, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_schema_version(s, &err), STORE_SCHEMA_VERSION);
+	store_close(s);
+	ts_fini();
+}
+END_TEST
+
+START_TEST(test_create_exists)
+{
+	struct store	*s;
+	struct err	 err;
+	FILE		*f;
+	char		 line[32];
+
+	ts_init();
+	f = fopen(ts_path("x"), "w");
+	fputs("precious\n", f);
+	fclose(f);
+	s = store_open(ts_path("x"), STORE_CREATE, &err);
+	ck_assert_ptr_null(s);
+	ck_assert_int_eq(err.code, STORE_E_EXISTS);
+	f = fopen(ts_path("x"), "r");
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	ck_assert_str_eq(line, "precious\n");
+	fclose(f);
+	ts_fini();
+}
+END_TEST
+
+START_TEST(test_open_missing)
+{
+	struct err	err;
+
+	ts_init();
+	ck_assert_ptr_null(store_open(ts_path("none.db"), 0, &err));
+	ck_assert_int_eq(err.code, STORE_E_NODB);
+	ck_assert_int_ne(access(ts_path("none.db"), F_OK), 0);
+	ts_fini();
+}
+END_TEST
+
+/* A version 0 database, as sqlite3 makes it: no tables, no version, the
+ * default rollback journal. */
+START_TEST(test_migrate_from_v0)
+{
+	struct store	*s;
+	struct err	 err;
+	sqlite3		*raw;
+
+	ts_init();
+	raw = ts_raw(ts_path("v0.db"));
+	ts_raw_exec(raw, "PRAGMA journal_mode = DELETE; PRAGMA user_version "
+	    "= 0; VACUUM");
+	sqlite3_close(raw);
+	s = store_open(ts_path("v0.db"), 0, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_schema_version(s, &err), 1);
+	ck_assert_int_eq(store_list_add(s, "example.org", "l", NULL, 0, 1,
+	    &err), 0);
+	store_close(s);
+	raw = ts_raw(ts_path("v0.db"));
+	ck_assert_int_eq(ts_raw_int(raw, "SELECT journal_mode = 'wal' FROM "
+	    "pragma_journal_mode"), 1);
+	ck_assert_int_eq(ts_raw_int(raw, "SELECT count(*) FROM lists"), 1);
+	sqlite3_close(raw);
+	ts_fini();
+}
+END_TEST
+
+/* Later steps, as a future version will add them: each in its own
+ * transaction; a failing one leaves the database at the step before. */
+START_TEST(test_migrate_steps)
+{
+	const struct store_migration	 steps[] = {
+		{ 1, store_migrations[0].sql },
+		{ 2, "ALTER TABLE lists ADD COLUMN footer TEXT" },
+		{ 3, "CREATE TABLE t3 (a); INSERT INTO t3 VALUES (1); "
+		    "INSERT INTO nowhere VALUES (1)" },
+	};
+	struct store			*s;
+	struct err			 err;
+	long long			 v;
+
+	ts_init();
+	s = ts_fixture("m.db");
+	ck_assert_int_eq(store_migrate(s, steps, 2, &err), 0);
+	ck_assert_int_eq(store_schema_version(s, &err), 2);
+	ck_assert_int_eq(store_int(s, "SELECT count(footer) + count(*) FROM "
+	    "lists", &v, &err), 0);
+	ck_assert_int_eq(v, 3);
+	ck_assert_int_eq(store_migrate(s, steps, 3, &err), -1);
+	ck_assert_msg(strstr(err.msg, "migration to schema version 3") !=
+	    NULL, "%s", err.msg);
+	ck_assert_int_eq(store_schema_version(s, &err), 2);
+	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM sqlite_master "
+	    "WHERE name = 't3'", &v, &err), 0);
+	ck_assert_int_eq(v, 0);
+	/* This program's steps stop at 1: the database is now newer. */
+	store_close(s);
+	ck_assert_ptr_null(store_open(ts_path("m.db"), 0, &err));
+	ck_assert_int_eq(err.code, STORE_E_VERSION);
+	ts_fini();
+}
+END_TEST
+
+START_TEST(test_newer_refused)
+{
+	struct store	*s;
+	struct err	 err;
+	sqlite3		*raw;
+
+	ts_init();
+	s = ts_fixture("n.db");
+	store_close(s);
+	raw = ts_raw(ts_path("n.db"));
+	ts_raw_exec(raw, "PRAGMA user_version = 7");
+	sqlite3_close(raw);
+	ck_assert_ptr_null(store_open(ts_path("n.db"), 0, &err));
+	ck_assert_int_eq(err.code, STORE_E_VERSION);
+	ck_assert_msg(strstr(err.msg, "version 7 is newer than this "
+	    "program's (1)") != NULL, "%s", err.msg);
+	raw = ts_raw(ts_path("n.db"));
+	ck_assert_int_eq(ts_raw_int(raw, "PRAGMA user_version"), 7);
+	ck_assert_int_eq(ts_raw_int(raw, "SELECT count(*) FROM lists"), 3);
+	sqlite3_close(raw);
+	ts_fini();
+}
+END_TEST
+
+/* Files that are not ours are refused, and left as they were. */
+START_TEST(test_not_ours)
+{
+	struct err	 err;
+	sqlite3		*raw;
+	FILE		*f;
+	struct stat	 sb;
+
+	ts_init();
+	raw = ts_raw(ts_path("other.db"));
+	ts_raw_exec(raw, "CREATE TABLE foo (a)");
+	sqlite3_close(raw);
+	ck_assert_ptr_null(store_open(ts_path("other.db"), 0, &err));
+	ck_assert_int_eq(err.code, STORE_E_NOTOURS);
+	raw = ts_raw(ts_path("other.db"));
+	ck_assert_int_eq(ts_raw_int(raw, "SELECT journal_mode = 'delete' "
+	    "FROM pragma_journal_mode"), 1);
+	sqlite3_close(raw);
+
+	raw = ts_raw(ts_path("app.db"));
+	ts_raw_exec(raw, "PRAGMA application_id = 42");
+	sqlite3_close(raw);
+	ck_assert_ptr_null(store_open(ts_path("app.db"), 0, &err));
+	ck_assert_int_eq(err.code, STORE_E_NOTOURS);
+
+	f = fopen(ts_path("text"), "w");
+	for (int i = 0; i < 200; i++)
+		fputs("this is not a database at all\n", f);
+	fclose(f);
+	ck_assert_ptr_null(store_open(ts_path("text"), 0, &err));
+	ck_assert_int_eq(err.code, STORE_E_NOTOURS);
+	ck_assert_int_eq(stat(ts_path("text"), &sb), 0);
+	ck_assert_int_eq(sb.st_size, 200 * 30);
+	ts_fini();
+}
+END_TEST
+
+TCase *
+tc_schema(void)
+{
+	TCase	*tc = tcase_create("schema");
+
+	tcase_add_test(tc, test_create);
+	tcase_add_test(tc, test_create_exists);
+	tcase_add_test(tc, test_open_missing);
+	tcase_add_test(tc, test_migrate_from_v0);
+	tcase_add_test(tc, test_migrate_steps);
+	tcase_add_test(tc, test_newer_refused);
+	tcase_add_test(tc, test_not_ours);
+	return tc;
+}
+
+Suite *
+unit_suite(void)
+{
+	Suite	*s = suite_create("store");
+
+	suite_add_tcase(s, tc_schema());
+	suite_add_tcase(s, tc_names());
+	suite_add_tcase(s, tc_lists());
+	suite_add_tcase(s, tc_route());
+	suite_add_tcase(s, tc_concurrent());
+	suite_add_tcase(s, tc_nomem());
+	return s;
+}
