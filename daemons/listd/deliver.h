@@ -1,0 +1,83 @@
+/*
+ * deliver.h: timbre-listd's way out: fan-out, retries and bounces.
+ *
+ * The inbound side (session.c and what it calls) stores a post, has it
+ * signed by timbre-signd and, when the signed copy comes back, commits
+ * in one sqlite transaction the signed message (state "fanout") and one
+ * delivery row per recipient ("queued", next_attempt = now); only then
+ * does it call listd_deliver_kick().  The delivery engine claims due
+ * rows, delivers each copy with a VERP return path
+ * (LIST-bounces+LOCAL=DOMAIN@LISTDOMAIN) to the recipient's MX (MX look-up
+ * through --resolver, RFC 5321 section 5.1 fallback to A/AAAA, many RCPT
+ * per connection where the return path allows it, opportunistic
+ * STARTTLS, per-domain caps), or to --smarthost, and records each
+ * result: 2xx sent, 5xx failed (a bounce), 4xx or no connection retried
+ * on the schedule, failed after the last retry with one DSN (RFC 3464)
+ * to the list's owner.  A message is "done" when no row of it is queued.
+ * Everything it knows is in the database, so a restart resumes where the
+ * rows say: at least once, never lost.
+ *
+ * Mail that arrives at a -bounces+VERP address is handed to
+ * listd_bounce_take() once stored; bounces are scored per subscriber,
+ * except rejections that name a DMARC, SPF or spam policy, which are
+ * charged to the author's message.
+ */
+#ifndef TIMBRE_LISTD_DELIVER_H
+#define TIMBRE_LISTD_DELIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+
+struct event_base;
+struct err;
+struct store;
+
+#define LISTD_RETRY_MAX	32
+
+struct listd_deliver_cfg {
+	const char		*hostname;	/* EHLO name (--hostname) */
+	const char		*domain;	/* the lists' domain */
+	struct sockaddr_storage	 resolver;	/* --resolver */
+	socklen_t		 resolver_len;
+	uint16_t		 deliver_port;	/* --deliver-port, 25 */
+	const char		*smarthost;	/* HOST[:PORT], or NULL */
+	/* Seconds after the first attempt at which each retry is due;
+	 * past the last, every retry_every until give_up. */
+	time_t			 retry[LISTD_RETRY_MAX];
+	size_t			 nretry;
+	time_t			 retry_every;
+	time_t			 give_up;
+	unsigned		 max_connections;	/* in all */
+	unsigned		 per_domain;	/* connections per domain */
+	unsigned		 bounce_disable;	/* score that disables */
+	time_t			 clock_offset;	/* test hook: added to now */
+};
+
+struct listd_deliver_stats {
+	unsigned long	sent, deferred, failed, dsn_sent;
+	unsigned long	bounces, bounces_charged_to_author;
+	unsigned long	connections, tls;
+};
+
+struct listd_deliver *listd_deliver_new(struct event_base *,
+		    struct store *, const struct listd_deliver_cfg *,
+		    struct err *);
+void		 listd_deliver_free(struct listd_deliver *);
+
+/* New delivery rows were committed: look for due rows now. */
+void		 listd_deliver_kick(struct listd_deliver *);
+
+/* A message received for LIST-bounces+VERP@domain (verp is the part
+ * after '+', e.g. "bob=example.net"), already stored: parse it (DSN or
+ * other report) and charge the bounce.  0, or -1 with err when it could
+ * not be recorded (the sender then gets a 451). */
+int		 listd_bounce_take(struct listd_deliver *, const char *list,
+		    const char *verp, const char *msg, size_t len,
+		    struct err *);
+
+void		 listd_deliver_stats(const struct listd_deliver *,
+		    struct listd_deliver_stats *out);
+
+#endif
