@@ -19,7 +19,7 @@ build_pkgs="autoconf automake libtool pkg-config make gcc libc6-dev
 test_pkgs="clang mandoc openssl python3 python3-dkim python3-dnspython
   python3-nacl python3-yaml python3-spf libmail-dkim-perl libnet-dns-perl libcryptx-perl nsd dnsutils
   knot knot-dnsutils ldnsutils debootstrap iproute2 procps publicsuffix unbound dnsperf
-  openssh-server openssh-client git devscripts postfix swaks"
+  openssh-server openssh-client git devscripts postfix swaks sqlite3"
 
 want=""
 for set in "$@"; do
