@@ -125,6 +125,7 @@ main(int argc, char *argv[])
 
 	memset(&d, 0, sizeof(d));
 	TAILQ_INIT(&d.tasks);
+	TAILQ_INIT(&d.tcpconns);
 	d.argc = argc;
 	d.argv = argv;
 	if (resolverd_settings_load(argc, argv, &d.set, &err) == -1) {

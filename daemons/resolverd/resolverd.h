@@ -71,6 +71,8 @@ struct resv {
 
 struct task;
 TAILQ_HEAD(tasks, task);
+struct tcpconn;
+TAILQ_HEAD(tcpconns, tcpconn);
 
 struct listener {
 	int		 udp, tcp;
@@ -88,6 +90,7 @@ struct resolverd {
 	struct tasks			 tasks;
 	size_t				 ntasks;
 	size_t				 ntcp;
+	struct tcpconns			 tcpconns;	/* open */
 	size_t				 nwaiters;	/* all tasks' */
 	int				 argc;
 	char				**argv;

@@ -46,6 +46,7 @@
 #define TCP_OUT_MAX		(16 * 1024)
 
 struct tcpconn {
+	TAILQ_ENTRY(tcpconn)	 entry;		/* d->tcpconns */
 	struct resolverd	*d;
 	struct bufferevent	*bev;
 	int			 refs;		/* waiters holding it */
@@ -98,6 +99,7 @@ tcpconn_release(struct tcpconn *c)
 		return;
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
+	TAILQ_REMOVE(&c->d->tcpconns, c, entry);
 	c->d->ntcp--;
 	if (c->resume != NULL)
 		event_free(c->resume);
@@ -636,6 +638,7 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		free(c);
 		return;
 	}
+	TAILQ_INSERT_TAIL(&d->tcpconns, c, entry);
 	d->ntcp++;
 	d->tcp_clients++;
 	bufferevent_setcb(c->bev, tcp_readable, tcp_writable, tcp_event, c);
@@ -719,10 +722,17 @@ resolverd_log_stats(struct resolverd *d)
 void
 resolverd_shutdown(struct resolverd *d)
 {
-	size_t	i;
+	struct tcpconn	*c, *next;
+	size_t		 i;
 
 	while (!TAILQ_EMPTY(&d->tasks))
 		task_free(TAILQ_FIRST(&d->tasks));
+	/* With the tasks gone no waiter holds a connection: closing
+	 * frees each one still open. */
+	for (c = TAILQ_FIRST(&d->tcpconns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		tcpconn_close(c);
+	}
 	for (i = 0; i < d->nls; i++) {
 		if (d->ls[i].ev_udp != NULL)
 			event_free(d->ls[i].ev_udp);

@@ -60,8 +60,18 @@ bindkey() { # bindkey NAME:ALG:SECRET-FILE OUT
 	printf 'key "%s" {\n\talgorithm %s;\n\tsecret "%s";\n};\n' \
 	    "$n" "$a" "$sec" >"$2"
 }
+# A sanitizer build's RSS is mostly ASan's shadow memory and quarantine:
+# its bounds are not the man page's, so there the RSS cases are skipped
+# (what the sanitizers report still fails the test, lib.sh).
+SANITIZED=
+ldd "$RESOLVERD" 2>/dev/null | grep -q libasan && SANITIZED=1
 rss_ok() { # rss_ok NAME BOUND-KIB "sent=... rss_before_kb=A rss_peak_kb=B"
 	local before peak
+	if [ -n "$SANITIZED" ]; then
+		integ_skipcase "$1: RSS within $2 KiB" \
+		    "AddressSanitizer build: RSS is not the daemon's own"
+		return 0
+	fi
 	before=$(echo "$3" | sed -n 's/.*rss_before_kb=\([0-9]*\).*/\1/p')
 	peak=$(echo "$3" | sed -n 's/.*rss_peak_kb=\([0-9]*\).*/\1/p')
 	if [ -n "$before" ] && [ "$before" -gt 0 ] &&
@@ -167,8 +177,14 @@ else
 	integ_notok "primaryd: signed UPDATE NOERROR during an IXFR flood" \
 	    "$(grep -i "status\|fail\|timed" "$T/nsupdate.out" | head -n 3)"
 fi
-res=$("$TIMBRE" notify --server "127.0.0.1:$PORT" --key-file "$T/up.key" \
-    example.net 2>&1) || true
+# A sanitizer build answers UDP several times slower, so the flood may fill
+# its socket buffer and drop timbre notify's three datagrams: there it may
+# ask again (the queue that this case is about is the same).
+for i in 1 ${SANITIZED:+2 3 4}; do
+	res=$("$TIMBRE" notify --server "127.0.0.1:$PORT" \
+	    --key-file "$T/up.key" example.net 2>&1) || true
+	[ "$res" = NOERROR ] && break
+done
 if [ "$res" = NOERROR ]; then
 	integ_ok "primaryd: signed NOTIFY NOERROR during an IXFR flood"
 else
