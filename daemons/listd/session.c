@@ -437,13 +437,13 @@ verified(void *arg, const struct listd_verdict *vd)
 	}
 	if (listd_post_author(lc->hdrs, author, sizeof(author)) == -1)
 		author[0] = '\0';
+	/* The author (From) or the envelope sender may be the member. */
 	if ((mod = member(lc, STORE_MODERATOR, author, &err)) == 0)
 		mod = member(lc, STORE_MODERATOR, lc->mail_from, &err);
+	sub = 0;
 	if (mod == 0 && (sub = member(lc, STORE_SUBSCRIBER, author, &err)) ==
 	    0)
 		sub = member(lc, STORE_SUBSCRIBER, lc->mail_from, &err);
-	else
-		sub = mod;
 	if (mod == -1 || sub == -1) {
 		log_error("%016" PRIx64 " store members %s: %s", lc->id,
 		    lc->list, err.msg);
