@@ -68,7 +68,7 @@ take_one(struct listd_deliver *d, const char *list, const char *rcpt,
 	    r->status[0] != '\0' ? " " : "", r->diagnostic);
 	b.reason = reason;
 	if (store_bounce_add(d->store, d->cfg.domain, list, rcpt, message_id,
-	    &b, listd_now(d), &msg, &disabled, err) == -1)
+	    &b, listd_deliver_now(d), &msg, &disabled, err) == -1)
 		return -1;
 	d->stats.bounces++;
 	if (b.author)
@@ -252,14 +252,14 @@ listd_dsn_queue(struct listd_deliver *d, const struct store_delivery *row,
 	}
 	if ((dsn = listd_dsn_build(d->cfg.hostname, row->list_name,
 	    row->list_domain, row, reply, orig != NULL ? orig : "", olen,
-	    listd_now(d), &len)) == NULL) {
+	    listd_deliver_now(d), &len)) == NULL) {
 		err_set(err, ERR_NOMEM, "dsn: out of memory");
 		goto out;
 	}
 	snprintf(mid, sizeof(mid), "<dsn.%lld.%lld@%s>",
-	    (long long)row->message, (long long)listd_now(d), d->cfg.hostname);
+	    (long long)row->message, (long long)listd_deliver_now(d), d->cfg.hostname);
 	if (store_deliver_enqueue(d->store, row->list_domain, row->list_name,
-	    "", mid, dsn, len, (const char *const *)ms.v, ms.n, listd_now(d),
+	    "", mid, dsn, len, (const char *const *)ms.v, ms.n, listd_deliver_now(d),
 	    &id, err) == -1)
 		goto out;
 	log_info("%016" PRIx64 " dsn queued as %016" PRIx64 " for %zu "

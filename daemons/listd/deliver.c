@@ -107,7 +107,7 @@ found:
 }
 
 time_t
-listd_now(const struct listd_deliver *d)
+listd_deliver_now(const struct listd_deliver *d)
 {
 	return time(NULL) + d->cfg.clock_offset;
 }
@@ -300,7 +300,7 @@ job_finish(struct listd_job *j, int code, const char *enh, const char *text)
 	enum listd_charge	 charge;
 	struct err		 err;
 	char			 reply[SMTP_REPLY_TEXT_MAX + 32];
-	time_t			 now = listd_now(d), next = 0;
+	time_t			 now = listd_deliver_now(d), next = 0;
 	bool			 done, disabled, dsn = false;
 	bool			 null_path = j->row.mail_from[0] == '\0';
 
@@ -538,7 +538,7 @@ listd_dom_free(struct listd_dom *dom)
 void
 listd_dom_resolved(struct listd_dom *dom)
 {
-	dom->expires = listd_now(dom->d) + LISTD_MX_TTL;
+	dom->expires = listd_deliver_now(dom->d) + LISTD_MX_TTL;
 	if (dom->state == LISTD_DOM_READY)
 		log_debug("deliver domain %s: %zu addresses", dom->name,
 		    dom->naddr);
@@ -556,7 +556,7 @@ dom_pump(struct listd_dom *dom)
 	unsigned		 cap;
 
 	if ((dom->state == LISTD_DOM_READY || dom->state == LISTD_DOM_FAILED) &&
-	    dom->conns == 0 && listd_now(d) >= dom->expires &&
+	    dom->conns == 0 && listd_deliver_now(d) >= dom->expires &&
 	    !TAILQ_EMPTY(&dom->waiting))
 		dom->state = LISTD_DOM_NEW;
 	switch (dom->state) {
@@ -636,7 +636,7 @@ deliver_pump(struct listd_deliver *d)
 	struct listd_dom	*dom, *next;
 	struct err		 err;
 	size_t			 want, n, i;
-	time_t			 now = listd_now(d);
+	time_t			 now = listd_deliver_now(d);
 
 	/* Claim only what can be started soon, so that no lease ends on
 	 * a copy still waiting for a connection. */

@@ -2,11 +2,11 @@
 # (deliver.c), where copies go (mx.c), VERP (verp.c), bounces and DSNs
 # (bounce.c), over the store's delivery queries (src/store/deliver.c),
 # src/mail/dsn.c (reading reports) and src/dns/mx.c (MX preferences).
-# The daemon's own local.mk adds $(LISTD_DELIVER_SOURCES) to
-# timbre-listd.
+# Included after the daemon's local.mk, whose timbre-listd it completes.
 LISTD_DELIVER_SOURCES = daemons/listd/deliver.h \
 	daemons/listd/deliver_priv.h daemons/listd/deliver.c \
 	daemons/listd/mx.c daemons/listd/verp.c daemons/listd/bounce.c
+daemons_listd_timbre_listd_SOURCES += $(LISTD_DELIVER_SOURCES)
 src_libtimbre_a_SOURCES += src/mail/dsn.h src/mail/dsn.c src/dns/mx.c
 src_libtimbre_store_a_SOURCES += src/store/deliver.c
 

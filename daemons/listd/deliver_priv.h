@@ -145,7 +145,7 @@ struct listd_deliver {
 	struct listd_deliver_stats	 stats;
 };
 
-time_t	listd_now(const struct listd_deliver *);
+time_t	listd_deliver_now(const struct listd_deliver *);
 /* The domain entry for name, made if need be (NULL: no memory). */
 struct listd_dom *listd_dom_get(struct listd_deliver *, const char *name);
 /* Starts resolving d (state NEW or expired). */

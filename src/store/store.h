@@ -255,6 +255,89 @@ int	store_list_match(struct store *, const char *domain,
 int	store_addr_route(struct store *, const char *domain,
 	    const char *local_part, struct store_route *out, struct err *);
 
+/*
+ * ---- The inbound queue (timbre-listd's receiving side; queue.c) ----
+ *
+ * A post is one row of messages, moving received -> signing (handed to
+ * timbre-signd at least once) -> fanout (the signed copy is back and
+ * one deliveries row per active subscriber is queued) -> done (the
+ * delivery engine's), or to held (waiting for a moderator).  The body
+ * is kept in the row (a blob).  Each call is one transaction: a 250 to
+ * the client of listd follows the commit of store_msg_add.
+ */
+enum store_queue_error {
+	STORE_E_NOMSG = 1650,	/* no such message */
+};
+
+enum store_msg_state {
+	STORE_MSG_RECEIVED,	/* stored, not yet handed to the signer */
+	STORE_MSG_HELD,		/* waits for a moderator */
+	STORE_MSG_SIGNING,	/* handed to the signer, copy not back */
+	STORE_MSG_SIGNED,	/* (unused by listd: signed, no rows yet) */
+	STORE_MSG_FANOUT,	/* deliveries rows queued */
+	STORE_MSG_DONE,		/* no delivery row queued any more */
+};
+
+/* "received", "held", ... as in the database. */
+const char	*store_msg_state_name(enum store_msg_state);
+
+/*
+ * Stores a message for list name@domain in state (received or held),
+ * with its envelope sender ("" for <>), Message-ID (NULL: none) and
+ * body (len bytes, copied), created and due at now; *id_out is its id.
+ * STORE_E_NOLIST, STORE_E_VALUE (another state), STORE_E_BUSY,
+ * STORE_E_DB, ERR_NOMEM.  When it returns 0 the row is on disk.
+ */
+int	store_msg_add(struct store *, const char *domain, const char *name,
+	    enum store_msg_state, const char *mail_from,
+	    const char *message_id, const void *body, size_t len, time_t now,
+	    int64_t *id_out, struct err *);
+/*
+ * Moves message id to state, due again at next_attempt; attempted adds
+ * one to its attempts; last_error (NULL: cleared) says why it waits.
+ * Only a message not yet handed to the delivery engine (not in fanout
+ * or done) is changed: STORE_E_NOMSG for one that is, or is not there.
+ */
+int	store_msg_state(struct store *, int64_t id, enum store_msg_state,
+	    time_t next_attempt, bool attempted, const char *last_error,
+	    struct err *);
+/*
+ * The signed copy of message id came back: in one transaction, replaces
+ * its body with body (len bytes), inserts one deliveries row (queued,
+ * next_attempt now) per active subscriber of its list, and sets it to
+ * fanout (done if there is nobody to deliver to).  *nrcpt_out: the rows
+ * made.  Returns 0; 1 if the message was not waiting for its signed
+ * copy (already fanned out: a duplicate, nothing changed); -1 with
+ * STORE_E_NOMSG (no such message, or it is held) or the database's
+ * errors.
+ */
+int	store_msg_signed(struct store *, int64_t id, const void *body,
+	    size_t len, time_t now, size_t *nrcpt_out, struct err *);
+
+struct store_msg_info {
+	int64_t			 id;
+	const char		*domain;
+	const char		*list;
+	enum store_msg_state	 state;
+	const char		*mail_from;
+	time_t			 created;
+	time_t			 next_attempt;
+	long			 attempts;
+	size_t			 size;
+};
+/*
+ * Calls fn for every message in state received or signing due by
+ * due_by (next_attempt <= due_by), oldest due first, from one read
+ * transaction, as store_lists_each does.
+ */
+int	store_msg_each_unsigned(struct store *, time_t due_by,
+	    int (*fn)(const struct store_msg_info *, void *), void *arg,
+	    struct err *);
+/* A malloc'ed copy of the body of message id (*len_out bytes; free()
+ * it).  STORE_E_NOMSG. */
+int	store_msg_body(struct store *, int64_t id, char **body_out,
+	    size_t *len_out, struct err *);
+
 /* ==================================================================
  * The delivery side (timbre-listd's fan-out; src/store/deliver.c).
  *

@@ -80,7 +80,7 @@ on_tick(evutil_socket_t fd, short ev, void *arg)
 		fprintf(stderr, "next due: %s\n", err.msg);
 		return;
 	}
-	if (next == 0 || next > listd_now(r->d))
+	if (next == 0 || next > listd_deliver_now(r->d))
 		event_base_loopbreak(r->base);
 }
 
