@@ -58,6 +58,7 @@ struct run {
 	bool			 idle;
 	long			 seconds;
 	long			 ticks;
+	long			 drain;	/* ticks left before stopping */
 };
 
 static void
@@ -70,6 +71,13 @@ on_tick(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	r->ticks++;
+	if (r->drain > 0) {
+		/* Sessions that reported go on to QUIT on their own: let
+		 * them end before the loop does. */
+		if (--r->drain == 0)
+			event_base_loopbreak(r->base);
+		return;
+	}
 	if (r->seconds > 0 && r->ticks >= r->seconds * 10) {
 		event_base_loopbreak(r->base);
 		return;
@@ -81,7 +89,7 @@ on_tick(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	if (next == 0 || next > listd_deliver_now(r->d))
-		event_base_loopbreak(r->base);
+		r->drain = 5;
 }
 
 static int
