@@ -220,6 +220,22 @@ int	dns_msg_addrs(const struct dns_msg *, const char *name, uint16_t type,
 int	dns_msg_names(const struct dns_msg *, const char *name, uint16_t type,
 	    char ***names_out, size_t *n_out, struct err *);
 /*
+ * The MX records for name (mx.c), sorted by preference, equal ones in
+ * answer order: *mxs_out is a malloc'ed array the caller frees.  An
+ * exchange is in presentation form without the final dot, "." for the
+ * root; dns_mxs_are_null says the answer is a null MX (RFC 7505: one
+ * record, exchange "."), which means the domain takes no mail.  Errors
+ * as dns_msg_addrs.
+ */
+struct dns_mx {
+	uint16_t	preference;
+	size_t		order;			/* in the answer */
+	char		exchange[DNS_MAX_NAME + 2];
+};
+int	dns_msg_mxs(const struct dns_msg *, const char *name,
+	    struct dns_mx **mxs_out, size_t *n_out, struct err *);
+bool	dns_mxs_are_null(const struct dns_mx *, size_t);
+/*
  * The TXT records for name as dns_msg_txts reads them, but keeping the
  * records that hold NUL bytes (SPF must see them to reject them): each
  * is data[0..len), NUL-terminated as well.  Free with dns_txts_bin_free.

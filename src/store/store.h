@@ -255,4 +255,186 @@ int	store_list_match(struct store *, const char *domain,
 int	store_addr_route(struct store *, const char *domain,
 	    const char *local_part, struct store_route *out, struct err *);
 
+/*
+ * ---- The inbound queue (timbre-listd's receiving side; queue.c) ----
+ *
+ * A post is one row of messages, moving received -> signing (handed to
+ * timbre-signd at least once) -> fanout (the signed copy is back and
+ * one deliveries row per active subscriber is queued) -> done (the
+ * delivery engine's), or to held (waiting for a moderator).  The body
+ * is kept in the row (a blob).  Each call is one transaction: a 250 to
+ * the client of listd follows the commit of store_msg_add.
+ */
+enum store_queue_error {
+	STORE_E_NOMSG = 1650,	/* no such message */
+};
+
+enum store_msg_state {
+	STORE_MSG_RECEIVED,	/* stored, not yet handed to the signer */
+	STORE_MSG_HELD,		/* waits for a moderator */
+	STORE_MSG_SIGNING,	/* handed to the signer, copy not back */
+	STORE_MSG_SIGNED,	/* (unused by listd: signed, no rows yet) */
+	STORE_MSG_FANOUT,	/* deliveries rows queued */
+	STORE_MSG_DONE,		/* no delivery row queued any more */
+};
+
+/* "received", "held", ... as in the database. */
+const char	*store_msg_state_name(enum store_msg_state);
+
+/*
+ * Stores a message for list name@domain in state (received or held),
+ * with its envelope sender ("" for <>), Message-ID (NULL: none) and
+ * body (len bytes, copied), created and due at now; *id_out is its id.
+ * STORE_E_NOLIST, STORE_E_VALUE (another state), STORE_E_BUSY,
+ * STORE_E_DB, ERR_NOMEM.  When it returns 0 the row is on disk.
+ */
+int	store_msg_add(struct store *, const char *domain, const char *name,
+	    enum store_msg_state, const char *mail_from,
+	    const char *message_id, const void *body, size_t len, time_t now,
+	    int64_t *id_out, struct err *);
+/*
+ * Moves message id to state, due again at next_attempt; attempted adds
+ * one to its attempts; last_error (NULL: cleared) says why it waits.
+ * Only a message not yet handed to the delivery engine (not in fanout
+ * or done) is changed: STORE_E_NOMSG for one that is, or is not there.
+ */
+int	store_msg_state(struct store *, int64_t id, enum store_msg_state,
+	    time_t next_attempt, bool attempted, const char *last_error,
+	    struct err *);
+/*
+ * The signed copy of message id came back: in one transaction, replaces
+ * its body with body (len bytes), inserts one deliveries row (queued,
+ * next_attempt now) per active subscriber of its list, and sets it to
+ * fanout (done if there is nobody to deliver to).  *nrcpt_out: the rows
+ * made.  Returns 0; 1 if the message was not waiting for its signed
+ * copy (already fanned out: a duplicate, nothing changed); -1 with
+ * STORE_E_NOMSG (no such message, or it is held) or the database's
+ * errors.
+ */
+int	store_msg_signed(struct store *, int64_t id, const void *body,
+	    size_t len, time_t now, size_t *nrcpt_out, struct err *);
+
+struct store_msg_info {
+	int64_t			 id;
+	const char		*domain;
+	const char		*list;
+	enum store_msg_state	 state;
+	const char		*mail_from;
+	time_t			 created;
+	time_t			 next_attempt;
+	long			 attempts;
+	size_t			 size;
+};
+/*
+ * Calls fn for every message in state received or signing due by
+ * due_by (next_attempt <= due_by), oldest due first, from one read
+ * transaction, as store_lists_each does.
+ */
+int	store_msg_each_unsigned(struct store *, time_t due_by,
+	    int (*fn)(const struct store_msg_info *, void *), void *arg,
+	    struct err *);
+/* A malloc'ed copy of the body of message id (*len_out bytes; free()
+ * it).  STORE_E_NOMSG. */
+int	store_msg_body(struct store *, int64_t id, char **body_out,
+	    size_t *len_out, struct err *);
+
+/* ==================================================================
+ * The delivery side (timbre-listd's fan-out; src/store/deliver.c).
+ *
+ * The rows are the queue: a delivery is claimed by pushing its
+ * next_attempt forward past the end of any attempt (a lease), so a
+ * crash leaves it queued and due again when the lease ends: at least
+ * once, never lost.  A result, the bounce it makes and the end of the
+ * message ("done" once no row of it is queued) are one transaction.
+ * ================================================================== */
+
+/* One claimed delivery, with what the engine needs of its message. */
+struct store_delivery {
+	int64_t		message;
+	char		recipient[STORE_ADDR_MAX + 1];
+	char		list_domain[STORE_DOMAIN_MAX + 1];
+	char		list_name[STORE_NAME_MAX + 1];
+	char		mail_from[STORE_ADDR_MAX + 1];	/* "": null path */
+	time_t		created;	/* the message's */
+	long		attempts;	/* finished attempts so far */
+};
+
+/*
+ * Claims up to max due deliveries (queued, next_attempt <= now, of a
+ * message in state "fanout"), oldest due first, and sets their
+ * next_attempt to lease_until, in one transaction.  out[0..*n_out).
+ */
+int	store_deliver_claim(struct store *, time_t now, time_t lease_until,
+	    struct store_delivery *out, size_t max, size_t *n_out,
+	    struct err *);
+
+/*
+ * A message's bytes: *body_out (malloc'ed, *len_out bytes) from the
+ * blob, or, if it is spooled, *spool_out (malloc'ed path) and
+ * *body_out NULL.  STORE_E_NOMEMBER if the message is gone.
+ */
+int	store_message_get(struct store *, int64_t id, char **body_out,
+	    size_t *len_out, char **spool_out, struct err *);
+
+/*
+ * Queues a message of the list for the n recipients (state "fanout",
+ * the body as a blob, one queued delivery each, due at now), in one
+ * transaction; *id_out its id.  The DSNs of the engine go this way, and
+ * the tests' messages.  STORE_E_NOLIST.
+ */
+int	store_deliver_enqueue(struct store *, const char *domain,
+	    const char *list, const char *mail_from, const char *message_id,
+	    const char *body, size_t len, const char *const *rcpts, size_t n,
+	    time_t now, int64_t *id_out, struct err *);
+
+enum store_outcome {
+	STORE_OUT_SENT,		/* 2xx */
+	STORE_OUT_RETRY,	/* 4xx or no connection: at next_attempt */
+	STORE_OUT_FAILED,	/* 5xx, or the last retry failed */
+};
+
+/* A bounce to record: charged to the subscriber (score += score, and
+ * disabled at disable_at or more) or to the author (no score). */
+struct store_bounce {
+	bool		 hard;		/* else soft */
+	bool		 dsn;		/* learnt from a DSN, else SMTP */
+	bool		 author;	/* charged to the author */
+	const char	*reason;	/* the reply or diagnostic */
+	long		 score;
+	long		 disable_at;	/* 0: never */
+};
+
+/*
+ * Records the result of one attempt at (message, recipient): attempts +
+ * 1, state, next_attempt (RETRY), last_reply; with b, a bounce row and
+ * the subscriber's score; and the message "done" if no row is left
+ * queued (*done_out).  *disabled_out: b disabled the subscriber.  All
+ * one transaction.  STORE_E_NOMEMBER if the row is gone.
+ */
+int	store_deliver_record(struct store *, int64_t message,
+	    const char *recipient, enum store_outcome, time_t next_attempt,
+	    const char *reply, const struct store_bounce *b, time_t now,
+	    bool *done_out, bool *disabled_out, struct err *);
+
+/*
+ * A bounce learnt later (a DSN to LIST-bounces+VERP): a bounce row for
+ * recipient of list, for the message whose Message-ID is message_id if
+ * it is one of the list's (NULL or unknown: none), and the
+ * subscriber's score as above.  *message_out: that message, or 0.
+ * STORE_E_NOLIST.
+ */
+int	store_bounce_add(struct store *, const char *domain, const char *list,
+	    const char *recipient, const char *message_id,
+	    const struct store_bounce *b, time_t now, int64_t *message_out,
+	    bool *disabled_out, struct err *);
+
+/* The earliest next_attempt of a queued delivery of a "fanout"
+ * message, in *next_out; 0 when none is queued. */
+int	store_deliver_next_due(struct store *, time_t *next_out,
+	    struct err *);
+
+/* Counts of deliveries of a message by state (for tests and logs). */
+int	store_deliver_counts(struct store *, int64_t message, long *queued,
+	    long *sent, long *failed, struct err *);
+
 #endif

@@ -1,0 +1,809 @@
+/*
+ * deliver.c: timbre-listd's fan-out (deliver.h): the queue in the
+ * database, one SMTP transaction per copy, the results and retries.
+ *
+ * Claims.  Due rows are claimed in batches by pushing their next
+ * attempt LISTD_LEASE ahead (store_deliver_claim); the copy is sent,
+ * then its result recorded.  A crash between the two sends the copy
+ * again when the lease ends: at least once, never lost (lipap kept its
+ * retries in memory and a file keyed by Message-ID).  An attempt longer
+ * than LISTD_ATTEMPT_MAX is cancelled and retried, so a lease never ends
+ * under a running attempt.
+ *
+ * One copy, one transaction.  Every copy has its own VERP return path
+ * (verp.c), and an envelope has one return path, so a transaction
+ * carries one RCPT; src/smtp's client transport carries one transaction
+ * per connection, so each copy has its connection.  The caps bound them:
+ * cfg.max_connections in all and cfg.per_domain per recipient domain.
+ *
+ * STARTTLS is not asked for yet: src/smtp's client transport cannot
+ * start TLS (smtp_send_conf says so), so copies go in plain text.
+ *
+ * Where a copy goes: the recipient domain's MX hosts by preference, or
+ * its A/AAAA when it has no MX (RFC 5321 section 5.1), or --smarthost
+ * (mx.c).  A connection that fails or a 421 greeting moves on to the
+ * next address of the domain; the others are results.
+ *
+ * Results (RFC 5321 section 4.2.1, 4.5.4.1): 2xx sent; 5xx failed and
+ * a bounce, no retry; 4xx or no connection retried on the schedule of
+ * cfg (listd_retry_next), counted from the message's creation, and
+ * failed with a soft bounce and a DSN to the list's moderators once
+ * give_up has passed (bounce.c).  Mail with the null return path (those
+ * DSNs) is never bounced or reported on, so no loop can start.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "deliver_priv.h"
+#include "dns/dns.h"
+#include "smtp/transport.h"
+#include "util/err.h"
+#include "util/log.h"
+
+static void	deliver_pump(struct listd_deliver *);
+static void	dom_pump(struct listd_dom *);
+
+/* ---- Configuration and the schedule ---- */
+
+void
+listd_deliver_cfg_fill(struct listd_deliver_cfg *c)
+{
+	static const time_t	sched[] = { 300, 900, 1800, 3600, 7200 };
+
+	if (c->nretry == 0 && c->retry_every == 0) {
+		memcpy(c->retry, sched, sizeof(sched));
+		c->nretry = sizeof(sched) / sizeof(sched[0]);
+		c->retry_every = 4 * 3600;
+	}
+	if (c->nretry > LISTD_RETRY_MAX)
+		c->nretry = LISTD_RETRY_MAX;
+	if (c->give_up == 0)
+		c->give_up = 5 * 86400;
+	if (c->max_connections == 0)
+		c->max_connections = 100;
+	if (c->per_domain == 0)
+		c->per_domain = 5;
+	if (c->bounce_disable == 0)
+		c->bounce_disable = 5;
+	if (c->deliver_port == 0)
+		c->deliver_port = 25;
+}
+
+time_t
+listd_retry_next(const struct listd_deliver_cfg *c, time_t first,
+    long attempts, time_t now)
+{
+	time_t	t, last;
+	long	k, extra;
+
+	if (attempts < 1)
+		attempts = 1;
+	last = c->nretry > 0 ? c->retry[c->nretry - 1] : 0;
+	/* The fixed points first, skipping those already past. */
+	for (k = attempts; k <= (long)c->nretry; k++) {
+		t = first + c->retry[k - 1];
+		if (t > now)
+			goto found;
+	}
+	if (c->retry_every <= 0)
+		return 0;
+	/* Then every retry_every after the last fixed point. */
+	extra = attempts > (long)c->nretry ? attempts - (long)c->nretry : 1;
+	t = first + last + extra * c->retry_every;
+	if (t <= now)
+		t = first + last + ((now - first - last) / c->retry_every +
+		    1) * c->retry_every;
+found:
+	if (t > first + c->give_up)
+		return 0;
+	return t;
+}
+
+time_t
+listd_deliver_now(const struct listd_deliver *d)
+{
+	return time(NULL) + d->cfg.clock_offset;
+}
+
+/* ---- Internal header fields ---- */
+
+bool
+listd_header_is_internal(const char *name, size_t len)
+{
+	static const char *const	internal[] = {
+		"X-Timbre-Queue-Id",
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
+		if (len == strlen(internal[i]) &&
+		    strncasecmp(name, internal[i], len) == 0)
+			return true;
+	return false;
+}
+
+char *
+listd_strip_internal(const char *msg, size_t len, size_t *len_out)
+{
+	char		*out;
+	const char	*colon, *eol;
+	size_t		 off = 0, o = 0, flen, n;
+	bool		 drop;
+
+	if ((out = malloc(len + 1)) == NULL)
+		return NULL;
+	while (off < len) {
+		/* The end of the header section: an empty line. */
+		if (msg[off] == '\n' || (msg[off] == '\r' && off + 1 < len &&
+		    msg[off + 1] == '\n'))
+			break;
+		/* One field with its continuation lines. */
+		flen = 0;
+		do {
+			eol = memchr(msg + off + flen, '\n', len - off - flen);
+			flen = eol == NULL ? len - off : (size_t)(eol - msg) -
+			    off + 1;
+		} while (off + flen < len && (msg[off + flen] == ' ' ||
+		    msg[off + flen] == '\t'));
+		colon = memchr(msg + off, ':', flen);
+		n = colon == NULL ? 0 : (size_t)(colon - msg) - off;
+		while (n > 0 && (msg[off + n - 1] == ' ' ||
+		    msg[off + n - 1] == '\t'))
+			n--;
+		drop = colon != NULL && listd_header_is_internal(msg + off, n);
+		if (!drop) {
+			memcpy(out + o, msg + off, flen);
+			o += flen;
+		}
+		off += flen;
+	}
+	memcpy(out + o, msg + off, len - off);
+	o += len - off;
+	out[o] = '\0';
+	*len_out = o;
+	return out;
+}
+
+/* ---- Messages in memory ---- */
+
+static char *
+spool_read(const char *path, size_t *len_out)
+{
+	char	*p = NULL, *np;
+	size_t	 len = 0, cap = 0;
+	ssize_t	 r;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	for (;;) {
+		if (len + 65536 > cap) {
+			cap = cap == 0 ? 65536 * 2 : cap * 2;
+			if ((np = realloc(p, cap + 1)) == NULL)
+				goto fail;
+			p = np;
+		}
+		if ((r = read(fd, p + len, cap - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	*len_out = len;
+	return p;
+fail:
+	free(p);
+	close(fd);
+	return NULL;
+}
+
+static struct listd_msg *
+msg_get(struct listd_deliver *d, int64_t id)
+{
+	struct listd_msg	*m;
+	struct err		 err;
+	char			*body, *spool;
+	size_t			 len;
+
+	LIST_FOREACH(m, &d->msgs, entry)
+		if (m->id == id) {
+			m->refs++;
+			return m;
+		}
+	if (store_message_get(d->store, id, &body, &len, &spool, &err) ==
+	    -1) {
+		log_warn("%016" PRIx64 " deliver message: %s", (uint64_t)id,
+		    err.msg);
+		return NULL;
+	}
+	if (spool != NULL) {
+		body = spool_read(spool, &len);
+		if (body == NULL)
+			log_warn("%016" PRIx64 " deliver spool %s: %s",
+			    (uint64_t)id, spool, strerror(errno));
+		free(spool);
+		if (body == NULL)
+			return NULL;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (m->data = listd_strip_internal(body, len, &m->len)) == NULL) {
+		free(m);
+		free(body);
+		log_warn("%016" PRIx64 " deliver: out of memory", (uint64_t)id);
+		return NULL;
+	}
+	free(body);
+	m->id = id;
+	m->refs = 1;
+	LIST_INSERT_HEAD(&d->msgs, m, entry);
+	return m;
+}
+
+static void
+msg_unref(struct listd_msg *m)
+{
+	if (m == NULL || --m->refs > 0)
+		return;
+	LIST_REMOVE(m, entry);
+	free(m->data);
+	free(m);
+}
+
+/* ---- Jobs ---- */
+
+static void
+job_free(struct listd_job *j)
+{
+	struct listd_deliver	*d = j->d;
+
+	if (j->send != NULL)
+		smtp_send_cancel(j->send);
+	if (j->deadline != NULL)
+		event_free(j->deadline);
+	LIST_REMOVE(j, all);
+	d->njobs--;
+	msg_unref(j->msg);
+	free(j);
+}
+
+static bool
+job_is_claimed(struct listd_deliver *d, const struct store_delivery *row)
+{
+	struct listd_job	*j;
+
+	LIST_FOREACH(j, &d->jobs, all)
+		if (j->row.message == row->message &&
+		    strcasecmp(j->row.recipient, row->recipient) == 0)
+			return true;
+	return false;
+}
+
+/* Records what became of j's copy and frees j.  code: the reply, or
+ * what timbre made of the failure. */
+static void
+job_finish(struct listd_job *j, int code, const char *enh, const char *text)
+{
+	struct listd_deliver	*d = j->d;
+	struct store_bounce	 b, *bp = NULL;
+	enum store_outcome	 out;
+	enum listd_charge	 charge;
+	struct err		 err;
+	char			 reply[SMTP_REPLY_TEXT_MAX + 32];
+	time_t			 now = listd_deliver_now(d), next = 0;
+	bool			 done, disabled, dsn = false;
+	bool			 null_path = j->row.mail_from[0] == '\0';
+
+	snprintf(reply, sizeof(reply), "%d%s%s %s", code,
+	    enh != NULL && enh[0] != '\0' ? " " : "", enh != NULL ? enh : "",
+	    text != NULL ? text : "");
+	memset(&b, 0, sizeof(b));
+	b.reason = reply;
+	b.disable_at = d->cfg.bounce_disable;
+	if (code >= 200 && code < 300)
+		out = STORE_OUT_SENT;
+	else if (code >= 500) {
+		out = STORE_OUT_FAILED;
+		b.hard = true;
+		b.score = LISTD_SCORE_HARD;
+		bp = &b;
+	} else if ((next = listd_retry_next(&d->cfg, j->row.created,
+	    j->row.attempts + 1, now)) != 0)
+		out = STORE_OUT_RETRY;
+	else {
+		out = STORE_OUT_FAILED;
+		b.score = LISTD_SCORE_SOFT;
+		bp = &b;
+		dsn = true;
+	}
+	if (bp != NULL) {
+		charge = listd_bounce_classify(code, enh, text);
+		b.author = charge == LISTD_CHARGE_AUTHOR;
+		if (null_path)
+			bp = NULL;	/* our own DSNs bounce nowhere */
+	}
+	if (store_deliver_record(d->store, j->row.message, j->row.recipient,
+	    out, next, reply, bp, now, &done, &disabled, &err) == -1)
+		log_warn("%016" PRIx64 " deliver record to=<%s>: %s",
+		    (uint64_t)j->row.message, j->row.recipient, err.msg);
+	switch (out) {
+	case STORE_OUT_SENT:
+		d->stats.sent++;
+		log_info("%016" PRIx64 " deliver sent to=<%s> reply=\"%s\"",
+		    (uint64_t)j->row.message, j->row.recipient, reply);
+		break;
+	case STORE_OUT_RETRY:
+		d->stats.deferred++;
+		log_info("%016" PRIx64 " deliver deferred to=<%s> attempts=%ld "
+		    "next=%lld reply=\"%s\"", (uint64_t)j->row.message,
+		    j->row.recipient, j->row.attempts + 1,
+		    (long long)(next - now), reply);
+		break;
+	case STORE_OUT_FAILED:
+		d->stats.failed++;
+		if (bp != NULL) {
+			d->stats.bounces++;
+			if (b.author)
+				d->stats.bounces_charged_to_author++;
+		}
+		log_info("%016" PRIx64 " deliver failed to=<%s> charged=%s "
+		    "reply=\"%s\"", (uint64_t)j->row.message, j->row.recipient,
+		    bp == NULL ? "none" : b.author ? "author" : "subscriber",
+		    reply);
+		if (disabled)
+			log_info("%016" PRIx64 " bounce disabled "
+			    "subscriber=<%s> list=%s@%s",
+			    (uint64_t)j->row.message, j->row.recipient,
+			    j->row.list_name, j->row.list_domain);
+		break;
+	}
+	if (dsn && !null_path) {
+		if (listd_dsn_queue(d, &j->row, reply, &err) == -1)
+			log_warn("%016" PRIx64 " dsn to the owners of %s@%s: "
+			    "%s", (uint64_t)j->row.message, j->row.list_name,
+			    j->row.list_domain, err.msg);
+		else
+			d->stats.dsn_sent++;
+	}
+	if (done)
+		log_info("%016" PRIx64 " deliver done", (uint64_t)j->row.message);
+	job_free(j);
+	listd_deliver_kick(d);
+}
+
+static ssize_t
+job_read(void *arg, char *buf, size_t cap)
+{
+	struct listd_job	*j = arg;
+	size_t			 n = j->msg->len - j->off;
+
+	if (n > cap)
+		n = cap;
+	memcpy(buf, j->msg->data + j->off, n);
+	j->off += n;
+	return (ssize_t)n;
+}
+
+static void	job_start(struct listd_job *);
+
+static void
+job_conn_end(struct listd_job *j)
+{
+	if (j->deadline != NULL)
+		evtimer_del(j->deadline);
+	j->send = NULL;
+	j->dom->conns--;
+	j->d->conns--;
+}
+
+static void
+job_done(void *arg, const struct smtp_client *c, const char *why)
+{
+	struct listd_job	*j = arg;
+	struct listd_dom	*dom = j->dom;
+	const struct smtp_reply	*r = smtp_client_result(c, 0);
+	bool			 conn_failed;
+
+	if (smtp_client_is_tls(c))
+		j->d->stats.tls++;
+	job_conn_end(j);
+	/* No server spoke, or it would not take mail now at all (421 to
+	 * the greeting or later): the next address may. */
+	conn_failed = r == NULL || (r->local && why != NULL) ||
+	    r->code == 421;
+	if (conn_failed) {
+		dom->bad[j->addr] = true;
+		log_info("%016" PRIx64 " deliver connection to %s failed: %s",
+		    (uint64_t)j->row.message, dom->name, why != NULL ? why :
+		    r != NULL ? r->text : "no reply");
+		j->addr++;
+		while (j->addr < dom->naddr && dom->bad[j->addr])
+			j->addr++;
+		if (j->addr < dom->naddr) {
+			j->off = 0;
+			TAILQ_INSERT_HEAD(&dom->waiting, j, entry);
+			dom_pump(dom);
+			return;
+		}
+	}
+	if (r == NULL)
+		job_finish(j, 451, "4.4.1", why != NULL ? why : "no reply");
+	else
+		job_finish(j, r->code, r->enhanced, r->text);
+	dom_pump(dom);
+}
+
+static void
+job_deadline(evutil_socket_t fd, short ev, void *arg)
+{
+	struct listd_job	*j = arg;
+	struct listd_dom	*dom = j->dom;
+
+	(void)fd;
+	(void)ev;
+	smtp_send_cancel(j->send);
+	job_conn_end(j);
+	job_finish(j, 451, "4.4.2", "the attempt took too long");
+	dom_pump(dom);
+}
+
+static void
+job_start(struct listd_job *j)
+{
+	struct listd_deliver	*d = j->d;
+	struct listd_dom	*dom = j->dom;
+	struct smtp_send_conf	 sc;
+	struct smtp_envelope	 env;
+	struct sockaddr_storage	 ss;
+	const char		*rcpt[1];
+	struct timeval		 tv = { LISTD_ATTEMPT_MAX, 0 };
+	struct err		 err;
+	uint16_t		 port;
+
+	while (j->addr < dom->naddr && dom->bad[j->addr])
+		j->addr++;
+	if (j->addr >= dom->naddr) {
+		job_finish(j, 451, "4.4.1", "no MX host of the domain "
+		    "answered");
+		return;
+	}
+	memset(&sc, 0, sizeof(sc));
+	sc.client.helo = d->hostname;
+	/* Not yet: src/smtp's client transport cannot start TLS (it
+	 * closes when the machine asks to), so asking would fail every
+	 * copy to a server that offers it.  Plain text until it can. */
+	sc.client.starttls = false;
+	sc.read = job_read;
+	sc.done = job_done;
+	sc.arg = j;
+	memset(&env, 0, sizeof(env));
+	rcpt[0] = j->row.recipient;
+	env.mail_from = j->return_path;
+	env.rcpt = rcpt;
+	env.nrcpt = 1;
+	env.size = j->msg->len;
+	env.body_8bit = true;
+	ss = dom->addrs[j->addr];
+	port = htons(d->smarthost != NULL ? d->smarthost_port :
+	    d->cfg.deliver_port);
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)(void *)&ss)->sin_port = port;
+	else
+		((struct sockaddr_in6 *)(void *)&ss)->sin6_port = port;
+	j->off = 0;
+	if ((j->send = smtp_send_start(d->base, (struct sockaddr *)&ss,
+	    dom->addrlen[j->addr], &sc, &env, &err)) == NULL) {
+		job_finish(j, 451, "4.3.0", err.msg);
+		return;
+	}
+	dom->conns++;
+	d->conns++;
+	d->stats.connections++;
+	evtimer_add(j->deadline, &tv);
+}
+
+/* ---- Domains ---- */
+
+struct listd_dom *
+listd_dom_get(struct listd_deliver *d, const char *name)
+{
+	struct listd_dom	*dom;
+
+	LIST_FOREACH(dom, &d->doms, entry)
+		if (strcasecmp(dom->name, name) == 0)
+			return dom;
+	if ((dom = calloc(1, sizeof(*dom))) == NULL)
+		return NULL;
+	dom->d = d;
+	snprintf(dom->name, sizeof(dom->name), "%s", name);
+	TAILQ_INIT(&dom->waiting);
+	LIST_INSERT_HEAD(&d->doms, dom, entry);
+	return dom;
+}
+
+void
+listd_dom_free(struct listd_dom *dom)
+{
+	LIST_REMOVE(dom, entry);
+	free(dom);
+}
+
+void
+listd_dom_resolved(struct listd_dom *dom)
+{
+	dom->expires = listd_deliver_now(dom->d) + LISTD_MX_TTL;
+	if (dom->state == LISTD_DOM_READY)
+		log_debug("deliver domain %s: %zu addresses", dom->name,
+		    dom->naddr);
+	else
+		log_info("deliver domain %s: %d %s %s", dom->name,
+		    dom->fail_code, dom->fail_enh, dom->fail_text);
+	dom_pump(dom);
+}
+
+static void
+dom_pump(struct listd_dom *dom)
+{
+	struct listd_deliver	*d = dom->d;
+	struct listd_job	*j;
+	unsigned		 cap;
+
+	if ((dom->state == LISTD_DOM_READY || dom->state == LISTD_DOM_FAILED) &&
+	    dom->conns == 0 && listd_deliver_now(d) >= dom->expires &&
+	    !TAILQ_EMPTY(&dom->waiting))
+		dom->state = LISTD_DOM_NEW;
+	switch (dom->state) {
+	case LISTD_DOM_NEW:
+		if (!TAILQ_EMPTY(&dom->waiting))
+			listd_dom_resolve(dom);
+		return;
+	case LISTD_DOM_RESOLVING:
+		return;
+	case LISTD_DOM_FAILED:
+		while ((j = TAILQ_FIRST(&dom->waiting)) != NULL) {
+			TAILQ_REMOVE(&dom->waiting, j, entry);
+			job_finish(j, dom->fail_code, dom->fail_enh,
+			    dom->fail_text);
+		}
+		return;
+	case LISTD_DOM_READY:
+		break;
+	}
+	cap = d->smarthost != NULL ? d->cfg.max_connections :
+	    d->cfg.per_domain;
+	while (dom->conns < cap && d->conns < d->cfg.max_connections &&
+	    (j = TAILQ_FIRST(&dom->waiting)) != NULL) {
+		TAILQ_REMOVE(&dom->waiting, j, entry);
+		job_start(j);
+	}
+}
+
+/* ---- Claiming ---- */
+
+static void
+job_new(struct listd_deliver *d, const struct store_delivery *row)
+{
+	struct listd_job	*j;
+	const char		*at, *dname;
+
+	if (job_is_claimed(d, row))
+		return;
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->deadline = evtimer_new(d->base, job_deadline, j)) == NULL) {
+		free(j);
+		log_warn("deliver: out of memory");
+		return;
+	}
+	j->d = d;
+	j->row = *row;
+	LIST_INSERT_HEAD(&d->jobs, j, all);
+	d->njobs++;
+	if ((j->msg = msg_get(d, row->message)) == NULL) {
+		job_free(j);	/* due again when the lease ends */
+		return;
+	}
+	at = strrchr(row->recipient, '@');
+	if (row->mail_from[0] == '\0')
+		j->return_path[0] = '\0';
+	else if (!listd_verp_encode(row->list_name, row->list_domain,
+	    row->recipient, j->return_path, sizeof(j->return_path)))
+		snprintf(j->return_path, sizeof(j->return_path),
+		    "%s-bounces@%s", row->list_name, row->list_domain);
+	if (at == NULL || at[1] == '\0') {
+		job_finish(j, 553, "5.1.3", "not a usable address");
+		return;
+	}
+	dname = d->smarthost != NULL ? "[smarthost]" : at + 1;
+	if ((j->dom = listd_dom_get(d, dname)) == NULL) {
+		job_free(j);
+		log_warn("deliver: out of memory");
+		return;
+	}
+	TAILQ_INSERT_TAIL(&j->dom->waiting, j, entry);
+}
+
+static void
+deliver_pump(struct listd_deliver *d)
+{
+	struct store_delivery	*rows;
+	struct listd_dom	*dom, *next;
+	struct err		 err;
+	size_t			 want, n, i;
+	time_t			 now = listd_deliver_now(d);
+
+	/* Claim only what can be started soon, so that no lease ends on
+	 * a copy still waiting for a connection. */
+	want = 2 * (size_t)d->cfg.max_connections;
+	if (want > LISTD_CLAIM_MAX)
+		want = LISTD_CLAIM_MAX;
+	if (d->njobs < want) {
+		want -= d->njobs;
+		if ((rows = calloc(want, sizeof(*rows))) == NULL) {
+			log_warn("deliver claim: out of memory");
+			return;
+		}
+		if (store_deliver_claim(d->store, now, now + LISTD_LEASE, rows,
+		    want, &n, &err) == -1) {
+			log_warn("deliver claim: %s", err.msg);
+			n = 0;
+		}
+		for (i = 0; i < n; i++)
+			job_new(d, &rows[i]);
+		free(rows);
+	}
+	for (dom = LIST_FIRST(&d->doms); dom != NULL; dom = next) {
+		next = LIST_NEXT(dom, entry);
+		dom_pump(dom);
+	}
+	/* Forget idle domains whose addresses are stale. */
+	for (dom = LIST_FIRST(&d->doms); dom != NULL; dom = next) {
+		next = LIST_NEXT(dom, entry);
+		if (dom->conns == 0 && TAILQ_EMPTY(&dom->waiting) &&
+		    dom->state != LISTD_DOM_RESOLVING && now >= dom->expires)
+			listd_dom_free(dom);
+	}
+}
+
+static void
+deliver_on_wake(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	deliver_pump(arg);
+}
+
+/* ---- The interface ---- */
+
+static int
+smarthost_parse(struct listd_deliver *d, const char *spec, struct err *err)
+{
+	const char	*colon, *host = spec, *end;
+	char		*e;
+	long		 port = 25;
+
+	if (spec[0] == '[') {
+		if ((end = strchr(spec, ']')) == NULL)
+			goto bad;
+		host = spec + 1;
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] != '\0' && colon == NULL)
+			goto bad;
+	} else {
+		colon = strrchr(spec, ':');
+		if (colon != NULL && strchr(spec, ':') != colon)
+			colon = NULL;	/* a bare IPv6 address */
+		end = colon != NULL ? colon : spec + strlen(spec);
+	}
+	if (colon != NULL) {
+		errno = 0;
+		port = strtol(colon + 1, &e, 10);
+		if (errno != 0 || *e != '\0' || port < 1 || port > 65535)
+			goto bad;
+	}
+	if (end == host || (d->smarthost = strndup(host,
+	    (size_t)(end - host))) == NULL)
+		goto bad;
+	d->smarthost_port = (uint16_t)port;
+	return 0;
+bad:
+	err_set(err, ERR_ARG, "--smarthost %s: not HOST[:PORT]", spec);
+	return -1;
+}
+
+struct listd_deliver *
+listd_deliver_new(struct event_base *base, struct store *store,
+    const struct listd_deliver_cfg *cfg, struct err *err)
+{
+	struct listd_deliver	*d;
+	struct dns_server	 srv;
+	struct timeval		 tv = { 30, 0 };
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		goto nomem;
+	d->base = base;
+	d->store = store;
+	d->cfg = *cfg;
+	listd_deliver_cfg_fill(&d->cfg);
+	LIST_INIT(&d->msgs);
+	LIST_INIT(&d->doms);
+	LIST_INIT(&d->jobs);
+	if ((d->hostname = strdup(cfg->hostname != NULL ? cfg->hostname :
+	    "localhost")) == NULL || (d->domain = strdup(cfg->domain != NULL ?
+	    cfg->domain : "")) == NULL)
+		goto nomem;
+	d->cfg.hostname = d->hostname;
+	d->cfg.domain = d->domain;
+	if (cfg->smarthost != NULL && smarthost_parse(d, cfg->smarthost,
+	    err) == -1)
+		goto fail;
+	d->cfg.smarthost = d->smarthost;
+	memset(&srv, 0, sizeof(srv));
+	memcpy(&srv.addr, &cfg->resolver, sizeof(srv.addr));
+	srv.addrlen = cfg->resolver_len;
+	if ((d->dns = dns_stub_new(base, &srv, NULL, err)) == NULL)
+		goto fail;
+	if ((d->wake = event_new(base, -1, 0, deliver_on_wake, d)) == NULL ||
+	    (d->timer = event_new(base, -1, EV_PERSIST, deliver_on_wake,
+	    d)) == NULL)
+		goto nomem;
+	evtimer_add(d->timer, &tv);
+	listd_deliver_kick(d);
+	return d;
+nomem:
+	err_set(err, ERR_NOMEM, "deliver: out of memory");
+fail:
+	listd_deliver_free(d);
+	return NULL;
+}
+
+void
+listd_deliver_free(struct listd_deliver *d)
+{
+	struct listd_dom	*dom;
+	struct listd_job	*j;
+
+	if (d == NULL)
+		return;
+	/* Rows in flight stay claimed; their lease brings them back. */
+	while ((j = LIST_FIRST(&d->jobs)) != NULL)
+		job_free(j);
+	dns_stub_free(d->dns);
+	while ((dom = LIST_FIRST(&d->doms)) != NULL)
+		listd_dom_free(dom);
+	if (d->wake != NULL)
+		event_free(d->wake);
+	if (d->timer != NULL)
+		event_free(d->timer);
+	free(d->hostname);
+	free(d->domain);
+	free(d->smarthost);
+	free(d);
+}
+
+void
+listd_deliver_kick(struct listd_deliver *d)
+{
+	/* From the loop, never from inside the caller. */
+	if (d != NULL && d->wake != NULL)
+		event_active(d->wake, 0, 0);
+}
+
+void
+listd_deliver_stats(const struct listd_deliver *d,
+    struct listd_deliver_stats *out)
+{
+	*out = d->stats;
+}

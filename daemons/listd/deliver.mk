@@ -1,0 +1,39 @@
+# daemons/listd/deliver.mk: timbre-listd's way out: the delivery engine
+# (deliver.c), where copies go (mx.c), VERP (verp.c), bounces and DSNs
+# (bounce.c), over the store's delivery queries (src/store/deliver.c),
+# src/mail/dsn.c (reading reports) and src/dns/mx.c (MX preferences).
+# Included after the daemon's local.mk, whose timbre-listd it completes.
+LISTD_DELIVER_SOURCES = daemons/listd/deliver.h \
+	daemons/listd/deliver_priv.h daemons/listd/deliver.c \
+	daemons/listd/mx.c daemons/listd/verp.c daemons/listd/bounce.c
+daemons_listd_timbre_listd_SOURCES += $(LISTD_DELIVER_SOURCES)
+src_libtimbre_a_SOURCES += src/mail/dsn.h src/mail/dsn.c src/dns/mx.c
+src_libtimbre_store_a_SOURCES += src/store/deliver.c
+
+# The pure parts: the retry schedule, VERP, DSN parsing, classification.
+check_PROGRAMS += tests/unit/listd/check_deliver
+TESTS += tests/unit/listd/check_deliver
+tests_unit_listd_check_deliver_SOURCES = tests/unit/listd/test_deliver.c \
+	tests/unit/listd/test_dsn.c tests/unit/listd/test_deliver.h \
+	$(LISTD_DELIVER_SOURCES)
+tests_unit_listd_check_deliver_CPPFLAGS = $(AM_CPPFLAGS) \
+	$(SQLITE3_CFLAGS) -I$(top_srcdir)/daemons/listd
+tests_unit_listd_check_deliver_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_listd_check_deliver_LDADD = $(STORE_LIBS) $(UNIT_LDADD)
+
+# The engine on a loop of its own, over a database made by timbre list
+# create, for tests/integration/listd_deliver.sh (smtp-sink, dnsfake).
+check_PROGRAMS += tests/unit/listd/deliver_drive
+tests_unit_listd_deliver_drive_SOURCES = tests/unit/listd/deliver_drive.c \
+	$(LISTD_DELIVER_SOURCES)
+tests_unit_listd_deliver_drive_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/daemons/listd
+tests_unit_listd_deliver_drive_LDADD = $(STORE_LIBS) $(TIMBRE_LIBS)
+INTEGRATION_TESTS += tests/integration/listd_deliver.sh
+
+# Reports come from anyone: the parser under libFuzzer.
+FUZZ_HARNESSES += dsn
+check_PROGRAMS += tests/fuzz/replay_dsn
+TESTS += tests/fuzz/replay_dsn
+tests_fuzz_replay_dsn_SOURCES = tests/fuzz/fuzz_dsn.c tests/fuzz/replay.c
+tests_fuzz_replay_dsn_LDADD = $(TIMBRE_LIBS)

@@ -1,0 +1,167 @@
+/*
+ * deliver_priv.h: what the files of timbre-listd's delivery engine
+ * share (deliver.c: the queue and the connections; mx.c: where a
+ * domain's mail goes; bounce.c: bounces and the DSN to the owners;
+ * verp.c: the return paths), and the pure parts the unit suite tests:
+ * the retry schedule, VERP, the classification of a failure.
+ */
+#ifndef TIMBRE_LISTD_DELIVER_PRIV_H
+#define TIMBRE_LISTD_DELIVER_PRIV_H
+
+#include <stdbool.h>
+#include <sys/queue.h>
+
+#include "deliver.h"
+#include "store/store.h"
+
+struct dns_stub;
+struct smtp_send;
+struct event;
+
+/* Longest a claim holds a row: longer than any attempt (an attempt
+ * that lasts LISTD_ATTEMPT_MAX is cancelled and retried). */
+#define LISTD_LEASE		(15 * 60)
+#define LISTD_ATTEMPT_MAX	(14 * 60)
+/* How long a domain's addresses are kept. */
+#define LISTD_MX_TTL		300
+/* MX hosts tried per domain, and addresses kept in all. */
+#define LISTD_MX_HOSTS		5
+#define LISTD_MX_ADDRS		16
+/* Rows claimed at once at most. */
+#define LISTD_CLAIM_MAX		256
+/* Points a bounce adds to a subscriber's score. */
+#define LISTD_SCORE_HARD	2
+#define LISTD_SCORE_SOFT	1
+
+/* The retry schedule of cfg (or the defaults for fields left 0). */
+void	listd_deliver_cfg_fill(struct listd_deliver_cfg *);
+/*
+ * When the next attempt is due after the attempts-th attempt failed
+ * (attempts >= 1) for a message first tried at first: the next point of
+ * the schedule after now (retry[], then every retry_every), or 0 when
+ * that is past first + give_up: give up now.
+ */
+time_t	listd_retry_next(const struct listd_deliver_cfg *, time_t first,
+	    long attempts, time_t now);
+
+/*
+ * VERP (verp.c).  The return path of a copy to rcpt (local@domain) of
+ * LIST@listdomain is LIST-bounces+local=domain@listdomain; decoding
+ * splits at the last '=' (a domain has none, a local part may).  Both
+ * false when it does not fit or does not parse.
+ */
+bool	listd_verp_encode(const char *list, const char *listdomain,
+	    const char *rcpt, char *out, size_t cap);
+bool	listd_verp_decode(const char *verp, char *out, size_t cap);
+
+/* What an SMTP reply or DSN recipient means for the bounce count. */
+enum listd_charge {
+	LISTD_CHARGE_NONE,	/* not a failure (delayed, delivered) */
+	LISTD_CHARGE_SUBSCRIBER,
+	LISTD_CHARGE_AUTHOR,	/* DMARC, SPF, spam policy: the author's */
+};
+enum listd_charge listd_bounce_classify(int code, const char *enhanced,
+	    const char *text);
+
+/* Headers the inbound side adds for itself: never sent out. */
+bool	listd_header_is_internal(const char *name, size_t len);
+/* Copies msg without its internal header fields; *len_out.  NULL if
+ * memory is short. */
+char	*listd_strip_internal(const char *msg, size_t len, size_t *len_out);
+
+/* ---- The engine's state (deliver.c, mx.c) ---- */
+
+struct listd_msg {
+	int64_t			 id;
+	char			*data;
+	size_t			 len;
+	unsigned		 refs;
+	LIST_ENTRY(listd_msg)	 entry;
+};
+
+struct listd_dom;
+
+struct listd_job {
+	struct listd_deliver	*d;
+	struct store_delivery	 row;
+	struct listd_msg	*msg;
+	struct listd_dom	*dom;
+	char			 return_path[STORE_ADDR_MAX + 1];
+	size_t			 off;		/* into msg->data */
+	size_t			 addr;		/* the address tried */
+	struct smtp_send	*send;
+	struct event		*deadline;
+	TAILQ_ENTRY(listd_job)	 entry;
+	LIST_ENTRY(listd_job)	 all;
+};
+TAILQ_HEAD(listd_jobq, listd_job);
+
+enum listd_dom_state {
+	LISTD_DOM_NEW,
+	LISTD_DOM_RESOLVING,
+	LISTD_DOM_READY,
+	LISTD_DOM_FAILED,
+};
+
+struct listd_dom {
+	struct listd_deliver	*d;
+	char			 name[STORE_DOMAIN_MAX + 1];
+	enum listd_dom_state	 state;
+	time_t			 expires;
+	struct sockaddr_storage	 addrs[LISTD_MX_ADDRS];
+	socklen_t		 addrlen[LISTD_MX_ADDRS];
+	bool			 bad[LISTD_MX_ADDRS];
+	size_t			 naddr;
+	/* While resolving: the hosts and answers still awaited. */
+	char			 hosts[LISTD_MX_HOSTS][256];
+	size_t			 nhosts;
+	unsigned		 pending;
+	bool			 implicit;	/* no MX: the domain itself */
+	/* FAILED: the reply every copy gets (permanent when 5xx). */
+	int			 fail_code;
+	char			 fail_enh[16];
+	char			 fail_text[512];
+	unsigned		 conns;
+	struct listd_jobq	 waiting;
+	LIST_ENTRY(listd_dom)	 entry;
+};
+
+struct listd_deliver {
+	struct event_base		*base;
+	struct store			*store;
+	struct listd_deliver_cfg	 cfg;
+	char				*hostname;
+	char				*domain;
+	char				*smarthost;	/* host part */
+	uint16_t			 smarthost_port;
+	struct dns_stub			*dns;
+	struct event			*wake;		/* claim now */
+	struct event			*timer;		/* poll */
+	LIST_HEAD(, listd_msg)		 msgs;
+	LIST_HEAD(, listd_dom)		 doms;
+	LIST_HEAD(, listd_job)		 jobs;		/* every job */
+	size_t				 njobs;
+	unsigned			 conns;
+	struct listd_deliver_stats	 stats;
+};
+
+time_t	listd_deliver_now(const struct listd_deliver *);
+/* The domain entry for name, made if need be (NULL: no memory). */
+struct listd_dom *listd_dom_get(struct listd_deliver *, const char *name);
+/* Starts resolving d (state NEW or expired). */
+void	listd_dom_resolve(struct listd_dom *);
+/* mx.c tells deliver.c that the domain is READY or FAILED. */
+void	listd_dom_resolved(struct listd_dom *);
+void	listd_dom_free(struct listd_dom *);
+
+/* bounce.c: the DSN (RFC 3464) for a copy that failed after its last
+ * retry, queued for the list's moderators. */
+int	listd_dsn_queue(struct listd_deliver *, const struct store_delivery *,
+	    const char *reply, struct err *);
+/* Builds the DSN text (for the tests too): malloc'ed, *len_out. */
+char	*listd_dsn_build(const char *hostname, const char *list,
+	    const char *listdomain, const struct store_delivery *,
+	    const char *reply, const char *orig, size_t origlen, time_t now,
+	    size_t *len_out);
+
+#endif

@@ -1,0 +1,254 @@
+/*
+ * listd.h: what the files of timbre-listd's inbound side share: the
+ * option table's configuration (options.c), the daemon's state and
+ * counters, the public SMTP session and the signer's return path
+ * (session.c), verification (verify.c: SPF, DKIM, ARC, DMARC and the
+ * Authentication-Results they make), the post as it leaves (post.c,
+ * pure functions of the header section) and the hand-off to the signer
+ * (queue.c).  The way out, fan-out and bounces, is deliver.h's.
+ *
+ * One message, as DESIGN.md draws it: session.c takes it on --listen,
+ * verify.c checks it, the list's rules decide, post.c rewrites it, and
+ * it is committed (store_msg_add) before the client hears 250; queue.c
+ * hands it to timbre-signd with an X-Timbre-Queue-Id field, the signed
+ * copy comes back on --listen-signed (session.c), loses that field and
+ * becomes delivery rows in one transaction (store_msg_signed), and the
+ * delivery engine is kicked.
+ */
+#ifndef TIMBRE_LISTD_H
+#define TIMBRE_LISTD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "deliver.h"
+#include "dmarc/dmarc.h"
+#include "store/store.h"
+#include "util/acl.h"
+#include "util/log.h"
+#include "util/opt.h"
+
+struct buf;
+struct dns_stub;
+struct event;
+struct event_base;
+struct err;
+struct mail_hdrs;
+struct smtp_listener;
+
+/* The field that carries the queue id to the signer and back; signd
+ * does not sign it (it is in neither its DKIM nor its AMS h=), and it
+ * is removed when the signed copy is stored. */
+#define LISTD_QUEUE_FIELD	"X-Timbre-Queue-Id"
+
+/* Filled by opt_load from the table in options.c. */
+struct listd_conf {
+	struct opt_list	 listen;		/* struct opt_addr */
+	struct opt_addr	 listen_signed;
+	char		*domain;
+	char		*hostname;
+	char		*db;
+	struct opt_addr	 signer;
+	struct opt_addr	 resolver;
+	char		*tls_cert;
+	char		*tls_key;
+	long long	 deliver_port;
+	long long	 max_message_size;
+	bool		 require_tls;
+	char		*dmarc_reject;
+	long long	 max_recipients;
+	long long	 max_connections;
+	long long	 max_per_ip;
+	char		*smarthost;
+	char		*retry_schedule;
+	long long	 retry_every;
+	long long	 give_up;
+	long long	 max_per_domain;
+	long long	 bounce_disable;
+	long long	 signer_retry;
+	long long	 signer_retry_max;
+	bool		 foreground;
+	enum log_level	 log_level;
+	char		*user;
+};
+
+/* What --dmarc-reject does with a DMARC failure under p=reject. */
+enum listd_dmarc_action {
+	LISTD_DMARC_REJECT,	/* 550 5.7.1 */
+	LISTD_DMARC_HOLD,	/* store it held, for a moderator */
+	LISTD_DMARC_ACCEPT,	/* post it (From rewritten) */
+};
+
+/* What the configuration means, checked. */
+struct listd_settings {
+	struct listd_conf	 conf;
+	char			 hostname[256];	/* banner, EHLO, authserv-id */
+	char			 domain[STORE_DOMAIN_MAX + 1];
+	enum listd_dmarc_action	 dmarc_reject;
+	struct acl		 signer_acl;	/* the signer's address */
+	struct listd_deliver_cfg deliver;	/* pointers into conf */
+};
+
+extern const struct opt_program listd_program;
+
+/* Loads the configuration (file and argv) into s.  -1 with err:
+ * OPT_E_USAGE for exit 2, OPT_E_DONE after --help, else exit 1 (the
+ * message names what and where). */
+int	listd_settings_load(int argc, char *argv[], struct listd_settings *,
+	    struct err *);
+void	listd_settings_free(struct listd_settings *);
+/* Parses a --retry-schedule ("5m,30m,2h": the delays of the retries
+ * after the first attempt) into c->retry.  -1 with OPT_E_CONFIG. */
+int	listd_retry_parse(const char *, struct listd_deliver_cfg *c,
+	    struct err *);
+
+/* Counters, logged on SIGUSR1. */
+struct listd_stats {
+	uint64_t	 connections;
+	uint64_t	 refused_conn;		/* --max-per-ip, signer acl */
+	uint64_t	 accepted;		/* posts stored (250) */
+	uint64_t	 held;			/* stored held */
+	uint64_t	 refused_rcpt;		/* not ours, relaying */
+	uint64_t	 refused_dmarc;
+	uint64_t	 refused_poster;	/* not allowed to post */
+	uint64_t	 refused_loop;
+	uint64_t	 refused_other;		/* not a message, tempfail */
+	uint64_t	 to_signer;		/* handed off (250 back) */
+	uint64_t	 signer_failed;		/* attempts that failed */
+	uint64_t	 signed_back;		/* signed copies stored */
+	uint64_t	 fanout_rows;
+};
+
+struct listd_ipcount;
+struct listd_queue;
+
+struct listd {
+	struct event_base	*base;
+	struct listd_settings	 set;
+	struct store		*store;
+	struct dns_stub		*stub;		/* --resolver */
+	struct smtp_listener	*smtp;		/* --listen */
+	struct smtp_listener	*signed_smtp;	/* --listen-signed */
+	struct listd_deliver	*deliver;	/* NULL: not linked in */
+	struct listd_queue	*queue;
+	struct listd_ipcount	*ips;		/* connections per address */
+	size_t			 nips;
+	struct listd_stats	 stats;
+	uint64_t		 next_id;
+	int			 argc;
+	char			**argv;
+	time_t			 clock_offset;	/* test hook, as deliver's */
+};
+
+time_t	listd_now(const struct listd *);
+
+/* ---- session.c: SMTP in (--listen) and the signer's way back ---- */
+
+int	listd_smtp_start(struct listd *, struct err *);
+int	listd_signed_start(struct listd *, struct err *);
+void	listd_smtp_stop(struct listd *);
+
+/* ---- verify.c: SPF, DKIM, ARC, DMARC; the Authentication-Results ---- */
+
+/* What the checks of one message found. */
+struct listd_verdict {
+	struct dmarc_outcome	 dmarc;		/* strings live with the
+						 * listd_verify */
+	/* The author's domain publishes p= (or sp= for a subdomain)
+	 * quarantine or reject, or its policy could not be read: the
+	 * From field must be rewritten for the list's copy to pass. */
+	bool			 from_strict;
+	const char		*authres;	/* the whole field, CRLF */
+	size_t			 authres_len;
+	const char		*summary;	/* for the log */
+};
+
+struct listd_verify;
+
+/* Called once, from the loop. */
+typedef void	listd_verify_done(void *arg, const struct listd_verdict *);
+
+/*
+ * Verifies the message whose header section is hdrs and body body (both
+ * borrowed until done is called or the verification freed), from the
+ * client at ip (text) that said helo and MAIL FROM mail_from ("" for
+ * <>).  NULL with err (ERR_NOMEM); done is then not called.
+ */
+struct listd_verify *listd_verify_start(struct listd *, uint64_t id,
+		    const char *ip, const char *helo, const char *mail_from,
+		    const struct mail_hdrs *hdrs, const char *body,
+		    size_t body_len, listd_verify_done *done, void *arg,
+		    struct err *);
+/* Abandons it (done is not called); NULL does nothing. */
+void		 listd_verify_free(struct listd_verify *);
+
+/* ---- post.c: the post as it leaves (pure) ---- */
+
+struct listd_post {
+	const char	*list;		/* "dev" */
+	const char	*domain;	/* "example.org" */
+	const char	*subject_prefix;	/* "" or NULL: none */
+	const char	*authserv_id;	/* A-R claiming it are removed */
+	const char	*authres;	/* our A-R field (CRLF), or NULL */
+	size_t		 authres_len;
+	bool		 rewrite_from;	/* author's domain is strict */
+};
+
+/*
+ * Appends the header section of the list's copy to out (fields, each
+ * CRLF-terminated, without the empty line): our Authentication-Results
+ * first, then the original fields without those the list replaces
+ * (Authentication-Results claiming authserv_id, List-*, Sender,
+ * Precedence, Return-Path, X-Timbre-Queue-Id, and From and Reply-To when
+ * From is rewritten), the Subject with the prefix, then List-Id,
+ * List-Post, List-Help, List-Subscribe, List-Unsubscribe, Sender and
+ * Precedence: list; with rewrite_from, From becomes
+ * "Author via LIST" <LIST@DOMAIN> and Reply-To the author (unless the
+ * message had a Reply-To, which is kept).  -1 with err (ERR_NOMEM,
+ * ERR_LIMIT from out, MAIL_E_ADDR for a From without one mailbox when
+ * it must be rewritten).
+ */
+int	listd_post_headers(const struct listd_post *, const struct mail_hdrs *,
+	    struct buf *out, struct err *);
+/* Does hdrs carry our List-Id (<LIST.DOMAIN>), i.e. is this a loop? */
+bool	listd_post_is_loop(const struct mail_hdrs *, const char *list,
+	    const char *domain);
+/* The address (local@domain) of the one mailbox of From into out;
+ * -1 when there is not exactly one with a domain. */
+int	listd_post_author(const struct mail_hdrs *, char *out, size_t n);
+/* The Message-ID value (trimmed, at most n - 1 bytes) into out; -1 if
+ * none. */
+int	listd_post_message_id(const struct mail_hdrs *, char *out, size_t n);
+/*
+ * Splits msg[0..len) into its header section and body: *hdr_len is the
+ * length of the fields (with their CRLFs, without the empty line), and
+ * *body_off where the body starts (len if there is none).
+ */
+void	listd_post_split(const char *msg, size_t len, size_t *hdr_len,
+	    size_t *body_off);
+/*
+ * The signed copy as it comes back: finds the one X-Timbre-Queue-Id
+ * field (its id in *id_out) and appends the message without it to out.
+ * -1 with ERR_SYNTAX when there is none, or several, or its value is not
+ * a number; MAIL_E_* when the header section does not parse.
+ */
+int	listd_post_unwrap(const char *msg, size_t len, int64_t *id_out,
+	    struct buf *out, struct err *);
+
+/* ---- queue.c: to the signer and back ---- */
+
+int	listd_queue_start(struct listd *, struct err *);
+void	listd_queue_stop(struct listd *);
+/* A message was stored: hand it to the signer now. */
+void	listd_queue_kick(struct listd *);
+/* The delivery engine, if it is linked in: new rows / a bounce. */
+void	listd_out_kick(struct listd *);
+int	listd_out_bounce(struct listd *, const char *list, const char *verp,
+	    const char *msg, size_t len, struct err *);
+/* Starts the delivery engine if it is linked in (0 if it is not). */
+int	listd_out_start(struct listd *, struct err *);
+void	listd_out_stop(struct listd *);
+
+#endif

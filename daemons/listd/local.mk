@@ -1,0 +1,27 @@
+# daemons/listd: timbre-listd, the mailing-list MTA.  The inbound side:
+# SMTP in (session.c), verification (verify.c), the post as it leaves
+# (post.c), the hand-off to timbre-signd and back (queue.c); the way out
+# is deliver.h's (the delivery engine appends its sources below).  Its
+# man page, systemd unit, unit suite and integration test.
+sbin_PROGRAMS += daemons/listd/timbre-listd
+daemons_listd_timbre_listd_SOURCES = daemons/listd/main.c \
+	daemons/listd/options.c daemons/listd/listd.h \
+	daemons/listd/deliver.h daemons/listd/session.c \
+	daemons/listd/verify.c daemons/listd/post.c daemons/listd/queue.c
+daemons_listd_timbre_listd_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE3_CFLAGS)
+daemons_listd_timbre_listd_LDADD = $(STORE_LIBS) $(TIMBRE_LIBS)
+
+dist_man_MANS += man/timbre-listd.8
+EXTRA_DIST += systemd/timbre-listd.service
+# post.c's header rewriting, from tables
+check_PROGRAMS += tests/unit/listd/check_listd
+TESTS += tests/unit/listd/check_listd
+tests_unit_listd_check_listd_SOURCES = tests/unit/listd/test_post.c \
+	daemons/listd/post.c
+tests_unit_listd_check_listd_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE3_CFLAGS) \
+	-I$(top_srcdir)/daemons/listd
+tests_unit_listd_check_listd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_listd_check_listd_LDADD = $(UNIT_LDADD)
+# swaks -> timbre-listd -> timbre-signd -> timbre-listd, zones in NSD;
+# the queue rows checked with the sqlite3 shell
+INTEGRATION_TESTS += tests/integration/listd.sh

@@ -1,0 +1,165 @@
+/*
+ * main.c: timbre-listd start-up, in the order it happens (STYLE.md
+ * section 7): options, logging, the database (opened before the
+ * privilege drop would be nicer for the file's owner, but listd must
+ * keep writing it as the unprivileged user, so it is opened after),
+ * the listeners (port 25, bound as root), the privilege drop, the
+ * resolver stub, the hand-off queue (which first sends the signer every
+ * message a previous run left in received or signing), the delivery
+ * engine, the signals, then READY=1 and the loop.
+ *
+ * SIGHUP re-reads the configuration: the log level changes at once, the
+ * rest needs a restart (a bad file keeps the old settings); lists and
+ * members are read from the database for every message, so `timbre
+ * list` changes need no signal.  SIGUSR1 logs statistics; SIGTERM and
+ * SIGINT end the loop: exit 0.
+ */
+#include <err.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "listd.h"
+#include "dns/dns.h"
+#include "smtp/transport.h"
+#include "util/daemon.h"
+#include "util/err.h"
+
+/* The delivery engine may not be linked in yet (queue.c). */
+#pragma weak listd_deliver_stats
+
+static void
+log_stats(struct listd *ld)
+{
+	const struct listd_stats	*st = &ld->stats;
+	struct listd_deliver_stats	 ds;
+
+	log_info("listd stats connections=%" PRIu64 " refused_conn=%" PRIu64
+	    " accepted=%" PRIu64 " held=%" PRIu64 " refused_rcpt=%" PRIu64
+	    " refused_dmarc=%" PRIu64 " refused_poster=%" PRIu64
+	    " refused_loop=%" PRIu64 " refused_other=%" PRIu64 " smtp_open=%zu",
+	    st->connections, st->refused_conn, st->accepted, st->held,
+	    st->refused_rcpt, st->refused_dmarc, st->refused_poster,
+	    st->refused_loop, st->refused_other,
+	    ld->smtp != NULL ? smtp_listener_conns(ld->smtp) : 0);
+	log_info("listd stats to_signer=%" PRIu64 " signer_failed=%" PRIu64
+	    " signed_back=%" PRIu64 " fanout_rows=%" PRIu64, st->to_signer,
+	    st->signer_failed, st->signed_back, st->fanout_rows);
+	if (ld->deliver != NULL && listd_deliver_stats != NULL) {
+		listd_deliver_stats(ld->deliver, &ds);
+		log_info("listd stats sent=%lu deferred=%lu failed=%lu "
+		    "dsn_sent=%lu bounces=%lu connections_out=%lu tls_out=%lu",
+		    ds.sent, ds.deferred, ds.failed, ds.dsn_sent, ds.bounces,
+		    ds.connections, ds.tls);
+	}
+}
+
+static void
+reload(struct listd *ld)
+{
+	struct listd_settings	s;
+	struct err		err;
+
+	if (listd_settings_load(ld->argc, ld->argv, &s, &err) == -1) {
+		log_warn("listd reload failed, old configuration kept: %s",
+		    err.msg);
+		return;
+	}
+	ld->set.conf.log_level = s.conf.log_level;
+	listd_settings_free(&s);
+	log_init("timbre-listd", ld->set.conf.foreground,
+	    ld->set.conf.log_level);
+	log_info("listd reload done (the log level; the rest needs a "
+	    "restart)");
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct listd	*ld = arg;
+
+	(void)what;
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("listd stop signal=%d", (int)sig);
+		event_base_loopbreak(ld->base);
+		break;
+	case SIGUSR1:
+		log_stats(ld);
+		break;
+	case SIGHUP:
+		reload(ld);
+		break;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct listd		 ld;
+	struct dns_server	 srv;
+	struct event		*sigs[5];
+	int			 signos[5] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+				    0 };
+	const char		*off;
+	struct err		 err;
+	size_t			 i;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.argc = argc;
+	ld.argv = argv;
+	if (listd_settings_load(argc, argv, &ld.set, &err) == -1) {
+		if (err.code == OPT_E_DONE)
+			return 0;
+		errx(err.code == OPT_E_USAGE ? 2 : 1, "%s", err.msg);
+	}
+	log_init("timbre-listd", ld.set.conf.foreground, ld.set.conf.log_level);
+	signal(SIGPIPE, SIG_IGN);
+	/* Tests move the clock of the queue and of the delivery engine. */
+	if ((off = getenv("TIMBRE_LISTD_CLOCK_OFFSET")) != NULL)
+		ld.clock_offset = (time_t)strtoll(off, NULL, 10);
+	if ((ld.base = event_base_new()) == NULL)
+		fatal("event_base_new failed");
+	if (listd_smtp_start(&ld, &err) == -1)		/* port 25 as root */
+		fatal("--listen: %s", err.msg);
+	if (listd_signed_start(&ld, &err) == -1)
+		fatal("--listen-signed: %s", err.msg);
+	if (daemon_drop_privileges(ld.set.conf.user, &err) == -1)
+		fatal("--user %s: %s", ld.set.conf.user, err.msg);
+	if ((ld.store = store_open(ld.set.conf.db, 0, &err)) == NULL)
+		fatal("--db %s: %s", ld.set.conf.db, err.msg);
+	memset(&srv, 0, sizeof(srv));
+	srv.addr = ld.set.conf.resolver.ss;
+	srv.addrlen = ld.set.conf.resolver.len;
+	if ((ld.stub = dns_stub_new(ld.base, &srv, NULL, &err)) == NULL)
+		fatal("--resolver %s: %s", ld.set.conf.resolver.text, err.msg);
+	if (listd_queue_start(&ld, &err) == -1)
+		fatal("queue: %s", err.msg);
+	if (listd_out_start(&ld, &err) == -1)
+		fatal("delivery: %s", err.msg);
+	for (i = 0; signos[i] != 0; i++)
+		if ((sigs[i] = evsignal_new(ld.base, signos[i], on_signal,
+		    &ld)) == NULL || event_add(sigs[i], NULL) == -1)
+			fatal("cannot handle signal %d", signos[i]);
+	log_info("listd start domain=%s hostname=%s db=%s signer=%s "
+	    "listen_signed=%s dmarc_reject=%s", ld.set.domain,
+	    ld.set.hostname, ld.set.conf.db, ld.set.conf.signer.text,
+	    ld.set.conf.listen_signed.text, ld.set.conf.dmarc_reject);
+	if (daemon_notify("READY=1", &err) == -1)
+		log_warn("sd_notify: %s", err.msg);
+	event_base_dispatch(ld.base);
+	listd_smtp_stop(&ld);
+	listd_queue_stop(&ld);
+	listd_out_stop(&ld);
+	dns_stub_free(ld.stub);
+	store_close(ld.store);
+	for (i = 0; signos[i] != 0; i++)
+		event_free(sigs[i]);
+	listd_settings_free(&ld.set);
+	event_base_free(ld.base);
+	return 0;
+}

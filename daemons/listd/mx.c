@@ -1,0 +1,248 @@
+/*
+ * mx.c: where a domain's copies go (RFC 5321 section 5.1): its MX
+ * hosts in order of preference (at most LISTD_MX_HOSTS), each host's
+ * IPv4 then IPv6 addresses; with no MX record, the domain's own
+ * addresses (the implicit MX); a null MX (RFC 7505) or a domain that
+ * does not exist fails every copy for good (556 5.1.10, 550 5.1.2);
+ * a look-up that fails or finds no address defers them (451 4.4.3).
+ * With --smarthost every copy goes to that one host instead.
+ *
+ * Questions go through --resolver with src/dns's stub; the answers of
+ * one domain are kept LISTD_MX_TTL seconds (deliver.c).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "deliver_priv.h"
+#include "dns/dns.h"
+#include "util/err.h"
+#include "util/log.h"
+
+/* One address question: its domain, host and type.  Kept in a block
+ * of the domain's own while the domain resolves. */
+struct mx_q {
+	struct listd_dom	*dom;
+	struct mx_job		*job;
+	unsigned		 host;
+	uint16_t		 type;
+	size_t			 naddr;
+	struct sockaddr_storage	 addrs[4];
+};
+
+struct mx_job {
+	struct mx_q	q[LISTD_MX_HOSTS][2];
+};
+
+static void
+dom_fail(struct listd_dom *dom, int code, const char *enh, const char *what,
+    const char *arg)
+{
+	dom->state = LISTD_DOM_FAILED;
+	dom->fail_code = code;
+	snprintf(dom->fail_enh, sizeof(dom->fail_enh), "%s", enh);
+	snprintf(dom->fail_text, sizeof(dom->fail_text), "%s: %s%s%s",
+	    dom->name, what, arg[0] != '\0' ? ": " : "", arg);
+}
+
+/* Every answer is in: the addresses in host order. */
+static void
+addrs_done(struct listd_dom *dom, struct mx_job *mj)
+{
+	unsigned	h, t;
+	size_t		i;
+
+	dom->naddr = 0;
+	for (h = 0; h < dom->nhosts; h++)
+		for (t = 0; t < 2; t++)
+			for (i = 0; i < mj->q[h][t].naddr &&
+			    dom->naddr < LISTD_MX_ADDRS; i++) {
+				dom->addrs[dom->naddr] = mj->q[h][t].addrs[i];
+				dom->addrlen[dom->naddr] =
+				    mj->q[h][t].type == DNS_T_A ?
+				    sizeof(struct sockaddr_in) :
+				    sizeof(struct sockaddr_in6);
+				dom->bad[dom->naddr] = false;
+				dom->naddr++;
+			}
+	free(mj);
+	if (dom->naddr > 0)
+		dom->state = LISTD_DOM_READY;
+	else
+		dom_fail(dom, 451, "4.4.3", "no address for its mail hosts", "");
+	listd_dom_resolved(dom);
+}
+
+static void
+addr_cb(enum dns_status st, const struct dns_msg *msg, void *arg)
+{
+	struct mx_q		*q = arg;
+	struct listd_dom	*dom = q->dom;
+	struct dns_addr		*a = NULL;
+	struct err		 err;
+	size_t			 n = 0, i;
+
+	if (st == DNS_OK && dns_msg_addrs(msg, dom->hosts[q->host], q->type,
+	    &a, &n, &err) == 0) {
+		for (i = 0; i < n && q->naddr < 4; i++) {
+			struct sockaddr_storage	*ss = &q->addrs[q->naddr];
+
+			memset(ss, 0, sizeof(*ss));
+			if (a[i].family == AF_INET) {
+				struct sockaddr_in	*sin = (void *)ss;
+
+				sin->sin_family = AF_INET;
+				memcpy(&sin->sin_addr, a[i].addr, 4);
+			} else {
+				struct sockaddr_in6	*sin6 = (void *)ss;
+
+				sin6->sin6_family = AF_INET6;
+				memcpy(&sin6->sin6_addr, a[i].addr, 16);
+			}
+			q->naddr++;
+		}
+		free(a);
+	}
+	/* An implicit MX whose name does not exist: no such domain. */
+	if (dom->implicit && st == DNS_NXDOMAIN)
+		dom->fail_code = 550;
+	if (--dom->pending > 0)
+		return;
+	if (dom->fail_code == 550) {
+		free(q->job);
+		dom_fail(dom, 550, "5.1.2", "no such domain", "");
+		listd_dom_resolved(dom);
+		return;
+	}
+	addrs_done(dom, q->job);
+}
+
+static void
+ask_addrs(struct listd_dom *dom)
+{
+	struct listd_deliver	*d = dom->d;
+	struct mx_job		*mj;
+	struct err		 err;
+	unsigned		 h, t;
+	static const uint16_t	 types[2] = { DNS_T_A, DNS_T_AAAA };
+
+	if ((mj = calloc(1, sizeof(*mj))) == NULL) {
+		dom_fail(dom, 451, "4.3.0", "out of memory", "");
+		listd_dom_resolved(dom);
+		return;
+	}
+	dom->pending = 0;
+	dom->fail_code = 0;
+	for (h = 0; h < dom->nhosts; h++)
+		for (t = 0; t < 2; t++) {
+			mj->q[h][t].dom = dom;
+			mj->q[h][t].job = mj;
+			mj->q[h][t].host = h;
+			mj->q[h][t].type = types[t];
+			if (dns_stub_query(d->dns, dom->hosts[h], types[t],
+			    addr_cb, &mj->q[h][t], &err) == 0)
+				dom->pending++;
+			else
+				log_warn("deliver domain %s: %s: %s",
+				    dom->name, dom->hosts[h], err.msg);
+		}
+	if (dom->pending == 0)
+		addrs_done(dom, mj);
+}
+
+static void
+mx_cb(enum dns_status st, const struct dns_msg *msg, void *arg)
+{
+	struct listd_dom	*dom = arg;
+	struct dns_mx		*mx = NULL;
+	struct err		 err;
+	size_t			 n = 0, i;
+
+	dom->nhosts = 0;
+	dom->implicit = false;
+	switch (st) {
+	case DNS_OK:
+		if (dns_msg_mxs(msg, dom->name, &mx, &n, &err) == -1) {
+			dom_fail(dom, 451, "4.4.3", "MX", err.msg);
+			break;
+		}
+		if (dns_mxs_are_null(mx, n)) {
+			dom_fail(dom, 556, "5.1.10", "the domain takes no mail "
+			    "(null MX)", "");
+			break;
+		}
+		for (i = 0; i < n && dom->nhosts < LISTD_MX_HOSTS; i++)
+			if (strcmp(mx[i].exchange, ".") != 0)
+				snprintf(dom->hosts[dom->nhosts++],
+				    sizeof(dom->hosts[0]), "%s",
+				    mx[i].exchange);
+		if (dom->nhosts == 0) {
+			dom_fail(dom, 451, "4.4.3", "no usable MX", "");
+			break;
+		}
+		free(mx);
+		ask_addrs(dom);
+		return;
+	case DNS_NODATA:
+		/* RFC 5321 section 5.1: the domain is its own mail host. */
+		dom->implicit = true;
+		snprintf(dom->hosts[0], sizeof(dom->hosts[0]), "%s",
+		    dom->name);
+		dom->nhosts = 1;
+		ask_addrs(dom);
+		return;
+	case DNS_NXDOMAIN:
+		dom_fail(dom, 550, "5.1.2", "no such domain", "");
+		break;
+	default:
+		dom_fail(dom, 451, "4.4.3", "MX look-up",
+		    dns_status_str(st));
+		break;
+	}
+	free(mx);
+	listd_dom_resolved(dom);
+}
+
+void
+listd_dom_resolve(struct listd_dom *dom)
+{
+	struct listd_deliver	*d = dom->d;
+	struct sockaddr_in	*sin = (void *)&dom->addrs[0];
+	struct sockaddr_in6	*sin6 = (void *)&dom->addrs[0];
+	struct err		 err;
+
+	dom->state = LISTD_DOM_RESOLVING;
+	dom->naddr = 0;
+	memset(dom->bad, 0, sizeof(dom->bad));
+	if (d->smarthost != NULL) {
+		memset(&dom->addrs[0], 0, sizeof(dom->addrs[0]));
+		if (inet_pton(AF_INET, d->smarthost, &sin->sin_addr) == 1) {
+			sin->sin_family = AF_INET;
+			dom->addrlen[0] = sizeof(*sin);
+		} else if (inet_pton(AF_INET6, d->smarthost,
+		    &sin6->sin6_addr) == 1) {
+			sin6->sin6_family = AF_INET6;
+			dom->addrlen[0] = sizeof(*sin6);
+		} else {
+			snprintf(dom->hosts[0], sizeof(dom->hosts[0]), "%s",
+			    d->smarthost);
+			dom->nhosts = 1;
+			dom->implicit = false;
+			ask_addrs(dom);
+			return;
+		}
+		dom->naddr = 1;
+		dom->state = LISTD_DOM_READY;
+		listd_dom_resolved(dom);
+		return;
+	}
+	if (dns_stub_query(d->dns, dom->name, DNS_T_MX, mx_cb, dom,
+	    &err) == -1) {
+		dom_fail(dom, err.code == DNS_E_NAME ? 550 : 451,
+		    err.code == DNS_E_NAME ? "5.1.2" : "4.4.3", "MX look-up",
+		    err.msg);
+		listd_dom_resolved(dom);
+	}
+}

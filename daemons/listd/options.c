@@ -1,0 +1,240 @@
+/*
+ * options.c: the option table of timbre-listd (INTERFACE.md,
+ * "timbre-listd" and "Conventions shared by every daemon") and what it
+ * means: the host name that is also the authserv-id, the signer's
+ * address (the only client --listen-signed accepts), what a DMARC
+ * rejection does, and the delivery engine's settings (deliver.h),
+ * --retry-schedule among them.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "listd.h"
+#include "util/err.h"
+
+#define OFF(f) offsetof(struct listd_conf, f)
+static const struct opt listd_options[] = {
+	{ "listen", OPT_ADDR | OPT_REPEAT, "0.0.0.0:25", OFF(listen),
+	  "public SMTP address, ADDR[:PORT] (repeatable)", 0, 25 },
+	{ "listen-signed", OPT_ADDR, NULL, OFF(listen_signed),
+	  "private SMTP address where the signer returns signed mail "
+	  "(required)", 0, 25 },
+	{ "domain", OPT_STRING, NULL, OFF(domain),
+	  "the lists' domain (required)", 'd', 0 },
+	{ "hostname", OPT_STRING, NULL, OFF(hostname),
+	  "banner and EHLO name, and authserv-id (default: the host name)",
+	  0, 0 },
+	{ "db", OPT_STRING, "/var/lib/timbre/lists.db", OFF(db),
+	  "the database made by timbre list create", 0, 0 },
+	{ "signer", OPT_ADDR, NULL, OFF(signer),
+	  "timbre-signd's SMTP address, ADDR[:PORT] (required)", 0, 25 },
+	{ "resolver", OPT_ADDR, "127.0.0.1:53", OFF(resolver),
+	  "DNS resolver, ADDR[:PORT]", 0, 53 },
+	{ "tls-cert", OPT_STRING, NULL, OFF(tls_cert),
+	  "certificate chain (PEM) for STARTTLS (default: no STARTTLS)",
+	  0, 0 },
+	{ "tls-key", OPT_STRING, NULL, OFF(tls_key),
+	  "its private key (PEM)", 0, 0 },
+	{ "deliver-port", OPT_INT, "25", OFF(deliver_port),
+	  "port used on subscribers' MX hosts", 0, 0 },
+	{ "max-message-size", OPT_INT, "26214400", OFF(max_message_size),
+	  "largest message accepted, in bytes (SIZE)", 0, 0 },
+	{ "require-tls", OPT_BOOL, NULL, OFF(require_tls),
+	  "refuse MAIL before STARTTLS (530 5.7.0)", 0, 0 },
+	{ "dmarc-reject", OPT_STRING, "reject", OFF(dmarc_reject),
+	  "a DMARC failure under p=reject: reject, hold or accept", 0, 0 },
+	{ "max-recipients", OPT_INT, "50", OFF(max_recipients),
+	  "recipients of one transaction (452 4.5.3 beyond)", 0, 0 },
+	{ "max-connections", OPT_INT, "100", OFF(max_connections),
+	  "SMTP clients served at once (421 4.7.0 beyond)", 0, 0 },
+	{ "max-per-ip", OPT_INT, "10", OFF(max_per_ip),
+	  "SMTP clients served at once from one address", 0, 0 },
+	{ "smarthost", OPT_STRING, NULL, OFF(smarthost),
+	  "deliver every copy through HOST[:PORT] instead of MX hosts",
+	  0, 0 },
+	{ "retry-schedule", OPT_STRING, "5m,15m,30m,1h,2h,4h",
+	  OFF(retry_schedule), "delays of the retries of a delivery, "
+	  "after the first attempt", 0, 0 },
+	{ "retry-every", OPT_DURATION, "4h", OFF(retry_every),
+	  "delay between retries past the schedule", 0, 0 },
+	{ "give-up", OPT_DURATION, "5d", OFF(give_up),
+	  "time after which a delivery fails", 0, 0 },
+	{ "max-per-domain", OPT_INT, "5", OFF(max_per_domain),
+	  "delivery connections to one domain at once", 0, 0 },
+	{ "bounce-disable", OPT_INT, "5", OFF(bounce_disable),
+	  "bounce score that disables a subscriber", 0, 0 },
+	{ "signer-retry", OPT_DURATION, "30s", OFF(signer_retry),
+	  "first delay before a post is sent to the signer again", 0, 0 },
+	{ "signer-retry-max", OPT_DURATION, "1h", OFF(signer_retry_max),
+	  "longest delay between attempts to reach the signer", 0, 0 },
+	{ "foreground", OPT_BOOL, NULL, OFF(foreground),
+	  "stay in the foreground, log to stderr", 'f', 0 },
+	{ "log-level", OPT_LOGLEVEL, "info", OFF(log_level),
+	  "error, warn, info or debug", 0, 0 },
+	{ "user", OPT_STRING, NULL, OFF(user),
+	  "drop root to this user after binding", 0, 0 },
+	{ NULL, 0, NULL, 0, NULL, 0, 0 },
+};
+
+const struct opt_program listd_program = {
+	"timbre-listd",
+	"mailing-list MTA: SMTP in, verification, lists, fan-out",
+	SYSCONFDIR "/timbre/timbre-listd.conf",
+	listd_options,
+};
+
+int
+listd_retry_parse(const char *text, struct listd_deliver_cfg *c,
+    struct err *err)
+{
+	char		*copy, *p, *tok, *save = NULL;
+	long long	 d, prev = 0;
+
+	c->nretry = 0;
+	if ((copy = strdup(text)) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	for (p = copy; (tok = strtok_r(p, ", ", &save)) != NULL; p = NULL) {
+		if (c->nretry == LISTD_RETRY_MAX) {
+			err_set(err, OPT_E_CONFIG, "--retry-schedule %s: more "
+			    "than %d retries", text, LISTD_RETRY_MAX);
+			goto fail;
+		}
+		if (opt_parse_duration(tok, &d, err) == -1 || d <= 0) {
+			err_set(err, OPT_E_CONFIG, "--retry-schedule %s: %s is "
+			    "not a duration", text, tok);
+			goto fail;
+		}
+		/* The delays add up: each retry is due that long after the
+		 * one before, and the engine wants the time since the
+		 * first attempt. */
+		prev += d;
+		c->retry[c->nretry++] = (time_t)prev;
+	}
+	free(copy);
+	return 0;
+fail:
+	free(copy);
+	return -1;
+}
+
+static int
+range(const char *opt, long long v, long long lo, long long hi,
+    struct err *err)
+{
+	if (v >= lo && v <= hi)
+		return 0;
+	err_set(err, OPT_E_CONFIG, "--%s %lld: not between %lld and %lld",
+	    opt, v, lo, hi);
+	return -1;
+}
+
+int
+listd_settings_load(int argc, char *argv[], struct listd_settings *s,
+    struct err *err)
+{
+	struct listd_conf	*c = &s->conf;
+	struct acl_net		 n;
+	char			 ip[80], *e;
+
+	memset(s, 0, sizeof(*s));
+	if (opt_load(&listd_program, argc, argv, c, NULL, err) == -1)
+		return -1;
+	if (c->domain == NULL || store_domain_normalize(c->domain, s->domain,
+	    err) == -1) {
+		err_set(err, OPT_E_CONFIG, "--domain: %s", c->domain ?
+		    "not a domain name" : "required");
+		goto fail;
+	}
+	if (c->signer.len == 0) {
+		err_set(err, OPT_E_CONFIG, "--signer: required");
+		goto fail;
+	}
+	if (c->listen_signed.len == 0) {
+		err_set(err, OPT_E_CONFIG, "--listen-signed: required (where "
+		    "the signer sends signed mail back)");
+		goto fail;
+	}
+	if (strcmp(c->dmarc_reject, "reject") == 0)
+		s->dmarc_reject = LISTD_DMARC_REJECT;
+	else if (strcmp(c->dmarc_reject, "hold") == 0)
+		s->dmarc_reject = LISTD_DMARC_HOLD;
+	else if (strcmp(c->dmarc_reject, "accept") == 0)
+		s->dmarc_reject = LISTD_DMARC_ACCEPT;
+	else {
+		err_set(err, OPT_E_CONFIG, "--dmarc-reject %s: not reject, "
+		    "hold or accept", c->dmarc_reject);
+		goto fail;
+	}
+	if (range("max-message-size", c->max_message_size, 1024,
+	    1LL << 31, err) == -1 ||
+	    range("max-recipients", c->max_recipients, 1, 1000, err) == -1 ||
+	    range("max-connections", c->max_connections, 1, 65536, err) ==
+	    -1 || range("max-per-ip", c->max_per_ip, 1, 65536, err) == -1 ||
+	    range("deliver-port", c->deliver_port, 1, 65535, err) == -1 ||
+	    range("max-per-domain", c->max_per_domain, 1, 1000, err) == -1 ||
+	    range("bounce-disable", c->bounce_disable, 1, 1000000, err) ==
+	    -1 || range("signer-retry", c->signer_retry, 1, 86400, err) ==
+	    -1 || range("signer-retry-max", c->signer_retry_max,
+	    c->signer_retry, 7 * 86400, err) == -1)
+		goto fail;
+	if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {
+		err_set(err, OPT_E_CONFIG, "--tls-cert and --tls-key go "
+		    "together");
+		goto fail;
+	}
+	if (c->require_tls && c->tls_cert == NULL) {
+		err_set(err, OPT_E_CONFIG, "--require-tls: needs --tls-cert "
+		    "and --tls-key");
+		goto fail;
+	}
+	if (c->hostname != NULL)
+		snprintf(s->hostname, sizeof(s->hostname), "%s", c->hostname);
+	else if (gethostname(s->hostname, sizeof(s->hostname) - 1) == -1 ||
+	    s->hostname[0] == '\0')
+		snprintf(s->hostname, sizeof(s->hostname), "localhost");
+	/* The signer's address without its port is the one client of
+	 * --listen-signed. */
+	snprintf(ip, sizeof(ip), "%s", c->signer.text);
+	if (ip[0] == '[') {
+		memmove(ip, ip + 1, strlen(ip));
+		if ((e = strchr(ip, ']')) != NULL)
+			*e = '\0';
+	} else if ((e = strchr(ip, ':')) != NULL && strchr(e + 1, ':') ==
+	    NULL)
+		*e = '\0';
+	if (acl_parse("--signer", ip, &n, err) == -1 ||
+	    acl_add(&s->signer_acl, &n, err) == -1)
+		goto fail;
+	if (listd_retry_parse(c->retry_schedule, &s->deliver, err) == -1)
+		goto fail;
+	s->deliver.hostname = s->hostname;
+	s->deliver.domain = s->domain;
+	s->deliver.resolver = c->resolver.ss;
+	s->deliver.resolver_len = c->resolver.len;
+	s->deliver.deliver_port = (uint16_t)c->deliver_port;
+	s->deliver.smarthost = c->smarthost;
+	s->deliver.retry_every = (time_t)c->retry_every;
+	s->deliver.give_up = (time_t)c->give_up;
+	s->deliver.max_connections = (unsigned)c->max_connections;
+	s->deliver.per_domain = (unsigned)c->max_per_domain;
+	s->deliver.bounce_disable = (unsigned)c->bounce_disable;
+	return 0;
+fail:
+	if (err->code != OPT_E_USAGE)
+		err->code = OPT_E_CONFIG;
+	listd_settings_free(s);
+	return -1;
+}
+
+void
+listd_settings_free(struct listd_settings *s)
+{
+	opt_free(&listd_program, &s->conf);
+	acl_fini(&s->signer_acl);
+	memset(s, 0, sizeof(*s));
+}

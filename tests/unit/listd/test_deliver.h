@@ -1,0 +1,9 @@
+/* test_deliver.h: the cases of check_deliver, one function per file. */
+#ifndef TIMBRE_TESTS_UNIT_LISTD_TEST_DELIVER_H
+#define TIMBRE_TESTS_UNIT_LISTD_TEST_DELIVER_H
+
+#include <check.h>
+
+TCase	*test_dsn_tcase(void);
+
+#endif
