@@ -6,7 +6,7 @@
 sbin_PROGRAMS += daemons/listd/timbre-listd
 daemons_listd_timbre_listd_SOURCES = daemons/listd/main.c \
 	daemons/listd/options.c daemons/listd/listd.h \
-	daemons/listd/deliver.h daemons/listd/session.c \
+	daemons/listd/session.c \
 	daemons/listd/verify.c daemons/listd/post.c daemons/listd/queue.c
 daemons_listd_timbre_listd_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE3_CFLAGS)
 daemons_listd_timbre_listd_LDADD = $(STORE_LIBS) $(TIMBRE_LIBS)

@@ -28,9 +28,6 @@
 #include "util/daemon.h"
 #include "util/err.h"
 
-/* The delivery engine may not be linked in yet (queue.c). */
-#pragma weak listd_deliver_stats
-
 static void
 log_stats(struct listd *ld)
 {
@@ -48,7 +45,7 @@ log_stats(struct listd *ld)
 	log_info("listd stats to_signer=%" PRIu64 " signer_failed=%" PRIu64
 	    " signed_back=%" PRIu64 " fanout_rows=%" PRIu64, st->to_signer,
 	    st->signer_failed, st->signed_back, st->fanout_rows);
-	if (ld->deliver != NULL && listd_deliver_stats != NULL) {
+	if (ld->deliver != NULL) {
 		listd_deliver_stats(ld->deliver, &ds);
 		log_info("listd stats sent=%lu deferred=%lu failed=%lu "
 		    "dsn_sent=%lu bounces=%lu connections_out=%lu tls_out=%lu",

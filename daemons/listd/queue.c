@@ -15,6 +15,8 @@
  * every message in received or signing is sent again at once: a crash
  * or a signer that is down loses nothing (at worst the signer sees a
  * message twice, and the second copy changes nothing: store_msg_signed).
+ * Then the delivery engine (deliver.h) takes the rows; the functions at
+ * the end are the daemon's calls into it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -295,25 +297,9 @@ listd_queue_stop(struct listd *ld)
 	ld->queue = NULL;
 }
 
-/*
- * The delivery engine (deliver.c, bounce.c) is written on its own
- * branch.  Until it is linked in, its functions are weak references
- * that stay NULL: listd then stores the delivery rows, which wait for
- * it, and answers bounces 451 (their senders try again later).
- */
-#pragma weak listd_deliver_new
-#pragma weak listd_deliver_free
-#pragma weak listd_deliver_kick
-#pragma weak listd_bounce_take
-
 int
 listd_out_start(struct listd *ld, struct err *err)
 {
-	if (listd_deliver_new == NULL) {
-		log_warn("listd: no delivery engine in this build: delivery "
-		    "rows are queued, not sent");
-		return 0;
-	}
 	ld->set.deliver.clock_offset = ld->clock_offset;
 	if ((ld->deliver = listd_deliver_new(ld->base, ld->store,
 	    &ld->set.deliver, err)) == NULL)
@@ -324,15 +310,14 @@ listd_out_start(struct listd *ld, struct err *err)
 void
 listd_out_stop(struct listd *ld)
 {
-	if (ld->deliver != NULL && listd_deliver_free != NULL)
-		listd_deliver_free(ld->deliver);
+	listd_deliver_free(ld->deliver);
 	ld->deliver = NULL;
 }
 
 void
 listd_out_kick(struct listd *ld)
 {
-	if (ld->deliver != NULL && listd_deliver_kick != NULL)
+	if (ld->deliver != NULL)
 		listd_deliver_kick(ld->deliver);
 }
 
@@ -340,7 +325,7 @@ int
 listd_out_bounce(struct listd *ld, const char *list, const char *verp,
     const char *msg, size_t len, struct err *err)
 {
-	if (ld->deliver == NULL || listd_bounce_take == NULL) {
+	if (ld->deliver == NULL) {
 		err_set(err, ERR_ARG, "no delivery engine to take bounces");
 		return -1;
 	}

@@ -19,8 +19,10 @@
 #     5.4.6); --listen-signed from another address (554);
 #   - the signer down: 250 all the same, the row waits in signing, and
 #     goes through once the signer is back; kill -9 of listd after its
-#     250, signer back, listd restarted: the message goes through.
-# Until the delivery engine is merged the test ends at the queue rows.
+#     250, signer back, listd restarted: the message goes through;
+#   - end to end: the delivery engine sends each subscriber's copy
+#     through --smarthost to Postfix's smtp-sink, where dkimpy verifies
+#     the list's DKIM signature and ARC set.
 
 if [ -z "${BASH_VERSION:-}" ]; then
 	exec bash "$0" "$@"
@@ -38,7 +40,7 @@ KEY=$top_srcdir/tests/data/keys/rsa2048.pem
 for p in "$LISTD" "$SIGND" "$TIMBRE"; do
 	[ -x "$p" ] || integ_skip "$p not built"
 done
-integ_need_cmd nsd swaks sqlite3 openssl
+integ_need_cmd nsd swaks sqlite3 openssl smtp-sink
 /usr/bin/python3 -c 'import dkim, dns.resolver' 2>/dev/null ||
     integ_skip "python3-dkim (dkimpy) and python3-dnspython are needed"
 
@@ -93,6 +95,15 @@ done
 PORT=$(integ_free_port)
 SIGNPORT=$(integ_free_port)
 SIGNEDPORT=$(integ_free_port)
+SINKPORT=$(integ_free_port)
+SINK=$INTEG_TMP/sink
+mkdir -p "$SINK"
+SINK_USER=
+[ "$(id -u)" -eq 0 ] && { chmod 755 "$INTEG_TMP"; chown nobody "$SINK";
+    SINK_USER="-u nobody"; }
+# shellcheck disable=SC2086
+integ_spawn "$INTEG_TMP/sink.log" smtp-sink $SINK_USER \
+    -d "$SINK/%Y%m%d%H%M%S." "127.0.0.1:$SINKPORT" 10
 
 signd_start()
 {
@@ -118,7 +129,8 @@ listd_start()
 	    --listen "127.0.0.1:$PORT" --listen-signed "127.0.0.1:$SIGNEDPORT" \
 	    --domain "$D" --hostname "$AUTHSERV" --db "$DB" \
 	    --signer "127.0.0.1:$SIGNPORT" --resolver "127.0.0.1:$DNS" \
-	    --signer-retry 1s --signer-retry-max 2s -c /dev/null
+	    --signer-retry 1s --signer-retry-max 2s \
+	    --smarthost "127.0.0.1:$SINKPORT" -c /dev/null
 	LISTD_PID=$INTEG_LAST_PID
 	for i in $(seq 1 50); do
 		ss -Hltn 2>/dev/null | grep -q "127.0.0.1:$PORT " && return 0
@@ -184,14 +196,14 @@ expect()
 	fi
 }
 
-# wait_state ID STATE [SECONDS]
+# wait_state ID STATES [SECONDS]: STATES a grep -E pattern.
 wait_state()
 {
 	local i
 
 	for i in $(seq 1 $((${3:-10} * 5))); do
-		[ "$(q "SELECT state FROM messages WHERE id = $1")" = "$2" ] &&
-		    return 0
+		q "SELECT state FROM messages WHERE id = $1" |
+		    grep -qxE "$2" && return 0
 		sleep 0.2
 	done
 	return 1
@@ -232,17 +244,17 @@ ID=${ID:-0}
 # it is there now, whatever its state.
 check "post: row $ID committed with the 250" \
     '[ -n "$(q "SELECT id FROM messages WHERE id = $ID")" ]'
-if wait_state "$ID" fanout 15; then
-	integ_ok "post: the signed copy came back (state fanout)"
+if wait_state "$ID" "fanout|done" 15; then
+	integ_ok "post: the signed copy came back (fanout, then done)"
 else
 	integ_notok "post: the signed copy came back" \
 	    "state $(q "SELECT state, last_error FROM messages WHERE id = $ID")"
 	fail_log
 fi
-rows=$(q "SELECT recipient || ':' || state FROM deliveries
-    WHERE message = $ID ORDER BY recipient" | tr '\n' ' ')
-check "post: one queued delivery per active subscriber" \
-    '[ "$rows" = "alice@good.test:queued carol@example.net:queued dave@strict.test:queued erin@none.test:queued " ]' \
+rows=$(q "SELECT recipient FROM deliveries WHERE message = $ID
+    ORDER BY recipient" | tr '\n' ' ')
+check "post: one delivery row per active subscriber" \
+    '[ "$rows" = "alice@good.test carol@example.net dave@strict.test erin@none.test " ]' \
     "$rows"
 body "$ID" post
 ar=$(awk '/^Authentication-Results:/ { on = 1; printf "\n%s", $0; next }
@@ -280,12 +292,44 @@ out=$(/usr/bin/python3 "$ARCPEER" --dns-port "$DNS" verify \
 check "post: dkimpy arc_verify: cv=pass" \
     'case $out in cv=pass*) true ;; *) false ;; esac' "$out"
 
+# End to end: every copy sent through the smarthost to smtp-sink.
+for i in $(seq 1 100); do
+	[ "$(q "SELECT count(*) FROM deliveries WHERE message = $ID
+	    AND state = 'sent'")" -eq 4 ] && break
+	sleep 0.2
+done
+sent=$(q "SELECT recipient || ':' || state FROM deliveries
+    WHERE message = $ID ORDER BY recipient" | tr '\n' ' ')
+check "post: the four copies sent to smtp-sink" \
+    '[ "$sent" = "alice@good.test:sent carol@example.net:sent dave@strict.test:sent erin@none.test:sent " ]' \
+    "$sent"
+sleep 0.5
+got=$(grep -l "Message-ID: <post\.$$@good.test>" "$SINK"/* 2>/dev/null |
+    head -n 1)
+if [ -n "$got" ]; then
+	awk 'h == 0 && /^X-(Client-Addr|Client-Proto|Helo-Args|Mail-Args|Rcpt-Args):/ { next }
+	    { h = 1; print }' "$got" >"$INTEG_TMP/delivered.eml"
+	check "delivered: no X-Timbre-Queue-Id" \
+	    '! grep -qi "^X-Timbre-Queue-Id" "$INTEG_TMP/delivered.eml"'
+	out=$(/usr/bin/python3 "$PEER" verify "$DNS" \
+	    "$INTEG_TMP/delivered.eml" 2>&1) || true
+	check "delivered: dkimpy verifies the list's DKIM signature" \
+	    'printf "%s\n" "$out" | grep -q "^dkim .* s=dkim-$T ok$"' "$out"
+	out=$(/usr/bin/python3 "$ARCPEER" --dns-port "$DNS" verify \
+	    <"$INTEG_TMP/delivered.eml" 2>&1) || true
+	check "delivered: dkimpy arc_verify: cv=pass" \
+	    'case $out in cv=pass*) true ;; *) false ;; esac' "$out"
+else
+	integ_notok "delivered: a copy in smtp-sink" "$(ls "$SINK")"
+	fail_log
+fi
+
 # An author whose domain has no DMARC record: From left alone.
 msg nodmarc erin@none.test
 send nodmarc erin@none.test "dev@$D" "$INTEG_TMP/nodmarc.in"
 expect nodmarc '^250 2\.0\.0 queued as'
 ID2=$(printf '%s\n' "$REPLY" | sed -n 's/.*queued as \([0-9]*\).*/\1/p')
-wait_state "${ID2:-0}" fanout 15 || true
+wait_state "${ID2:-0}" "fanout|done" 15 || true
 body "${ID2:-0}" nodmarc
 check "nodmarc: From left alone (no DMARC record)" \
     'grep -q "^From: erin@none.test" "$INTEG_TMP/nodmarc.eml"' \
@@ -348,7 +392,7 @@ st=$(q "SELECT state || ' ' || attempts || ' ' || (last_error IS NOT NULL)
 check "down: the post waits in signing, tried, with its error" \
     'case $st in "signing "[1-9]*" 1") true ;; *) false ;; esac' "$st"
 signd_start 2 || true
-if wait_state "$ID3" fanout 20; then
+if wait_state "$ID3" "fanout|done" 20; then
 	integ_ok "down: the signer back, the post went through"
 else
 	integ_notok "down: the signer back, the post went through" \
@@ -372,7 +416,7 @@ check "crash: the row outlived kill -9" \
     state IN ('"'received'"', '"'signing'"')")" ]'
 signd_start 3 || true
 listd_start 2 || true
-if wait_state "$ID4" fanout 20; then
+if wait_state "$ID4" "fanout|done" 20; then
 	integ_ok "crash: after the restart, the post went through"
 else
 	integ_notok "crash: after the restart, the post went through" \
@@ -381,5 +425,13 @@ else
 fi
 n=$(q "SELECT count(*) FROM deliveries WHERE message = $ID4")
 check "crash: its delivery rows, once each" '[ "$n" -eq 4 ]' "$n rows"
+for i in $(seq 1 100); do
+	[ "$(q "SELECT state FROM messages WHERE id = $ID4")" = done ] && break
+	sleep 0.2
+done
+check "crash: delivered, the message done" \
+    '[ "$(q "SELECT state FROM messages WHERE id = $ID4")" = done ]' \
+    "$(q "SELECT recipient, state, last_reply FROM deliveries
+    WHERE message = $ID4")"
 
 integ_summary
