@@ -256,7 +256,7 @@ fix_serials(struct repo *repo, struct reload *l, const struct serial_fix *f,
 		return 0;
 	nzones = auth_db_nzones(l->db);
 	buf_init(&msg, 1024 * 1024);
-	buf_init(&subj, 4096);
+	buf_init(&subj, 2 * 1024 * 1024);
 	if ((l->fx = calloc(nzones + 1, sizeof(*l->fx))) == NULL ||
 	    (ch = calloc(nzones + 1, sizeof(*ch))) == NULL ||
 	    (text = calloc(nzones + 1, sizeof(*text))) == NULL) {
@@ -282,6 +282,9 @@ fix_serials(struct repo *repo, struct reload *l, const struct serial_fix *f,
 		rc = 0;
 		goto done;
 	}
+	/* Served from now on, pushed or not. */
+	for (i = 0; i < l->nfx; i++)
+		auth_db_replace(l->db, auth_zone_ref(l->fx[i].nz));
 	/* The subject names each zone and its new serial; the body says
 	 * why, for whoever reads git log. */
 	(void)buf_printf(&subj, err, "Serial fix-up:");
@@ -300,9 +303,6 @@ fix_serials(struct repo *repo, struct reload *l, const struct serial_fix *f,
 	    l->nfx > 1 ? "s" : "", l->nfx > 1 ? "them" : "it");
 	if (buf_printf(&subj, err, "\n\n%s", msg.data) == -1)
 		goto done;
-	/* Served from now on, pushed or not. */
-	for (i = 0; i < l->nfx; i++)
-		auth_db_replace(l->db, auth_zone_ref(l->fx[i].nz));
 	rc = repo_commit_push(repo, ch, l->nfx, subj.data, err);
 done:
 	for (n = 0; text != NULL && n < l->nfx; n++)

@@ -10,7 +10,9 @@
  * section 6.1), so a name's descendants follow it and a name "exists"
  * (RFC 4592 section 2.2.2, empty non-terminals included) when the first
  * record at or after it is the name or below it.  A loaded zone keeps its
- * text and where each record stands in it, for zonetext.c.
+ * text and where each record stands in it, for zonetext.c.  Serials
+ * follow RFC 1982; the next one after a push that forgot it follows one
+ * of Knot DNS's three policies (auth_serial_next).
  */
 #include <stdio.h>
 #include <stdlib.h>
