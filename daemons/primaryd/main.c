@@ -4,8 +4,9 @@
  * the zone repository and the first load (a remote that cannot be read
  * is fatal: nothing to serve), NOTIFY to the secondaries, the worker
  * thread, the signals, READY=1 and the loop.  SIGHUP re-reads the
- * configuration (a bad one is logged and the old one kept) and has the
- * worker fetch the repository again.
+ * configuration (a bad one is logged and the old one kept; the serial
+ * options apply to the reloads that start afterwards) and has the worker
+ * fetch the repository again.
  */
 #include <err.h>
 #include <signal.h>
@@ -30,6 +31,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct primaryd		*d = arg;
 	struct primaryd_conf	 nc;
+	struct serial_fix	 fix;
 	struct job		*j;
 	struct err		 err;
 
@@ -40,13 +42,14 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	memset(&nc, 0, sizeof(nc));
 	if (opt_load(&primaryd_program, d->argc, d->argv, &nc, on_warn,
-	    &err) == -1) {
+	    &err) == -1 || primaryd_serial_fix(&nc, &fix, &err) == -1) {
 		log_warn("primary reload: configuration kept: %s", err.msg);
 		opt_free(&primaryd_program, &nc);
 	} else {
 		/* Sockets, the remote and the user stay as started. */
 		d->conf.log_level = nc.log_level;
 		d->conf.axfr = nc.axfr;
+		d->fix = fix;
 		free(d->conf.also_notify.v);
 		d->conf.also_notify = nc.also_notify;
 		nc.also_notify.v = NULL;
@@ -85,6 +88,8 @@ main(int argc, char *argv[])
 		errx(1, "--remote is required (URL[#BRANCH])");
 	if (d.conf.ssh_key != NULL && d.conf.ssh_key_file != NULL)
 		errx(1, "--ssh-key and --ssh-key-file exclude each other");
+	if (primaryd_serial_fix(&d.conf, &d.fix, &err) == -1)
+		errx(1, "%s", err.msg);
 	primaryd_default_listen(&d.conf);
 	log_init("timbre-primaryd", d.conf.foreground, d.conf.log_level);
 	signal(SIGPIPE, SIG_IGN);

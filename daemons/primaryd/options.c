@@ -4,6 +4,7 @@
  */
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "primaryd.h"
 #include "util/err.h"
@@ -35,6 +36,12 @@ static const struct opt primaryd_options[] = {
 	  "error, warn, info or debug", 0, 0 },
 	{ "user", OPT_STRING, NULL, OFF(user),
 	  "drop root to this user after binding", 0, 0 },
+	{ "serial-policy", OPT_STRING, "increment", OFF(serial_policy),
+	  "serial for a zone pushed without a newer one: increment, "
+	  "unixtime or dateserial", 0, 0 },
+	{ "no-serial-fix", OPT_BOOL, NULL, OFF(no_serial_fix),
+	  "serve a zone pushed without a newer serial as it is, "
+	  "committing nothing", 0, 0 },
 	{ NULL, 0, NULL, 0, NULL, 0, 0 },
 };
 
@@ -61,4 +68,31 @@ primaryd_default_listen(struct primaryd_conf *c)
 			fatal("%s", err.msg);
 	c->listen.v = v;
 	c->listen.n = 2;
+}
+
+int
+primaryd_serial_fix(const struct primaryd_conf *c, struct serial_fix *fix_out,
+    struct err *err)
+{
+	static const struct {
+		const char		*name;
+		enum auth_serial_policy	 policy;
+	} policies[] = {
+		{ "increment", AUTH_SERIAL_INCREMENT },
+		{ "unixtime", AUTH_SERIAL_UNIXTIME },
+		{ "dateserial", AUTH_SERIAL_DATESERIAL },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(policies) / sizeof(policies[0]); i++)
+		if (c->serial_policy != NULL &&
+		    strcmp(c->serial_policy, policies[i].name) == 0) {
+			fix_out->on = !c->no_serial_fix;
+			fix_out->policy = policies[i].policy;
+			return 0;
+		}
+	err_set(err, OPT_E_CONFIG, "--serial-policy %s: not increment, "
+	    "unixtime or dateserial", c->serial_policy != NULL ?
+	    c->serial_policy : "");
+	return -1;
 }

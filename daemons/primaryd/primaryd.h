@@ -32,6 +32,18 @@ struct primaryd_conf {
 	bool		 foreground;
 	enum log_level	 log_level;
 	char		*user;
+	char		*serial_policy;
+	bool		 no_serial_fix;
+};
+
+/*
+ * What a reload does with a zone that changed without a newer serial
+ * (sync.c): with on, it serves it with the serial policy gives after the
+ * one served, commits that serial and pushes; else it serves it as it is.
+ */
+struct serial_fix {
+	bool			 on;
+	enum auth_serial_policy	 policy;
 };
 
 extern const struct opt_program primaryd_program;
@@ -85,6 +97,7 @@ struct job {
 	struct dns_tsig_key		*key;
 	char			 zone[256];
 	struct job_sink		 sink;
+	struct serial_fix	 fix;		/* RELOAD, NOTIFY */
 	/* What the worker left. */
 	const struct auth_db	*old;		/* the db when it started */
 	struct reload		*reload;	/* RELOAD, NOTIFY */
@@ -99,6 +112,7 @@ struct job {
 
 struct primaryd {
 	struct primaryd_conf	 conf;
+	struct serial_fix	 fix;		/* from conf */
 	int			 argc;
 	char			**argv;
 	struct event_base	*base;
@@ -121,6 +135,10 @@ struct primaryd {
 
 /* options.c */
 void	primaryd_default_listen(struct primaryd_conf *);
+/* --serial-policy and --no-serial-fix into fix_out; -1 (err) for a
+ * policy it does not know. */
+int	primaryd_serial_fix(const struct primaryd_conf *,
+	    struct serial_fix *fix_out, struct err *);
 
 /* server.c: binds (as root), then serves. */
 void	primaryd_listen(struct primaryd *);

@@ -8,6 +8,19 @@
  * history, read a bounded number at a time.  What runs in the worker
  * (*_run) reads the repository and the db the job started from; what
  * runs in the loop (*_finish) changes d->db and answers.
+ *
+ * A zone pushed with changed records but a serial that is not newer
+ * than the one served (forgotten, or gone back) would strand the
+ * secondaries, which only transfer a newer serial (RFC 1982, RFC 1996):
+ * the reload serves it with the serial --serial-policy gives after the
+ * one served and commits that serial back as an edit of the one number
+ * (auth_zone_edit), so git, the served zone and the secondaries agree.
+ * A push the remote refuses (it moved on meanwhile) is retried after a
+ * fetch, the whole reload done again, FIX_TRIES times; then the bumped
+ * serial is served uncommitted and the log says so.  A push whose only
+ * change is a lower serial gets the served serial back, which nobody
+ * needs to transfer.  IXFR leaves out the versions never served
+ * (auth_ixfr_version).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +37,18 @@
 #define IXFR_MAX_COMMITS	1000
 #define IXFR_MAX_BYTES		(64 * 1024 * 1024)
 
+/* Pushes of a serial fix-up, each after a fetch but the first. */
+#define FIX_TRIES		3
+#define ZONE_TEXT_MAX		(64 * 1024 * 1024)
+
+/* A zone a reload gave a newer serial than the one pushed. */
+struct fixup {
+	struct auth_zone	*nz;		/* served */
+	uint32_t		 served;	/* the serial served before */
+	uint32_t		 pushed;	/* and the one pushed */
+	int			 only;		/* nothing else changed */
+};
+
 /* A reload read in the worker: the new db, not yet served. */
 struct reload {
 	const struct auth_db	*old;
@@ -31,6 +56,8 @@ struct reload {
 	struct dns_tsig_keys	*keys;
 	int			 keys_bad;
 	int			 changed;
+	struct fixup		*fx;
+	size_t			 nfx;
 };
 
 static int
@@ -81,8 +108,13 @@ on_file(const char *name, const uint8_t *p, size_t n, void *arg)
 static void
 reload_free(struct reload *l)
 {
+	size_t	i;
+
 	if (l == NULL)
 		return;
+	for (i = 0; i < l->nfx; i++)
+		auth_zone_free(l->fx[i].nz);
+	free(l->fx);
 	auth_db_free(l->db);
 	dns_tsig_keys_free(l->keys);
 	free(l);
@@ -91,11 +123,12 @@ reload_free(struct reload *l)
 /*
  * Fetches (if asked) and reads the tip into a new db, comparing with old
  * (which nobody changes meanwhile).  NULL and err on failure; a fetch
- * that finds the tip where it was gives a reload with changed 0.
+ * that finds the tip where it was gives a reload with changed 0, unless
+ * reread (the read before was not served: read again all the same).
  */
 static struct reload *
-reload_read(struct repo *repo, const struct auth_db *old, int fetch,
-    struct err *err)
+reload_load(struct repo *repo, const struct auth_db *old, int fetch,
+    int reread, struct err *err)
 {
 	struct reload	*l;
 	uint64_t	 seed;
@@ -110,6 +143,8 @@ reload_read(struct repo *repo, const struct auth_db *old, int fetch,
 		free(l);
 		return NULL;
 	}
+	if (reread)
+		l->changed = 1;
 	if (!l->changed && old != NULL)
 		return l;
 	/* A new key for the hash of each db's reply cache. */
@@ -128,6 +163,201 @@ reload_read(struct repo *repo, const struct auth_db *old, int fetch,
 		return NULL;
 	}
 	return l;
+}
+
+/* The served zone's serial, what the push said and what it is served
+ * as, for the log and the commit message. */
+static void
+fix_describe(const struct fixup *x, const char *name, struct buf *b)
+{
+	struct err	err;
+
+	if (x->only)
+		(void)buf_printf(b, &err, "zone %s: serial went back from %u "
+		    "to %u, nothing else changed: serial %u kept", name,
+		    x->served, x->pushed, x->served);
+	else if (x->pushed == x->served)
+		(void)buf_printf(b, &err, "zone %s: changed but serial %u "
+		    "not incremented: served as serial %u", name, x->pushed,
+		    auth_zone_serial(x->nz));
+	else
+		(void)buf_printf(b, &err, "zone %s: changed but serial went "
+		    "back from %u to %u: served as serial %u", name,
+		    x->served, x->pushed, auth_zone_serial(x->nz));
+}
+
+/* Logs each fix-up with how it ended (what follows the description). */
+static void
+fix_log(const struct reload *l, const char *how, const char *what)
+{
+	struct buf	b;
+	size_t		i;
+
+	buf_init(&b, 1024);
+	for (i = 0; i < l->nfx; i++) {
+		buf_reset(&b);
+		fix_describe(&l->fx[i], auth_zone_name(l->fx[i].nz), &b);
+		log_warn("%s, %s%s", b.data, how, what);
+	}
+	buf_fini(&b);
+}
+
+/* The zone pushed (z) and the one served (o): a fix-up in x, its file's
+ * text in text; 0 for none needed (or no memory to make it: then the
+ * zone is served as pushed, as with --no-serial-fix, and it is logged). */
+static int
+fix_zone(const struct auth_zone *o, const struct auth_zone *z,
+    const struct serial_fix *f, time_t now, struct fixup *x,
+    struct buf *text)
+{
+	struct err	err;
+	uint32_t	to;
+
+	if (o == NULL || o == z || auth_zone_same(o, z) ||
+	    auth_serial_lt(auth_zone_serial(o), auth_zone_serial(z)))
+		return 0;
+	x->served = auth_zone_serial(o);
+	x->pushed = auth_zone_serial(z);
+	x->only = auth_zone_same_but_serial(o, z);
+	to = x->only ? x->served : auth_serial_next(x->served, f->policy,
+	    now);
+	/* z was loaded from the pushed text: the edit is of the serial. */
+	if ((x->nz = auth_zone_with_serial(z, to, &err)) == NULL ||
+	    auth_zone_edit(z, x->nz, text, NULL, &err) == -1 ||
+	    auth_zone_set_source(x->nz, text->data, text->len) == -1) {
+		log_warn("zone %s: serial %u not fixed: %s", auth_zone_name(z),
+		    x->pushed, x->nz == NULL || text->len == 0 ? err.msg :
+		    "out of memory");
+		auth_zone_free(x->nz);
+		x->nz = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The zones of l that changed without a newer serial, given one, served
+ * from l->db whatever happens, committed and pushed as one commit.  0
+ * when there is nothing to fix or the push succeeded; -1 (err) when it
+ * failed.
+ */
+static int
+fix_serials(struct repo *repo, struct reload *l, const struct serial_fix *f,
+    time_t now, struct err *err)
+{
+	struct repo_change	*ch = NULL;
+	struct buf		*text = NULL, msg, subj;
+	struct auth_zone	*z;
+	struct fixup		*x;
+	size_t			 i, n, nzones;
+	int			 rc = -1;
+
+	if (!f->on || l->old == NULL || l->db == NULL)
+		return 0;
+	nzones = auth_db_nzones(l->db);
+	buf_init(&msg, 1024 * 1024);
+	buf_init(&subj, 2 * 1024 * 1024);
+	if ((l->fx = calloc(nzones + 1, sizeof(*l->fx))) == NULL ||
+	    (ch = calloc(nzones + 1, sizeof(*ch))) == NULL ||
+	    (text = calloc(nzones + 1, sizeof(*text))) == NULL) {
+		log_warn("primary reload: out of memory: serials not fixed");
+		rc = 0;
+		goto done;
+	}
+	for (i = 0; i < nzones; i++) {
+		z = auth_db_zone_at(l->db, i);
+		x = &l->fx[l->nfx];
+		buf_init(&text[l->nfx], ZONE_TEXT_MAX);
+		if (!fix_zone(auth_db_zone(l->old, auth_zone_name(z)), z, f,
+		    now, x, &text[l->nfx])) {
+			buf_fini(&text[l->nfx]);
+			continue;
+		}
+		ch[l->nfx].name = auth_zone_name(x->nz);
+		ch[l->nfx].data = (const uint8_t *)text[l->nfx].data;
+		ch[l->nfx].len = text[l->nfx].len;
+		l->nfx++;
+	}
+	if (l->nfx == 0) {
+		rc = 0;
+		goto done;
+	}
+	/* Served from now on, pushed or not. */
+	for (i = 0; i < l->nfx; i++)
+		auth_db_replace(l->db, auth_zone_ref(l->fx[i].nz));
+	/* The subject names each zone and its new serial; the body says
+	 * why, for whoever reads git log. */
+	(void)buf_printf(&subj, err, "Serial fix-up:");
+	for (i = 0; i < l->nfx; i++) {
+		x = &l->fx[i];
+		(void)buf_printf(&subj, err, "%s %s %u -> %u", i > 0 ? "," : "",
+		    auth_zone_name(x->nz), x->pushed, auth_zone_serial(x->nz));
+		fix_describe(x, auth_zone_name(x->nz), &msg);
+		(void)buf_adds(&msg, "\n", err);
+	}
+	(void)buf_printf(&msg, err, "\nThe secondaries transfer a zone only "
+	    "when its SOA serial is newer than\nthe one they hold (RFC 1982): "
+	    "timbre-primaryd serves the serial%s above\n(--serial-policy) and "
+	    "records %s here, so that git, the served zone\nand the "
+	    "secondaries agree.  Pull before the next change.\n",
+	    l->nfx > 1 ? "s" : "", l->nfx > 1 ? "them" : "it");
+	if (buf_printf(&subj, err, "\n\n%s", msg.data) == -1)
+		goto done;
+	rc = repo_commit_push(repo, ch, l->nfx, subj.data, err);
+done:
+	for (n = 0; text != NULL && n < l->nfx; n++)
+		buf_fini(&text[n]);
+	free(text);
+	free(ch);
+	buf_fini(&msg);
+	buf_fini(&subj);
+	return rc;
+}
+
+/*
+ * reload_load, then the serial fix-ups (fix_serials).  A fix-up the
+ * remote refuses (it moved on: another push came meanwhile) is made
+ * again from a new fetch; after FIX_TRIES, or when that fetch fails, the
+ * last reload is served with its serials uncommitted.
+ */
+static struct reload *
+reload_read(struct repo *repo, const struct auth_db *old, int fetch,
+    const struct serial_fix *f, struct err *err)
+{
+	struct reload	*l, *kept = NULL;
+	struct err	 ferr;
+	char		 how[240];
+	int		 try;
+
+	for (try = 1;; try++) {
+		if ((l = reload_load(repo, old, fetch || try > 1, try > 1,
+		    err)) == NULL) {
+			if (kept == NULL)
+				return NULL;
+			snprintf(how, sizeof(how), "not committed: the fetch "
+			    "after the refused push failed: %s", err->msg);
+			fix_log(kept, how, "");
+			return kept;
+		}
+		reload_free(kept);
+		kept = NULL;
+		if (fix_serials(repo, l, f, time(NULL), &ferr) == 0) {
+			snprintf(how, sizeof(how), "commit=%.12s",
+			    repo_head(repo));
+			if (l->nfx > 0)
+				fix_log(l, how, "");
+			return l;
+		}
+		if (try == FIX_TRIES) {
+			snprintf(how, sizeof(how), "not committed after %d "
+			    "pushes: ", try);
+			fix_log(l, how, ferr.msg);
+			return l;
+		}
+		log_info("primary fix-up push %d of %d refused, fetching to "
+		    "make it again: %s", try, FIX_TRIES, ferr.msg);
+		kept = l;
+	}
 }
 
 /* Serves what reload_read read (which it takes), NOTIFYing the
@@ -157,11 +387,18 @@ reload_install(struct primaryd *d, struct reload *l, const char *head)
 		    NULL;
 		if (old == z || (old != NULL && auth_zone_same(old, z)))
 			continue;
+		/* Served as pushed (--no-serial-fix): secondaries that
+		 * hold the old serial keep the old zone. */
 		if (old != NULL && auth_zone_serial(old) ==
 		    auth_zone_serial(z))
 			log_warn("zone %s: changed but serial %u not "
 			    "incremented", auth_zone_name(z),
 			    auth_zone_serial(z));
+		else if (old != NULL && auth_serial_lt(auth_zone_serial(z),
+		    auth_zone_serial(old)))
+			log_warn("zone %s: changed but serial went back from "
+			    "%u to %u", auth_zone_name(z),
+			    auth_zone_serial(old), auth_zone_serial(z));
 		log_info("zone %s: loaded serial=%u commit=%.12s",
 		    auth_zone_name(z), auth_zone_serial(z), head);
 		if (d->db != NULL)
@@ -178,7 +415,7 @@ primaryd_reload(struct primaryd *d, int fetch, struct err *err)
 {
 	struct reload	*l;
 
-	if ((l = reload_read(d->repo, d->db, fetch, err)) == NULL)
+	if ((l = reload_read(d->repo, d->db, fetch, &d->fix, err)) == NULL)
 		return -1;
 	reload_install(d, l, repo_head(d->repo));
 	return 0;
@@ -249,6 +486,7 @@ struct ixfr_walk {
 	struct auth_ixfr	*x;
 	const char		*name;
 	size_t			 versions;
+	enum auth_ixfr_step	 step;
 };
 
 static int
@@ -263,7 +501,8 @@ on_version(const uint8_t *p, size_t n, void *arg)
 	    w->name, &err)) == NULL)
 		log_debug("zone %s: ixfr: an old version does not load: %s",
 		    w->name, err.msg);
-	return auth_ixfr_older(w->x, z) == AUTH_IXFR_MORE ? 0 : 1;
+	w->step = auth_ixfr_version(w->x, z);
+	return w->step == AUTH_IXFR_MORE ? 0 : 1;
 }
 
 /* Worker: the older versions of the zone, into j->ixfr. */
@@ -280,9 +519,13 @@ ixfr_run(struct primaryd *d, struct job *j)
 		log_warn("primary ixfr to %s: out of memory", j->from);
 		return;
 	}
+	w.step = AUTH_IXFR_MORE;
 	if (repo_history(d->repo, w.name, IXFR_MAX_COMMITS, IXFR_MAX_BYTES,
 	    on_version, &w, &err) == -1)
 		log_warn("zone %s: ixfr: history: %s", w.name, err.msg);
+	/* The end of the history (or of the walk). */
+	if (w.step == AUTH_IXFR_MORE)
+		(void)auth_ixfr_version(w.x, NULL);
 	j->versions = w.versions;
 }
 
@@ -378,6 +621,7 @@ job_prepare(struct primaryd *d, struct job *j)
 	struct auth_zone	*z;
 
 	j->old = d->db;
+	j->fix = d->fix;
 	if (j->kind != JOB_UPDATE && j->kind != JOB_IXFR)
 		return 0;
 	/* The zone as the jobs before this one left it. */
@@ -399,8 +643,8 @@ job_run(struct primaryd *d, struct job *j)
 	switch (j->kind) {
 	case JOB_RELOAD:
 	case JOB_NOTIFY:
-		if ((j->reload = reload_read(d->repo, j->old, 1, &j->err)) ==
-		    NULL)
+		if ((j->reload = reload_read(d->repo, j->old, 1, &j->fix,
+		    &j->err)) == NULL)
 			j->failed = 1;
 		break;
 	case JOB_UPDATE:

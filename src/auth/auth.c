@@ -926,6 +926,9 @@ struct auth_ixfr {
 	size_t			  n, max;
 	int			  started;	/* passed the current one */
 	enum auth_ixfr_step	  step;
+	/* auth_ixfr_version: the version held back, and the last one
+	 * handed on (references). */
+	struct auth_zone	 *pending, *passed;
 };
 
 struct auth_ixfr *
@@ -953,6 +956,8 @@ auth_ixfr_free(struct auth_ixfr *x)
 		return;
 	for (i = 0; i < x->n; i++)
 		auth_zone_free(x->v[i]);
+	auth_zone_free(x->pending);
+	auth_zone_free(x->passed);
 	free(x->v);
 	free(x);
 }
@@ -994,6 +999,58 @@ auth_ixfr_older(struct auth_ixfr *x, struct auth_zone *z)
 		x->step = ixfr_older(x, z);
 	auth_zone_free(z);
 	return x->step;
+}
+
+/* Hands p (taken) on to auth_ixfr_older, remembering it. */
+static enum auth_ixfr_step
+ixfr_pass(struct auth_ixfr *x, struct auth_zone *p)
+{
+	auth_zone_free(x->passed);
+	x->passed = auth_zone_ref(p);
+	return auth_ixfr_older(x, p);
+}
+
+/*
+ * A version is known to have been served once the next older one is
+ * seen: if that one's serial is not older, the version was served under
+ * the serial of the fix-up commit that follows it (or not at all), and
+ * a client at that serial holds the older one's records: it is left
+ * out.  At a gap or the end, a version that differs from the one after
+ * it by the serial alone may be such a fix-up's source, or an operator's
+ * new serial: nobody can tell, and the full zone is the safe answer.
+ */
+enum auth_ixfr_step
+auth_ixfr_version(struct auth_ixfr *x, struct auth_zone *z)
+{
+	struct auth_zone	*p = x->pending;
+	const struct auth_zone	*after;
+
+	if (x->step != AUTH_IXFR_MORE) {
+		auth_zone_free(z);
+		return x->step;
+	}
+	if (p != NULL && z != NULL && !auth_serial_lt(auth_zone_serial(z),
+	    auth_zone_serial(p))) {
+		auth_zone_free(p);
+		x->pending = z;
+		return AUTH_IXFR_MORE;
+	}
+	x->pending = NULL;
+	if (p != NULL && z == NULL) {
+		after = x->passed != NULL ? x->passed : x->req->zone;
+		if (auth_zone_same_but_serial(p, after)) {
+			auth_zone_free(p);
+			p = NULL;
+		}
+	}
+	if (p != NULL && ixfr_pass(x, p) != AUTH_IXFR_MORE) {
+		auth_zone_free(z);
+		return x->step;
+	}
+	if (z == NULL)
+		return auth_ixfr_older(x, NULL);
+	x->pending = z;
+	return AUTH_IXFR_MORE;
 }
 
 /* The answer records: the current SOA, for each step from the client's

@@ -65,6 +65,33 @@ const char	*auth_zone_source(const struct auth_zone *, size_t *len);
 int		 auth_zone_set_source(struct auth_zone *, const char *,
 		    size_t);
 
+/*
+ * Serials (RFC 1982).  auth_serial_lt: a < b in serial number arithmetic
+ * (section 3.2): b is newer.  auth_serial_next: the serial to serve
+ * after served, by policy (Knot DNS's three): INCREMENT served + 1, which
+ * wraps from 4294967295 to 0 (section 3.1: 0 is newer); UNIXTIME now, or
+ * served + 1 if now is not newer; DATESERIAL YYYYMMDDnn of now (UTC), or
+ * served + 1 if that is not newer (the same day's next nn included).
+ * Always newer than served.
+ */
+enum auth_serial_policy {
+	AUTH_SERIAL_INCREMENT,
+	AUTH_SERIAL_UNIXTIME,
+	AUTH_SERIAL_DATESERIAL,
+};
+int		 auth_serial_lt(uint32_t a, uint32_t b);
+uint32_t	 auth_serial_next(uint32_t served, enum auth_serial_policy,
+		    time_t now);
+/* 1 if a and b hold the same records but for their SOA serials (which
+ * may be equal too). */
+int		 auth_zone_same_but_serial(const struct auth_zone *a,
+		    const struct auth_zone *b);
+/* A new zone holding z's records with the SOA serial set to serial (no
+ * source text: auth_zone_edit of z into it changes that one number);
+ * NULL and err if memory is short. */
+struct auth_zone *auth_zone_with_serial(const struct auth_zone *z,
+		    uint32_t serial, struct err *);
+
 /* zonetext.c */
 /* The master file of new as an edit of old's source text: lines of
  * records new no longer has are removed, records it gained are
@@ -207,6 +234,13 @@ void		 auth_ixfr_free(struct auth_ixfr *);
 /* The next older version (reference taken), or NULL for one that did
  * not load or is missing. */
 enum auth_ixfr_step auth_ixfr_older(struct auth_ixfr *, struct auth_zone *);
+/* The same for a history in which timbre-primaryd's serial fix-ups
+ * stand (a commit that changed the zone without a newer serial, then
+ * the commit that gave it one): each version is handed to
+ * auth_ixfr_older once the next older one shows it was served, those
+ * never served are left out.  NULL for a version that did not load or
+ * is missing, and once at the end of the history (or of the walk). */
+enum auth_ixfr_step auth_ixfr_version(struct auth_ixfr *, struct auth_zone *);
 /* Sends the answer through fn: the differences (RFC 1995 section 4) if
  * the client's version was found and they are smaller than the zone
  * (or than 10000 records), else the full zone, AXFR-style.  Over UDP

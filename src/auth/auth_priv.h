@@ -62,9 +62,6 @@ struct auth_zone *auth_zone_build(const char *name, const char *file,
 #define AUTH_ZONE_MAX_LABELS	128
 size_t		 auth_zone_key(const ldns_rdf *, uint8_t *key_out,
 		    size_t *ends_out, size_t *nlabels_out);
-/* a < b in serial number arithmetic (RFC 1982 section 3.2): b is newer.
- * (For IXFR, auth.c, and an UPDATE's SOA, update.c.) */
-int		 auth_serial_lt(uint32_t a, uint32_t b);
 /* Index of the first record whose owner is >= name. */
 size_t		 auth_zone_lower(const struct auth_zone *,
 		    const ldns_rdf *);

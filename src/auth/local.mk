@@ -20,6 +20,14 @@ tests_unit_auth_check_auth_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc \
 	-Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=reallocarray \
 	-Wl,--wrap=strdup -Wl,--wrap=strndup -Wl,--wrap=fmemopen
 
+# Issue 21: serial fix-ups (policies, the one-number edit, IXFR across
+# fix-up commits).
+check_PROGRAMS += tests/unit/auth/check_serial
+TESTS += tests/unit/auth/check_serial
+tests_unit_auth_check_serial_SOURCES = tests/unit/auth/test_serial.c
+tests_unit_auth_check_serial_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_auth_check_serial_LDADD = $(UNIT_LDADD)
+
 FUZZ_HARNESSES += auth_query
 check_PROGRAMS += tests/fuzz/replay_auth_query
 TESTS += tests/fuzz/replay_auth_query

@@ -10,11 +10,14 @@
  * section 6.1), so a name's descendants follow it and a name "exists"
  * (RFC 4592 section 2.2.2, empty non-terminals included) when the first
  * record at or after it is the name or below it.  A loaded zone keeps its
- * text and where each record stands in it, for zonetext.c.
+ * text and where each record stands in it, for zonetext.c.  Serials
+ * follow RFC 1982; the next one after a push that forgot it follows one
+ * of Knot DNS's three policies (auth_serial_next).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth/auth_priv.h"
 #include "util/buf.h"
@@ -518,6 +521,102 @@ int
 auth_serial_lt(uint32_t a, uint32_t b)
 {
 	return a != b && (uint32_t)(b - a) < 0x80000000u;
+}
+
+/* Unsigned arithmetic is RFC 1982's addition (section 3.1): 4294967295
+ * + 1 is 0, which the secondaries take as newer. */
+uint32_t
+auth_serial_next(uint32_t served, enum auth_serial_policy policy,
+    time_t now)
+{
+	struct tm	tm;
+	uint32_t	next = served + 1, cand;
+
+	switch (policy) {
+	case AUTH_SERIAL_INCREMENT:
+		return next;
+	case AUTH_SERIAL_UNIXTIME:
+		cand = (uint32_t)now;
+		break;
+	case AUTH_SERIAL_DATESERIAL:
+		if (gmtime_r(&now, &tm) == NULL)
+			return next;
+		cand = ((uint32_t)(tm.tm_year + 1900) * 10000 +
+		    (uint32_t)(tm.tm_mon + 1) * 100 + (uint32_t)tm.tm_mday) *
+		    100;
+		break;
+	default:
+		return next;
+	}
+	return auth_serial_lt(served, cand) ? cand : next;
+}
+
+/* Same SOA but for the serial: a's with b's serial is b. */
+static int
+soa_same_but_serial(const ldns_rr *a, const ldns_rr *b)
+{
+	ldns_rr		*c;
+	ldns_rdf	*serial;
+	int		 same = 0;
+
+	if (ldns_rr_ttl(a) != ldns_rr_ttl(b) || ldns_rr_rd_count(a) < 3 ||
+	    ldns_rr_rd_count(b) < 3 || (c = ldns_rr_clone(a)) == NULL)
+		return 0;
+	if ((serial = ldns_rdf_clone(ldns_rr_rdf(b, 2))) != NULL) {
+		ldns_rdf_deep_free(ldns_rr_set_rdf(c, serial, 2));
+		same = ldns_rr_compare(c, b) == 0;
+	}
+	ldns_rr_free(c);
+	return same;
+}
+
+int
+auth_zone_same_but_serial(const struct auth_zone *a,
+    const struct auth_zone *b)
+{
+	size_t	i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++) {
+		if (a->v[i].rr == a->soa && b->v[i].rr == b->soa) {
+			if (!soa_same_but_serial(a->soa, b->soa))
+				return 0;
+		} else if (ldns_rr_compare(a->v[i].rr, b->v[i].rr) != 0 ||
+		    ldns_rr_ttl(a->v[i].rr) != ldns_rr_ttl(b->v[i].rr))
+			return 0;
+	}
+	return 1;
+}
+
+struct auth_zone *
+auth_zone_with_serial(const struct auth_zone *z, uint32_t serial,
+    struct err *err)
+{
+	struct auth_zrr	*v;
+	ldns_rdf	*s;
+	size_t		 i;
+
+	if ((v = calloc(z->n + 1, sizeof(*v))) == NULL)
+		goto nomem;
+	for (i = 0; i < z->n; i++) {
+		if ((v[i].rr = ldns_rr_clone(z->v[i].rr)) == NULL)
+			goto nomem;
+		v[i].line = z->v[i].line;
+		if (z->v[i].rr != z->soa)
+			continue;
+		if ((s = ldns_native2rdf_int32(LDNS_RDF_TYPE_INT32,
+		    serial)) == NULL)
+			goto nomem;
+		ldns_rdf_deep_free(ldns_rr_set_rdf(v[i].rr, s, 2));
+	}
+	/* Places in no text: auth_zone_edit finds them in z's. */
+	return auth_zone_build(z->name, z->file, v, z->n, err);
+nomem:
+	if (v != NULL)
+		zrrs_free(v, z->n);
+	err_set(err, ERR_NOMEM, "out of memory");
+	return NULL;
 }
 
 int

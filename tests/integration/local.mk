@@ -21,3 +21,8 @@ INTEGRATION_TESTS += tests/integration/malformed.sh
 # subscribe, show's exact output, errors and usage, and what the sqlite3
 # shell sees (WAL, user_version); needs the sqlite3 package.
 INTEGRATION_TESTS += tests/integration/list_cli.sh
+# issue 21: pushes that change a zone without a newer serial reach NSD
+# and Knot secondaries with the serial timbre-primaryd gives them and
+# commits back; IXFR across the fix-ups; --no-serial-fix,
+# --serial-policy; helper: primary_lib.sh (shared with primary.sh).
+INTEGRATION_TESTS += tests/integration/serial.sh

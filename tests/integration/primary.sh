@@ -17,20 +17,8 @@ T=$INTEG_TMP
 PRIMARYD=$top_builddir/daemons/primaryd/timbre-primaryd
 TIMBRE=$top_builddir/tools/timbre
 
-ok() { integ_ok "$*"; }
-nok() { integ_notok "$*"; }
-check() { # check DESCRIPTION COMMAND...
-	local d=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$d"; else nok "$d"; fi
-}
-q() { dig @127.0.0.1 -p "$PORT" +norec +time=2 +tries=1 "$@"; }
-status_is() { # status_is STATUS DIG-ARGS...
-	local s=$1
-	shift
-	q "$@" | grep -q "status: $s"
-}
-gitc() { git -C "$T/w" -c user.name=test -c user.email=test@example.org "$@"; }
+# ok, nok, check, q, status_is, gitc, bindkey, start_primary:
+. "$top_srcdir/tests/integration/primary_lib.sh"
 
 # The repository: a zone, a _keys file, a file that is not a zone.
 git init -q --bare "$T/zone.git"
@@ -43,12 +31,6 @@ gitc checkout -q -b main
 { head -n1 "$T/up"; head -n1 "$T/xfr"; } >"$T/w/_keys"
 sed -n 2p "$T/up" >"$T/up.key"
 sed -n 2p "$T/other" >"$T/other.key"
-# Keys go to dig and nsupdate in BIND key files (-k), never on argv.
-bindkey() { # bindkey LINE2-FILE OUT: NAME:ALG:SECRET -> key "NAME" {...};
-	IFS=: read -r n a sec <"$1"
-	printf 'key "%s" {\n\talgorithm %s;\n\tsecret "%s";\n};\n' \
-	    "$n" "$a" "$sec" >"$2"
-}
 sed -n 2p "$T/xfr" >"$T/xfr.key"
 bindkey "$T/up.key" "$T/up.bind"
 bindkey "$T/xfr.key" "$T/xfr.bind"
@@ -76,21 +58,6 @@ echo "not a zone" >"$T/w/README"
 gitc add -A
 gitc commit -q -m initial
 gitc push -q "$T/zone.git" main
-
-start_primary() { # start_primary LOG ARGS...
-	local log=$1 attempt
-	shift
-	for attempt in 1 2 3; do
-		PORT=$(integ_free_port)
-		integ_spawn "$log" "$PRIMARYD" -f --log-level debug \
-		    --listen "127.0.0.1:$PORT" "$@"
-		PRIMARY_PID=$INTEG_LAST_PID
-		integ_wait_dns "$PORT" example.org SOA 10 && return 0
-		integ_stop "$PRIMARY_PID"
-	done
-	cat "$log" >&2
-	return 1
-}
 
 # An NSD secondary on 127.0.0.2, before the primary, so it is NOTIFYed.
 NSD_PORT=

@@ -1,0 +1,178 @@
+# tests/integration/primary_lib.sh: what the tests of timbre-primaryd
+# share (primary.sh, serial.sh), sourced after lib.sh and integ_init.
+#
+# The caller sets T (its temp dir), PRIMARYD and TIMBRE, and a working
+# clone in $T/w for gitc.  start_primary sets PORT and PRIMARY_PID.
+# prim_nsd_secondary and prim_knot_secondary start an NSD or a Knot DNS
+# secondary of the primary on 127.0.0.1:$PORT, NOTIFYed from 127.0.0.1,
+# transferring each zone with its own TSIG key.
+
+ok() { integ_ok "$*"; }
+nok() { integ_notok "$*"; }
+check() { # check DESCRIPTION COMMAND...
+	local d=$1
+	shift
+	if "$@" >/dev/null 2>&1; then ok "$d"; else nok "$d"; fi
+}
+q() { dig @127.0.0.1 -p "$PORT" +norec +time=2 +tries=1 "$@"; }
+status_is() { # status_is STATUS DIG-ARGS...
+	local s=$1
+	shift
+	q "$@" | grep -q "status: $s"
+}
+gitc() { git -C "$T/w" -c user.name=test -c user.email=test@example.org "$@"; }
+
+# Keys go to dig and nsupdate in BIND key files (-k), never on argv.
+bindkey() { # bindkey LINE2-FILE OUT: NAME:ALG:SECRET -> key "NAME" {...};
+	IFS=: read -r n a sec <"$1"
+	printf 'key "%s" {\n\talgorithm %s;\n\tsecret "%s";\n};\n' \
+	    "$n" "$a" "$sec" >"$2"
+}
+
+start_primary() { # start_primary LOG ARGS...
+	local log=$1 attempt
+	shift
+	for attempt in 1 2 3; do
+		PORT=$(integ_free_port)
+		integ_spawn "$log" "$PRIMARYD" -f --log-level debug \
+		    --listen "127.0.0.1:$PORT" "$@"
+		PRIMARY_PID=$INTEG_LAST_PID
+		integ_wait_dns "$PORT" example.org SOA 10 && return 0
+		integ_stop "$PRIMARY_PID"
+	done
+	cat "$log" >&2
+	return 1
+}
+
+# prim_nsd_secondary DIR ADDR PORT ZONE:KEYNAME:ALG:SECRET...: NSD on
+# ADDR@PORT, state in DIR; its pid in NSD_PID.
+prim_nsd_secondary()
+{
+	local dir=$1 addr=$2 port=$3 z name key alg sec
+
+	shift 3
+	mkdir -p "$dir"
+	cat >"$dir/nsd.conf" <<-EOF
+	server:
+	    ip-address: $addr@$port
+	    port: $port
+	    do-ip6: no
+	    reuseport: no
+	    server-count: 1
+	    username: ""
+	    chroot: ""
+	    zonesdir: "$dir"
+	    pidfile: "$dir/nsd.pid"
+	    xfrdfile: "$dir/xfrd.state"
+	    xfrdir: "$dir"
+	    zonelistfile: "$dir/zone.list"
+	    database: ""
+	    logfile: "$dir/nsd.log"
+	    verbosity: 2
+	remote-control:
+	    control-enable: no
+	EOF
+	for z in "$@"; do
+		IFS=: read -r name key alg sec <<-EOF
+		$z
+		EOF
+		cat >>"$dir/nsd.conf" <<-EOF
+		key:
+		    name: "$key"
+		    algorithm: $alg
+		    secret: "$sec"
+		zone:
+		    name: "$name"
+		    zonefile: "$name.zone"
+		    request-xfr: 127.0.0.1@$PORT $key
+		    allow-notify: 127.0.0.1 NOKEY
+		EOF
+	done
+	integ_spawn "$dir/nsd.out" nsd -d -c "$dir/nsd.conf"
+	NSD_PID=$INTEG_LAST_PID
+}
+
+# prim_knot_secondary DIR ADDR PORT ZONE:KEYNAME:ALG:SECRET...: knotd on
+# ADDR@PORT, state and log (knot.log) in DIR; its pid in KNOT_PID.
+prim_knot_secondary()
+{
+	local dir=$1 addr=$2 port=$3 z name key alg sec keys= remotes= zones=
+
+	shift 3
+	mkdir -p "$dir"
+	for z in "$@"; do
+		IFS=: read -r name key alg sec <<-EOF
+		$z
+		EOF
+		keys="$keys  - id: $key
+    algorithm: $alg
+    secret: $sec
+"
+		remotes="$remotes  - id: primary-$name
+    address: 127.0.0.1@$PORT
+    key: $key
+"
+		zones="$zones  - domain: $name
+    storage: \"$dir\"
+    file: \"$name.zone\"
+    master: primary-$name
+    acl: notify
+"
+	done
+	cat >"$dir/knot.conf" <<-EOF
+	server:
+	    listen: $addr@$port
+	    rundir: "$dir"
+	    background-workers: 1
+	control:
+	    listen: "$dir/knot.sock"
+	log:
+	  - target: "$dir/knot.log"
+	    any: info
+	database:
+	    storage: "$dir"
+	acl:
+	  - id: notify
+	    address: 127.0.0.1
+	    action: notify
+	EOF
+	printf 'key:\n%sremote:\n%szone:\n%s' "$keys" "$remotes" "$zones" \
+	    >>"$dir/knot.conf"
+	integ_spawn "$dir/knotd.out" knotd -c "$dir/knot.conf"
+	KNOT_PID=$INTEG_LAST_PID
+}
+
+# prim_sshd: OpenSSH's sshd on 127.0.0.1:$SSH_PORT with its own host key
+# (fingerprint in FP) and an authorized_keys holding an ed25519 key made by
+# timbre keygen (for --ssh-key-file: $T/ed.keyfile); pid in SSHD_PID.
+# False when sshd or ssh-keygen is missing.
+prim_sshd()
+{
+	local sshd
+
+	sshd=$(command -v sshd || echo /usr/sbin/sshd)
+	[ -x "$sshd" ] && command -v ssh-keygen >/dev/null 2>&1 || return 1
+	ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey"
+	FP=$(ssh-keygen -lf "$T/hostkey.pub" | awk '{ print $2 }')
+	"$TIMBRE" keygen --keytype ed25519 >"$T/ssh.key"
+	head -n1 "$T/ssh.key" >"$T/ed.keyfile"
+	sed -n 2p "$T/ssh.key" >"$T/authorized_keys"
+	chmod 600 "$T/authorized_keys"
+	SSH_PORT=$(integ_free_port)
+	mkdir -p /run/sshd 2>/dev/null || true
+	cat >"$T/sshd_config" <<-EOF2
+	Port $SSH_PORT
+	ListenAddress 127.0.0.1
+	HostKey $T/hostkey
+	AuthorizedKeysFile $T/authorized_keys
+	PidFile $T/sshd.pid
+	PasswordAuthentication no
+	KbdInteractiveAuthentication no
+	PermitRootLogin prohibit-password
+	StrictModes no
+	UsePAM no
+	EOF2
+	integ_spawn "$T/sshd.log" "$sshd" -D -e -f "$T/sshd_config"
+	SSHD_PID=$INTEG_LAST_PID
+	sleep 0.5
+}
