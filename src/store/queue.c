@@ -236,12 +236,25 @@ store_msg_signed(struct store *s, int64_t id, const void *body, size_t len,
 	if (store_prepare(s, "INSERT INTO deliveries (message, recipient, "
 	    "state, next_attempt) SELECT m.id, sub.address, 'queued', ?2 "
 	    "FROM messages m JOIN subscribers sub ON sub.list_id = m.list_id "
-	    "WHERE m.id = ?1 AND sub.state = 'active'", &st, err) == -1 ||
+	    "WHERE m.id = ?1 AND sub.state = 'active' AND NOT EXISTS "
+	    "(SELECT 1 FROM deliveries d WHERE d.message = m.id)", &st,
+	    err) == -1 ||
 	    bind_int(s, st, 1, id, err) == -1 ||
 	    bind_int(s, st, 2, (sqlite3_int64)now, err) == -1 ||
 	    step_done(s, st, "deliveries", err) == -1)
 		goto fail;
-	n = (size_t)sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	st = NULL;
+	/* A message with rows of its own (store_reply_add) keeps them. */
+	if (store_prepare(s, "SELECT count(*) FROM deliveries WHERE "
+	    "message = ?1 AND state = 'queued'", &st, err) == -1 ||
+	    bind_int(s, st, 1, id, err) == -1)
+		goto fail;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_fail(s, sqlite3_errcode(s->db), "deliveries", err);
+		goto fail;
+	}
+	n = (size_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	st = NULL;
 	if (store_prepare(s, "UPDATE messages SET body = ?2, size = ?3, "

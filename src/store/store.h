@@ -99,6 +99,9 @@ enum store_route_kind {
 	STORE_ROUTE_OWNER,		/* LIST-owner */
 	STORE_ROUTE_HELP,		/* LIST-help */
 	STORE_ROUTE_BOUNCES,		/* LIST-bounces or LIST-bounces+VERP */
+	/* LIST-confirm+TOKEN: never returned by store_addr_route; listd
+	 * recognises it (after store_list_match) and keeps TOKEN in verp. */
+	STORE_ROUTE_CONFIRM,
 };
 
 struct store_route {
@@ -436,5 +439,60 @@ int	store_deliver_next_due(struct store *, time_t *next_out,
 /* Counts of deliveries of a message by state (for tests and logs). */
 int	store_deliver_counts(struct store *, int64_t message, long *queued,
 	    long *sent, long *failed, struct err *);
+
+/* ==================================================================
+ * Administration by mail (timbre-listd's admin.c; src/store/admin.c).
+ *
+ * A request that must be confirmed by the requester is one pending row:
+ * (list, address, action) with a token, unique in the database, and its
+ * expiry.  A new request for the same (list, address, action) replaces
+ * the old one and its token.  Taking a token is one transaction: the
+ * row is deleted and the action done together, so a token works once.
+ * ================================================================== */
+
+enum store_admin_error {
+	STORE_E_NOTOKEN = 1670,	/* no such token (never issued, or used) */
+	STORE_E_EXPIRED,	/* it was issued, and it expired (now gone) */
+	STORE_E_OTHERLIST,	/* it is another list's */
+};
+
+enum store_pending_action {
+	STORE_PENDING_SUBSCRIBE,
+	STORE_PENDING_UNSUBSCRIBE,
+};
+
+/*
+ * Records (or renews) the request of addr to subscribe or unsubscribe
+ * from name@domain, with token (NUL-terminated text, made by the
+ * caller), valid until expires.  STORE_E_NOLIST, STORE_E_ADDR.
+ */
+int	store_pending_add(struct store *, const char *domain, const char *name,
+	    const char *addr, enum store_pending_action, const char *token,
+	    time_t now, time_t expires, struct err *);
+/*
+ * Takes token for list name@domain: in one transaction, deletes its
+ * pending row and does its action (a subscriber added active, or
+ * removed).  addr_out: the address; *action_out: the action;
+ * *changed_out: false when there was nothing to do (already subscribed,
+ * or not a subscriber).  STORE_E_NOTOKEN, STORE_E_OTHERLIST (nothing
+ * changed), STORE_E_EXPIRED (the row is deleted, nothing else).
+ */
+int	store_pending_take(struct store *, const char *domain,
+	    const char *name, const char *token, time_t now,
+	    char addr_out[STORE_ADDR_MAX + 1],
+	    enum store_pending_action *action_out, bool *changed_out,
+	    struct err *);
+
+/*
+ * Queues a message the list itself writes (a reply to a command, a
+ * forward to the moderators) for the n recipients: state "received", so
+ * that it goes to the signer like a post, with its delivery rows
+ * already made (store_msg_signed then fans it out to them, not to the
+ * subscribers).  One transaction; *id_out its id.  STORE_E_NOLIST.
+ */
+int	store_reply_add(struct store *, const char *domain, const char *name,
+	    const char *mail_from, const char *message_id, const char *body,
+	    size_t len, const char *const *rcpts, size_t n, time_t now,
+	    int64_t *id_out, struct err *);
 
 #endif
