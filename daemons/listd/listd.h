@@ -123,6 +123,7 @@ struct listd_stats {
 
 struct listd_ipcount;
 struct listd_queue;
+struct listd_replied;
 
 struct listd {
 	struct event_base	*base;
@@ -140,6 +141,8 @@ struct listd {
 	int			 argc;
 	char			**argv;
 	time_t			 clock_offset;	/* test hook, as deliver's */
+	struct listd_replied	*replied;	/* admin.c's rate limit */
+	size_t			 nreplied;
 };
 
 time_t	listd_now(const struct listd *);
@@ -250,5 +253,35 @@ int	listd_out_bounce(struct listd *, const char *list, const char *verp,
 /* Starts the delivery engine if it is linked in (0 if it is not). */
 int	listd_out_start(struct listd *, struct err *);
 void	listd_out_stop(struct listd *);
+
+/* ---- admin.c: commands by mail ---- */
+
+/* How long a confirmation token lives, and the replies an address may
+ * be sent per hour (the count is kept in memory). */
+#define LISTD_TOKEN_LIFETIME	(7 * 24 * 3600)
+#define LISTD_REPLIES_PER_HOUR	5
+
+/* What the session answers to DATA. */
+struct listd_admin_answer {
+	int	 code;
+	char	 enh[8];
+	char	 text[400];
+};
+
+/*
+ * Does what the message (header section hdrs, body body) to the admin
+ * address route asks, vd being its verification (NULL for
+ * LIST-confirm+TOKEN, which needs none: the token is the proof), and
+ * says what to answer.  The author counts as the From address only if
+ * DMARC passed for it; replies go to that address, queued for the
+ * signer (store_reply_add), and never to the envelope sender.
+ */
+void	listd_admin_command(struct listd *, uint64_t id,
+	    const struct store_route *, const struct mail_hdrs *hdrs,
+	    const char *body, size_t body_len, const struct listd_verdict *vd,
+	    struct listd_admin_answer *out);
+/* Whether suffix (after "LIST-") is confirm+TOKEN: TOKEN into route. */
+bool	listd_admin_is_confirm(const char *suffix, struct store_route *);
+void	listd_admin_free(struct listd *);
 
 #endif

@@ -48,7 +48,7 @@ enum txn_kind {
 	TXN_NONE,
 	TXN_POST,		/* to one list */
 	TXN_BOUNCES,		/* LIST-bounces[+VERP] */
-	TXN_COMMAND,		/* -subscribe, -owner, ...: not yet */
+	TXN_COMMAND,		/* -subscribe, -owner, ...: admin.c */
 };
 
 struct rcpt {
@@ -234,6 +234,14 @@ on_rcpt(struct listd_conn *lc, const char *path)
 		return;
 	}
 	if (route.kind == STORE_ROUTE_NONE) {
+		const char	*suffix;
+
+		/* LIST-confirm+TOKEN (admin.c) is none of store's. */
+		if (store_list_match(ld->store, ld->set.domain, local,
+		    route.list, &suffix, &err) == 1)
+			(void)listd_admin_is_confirm(suffix, &route);
+	}
+	if (route.kind == STORE_ROUTE_NONE) {
 		ld->stats.refused_rcpt++;
 		log_info("%016" PRIx64 " smtp refused rcpt=<%s>: no such list",
 		    lc->id, path);
@@ -243,7 +251,9 @@ on_rcpt(struct listd_conn *lc, const char *path)
 	}
 	kind = route_kind(route.kind);
 	if (lc->kind != TXN_NONE && (kind != lc->kind ||
-	    strcmp(route.list, lc->list) != 0)) {
+	    strcmp(route.list, lc->list) != 0 || (kind == TXN_COMMAND &&
+	    (route.kind != lc->rcpt[0].route.kind ||
+	    strcmp(route.verp, lc->rcpt[0].route.verp) != 0)))) {
 		/* One answer to DATA must be true of every recipient. */
 		answer(lc, 452, "4.5.3", "one list per transaction: send "
 		    "to this one in the next");
@@ -497,6 +507,24 @@ on_bounces(struct listd_conn *lc)
 	answer(lc, 250, "2.0.0", "bounce recorded");
 }
 
+/* A command's answer, once verified (or at once for a confirmation). */
+static void
+command_verified(void *arg, const struct listd_verdict *vd)
+{
+	struct listd_conn		*lc = arg;
+	struct listd_admin_answer	 a;
+
+	if (vd != NULL)
+		log_info("%016" PRIx64 " verify %s", lc->id, vd->summary);
+	listd_admin_command(lc->ld, lc->id, &lc->rcpt[0].route, lc->hdrs,
+	    lc->msg.data + lc->body_off, lc->msg.len - lc->body_off, vd, &a);
+	if (a.code / 100 != 2)
+		lc->ld->stats.refused_other++;
+	answer(lc, a.code, a.enh, a.text);
+	listd_verify_free(lc->verify);
+	lc->verify = NULL;
+}
+
 static void
 on_message(struct listd_conn *lc)
 {
@@ -518,11 +546,6 @@ on_message(struct listd_conn *lc)
 		on_bounces(lc);
 		return;
 	case TXN_COMMAND:
-		ld->stats.refused_other++;
-		snprintf(text, sizeof(text), "<%s>: commands by mail are not "
-		    "handled by this server yet", lc->rcpt[0].addr);
-		answer(lc, 550, "5.3.3", text);
-		return;
 	case TXN_POST:
 	case TXN_NONE:
 		break;
@@ -537,9 +560,15 @@ on_message(struct listd_conn *lc)
 		answer(lc, 550, "5.6.0", text);
 		return;
 	}
+	if (lc->kind == TXN_COMMAND &&
+	    lc->rcpt[0].route.kind == STORE_ROUTE_CONFIRM) {
+		command_verified(lc, NULL);	/* the token is the proof */
+		return;
+	}
 	if ((lc->verify = listd_verify_start(ld, lc->id, lc->ip, lc->helo,
 	    lc->mail_from, lc->hdrs, lc->msg.data + lc->body_off,
-	    lc->msg.len - lc->body_off, verified, lc, &err)) == NULL) {
+	    lc->msg.len - lc->body_off, lc->kind == TXN_COMMAND ?
+	    command_verified : verified, lc, &err)) == NULL) {
 		log_error("%016" PRIx64 " verify: %s", lc->id, err.msg);
 		answer(lc, 451, "4.3.0", "out of memory, try later");
 	}
