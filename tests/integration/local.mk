@@ -26,3 +26,7 @@ INTEGRATION_TESTS += tests/integration/list_cli.sh
 # commits back; IXFR across the fix-ups; --no-serial-fix,
 # --serial-policy; helper: primary_lib.sh (shared with primary.sh).
 INTEGRATION_TESTS += tests/integration/serial.sh
+# issue 13 (part): commands by mail to timbre-listd: subscribe with a
+# confirmation round trip, forged From, spent and foreign tokens,
+# unsubscribe, help, subscribers, owner, the rate limit.
+INTEGRATION_TESTS += tests/integration/listd_admin.sh
