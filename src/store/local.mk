@@ -13,7 +13,8 @@ TESTS += tests/unit/store/check_store
 tests_unit_store_check_store_SOURCES = tests/unit/store/test_store.c \
 	tests/unit/store/test_store.h tests/unit/store/test_names.c \
 	tests/unit/store/test_lists.c tests/unit/store/test_concurrent.c \
-	tests/unit/store/test_nomem.c tests/unit/nomem.c tests/unit/nomem.h
+	tests/unit/store/test_nomem.c tests/unit/nomem.c tests/unit/nomem.h \
+	tests/unit/store/test_admin.c
 tests_unit_store_check_store_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE3_CFLAGS)
 tests_unit_store_check_store_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_store_check_store_LDADD = $(STORE_LIBS) $(UNIT_LDADD)

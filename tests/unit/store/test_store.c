@@ -355,6 +355,7 @@ unit_suite(void)
 	suite_add_tcase(s, tc_names());
 	suite_add_tcase(s, tc_lists());
 	suite_add_tcase(s, tc_route());
+	suite_add_tcase(s, tc_admin());
 	suite_add_tcase(s, tc_concurrent());
 	suite_add_tcase(s, tc_nomem());
 	return s;

@@ -34,5 +34,6 @@ TCase	*tc_lists(void);
 TCase	*tc_route(void);
 TCase	*tc_concurrent(void);
 TCase	*tc_nomem(void);
+TCase	*tc_admin(void);
 
 #endif
