@@ -21,7 +21,9 @@
  * null return path), queued with store_reply_add: they go through
  * timbre-signd like posts and out by the delivery engine, each with its
  * own delivery row.  An address gets at most LISTD_REPLIES_PER_HOUR of
- * them an hour, counted in memory (a restart forgets the counts).
+ * them an hour, counted in memory (a restart forgets the counts), and a
+ * command in an automatic message (Auto-Submitted, Precedence bulk) is
+ * ignored, which keeps the list out of loops with autoresponders.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -564,6 +566,41 @@ out:
 	free(ns.v);
 }
 
+/* Is the message an automatic one (RFC 3834 section 2: Auto-Submitted
+ * other than "no"; or Precedence bulk, junk or list)?  Such mail gets
+ * no reply, so that two robots cannot answer each other forever. */
+static bool
+is_automatic(const struct mail_hdrs *hdrs)
+{
+	static const char *const	 names[] = { "Auto-Submitted",
+					    "Precedence" };
+	struct buf			 v;
+	struct err			 err;
+	const struct mail_field		*f;
+	bool				 yes = false;
+	long				 i;
+	size_t				 k;
+
+	for (k = 0; k < 2 && !yes; k++) {
+		if ((i = mail_hdrs_find(hdrs, names[k], 0)) == -1 ||
+		    (f = mail_hdrs_at(hdrs, (size_t)i)) == NULL)
+			continue;
+		buf_init(&v, 1000);
+		if (mail_field_unfold(f, &v, &err) == 0 &&
+		    buf_add(&v, "", 1, &err) == 0) {
+			const char	*t = (const char *)v.data;
+
+			yes = k == 0 ? strncasecmp(t, "no", 2) != 0 ||
+			    (t[2] != '\0' && t[2] != ' ' && t[2] != ';' &&
+			    t[2] != '(') : strcasecmp(t, "bulk") == 0 ||
+			    strcasecmp(t, "junk") == 0 ||
+			    strcasecmp(t, "list") == 0;
+		}
+		buf_fini(&v);
+	}
+	return yes;
+}
+
 void
 listd_admin_command(struct listd *ld, uint64_t id,
     const struct store_route *route, const struct mail_hdrs *hdrs,
@@ -601,6 +638,14 @@ listd_admin_command(struct listd *ld, uint64_t id,
 		    "From address", id, c.list);
 		say(out, 550, "5.6.0", "a command needs a From field with one "
 		    "address");
+		return;
+	}
+	if (is_automatic(hdrs)) {
+		log_info("%016" PRIx64 " admin list=%s from=<%s>: automatic "
+		    "message (Auto-Submitted or Precedence), ignored", id,
+		    c.list, c.author);
+		say(out, 250, "2.0.0", "an automatic message: ignored, no "
+		    "reply");
 		return;
 	}
 	switch (route->kind) {

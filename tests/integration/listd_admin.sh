@@ -19,6 +19,7 @@
 #     a goodbye mail; LIST-help: answered only to a verified From;
 #     LIST-subscribers: to a verified moderator only; LIST-owner:
 #     forwarded to the moderators;
+#   - an automatic message (Auto-Submitted) to a command: ignored;
 #   - the rate limit: the sixth reply to one address in an hour is not
 #     sent.
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -366,6 +367,10 @@ msg help alice@good.test
 dkim_sign help
 send help alice@good.test "dev-help@$D" "$INTEG_TMP/help.in"
 expect help '^250 2\.0\.0 help sent to <alice@good\.test>'
+msg auto alice@good.test "Auto-Submitted: auto-replied"
+dkim_sign auto
+send auto alice@good.test "dev-subscribe@$D" "$INTEG_TMP/auto.in"
+expect auto '^250 2\.0\.0 an automatic message: ignored'
 msg list1 alice@good.test
 dkim_sign list1
 send list1 alice@good.test "dev-subscribers@$D" "$INTEG_TMP/list1.in"
