@@ -70,12 +70,7 @@ static const struct opt listd_options[] = {
 	  "first delay before a post is sent to the signer again", 0, 0 },
 	{ "signer-retry-max", OPT_DURATION, "1h", OFF(signer_retry_max),
 	  "longest delay between attempts to reach the signer", 0, 0 },
-	{ "foreground", OPT_BOOL, NULL, OFF(foreground),
-	  "stay in the foreground, log to stderr", 'f', 0 },
-	{ "log-level", OPT_LOGLEVEL, "info", OFF(log_level),
-	  "error, warn, info or debug", 0, 0 },
-	{ "user", OPT_STRING, NULL, OFF(user),
-	  "drop root to this user after binding", 0, 0 },
+	OPT_DAEMON_COMMON(OFF),
 	{ NULL, 0, NULL, 0, NULL, 0, 0 },
 };
 

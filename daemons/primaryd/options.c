@@ -30,12 +30,7 @@ static const struct opt primaryd_options[] = {
 	  "extra secondary to NOTIFY, ADDR[:PORT] (repeatable)", 0, 53 },
 	{ "workdir", OPT_STRING, "/var/lib/timbre/primary", OFF(workdir),
 	  "the local clone", 0, 0 },
-	{ "foreground", OPT_BOOL, NULL, OFF(foreground),
-	  "stay in the foreground, log to stderr", 'f', 0 },
-	{ "log-level", OPT_LOGLEVEL, "info", OFF(log_level),
-	  "error, warn, info or debug", 0, 0 },
-	{ "user", OPT_STRING, NULL, OFF(user),
-	  "drop root to this user after binding", 0, 0 },
+	OPT_DAEMON_COMMON(OFF),
 	{ "serial-policy", OPT_STRING, "increment", OFF(serial_policy),
 	  "serial for a zone pushed without a newer one: increment, "
 	  "unixtime or dateserial", 0, 0 },

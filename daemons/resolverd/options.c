@@ -43,12 +43,7 @@ static const struct opt resolverd_options[] = {
 	  "TTLs above this are lowered to it in the cache", 0, 0 },
 	{ "port-outgoing-range", OPT_STRING, "1024-65535", OFF(port_range),
 	  "source ports for queries, LO-HI", 0, 0 },
-	{ "foreground", OPT_BOOL, NULL, OFF(foreground),
-	  "stay in the foreground, log to stderr", 'f', 0 },
-	{ "log-level", OPT_LOGLEVEL, "info", OFF(log_level),
-	  "error, warn, info or debug", 0, 0 },
-	{ "user", OPT_STRING, NULL, OFF(user),
-	  "drop root to this user after binding", 0, 0 },
+	OPT_DAEMON_COMMON(OFF),
 	{ NULL, 0, NULL, 0, NULL, 0, 0 },
 };
 

@@ -81,12 +81,7 @@ static const struct opt signd_options[] = {
 	  0, 0 },
 	{ "tls-key", OPT_STRING, NULL, OFF(tls_key),
 	  "its private key (PEM)", 0, 0 },
-	{ "foreground", OPT_BOOL, NULL, OFF(foreground),
-	  "stay in the foreground, log to stderr", 'f', 0 },
-	{ "log-level", OPT_LOGLEVEL, "info", OFF(log_level),
-	  "error, warn, info or debug", 0, 0 },
-	{ "user", OPT_STRING, NULL, OFF(user),
-	  "drop root to this user after binding", 0, 0 },
+	OPT_DAEMON_COMMON(OFF),
 	{ NULL, 0, NULL, 0, NULL, 0, 0 },
 };
 

@@ -63,6 +63,19 @@ struct opt {
 	int		 port;		/* OPT_ADDR: port when none is given */
 };
 
+/*
+ * The options every daemon has (-f, --log-level, --user), as entries of
+ * its table: its configuration struct has the fields foreground, log_level
+ * and user, and OFF(field) gives their offsets.
+ */
+#define OPT_DAEMON_COMMON(OFF)						\
+	{ "foreground", OPT_BOOL, NULL, OFF(foreground),		\
+	  "stay in the foreground, log to stderr", 'f', 0 },		\
+	{ "log-level", OPT_LOGLEVEL, "info", OFF(log_level),		\
+	  "error, warn, info or debug", 0, 0 },				\
+	{ "user", OPT_STRING, NULL, OFF(user),				\
+	  "drop root to this user after binding", 0, 0 }
+
 /* The description of a daemon for opt_load. */
 struct opt_program {
 	const char		*name;		/* "timbre-resolverd" */
