@@ -43,6 +43,12 @@ layout:
 	$(SHELL) $(srcdir)/tools/deps.sh --write $(srcdir)
 .PHONY: layout
 
+# docs/ stands alone (docs.sh): nothing in docs/, man/ or README.md points
+# outside the repository, and docs/interface.md names every long option
+# each daemon's --help prints.
+TESTS += tests/docs.sh
+EXTRA_DIST += tests/docs.sh
+
 # Integration tests: real peers on loopback.  Each script skips (77) with a
 # message when a peer it needs is not installed.
 TESTS += $(INTEGRATION_TESTS)

@@ -1,0 +1,45 @@
+#!/bin/sh
+# docs.sh: the project's documentation stands alone.  Nothing under
+# docs/, man/ or README.md points outside the repository (no ../shared,
+# no /work/ path), and every long option a daemon's --help prints is
+# named in docs/interface.md, the contract, as `--name`.
+set -u
+: "${top_srcdir:=.}" "${top_builddir:=.}"
+rc=0
+files=$(find "$top_srcdir/docs" "$top_srcdir/man" -type f 2>/dev/null)
+for f in $files "$top_srcdir/README.md"; do
+	[ -f "$f" ] || continue
+	if grep -n -e '\.\./shared' -e '/work/' "$f"; then
+		echo "docs.sh: ${f#"$top_srcdir"/} points outside the repository"
+		rc=1
+	fi
+done
+contract="$top_srcdir/docs/interface.md"
+if [ ! -f "$contract" ]; then
+	echo "docs.sh: docs/interface.md is missing"
+	exit 1
+fi
+n=0
+for d in "$top_builddir"/daemons/*/timbre-*; do
+	[ -x "$d" ] || continue
+	n=$((n + 1))
+	if ! help=$("$d" --help); then
+		echo "docs.sh: $(basename "$d") --help failed"
+		rc=1
+		continue
+	fi
+	for opt in $(printf '%s\n' "$help" | grep -o -- '--[a-z][a-z0-9-]*' |
+	    sort -u); do
+		# --listen must be named itself, not only inside --listen-signed.
+		if ! grep -q -E -- "${opt}([^a-z0-9-]|\$)" "$contract"; then
+			echo "docs.sh: docs/interface.md does not name $(basename "$d") $opt"
+			rc=1
+		fi
+	done
+done
+if [ $n -eq 0 ]; then
+	echo "docs.sh: no daemon built under $top_builddir/daemons"
+	exit 1
+fi
+[ $rc = 0 ] && echo "docs.sh: docs stand alone; docs/interface.md names every option of the $n daemons"
+exit $rc
