@@ -2,7 +2,9 @@
 # docs.sh: the project's documentation stands alone.  Nothing under
 # docs/, man/ or README.md points outside the repository (no ../shared,
 # no /work/ path), and every long option a daemon's --help prints is
-# named in docs/interface.md, the contract, as `--name`.
+# named in docs/interface.md, the contract, as `--name`: in the daemon's
+# own section ("## timbre-listd") or in the conventions every daemon
+# shares.
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 rc=0
@@ -19,20 +21,29 @@ if [ ! -f "$contract" ]; then
 	echo "docs.sh: docs/interface.md is missing"
 	exit 1
 fi
+# The lines of the sections whose titles are $1 and $2.
+sections() {
+	awk -v a="## $1" -v b="## $2" '
+	    /^## / { on = ($0 == a || $0 == b) }
+	    on' "$contract"
+}
 n=0
 for d in "$top_builddir"/daemons/*/timbre-*; do
 	[ -x "$d" ] || continue
 	n=$((n + 1))
+	name=$(basename "$d")
+	text=$(sections "Conventions shared by every daemon" "$name")
 	if ! help=$("$d" --help); then
-		echo "docs.sh: $(basename "$d") --help failed"
+		echo "docs.sh: $name --help failed"
 		rc=1
 		continue
 	fi
 	for opt in $(printf '%s\n' "$help" | grep -o -- '--[a-z][a-z0-9-]*' |
 	    sort -u); do
 		# --listen must be named itself, not only inside --listen-signed.
-		if ! grep -q -E -- "${opt}([^a-z0-9-]|\$)" "$contract"; then
-			echo "docs.sh: docs/interface.md does not name $(basename "$d") $opt"
+		if ! printf '%s\n' "$text" |
+		    grep -q -E -- "${opt}([^a-z0-9-]|\$)"; then
+			echo "docs.sh: docs/interface.md does not name $name $opt"
 			rc=1
 		fi
 	done
