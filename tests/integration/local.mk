@@ -30,3 +30,10 @@ INTEGRATION_TESTS += tests/integration/serial.sh
 # confirmation round trip, forged From, spent and foreign tokens,
 # unsubscribe, help, subscribers, owner, the rate limit.
 INTEGRATION_TESTS += tests/integration/listd_admin.sh
+# issue 14, part 3: contrib/iptables/timbre-nat.sh and timbre-nat.nft in
+# network namespaces the test makes (contrib/lab/netns.sh): the rules,
+# idempotence, --dry-run, --remove, a missing uplink refused, and traffic
+# DNAT'd and masqueraded (helper: nat_peer.py).  Needs root and iptables.
+INTEGRATION_TESTS += tests/integration/nat.sh
+EXTRA_DIST += contrib/iptables/timbre-nat.sh contrib/iptables/timbre-nat.nft \
+	contrib/lab/netns.sh
