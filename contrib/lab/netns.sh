@@ -5,8 +5,8 @@
 # with "timbre-"), so the machine's own interfaces, routes and firewall
 # are never touched: a veth pair is created inside its first namespace
 # and its other end moved into the second, and a bridge lives in the
-# namespace that plays the host.  ns_down PREFIX removes every namespace
-# of that prefix and stops the processes left in them, which is also how a
+# namespace that plays the host.  ns_down REGEX removes the namespaces
+# whose names match and stops the processes left in them, which is also how a
 # half-made lab from a killed run is cleaned up before the next.
 
 # ns_add PREFIX NAME: a fresh namespace PREFIX-NAME with loopback up.
@@ -59,14 +59,14 @@ ns_exec()
 	ip netns exec "$ns" "$@"
 }
 
-# ns_down PREFIX: stop every process in the namespaces PREFIX-* (TERM,
-# then KILL) and delete them.
+# ns_down REGEX: stop every process in the namespaces whose whole name
+# matches REGEX (grep -E; TERM, then KILL) and delete them.
 ns_down()
 {
 	local ns pids i
 
 	for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }' |
-	    grep -E "^$1-"); do
+	    grep -E "^($1)\$"); do
 		pids=$(ip netns pids "$ns" 2>/dev/null || true)
 		if [ -n "$pids" ]; then
 			# shellcheck disable=SC2086

@@ -36,4 +36,10 @@ INTEGRATION_TESTS += tests/integration/listd_admin.sh
 # DNAT'd and masqueraded (helper: nat_peer.py).  Needs root and iptables.
 INTEGRATION_TESTS += tests/integration/nat.sh
 EXTRA_DIST += contrib/iptables/timbre-nat.sh contrib/iptables/timbre-nat.nft \
-	contrib/lab/netns.sh
+	contrib/lab/netns.sh contrib/lab/lab.sh
+# issue 14, part 4: the lab (contrib/lab/lab.sh, what `sudo ./demo.sh`
+# runs) end to end in network namespaces: refusals (not root, a missing
+# program), a half-made lab cleaned, a subscriber by mail, a post from a
+# DMARC p=reject domain through the NAT to both subscribers, dkimpy's
+# dkimverify and arcverify on the delivered copy, down.  Needs root.
+INTEGRATION_TESTS += tests/integration/lab.sh

@@ -34,7 +34,7 @@ PEER=$top_srcdir/tests/integration/nat_peer.py
 P=timbre-nat$$
 H=$P-host
 integ_init
-trap 'ns_down "$P"; integ_cleanup' EXIT
+trap 'ns_down "$P-.*"; integ_cleanup' EXIT
 T=$INTEG_TMP
 
 ns_add "$P" host
