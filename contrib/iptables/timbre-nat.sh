@@ -14,7 +14,14 @@
 #   - and accept in FORWARD exactly those flows (new connections from the
 #     uplink to the two services, anything from the private network out by
 #     the uplink, and the replies), so that a FORWARD policy of DROP lets
-#     them through and nothing else.
+#     them through and nothing else;
+#   - with --public ADDR (the uplink's public address), hairpin NAT: hosts
+#     of the private network that ask the public address for port 53 or
+#     25 reach the primary and listd too, as the world does.  The resolver
+#     needs it to resolve the domain, whose name server the parent zone
+#     names at the public address.  Those connections are masqueraded as
+#     the host's address on the bridge, so that the replies come back
+#     through the host.
 #
 # Every rule carries the comment "timbre-nat" and is added only if an
 # identical one is not there yet (iptables -C): running the script twice
@@ -24,13 +31,14 @@
 # the same ruleset for nftables.
 #
 # Usage: timbre-nat.sh [--uplink IF] [--subnet CIDR] [--primary ADDR]
-#                      [--listd ADDR] [--dry-run] [--remove]
+#                      [--listd ADDR] [--public ADDR] [--dry-run] [--remove]
 set -eu
 
 uplink=
 subnet=10.0.0.0/24
 primary=10.0.0.3
 listd=10.0.0.5
+public=
 dry=
 remove=
 tag=timbre-nat
@@ -44,6 +52,8 @@ usage()
 	  --subnet CIDR    the private network (default 10.0.0.0/24)
 	  --primary ADDR   timbre-primaryd, gets port 53 (default 10.0.0.3)
 	  --listd ADDR     timbre-listd, gets port 25 (default 10.0.0.5)
+	  --public ADDR    the public address: hairpin NAT for the private
+	                   network (default: none)
 	  --dry-run        print the commands, change nothing
 	  --remove         delete the rules this script adds
 	EOF
@@ -57,13 +67,14 @@ die()
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--uplink|--subnet|--primary|--listd)
+	--uplink|--subnet|--primary|--listd|--public)
 		[ $# -ge 2 ] || { usage >&2; exit 2; }
 		case $1 in
 		--uplink) uplink=$2 ;;
 		--subnet) subnet=$2 ;;
 		--primary) primary=$2 ;;
 		--listd) listd=$2 ;;
+		--public) public=$2 ;;
 		esac
 		shift 2 ;;
 	--dry-run) dry=1; shift ;;
@@ -84,6 +95,8 @@ valid_ip()
 }
 valid_ip "$primary" || die "--primary $primary: not an IPv4 address"
 valid_ip "$listd" || die "--listd $listd: not an IPv4 address"
+[ -z "$public" ] || valid_ip "$public" ||
+    die "--public $public: not an IPv4 address"
 case $subnet in
 */*) valid_ip "${subnet%/*}" && [ "${subnet#*/}" -ge 0 ] 2>/dev/null &&
 	[ "${subnet#*/}" -le 32 ] ||
@@ -120,6 +133,12 @@ rules()
 	echo "filter FORWARD -I -i $uplink -d $listd -p tcp --dport 25 -m conntrack --ctstate NEW,ESTABLISHED $c -j ACCEPT"
 	echo "filter FORWARD -I -s $subnet -o $uplink $c -j ACCEPT"
 	echo "filter FORWARD -I -d $subnet -i $uplink -m conntrack --ctstate ESTABLISHED,RELATED $c -j ACCEPT"
+	[ -n "$public" ] || return 0
+	echo "nat PREROUTING -A -s $subnet -d $public -p udp --dport 53 $c -j DNAT --to-destination $primary:53"
+	echo "nat PREROUTING -A -s $subnet -d $public -p tcp --dport 53 $c -j DNAT --to-destination $primary:53"
+	echo "nat PREROUTING -A -s $subnet -d $public -p tcp --dport 25 $c -j DNAT --to-destination $listd:25"
+	echo "nat POSTROUTING -A -s $subnet -d $subnet -m conntrack --ctstate DNAT $c -j MASQUERADE"
+	echo "filter FORWARD -I -s $subnet -d $subnet -m conntrack --ctstate DNAT $c -j ACCEPT"
 }
 
 run()

@@ -226,8 +226,11 @@ network()
 	done
 	note "timbre-host: uplink 203.0.113.10/24 to the internet, bridge service 10.0.0.1/24 with resolverd .2, primaryd .3, signd .4, listd .5 (a namespace each)."
 	nsx host "$top/contrib/iptables/timbre-nat.sh" --uplink uplink \
-	    --subnet 10.0.0.0/24 --primary 10.0.0.3 --listd 10.0.0.5
-	quiet host iptables-save | grep -- '-j \(DNAT\|MASQUERADE\)' | sed 's/^/  /'
+	    --subnet 10.0.0.0/24 --primary 10.0.0.3 --listd 10.0.0.5 \
+	    --public 203.0.113.10
+	note "The NAT rules (iptables-save in timbre-host; FORWARD accepts not shown):"
+	quiet host iptables-save | grep -- '-j \(DNAT\|MASQUERADE\)' |
+	    sed 's/ -m comment --comment timbre-nat//; s/ -m \(udp\|tcp\)//; s/^/  /'
 }
 
 internet()
@@ -330,9 +333,8 @@ daemons()
 	    die "timbre-primaryd does not answer: $L/primaryd.log"
 	waitfor 10 answers resolverd 10.0.0.2 example.net MX ||
 	    die "timbre-resolverd does not answer: $L/resolverd.log"
-	# signd asks the primary itself for its selectors: the resolver
-	# would reach example.org only through the host's public address,
-	# which the NAT does not loop back to the bridge (no hairpin).
+	note "The resolver finds example.org as the world does: from the root down to 203.0.113.10, which the NAT loops back to the primary (--public: hairpin):"
+	nsx signd dig +noall +answer @10.0.0.2 example.org MX
 	conf signd <<-EOF
 	listen = 10.0.0.4:25
 	relay = 10.0.0.5:2525
@@ -341,7 +343,7 @@ daemons()
 	password-file = $L/keys/signd.password
 	primary = 10.0.0.3:53
 	tsig-key-file = $L/keys/signd.tsig
-	resolver = 10.0.0.3:53
+	resolver = 10.0.0.2:53
 	authserv-id = mx.example.org
 	hostname = signd.example.org
 	EOF

@@ -13,8 +13,10 @@
 # the client reaches the host's public address on UDP and TCP 53 and TCP
 # 25 and lands on the primary and on listd, which see the client's own
 # address; the primary reaching the client is seen as the public address
-# (MASQUERADE); with a FORWARD policy of DROP nothing else gets through.
-# Then the same with the nftables file.  Needs root, ip and iptables.
+# (MASQUERADE); with a FORWARD policy of DROP nothing else gets through;
+# with --public, listd asking the public address for port 53 reaches the
+# primary (hairpin).  Then the same with the nftables file.  Needs root,
+# ip and iptables.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir/build}"
@@ -138,13 +140,29 @@ traffic() # traffic WHAT: the cases every ruleset must pass
 	check "$1: the private network goes out masqueraded as 192.0.2.10" \
 	    '[ "$r" = peer=192.0.2.10 ]' "got: $r"
 }
+hairpin() # hairpin WHAT: listd asks the public address
+{
+	local r
+
+	r=$(ask "$P-listd" udp 192.0.2.10 53)
+	check "$1: hairpin: listd asking the public address (UDP 53) reaches the primary" \
+	    '[ "$r" = peer=10.0.0.1 ]' "got: $r"
+	r=$(ask "$P-listd" tcp 192.0.2.10 53)
+	check "$1: hairpin: TCP 53 too" '[ "$r" = peer=10.0.0.1 ]' "got: $r"
+}
 traffic iptables
 r=$(ask "$P-client" tcp 10.0.0.5 80)
 check "iptables: FORWARD lets nothing else in (TCP 80 of listd, routed)" \
     '[ "${r#peer=}" = "$r" ]' "got: $r"
+r=$(ask "$P-listd" tcp 192.0.2.10 53)
+check "iptables: no hairpin without --public" '[ "${r#peer=}" = "$r" ]' "got: $r"
+ns_exec "$H" "$NAT" --uplink up0 --public 192.0.2.10
+check "--public adds the 5 hairpin rules" '[ "$(iptables_nat)" -eq 14 ]' \
+    "$(ns_exec "$H" iptables-save | grep timbre-nat)"
+hairpin iptables
 
 # ---- removal ----
-ns_exec "$H" "$NAT" --uplink up0 --remove
+ns_exec "$H" "$NAT" --uplink up0 --public 192.0.2.10 --remove
 check "--remove deletes every rule" '[ "$(iptables_nat)" -eq 0 ]' \
     "$(ns_exec "$H" iptables-save | grep timbre-nat)"
 r=$(ask "$P-client" tcp 192.0.2.10 25)
@@ -157,20 +175,22 @@ ns_exec "$H" iptables -P FORWARD ACCEPT
 if command -v nft >/dev/null 2>&1; then
 	nftload() {
 		ns_exec "$H" nft -D uplink=up0 -D subnet=10.0.0.0/24 \
-		    -D primary=10.0.0.3 -D listd=10.0.0.5 -f "$NFT"
+		    -D primary=10.0.0.3 -D listd=10.0.0.5 -D public=192.0.2.10 \
+		    -f "$NFT"
 	}
 	nftload
 	nftload
 	n=$(ns_exec "$H" nft list table ip timbre | grep -c 'comment "timbre-nat"' || true)
-	check "nft: the file loaded twice holds one copy of each of the 9 rules" \
-	    '[ "$n" -eq 9 ]' "$(ns_exec "$H" nft list table ip timbre)"
+	check "nft: the file loaded twice holds one copy of each of the 14 rules" \
+	    '[ "$n" -eq 14 ]' "$(ns_exec "$H" nft list table ip timbre)"
 	traffic nft
+	hairpin nft
 	ns_exec "$H" nft delete table ip timbre
 	r=$(ask "$P-client" tcp 192.0.2.10 25)
 	check "nft: deleting the table ends the forwarding" \
 	    '[ "${r#peer=}" = "$r" ]' "got: $r"
 else
-	integ_skipcase "nftables file" "nft not found (apt-get install nftables)" 5
+	integ_skipcase "nftables file" "nft not found (apt-get install nftables)" 8
 fi
 
 integ_summary
