@@ -114,16 +114,17 @@ conf()
 	cat >>"$f"
 }
 
-# daemon NAME ARGS...: start timbre-NAME in its namespace, with its
-# configuration file; its output in $L/NAME.log.
+# daemon NAME [VAR=VALUE...]: start timbre-NAME in its namespace, with
+# its configuration file and those variables in its environment; its
+# output in $L/NAME.log.
 daemon()
 {
 	local name=$1
 
 	shift
-	show "[$name] timbre-$name -f -c $L/conf/timbre-$name.conf $*"
-	integ_spawn "$L/$name.log" ip netns exec "timbre-$name" \
-	    "$B/daemons/$name/timbre-$name" -f -c "$L/conf/timbre-$name.conf" "$@"
+	show "[$name] ${*:+$* }timbre-$name -f -c $L/conf/timbre-$name.conf"
+	integ_spawn "$L/$name.log" ip netns exec "timbre-$name" env "$@" \
+	    "$B/daemons/$name/timbre-$name" -f -c "$L/conf/timbre-$name.conf"
 }
 
 # ------------------------------------------------------------------ down
@@ -138,7 +139,11 @@ down()
 
 keys()
 {
+	local um
+
 	say "2. Keys"
+	um=$(umask)
+	umask 077
 	mkdir -p "$L/keys" "$L/zones"
 	chmod 700 "$L/keys"
 	cd "$L/keys"
@@ -152,7 +157,8 @@ keys()
 	    -out alice-dkim.pem 2>/dev/null
 	show "ssh-keygen -t ed25519 -f admin   # the administrator's, to push the zone"
 	show "openssl genpkey -algorithm RSA ... > alice-dkim.pem   # alice's DKIM key, example.net"
-	note "timbre-primaryd's SSH key is made with the git server (step 3) by timbre keygen."
+	note "timbre-primaryd's SSH key is made with the git server (step 4) by timbre keygen."
+	umask "$um"
 }
 
 zones()
@@ -313,7 +319,13 @@ push_zone()
 daemons()
 {
 	say "6. The daemons, each in its namespace, with the packaged config file"
+	note "Each binds its port as root and then runs as nobody (user = nobody), which owns its state: the packages' system users, in a lab."
+	mkdir -p "$L/primaryd" "$L/listd"
+	chown nobody "$L/primaryd" "$L/listd" "$L/keys/primaryd.ssh" \
+	    "$L/keys/signd.password" "$L/keys/signd.tsig"
+	chmod 711 "$L/keys"
 	conf resolverd <<-EOF
+	user = nobody
 	listen = 10.0.0.2:53
 	allow = 10.0.0.0/24
 	root-hints = $L/zones/root.hints
@@ -322,13 +334,18 @@ daemons()
 	EOF
 	daemon resolverd
 	conf primaryd <<-EOF
+	user = nobody
 	listen = 10.0.0.3:53
 	remote = ssh://root@192.0.2.22$L/git/zone.git#main
 	ssh-key-file = $L/keys/primaryd.ssh
 	ssh-authenticator = $(cat "$L/git/fp")
 	workdir = $L/primaryd
 	EOF
-	daemon primaryd
+	# libgit2 reads $HOME/.gitconfig, and fails when it cannot (root's,
+	# once --user has dropped root): timbre-primaryd does not yet set
+	# HOME for --user, so the lab gives it one (systemd's User= does).
+	note "(timbre-primaryd does not set HOME when --user drops root, and libgit2 then fails on /root/.gitconfig: the lab sets HOME=$L/primaryd.)"
+	daemon primaryd HOME="$L/primaryd"
 	waitfor 20 answers primaryd 10.0.0.3 example.org SOA ||
 	    die "timbre-primaryd does not answer: $L/primaryd.log"
 	waitfor 10 answers resolverd 10.0.0.2 example.net MX ||
@@ -336,6 +353,7 @@ daemons()
 	note "The resolver finds example.org as the world does: from the root down to 203.0.113.10, which the NAT loops back to the primary (--public: hairpin):"
 	nsx signd dig +noall +answer @10.0.0.2 example.org MX
 	conf signd <<-EOF
+	user = nobody
 	listen = 10.0.0.4:25
 	relay = 10.0.0.5:2525
 	allow = 10.0.0.0/24
@@ -349,18 +367,20 @@ daemons()
 	EOF
 	daemon signd
 	conf listd <<-EOF
+	user = nobody
 	listen = 10.0.0.5:25
 	listen-signed = 10.0.0.5:2525
 	domain = example.org
 	hostname = mx.example.org
-	db = $L/lists.db
+	db = $L/listd/lists.db
 	signer = 10.0.0.4:25
 	resolver = 10.0.0.2:53
 	signer-retry = 2s
 	signer-retry-max = 10s
 	EOF
-	show "timbre list create $L/lists.db"
-	"$TIMBRE" list create "$L/lists.db"
+	show "timbre list create $L/listd/lists.db"
+	"$TIMBRE" list create "$L/listd/lists.db"
+	chown nobody "$L/listd/lists.db"
 	daemon listd
 	waitfor 10 sh -c "ip netns exec timbre-listd ss -Hltn | grep -q '10.0.0.5:25 '" ||
 	    die "timbre-listd is not listening: $L/listd.log"
@@ -456,9 +476,9 @@ run()
 
 	say "8. A list, made with timbre list"
 	# run is meant once after up; a second one finds the list made.
-	"$TIMBRE" list show "$L/lists.db" --domain example.org dev >/dev/null 2>&1 ||
-	    nsx host "$TIMBRE" list add "$L/lists.db" --domain example.org dev --moderator alice@example.net
-	"$TIMBRE" list show "$L/lists.db" --domain example.org dev | sed 's/^/  /'
+	"$TIMBRE" list show "$L/listd/lists.db" --domain example.org dev >/dev/null 2>&1 ||
+	    nsx host "$TIMBRE" list add "$L/listd/lists.db" --domain example.org dev --moderator alice@example.net
+	"$TIMBRE" list show "$L/listd/lists.db" --domain example.org dev | sed 's/^/  /'
 
 	say "9. carol@one.example.com joins by mail: a request, a confirmation, a welcome"
 	printf '%s\n' "From: Carol <carol@one.example.com>" "To: dev-subscribe@example.org" \
@@ -480,8 +500,8 @@ run()
 		tail -n 10 "$L/listd.log" | sed 's/^/  /'
 	fi
 	note "dave@two.example.com is added by the list's owner:"
-	nsx host "$TIMBRE" list subscribe "$L/lists.db" --domain example.org dev dave@two.example.com
-	"$TIMBRE" list show "$L/lists.db" --domain example.org dev | sed 's/^/  /'
+	nsx host "$TIMBRE" list subscribe "$L/listd/lists.db" --domain example.org dev dave@two.example.com
+	"$TIMBRE" list show "$L/listd/lists.db" --domain example.org dev | sed 's/^/  /'
 
 	say "10. alice@example.net (SPF, DKIM, DMARC p=reject) posts, through the NAT'd port 25"
 	printf '%s\n' "From: Alice <alice@example.net>" "To: dev@example.org" \

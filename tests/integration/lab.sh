@@ -84,6 +84,13 @@ check "signd's first keys are commits of the zone repository" \
 check "the resolver and each daemon got the packaged file plus the lab's lines" \
     "grep -q '^remote = ssh://root@192.0.2.22' '$T/lab/conf/timbre-primaryd.conf' && grep -q '^signer = 10.0.0.4:25' '$T/lab/conf/timbre-listd.conf'"
 
+users=
+for d in resolverd primaryd signd listd; do
+	users="$users $(ps -o user= -p "$(ip netns pids "timbre-$d" | head -n1)" 2>/dev/null || echo none)"
+done
+check "the four daemons dropped root (nobody)" \
+    '[ "$users" = " nobody nobody nobody nobody" ]' "users:$users"
+
 # ---- the demo's mail ----
 start=$(date +%s)
 rc=0
