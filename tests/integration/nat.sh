@@ -35,6 +35,10 @@ NFT=$top_srcdir/contrib/iptables/timbre-nat.nft
 PEER=$top_srcdir/tests/integration/nat_peer.py
 P=timbre-nat$$
 H=$P-host
+# Namespaces of an earlier run that was killed (its pid is gone).
+for old in $(ip netns list | sed -n 's/^timbre-nat\([0-9][0-9]*\)-.*/\1/p' | sort -u); do
+	kill -0 "$old" 2>/dev/null || ns_down "timbre-nat$old-.*"
+done
 integ_init
 trap 'ns_down "$P-.*"; integ_cleanup' EXIT
 T=$INTEG_TMP
