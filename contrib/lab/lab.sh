@@ -198,6 +198,7 @@ zones()
 	; alice's domain: one MTA, and mail that fails DMARC is to be rejected
 	@			MX 10 mx
 	mx			A 192.0.2.25
+	mx			TXT "v=spf1 ip4:192.0.2.25 -all"
 	@			TXT "v=spf1 ip4:192.0.2.25 -all"
 	_dmarc			TXT "v=DMARC1; p=reject; adkim=s; aspf=s"
 	s1._domainkey		TXT $(integ_txt_strings "v=DKIM1; k=rsa; p=$alice_p")
@@ -543,6 +544,7 @@ run()
 
 	say "12. The copy carol got, checked by dkimpy and by timbre"
 	if [ -f "$L/mail/post.one.eml" ]; then
+		note "dkimpy (python3-dkim) verifies the top DKIM signature, the list's (d=example.org), and the ARC chain, asking the lab's name server at 203.0.113.10 for the keys; timbre arc verify does the same:"
 		rc=0
 		dkimpy dkimverify "$L/mail/post.one.eml" | sed 's/^/  /' || rc=$?
 		[ "$rc" -eq 0 ] && fact dkimverify pass
