@@ -1,14 +1,29 @@
 #!/usr/bin/env bash
-# demo.sh: builds timbre and shows, end to end, what it can do so far.
+# demo.sh: builds timbre and shows, end to end, what it does.
 #
-# A domain's zone lives in git; timbre-primaryd serves it on loopback.
-# New DKIM keys are published by a TSIG-signed DNS UPDATE, which the
-# primary commits and pushes.  timbre then signs mail, verifies it through
-# that name server (and dkimpy agrees), checks SPF and DMARC, seals an ARC
-# set as a mailing list would, and shows a message changed on the way
-# failing, with the reason.  Everything runs on 127.0.0.1 and is stopped at
-# the end.  Run it as root on Debian 11 or 12 (it installs the packages it
-# needs): sudo ./demo.sh
+#   sudo ./demo.sh            build, then the lab: the seed deployment in
+#                             network namespaces (contrib/lab/lab.sh), left
+#                             up to look around
+#   sudo ./demo.sh down       remove the lab
+#   sudo ./demo.sh loopback   the tools on 127.0.0.1 (below)
+#
+# The lab: a host with the bridge "service" and the NAT of
+# contrib/iptables, the four daemons behind it, and an "internet" with a
+# root and TLD name servers, the git server holding the zone, a sender's
+# MTA whose domain says DMARC p=reject, and two subscribers' MTAs.  It
+# narrates each step: keys, the zone pushed, the daemons, signd's first
+# keys in the zone's git log, a list, a subscriber by mail, a post through
+# the NAT, both copies delivered and checked by dkimpy and timbre.
+#
+# loopback: a domain's zone lives in git; timbre-primaryd serves it on
+# loopback.  New DKIM keys are published by a TSIG-signed DNS UPDATE, which
+# the primary commits and pushes.  timbre then signs mail, verifies it
+# through that name server (and dkimpy agrees), checks SPF and DMARC, seals
+# an ARC set as a mailing list would, and shows a message changed on the
+# way failing, with the reason.  Everything runs on 127.0.0.1 and is
+# stopped at the end.
+#
+# Run it as root on Debian 11 or 12 (it installs the packages it needs).
 set -eu
 top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
@@ -16,9 +31,17 @@ cd "$top"
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '\033[2m$ %s\033[0m\n' "$*" >&2; "$@"; }
 
+mode=${1:-lab}
+case $mode in
+lab|down|loopback) ;;
+*) echo "usage: sudo ./demo.sh [down | loopback]" >&2; exit 2 ;;
+esac
 if [ "$(id -u)" -ne 0 ]; then
-	echo "demo.sh installs packages and needs root: sudo ./demo.sh" >&2
+	echo "demo.sh installs packages and makes network namespaces: it needs root: sudo ./demo.sh${1:+ $1}" >&2
 	exit 1
+fi
+if [ "$mode" = down ]; then
+	exec contrib/lab/lab.sh down
 fi
 
 say "1. Build: Debian packages, autoreconf, configure, make"
@@ -29,6 +52,10 @@ mkdir -p build
 timbre=$top/build/tools/timbre
 primaryd=$top/build/daemons/primaryd/timbre-primaryd
 echo "built $("$timbre" --version)"
+if [ "$mode" = lab ]; then
+	contrib/lab/lab.sh up
+	exec contrib/lab/lab.sh run
+fi
 # Short names for the commands shown.
 PATH=$top/build/tools:$top/build/daemons/primaryd:$PATH
 

@@ -30,3 +30,16 @@ INTEGRATION_TESTS += tests/integration/serial.sh
 # confirmation round trip, forged From, spent and foreign tokens,
 # unsubscribe, help, subscribers, owner, the rate limit.
 INTEGRATION_TESTS += tests/integration/listd_admin.sh
+# issue 14, part 3: contrib/iptables/timbre-nat.sh and timbre-nat.nft in
+# network namespaces the test makes (contrib/lab/netns.sh): the rules,
+# idempotence, --dry-run, --remove, a missing uplink refused, and traffic
+# DNAT'd and masqueraded (helper: nat_peer.py).  Needs root and iptables.
+INTEGRATION_TESTS += tests/integration/nat.sh
+EXTRA_DIST += contrib/iptables/timbre-nat.sh contrib/iptables/timbre-nat.nft \
+	contrib/lab/netns.sh contrib/lab/lab.sh
+# issue 14, part 4: the lab (contrib/lab/lab.sh, what `sudo ./demo.sh`
+# runs) end to end in network namespaces: refusals (not root, a missing
+# program), a half-made lab cleaned, a subscriber by mail, a post from a
+# DMARC p=reject domain through the NAT to both subscribers, dkimpy's
+# dkimverify and arcverify on the delivered copy, down.  Needs root.
+INTEGRATION_TESTS += tests/integration/lab.sh

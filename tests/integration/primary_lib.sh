@@ -145,6 +145,8 @@ prim_knot_secondary()
 # prim_sshd: OpenSSH's sshd on 127.0.0.1:$SSH_PORT with its own host key
 # (fingerprint in FP) and an authorized_keys holding an ed25519 key made by
 # timbre keygen (for --ssh-key-file: $T/ed.keyfile); pid in SSHD_PID.
+# SSHD_ADDR and SSH_PORT, when set, choose another address and port (the
+# lab, contrib/lab/lab.sh, serves its zone repository on 192.0.2.22:22).
 # False when sshd or ssh-keygen is missing.
 prim_sshd()
 {
@@ -158,11 +160,11 @@ prim_sshd()
 	head -n1 "$T/ssh.key" >"$T/ed.keyfile"
 	sed -n 2p "$T/ssh.key" >"$T/authorized_keys"
 	chmod 600 "$T/authorized_keys"
-	SSH_PORT=$(integ_free_port)
+	SSH_PORT=${SSH_PORT:-$(integ_free_port)}
 	mkdir -p /run/sshd 2>/dev/null || true
 	cat >"$T/sshd_config" <<-EOF2
 	Port $SSH_PORT
-	ListenAddress 127.0.0.1
+	ListenAddress ${SSHD_ADDR:-127.0.0.1}
 	HostKey $T/hostkey
 	AuthorizedKeysFile $T/authorized_keys
 	PidFile $T/sshd.pid
