@@ -475,6 +475,20 @@ static const struct {
 	  LDNS_RCODE_REFUSED, 0, NULL, 0, 0 },
 	{ NULL, { "example.org. 60 IN SOA ns1 h 2024010105 1 1 1 1" }, 0, 1,
 	  "example.org", LDNS_RR_TYPE_SOA, 1 },
+	/* The apex NS loses one record of two ... */
+	{ NULL, { "example.org. 0 NONE NS ns1.example.org." }, 0, 1,
+	  "example.org", LDNS_RR_TYPE_NS, 1 },
+	/* ... never the last: the second delete is ignored. */
+	{ NULL, { "example.org. 0 NONE NS ns2.example.net.",
+	  "example.org. 0 NONE NS ns1.example.org." }, 0, 1,
+	  "example.org", LDNS_RR_TYPE_NS, 1 },
+	/* The whole apex NS set cannot be deleted by type. */
+	{ NULL, { "example.org. 0 ANY NS" }, 0, 0,
+	  "example.org", LDNS_RR_TYPE_NS, 2 },
+	/* CNAME and other data never mix: the add is ignored. */
+	{ NULL, { "www.example.org. 60 IN A 192.0.2.77",
+	  "www.example.org. 60 IN CNAME x.example.org." }, 0, 1,
+	  "www.example.org", LDNS_RR_TYPE_A, 2 },
 };
 
 /* "NAME TTL CLASS TYPE [RDATA]": ldns cannot parse empty data. */
