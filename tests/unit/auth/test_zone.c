@@ -1377,5 +1377,6 @@ unit_suite(void)
 	suite_add_tcase(s, zone_nomem_tcase());
 	suite_add_tcase(s, zone_limits_tcase());
 	suite_add_tcase(s, zone_replycache_tcase());
+	suite_add_tcase(s, zone_rrl_tcase());
 	return s;
 }
