@@ -257,10 +257,14 @@ struct auth_xfr	*auth_ixfr_xfr(struct auth_ixfr *, int *incremental_out,
 		    struct err *);
 
 /* update.c: applies the UPDATE in req->query to req->zone.  Returns the
- * rcode; on NOERROR with a change, *new_out is the new zone (serial
- * bumped) and summary describes the change for logs and the commit. */
-int		 auth_update(const struct auth_req *, struct auth_zone **new_out,
-		    struct buf *summary, struct err *);
+ * rcode; on NOERROR with a change, *new_out is the new zone and summary
+ * describes the change for logs and the commit.  Unless the UPDATE
+ * brought a newer SOA, the serial is the one auth_serial_next gives
+ * under policy at now, as for a push without a newer serial. */
+int		 auth_update(const struct auth_req *,
+		    enum auth_serial_policy policy, time_t now,
+		    struct auth_zone **new_out, struct buf *summary,
+		    struct err *);
 
 /*
  * rrl.c: response rate limiting of UDP answers (what BIND, NSD and Knot

@@ -301,9 +301,12 @@ upd_delete(struct upd *u, ldns_rr *rr, bool apex, struct err *err)
 	return 0;
 }
 
-/* Without a newer SOA in the update, the serial goes up by one. */
+/* Without a newer SOA in the update, the serial is the next one under
+ * the policy (the same as a push's fix-up: 4294967295 goes to 0, which
+ * RFC 1982 allows and NSD and Knot take). */
 static int
-upd_serial(struct upd *u, struct err *err)
+upd_serial(struct upd *u, enum auth_serial_policy policy, time_t now,
+    struct err *err)
 {
 	struct work	*w = &u->w;
 	uint32_t	 serial;
@@ -318,17 +321,16 @@ upd_serial(struct upd *u, struct err *err)
 		err_set(err, AUTH_E_ZONE, "update lost the SOA");
 		return -1;
 	}
-	serial = auth_zone_serial(u->z) + 1;
-	if (serial == 0)
-		serial = 1;
+	serial = auth_serial_next(auth_zone_serial(u->z), policy, now);
 	ldns_rdf_deep_free(ldns_rr_set_rdf(w->v[i].rr,
 	    ldns_native2rdf_int32(LDNS_RDF_TYPE_INT32, serial), 2));
 	return 0;
 }
 
 int
-auth_update(const struct auth_req *req, struct auth_zone **new_out,
-    struct buf *summary, struct err *err)
+auth_update(const struct auth_req *req, enum auth_serial_policy policy,
+    time_t now, struct auth_zone **new_out, struct buf *summary,
+    struct err *err)
 {
 	const struct auth_zone	*z = req->zone;
 	const ldns_rr_list	*up = ldns_pkt_authority(req->query);
@@ -375,7 +377,7 @@ auth_update(const struct auth_req *req, struct auth_zone **new_out,
 		work_free(&u.w);
 		return LDNS_RCODE_NOERROR;
 	}
-	if (upd_serial(&u, err) == -1)
+	if (upd_serial(&u, policy, now, err) == -1)
 		goto fail;
 	ldns_rr_free(u.oldsoa);
 	*new_out = auth_zone_build(z->name, z->file, u.w.v, u.w.n, err);
