@@ -30,6 +30,9 @@ INTEGRATION_TESTS += tests/integration/serial.sh
 # answers: rate, slip, flows, dig and kdig retrying over TCP, SIGHUP,
 # SIGUSR1; helper: rrl_flood.py.
 INTEGRATION_TESTS += tests/integration/rrl.sh
+# timbre-primaryd after --user with a HOME it cannot read, and with a
+# global git configuration it must not read.
+INTEGRATION_TESTS += tests/integration/primary_user.sh
 # issue 13 (part): commands by mail to timbre-listd: subscribe with a
 # confirmation round trip, forged From, spent and foreign tokens,
 # unsubscribe, help, subscribers, owner, the rate limit.
