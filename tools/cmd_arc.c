@@ -108,7 +108,7 @@ fetch_keys(struct verify_run *run, const char *ns)
 	if (n == 0)
 		return 0;
 	tool_dns_server(run->cmd, ns, &srv);
-	if (tool_dns_open(run->cmd, &srv, &dns) == 0)
+	if (tool_dns_open(run->cmd, &srv, NULL, &dns) == 0)
 		rc = tool_fetch_txts(run->cmd, &dns, n, &f);
 	tool_dns_close(&dns);
 	return rc;

@@ -104,7 +104,7 @@ dkim_verify_main(int argc, char *argv[])
 		goto out;
 	}
 	fetch.arg = m.dv;
-	if (tool_dns_open("dkim verify", &srv, &dns) == -1 ||
+	if (tool_dns_open("dkim verify", &srv, NULL, &dns) == -1 ||
 	    tool_fetch_txts("dkim verify", &dns, dkim_verify_count(m.dv),
 	    &fetch) == -1)
 		goto out;

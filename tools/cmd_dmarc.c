@@ -162,8 +162,36 @@ prop(struct authres_result *res, const char *ptype, const char *property,
 	res->nprops++;
 }
 
+/* What the command line asked for. */
+struct verify_opts {
+	const char		*ip, *mail_from, *helo, *id, *ns, *psl_path;
+	const char		*path;
+	enum mail_newline	 nl;
+	enum dmarc_mode		 mode;
+	time_t			 now;
+	char			 host[256];
+};
+
+/* What the three checks found, for the Authentication-Results field. */
+struct verify_found {
+	struct spf_eval		*se;		/* NULL: SPF not checked */
+	enum spf_result		 spf;
+	struct dkim_verdict	 vd[DKIM_MAX_SIGS];
+	size_t			 nv;
+	struct dmarc_outcome	 dmarc;
+	/* The outcome's strings point into these: kept until printed. */
+	struct dmarc_eval	*de;
+	char			 from[DNS_MAX_NAME + 1];
+	struct err		 from_err;
+};
+
+/*
+ * Reads the options into o.  Returns -1 to go on, or the exit status
+ * (--help, a bad option); other usage errors exit through
+ * tool_usage_error.
+ */
 static int
-dmarc_verify_main(int argc, char *argv[])
+verify_options(int argc, char *argv[], struct verify_opts *o)
 {
 	static const struct option opts[] = {
 		{ "ip", required_argument, NULL, 'i' },
@@ -178,75 +206,48 @@ dmarc_verify_main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct tool_dkim_msg	 m = { NULL, NULL };
-	struct tool_dns		 dns = { NULL, NULL };
-	struct dns_server	 srv;
-	struct spf_params	 sp;
-	struct spf_eval		*se = NULL;
-	enum spf_result		 spf_res = SPF_NONE;
-	struct dmarc_params	 dp;
-	struct dmarc_eval	*de = NULL;
-	struct dmarc_psl	*psl = NULL;
-	struct dmarc_outcome	 out;
-	enum dmarc_result	 dres;
-	struct dns_question	 q;
-	struct dkim_verdict	 vd[DKIM_MAX_SIGS];
-	struct authres_result	 res[DKIM_MAX_SIGS + 2];
-	const char		*dkim_pass[DKIM_MAX_SIGS];
-	char			 from[DNS_MAX_NAME + 1], host[256];
-	char			 spf_comment[512], dmarc_comment[128];
-	char			 up1[16], up2[16], up3[16];
-	const char		*ns = NULL, *path, *ip = NULL;
-	const char		*mail_from = NULL;
-	const char		*helo = NULL, *id = NULL, *psl_path = PSL_FILE;
-	enum mail_newline	 nl = MAIL_NL_LF;
-	enum dmarc_mode		 mode = DMARC_MODE_DMARCBIS;
-	struct buf		 field;
-	struct err		 err, from_err;
-	FILE			*in, *spool;
-	size_t			 i, nv = 0, nres = 0, npass = 0;
-	time_t			 now = time(NULL);
-	unsigned		 sample = 0;
-	int			 c, rc = EXIT_USAGE;
-	struct tool_fetch	 fetch = { .name = tool_dkim_key_name,
-				    .on_answer = tool_dkim_key_answer,
-				    .serial = true };
+	int	c;
 
+	memset(o, 0, sizeof(*o));
+	o->psl_path = PSL_FILE;
+	o->nl = MAIL_NL_LF;
+	o->mode = DMARC_MODE_DMARCBIS;
+	o->now = time(NULL);
 	while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1)
 		switch (c) {
 		case 'i':
-			ip = optarg;
+			o->ip = optarg;
 			break;
 		case 'm':
-			mail_from = optarg;
+			o->mail_from = optarg;
 			break;
 		case 'H':
-			helo = optarg;
+			o->helo = optarg;
 			break;
 		case 'a':
-			id = optarg;
+			o->id = optarg;
 			break;
 		case 'M':
 			if (strcmp(optarg, "dmarcbis") == 0)
-				mode = DMARC_MODE_DMARCBIS;
+				o->mode = DMARC_MODE_DMARCBIS;
 			else if (strcmp(optarg, "rfc7489") == 0)
-				mode = DMARC_MODE_RFC7489;
+				o->mode = DMARC_MODE_RFC7489;
 			else
 				tool_usage_error("dmarc verify", "--dmarc-mode "
 				    "must be dmarcbis or rfc7489, not \"%s\"",
 				    optarg);
 			break;
 		case 'P':
-			psl_path = optarg;
+			o->psl_path = optarg;
 			break;
 		case 'n':
-			ns = optarg;
+			o->ns = optarg;
 			break;
 		case 'N':
-			nl = tool_newline("dmarc verify", optarg);
+			o->nl = tool_newline("dmarc verify", optarg);
 			break;
 		case 'T':
-			now = tool_time("dmarc verify", optarg);
+			o->now = tool_time("dmarc verify", optarg);
 			break;
 		case 'h':
 			puts(verify_usage);
@@ -255,166 +256,265 @@ dmarc_verify_main(int argc, char *argv[])
 			fprintf(stderr, "%s\n", verify_usage);
 			return EXIT_USAGE;
 		}
-	path = tool_message_arg("dmarc verify", argc - optind, argv + optind,
-	    verify_usage);
-	if (ip == NULL && (mail_from != NULL || helo != NULL))
+	o->path = tool_message_arg("dmarc verify", argc - optind,
+	    argv + optind, verify_usage);
+	if (o->ip == NULL && (o->mail_from != NULL || o->helo != NULL))
 		tool_usage_error("dmarc verify", "--mail-from and --helo need "
 		    "--ip");
-	if (id == NULL) {
-		if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
-			strcpy(host, "localhost");
-		host[sizeof(host) - 1] = '\0';
-		id = host;
+	if (o->id == NULL) {
+		if (gethostname(o->host, sizeof(o->host)) == -1 ||
+		    o->host[0] == '\0')
+			strcpy(o->host, "localhost");
+		o->host[sizeof(o->host) - 1] = '\0';
+		o->id = o->host;
 	}
-	if (mode == DMARC_MODE_RFC7489) {
-		psl = load_psl(psl_path);
+	return -1;
+}
+
+/* SPF for MAIL FROM, when the client is known; f->se stays NULL if not. */
+static void
+verify_spf(struct tool_dns *dns, const struct verify_opts *o,
+    struct verify_found *f)
+{
+	struct spf_params	sp;
+	struct dns_question	q;
+	struct err		err;
+
+	f->spf = SPF_NONE;
+	if (o->ip == NULL)
+		return;
+	memset(&sp, 0, sizeof(sp));
+	sp.ip = o->ip;
+	sp.mail_from = o->mail_from;
+	sp.helo = o->helo;
+	sp.receiver = o->id;
+	sp.identity = SPF_ID_MAILFROM;
+	if ((f->se = spf_eval_new(&sp, &err)) == NULL)
+		tool_usage_error("dmarc verify", "%s", err.msg);
+	while (spf_eval_next(f->se, o->now, &q, &f->spf) == SPF_STEP_QUERY)
+		ask(dns, q.name, q.type, spf_answer, f->se);
+}
+
+/* Every DKIM signature; a key that cannot even be asked for is a
+ * SERVFAIL.  Returns -1 (said) when the questions cannot be sent. */
+static int
+verify_dkim(struct tool_dns *dns, struct tool_dkim_msg *m,
+    struct verify_found *f)
+{
+	struct tool_fetch	fetch = { .name = tool_dkim_key_name,
+				    .on_answer = tool_dkim_key_answer,
+				    .serial = true };
+	size_t			i;
+
+	fetch.arg = m->dv;
+	if (tool_fetch_txts("dmarc verify", dns, dkim_verify_count(m->dv),
+	    &fetch) == -1)
+		return -1;
+	dkim_verify_finish(m->dv);
+	f->nv = dkim_verify_count(m->dv);
+	if (f->nv > DKIM_MAX_SIGS)
+		f->nv = DKIM_MAX_SIGS;
+	for (i = 0; i < f->nv; i++)
+		dkim_verify_get(m->dv, i, &f->vd[i]);
+	return 0;
+}
+
+/* DMARC for the From domain, from the SPF and DKIM results in f. */
+static int
+verify_dmarc(struct tool_dns *dns, const struct verify_opts *o,
+    const struct mail_hdrs *hdrs, struct dmarc_psl *psl, unsigned sample,
+    struct verify_found *f)
+{
+	struct dmarc_params	 dp;
+	struct dns_question	 q;
+	enum dmarc_result	 dres;
+	const char		*dkim_pass[DKIM_MAX_SIGS];
+	struct err		 err;
+	size_t			 i;
+
+	memset(&dp, 0, sizeof(dp));
+	for (i = 0; i < f->nv; i++)
+		if (f->vd[i].result == DKIM_PASS)
+			dkim_pass[dp.ndkim++] = f->vd[i].domain;
+	dp.mode = o->mode;
+	if (dmarc_from_domain(hdrs, f->from, sizeof(f->from),
+	    &f->from_err) == 0)
+		dp.from_domain = f->from;
+	else
+		dp.from_problem = f->from_err.msg;
+	if (f->se != NULL) {
+		dp.spf_domain = spf_eval_domain(f->se);
+		dp.spf_pass = f->spf == SPF_PASS;
+	}
+	dp.dkim_domains = dkim_pass;
+	dp.psl = psl;
+	dp.sample = sample;
+	if ((f->de = dmarc_eval_new(&dp, &err)) == NULL) {
+		tool_warn("dmarc verify", "%s", err.msg);
+		return -1;
+	}
+	while (dmarc_eval_next(f->de, &q, &dres) == DMARC_STEP_QUERY)
+		ask(dns, q.name, q.type, dmarc_answer, f->de);
+	dmarc_eval_outcome(f->de, &f->dmarc);
+	return 0;
+}
+
+/* The spf= result of Authentication-Results; comment is its buffer. */
+static void
+authres_spf(const struct verify_opts *o, const struct verify_found *f,
+    struct authres_result *res, char *comment, size_t size)
+{
+	struct spf_eval	*se = f->se;
+
+	res->method = "spf";
+	if (se == NULL) {
+		res->result = "none";
+		res->comment = "not checked: no client address given";
+		return;
+	}
+	res->result = spf_result_str(f->spf);
+	if (f->spf == SPF_PASS || f->spf == SPF_FAIL ||
+	    f->spf == SPF_SOFTFAIL)
+		snprintf(comment, size, "%s: domain of %s %s %s as permitted "
+		    "sender", o->id, spf_eval_sender(se), f->spf == SPF_PASS ?
+		    "designates" : "does not designate", o->ip);
+	else
+		snprintf(comment, size, "%s: %s", o->id,
+		    spf_eval_problem(se) != NULL ? spf_eval_problem(se) :
+		    spf_eval_explanation(se));
+	res->comment = comment;
+	if (strcmp(spf_eval_identity(se), "helo") == 0)
+		prop(res, "smtp", "helo", o->helo);
+	else
+		prop(res, "smtp", "mailfrom", spf_eval_sender(se));
+}
+
+/* One dkim= result per signature, or dkim=none.  Returns how many. */
+static size_t
+authres_dkim(const struct verify_found *f, struct authres_result *res)
+{
+	const struct dkim_verdict	*vd;
+	size_t				 i;
+
+	if (f->nv == 0) {
+		res[0].method = "dkim";
+		res[0].result = "none";
+		return 1;
+	}
+	for (i = 0; i < f->nv; i++) {
+		vd = &f->vd[i];
+		res[i].method = "dkim";
+		res[i].result = dkim_ar_result(vd->result, vd);
+		if (vd->result == DKIM_EXPIRED)
+			res[i].comment = "signature expired";
+		else if (vd->reason[0] != '\0')
+			res[i].comment = vd->reason;
+		prop(&res[i], "header", "d", vd->domain);
+		prop(&res[i], "header", "i", vd->auid);
+		prop(&res[i], "header", "s", vd->selector);
+		prop(&res[i], "header", "b", vd->b_prefix);
+	}
+	return f->nv;
+}
+
+/* The dmarc= result; comment is its buffer. */
+static void
+authres_dmarc(const struct dmarc_outcome *out, struct authres_result *res,
+    char *comment, size_t size)
+{
+	char	up1[16], up2[16], up3[16];
+
+	res->method = "dmarc";
+	res->result = dmarc_result_str(out->result);
+	if (out->have_record) {
+		snprintf(comment, size, "p=%s sp=%s dis=%s",
+		    upper(dmarc_policy_str(out->p), up1, sizeof(up1)),
+		    upper(dmarc_policy_str(out->sp), up2, sizeof(up2)),
+		    upper(dmarc_policy_str(out->policy), up3, sizeof(up3)));
+		res->comment = comment;
+	}
+	if (out->result != DMARC_PASS)
+		res->reason = out->reason;
+	prop(res, "header", "from", out->domain);
+}
+
+/* Formats the Authentication-Results field of what f found into field. */
+static int
+verify_authres(const struct verify_opts *o, const struct verify_found *f,
+    struct buf *field)
+{
+	struct authres_result	res[DKIM_MAX_SIGS + 2];
+	char			spf_comment[512], dmarc_comment[128];
+	size_t			nres = 0;
+	struct err		err;
+
+	memset(res, 0, sizeof(res));
+	authres_spf(o, f, &res[nres++], spf_comment, sizeof(spf_comment));
+	nres += authres_dkim(f, &res[nres]);
+	authres_dmarc(&f->dmarc, &res[nres++], dmarc_comment,
+	    sizeof(dmarc_comment));
+	if (authres_format(o->id, res, nres, field, &err) == -1) {
+		tool_warn("dmarc verify", "authentication-results: %s",
+		    err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+dmarc_verify_main(int argc, char *argv[])
+{
+	struct verify_opts	 o;
+	struct verify_found	 f;
+	struct tool_dkim_msg	 m = { NULL, NULL };
+	struct tool_dns		 dns = { NULL, NULL };
+	struct dns_server	 srv;
+	struct dmarc_psl	*psl = NULL;
+	struct buf		 field;
+	FILE			*in, *spool;
+	unsigned		 sample = 0;
+	int			 rc;
+
+	if ((rc = verify_options(argc, argv, &o)) != -1)
+		return rc;
+	rc = EXIT_USAGE;
+	memset(&f, 0, sizeof(f));
+	if (o.mode == DMARC_MODE_RFC7489) {
+		psl = load_psl(o.psl_path);
 		/* pct= samples; getentropy() failing leaves 0: sampled. */
 		if (getentropy(&sample, sizeof(sample)) == 0)
 			sample %= 100;
 		else
 			sample = 0;
 	}
-	tool_dns_server("dmarc verify", ns, &srv);
-	in = tool_open_input("dmarc verify", path);
+	tool_dns_server("dmarc verify", o.ns, &srv);
+	in = tool_open_input("dmarc verify", o.path);
 	if ((spool = tool_spool("dmarc verify")) == NULL)
 		goto out;
 	buf_init(&field, 64 * 1024);
-	if (tool_dkim_read("dmarc verify", in, tool_input_name(path), nl,
-	    spool, now, &m) == -1 ||
-	    tool_dns_open("dmarc verify", &srv, &dns) == -1)
+	if (tool_dkim_read("dmarc verify", in, tool_input_name(o.path), o.nl,
+	    spool, o.now, &m) == -1 ||
+	    tool_dns_open("dmarc verify", &srv, NULL, &dns) == -1)
 		goto out2;
-
-	/* SPF, when the client is known. */
-	if (ip != NULL) {
-		memset(&sp, 0, sizeof(sp));
-		sp.ip = ip;
-		sp.mail_from = mail_from;
-		sp.helo = helo;
-		sp.receiver = id;
-		sp.identity = SPF_ID_MAILFROM;
-		if ((se = spf_eval_new(&sp, &err)) == NULL)
-			tool_usage_error("dmarc verify", "%s", err.msg);
-		while (spf_eval_next(se, now, &q, &spf_res) ==
-		    SPF_STEP_QUERY)
-			ask(&dns, q.name, q.type, spf_answer, se);
-	}
-
-	/* DKIM; a key that cannot even be asked for is a SERVFAIL. */
-	fetch.arg = m.dv;
-	if (tool_fetch_txts("dmarc verify", &dns, dkim_verify_count(m.dv),
-	    &fetch) == -1)
+	verify_spf(&dns, &o, &f);
+	if (verify_dkim(&dns, &m, &f) == -1 ||
+	    verify_dmarc(&dns, &o, m.hdrs, psl, sample, &f) == -1 ||
+	    verify_authres(&o, &f, &field) == -1 ||
+	    tool_write_prepended("dmarc verify", &field, spool, o.nl) == -1)
 		goto out2;
-	dkim_verify_finish(m.dv);
-	nv = dkim_verify_count(m.dv);
-	if (nv > DKIM_MAX_SIGS)
-		nv = DKIM_MAX_SIGS;
-	for (i = 0; i < nv; i++) {
-		dkim_verify_get(m.dv, i, &vd[i]);
-		if (vd[i].result == DKIM_PASS)
-			dkim_pass[npass++] = vd[i].domain;
-	}
-
-	/* DMARC. */
-	memset(&dp, 0, sizeof(dp));
-	dp.mode = mode;
-	if (dmarc_from_domain(m.hdrs, from, sizeof(from), &from_err) == 0)
-		dp.from_domain = from;
-	else
-		dp.from_problem = from_err.msg;
-	if (se != NULL) {
-		dp.spf_domain = spf_eval_domain(se);
-		dp.spf_pass = spf_res == SPF_PASS;
-	}
-	dp.dkim_domains = dkim_pass;
-	dp.ndkim = npass;
-	dp.psl = psl;
-	dp.sample = sample;
-	if ((de = dmarc_eval_new(&dp, &err)) == NULL) {
-		tool_warn("dmarc verify", "%s", err.msg);
-		goto out2;
-	}
-	while (dmarc_eval_next(de, &q, &dres) == DMARC_STEP_QUERY)
-		ask(&dns, q.name, q.type, dmarc_answer, de);
-	dmarc_eval_outcome(de, &out);
-
-	/* Authentication-Results. */
-	memset(res, 0, sizeof(res));
-	res[nres].method = "spf";
-	if (se == NULL) {
-		res[nres].result = "none";
-		res[nres].comment = "not checked: no client address given";
-	} else {
-		res[nres].result = spf_result_str(spf_res);
-		if (spf_res == SPF_PASS || spf_res == SPF_FAIL ||
-		    spf_res == SPF_SOFTFAIL)
-			snprintf(spf_comment, sizeof(spf_comment), "%s: domain "
-			    "of %s %s %s as permitted sender", id,
-			    spf_eval_sender(se), spf_res == SPF_PASS ?
-			    "designates" : "does not designate", ip);
-		else
-			snprintf(spf_comment, sizeof(spf_comment), "%s: %s",
-			    id, spf_eval_problem(se) != NULL ?
-			    spf_eval_problem(se) : spf_eval_explanation(se));
-		res[nres].comment = spf_comment;
-		if (strcmp(spf_eval_identity(se), "helo") == 0)
-			prop(&res[nres], "smtp", "helo", helo);
-		else
-			prop(&res[nres], "smtp", "mailfrom",
-			    spf_eval_sender(se));
-	}
-	nres++;
-	if (nv == 0) {
-		res[nres].method = "dkim";
-		res[nres].result = "none";
-		nres++;
-	}
-	for (i = 0; i < nv; i++, nres++) {
-		res[nres].method = "dkim";
-		res[nres].result = dkim_ar_result(vd[i].result, &vd[i]);
-		if (vd[i].result == DKIM_EXPIRED)
-			res[nres].comment = "signature expired";
-		else if (vd[i].reason[0] != '\0')
-			res[nres].comment = vd[i].reason;
-		prop(&res[nres], "header", "d", vd[i].domain);
-		prop(&res[nres], "header", "i", vd[i].auid);
-		prop(&res[nres], "header", "s", vd[i].selector);
-		prop(&res[nres], "header", "b", vd[i].b_prefix);
-	}
-	res[nres].method = "dmarc";
-	res[nres].result = dmarc_result_str(out.result);
-	if (out.have_record) {
-		snprintf(dmarc_comment, sizeof(dmarc_comment),
-		    "p=%s sp=%s dis=%s", upper(dmarc_policy_str(out.p), up1,
-		    sizeof(up1)), upper(dmarc_policy_str(out.sp), up2,
-		    sizeof(up2)), upper(dmarc_policy_str(out.policy), up3,
-		    sizeof(up3)));
-		res[nres].comment = dmarc_comment;
-	}
-	if (out.result != DMARC_PASS)
-		res[nres].reason = out.reason;
-	prop(&res[nres], "header", "from", out.domain);
-	nres++;
-	if (authres_format(id, res, nres, &field, &err) == -1) {
-		tool_warn("dmarc verify", "authentication-results: %s",
-		    err.msg);
-		goto out2;
-	}
-	if (tool_write_prepended("dmarc verify", &field, spool, nl) == -1)
-		goto out2;
-	rc = out.result == DMARC_PASS ? 0 : EXIT_CHECK_FAILED;
+	rc = f.dmarc.result == DMARC_PASS ? 0 : EXIT_CHECK_FAILED;
 out2:
 	buf_fini(&field);
 	fclose(spool);
 out:
 	tool_close_input(in);
-	dmarc_eval_free(de);
-	spf_eval_free(se);
+	dmarc_eval_free(f.de);
+	spf_eval_free(f.se);
 	tool_dns_close(&dns);
 	tool_dkim_msg_fini(&m);
 	dmarc_psl_free(psl);
 	return rc;
 }
-
 int
 cmd_dmarc(int argc, char *argv[])
 {

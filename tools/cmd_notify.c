@@ -3,6 +3,11 @@
  * RFC 8945) for a zone to a server over UDP, checks the answer's
  * signature and prints its rcode.  Exit 0 on NOERROR, 1 on another
  * rcode or a bad signature, 2 on usage errors or no answer.
+ *
+ * timbre-primaryd answers a NOTIFY once it has fetched and reloaded the
+ * zone, which over SSH or from a busy git server takes seconds: the
+ * message is sent again after 2 and 4 seconds (a lost datagram), then
+ * the answer to any copy (they share the ID) is awaited until --timeout.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,7 +28,55 @@
 #include "util/opt.h"
 
 static const char notify_usage[] =
-    "usage: timbre notify --server ADDR[:PORT] --key-file F ZONE";
+    "usage: timbre notify --server ADDR[:PORT] --key-file F"
+    " [--timeout SECONDS] ZONE";
+
+#define NOTIFY_SENDS		3	/* copies, NOTIFY_RESEND_MS apart */
+#define NOTIFY_RESEND_MS	2000
+#define NOTIFY_TIMEOUT		30	/* seconds, --timeout */
+
+static long long
+ms_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Sends q on fd as the comment atop says and waits for an answer with
+ * its ID into ans until timeout_ms.  Returns its length, or -1 (errno
+ * set when the socket failed).
+ */
+static ssize_t
+notify_exchange(int fd, const struct buf *q, uint8_t *ans, size_t size,
+    long long timeout_ms)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	long long	start = ms_now(), next = start, now, wait;
+	ssize_t		n;
+	int		sent = 0;
+
+	errno = 0;
+	while ((now = ms_now()) - start < timeout_ms) {
+		if (sent < NOTIFY_SENDS && now >= next) {
+			if (send(fd, q->data, q->len, 0) == -1)
+				return -1;
+			sent++;
+			next = now + NOTIFY_RESEND_MS;
+		}
+		wait = start + timeout_ms - now;
+		if (sent < NOTIFY_SENDS && next - now < wait)
+			wait = next - now;
+		if (poll(&pfd, 1, (int)wait) != 1)
+			continue;
+		n = recv(fd, ans, size, 0);
+		if (n >= 12 && memcmp(ans, q->data, 2) == 0)
+			return n;
+	}
+	return -1;
+}
 
 static struct dns_tsig_key *
 read_key(const char *path)
@@ -52,6 +105,7 @@ cmd_notify(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "server", required_argument, NULL, 's' },
 		{ "key-file", required_argument, NULL, 'k' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -59,7 +113,6 @@ cmd_notify(int argc, char **argv)
 	const struct dns_tsig_key	*vk;
 	struct dns_tsig_key		*k = NULL;
 	struct opt_addr		 a;
-	struct pollfd		 pfd;
 	struct buf		 q;
 	struct err		 err;
 	ldns_pkt		*p;
@@ -68,7 +121,9 @@ cmd_notify(int argc, char **argv)
 	size_t			 size, maclen, rmaclen;
 	uint16_t		 id, tsig_error;
 	ssize_t			 n = -1;
-	int			 c, fd, tries, status = EXIT_USAGE;
+	long long		 timeout = NOTIFY_TIMEOUT;
+	char			*end;
+	int			 c, fd, status = EXIT_USAGE;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -77,6 +132,15 @@ cmd_notify(int argc, char **argv)
 			break;
 		case 'k':
 			keyfile = optarg;
+			break;
+		case 't':
+			errno = 0;
+			timeout = strtoll(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    timeout < 1 || timeout > 3600)
+				tool_usage_error("notify", "--timeout wants "
+				    "seconds from 1 to 3600, not \"%s\"",
+				    optarg);
 			break;
 		case 'h':
 			printf("%s\n", notify_usage);
@@ -114,21 +178,14 @@ cmd_notify(int argc, char **argv)
 		tool_warn("notify", "%s: %s", server, strerror(errno));
 		goto done;
 	}
-	for (tries = 0; tries < 3 && n < 12; tries++) {
-		if (send(fd, q.data, q.len, 0) == -1)
-			break;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		while (poll(&pfd, 1, 2000) == 1) {
-			n = recv(fd, ans, sizeof(ans), 0);
-			if (n >= 12 && memcmp(ans, q.data, 2) == 0)
-				break;
-			n = -1;
-		}
-	}
+	n = notify_exchange(fd, &q, ans, sizeof(ans), timeout * 1000);
 	close(fd);
 	if (n < 12) {
-		tool_warn("notify", "%s: no answer", server);
+		if (errno != 0)
+			tool_warn("notify", "%s: %s", server, strerror(errno));
+		else
+			tool_warn("notify", "%s: no answer in %lld s", server,
+			    timeout);
 		goto done;
 	}
 	rc = ldns_lookup_by_id(ldns_rcodes, ans[3] & 0xf);

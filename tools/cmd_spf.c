@@ -114,8 +114,22 @@ check_number(const char *opt, const char *s, long lo, long hi)
 	return (int)v;
 }
 
+/* What the command line asked for. */
+struct check_opts {
+	struct spf_params	 p;
+	struct dns_stub_opts	 so;
+	const char		*ns;
+	bool			 verbose;
+	char			*from;	/* MAIL FROM without its <>, or NULL */
+};
+
+/*
+ * Reads the options into o.  Returns -1 to go on, or the exit status
+ * (--help, a bad option); other usage errors exit through
+ * tool_usage_error.
+ */
 static int
-cmd_spf_check(int argc, char *argv[])
+check_options(int argc, char *argv[], struct check_opts *o)
 {
 	static const struct option opts[] = {
 		{ "ip", required_argument, NULL, 'i' },
@@ -130,60 +144,50 @@ cmd_spf_check(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct spf_params	 p;
-	struct dns_stub_opts	 so;
-	struct dns_server	 srv;
-	struct check_run	 run;
-	struct event_base	*base = NULL;
-	struct buf		 hdr;
-	struct err		 err;
-	const char		*ns = NULL, *expl;
-	char			*from = NULL;
+	struct spf_params	*p = &o->p;
 	size_t			 len;
 	bool			 have_from = false;
-	int			 c, rc = EXIT_USAGE;
+	int			 c;
 
-	memset(&p, 0, sizeof(p));
-	memset(&so, 0, sizeof(so));
-	memset(&run, 0, sizeof(run));
+	memset(o, 0, sizeof(*o));
 	while ((c = getopt_long(argc, argv, "hn:v", opts, NULL)) != -1)
 		switch (c) {
 		case 'i':
-			p.ip = optarg;
+			p->ip = optarg;
 			break;
 		case 'm':
-			p.mail_from = optarg;
+			p->mail_from = optarg;
 			have_from = true;
 			break;
 		case 'H':
-			p.helo = optarg;
+			p->helo = optarg;
 			break;
 		case 'I':
 			if (strcmp(optarg, "helo") == 0)
-				p.identity = SPF_ID_HELO;
+				p->identity = SPF_ID_HELO;
 			else if (strcmp(optarg, "mailfrom") == 0)
-				p.identity = SPF_ID_MAILFROM;
+				p->identity = SPF_ID_MAILFROM;
 			else
 				tool_usage_error("spf check", "--identity must "
 				    "be mailfrom or helo, not \"%s\"", optarg);
 			break;
 		case 'r':
-			p.receiver = optarg;
+			p->receiver = optarg;
 			break;
 		case 'n':
-			ns = optarg;
+			o->ns = optarg;
 			break;
 		case 't':
-			so.timeout_ms = check_number("timeout", optarg, 1,
+			o->so.timeout_ms = check_number("timeout", optarg, 1,
 			    3600000);
 			break;
 		case 'R':
-			so.retries = check_number("retries", optarg, 0, 16);
-			if (so.retries == 0)
-				so.retries = -1;	/* none */
+			o->so.retries = check_number("retries", optarg, 0, 16);
+			if (o->so.retries == 0)
+				o->so.retries = -1;	/* none */
 			break;
 		case 'v':
-			run.verbose = true;
+			o->verbose = true;
 			break;
 		case 'h':
 			puts(check_usage);
@@ -195,60 +199,81 @@ cmd_spf_check(int argc, char *argv[])
 	if (optind < argc)
 		tool_usage_error("spf check", "unexpected argument \"%s\"\n%s",
 		    argv[optind], check_usage);
-	if (p.ip == NULL)
+	if (p->ip == NULL)
 		tool_usage_error("spf check", "--ip is required\n%s",
 		    check_usage);
-	if (!have_from && p.identity == SPF_ID_MAILFROM)
+	if (!have_from && p->identity == SPF_ID_MAILFROM)
 		tool_usage_error("spf check", "--mail-from is required (\"\" "
 		    "for the null reverse-path)\n%s", check_usage);
 	/* "<user@example.org>" as SMTP writes it is user@example.org. */
-	if (p.mail_from != NULL && p.mail_from[0] == '<' &&
-	    (len = strlen(p.mail_from)) >= 2 && p.mail_from[len - 1] == '>') {
-		if ((from = strndup(p.mail_from + 1, len - 2)) == NULL)
+	if (p->mail_from != NULL && p->mail_from[0] == '<' &&
+	    (len = strlen(p->mail_from)) >= 2 &&
+	    p->mail_from[len - 1] == '>') {
+		if ((o->from = strndup(p->mail_from + 1, len - 2)) == NULL)
 			tool_usage_error("spf check", "out of memory");
-		p.mail_from = from;
+		p->mail_from = o->from;
 	}
-	if ((p.mail_from == NULL || *p.mail_from == '\0' ||
-	    p.identity == SPF_ID_HELO) && p.helo == NULL)
+	if ((p->mail_from == NULL || *p->mail_from == '\0' ||
+	    p->identity == SPF_ID_HELO) && p->helo == NULL)
 		tool_usage_error("spf check", "checking the HELO identity "
 		    "needs --helo");
-	tool_dns_server("spf check", ns, &srv);
-	if ((run.ev = spf_eval_new(&p, &err)) == NULL)
+	return -1;
+}
+
+/* Prints the result, the explanation and, verbose, Received-SPF. */
+static int
+check_print(const struct check_run *run)
+{
+	const char	*expl = spf_eval_explanation(run->ev);
+	struct buf	 hdr;
+	struct err	 err;
+
+	printf("%s\n%s\n", spf_result_str(run->res), expl != NULL ? expl : "");
+	if (run->verbose) {
+		buf_init(&hdr, 64 * 1024);
+		if (spf_received_spf(run->ev, &hdr, &err) == 0)
+			fwrite(hdr.data, 1, hdr.len, stdout);
+		buf_fini(&hdr);
+		fprintf(stderr, "%zu dns queries\n",
+		    spf_eval_queries(run->ev));
+	}
+	return fflush(stdout) == EOF ? -1 : 0;
+}
+
+static int
+cmd_spf_check(int argc, char *argv[])
+{
+	struct check_opts	 o;
+	struct dns_server	 srv;
+	struct tool_dns		 dns = { NULL, NULL };
+	struct check_run	 run;
+	struct err		 err;
+	int			 rc;
+
+	if ((rc = check_options(argc, argv, &o)) != -1)
+		return rc;
+	rc = EXIT_USAGE;
+	memset(&run, 0, sizeof(run));
+	run.verbose = o.verbose;
+	tool_dns_server("spf check", o.ns, &srv);
+	if ((run.ev = spf_eval_new(&o.p, &err)) == NULL)
 		tool_usage_error("spf check", "%s", err.msg);
-	if ((base = event_base_new()) == NULL) {
-		tool_warn("spf check", "event_base_new failed");
+	if (tool_dns_open("spf check", &srv, &o.so, &dns) == -1)
 		goto out;
-	}
-	if ((run.stub = dns_stub_new(base, &srv, &so, &err)) == NULL) {
-		tool_warn("spf check", "%s", err.msg);
-		goto out;
-	}
+	run.stub = dns.stub;
 	check_drive(&run);
 	if (!run.done)
-		event_base_dispatch(base);
+		event_base_dispatch(dns.base);
 	if (!run.done) {
 		tool_warn("spf check", "internal error: evaluation stalled");
 		goto out;
 	}
-	expl = spf_eval_explanation(run.ev);
-	printf("%s\n%s\n", spf_result_str(run.res), expl != NULL ? expl : "");
-	if (run.verbose) {
-		buf_init(&hdr, 64 * 1024);
-		if (spf_received_spf(run.ev, &hdr, &err) == 0)
-			fwrite(hdr.data, 1, hdr.len, stdout);
-		buf_fini(&hdr);
-		fprintf(stderr, "%zu dns queries\n",
-		    spf_eval_queries(run.ev));
-	}
-	if (fflush(stdout) == EOF)
-		goto out;
-	rc = run.res == SPF_PASS ? 0 : EXIT_CHECK_FAILED;
+	if (check_print(&run) == 0)
+		rc = run.res == SPF_PASS ? 0 : EXIT_CHECK_FAILED;
 out:
-	dns_stub_free(run.stub);
-	if (base != NULL)
-		event_base_free(base);
+	tool_dns_close(&dns);
 	spf_eval_free(run.ev);
-	free(from);
+	free(o.from);
 	return rc;
 }
 

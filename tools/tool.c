@@ -269,7 +269,7 @@ tool_dkim_msg_fini(struct tool_dkim_msg *m)
 
 int
 tool_dns_open(const char *cmd, const struct dns_server *srv,
-    struct tool_dns *dns_out)
+    const struct dns_stub_opts *so, struct tool_dns *dns_out)
 {
 	struct err	err;
 
@@ -278,7 +278,7 @@ tool_dns_open(const char *cmd, const struct dns_server *srv,
 		tool_warn(cmd, "out of memory");
 		return -1;
 	}
-	if ((dns_out->stub = dns_stub_new(dns_out->base, srv, NULL, &err)) ==
+	if ((dns_out->stub = dns_stub_new(dns_out->base, srv, so, &err)) ==
 	    NULL) {
 		tool_warn(cmd, "%s", err.msg);
 		return -1;

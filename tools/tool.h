@@ -116,11 +116,13 @@ struct tool_dns {
 	struct dns_stub		*stub;
 };
 /*
- * Opens both, for srv with the stub's default time-outs.  Returns 0, or
- * -1 after printing why; either way the caller calls tool_dns_close.
+ * Opens both, for srv with the time-outs and retries of so (NULL: the
+ * stub's defaults).  Returns 0, or -1 after printing why; either way the
+ * caller calls tool_dns_close.
  */
+struct dns_stub_opts;
 int	tool_dns_open(const char *cmd, const struct dns_server *srv,
-	    struct tool_dns *dns_out);
+	    const struct dns_stub_opts *so, struct tool_dns *dns_out);
 void	tool_dns_close(struct tool_dns *);
 
 /*

@@ -5,8 +5,9 @@
  * is fatal: nothing to serve), NOTIFY to the secondaries, the worker
  * thread, the signals, READY=1 and the loop.  SIGHUP re-reads the
  * configuration (a bad one is logged and the old one kept; the serial
- * options apply to the reloads that start afterwards) and has the worker
- * fetch the repository again.
+ * options apply to the reloads that start afterwards, the rate limiting
+ * ones at once, with fresh counts) and has the worker fetch the
+ * repository again.  SIGUSR1 logs the counters.
  */
 #include <err.h>
 #include <signal.h>
@@ -26,6 +27,20 @@ on_warn(const char *msg)
 	log_warn("%s", msg);
 }
 
+/* SIGUSR1: the counters, in one line. */
+static void
+log_stats(struct primaryd *d)
+{
+	struct auth_rrl_stats	st = { 0, 0, 0 };
+
+	if (d->rrl != NULL)
+		auth_rrl_stats(d->rrl, &st);
+	log_info("primary stats rrl=%s rrl_passed=%llu rrl_dropped=%llu "
+	    "rrl_slipped=%llu", d->rrl != NULL ? "on" : "off",
+	    (unsigned long long)st.passed, (unsigned long long)st.dropped,
+	    (unsigned long long)st.slipped);
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -35,6 +50,10 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	struct job		*j;
 	struct err		 err;
 
+	if (sig == SIGUSR1) {
+		log_stats(d);
+		return;
+	}
 	if (sig != SIGHUP) {
 		log_info("primary stop signal=%d", (int)sig);
 		event_base_loopbreak(d->base);
@@ -42,7 +61,8 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	memset(&nc, 0, sizeof(nc));
 	if (opt_load(&primaryd_program, d->argc, d->argv, &nc, on_warn,
-	    &err) == -1 || primaryd_serial_fix(&nc, &fix, &err) == -1) {
+	    &err) == -1 || primaryd_serial_fix(&nc, &fix, &err) == -1 ||
+	    primaryd_rrl_setup(d, &nc, &err) == -1) {
 		log_warn("primary reload: configuration kept: %s", err.msg);
 		opt_free(&primaryd_program, &nc);
 	} else {
@@ -70,8 +90,9 @@ main(int argc, char *argv[])
 {
 	struct primaryd		 d;
 	struct repo_config	 rc;
-	struct event		*sigs[4];
-	int			 signos[4] = { SIGTERM, SIGINT, SIGHUP, 0 };
+	struct event		*sigs[5];
+	int			 signos[5] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+				    0 };
 	struct err		 err;
 	size_t			 i;
 
@@ -88,7 +109,8 @@ main(int argc, char *argv[])
 		errx(1, "--remote is required (URL[#BRANCH])");
 	if (d.conf.ssh_key != NULL && d.conf.ssh_key_file != NULL)
 		errx(1, "--ssh-key and --ssh-key-file exclude each other");
-	if (primaryd_serial_fix(&d.conf, &d.fix, &err) == -1)
+	if (primaryd_serial_fix(&d.conf, &d.fix, &err) == -1 ||
+	    primaryd_rrl_setup(&d, &d.conf, &err) == -1)
 		errx(1, "%s", err.msg);
 	primaryd_default_listen(&d.conf);
 	log_init("timbre-primaryd", d.conf.foreground, d.conf.log_level);
@@ -131,6 +153,8 @@ main(int argc, char *argv[])
 	for (i = 0; signos[i] != 0; i++)
 		event_free(sigs[i]);
 	auth_db_free(d.db);
+	auth_rrl_free(d.rrl);
+	acl_fini(&d.rrl_allow);
 	repo_free(d.repo);
 	opt_free(&primaryd_program, &d.conf);
 	event_base_free(d.base);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys/mac.h"
 #include "primaryd.h"
 #include "util/err.h"
 
@@ -37,6 +38,15 @@ static const struct opt primaryd_options[] = {
 	{ "no-serial-fix", OPT_BOOL, NULL, OFF(no_serial_fix),
 	  "serve a zone pushed without a newer serial as it is, "
 	  "committing nothing", 0, 0 },
+	{ "rrl-rate", OPT_INT, "200", OFF(rrl_rate),
+	  "UDP answers a second per client network and answer before "
+	  "rate limiting (0: off)", 0, 0 },
+	{ "rrl-slip", OPT_INT, "2", OFF(rrl_slip),
+	  "of the answers limited, every Nth goes out truncated "
+	  "(0: none, 1: all)", 0, 0 },
+	{ "rrl-allow", OPT_STRING | OPT_REPEAT, NULL, OFF(rrl_allow),
+	  "CIDR of clients never rate limited (repeatable; default "
+	  "127.0.0.0/8 and ::1)", 0, 0 },
 	{ NULL, 0, NULL, 0, NULL, 0, 0 },
 };
 
@@ -89,5 +99,53 @@ primaryd_serial_fix(const struct primaryd_conf *c, struct serial_fix *fix_out,
 	err_set(err, OPT_E_CONFIG, "--serial-policy %s: not increment, "
 	    "unixtime or dateserial", c->serial_policy != NULL ?
 	    c->serial_policy : "");
+	return -1;
+}
+
+int
+primaryd_rrl_setup(struct primaryd *d, const struct primaryd_conf *c,
+    struct err *err)
+{
+	static const char *const loopback[] = { "127.0.0.0/8", "::1" };
+	struct auth_rrl_conf	 rc = { 0, 0, 0 };
+	struct auth_rrl		*rrl = NULL;
+	struct acl		 allow = { NULL, 0 };
+	struct acl_net		 net;
+	const char *const	*nets = loopback;
+	size_t			 i, n = 2;
+	uint64_t		 seed;
+
+	if (c->rrl_rate < 0 || c->rrl_rate > 1000000) {
+		err_set(err, OPT_E_CONFIG, "--rrl-rate %lld: not from 0 to "
+		    "1000000", c->rrl_rate);
+		return -1;
+	}
+	if (c->rrl_slip < 0 || c->rrl_slip > 100) {
+		err_set(err, OPT_E_CONFIG, "--rrl-slip %lld: not from 0 to "
+		    "100", c->rrl_slip);
+		return -1;
+	}
+	if (c->rrl_allow.n > 0) {
+		nets = (const char *const *)c->rrl_allow.v;
+		n = c->rrl_allow.n;
+	}
+	for (i = 0; i < n; i++)
+		if (acl_parse("--rrl-allow", nets[i], &net, err) == -1 ||
+		    acl_add(&allow, &net, err) == -1)
+			goto fail;
+	if (c->rrl_rate > 0) {
+		rc.rate = (unsigned)c->rrl_rate;
+		rc.slip = (unsigned)c->rrl_slip;
+		if (key_random(&seed, sizeof(seed), err) == -1 ||
+		    (rrl = auth_rrl_new(&rc, seed, err)) == NULL)
+			goto fail;
+	}
+	auth_rrl_free(d->rrl);
+	acl_fini(&d->rrl_allow);
+	d->rrl = rrl;
+	d->rrl_allow = allow;
+	return 0;
+fail:
+	acl_fini(&allow);
 	return -1;
 }

@@ -11,6 +11,7 @@
 
 #include "auth/auth.h"
 #include "git/repo.h"
+#include "util/acl.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -34,6 +35,9 @@ struct primaryd_conf {
 	char		*user;
 	char		*serial_policy;
 	bool		 no_serial_fix;
+	long long	 rrl_rate;	/* answers a second a flow; 0: off */
+	long long	 rrl_slip;
+	struct opt_list	 rrl_allow;	/* char *: CIDR never limited */
 };
 
 /*
@@ -47,6 +51,12 @@ struct serial_fix {
 };
 
 extern const struct opt_program primaryd_program;
+
+struct primaryd;
+/* Makes the rate limiter of c (--rrl-*) into d->rrl and d->rrl_allow,
+ * replacing those d had (a reload starts the counts afresh). */
+int	primaryd_rrl_setup(struct primaryd *d, const struct primaryd_conf *c,
+	    struct err *);
 
 #define PRIMARYD_MAX_LISTEN	16
 
@@ -118,6 +128,8 @@ struct primaryd {
 	struct event_base	*base;
 	struct repo		*repo;
 	struct auth_db		*db;
+	struct auth_rrl		*rrl;		/* NULL: no rate limiting */
+	struct acl		 rrl_allow;	/* clients never limited */
 	int			 udp[PRIMARYD_MAX_LISTEN];
 	int			 tcp[PRIMARYD_MAX_LISTEN];
 	size_t			 nlisten;

@@ -307,6 +307,35 @@ udp_send(int fd, struct udp_batch *b, unsigned n)
 	}
 }
 
+/*
+ * Response rate limiting (auth/rrl.c) of a UDP answer in reply: true to
+ * send it (perhaps truncated), false to drop it.  A flow that starts
+ * being limited is logged, once until it falls back under the rate.
+ */
+static bool
+rate_limit(struct primaryd *d, const struct sockaddr *sa, struct peer *from,
+    struct buf *reply)
+{
+	enum auth_rrl_action	act;
+	struct err		err;
+	size_t			len = reply->len;
+	bool			started;
+
+	if (d->rrl == NULL || acl_allows(&d->rrl_allow, sa))
+		return true;
+	act = auth_rrl_check(d->rrl, sa, (uint8_t *)reply->data, reply->len,
+	    time(NULL), &started);
+	if (started)
+		log_info("primary rrl limiting from=%s", peer_text(from));
+	if (act == AUTH_RRL_PASS)
+		return true;
+	if (act == AUTH_RRL_DROP ||
+	    auth_rrl_truncate((uint8_t *)reply->data, &len, &err) == -1)
+		return false;
+	reply->len = len;
+	return true;
+}
+
 static void
 on_udp(evutil_socket_t fd, short what, void *arg)
 {
@@ -337,7 +366,8 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 			from.sa = u.sa;
 			handle(d, b->iov_in[i].iov_base, b->in[i].msg_len, 0,
 			    &from, &b->reply[i], &udp_ops, &u);
-			if (b->reply[i].len == 0)
+			if (b->reply[i].len == 0 ||
+			    !rate_limit(d, u.sa, &from, &b->reply[i]))
 				continue;
 			b->iov_out[nout].iov_base = b->reply[i].data;
 			b->iov_out[nout].iov_len = b->reply[i].len;

@@ -435,7 +435,8 @@ update_run(struct primaryd *d, struct job *j)
 	buf_init(&sum, 60000);
 	buf_init(&text, 64 * 1024 * 1024);
 	buf_init(&msg, 65536);
-	j->rcode = auth_update(&j->req, &nz, &sum, &err);
+	j->rcode = auth_update(&j->req, j->fix.policy, time(NULL), &nz, &sum,
+	    &err);
 	if (j->rcode != LDNS_RCODE_NOERROR) {
 		log_info("zone %s: update by %s refused rcode=%d%s%s", j->zone,
 		    key, j->rcode, nz == NULL && err.msg[0] ? ": " : "",
@@ -621,7 +622,7 @@ job_prepare(struct primaryd *d, struct job *j)
 	struct auth_zone	*z;
 
 	j->old = d->db;
-	j->fix = d->fix;
+	j->fix = d->fix;	/* UPDATE: the serial policy */
 	if (j->kind != JOB_UPDATE && j->kind != JOB_IXFR)
 		return 0;
 	/* The zone as the jobs before this one left it. */

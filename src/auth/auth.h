@@ -15,6 +15,7 @@
 #ifndef TIMBRE_AUTH_AUTH_H
 #define TIMBRE_AUTH_AUTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -256,10 +257,55 @@ struct auth_xfr	*auth_ixfr_xfr(struct auth_ixfr *, int *incremental_out,
 		    struct err *);
 
 /* update.c: applies the UPDATE in req->query to req->zone.  Returns the
- * rcode; on NOERROR with a change, *new_out is the new zone (serial
- * bumped) and summary describes the change for logs and the commit. */
-int		 auth_update(const struct auth_req *, struct auth_zone **new_out,
-		    struct buf *summary, struct err *);
+ * rcode; on NOERROR with a change, *new_out is the new zone and summary
+ * describes the change for logs and the commit.  Unless the UPDATE
+ * brought a newer SOA, the serial is the one auth_serial_next gives
+ * under policy at now, as for a push without a newer serial. */
+int		 auth_update(const struct auth_req *,
+		    enum auth_serial_policy policy, time_t now,
+		    struct auth_zone **new_out, struct buf *summary,
+		    struct err *);
+
+/*
+ * rrl.c: response rate limiting of UDP answers (what BIND, NSD and Knot
+ * do): at most rate answers a second per flow (client /24 or /56, kind
+ * of answer, name or zone); beyond, answers are dropped but every
+ * slip-th, which goes out truncated (auth_rrl_truncate) so that a real
+ * client retries over TCP.  rate 0: off; slip 0: drop them all.
+ */
+#define AUTH_RRL_BUCKETS	65536	/* flows tracked; 32 octets each */
+struct auth_rrl_conf {
+	unsigned	rate;
+	unsigned	slip;
+	size_t		buckets;	/* 0: AUTH_RRL_BUCKETS */
+};
+struct auth_rrl_stats {
+	uint64_t	passed, dropped, slipped;
+};
+enum auth_rrl_action {
+	AUTH_RRL_PASS,		/* send the answer */
+	AUTH_RRL_DROP,		/* send nothing */
+	AUTH_RRL_SLIP,		/* send it truncated */
+};
+struct auth_rrl;
+struct sockaddr;
+/* seed: a random value drawn at start (which flows share a bucket
+ * cannot then be known from outside).  NULL with ERR_NOMEM. */
+struct auth_rrl	*auth_rrl_new(const struct auth_rrl_conf *, uint64_t seed,
+		    struct err *);
+void		 auth_rrl_free(struct auth_rrl *);
+/* What to do with answer, going to client at now.  *started_out (if not
+ * NULL) is true when this answer starts limiting its flow: the one to
+ * log. */
+enum auth_rrl_action auth_rrl_check(struct auth_rrl *,
+		    const struct sockaddr *client, const uint8_t *answer,
+		    size_t len, time_t now, bool *started_out);
+/* Truncates answer in place to its header, with TC set and no records,
+ * and its question; *len becomes the new length.  -1 (err) if it has no
+ * question to keep. */
+int		 auth_rrl_truncate(uint8_t *answer, size_t *len, struct err *);
+void		 auth_rrl_stats(const struct auth_rrl *,
+		    struct auth_rrl_stats *out);
 
 /* A NOTIFY for zone (SOA serial), signed with key if not NULL. */
 int		 auth_notify_msg(const struct auth_zone *, uint16_t id,

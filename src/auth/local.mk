@@ -3,13 +3,13 @@
 # suite and the fuzz harnesses of its parsers.
 src_libtimbre_a_SOURCES += src/auth/auth.h src/auth/auth_priv.h \
 	src/auth/zone.c src/auth/zonetext.c src/auth/auth.c \
-	src/auth/update.c src/auth/replycache.c
+	src/auth/update.c src/auth/replycache.c src/auth/rrl.c
 
 check_PROGRAMS += tests/unit/auth/check_auth
 TESTS += tests/unit/auth/check_auth
 tests_unit_auth_check_auth_SOURCES = tests/unit/auth/test_zone.c \
 	tests/unit/auth/test_nomem.c tests/unit/auth/test_zone.h \
-	tests/unit/auth/test_replycache.c \
+	tests/unit/auth/test_replycache.c tests/unit/auth/test_rrl.c \
 	tests/unit/nomem.c tests/unit/nomem.h
 tests_unit_auth_check_auth_SOURCES += tests/unit/auth/test_limits.c
 tests_unit_auth_check_auth_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -41,6 +41,13 @@ TESTS += tests/fuzz/replay_zone_edit
 tests_fuzz_replay_zone_edit_SOURCES = tests/fuzz/fuzz_zone_edit.c \
 	tests/fuzz/replay.c
 tests_fuzz_replay_zone_edit_LDADD = $(TIMBRE_LIBS)
+
+# Response rate limiting reads our answers' question and authority.
+FUZZ_HARNESSES += rrl
+check_PROGRAMS += tests/fuzz/replay_rrl
+TESTS += tests/fuzz/replay_rrl
+tests_fuzz_replay_rrl_SOURCES = tests/fuzz/fuzz_rrl.c tests/fuzz/replay.c
+tests_fuzz_replay_rrl_LDADD = $(TIMBRE_LIBS)
 
 # The reply cache's key, and timbre-primaryd's whole UDP path.
 FUZZ_HARNESSES += cache_key

@@ -198,18 +198,147 @@ note(struct buf *s, const char *what, const ldns_rr *rr, struct err *err)
 	return rc;
 }
 
+/* An update being applied to a copy of the zone's records. */
+struct upd {
+	const struct auth_zone	*z;
+	struct work		 w;
+	ldns_rr			*oldsoa;	/* the SOA replaced, if one was */
+	struct buf		*summary;
+	bool			 changed;
+};
+
+/* Drops w.v[j] after noting it as deleted. */
+static int
+upd_drop(struct upd *u, size_t j, struct err *err)
+{
+	if (note(u->summary, "delete", u->w.v[j].rr, err) == -1)
+		return -1;
+	ldns_rr_free(u->w.v[j].rr);
+	u->w.v[j].rr = NULL;
+	u->changed = true;
+	return 0;
+}
+
+/* Adds rr (class IN) as RFC 2136 section 3.4.2.2 says. */
+static int
+upd_add(struct upd *u, ldns_rr *rr, bool apex, struct err *err)
+{
+	struct work	*w = &u->w;
+	ldns_rr_type	 t = ldns_rr_get_type(rr), ct;
+	ldns_rr		*c;
+	size_t		 j;
+
+	if (t == LDNS_RR_TYPE_SOA && (!apex ||
+	    !auth_serial_lt(auth_zone_serial(u->z),
+	    ldns_rdf2native_int32(ldns_rr_rdf(rr, 2)))))
+		return 0;	/* not newer: ignored */
+	for (j = 0; j < w->n; j++) {
+		if (w->v[j].rr == NULL || !same_name(w->v[j].rr, rr))
+			continue;
+		ct = ldns_rr_get_type(w->v[j].rr);
+		/* CNAME and other data never mix. */
+		if ((ct == LDNS_RR_TYPE_CNAME) != (t == LDNS_RR_TYPE_CNAME))
+			return 0;	/* ignored */
+		if (ct == t && (t == LDNS_RR_TYPE_SOA ||
+		    t == LDNS_RR_TYPE_CNAME || same_rdata(w->v[j].rr, rr))) {
+			/* The first SOA replaced is kept, as the sign that
+			 * one came; a later one replaces the SOA added
+			 * before it, which goes. */
+			if (t == LDNS_RR_TYPE_SOA && u->oldsoa == NULL)
+				u->oldsoa = w->v[j].rr;
+			else
+				ldns_rr_free(w->v[j].rr);
+			w->v[j].rr = NULL;
+		}
+	}
+	if ((c = ldns_rr_clone(rr)) == NULL || work_add(w, c) == -1) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	if (note(u->summary, "add", rr, err) == -1)
+		return -1;
+	u->changed = true;
+	return 0;
+}
+
+/* Deletes what rr (class ANY or NONE) names, section 3.4.2.3 and 4. */
+static int
+upd_delete(struct upd *u, ldns_rr *rr, bool apex, struct err *err)
+{
+	struct work	*w = &u->w;
+	ldns_rr_type	 t = ldns_rr_get_type(rr), ct;
+	bool		 none = ldns_rr_get_class(rr) == LDNS_RR_CLASS_NONE;
+	size_t		 j, napexns;
+
+	for (j = 0; j < w->n; j++) {
+		if (w->v[j].rr == NULL || !same_name(w->v[j].rr, rr))
+			continue;
+		ct = ldns_rr_get_type(w->v[j].rr);
+		if (apex && (ct == LDNS_RR_TYPE_SOA || ct == LDNS_RR_TYPE_NS))
+			continue;	/* 3.4.2.3/4 */
+		if (t != LDNS_RR_TYPE_ANY && ct != t)
+			continue;
+		if (none && !same_rdata(w->v[j].rr, rr))
+			continue;
+		if (upd_drop(u, j, err) == -1)
+			return -1;
+	}
+	/* The apex NS may lose records, never the last. */
+	if (!apex || t != LDNS_RR_TYPE_NS || !none)
+		return 0;
+	for (j = napexns = 0; j < w->n; j++)
+		if (w->v[j].rr != NULL && same_name(w->v[j].rr, rr) &&
+		    ldns_rr_get_type(w->v[j].rr) == LDNS_RR_TYPE_NS)
+			napexns++;
+	if (napexns <= 1)
+		return 0;
+	for (j = 0; j < w->n; j++)
+		if (w->v[j].rr != NULL && ldns_rr_get_type(w->v[j].rr) == t &&
+		    same_name(w->v[j].rr, rr) &&
+		    same_rdata(w->v[j].rr, rr) &&
+		    upd_drop(u, j, err) == -1)
+			return -1;
+	return 0;
+}
+
+/* Without a newer SOA in the update, the serial is the next one under
+ * the policy (the same as a push's fix-up: 4294967295 goes to 0, which
+ * RFC 1982 allows and NSD and Knot take). */
+static int
+upd_serial(struct upd *u, enum auth_serial_policy policy, time_t now,
+    struct err *err)
+{
+	struct work	*w = &u->w;
+	uint32_t	 serial;
+	size_t		 i;
+
+	if (u->oldsoa != NULL)
+		return 0;
+	for (i = 0; i < w->n; i++)
+		if (ldns_rr_get_type(w->v[i].rr) == LDNS_RR_TYPE_SOA)
+			break;
+	if (i == w->n) {
+		err_set(err, AUTH_E_ZONE, "update lost the SOA");
+		return -1;
+	}
+	serial = auth_serial_next(auth_zone_serial(u->z), policy, now);
+	ldns_rdf_deep_free(ldns_rr_set_rdf(w->v[i].rr,
+	    ldns_native2rdf_int32(LDNS_RDF_TYPE_INT32, serial), 2));
+	return 0;
+}
+
 int
-auth_update(const struct auth_req *req, struct auth_zone **new_out,
-    struct buf *summary, struct err *err)
+auth_update(const struct auth_req *req, enum auth_serial_policy policy,
+    time_t now, struct auth_zone **new_out, struct buf *summary,
+    struct err *err)
 {
 	const struct auth_zone	*z = req->zone;
 	const ldns_rr_list	*up = ldns_pkt_authority(req->query);
-	struct work		 w = { 0 };
-	ldns_rr			*rr, *c, *oldsoa = NULL;
-	ldns_rr_type		 t, ct;
-	size_t			 i, j, napexns;
-	int			 rc, changed = 0, apex;
-	uint32_t		 serial;
+	struct upd		 u = { .z = z, .summary = summary };
+	ldns_rr			*rr, *c;
+	size_t			 i, j;
+	bool			 apex;
+	int			 rc;
 
 	*new_out = NULL;
 	if ((rc = prereq(z, ldns_pkt_answer(req->query))) != 0 ||
@@ -217,132 +346,41 @@ auth_update(const struct auth_req *req, struct auth_zone **new_out,
 		return rc;
 	for (i = 0; i < z->n; i++)
 		if ((c = ldns_rr_clone(z->v[i].rr)) == NULL ||
-		    work_add(&w, c) == -1)
-			goto nomem;
+		    work_add(&u.w, c) == -1) {
+			err_set(err, ERR_NOMEM, "out of memory");
+			goto fail;
+		}
 	for (i = 0; i < ldns_rr_list_rr_count(up); i++) {
 		rr = ldns_rr_list_rr(up, i);
-		t = ldns_rr_get_type(rr);
 		apex = ldns_dname_compare(ldns_rr_owner(rr), z->origin) == 0;
 		switch (ldns_rr_get_class(rr)) {
 		case LDNS_RR_CLASS_IN:
-			if (t == LDNS_RR_TYPE_SOA) {
-				if (!apex || !auth_serial_lt(
-				    auth_zone_serial(z), ldns_rdf2native_int32(
-				    ldns_rr_rdf(rr, 2))))
-					continue;	/* not newer */
-			}
-			for (j = 0; j < w.n; j++) {
-				if (w.v[j].rr == NULL ||
-				    !same_name(w.v[j].rr, rr))
-					continue;
-				ct = ldns_rr_get_type(w.v[j].rr);
-				/* CNAME and other data never mix. */
-				if ((ct == LDNS_RR_TYPE_CNAME) !=
-				    (t == LDNS_RR_TYPE_CNAME))
-					break;
-				if (ct == t && (t == LDNS_RR_TYPE_SOA ||
-				    t == LDNS_RR_TYPE_CNAME ||
-				    same_rdata(w.v[j].rr, rr))) {
-					/* The first SOA replaced is kept, as
-					 * the sign that one came; a later
-					 * one replaces the SOA added before
-					 * it, which goes. */
-					if (t == LDNS_RR_TYPE_SOA &&
-					    oldsoa == NULL)
-						oldsoa = w.v[j].rr;
-					else
-						ldns_rr_free(w.v[j].rr);
-					w.v[j].rr = NULL;
-				}
-			}
-			if (j < w.n)
-				continue;		/* ignored */
-			if ((c = ldns_rr_clone(rr)) == NULL ||
-			    work_add(&w, c) == -1)
-				goto nomem;
-			if (note(summary, "add", rr, err) == -1)
-				goto fail;
-			changed = 1;
+			rc = upd_add(&u, rr, apex, err);
 			break;
 		case LDNS_RR_CLASS_ANY:
 		case LDNS_RR_CLASS_NONE:
-			for (j = 0; j < w.n; j++) {
-				c = w.v[j].rr;
-				if (c == NULL || !same_name(c, rr))
-					continue;
-				ct = ldns_rr_get_type(c);
-				if (apex && (ct == LDNS_RR_TYPE_SOA ||
-				    ct == LDNS_RR_TYPE_NS))
-					continue;	/* 3.4.2.3/4 */
-				if (t != LDNS_RR_TYPE_ANY && ct != t)
-					continue;
-				if (ldns_rr_get_class(rr) ==
-				    LDNS_RR_CLASS_NONE && !same_rdata(c, rr))
-					continue;
-				if (note(summary, "delete", c, err) == -1)
-					goto fail;
-				ldns_rr_free(c);
-				w.v[j].rr = NULL;
-				changed = 1;
-			}
-			/* The apex NS may lose records, never the last. */
-			if (apex && t == LDNS_RR_TYPE_NS &&
-			    ldns_rr_get_class(rr) == LDNS_RR_CLASS_NONE) {
-				for (j = napexns = 0; j < w.n; j++)
-					if (w.v[j].rr != NULL &&
-					    same_name(w.v[j].rr, rr) &&
-					    ldns_rr_get_type(w.v[j].rr) ==
-					    LDNS_RR_TYPE_NS)
-						napexns++;
-				if (napexns > 1) {
-					for (j = 0; j < w.n; j++)
-						if (w.v[j].rr != NULL &&
-						    ldns_rr_get_type(
-						    w.v[j].rr) == t &&
-						    same_name(w.v[j].rr, rr) &&
-						    same_rdata(w.v[j].rr, rr)) {
-							if (note(summary,
-							    "delete", w.v[j].rr,
-							    err) == -1)
-								goto fail;
-							ldns_rr_free(
-							    w.v[j].rr);
-							w.v[j].rr = NULL;
-							changed = 1;
-						}
-				}
-			}
+			rc = upd_delete(&u, rr, apex, err);
 			break;
 		default:
+			rc = 0;
 			break;
 		}
+		if (rc == -1)
+			goto fail;
 	}
-	for (i = j = 0; i < w.n; i++)
-		if (w.v[i].rr != NULL)
-			w.v[j++] = w.v[i];
-	w.n = j;
-	if (!changed) {
-		ldns_rr_free(oldsoa);
-		work_free(&w);
+	for (i = j = 0; i < u.w.n; i++)
+		if (u.w.v[i].rr != NULL)
+			u.w.v[j++] = u.w.v[i];
+	u.w.n = j;
+	if (!u.changed) {
+		ldns_rr_free(u.oldsoa);
+		work_free(&u.w);
 		return LDNS_RCODE_NOERROR;
 	}
-	if (oldsoa == NULL) {
-		/* No newer SOA came with the update: serial + 1. */
-		for (i = 0; i < w.n; i++)
-			if (ldns_rr_get_type(w.v[i].rr) == LDNS_RR_TYPE_SOA)
-				break;
-		if (i == w.n) {
-			err_set(err, AUTH_E_ZONE, "update lost the SOA");
-			goto fail;
-		}
-		serial = auth_zone_serial(z) + 1;
-		if (serial == 0)
-			serial = 1;
-		ldns_rdf_deep_free(ldns_rr_set_rdf(w.v[i].rr,
-		    ldns_native2rdf_int32(LDNS_RDF_TYPE_INT32, serial), 2));
-	}
-	ldns_rr_free(oldsoa);
-	*new_out = auth_zone_build(z->name, z->file, w.v, w.n, err);
+	if (upd_serial(&u, policy, now, err) == -1)
+		goto fail;
+	ldns_rr_free(u.oldsoa);
+	*new_out = auth_zone_build(z->name, z->file, u.w.v, u.w.n, err);
 	if (*new_out == NULL && err->code == ERR_NOMEM)
 		return LDNS_RCODE_SERVFAIL;	/* not the update's fault */
 	if (*new_out == NULL) {
@@ -350,10 +388,8 @@ auth_update(const struct auth_req *req, struct auth_zone **new_out,
 		return LDNS_RCODE_REFUSED;
 	}
 	return LDNS_RCODE_NOERROR;
-nomem:
-	err_set(err, ERR_NOMEM, "out of memory");
 fail:
-	ldns_rr_free(oldsoa);
-	work_free(&w);
+	ldns_rr_free(u.oldsoa);
+	work_free(&u.w);
 	return LDNS_RCODE_SERVFAIL;
 }

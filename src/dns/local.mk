@@ -11,9 +11,13 @@ TESTS += tests/unit/dns/check_dns
 tests_unit_dns_check_dns_SOURCES = tests/unit/dns/test_msg.c \
 	tests/unit/dns/test_server.c tests/unit/dns/test_stub.c \
 	tests/unit/dns/test_dns.c tests/unit/dns/test_dns.h \
-	tests/unit/dns/test_wire.c
+	tests/unit/dns/test_wire.c tests/unit/nomem.c tests/unit/nomem.h
 tests_unit_dns_check_dns_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_dns_check_dns_LDADD = $(UNIT_LDADD)
+# test_stub_nomem fails allocations on demand (tests/unit/nomem.h).
+tests_unit_dns_check_dns_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc \
+	-Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=reallocarray \
+	-Wl,--wrap=strdup -Wl,--wrap=strndup
 tests_unit_dns_dnsq_SOURCES = tests/unit/dns/dnsq.c
 tests_unit_dns_dnsq_LDADD = $(TIMBRE_LIBS)
 

@@ -374,9 +374,14 @@ query_answer(struct dns_query *q, const uint8_t *wire, size_t len)
 			query_done(q, DNS_SERVFAIL, NULL);
 		return 1;
 	case DNS_CHECK_BAD:
-		if (err.code == ERR_NOMEM || q->tcp) {
-			query_done(q, q->tcp ? DNS_MALFORMED : DNS_SERVFAIL,
-			    NULL);
+		/* Out of memory is ours, not the server's fault; over UDP a
+		 * bad answer may be a spoof, and the real one may follow. */
+		if (err.code == ERR_NOMEM) {
+			query_done(q, DNS_SERVFAIL, NULL);
+			return 1;
+		}
+		if (q->tcp) {
+			query_done(q, DNS_MALFORMED, NULL);
 			return 1;
 		}
 		break;

@@ -300,6 +300,25 @@ nomem:
 	return -1;
 }
 
+/*
+ * The daemon's clone is configured by the daemon alone: libgit2 reads no
+ * system, XDG or global (~/.gitconfig) file.  Besides making what is
+ * served independent of whoever started it, this matters after --user:
+ * HOME still names root's home, which the user may not even stat, and
+ * libgit2 then fails every operation.
+ */
+static void
+no_outside_config(void)
+{
+	static const int levels[] = { GIT_CONFIG_LEVEL_SYSTEM,
+	    GIT_CONFIG_LEVEL_XDG, GIT_CONFIG_LEVEL_GLOBAL,
+	    GIT_CONFIG_LEVEL_PROGRAMDATA };
+	size_t	i;
+
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		(void)git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, levels[i], "");
+}
+
 struct repo *
 repo_open(const struct repo_config *c, struct err *err)
 {
@@ -310,6 +329,7 @@ repo_open(const struct repo_config *c, struct err *err)
 	int		 changed;
 
 	git_libgit2_init();
+	no_outside_config();
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		err_set(err, ERR_NOMEM, "out of memory");
 		return NULL;

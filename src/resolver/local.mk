@@ -8,9 +8,14 @@ src_libtimbre_a_SOURCES += src/resolver/resolver.h src/resolver/res_priv.h \
 check_PROGRAMS += tests/unit/resolver/check_resolver
 TESTS += tests/unit/resolver/check_resolver
 tests_unit_resolver_check_resolver_SOURCES = \
-	tests/unit/resolver/test_resolver.c
+	tests/unit/resolver/test_resolver.c \
+	tests/unit/nomem.c tests/unit/nomem.h
 tests_unit_resolver_check_resolver_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_resolver_check_resolver_LDADD = $(UNIT_LDADD)
+# The "nomem" cases fail allocations on demand (tests/unit/nomem.h).
+tests_unit_resolver_check_resolver_LDFLAGS = $(AM_LDFLAGS) \
+	-Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc \
+	-Wl,--wrap=reallocarray -Wl,--wrap=strdup -Wl,--wrap=strndup
 
 FUZZ_HARNESSES += resolver_query
 check_PROGRAMS += tests/fuzz/replay_resolver_query

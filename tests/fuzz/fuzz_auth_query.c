@@ -54,7 +54,8 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 		    &err) == 0) {
 			if (req.kind == AUTH_UPDATE) {
 				nz = NULL;
-				auth_update(&req, &nz, &sum, &err);
+				auth_update(&req, AUTH_SERIAL_INCREMENT, 0, &nz,
+				    &sum, &err);
 				auth_zone_free(nz);
 			}
 			if (req.kind != AUTH_REPLY)

@@ -70,7 +70,7 @@ udp(struct auth_db *db, const uint8_t *p, size_t n, struct buf *out)
 	case AUTH_UPDATE:
 		buf_init(&sum, 65535);
 		nz = NULL;
-		auth_update(&req, &nz, &sum, &err);
+		auth_update(&req, AUTH_SERIAL_INCREMENT, 0, &nz, &sum, &err);
 		auth_zone_free(nz);
 		buf_fini(&sum);
 		/* FALLTHROUGH */

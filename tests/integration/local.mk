@@ -26,6 +26,13 @@ INTEGRATION_TESTS += tests/integration/list_cli.sh
 # commits back; IXFR across the fix-ups; --no-serial-fix,
 # --serial-policy; helper: primary_lib.sh (shared with primary.sh).
 INTEGRATION_TESTS += tests/integration/serial.sh
+# issue 16 (part 2): response rate limiting of timbre-primaryd's UDP
+# answers: rate, slip, flows, dig and kdig retrying over TCP, SIGHUP,
+# SIGUSR1; helper: rrl_flood.py.
+INTEGRATION_TESTS += tests/integration/rrl.sh
+# timbre-primaryd after --user with a HOME it cannot read, and with a
+# global git configuration it must not read.
+INTEGRATION_TESTS += tests/integration/primary_user.sh
 # issue 13 (part): commands by mail to timbre-listd: subscribe with a
 # confirmation round trip, forged From, spent and foreign tokens,
 # unsubscribe, help, subscribers, owner, the rate limit.

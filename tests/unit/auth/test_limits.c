@@ -138,8 +138,8 @@ START_TEST(test_update_two_soas)
 	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, 0, NOW,
 	    &req, &out, &err), 0);
 	ck_assert_int_eq(req.kind, AUTH_UPDATE);
-	ck_assert_int_eq(auth_update(&req, &nz, &sum, &err),
-	    LDNS_RCODE_NOERROR);
+	ck_assert_int_eq(auth_update(&req, AUTH_SERIAL_INCREMENT, 0, &nz, &sum,
+	    &err), LDNS_RCODE_NOERROR);
 	ck_assert_ptr_nonnull(nz);
 	ck_assert_uint_eq(auth_zone_serial(nz), 7);
 	auth_zone_free(nz);

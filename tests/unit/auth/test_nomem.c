@@ -228,7 +228,8 @@ op_update(struct fixture *f, struct run *r)
 	}
 	r->n = req.kind;
 	if (req.kind == AUTH_UPDATE) {
-		rcode = auth_update(&req, &r->zone, &r->b, &r->err);
+		rcode = auth_update(&req, AUTH_SERIAL_INCREMENT, NOW,
+		    &r->zone, &r->b, &r->err);
 		if (rcode == LDNS_RCODE_SERVFAIL)
 			r->rc = -1;
 		else if (rcode != LDNS_RCODE_NOERROR)

@@ -475,6 +475,20 @@ static const struct {
 	  LDNS_RCODE_REFUSED, 0, NULL, 0, 0 },
 	{ NULL, { "example.org. 60 IN SOA ns1 h 2024010105 1 1 1 1" }, 0, 1,
 	  "example.org", LDNS_RR_TYPE_SOA, 1 },
+	/* The apex NS loses one record of two ... */
+	{ NULL, { "example.org. 0 NONE NS ns1.example.org." }, 0, 1,
+	  "example.org", LDNS_RR_TYPE_NS, 1 },
+	/* ... never the last: the second delete is ignored. */
+	{ NULL, { "example.org. 0 NONE NS ns2.example.net.",
+	  "example.org. 0 NONE NS ns1.example.org." }, 0, 1,
+	  "example.org", LDNS_RR_TYPE_NS, 1 },
+	/* The whole apex NS set cannot be deleted by type. */
+	{ NULL, { "example.org. 0 ANY NS" }, 0, 0,
+	  "example.org", LDNS_RR_TYPE_NS, 2 },
+	/* CNAME and other data never mix: the add is ignored. */
+	{ NULL, { "www.example.org. 60 IN A 192.0.2.77",
+	  "www.example.org. 60 IN CNAME x.example.org." }, 0, 1,
+	  "www.example.org", LDNS_RR_TYPE_A, 2 },
 };
 
 /* "NAME TTL CLASS TYPE [RDATA]": ldns cannot parse empty data. */
@@ -543,7 +557,7 @@ START_TEST(test_update)
 	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, 0, NOW,
 	    &req, &out, &err), 0);
 	ck_assert_int_eq(req.kind, AUTH_UPDATE);
-	rc = auth_update(&req, &nz, &sum, &err);
+	rc = auth_update(&req, AUTH_SERIAL_INCREMENT, NOW, &nz, &sum, &err);
 	ck_assert_msg(rc == updates[_i].rcode, "case %d: rcode %d (%s)", _i,
 	    rc, err.msg);
 	ck_assert_int_eq(nz != NULL, updates[_i].changed);
@@ -563,6 +577,58 @@ START_TEST(test_update)
 		ldns_pkt_free(r);
 		auth_req_fini(&req);
 	}
+	dns_tsig_key_free(k);
+	buf_fini(&q);
+	buf_fini(&out);
+	buf_fini(&sum);
+	auth_db_free(db);
+}
+END_TEST
+
+/*
+ * The serial of an UPDATE that brings no SOA follows the serial policy,
+ * as a push's fix-up does: unixtime when that is newer, and the wrap of
+ * RFC 1982 (4294967295 + 1 is 0, as NSD and Knot take it).
+ */
+START_TEST(test_update_serial_policy)
+{
+	static const struct {
+		const char		*serial;
+		enum auth_serial_policy	 policy;
+		time_t			 now;
+		uint32_t		 want;
+	} cases[] = {
+		{ "2024010101", AUTH_SERIAL_UNIXTIME, 2100000000, 2100000000 },
+		{ "2024010101", AUTH_SERIAL_UNIXTIME, NOW, 2024010102 },
+		{ "2024010101", AUTH_SERIAL_DATESERIAL, 2100000000,
+		  2036071800 },
+		{ "4294967295", AUTH_SERIAL_INCREMENT, NOW, 0 },
+	};
+	static const char *const up[] = { "new.example.org. 60 IN A 192.0.2.9" };
+	char			 text[4096];
+	struct auth_db		*db;
+	struct auth_req		 req;
+	struct auth_zone	*nz;
+	struct dns_tsig_key	*k = key("up._update.example.org:hmac-sha256:"
+				    SECRET);
+	struct buf		 q, out, sum;
+	struct err		 err;
+
+	snprintf(text, sizeof(text), ZT_HEAD "@ SOA ns1 hostmaster %s 3600 "
+	    "900 604800 300\n" ZT_NS, cases[_i].serial);
+	ck_assert_ptr_nonnull(db = db_of(text));
+	buf_init(&q, 65535);
+	buf_init(&out, 65535);
+	buf_init(&sum, 65535);
+	make_update(NULL, up, 1, k, &q);
+	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, 0, NOW,
+	    &req, &out, &err), 0);
+	ck_assert_int_eq(auth_update(&req, cases[_i].policy, cases[_i].now,
+	    &nz, &sum, &err), 0);
+	ck_assert_ptr_nonnull(nz);
+	ck_assert_uint_eq(auth_zone_serial(nz), cases[_i].want);
+	auth_zone_free(nz);
+	auth_req_fini(&req);
 	dns_tsig_key_free(k);
 	buf_fini(&q);
 	buf_fini(&out);
@@ -1234,7 +1300,8 @@ update_zone(struct auth_db *db, const char *const *up)
 	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, 0, NOW,
 	    &req, &out, &err), 0);
 	ck_assert_int_eq(req.kind, AUTH_UPDATE);
-	ck_assert_int_eq(auth_update(&req, &nz, &sum, &err), 0);
+	ck_assert_int_eq(auth_update(&req, AUTH_SERIAL_INCREMENT, NOW, &nz,
+	    &sum, &err), 0);
 	ck_assert_ptr_nonnull(nz);
 	auth_req_fini(&req);
 	dns_tsig_key_free(k);
@@ -1345,6 +1412,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_edns);
 	tcase_add_loop_test(tc, test_tsig, 0,
 	    sizeof(signed_cases) / sizeof(signed_cases[0]));
+	tcase_add_loop_test(tc, test_update_serial_policy, 0, 4);
 	tcase_add_loop_test(tc, test_update, 0,
 	    sizeof(updates) / sizeof(updates[0]));
 	tcase_add_test(tc, test_axfr);
@@ -1363,5 +1431,6 @@ unit_suite(void)
 	suite_add_tcase(s, zone_nomem_tcase());
 	suite_add_tcase(s, zone_limits_tcase());
 	suite_add_tcase(s, zone_replycache_tcase());
+	suite_add_tcase(s, zone_rrl_tcase());
 	return s;
 }

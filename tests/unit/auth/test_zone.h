@@ -54,5 +54,7 @@ TCase		*zone_nomem_tcase(void);
 /* test_limits.c */
 TCase		*zone_limits_tcase(void);
 TCase		*zone_replycache_tcase(void);
+/* test_rrl.c */
+TCase		*zone_rrl_tcase(void);
 
 #endif

@@ -2,7 +2,8 @@
  * test_stub.c: the stub client against a scripted peer in the same event
  * loop, on 127.0.0.1 and a random port: what a real server cannot be made
  * to do (stay silent, spoof, truncate, answer FORMERR to EDNS, trickle a
- * TCP answer byte by byte, send a bad answer or close over TCP).
+ * TCP answer byte by byte, send a bad answer or close over TCP); and the
+ * stub with its allocations failing one at a time (tests/unit/nomem.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,20 @@
 #include "dns/dns.h"
 #include "util/err.h"
 #include "test_dns.h"
+#include "../nomem.h"
+
+/*
+ * The peer's callbacks as the event loop calls them: paused for the
+ * allocation-failure tests, so that only the stub's allocations count.
+ */
+#define PEER_PAUSED(fn)							\
+static void								\
+fn##_paused(evutil_socket_t fd, short what, void *arg)			\
+{									\
+	nomem_pause(true);						\
+	fn(fd, what, arg);						\
+	nomem_pause(false);						\
+}
 
 #define QNAME		"txt.example.com"
 #define TIMEOUT_MS	150	/* where the test waits for timeouts */
@@ -204,6 +219,7 @@ peer_udp(evutil_socket_t fd, short what, void *arg)
 	}
 	peer_udp_send(p, &from, fromlen, w, len);
 }
+PEER_PAUSED(peer_udp)
 
 static void
 peer_conn_close(struct peer *p)
@@ -239,6 +255,7 @@ peer_drip(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(p->ev_drip, &ms);
 	}
 }
+PEER_PAUSED(peer_drip)
 
 static void
 peer_tcp_answer(struct peer *p, uint8_t *w, size_t len)
@@ -252,7 +269,7 @@ peer_tcp_answer(struct peer *p, uint8_t *w, size_t len)
 	p->outlen = len + 2;
 	free(w);
 	if (p->drip) {
-		p->ev_drip = evtimer_new(p->base, peer_drip, p);
+		p->ev_drip = evtimer_new(p->base, peer_drip_paused, p);
 		evtimer_add(p->ev_drip, &now);
 		return;
 	}
@@ -316,6 +333,7 @@ peer_conn(evutil_socket_t fd, short what, void *arg)
 	}
 	peer_tcp_answer(p, w, len);
 }
+PEER_PAUSED(peer_conn)
 
 static void
 peer_accept(evutil_socket_t fd, short what, void *arg)
@@ -329,9 +347,11 @@ peer_accept(evutil_socket_t fd, short what, void *arg)
 	peer_conn_close(p);
 	p->conn = c;
 	ck_assert_int_ne(fcntl(c, F_SETFL, O_NONBLOCK), -1);
-	p->ev_conn = event_new(p->base, c, EV_READ | EV_PERSIST, peer_conn, p);
+	p->ev_conn = event_new(p->base, c, EV_READ | EV_PERSIST,
+	    peer_conn_paused, p);
 	event_add(p->ev_conn, NULL);
 }
+PEER_PAUSED(peer_accept)
 
 /*
  * A UDP socket and a TCP listener on the same random port of 127.0.0.1 (or
@@ -375,9 +395,10 @@ peer_start_af(struct peer *p, struct event_base *base, int af)
 	}
 	ck_assert_int_lt(tries, 50);
 	p->port = ntohs(af == AF_INET ? sin->sin_port : sin6->sin6_port);
-	p->ev_udp = event_new(base, p->udp, EV_READ | EV_PERSIST, peer_udp, p);
-	p->ev_lsn = event_new(base, p->lsn, EV_READ | EV_PERSIST, peer_accept,
-	    p);
+	p->ev_udp = event_new(base, p->udp, EV_READ | EV_PERSIST,
+	    peer_udp_paused, p);
+	p->ev_lsn = event_new(base, p->lsn, EV_READ | EV_PERSIST,
+	    peer_accept_paused, p);
 	event_add(p->ev_udp, NULL);
 	event_add(p->ev_lsn, NULL);
 	return 0;
@@ -567,6 +588,88 @@ START_TEST(test_stub_script)
 	dns_stub_free(stub);
 	peer_stop(&p);
 	event_base_free(base);
+}
+END_TEST
+
+/* What a query gave, recorded without allocating (nomem). */
+struct bare {
+	int		called;
+	enum dns_status	status;
+};
+
+static void
+on_bare(enum dns_status status, const struct dns_msg *msg, void *arg)
+{
+	struct bare	*b = arg;
+
+	(void)msg;
+	b->called++;
+	b->status = status;
+}
+
+/* The cases of stub_cases that end without waiting for a time-out. */
+static const int nomem_cases[] = { 0, 4, 5, 8, 11, 12 };
+
+/*
+ * A query with the stub's allocations failing one at a time: the query
+ * is refused (ERR_NOMEM), or it ends, once, as with memory to spare or
+ * with SERVFAIL; never a crash, a second call or, under LeakSanitizer,
+ * a leak.  The peer's own work runs paused (PEER_PAUSED).
+ */
+START_TEST(test_stub_nomem)
+{
+	int			 c = nomem_cases[_i];
+	struct event_base	*base;
+	struct dns_stub		*stub;
+	struct peer		 p;
+	struct dns_stub_opts	 o = { SLOW_MS, 2, 0 };
+	struct dns_server	 srv;
+	struct bare		 b;
+	struct err		 err;
+	char			 spec[64];
+	long			 n;
+	bool			 hit;
+	int			 rc;
+
+	big_init();
+	for (n = 0; n < 100000; n++) {
+		ck_assert_ptr_nonnull(base = event_base_new());
+		peer_start(&p, base);
+		p.uact = stub_cases[c].uact;
+		p.tact = stub_cases[c].tact;
+		p.drip = stub_cases[c].drip;
+		memset(&b, 0, sizeof(b));
+		snprintf(spec, sizeof(spec), "%s:127.0.0.1:%d",
+		    stub_cases[c].tcp ? "tcp" : "udp", p.port);
+		ck_assert_int_eq(dns_server_parse(spec, &srv, &err), 0);
+		nomem_arm(n);
+		rc = -1;
+		if ((stub = dns_stub_new(base, &srv, &o, &err)) != NULL &&
+		    (rc = dns_stub_query(stub, QNAME, DNS_T_TXT, on_bare, &b,
+		    &err)) == 0)
+			while (b.called == 0 &&
+			    event_base_loop(base, EVLOOP_ONCE) == 0)
+				;
+		hit = nomem_disarm();
+		if (rc == -1) {
+			ck_assert(hit);
+			ck_assert_int_eq(err.code, ERR_NOMEM);
+			ck_assert_int_eq(b.called, 0);
+		} else {
+			ck_assert_int_eq(b.called, 1);
+			ck_assert_msg(b.status == stub_cases[c].status ||
+			    (hit && b.status == DNS_SERVFAIL), "%s, "
+			    "allocation %ld failed: %s", stub_cases[c].what,
+			    n + 1, dns_status_str(b.status));
+		}
+		ck_assert(stub == NULL || dns_stub_pending(stub) == 0);
+		dns_stub_free(stub);
+		peer_stop(&p);
+		event_base_free(base);
+		if (!hit)
+			break;
+	}
+	ck_assert_int_gt(n, 0);
 }
 END_TEST
 
@@ -913,5 +1016,7 @@ dns_tcase_stub(void)
 	tcase_add_test(tc, test_stub_free_pending);
 	tcase_add_loop_test(tc, test_stub_ipv6, 0, 2);
 	tcase_add_test(tc, test_stub_bad_input);
+	tcase_add_loop_test(tc, test_stub_nomem, 0,
+	    sizeof(nomem_cases) / sizeof(nomem_cases[0]));
 	return tc;
 }

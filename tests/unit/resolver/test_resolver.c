@@ -3,8 +3,10 @@
  * negative entries, the memory bound), client queries and answers
  * (parsing, every cut, truncation), and the iterator driven from tables
  * of upstream answers: referrals, bailiwick, glueless NS, CNAME chains,
- * lame and silent servers, TC, FORMERR, wrong IDs, limits.  No sockets:
- * a table answers each (server, question).
+ * lame and silent servers, TC, FORMERR, wrong IDs, limits; and the
+ * iterator and the resolver's set-up with their allocations failing one
+ * at a time (tests/unit/nomem.h).  No sockets: a table answers each
+ * (server, question).
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 
 #include "resolver/res_priv.h"
 #include "util/err.h"
+#include "../nomem.h"
 #include "../unit.h"
 
 /*
@@ -1887,6 +1890,139 @@ START_TEST(test_chaos)
 }
 END_TEST
 
+/* ---- allocation failures (tests/unit/nomem.h) ---- */
+
+/* What one resolution gave. */
+struct outcome {
+	int	rcode, nanswer;
+	bool	made;		/* res_query_new gave a query */
+};
+
+/*
+ * Resolves (name, type) on a fresh resolver with the (n + 1)-th of our
+ * allocations failing (n < 0: none).  The table's answers and every
+ * assertion run paused: only the resolver's own allocations count.
+ * Returns true if the armed failure happened.
+ */
+static bool
+resolve_nomem(const char *name, uint16_t type, long n, struct outcome *out)
+{
+	struct res_conf		 conf = { 0 };
+	struct res_resolver	*r;
+	struct res_query	*q;
+	struct res_request	 rq;
+	struct err		 err;
+	ldns_pkt		*p;
+	uint8_t			*w = NULL;
+	size_t			 len = 0;
+	bool			 none, hit;
+	uint16_t		 id = 100;
+	int			 sends = 0;
+
+	conf.cache_bytes = 1 << 20;
+	conf.max_ttl = 86400;
+	conf.neg_max_ttl = 3600;
+	conf.hints = ROOT_HINTS;
+	ck_assert_ptr_nonnull(r = res_resolver_new(&conf, &err));
+	memset(out, 0, sizeof(*out));
+	if (n >= 0)
+		nomem_arm(n);
+	q = res_query_new(r, name, type, 1000, &err);
+	while (q != NULL && res_query_next(q, 1000, id++, &rq) == RES_SEND) {
+		nomem_pause(true);
+		ck_assert_int_lt(++sends, 200);
+		p = net_answer(&rq, &none);
+		if (p != NULL)
+			ck_assert_int_eq(ldns_pkt2wire(&w, p, &len),
+			    LDNS_STATUS_OK);
+		nomem_pause(false);
+		res_query_answer(q, p != NULL ? w : NULL, p != NULL ? len : 0,
+		    5, 1000);
+		nomem_pause(true);
+		free(w);
+		w = NULL;
+		ldns_pkt_free(p);
+		nomem_pause(false);
+	}
+	hit = nomem_disarm();
+	if (q == NULL) {
+		/* Only the armed failure may refuse the query. */
+		ck_assert(hit);
+		ck_assert_int_eq(err.code, ERR_NOMEM);
+	} else {
+		out->made = true;
+		out->rcode = res_query_rcode(q);
+		out->nanswer = (int)ldns_rr_list_rr_count(
+		    res_query_answer_rrs(q));
+		res_query_free(q);
+	}
+	res_resolver_free(r);
+	return hit;
+}
+
+/*
+ * Each iterator case, with its allocations failing one at a time: the
+ * answer is the one memory to spare gives, or SERVFAIL, or no query at
+ * all; never a crash, and under LeakSanitizer never a leak.
+ */
+START_TEST(test_iter_nomem)
+{
+	struct outcome	want, got;
+	long		n;
+
+	flaky_seen = 0;
+	(void)resolve_nomem(iter_cases[_i].name, iter_cases[_i].type, -1,
+	    &want);
+	ck_assert(want.made);
+	ck_assert_int_eq(want.rcode, iter_cases[_i].rcode);
+	for (n = 0; n < 100000; n++) {
+		flaky_seen = 0;
+		if (!resolve_nomem(iter_cases[_i].name, iter_cases[_i].type,
+		    n, &got))
+			break;
+		if (!got.made || got.rcode == LDNS_RCODE_SERVFAIL)
+			continue;
+		ck_assert_msg(got.rcode == want.rcode &&
+		    got.nanswer == want.nanswer, "%s, allocation %ld failed: "
+		    "rcode %d with %d records, not %d with %d",
+		    iter_cases[_i].name, n + 1, got.rcode, got.nanswer,
+		    want.rcode, want.nanswer);
+	}
+	/* The last run reached its end without failing: all were tried. */
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(got.rcode, want.rcode);
+	ck_assert_int_eq(got.nanswer, want.nanswer);
+}
+END_TEST
+
+/* The resolver itself: NULL with ERR_NOMEM, or made. */
+START_TEST(test_resolver_nomem)
+{
+	struct res_conf		 conf = { 0 };
+	struct res_resolver	*r;
+	struct err		 err;
+	long			 n;
+	bool			 hit;
+
+	conf.cache_bytes = 1 << 20;
+	conf.max_ttl = 86400;
+	conf.neg_max_ttl = 3600;
+	conf.hints = ROOT_HINTS;
+	for (n = 0; n < 100000; n++) {
+		nomem_arm(n);
+		r = res_resolver_new(&conf, &err);
+		hit = nomem_disarm();
+		if (r == NULL)
+			ck_assert_int_eq(err.code, ERR_NOMEM);
+		ck_assert(r != NULL || hit);
+		res_resolver_free(r);
+		if (!hit)
+			break;
+	}
+	ck_assert_int_gt(n, 0);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -1923,6 +2059,11 @@ unit_suite(void)
 	tcase_add_test(tc, test_iter_0x20);
 	tcase_add_test(tc, test_iter_retry);
 	tcase_add_test(tc, test_resolver_config);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("nomem");
+	tcase_add_loop_test(tc, test_iter_nomem, 0,
+	    sizeof(iter_cases) / sizeof(iter_cases[0]));
+	tcase_add_test(tc, test_resolver_nomem);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("iterator-dnssec");
 	tcase_add_test(tc, test_iter_forged_nxdomain);
