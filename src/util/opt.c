@@ -373,8 +373,9 @@ opt_load(const struct opt_program *prog, int argc, char *argv[], void *conf,
 	char			 shorts[OPT_MAX * 2 + 8], msg[160];
 	const struct opt	*o;
 	const char		*config = prog->config;
-	bool			 config_given = false, seen[OPT_MAX] = { false },
-				 argv_seen[OPT_MAX] = { false };
+	bool			 config_given = false, short_opt;
+	bool			 seen[OPT_MAX] = { false };
+	bool			 argv_seen[OPT_MAX] = { false };
 	size_t			 n, s = 0, i;
 	int			 c, idx;
 
@@ -422,17 +423,20 @@ opt_load(const struct opt_program *prog, int argc, char *argv[], void *conf,
 			err_set(err, OPT_E_DONE, "version printed");
 			return -1;
 		} else if (c == '?' || c == ':') {
-			err_set(err, OPT_E_USAGE, "%s: %s option %s%s (see "
-			    "--help)", prog->name, c == ':' ? "missing value "
-			    "for" : "unknown", optopt ? "-" : "",
-			    optopt ? (char[]){ (char)optopt, '\0' } :
-			    argv[optind - 1]);
+			/* The caller prefixes the program's name. */
+			/* optopt is a short option's letter, or for a long
+			 * one its code (1000 + index) or 0: then argv says. */
+			short_opt = optopt > 0 && optopt < 256;
+			err_set(err, OPT_E_USAGE, "%s option %s%s (see "
+			    "--help)", c == ':' ? "missing value for" :
+			    "unknown", short_opt ? "-" : "", short_opt ?
+			    (char[]){ (char)optopt, '\0' } : argv[optind - 1]);
 			return -1;
 		}
 	}
 	if (optind < argc) {
-		err_set(err, OPT_E_USAGE, "%s: unexpected argument \"%s\"",
-		    prog->name, argv[optind]);
+		err_set(err, OPT_E_USAGE, "unexpected argument \"%s\"",
+		    argv[optind]);
 		return -1;
 	}
 

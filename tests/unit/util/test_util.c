@@ -248,12 +248,17 @@ START_TEST(test_opt_load)
 	    -1);
 	ck_assert(strstr(err.msg, "twice") != NULL);
 	opt_free(&prog, &c);
+	/* The messages name the option; the caller adds the program's. */
 	ck_assert_int_eq(load("", 2, argv2, &c, &err), -1);
 	ck_assert_int_eq(err.code, OPT_E_USAGE);
+	ck_assert_str_eq(err.msg, "unknown option --bogus (see --help)");
 	ck_assert_int_eq(load("", 2, argv3, &c, &err), -1);
 	ck_assert_int_eq(err.code, OPT_E_USAGE);
+	ck_assert_str_eq(err.msg, "missing value for option --domain (see "
+	    "--help)");
 	ck_assert_int_eq(load("", 2, argv4, &c, &err), -1);
 	ck_assert_int_eq(err.code, OPT_E_USAGE);
+	ck_assert_str_eq(err.msg, "unexpected argument \"extra\"");
 	opt_free(&prog, &c);
 }
 END_TEST
