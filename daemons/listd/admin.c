@@ -21,7 +21,8 @@
  * null return path), queued with store_reply_add: they go through
  * timbre-signd like posts and out by the delivery engine, each with its
  * own delivery row.  An address gets at most LISTD_REPLIES_PER_HOUR of
- * them an hour, counted in memory (a restart forgets the counts), and a
+ * them an hour, counted in the database (store_reply_allowed: a restart
+ * does not reset the counts; a flood of new addresses is bounded), and a
  * command in an automatic message (Auto-Submitted, Precedence bulk) is
  * ignored, which keeps the list out of loops with autoresponders.
  */
@@ -41,14 +42,7 @@
 #include "util/err.h"
 
 #define TOKEN_BYTES	(LISTD_TOKEN_LEN / 2)
-#define REPLIED_MAX	4096		/* addresses counted at once */
 #define REPLY_MAX	(1024 * 1024)
-
-struct listd_replied {
-	char	 addr[STORE_ADDR_MAX + 1];
-	time_t	 since;
-	unsigned n;
-};
 
 struct cmd {
 	struct listd		*ld;
@@ -105,46 +99,19 @@ token_is_wellformed(const char *t)
 	return i == TOKEN_BYTES * 2;
 }
 
-/* May addr be sent one more reply now?  Counts it if so. */
+/* May addr be sent one more reply now?  Counts it if so (in the
+ * database, so that a restart does not reset the count). */
 static bool
 rate_take(struct listd *ld, const char *addr, time_t now)
 {
-	struct listd_replied	*r, *v;
-	size_t			 i;
+	struct err	err;
+	int		r;
 
-	for (i = 0; i < ld->nreplied; ) {
-		r = &ld->replied[i];
-		if (now - r->since >= 3600) {
-			*r = ld->replied[--ld->nreplied];
-			continue;
-		}
-		if (strcasecmp(r->addr, addr) == 0) {
-			if (r->n >= LISTD_REPLIES_PER_HOUR)
-				return false;
-			r->n++;
-			return true;
-		}
-		i++;
-	}
-	if (ld->nreplied >= REPLIED_MAX)
-		return false;		/* a flood: say nothing to anyone */
-	if ((v = reallocarray(ld->replied, ld->nreplied + 1,
-	    sizeof(*v))) == NULL)
-		return false;
-	ld->replied = v;
-	r = &v[ld->nreplied++];
-	snprintf(r->addr, sizeof(r->addr), "%s", addr);
-	r->since = now;
-	r->n = 1;
-	return true;
-}
-
-void
-listd_admin_free(struct listd *ld)
-{
-	free(ld->replied);
-	ld->replied = NULL;
-	ld->nreplied = 0;
+	r = store_reply_allowed(ld->store, addr, now, 3600,
+	    LISTD_REPLIES_PER_HOUR, &err);
+	if (r == -1)
+		log_error("admin rate limit <%s>: %s", addr, err.msg);
+	return r == 1;
 }
 
 int

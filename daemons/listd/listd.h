@@ -125,7 +125,6 @@ struct listd_stats {
 
 struct listd_ipcount;
 struct listd_queue;
-struct listd_replied;
 
 struct listd {
 	struct event_base	*base;
@@ -143,8 +142,6 @@ struct listd {
 	int			 argc;
 	char			**argv;
 	time_t			 clock_offset;	/* test hook, as deliver's */
-	struct listd_replied	*replied;	/* admin.c's rate limit */
-	size_t			 nreplied;
 	struct event		*held_timer;	/* held.c's sweep */
 	struct event		*held_kick;
 };
@@ -261,7 +258,7 @@ void	listd_out_stop(struct listd *);
 /* ---- admin.c: commands by mail ---- */
 
 /* How long a confirmation token lives, and the replies an address may
- * be sent per hour (the count is kept in memory). */
+ * be sent per hour (counted in the database). */
 #define LISTD_TOKEN_LIFETIME	(7 * 24 * 3600)
 #define LISTD_REPLIES_PER_HOUR	5
 
@@ -286,7 +283,6 @@ void	listd_admin_command(struct listd *, uint64_t id,
 	    struct listd_admin_answer *out);
 /* Whether suffix (after "LIST-") is confirm+TOKEN: TOKEN into route. */
 bool	listd_admin_is_confirm(const char *suffix, struct store_route *);
-void	listd_admin_free(struct listd *);
 
 /* A token: LISTD_TOKEN_LEN hex digits of key_random. */
 #define LISTD_TOKEN_LEN	32

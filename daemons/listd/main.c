@@ -152,7 +152,6 @@ main(int argc, char *argv[])
 		log_warn("sd_notify: %s", err.msg);
 	event_base_dispatch(ld.base);
 	listd_smtp_stop(&ld);
-	listd_admin_free(&ld);
 	listd_held_stop(&ld);
 	listd_queue_stop(&ld);
 	listd_out_stop(&ld);

@@ -5,9 +5,11 @@
  * recipients.
  *
  * A token is taken in the transaction that does its action, and its row
- * goes with it; a new request adds a row beside the earlier ones (a
- * forged request must not cancel a genuine one), within bounds: a token works once, and a crash between the two cannot
- * leave a subscription without its token spent, or the reverse.
+ * goes with it: a token works once, and a crash between the two cannot
+ * leave a subscription without its token spent, or the reverse.  A new
+ * request adds a row beside the earlier ones (a forged request must not
+ * cancel a genuine one), within bounds.  The rate limit of replies is
+ * kept here too (store_reply_allowed), so that a restart keeps it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -73,8 +75,9 @@ store_run(struct store *s, sqlite3_stmt *st, const char *what, struct err *err)
 }
 
 int
-store_list_keys(const char *domain, const char *name, char dom[STORE_DOMAIN_MAX + 1],
-    char nm[STORE_NAME_MAX + 1], struct err *err)
+store_list_keys(const char *domain, const char *name,
+    char dom[STORE_DOMAIN_MAX + 1], char nm[STORE_NAME_MAX + 1],
+    struct err *err)
 {
 	if (domain == NULL) {
 		err_set(err, STORE_E_DOMAIN, "a list needs a domain");
@@ -345,6 +348,67 @@ store_reply_add(struct store *s, const char *domain, const char *name,
 			goto fail;
 	}
 	return store_commit(s, err);
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+int
+store_reply_allowed(struct store *s, const char *addr, time_t now,
+    long window, long max, struct err *err)
+{
+	sqlite3_stmt	*st;
+	long long	 n = 0, rows = 0;
+	int		 rc;
+
+	err->code = 0;
+	if (store_begin_write(s, err) == -1)
+		return -1;
+	if (store_prepare(s, "DELETE FROM replies WHERE since <= ?1", &st,
+	    err) == -1)
+		goto fail;
+	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)(now - window)) !=
+	    SQLITE_OK) {
+		sqlite3_finalize(st);
+		store_fail(s, sqlite3_errcode(s->db), "bind", err);
+		goto fail;
+	}
+	if (store_run(s, st, "replies", err) == -1 ||
+	    store_prepare(s, "SELECT (SELECT n FROM replies WHERE address = "
+	    "?1), (SELECT count(*) FROM replies)", &st, err) == -1)
+		goto fail;
+	if (bind_texts(s, st, &addr, 1, err) == -1) {
+		sqlite3_finalize(st);
+		goto fail;
+	}
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		store_fail(s, rc, "replies", err);
+		goto fail;
+	}
+	rc = sqlite3_column_type(st, 0) != SQLITE_NULL;
+	n = sqlite3_column_int64(st, 0);
+	rows = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	if ((rc && n >= max) || (!rc && rows >= STORE_REPLIES_ADDRS)) {
+		store_rollback(s);
+		return 0;
+	}
+	if (store_prepare(s, rc ? "UPDATE replies SET n = n + 1 WHERE "
+	    "address = ?1" : "INSERT INTO replies (address, since) VALUES "
+	    "(?1, ?2)", &st, err) == -1)
+		goto fail;
+	if (bind_texts(s, st, &addr, 1, err) == -1 || (!rc &&
+	    sqlite3_bind_int64(st, 2, (sqlite3_int64)now) != SQLITE_OK)) {
+		if (err->code == 0)
+			store_fail(s, sqlite3_errcode(s->db), "bind", err);
+		sqlite3_finalize(st);
+		goto fail;
+	}
+	if (store_run(s, st, "replies", err) == -1 ||
+	    store_commit(s, err) == -1)
+		goto fail;
+	return 1;
 fail:
 	store_rollback(s);
 	return -1;

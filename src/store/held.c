@@ -404,13 +404,14 @@ decide(struct store *s, sqlite3_int64 list, int64_t id,
 			    "%lld is gone", (long long)id);
 			return -1;
 		}
-	} else if (msg != 0 && exec_bound(s, err, "message", "DELETE FROM messages "
-	    "WHERE id = ?1 AND state = 'held'", "i", msg) == -1)
+	} else if (msg != 0 && exec_bound(s, err, "message", "DELETE FROM "
+	    "messages WHERE id = ?1 AND state = 'held'", "i", msg) == -1)
 		return -1;
 	if (exec_bound(s, err, "held tokens", "DELETE FROM held_tokens WHERE "
 	    "held = ?1", "i", (sqlite3_int64)id) == -1 ||
-	    exec_bound(s, err, "held", "UPDATE held SET state = ?2, decided_by = ?3, "
-	    "note = ?4 WHERE id = ?1", "ittt", (sqlite3_int64)id,
+	    exec_bound(s, err, "held", "UPDATE held SET state = ?2, "
+	    "decided_by = ?3, note = ?4 WHERE id = ?1", "ittt",
+	    (sqlite3_int64)id,
 	    store_held_state_name(to[action]), by != NULL ? by : "",
 	    note != NULL ? note : "") == -1)
 		return -1;
@@ -511,11 +512,11 @@ store_held_expire(struct store *s, time_t now, size_t *n_out,
 	if (exec_bound(s, err, "message", "DELETE FROM messages WHERE state = "
 	    "'held' AND id IN (SELECT message FROM held WHERE state = "
 	    "'waiting' AND expires <= ?1)", "i", t) == -1 ||
-	    exec_bound(s, err, "held tokens", "DELETE FROM held_tokens WHERE held "
-	    "IN (SELECT id FROM held WHERE state = 'waiting' AND "
+	    exec_bound(s, err, "held tokens", "DELETE FROM held_tokens WHERE "
+	    "held IN (SELECT id FROM held WHERE state = 'waiting' AND "
 	    "expires <= ?1)", "i", t) == -1 ||
-	    exec_bound(s, err, "held", "UPDATE held SET state = 'expired' WHERE "
-	    "state = 'waiting' AND expires <= ?1", "i", t) == -1)
+	    exec_bound(s, err, "held", "UPDATE held SET state = 'expired' "
+	    "WHERE state = 'waiting' AND expires <= ?1", "i", t) == -1)
 		goto fail;
 	*n_out = (size_t)sqlite3_changes(s->db);
 	if (exec_bound(s, err, "pending", "DELETE FROM pending WHERE "

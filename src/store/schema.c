@@ -37,6 +37,8 @@
  *                until listd has sent the notes that go with it
  *   held_tokens  the moderators' tokens: one per held post, moderator
  *                and action (accept, reject, discard)
+ *   replies      how many replies to commands an address was sent since
+ *                when: the rate limit, which a restart must not reset
  *
  * Addresses compare without ASCII case (COLLATE NOCASE), as store.h
  * says.  Times are UNIX seconds.  The CHECKs hold the enumerations and
@@ -179,6 +181,12 @@ static const char	schema_v2[] =
     "    'discard'))\n"
     ");\n"
     "CREATE INDEX held_tokens_held ON held_tokens (held);\n"
+    "CREATE TABLE replies (\n"
+    "  address TEXT PRIMARY KEY COLLATE NOCASE,\n"
+    "  since INTEGER NOT NULL CHECK (typeof(since) = 'integer'),\n"
+    "  n INTEGER NOT NULL DEFAULT 1\n"
+    ");\n"
+    "CREATE INDEX replies_since ON replies (since);\n"
     "INSERT INTO held (list_id, message, mail_from, size, held, expires,\n"
     "  reason) SELECT list_id, id, mail_from, size, created,\n"
     "  created + 14 * 86400, 'held before schema version 2'\n"

@@ -511,6 +511,18 @@ int	store_reply_add(struct store *, const char *domain, const char *name,
 	    size_t len, const char *const *rcpts, size_t n, time_t now,
 	    int64_t *id_out, struct err *);
 
+/*
+ * The rate limit of replies to commands: may addr be sent one more at
+ * now?  Counts it and returns 1 if fewer than max were sent to it in
+ * the window (seconds) that began with its first one; 0 if not, or if
+ * the table holds STORE_REPLIES_ADDRS addresses already (a flood: no
+ * one new is answered until the window passes); -1 on error.  Rows
+ * older than the window are deleted on the way.  One transaction.
+ */
+#define STORE_REPLIES_ADDRS	4096
+int	store_reply_allowed(struct store *, const char *addr, time_t now,
+	    long window, long max, struct err *);
+
 /* ==================================================================
  * Held posts (timbre-listd's held.c, timbre list held/accept/reject;
  * src/store/held.c).

@@ -353,6 +353,33 @@ START_TEST(test_held_migrated)
 }
 END_TEST
 
+/* The rate limit: max per window, counted across connections (a new
+ * store_open, as after a restart), and a new window after it. */
+START_TEST(test_reply_allowed)
+{
+	struct store	*s;
+	struct err	 err;
+	int		 i;
+
+	ts_init();
+	s = ts_fixture("r.db");
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(store_reply_allowed(s, "a@example.net",
+		    100 + i, 3600, 3, &err), 1);
+	store_close(s);
+	s = store_open(ts_path("r.db"), 0, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(store_reply_allowed(s, "A@example.net", 200, 3600, 3,
+	    &err), 0);
+	ck_assert_int_eq(store_reply_allowed(s, "b@example.net", 200, 3600, 3,
+	    &err), 1);
+	ck_assert_int_eq(store_reply_allowed(s, "a@example.net", 3700, 3600, 3,
+	    &err), 1);
+	store_close(s);
+	ts_fini();
+}
+END_TEST
+
 TCase *
 tc_admin(void)
 {
@@ -364,5 +391,6 @@ tc_admin(void)
 	tcase_add_test(tc, test_held_tokens);
 	tcase_add_test(tc, test_held_expiry);
 	tcase_add_test(tc, test_held_migrated);
+	tcase_add_test(tc, test_reply_allowed);
 	return tc;
 }
