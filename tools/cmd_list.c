@@ -9,7 +9,7 @@
  *	add-moderator, remove-moderator DB --domain D LIST ADDR
  *	subscribe, unsubscribe DB --domain D LIST ADDR
  *	show DB [--domain D [LIST]]
- *	held DB [--domain D [LIST]]		posts waiting for a moderator
+ *	held DB [--domain D [LIST]]		the held posts
  *	accept, discard DB --domain D LIST ID	decides a held post
  *	reject DB --domain D LIST ID [REASON]	the author is told
  *
@@ -75,7 +75,7 @@ struct list_args {
 	const char		 *db;
 	const char		 *domain;
 	const char		 *list;
-	const char		 *addr;		/* or the held post's ID */
+	const char		 *addr;		/* or a post ID */
 	const char		 *reason;	/* reject's REASON */
 	const char		**moderators;	/* --moderator, in argv order */
 	size_t			  n_moderators;
