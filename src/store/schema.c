@@ -34,7 +34,10 @@
  *                (its row in messages, state held), its author and
  *                whether DMARC verified it, why it is held, until when,
  *                and once decided, the decision, by whom and the reason,
- *                until listd has sent the notes that go with it
+ *                until listd has sent the notes that go with it; its
+ *                id (AUTOINCREMENT: never reused, so that an ID the
+ *                operator read cannot name another post later) is the
+ *                held post's ID
  *   held_tokens  the moderators' tokens: one per held post, moderator
  *                and action (accept, reject, discard)
  *   replies      how many replies to commands an address was sent since
@@ -155,7 +158,7 @@ static const char	schema_v2[] =
     "CREATE INDEX pending_address ON pending (list_id, address, action);\n"
     "CREATE INDEX pending_expires ON pending (expires);\n"
     "CREATE TABLE held (\n"
-    "  id INTEGER PRIMARY KEY,\n"
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
     "  list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,\n"
     "  message INTEGER REFERENCES messages (id) ON DELETE SET NULL,\n"
     "  author TEXT NOT NULL DEFAULT '' COLLATE NOCASE,\n"

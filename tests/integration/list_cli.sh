@@ -103,7 +103,7 @@ v=$(sqlite3 "$DB" 'PRAGMA application_id')
     integ_notok "sqlite3: application_id timb" "$v"
 v=$(sqlite3 "$DB" "SELECT group_concat(name, ' ') FROM (SELECT name FROM
     sqlite_master WHERE type = 'table' ORDER BY name)")
-[ "$v" = "bounces deliveries held held_tokens lists messages moderators pending replies subscribers" ] &&
+[ "$v" = "bounces deliveries held held_tokens lists messages moderators pending replies sqlite_sequence subscribers" ] &&
     integ_ok "sqlite3: the tables" || integ_notok "sqlite3: the tables" "$v"
 
 # ------------------------------------------------------------ add, subscribe

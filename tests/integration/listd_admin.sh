@@ -27,7 +27,8 @@
 #     accept, reject and discard addresses; a token for another list is
 #     refused; the second moderator's accept sends the post to the
 #     subscriber; the first moderator's token is then spent and they are
-#     told who decided; a non-subscriber's post is held and rejected by
+#     told who decided; `timbre list accept` sends a held post on too; a
+#     non-subscriber's post is held and rejected by
 #     `timbre list reject` with a reason: the DMARC-verified author gets
 #     it, a forged author gets nothing; deciding twice is refused;
 #   - the rate limit: the sixth reply to one address in an hour is not
@@ -339,6 +340,30 @@ else
 fi
 check "p1: nothing held any more" \
     '[ -z "$("$TIMBRE" list held "$DB" --domain "$D" news)" ]'
+
+# The operator accepts: a running listd sends the post on.
+msg p5 alice@good.test
+dkim_sign p5
+send p5 alice@good.test "news@$D" "$INTEG_TMP/p5.in"
+expect p5 '^250 2\.0\.0 held for the moderators of news@lists\.test'
+H5=$(printf '%s\n' "$REPLY" | sed -n 's/.* as \([0-9]*\)$/\1/p')
+"$TIMBRE" list accept "$DB" --domain "$D" news "${H5:-0}" &&
+    integ_ok "p5: timbre list accept" || integ_notok "p5: timbre list accept"
+if sink_both '^Subject: p5$' '^List-Id: <news\.lists\.test>'; then
+	integ_ok "p5: accepted by the operator, fanned out"
+else
+	integ_notok "p5: accepted by the operator, fanned out" "$(ls "$SINK")"
+	fail_log
+fi
+if sink_both "^Subject: Decided: held post ${H5:-0} of news@" \
+    'was accepted by the operator \(timbre list\)'; then
+	check "p5: both moderators told the operator decided" \
+	    'grep -qE "^(To: |\s+)mod@good\.test,?$" "$SINKFILE" &&
+	    grep -qE "^(To: |\s+)mod2@good\.test,?$" "$SINKFILE"' \
+	    "$(cat "$SINKFILE")"
+else
+	integ_notok "p5: the moderators told"
+fi
 
 # A non-subscriber of dev, verified: held, rejected by the operator.
 msg p2 frank@good.test

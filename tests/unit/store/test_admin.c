@@ -6,6 +6,7 @@
  * posts: their tokens, the first decision winning, expiry, a version 1
  * database's held rows migrated.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "store/store_priv.h"
@@ -256,8 +257,11 @@ START_TEST(test_held_tokens)
 	ck_assert_int_eq(store_held_each_decided(s, count_fn, &hi, &err), 0);
 	ck_assert_uint_eq(hi.size, 0);
 
-	/* Rejected by the operator: the message goes, the tokens too. */
+	/* Rejected by the operator: the message goes, the tokens too.  The
+	 * forgotten post's ID is not given again. */
+	got = id;
 	id = hold(s, "dev", 200, 1000, tok2);
+	ck_assert_int_gt(id, got);
 	ck_assert_int_eq(store_int(s, "SELECT max(id) FROM messages", &v,
 	    &err), 0);
 	msg = v;
@@ -312,6 +316,40 @@ START_TEST(test_held_expiry)
 	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM held_tokens", &v,
 	    &err), 0);
 	ck_assert_int_eq(v, 0);
+	store_close(s);
+	ts_fini();
+}
+END_TEST
+
+/* STORE_HELD_PER_LIST waiting: one more is refused, nothing stored;
+ * another list is not affected. */
+START_TEST(test_held_bound)
+{
+	struct store_held_new	 hn = { "", NULL, "", false, "", "x", 1000 };
+	struct store		*s;
+	struct err		 err;
+	sqlite3			*raw;
+	int64_t			 id;
+	long long		 v;
+	char			 sql[400];
+
+	ts_init();
+	s = ts_fixture("b.db");
+	raw = ts_raw(ts_path("b.db"));
+	snprintf(sql, sizeof(sql), "WITH RECURSIVE n(i) AS (SELECT 1 UNION "
+	    "ALL SELECT i + 1 FROM n WHERE i < %d) INSERT INTO held (list_id, "
+	    "held, expires) SELECT l.id, 1, 1000 FROM n, lists l WHERE "
+	    "l.name = 'dev'", STORE_HELD_PER_LIST);
+	ts_raw_exec(raw, sql);
+	sqlite3_close(raw);
+	ck_assert_int_eq(store_held_add(s, D, "dev", &hn, "p", 1, NULL, 0,
+	    100, &id, &err), -1);
+	ck_assert_int_eq(err.code, STORE_E_FULL);
+	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM messages", &v,
+	    &err), 0);
+	ck_assert_int_eq(v, 0);
+	ck_assert_int_eq(store_held_add(s, D, "dev-team", &hn, "p", 1, NULL,
+	    0, 100, &id, &err), 0);
 	store_close(s);
 	ts_fini();
 }
@@ -390,6 +428,7 @@ tc_admin(void)
 	tcase_add_test(tc, test_pending_both_valid);
 	tcase_add_test(tc, test_held_tokens);
 	tcase_add_test(tc, test_held_expiry);
+	tcase_add_test(tc, test_held_bound);
 	tcase_add_test(tc, test_held_migrated);
 	tcase_add_test(tc, test_reply_allowed);
 	return tc;
