@@ -9,16 +9,23 @@
  *	add-moderator, remove-moderator DB --domain D LIST ADDR
  *	subscribe, unsubscribe DB --domain D LIST ADDR
  *	show DB [--domain D [LIST]]
+ *	held DB [--domain D [LIST]]		the held posts
+ *	accept, discard DB --domain D LIST ID	decides a held post
+ *	reject DB --domain D LIST ID [REASON]	the author is told
  *
- * show prints one line per list, moderator and subscriber, each opening
- * with the list's address and the kind of line, so that grep and awk
- * pick out what they want (timbre(1) gives the format).  Exit status: 0
+ * show prints one line per list, moderator and subscriber, and held one
+ * per held post, each opening with the list's address and the kind of
+ * line, so that grep and awk pick out what they want (timbre(1) gives
+ * the format).  A decision is the store's (store_held_decide): a
+ * running listd sends an accepted post on, and the notes that go with
+ * the decision, within seconds.  Exit status: 0
  * done, 1 refused (the error names the database, what and why), 2
  * usage.  A listd running on the database sees the change at once (it
  * polls PRAGMA data_version); nothing needs a signal.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +57,17 @@ static const char unsub_usage[] =
     "usage: timbre list unsubscribe DB --domain D LIST ADDR";
 static const char show_usage[] =
     "usage: timbre list show DB [--domain D [LIST]]";
+static const char held_usage[] =
+    "usage: timbre list held DB [--domain D [LIST]]";
+static const char accept_usage[] =
+    "usage: timbre list accept DB --domain D LIST ID";
+static const char reject_usage[] =
+    "usage: timbre list reject DB --domain D LIST ID [REASON]";
+static const char discard_usage[] =
+    "usage: timbre list discard DB --domain D LIST ID";
+
+/* Who decided, as the moderators' note says. */
+#define OPERATOR	"the operator (timbre list)"
 
 /* What the command line of a verb gave. */
 struct list_args {
@@ -57,7 +75,8 @@ struct list_args {
 	const char		 *db;
 	const char		 *domain;
 	const char		 *list;
-	const char		 *addr;
+	const char		 *addr;		/* or a post ID */
+	const char		 *reason;	/* reject's REASON */
 	const char		**moderators;	/* --moderator, in argv order */
 	size_t			  n_moderators;
 	const char		 *posting;
@@ -68,6 +87,7 @@ struct list_args {
 enum {
 	ALLOW_MODERATOR = 0x01,
 	ALLOW_SETTINGS = 0x02,
+	ALLOW_REASON = 0x04,	/* one more positional, optional */
 };
 
 /*
@@ -137,7 +157,7 @@ bad:
 		}
 	n = argc - optind;
 	min = nargs < 0 ? 1 : nargs;
-	max = nargs < 0 ? -nargs : nargs;
+	max = (nargs < 0 ? -nargs : nargs) + (allow & ALLOW_REASON ? 1 : 0);
 	if (n < min || n > max) {
 		free(a->moderators);
 		tool_usage_error(cmd, "%s arguments\n%s", n < min ?
@@ -148,6 +168,8 @@ bad:
 		a->list = argv[optind + 1];
 	if (n > 2)
 		a->addr = argv[optind + 2];
+	if (n > 3)
+		a->reason = argv[optind + 3];
 	if (a->domain == NULL && (a->list != NULL || nargs > 1)) {
 		free(a->moderators);
 		tool_usage_error(cmd, "--domain is required\n%s", usage);
@@ -400,6 +422,93 @@ list_show_main(int argc, char *argv[])
 	return done(&a, s, rc, &err);
 }
 
+static int
+show_held(const struct store_held_info *h, void *arg)
+{
+	char		 held[32], expires[32];
+	const char	*p;
+
+	(void)arg;
+	printf("%s@%s held %" PRId64 " from=<%s> verified=%s envelope=<%s> "
+	    "size=%zu held=%s expires=%s reason=\"%s\" subject=\"", h->list,
+	    h->domain, h->id, h->author, h->verified ? "yes" : "no",
+	    h->mail_from, h->size, iso_time(h->held, held),
+	    iso_time(h->expires, expires), h->reason);
+	for (p = h->subject; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			putchar('\\');
+		putchar(*p);
+	}
+	puts("\"");
+	return 0;
+}
+
+static int
+list_held_main(int argc, char *argv[])
+{
+	struct list_args	 a;
+	struct store		*s;
+	struct err		 err;
+	int			 rc;
+
+	parse("list held", held_usage, 0, -2, argc, argv, &a);
+	if ((s = open_db(&a, 0)) == NULL)
+		return done(&a, NULL, -1, NULL);
+	rc = store_held_each(s, a.domain, a.list, show_held, NULL, &err);
+	if (rc == 0 && fflush(stdout) == EOF) {
+		err_set(&err, ERR_IO, "standard output: %s", strerror(errno));
+		rc = -1;
+	}
+	return done(&a, s, rc, &err);
+}
+
+/* accept, reject, discard. */
+static int
+decide_main(const char *cmd, const char *usage, enum store_held_action act,
+    int argc, char *argv[])
+{
+	struct list_args	 a;
+	struct store		*s;
+	struct err		 err;
+	char			*end;
+	long long		 id;
+
+	parse(cmd, usage, act == STORE_HELD_REJECT ? ALLOW_REASON : 0, 3,
+	    argc, argv, &a);
+	errno = 0;
+	id = strtoll(a.addr, &end, 10);
+	if (errno != 0 || end == a.addr || *end != '\0' || id <= 0) {
+		free(a.moderators);
+		tool_usage_error(cmd, "ID must be the number timbre list held "
+		    "shows, not \"%s\"", a.addr);
+	}
+	if ((s = open_db(&a, 0)) == NULL)
+		return done(&a, NULL, -1, NULL);
+	return done(&a, s, store_held_decide(s, a.domain, a.list, id, act,
+	    OPERATOR, a.reason != NULL ? a.reason : "", a.now, &err), &err);
+}
+
+static int
+list_accept_main(int argc, char *argv[])
+{
+	return decide_main("list accept", accept_usage, STORE_HELD_ACCEPT,
+	    argc, argv);
+}
+
+static int
+list_reject_main(int argc, char *argv[])
+{
+	return decide_main("list reject", reject_usage, STORE_HELD_REJECT,
+	    argc, argv);
+}
+
+static int
+list_discard_main(int argc, char *argv[])
+{
+	return decide_main("list discard", discard_usage, STORE_HELD_DISCARD,
+	    argc, argv);
+}
+
 int
 cmd_list(int argc, char *argv[])
 {
@@ -413,6 +522,10 @@ cmd_list(int argc, char *argv[])
 		{ "subscribe", list_sub_main, sub_usage },
 		{ "unsubscribe", list_unsub_main, unsub_usage },
 		{ "show", list_show_main, show_usage },
+		{ "held", list_held_main, held_usage },
+		{ "accept", list_accept_main, accept_usage },
+		{ "reject", list_reject_main, reject_usage },
+		{ "discard", list_discard_main, discard_usage },
 	};
 
 	return tool_verb_run("list", verbs, sizeof(verbs) / sizeof(verbs[0]),

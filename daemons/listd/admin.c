@@ -21,7 +21,8 @@
  * null return path), queued with store_reply_add: they go through
  * timbre-signd like posts and out by the delivery engine, each with its
  * own delivery row.  An address gets at most LISTD_REPLIES_PER_HOUR of
- * them an hour, counted in memory (a restart forgets the counts), and a
+ * them an hour, counted in the database (store_reply_allowed: a restart
+ * does not reset the counts; a flood of new addresses is bounded), and a
  * command in an automatic message (Auto-Submitted, Precedence bulk) is
  * ignored, which keeps the list out of loops with autoresponders.
  */
@@ -40,15 +41,8 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-#define TOKEN_BYTES	16		/* 32 hex digits */
-#define REPLIED_MAX	4096		/* addresses counted at once */
+#define TOKEN_BYTES	(LISTD_TOKEN_LEN / 2)
 #define REPLY_MAX	(1024 * 1024)
-
-struct listd_replied {
-	char	 addr[STORE_ADDR_MAX + 1];
-	time_t	 since;
-	unsigned n;
-};
 
 struct cmd {
 	struct listd		*ld;
@@ -105,61 +99,28 @@ token_is_wellformed(const char *t)
 	return i == TOKEN_BYTES * 2;
 }
 
-/* May addr be sent one more reply now?  Counts it if so. */
+/* May addr be sent one more reply now?  Counts it if so (in the
+ * database, so that a restart does not reset the count). */
 static bool
 rate_take(struct listd *ld, const char *addr, time_t now)
 {
-	struct listd_replied	*r, *v;
-	size_t			 i;
+	struct err	err;
+	int		r;
 
-	for (i = 0; i < ld->nreplied; ) {
-		r = &ld->replied[i];
-		if (now - r->since >= 3600) {
-			*r = ld->replied[--ld->nreplied];
-			continue;
-		}
-		if (strcasecmp(r->addr, addr) == 0) {
-			if (r->n >= LISTD_REPLIES_PER_HOUR)
-				return false;
-			r->n++;
-			return true;
-		}
-		i++;
-	}
-	if (ld->nreplied >= REPLIED_MAX)
-		return false;		/* a flood: say nothing to anyone */
-	if ((v = reallocarray(ld->replied, ld->nreplied + 1,
-	    sizeof(*v))) == NULL)
-		return false;
-	ld->replied = v;
-	r = &v[ld->nreplied++];
-	snprintf(r->addr, sizeof(r->addr), "%s", addr);
-	r->since = now;
-	r->n = 1;
-	return true;
+	r = store_reply_allowed(ld->store, addr, now, 3600,
+	    LISTD_REPLIES_PER_HOUR, &err);
+	if (r == -1)
+		log_error("admin rate limit <%s>: %s", addr, err.msg);
+	return r == 1;
 }
 
-void
-listd_admin_free(struct listd *ld)
-{
-	free(ld->replied);
-	ld->replied = NULL;
-	ld->nreplied = 0;
-}
-
-/*
- * Queues a reply from LIST-owner to the n addresses rcpts, with subject
- * and the text (CRLF lines) of body; extra is more header fields
- * (CRLF-terminated, "" for none), attach a message/rfc822 part (NULL:
- * none).  Rate-limited per address unless rcpts are the moderators.
- * -1 when it was not queued (logged).
- */
-static int
-reply(struct cmd *c, const char *const *rcpts, size_t n, bool limit,
-    const char *subject, const char *extra, const char *body,
+int
+listd_admin_mail(struct listd *ld, uint64_t id, const char *list,
+    const char *const *rcpts, size_t n, bool limit, const char *subject,
+    const char *extra, const char *body, const char *attach_type,
     const char *attach, size_t attach_len)
 {
-	struct listd	*ld = c->ld;
+	const char	*dom = ld->set.domain;
 	struct buf	 b;
 	struct err	 err;
 	unsigned char	 rnd[8];
@@ -172,12 +133,12 @@ reply(struct cmd *c, const char *const *rcpts, size_t n, bool limit,
 
 	if (limit && !rate_take(ld, rcpts[0], now)) {
 		log_info("%016" PRIx64 " admin list=%s reply to <%s> not "
-		    "sent: over %d an hour", c->id, c->list, rcpts[0],
+		    "sent: over %d an hour", id, list, rcpts[0],
 		    LISTD_REPLIES_PER_HOUR);
 		return -1;
 	}
 	if (key_random(rnd, sizeof(rnd), &err) == -1) {
-		log_error("%016" PRIx64 " admin random: %s", c->id, err.msg);
+		log_error("%016" PRIx64 " admin random: %s", id, err.msg);
 		return -1;
 	}
 	for (i = 0; i < sizeof(rnd); i++)
@@ -188,14 +149,14 @@ reply(struct cmd *c, const char *const *rcpts, size_t n, bool limit,
 	    ld->set.hostname);
 	buf_init(&b, REPLY_MAX);
 	rc |= buf_printf(&b, &err, "From: %s@%s <%s-owner@%s>\r\nTo: ",
-	    c->list, c->dom, c->list, c->dom);
+	    list, dom, list, dom);
 	for (i = 0; i < n; i++)
 		rc |= buf_printf(&b, &err, "%s%s", i > 0 ? ",\r\n\t" : "",
 		    rcpts[i]);
 	rc |= buf_printf(&b, &err, "\r\nSubject: %s\r\nDate: %s\r\n"
 	    "Message-ID: %s\r\nAuto-Submitted: auto-replied\r\n"
 	    "List-Id: <%s.%s>\r\n%sMIME-Version: 1.0\r\n", subject, date,
-	    mid, c->list, c->dom, extra);
+	    mid, list, dom, extra);
 	if (attach == NULL)
 		rc |= buf_printf(&b, &err, "Content-Type: text/plain; "
 		    "charset=us-ascii\r\n\r\n%s", body);
@@ -203,24 +164,59 @@ reply(struct cmd *c, const char *const *rcpts, size_t n, bool limit,
 		rc |= buf_printf(&b, &err, "Content-Type: multipart/mixed; "
 		    "boundary=\"=_timbre_%s\"\r\n\r\n--=_timbre_%s\r\n"
 		    "Content-Type: text/plain; charset=us-ascii\r\n\r\n%s"
-		    "\r\n--=_timbre_%s\r\nContent-Type: message/rfc822\r\n"
-		    "\r\n", hex, hex, body, hex);
+		    "\r\n--=_timbre_%s\r\nContent-Type: %s\r\n"
+		    "\r\n", hex, hex, body, hex, attach_type);
 		rc |= buf_add(&b, attach, attach_len, &err);
 		rc |= buf_printf(&b, &err, "\r\n--=_timbre_%s--\r\n", hex);
 	}
-	if (rc != 0 || store_reply_add(ld->store, c->dom, c->list, "", mid,
+	if (rc != 0 || store_reply_add(ld->store, dom, list, "", mid,
 	    (const char *)b.data, b.len, rcpts, n, now, &qid, &err) == -1) {
 		log_error("%016" PRIx64 " admin list=%s reply to <%s>: %s",
-		    c->id, c->list, rcpts[0], err.msg);
+		    id, list, rcpts[0], err.msg);
 		buf_fini(&b);
 		return -1;
 	}
 	buf_fini(&b);
 	log_info("%016" PRIx64 " admin list=%s reply queue=%" PRId64
-	    " to=<%s>%s subject=\"%s\"", c->id, c->list, qid, rcpts[0],
+	    " to=<%s>%s subject=\"%s\"", id, list, qid, rcpts[0],
 	    n > 1 ? " and others" : "", subject);
 	listd_queue_kick(ld);
 	return 0;
+}
+
+/* listd_admin_mail for the command c; attach is a message/rfc822. */
+static int
+reply(struct cmd *c, const char *const *rcpts, size_t n, bool limit,
+    const char *subject, const char *extra, const char *body,
+    const char *attach, size_t attach_len)
+{
+	return listd_admin_mail(c->ld, c->id, c->list, rcpts, n, limit,
+	    subject, extra, body, "message/rfc822", attach, attach_len);
+}
+
+int
+listd_admin_token(char out[LISTD_TOKEN_LEN + 1], struct err *err)
+{
+	unsigned char	rnd[TOKEN_BYTES];
+	size_t		i;
+
+	if (key_random(rnd, sizeof(rnd), err) == -1)
+		return -1;
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(out + 2 * i, 3, "%02x", rnd[i]);
+	return 0;
+}
+
+bool
+listd_admin_verified(const char *author, const struct listd_verdict *vd)
+{
+	const char	*at;
+
+	/* DMARC passed for the From domain, and From is this address. */
+	return author[0] != '\0' && vd != NULL &&
+	    vd->dmarc.result == DMARC_PASS && vd->dmarc.domain != NULL &&
+	    (at = strrchr(author, '@')) != NULL &&
+	    strcasecmp(at + 1, vd->dmarc.domain) == 0;
 }
 
 /* A confirmation request for action to c->author. */
@@ -229,24 +225,31 @@ ask_confirm(struct cmd *c, enum store_pending_action action)
 {
 	struct listd	*ld = c->ld;
 	struct err	 err;
-	unsigned char	 rnd[TOKEN_BYTES];
-	char		 token[TOKEN_BYTES * 2 + 1], text[1500], extra[400];
+	char		 token[LISTD_TOKEN_LEN + 1], text[1500], extra[400];
 	char		 subject[600];
 	const char	*verb = action == STORE_PENDING_SUBSCRIBE ?
 			    "subscribe" : "unsubscribe";
 	const char	*rcpt[1] = { c->author };
 	time_t		 now = listd_now(ld);
-	size_t		 i;
+	int		 rc;
 
-	if (key_random(rnd, sizeof(rnd), &err) == -1) {
+	if (listd_admin_token(token, &err) == -1) {
 		log_error("%016" PRIx64 " admin random: %s", c->id, err.msg);
 		say(c->out, 451, "4.3.0", "cannot make a token, try later");
 		return;
 	}
-	for (i = 0; i < sizeof(rnd); i++)
-		snprintf(token + 2 * i, 3, "%02x", rnd[i]);
-	if (store_pending_add(ld->store, c->dom, c->list, c->author, action,
-	    token, now, now + LISTD_TOKEN_LIFETIME, &err) == -1) {
+	if ((rc = store_pending_add(ld->store, c->dom, c->list, c->author,
+	    action, token, now, now + LISTD_TOKEN_LIFETIME, &err)) == -1 &&
+	    err.code == STORE_E_FULL) {
+		/* Every earlier token went to the same mailbox, and works:
+		 * no more mail to it, no more rows. */
+		log_info("%016" PRIx64 " admin list=%s %s request from=<%s>: "
+		    "not recorded, %s", c->id, c->list, verb, c->author,
+		    err.msg);
+		say(c->out, 250, "2.0.0", "not recorded: %s; no mail sent",
+		    err.msg);
+		return;
+	} else if (rc == -1) {
 		log_error("%016" PRIx64 " admin list=%s pending <%s>: %s",
 		    c->id, c->list, c->author, err.msg);
 		say(c->out, 451, "4.3.0", "cannot record the request, try "
@@ -318,6 +321,14 @@ do_confirm(struct cmd *c, const char *token)
 		    "malformed token", c->id, c->list);
 		say(c->out, 550, "5.1.1", "not a confirmation token of this "
 		    "list (%d hex digits expected)", TOKEN_BYTES * 2);
+		return;
+	}
+	switch (listd_held_confirm(ld, c->id, c->list, token, c->out)) {
+	case 1:
+		return;			/* a moderator's token */
+	case -1:
+		say(c->out, 451, "4.3.0", "cannot read the request, try "
+		    "later");
 		return;
 	}
 	if (store_pending_take(ld->store, c->dom, c->list, token,
@@ -439,7 +450,6 @@ do_help(struct cmd *c)
 
 struct names {
 	struct buf	 b;
-	char		**v;
 	size_t		 n;
 	int		 rc;
 };
@@ -452,21 +462,6 @@ name_text(const struct store_member_info *m, void *arg)
 
 	ns->rc |= buf_printf(&ns->b, &err, "  %s (%s)\r\n", m->address,
 	    store_sub_state_name(m->state));
-	ns->n++;
-	return 0;
-}
-
-static int
-name_add(const struct store_member_info *m, void *arg)
-{
-	struct names	*ns = arg;
-	char		**v;
-
-	if ((v = reallocarray(ns->v, ns->n + 1, sizeof(*v))) == NULL)
-		return -1;
-	ns->v = v;
-	if ((v[ns->n] = strdup(m->address)) == NULL)
-		return -1;
 	ns->n++;
 	return 0;
 }
@@ -517,21 +512,21 @@ static void
 do_owner(struct cmd *c, const struct mail_hdrs *hdrs, const char *body,
     size_t body_len)
 {
-	struct names	 ns;
-	struct err	 err;
-	struct buf	 msg;
-	const char	*raw;
-	char		 subject[600], text[600], extra[400];
-	size_t		 rawlen, i;
+	struct listd_mods	 ms;
+	struct err		 err;
+	struct buf		 msg;
+	const char		*raw;
+	char			 subject[600], text[600], extra[400];
+	size_t			 rawlen;
+	int			 r;
 
-	memset(&ns, 0, sizeof(ns));
-	if (store_members_each(c->ld->store, STORE_MODERATOR, c->dom,
-	    c->list, name_add, &ns, &err) == -1 || ns.n == 0) {
+	if ((r = listd_mods_read(c->ld, c->list, &ms, &err)) == -1 ||
+	    ms.n == 0) {
 		log_warn("%016" PRIx64 " admin list=%s owner: %s", c->id,
-		    c->list, ns.n == 0 ? "no moderator" : err.msg);
-		say(c->out, ns.n == 0 ? 550 : 451, ns.n == 0 ? "5.1.1" :
-		    "4.3.0", ns.n == 0 ? "the list has no moderator" :
-		    "cannot read the list, try later");
+		    c->list, r == 0 ? "no moderator" : err.msg);
+		say(c->out, r == 0 ? 550 : 451, r == 0 ? "5.1.1" : "4.3.0",
+		    r == 0 ? "the list has no moderator" : "cannot read the "
+		    "list, try later");
 		goto out;
 	}
 	raw = mail_hdrs_raw(hdrs, &rawlen);
@@ -552,7 +547,7 @@ do_owner(struct cmd *c, const struct mail_hdrs *hdrs, const char *body,
 	    "Its From: %s (%s by DMARC).\r\n", c->list, c->dom,
 	    c->author[0] ? c->author : "(none usable)", c->verified ?
 	    "verified" : "NOT verified");
-	if (reply(c, (const char *const *)ns.v, ns.n, false, subject, extra,
+	if (reply(c, (const char *const *)ms.v, ms.n, false, subject, extra,
 	    text, (const char *)msg.data, msg.len) == -1)
 		say(c->out, 451, "4.3.0", "cannot queue the message, try "
 		    "later");
@@ -561,9 +556,7 @@ do_owner(struct cmd *c, const struct mail_hdrs *hdrs, const char *body,
 		    "%s@%s", c->list, c->dom);
 	buf_fini(&msg);
 out:
-	for (i = 0; i < ns.n; i++)
-		free(ns.v[i]);
-	free(ns.v);
+	listd_mods_free(&ms);
 }
 
 /* Is the message an automatic one (RFC 3834 section 2: Auto-Submitted
@@ -608,8 +601,6 @@ listd_admin_command(struct listd *ld, uint64_t id,
     struct listd_admin_answer *out)
 {
 	struct cmd	 c;
-	const char	*at;
-
 	memset(&c, 0, sizeof(c));
 	c.ld = ld;
 	c.id = id;
@@ -624,11 +615,7 @@ listd_admin_command(struct listd *ld, uint64_t id,
 	if (hdrs == NULL || listd_post_author(hdrs, c.author,
 	    sizeof(c.author)) == -1)
 		c.author[0] = '\0';
-	/* DMARC passed for the From domain, and From is this address. */
-	c.verified = c.author[0] != '\0' && vd != NULL &&
-	    vd->dmarc.result == DMARC_PASS && vd->dmarc.domain != NULL &&
-	    (at = strrchr(c.author, '@')) != NULL &&
-	    strcasecmp(at + 1, vd->dmarc.domain) == 0;
+	c.verified = listd_admin_verified(c.author, vd);
 	if (route->kind == STORE_ROUTE_OWNER) {
 		do_owner(&c, hdrs, body, body_len);
 		return;

@@ -5,7 +5,8 @@
  * (session.c), verification (verify.c: SPF, DKIM, ARC, DMARC and the
  * Authentication-Results they make), the post as it leaves (post.c,
  * pure functions of the header section) and the hand-off to the signer
- * (queue.c).  The way out, fan-out and bounces, is deliver.h's.
+ * (queue.c), commands by mail (admin.c) and held posts (held.c).  The
+ * way out, fan-out and bounces, is deliver.h's.
  *
  * One message, as DESIGN.md draws it: session.c takes it on --listen,
  * verify.c checks it, the list's rules decide, post.c rewrites it, and
@@ -69,6 +70,7 @@ struct listd_conf {
 	long long	 bounce_disable;
 	long long	 signer_retry;
 	long long	 signer_retry_max;
+	long long	 held_expiry;
 	bool		 foreground;
 	enum log_level	 log_level;
 	char		*user;
@@ -123,7 +125,6 @@ struct listd_stats {
 
 struct listd_ipcount;
 struct listd_queue;
-struct listd_replied;
 
 struct listd {
 	struct event_base	*base;
@@ -141,8 +142,8 @@ struct listd {
 	int			 argc;
 	char			**argv;
 	time_t			 clock_offset;	/* test hook, as deliver's */
-	struct listd_replied	*replied;	/* admin.c's rate limit */
-	size_t			 nreplied;
+	struct event		*held_timer;	/* held.c's sweep */
+	struct event		*held_kick;
 };
 
 time_t	listd_now(const struct listd *);
@@ -257,7 +258,7 @@ void	listd_out_stop(struct listd *);
 /* ---- admin.c: commands by mail ---- */
 
 /* How long a confirmation token lives, and the replies an address may
- * be sent per hour (the count is kept in memory). */
+ * be sent per hour (counted in the database). */
 #define LISTD_TOKEN_LIFETIME	(7 * 24 * 3600)
 #define LISTD_REPLIES_PER_HOUR	5
 
@@ -282,6 +283,69 @@ void	listd_admin_command(struct listd *, uint64_t id,
 	    struct listd_admin_answer *out);
 /* Whether suffix (after "LIST-") is confirm+TOKEN: TOKEN into route. */
 bool	listd_admin_is_confirm(const char *suffix, struct store_route *);
-void	listd_admin_free(struct listd *);
+
+/* A token: LISTD_TOKEN_LEN hex digits of key_random. */
+#define LISTD_TOKEN_LEN	32
+int	listd_admin_token(char out[LISTD_TOKEN_LEN + 1], struct err *);
+/* Does DMARC vouch for author (From is author, DMARC passed for its
+ * domain)?  vd NULL: no. */
+bool	listd_admin_verified(const char *author,
+	    const struct listd_verdict *vd);
+/*
+ * Queues a plain-text mail (body: CRLF lines) from LIST-owner to the n
+ * rcpts, through the signer (store_reply_add); extra: more header
+ * fields (CRLF-terminated, "" for none); attach (NULL: none) a part of
+ * attach_type.  limit: counts toward rcpts[0]'s replies an hour.  -1
+ * when not queued (logged, with id).
+ */
+int	listd_admin_mail(struct listd *, uint64_t id, const char *list,
+	    const char *const *rcpts, size_t n, bool limit,
+	    const char *subject, const char *extra, const char *body,
+	    const char *attach_type, const char *attach, size_t attach_len);
+
+/* ---- held.c: posts held for the moderators ---- */
+
+/* The moderators of a list, read at once (store_members_each). */
+struct listd_mods {
+	char	**v;
+	size_t	  n;
+};
+/* Reads them into ms (empty on error); listd_mods_free frees them. */
+int	listd_mods_read(struct listd *, const char *list, struct listd_mods *,
+	    struct err *);
+void	listd_mods_free(struct listd_mods *);
+
+/* What a held post needs besides its list copy. */
+struct listd_hold {
+	const char		*list;
+	const char		*mail_from;
+	const char		*message_id;	/* NULL: none */
+	const char		*author;	/* "" if none usable */
+	bool			 verified;
+	const char		*why;
+	const struct mail_hdrs	*hdrs;		/* the post's, as received */
+};
+
+/*
+ * Holds the list copy body (len bytes): stores it with one token per
+ * moderator and action (store_held_add), then sends each moderator a
+ * notice with that moderator's accept, reject and discard addresses.
+ * *hid_out: the held post's ID.  -1 with err (STORE_E_FULL: too many
+ * held).
+ */
+int	listd_held_hold(struct listd *, uint64_t id, const struct listd_hold *,
+	    const void *body, size_t len, int64_t *hid_out, struct err *);
+/*
+ * If token (to LIST-confirm+TOKEN of list) is a moderator's, does its
+ * decision and fills out: 1.  0 if it is not a held post's token, -1 on
+ * a database error (logged).
+ */
+int	listd_held_confirm(struct listd *, uint64_t id, const char *list,
+	    const char *token, struct listd_admin_answer *out);
+/* The timer that expires held posts (--held-expiry) and sends the
+ * notes of decisions, and a nudge to run it now. */
+int	listd_held_start(struct listd *, struct err *);
+void	listd_held_kick(struct listd *);
+void	listd_held_stop(struct listd *);
 
 #endif

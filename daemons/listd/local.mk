@@ -8,7 +8,7 @@ daemons_listd_timbre_listd_SOURCES = daemons/listd/main.c \
 	daemons/listd/options.c daemons/listd/listd.h \
 	daemons/listd/session.c \
 	daemons/listd/verify.c daemons/listd/post.c daemons/listd/queue.c \
-	daemons/listd/admin.c
+	daemons/listd/admin.c daemons/listd/held.c
 daemons_listd_timbre_listd_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE3_CFLAGS)
 daemons_listd_timbre_listd_LDADD = $(STORE_LIBS) $(TIMBRE_LIBS)
 

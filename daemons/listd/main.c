@@ -138,6 +138,8 @@ main(int argc, char *argv[])
 		fatal("queue: %s", err.msg);
 	if (listd_out_start(&ld, &err) == -1)
 		fatal("delivery: %s", err.msg);
+	if (listd_held_start(&ld, &err) == -1)
+		fatal("held posts: %s", err.msg);
 	for (i = 0; signos[i] != 0; i++)
 		if ((sigs[i] = evsignal_new(ld.base, signos[i], on_signal,
 		    &ld)) == NULL || event_add(sigs[i], NULL) == -1)
@@ -150,7 +152,7 @@ main(int argc, char *argv[])
 		log_warn("sd_notify: %s", err.msg);
 	event_base_dispatch(ld.base);
 	listd_smtp_stop(&ld);
-	listd_admin_free(&ld);
+	listd_held_stop(&ld);
 	listd_queue_stop(&ld);
 	listd_out_stop(&ld);
 	dns_stub_free(ld.stub);

@@ -70,6 +70,8 @@ static const struct opt listd_options[] = {
 	  "first delay before a post is sent to the signer again", 0, 0 },
 	{ "signer-retry-max", OPT_DURATION, "1h", OFF(signer_retry_max),
 	  "longest delay between attempts to reach the signer", 0, 0 },
+	{ "held-expiry", OPT_DURATION, "14d", OFF(held_expiry),
+	  "time after which a held post is dropped", 0, 0 },
 	OPT_DAEMON_COMMON(OFF),
 	{ NULL, 0, NULL, 0, NULL, 0, 0 },
 };
@@ -175,7 +177,8 @@ listd_settings_load(int argc, char *argv[], struct listd_settings *s,
 	    range("bounce-disable", c->bounce_disable, 1, 1000000, err) ==
 	    -1 || range("signer-retry", c->signer_retry, 1, 86400, err) ==
 	    -1 || range("signer-retry-max", c->signer_retry_max,
-	    c->signer_retry, 7 * 86400, err) == -1)
+	    c->signer_retry, 7 * 86400, err) == -1 ||
+	    range("held-expiry", c->held_expiry, 60, 365 * 86400, err) == -1)
 		goto fail;
 	if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {
 		err_set(err, OPT_E_CONFIG, "--tls-cert and --tls-key go "

@@ -10,8 +10,9 @@
  * next transaction (RFC 5321 section 4.5.3.1.10), so that one answer to
  * DATA is true of every recipient.  At the end of DATA the message is
  * verified (verify.c), then refused with a reply that says why (a loop,
- * a DMARC policy of reject, a sender the list does not let post), held
- * for the moderators, or rewritten (post.c) and stored; "250" is only
+ * a DMARC policy of reject), held for the moderators (held.c: a
+ * moderated list, a sender who is not a subscriber), or rewritten
+ * (post.c) and stored; "250" is only
  * said once the row is committed (store_msg_add, synchronous=FULL),
  * which lipap did before it had done anything.
  *
@@ -311,9 +312,11 @@ member(struct listd_conn *lc, enum store_role role, const char *addr,
 static void
 store_post(struct listd_conn *lc, const struct listd_verdict *vd,
     const struct list_found *lf, enum store_msg_state state,
-    const char *why_held)
+    const char *why_held, const char *author)
 {
+	struct listd_hold	 h;
 	struct listd		*ld = lc->ld;
+	bool			 full;
 	struct listd_post	 p;
 	struct buf		 out;
 	struct err		 err;
@@ -351,21 +354,37 @@ store_post(struct listd_conn *lc, const struct listd_verdict *vd,
 	}
 	if (listd_post_message_id(lc->hdrs, mid, sizeof(mid)) == -1)
 		mid[0] = '\0';
-	if (store_msg_add(ld->store, ld->set.domain, lc->list, state,
-	    lc->mail_from, mid[0] ? mid : NULL, out.data, out.len,
-	    listd_now(ld), &qid, &err) == -1) {
+	memset(&h, 0, sizeof(h));
+	h.list = lc->list;
+	h.mail_from = lc->mail_from;
+	h.message_id = mid[0] ? mid : NULL;
+	h.author = author;
+	h.verified = listd_admin_verified(author, vd);
+	h.why = why_held;
+	h.hdrs = lc->hdrs;
+	if (state == STORE_MSG_HELD)
+		rc = listd_held_hold(ld, lc->id, &h, out.data, out.len, &qid,
+		    &err);
+	else
+		rc = store_msg_add(ld->store, ld->set.domain, lc->list, state,
+		    lc->mail_from, h.message_id, out.data, out.len,
+		    listd_now(ld), &qid, &err);
+	if (rc == -1) {
+		/* STORE_E_FULL: held.c's bound on held posts. */
+		full = err.code == STORE_E_FULL;
 		ld->stats.refused_other++;
 		log_error("%016" PRIx64 " store message %s: %s", lc->id,
 		    lc->list, err.msg);
-		answer(lc, 451, "4.3.0", "cannot store the message, try "
-		    "later");
+		answer(lc, full ? 452 : 451, full ? "4.3.1" : "4.3.0", full ?
+		    "too many posts wait for the moderators of this list, try "
+		    "later" : "cannot store the message, try later");
 		buf_fini(&out);
 		return;
 	}
 	buf_fini(&out);
 	if (state == STORE_MSG_HELD) {
 		ld->stats.held++;
-		log_info("%016" PRIx64 " post held list=%s queue=%" PRId64
+		log_info("%016" PRIx64 " post held list=%s held=%" PRId64
 		    " from=<%s> why=%s", lc->id, lc->list, qid, lc->mail_from,
 		    why_held);
 		snprintf(text, sizeof(text), "held for the moderators of "
@@ -462,14 +481,12 @@ verified(void *arg, const struct listd_verdict *vd)
 	}
 	switch (lf.posting) {
 	case STORE_POST_SUBSCRIBERS:
-		if (sub == 1 || mod == 1)
-			break;
-		snprintf(text, sizeof(text), "only subscribers may post to "
-		    "%s@%s, and <%s> is not one (to subscribe, write to "
-		    "%s-subscribe@%s)", lc->list, dom, author[0] ? author :
-		    lc->mail_from, lc->list, dom);
-		refuse(lc, &ld->stats.refused_poster, 550, "5.7.1", text);
-		goto out;
+		/* Held, as Mailman does: a moderator may let it through. */
+		if (sub != 1 && mod != 1 && state != STORE_MSG_HELD) {
+			state = STORE_MSG_HELD;
+			why_held = "not a subscriber";
+		}
+		break;
 	case STORE_POST_MODERATED:
 		if (mod != 1 && state != STORE_MSG_HELD) {
 			state = STORE_MSG_HELD;
@@ -479,7 +496,7 @@ verified(void *arg, const struct listd_verdict *vd)
 	case STORE_POST_OPEN:
 		break;
 	}
-	store_post(lc, vd, &lf, state, why_held);
+	store_post(lc, vd, &lf, state, why_held, author);
 out:
 	/* The verdict's strings belong to the verification. */
 	listd_verify_free(lc->verify);

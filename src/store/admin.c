@@ -6,7 +6,10 @@
  *
  * A token is taken in the transaction that does its action, and its row
  * goes with it: a token works once, and a crash between the two cannot
- * leave a subscription without its token spent, or the reverse.
+ * leave a subscription without its token spent, or the reverse.  A new
+ * request adds a row beside the earlier ones (a forged request must not
+ * cancel a genuine one), within bounds.  The rate limit of replies is
+ * kept here too (store_reply_allowed), so that a restart keeps it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -33,9 +36,8 @@ bind_texts(struct store *s, sqlite3_stmt *st, const char *const *v,
 	return 0;
 }
 
-/* The list's id into *id_out, domain and name normal; STORE_E_NOLIST. */
-static int
-find_list(struct store *s, const char *domain, const char *name,
+int
+store_list_id(struct store *s, const char *domain, const char *name,
     sqlite3_int64 *id_out, struct err *err)
 {
 	sqlite3_stmt	*st;
@@ -60,9 +62,8 @@ find_list(struct store *s, const char *domain, const char *name,
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
-/* Runs st (bound) to its end and finalizes it. */
-static int
-run(struct store *s, sqlite3_stmt *st, const char *what, struct err *err)
+int
+store_run(struct store *s, sqlite3_stmt *st, const char *what, struct err *err)
 {
 	int	rc;
 
@@ -73,9 +74,10 @@ run(struct store *s, sqlite3_stmt *st, const char *what, struct err *err)
 	return 0;
 }
 
-static int
-keys(const char *domain, const char *name, char dom[STORE_DOMAIN_MAX + 1],
-    char nm[STORE_NAME_MAX + 1], struct err *err)
+int
+store_list_keys(const char *domain, const char *name,
+    char dom[STORE_DOMAIN_MAX + 1], char nm[STORE_NAME_MAX + 1],
+    struct err *err)
 {
 	if (domain == NULL) {
 		err_set(err, STORE_E_DOMAIN, "a list needs a domain");
@@ -84,6 +86,81 @@ keys(const char *domain, const char *name, char dom[STORE_DOMAIN_MAX + 1],
 	if (store_domain_normalize(domain, dom, err) == -1 ||
 	    store_name_normalize(name, nm, err) == -1)
 		return -1;
+	return 0;
+}
+
+/* One count(*) of st (bound) into *n. */
+static int
+count(struct store *s, sqlite3_stmt *st, long long *n, struct err *err)
+{
+	int	rc;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return store_fail(s, rc, "pending", err);
+	return 0;
+}
+
+/*
+ * In the open write transaction: deletes the list's requests expired
+ * STORE_PENDING_KEEP ago, then says whether one more for (addr, action)
+ * fits the bounds of store.h (STORE_E_FULL if not).
+ */
+static int
+pending_room(struct store *s, sqlite3_int64 list, const char *addr,
+    enum store_pending_action action, time_t now, struct err *err)
+{
+	sqlite3_stmt	*st;
+	long long	 n = 0;
+
+	if (store_prepare(s, "DELETE FROM pending WHERE list_id = ?1 AND "
+	    "expires <= ?2", &st, err) == -1)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, list) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, (sqlite3_int64)(now -
+	    STORE_PENDING_KEEP)) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return store_fail(s, sqlite3_errcode(s->db), "bind", err);
+	}
+	if (store_run(s, st, "pending", err) == -1)
+		return -1;
+	if (store_prepare(s, "SELECT count(*) FROM pending WHERE list_id = ?1 "
+	    "AND address = ?2 AND action = ?3 AND expires > ?4", &st,
+	    err) == -1)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, list) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, (sqlite3_int64)now) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, action_names[action], -1,
+	    SQLITE_STATIC) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return store_fail(s, sqlite3_errcode(s->db), "bind", err);
+	}
+	if (count(s, st, &n, err) == -1)
+		return -1;
+	if (n >= STORE_PENDING_PER_ADDR) {
+		err_set(err, STORE_E_FULL, "%lld %s requests for %s are "
+		    "pending already", n, action_names[action], addr);
+		return -1;
+	}
+	if (store_prepare(s, "SELECT count(*) FROM pending WHERE list_id = ?1 "
+	    "AND expires > ?2", &st, err) == -1)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, list) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, (sqlite3_int64)now) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return store_fail(s, sqlite3_errcode(s->db), "bind", err);
+	}
+	if (count(s, st, &n, err) == -1)
+		return -1;
+	if (n >= STORE_PENDING_PER_LIST) {
+		err_set(err, STORE_E_FULL, "%lld requests are pending for the "
+		    "list already", n);
+		return -1;
+	}
 	return 0;
 }
 
@@ -97,13 +174,14 @@ store_pending_add(struct store *s, const char *domain, const char *name,
 	sqlite3_stmt	*st;
 	sqlite3_int64	 id;
 
-	if (keys(domain, name, dom, nm, err) == -1 ||
+	if (store_list_keys(domain, name, dom, nm, err) == -1 ||
 	    store_addr_normalize(addr, a, err) == -1)
 		return -1;
 	if (store_begin_write(s, err) == -1)
 		return -1;
-	if (find_list(s, dom, nm, &id, err) == -1 ||
-	    store_prepare(s, "INSERT OR REPLACE INTO pending (list_id, "
+	if (store_list_id(s, dom, nm, &id, err) == -1 ||
+	    pending_room(s, id, a, action, now, err) == -1 ||
+	    store_prepare(s, "INSERT INTO pending (list_id, "
 	    "address, action, waiting_for, token, requested, expires) VALUES "
 	    "(?4, ?1, ?2, 'requester', ?3, ?5, ?6)", &st, err) == -1)
 		goto fail;
@@ -117,7 +195,7 @@ store_pending_add(struct store *s, const char *domain, const char *name,
 		sqlite3_finalize(st);
 		goto fail;
 	}
-	if (run(s, st, "pending", err) == -1)
+	if (store_run(s, st, "pending", err) == -1)
 		goto fail;
 	return store_commit(s, err);
 fail:
@@ -139,11 +217,11 @@ store_pending_take(struct store *s, const char *domain, const char *name,
 
 	*changed_out = false;
 	err->code = 0;
-	if (keys(domain, name, dom, nm, err) == -1)
+	if (store_list_keys(domain, name, dom, nm, err) == -1)
 		return -1;
 	if (store_begin_write(s, err) == -1)
 		return -1;
-	if (find_list(s, dom, nm, &id, err) == -1 ||
+	if (store_list_id(s, dom, nm, &id, err) == -1 ||
 	    store_prepare(s, "SELECT list_id, address, action, expires FROM "
 	    "pending WHERE token = ?1 AND waiting_for = 'requester'", &st,
 	    err) == -1)
@@ -182,7 +260,7 @@ store_pending_take(struct store *s, const char *domain, const char *name,
 		sqlite3_finalize(st);
 		goto fail;
 	}
-	if (run(s, st, "pending", err) == -1)
+	if (store_run(s, st, "pending", err) == -1)
 		goto fail;
 	if (expires <= now) {
 		/* Spent all the same: commit the deletion, report it. */
@@ -207,7 +285,7 @@ store_pending_take(struct store *s, const char *domain, const char *name,
 		sqlite3_finalize(st);
 		goto fail;
 	}
-	if (run(s, st, "subscribers", err) == -1)
+	if (store_run(s, st, "subscribers", err) == -1)
 		goto fail;
 	*changed_out = sqlite3_changes(s->db) > 0;
 	return store_commit(s, err);
@@ -227,11 +305,11 @@ store_reply_add(struct store *s, const char *domain, const char *name,
 	sqlite3_int64	 id;
 	size_t		 i;
 
-	if (keys(domain, name, dom, nm, err) == -1)
+	if (store_list_keys(domain, name, dom, nm, err) == -1)
 		return -1;
 	if (store_begin_write(s, err) == -1)
 		return -1;
-	if (find_list(s, dom, nm, &id, err) == -1 ||
+	if (store_list_id(s, dom, nm, &id, err) == -1 ||
 	    store_prepare(s, "INSERT INTO messages (list_id, state, "
 	    "mail_from, message_id, body, size, created, next_attempt) "
 	    "VALUES (?3, 'received', ?1, ?2, ?4, ?5, ?6, ?6)", &st,
@@ -248,7 +326,7 @@ store_reply_add(struct store *s, const char *domain, const char *name,
 		sqlite3_finalize(st);
 		goto fail;
 	}
-	if (run(s, st, "message", err) == -1)
+	if (store_run(s, st, "message", err) == -1)
 		goto fail;
 	*id_out = sqlite3_last_insert_rowid(s->db);
 	for (i = 0; i < n; i++) {
@@ -266,10 +344,71 @@ store_reply_add(struct store *s, const char *domain, const char *name,
 			sqlite3_finalize(st);
 			goto fail;
 		}
-		if (run(s, st, "delivery", err) == -1)
+		if (store_run(s, st, "delivery", err) == -1)
 			goto fail;
 	}
 	return store_commit(s, err);
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+int
+store_reply_allowed(struct store *s, const char *addr, time_t now,
+    long window, long max, struct err *err)
+{
+	sqlite3_stmt	*st;
+	long long	 n = 0, rows = 0;
+	int		 rc;
+
+	err->code = 0;
+	if (store_begin_write(s, err) == -1)
+		return -1;
+	if (store_prepare(s, "DELETE FROM replies WHERE since <= ?1", &st,
+	    err) == -1)
+		goto fail;
+	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)(now - window)) !=
+	    SQLITE_OK) {
+		sqlite3_finalize(st);
+		store_fail(s, sqlite3_errcode(s->db), "bind", err);
+		goto fail;
+	}
+	if (store_run(s, st, "replies", err) == -1 ||
+	    store_prepare(s, "SELECT (SELECT n FROM replies WHERE address = "
+	    "?1), (SELECT count(*) FROM replies)", &st, err) == -1)
+		goto fail;
+	if (bind_texts(s, st, &addr, 1, err) == -1) {
+		sqlite3_finalize(st);
+		goto fail;
+	}
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		store_fail(s, rc, "replies", err);
+		goto fail;
+	}
+	rc = sqlite3_column_type(st, 0) != SQLITE_NULL;
+	n = sqlite3_column_int64(st, 0);
+	rows = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	if ((rc && n >= max) || (!rc && rows >= STORE_REPLIES_ADDRS)) {
+		store_rollback(s);
+		return 0;
+	}
+	if (store_prepare(s, rc ? "UPDATE replies SET n = n + 1 WHERE "
+	    "address = ?1" : "INSERT INTO replies (address, since) VALUES "
+	    "(?1, ?2)", &st, err) == -1)
+		goto fail;
+	if (bind_texts(s, st, &addr, 1, err) == -1 || (!rc &&
+	    sqlite3_bind_int64(st, 2, (sqlite3_int64)now) != SQLITE_OK)) {
+		if (err->code == 0)
+			store_fail(s, sqlite3_errcode(s->db), "bind", err);
+		sqlite3_finalize(st);
+		goto fail;
+	}
+	if (store_run(s, st, "replies", err) == -1 ||
+	    store_commit(s, err) == -1)
+		goto fail;
+	return 1;
 fail:
 	store_rollback(s);
 	return -1;

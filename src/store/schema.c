@@ -24,6 +24,25 @@
  *                disabling) or the author (say a DMARC rejection of the
  *                author's domain, which is no fault of the subscriber's)
  *
+ * Version 2 (administration by mail, timbre-listd's admin.c and held.c):
+ *
+ *   pending      keyed by its token, no longer one row per (list, address,
+ *                action): a second request for an address, which anyone
+ *                can send, must not replace the token the mailbox got for
+ *                the first (store_pending_add bounds the rows instead)
+ *   held         one row per post waiting for a moderator: the message
+ *                (its row in messages, state held), its author and
+ *                whether DMARC verified it, why it is held, until when,
+ *                and once decided, the decision, by whom and the reason,
+ *                until listd has sent the notes that go with it; its
+ *                id (AUTOINCREMENT: never reused, so that an ID the
+ *                operator read cannot name another post later) is the
+ *                held post's ID
+ *   held_tokens  the moderators' tokens: one per held post, moderator
+ *                and action (accept, reject, discard)
+ *   replies      how many replies to commands an address was sent since
+ *                when: the rate limit, which a restart must not reset
+ *
  * Addresses compare without ASCII case (COLLATE NOCASE), as store.h
  * says.  Times are UNIX seconds.  The CHECKs hold the enumerations and
  * types, since sqlite3 3.34 has no STRICT tables.
@@ -120,8 +139,65 @@ static const char	schema_v1[] =
     ");\n"
     "CREATE INDEX bounces_recipient ON bounces (list_id, recipient, time);\n";
 
+static const char	schema_v2[] =
+    "CREATE TABLE pending_v2 (\n"
+    "  token TEXT PRIMARY KEY,\n"
+    "  list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,\n"
+    "  address TEXT NOT NULL COLLATE NOCASE,\n"
+    "  action TEXT NOT NULL CHECK (action IN ('subscribe', 'unsubscribe')),\n"
+    "  waiting_for TEXT NOT NULL\n"
+    "    CHECK (waiting_for IN ('requester', 'moderator')),\n"
+    "  requested INTEGER NOT NULL CHECK (typeof(requested) = 'integer'),\n"
+    "  expires INTEGER NOT NULL CHECK (typeof(expires) = 'integer')\n"
+    ");\n"
+    "INSERT INTO pending_v2 (token, list_id, address, action, waiting_for,\n"
+    "  requested, expires) SELECT token, list_id, address, action,\n"
+    "  waiting_for, requested, expires FROM pending;\n"
+    "DROP TABLE pending;\n"
+    "ALTER TABLE pending_v2 RENAME TO pending;\n"
+    "CREATE INDEX pending_address ON pending (list_id, address, action);\n"
+    "CREATE INDEX pending_expires ON pending (expires);\n"
+    "CREATE TABLE held (\n"
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "  list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,\n"
+    "  message INTEGER REFERENCES messages (id) ON DELETE SET NULL,\n"
+    "  author TEXT NOT NULL DEFAULT '' COLLATE NOCASE,\n"
+    "  verified INTEGER NOT NULL DEFAULT 0 CHECK (verified IN (0, 1)),\n"
+    "  mail_from TEXT NOT NULL DEFAULT '' COLLATE NOCASE,\n"
+    "  subject TEXT NOT NULL DEFAULT '',\n"
+    "  reason TEXT NOT NULL DEFAULT '',\n"
+    "  size INTEGER NOT NULL DEFAULT 0,\n"
+    "  held INTEGER NOT NULL CHECK (typeof(held) = 'integer'),\n"
+    "  expires INTEGER NOT NULL CHECK (typeof(expires) = 'integer'),\n"
+    "  state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting',\n"
+    "    'accepted', 'rejected', 'discarded', 'expired')),\n"
+    "  decided_by TEXT NOT NULL DEFAULT '',\n"
+    "  note TEXT NOT NULL DEFAULT ''\n"
+    ");\n"
+    "CREATE INDEX held_state ON held (state, expires);\n"
+    "CREATE INDEX held_list ON held (list_id, state);\n"
+    "CREATE TABLE held_tokens (\n"
+    "  token TEXT PRIMARY KEY,\n"
+    "  held INTEGER NOT NULL REFERENCES held (id) ON DELETE CASCADE,\n"
+    "  moderator TEXT NOT NULL COLLATE NOCASE,\n"
+    "  action TEXT NOT NULL CHECK (action IN ('accept', 'reject',\n"
+    "    'discard'))\n"
+    ");\n"
+    "CREATE INDEX held_tokens_held ON held_tokens (held);\n"
+    "CREATE TABLE replies (\n"
+    "  address TEXT PRIMARY KEY COLLATE NOCASE,\n"
+    "  since INTEGER NOT NULL CHECK (typeof(since) = 'integer'),\n"
+    "  n INTEGER NOT NULL DEFAULT 1\n"
+    ");\n"
+    "CREATE INDEX replies_since ON replies (since);\n"
+    "INSERT INTO held (list_id, message, mail_from, size, held, expires,\n"
+    "  reason) SELECT list_id, id, mail_from, size, created,\n"
+    "  created + 14 * 86400, 'held before schema version 2'\n"
+    "  FROM messages WHERE state = 'held' AND list_id IS NOT NULL;\n";
+
 const struct store_migration	store_migrations[] = {
 	{ 1, schema_v1 },
+	{ 2, schema_v2 },
 };
 const size_t	store_n_migrations =
     sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -62,7 +62,7 @@ enum store_error {
 	STORE_E_VALUE,		/* a setting's value is unusable */
 };
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 #define STORE_APPLICATION_ID	0x74696d62	/* "timb", PRAGMA application_id */
 #define STORE_NAME_MAX		48	/* bytes in a list name */
 #define STORE_LOCAL_MAX		64	/* bytes in a local part */
@@ -445,16 +445,31 @@ int	store_deliver_counts(struct store *, int64_t message, long *queued,
  *
  * A request that must be confirmed by the requester is one pending row:
  * (list, address, action) with a token, unique in the database, and its
- * expiry.  A new request for the same (list, address, action) replaces
- * the old one and its token.  Taking a token is one transaction: the
- * row is deleted and the action done together, so a token works once.
+ * expiry.  A new request for the same (list, address, action) adds a
+ * row and leaves the earlier ones valid: anyone can send a request in
+ * someone's name, and it must not cancel the token the mailbox got for
+ * a genuine one (every token of the address went to that same mailbox,
+ * so any of them proves it).  The rows are bounded instead: at most
+ * STORE_PENDING_PER_ADDR per (list, address, action) and
+ * STORE_PENDING_PER_LIST per list, counting only those not expired;
+ * expired ones are kept STORE_PENDING_KEEP more (their token is then
+ * refused as expired, not unknown) and deleted on the way after that,
+ * so that the rows of a list stay bounded.  Taking a token is one
+ * transaction: the row is deleted and the action done together, so a
+ * token works once.
  * ================================================================== */
 
 enum store_admin_error {
 	STORE_E_NOTOKEN = 1670,	/* no such token (never issued, or used) */
 	STORE_E_EXPIRED,	/* it was issued, and it expired (now gone) */
 	STORE_E_OTHERLIST,	/* it is another list's */
+	STORE_E_FULL,		/* a bound on pending or held rows is met */
+	STORE_E_DECIDED,	/* the held post was decided already */
 };
+
+#define STORE_PENDING_PER_ADDR	3
+#define STORE_PENDING_PER_LIST	10000
+#define STORE_PENDING_KEEP	(7 * 86400)
 
 enum store_pending_action {
 	STORE_PENDING_SUBSCRIBE,
@@ -462,9 +477,10 @@ enum store_pending_action {
 };
 
 /*
- * Records (or renews) the request of addr to subscribe or unsubscribe
- * from name@domain, with token (NUL-terminated text, made by the
- * caller), valid until expires.  STORE_E_NOLIST, STORE_E_ADDR.
+ * Records the request of addr to subscribe or unsubscribe from
+ * name@domain, with token (NUL-terminated text, made by the caller),
+ * valid until expires; earlier requests stay valid.  STORE_E_NOLIST,
+ * STORE_E_ADDR, STORE_E_FULL (the bounds above: nothing recorded).
  */
 int	store_pending_add(struct store *, const char *domain, const char *name,
 	    const char *addr, enum store_pending_action, const char *token,
@@ -494,5 +510,144 @@ int	store_reply_add(struct store *, const char *domain, const char *name,
 	    const char *mail_from, const char *message_id, const char *body,
 	    size_t len, const char *const *rcpts, size_t n, time_t now,
 	    int64_t *id_out, struct err *);
+
+/*
+ * The rate limit of replies to commands: may addr be sent one more at
+ * now?  Counts it and returns 1 if fewer than max were sent to it in
+ * the window (seconds) that began with its first one; 0 if not, or if
+ * the table holds STORE_REPLIES_ADDRS addresses already (a flood: no
+ * one new is answered until the window passes); -1 on error.  Rows
+ * older than the window are deleted on the way.  One transaction.
+ */
+#define STORE_REPLIES_ADDRS	4096
+int	store_reply_allowed(struct store *, const char *addr, time_t now,
+	    long window, long max, struct err *);
+
+/* ==================================================================
+ * Held posts (timbre-listd's held.c, timbre list held/accept/reject;
+ * src/store/held.c).
+ *
+ * A post the list's rules hold is a messages row in state held and a
+ * held row (its id is the held post's ID, the one timbre list shows),
+ * with one token per moderator and action, all made in one transaction
+ * (store_held_add).  A decision (store_held_decide by the operator,
+ * store_held_take by a moderator's token, store_held_expire when its
+ * time is up) is one transaction too, and the first one wins: the
+ * tokens go, an accepted post becomes "received" (listd sends it to
+ * the signer and fans it out like any post), a rejected, discarded or
+ * expired one loses its message row, and the held row stays, decided,
+ * until listd has sent the notes that go with the decision
+ * (store_held_each_decided, then store_held_forget).
+ * ================================================================== */
+
+#define STORE_HELD_PER_LIST	1000	/* waiting at once */
+
+enum store_held_action {
+	STORE_HELD_ACCEPT,
+	STORE_HELD_REJECT,
+	STORE_HELD_DISCARD,
+	STORE_HELD_EXPIRE,	/* not a token's: store_held_expire */
+};
+
+enum store_held_state {
+	STORE_HELD_WAITING,
+	STORE_HELD_ACCEPTED,
+	STORE_HELD_REJECTED,
+	STORE_HELD_DISCARDED,
+	STORE_HELD_EXPIRED,
+};
+
+/* "accept", ...; "waiting", "accepted", ... as in the database. */
+const char	*store_held_action_name(enum store_held_action);
+const char	*store_held_state_name(enum store_held_state);
+/* Parses "accept", "reject" or "discard"; -1 if none of them. */
+int		 store_held_action_parse(const char *,
+		    enum store_held_action *);
+
+/* What is known of a post when it is held. */
+struct store_held_new {
+	const char	*mail_from;	/* envelope sender, "" for <> */
+	const char	*message_id;	/* NULL: none */
+	const char	*author;	/* From address, "" if none usable */
+	bool		 verified;	/* DMARC passed for author */
+	const char	*subject;	/* for the notes, "" if none */
+	const char	*reason;	/* why it is held */
+	time_t		 expires;
+};
+
+struct store_held_token {
+	const char		*token;		/* NUL-terminated text */
+	const char		*moderator;
+	enum store_held_action	 action;	/* not STORE_HELD_EXPIRE */
+};
+
+/*
+ * Holds the list copy body (len bytes) of a post to name@domain: its
+ * messages row (state held), its held row and the n tokens, at now, in
+ * one transaction; *id_out: the held post's ID.  STORE_E_NOLIST;
+ * STORE_E_FULL when STORE_HELD_PER_LIST posts of the list are waiting
+ * (nothing stored).
+ */
+int	store_held_add(struct store *, const char *domain, const char *name,
+	    const struct store_held_new *, const void *body, size_t len,
+	    const struct store_held_token *tokens, size_t n, time_t now,
+	    int64_t *id_out, struct err *);
+
+struct store_held_info {
+	int64_t			 id;
+	const char		*domain;
+	const char		*list;
+	const char		*author;	/* "" if none usable */
+	bool			 verified;
+	const char		*mail_from;
+	const char		*subject;
+	const char		*reason;
+	size_t			 size;
+	time_t			 held;
+	time_t			 expires;
+	enum store_held_state	 state;
+	const char		*decided_by;	/* "" while waiting */
+	const char		*note;		/* the reject reason, or "" */
+};
+
+/*
+ * The waiting posts of domain (all if NULL), or of the list name (domain
+ * then required; STORE_E_NOLIST), oldest first, as store_lists_each
+ * calls its fn.
+ */
+int	store_held_each(struct store *, const char *domain, const char *name,
+	    int (*fn)(const struct store_held_info *, void *), void *arg,
+	    struct err *);
+/* The decided posts whose notes are not sent yet, oldest first. */
+int	store_held_each_decided(struct store *,
+	    int (*fn)(const struct store_held_info *, void *), void *arg,
+	    struct err *);
+/* The moderators' notes of decided post id are sent: its row goes. */
+int	store_held_forget(struct store *, int64_t id, struct err *);
+
+/*
+ * Decides held post id of name@domain: accept, reject or discard (by:
+ * who, for the notes; note: the reason told the author, "" for none).
+ * STORE_E_NOLIST; STORE_E_NOMSG (no such held post of the list);
+ * STORE_E_DECIDED (decided already: err says how and by whom).
+ */
+int	store_held_decide(struct store *, const char *domain,
+	    const char *name, int64_t id, enum store_held_action,
+	    const char *by, const char *note, time_t now, struct err *);
+/*
+ * Takes a moderator's token for name@domain: decides its post with its
+ * action, by its moderator; *id_out, *action_out and moderator_out say
+ * which.  STORE_E_NOTOKEN (not a held post's token: never issued, used,
+ * or its post decided), STORE_E_OTHERLIST (nothing changed), and
+ * STORE_E_EXPIRED (the post's time is up: it expires now).
+ */
+int	store_held_take(struct store *, const char *domain, const char *name,
+	    const char *token, time_t now, int64_t *id_out,
+	    enum store_held_action *action_out,
+	    char moderator_out[STORE_ADDR_MAX + 1], struct err *);
+/* Expires every post still waiting at now (expires <= now); *n_out how
+ * many.  Deletes the pending requests expired STORE_PENDING_KEEP ago. */
+int	store_held_expire(struct store *, time_t now, size_t *n_out,
+	    struct err *);
 
 #endif

@@ -61,6 +61,17 @@ int	store_prepare(struct store *, const char *sql, sqlite3_stmt **st_out,
 	    struct err *);
 /* Runs sql, a script of statements without results. */
 int	store_exec(struct store *, const char *sql, struct err *);
+/* Runs st (bound) to its end and finalizes it; what names it in err. */
+int	store_run(struct store *, sqlite3_stmt *st, const char *what,
+	    struct err *);
+/* Normalises a list's domain (required: STORE_E_DOMAIN) and name. */
+int	store_list_keys(const char *domain, const char *name,
+	    char dom[STORE_DOMAIN_MAX + 1], char nm[STORE_NAME_MAX + 1],
+	    struct err *);
+/* The id of the list dom, nm (normal) into *id_out; STORE_E_NOLIST. */
+int	store_list_id(struct store *, const char *dom, const char *nm,
+	    sqlite3_int64 *id_out, struct err *);
+
 /* One integer from a statement that returns one row (a PRAGMA). */
 int	store_int(struct store *, const char *sql, long long *out,
 	    struct err *);

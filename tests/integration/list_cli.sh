@@ -2,9 +2,9 @@
 # tests/integration/list_cli.sh: `timbre list` end to end on a real
 # database: create (mode 0640, never over an existing file), add lists
 # with '-' in their names and moderators, subscribe, settings, show
-# (exact output), remove; the errors (exit 1, naming the database) and
+# (exact output), held (exact output), accept and reject, remove; the errors (exit 1, naming the database) and
 # usage errors (exit 2); and what the sqlite3 shell sees: WAL mode,
-# user_version 1, timbre's application_id, the rows.  Also: a writer
+# user_version 2, timbre's application_id, the rows.  Also: a writer
 # holding the lock in the sqlite3 shell is waited for, and databases
 # that are not timbre's or are newer are refused untouched.
 #
@@ -96,14 +96,14 @@ v=$(sqlite3 "$DB" 'PRAGMA journal_mode')
 [ "$v" = wal ] && integ_ok "sqlite3: journal_mode wal" ||
     integ_notok "sqlite3: journal_mode wal" "$v"
 v=$(sqlite3 "$DB" 'PRAGMA user_version')
-[ "$v" = 1 ] && integ_ok "sqlite3: user_version 1" ||
-    integ_notok "sqlite3: user_version 1" "$v"
+[ "$v" = 2 ] && integ_ok "sqlite3: user_version 2" ||
+    integ_notok "sqlite3: user_version 2" "$v"
 v=$(sqlite3 "$DB" 'PRAGMA application_id')
 [ "$v" = $((0x74696d62)) ] && integ_ok "sqlite3: application_id timb" ||
     integ_notok "sqlite3: application_id timb" "$v"
 v=$(sqlite3 "$DB" "SELECT group_concat(name, ' ') FROM (SELECT name FROM
     sqlite_master WHERE type = 'table' ORDER BY name)")
-[ "$v" = "bounces deliveries lists messages moderators pending subscribers" ] &&
+[ "$v" = "bounces deliveries held held_tokens lists messages moderators pending replies sqlite_sequence subscribers" ] &&
     integ_ok "sqlite3: the tables" || integ_notok "sqlite3: the tables" "$v"
 
 # ------------------------------------------------------------ add, subscribe
@@ -220,6 +220,59 @@ ok "--help" 0 subscribe --help
 grep -q "^usage: timbre list subscribe DB --domain D LIST ADDR" "$T/out" &&
     integ_ok "--help: usage on stdout" || integ_notok "--help: usage on stdout"
 
+# ------------------------------------------------------------ held posts
+
+# Two posts of dev held as timbre-listd holds them (a messages row in
+# state held and its held row), the second with '"' in its subject.
+sqlite3 "$DB" "INSERT INTO messages (list_id, state, mail_from, body, size,
+    created) SELECT id, 'held', 'x@example.net', 'post', 4, 1790000500
+    FROM lists WHERE name = 'dev' AND domain = '$D';
+    INSERT INTO held (list_id, message, author, verified, mail_from,
+    subject, reason, size, held, expires) SELECT list_id, id,
+    'x@example.net', 1, 'x@example.net', 'hello', 'not a subscriber', 4,
+    1790000500, 1791210100 FROM messages WHERE state = 'held';
+    INSERT INTO messages (list_id, state, mail_from, body, size, created)
+    SELECT id, 'held', '', 'post', 4, 1790000600 FROM lists
+    WHERE name = 'dev' AND domain = '$D';
+    INSERT INTO held (list_id, message, author, verified, mail_from,
+    subject, reason, size, held, expires) SELECT list_id, max(id), '', 0,
+    '', 'say \"hi\"', 'moderated list', 4, 1790000600, 1791210200
+    FROM messages WHERE state = 'held'"
+H1=$(sqlite3 "$DB" "SELECT min(id) FROM held")
+H2=$(sqlite3 "$DB" "SELECT max(id) FROM held")
+ok "held" 0 held "$DB" --domain "$D" dev
+cat >"$T/want" <<EOF
+dev@example.org held $H1 from=<x@example.net> verified=yes envelope=<x@example.net> size=4 held=2026-09-21T14:21:40Z expires=2026-10-05T14:21:40Z reason="not a subscriber" subject="hello"
+dev@example.org held $H2 from=<> verified=no envelope=<> size=4 held=2026-09-21T14:23:20Z expires=2026-10-05T14:23:20Z reason="moderated list" subject="say \\"hi\\""
+EOF
+same "held: the exact lines" "$T/want"
+ok "held of another list: none" 0 held "$DB" --domain "$D" dev-team
+[ ! -s "$T/out" ] && integ_ok "held of another list: empty" ||
+    integ_notok "held of another list: empty" "$(cat "$T/out")"
+refused "accept: another list's post" 1 "no held post $H1" \
+    accept "$DB" --domain "$D" dev-team "$H1"
+refused "accept: not a number" 2 "ID must be the number" \
+    accept "$DB" --domain "$D" dev 1x
+refused "accept: no ID" 2 "missing arguments" accept "$DB" --domain "$D" dev
+refused "discard: a reason is reject's" 2 "too many arguments" \
+    discard "$DB" --domain "$D" dev "$H2" why
+ok "accept" 0 accept "$DB" --domain "$D" dev "$H1"
+v=$(sqlite3 "$DB" "SELECT m.state FROM held h JOIN messages m
+    ON m.id = h.message WHERE h.id = $H1")
+[ "$v" = received ] && integ_ok "accept: the post is received, for listd" ||
+    integ_notok "accept: the post is received, for listd" "$v"
+refused "accept again" 1 "held post $H1 was accepted already by the operator" \
+    accept "$DB" --domain "$D" dev "$H1"
+ok "reject with a reason" 0 reject "$DB" --domain "$D" dev "$H2" "off topic"
+v=$(sqlite3 "$DB" "SELECT state || ',' || note || ',' || (message IS NULL)
+    FROM held WHERE id = $H2")
+[ "$v" = "rejected,off topic,1" ] &&
+    integ_ok "reject: recorded with its reason, the message gone" ||
+    integ_notok "reject: recorded with its reason, the message gone" "$v"
+ok "held: none left" 0 held "$DB"
+[ ! -s "$T/out" ] && integ_ok "held: empty" ||
+    integ_notok "held: empty" "$(cat "$T/out")"
+
 # ------------------------------------------------------------ removals
 
 ok "unsubscribe, other case" 0 unsubscribe "$DB" --domain "$D" dev-team \
@@ -269,7 +322,7 @@ v=$(sqlite3 "$T/other.db" "PRAGMA journal_mode; SELECT count(*) FROM notes")
     integ_notok "not a timbre database: untouched" "$v"
 cp "$DB" "$T/newer.db"
 sqlite3 "$T/newer.db" "PRAGMA user_version = 99"
-refused "newer database" 1 "schema version 99 is newer than this program's \(1\)" \
+refused "newer database" 1 "schema version 99 is newer than this program's \(2\)" \
     show "$T/newer.db"
 printf 'not a database, just text\n%.0s' $(seq 1 100) >"$T/text.db"
 refused "not a database at all" 1 "text.db: not an sqlite3 database" \

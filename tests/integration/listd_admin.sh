@@ -20,8 +20,21 @@
 #     LIST-subscribers: to a verified moderator only; LIST-owner:
 #     forwarded to the moderators;
 #   - an automatic message (Auto-Submitted) to a command: ignored;
+#   - a second (forged) subscribe request for an address leaves the
+#     first one's token valid; the fourth pending one is not recorded;
+#   - held posts: a moderated list's post is held (`timbre list held`
+#     shows it), each of its two moderators gets a notice with their own
+#     accept, reject and discard addresses; a token for another list is
+#     refused; the second moderator's accept sends the post to the
+#     subscriber; the first moderator's token is then spent and they are
+#     told who decided; `timbre list accept` sends a held post on too; a
+#     non-subscriber's post is held and rejected by
+#     `timbre list reject` with a reason: the DMARC-verified author gets
+#     it, a forged author gets nothing; deciding twice is refused;
 #   - the rate limit: the sixth reply to one address in an hour is not
-#     sent.
+#     sent, nor after a restart;
+#   - a restart 15 days later: the held post was kept, and expires, with
+#     a note to its author.
 if [ -z "${BASH_VERSION:-}" ]; then
 	exec bash "$0" "$@"
 fi
@@ -39,6 +52,11 @@ MSG_TO=dev-x@$D
 "$TIMBRE" list add "$DB" --domain "$D" dev --moderator mod@good.test
 "$TIMBRE" list add "$DB" --domain "$D" ops --moderator mod@good.test
 "$TIMBRE" list subscribe "$DB" --domain "$D" dev alice@good.test
+# news: moderated, two moderators, subscriber alice.
+"$TIMBRE" list add "$DB" --domain "$D" news --moderator mod@good.test \
+    --moderator mod2@good.test
+"$TIMBRE" list settings "$DB" --domain "$D" news --posting moderated
+"$TIMBRE" list subscribe "$DB" --domain "$D" news alice@good.test
 
 signd_start 1 || { fail_log; integ_summary; exit 1; }
 listd_start 1 || { fail_log; integ_summary; exit 1; }
@@ -61,6 +79,33 @@ sink_wait()
 		sleep 0.2
 	done
 	return 1
+}
+
+# sink_both P1 P2: waits for a mail at smtp-sink with a line matching P1
+# and one matching P2; SINKFILE as sink_wait.
+sink_both()
+{
+	local i f
+
+	for i in $(seq 1 150); do
+		for f in $(grep -lE -- "$1" "$SINK"/* 2>/dev/null); do
+			if grep -qE -- "$2" "$f"; then
+				sleep 0.2
+				tr -d '\r' <"$f" >"$INTEG_TMP/sinkfile"
+				SINKFILE=$INTEG_TMP/sinkfile
+				return 0
+			fi
+		done
+		sleep 0.2
+	done
+	return 1
+}
+
+# token ACTION: the token of ACTION in the notice SINKFILE.
+token()
+{
+	sed -n "s/^  $1 *[a-z]*-confirm+\([0-9a-f]\{32\}\)@.*/\1/p" \
+	    "$SINKFILE" | head -n 1
 }
 
 sink_count()
@@ -134,7 +179,7 @@ check "other: the token still works for its own list" \
     '[ -n "$(q "SELECT token FROM pending WHERE token = '"'$T2'"'")" ]'
 send bad someone@none.test "dev-confirm+zz12@$D" "$INTEG_TMP/conf1.in"
 expect bad '^550 5\.1\.1 not a confirmation token'
-q "UPDATE pending SET expires = 1 WHERE token = '$T2'"
+q "UPDATE pending SET expires = $(($(date +%s) - 60)) WHERE token = '$T2'"
 send expired someone@none.test "ops-confirm+$T2@$D" "$INTEG_TMP/conf1.in"
 expect expired '^550 5\.7\.1 this request expired'
 check "tokens: nothing changed" '[ "$(subs dev)" = "$before" ] &&
@@ -217,6 +262,162 @@ else
 	integ_notok "owner: the forward at smtp-sink"
 fi
 
+# ------------------------------------------------ a forged second request
+
+# gina@good.test asks (DKIM: verified), then a forger asks in her name
+# (no DKIM) twice: three tokens, all hers; a fourth is not recorded.
+msg gen1 gina@good.test
+dkim_sign gen1
+send gen1 gina@good.test "dev-subscribe@$D" "$INTEG_TMP/gen1.in"
+expect gen1 '^250 2\.0\.0 confirmation request sent to <gina@good\.test>'
+G1=$(q "SELECT token FROM pending WHERE address = 'gina@good.test'")
+for i in 2 3; do
+	msg "gen$i" gina@good.test
+	send "gen$i" attacker@none.test "dev-subscribe@$D" "$INTEG_TMP/gen$i.in"
+	expect "gen$i" '^250 2\.0\.0 confirmation request sent to <gina@good\.test>'
+done
+msg gen4 gina@good.test
+send gen4 attacker@none.test "dev-subscribe@$D" "$INTEG_TMP/gen4.in"
+expect gen4 '^250 2\.0\.0 not recorded: 3 subscribe requests for gina@good\.test are pending'
+check "gen: three tokens pending, the first among them" \
+    '[ "$(q "SELECT count(*) FROM pending WHERE address = '"'gina@good.test'"'
+    AND token = '"'$G1'"'")" = 1 ] && [ "$(q "SELECT count(*) FROM pending
+    WHERE address = '"'gina@good.test'"'")" = 3 ]'
+send genconf someone@none.test "dev-confirm+$G1@$D" "$INTEG_TMP/conf1.in"
+expect genconf '^250 2\.0\.0 <gina@good\.test> is now subscribed to dev@'
+
+# ------------------------------------------------ held posts
+
+msg p1 alice@good.test
+dkim_sign p1
+send p1 alice@good.test "news@$D" "$INTEG_TMP/p1.in"
+expect p1 '^250 2\.0\.0 held for the moderators of news@lists\.test \(moderated list\) as [0-9]+'
+H1=$(printf '%s\n' "$REPLY" | sed -n 's/.* as \([0-9]*\)$/\1/p')
+H1=${H1:-0}
+out=$("$TIMBRE" list held "$DB" --domain "$D" news 2>&1) || true
+check "p1: timbre list held shows it" \
+    'printf "%s\n" "$out" | grep -qE "^news@lists\.test held $H1 from=<alice@good\.test> verified=yes envelope=<alice@good\.test> size=[0-9]+ held=[0-9T:Z-]+ expires=[0-9T:Z-]+ reason=\"moderated list\" subject=\"p1\"$"' \
+    "$out"
+if sink_both '^To: mod2@good\.test$' '^Subject: Held for moderation: news@'; then
+	A2=$(token accept)
+	check "p1: mod2's notice: accept, reject, discard, the headers" \
+	    '[ -n "$A2" ] && [ -n "$(token reject)" ] &&
+	    [ -n "$(token discard)" ] && grep -q "^Subject: p1" "$SINKFILE" &&
+	    grep -q "verified by DMARC" "$SINKFILE"' "$(cat "$SINKFILE")"
+else
+	integ_notok "p1: a notice to mod2" "$(ls "$SINK")"
+	fail_log
+fi
+if sink_both '^To: mod@good\.test$' '^Subject: Held for moderation: news@'; then
+	R1=$(token reject)
+	check "p1: mod's own tokens" '[ -n "$R1" ] && [ "$R1" != "$A2" ] &&
+	    [ "$(token accept)" != "$A2" ]' "$(cat "$SINKFILE")"
+else
+	integ_notok "p1: a notice to mod" "$(ls "$SINK")"
+fi
+A2=${A2:-00000000000000000000000000000000}
+R1=${R1:-00000000000000000000000000000000}
+send p1other someone@none.test "dev-confirm+$A2@$D" "$INTEG_TMP/conf1.in"
+expect p1other '^550 5\.7\.1 this token is not for dev@'
+check "p1other: still held" \
+    '"$TIMBRE" list held "$DB" --domain "$D" news | grep -q " held $H1 "'
+send p1accept someone@none.test "news-confirm+$A2@$D" "$INTEG_TMP/conf1.in"
+expect p1accept "^250 2\.0\.0 held post $H1 of news@lists\.test accepted"
+if sink_both '^Subject: p1$' '^List-Id: <news\.lists\.test>'; then
+	integ_ok "p1: accepted, fanned out to the subscriber"
+else
+	integ_notok "p1: accepted, fanned out to the subscriber" "$(ls "$SINK")"
+	fail_log
+fi
+send p1reuse someone@none.test "news-confirm+$R1@$D" "$INTEG_TMP/conf1.in"
+expect p1reuse '^550 5\.7\.1 .*used already.*nothing was changed'
+if sink_both '^To: mod@good\.test$' "^Subject: Decided: held post $H1 of news@"; then
+	check "p1: mod told who decided" \
+	    'grep -q "was accepted by mod2@good.test" "$SINKFILE"' \
+	    "$(cat "$SINKFILE")"
+else
+	integ_notok "p1: mod told who decided"
+fi
+check "p1: nothing held any more" \
+    '[ -z "$("$TIMBRE" list held "$DB" --domain "$D" news)" ]'
+
+# The operator accepts: a running listd sends the post on.
+msg p5 alice@good.test
+dkim_sign p5
+send p5 alice@good.test "news@$D" "$INTEG_TMP/p5.in"
+expect p5 '^250 2\.0\.0 held for the moderators of news@lists\.test'
+H5=$(printf '%s\n' "$REPLY" | sed -n 's/.* as \([0-9]*\)$/\1/p')
+"$TIMBRE" list accept "$DB" --domain "$D" news "${H5:-0}" &&
+    integ_ok "p5: timbre list accept" || integ_notok "p5: timbre list accept"
+if sink_both '^Subject: p5$' '^List-Id: <news\.lists\.test>'; then
+	integ_ok "p5: accepted by the operator, fanned out"
+else
+	integ_notok "p5: accepted by the operator, fanned out" "$(ls "$SINK")"
+	fail_log
+fi
+if sink_both "^Subject: Decided: held post ${H5:-0} of news@" \
+    'was accepted by the operator \(timbre list\)'; then
+	check "p5: both moderators told the operator decided" \
+	    'grep -qE "^(To: |\s+)mod@good\.test,?$" "$SINKFILE" &&
+	    grep -qE "^(To: |\s+)mod2@good\.test,?$" "$SINKFILE"' \
+	    "$(cat "$SINKFILE")"
+else
+	integ_notok "p5: the moderators told"
+fi
+
+# A non-subscriber of dev, verified: held, rejected by the operator.
+msg p2 frank@good.test
+dkim_sign p2
+send p2 frank@good.test "dev@$D" "$INTEG_TMP/p2.in"
+expect p2 '^250 2\.0\.0 held for the moderators of dev@lists\.test \(not a subscriber\) as [0-9]+'
+H2=$(printf '%s\n' "$REPLY" | sed -n 's/.* as \([0-9]*\)$/\1/p')
+H2=${H2:-0}
+# From an author DMARC cannot vouch for (none.test publishes no DMARC
+# record): held too.
+msg p3 victim@none.test
+send p3 attacker@none.test "dev@$D" "$INTEG_TMP/p3.in"
+expect p3 '^250 2\.0\.0 held for the moderators of dev@lists\.test'
+H3=$(printf '%s\n' "$REPLY" | sed -n 's/.* as \([0-9]*\)$/\1/p')
+H3=${H3:-0}
+"$TIMBRE" list reject "$DB" --domain "$D" dev "$H2" "off topic" &&
+    integ_ok "p2: timbre list reject" || integ_notok "p2: timbre list reject"
+out=$("$TIMBRE" list reject "$DB" --domain "$D" dev "$H2" 2>&1) && rc=0 ||
+    rc=$?
+check "p2: a second decision refused (exit 1)" \
+    '[ "$rc" = 1 ] && printf "%s\n" "$out" |
+    grep -q "held post $H2 was rejected already by the operator"' "$out"
+out=$("$TIMBRE" list accept "$DB" --domain "$D" news "$H3" 2>&1) && rc=0 ||
+    rc=$?
+check "p3: the ID of another list's post refused" \
+    '[ "$rc" = 1 ] && printf "%s\n" "$out" | grep -q "no held post $H3"' \
+    "$out"
+out=$("$TIMBRE" list accept "$DB" --domain "$D" dev x1 2>&1) && rc=0 || rc=$?
+check "p3: a malformed ID is a usage error (exit 2)" '[ "$rc" = 2 ]' "$out"
+if sink_both '^To: frank@good\.test$' '^Subject: Rejected: your post to dev@'; then
+	check "p2: the author is told, with the reason" \
+	    'grep -q "Their reason: off topic" "$SINKFILE"' "$(cat "$SINKFILE")"
+else
+	integ_notok "p2: the author is told" "$(ls "$SINK")"
+	fail_log
+fi
+"$TIMBRE" list reject "$DB" --domain "$D" dev "$H3" spam &&
+    integ_ok "p3: timbre list reject" || integ_notok "p3: timbre list reject"
+"$TIMBRE" list discard "$DB" --domain "$D" dev "$H3" >/dev/null 2>&1 &&
+    integ_notok "p3: discarded after rejected" ||
+    integ_ok "p3: not discarded after rejected"
+if sink_both '^To: mod@good\.test$' "^Subject: Decided: held post $H3 of dev@"; then
+	check "p3: the moderator told, with the reason" \
+	    'grep -q "was rejected by the operator (timbre list)" "$SINKFILE" &&
+	    grep -q "^Reason: spam" "$SINKFILE"' "$(cat "$SINKFILE")"
+else
+	integ_notok "p3: the moderator told"
+fi
+check "p3: nothing to the unverified author or the envelope" \
+    'grep -q "no note to <victim@none.test>, not verified by DMARC" \
+    "$INTEG_TMP/listd.log.1" &&
+    [ "$(sink_count "^To: (victim|attacker)@none\.test")" -eq 0 ]' \
+    "$(grep -lE "^To: (victim|attacker)@none" "$SINK"/*)"
+
 # ------------------------------------------------ the rate limit
 
 # zed@good.test: five requests answered, the sixth not.
@@ -227,5 +428,42 @@ for i in 1 2 3 4 5 6; do
 	[ "$i" -eq 5 ] && expect rate5 '^250 2\.0\.0 help sent'
 done
 expect rate6 '^250 2\.0\.0 no reply sent \(too many replies'
+
+# ------------------------------------------------ restart, expiry
+
+msg p4 frank@good.test
+dkim_sign p4
+send p4 frank@good.test "dev@$D" "$INTEG_TMP/p4.in"
+expect p4 '^250 2\.0\.0 held for the moderators of dev@lists\.test \(not a subscriber\)'
+H4=$(printf '%s\n' "$REPLY" | sed -n 's/.* as \([0-9]*\)$/\1/p')
+listd_stop()
+{
+	kill "$LISTD_PID" 2>/dev/null || true
+	wait "$LISTD_PID" 2>/dev/null || true
+	integ_untrack "$LISTD_PID"
+}
+listd_stop
+check "restart: the held post is still there" \
+    '"$TIMBRE" list held "$DB" --domain "$D" dev | grep -q " held $H4 "'
+# The rate limit is in the database: zed is still over it.
+listd_start 2 || fail_log
+msg rate7 zed@good.test
+dkim_sign rate7
+send rate7 zed@good.test "dev-help@$D" "$INTEG_TMP/rate7.in"
+expect rate7 '^250 2\.0\.0 no reply sent \(too many replies'
+listd_stop
+export TIMBRE_LISTD_CLOCK_OFFSET=$((15 * 86400))
+listd_start 3 || fail_log
+unset TIMBRE_LISTD_CLOCK_OFFSET
+if sink_both '^To: frank@good\.test$' '^Subject: Expired: your post to dev@'; then
+	integ_ok "restart: 15 days later the post expired, its author told"
+else
+	integ_notok "restart: 15 days later the post expired" \
+	    "$("$TIMBRE" list held "$DB" 2>&1)"
+	fail_log
+fi
+check "restart: nothing held, the message gone" \
+    '[ -z "$("$TIMBRE" list held "$DB")" ] &&
+    [ -z "$(q "SELECT id FROM messages WHERE state = '"'held'"'")" ]'
 
 integ_summary

@@ -155,7 +155,8 @@ START_TEST(test_migrate_race)
 	}
 	s = store_open(ts_path("race.db"), 0, &err);
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(store_schema_version(s, &err), 1);
+	ck_assert_int_eq(store_schema_version(s, &err),
+	    STORE_SCHEMA_VERSION);
 	store_close(s);
 	ts_fini();
 }

@@ -152,7 +152,8 @@ START_TEST(test_nomem_open)
 			ck_assert_int_ne(access(ts_path("o.db"), F_OK), 0);
 			continue;
 		}
-		ck_assert_int_eq(store_schema_version(s, &err), 1);
+		ck_assert_int_eq(store_schema_version(s, &err),
+	    STORE_SCHEMA_VERSION);
 		store_close(s);
 		if (!hit)
 			break;
