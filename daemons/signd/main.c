@@ -6,11 +6,13 @@
  * the loop.  SIGHUP re-reads the configuration: the allow list, limits
  * and log level change at once (listeners, keys and the password need a
  * restart; a bad file keeps the old settings); SIGUSR1 logs statistics;
+ * each change of key starts a self-check (selfcheck.c);
  * SIGTERM and SIGINT end the loop: exit 0.
  */
 #include <err.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,53 +24,104 @@
 #include "util/daemon.h"
 #include "util/err.h"
 
-static void
-log_stats(struct signd *sd)
+/* One "name=value" per counter, the names of timbre-signd(8)'s
+ * STATISTICS, into v (n of them at most); how many were written. */
+static size_t
+stats_strings(struct signd *sd, char v[][SIGND_STAT_LEN], size_t n)
 {
 	struct signd_keyring_stats	 ks;
+	struct signd_selfcheck_stats	 cs;
 	struct signd_signkey		*k;
 	const struct signd_stats	*st = &sd->stats;
+	static const char *const	 kn[SIGND_NKINDS] = { "rsa", "ed25519",
+					    "arc" };
 	time_t				 now;
+	size_t				 i = 0;
 	enum signd_kind			 kind;
 
-	log_info("signd stats messages=%" PRIu64 " milter_messages=%" PRIu64
-	    " signed_rsa=%" PRIu64 " signed_ed25519=%" PRIu64 " sealed_arc=%"
-	    PRIu64 " nokey_rsa=%" PRIu64 " nokey_ed25519=%" PRIu64
-	    " nokey_arc=%" PRIu64 " refused_nokey=%" PRIu64 " refused_bad=%"
-	    PRIu64 " arc_skipped=%" PRIu64, st->messages, st->milter_messages,
-	    st->sigs[SIGND_DKIM_RSA], st->sigs[SIGND_DKIM_ED25519],
-	    st->sigs[SIGND_ARC], st->nokey[SIGND_DKIM_RSA],
-	    st->nokey[SIGND_DKIM_ED25519], st->nokey[SIGND_ARC],
-	    st->unsigned_nokey, st->bad_message, st->arc_skipped);
-	log_info("signd stats relay_2xx=%" PRIu64 " relay_4xx=%" PRIu64
-	    " relay_5xx=%" PRIu64 " relay_failed=%" PRIu64 " connections=%"
-	    PRIu64 " denied=%" PRIu64 " smtp_open=%zu milter_open=%zu",
-	    st->relay[2], st->relay[4], st->relay[5], st->relay[0],
-	    st->connections, st->denied,
-	    sd->smtp != NULL ? smtp_listener_conns(sd->smtp) : 0,
-	    signd_milter_conns(sd));
+#define STAT(fmt, ...)	do {						\
+		if (i < n)						\
+			snprintf(v[i++], SIGND_STAT_LEN, fmt, __VA_ARGS__); \
+	} while (0)
+#define U(name, x)	STAT("%s=%" PRIu64, name, (uint64_t)(x))
+	U("messages", st->messages);
+	U("milter_messages", st->milter_messages);
+	U("smtp_signed", st->signed_by[SIGND_FRONT_SMTP]);
+	U("smtp_refused", st->refused_by[SIGND_FRONT_SMTP]);
+	U("milter_signed", st->signed_by[SIGND_FRONT_MILTER]);
+	U("milter_refused", st->refused_by[SIGND_FRONT_MILTER]);
+	U("signed_rsa", st->sigs[SIGND_DKIM_RSA]);
+	U("signed_ed25519", st->sigs[SIGND_DKIM_ED25519]);
+	U("sealed_arc", st->sigs[SIGND_ARC]);
+	U("nokey_rsa", st->nokey[SIGND_DKIM_RSA]);
+	U("nokey_ed25519", st->nokey[SIGND_DKIM_ED25519]);
+	U("nokey_arc", st->nokey[SIGND_ARC]);
+	U("refused_nokey", st->unsigned_nokey);
+	U("refused_bad", st->bad_message);
+	U("refused_selfcheck", st->unchecked);
+	U("arc_skipped", st->arc_skipped);
+	U("relay_2xx", st->relay[2]);
+	U("relay_4xx", st->relay[4]);
+	U("relay_5xx", st->relay[5]);
+	U("relay_failed", st->relay[0]);
+	U("connections", st->connections);
+	U("denied", st->denied);
+	U("smtp_open", sd->smtp != NULL ? smtp_listener_conns(sd->smtp) : 0);
+	U("milter_open", signd_milter_conns(sd));
+	signd_selfcheck_stats(sd->selfcheck, &cs);
+	STAT("selfcheck=%s", signd_check_state_name(cs.state));
+	U("selfcheck_runs", cs.runs);
+	U("selfcheck_passed", cs.passed);
+	U("selfcheck_failed", cs.failed);
+	STAT("selfcheck_age=%lld", cs.last != 0 ? (long long)(time(NULL) -
+	    cs.last) : -1LL);
 	if (sd->keyring == NULL)
-		return;
+		return i;
 	signd_keyring_stats(sd->keyring, &ks);
-	log_info("signd stats keyring published=%lu deleted=%lu rotations=%lu"
-	    " update_failures=%lu lookup_failures=%lu mismatches=%lu",
-	    ks.published, ks.deleted, ks.rotations, ks.update_failures,
-	    ks.lookup_failures, ks.mismatches);
+	U("published", ks.published);
+	U("deleted", ks.deleted);
+	U("rotations", ks.rotations);
+	U("update_failures", ks.update_failures);
+	U("lookup_failures", ks.lookup_failures);
+	U("mismatches", ks.mismatches);
 	now = signd_keyring_now(sd->keyring);
 	for (kind = 0; kind < SIGND_NKINDS; kind++) {
 		if (!sd->set.kinds[kind])
 			continue;
 		if ((k = signd_keyring_get(sd->keyring, kind)) == NULL) {
-			log_info("signd stats key kind=%s none",
-			    signd_kind_name(kind));
+			STAT("key_%s=none", kn[kind]);
 			continue;
 		}
-		log_info("signd stats key kind=%s s=%s age=%lld expires_in=%lld",
-		    signd_kind_name(kind), k->selector,
-		    (long long)(now - k->created),
-		    (long long)(k->expires - now));
+		STAT("key_%s=%s", kn[kind], k->selector);
+		STAT("key_%s_age=%lld", kn[kind], (long long)(now -
+		    k->created));
+		STAT("key_%s_expires_in=%lld", kn[kind], (long long)
+		    (k->expires - now));
 		signd_signkey_drop(k);
 	}
+#undef U
+#undef STAT
+	return i;
+}
+
+/* SIGUSR1: the counters, a few to a line. */
+static void
+log_stats(struct signd *sd)
+{
+	char	v[SIGND_MAX_STATS][SIGND_STAT_LEN], line[512];
+	size_t	n, i, len = 0;
+
+	n = stats_strings(sd, v, SIGND_MAX_STATS);
+	for (i = 0; i < n; i++) {
+		if (len > 0 && len + strlen(v[i]) + 2 > 200) {
+			log_info("signd stats %s", line);
+			len = 0;
+		}
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s",
+		    len > 0 ? " " : "", v[i]);
+	}
+	if (len > 0)
+		log_info("signd stats %s", line);
 }
 
 static void
@@ -80,10 +133,12 @@ key_changed(enum signd_kind kind, void *arg)
 	if ((k = signd_keyring_get(sd->keyring, kind)) == NULL) {
 		log_warn("signd key kind=%s: none to sign with",
 		    signd_kind_name(kind));
+		signd_selfcheck_keys_changed(sd->selfcheck);
 		return;
 	}
 	log_info("signd key kind=%s s=%s", signd_kind_name(kind), k->selector);
 	signd_signkey_drop(k);
+	signd_selfcheck_keys_changed(sd->selfcheck);
 }
 
 /* SIGHUP: what can change without a restart. */
@@ -171,6 +226,8 @@ main(int argc, char *argv[])
 	kc.arg = &sd;
 	if ((sd.keyring = signd_keyring_new(sd.base, &kc, &err)) == NULL)
 		fatal("keyring: %s", err.msg);
+	if ((sd.selfcheck = signd_selfcheck_new(&sd, &err)) == NULL)
+		fatal("self-check: %s", err.msg);
 	for (i = 0; signos[i] != 0; i++)
 		if ((sigs[i] = evsignal_new(sd.base, signos[i], on_signal,
 		    &sd)) == NULL || event_add(sigs[i], NULL) == -1)
@@ -187,6 +244,7 @@ main(int argc, char *argv[])
 	event_base_dispatch(sd.base);
 	signd_smtp_stop(&sd);
 	signd_milter_stop(&sd);
+	signd_selfcheck_free(sd.selfcheck);
 	signd_keyring_free(sd.keyring);
 	dns_stub_free(sd.stub);
 	for (i = 0; signos[i] != 0; i++)

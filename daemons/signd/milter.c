@@ -120,6 +120,13 @@ signed_done(void *arg, enum signd_sign_status st, const struct buf *fields,
 	sd->stats.messages++;
 	sd->stats.milter_messages++;
 	switch (st) {
+	case SIGND_SIGN_UNCHECKED:
+		sd->stats.unchecked++;
+		log_warn("%016" PRIx64 " milter refused: %s", c->id, why);
+		rc = milter_session_answer(c->ms, MILTER_TEMPFAIL,
+		    "451 4.7.0 signing keys failing their self-check, try "
+		    "later", &err);
+		break;
 	case SIGND_SIGN_OK:
 		if ((copy = malloc(fields->len + 1)) == NULL) {
 			err_set(&err, ERR_NOMEM, "out of memory");
@@ -130,9 +137,11 @@ signed_done(void *arg, enum signd_sign_status st, const struct buf *fields,
 		n = split_fields(copy, h, MILTER_MAX_INSERT);
 		rc = milter_session_eom_reply(c->ms, h, n, &err);
 		free(copy);
-		if (rc == 0)
+		if (rc == 0) {
+			sd->stats.signed_by[SIGND_FRONT_MILTER]++;
 			log_info("%016" PRIx64 " milter signed fields=%zu",
 			    c->id, n);
+		}
 		break;
 	case SIGND_SIGN_NOKEY:
 		sd->stats.unsigned_nokey++;
@@ -153,6 +162,8 @@ signed_done(void *arg, enum signd_sign_status st, const struct buf *fields,
 		log_error("%016" PRIx64 " milter sign failed: %s", c->id, why);
 		break;
 	}
+	if (st != SIGND_SIGN_OK || rc == -1)
+		sd->stats.refused_by[SIGND_FRONT_MILTER]++;
 	if (rc == -1 && milter_session_answer(c->ms, MILTER_TEMPFAIL,
 	    "451 4.3.0 signing failed, try later", &err) == -1) {
 		log_error("%016" PRIx64 " milter answer failed: %s", c->id,

@@ -81,6 +81,12 @@ static const struct opt signd_options[] = {
 	  0, 0 },
 	{ "tls-key", OPT_STRING, NULL, OFF(tls_key),
 	  "its private key (PEM)", 0, 0 },
+	{ "selfcheck-interval", OPT_DURATION, "10m", OFF(selfcheck_interval),
+	  "how often a probe is signed and verified through --resolver "
+	  "(and after every change of key)", 0, 0 },
+	{ "strict-selfcheck", OPT_BOOL, NULL, OFF(strict_selfcheck),
+	  "refuse new mail (451) until the keys pass the self-check", 0,
+	  0 },
 	OPT_DAEMON_COMMON(OFF),
 	{ NULL, 0, NULL, 0, NULL, 0, 0 },
 };
@@ -384,6 +390,12 @@ signd_settings_load(int argc, char *argv[], struct signd_settings *s,
 	if (s->conf.max_connections < 1 || s->conf.max_connections > 65536) {
 		err_set(err, OPT_E_CONFIG, "--max-connections %lld: not "
 		    "between 1 and 65536", s->conf.max_connections);
+		goto fail;
+	}
+	if (s->conf.selfcheck_interval < 1 ||
+	    s->conf.selfcheck_interval > 7 * 86400) {
+		err_set(err, OPT_E_CONFIG, "--selfcheck-interval %lld: not "
+		    "between 1 s and 7 d", s->conf.selfcheck_interval);
 		goto fail;
 	}
 	if ((s->conf.tls_cert == NULL) != (s->conf.tls_key == NULL)) {
