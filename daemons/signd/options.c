@@ -84,6 +84,13 @@ static const struct opt signd_options[] = {
 	{ "selfcheck-interval", OPT_DURATION, "10m", OFF(selfcheck_interval),
 	  "how often a probe is signed and verified through --resolver "
 	  "(and after every change of key)", 0, 0 },
+	{ "clock-offset", OPT_INT, "0", OFF(clock_offset),
+	  "seconds added to the clock of the key life cycle and of "
+	  "signatures (a test hook)", 0, 0 },
+	{ "milter-mode", OPT_STRING, "0660", OFF(milter_mode),
+	  "permissions of a unix milter socket, octal", 0, 0 },
+	{ "milter-group", OPT_STRING, NULL, OFF(milter_group),
+	  "group of a unix milter socket (the MTA's, e.g. postfix)", 0, 0 },
 	{ "strict-selfcheck", OPT_BOOL, NULL, OFF(strict_selfcheck),
 	  "refuse new mail (451) until the keys pass the self-check", 0,
 	  0 },
@@ -246,6 +253,8 @@ static int
 parse_milter(struct signd_settings *s, struct err *err)
 {
 	const char	*m = s->conf.milter;
+	char		*end;
+	long		 mode;
 
 	s->milter_on = true;
 	if (strncmp(m, "unix:", 5) == 0) {
@@ -257,6 +266,15 @@ parse_milter(struct signd_settings *s, struct err *err)
 		}
 		s->milter_unix = true;
 		s->milter_sun.sun_family = AF_UNIX;
+		errno = 0;
+		mode = strtol(s->conf.milter_mode, &end, 8);
+		if (errno != 0 || *end != '\0' || end == s->conf.milter_mode ||
+		    mode < 0 || mode > 0777) {
+			err_set(err, OPT_E_CONFIG, "--milter-mode %s: not an "
+			    "octal mode from 0 to 0777", s->conf.milter_mode);
+			return -1;
+		}
+		s->milter_mode = (mode_t)mode;
 		snprintf(s->milter_sun.sun_path, sizeof(s->milter_sun.
 		    sun_path), "%s", m + 5);
 		return 0;
@@ -444,6 +462,7 @@ signd_settings_keyring(const struct signd_settings *s,
 	c->known_selectors = s->selectors;
 	c->resolver = s->conf.resolver.ss;
 	c->resolver_len = s->conf.resolver.len;
+	c->clock_offset = (time_t)s->conf.clock_offset;
 	if (s->conf.primary.len != 0 && s->tsig_secret != NULL) {
 		c->primary = s->conf.primary.ss;
 		c->primary_len = s->conf.primary.len;

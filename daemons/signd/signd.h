@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/un.h>
 
 #include "keyring.h"
@@ -53,6 +54,9 @@ struct signd_conf {
 	char		*tls_key;
 	bool		 strict_selfcheck;
 	long long	 selfcheck_interval;
+	long long	 clock_offset;		/* test hook */
+	char		*milter_mode;		/* octal */
+	char		*milter_group;
 	bool		 foreground;
 	enum log_level	 log_level;
 	char		*user;
@@ -79,6 +83,7 @@ struct signd_settings {
 	bool			 milter_on;
 	bool			 milter_unix;
 	struct sockaddr_un	 milter_sun;
+	mode_t			 milter_mode;	/* unix socket */
 	struct opt_addr		 milter_addr;
 };
 

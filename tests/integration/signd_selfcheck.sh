@@ -13,7 +13,8 @@
 #     nothing, the other still relays;
 #   - the record restored: the strict one passes again and relays;
 #   - SIGUSR1: exact counters (messages signed and refused per front end,
-#     self-check runs and results, keys).
+#     self-check runs and results, keys);
+#   - --clock-offset moves the keys' ages and the signatures' clock.
 set -eu
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 integ_init
@@ -134,8 +135,8 @@ delivered()
 	return 1
 }
 
-# stat NAME COUNTER: its value in NAME's newest SIGUSR1 output.
-stat()
+# counter NAME COUNTER: its value in NAME's newest SIGUSR1 output.
+counter()
 {
 	grep 'signd stats' "$INTEG_TMP/$1.log" | tr ' ' '\n' |
 	    sed -n "s/^$2=//p" | tail -n 1
@@ -155,7 +156,7 @@ usr1()
 # expect NAME COUNTER VALUE
 expect()
 {
-	got=$(stat "$1" "$2")
+	got=$(counter "$1" "$2")
 	if [ "$got" = "$3" ]; then
 		integ_ok "$1: $2=$3"
 	else
@@ -165,7 +166,7 @@ expect()
 # expect_ge NAME COUNTER MIN
 expect_ge()
 {
-	got=$(stat "$1" "$2")
+	got=$(counter "$1" "$2")
 	if [ -n "$got" ] && [ "$got" -ge "$3" ]; then
 		integ_ok "$1: $2=$got >= $3"
 	else
@@ -286,4 +287,55 @@ grep -q 'horse' "$INTEG_TMP/strict.log" "$INTEG_TMP/lax.log" &&
 
 integ_stop "$STRICT_PID"
 integ_stop "$LAX_PID"
+
+# ------------------------------------------------ --clock-offset
+
+# The keys were made an hour ago; 3000 s later they are 6600 s old, 600
+# from the end of a 2 h life.  Signatures carry that clock, and the
+# self-check verifies them with it.
+CLOCK=$(integ_free_port)
+start clock "$CLOCK" --clock-offset 3000 --key-lifetime 2h \
+    --key-overlap 1h
+CLOCK_PID=$INTEG_LAST_PID
+if wait_log clock 'signd selfcheck pass'; then
+	integ_ok "--clock-offset: self-check passes"
+else
+	integ_notok "--clock-offset: self-check passes" \
+	    "$(tail -n 5 "$INTEG_TMP/clock.log")"
+fi
+usr1 "$CLOCK_PID" clock
+age=$(counter clock key_rsa_age)
+left=$(counter clock key_rsa_expires_in)
+if [ -n "$age" ] && [ "$age" -ge 6600 ] && [ "$age" -lt 6700 ] &&
+    [ "$left" -gt 500 ] && [ "$left" -le 600 ]; then
+	integ_ok "--clock-offset: the key is $age s old, $left s from expiry"
+else
+	integ_notok "--clock-offset 3000: key age 6600, 600 s left" \
+	    "age '$age' left '$left'"
+fi
+integ_stop "$CLOCK_PID"
+
+# ------------------------------------------------ resolver down at start
+
+# Nothing answers: the keyring retries with back-off (it used to retry
+# at once, forever, until a first refresh succeeded), and the daemon
+# has nothing to sign with.
+DOWN=$(integ_free_port)
+NOWHERE=$(integ_free_port)
+integ_spawn "$INTEG_TMP/down.log" "$SIGND" -f --listen "127.0.0.1:$DOWN" \
+    --relay "127.0.0.1:$SINKPORT" --domain "$DOMAIN" \
+    --password-file "$INTEG_TMP/pw" --resolver "127.0.0.1:$NOWHERE" \
+    --selfcheck-interval 1 $SELECTORS -c /dev/null
+DOWN_PID=$INTEG_LAST_PID
+sleep 3
+n=$(grep -c 'keyring refresh of .* failed' "$INTEG_TMP/down.log" || true)
+if [ "$n" -ge 1 ] && [ "$n" -le 3 ]; then
+	integ_ok "resolver down: $n refreshes in 3 s, with back-off"
+else
+	integ_notok "resolver down: 1 to 3 refreshes in 3 s" "$n"
+fi
+usr1 "$DOWN_PID" down
+expect down selfcheck none
+expect down key_rsa none
+integ_stop "$DOWN_PID"
 integ_summary
