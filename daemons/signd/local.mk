@@ -6,7 +6,8 @@ sbin_PROGRAMS += daemons/signd/timbre-signd
 daemons_signd_timbre_signd_SOURCES = daemons/signd/main.c \
 	daemons/signd/options.c daemons/signd/signd.h \
 	daemons/signd/session.c daemons/signd/sign.c daemons/signd/milter.c \
-	daemons/signd/selfcheck.c daemons/signd/keyring.h
+	daemons/signd/selfcheck.c daemons/signd/stats.c \
+	daemons/signd/keyring.h
 # The key life cycle (daemons/signd/keyring.mk).
 daemons_signd_timbre_signd_SOURCES += $(SIGND_KEYRING_SOURCES)
 daemons_signd_timbre_signd_LDADD = $(TIMBRE_LIBS)

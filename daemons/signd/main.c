@@ -12,7 +12,6 @@
 #include <err.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,109 +19,8 @@
 
 #include "signd.h"
 #include "dns/dns.h"
-#include "smtp/transport.h"
 #include "util/daemon.h"
 #include "util/err.h"
-
-/* One "name=value" per counter, the names of timbre-signd(8)'s
- * STATISTICS, into v (n of them at most); how many were written. */
-static size_t
-stats_strings(struct signd *sd, char v[][SIGND_STAT_LEN], size_t n)
-{
-	struct signd_keyring_stats	 ks;
-	struct signd_selfcheck_stats	 cs;
-	struct signd_signkey		*k;
-	const struct signd_stats	*st = &sd->stats;
-	static const char *const	 kn[SIGND_NKINDS] = { "rsa", "ed25519",
-					    "arc" };
-	time_t				 now;
-	size_t				 i = 0;
-	enum signd_kind			 kind;
-
-#define STAT(fmt, ...)	do {						\
-		if (i < n)						\
-			snprintf(v[i++], SIGND_STAT_LEN, fmt, __VA_ARGS__); \
-	} while (0)
-#define U(name, x)	STAT("%s=%" PRIu64, name, (uint64_t)(x))
-	U("messages", st->messages);
-	U("milter_messages", st->milter_messages);
-	U("smtp_signed", st->signed_by[SIGND_FRONT_SMTP]);
-	U("smtp_refused", st->refused_by[SIGND_FRONT_SMTP]);
-	U("milter_signed", st->signed_by[SIGND_FRONT_MILTER]);
-	U("milter_refused", st->refused_by[SIGND_FRONT_MILTER]);
-	U("signed_rsa", st->sigs[SIGND_DKIM_RSA]);
-	U("signed_ed25519", st->sigs[SIGND_DKIM_ED25519]);
-	U("sealed_arc", st->sigs[SIGND_ARC]);
-	U("nokey_rsa", st->nokey[SIGND_DKIM_RSA]);
-	U("nokey_ed25519", st->nokey[SIGND_DKIM_ED25519]);
-	U("nokey_arc", st->nokey[SIGND_ARC]);
-	U("refused_nokey", st->unsigned_nokey);
-	U("refused_bad", st->bad_message);
-	U("refused_selfcheck", st->unchecked);
-	U("arc_skipped", st->arc_skipped);
-	U("relay_2xx", st->relay[2]);
-	U("relay_4xx", st->relay[4]);
-	U("relay_5xx", st->relay[5]);
-	U("relay_failed", st->relay[0]);
-	U("connections", st->connections);
-	U("denied", st->denied);
-	U("smtp_open", sd->smtp != NULL ? smtp_listener_conns(sd->smtp) : 0);
-	U("milter_open", signd_milter_conns(sd));
-	signd_selfcheck_stats(sd->selfcheck, &cs);
-	STAT("selfcheck=%s", signd_check_state_name(cs.state));
-	U("selfcheck_runs", cs.runs);
-	U("selfcheck_passed", cs.passed);
-	U("selfcheck_failed", cs.failed);
-	STAT("selfcheck_age=%lld", cs.last != 0 ? (long long)(time(NULL) -
-	    cs.last) : -1LL);
-	if (sd->keyring == NULL)
-		return i;
-	signd_keyring_stats(sd->keyring, &ks);
-	U("published", ks.published);
-	U("deleted", ks.deleted);
-	U("rotations", ks.rotations);
-	U("update_failures", ks.update_failures);
-	U("lookup_failures", ks.lookup_failures);
-	U("mismatches", ks.mismatches);
-	now = signd_keyring_now(sd->keyring);
-	for (kind = 0; kind < SIGND_NKINDS; kind++) {
-		if (!sd->set.kinds[kind])
-			continue;
-		if ((k = signd_keyring_get(sd->keyring, kind)) == NULL) {
-			STAT("key_%s=none", kn[kind]);
-			continue;
-		}
-		STAT("key_%s=%s", kn[kind], k->selector);
-		STAT("key_%s_age=%lld", kn[kind], (long long)(now -
-		    k->created));
-		STAT("key_%s_expires_in=%lld", kn[kind], (long long)
-		    (k->expires - now));
-		signd_signkey_drop(k);
-	}
-#undef U
-#undef STAT
-	return i;
-}
-
-/* SIGUSR1: the counters, a few to a line. */
-static void
-log_stats(struct signd *sd)
-{
-	char	v[SIGND_MAX_STATS][SIGND_STAT_LEN], line[512];
-	size_t	n, i, len = 0;
-
-	n = stats_strings(sd, v, SIGND_MAX_STATS);
-	for (i = 0; i < n; i++) {
-		if (len > 0 && len + strlen(v[i]) + 2 > 200) {
-			log_info("signd stats %s", line);
-			len = 0;
-		}
-		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s",
-		    len > 0 ? " " : "", v[i]);
-	}
-	if (len > 0)
-		log_info("signd stats %s", line);
-}
 
 static void
 key_changed(enum signd_kind kind, void *arg)
@@ -178,7 +76,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		event_base_loopbreak(sd->base);
 		break;
 	case SIGUSR1:
-		log_stats(sd);
+		signd_stats_log(sd);
 		break;
 	case SIGHUP:
 		reload(sd);
@@ -214,6 +112,8 @@ main(int argc, char *argv[])
 		fatal("%s", err.msg);
 	if (signd_milter_start(&sd, &err) == -1)
 		fatal("%s", err.msg);
+	if (signd_stats_start(&sd, &err) == -1)
+		fatal("%s", err.msg);
 	if (daemon_drop_privileges(sd.set.conf.user, &err) == -1)
 		fatal("--user %s: %s", sd.set.conf.user, err.msg);
 	memset(&srv, 0, sizeof(srv));
@@ -244,6 +144,7 @@ main(int argc, char *argv[])
 	event_base_dispatch(sd.base);
 	signd_smtp_stop(&sd);
 	signd_milter_stop(&sd);
+	signd_stats_stop(&sd);
 	signd_selfcheck_free(sd.selfcheck);
 	signd_keyring_free(sd.keyring);
 	dns_stub_free(sd.stub);

@@ -87,6 +87,9 @@ static const struct opt signd_options[] = {
 	{ "clock-offset", OPT_INT, "0", OFF(clock_offset),
 	  "seconds added to the clock of the key life cycle and of "
 	  "signatures (a test hook)", 0, 0 },
+	{ "stats-listen", OPT_ADDR, NULL, OFF(stats_listen),
+	  "where to answer CH TXT stats.timbre. (UDP and TCP), ADDR[:PORT] "
+	  "(default: off)", 0, 53 },
 	{ "milter-mode", OPT_STRING, "0660", OFF(milter_mode),
 	  "permissions of a unix milter socket, octal", 0, 0 },
 	{ "milter-group", OPT_STRING, NULL, OFF(milter_group),

@@ -55,6 +55,7 @@ struct signd_conf {
 	bool		 strict_selfcheck;
 	long long	 selfcheck_interval;
 	long long	 clock_offset;		/* test hook */
+	struct opt_addr	 stats_listen;
 	char		*milter_mode;		/* octal */
 	char		*milter_group;
 	bool		 foreground;
@@ -130,6 +131,7 @@ struct signd_stats {
 
 struct signd_milter;
 struct signd_selfcheck;
+struct signd_statsrv;
 
 struct signd {
 	struct event_base	*base;
@@ -139,6 +141,7 @@ struct signd {
 	struct smtp_listener	*smtp;
 	struct signd_milter	*milter;
 	struct signd_selfcheck	*selfcheck;
+	struct signd_statsrv	*statsrv;	/* --stats-listen */
 	struct signd_stats	 stats;
 	uint64_t		 next_id;
 	int			 argc;
@@ -220,6 +223,16 @@ int		 signd_selfcheck_probe(const struct signd *, time_t now,
 
 int	signd_smtp_start(struct signd *, struct err *);
 void	signd_smtp_stop(struct signd *);
+
+/* ---- stats.c ---- */
+
+/* One "name=value" per counter into v (n at most); how many. */
+size_t	signd_stats_strings(struct signd *, char v[][SIGND_STAT_LEN],
+	    size_t n);
+void	signd_stats_log(struct signd *);		/* SIGUSR1 */
+/* CH TXT stats.timbre. on --stats-listen (nothing without it). */
+int	signd_stats_start(struct signd *, struct err *);
+void	signd_stats_stop(struct signd *);
 
 /* ---- milter.c ---- */
 

@@ -95,7 +95,8 @@ start()
 	    $SELECTORS -c /dev/null "$@"
 }
 STRICT=$(integ_free_port)
-start strict "$STRICT" --strict-selfcheck
+STATS=$(integ_free_port)
+start strict "$STRICT" --strict-selfcheck --stats-listen "127.0.0.1:$STATS"
 STRICT_PID=$INTEG_LAST_PID
 LAX=$(integ_free_port)
 start lax "$LAX"
@@ -254,6 +255,32 @@ expect strict refused_selfcheck 1
 expect strict relay_2xx 1
 # The keyring itself read the record before: it still has its key.
 expect strict key_rsa "dkim-$T"
+# The same counters over DNS (dig retries over TCP: the answer is
+# larger than its UDP buffer), and over TCP from the start.
+dns_counter() { # dns_counter NAME [DIG OPTIONS]
+	n=$1
+	shift
+	dig @127.0.0.1 -p "$STATS" +short "$@" CH TXT stats.timbre. |
+	    tr -d '"' | sed -n "s/^$n=//p"
+}
+for o in "" +tcp; do
+	got="$(dns_counter smtp_refused $o) $(dns_counter selfcheck $o) $(dns_counter key_rsa $o)"
+	if [ "$got" = "1 fail dkim-$T" ]; then
+		integ_ok "dig CH TXT stats.timbre. ${o:-(udp, then tcp)}: $got"
+	else
+		integ_notok "dig CH TXT stats.timbre. ${o:-udp}: 1 fail dkim-$T" \
+		    "got '$got'"
+	fi
+done
+n=$(dig @127.0.0.1 -p "$STATS" CH TXT stats.timbre. +ignore +bufsize=512 |
+    grep -c 'flags:.* tc' || true)
+[ "$n" -ge 1 ] && integ_ok "stats over UDP: TC=1 past the client's buffer" ||
+    integ_notok "stats over UDP: TC=1 past the client's buffer"
+if dig @127.0.0.1 -p "$STATS" "$DOMAIN" SOA | grep -q 'status: REFUSED'; then
+	integ_ok "stats listener: other questions REFUSED"
+else
+	integ_notok "stats listener: other questions REFUSED"
+fi
 usr1 "$LAX_PID" lax
 expect lax selfcheck fail
 expect lax smtp_signed 1
