@@ -134,7 +134,7 @@ main(int argc, char *argv[])
 			fatal("cannot handle signal %d", signos[i]);
 	log_info("signd start domain=%s relay=%s milter=%s authserv-id=%s "
 	    "rsa=%s ed25519=%s arc=%s", sd.set.conf.domain,
-	    sd.set.conf.relay.len ? sd.set.conf.relay.text : "-",
+	    sd.set.relay.len ? sd.set.relay.text : "-",
 	    sd.set.conf.milter ? sd.set.conf.milter : "-",
 	    sd.set.authserv_id, sd.set.kinds[SIGND_DKIM_RSA] ? "on" : "off",
 	    sd.set.kinds[SIGND_DKIM_ED25519] ? "on" : "off",

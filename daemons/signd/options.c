@@ -8,6 +8,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,9 +30,9 @@ static const struct opt signd_options[] = {
 	  "default 127.0.0.1:25 unless --milter is given)", 0, 25 },
 	{ "milter", OPT_STRING, NULL, OFF(milter),
 	  "milter socket, ADDR:PORT or unix:PATH (default: off)", 0, 0 },
-	{ "relay", OPT_ADDR, NULL, OFF(relay),
-	  "where signed mail is sent, ADDR[:PORT] (required with "
-	  "--listen)", 0, 25 },
+	{ "relay", OPT_STRING, NULL, OFF(relay),
+	  "where signed mail is sent, HOST[:PORT] (required with "
+	  "--listen; a name is resolved at start)", 0, 0 },
 	{ "domain", OPT_STRING, NULL, OFF(domain),
 	  "signing domain, d= (required)", 'd', 0 },
 	{ "password-file", OPT_STRING, NULL, OFF(password_file),
@@ -291,6 +292,55 @@ parse_milter(struct signd_settings *s, struct err *err)
 	return 0;
 }
 
+/*
+ * --relay: an address as every ADDR[:PORT] option takes it, else a host
+ * name and an optional port, resolved now by the system's resolver
+ * (/etc/hosts, then DNS): the first address it gives is used until the
+ * daemon restarts.
+ */
+static int
+parse_relay(struct signd_settings *s, struct err *err)
+{
+	struct addrinfo	 hints, *res;
+	const char	*r = s->conf.relay, *colon, *port = "25";
+	char		 host[256];
+	size_t		 hlen;
+	int		 rc;
+
+	if (opt_parse_addr(r, 25, &s->relay, err) == 0)
+		return 0;
+	colon = strchr(r, ':');
+	hlen = colon != NULL ? (size_t)(colon - r) : strlen(r);
+	if (colon != NULL)
+		port = colon + 1;
+	if (hlen == 0 || hlen >= sizeof(host) || strchr(port, ':') != NULL ||
+	    *port == '\0' || strspn(port, "0123456789") != strlen(port)) {
+		err_set(err, OPT_E_CONFIG, "--relay %s: not HOST[:PORT]", r);
+		return -1;
+	}
+	memcpy(host, r, hlen);
+	host[hlen] = '\0';
+	if (!key_derive_domain_ok(host)) {
+		err_set(err, OPT_E_CONFIG, "--relay %s: not an address or a "
+		    "host name", r);
+		return -1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+		err_set(err, OPT_E_CONFIG, "--relay %s: %s", r,
+		    gai_strerror(rc));
+		return -1;
+	}
+	memset(&s->relay, 0, sizeof(s->relay));
+	memcpy(&s->relay.ss, res->ai_addr, res->ai_addrlen);
+	s->relay.len = res->ai_addrlen;
+	snprintf(s->relay.text, sizeof(s->relay.text), "%s", r);
+	freeaddrinfo(res);
+	return 0;
+}
+
 int
 signd_settings_load(int argc, char *argv[], struct signd_settings *s,
     struct err *err)
@@ -323,10 +373,12 @@ signd_settings_load(int argc, char *argv[], struct signd_settings *s,
 		s->conf.listen.v = l;
 		s->conf.listen.n = 1;
 	}
-	if (s->conf.listen.n > 0 && s->conf.relay.len == 0) {
+	if (s->conf.listen.n > 0 && s->conf.relay == NULL) {
 		err_set(err, OPT_E_CONFIG, "--relay: required with --listen");
 		goto fail;
 	}
+	if (s->conf.relay != NULL && parse_relay(s, err) == -1)
+		goto fail;
 	if (read_secret("password-file", s->conf.password_file, "password",
 	    s->conf.password, &s->password, &s->password_len, err) == -1)
 		goto fail;

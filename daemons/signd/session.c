@@ -231,7 +231,7 @@ relay_done(void *arg, const struct smtp_client *cl, const char *why)
 		log_warn("%016" PRIx64 " relay failed: %s%s%d %s", sc->id,
 		    why ? why : "", why ? ": " : "", r->code, r->text);
 		snprintf(text, sizeof(text), "relay %s unavailable, try "
-		    "later", sd->set.conf.relay.text);
+		    "later", sd->set.relay.text);
 		answer(sc, 451, "4.4.1", text);
 		return;
 	}
@@ -314,7 +314,7 @@ signed_done(void *arg, enum signd_sign_status st, const struct buf *fields,
 	env.body_8bit = sc->body_8bit;
 	env.smtputf8 = sc->smtputf8;
 	if ((sc->send = smtp_send_start(sd->base, (struct sockaddr *)
-	    &sd->set.conf.relay.ss, sd->set.conf.relay.len, &conf, &env,
+	    &sd->set.relay.ss, sd->set.relay.len, &conf, &env,
 	    &err)) == NULL) {
 		log_error("%016" PRIx64 " relay failed: %s", sc->id, err.msg);
 		answer(sc, 451, "4.3.0", "cannot relay, try later");

@@ -31,7 +31,7 @@ struct smtp_listener;
 struct signd_conf {
 	struct opt_list	 listen;		/* struct opt_addr */
 	char		*milter;		/* ADDR:PORT or unix:PATH */
-	struct opt_addr	 relay;
+	char		*relay;			/* HOST[:PORT] */
 	char		*domain;
 	char		*password_file;
 	char		*password;		/* argv form, warned about */
@@ -67,6 +67,7 @@ struct signd_conf {
 struct signd_settings {
 	struct signd_conf	 conf;
 	struct acl		 acl;
+	struct opt_addr		 relay;		/* --relay, resolved */
 	uint8_t			*password;	/* wiped when freed */
 	size_t			 password_len;
 	char			*tsig_name;

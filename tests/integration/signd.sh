@@ -471,14 +471,23 @@ exit_is 1 --domain "$DOMAIN" --relay 127.0.0.1 \
     --password-file "$INTEG_TMP/pw"
 exit_is 1 --domain "$DOMAIN" --relay 127.0.0.1 --selector a \
     --password-file "$INTEG_TMP/pw" --algorithm rsa-sha1
+exit_is 1 --domain "$DOMAIN" --relay no-such-host.invalid --selector a \
+    --password-file "$INTEG_TMP/pw"
+exit_is 1 --domain "$DOMAIN" --relay localhost:smtp --selector a \
+    --password-file "$INTEG_TMP/pw"
 exit_is 0 --help
 
 # ------------------------------------------------ STARTTLS
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=signd.test \
     -keyout "$INTEG_TMP/tls.key" -out "$INTEG_TMP/tls.crt" 2>/dev/null
+# The relay by name, when the system resolves localhost to the
+# sink's address first.
+RELAY=127.0.0.1
+[ "$(getent ahosts localhost | awk 'NR == 1 { print $1 }')" = 127.0.0.1 ] &&
+    RELAY=localhost
 integ_spawn "$INTEG_TMP/signd3.log" "$SIGND" -f --log-level debug \
-    --listen "127.0.0.1:$PORT" --relay "127.0.0.1:$SINKPORT" \
+    --listen "127.0.0.1:$PORT" --relay "$RELAY:$SINKPORT" \
     --domain "$DOMAIN" --password-file "$INTEG_TMP/pw" \
     --resolver "127.0.0.1:$DNS" --tls-cert "$INTEG_TMP/tls.crt" \
     --tls-key "$INTEG_TMP/tls.key" $SELECTORS -c /dev/null
@@ -490,7 +499,7 @@ msg "From: alice@signd.test" "To: bob@example.net" "Subject: over TLS" \
 if swaks --server "127.0.0.1:$PORT" --tls --from alice@signd.test \
     --to bob@example.net --data "@$INTEG_TMP/tls.in" --silent 1 \
     >"$INTEG_TMP/tls.swaks" 2>&1 && delivered tls; then
-	integ_ok "STARTTLS: message taken over TLS and relayed"
+	integ_ok "STARTTLS: message taken over TLS and relayed (--relay $RELAY)"
 	check_dkim tls 2
 else
 	integ_notok "STARTTLS: message taken over TLS" \
