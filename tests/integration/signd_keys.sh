@@ -282,8 +282,10 @@ if [ -x "$SIGND" ]; then
 	n9=$(grep -c 'keyring publish s=' "$T/signd9a.log" || true)
 	check "killed after its first publication ($n9 logged)" test "$n9" -ge 1
 	signd9 "$T/signd9b.log"
-	for i in $(seq 1 300); do
-		[ "$(grep -c 'keyring sign kind=' "$T/signd9b.log")" -ge 3 ] &&
+	# until it signs with three keys made since T9
+	for i in $(seq 1 600); do
+		[ "$(sed -n 's/.*keyring sign kind=.* s=[a-z]*-\([0-9]*\).*/\1/p' \
+		    "$T/signd9b.log" | awk -v t="$T9" '$1 >= t' | wc -l)" -ge 3 ] &&
 		    break
 		sleep 0.2
 	done
