@@ -239,7 +239,10 @@ sign_arc_start(struct signd_sign *s, const struct mail_hdrs *h)
 	}
 	if ((k = s->keys[SIGND_ARC]) == NULL) {
 		s->stats->nokey[SIGND_ARC]++;
-		log_warn("%016" PRIx64 " arc not sealed: no key", s->id);
+		/* A probe checks the kinds that have a key: no warning. */
+		if (!s->probe)
+			log_warn("%016" PRIx64 " arc not sealed: no key",
+			    s->id);
 		return;
 	}
 	memset(&p, 0, sizeof(p));
@@ -329,8 +332,9 @@ sign_headers(struct signd_sign *s, const struct mail_hdrs *h)
 			continue;
 		if ((k = s->keys[kind]) == NULL) {
 			s->stats->nokey[kind]++;
-			log_warn("%016" PRIx64 " dkim not signed a=%s: no key",
-			    s->id, signd_kind_name(kind));
+			if (!s->probe)
+				log_warn("%016" PRIx64 " dkim not signed a=%s: "
+				    "no key", s->id, signd_kind_name(kind));
 			continue;
 		}
 		memset(&p, 0, sizeof(p));
