@@ -90,7 +90,6 @@ struct signd_keyring {
 	bool			 fresh_failed;
 
 	time_t			 refresh_due;	/* real time */
-	bool			 refreshed_once;
 	time_t			 update_retry_at;	/* real time */
 	int			 update_backoff, refresh_backoff;
 	time_t			 lookup_at;	/* real time */
@@ -267,7 +266,6 @@ refresh_done(struct signd_keyring *kr, bool ok, const char *why)
 	} else {
 		kr->refresh_backoff = 0;
 		kr->refresh_due = time(NULL) + REFRESH_SECS;
-		kr->refreshed_once = true;
 	}
 	wake(kr, 0);
 }
@@ -726,7 +724,10 @@ step(evutil_socket_t fd, short what, void *arg)
 	if (kr->busy != BUSY_NONE)
 		return;
 	real = time(NULL);
-	if (!kr->refreshed_once || real >= kr->refresh_due) {
+	/* refresh_due is 0 at start; after a failed refresh it is the
+	 * retry's time, which must be waited for even if no refresh ever
+	 * succeeded (else a resolver down at start spins the loop). */
+	if (real >= kr->refresh_due) {
 		refresh(kr);
 		return;
 	}

@@ -6,6 +6,7 @@ sbin_PROGRAMS += daemons/signd/timbre-signd
 daemons_signd_timbre_signd_SOURCES = daemons/signd/main.c \
 	daemons/signd/options.c daemons/signd/signd.h \
 	daemons/signd/session.c daemons/signd/sign.c daemons/signd/milter.c \
+	daemons/signd/selfcheck.c daemons/signd/stats.c \
 	daemons/signd/keyring.h
 # The key life cycle (daemons/signd/keyring.mk).
 daemons_signd_timbre_signd_SOURCES += $(SIGND_KEYRING_SOURCES)
@@ -16,3 +17,6 @@ EXTRA_DIST += systemd/timbre-signd.service
 # swaks -> timbre-signd -> smtp-sink, and behind a private Postfix
 # (postfix.sh, shared with milter.sh); helper: signd_peer.py
 INTEGRATION_TESTS += tests/integration/signd.sh
+# The self-check against NSD (a record changed under the daemon), with
+# and without --strict-selfcheck, and the statistics' exact counters.
+INTEGRATION_TESTS += tests/integration/signd_selfcheck.sh

@@ -6,6 +6,7 @@
  * the loop.  SIGHUP re-reads the configuration: the allow list, limits
  * and log level change at once (listeners, keys and the password need a
  * restart; a bad file keeps the old settings); SIGUSR1 logs statistics;
+ * each change of key starts a self-check (selfcheck.c);
  * SIGTERM and SIGINT end the loop: exit 0.
  */
 #include <err.h>
@@ -18,58 +19,8 @@
 
 #include "signd.h"
 #include "dns/dns.h"
-#include "smtp/transport.h"
 #include "util/daemon.h"
 #include "util/err.h"
-
-static void
-log_stats(struct signd *sd)
-{
-	struct signd_keyring_stats	 ks;
-	struct signd_signkey		*k;
-	const struct signd_stats	*st = &sd->stats;
-	time_t				 now;
-	enum signd_kind			 kind;
-
-	log_info("signd stats messages=%" PRIu64 " milter_messages=%" PRIu64
-	    " signed_rsa=%" PRIu64 " signed_ed25519=%" PRIu64 " sealed_arc=%"
-	    PRIu64 " nokey_rsa=%" PRIu64 " nokey_ed25519=%" PRIu64
-	    " nokey_arc=%" PRIu64 " refused_nokey=%" PRIu64 " refused_bad=%"
-	    PRIu64 " arc_skipped=%" PRIu64, st->messages, st->milter_messages,
-	    st->sigs[SIGND_DKIM_RSA], st->sigs[SIGND_DKIM_ED25519],
-	    st->sigs[SIGND_ARC], st->nokey[SIGND_DKIM_RSA],
-	    st->nokey[SIGND_DKIM_ED25519], st->nokey[SIGND_ARC],
-	    st->unsigned_nokey, st->bad_message, st->arc_skipped);
-	log_info("signd stats relay_2xx=%" PRIu64 " relay_4xx=%" PRIu64
-	    " relay_5xx=%" PRIu64 " relay_failed=%" PRIu64 " connections=%"
-	    PRIu64 " denied=%" PRIu64 " smtp_open=%zu milter_open=%zu",
-	    st->relay[2], st->relay[4], st->relay[5], st->relay[0],
-	    st->connections, st->denied,
-	    sd->smtp != NULL ? smtp_listener_conns(sd->smtp) : 0,
-	    signd_milter_conns(sd));
-	if (sd->keyring == NULL)
-		return;
-	signd_keyring_stats(sd->keyring, &ks);
-	log_info("signd stats keyring published=%lu deleted=%lu rotations=%lu"
-	    " update_failures=%lu lookup_failures=%lu mismatches=%lu",
-	    ks.published, ks.deleted, ks.rotations, ks.update_failures,
-	    ks.lookup_failures, ks.mismatches);
-	now = signd_keyring_now(sd->keyring);
-	for (kind = 0; kind < SIGND_NKINDS; kind++) {
-		if (!sd->set.kinds[kind])
-			continue;
-		if ((k = signd_keyring_get(sd->keyring, kind)) == NULL) {
-			log_info("signd stats key kind=%s none",
-			    signd_kind_name(kind));
-			continue;
-		}
-		log_info("signd stats key kind=%s s=%s age=%lld expires_in=%lld",
-		    signd_kind_name(kind), k->selector,
-		    (long long)(now - k->created),
-		    (long long)(k->expires - now));
-		signd_signkey_drop(k);
-	}
-}
 
 static void
 key_changed(enum signd_kind kind, void *arg)
@@ -80,10 +31,12 @@ key_changed(enum signd_kind kind, void *arg)
 	if ((k = signd_keyring_get(sd->keyring, kind)) == NULL) {
 		log_warn("signd key kind=%s: none to sign with",
 		    signd_kind_name(kind));
+		signd_selfcheck_keys_changed(sd->selfcheck);
 		return;
 	}
 	log_info("signd key kind=%s s=%s", signd_kind_name(kind), k->selector);
 	signd_signkey_drop(k);
+	signd_selfcheck_keys_changed(sd->selfcheck);
 }
 
 /* SIGHUP: what can change without a restart. */
@@ -123,7 +76,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		event_base_loopbreak(sd->base);
 		break;
 	case SIGUSR1:
-		log_stats(sd);
+		signd_stats_log(sd);
 		break;
 	case SIGHUP:
 		reload(sd);
@@ -159,6 +112,8 @@ main(int argc, char *argv[])
 		fatal("%s", err.msg);
 	if (signd_milter_start(&sd, &err) == -1)
 		fatal("%s", err.msg);
+	if (signd_stats_start(&sd, &err) == -1)
+		fatal("%s", err.msg);
 	if (daemon_drop_privileges(sd.set.conf.user, &err) == -1)
 		fatal("--user %s: %s", sd.set.conf.user, err.msg);
 	memset(&srv, 0, sizeof(srv));
@@ -171,13 +126,15 @@ main(int argc, char *argv[])
 	kc.arg = &sd;
 	if ((sd.keyring = signd_keyring_new(sd.base, &kc, &err)) == NULL)
 		fatal("keyring: %s", err.msg);
+	if ((sd.selfcheck = signd_selfcheck_new(&sd, &err)) == NULL)
+		fatal("self-check: %s", err.msg);
 	for (i = 0; signos[i] != 0; i++)
 		if ((sigs[i] = evsignal_new(sd.base, signos[i], on_signal,
 		    &sd)) == NULL || event_add(sigs[i], NULL) == -1)
 			fatal("cannot handle signal %d", signos[i]);
 	log_info("signd start domain=%s relay=%s milter=%s authserv-id=%s "
 	    "rsa=%s ed25519=%s arc=%s", sd.set.conf.domain,
-	    sd.set.conf.relay.len ? sd.set.conf.relay.text : "-",
+	    sd.set.relay.len ? sd.set.relay.text : "-",
 	    sd.set.conf.milter ? sd.set.conf.milter : "-",
 	    sd.set.authserv_id, sd.set.kinds[SIGND_DKIM_RSA] ? "on" : "off",
 	    sd.set.kinds[SIGND_DKIM_ED25519] ? "on" : "off",
@@ -187,6 +144,8 @@ main(int argc, char *argv[])
 	event_base_dispatch(sd.base);
 	signd_smtp_stop(&sd);
 	signd_milter_stop(&sd);
+	signd_stats_stop(&sd);
+	signd_selfcheck_free(sd.selfcheck);
 	signd_keyring_free(sd.keyring);
 	dns_stub_free(sd.stub);
 	for (i = 0; signos[i] != 0; i++)

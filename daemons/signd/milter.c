@@ -10,7 +10,9 @@
  * 5.6.0.
  */
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +122,13 @@ signed_done(void *arg, enum signd_sign_status st, const struct buf *fields,
 	sd->stats.messages++;
 	sd->stats.milter_messages++;
 	switch (st) {
+	case SIGND_SIGN_UNCHECKED:
+		sd->stats.unchecked++;
+		log_warn("%016" PRIx64 " milter refused: %s", c->id, why);
+		rc = milter_session_answer(c->ms, MILTER_TEMPFAIL,
+		    "451 4.7.0 signing keys failing their self-check, try "
+		    "later", &err);
+		break;
 	case SIGND_SIGN_OK:
 		if ((copy = malloc(fields->len + 1)) == NULL) {
 			err_set(&err, ERR_NOMEM, "out of memory");
@@ -130,9 +139,11 @@ signed_done(void *arg, enum signd_sign_status st, const struct buf *fields,
 		n = split_fields(copy, h, MILTER_MAX_INSERT);
 		rc = milter_session_eom_reply(c->ms, h, n, &err);
 		free(copy);
-		if (rc == 0)
+		if (rc == 0) {
+			sd->stats.signed_by[SIGND_FRONT_MILTER]++;
 			log_info("%016" PRIx64 " milter signed fields=%zu",
 			    c->id, n);
+		}
 		break;
 	case SIGND_SIGN_NOKEY:
 		sd->stats.unsigned_nokey++;
@@ -153,6 +164,8 @@ signed_done(void *arg, enum signd_sign_status st, const struct buf *fields,
 		log_error("%016" PRIx64 " milter sign failed: %s", c->id, why);
 		break;
 	}
+	if (st != SIGND_SIGN_OK || rc == -1)
+		sd->stats.refused_by[SIGND_FRONT_MILTER]++;
 	if (rc == -1 && milter_session_answer(c->ms, MILTER_TEMPFAIL,
 	    "451 4.3.0 signing failed, try later", &err) == -1) {
 		log_error("%016" PRIx64 " milter answer failed: %s", c->id,
@@ -357,6 +370,43 @@ milter_on_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	log_debug("%016" PRIx64 " milter accept", c->id);
 }
 
+/*
+ * The unix socket is bound as root: its mode is --milter-mode, its
+ * owner the --user the daemon becomes and its group --milter-group, so
+ * that the MTA (Postfix's smtpd runs as postfix) can connect.  errno
+ * says why on -1, except for a name that does not exist (ERR_ARG).
+ */
+static int
+unix_perms(struct signd *sd, struct err *err)
+{
+	const char	*path = sd->set.milter_sun.sun_path;
+	struct passwd	*pw;
+	struct group	*gr;
+	uid_t		 uid = (uid_t)-1;
+	gid_t		 gid = (gid_t)-1;
+
+	if (sd->set.conf.user != NULL) {
+		if ((pw = getpwnam(sd->set.conf.user)) == NULL) {
+			err_set(err, ERR_ARG, "--user %s: no such user",
+			    sd->set.conf.user);
+			return -1;
+		}
+		uid = pw->pw_uid;
+	}
+	if (sd->set.conf.milter_group != NULL) {
+		if ((gr = getgrnam(sd->set.conf.milter_group)) == NULL) {
+			err_set(err, ERR_ARG, "--milter-group %s: no such "
+			    "group", sd->set.conf.milter_group);
+			return -1;
+		}
+		gid = gr->gr_gid;
+	}
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(path, uid, gid) ==
+	    -1)
+		return -1;
+	return chmod(path, sd->set.milter_mode);
+}
+
 int
 signd_milter_start(struct signd *sd, struct err *err)
 {
@@ -372,6 +422,7 @@ signd_milter_start(struct signd *sd, struct err *err)
 		err_set(err, ERR_NOMEM, "out of memory");
 		return -1;
 	}
+	err->code = 0;
 	m->sd = sd;
 	TAILQ_INIT(&m->conns);
 	sd->milter = m;
@@ -389,8 +440,11 @@ signd_milter_start(struct signd *sd, struct err *err)
 	    &one, sizeof(one)) == -1) ||
 	    evutil_make_socket_nonblocking(fd) == -1 ||
 	    evutil_make_socket_closeonexec(fd) == -1 || bind(fd, sa, len) ==
-	    -1 || (sd->set.milter_unix && chmod(sd->set.milter_sun.sun_path,
-	    0660) == -1)) {
+	    -1 || (sd->set.milter_unix && unix_perms(sd, err) == -1)) {
+		if (err->code == ERR_ARG) {	/* unix_perms said why */
+			evutil_closesocket(fd);
+			return -1;
+		}
 		err_set(err, ERR_IO, "--milter %s: %s", sd->set.conf.milter,
 		    strerror(errno));
 		if (fd != -1)

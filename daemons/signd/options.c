@@ -8,6 +8,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,9 +30,9 @@ static const struct opt signd_options[] = {
 	  "default 127.0.0.1:25 unless --milter is given)", 0, 25 },
 	{ "milter", OPT_STRING, NULL, OFF(milter),
 	  "milter socket, ADDR:PORT or unix:PATH (default: off)", 0, 0 },
-	{ "relay", OPT_ADDR, NULL, OFF(relay),
-	  "where signed mail is sent, ADDR[:PORT] (required with "
-	  "--listen)", 0, 25 },
+	{ "relay", OPT_STRING, NULL, OFF(relay),
+	  "where signed mail is sent, HOST[:PORT] (required with "
+	  "--listen; a name is resolved at start)", 0, 0 },
 	{ "domain", OPT_STRING, NULL, OFF(domain),
 	  "signing domain, d= (required)", 'd', 0 },
 	{ "password-file", OPT_STRING, NULL, OFF(password_file),
@@ -81,6 +82,22 @@ static const struct opt signd_options[] = {
 	  0, 0 },
 	{ "tls-key", OPT_STRING, NULL, OFF(tls_key),
 	  "its private key (PEM)", 0, 0 },
+	{ "selfcheck-interval", OPT_DURATION, "10m", OFF(selfcheck_interval),
+	  "how often a probe is signed and verified through --resolver "
+	  "(and after every change of key)", 0, 0 },
+	{ "clock-offset", OPT_INT, "0", OFF(clock_offset),
+	  "seconds added to the clock of the key life cycle and of "
+	  "signatures (a test hook)", 0, 0 },
+	{ "stats-listen", OPT_ADDR, NULL, OFF(stats_listen),
+	  "where to answer CH TXT stats.timbre. (UDP and TCP), ADDR[:PORT] "
+	  "(default: off)", 0, 53 },
+	{ "milter-mode", OPT_STRING, "0660", OFF(milter_mode),
+	  "permissions of a unix milter socket, octal", 0, 0 },
+	{ "milter-group", OPT_STRING, NULL, OFF(milter_group),
+	  "group of a unix milter socket (the MTA's, e.g. postfix)", 0, 0 },
+	{ "strict-selfcheck", OPT_BOOL, NULL, OFF(strict_selfcheck),
+	  "refuse new mail (451) until the keys pass the self-check", 0,
+	  0 },
 	OPT_DAEMON_COMMON(OFF),
 	{ NULL, 0, NULL, 0, NULL, 0, 0 },
 };
@@ -240,6 +257,8 @@ static int
 parse_milter(struct signd_settings *s, struct err *err)
 {
 	const char	*m = s->conf.milter;
+	char		*end;
+	long		 mode;
 
 	s->milter_on = true;
 	if (strncmp(m, "unix:", 5) == 0) {
@@ -251,6 +270,15 @@ parse_milter(struct signd_settings *s, struct err *err)
 		}
 		s->milter_unix = true;
 		s->milter_sun.sun_family = AF_UNIX;
+		errno = 0;
+		mode = strtol(s->conf.milter_mode, &end, 8);
+		if (errno != 0 || *end != '\0' || end == s->conf.milter_mode ||
+		    mode < 0 || mode > 0777) {
+			err_set(err, OPT_E_CONFIG, "--milter-mode %s: not an "
+			    "octal mode from 0 to 0777", s->conf.milter_mode);
+			return -1;
+		}
+		s->milter_mode = (mode_t)mode;
 		snprintf(s->milter_sun.sun_path, sizeof(s->milter_sun.
 		    sun_path), "%s", m + 5);
 		return 0;
@@ -261,6 +289,55 @@ parse_milter(struct signd_settings *s, struct err *err)
 		err_prefix(err, "--milter");
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * --relay: an address as every ADDR[:PORT] option takes it, else a host
+ * name and an optional port, resolved now by the system's resolver
+ * (/etc/hosts, then DNS): the first address it gives is used until the
+ * daemon restarts.
+ */
+static int
+parse_relay(struct signd_settings *s, struct err *err)
+{
+	struct addrinfo	 hints, *res;
+	const char	*r = s->conf.relay, *colon, *port = "25";
+	char		 host[256];
+	size_t		 hlen;
+	int		 rc;
+
+	if (opt_parse_addr(r, 25, &s->relay, err) == 0)
+		return 0;
+	colon = strchr(r, ':');
+	hlen = colon != NULL ? (size_t)(colon - r) : strlen(r);
+	if (colon != NULL)
+		port = colon + 1;
+	if (hlen == 0 || hlen >= sizeof(host) || strchr(port, ':') != NULL ||
+	    *port == '\0' || strspn(port, "0123456789") != strlen(port)) {
+		err_set(err, OPT_E_CONFIG, "--relay %s: not HOST[:PORT]", r);
+		return -1;
+	}
+	memcpy(host, r, hlen);
+	host[hlen] = '\0';
+	if (!key_derive_domain_ok(host)) {
+		err_set(err, OPT_E_CONFIG, "--relay %s: not an address or a "
+		    "host name", r);
+		return -1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+		err_set(err, OPT_E_CONFIG, "--relay %s: %s", r,
+		    gai_strerror(rc));
+		return -1;
+	}
+	memset(&s->relay, 0, sizeof(s->relay));
+	memcpy(&s->relay.ss, res->ai_addr, res->ai_addrlen);
+	s->relay.len = res->ai_addrlen;
+	snprintf(s->relay.text, sizeof(s->relay.text), "%s", r);
+	freeaddrinfo(res);
 	return 0;
 }
 
@@ -296,10 +373,12 @@ signd_settings_load(int argc, char *argv[], struct signd_settings *s,
 		s->conf.listen.v = l;
 		s->conf.listen.n = 1;
 	}
-	if (s->conf.listen.n > 0 && s->conf.relay.len == 0) {
+	if (s->conf.listen.n > 0 && s->conf.relay == NULL) {
 		err_set(err, OPT_E_CONFIG, "--relay: required with --listen");
 		goto fail;
 	}
+	if (s->conf.relay != NULL && parse_relay(s, err) == -1)
+		goto fail;
 	if (read_secret("password-file", s->conf.password_file, "password",
 	    s->conf.password, &s->password, &s->password_len, err) == -1)
 		goto fail;
@@ -386,6 +465,12 @@ signd_settings_load(int argc, char *argv[], struct signd_settings *s,
 		    "between 1 and 65536", s->conf.max_connections);
 		goto fail;
 	}
+	if (s->conf.selfcheck_interval < 1 ||
+	    s->conf.selfcheck_interval > 7 * 86400) {
+		err_set(err, OPT_E_CONFIG, "--selfcheck-interval %lld: not "
+		    "between 1 s and 7 d", s->conf.selfcheck_interval);
+		goto fail;
+	}
 	if ((s->conf.tls_cert == NULL) != (s->conf.tls_key == NULL)) {
 		err_set(err, OPT_E_CONFIG, "--tls-cert and --tls-key go "
 		    "together");
@@ -432,6 +517,7 @@ signd_settings_keyring(const struct signd_settings *s,
 	c->known_selectors = s->selectors;
 	c->resolver = s->conf.resolver.ss;
 	c->resolver_len = s->conf.resolver.len;
+	c->clock_offset = (time_t)s->conf.clock_offset;
 	if (s->conf.primary.len != 0 && s->tsig_secret != NULL) {
 		c->primary = s->conf.primary.ss;
 		c->primary_len = s->conf.primary.len;

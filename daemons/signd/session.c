@@ -231,7 +231,7 @@ relay_done(void *arg, const struct smtp_client *cl, const char *why)
 		log_warn("%016" PRIx64 " relay failed: %s%s%d %s", sc->id,
 		    why ? why : "", why ? ": " : "", r->code, r->text);
 		snprintf(text, sizeof(text), "relay %s unavailable, try "
-		    "later", sd->set.conf.relay.text);
+		    "later", sd->set.relay.text);
 		answer(sc, 451, "4.4.1", text);
 		return;
 	}
@@ -259,9 +259,17 @@ signed_done(void *arg, enum signd_sign_status st, const struct buf *fields,
 	signd_sign_free(sc->sign);
 	sc->sign = NULL;
 	sd->stats.messages++;
+	if (st != SIGND_SIGN_OK)
+		sd->stats.refused_by[SIGND_FRONT_SMTP]++;
 	switch (st) {
 	case SIGND_SIGN_OK:
 		break;
+	case SIGND_SIGN_UNCHECKED:
+		sd->stats.unchecked++;
+		log_warn("%016" PRIx64 " smtp refused: %s", sc->id, why);
+		answer(sc, 451, "4.7.0", "signing keys failing their "
+		    "self-check, try later");
+		return;
 	case SIGND_SIGN_NOKEY:
 		sd->stats.unsigned_nokey++;
 		log_warn("%016" PRIx64 " smtp refused: no signing key", sc->id);
@@ -280,6 +288,9 @@ signed_done(void *arg, enum signd_sign_status st, const struct buf *fields,
 		answer(sc, 451, "4.3.0", "signing failed, try later");
 		return;
 	}
+	/* Counted as signed when it goes to the relay; what the relay
+	 * answers is counted by class in relay_done. */
+	sd->stats.signed_by[SIGND_FRONT_SMTP]++;
 	if (sc->spool.failed) {
 		log_error("%016" PRIx64 " smtp spool failed: %s", sc->id,
 		    strerror(errno));
@@ -303,7 +314,7 @@ signed_done(void *arg, enum signd_sign_status st, const struct buf *fields,
 	env.body_8bit = sc->body_8bit;
 	env.smtputf8 = sc->smtputf8;
 	if ((sc->send = smtp_send_start(sd->base, (struct sockaddr *)
-	    &sd->set.conf.relay.ss, sd->set.conf.relay.len, &conf, &env,
+	    &sd->set.relay.ss, sd->set.relay.len, &conf, &env,
 	    &err)) == NULL) {
 		log_error("%016" PRIx64 " relay failed: %s", sc->id, err.msg);
 		answer(sc, 451, "4.3.0", "cannot relay, try later");
@@ -326,6 +337,17 @@ on_request(void *arg, const struct smtp_request *r)
 		break;
 	case SMTP_REQ_MAIL:
 		conn_reset(sc);
+		if (signd_selfcheck_refuses(sc->sd)) {
+			/* Before the client sends the message for nothing;
+			 * the end of DATA checks again. */
+			sc->sd->stats.unchecked++;
+			sc->sd->stats.refused_by[SIGND_FRONT_SMTP]++;
+			log_warn("%016" PRIx64 " smtp refused: the signing keys "
+			    "have not passed their self-check", sc->id);
+			answer(sc, 451, "4.7.0", "signing keys failing their "
+			    "self-check, try later");
+			break;
+		}
 		if ((sc->mail_from = strdup(r->path)) == NULL) {
 			answer(sc, 451, "4.3.0", "out of memory");
 			break;

@@ -53,6 +53,9 @@ struct lookup {
 struct signd_sign {
 	struct signd		*sd;
 	uint64_t		 id;
+	bool			 probe;		/* the self-check's */
+	struct signd_stats	*stats;		/* sd's, or probe_stats */
+	struct signd_stats	 probe_stats;	/* counted nowhere */
 	struct mail_reader	*reader;
 	bool			 started;	/* headers seen */
 	bool			 bad;
@@ -80,6 +83,7 @@ signd_sign_new(struct signd *sd, uint64_t id, struct err *err)
 		goto nomem;
 	s->sd = sd;
 	s->id = id;
+	s->stats = &sd->stats;
 	if ((s->reader = mail_reader_new(MAIL_NL_CRLF, 0, err)) == NULL) {
 		free(s);
 		return NULL;
@@ -126,6 +130,32 @@ sealed_by_us(const struct signd_sign *s, const struct mail_hdrs *h)
 
 static void	sign_try_finish(struct signd_sign *);
 
+enum dkim_key_lookup
+signd_key_answer(enum dns_status st, const struct dns_msg *msg,
+    const char *name, char ***txts_out, size_t *n_out,
+    const char **detail_out, struct err *err)
+{
+	*txts_out = NULL;
+	*n_out = 0;
+	*detail_out = dns_status_str(st);
+	switch (st) {
+	case DNS_OK:
+		if (dns_msg_txts(msg, name, txts_out, n_out, err) == -1) {
+			*detail_out = err->msg;
+			return DKIM_KEY_TEMPFAIL;
+		}
+		if (*n_out == 0)
+			return DKIM_KEY_NONE;
+		*detail_out = NULL;
+		return DKIM_KEY_FOUND;
+	case DNS_NODATA:
+	case DNS_NXDOMAIN:
+		return DKIM_KEY_NONE;
+	default:
+		return DKIM_KEY_TEMPFAIL;
+	}
+}
+
 static void
 lookup_answer(enum dns_status st, const struct dns_msg *msg, void *arg)
 {
@@ -133,32 +163,17 @@ lookup_answer(enum dns_status st, const struct dns_msg *msg, void *arg)
 	struct signd_sign	*s = lk->s;
 	enum dkim_key_lookup	 res;
 	struct err		 err;
-	char			**txts = NULL;
-	const char		*detail = dns_status_str(st);
-	size_t			 n = 0, i;
+	char			**txts;
+	const char		*detail;
+	size_t			 n, i;
 
 	if (s == NULL) {
 		free(lk);		/* the pipeline was abandoned */
 		return;
 	}
-	switch (st) {
-	case DNS_OK:
-		if (dns_msg_txts(msg, lk->name, &txts, &n, &err) == -1) {
-			res = DKIM_KEY_TEMPFAIL;
-			detail = err.msg;
-		} else
-			res = n > 0 ? DKIM_KEY_FOUND : DKIM_KEY_NONE;
-		break;
-	case DNS_NODATA:
-	case DNS_NXDOMAIN:
-		res = DKIM_KEY_NONE;
-		break;
-	default:
-		res = DKIM_KEY_TEMPFAIL;
-		break;
-	}
+	res = signd_key_answer(st, msg, lk->name, &txts, &n, &detail, &err);
 	arc_verify_set_key(s->av, lk->name, res, (const char *const *)txts,
-	    n, res == DKIM_KEY_FOUND ? NULL : detail);
+	    n, detail);
 	dns_txts_free(txts, n);
 	for (i = 0; i < s->nlookups; i++)
 		if (s->lookups[i] == lk)
@@ -217,14 +232,17 @@ sign_arc_start(struct signd_sign *s, const struct mail_hdrs *h)
 	    authres_find(h, s->sd->set.authserv_id, 0) == -1)
 		return;
 	if (sealed_by_us(s, h)) {
-		s->sd->stats.arc_skipped++;
+		s->stats->arc_skipped++;
 		log_info("%016" PRIx64 " arc skip: already sealed by %s",
 		    s->id, s->sd->set.conf.domain);
 		return;
 	}
 	if ((k = s->keys[SIGND_ARC]) == NULL) {
-		s->sd->stats.nokey[SIGND_ARC]++;
-		log_warn("%016" PRIx64 " arc not sealed: no key", s->id);
+		s->stats->nokey[SIGND_ARC]++;
+		/* A probe checks the kinds that have a key: no warning. */
+		if (!s->probe)
+			log_warn("%016" PRIx64 " arc not sealed: no key",
+			    s->id);
 		return;
 	}
 	memset(&p, 0, sizeof(p));
@@ -313,9 +331,10 @@ sign_headers(struct signd_sign *s, const struct mail_hdrs *h)
 		if (!s->sd->set.kinds[kind])
 			continue;
 		if ((k = s->keys[kind]) == NULL) {
-			s->sd->stats.nokey[kind]++;
-			log_warn("%016" PRIx64 " dkim not signed a=%s: no key",
-			    s->id, signd_kind_name(kind));
+			s->stats->nokey[kind]++;
+			if (!s->probe)
+				log_warn("%016" PRIx64 " dkim not signed a=%s: "
+				    "no key", s->id, signd_kind_name(kind));
 			continue;
 		}
 		memset(&p, 0, sizeof(p));
@@ -410,6 +429,14 @@ sign_finish(struct signd_sign *s)
 		st = SIGND_SIGN_BAD;
 		goto out;
 	}
+	/* Checked at the end too: the keys may have changed while the
+	 * message came in. */
+	if (!s->probe && signd_selfcheck_refuses(s->sd)) {
+		st = SIGND_SIGN_UNCHECKED;
+		snprintf(s->why, sizeof(s->why), "the signing keys have not "
+		    "passed their self-check");
+		goto out;
+	}
 	if (s->av != NULL) {
 		arc_verify_finish(s->av);
 		cv = arc_verify_result(s->av, &reason);
@@ -422,7 +449,7 @@ sign_finish(struct signd_sign *s)
 			    err.msg);
 		else {
 			nsigs++;
-			s->sd->stats.sigs[SIGND_ARC]++;
+			s->stats->sigs[SIGND_ARC]++;
 			log_info("%016" PRIx64 " arc seal d=%s s=%s i=%u "
 			    "cv=%s%s%s", s->id, s->sd->set.conf.domain,
 			    s->keys[SIGND_ARC]->selector,
@@ -441,7 +468,7 @@ sign_finish(struct signd_sign *s)
 			continue;
 		}
 		nsigs++;
-		s->sd->stats.sigs[i]++;
+		s->stats->sigs[i]++;
 		log_info("%016" PRIx64 " dkim sign d=%s s=%s a=%s", s->id,
 		    s->sd->set.conf.domain, s->keys[i]->selector,
 		    signd_kind_name(i));
@@ -495,6 +522,13 @@ signd_sign_end(struct signd_sign *s, signd_sign_done *done, void *arg)
 		return;
 	}
 	sign_try_finish(s);
+}
+
+void
+signd_sign_probe(struct signd_sign *s)
+{
+	s->probe = true;
+	s->stats = &s->probe_stats;
 }
 
 void

@@ -12,15 +12,17 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/un.h>
 
 #include "keyring.h"
+#include "dkim/dkim.h"
+#include "dns/dns.h"
 #include "util/acl.h"
 #include "util/log.h"
 #include "util/opt.h"
 
 struct buf;
-struct dns_stub;
 struct event_base;
 struct err;
 struct smtp_listener;
@@ -29,7 +31,7 @@ struct smtp_listener;
 struct signd_conf {
 	struct opt_list	 listen;		/* struct opt_addr */
 	char		*milter;		/* ADDR:PORT or unix:PATH */
-	struct opt_addr	 relay;
+	char		*relay;			/* HOST[:PORT] */
 	char		*domain;
 	char		*password_file;
 	char		*password;		/* argv form, warned about */
@@ -50,6 +52,12 @@ struct signd_conf {
 	long long	 max_connections;
 	char		*tls_cert;
 	char		*tls_key;
+	bool		 strict_selfcheck;
+	long long	 selfcheck_interval;
+	long long	 clock_offset;		/* test hook */
+	struct opt_addr	 stats_listen;
+	char		*milter_mode;		/* octal */
+	char		*milter_group;
 	bool		 foreground;
 	enum log_level	 log_level;
 	char		*user;
@@ -59,6 +67,7 @@ struct signd_conf {
 struct signd_settings {
 	struct signd_conf	 conf;
 	struct acl		 acl;
+	struct opt_addr		 relay;		/* --relay, resolved */
 	uint8_t			*password;	/* wiped when freed */
 	size_t			 password_len;
 	char			*tsig_name;
@@ -76,6 +85,7 @@ struct signd_settings {
 	bool			 milter_on;
 	bool			 milter_unix;
 	struct sockaddr_un	 milter_sun;
+	mode_t			 milter_mode;	/* unix socket */
 	struct opt_addr		 milter_addr;
 };
 
@@ -92,10 +102,20 @@ void	signd_settings_keyring(const struct signd_settings *,
 	    struct signd_keyring_cfg *out);
 const char *signd_kind_name(enum signd_kind);
 
+/* The ways mail comes in. */
+enum signd_front {
+	SIGND_FRONT_SMTP,
+	SIGND_FRONT_MILTER,
+	SIGND_NFRONTS
+};
+
 /* Counters, logged on SIGUSR1. */
 struct signd_stats {
 	uint64_t	 messages;		/* SMTP and milter, ended */
 	uint64_t	 milter_messages;
+	uint64_t	 signed_by[SIGND_NFRONTS];	/* sent on signed */
+	uint64_t	 refused_by[SIGND_NFRONTS];	/* not signed */
+	uint64_t	 unchecked;		/* refused: self-check */
 	uint64_t	 sigs[SIGND_NKINDS];	/* signatures (sets) added */
 	uint64_t	 nokey[SIGND_NKINDS];	/* wanted, but no key */
 	uint64_t	 unsigned_nokey;	/* refused: no key at all */
@@ -107,7 +127,12 @@ struct signd_stats {
 	uint64_t	 denied;
 };
 
+#define SIGND_MAX_STATS	48	/* "name=value" strings */
+#define SIGND_STAT_LEN	80
+
 struct signd_milter;
+struct signd_selfcheck;
+struct signd_statsrv;
 
 struct signd {
 	struct event_base	*base;
@@ -116,6 +141,8 @@ struct signd {
 	struct dns_stub		*stub;		/* --resolver, for ARC */
 	struct smtp_listener	*smtp;
 	struct signd_milter	*milter;
+	struct signd_selfcheck	*selfcheck;
+	struct signd_statsrv	*statsrv;	/* --stats-listen */
 	struct signd_stats	 stats;
 	uint64_t		 next_id;
 	int			 argc;
@@ -131,6 +158,8 @@ enum signd_sign_status {
 	SIGND_SIGN_NOKEY,	/* no key for any signature: send nothing */
 	SIGND_SIGN_BAD,		/* the message is not RFC 5322 (why) */
 	SIGND_SIGN_ERROR,	/* out of memory or a crypto failure (why) */
+	SIGND_SIGN_UNCHECKED,	/* --strict-selfcheck: the keys have not
+				 * passed their self-check */
 };
 
 struct signd_sign;
@@ -150,11 +179,61 @@ void		 signd_sign_end(struct signd_sign *, signd_sign_done *,
 		    void *arg);
 /* Abandons the message (done is not called).  NULL does nothing. */
 void		 signd_sign_free(struct signd_sign *);
+/* Marks the pipeline as the self-check's probe: its signatures are not
+ * counted, and it is signed whatever the self-check's state. */
+void		 signd_sign_probe(struct signd_sign *);
+
+/* A TXT answer for name as src/dkim and src/arc take a key: *txts_out
+ * (dns_txts_free) and *detail_out (borrowed, maybe from err) say what
+ * came.  Shared by the ARC validator of sign.c and the self-check. */
+enum dkim_key_lookup signd_key_answer(enum dns_status,
+		    const struct dns_msg *, const char *name, char ***txts_out,
+		    size_t *n_out, const char **detail_out, struct err *);
+
+/* ---- selfcheck.c: sign a probe, verify it through --resolver ---- */
+
+enum signd_check_state {
+	SIGND_CHECK_NONE,	/* no key at all: nothing to check */
+	SIGND_CHECK_PENDING,	/* the keys changed, not checked yet */
+	SIGND_CHECK_PASS,
+	SIGND_CHECK_FAIL,
+};
+
+struct signd_selfcheck_stats {
+	enum signd_check_state	 state;
+	uint64_t		 runs, passed, failed;
+	time_t			 last;		/* real time, 0: never */
+	char			 reason[160];	/* of the last failure */
+};
+
+/* Checks every --selfcheck-interval from now, and at once after each
+ * signd_selfcheck_keys_changed().  sd->keyring must exist. */
+struct signd_selfcheck *signd_selfcheck_new(struct signd *, struct err *);
+void		 signd_selfcheck_free(struct signd_selfcheck *);
+void		 signd_selfcheck_keys_changed(struct signd_selfcheck *);
+/* Must new mail be refused (--strict-selfcheck, not passed)? */
+bool		 signd_selfcheck_refuses(const struct signd *);
+void		 signd_selfcheck_stats(const struct signd_selfcheck *,
+		    struct signd_selfcheck_stats *out);
+const char	*signd_check_state_name(enum signd_check_state);
+/* Appends the probe message (CRLF text) dated now to out. */
+int		 signd_selfcheck_probe(const struct signd *, time_t now,
+		    struct buf *out, struct err *);
 
 /* ---- session.c: SMTP in, relay out ---- */
 
 int	signd_smtp_start(struct signd *, struct err *);
 void	signd_smtp_stop(struct signd *);
+
+/* ---- stats.c ---- */
+
+/* One "name=value" per counter into v (n at most); how many. */
+size_t	signd_stats_strings(struct signd *, char v[][SIGND_STAT_LEN],
+	    size_t n);
+void	signd_stats_log(struct signd *);		/* SIGUSR1 */
+/* CH TXT stats.timbre. on --stats-listen (nothing without it). */
+int	signd_stats_start(struct signd *, struct err *);
+void	signd_stats_stop(struct signd *);
 
 /* ---- milter.c ---- */
 

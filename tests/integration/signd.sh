@@ -380,9 +380,17 @@ sink_start
 
 kill -USR1 "$SIGND_PID"
 sleep 0.3
-if grep -q 'signd stats messages=.*signed_rsa=[1-9]' "$INTEG_TMP/signd.log" &&
-    grep -q 'signd stats relay_2xx=[1-9].*relay_failed=1' \
-    "$INTEG_TMP/signd.log"; then
+# counter COUNTER: its value in the SIGUSR1 output.
+counter()
+{
+	grep 'signd stats' "$INTEG_TMP/signd.log" | tr ' ' '\n' |
+	    sed -n "s/^$1=//p" | tail -n 1
+}
+if [ "$(counter signed_rsa)" -ge 1 ] 2>/dev/null &&
+    [ "$(counter relay_2xx)" -ge 1 ] 2>/dev/null &&
+    [ "$(counter relay_failed)" = 1 ] && [ "$(counter smtp_signed)" = \
+    "$(($(counter relay_2xx) + $(counter relay_4xx) + $(counter relay_5xx) + 1))" ]
+then
 	integ_ok "SIGUSR1: counters logged"
 else
 	integ_notok "SIGUSR1: counters logged" \
@@ -463,14 +471,23 @@ exit_is 1 --domain "$DOMAIN" --relay 127.0.0.1 \
     --password-file "$INTEG_TMP/pw"
 exit_is 1 --domain "$DOMAIN" --relay 127.0.0.1 --selector a \
     --password-file "$INTEG_TMP/pw" --algorithm rsa-sha1
+exit_is 1 --domain "$DOMAIN" --relay no-such-host.invalid --selector a \
+    --password-file "$INTEG_TMP/pw"
+exit_is 1 --domain "$DOMAIN" --relay localhost:smtp --selector a \
+    --password-file "$INTEG_TMP/pw"
 exit_is 0 --help
 
 # ------------------------------------------------ STARTTLS
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=signd.test \
     -keyout "$INTEG_TMP/tls.key" -out "$INTEG_TMP/tls.crt" 2>/dev/null
+# The relay by name, when the system resolves localhost to the
+# sink's address first.
+RELAY=127.0.0.1
+[ "$(getent ahosts localhost | awk 'NR == 1 { print $1 }')" = 127.0.0.1 ] &&
+    RELAY=localhost
 integ_spawn "$INTEG_TMP/signd3.log" "$SIGND" -f --log-level debug \
-    --listen "127.0.0.1:$PORT" --relay "127.0.0.1:$SINKPORT" \
+    --listen "127.0.0.1:$PORT" --relay "$RELAY:$SINKPORT" \
     --domain "$DOMAIN" --password-file "$INTEG_TMP/pw" \
     --resolver "127.0.0.1:$DNS" --tls-cert "$INTEG_TMP/tls.crt" \
     --tls-key "$INTEG_TMP/tls.key" $SELECTORS -c /dev/null
@@ -482,7 +499,7 @@ msg "From: alice@signd.test" "To: bob@example.net" "Subject: over TLS" \
 if swaks --server "127.0.0.1:$PORT" --tls --from alice@signd.test \
     --to bob@example.net --data "@$INTEG_TMP/tls.in" --silent 1 \
     >"$INTEG_TMP/tls.swaks" 2>&1 && delivered tls; then
-	integ_ok "STARTTLS: message taken over TLS and relayed"
+	integ_ok "STARTTLS: message taken over TLS and relayed (--relay $RELAY)"
 	check_dkim tls 2
 else
 	integ_notok "STARTTLS: message taken over TLS" \
@@ -499,7 +516,7 @@ milter_case()
 	if [ "$(id -u)" -ne 0 ] || ! command -v postfix >/dev/null 2>&1 ||
 	    ! id postfix >/dev/null 2>&1; then
 		integ_skipcase "milter: through a private Postfix" \
-		    "needs root and postfix" 4
+		    "needs root and postfix" 5
 		return
 	fi
 	integ_stop "$SINK_PID"
@@ -509,16 +526,25 @@ milter_case()
 	SINK_USER="-u postfix"
 	SINKPORT=$(integ_free_port)
 	sink_start
-	MPORT=$(integ_free_port)
 	SPORT=$(integ_free_port)
+	# A unix socket, as a Postfix site would use: Postfix's smtpd runs
+	# as postfix, signd as nobody; the socket is theirs, mode 0660.
+	MSOCK=$PF/signd.sock
 	integ_spawn "$INTEG_TMP/signd-milter.log" "$SIGND" -f \
-	    --log-level debug --milter "127.0.0.1:$MPORT" \
+	    --log-level debug --milter "unix:$MSOCK" --milter-group postfix \
+	    --milter-mode 0660 --user nobody \
 	    --domain "$DOMAIN" --password-file "$INTEG_TMP/pw" \
 	    --resolver "127.0.0.1:$DNS" --authserv-id "$AUTHSERV" \
 	    $SELECTORS -c /dev/null
 	wait_keys "$INTEG_TMP/signd-milter.log" ||
 	    integ_notok "milter: the keyring found the three keys"
-	pf_config "$SPORT" "$SINKPORT" "inet:127.0.0.1:$MPORT"
+	perms=$(stat -c '%a %U %G' "$MSOCK" 2>&1)
+	if [ "$perms" = "660 nobody postfix" ]; then
+		integ_ok "milter: unix socket mode 660, owner nobody, group postfix"
+	else
+		integ_notok "milter: unix socket 660 nobody postfix" "$perms"
+	fi
+	pf_config "$SPORT" "$SINKPORT" "unix:$MSOCK"
 	PF_LOGS="$INTEG_TMP/signd-milter.log $INTEG_TMP/sink.log"
 	pf_start
 	NAME=milter

@@ -14,7 +14,9 @@
 # nothing; a key that may transfer but not update, and the primary
 # stopped, count update failures while the current key stays; a driver
 # stopped between publication and switch, then started again, uses the
-# published key and mints no second one.
+# published key and mints no second one; timbre-signd itself, killed at
+# its first publication of a rotation and started again, ends with one
+# new key per kind, as without the kill.
 #
 # Times (seconds): lifetime 2000, overlap 600, so a key is replaced at
 # age 1400 and its record deleted at age 2600.
@@ -252,8 +254,62 @@ if [ -x "$SIGND" ]; then
 	integ_stop "$SIGND_PID"
 	check "timbre-signd: published nothing" test \
 	    "$(git --git-dir="$T/zone.git" rev-parse main)" = "$H8"
+
+	# 9. The daemon itself through a rotation of every kind, killed
+	# (SIGKILL) at its first publication and started again: the zone
+	# ends as without the kill, one new key per kind, each used.
+	# Lifetime 2 h, overlap 1 h (the daemon takes no less than an
+	# hour): at +6700 s every newest key above is over 3600 s old.
+	OFF9=6700
+	T9=$(($(date +%s) + OFF9 - 5))
+	signd9() { # signd9 LOG
+		integ_spawn "$1" "$SIGND" -f --log-level debug \
+		    --listen "127.0.0.1:$SPORT" --relay "127.0.0.1:$DEAD" \
+		    --domain example.org --password-file "$T/pw" \
+		    --resolver "127.0.0.1:$PORT" --primary "127.0.0.1:$PORT" \
+		    --tsig-key-file "$T/up.key" --key-bits 1024 \
+		    --key-lifetime 2h --key-overlap 1h --clock-offset "$OFF9" \
+		    -c /dev/null
+		SIGND_PID=$INTEG_LAST_PID
+	}
+	signd9 "$T/signd9a.log"
+	for i in $(seq 1 600); do
+		grep -q 'keyring publish s=' "$T/signd9a.log" && break
+		sleep 0.05
+	done
+	kill -KILL "$SIGND_PID" 2>/dev/null || true
+	integ_stop "$SIGND_PID"
+	n9=$(grep -c 'keyring publish s=' "$T/signd9a.log" || true)
+	check "killed after its first publication ($n9 logged)" test "$n9" -ge 1
+	signd9 "$T/signd9b.log"
+	# until it signs with three keys made since T9
+	for i in $(seq 1 600); do
+		[ "$(sed -n 's/.*keyring sign kind=.* s=[a-z]*-\([0-9]*\).*/\1/p' \
+		    "$T/signd9b.log" | awk -v t="$T9" '$1 >= t' | wc -l)" -ge 3 ] &&
+		    break
+		sleep 0.2
+	done
+	# new_keys KIND_REGEX: selectors in the zone created since T9.
+	new_keys() {
+		dig @127.0.0.1 -p "$PORT" example.org AXFR -k "$T/xfr.bind" |
+		    awk '$4 == "TXT" { sub(/\._domainkey.*/, "", $1); print $1 }' |
+		    grep -E "$1" | awk -F- -v t="$T9" '$2 >= t'
+	}
+	for k in '^dkim-[0-9]+$' '^dkim-[0-9]+-ed25519$' '^arc-[0-9]+$'; do
+		sels=$(new_keys "$k" | sort -u | tr '\n' ' ')
+		set -- $sels
+		if [ $# -eq 1 ] && grep -q "keyring sign kind=.* s=$1 " \
+		    "$T/signd9b.log"; then
+			integ_ok "restarted daemon: one new key $1, used"
+		else
+			integ_notok "restarted daemon: one new key for $k, used" \
+			    "in the zone: $sels" \
+			    "$(grep 'keyring' "$T/signd9b.log" | tail -n 8)"
+		fi
+	done
+	integ_stop "$SIGND_PID"
 else
-	integ_skipcase "timbre-signd" "not built" 3
+	integ_skipcase "timbre-signd" "not built" 7
 fi
 
 integ_summary
