@@ -47,3 +47,6 @@ etc: $(foreach d,$(TIMBRE_DAEMONS),daemons/$(d)/timbre-$(d))
 TESTS += tests/etc.sh
 EXTRA_DIST += tests/etc.sh
 .PHONY: etc install-timbre-confs uninstall-timbre-confs
+
+# The syntax of those files, and the walk through a whole deployment.
+dist_man_MANS += man/timbre.conf.5 man/timbre-deploy.7
