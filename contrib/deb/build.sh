@@ -10,7 +10,8 @@
 #
 #   1. apt-get build-dep on debian/control (so the Build-Depends are proved
 #      installable there), then dpkg-buildpackage -us -uc -b with
-#      DEB_BUILD_OPTIONS=nocheck (the test suite runs in check.sh);
+#      DEB_BUILD_OPTIONS="nocheck noddebs" (the test suite runs in
+#      check.sh; no -dbgsym packages);
 #   2. lintian on the packages (errors and warnings fail; this machine's
 #      lintian, for both releases);
 #   3. in an overlay of the chroot thrown away afterwards: the build
@@ -108,7 +109,7 @@ build() {
 	in_chroot apt-get clean
 	lap "$suite: build dependencies"
 	if ! in_chroot /bin/sh -c "cd /build/timbre &&
-	    DEB_BUILD_OPTIONS='nocheck parallel=$JOBS' dpkg-buildpackage -us -uc -b" \
+	    DEB_BUILD_OPTIONS='nocheck noddebs parallel=$JOBS' dpkg-buildpackage -us -uc -b" \
 	    >"$ROOT/build/build.log" 2>&1; then
 		tail -n 40 "$ROOT/build/build.log"
 		unmount_all

@@ -104,9 +104,10 @@ run() {
 	local p=timbre-$1 expect=$2 pid i st
 	shift 2
 	# setpriv execs the daemon (runuser would stay in between and
-	# answer SIGTERM itself).
-	setpriv --reuid=$p --regid=$p --clear-groups \
-	    $p -f -c /etc/timbre/$p.conf "$@" >/tmp/$p.log 2>&1 &
+	# answer SIGTERM itself); HOME as systemd sets it for the unit's
+	# user (libgit2 1.1 fails on a HOME it may not read).
+	HOME=$(getent passwd $p | cut -d: -f6) setpriv --reuid=$p --regid=$p \
+	    --clear-groups $p -f -c /etc/timbre/$p.conf "$@" >/tmp/$p.log 2>&1 &
 	pid=$!
 	i=0
 	while [ $i -lt 20 ] && kill -0 $pid 2>/dev/null; do
@@ -139,7 +140,7 @@ run() {
 # The packaged file alone: the primary needs its repository.
 run primaryd "remote is required"
 # Given one that does not exist: the message names it.
-run primaryd "file:///nonexistent" --listen 127.0.0.1:$port \
+run primaryd "zones.git: fetch: failed to resolve path" --listen 127.0.0.1:$port \
     --remote file:///nonexistent/zones.git --workdir /tmp/primary
 run signd "domain"
 echo "a password for the install check" >/tmp/signd.password
@@ -150,7 +151,8 @@ run signd serve --domain example.org --password-file /tmp/signd.password \
 run resolverd serve --listen 127.0.0.1:$((port + 4))
 run listd "domain"
 # listd's database, made by its user in /var/lib/timbre.
-if setpriv --reuid=timbre-listd --regid=timbre-listd --clear-groups timbre list create /var/lib/timbre/lists.db >/tmp/create.log 2>&1; then
+if HOME=/nonexistent setpriv --reuid=timbre-listd --regid=timbre-listd \
+    --clear-groups timbre list create /var/lib/timbre/lists.db >/tmp/create.log 2>&1; then
 	ok "timbre list create /var/lib/timbre/lists.db as timbre-listd"
 else
 	cat /tmp/create.log
