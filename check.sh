@@ -12,13 +12,17 @@
 #   6. every fuzz harness for a few seconds (libFuzzer);
 #   7. make distcheck: the tarball builds, installs and passes its tests;
 #   8. the Debian 11 build in a bullseye chroot (tests/compat), when it can;
-#   9. the totals: "N passed, N failed, N skipped".  A test that skipped
+#   9. the Debian packages for 12 and 11, built in chroots, checked by
+#      lintian and installed in a throwaway copy of each (contrib/deb),
+#      when it can;
+#  10. the totals: "N passed, N failed, N skipped".  A test that skipped
 #      (exit 77, a peer missing) counts as skipped, as does each case an
 #      integration test skipped inside (its "N passed, N failed, N skipped"
 #      line, from tests/integration/lib.sh).
 #
 # Environment: JOBS (parallel make, default: the number of CPUs),
-# FUZZ_SECONDS (per harness, default 5), TIMBRE_SKIP_COMPAT=1 to skip step 8.
+# FUZZ_SECONDS (per harness, default 5), TIMBRE_SKIP_COMPAT=1 to skip step 8,
+# TIMBRE_SKIP_DEB=1 to skip step 9.
 set -u
 top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
@@ -178,6 +182,18 @@ else
 	0) ok "Debian 11 build and unit tests" ;;
 	77) skip "Debian 11 build and unit tests (see the line above)" ;;
 	*) fail "Debian 11 build and unit tests (tests/compat/bullseye.sh)" ;;
+	esac
+fi
+
+step "Debian packages (bookworm and bullseye): build, lintian, apt install"
+if [ "${TIMBRE_SKIP_DEB:-0}" = 1 ]; then
+	skip "Debian packages: TIMBRE_SKIP_DEB=1"
+else
+	contrib/deb/build.sh "$top"
+	case $? in
+	0) ok "Debian packages built, lintian clean, installed and run (contrib/deb/build.sh)" ;;
+	77) skip "Debian packages (see the line above)" ;;
+	*) fail "Debian packages (contrib/deb/build.sh)" ;;
 	esac
 fi
 

@@ -13,7 +13,6 @@ daemons_listd_timbre_listd_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE3_CFLAGS)
 daemons_listd_timbre_listd_LDADD = $(STORE_LIBS) $(TIMBRE_LIBS)
 
 dist_man_MANS += man/timbre-listd.8
-EXTRA_DIST += systemd/timbre-listd.service
 # post.c's header rewriting, from tables
 check_PROGRAMS += tests/unit/listd/check_listd
 TESTS += tests/unit/listd/check_listd

@@ -11,5 +11,4 @@ daemons_primaryd_timbre_primaryd_LDFLAGS = -pthread
 daemons_primaryd_timbre_primaryd_LDADD = $(GIT_LIBS) $(TIMBRE_LIBS)
 
 dist_man_MANS += man/timbre-primaryd.8
-EXTRA_DIST += systemd/timbre-primaryd.service
 INTEGRATION_TESTS += tests/integration/primary.sh

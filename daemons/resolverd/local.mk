@@ -8,5 +8,5 @@ daemons_resolverd_timbre_resolverd_SOURCES = daemons/resolverd/main.c \
 daemons_resolverd_timbre_resolverd_LDADD = $(TIMBRE_LIBS)
 
 dist_man_MANS += man/timbre-resolverd.8
-EXTRA_DIST += systemd/timbre-resolverd.service bench/resolver/run.sh
+EXTRA_DIST += bench/resolver/run.sh
 INTEGRATION_TESTS += tests/integration/resolver.sh

@@ -13,7 +13,6 @@ daemons_signd_timbre_signd_SOURCES += $(SIGND_KEYRING_SOURCES)
 daemons_signd_timbre_signd_LDADD = $(TIMBRE_LIBS)
 
 dist_man_MANS += man/timbre-signd.8
-EXTRA_DIST += systemd/timbre-signd.service
 # swaks -> timbre-signd -> smtp-sink, and behind a private Postfix
 # (postfix.sh, shared with milter.sh); helper: signd_peer.py
 INTEGRATION_TESTS += tests/integration/signd.sh

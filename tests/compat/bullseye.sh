@@ -29,212 +29,24 @@ umask 022
 SUITE=bullseye
 PKGS="build-essential autoconf automake libtool pkg-config libevent-dev
 libssl-dev libldns-dev libgit2-dev libssh-dev libsqlite3-dev check mandoc"
-PKGS=$(echo $PKGS)
 JOBS=${TIMBRE_COMPAT_JOBS:-2}
 START=$(date +%s)
 
-say()  { printf 'compat: %s\n' "$*"; }
-skip() { say "skipped: $*"; exit 77; }
-fail() { say "error: $*" >&2; exit 1; }
-
 here=$(cd "$(dirname "$0")" && pwd) || exit 1
+TAG=compat
+# The chroot: debootstrap, the mirror, the mounts, the cache and its lock.
+. "$here/chroot.sh"
+
 SRC=${1:-$here/../..}
 SRC=$(cd "$SRC" 2>/dev/null && pwd) || fail "no such directory: ${1:-}"
 [ -f "$SRC/configure.ac" ] && [ -f "$SRC/Makefile.am" ] ||
 	fail "$SRC is not a timbre source tree"
 
-[ "$(id -u)" = 0 ] || skip "needs root (debootstrap, chroot)"
-
-ROOT=${TIMBRE_COMPAT_DIR:-/var/cache/timbre-compat/$SUITE}
-case $ROOT in
-/?*) ROOT=${ROOT%/} ;;
-*) fail "TIMBRE_COMPAT_DIR must be an absolute path: $ROOT" ;;
-esac
-STAMP=$ROOT/.timbre-compat-complete
-LOG=$ROOT.log			# debootstrap/apt output, next to the chroot
-mkdir -p "$(dirname "$ROOT")" || fail "cannot create $(dirname "$ROOT")"
-
-# One run at a time per chroot: check.sh may run in several trees at once.
-exec 9>"$ROOT.lock"
-if ! flock -n 9; then
-	say "waiting for another run using $ROOT"
-	flock -w 3600 9 || fail "$ROOT is locked by another run"
-fi
-
-# --- mounts: only what is needed, always undone --------------------------
-
-MOUNTS=()
-mount_in() {			# mount_in TARGET mount-args...
-	local target=$1
-	shift
-	mount "$@" "$target" || fail "cannot mount $target"
-	MOUNTS+=("$target")
-}
-unmount_all() {
-	local i
-	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-		umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}"
-	done
-	MOUNTS=()
-}
-# Mounts left under the chroot by a run that was killed with SIGKILL.
-unmount_stale() {
-	local m
-	awk -v root="$ROOT/" 'index($2, root) == 1 { print $2 }' /proc/self/mounts |
-	    sort -r | while read -r m; do
-		umount "$m" 2>/dev/null || umount -l "$m"
-	done
-}
-trap unmount_all EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
-in_chroot() {
-	chroot "$ROOT" /usr/bin/env -i HOME=/root LC_ALL=C TERM=dumb \
-	    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	    DEBIAN_FRONTEND=noninteractive "$@"
-}
-mount_proc() {
-	[ -r "$ROOT/proc/self/stat" ] || mount_in "$ROOT/proc" -t proc proc
-}
-mount_dev() {			# only when debootstrap could not mknod
-	[ -c "$ROOT/dev/null" ] || mount_in "$ROOT/dev" --bind /dev
-}
-
-# --- the mirror apt uses here ---------------------------------------------
-
-apt_uris() {			# every deb URI of the enabled apt sources
-	local f
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		sed -n 's/^[[:space:]]*deb[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]\{1,\}\)\{0,1\}\([^[:space:]]\{1,\}\).*/\2/p' "$f"
-	done
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk '
-		function flush() {
-			if (deb && enabled)
-				for (i = 1; i <= n; i++) print u[i]
-			deb = 0; enabled = 1; n = 0
-		}
-		BEGIN { enabled = 1 }
-		/^[[:space:]]*$/ { flush(); next }
-		/^[[:space:]]*#/ { next }
-		tolower($1) == "types:" { for (i = 2; i <= NF; i++) if ($i == "deb") deb = 1 }
-		tolower($1) == "enabled:" { enabled = (tolower($2) != "no") }
-		tolower($1) == "uris:" { for (i = 2; i <= NF; i++) u[++n] = $i }
-		END { flush() }' "$f"
-	done
-}
-reachable() {			# reachable URL: a quick HEAD
-	if command -v curl >/dev/null 2>&1; then
-		curl -fsSI --connect-timeout 5 -m 10 -o /dev/null "$1" 2>/dev/null
-	elif command -v wget >/dev/null 2>&1; then
-		wget -q --spider -T 10 -t 1 "$1" 2>/dev/null
-	else
-		return 1
-	fi
-}
-find_mirror() {
-	local m
-	if [ -n "${TIMBRE_COMPAT_MIRROR:-}" ]; then
-		MIRROR=${TIMBRE_COMPAT_MIRROR%/}
-		reachable "$MIRROR/dists/$SUITE/Release" ||
-			skip "mirror $MIRROR unreachable (no dists/$SUITE/Release)"
-		return
-	fi
-	# Plain .../debian archives first (not -security, ports, cdrom).
-	for m in $(apt_uris | sed 's,/*$,,' | awk '!seen[$0]++' |
-	    grep -E '^https?://' | awk '/\/debian$/ { print; next } { rest[++n] = $0 }
-	    END { for (i = 1; i <= n; i++) print rest[i] }'); do
-		if reachable "$m/dists/$SUITE/Release"; then
-			MIRROR=$m
-			return
-		fi
-	done
-	skip "no Debian mirror from /etc/apt serves dists/$SUITE (network closed?)"
-}
-
-# --- the chroot -------------------------------------------------------------
-
-install_pkgs() {
-	say "installing build dependencies in the chroot"
-	mount_proc
-	mount_dev
-	if ! { in_chroot apt-get -q update &&
-	    in_chroot apt-get -q -y --no-install-recommends install $PKGS &&
-	    in_chroot apt-get clean; } >>"$LOG" 2>&1; then
-		tail -n 25 "$LOG"
-		unmount_all
-		fail "apt-get install in the chroot failed (log: $LOG)"
-	fi
-	unmount_all
-}
-
-build_chroot() {
-	command -v debootstrap >/dev/null 2>&1 ||
-		apt-get install -y -q debootstrap >/dev/null 2>&1 ||
-		skip "debootstrap is not installed (apt-get install debootstrap)"
-	find_mirror
-	unmount_stale
-	rm -rf --one-file-system "$ROOT"
-	: >"$LOG"
-	say "debootstrap $SUITE from $MIRROR into $ROOT (first run, about a minute)"
-	if ! debootstrap --variant=minbase "$SUITE" "$ROOT" "$MIRROR" >>"$LOG" 2>&1; then
-		tail -n 25 "$LOG"
-		unmount_stale
-		fail "debootstrap failed (log: $LOG)"
-	fi
-	# No daemon may start from a maintainer script.
-	printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
-	chmod 755 "$ROOT/usr/sbin/policy-rc.d"
-	install_pkgs
-	printf 'mirror=%s\npackages=%s\nbuilt=%s\n' "$MIRROR" "$PKGS" \
-	    "$(date -u +%FT%TZ)" >"$STAMP"
-}
-
-unmount_stale
-if [ "${TIMBRE_COMPAT_REBUILD:-0}" = 1 ] || [ ! -f "$STAMP" ]; then
-	[ -f "$STAMP" ] && say "rebuilding the chroot (TIMBRE_COMPAT_REBUILD=1)"
-	build_chroot
-elif ! grep -qxF "packages=$PKGS" "$STAMP"; then
-	# The dependency list grew: top the chroot up, no need to start over.
-	say "the package list changed: topping the cached chroot up"
-	find_mirror
-	install_pkgs
-	sed -i "s|^packages=.*|packages=$PKGS|" "$STAMP"
-fi
-cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || :
-
-# --- the source tree --------------------------------------------------------
-
-# Build products somebody left in the tree are not source.
-ARTIFACTS='(\.(o|a|lo|la|so|log|trs)$|(^|/)\.deps/|(^|/)\.libs/|(^|/)\.dirstamp$|(^|/)autom4te\.cache/|^(config\.(status|log|h)|stamp-h1|libtool|Makefile)$|^build[^/]*/)'
-
-copy_tree() {
-	local dest=$ROOT/src
-	rm -rf --one-file-system "$dest"
-	mkdir -p "$dest"
-	if command -v git >/dev/null 2>&1 &&
-	    git -c safe.directory="$SRC" -C "$SRC" rev-parse --is-inside-work-tree >/dev/null 2>&1 &&
-	    [ "$(git -c safe.directory="$SRC" -C "$SRC" rev-parse --show-toplevel)" = "$SRC" ]; then
-		{
-			git -c safe.directory="$SRC" -C "$SRC" ls-files -c
-			git -c safe.directory="$SRC" -C "$SRC" ls-files -o --exclude-standard |
-			    grep -Ev "$ARTIFACTS"
-		} | sort -u | (cd "$SRC" && while IFS= read -r f; do
-			[ -f "$f" ] || [ -L "$f" ] && printf '%s\n' "$f"
-		done) | tar -C "$SRC" -cf - --no-recursion -T - |
-		    tar -C "$dest" -xf - || fail "copying $SRC into the chroot failed"
-	else
-		tar -C "$SRC" -cf - --exclude-vcs --exclude='./build*' \
-		    --exclude=autom4te.cache --exclude='*.o' --exclude='*.a' \
-		    --exclude=.deps --exclude='*.log' --exclude='*.trs' \
-		    --exclude=./config.status --exclude=./Makefile . |
-		    tar -C "$dest" -xf - || fail "copying $SRC into the chroot failed"
-	fi
-}
-copy_tree
+chroot_need_root
+chroot_use "$SUITE" "${TIMBRE_COMPAT_DIR:-}"
+chroot_lock
+chroot_ready $PKGS
+copy_tree "$SRC" "$ROOT/src"
 
 # --- build and test inside ---------------------------------------------------
 
