@@ -16,8 +16,12 @@
  * per connection, so each copy has its connection.  The caps bound them:
  * cfg.max_connections in all and cfg.per_domain per recipient domain.
  *
- * STARTTLS is not asked for yet: src/smtp's client transport cannot
- * start TLS (smtp_send_conf says so), so copies go in plain text.
+ * STARTTLS is opportunistic, as Postfix's smtp_tls_security_level =
+ * may: used when the server offers it, no certificate checked, and a
+ * failed handshake sends the copy in plain text over a new connection
+ * (src/smtp's transport does that).  The log line of each result says
+ * tls=VERSION/CIPHER or tls=none, and a failed handshake is logged with
+ * its reason.
  *
  * Where a copy goes: the recipient domain's MX hosts by preference, or
  * its A/AAAA when it has no MX (RFC 5321 section 5.1), or --smarthost
@@ -342,15 +346,16 @@ job_finish(struct listd_job *j, int code, const char *enh, const char *text)
 	switch (out) {
 	case STORE_OUT_SENT:
 		d->stats.sent++;
-		log_info("%016" PRIx64 " deliver sent to=<%s> reply=\"%s\"",
-		    (uint64_t)j->row.message, j->row.recipient, reply);
+		log_info("%016" PRIx64 " deliver sent to=<%s> tls=%s "
+		    "reply=\"%s\"", (uint64_t)j->row.message, j->row.recipient,
+		    j->tls, reply);
 		break;
 	case STORE_OUT_RETRY:
 		d->stats.deferred++;
 		log_info("%016" PRIx64 " deliver deferred to=<%s> attempts=%ld "
-		    "next=%lld reply=\"%s\"", (uint64_t)j->row.message,
+		    "next=%lld tls=%s reply=\"%s\"", (uint64_t)j->row.message,
 		    j->row.recipient, j->row.attempts + 1,
-		    (long long)(next - now), reply);
+		    (long long)(next - now), j->tls, reply);
 		break;
 	case STORE_OUT_FAILED:
 		d->stats.failed++;
@@ -360,9 +365,9 @@ job_finish(struct listd_job *j, int code, const char *enh, const char *text)
 				d->stats.bounces_charged_to_author++;
 		}
 		log_info("%016" PRIx64 " deliver failed to=<%s> charged=%s "
-		    "reply=\"%s\"", (uint64_t)j->row.message, j->row.recipient,
-		    bp == NULL ? "none" : b.author ? "author" : "subscriber",
-		    reply);
+		    "tls=%s reply=\"%s\"", (uint64_t)j->row.message,
+		    j->row.recipient, bp == NULL ? "none" : b.author ? "author" :
+		    "subscriber", j->tls, reply);
 		if (disabled)
 			log_info("%016" PRIx64 " bounce disabled "
 			    "subscriber=<%s> list=%s@%s",
@@ -415,10 +420,19 @@ job_done(void *arg, const struct smtp_client *c, const char *why)
 	struct listd_job	*j = arg;
 	struct listd_dom	*dom = j->dom;
 	const struct smtp_reply	*r = smtp_client_result(c, 0);
+	const struct smtp_send_tls *tls = smtp_send_tls(j->send);
 	bool			 conn_failed;
 
-	if (smtp_client_is_tls(c))
+	if (tls->used) {
 		j->d->stats.tls++;
+		snprintf(j->tls, sizeof(j->tls), "%s/%s", tls->version,
+		    tls->cipher);
+	} else
+		snprintf(j->tls, sizeof(j->tls), "none");
+	if (tls->fallback[0] != '\0')
+		log_info("%016" PRIx64 " deliver starttls to %s failed, "
+		    "plain text: %s", (uint64_t)j->row.message, dom->name,
+		    tls->fallback);
 	job_conn_end(j);
 	/* No server spoke, or it would not take mail now at all (421 to
 	 * the greeting or later): the next address may. */
@@ -482,10 +496,7 @@ job_start(struct listd_job *j)
 	}
 	memset(&sc, 0, sizeof(sc));
 	sc.client.helo = d->hostname;
-	/* Not yet: src/smtp's client transport cannot start TLS (it
-	 * closes when the machine asks to), so asking would fail every
-	 * copy to a server that offers it.  Plain text until it can. */
-	sc.client.starttls = false;
+	sc.client.starttls = true;
 	sc.read = job_read;
 	sc.done = job_done;
 	sc.arg = j;
@@ -609,6 +620,7 @@ job_new(struct listd_deliver *d, const struct store_delivery *row)
 	}
 	j->d = d;
 	j->row = *row;
+	snprintf(j->tls, sizeof(j->tls), "-");	/* no connection yet */
 	LIST_INSERT_HEAD(&d->jobs, j, all);
 	d->njobs++;
 	if ((j->msg = msg_get(d, row->message)) == NULL) {

@@ -8,7 +8,8 @@
  * and falls back to HELO when EHLO is refused with 5xx; with STARTTLS
  * wanted and offered it asks for TLS and greets again inside it (and
  * carries on in plaintext if the server then refuses, as opportunistic
- * TLS does).  With PIPELINING, MAIL, every RCPT and DATA go out together
+ * TLS does; after a failed handshake smtp_client_tls_failed() starts it
+ * over for a plaintext connection).  With PIPELINING, MAIL, every RCPT and DATA go out together
  * (RFC 2920 section 3.1: DATA last), as many as the output ceiling lets
  * at a time; replies are matched to commands in order.
  *
@@ -77,6 +78,8 @@ struct smtp_client {
 	bool			 msg_set;
 	struct smtp_reply	**refused;	/* per recipient, or NULL */
 	bool			 done;
+	struct smtp_reply	 tls_refusal;	/* the non-220 to STARTTLS */
+	bool			 tls_refused;
 };
 
 static bool
@@ -408,8 +411,12 @@ smtp_cl_reply(struct smtp_client *c, const struct smtp_reply *r)
 			c->phase = SMTP_C_TLS;
 		} else if (r->code == 421)
 			smtp_cl_fail(c, r);
-		else
-			smtp_cl_start_txn(c);	/* opportunistic */
+		else {
+			/* Opportunistic: on in plain text, saying why. */
+			c->tls_refusal = *r;
+			c->tls_refused = true;
+			smtp_cl_start_txn(c);
+		}
 		break;
 	case SMTP_C_TXN:
 		smtp_cl_txn_reply(c, r);
@@ -554,6 +561,29 @@ smtp_client_tls_started(struct smtp_client *c)
 		c->phase = SMTP_C_EHLO;
 }
 
+void
+smtp_client_tls_failed(struct smtp_client *c)
+{
+	struct smtp_reply_parser	*rp;
+
+	if (c->phase != SMTP_C_TLS)
+		return;
+	if ((rp = smtp_reply_parser_new(SMTP_REPLY_LINE_MAX)) == NULL) {
+		smtp_cl_local_fail(c, 451, "4.3.0",
+		    "local error: out of memory", false);
+		return;
+	}
+	smtp_reply_parser_free(c->rp);
+	c->rp = rp;
+	/* A new connection: its greeting, EHLO, and no STARTTLS again. */
+	c->want_tls = false;
+	c->ext = 0;
+	c->srv_size = 0;
+	c->cur_open = false;
+	buf_drop(&c->out, c->out.len);
+	c->phase = SMTP_C_GREETING;
+}
+
 static void
 smtp_cl_lost(struct smtp_client *c, int code, const char *text)
 {
@@ -635,6 +665,12 @@ bool
 smtp_client_is_tls(const struct smtp_client *c)
 {
 	return c->tls;
+}
+
+const struct smtp_reply *
+smtp_client_tls_refusal(const struct smtp_client *c)
+{
+	return c->tls_refused ? &c->tls_refusal : NULL;
 }
 
 const struct smtp_reply *

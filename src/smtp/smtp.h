@@ -449,6 +449,12 @@ void	smtp_client_feed(struct smtp_client *, const char *, size_t);
 size_t	smtp_client_message(struct smtp_client *, const char *, size_t);
 void	smtp_client_message_end(struct smtp_client *);
 void	smtp_client_tls_started(struct smtp_client *);
+/*
+ * With SMTP_CLIENT_STARTTLS: the handshake failed.  The machine starts
+ * over for a new plaintext connection (greeting awaited, STARTTLS not
+ * asked again); nothing of the message was asked for yet.
+ */
+void	smtp_client_tls_failed(struct smtp_client *);
 /* The connection is gone, failed or timed out: what is not answered yet
  * gets a local 421 4.4.2 (EOF) or 451 4.4.2 (timeout). */
 void	smtp_client_eof(struct smtp_client *);
@@ -461,6 +467,9 @@ void	smtp_client_output_drop(struct smtp_client *, size_t);
 bool	smtp_client_is_done(const struct smtp_client *);
 /* Whether STARTTLS was done on this connection. */
 bool	smtp_client_is_tls(const struct smtp_client *);
+/* The server's refusal of STARTTLS (not 220, not 421), after which the
+ * session went on in plain text; NULL if none. */
+const struct smtp_reply *smtp_client_tls_refusal(const struct smtp_client *);
 /*
  * The result for recipient i: its RCPT reply if that refused it, else the
  * reply to the message (the final dot), or what failed before (greeting,

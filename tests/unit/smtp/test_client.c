@@ -193,6 +193,37 @@ START_TEST(test_client_starttls)
 	ck_assert_str_eq(cl_out(c), "EHLO me.test\r\nSTARTTLS\r\n"
 	    "MAIL FROM:<a@b>\r\n");
 	ck_assert(!smtp_client_is_tls(c));
+	ck_assert_ptr_nonnull(smtp_client_tls_refusal(c));
+	ck_assert_int_eq(smtp_client_tls_refusal(c)->code, 454);
+	ck_assert_str_eq(smtp_client_tls_refusal(c)->enhanced, "4.7.0");
+	smtp_client_free(c);
+}
+END_TEST
+
+/* The handshake failed: a new connection, its greeting, no STARTTLS. */
+START_TEST(test_client_tls_failed)
+{
+	struct smtp_client	*c;
+
+	c = cl_new(true, 0, NULL);
+	/* Out of sequence: nothing happens. */
+	smtp_client_tls_failed(c);
+	ck_assert_int_eq(smtp_client_want(c), SMTP_CLIENT_READ);
+	cl_say(c, "220 mx\r\n250-mx\r\n250 STARTTLS\r\n");
+	ck_assert_str_eq(cl_out(c), "EHLO me.test\r\nSTARTTLS\r\n");
+	/* Half a line after the 220 must not reach the new session. */
+	cl_say(c, "220 go\r\n250-hal");
+	ck_assert_int_eq(smtp_client_want(c), SMTP_CLIENT_STARTTLS);
+	smtp_client_tls_failed(c);
+	ck_assert_int_eq(smtp_client_want(c), SMTP_CLIENT_READ);
+	ck_assert_str_eq(cl_out(c), "");
+	cl_say(c, "220 mx again\r\n");
+	ck_assert_str_eq(cl_out(c), "EHLO me.test\r\n");
+	cl_say(c, "250-mx\r\n250-PIPELINING\r\n250 STARTTLS\r\n");
+	ck_assert_str_eq(cl_out(c), "MAIL FROM:<a@b>\r\nRCPT TO:<x@y>\r\n"
+	    "RCPT TO:<z@y>\r\nDATA\r\n");
+	ck_assert(!smtp_client_is_tls(c));
+	ck_assert_ptr_null(smtp_client_tls_refusal(c));
 	smtp_client_free(c);
 }
 END_TEST
@@ -319,6 +350,7 @@ client_tests(void)
 	tcase_add_test(tc, test_client_lockstep);
 	tcase_add_test(tc, test_client_failures);
 	tcase_add_test(tc, test_client_starttls);
+	tcase_add_test(tc, test_client_tls_failed);
 	tcase_add_test(tc, test_client_bad_args);
 	tcase_add_test(tc, test_client_server);
 	return tc;
