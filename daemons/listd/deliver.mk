@@ -30,6 +30,11 @@ tests_unit_listd_deliver_drive_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/daemons/listd
 tests_unit_listd_deliver_drive_LDADD = $(STORE_LIBS) $(TIMBRE_LIBS)
 INTEGRATION_TESTS += tests/integration/listd_deliver.sh
+# Opportunistic STARTTLS on the way out against a private Postfix with a
+# self-signed certificate (TLS used, version and cipher logged; a failed
+# handshake falls back to plain text), by deliver_drive --smarthost;
+# helper: listd_drive_lib.sh (shared with listd_deliver.sh).
+INTEGRATION_TESTS += tests/integration/listd_tls.sh
 
 # Reports come from anyone: the parser under libFuzzer.
 FUZZ_HARNESSES += dsn

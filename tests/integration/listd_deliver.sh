@@ -18,14 +18,10 @@
 set -eu
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 
-integ_need_cmd smtp-sink nsd sqlite3 dig
-DRIVE=$top_builddir/tests/unit/listd/deliver_drive
-TIMBRE=$top_builddir/tools/timbre
-[ -x "$DRIVE" ] || integ_skip "$DRIVE is not built"
-[ -x "$TIMBRE" ] || integ_skip "$TIMBRE is not built"
+integ_need_cmd smtp-sink nsd dig
 integ_init
+. "$top_srcdir/tests/integration/listd_drive_lib.sh"
 T=$INTEG_TMP
-DB=$T/lists.db
 
 cat >"$T/test.zone" <<'Z'
 $ORIGIN test.
@@ -72,8 +68,7 @@ sink fail 127.0.0.6 -f RCPT -B "550 5.1.1 no such user here"
 sink policy 127.0.0.7 -f . -B "550 5.7.26 rejected by the sender's DMARC policy"
 sleep 0.5
 
-"$TIMBRE" list create "$DB"
-"$TIMBRE" list add "$DB" --domain lists.test dev --moderator owner@a.test
+drive_list
 for s in bob@grey.test carol@fail.test dave@policy.test; do
 	"$TIMBRE" list subscribe "$DB" --domain lists.test dev "$s"
 done
@@ -88,10 +83,6 @@ run()		# [options]: the engine until idle
 {
 	"$DRIVE" run "$DB" lists.test "$RESOLVER" --port "$PORT" --idle \
 	    --seconds 120 "$@" >>"$T/drive.out" 2>>"$T/drive.log"
-}
-q()
-{
-	sqlite3 "$DB" "$1"
 }
 dumps()		# SINK: messages it received
 {
