@@ -10,11 +10,16 @@
  * than LISTD_ATTEMPT_MAX is cancelled and retried, so a lease never ends
  * under a running attempt.
  *
- * One copy, one transaction.  Every copy has its own VERP return path
- * (verp.c), and an envelope has one return path, so a transaction
- * carries one RCPT; src/smtp's client transport carries one transaction
- * per connection, so each copy has its connection.  The caps bound them:
- * cfg.max_connections in all and cfg.per_domain per recipient domain.
+ * Transactions.  Every copy has its own VERP return path (verp.c), and
+ * an envelope has one return path, so a transaction carries the copies
+ * of one message that share their return path: one RCPT for a post, up
+ * to LISTD_RCPT_MAX for mail with the null path (DSNs, replies to
+ * commands) to recipients of one domain.  Each recipient's result is
+ * its own (its RCPT reply if refused, else the reply to the message), so
+ * some may be sent, some retried and some bounced from one transaction.
+ * src/smtp's client transport carries one transaction per connection.
+ * The caps bound them: cfg.max_connections in all and cfg.per_domain
+ * per recipient domain.
  *
  * STARTTLS is opportunistic, as Postfix's smtp_tls_security_level =
  * may: used when the server offers it, no certificate checked, and a
@@ -278,6 +283,8 @@ job_free(struct listd_job *j)
 		smtp_send_cancel(j->send);
 	if (j->deadline != NULL)
 		event_free(j->deadline);
+	/* The others of its transaction, if any, are freed on their own. */
+	free(j->batch);
 	LIST_REMOVE(j, all);
 	d->njobs--;
 	msg_unref(j->msg);
@@ -414,50 +421,105 @@ job_conn_end(struct listd_job *j)
 	j->d->conns--;
 }
 
-static void
-job_done(void *arg, const struct smtp_client *c, const char *why)
+/* The jobs of j's transaction (j itself first): *n of them. */
+static struct listd_job **
+job_members(struct listd_job *j, size_t *n)
 {
-	struct listd_job	*j = arg;
-	struct listd_dom	*dom = j->dom;
-	const struct smtp_reply	*r = smtp_client_result(c, 0);
-	const struct smtp_send_tls *tls = smtp_send_tls(j->send);
+	if (j->batch == NULL) {
+		*n = 1;
+		return NULL;
+	}
+	*n = j->nbatch;
+	return j->batch;
+}
+
+/* Records member m's result r of a transaction to dom that used
+ * address addr; a failed connection (or a 421) sends m on to the next
+ * address, if there is one. */
+static void
+job_result(struct listd_job *m, const struct smtp_reply *r, const char *why)
+{
+	struct listd_dom	*dom = m->dom;
 	bool			 conn_failed;
 
-	if (tls->used) {
-		j->d->stats.tls++;
-		snprintf(j->tls, sizeof(j->tls), "%s/%s", tls->version,
-		    tls->cipher);
-	} else
-		snprintf(j->tls, sizeof(j->tls), "none");
-	if (tls->fallback[0] != '\0')
-		log_info("%016" PRIx64 " deliver starttls to %s failed, "
-		    "plain text: %s", (uint64_t)j->row.message, dom->name,
-		    tls->fallback);
-	job_conn_end(j);
 	/* No server spoke, or it would not take mail now at all (421 to
 	 * the greeting or later): the next address may. */
 	conn_failed = r == NULL || (r->local && why != NULL) ||
 	    r->code == 421;
 	if (conn_failed) {
-		dom->bad[j->addr] = true;
-		log_info("%016" PRIx64 " deliver connection to %s failed: %s",
-		    (uint64_t)j->row.message, dom->name, why != NULL ? why :
-		    r != NULL ? r->text : "no reply");
-		j->addr++;
-		while (j->addr < dom->naddr && dom->bad[j->addr])
-			j->addr++;
-		if (j->addr < dom->naddr) {
-			j->off = 0;
-			TAILQ_INSERT_HEAD(&dom->waiting, j, entry);
-			dom_pump(dom);
+		dom->bad[m->addr] = true;
+		log_info("%016" PRIx64 " deliver connection to %s for <%s> "
+		    "failed: %s", (uint64_t)m->row.message, dom->name,
+		    m->row.recipient, why != NULL ? why : r != NULL ? r->text :
+		    "no reply");
+		m->addr++;
+		while (m->addr < dom->naddr && dom->bad[m->addr])
+			m->addr++;
+		if (m->addr < dom->naddr) {
+			m->off = 0;
+			TAILQ_INSERT_HEAD(&dom->waiting, m, entry);
 			return;
 		}
 	}
 	if (r == NULL)
-		job_finish(j, 451, "4.4.1", why != NULL ? why : "no reply");
+		job_finish(m, 451, "4.4.1", why != NULL ? why : "no reply");
 	else
-		job_finish(j, r->code, r->enhanced, r->text);
+		job_finish(m, r->code, r->enhanced, r->text);
+}
+
+static void
+job_done(void *arg, const struct smtp_client *c, const char *why)
+{
+	struct listd_job	*j = arg, **batch, *one[1];
+	struct listd_dom	*dom = j->dom;
+	const struct smtp_send_tls *tls = smtp_send_tls(j->send);
+	size_t			 i, n;
+
+	if (tls->used)
+		j->d->stats.tls++;
+	if (tls->fallback[0] != '\0')
+		log_info("%016" PRIx64 " deliver starttls to %s failed, "
+		    "plain text: %s", (uint64_t)j->row.message, dom->name,
+		    tls->fallback);
+	job_conn_end(j);
+	/* The leader lets go of its transaction: each member (itself
+	 * too) is finished or requeued on its own from here. */
+	if ((batch = job_members(j, &n)) == NULL) {
+		one[0] = j;
+		batch = one;
+	}
+	j->batch = NULL;
+	j->nbatch = 0;
+	for (i = 0; i < n; i++) {
+		if (tls->used)
+			snprintf(batch[i]->tls, sizeof(batch[i]->tls), "%s/%s",
+			    tls->version, tls->cipher);
+		else
+			snprintf(batch[i]->tls, sizeof(batch[i]->tls), "none");
+		job_result(batch[i], smtp_client_result(c, i), why);
+	}
+	if (batch != one)
+		free(batch);
 	dom_pump(dom);
+}
+
+/* Finishes every job of j's transaction with one reply. */
+static void
+job_finish_all(struct listd_job *j, int code, const char *enh,
+    const char *text)
+{
+	struct listd_job	**batch;
+	size_t			  i, n;
+
+	if ((batch = job_members(j, &n)) == NULL) {
+		job_finish(j, code, enh, text);
+		return;
+	}
+	j->batch = NULL;
+	j->nbatch = 0;
+	for (i = 0; i < n; i++)
+		job_finish(batch[i], code, enh, text);
+	free(batch);
 }
 
 static void
@@ -470,8 +532,56 @@ job_deadline(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	smtp_send_cancel(j->send);
 	job_conn_end(j);
-	job_finish(j, 451, "4.4.2", "the attempt took too long");
+	job_finish_all(j, 451, "4.4.2", "the attempt took too long");
 	dom_pump(dom);
+}
+
+/* The first address of j's domain at or after j->addr that did not
+ * fail; naddr if none is left. */
+static size_t
+job_addr(const struct listd_job *j)
+{
+	const struct listd_dom	*dom = j->dom;
+	size_t			 a = j->addr;
+
+	while (a < dom->naddr && dom->bad[a])
+		a++;
+	return a;
+}
+
+/*
+ * Makes j the leader of a transaction with the jobs waiting on its
+ * domain that can share it: the same message, the same return path,
+ * the same address to try.  Posts have a return path per recipient,
+ * so only mail with the null path gathers.
+ */
+static void
+job_gather(struct listd_job *j)
+{
+	struct listd_dom	*dom = j->dom;
+	struct listd_job	*o, *next, **batch;
+	size_t			 n = 1;
+
+	TAILQ_FOREACH(o, &dom->waiting, entry)
+		if (o->msg == j->msg && job_addr(o) == j->addr &&
+		    strcmp(o->return_path, j->return_path) == 0 &&
+		    ++n == LISTD_RCPT_MAX)
+			break;
+	if (n == 1 || (batch = calloc(n, sizeof(*batch))) == NULL)
+		return;		/* alone (or short of memory: alone) */
+	batch[0] = j;
+	j->nbatch = 1;
+	for (o = TAILQ_FIRST(&dom->waiting); o != NULL && j->nbatch < n;
+	    o = next) {
+		next = TAILQ_NEXT(o, entry);
+		if (o->msg == j->msg && job_addr(o) == j->addr &&
+		    strcmp(o->return_path, j->return_path) == 0) {
+			TAILQ_REMOVE(&dom->waiting, o, entry);
+			o->addr = j->addr;
+			batch[j->nbatch++] = o;
+		}
+	}
+	j->batch = batch;
 }
 
 static void
@@ -482,18 +592,19 @@ job_start(struct listd_job *j)
 	struct smtp_send_conf	 sc;
 	struct smtp_envelope	 env;
 	struct sockaddr_storage	 ss;
-	const char		*rcpt[1];
+	struct listd_job	**batch;
+	const char		*rcpt[LISTD_RCPT_MAX];
+	size_t			 i, n;
 	struct timeval		 tv = { LISTD_ATTEMPT_MAX, 0 };
 	struct err		 err;
 	uint16_t		 port;
 
-	while (j->addr < dom->naddr && dom->bad[j->addr])
-		j->addr++;
-	if (j->addr >= dom->naddr) {
+	if ((j->addr = job_addr(j)) >= dom->naddr) {
 		job_finish(j, 451, "4.4.1", "no MX host of the domain "
 		    "answered");
 		return;
 	}
+	job_gather(j);
 	memset(&sc, 0, sizeof(sc));
 	sc.client.helo = d->hostname;
 	sc.client.starttls = true;
@@ -501,10 +612,13 @@ job_start(struct listd_job *j)
 	sc.done = job_done;
 	sc.arg = j;
 	memset(&env, 0, sizeof(env));
-	rcpt[0] = j->row.recipient;
+	if ((batch = job_members(j, &n)) == NULL)
+		rcpt[0] = j->row.recipient;
+	for (i = 0; batch != NULL && i < n; i++)
+		rcpt[i] = batch[i]->row.recipient;
 	env.mail_from = j->return_path;
 	env.rcpt = rcpt;
-	env.nrcpt = 1;
+	env.nrcpt = n;
 	env.size = j->msg->len;
 	env.body_8bit = true;
 	ss = dom->addrs[j->addr];
@@ -517,7 +631,7 @@ job_start(struct listd_job *j)
 	j->off = 0;
 	if ((j->send = smtp_send_start(d->base, (struct sockaddr *)&ss,
 	    dom->addrlen[j->addr], &sc, &env, &err)) == NULL) {
-		job_finish(j, 451, "4.3.0", err.msg);
+		job_finish_all(j, 451, "4.3.0", err.msg);
 		return;
 	}
 	dom->conns++;

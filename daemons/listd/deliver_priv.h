@@ -27,6 +27,9 @@ struct event;
 /* MX hosts tried per domain, and addresses kept in all. */
 #define LISTD_MX_HOSTS		5
 #define LISTD_MX_ADDRS		16
+/* Recipients in one transaction at most (RFC 5321 section 4.5.3.1.8:
+ * every server takes 100). */
+#define LISTD_RCPT_MAX		100
 /* Rows claimed at once at most. */
 #define LISTD_CLAIM_MAX		256
 /* Points a bounce adds to a subscriber's score. */
@@ -92,6 +95,10 @@ struct listd_job {
 	char			 tls[96];	/* "none", "TLSv1.3/CIPHER" */
 	struct smtp_send	*send;
 	struct event		*deadline;
+	/* The leader of a transaction: every job in it, itself first
+	 * (batch[0]); NULL for a transaction of one. */
+	struct listd_job	**batch;
+	size_t			 nbatch;
 	TAILQ_ENTRY(listd_job)	 entry;
 	LIST_ENTRY(listd_job)	 all;
 };
