@@ -1,5 +1,5 @@
 # tests/integration/listd_drive_lib.sh: what listd_deliver.sh and
-# listd_tls.sh share: timbre-listd's delivery engine run by
+# listd_mta.sh share: timbre-listd's delivery engine run by
 # tests/unit/listd/deliver_drive over a database made by timbre list
 # (skips when either is not built), $DB, the list dev@lists.test and a
 # query helper.  Sourced after lib.sh, with integ_init done.

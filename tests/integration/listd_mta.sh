@@ -1,10 +1,11 @@
 #!/bin/sh
-# tests/integration/listd_tls.sh: opportunistic STARTTLS on timbre-listd's
-# way out (daemons/listd/deliver.c over src/smtp's client transport),
-# against a private Postfix on loopback (tests/integration/postfix.sh) as
-# the subscribers' MTA, with a self-signed certificate, relaying to
-# smtp-sink.  The engine runs in tests/unit/listd/deliver_drive with
-# --smarthost pointing at one of Postfix's two smtpd listeners:
+# tests/integration/listd_mta.sh: timbre-listd's way out
+# (daemons/listd/deliver.c over src/smtp's client transport) against a
+# private Postfix on loopback (tests/integration/postfix.sh) as the
+# subscribers' MTA, with a self-signed certificate and a recipient access
+# map, relaying to smtp-sink.  The engine runs in
+# tests/unit/listd/deliver_drive with --smarthost pointing at one of
+# Postfix's two smtpd listeners.  Opportunistic STARTTLS:
 #
 #   - one that offers STARTTLS and can do it: every copy goes over TLS;
 #     Postfix's log says "TLS connection established" once per copy, with
@@ -14,6 +15,12 @@
 #     handshake fails, timbre logs why and sends the copy in plain text
 #     over a new connection (Postfix's smtp_tls_security_level = may);
 #     Postfix logs the failed handshake and then takes the message.
+#
+# Transactions: mail with the null path to four recipients of one domain
+# goes in one transaction (four RCPT), where Postfix's access map accepts
+# two, refuses one with 550 and one with 450: two rows sent, one failed,
+# one queued for a retry, and one message with two recipients relayed.
+# A post (a VERP return path per recipient) goes one RCPT a transaction.
 #
 # Needs root (Postfix), postfix, smtp-sink, openssl and sqlite3.
 # Exit: 0 all passed, 1 a case failed, 77 a peer is missing.
@@ -42,6 +49,11 @@ smtpd_tls_security_level = may
 smtpd_tls_cert_file = $T/tls.crt
 smtpd_tls_key_file = $T/tls.key
 smtpd_tls_loglevel = 1
+smtpd_recipient_restrictions = check_recipient_access texthash:$PF/etc/rcpt, permit_mynetworks, reject
+PFEOF
+cat >"$PF/etc/rcpt" <<PFEOF
+gone@multi.test 550 5.1.1 no such user here
+later@multi.test 450 4.2.1 mailbox busy, try later
 PFEOF
 # smtpd's TLS needs tlsmgr (without it: 454 to STARTTLS).
 echo "tlsmgr unix - - n 1000? 1 tlsmgr" >>"$PF/etc/master.cf"
@@ -116,6 +128,39 @@ else
 	    "$(cat "$T/drive2.log")" "$(grep -i 'tls\|ssl' "$PF/maillog" | tail -5)"
 fi
 grep 'starttls.*failed' "$T/drive2.log" | sed 's/^/# /' || true
+
+# ---- many RCPT in one transaction, each with its own result ----
+rm -f "$PF"/sink/*
+printf 'a@multi.test\ngone@multi.test\nlater@multi.test\nb@multi.test\n' >"$T/r4"
+M=$("$DRIVE" enqueue "$DB" lists.test dev "" "$T/msg" "$T/r4")
+before=$(grep -c 'smtpd.*: connect from' "$PF/maillog" || true)
+"$DRIVE" run "$DB" lists.test 127.0.0.1:9 --smarthost "127.0.0.1:$SPORT" \
+    --idle --seconds 60 >"$T/drive3.out" 2>"$T/drive3.log"
+after=$(grep -c 'smtpd.*: connect from' "$PF/maillog" || true)
+st=$(q "SELECT group_concat(recipient || ' ' || state || ' ' || attempts || ' ' || substr(last_reply, 1, 9), ', ') FROM (SELECT * FROM deliveries WHERE message = $M ORDER BY recipient)")
+want="a@multi.test sent 1 250 2.0.0, b@multi.test sent 1 250 2.0.0, gone@multi.test failed 1 550 5.1.1, later@multi.test queued 1 450 4.2.1"
+if [ "$st" = "$want" ] && [ $((after - before)) = 1 ] &&
+    grep -q 'disconnect from localhost\[127.0.0.1\] ehlo=2 starttls=1 mail=1 rcpt=2/4 data=1 quit=1' "$PF/maillog" &&
+    sunk 1 && [ "$(grep -h '^X-Rcpt-Args: <[ab]@multi.test>' "$PF"/sink/* | wc -l)" = 2 ]; then
+	integ_ok "null path: 4 RCPT in one transaction, 250/550/450 each recorded"
+else
+	integ_notok "many RCPT in one transaction" "rows: $st" \
+	    "connections: $((after - before))" "$(tail -6 "$T/drive3.log")" \
+	    "$(grep 'disconnect from' "$PF/maillog" | tail -2)"
+fi
+# A post: VERP, one RCPT a transaction.
+printf 'p1@multi.test\np2@multi.test\np3@multi.test\n' >"$T/rp"
+M=$("$DRIVE" enqueue "$DB" lists.test dev alice@example.org "$T/msg" "$T/rp")
+before=$(grep -c 'disconnect from .* rcpt=1 ' "$PF/maillog" || true)
+"$DRIVE" run "$DB" lists.test 127.0.0.1:9 --smarthost "127.0.0.1:$SPORT" \
+    --idle --seconds 60 >"$T/drive4.out" 2>"$T/drive4.log"
+after=$(grep -c 'disconnect from .* rcpt=1 ' "$PF/maillog" || true)
+sent=$(q "SELECT count(*) FROM deliveries WHERE message = $M AND state = 'sent'")
+if [ "$sent" = 3 ] && [ $((after - before)) = 3 ]; then
+	integ_ok "a post: one VERP return path, one RCPT, per transaction"
+else
+	integ_notok "VERP transactions" "sent=$sent one-rcpt sessions=$((after - before))"
+fi
 
 pf_stop
 integ_summary
