@@ -1,0 +1,105 @@
+#!/bin/sh
+# tests/integration/listd_limits.sh: timbre-listd's SMTP limits, as a
+# client sees them (tests/integration/listd_limits_peer.py, smtplib):
+#
+#   --require-tls (with --tls-cert/--tls-key): STARTTLS offered, MAIL
+#     before it "530 5.7.0", MAIL and RCPT inside TLS 250;
+#   --max-recipients 2: the third RCPT of a transaction "452 4.5.3 too
+#     many recipients", the first two 250;
+#   --max-per-ip 2 with --max-connections 3: a third connection from
+#     127.0.0.1 "421 4.7.0" at the greeting while one from 127.0.0.2 is
+#     served, then a fourth from 127.0.0.3 "421 4.7.0" (all slots used);
+#     after they close, 127.0.0.1 is served again.
+#
+# The set-up (NSD, smtp-sink, the database) is listd_lib.sh's; no signer
+# is needed, since no message reaches DATA.
+set -eu
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
+integ_init
+. "$top_srcdir/tests/integration/listd_lib.sh"
+PEER_LIMITS=$top_srcdir/tests/integration/listd_limits_peer.py
+
+"$TIMBRE" list create "$DB"
+"$TIMBRE" list add "$DB" --domain "$D" dev --moderator mod@good.test
+"$TIMBRE" list subscribe "$DB" --domain "$D" dev alice@good.test
+
+peer()
+{
+	/usr/bin/python3 "$PEER_LIMITS" "$@"
+}
+# has FILE LINE: FILE holds a line starting with LINE.
+has()
+{
+	grep -q "^$2" "$1"
+}
+restart()
+{
+	integ_stop "$LISTD_PID"
+	listd_start "$@" || { fail_log; integ_summary; exit 1; }
+}
+
+# ---- --require-tls ----
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$AUTHSERV" \
+    -keyout "$INTEG_TMP/tls.key" -out "$INTEG_TMP/tls.crt" 2>/dev/null
+listd_start tls --tls-cert "$INTEG_TMP/tls.crt" \
+    --tls-key "$INTEG_TMP/tls.key" --require-tls ||
+    { fail_log; integ_summary; exit 1; }
+peer tls "$PORT" "dev@$D" >"$INTEG_TMP/tls.out" 2>&1 || true
+if has "$INTEG_TMP/tls.out" "OFFERED STARTTLS" &&
+    has "$INTEG_TMP/tls.out" "MAIL-PLAIN 530 5.7.0 must issue a STARTTLS command first" &&
+    has "$INTEG_TMP/tls.out" "STARTTLS 220" &&
+    has "$INTEG_TMP/tls.out" "MAIL-TLS 250" &&
+    has "$INTEG_TMP/tls.out" "RCPT-TLS 250"; then
+	integ_ok "--require-tls: 530 5.7.0 before STARTTLS, 250 inside ($(sed -n 's/^CIPHER //p' "$INTEG_TMP/tls.out"))"
+else
+	integ_notok "--require-tls" "$(cat "$INTEG_TMP/tls.out")"
+	fail_log
+fi
+# Without --require-tls, the same client may send MAIL in plain text.
+restart plain --tls-cert "$INTEG_TMP/tls.crt" --tls-key "$INTEG_TMP/tls.key"
+peer tls "$PORT" "dev@$D" >"$INTEG_TMP/plain.out" 2>&1 || true
+if has "$INTEG_TMP/plain.out" "MAIL-PLAIN 250"; then
+	integ_ok "without --require-tls: MAIL in plain text 250"
+else
+	integ_notok "without --require-tls" "$(cat "$INTEG_TMP/plain.out")"
+fi
+
+# ---- --max-recipients ----
+restart rcpt --max-recipients 2
+peer rcpt "$PORT" 3 "dev@$D" >"$INTEG_TMP/rcpt.out" 2>&1 || true
+if has "$INTEG_TMP/rcpt.out" "RCPT1 250" &&
+    has "$INTEG_TMP/rcpt.out" "RCPT2 250" &&
+    has "$INTEG_TMP/rcpt.out" "RCPT3 452 4.5.3 too many recipients"; then
+	integ_ok "--max-recipients 2: the third RCPT 452 4.5.3"
+else
+	integ_notok "--max-recipients" "$(cat "$INTEG_TMP/rcpt.out")"
+	fail_log
+fi
+
+# ---- --max-per-ip and --max-connections ----
+restart conns --max-per-ip 2 --max-connections 3
+peer conns "$PORT" 127.0.0.1 127.0.0.1 127.0.0.1 127.0.0.2 127.0.0.3 \
+    >"$INTEG_TMP/conns.out" 2>&1 || true
+if has "$INTEG_TMP/conns.out" "CONN1 127.0.0.1 220" &&
+    has "$INTEG_TMP/conns.out" "CONN2 127.0.0.1 220" &&
+    has "$INTEG_TMP/conns.out" "CONN3 127.0.0.1 421 4.7.0 $AUTHSERV too many connections from your address" &&
+    has "$INTEG_TMP/conns.out" "CONN4 127.0.0.2 220" &&
+    has "$INTEG_TMP/conns.out" "CONN5 127.0.0.3 421 4.7.0"; then
+	integ_ok "--max-per-ip 2: the third from one address 421 4.7.0, another address served"
+	integ_ok "--max-connections 3: one more from anywhere 421 4.7.0"
+else
+	integ_notok "--max-per-ip, --max-connections" "$(cat "$INTEG_TMP/conns.out")"
+	fail_log
+fi
+# The slots come back when the clients leave.
+sleep 0.5
+peer conns "$PORT" 127.0.0.1 127.0.0.1 >"$INTEG_TMP/conns2.out" 2>&1 || true
+if has "$INTEG_TMP/conns2.out" "CONN1 127.0.0.1 220" &&
+    has "$INTEG_TMP/conns2.out" "CONN2 127.0.0.1 220"; then
+	integ_ok "after they closed: 127.0.0.1 served again"
+else
+	integ_notok "slots freed" "$(cat "$INTEG_TMP/conns2.out")"
+fi
+
+integ_stop "$LISTD_PID"
+integ_summary
