@@ -373,8 +373,8 @@ job_finish(struct listd_job *j, int code, const char *enh, const char *text)
 		}
 		log_info("%016" PRIx64 " deliver failed to=<%s> charged=%s "
 		    "tls=%s reply=\"%s\"", (uint64_t)j->row.message,
-		    j->row.recipient, bp == NULL ? "none" : b.author ? "author" :
-		    "subscriber", j->tls, reply);
+		    j->row.recipient, bp == NULL ? "none" : b.author ?
+		    "author" : "subscriber", j->tls, reply);
 		if (disabled)
 			log_info("%016" PRIx64 " bounce disabled "
 			    "subscriber=<%s> list=%s@%s",
@@ -917,6 +917,29 @@ listd_deliver_free(struct listd_deliver *d)
 	free(d->domain);
 	free(d->smarthost);
 	free(d);
+}
+
+void
+listd_deliver_policy_copy(struct listd_deliver_cfg *dst,
+    const struct listd_deliver_cfg *src)
+{
+	memcpy(dst->retry, src->retry, sizeof(dst->retry));
+	dst->nretry = src->nretry;
+	dst->retry_every = src->retry_every;
+	dst->give_up = src->give_up;
+	dst->max_connections = src->max_connections;
+	dst->per_domain = src->per_domain;
+	dst->bounce_disable = src->bounce_disable;
+}
+
+void
+listd_deliver_policy(struct listd_deliver *d,
+    const struct listd_deliver_cfg *cfg)
+{
+	listd_deliver_policy_copy(&d->cfg, cfg);
+	listd_deliver_cfg_fill(&d->cfg);
+	/* Higher caps may let waiting copies start now. */
+	listd_deliver_kick(d);
 }
 
 void

@@ -66,6 +66,16 @@ struct listd_deliver *listd_deliver_new(struct event_base *,
 		    struct err *);
 void		 listd_deliver_free(struct listd_deliver *);
 
+/* What a reload may change: the retry schedule (retry, nretry,
+ * retry_every, give_up), the caps (max_connections, per_domain) and
+ * bounce_disable; copied from src to dst. */
+void		 listd_deliver_policy_copy(struct listd_deliver_cfg *dst,
+		    const struct listd_deliver_cfg *src);
+/* A reload: cfg's policy (above) for every result and connection from
+ * now on; its other fields need a new engine. */
+void		 listd_deliver_policy(struct listd_deliver *,
+		    const struct listd_deliver_cfg *);
+
 /* New delivery rows were committed: look for due rows now. */
 void		 listd_deliver_kick(struct listd_deliver *);
 

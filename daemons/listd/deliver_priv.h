@@ -92,7 +92,7 @@ struct listd_job {
 	char			 return_path[STORE_ADDR_MAX + 1];
 	size_t			 off;		/* into msg->data */
 	size_t			 addr;		/* the address tried */
-	char			 tls[96];	/* "none", "TLSv1.3/CIPHER" */
+	char			 tls[96];	/* "none", "TLSv1.3/..." */
 	struct smtp_send	*send;
 	struct event		*deadline;
 	/* The leader of a transaction: every job in it, itself first

@@ -9,9 +9,10 @@
  * wanted and offered it asks for TLS and greets again inside it (and
  * carries on in plaintext if the server then refuses, as opportunistic
  * TLS does; after a failed handshake smtp_client_tls_failed() starts it
- * over for a plaintext connection).  With PIPELINING, MAIL, every RCPT and DATA go out together
- * (RFC 2920 section 3.1: DATA last), as many as the output ceiling lets
- * at a time; replies are matched to commands in order.
+ * over for a plaintext connection).  With PIPELINING, MAIL, every RCPT
+ * and DATA go out together (RFC 2920 section 3.1: DATA last), as many
+ * as the output ceiling lets at a time; replies are matched to commands
+ * in order.
  *
  * Results are values: each recipient ends with the reply that decided its
  * fate (its RCPT reply if refused, else the reply to the message, or to
@@ -78,7 +79,7 @@ struct smtp_client {
 	bool			 msg_set;
 	struct smtp_reply	**refused;	/* per recipient, or NULL */
 	bool			 done;
-	struct smtp_reply	 tls_refusal;	/* the non-220 to STARTTLS */
+	struct smtp_reply	 tls_refusal;	/* not 220 to STARTTLS */
 	bool			 tls_refused;
 };
 

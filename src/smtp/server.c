@@ -14,9 +14,10 @@
  * Every reply except the greeting and the HELO/EHLO reply carries an
  * enhanced status code (RFC 2034 section 3); a refusal at the greeting
  * carries the one the daemon gives, if any, as the transport's own
- * refusals do ("421 4.7.0 ... too many connections") and Postfix's.  Errors the session answers
- * (and refusals by the daemon of HELO, MAIL and RCPT) count towards
- * max_errors; at that count the reply is 421 4.7.0 and the session ends.
+ * refusals do ("421 4.7.0 ... too many connections") and Postfix's.
+ * Errors the session answers (and refusals by the daemon of HELO, MAIL
+ * and RCPT) count towards max_errors; at that count the reply is 421
+ * 4.7.0 and the session ends.
  * "452 4.5.3 too many recipients" is flow control, not an error (the
  * client sends the others in a new transaction), and is not counted.
  */

@@ -560,6 +560,29 @@ fail:
 	return -1;
 }
 
+int
+smtp_listener_update(struct smtp_listener *l,
+    const struct smtp_listen_conf *conf, struct err *err)
+{
+	SSL_CTX	*tls = NULL;
+
+	if (conf->tls_cert != NULL && conf->tls_key != NULL &&
+	    (tls = tls_ctx_new(conf->tls_cert, conf->tls_key, err)) == NULL)
+		return -1;
+	/* Sessions under way hold their own reference to the old one. */
+	SSL_CTX_free(l->tls);
+	l->tls = tls;
+	if (tls != NULL)
+		l->conf.server.ext |= SMTP_EXT_STARTTLS;
+	else
+		l->conf.server.ext &= ~SMTP_EXT_STARTTLS;
+	l->conf.server.max_size = conf->server.max_size;
+	l->conf.server.max_rcpt = conf->server.max_rcpt;
+	if (conf->max_conns != 0)
+		l->conf.max_conns = conf->max_conns;
+	return 0;
+}
+
 size_t
 smtp_listener_conns(const struct smtp_listener *l)
 {
@@ -597,10 +620,10 @@ struct smtp_send {
 	struct event		*timer;
 	struct smtp_send_conf	 conf;
 	char			*servername;	/* SNI, or NULL */
-	struct sockaddr_storage	 sa;		/* for the plaintext retry */
+	struct sockaddr_storage	 sa;		/* for a plaintext retry */
 	socklen_t		 salen;
 	SSL_CTX			*tls_ctx;
-	bool			 tls_pending;	/* handshake under way */
+	bool			 tls_pending;	/* in the handshake */
 	struct smtp_send_tls	 tls;
 	char			 buf[SEND_BUF];
 	size_t			 off, len;

@@ -71,6 +71,16 @@ struct smtp_listener *smtp_listener_new(struct event_base *,
  * with ERR_IO naming the address. */
 int		 smtp_listener_bind(struct smtp_listener *,
 		    const struct sockaddr *, socklen_t, struct err *);
+/*
+ * A reload: for the connections accepted from now on, conf's
+ * server.max_size, server.max_rcpt, max_conns (0: unchanged) and TLS
+ * files (both NULL: no more STARTTLS; re-read when given, so a renewed
+ * certificate is taken).  The rest of conf is ignored.  Connections
+ * already open keep what they had.  -1 with err as smtp_listener_new,
+ * and nothing changed, when the files do not load.
+ */
+int		 smtp_listener_update(struct smtp_listener *,
+		    const struct smtp_listen_conf *, struct err *);
 /* Closes the listening sockets and every connection (calling close). */
 void		 smtp_listener_free(struct smtp_listener *);
 size_t		 smtp_listener_conns(const struct smtp_listener *);
@@ -86,7 +96,7 @@ int		 smtp_conn_answer(struct smtp_conn *, int code,
 struct smtp_send;
 
 struct smtp_send_conf {
-	struct smtp_client_conf	 client;	/* helo, starttls (not tls) */
+	struct smtp_client_conf	 client;	/* helo, starttls */
 	unsigned		 connect_timeout; /* seconds; 0: 30 */
 	/* Seconds for the TLS handshake; 0: 60.  Past it, plain text. */
 	unsigned		 tls_timeout;

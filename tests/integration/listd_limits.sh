@@ -9,7 +9,13 @@
 #   --max-per-ip 2 with --max-connections 3: a third connection from
 #     127.0.0.1 "421 4.7.0" at the greeting while one from 127.0.0.2 is
 #     served, then a fourth from 127.0.0.3 "421 4.7.0" (all slots used);
-#     after they close, 127.0.0.1 is served again.
+#     after they close, 127.0.0.1 is served again;
+#   SIGHUP with a changed configuration file: --max-recipients and
+#     --max-per-ip changed for the next session; STARTTLS and
+#     --require-tls turned on; a key that is not the certificate's, then
+#     a value that does not parse: "reload failed, old configuration
+#     kept", and the old settings still answer; --deliver-port changed:
+#     named in the log as needing a restart.
 #
 # The set-up (NSD, smtp-sink, the database) is listd_lib.sh's; no signer
 # is needed, since no message reaches DATA.
@@ -100,6 +106,81 @@ if has "$INTEG_TMP/conns2.out" "CONN1 127.0.0.1 220" &&
 else
 	integ_notok "slots freed" "$(cat "$INTEG_TMP/conns2.out")"
 fi
+
+# ---- SIGHUP ----
+CONF=$INTEG_TMP/listd.conf
+echo "max-recipients = 2" >"$CONF"
+restart hup -c "$CONF"
+LOG=$INTEG_TMP/listd.log.hup
+# hup PATTERN: SIGHUP, then wait for a new log line matching PATTERN.
+hup()
+{
+	local before
+
+	before=$(grep -c -- "$1" "$LOG" || true)
+	kill -HUP "$LISTD_PID"
+	for i in $(seq 1 50); do
+		[ "$(grep -c -- "$1" "$LOG" || true)" -gt "$before" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+peer rcpt "$PORT" 3 "dev@$D" >"$INTEG_TMP/hup1.out" 2>&1 || true
+printf '%s\n' "max-recipients = 3" "max-per-ip = 1" >"$CONF"
+if has "$INTEG_TMP/hup1.out" "RCPT3 452 4.5.3" && hup "listd reload done"; then
+	peer rcpt "$PORT" 4 "dev@$D" >"$INTEG_TMP/hup2.out" 2>&1 || true
+	peer conns "$PORT" 127.0.0.1 127.0.0.1 >"$INTEG_TMP/hup3.out" 2>&1 || true
+fi
+if has "$INTEG_TMP/hup2.out" "RCPT3 250" &&
+    has "$INTEG_TMP/hup2.out" "RCPT4 452 4.5.3 too many recipients" &&
+    has "$INTEG_TMP/hup3.out" "CONN1 127.0.0.1 220" &&
+    has "$INTEG_TMP/hup3.out" "CONN2 127.0.0.1 421 4.7.0" &&
+    grep -q "listd reload done .*max_recipients=3 .*max_per_ip=1 " "$LOG"; then
+	integ_ok "SIGHUP: --max-recipients 2 -> 3 and --max-per-ip 1 for the next sessions"
+else
+	integ_notok "SIGHUP limits" "$(cat "$INTEG_TMP"/hup[123].out 2>/dev/null)" \
+	    "$(grep reload "$LOG")"
+fi
+printf '%s\n' "tls-cert = $INTEG_TMP/tls.crt" "tls-key = $INTEG_TMP/tls.key" \
+    require-tls >"$CONF"
+hup "listd reload done" || true
+peer tls "$PORT" "dev@$D" >"$INTEG_TMP/hup4.out" 2>&1 || true
+if has "$INTEG_TMP/hup4.out" "OFFERED STARTTLS" &&
+    has "$INTEG_TMP/hup4.out" "MAIL-PLAIN 530 5.7.0" &&
+    has "$INTEG_TMP/hup4.out" "MAIL-TLS 250"; then
+	integ_ok "SIGHUP: STARTTLS and --require-tls turned on"
+else
+	integ_notok "SIGHUP TLS on" "$(cat "$INTEG_TMP/hup4.out")" "$(grep reload "$LOG")"
+fi
+# A key that is not the certificate's: nothing changes.
+openssl genpkey -algorithm ed25519 -out "$INTEG_TMP/other.key" 2>/dev/null
+printf '%s\n' "tls-cert = $INTEG_TMP/tls.crt" "tls-key = $INTEG_TMP/other.key" \
+    "max-recipients = 1" >"$CONF"
+ok1=no
+hup "listd reload failed, old configuration kept: .*other.key: not the certificate's private key" && ok1=yes
+printf '%s\n' "max-recipients = lots" >"$CONF"
+ok2=no
+hup "listd reload failed, old configuration kept: .*max-recipients" && ok2=yes
+peer tls "$PORT" "dev@$D" >"$INTEG_TMP/hup5.out" 2>&1 || true
+peer rcpt "$PORT" 1 "dev@$D" >"$INTEG_TMP/hup6.out" 2>&1 || true
+if [ $ok1 = yes ] && [ $ok2 = yes ] &&
+    has "$INTEG_TMP/hup5.out" "MAIL-PLAIN 530 5.7.0" &&
+    has "$INTEG_TMP/hup5.out" "MAIL-TLS 250" &&
+    has "$INTEG_TMP/hup6.out" "MAIL 530 5.7.0"; then
+	integ_ok "SIGHUP with a wrong key, then a bad value: logged, the old configuration kept whole"
+else
+	integ_notok "SIGHUP failures" "wrong key logged: $ok1, bad value logged: $ok2" \
+	    "$(cat "$INTEG_TMP/hup5.out" "$INTEG_TMP/hup6.out")" "$(grep reload "$LOG")"
+fi
+printf '%s\n' "tls-cert = $INTEG_TMP/tls.crt" "tls-key = $INTEG_TMP/tls.key" \
+    "deliver-port = 2525" "retry-schedule = 1m,2m" "max-per-domain = 7" >"$CONF"
+if hup "listd reload: changed, kept until a restart: --deliver-port" &&
+    grep -q "listd reload done require_tls=no .*retry_schedule=1m,2m .*max_per_domain=7" "$LOG"; then
+	integ_ok "SIGHUP: --deliver-port named as needing a restart, the rest applied"
+else
+	integ_notok "SIGHUP restart-only" "$(grep reload "$LOG")"
+fi
+grep 'listd reload' "$LOG" | sed 's/^/# /'
 
 integ_stop "$LISTD_PID"
 integ_summary
