@@ -936,12 +936,20 @@ send_run(struct smtp_send *s)
 			}
 			smtp_client_output_drop(s->cl, len);
 		}
-		if (smtp_client_is_done(s->cl))
+		if (smtp_client_is_done(s->cl) && !s->reported) {
+			/* done may start the next message here
+			 * (smtp_send_next): its commands go out first. */
 			send_report(s);
+			continue;
+		}
 		switch (smtp_client_want(s->cl)) {
 		case SMTP_CLIENT_READ:
 			send_timer_arm(s);
 			return;
+		case SMTP_CLIENT_IDLE:
+			/* done did not give another message. */
+			smtp_client_quit(s->cl);
+			continue;
 		case SMTP_CLIENT_STARTTLS:
 			/* The STARTTLS command went out before its 220
 			 * came, so nothing is left to write. */
@@ -1041,6 +1049,32 @@ smtp_send_start(struct event_base *base, const struct sockaddr *sa,
 	}
 	send_connect(s);
 	return s;
+}
+
+int
+smtp_send_next(struct smtp_send *s, const struct smtp_envelope *env,
+    const struct smtp_send_conf *conf, struct err *err)
+{
+	if (!s->reported || smtp_client_want(s->cl) != SMTP_CLIENT_IDLE) {
+		err_set(err, SMTP_E_STATE, "smtp send: no message can follow");
+		return -1;
+	}
+	if (smtp_client_next(s->cl, env, err) == -1)
+		return -1;
+	s->conf.read = conf->read;
+	s->conf.done = conf->done;
+	s->conf.arg = conf->arg;
+	s->off = s->len = 0;
+	s->src_eof = false;
+	s->reported = false;
+	s->why[0] = '\0';
+	return 0;
+}
+
+bool
+smtp_send_can_next(const struct smtp_send *s)
+{
+	return s->reported && smtp_client_want(s->cl) == SMTP_CLIENT_IDLE;
 }
 
 const struct smtp_send_tls *

@@ -20,7 +20,8 @@
  * checked (nothing would say which one to expect), and when the
  * handshake fails or times out the message goes in plain text over a
  * new connection to the same address, the reason kept for the log
- * (smtp_send_tls()).
+ * (smtp_send_tls()).  With client.hold, one connection carries several
+ * messages: from inside done, smtp_send_next() gives the next one.
  */
 #ifndef TIMBRE_SMTP_TRANSPORT_H
 #define TIMBRE_SMTP_TRANSPORT_H
@@ -131,6 +132,20 @@ struct smtp_send_tls {
 	 * second connection. */
 	char	 fallback[SMTP_REPLY_TEXT_MAX + 48];
 };
+
+/*
+ * From inside done only, with conf.client.hold and smtp_send_can_next():
+ * the next message on the same connection, with its own read, done and
+ * arg (those of conf; its other fields are ignored).  done is then
+ * called for it as for the first.  -1 with err (SMTP_E_STATE, the
+ * envelope's ERR_ARG, ERR_NOMEM): the connection quits after done
+ * returns, and done is not called for that message.
+ */
+int		 smtp_send_next(struct smtp_send *,
+		    const struct smtp_envelope *,
+		    const struct smtp_send_conf *, struct err *);
+/* Whether the connection can take another message (inside done). */
+bool		 smtp_send_can_next(const struct smtp_send *);
 
 /* Valid from inside done (and before): the TLS state of s. */
 const struct smtp_send_tls *smtp_send_tls(const struct smtp_send *);
