@@ -17,9 +17,15 @@
  * commands) to recipients of one domain.  Each recipient's result is
  * its own (its RCPT reply if refused, else the reply to the message), so
  * some may be sent, some retried and some bounced from one transaction.
- * src/smtp's client transport carries one transaction per connection.
- * The caps bound them: cfg.max_connections in all and cfg.per_domain
- * per recipient domain.
+ *
+ * Connections.  When a transaction ends with the server's reply to its
+ * final dot, the connection carries the next copy waiting for the same
+ * address (job_chain), up to LISTD_REUSE_MAX transactions: a fan-out to
+ * one domain costs one TCP connection, greeting and TLS handshake per
+ * connection, not per copy.  A transaction that ended otherwise (MAIL
+ * or every RCPT refused, a 421) ends its connection: the server's state
+ * is then not known to be clean.  The caps bound connections:
+ * cfg.max_connections in all and cfg.per_domain per recipient domain.
  *
  * STARTTLS is opportunistic, as Postfix's smtp_tls_security_level =
  * may: used when the server offers it, no certificate checked, and a
@@ -467,21 +473,28 @@ job_result(struct listd_job *m, const struct smtp_reply *r, const char *why)
 		job_finish(m, r->code, r->enhanced, r->text);
 }
 
+static bool	job_chain(struct listd_dom *, size_t, unsigned,
+		    struct smtp_send *);
+
 static void
 job_done(void *arg, const struct smtp_client *c, const char *why)
 {
 	struct listd_job	*j = arg, **batch, *one[1];
+	struct listd_deliver	*d = j->d;
 	struct listd_dom	*dom = j->dom;
-	const struct smtp_send_tls *tls = smtp_send_tls(j->send);
-	size_t			 i, n;
+	struct smtp_send	*s = j->send;
+	const struct smtp_send_tls *tls = smtp_send_tls(s);
+	size_t			 i, n, addr = j->addr;
+	unsigned		 reuse = j->reuse;
 
 	if (tls->used)
-		j->d->stats.tls++;
-	if (tls->fallback[0] != '\0')
+		d->stats.tls++;
+	if (tls->fallback[0] != '\0' && reuse == 0)
 		log_info("%016" PRIx64 " deliver starttls to %s failed, "
 		    "plain text: %s", (uint64_t)j->row.message, dom->name,
 		    tls->fallback);
-	job_conn_end(j);
+	evtimer_del(j->deadline);
+	j->send = NULL;
 	/* The leader lets go of its transaction: each member (itself
 	 * too) is finished or requeued on its own from here. */
 	if ((batch = job_members(j, &n)) == NULL) {
@@ -500,6 +513,12 @@ job_done(void *arg, const struct smtp_client *c, const char *why)
 	}
 	if (batch != one)
 		free(batch);
+	/* The connection goes on with the next copy for that address,
+	 * if one waits; else it is gone. */
+	if (!job_chain(dom, addr, reuse, s)) {
+		dom->conns--;
+		d->conns--;
+	}
 	dom_pump(dom);
 }
 
@@ -584,6 +603,98 @@ job_gather(struct listd_job *j)
 	j->batch = batch;
 }
 
+/* The envelope of j's transaction, its recipients in rcpt. */
+static void
+job_envelope(struct listd_job *j, struct smtp_envelope *env,
+    const char *rcpt[LISTD_RCPT_MAX])
+{
+	struct listd_job	**batch;
+	size_t			  i, n;
+
+	if ((batch = job_members(j, &n)) == NULL)
+		rcpt[0] = j->row.recipient;
+	for (i = 0; batch != NULL && i < n; i++)
+		rcpt[i] = batch[i]->row.recipient;
+	memset(env, 0, sizeof(*env));
+	env->mail_from = j->return_path;
+	env->rcpt = rcpt;
+	env->nrcpt = n;
+	env->size = j->msg->len;
+	env->body_8bit = true;
+}
+
+static void
+job_send_conf(struct listd_job *j, struct smtp_send_conf *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->client.helo = j->d->hostname;
+	sc->client.starttls = true;
+	sc->client.hold = true;		/* the next copy may follow */
+	sc->read = job_read;
+	sc->done = job_done;
+	sc->arg = j;
+}
+
+/* j's gathered jobs, and j, back in the domain's queue, first. */
+static void
+job_ungather(struct listd_job *j)
+{
+	struct listd_job	**batch;
+	size_t			  n;
+
+	if ((batch = job_members(j, &n)) != NULL) {
+		while (n-- > 1)
+			TAILQ_INSERT_HEAD(&j->dom->waiting, batch[n], entry);
+		free(batch);
+	}
+	j->batch = NULL;
+	j->nbatch = 0;
+	TAILQ_INSERT_HEAD(&j->dom->waiting, j, entry);
+}
+
+/*
+ * After a transaction to dom's address addr on s (the reuse-th on it),
+ * the first copy waiting for that address goes on the same connection:
+ * no new TCP, greeting, EHLO or TLS handshake.  False when none waits,
+ * the server would not go on, or s carried LISTD_REUSE_MAX already.
+ */
+static bool
+job_chain(struct listd_dom *dom, size_t addr, unsigned reuse,
+    struct smtp_send *s)
+{
+	struct listd_job	*n;
+	struct smtp_send_conf	 sc;
+	struct smtp_envelope	 env;
+	const char		*rcpt[LISTD_RCPT_MAX];
+	struct timeval		 tv = { LISTD_ATTEMPT_MAX, 0 };
+	struct err		 err;
+
+	if (reuse + 1 >= LISTD_REUSE_MAX || !smtp_send_can_next(s) ||
+	    dom->state != LISTD_DOM_READY)
+		return false;
+	TAILQ_FOREACH(n, &dom->waiting, entry)
+		if (job_addr(n) == addr)
+			break;
+	if (n == NULL)
+		return false;
+	TAILQ_REMOVE(&dom->waiting, n, entry);
+	n->addr = addr;
+	job_gather(n);
+	job_send_conf(n, &sc);
+	job_envelope(n, &env, rcpt);
+	n->off = 0;
+	if (smtp_send_next(s, &env, &sc, &err) == -1) {
+		log_warn("%016" PRIx64 " deliver next on the connection to "
+		    "%s: %s", (uint64_t)n->row.message, dom->name, err.msg);
+		job_ungather(n);
+		return false;
+	}
+	n->send = s;
+	n->reuse = reuse + 1;
+	evtimer_add(n->deadline, &tv);
+	return true;
+}
+
 static void
 job_start(struct listd_job *j)
 {
@@ -592,9 +703,7 @@ job_start(struct listd_job *j)
 	struct smtp_send_conf	 sc;
 	struct smtp_envelope	 env;
 	struct sockaddr_storage	 ss;
-	struct listd_job	**batch;
 	const char		*rcpt[LISTD_RCPT_MAX];
-	size_t			 i, n;
 	struct timeval		 tv = { LISTD_ATTEMPT_MAX, 0 };
 	struct err		 err;
 	uint16_t		 port;
@@ -605,22 +714,8 @@ job_start(struct listd_job *j)
 		return;
 	}
 	job_gather(j);
-	memset(&sc, 0, sizeof(sc));
-	sc.client.helo = d->hostname;
-	sc.client.starttls = true;
-	sc.read = job_read;
-	sc.done = job_done;
-	sc.arg = j;
-	memset(&env, 0, sizeof(env));
-	if ((batch = job_members(j, &n)) == NULL)
-		rcpt[0] = j->row.recipient;
-	for (i = 0; batch != NULL && i < n; i++)
-		rcpt[i] = batch[i]->row.recipient;
-	env.mail_from = j->return_path;
-	env.rcpt = rcpt;
-	env.nrcpt = n;
-	env.size = j->msg->len;
-	env.body_8bit = true;
+	job_send_conf(j, &sc);
+	job_envelope(j, &env, rcpt);
 	ss = dom->addrs[j->addr];
 	port = htons(d->smarthost != NULL ? d->smarthost_port :
 	    d->cfg.deliver_port);
@@ -629,6 +724,7 @@ job_start(struct listd_job *j)
 	else
 		((struct sockaddr_in6 *)(void *)&ss)->sin6_port = port;
 	j->off = 0;
+	j->reuse = 0;
 	if ((j->send = smtp_send_start(d->base, (struct sockaddr *)&ss,
 	    dom->addrlen[j->addr], &sc, &env, &err)) == NULL) {
 		job_finish_all(j, 451, "4.3.0", err.msg);

@@ -30,6 +30,8 @@ struct event;
 /* Recipients in one transaction at most (RFC 5321 section 4.5.3.1.8:
  * every server takes 100). */
 #define LISTD_RCPT_MAX		100
+/* Transactions one connection carries at most, one after the other. */
+#define LISTD_REUSE_MAX		100
 /* Rows claimed at once at most. */
 #define LISTD_CLAIM_MAX		256
 /* Points a bounce adds to a subscriber's score. */
@@ -99,6 +101,8 @@ struct listd_job {
 	 * (batch[0]); NULL for a transaction of one. */
 	struct listd_job	**batch;
 	size_t			 nbatch;
+	unsigned		 reuse;		/* transactions before, on
+						 * the same connection */
 	TAILQ_ENTRY(listd_job)	 entry;
 	LIST_ENTRY(listd_job)	 all;
 };
