@@ -43,7 +43,8 @@
  * a bounce, no retry; 4xx or no connection retried on the schedule of
  * cfg (listd_retry_next), counted from the message's creation, and
  * failed with a soft bounce and a DSN to the list's moderators once
- * give_up has passed (bounce.c).  Mail with the null return path (those
+ * give_up has passed (bounce.c; the DSN goes through timbre-signd, so
+ * it leaves signed by the list's domain like the posts).  Mail with the null return path (those
  * DSNs) is never bounced or reported on, so no loop can start.
  */
 #include <errno.h>

@@ -53,6 +53,14 @@ struct listd_deliver_cfg {
 	unsigned		 per_domain;	/* connections per domain */
 	unsigned		 bounce_disable;	/* score that disables */
 	time_t			 clock_offset;	/* test hook: added to now */
+	/*
+	 * Mail the engine writes (DSNs): with to_signer set, it is queued
+	 * for timbre-signd like the list's other own mail (store_reply_add)
+	 * and to_signer(to_signer_arg) is called to send it now; without,
+	 * it is queued for delivery as it is (deliver_drive, no signer).
+	 */
+	void			(*to_signer)(void *);
+	void			*to_signer_arg;
 };
 
 struct listd_deliver_stats {
