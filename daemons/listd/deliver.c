@@ -858,6 +858,23 @@ job_new(struct listd_deliver *d, const struct store_delivery *row)
 	TAILQ_INSERT_TAIL(&j->dom->waiting, j, entry);
 }
 
+/* Wakes the engine when the next retry is due, if that is before the
+ * periodic poll: a retry goes when its schedule says, not up to a poll
+ * later. */
+static void
+deliver_wake_at_due(struct listd_deliver *d, time_t now)
+{
+	struct timeval	tv = { 0, 0 };
+	struct err	err;
+	time_t		due;
+
+	if (store_deliver_next_due(d->store, &due, &err) == -1 || due == 0 ||
+	    due - now >= LISTD_POLL)
+		return;
+	tv.tv_sec = due > now ? due - now : 1;
+	evtimer_add(d->wake, &tv);
+}
+
 static void
 deliver_pump(struct listd_deliver *d)
 {
@@ -898,6 +915,7 @@ deliver_pump(struct listd_deliver *d)
 		    dom->state != LISTD_DOM_RESOLVING && now >= dom->expires)
 			listd_dom_free(dom);
 	}
+	deliver_wake_at_due(d, now);
 }
 
 static void
@@ -952,7 +970,7 @@ listd_deliver_new(struct event_base *base, struct store *store,
 {
 	struct listd_deliver	*d;
 	struct dns_server	 srv;
-	struct timeval		 tv = { 30, 0 };
+	struct timeval		 tv = { LISTD_POLL, 0 };
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		goto nomem;

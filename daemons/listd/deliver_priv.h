@@ -22,6 +22,8 @@ struct event;
  * that lasts LISTD_ATTEMPT_MAX is cancelled and retried). */
 #define LISTD_LEASE		(15 * 60)
 #define LISTD_ATTEMPT_MAX	(14 * 60)
+/* Seconds between looks at the queue when nothing says to look. */
+#define LISTD_POLL		30
 /* How long a domain's addresses are kept. */
 #define LISTD_MX_TTL		300
 /* MX hosts tried per domain, and addresses kept in all. */
