@@ -36,6 +36,9 @@ INTEGRATION_TESTS += tests/integration/listd_deliver.sh
 # back to plain text), many RCPT in one transaction with a result each;
 # helper: listd_drive_lib.sh (shared with listd_deliver.sh).
 INTEGRATION_TESTS += tests/integration/listd_mta.sh
+# The daemon end to end (listd_lib.sh): a copy whose retries run out, its
+# DSN signed by timbre-signd (dkimpy) and fanned out to the moderator.
+INTEGRATION_TESTS += tests/integration/listd_dsn.sh
 
 # Reports come from anyone: the parser under libFuzzer.
 FUZZ_HARNESSES += dsn

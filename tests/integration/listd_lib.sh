@@ -108,6 +108,19 @@ listd_start()
 	return 1
 }
 
+# dev_list SUBSCRIBER...: the database with the list dev@$D, moderated
+# by mod@good.test, and these subscribers.
+dev_list()
+{
+	local a
+
+	"$TIMBRE" list create "$DB"
+	"$TIMBRE" list add "$DB" --domain "$D" dev --moderator mod@good.test
+	for a in "$@"; do
+		"$TIMBRE" list subscribe "$DB" --domain "$D" dev "$a"
+	done
+}
+
 fail_log()
 {
 	tail -n 25 "$INTEG_TMP"/listd.log.* | sed 's/^/# listd: /' >&2

@@ -25,9 +25,7 @@ integ_init
 . "$top_srcdir/tests/integration/listd_lib.sh"
 PEER_LIMITS=$top_srcdir/tests/integration/listd_limits_peer.py
 
-"$TIMBRE" list create "$DB"
-"$TIMBRE" list add "$DB" --domain "$D" dev --moderator mod@good.test
-"$TIMBRE" list subscribe "$DB" --domain "$D" dev alice@good.test
+dev_list alice@good.test
 
 peer()
 {
