@@ -22,7 +22,9 @@
  * LIST-owner, with the null return path (RFC 3464 section 2, RFC 5321
  * section 4.5.5), through the same queue.  It is queued rather than
  * sent to LIST-owner@ so that it does not come back in through the
- * public listener and its checks.
+ * public listener and its checks; with a signer (cfg.to_signer, the
+ * daemon) it goes to timbre-signd first, as replies to commands do, so
+ * that it leaves DKIM-signed by the list's domain.
  */
 #include <inttypes.h>
 #include <stdio.h>

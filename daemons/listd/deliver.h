@@ -8,12 +8,13 @@
  * does it call listd_deliver_kick().  The delivery engine claims due
  * rows, delivers each copy with a VERP return path
  * (LIST-bounces+LOCAL=DOMAIN@LISTDOMAIN) to the recipient's MX (MX look-up
- * through --resolver, RFC 5321 section 5.1 fallback to A/AAAA, many RCPT
- * per connection where the return path allows it, opportunistic
- * STARTTLS, per-domain caps), or to --smarthost, and records each
- * result: 2xx sent, 5xx failed (a bounce), 4xx or no connection retried
- * on the schedule, failed after the last retry with one DSN (RFC 3464)
- * to the list's owner.  A message is "done" when no row of it is queued.
+ * through --resolver, RFC 5321 section 5.1 fallback to A/AAAA, copy
+ * after copy on one connection, many RCPT per transaction where the
+ * return path allows it, opportunistic STARTTLS, per-domain caps), or
+ * to --smarthost, and records each result: 2xx sent, 5xx failed (a
+ * bounce), 4xx or no connection retried on the schedule, failed after
+ * the last retry with one DSN (RFC 3464) to the list's owner, signed
+ * by timbre-signd on its way.  A message is "done" when no row of it is queued.
  * Everything it knows is in the database, so a restart resumes where the
  * rows say: at least once, never lost.
  *
