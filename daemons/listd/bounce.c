@@ -22,7 +22,9 @@
  * LIST-owner, with the null return path (RFC 3464 section 2, RFC 5321
  * section 4.5.5), through the same queue.  It is queued rather than
  * sent to LIST-owner@ so that it does not come back in through the
- * public listener and its checks.
+ * public listener and its checks; with a signer (cfg.to_signer, the
+ * daemon) it goes to timbre-signd first, as replies to commands do, so
+ * that it leaves DKIM-signed by the list's domain.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -258,14 +260,19 @@ listd_dsn_queue(struct listd_deliver *d, const struct store_delivery *row,
 	}
 	snprintf(mid, sizeof(mid), "<dsn.%lld.%lld@%s>",
 	    (long long)row->message, (long long)listd_deliver_now(d), d->cfg.hostname);
-	if (store_deliver_enqueue(d->store, row->list_domain, row->list_name,
-	    "", mid, dsn, len, (const char *const *)ms.v, ms.n, listd_deliver_now(d),
-	    &id, err) == -1)
+	/* Signed by the list's domain like every message it sends, when
+	 * there is a signer; its rows are made now either way. */
+	if ((d->cfg.to_signer != NULL ? store_reply_add :
+	    store_deliver_enqueue)(d->store, row->list_domain, row->list_name,
+	    "", mid, dsn, len, (const char *const *)ms.v, ms.n,
+	    listd_deliver_now(d), &id, err) == -1)
 		goto out;
 	log_info("%016" PRIx64 " dsn queued as %016" PRIx64 " for %zu "
-	    "moderators of %s@%s rcpt=<%s>", (uint64_t)row->message,
+	    "moderators of %s@%s rcpt=<%s>%s", (uint64_t)row->message,
 	    (uint64_t)id, ms.n, row->list_name, row->list_domain,
-	    row->recipient);
+	    row->recipient, d->cfg.to_signer != NULL ? " via the signer" : "");
+	if (d->cfg.to_signer != NULL)
+		d->cfg.to_signer(d->cfg.to_signer_arg);
 	rc = 0;
 out:
 	for (i = 0; i < ms.n; i++)

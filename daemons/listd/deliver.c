@@ -10,14 +10,29 @@
  * than LISTD_ATTEMPT_MAX is cancelled and retried, so a lease never ends
  * under a running attempt.
  *
- * One copy, one transaction.  Every copy has its own VERP return path
- * (verp.c), and an envelope has one return path, so a transaction
- * carries one RCPT; src/smtp's client transport carries one transaction
- * per connection, so each copy has its connection.  The caps bound them:
+ * Transactions.  Every copy has its own VERP return path (verp.c), and
+ * an envelope has one return path, so a transaction carries the copies
+ * of one message that share their return path: one RCPT for a post, up
+ * to LISTD_RCPT_MAX for mail with the null path (DSNs, replies to
+ * commands) to recipients of one domain.  Each recipient's result is
+ * its own (its RCPT reply if refused, else the reply to the message), so
+ * some may be sent, some retried and some bounced from one transaction.
+ *
+ * Connections.  When a transaction ends with the server's reply to its
+ * final dot, the connection carries the next copy waiting for the same
+ * address (job_chain), up to LISTD_REUSE_MAX transactions: a fan-out to
+ * one domain costs one TCP connection, greeting and TLS handshake per
+ * connection, not per copy.  A transaction that ended otherwise (MAIL
+ * or every RCPT refused, a 421) ends its connection: the server's state
+ * is then not known to be clean.  The caps bound connections:
  * cfg.max_connections in all and cfg.per_domain per recipient domain.
  *
- * STARTTLS is not asked for yet: src/smtp's client transport cannot
- * start TLS (smtp_send_conf says so), so copies go in plain text.
+ * STARTTLS is opportunistic, as Postfix's smtp_tls_security_level =
+ * may: used when the server offers it, no certificate checked, and a
+ * failed handshake sends the copy in plain text over a new connection
+ * (src/smtp's transport does that).  The log line of each result says
+ * tls=VERSION/CIPHER or tls=none, and a failed handshake is logged with
+ * its reason.
  *
  * Where a copy goes: the recipient domain's MX hosts by preference, or
  * its A/AAAA when it has no MX (RFC 5321 section 5.1), or --smarthost
@@ -28,7 +43,8 @@
  * a bounce, no retry; 4xx or no connection retried on the schedule of
  * cfg (listd_retry_next), counted from the message's creation, and
  * failed with a soft bounce and a DSN to the list's moderators once
- * give_up has passed (bounce.c).  Mail with the null return path (those
+ * give_up has passed (bounce.c; the DSN goes through timbre-signd, so
+ * it leaves signed by the list's domain like the posts).  Mail with the null return path (those
  * DSNs) is never bounced or reported on, so no loop can start.
  */
 #include <errno.h>
@@ -274,6 +290,8 @@ job_free(struct listd_job *j)
 		smtp_send_cancel(j->send);
 	if (j->deadline != NULL)
 		event_free(j->deadline);
+	/* The others of its transaction, if any, are freed on their own. */
+	free(j->batch);
 	LIST_REMOVE(j, all);
 	d->njobs--;
 	msg_unref(j->msg);
@@ -342,15 +360,16 @@ job_finish(struct listd_job *j, int code, const char *enh, const char *text)
 	switch (out) {
 	case STORE_OUT_SENT:
 		d->stats.sent++;
-		log_info("%016" PRIx64 " deliver sent to=<%s> reply=\"%s\"",
-		    (uint64_t)j->row.message, j->row.recipient, reply);
+		log_info("%016" PRIx64 " deliver sent to=<%s> tls=%s "
+		    "reply=\"%s\"", (uint64_t)j->row.message, j->row.recipient,
+		    j->tls, reply);
 		break;
 	case STORE_OUT_RETRY:
 		d->stats.deferred++;
 		log_info("%016" PRIx64 " deliver deferred to=<%s> attempts=%ld "
-		    "next=%lld reply=\"%s\"", (uint64_t)j->row.message,
+		    "next=%lld tls=%s reply=\"%s\"", (uint64_t)j->row.message,
 		    j->row.recipient, j->row.attempts + 1,
-		    (long long)(next - now), reply);
+		    (long long)(next - now), j->tls, reply);
 		break;
 	case STORE_OUT_FAILED:
 		d->stats.failed++;
@@ -360,9 +379,9 @@ job_finish(struct listd_job *j, int code, const char *enh, const char *text)
 				d->stats.bounces_charged_to_author++;
 		}
 		log_info("%016" PRIx64 " deliver failed to=<%s> charged=%s "
-		    "reply=\"%s\"", (uint64_t)j->row.message, j->row.recipient,
-		    bp == NULL ? "none" : b.author ? "author" : "subscriber",
-		    reply);
+		    "tls=%s reply=\"%s\"", (uint64_t)j->row.message,
+		    j->row.recipient, bp == NULL ? "none" : b.author ?
+		    "author" : "subscriber", j->tls, reply);
 		if (disabled)
 			log_info("%016" PRIx64 " bounce disabled "
 			    "subscriber=<%s> list=%s@%s",
@@ -409,41 +428,118 @@ job_conn_end(struct listd_job *j)
 	j->d->conns--;
 }
 
-static void
-job_done(void *arg, const struct smtp_client *c, const char *why)
+/* The jobs of j's transaction (j itself first): *n of them. */
+static struct listd_job **
+job_members(struct listd_job *j, size_t *n)
 {
-	struct listd_job	*j = arg;
-	struct listd_dom	*dom = j->dom;
-	const struct smtp_reply	*r = smtp_client_result(c, 0);
+	if (j->batch == NULL) {
+		*n = 1;
+		return NULL;
+	}
+	*n = j->nbatch;
+	return j->batch;
+}
+
+/* Records member m's result r of a transaction to dom that used
+ * address addr; a failed connection (or a 421) sends m on to the next
+ * address, if there is one. */
+static void
+job_result(struct listd_job *m, const struct smtp_reply *r, const char *why)
+{
+	struct listd_dom	*dom = m->dom;
 	bool			 conn_failed;
 
-	if (smtp_client_is_tls(c))
-		j->d->stats.tls++;
-	job_conn_end(j);
 	/* No server spoke, or it would not take mail now at all (421 to
 	 * the greeting or later): the next address may. */
 	conn_failed = r == NULL || (r->local && why != NULL) ||
 	    r->code == 421;
 	if (conn_failed) {
-		dom->bad[j->addr] = true;
-		log_info("%016" PRIx64 " deliver connection to %s failed: %s",
-		    (uint64_t)j->row.message, dom->name, why != NULL ? why :
-		    r != NULL ? r->text : "no reply");
-		j->addr++;
-		while (j->addr < dom->naddr && dom->bad[j->addr])
-			j->addr++;
-		if (j->addr < dom->naddr) {
-			j->off = 0;
-			TAILQ_INSERT_HEAD(&dom->waiting, j, entry);
-			dom_pump(dom);
+		dom->bad[m->addr] = true;
+		log_info("%016" PRIx64 " deliver connection to %s for <%s> "
+		    "failed: %s", (uint64_t)m->row.message, dom->name,
+		    m->row.recipient, why != NULL ? why : r != NULL ? r->text :
+		    "no reply");
+		m->addr++;
+		while (m->addr < dom->naddr && dom->bad[m->addr])
+			m->addr++;
+		if (m->addr < dom->naddr) {
+			m->off = 0;
+			TAILQ_INSERT_HEAD(&dom->waiting, m, entry);
 			return;
 		}
 	}
 	if (r == NULL)
-		job_finish(j, 451, "4.4.1", why != NULL ? why : "no reply");
+		job_finish(m, 451, "4.4.1", why != NULL ? why : "no reply");
 	else
-		job_finish(j, r->code, r->enhanced, r->text);
+		job_finish(m, r->code, r->enhanced, r->text);
+}
+
+static bool	job_chain(struct listd_dom *, size_t, unsigned,
+		    struct smtp_send *);
+
+static void
+job_done(void *arg, const struct smtp_client *c, const char *why)
+{
+	struct listd_job	*j = arg, **batch, *one[1];
+	struct listd_deliver	*d = j->d;
+	struct listd_dom	*dom = j->dom;
+	struct smtp_send	*s = j->send;
+	const struct smtp_send_tls *tls = smtp_send_tls(s);
+	size_t			 i, n, addr = j->addr;
+	unsigned		 reuse = j->reuse;
+
+	if (tls->used)
+		d->stats.tls++;
+	if (tls->fallback[0] != '\0' && reuse == 0)
+		log_info("%016" PRIx64 " deliver starttls to %s failed, "
+		    "plain text: %s", (uint64_t)j->row.message, dom->name,
+		    tls->fallback);
+	evtimer_del(j->deadline);
+	j->send = NULL;
+	/* The leader lets go of its transaction: each member (itself
+	 * too) is finished or requeued on its own from here. */
+	if ((batch = job_members(j, &n)) == NULL) {
+		one[0] = j;
+		batch = one;
+	}
+	j->batch = NULL;
+	j->nbatch = 0;
+	for (i = 0; i < n; i++) {
+		if (tls->used)
+			snprintf(batch[i]->tls, sizeof(batch[i]->tls), "%s/%s",
+			    tls->version, tls->cipher);
+		else
+			snprintf(batch[i]->tls, sizeof(batch[i]->tls), "none");
+		job_result(batch[i], smtp_client_result(c, i), why);
+	}
+	if (batch != one)
+		free(batch);
+	/* The connection goes on with the next copy for that address,
+	 * if one waits; else it is gone. */
+	if (!job_chain(dom, addr, reuse, s)) {
+		dom->conns--;
+		d->conns--;
+	}
 	dom_pump(dom);
+}
+
+/* Finishes every job of j's transaction with one reply. */
+static void
+job_finish_all(struct listd_job *j, int code, const char *enh,
+    const char *text)
+{
+	struct listd_job	**batch;
+	size_t			  i, n;
+
+	if ((batch = job_members(j, &n)) == NULL) {
+		job_finish(j, code, enh, text);
+		return;
+	}
+	j->batch = NULL;
+	j->nbatch = 0;
+	for (i = 0; i < n; i++)
+		job_finish(batch[i], code, enh, text);
+	free(batch);
 }
 
 static void
@@ -456,8 +552,148 @@ job_deadline(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	smtp_send_cancel(j->send);
 	job_conn_end(j);
-	job_finish(j, 451, "4.4.2", "the attempt took too long");
+	job_finish_all(j, 451, "4.4.2", "the attempt took too long");
 	dom_pump(dom);
+}
+
+/* The first address of j's domain at or after j->addr that did not
+ * fail; naddr if none is left. */
+static size_t
+job_addr(const struct listd_job *j)
+{
+	const struct listd_dom	*dom = j->dom;
+	size_t			 a = j->addr;
+
+	while (a < dom->naddr && dom->bad[a])
+		a++;
+	return a;
+}
+
+/*
+ * Makes j the leader of a transaction with the jobs waiting on its
+ * domain that can share it: the same message, the same return path,
+ * the same address to try.  Posts have a return path per recipient,
+ * so only mail with the null path gathers.
+ */
+static void
+job_gather(struct listd_job *j)
+{
+	struct listd_dom	*dom = j->dom;
+	struct listd_job	*o, *next, **batch;
+	size_t			 n = 1;
+
+	TAILQ_FOREACH(o, &dom->waiting, entry)
+		if (o->msg == j->msg && job_addr(o) == j->addr &&
+		    strcmp(o->return_path, j->return_path) == 0 &&
+		    ++n == LISTD_RCPT_MAX)
+			break;
+	if (n == 1 || (batch = calloc(n, sizeof(*batch))) == NULL)
+		return;		/* alone (or short of memory: alone) */
+	batch[0] = j;
+	j->nbatch = 1;
+	for (o = TAILQ_FIRST(&dom->waiting); o != NULL && j->nbatch < n;
+	    o = next) {
+		next = TAILQ_NEXT(o, entry);
+		if (o->msg == j->msg && job_addr(o) == j->addr &&
+		    strcmp(o->return_path, j->return_path) == 0) {
+			TAILQ_REMOVE(&dom->waiting, o, entry);
+			o->addr = j->addr;
+			batch[j->nbatch++] = o;
+		}
+	}
+	j->batch = batch;
+}
+
+/* The envelope of j's transaction, its recipients in rcpt. */
+static void
+job_envelope(struct listd_job *j, struct smtp_envelope *env,
+    const char *rcpt[LISTD_RCPT_MAX])
+{
+	struct listd_job	**batch;
+	size_t			  i, n;
+
+	if ((batch = job_members(j, &n)) == NULL)
+		rcpt[0] = j->row.recipient;
+	for (i = 0; batch != NULL && i < n; i++)
+		rcpt[i] = batch[i]->row.recipient;
+	memset(env, 0, sizeof(*env));
+	env->mail_from = j->return_path;
+	env->rcpt = rcpt;
+	env->nrcpt = n;
+	env->size = j->msg->len;
+	env->body_8bit = true;
+}
+
+static void
+job_send_conf(struct listd_job *j, struct smtp_send_conf *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->client.helo = j->d->hostname;
+	sc->client.starttls = true;
+	sc->client.hold = true;		/* the next copy may follow */
+	sc->read = job_read;
+	sc->done = job_done;
+	sc->arg = j;
+}
+
+/* j's gathered jobs, and j, back in the domain's queue, first. */
+static void
+job_ungather(struct listd_job *j)
+{
+	struct listd_job	**batch;
+	size_t			  n;
+
+	if ((batch = job_members(j, &n)) != NULL) {
+		while (n-- > 1)
+			TAILQ_INSERT_HEAD(&j->dom->waiting, batch[n], entry);
+		free(batch);
+	}
+	j->batch = NULL;
+	j->nbatch = 0;
+	TAILQ_INSERT_HEAD(&j->dom->waiting, j, entry);
+}
+
+/*
+ * After a transaction to dom's address addr on s (the reuse-th on it),
+ * the first copy waiting for that address goes on the same connection:
+ * no new TCP, greeting, EHLO or TLS handshake.  False when none waits,
+ * the server would not go on, or s carried LISTD_REUSE_MAX already.
+ */
+static bool
+job_chain(struct listd_dom *dom, size_t addr, unsigned reuse,
+    struct smtp_send *s)
+{
+	struct listd_job	*n;
+	struct smtp_send_conf	 sc;
+	struct smtp_envelope	 env;
+	const char		*rcpt[LISTD_RCPT_MAX];
+	struct timeval		 tv = { LISTD_ATTEMPT_MAX, 0 };
+	struct err		 err;
+
+	if (reuse + 1 >= LISTD_REUSE_MAX || !smtp_send_can_next(s) ||
+	    dom->state != LISTD_DOM_READY)
+		return false;
+	TAILQ_FOREACH(n, &dom->waiting, entry)
+		if (job_addr(n) == addr)
+			break;
+	if (n == NULL)
+		return false;
+	TAILQ_REMOVE(&dom->waiting, n, entry);
+	n->addr = addr;
+	job_gather(n);
+	job_send_conf(n, &sc);
+	job_envelope(n, &env, rcpt);
+	n->off = 0;
+	if (smtp_send_next(s, &env, &sc, &err) == -1) {
+		log_warn("%016" PRIx64 " deliver next on the connection to "
+		    "%s: %s", (uint64_t)n->row.message, dom->name, err.msg);
+		job_ungather(n);
+		return false;
+	}
+	n->send = s;
+	n->reuse = reuse + 1;
+	evtimer_add(n->deadline, &tv);
+	return true;
 }
 
 static void
@@ -468,34 +704,19 @@ job_start(struct listd_job *j)
 	struct smtp_send_conf	 sc;
 	struct smtp_envelope	 env;
 	struct sockaddr_storage	 ss;
-	const char		*rcpt[1];
+	const char		*rcpt[LISTD_RCPT_MAX];
 	struct timeval		 tv = { LISTD_ATTEMPT_MAX, 0 };
 	struct err		 err;
 	uint16_t		 port;
 
-	while (j->addr < dom->naddr && dom->bad[j->addr])
-		j->addr++;
-	if (j->addr >= dom->naddr) {
+	if ((j->addr = job_addr(j)) >= dom->naddr) {
 		job_finish(j, 451, "4.4.1", "no MX host of the domain "
 		    "answered");
 		return;
 	}
-	memset(&sc, 0, sizeof(sc));
-	sc.client.helo = d->hostname;
-	/* Not yet: src/smtp's client transport cannot start TLS (it
-	 * closes when the machine asks to), so asking would fail every
-	 * copy to a server that offers it.  Plain text until it can. */
-	sc.client.starttls = false;
-	sc.read = job_read;
-	sc.done = job_done;
-	sc.arg = j;
-	memset(&env, 0, sizeof(env));
-	rcpt[0] = j->row.recipient;
-	env.mail_from = j->return_path;
-	env.rcpt = rcpt;
-	env.nrcpt = 1;
-	env.size = j->msg->len;
-	env.body_8bit = true;
+	job_gather(j);
+	job_send_conf(j, &sc);
+	job_envelope(j, &env, rcpt);
 	ss = dom->addrs[j->addr];
 	port = htons(d->smarthost != NULL ? d->smarthost_port :
 	    d->cfg.deliver_port);
@@ -504,9 +725,10 @@ job_start(struct listd_job *j)
 	else
 		((struct sockaddr_in6 *)(void *)&ss)->sin6_port = port;
 	j->off = 0;
+	j->reuse = 0;
 	if ((j->send = smtp_send_start(d->base, (struct sockaddr *)&ss,
 	    dom->addrlen[j->addr], &sc, &env, &err)) == NULL) {
-		job_finish(j, 451, "4.3.0", err.msg);
+		job_finish_all(j, 451, "4.3.0", err.msg);
 		return;
 	}
 	dom->conns++;
@@ -609,6 +831,7 @@ job_new(struct listd_deliver *d, const struct store_delivery *row)
 	}
 	j->d = d;
 	j->row = *row;
+	snprintf(j->tls, sizeof(j->tls), "-");	/* no connection yet */
 	LIST_INSERT_HEAD(&d->jobs, j, all);
 	d->njobs++;
 	if ((j->msg = msg_get(d, row->message)) == NULL) {
@@ -633,6 +856,23 @@ job_new(struct listd_deliver *d, const struct store_delivery *row)
 		return;
 	}
 	TAILQ_INSERT_TAIL(&j->dom->waiting, j, entry);
+}
+
+/* Wakes the engine when the next retry is due, if that is before the
+ * periodic poll: a retry goes when its schedule says, not up to a poll
+ * later. */
+static void
+deliver_wake_at_due(struct listd_deliver *d, time_t now)
+{
+	struct timeval	tv = { 0, 0 };
+	struct err	err;
+	time_t		due;
+
+	if (store_deliver_next_due(d->store, &due, &err) == -1 || due == 0 ||
+	    due - now >= LISTD_POLL)
+		return;
+	tv.tv_sec = due > now ? due - now : 1;
+	evtimer_add(d->wake, &tv);
 }
 
 static void
@@ -675,6 +915,7 @@ deliver_pump(struct listd_deliver *d)
 		    dom->state != LISTD_DOM_RESOLVING && now >= dom->expires)
 			listd_dom_free(dom);
 	}
+	deliver_wake_at_due(d, now);
 }
 
 static void
@@ -729,7 +970,7 @@ listd_deliver_new(struct event_base *base, struct store *store,
 {
 	struct listd_deliver	*d;
 	struct dns_server	 srv;
-	struct timeval		 tv = { 30, 0 };
+	struct timeval		 tv = { LISTD_POLL, 0 };
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		goto nomem;
@@ -791,6 +1032,29 @@ listd_deliver_free(struct listd_deliver *d)
 	free(d->domain);
 	free(d->smarthost);
 	free(d);
+}
+
+void
+listd_deliver_policy_copy(struct listd_deliver_cfg *dst,
+    const struct listd_deliver_cfg *src)
+{
+	memcpy(dst->retry, src->retry, sizeof(dst->retry));
+	dst->nretry = src->nretry;
+	dst->retry_every = src->retry_every;
+	dst->give_up = src->give_up;
+	dst->max_connections = src->max_connections;
+	dst->per_domain = src->per_domain;
+	dst->bounce_disable = src->bounce_disable;
+}
+
+void
+listd_deliver_policy(struct listd_deliver *d,
+    const struct listd_deliver_cfg *cfg)
+{
+	listd_deliver_policy_copy(&d->cfg, cfg);
+	listd_deliver_cfg_fill(&d->cfg);
+	/* Higher caps may let waiting copies start now. */
+	listd_deliver_kick(d);
 }
 
 void

@@ -8,12 +8,13 @@
  * does it call listd_deliver_kick().  The delivery engine claims due
  * rows, delivers each copy with a VERP return path
  * (LIST-bounces+LOCAL=DOMAIN@LISTDOMAIN) to the recipient's MX (MX look-up
- * through --resolver, RFC 5321 section 5.1 fallback to A/AAAA, many RCPT
- * per connection where the return path allows it, opportunistic
- * STARTTLS, per-domain caps), or to --smarthost, and records each
- * result: 2xx sent, 5xx failed (a bounce), 4xx or no connection retried
- * on the schedule, failed after the last retry with one DSN (RFC 3464)
- * to the list's owner.  A message is "done" when no row of it is queued.
+ * through --resolver, RFC 5321 section 5.1 fallback to A/AAAA, copy
+ * after copy on one connection, many RCPT per transaction where the
+ * return path allows it, opportunistic STARTTLS, per-domain caps), or
+ * to --smarthost, and records each result: 2xx sent, 5xx failed (a
+ * bounce), 4xx or no connection retried on the schedule, failed after
+ * the last retry with one DSN (RFC 3464) to the list's owner, signed
+ * by timbre-signd on its way.  A message is "done" when no row of it is queued.
  * Everything it knows is in the database, so a restart resumes where the
  * rows say: at least once, never lost.
  *
@@ -53,6 +54,14 @@ struct listd_deliver_cfg {
 	unsigned		 per_domain;	/* connections per domain */
 	unsigned		 bounce_disable;	/* score that disables */
 	time_t			 clock_offset;	/* test hook: added to now */
+	/*
+	 * Mail the engine writes (DSNs): with to_signer set, it is queued
+	 * for timbre-signd like the list's other own mail (store_reply_add)
+	 * and to_signer(to_signer_arg) is called to send it now; without,
+	 * it is queued for delivery as it is (deliver_drive, no signer).
+	 */
+	void			(*to_signer)(void *);
+	void			*to_signer_arg;
 };
 
 struct listd_deliver_stats {
@@ -65,6 +74,16 @@ struct listd_deliver *listd_deliver_new(struct event_base *,
 		    struct store *, const struct listd_deliver_cfg *,
 		    struct err *);
 void		 listd_deliver_free(struct listd_deliver *);
+
+/* What a reload may change: the retry schedule (retry, nretry,
+ * retry_every, give_up), the caps (max_connections, per_domain) and
+ * bounce_disable; copied from src to dst. */
+void		 listd_deliver_policy_copy(struct listd_deliver_cfg *dst,
+		    const struct listd_deliver_cfg *src);
+/* A reload: cfg's policy (above) for every result and connection from
+ * now on; its other fields need a new engine. */
+void		 listd_deliver_policy(struct listd_deliver *,
+		    const struct listd_deliver_cfg *);
 
 /* New delivery rows were committed: look for due rows now. */
 void		 listd_deliver_kick(struct listd_deliver *);

@@ -22,11 +22,18 @@ struct event;
  * that lasts LISTD_ATTEMPT_MAX is cancelled and retried). */
 #define LISTD_LEASE		(15 * 60)
 #define LISTD_ATTEMPT_MAX	(14 * 60)
+/* Seconds between looks at the queue when nothing says to look. */
+#define LISTD_POLL		30
 /* How long a domain's addresses are kept. */
 #define LISTD_MX_TTL		300
 /* MX hosts tried per domain, and addresses kept in all. */
 #define LISTD_MX_HOSTS		5
 #define LISTD_MX_ADDRS		16
+/* Recipients in one transaction at most (RFC 5321 section 4.5.3.1.8:
+ * every server takes 100). */
+#define LISTD_RCPT_MAX		100
+/* Transactions one connection carries at most, one after the other. */
+#define LISTD_REUSE_MAX		100
 /* Rows claimed at once at most. */
 #define LISTD_CLAIM_MAX		256
 /* Points a bounce adds to a subscriber's score. */
@@ -89,8 +96,15 @@ struct listd_job {
 	char			 return_path[STORE_ADDR_MAX + 1];
 	size_t			 off;		/* into msg->data */
 	size_t			 addr;		/* the address tried */
+	char			 tls[96];	/* "none", "TLSv1.3/..." */
 	struct smtp_send	*send;
 	struct event		*deadline;
+	/* The leader of a transaction: every job in it, itself first
+	 * (batch[0]); NULL for a transaction of one. */
+	struct listd_job	**batch;
+	size_t			 nbatch;
+	unsigned		 reuse;		/* transactions before, on
+						 * the same connection */
 	TAILQ_ENTRY(listd_job)	 entry;
 	LIST_ENTRY(listd_job)	 all;
 };

@@ -153,6 +153,10 @@ time_t	listd_now(const struct listd *);
 int	listd_smtp_start(struct listd *, struct err *);
 int	listd_signed_start(struct listd *, struct err *);
 void	listd_smtp_stop(struct listd *);
+/* SIGHUP: the listeners' limits and TLS files for new connections.  -1
+ * with err (and nothing changed) when the TLS files do not load. */
+int	listd_smtp_update(struct listd *, const struct listd_settings *,
+	    struct err *);
 
 /* ---- verify.c: SPF, DKIM, ARC, DMARC; the Authentication-Results ---- */
 

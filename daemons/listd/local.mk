@@ -25,3 +25,6 @@ tests_unit_listd_check_listd_LDADD = $(UNIT_LDADD)
 # swaks -> timbre-listd -> timbre-signd -> timbre-listd, zones in NSD;
 # the queue rows checked with the sqlite3 shell
 INTEGRATION_TESTS += tests/integration/listd.sh
+# --require-tls, --max-recipients, --max-per-ip and --max-connections as
+# an smtplib client sees them; helper: listd_limits_peer.py
+INTEGRATION_TESTS += tests/integration/listd_limits.sh

@@ -8,10 +8,13 @@
  * message a previous run left in received or signing), the delivery
  * engine, the signals, then READY=1 and the loop.
  *
- * SIGHUP re-reads the configuration: the log level changes at once, the
- * rest needs a restart (a bad file keeps the old settings); lists and
- * members are read from the database for every message, so `timbre
- * list` changes need no signal.  SIGUSR1 logs statistics; SIGTERM and
+ * SIGHUP re-reads the configuration (reload()): what is read where it
+ * is used changes at once, the TLS files are read again (a renewed
+ * certificate), what was bound or opened at start-up needs a restart
+ * and is named in the log; a configuration that does not load, TLS
+ * files included, keeps the old one whole.  Lists and members are read
+ * from the database for every message, so `timbre list` changes need no
+ * signal.  SIGUSR1 logs statistics; SIGTERM and
  * SIGINT end the loop: exit 0.
  */
 #include <err.h>
@@ -54,23 +57,95 @@ log_stats(struct listd *ld)
 	}
 }
 
+/* The options reload() leaves alone, when s changes them: logged. */
+static void
+reload_restart_only(const struct listd *ld, const struct listd_settings *s)
+{
+	const struct listd_conf	*o = &ld->set.conf, *n = &s->conf;
+	const struct opt_addr	*ol = o->listen.v, *nl = n->listen.v;
+	char			 which[256] = "";
+	size_t			 i;
+	bool			 listen = o->listen.n != n->listen.n;
+
+	for (i = 0; !listen && i < o->listen.n; i++)
+		listen = strcmp(ol[i].text, nl[i].text) != 0;
+#define CHANGED(name, cond) do {					\
+	if (cond)							\
+		snprintf(which + strlen(which), sizeof(which) -		\
+		    strlen(which), " --%s", name);			\
+} while (0)
+#define STR_NE(a, b) (((a) == NULL) != ((b) == NULL) ||		\
+	((a) != NULL && strcmp((a), (b)) != 0))
+	CHANGED("listen", listen);
+	CHANGED("listen-signed", strcmp(o->listen_signed.text,
+	    n->listen_signed.text) != 0);
+	CHANGED("domain", strcmp(ld->set.domain, s->domain) != 0);
+	CHANGED("hostname", strcmp(ld->set.hostname, s->hostname) != 0);
+	CHANGED("db", STR_NE(o->db, n->db));
+	CHANGED("signer", strcmp(o->signer.text, n->signer.text) != 0);
+	CHANGED("resolver", strcmp(o->resolver.text, n->resolver.text) != 0);
+	CHANGED("smarthost", STR_NE(o->smarthost, n->smarthost));
+	CHANGED("deliver-port", o->deliver_port != n->deliver_port);
+	CHANGED("user", STR_NE(o->user, n->user));
+#undef STR_NE
+#undef CHANGED
+	if (which[0] != '\0')
+		log_warn("listd reload: changed, kept until a restart:%s",
+		    which);
+}
+
+/* SIGHUP: everything that can change without a restart, or nothing. */
 static void
 reload(struct listd *ld)
 {
-	struct listd_settings	s;
-	struct err		err;
+	struct listd_settings	 s;
+	struct err		 err;
+	char			*t;
 
 	if (listd_settings_load(ld->argc, ld->argv, &s, &err) == -1) {
 		log_warn("listd reload failed, old configuration kept: %s",
 		    err.msg);
 		return;
 	}
+	if (listd_smtp_update(ld, &s, &err) == -1) {
+		log_warn("listd reload failed, old configuration kept: %s",
+		    err.msg);
+		listd_settings_free(&s);
+		return;
+	}
+	reload_restart_only(ld, &s);
+	/* Read where they are used: from the next session or message. */
+	ld->set.conf.require_tls = s.conf.require_tls;
+	ld->set.dmarc_reject = s.dmarc_reject;
+	ld->set.conf.max_message_size = s.conf.max_message_size;
+	ld->set.conf.max_recipients = s.conf.max_recipients;
+	ld->set.conf.max_connections = s.conf.max_connections;
+	ld->set.conf.max_per_ip = s.conf.max_per_ip;
+	ld->set.conf.signer_retry = s.conf.signer_retry;
+	ld->set.conf.signer_retry_max = s.conf.signer_retry_max;
 	ld->set.conf.log_level = s.conf.log_level;
+	/* Strings: swapped, so that freeing s frees the old ones. */
+#define SWAP(f) (t = ld->set.conf.f, ld->set.conf.f = s.conf.f, s.conf.f = t)
+	SWAP(dmarc_reject);
+	SWAP(tls_cert);
+	SWAP(tls_key);
+	SWAP(retry_schedule);
+#undef SWAP
+	listd_deliver_policy_copy(&ld->set.deliver, &s.deliver);
+	if (ld->deliver != NULL)
+		listd_deliver_policy(ld->deliver, &ld->set.deliver);
 	listd_settings_free(&s);
 	log_init("timbre-listd", ld->set.conf.foreground,
 	    ld->set.conf.log_level);
-	log_info("listd reload done (the log level; the rest needs a "
-	    "restart)");
+	log_info("listd reload done require_tls=%s dmarc_reject=%s "
+	    "max_message_size=%lld max_recipients=%lld max_connections=%lld "
+	    "max_per_ip=%lld tls=%s retry_schedule=%s give_up=%lld "
+	    "max_per_domain=%u", ld->set.conf.require_tls ? "yes" : "no",
+	    ld->set.conf.dmarc_reject, ld->set.conf.max_message_size,
+	    ld->set.conf.max_recipients, ld->set.conf.max_connections,
+	    ld->set.conf.max_per_ip, ld->set.conf.tls_cert != NULL ?
+	    ld->set.conf.tls_cert : "none", ld->set.conf.retry_schedule,
+	    (long long)ld->set.deliver.give_up, ld->set.deliver.per_domain);
 }
 
 static void

@@ -139,8 +139,11 @@ listd_settings_load(int argc, char *argv[], struct listd_settings *s,
 	char			 ip[80], *e;
 
 	memset(s, 0, sizeof(*s));
-	if (opt_load(&listd_program, argc, argv, c, NULL, err) == -1)
+	if (opt_load(&listd_program, argc, argv, c, NULL, err) == -1) {
+		/* What it set before the bad value: a reload goes on. */
+		opt_free(&listd_program, c);
 		return -1;
+	}
 	if (c->domain == NULL || store_domain_normalize(c->domain, s->domain,
 	    err) == -1) {
 		err_set(err, OPT_E_CONFIG, "--domain: %s", c->domain ?

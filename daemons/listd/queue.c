@@ -297,10 +297,19 @@ listd_queue_stop(struct listd *ld)
 	ld->queue = NULL;
 }
 
+/* The delivery engine queued a DSN for the signer: send it now. */
+static void
+out_to_signer(void *arg)
+{
+	listd_queue_kick(arg);
+}
+
 int
 listd_out_start(struct listd *ld, struct err *err)
 {
 	ld->set.deliver.clock_offset = ld->clock_offset;
+	ld->set.deliver.to_signer = out_to_signer;
+	ld->set.deliver.to_signer_arg = ld;
 	if ((ld->deliver = listd_deliver_new(ld->base, ld->store,
 	    &ld->set.deliver, err)) == NULL)
 		return -1;

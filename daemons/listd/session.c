@@ -819,6 +819,25 @@ listen_on(struct listd *ld, struct smtp_listener **out,
 	return 0;
 }
 
+/* The limits and TLS files of the --listen (or, signed_side, the
+ * --listen-signed) listener under settings s. */
+static void
+listen_limits(const struct listd_settings *s, bool signed_side,
+    struct smtp_listen_conf *c)
+{
+	if (signed_side) {
+		c->server.max_size = (uint64_t)s->conf.max_message_size +
+		    SIGNED_EXTRA;
+		return;
+	}
+	c->server.max_size = (uint64_t)s->conf.max_message_size;
+	/* The session's own cap, with its own reply, comes first. */
+	c->server.max_rcpt = (size_t)s->conf.max_recipients + 1;
+	c->max_conns = (size_t)s->conf.max_connections;
+	c->tls_cert = s->conf.tls_cert;
+	c->tls_key = s->conf.tls_key;
+}
+
 int
 listd_smtp_start(struct listd *ld, struct err *err)
 {
@@ -827,12 +846,7 @@ listd_smtp_start(struct listd *ld, struct err *err)
 	memset(&c, 0, sizeof(c));
 	smtp_server_conf_init(&c.server);
 	c.server.hostname = ld->set.hostname;
-	c.server.max_size = (uint64_t)ld->set.conf.max_message_size;
-	/* The session's own cap, with its own reply, comes first. */
-	c.server.max_rcpt = (size_t)ld->set.conf.max_recipients + 1;
-	c.max_conns = (size_t)ld->set.conf.max_connections;
-	c.tls_cert = ld->set.conf.tls_cert;
-	c.tls_key = ld->set.conf.tls_key;
+	listen_limits(&ld->set, false, &c);
 	c.open = on_open;
 	c.request = on_request;
 	c.data = on_data;
@@ -850,8 +864,7 @@ listd_signed_start(struct listd *ld, struct err *err)
 	memset(&c, 0, sizeof(c));
 	smtp_server_conf_init(&c.server);
 	c.server.hostname = ld->set.hostname;
-	c.server.max_size = (uint64_t)ld->set.conf.max_message_size +
-	    SIGNED_EXTRA;
+	listen_limits(&ld->set, true, &c);
 	c.allow = on_signed_allow;
 	c.open = on_signed_open;
 	c.request = on_signed_request;
@@ -860,6 +873,26 @@ listd_signed_start(struct listd *ld, struct err *err)
 	c.arg = ld;
 	return listen_on(ld, &ld->signed_smtp, &c, &ld->set.conf.listen_signed,
 	    1, err);
+}
+
+int
+listd_smtp_update(struct listd *ld, const struct listd_settings *s,
+    struct err *err)
+{
+	struct smtp_listen_conf	c, sc;
+
+	memset(&c, 0, sizeof(c));
+	memset(&sc, 0, sizeof(sc));
+	smtp_server_conf_init(&sc.server);
+	listen_limits(s, true, &sc);
+	smtp_server_conf_init(&c.server);
+	listen_limits(s, false, &c);
+	/* TLS first: the one part that can fail, before anything moved. */
+	if (ld->smtp != NULL && smtp_listener_update(ld->smtp, &c, err) == -1)
+		return -1;
+	if (ld->signed_smtp != NULL)
+		(void)smtp_listener_update(ld->signed_smtp, &sc, err);
+	return 0;
 }
 
 void

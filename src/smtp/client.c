@@ -8,9 +8,11 @@
  * and falls back to HELO when EHLO is refused with 5xx; with STARTTLS
  * wanted and offered it asks for TLS and greets again inside it (and
  * carries on in plaintext if the server then refuses, as opportunistic
- * TLS does).  With PIPELINING, MAIL, every RCPT and DATA go out together
- * (RFC 2920 section 3.1: DATA last), as many as the output ceiling lets
- * at a time; replies are matched to commands in order.
+ * TLS does; after a failed handshake smtp_client_tls_failed() starts it
+ * over for a plaintext connection).  With PIPELINING, MAIL, every RCPT
+ * and DATA go out together (RFC 2920 section 3.1: DATA last), as many
+ * as the output ceiling lets at a time; replies are matched to commands
+ * in order.
  *
  * Results are values: each recipient ends with the reply that decided its
  * fate (its RCPT reply if refused, else the reply to the message, or to
@@ -39,6 +41,7 @@ enum smtp_client_phase {
 	SMTP_C_TXN,		/* MAIL, RCPT, DATA replies awaited */
 	SMTP_C_MESSAGE,		/* the caller gives the message */
 	SMTP_C_DOT,		/* the reply to the final dot awaited */
+	SMTP_C_IDLE,		/* hold: results known, another may follow */
 	SMTP_C_QUIT,
 	SMTP_C_CLOSED,
 };
@@ -47,6 +50,7 @@ struct smtp_client {
 	char			 helo[SMTP_DOMAIN_MAX + 1];
 	bool			 want_tls;
 	bool			 tls;
+	bool			 hold;		/* IDLE, not QUIT, after a dot */
 	char			*mail_from;
 	char			**rcpt;
 	size_t			 nrcpt;
@@ -77,6 +81,8 @@ struct smtp_client {
 	bool			 msg_set;
 	struct smtp_reply	**refused;	/* per recipient, or NULL */
 	bool			 done;
+	struct smtp_reply	 tls_refusal;	/* not 220 to STARTTLS */
+	bool			 tls_refused;
 };
 
 static bool
@@ -93,66 +99,33 @@ smtp_cl_path_ok(const char *p)
 	return true;
 }
 
-struct smtp_client *
-smtp_client_new(const struct smtp_client_conf *conf,
-    const struct smtp_envelope *env, struct err *err)
+/* The envelope's paths, checked: 0, or -1 with err (ERR_ARG). */
+static int
+smtp_cl_env_check(const struct smtp_envelope *env, struct err *err)
 {
-	struct smtp_client	*c;
-	size_t			 i;
+	size_t	i;
 
-	if (conf->helo == NULL || *conf->helo == '\0' ||
-	    strlen(conf->helo) > SMTP_DOMAIN_MAX ||
-	    strpbrk(conf->helo, " \r\n") != NULL) {
-		err_set(err, ERR_ARG, "smtp client: bad HELO name");
-		return NULL;
-	}
 	if (env->mail_from == NULL || !smtp_cl_path_ok(env->mail_from) ||
 	    env->nrcpt == 0 || env->nrcpt > SMTP_CLIENT_MAX_RCPT) {
 		err_set(err, ERR_ARG, "smtp client: bad envelope");
-		return NULL;
+		return -1;
 	}
 	for (i = 0; i < env->nrcpt; i++)
 		if (env->rcpt[i] == NULL || *env->rcpt[i] == '\0' ||
 		    !smtp_cl_path_ok(env->rcpt[i])) {
 			err_set(err, ERR_ARG, "smtp client: bad recipient "
 			    "%zu", i);
-			return NULL;
+			return -1;
 		}
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		goto nomem;
-	buf_init(&c->out, SMTP_CLIENT_OUT_MAX);
-	if ((c->rp = smtp_reply_parser_new(SMTP_REPLY_LINE_MAX)) == NULL ||
-	    (c->mail_from = strdup(env->mail_from)) == NULL ||
-	    (c->rcpt = calloc(env->nrcpt, sizeof(*c->rcpt))) == NULL ||
-	    (c->refused = calloc(env->nrcpt, sizeof(*c->refused))) == NULL)
-		goto nomem;
-	c->nrcpt = env->nrcpt;
-	for (i = 0; i < env->nrcpt; i++)
-		if ((c->rcpt[i] = strdup(env->rcpt[i])) == NULL)
-			goto nomem;
-	snprintf(c->helo, sizeof(c->helo), "%s", conf->helo);
-	c->want_tls = conf->starttls;
-	c->tls = conf->tls;
-	c->size = env->size;
-	c->body_8bit = env->body_8bit;
-	c->smtputf8 = env->smtputf8;
-	c->phase = SMTP_C_GREETING;
-	return c;
-nomem:
-	err_set(err, ERR_NOMEM, "smtp client: out of memory");
-	smtp_client_free(c);
-	return NULL;
+	return 0;
 }
 
-void
-smtp_client_free(struct smtp_client *c)
+/* The envelope's transaction state freed (the results with it). */
+static void
+smtp_cl_env_free(struct smtp_client *c)
 {
 	size_t	i;
 
-	if (c == NULL)
-		return;
-	smtp_reply_parser_free(c->rp);
-	buf_fini(&c->out);
 	free(c->mail_from);
 	for (i = 0; c->rcpt != NULL && i < c->nrcpt; i++)
 		free(c->rcpt[i]);
@@ -160,6 +133,82 @@ smtp_client_free(struct smtp_client *c)
 		free(c->refused[i]);
 	free(c->rcpt);
 	free(c->refused);
+	c->mail_from = NULL;
+	c->rcpt = NULL;
+	c->refused = NULL;
+	c->nrcpt = 0;
+}
+
+/* Copies a checked envelope into c (whose old one is freed first).  -1
+ * with err when memory is short. */
+static int
+smtp_cl_env_set(struct smtp_client *c, const struct smtp_envelope *env,
+    struct err *err)
+{
+	size_t	i;
+
+	smtp_cl_env_free(c);
+	if ((c->mail_from = strdup(env->mail_from)) == NULL ||
+	    (c->rcpt = calloc(env->nrcpt, sizeof(*c->rcpt))) == NULL ||
+	    (c->refused = calloc(env->nrcpt, sizeof(*c->refused))) == NULL)
+		goto nomem;
+	c->nrcpt = env->nrcpt;
+	for (i = 0; i < env->nrcpt; i++)
+		if ((c->rcpt[i] = strdup(env->rcpt[i])) == NULL)
+			goto nomem;
+	c->size = env->size;
+	c->body_8bit = env->body_8bit;
+	c->smtputf8 = env->smtputf8;
+	return 0;
+nomem:
+	err_set(err, ERR_NOMEM, "smtp client: out of memory");
+	return -1;
+}
+
+struct smtp_client *
+smtp_client_new(const struct smtp_client_conf *conf,
+    const struct smtp_envelope *env, struct err *err)
+{
+	struct smtp_client	*c;
+
+	if (conf->helo == NULL || *conf->helo == '\0' ||
+	    strlen(conf->helo) > SMTP_DOMAIN_MAX ||
+	    strpbrk(conf->helo, " \r\n") != NULL) {
+		err_set(err, ERR_ARG, "smtp client: bad HELO name");
+		return NULL;
+	}
+	if (smtp_cl_env_check(env, err) == -1)
+		return NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		err_set(err, ERR_NOMEM, "smtp client: out of memory");
+		return NULL;
+	}
+	buf_init(&c->out, SMTP_CLIENT_OUT_MAX);
+	if ((c->rp = smtp_reply_parser_new(SMTP_REPLY_LINE_MAX)) == NULL) {
+		err_set(err, ERR_NOMEM, "smtp client: out of memory");
+		goto fail;
+	}
+	if (smtp_cl_env_set(c, env, err) == -1)
+		goto fail;
+	snprintf(c->helo, sizeof(c->helo), "%s", conf->helo);
+	c->want_tls = conf->starttls;
+	c->tls = conf->tls;
+	c->hold = conf->hold;
+	c->phase = SMTP_C_GREETING;
+	return c;
+fail:
+	smtp_client_free(c);
+	return NULL;
+}
+
+void
+smtp_client_free(struct smtp_client *c)
+{
+	if (c == NULL)
+		return;
+	smtp_reply_parser_free(c->rp);
+	buf_fini(&c->out);
+	smtp_cl_env_free(c);
 	free(c);
 }
 
@@ -408,8 +457,12 @@ smtp_cl_reply(struct smtp_client *c, const struct smtp_reply *r)
 			c->phase = SMTP_C_TLS;
 		} else if (r->code == 421)
 			smtp_cl_fail(c, r);
-		else
-			smtp_cl_start_txn(c);	/* opportunistic */
+		else {
+			/* Opportunistic: on in plain text, saying why. */
+			c->tls_refusal = *r;
+			c->tls_refused = true;
+			smtp_cl_start_txn(c);
+		}
 		break;
 	case SMTP_C_TXN:
 		smtp_cl_txn_reply(c, r);
@@ -423,13 +476,20 @@ smtp_cl_reply(struct smtp_client *c, const struct smtp_reply *r)
 			    "no valid recipients");
 			c->msg_set = true;
 		}
-		smtp_cl_finish(c);
+		/* The transaction is over on both sides: with hold, the
+		 * connection may carry the next one. */
+		if (c->hold && r->code != 421) {
+			c->done = true;
+			c->phase = SMTP_C_IDLE;
+		} else
+			smtp_cl_finish(c);
 		break;
 	case SMTP_C_QUIT:
 		c->phase = SMTP_C_CLOSED;
 		break;
 	case SMTP_C_TLS:
 	case SMTP_C_MESSAGE:
+	case SMTP_C_IDLE:
 	case SMTP_C_CLOSED:
 		if (c->done) {
 			c->phase = SMTP_C_CLOSED;
@@ -554,6 +614,64 @@ smtp_client_tls_started(struct smtp_client *c)
 		c->phase = SMTP_C_EHLO;
 }
 
+void
+smtp_client_quit(struct smtp_client *c)
+{
+	if (c->phase != SMTP_C_IDLE)
+		return;
+	smtp_cl_cmd(c, "QUIT");
+	if (c->phase != SMTP_C_CLOSED)
+		c->phase = SMTP_C_QUIT;
+}
+
+int
+smtp_client_next(struct smtp_client *c, const struct smtp_envelope *env,
+    struct err *err)
+{
+	if (c->phase != SMTP_C_IDLE) {
+		err_set(err, SMTP_E_STATE, "smtp client: not idle");
+		return -1;
+	}
+	if (smtp_cl_env_check(env, err) == -1)
+		return -1;
+	if (smtp_cl_env_set(c, env, err) == -1) {
+		smtp_client_quit(c);
+		return -1;
+	}
+	c->mail_ok = false;
+	c->naccepted = 0;
+	c->discard_dot = false;
+	c->msg_set = false;
+	memset(&c->msg, 0, sizeof(c->msg));
+	c->done = false;
+	/* What the server offered holds for the whole session. */
+	smtp_cl_start_txn(c);
+	return 0;
+}
+
+void
+smtp_client_tls_failed(struct smtp_client *c)
+{
+	struct smtp_reply_parser	*rp;
+
+	if (c->phase != SMTP_C_TLS)
+		return;
+	if ((rp = smtp_reply_parser_new(SMTP_REPLY_LINE_MAX)) == NULL) {
+		smtp_cl_local_fail(c, 451, "4.3.0",
+		    "local error: out of memory", false);
+		return;
+	}
+	smtp_reply_parser_free(c->rp);
+	c->rp = rp;
+	/* A new connection: its greeting, EHLO, and no STARTTLS again. */
+	c->want_tls = false;
+	c->ext = 0;
+	c->srv_size = 0;
+	c->cur_open = false;
+	buf_drop(&c->out, c->out.len);
+	c->phase = SMTP_C_GREETING;
+}
+
 static void
 smtp_cl_lost(struct smtp_client *c, int code, const char *text)
 {
@@ -586,6 +704,8 @@ smtp_client_want(const struct smtp_client *c)
 		return SMTP_CLIENT_STARTTLS;
 	case SMTP_C_MESSAGE:
 		return SMTP_CLIENT_MESSAGE;
+	case SMTP_C_IDLE:
+		return SMTP_CLIENT_IDLE;
 	default:
 		return SMTP_CLIENT_READ;
 	}
@@ -597,6 +717,7 @@ smtp_client_timer(const struct smtp_client *c)
 	switch (c->phase) {
 	case SMTP_C_CLOSED:
 	case SMTP_C_TLS:
+	case SMTP_C_IDLE:
 		return SMTP_TIMEOUT_NONE;
 	case SMTP_C_MESSAGE:
 		return SMTP_TIMEOUT_DATA_BLOCK;
@@ -635,6 +756,12 @@ bool
 smtp_client_is_tls(const struct smtp_client *c)
 {
 	return c->tls;
+}
+
+const struct smtp_reply *
+smtp_client_tls_refusal(const struct smtp_client *c)
+{
+	return c->tls_refused ? &c->tls_refusal : NULL;
 }
 
 const struct smtp_reply *

@@ -12,9 +12,12 @@
  * process later and carry requests and answers over a socketpair.
  *
  * Every reply except the greeting and the HELO/EHLO reply carries an
- * enhanced status code (RFC 2034 section 3).  Errors the session answers
- * (and refusals by the daemon of HELO, MAIL and RCPT) count towards
- * max_errors; at that count the reply is 421 4.7.0 and the session ends.
+ * enhanced status code (RFC 2034 section 3); a refusal at the greeting
+ * carries the one the daemon gives, if any, as the transport's own
+ * refusals do ("421 4.7.0 ... too many connections") and Postfix's.
+ * Errors the session answers (and refusals by the daemon of HELO, MAIL
+ * and RCPT) count towards max_errors; at that count the reply is 421
+ * 4.7.0 and the session ends.
  * "452 4.5.3 too many recipients" is flow control, not an error (the
  * client sends the others in a new transaction), and is not counted.
  */
@@ -576,8 +579,8 @@ smtp_server_answer(struct smtp_server *s, int code, const char *enhanced,
 	if (code == 421) {
 		if (kind == SMTP_REQ_MESSAGE)
 			s->in_txn = false;	/* the daemon knows */
-		smtp_srv_reply(s, 421, kind == SMTP_REQ_CONNECT ? NULL : enh,
-		    "%s %s", s->hostname, t[0] ? t : "Service not "
+		smtp_srv_reply(s, 421, kind == SMTP_REQ_CONNECT ? enhanced :
+		    enh, "%s %s", s->hostname, t[0] ? t : "Service not "
 		    "available, closing connection");
 		smtp_srv_close(s);
 		return 0;
@@ -590,12 +593,12 @@ smtp_server_answer(struct smtp_server *s, int code, const char *enhanced,
 			s->phase = SMTP_S_COMMAND;
 		} else if (code >= 500) {
 			/* RFC 5321 section 3.1: then wait for QUIT. */
-			smtp_srv_reply(s, code, NULL, "%s %s", s->hostname,
-			    t[0] ? t : "No SMTP service here");
+			smtp_srv_reply(s, code, enhanced, "%s %s",
+			    s->hostname, t[0] ? t : "No SMTP service here");
 			s->phase = SMTP_S_REFUSED;
 		} else {
-			smtp_srv_reply(s, code, NULL, "%s %s", s->hostname,
-			    t[0] ? t : "Try again later");
+			smtp_srv_reply(s, code, enhanced, "%s %s",
+			    s->hostname, t[0] ? t : "Try again later");
 			smtp_srv_close(s);
 		}
 		break;

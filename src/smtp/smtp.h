@@ -409,6 +409,10 @@ struct smtp_client_conf {
 	const char	*helo;		/* our name, for EHLO/HELO */
 	bool		 starttls;	/* ask for STARTTLS when offered */
 	bool		 tls;		/* the connection is TLS already */
+	/* After the reply to the message's final dot (not a 421), wait in
+	 * SMTP_CLIENT_IDLE for smtp_client_next() or smtp_client_quit()
+	 * instead of quitting. */
+	bool		 hold;
 };
 
 struct smtp_envelope {
@@ -429,6 +433,8 @@ enum smtp_client_want {
 	SMTP_CLIENT_STARTTLS,	/* write the output, start TLS, then
 				 * smtp_client_tls_started() */
 	SMTP_CLIENT_CLOSE,	/* write the output and close: done */
+	SMTP_CLIENT_IDLE,	/* hold: the results are known; call
+				 * smtp_client_next() or smtp_client_quit() */
 };
 
 /* Output beyond this many bytes is not added to until taken. */
@@ -449,6 +455,23 @@ void	smtp_client_feed(struct smtp_client *, const char *, size_t);
 size_t	smtp_client_message(struct smtp_client *, const char *, size_t);
 void	smtp_client_message_end(struct smtp_client *);
 void	smtp_client_tls_started(struct smtp_client *);
+/*
+ * With SMTP_CLIENT_IDLE: the next message on the same session (the
+ * results of the last one are gone).  What the server offered holds;
+ * the new envelope is checked as smtp_client_new's.  -1 with err
+ * (SMTP_E_STATE when not idle, ERR_ARG, ERR_NOMEM: then the session
+ * quits) and nothing sent.
+ */
+int	smtp_client_next(struct smtp_client *, const struct smtp_envelope *,
+	    struct err *);
+/* With SMTP_CLIENT_IDLE: say QUIT (then CLOSE). */
+void	smtp_client_quit(struct smtp_client *);
+/*
+ * With SMTP_CLIENT_STARTTLS: the handshake failed.  The machine starts
+ * over for a new plaintext connection (greeting awaited, STARTTLS not
+ * asked again); nothing of the message was asked for yet.
+ */
+void	smtp_client_tls_failed(struct smtp_client *);
 /* The connection is gone, failed or timed out: what is not answered yet
  * gets a local 421 4.4.2 (EOF) or 451 4.4.2 (timeout). */
 void	smtp_client_eof(struct smtp_client *);
@@ -461,6 +484,9 @@ void	smtp_client_output_drop(struct smtp_client *, size_t);
 bool	smtp_client_is_done(const struct smtp_client *);
 /* Whether STARTTLS was done on this connection. */
 bool	smtp_client_is_tls(const struct smtp_client *);
+/* The server's refusal of STARTTLS (not 220, not 421), after which the
+ * session went on in plain text; NULL if none. */
+const struct smtp_reply *smtp_client_tls_refusal(const struct smtp_client *);
 /*
  * The result for recipient i: its RCPT reply if that refused it, else the
  * reply to the message (the final dot), or what failed before (greeting,

@@ -113,15 +113,21 @@ conn_free(struct smtp_conn *c)
 /* Bytes not yet handed to the kernel: over TLS, those of the filter
  * and of the socket's bufferevent under it. */
 static size_t
-conn_unsent(struct smtp_conn *c)
+bev_unsent(struct bufferevent *bev)
 {
-	struct bufferevent	*under = bufferevent_get_underlying(c->bev);
+	struct bufferevent	*under = bufferevent_get_underlying(bev);
 	size_t			 n;
 
-	n = evbuffer_get_length(bufferevent_get_output(c->bev));
+	n = evbuffer_get_length(bufferevent_get_output(bev));
 	if (under != NULL)
 		n += evbuffer_get_length(bufferevent_get_output(under));
 	return n;
+}
+
+static size_t
+conn_unsent(struct smtp_conn *c)
+{
+	return bev_unsent(c->bev);
 }
 
 /* Frees c if its output is written, else checks again soon (the write
@@ -554,6 +560,29 @@ fail:
 	return -1;
 }
 
+int
+smtp_listener_update(struct smtp_listener *l,
+    const struct smtp_listen_conf *conf, struct err *err)
+{
+	SSL_CTX	*tls = NULL;
+
+	if (conf->tls_cert != NULL && conf->tls_key != NULL &&
+	    (tls = tls_ctx_new(conf->tls_cert, conf->tls_key, err)) == NULL)
+		return -1;
+	/* Sessions under way hold their own reference to the old one. */
+	SSL_CTX_free(l->tls);
+	l->tls = tls;
+	if (tls != NULL)
+		l->conf.server.ext |= SMTP_EXT_STARTTLS;
+	else
+		l->conf.server.ext &= ~SMTP_EXT_STARTTLS;
+	l->conf.server.max_size = conf->server.max_size;
+	l->conf.server.max_rcpt = conf->server.max_rcpt;
+	if (conf->max_conns != 0)
+		l->conf.max_conns = conf->max_conns;
+	return 0;
+}
+
 size_t
 smtp_listener_conns(const struct smtp_listener *l)
 {
@@ -590,6 +619,12 @@ struct smtp_send {
 	struct smtp_client	*cl;
 	struct event		*timer;
 	struct smtp_send_conf	 conf;
+	char			*servername;	/* SNI, or NULL */
+	struct sockaddr_storage	 sa;		/* for a plaintext retry */
+	socklen_t		 salen;
+	SSL_CTX			*tls_ctx;
+	bool			 tls_pending;	/* in the handshake */
+	struct smtp_send_tls	 tls;
 	char			 buf[SEND_BUF];
 	size_t			 off, len;
 	bool			 src_eof;
@@ -600,6 +635,8 @@ struct smtp_send {
 };
 
 static void	send_run(struct smtp_send *);
+static void	send_on_io(struct bufferevent *, void *);
+static void	send_on_event(struct bufferevent *, short, void *);
 
 static void
 send_free(struct smtp_send *s)
@@ -609,6 +646,8 @@ send_free(struct smtp_send *s)
 	if (s->bev != NULL)
 		bufferevent_free(s->bev);
 	smtp_client_free(s->cl);
+	SSL_CTX_free(s->tls_ctx);
+	free(s->servername);
 	free(s);
 }
 
@@ -617,8 +656,11 @@ send_timer_arm(struct smtp_send *s)
 {
 	struct timeval	tv = { 0, 0 };
 
-	tv.tv_sec = s->connected ? smtp_timeout_seconds(
-	    smtp_client_timer(s->cl)) : s->conf.connect_timeout;
+	if (s->tls_pending)
+		tv.tv_sec = s->conf.tls_timeout;
+	else
+		tv.tv_sec = s->connected ? smtp_timeout_seconds(
+		    smtp_client_timer(s->cl)) : s->conf.connect_timeout;
 	if (tv.tv_sec == 0)
 		evtimer_del(s->timer);
 	else
@@ -629,9 +671,16 @@ send_timer_arm(struct smtp_send *s)
 static void
 send_report(struct smtp_send *s)
 {
+	const struct smtp_reply	*r;
+
 	if (s->reported)
 		return;
 	s->reported = true;
+	if (s->tls.fallback[0] == '\0' &&
+	    (r = smtp_client_tls_refusal(s->cl)) != NULL)
+		snprintf(s->tls.fallback, sizeof(s->tls.fallback),
+		    "refused: %d %s%s%s", r->code, r->enhanced,
+		    r->enhanced[0] != '\0' ? " " : "", r->text);
 	s->conf.done(s->conf.arg, s->cl, s->why[0] != '\0' ? s->why : NULL);
 }
 
@@ -645,6 +694,137 @@ send_fail(struct smtp_send *s, const char *what)
 	send_free(s);
 }
 
+/* Opens the connection to s->sa; a failure to even start is reported
+ * from the loop, like any other. */
+static void
+send_connect(struct smtp_send *s)
+{
+	struct timeval	tv = { 0, 0 };
+
+	s->connected = false;
+	if ((s->bev = bufferevent_socket_new(s->base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		snprintf(s->why, sizeof(s->why), "connect: out of memory");
+		evtimer_add(s->timer, &tv);
+		return;
+	}
+	bufferevent_setcb(s->bev, send_on_io, send_on_io, send_on_event, s);
+	bufferevent_setwatermark(s->bev, EV_WRITE, 2 * SMTP_CLIENT_OUT_HIGH,
+	    0);
+	if (bufferevent_socket_connect(s->bev, (struct sockaddr *)(void *)
+	    &s->sa, (int)s->salen) == -1) {
+		snprintf(s->why, sizeof(s->why), "connect: %s",
+		    strerror(errno));
+		bufferevent_free(s->bev);
+		s->bev = NULL;
+		evtimer_add(s->timer, &tv);
+		return;
+	}
+	send_timer_arm(s);
+}
+
+/*
+ * The handshake failed (what says how): as Postfix's "may" level does,
+ * the message goes in plain text, over a new connection since the old
+ * one is in an unknown TLS state.  Nothing of the message was read yet
+ * (STARTTLS comes before MAIL), so the machine just starts over.
+ */
+static void
+send_tls_fallback(struct smtp_send *s, const char *what)
+{
+	snprintf(s->tls.fallback, sizeof(s->tls.fallback), "handshake: %s",
+	    what);
+	s->tls_pending = false;
+	bufferevent_free(s->bev);
+	s->bev = NULL;
+	smtp_client_tls_failed(s->cl);
+	send_connect(s);
+}
+
+/* The reason OpenSSL gives for a failed handshake, or the socket's.
+ * The filter's error list also holds SSL_get_error() codes, which name
+ * no library: the first error OpenSSL has words for is the one said. */
+static void
+send_tls_error(struct smtp_send *s, short what, char *out, size_t n)
+{
+	unsigned long	 e;
+	const char	*reason = NULL, *lib = NULL;
+
+	while ((e = bufferevent_get_openssl_error(s->bev)) != 0)
+		if (reason == NULL &&
+		    (reason = ERR_reason_error_string(e)) != NULL)
+			lib = ERR_lib_error_string(e);
+	if (reason != NULL)
+		snprintf(out, n, "%s%s%s", lib != NULL ? lib : "",
+		    lib != NULL ? ": " : "", reason);
+	else if (what & BEV_EVENT_EOF)
+		snprintf(out, n, "connection closed by the server");
+	else if (what & BEV_EVENT_ERROR)
+		snprintf(out, n, "%s", evutil_socket_error_to_string(
+		    EVUTIL_SOCKET_ERROR()));
+	else
+		snprintf(out, n, "failed");
+	ERR_clear_error();
+}
+
+/* Puts a TLS client filter over the connection (the 220 to STARTTLS
+ * was read; nothing of ours is left to write). */
+static void
+send_start_tls(struct smtp_send *s)
+{
+	struct bufferevent	*tls;
+	SSL			*ssl;
+
+	if (s->tls_ctx == NULL) {
+		if ((s->tls_ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+			goto fail;
+		/* Opportunistic: any certificate does (RFC 7435). */
+		SSL_CTX_set_verify(s->tls_ctx, SSL_VERIFY_NONE, NULL);
+	}
+	if ((ssl = SSL_new(s->tls_ctx)) == NULL)
+		goto fail;
+	if (s->servername != NULL)
+		(void)SSL_set_tlsext_host_name(ssl, s->servername);
+	/* The filter owns the socket's bufferevent from now on. */
+	if ((tls = bufferevent_openssl_filter_new(s->base, s->bev, ssl,
+	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		SSL_free(ssl);
+		goto fail;
+	}
+	/* Servers often close without close_notify after QUIT. */
+	bufferevent_openssl_set_allow_dirty_shutdown(tls, 1);
+	s->bev = tls;
+	s->tls_pending = true;
+	bufferevent_setcb(s->bev, send_on_io, send_on_io, send_on_event, s);
+	bufferevent_setwatermark(s->bev, EV_WRITE, 2 * SMTP_CLIENT_OUT_HIGH,
+	    0);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	send_timer_arm(s);
+	return;
+fail:
+	ERR_clear_error();
+	s->tls_pending = true;	/* what send_tls_fallback undoes */
+	send_tls_fallback(s, "out of memory");
+}
+
+/* The handshake is done: note what was agreed, greet again inside. */
+static void
+send_tls_started(struct smtp_send *s)
+{
+	SSL	*ssl = bufferevent_openssl_get_ssl(s->bev);
+
+	s->tls_pending = false;
+	s->tls.used = true;
+	if (ssl != NULL) {
+		snprintf(s->tls.version, sizeof(s->tls.version), "%s",
+		    SSL_get_version(ssl));
+		snprintf(s->tls.cipher, sizeof(s->tls.cipher), "%s",
+		    SSL_get_cipher_name(ssl));
+	}
+	smtp_client_tls_started(s->cl);
+	send_run(s);
+}
+
 static void
 send_on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -652,6 +832,10 @@ send_on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (s->tls_pending) {
+		send_tls_fallback(s, "timed out");
+		return;
+	}
 	if (!s->connected) {
 		if (s->why[0] == '\0')
 			snprintf(s->why, sizeof(s->why), "connect: timed out");
@@ -676,7 +860,7 @@ send_on_io(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (s->closing) {
-		if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		if (bev_unsent(s->bev) == 0)
 			send_free(s);
 		return;
 	}
@@ -690,6 +874,15 @@ send_on_event(struct bufferevent *bev, short what, void *arg)
 	char			 why[160];
 
 	(void)bev;
+	if (s->tls_pending) {
+		if (what & BEV_EVENT_CONNECTED)
+			send_tls_started(s);
+		else {
+			send_tls_error(s, what, why, sizeof(why));
+			send_tls_fallback(s, why);
+		}
+		return;
+	}
 	if (what & BEV_EVENT_CONNECTED) {
 		s->connected = true;
 		bufferevent_enable(s->bev, EV_READ | EV_WRITE);
@@ -703,6 +896,7 @@ send_on_event(struct bufferevent *bev, short what, void *arg)
 	snprintf(why, sizeof(why), "%s: %s", s->connected ? "connection" :
 	    "connect", (what & BEV_EVENT_EOF) ? "closed by the server" :
 	    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	ERR_clear_error();
 	send_fail(s, why);
 }
 
@@ -717,11 +911,12 @@ send_run(struct smtp_send *s)
 	ssize_t			 r;
 	int			 i, nv;
 
-	if (!s->connected || s->closing)
+	if (!s->connected || s->closing || s->tls_pending)
 		return;
 	in = bufferevent_get_input(s->bev);
 	out = bufferevent_get_output(s->bev);
-	/* The server's replies: the machine takes all of them. */
+	/* The server's replies: the machine takes all of them (after a
+	 * 220 to STARTTLS it drops the plaintext that follows). */
 	while (evbuffer_get_length(in) > 0) {
 		nv = evbuffer_peek(in, -1, NULL, v, 8);
 		if (nv > 8)
@@ -741,20 +936,37 @@ send_run(struct smtp_send *s)
 			}
 			smtp_client_output_drop(s->cl, len);
 		}
-		if (smtp_client_is_done(s->cl))
+		if (smtp_client_is_done(s->cl) && !s->reported) {
+			/* done may start the next message here
+			 * (smtp_send_next): its commands go out first. */
 			send_report(s);
+			continue;
+		}
 		switch (smtp_client_want(s->cl)) {
 		case SMTP_CLIENT_READ:
 			send_timer_arm(s);
 			return;
+		case SMTP_CLIENT_IDLE:
+			/* done did not give another message. */
+			smtp_client_quit(s->cl);
+			continue;
 		case SMTP_CLIENT_STARTTLS:
+			/* The STARTTLS command went out before its 220
+			 * came, so nothing is left to write. */
+			if (bev_unsent(s->bev) > 0) {
+				bufferevent_setwatermark(s->bev, EV_WRITE, 0,
+				    0);
+				return;
+			}
+			send_start_tls(s);
+			return;
 		case SMTP_CLIENT_CLOSE:
 			if (!smtp_client_is_done(s->cl))
 				smtp_client_eof(s->cl);
 			send_report(s);
 			s->closing = true;
 			evtimer_del(s->timer);
-			if (evbuffer_get_length(out) == 0) {
+			if (bev_unsent(s->bev) == 0) {
 				send_free(s);
 				return;
 			}
@@ -805,42 +1017,70 @@ smtp_send_start(struct event_base *base, const struct sockaddr *sa,
     const struct smtp_envelope *env, struct err *err)
 {
 	struct smtp_send	*s;
-	struct timeval		 tv = { 0, 0 };
 
+	if (salen > sizeof(s->sa)) {
+		err_set(err, ERR_ARG, "smtp send: bad address");
+		return NULL;
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		err_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	s->base = base;
 	s->conf = *conf;
+	s->conf.tls_servername = NULL;
+	s->conf.client.tls = false;
 	if (s->conf.connect_timeout == 0)
 		s->conf.connect_timeout = 30;
-	if ((s->cl = smtp_client_new(&conf->client, env, err)) == NULL) {
+	if (s->conf.tls_timeout == 0)
+		s->conf.tls_timeout = 60;
+	memcpy(&s->sa, sa, salen);
+	s->salen = salen;
+	if ((s->cl = smtp_client_new(&s->conf.client, env, err)) == NULL) {
 		free(s);
 		return NULL;
 	}
-	if ((s->timer = evtimer_new(base, send_on_timer, s)) == NULL ||
-	    (s->bev = bufferevent_socket_new(base, -1,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+	if ((conf->tls_servername != NULL && (s->servername =
+	    strdup(conf->tls_servername)) == NULL) ||
+	    (s->timer = evtimer_new(base, send_on_timer, s)) == NULL) {
 		err_set(err, ERR_NOMEM, "out of memory");
 		send_free(s);
 		return NULL;
 	}
-	bufferevent_setcb(s->bev, send_on_io, send_on_io, send_on_event, s);
-	bufferevent_setwatermark(s->bev, EV_WRITE, 2 * SMTP_CLIENT_OUT_HIGH,
-	    0);
-	if (bufferevent_socket_connect(s->bev, (struct sockaddr *)(void *)sa,
-	    (int)salen) == -1) {
-		/* Reported from the loop, like any other failure. */
-		snprintf(s->why, sizeof(s->why), "connect: %s",
-		    strerror(errno));
-		bufferevent_free(s->bev);
-		s->bev = NULL;
-		evtimer_add(s->timer, &tv);
-		return s;
-	}
-	send_timer_arm(s);
+	send_connect(s);
 	return s;
+}
+
+int
+smtp_send_next(struct smtp_send *s, const struct smtp_envelope *env,
+    const struct smtp_send_conf *conf, struct err *err)
+{
+	if (!s->reported || smtp_client_want(s->cl) != SMTP_CLIENT_IDLE) {
+		err_set(err, SMTP_E_STATE, "smtp send: no message can follow");
+		return -1;
+	}
+	if (smtp_client_next(s->cl, env, err) == -1)
+		return -1;
+	s->conf.read = conf->read;
+	s->conf.done = conf->done;
+	s->conf.arg = conf->arg;
+	s->off = s->len = 0;
+	s->src_eof = false;
+	s->reported = false;
+	s->why[0] = '\0';
+	return 0;
+}
+
+bool
+smtp_send_can_next(const struct smtp_send *s)
+{
+	return s->reported && smtp_client_want(s->cl) == SMTP_CLIENT_IDLE;
+}
+
+const struct smtp_send_tls *
+smtp_send_tls(const struct smtp_send *s)
+{
+	return &s->tls;
 }
 
 void

@@ -14,7 +14,14 @@
  * Client side, smtp_send_start() connects to one server, drives one
  * struct smtp_client (one message to its recipients) with a timeout on
  * the connection and the machine's own timers, pulls the message from a
- * read callback, and calls back once with the results.
+ * read callback, and calls back once with the results.  With
+ * client.starttls it uses STARTTLS when the server offers it, the way
+ * Postfix's smtp_tls_security_level = may does: no certificate is
+ * checked (nothing would say which one to expect), and when the
+ * handshake fails or times out the message goes in plain text over a
+ * new connection to the same address, the reason kept for the log
+ * (smtp_send_tls()).  With client.hold, one connection carries several
+ * messages: from inside done, smtp_send_next() gives the next one.
  */
 #ifndef TIMBRE_SMTP_TRANSPORT_H
 #define TIMBRE_SMTP_TRANSPORT_H
@@ -65,6 +72,16 @@ struct smtp_listener *smtp_listener_new(struct event_base *,
  * with ERR_IO naming the address. */
 int		 smtp_listener_bind(struct smtp_listener *,
 		    const struct sockaddr *, socklen_t, struct err *);
+/*
+ * A reload: for the connections accepted from now on, conf's
+ * server.max_size, server.max_rcpt, max_conns (0: unchanged) and TLS
+ * files (both NULL: no more STARTTLS; re-read when given, so a renewed
+ * certificate is taken).  The rest of conf is ignored.  Connections
+ * already open keep what they had.  -1 with err as smtp_listener_new,
+ * and nothing changed, when the files do not load.
+ */
+int		 smtp_listener_update(struct smtp_listener *,
+		    const struct smtp_listen_conf *, struct err *);
 /* Closes the listening sockets and every connection (calling close). */
 void		 smtp_listener_free(struct smtp_listener *);
 size_t		 smtp_listener_conns(const struct smtp_listener *);
@@ -80,8 +97,12 @@ int		 smtp_conn_answer(struct smtp_conn *, int code,
 struct smtp_send;
 
 struct smtp_send_conf {
-	struct smtp_client_conf	 client;	/* helo; no STARTTLS yet */
+	struct smtp_client_conf	 client;	/* helo, starttls */
 	unsigned		 connect_timeout; /* seconds; 0: 30 */
+	/* Seconds for the TLS handshake; 0: 60.  Past it, plain text. */
+	unsigned		 tls_timeout;
+	/* Server name for SNI (the MX host), or NULL. */
+	const char		*tls_servername;
 	/* The message, in order: fills buf with up to cap bytes, returns
 	 * how many (0 at the end), -1 on failure (the attempt fails with a
 	 * local 451 4.3.0). */
@@ -100,6 +121,35 @@ struct smtp_send_conf {
 struct smtp_send *smtp_send_start(struct event_base *, const struct sockaddr *,
 		    socklen_t, const struct smtp_send_conf *,
 		    const struct smtp_envelope *, struct err *);
+/* What became of TLS on the attempt, for the log line of its result. */
+struct smtp_send_tls {
+	bool	 used;		/* the transaction went over TLS */
+	char	 version[16];	/* "TLSv1.3" when used */
+	char	 cipher[64];	/* "TLS_AES_256_GCM_SHA384" when used */
+	/* Why TLS was offered and not used ("" if it was not offered or
+	 * worked): "refused: 454 ..." when the server said no to STARTTLS,
+	 * "handshake: ..." when the message went in plain text over a
+	 * second connection. */
+	char	 fallback[SMTP_REPLY_TEXT_MAX + 48];
+};
+
+/*
+ * From inside done only, with conf.client.hold and smtp_send_can_next():
+ * the next message on the same connection, with its own read, done and
+ * arg (those of conf; its other fields are ignored).  done is then
+ * called for it as for the first.  -1 with err (SMTP_E_STATE, the
+ * envelope's ERR_ARG, ERR_NOMEM): the connection quits after done
+ * returns, and done is not called for that message.
+ */
+int		 smtp_send_next(struct smtp_send *,
+		    const struct smtp_envelope *,
+		    const struct smtp_send_conf *, struct err *);
+/* Whether the connection can take another message (inside done). */
+bool		 smtp_send_can_next(const struct smtp_send *);
+
+/* Valid from inside done (and before): the TLS state of s. */
+const struct smtp_send_tls *smtp_send_tls(const struct smtp_send *);
+
 /* Abandons the attempt before done was called: done is not called. */
 void		 smtp_send_cancel(struct smtp_send *);
 

@@ -2,9 +2,11 @@
  * fuzz_smtp_client_reply.c: what a server may send a client.  The input
  * goes through the reply parser (whole and byte by byte, which must
  * agree), then into a client machine as the server's side of a session:
- * the client gives a message when asked and "does" STARTTLS when asked.
- * Every command it writes must be one CRLF line, and its results must be
- * known after the connection ends.
+ * the client gives a message when asked, "does" STARTTLS when asked (or
+ * fails the handshake, and the session starts over), and, when the
+ * session holds, gives the next message or quits.  Every command it
+ * writes must be one CRLF line, and its results must be known after the
+ * connection ends.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -73,7 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const rcpt[] = { "a@x", "b@x", "c@x" };
 	static const char msg[] = "Subject: x\n\n.line\r\nend";
 	static int		 ca[4096], cb[4096];
-	struct smtp_client_conf	 conf = { "client.test", true, false };
+	struct smtp_client_conf	 conf = { "client.test", true, false, false };
 	struct smtp_envelope	 env = { "", rcpt, 3, 100, true, false };
 	struct smtp_client	*c;
 	const char		*in = (const char *)data;
@@ -87,6 +89,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	env.smtputf8 = data[0] & 1;
 	conf.starttls = data[0] & 2;
+	/* Sessions that hold: every message after the first on the same
+	 * connection, until the input runs out. */
+	conf.hold = data[0] & 0x80;
 	env.nrcpt = 1 + data[0] % 3;
 	step = 1 + data[0] / 4;
 	if ((c = smtp_client_new(&conf, &env, NULL)) == NULL)
@@ -102,7 +107,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			smtp_client_message_end(c);
 			break;
 		case SMTP_CLIENT_STARTTLS:
-			smtp_client_tls_started(c);
+			if (in[off] & 1)
+				smtp_client_tls_failed(c);
+			else
+				smtp_client_tls_started(c);
+			break;
+		case SMTP_CLIENT_IDLE:
+			if (!smtp_client_is_done(c))
+				abort();
+			if (in[off] & 1)
+				smtp_client_quit(c);
+			else if (smtp_client_next(c, &env, NULL) == -1)
+				abort();
 			break;
 		default:
 			break;

@@ -10,7 +10,8 @@
 #   VERP return paths, X-Timbre-Queue-Id gone; 451 then 250 (retried,
 #   delivered); 550 (a hard bounce charged to the subscriber, no retry);
 #   a DMARC 550 (charged to the author); a null MX; the retries running
-#   out (a DSN to the moderators, with the null path); a VERP bounce
+#   out (a DSN to the moderators, with the null path; with a signer, as
+#   the daemon has, the DSN is queued to be signed first); a VERP bounce
 #   (listd_bounce_take); kill -9 during a 1000-recipient fan-out, then a
 #   restart: every recipient got it, duplicates counted.
 #
@@ -18,14 +19,10 @@
 set -eu
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 
-integ_need_cmd smtp-sink nsd sqlite3 dig
-DRIVE=$top_builddir/tests/unit/listd/deliver_drive
-TIMBRE=$top_builddir/tools/timbre
-[ -x "$DRIVE" ] || integ_skip "$DRIVE is not built"
-[ -x "$TIMBRE" ] || integ_skip "$TIMBRE is not built"
+integ_need_cmd smtp-sink nsd dig
 integ_init
+. "$top_srcdir/tests/integration/listd_drive_lib.sh"
 T=$INTEG_TMP
-DB=$T/lists.db
 
 cat >"$T/test.zone" <<'Z'
 $ORIGIN test.
@@ -72,8 +69,7 @@ sink fail 127.0.0.6 -f RCPT -B "550 5.1.1 no such user here"
 sink policy 127.0.0.7 -f . -B "550 5.7.26 rejected by the sender's DMARC policy"
 sleep 0.5
 
-"$TIMBRE" list create "$DB"
-"$TIMBRE" list add "$DB" --domain lists.test dev --moderator owner@a.test
+drive_list
 for s in bob@grey.test carol@fail.test dave@policy.test; do
 	"$TIMBRE" list subscribe "$DB" --domain lists.test dev "$s"
 done
@@ -88,10 +84,6 @@ run()		# [options]: the engine until idle
 {
 	"$DRIVE" run "$DB" lists.test "$RESOLVER" --port "$PORT" --idle \
 	    --seconds 120 "$@" >>"$T/drive.out" 2>>"$T/drive.log"
-}
-q()
-{
-	sqlite3 "$DB" "$1"
 }
 dumps()		# SINK: messages it received
 {
@@ -202,6 +194,21 @@ if [ "$r" = "failed 2" ] && [ "$dsn" = 1 ] && [ -n "$f" ] &&
 else
 	integ_notok "DSN to the owner" "row: $r" "dsn messages: $dsn" \
 	    "$(grep -h '^X-Mail\|^X-Rcpt\|^Final\|^Action\|^Status' "$f" 2>/dev/null)"
+fi
+
+# ---- the daemon's way: the DSN waits for the signer ----
+echo fred@grey.test >"$T/rgive2"
+MS=$(enqueue "$T/rgive2")
+run --retry 1 --every 1 --give-up 2 --to-signer
+run --retry 1 --every 1 --give-up 2 --offset 3 --to-signer
+r=$(q "SELECT state || ' ' || attempts FROM deliveries WHERE message = $MS")
+dsn=$(q "SELECT m.state || ' <' || m.mail_from || '> ' || d.recipient || ' ' || d.state || ' ' || (instr(CAST(m.body AS TEXT), 'Final-Recipient: rfc822; fred@grey.test') > 0) FROM messages m JOIN deliveries d ON d.message = m.id WHERE m.id > $MS")
+if [ "$r" = "failed 2" ] && [ "$dsn" = "received <> owner@a.test queued 1" ] &&
+    tail -1 "$T/drive.out" | grep -q 'dsn=1 .*to_signer=1$' &&
+    grep -q "dsn queued as .* for 1 moderators of dev@lists.test rcpt=<fred@grey.test> via the signer" "$T/drive.log"; then
+	integ_ok "with a signer: the DSN is queued to be signed first (received, its row made)"
+else
+	integ_notok "DSN through the signer" "row: $r" "dsn: $dsn" "$(tail -1 "$T/drive.out")"
 fi
 
 # ---- a bounce arriving at the VERP address ----

@@ -86,21 +86,39 @@ signd_start()
 	return 1
 }
 
+# listd_start NAME [OPTIONS...]: timbre-listd with the options of every
+# test and those given; its log in listd.log.NAME.
 listd_start()
 {
-	integ_spawn "$INTEG_TMP/listd.log.$1" "$LISTD" -f --log-level debug \
+	local name=$1
+
+	shift
+	integ_spawn "$INTEG_TMP/listd.log.$name" "$LISTD" -f --log-level debug \
 	    --listen "127.0.0.1:$PORT" --listen-signed "127.0.0.1:$SIGNEDPORT" \
 	    --domain "$D" --hostname "$AUTHSERV" --db "$DB" \
 	    --signer "127.0.0.1:$SIGNPORT" --resolver "127.0.0.1:$DNS" \
 	    --signer-retry 1s --signer-retry-max 2s \
-	    --smarthost "127.0.0.1:$SINKPORT" -c /dev/null
+	    --smarthost "127.0.0.1:$SINKPORT" -c /dev/null "$@"
 	LISTD_PID=$INTEG_LAST_PID
 	for i in $(seq 1 50); do
 		ss -Hltn 2>/dev/null | grep -q "127.0.0.1:$PORT " && return 0
 		sleep 0.1
 	done
-	integ_notok "listd $1: listening"
+	integ_notok "listd $name: listening"
 	return 1
+}
+
+# dev_list SUBSCRIBER...: the database with the list dev@$D, moderated
+# by mod@good.test, and these subscribers.
+dev_list()
+{
+	local a
+
+	"$TIMBRE" list create "$DB"
+	"$TIMBRE" list add "$DB" --domain "$D" dev --moderator mod@good.test
+	for a in "$@"; do
+		"$TIMBRE" list subscribe "$DB" --domain "$D" dev "$a"
+	done
 }
 
 fail_log()

@@ -10,7 +10,9 @@
  *	runs the engine until nothing is due and nothing is in flight
  *	(--idle), or for --seconds N; prints its counters.  Options:
  *	--port N, --smarthost H:P, --offset S (clock), --retry A,B,..
- *	--every S, --give-up S, --max N, --per-domain N, --disable N.
+ *	--every S, --give-up S, --max N, --per-domain N, --disable N,
+ *	--to-signer (DSNs queued for a signer, as the daemon does; this
+ *	program has none, so they wait in "received").
  *   deliver_drive bounce DB DOMAIN LIST VERP MSGFILE
  *	gives MSGFILE to listd_bounce_take.
  */
@@ -59,6 +61,7 @@ struct run {
 	long			 seconds;
 	long			 ticks;
 	long			 drain;	/* ticks left before stopping */
+	unsigned		 to_signer;	/* DSNs queued for a signer */
 };
 
 static void
@@ -92,6 +95,20 @@ on_tick(evutil_socket_t fd, short ev, void *arg)
 		r->drain = 5;
 }
 
+/* Options without a value. */
+static bool
+is_flag(const char *a)
+{
+	return strcmp(a, "--idle") == 0 || strcmp(a, "--to-signer") == 0;
+}
+
+/* What the daemon's queue would be asked: counted, said at the end. */
+static void
+to_signer(void *arg)
+{
+	((struct run *)arg)->to_signer++;
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
@@ -119,10 +136,13 @@ cmd_run(int argc, char **argv)
 	sin->sin_port = htons((uint16_t)port);
 	inet_pton(AF_INET, host, &sin->sin_addr);
 	cfg.resolver_len = sizeof(*sin);
-	for (i = 5; i + 1 < argc || (i < argc &&
-	    strcmp(argv[i], "--idle") == 0); i += 2) {
+	for (i = 5; i + 1 < argc || (i < argc && is_flag(argv[i])); i += 2) {
 		if (strcmp(argv[i], "--idle") == 0) {
 			r.idle = true;
+			i--;
+		} else if (strcmp(argv[i], "--to-signer") == 0) {
+			cfg.to_signer = to_signer;
+			cfg.to_signer_arg = &r;
 			i--;
 		} else if (strcmp(argv[i], "--port") == 0)
 			cfg.deliver_port = (uint16_t)atoi(argv[i + 1]);
@@ -167,9 +187,12 @@ cmd_run(int argc, char **argv)
 	event_base_dispatch(r.base);
 	listd_deliver_stats(r.d, &st);
 	printf("sent=%lu deferred=%lu failed=%lu dsn=%lu bounces=%lu "
-	    "author=%lu connections=%lu tls=%lu\n", st.sent, st.deferred,
+	    "author=%lu connections=%lu tls=%lu", st.sent, st.deferred,
 	    st.failed, st.dsn_sent, st.bounces, st.bounces_charged_to_author,
 	    st.connections, st.tls);
+	if (cfg.to_signer != NULL)
+		printf(" to_signer=%u", r.to_signer);
+	printf("\n");
 	event_free(tick);
 	listd_deliver_free(r.d);
 	event_base_free(r.base);

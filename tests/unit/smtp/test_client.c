@@ -193,6 +193,106 @@ START_TEST(test_client_starttls)
 	ck_assert_str_eq(cl_out(c), "EHLO me.test\r\nSTARTTLS\r\n"
 	    "MAIL FROM:<a@b>\r\n");
 	ck_assert(!smtp_client_is_tls(c));
+	ck_assert_ptr_nonnull(smtp_client_tls_refusal(c));
+	ck_assert_int_eq(smtp_client_tls_refusal(c)->code, 454);
+	ck_assert_str_eq(smtp_client_tls_refusal(c)->enhanced, "4.7.0");
+	smtp_client_free(c);
+}
+END_TEST
+
+/* The handshake failed: a new connection, its greeting, no STARTTLS. */
+START_TEST(test_client_tls_failed)
+{
+	struct smtp_client	*c;
+
+	c = cl_new(true, 0, NULL);
+	/* Out of sequence: nothing happens. */
+	smtp_client_tls_failed(c);
+	ck_assert_int_eq(smtp_client_want(c), SMTP_CLIENT_READ);
+	cl_say(c, "220 mx\r\n250-mx\r\n250 STARTTLS\r\n");
+	ck_assert_str_eq(cl_out(c), "EHLO me.test\r\nSTARTTLS\r\n");
+	/* Half a line after the 220 must not reach the new session. */
+	cl_say(c, "220 go\r\n250-hal");
+	ck_assert_int_eq(smtp_client_want(c), SMTP_CLIENT_STARTTLS);
+	smtp_client_tls_failed(c);
+	ck_assert_int_eq(smtp_client_want(c), SMTP_CLIENT_READ);
+	ck_assert_str_eq(cl_out(c), "");
+	cl_say(c, "220 mx again\r\n");
+	ck_assert_str_eq(cl_out(c), "EHLO me.test\r\n");
+	cl_say(c, "250-mx\r\n250-PIPELINING\r\n250 STARTTLS\r\n");
+	ck_assert_str_eq(cl_out(c), "MAIL FROM:<a@b>\r\nRCPT TO:<x@y>\r\n"
+	    "RCPT TO:<z@y>\r\nDATA\r\n");
+	ck_assert(!smtp_client_is_tls(c));
+	ck_assert_ptr_null(smtp_client_tls_refusal(c));
+	smtp_client_free(c);
+}
+END_TEST
+
+/* hold: after the dot's reply, the next message on the same session. */
+START_TEST(test_client_hold_next)
+{
+	static const char *const r1[] = { "x@y" }, *const r2[] = { "p@q",
+	    "r@s" }, *const bad[] = { "a\r\nb" };
+	struct smtp_client_conf	 conf = { "me.test", false, false, true };
+	struct smtp_envelope	 env = { "a@b", r1, 1, 0, false, false };
+	struct smtp_client	*c;
+	struct err		 err;
+
+	ck_assert_ptr_nonnull(c = smtp_client_new(&conf, &env, &err));
+	/* Not idle yet: refused. */
+	ck_assert_int_eq(smtp_client_next(c, &env, &err), -1);
+	ck_assert_int_eq(err.code, SMTP_E_STATE);
+	cl_say(c, "220 mx\r\n250-mx\r\n250 PIPELINING\r\n");
+	ck_assert_str_eq(cl_out(c), "EHLO me.test\r\nMAIL FROM:<a@b>\r\n"
+	    "RCPT TO:<x@y>\r\nDATA\r\n");
+	cl_say(c, "250 ok\r\n250 ok\r\n354 go\r\n");
+	smtp_client_message(c, "m\n", 2);
+	smtp_client_message_end(c);
+	ck_assert_str_eq(cl_out(c), "m\r\n.\r\n");
+	cl_say(c, "250 2.0.0 queued as 1\r\n");
+	ck_assert(smtp_client_is_done(c));
+	ck_assert_int_eq(smtp_client_want(c), SMTP_CLIENT_IDLE);
+	ck_assert_int_eq(smtp_client_timer(c), SMTP_TIMEOUT_NONE);
+	ck_assert_str_eq(cl_out(c), "");	/* no QUIT */
+	ck_assert_int_eq(smtp_client_result(c, 0)->code, 250);
+	/* A bad envelope: refused, still idle. */
+	env.rcpt = bad;
+	ck_assert_int_eq(smtp_client_next(c, &env, &err), -1);
+	ck_assert_int_eq(err.code, ERR_ARG);
+	ck_assert_int_eq(smtp_client_want(c), SMTP_CLIENT_IDLE);
+	/* The next: no new EHLO, the results its own. */
+	env.mail_from = "";
+	env.rcpt = r2;
+	env.nrcpt = 2;
+	ck_assert_int_eq(smtp_client_next(c, &env, &err), 0);
+	ck_assert(!smtp_client_is_done(c));
+	ck_assert_str_eq(cl_out(c), "MAIL FROM:<>\r\nRCPT TO:<p@q>\r\n"
+	    "RCPT TO:<r@s>\r\nDATA\r\n");
+	cl_say(c, "250 ok\r\n550 5.1.1 no\r\n250 ok\r\n354 go\r\n");
+	smtp_client_message_end(c);
+	ck_assert_str_eq(cl_out(c), ".\r\n");
+	cl_say(c, "451 4.3.0 later\r\n");
+	ck_assert_int_eq(smtp_client_result(c, 0)->code, 550);
+	ck_assert_int_eq(smtp_client_result(c, 1)->code, 451);
+	ck_assert_ptr_null(smtp_client_result(c, 2));
+	ck_assert_int_eq(smtp_client_want(c), SMTP_CLIENT_IDLE);
+	/* The server gives up on an idle session: closed, results kept. */
+	cl_say(c, "421 4.4.2 idle too long\r\n");
+	ck_assert_int_eq(smtp_client_want(c), SMTP_CLIENT_CLOSE);
+	ck_assert_int_eq(smtp_client_result(c, 1)->code, 451);
+	smtp_client_free(c);
+	/* A transaction that did not reach the dot quits, hold or not. */
+	env.rcpt = r1;
+	env.nrcpt = 1;
+	ck_assert_ptr_nonnull(c = smtp_client_new(&conf, &env, &err));
+	cl_say(c, "220 mx\r\n250 mx\r\n");
+	ck_assert_str_eq(cl_out(c), "EHLO me.test\r\nMAIL FROM:<>\r\n");
+	cl_say(c, "550 5.7.1 not you\r\n");
+	ck_assert_str_eq(cl_out(c), "QUIT\r\n");
+	ck_assert_int_ne(smtp_client_want(c), SMTP_CLIENT_IDLE);
+	/* Not idle: QUIT is not the caller's to say. */
+	smtp_client_quit(c);
+	ck_assert_str_eq(cl_out(c), "");
 	smtp_client_free(c);
 }
 END_TEST
@@ -319,6 +419,8 @@ client_tests(void)
 	tcase_add_test(tc, test_client_lockstep);
 	tcase_add_test(tc, test_client_failures);
 	tcase_add_test(tc, test_client_starttls);
+	tcase_add_test(tc, test_client_tls_failed);
+	tcase_add_test(tc, test_client_hold_next);
 	tcase_add_test(tc, test_client_bad_args);
 	tcase_add_test(tc, test_client_server);
 	return tc;

@@ -479,6 +479,7 @@ END_TEST
 START_TEST(test_server_refused)
 {
 	struct fake	f;
+	struct err	err;
 
 	fk_init(&f, NULL);
 	f.answer[SMTP_REQ_CONNECT] = 554;
@@ -496,6 +497,16 @@ START_TEST(test_server_refused)
 	ck_assert_str_eq(f.out.data, "421 mx.test Service not available, "
 	    "closing connection\r\n");
 	ck_assert_int_eq(smtp_server_want(f.s), SMTP_SERVER_CLOSE);
+	fk_fini(&f);
+	/* The daemon's enhanced code, when it gives one, goes out. */
+	fk_init(&f, NULL);
+	f.answer[SMTP_REQ_CONNECT] = 0;
+	fk_start(&f);
+	ck_assert_int_eq(smtp_server_answer(f.s, 421, "4.7.0", "too many "
+	    "connections from your address", &err), 0);
+	fk_take(&f);
+	ck_assert_str_eq(f.out.data, "421 4.7.0 mx.test too many connections "
+	    "from your address\r\n");
 	fk_fini(&f);
 }
 END_TEST
