@@ -30,3 +30,8 @@ INTEGRATION_TESTS += tests/integration/serial.sh
 # confirmation round trip, forged From, spent and foreign tokens,
 # unsubscribe, help, subscribers, owner, the rate limit.
 INTEGRATION_TESTS += tests/integration/listd_admin.sh
+# issue 19: timbre doctor DOMAIN against a lab of domains (one healthy,
+# the others broken one way each) served by two NSDs and a name server
+# that never answers, in a network namespace of its own; data:
+# tests/data/doctor/.
+INTEGRATION_TESTS += tests/integration/doctor.sh
