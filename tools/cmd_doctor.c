@@ -19,8 +19,9 @@
  * then "N failures, N warnings"; --json prints the same checks as a JSON
  * array of {check, result, detail}.  Text from DNS is cut and its control
  * bytes replaced, so that a hostile record cannot forge lines.  Checks
- * not implemented yet (DNSSEC, STARTTLS, TLSA, MTA-STS, TLS-RPT) print
- * "skip ... not checked (not yet implemented)".
+ * not implemented yet (DNSSEC, STARTTLS, TLSA, MTA-STS) print
+ * "skip ... not checked (not yet implemented)"; the TLS-RPT record (RFC
+ * 8460) is looked at, but not whether reports arrive.
  *
  * Every question waits at most until one deadline (--timeout, default 30
  * s) for the whole run: the event loop is broken by a timer, the stub
@@ -1348,6 +1349,56 @@ out:
 	emit(d, "DMARC", &l);
 }
 
+/* ---- TLS-RPT ---- */
+
+/*
+ * The TLS reporting record at _smtp._tls.DOMAIN (RFC 8460 section 3):
+ * optional, so its absence is "none"; one that does not start with
+ * "v=TLSRPTv1;" is not one; one without a mailto: or https: rua= gets
+ * no reports, and several are treated as none (section 3).
+ */
+static void
+check_tlsrpt(struct doc *d)
+{
+	struct line	 l;
+	struct take	 t;
+	enum dns_status	 st;
+	char		 name[DNS_MAX_NAME + 16];
+	const char	*txt = NULL, *rua;
+	size_t		 i, n = 0;
+
+	line_init(&l);
+	snprintf(name, sizeof(name), "_smtp._tls.%s", d->domain);
+	st = ask(d, name, DNS_T_TXT, &t);
+	for (i = 0; i < t.nnames; i++)
+		if (strncmp(t.names[i], "v=TLSRPTv1", 10) == 0 &&
+		    (t.names[i][10] == ';' || t.names[i][10] == ' ' ||
+		    t.names[i][10] == '\0') && n++ == 0)
+			txt = t.names[i];
+	if (txt == NULL) {
+		l.res = is_dns_error(st) ? DOC_WARN : DOC_NONE;
+		line_add(&l, "no TLS-RPT record at %s (%s): no one reports "
+		    "failed TLS to you (optional, RFC 8460)", name,
+		    why_none(st));
+	} else if (n > 1) {
+		l.res = DOC_WARN;
+		line_add(&l, "%zu TLS-RPT records at %s: reporters use none "
+		    "(RFC 8460 section 3); keep one", n, name);
+	} else {
+		line_add(&l, "%.*s", DOC_QUOTE, txt);
+		rua = strstr(txt, "rua=");
+		if (rua == NULL || (strncasecmp(rua + 4, "mailto:", 7) != 0 &&
+		    strncasecmp(rua + 4, "https:", 6) != 0)) {
+			line_add(&l, "; no rua= with a mailto: or https: "
+			    "destination: reporters have nowhere to send "
+			    "reports; add one");
+			l.res = DOC_WARN;
+		}
+	}
+	take_free(&t);
+	emit(d, "TLS-RPT", &l);
+}
+
 /* ---- The command ---- */
 
 static int
@@ -1472,8 +1523,7 @@ doctor_main(int argc, char *argv[])
 		    "implemented)");
 		emit1(d, "MTA-STS", DOC_SKIP, "not checked (not yet "
 		    "implemented)");
-		emit1(d, "TLS-RPT", DOC_SKIP, "not checked (not yet "
-		    "implemented)");
+		check_tlsrpt(d);
 	}
 	if (d->expired)
 		emit1(d, "TIMEOUT", DOC_FAIL, "the --timeout of %d s ran out: "

@@ -8,7 +8,8 @@
 # and 1024 bits, a revoked key, a key that is not the one derived from
 # the password, a PTR that does not resolve back, a name server that
 # never answers (and --timeout bounding the run), serials that differ, a
-# domain that does not exist; --json; usage errors.
+# domain that does not exist, a TLS-RPT record without a destination;
+# --json; usage errors.
 #
 # The test runs in a network namespace of its own (unshare -rn), so that
 # the NSDs serve port 53 on 127.0.0.2 (ns1) and 127.0.0.3 (ns2), where
@@ -135,7 +136,7 @@ DNSSEC    skip   $NOTYET
 TLS       skip   $NOTYET
 TLSA      skip   $NOTYET
 MTA-STS   skip   $NOTYET
-TLS-RPT   skip   $NOTYET
+TLS-RPT   ok     v=TLSRPTv1; rua=mailto:tlsrpt@good.test
 0 failures, 0 warnings
 EOF
 if [ "$rc" -eq 0 ] && cmp -s "$T/good.want" "$T/good.out"; then
@@ -202,6 +203,12 @@ expect pnone-strict 1 "0 failures, 1 warning"
 doctor rua rua.test
 expect rua 0 "DMARC     warn   p=reject; rua to elsewhere.test is not authorised (no v=DMARC1 record at rua.test._report._dmarc.elsewhere.test, RFC 7489 section 7.1): reporters send no reports there; publish it in elsewhere.test or send reports to rua.test" \
     "0 failures, 1 warning"
+
+doctor tlsrpt tlsrpt.test
+expect tlsrpt 0 "TLS-RPT   warn   v=TLSRPTv1; rua=ftp://reports.test/; no rua= with a mailto: or https: destination: reporters have nowhere to send reports; add one" \
+    "0 failures, 1 warning"
+doctor notlsrpt nomx.test
+expect notlsrpt 1 "TLS-RPT   none   no TLS-RPT record at _smtp._tls.nomx.test (the name does not exist): no one reports failed TLS to you (optional, RFC 8460)"
 
 doctor shortkey --selector s1 --selector s2 shortkey.test
 expect shortkey 1 "DKIM      FAIL   s1: key record: rsa key of 768 bits is below the 1024 bits RFC 8301 requires: signatures by this selector fail; publish a key of 2048 bits or an ed25519 key; s2 (rsa, 1024 bits) is shorter than the 2048 bits RFC 8301 asks signers for: some receivers distrust it; publish a longer key" \
