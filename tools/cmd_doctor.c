@@ -180,10 +180,11 @@ emit(struct doc *d, const char *check, const struct line *l)
 	char	text[DOC_DETAIL];
 	size_t	i;
 
-	/* Control bytes from DNS text would forge or break lines. */
+	/* Control bytes from DNS text would forge or break lines, and
+	 * bytes that are not ASCII may not be UTF-8 (JSON). */
 	for (i = 0; l->text[i] != '\0' && i + 1 < sizeof(text); i++)
 		text[i] = (unsigned char)l->text[i] < 0x20 ||
-		    l->text[i] == 0x7f ? '?' : l->text[i];
+		    (unsigned char)l->text[i] >= 0x7f ? '?' : l->text[i];
 	text[i] = '\0';
 	if (l->res == DOC_FAIL)
 		d->nfail++;
@@ -507,28 +508,31 @@ server_at(const struct doc *d, const struct dns_addr *a,
 	}
 }
 
-/* The A and AAAA addresses of name (at most max): how many. */
+/*
+ * The A and AAAA addresses of name (at most max): how many.  *st_out is
+ * why there are none: the A question's status, unless the AAAA question
+ * failed where that one found nothing.
+ */
 static size_t
 addresses(struct doc *d, const char *name, struct dns_addr *out, size_t max,
-    enum dns_status *st4_out)
+    enum dns_status *st_out)
 {
-	static const uint16_t	 types[] = { DNS_T_A, DNS_T_AAAA };
 	struct take		 t;
 	enum dns_status		 st;
-	size_t			 i, j, n = 0;
+	size_t			 j, n = 0;
 
-	*st4_out = DNS_NODATA;
-	for (i = 0; i < 2; i++) {
-		st = ask(d, name, types[i], &t);
-		if (i == 0 || is_dns_error(st) || st == DNS_NXDOMAIN)
-			if (i == 0 || is_dns_error(*st4_out) == false)
-				*st4_out = st;
-		for (j = 0; j < t.naddrs && n < max; j++)
-			out[n++] = t.addrs[j];
-		take_free(&t);
-		if (st == DNS_NXDOMAIN)
-			break;
-	}
+	*st_out = ask(d, name, DNS_T_A, &t);
+	for (j = 0; j < t.naddrs && n < max; j++)
+		out[n++] = t.addrs[j];
+	take_free(&t);
+	if (*st_out == DNS_NXDOMAIN)
+		return n;
+	st = ask(d, name, DNS_T_AAAA, &t);
+	for (j = 0; j < t.naddrs && n < max; j++)
+		out[n++] = t.addrs[j];
+	take_free(&t);
+	if (is_dns_error(st) && !is_dns_error(*st_out))
+		*st_out = st;
 	return n;
 }
 

@@ -210,6 +210,19 @@ expect tlsrpt 0 "TLS-RPT   warn   v=TLSRPTv1; rua=ftp://reports.test/; no rua= w
 doctor notlsrpt nomx.test
 expect notlsrpt 1 "TLS-RPT   none   no TLS-RPT record at _smtp._tls.nomx.test (the name does not exist): no one reports failed TLS to you (optional, RFC 8460)"
 
+# DNS text cannot forge a line, nor make the JSON invalid.
+doctor hostile hostile.test
+expect_match hostile 1 "^SPF       FAIL   v=spf1 mx\?MX        ok     forged\? -all \("
+doctor hostile-json --json hostile.test
+if grep -q "forged" "$T/hostile.out" && ! grep -q "^MX        ok     forged" \
+    "$T/hostile.out" && $PY -c 'import json, sys; json.load(open(sys.argv[1]))' \
+    "$T/hostile-json.out" 2>/dev/null; then
+	integ_ok "hostile text: no forged line, valid JSON"
+else
+	integ_notok "hostile text: no forged line, valid JSON" \
+	    "$(cat "$T/hostile.out" "$T/hostile-json.out")"
+fi
+
 doctor shortkey --selector s1 --selector s2 shortkey.test
 expect shortkey 1 "DKIM      FAIL   s1: key record: rsa key of 768 bits is below the 1024 bits RFC 8301 requires: signatures by this selector fail; publish a key of 2048 bits or an ed25519 key; s2 (rsa, 1024 bits) is shorter than the 2048 bits RFC 8301 asks signers for: some receivers distrust it; publish a longer key" \
     "1 failure, 0 warnings"
