@@ -452,8 +452,9 @@ is_dns_error(enum dns_status st)
 
 /*
  * The zone of the domain: the nearest name at or above it with NS
- * records, into zone.  0; 1 when the domain does not exist; -1 when no
- * answer came (line says why).
+ * records, into zone.  0; 1 when the domain does not exist; 2 when the
+ * resolver gave no answer, -1 when there are no NS records (line says
+ * why).
  */
 static int
 find_zone(struct doc *d, char *zone, size_t n, struct take *ns,
@@ -474,7 +475,7 @@ find_zone(struct doc *d, char *zone, size_t n, struct take *ns,
 		if (is_dns_error(st)) {
 			line_add(l, "NS of %s: %s from the resolver", name,
 			    why_none(st));
-			return -1;
+			return 2;
 		}
 		if ((name = strchr(name, '.')) == NULL || *++name == '\0') {
 			line_add(l, "no NS records at or above %s", d->domain);
@@ -537,7 +538,7 @@ addresses(struct doc *d, const char *name, struct dns_addr *out, size_t max,
 }
 
 static void
-check_ns(struct doc *d, bool *exists_out)
+check_ns(struct doc *d, bool *go_on_out)
 {
 	struct line	 l;
 	struct take	 ns, soa;
@@ -553,17 +554,21 @@ check_ns(struct doc *d, bool *exists_out)
 	int		 rc;
 
 	line_init(&l);
-	*exists_out = true;
+	*go_on_out = true;
 	memset(&ns, 0, sizeof(ns));
 	if ((rc = find_zone(d, zone, sizeof(zone), &ns, &l)) != 0) {
 		if (rc == 1) {
-			*exists_out = false;
+			*go_on_out = false;
 			line_add(&l, "%s does not exist (NXDOMAIN): receivers "
 			    "reject mail from it and senders cannot deliver to "
 			    "it; register it or fix its delegation", d->domain);
-		} else
+		} else {
+			/* Without a resolver, every other check would only
+			 * wait for its time-outs. */
+			*go_on_out = rc != 2;
 			line_add(&l, ": the domain cannot be checked; fix its "
 			    "delegation or give a working resolver with -n");
+		}
 		l.res = DOC_FAIL;
 		emit(d, "NS", &l);
 		return;
@@ -1426,7 +1431,7 @@ doctor_main(int argc, char *argv[])
 	char		*end;
 	size_t		 len, i;
 	long		 v;
-	bool		 exists;
+	bool		 go_on;
 	int		 c, rc;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
@@ -1507,8 +1512,8 @@ doctor_main(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 
-	check_ns(d, &exists);
-	if (exists) {
+	check_ns(d, &go_on);
+	if (go_on) {
 		check_mx(d);
 		if (d->ip != NULL) {
 			d->hosts[d->nhosts].name[0] = '\0';

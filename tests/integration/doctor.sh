@@ -268,6 +268,13 @@ doctor nosuch nosuch.test
 expect nosuch 1 "NS        FAIL   nosuch.test does not exist (NXDOMAIN): receivers reject mail from it and senders cannot deliver to it; register it or fix its delegation" \
     "1 failure, 0 warnings"
 
+# A resolver that does not answer: one line, not a wait for every check.
+rc=0
+"$TIMBRE" doctor -n udp:127.0.0.4 good.test >"$T/deadns.out" \
+    2>"$T/deadns.err" || rc=$?
+expect deadns 1 "NS        FAIL   NS of good.test: no answer (time-out) from the resolver: the domain cannot be checked; fix its delegation or give a working resolver with -n" \
+    "1 failure, 0 warnings"
+
 # Usage errors: exit 2, nothing on standard output.
 for args in "" "a.test b.test" "--selector s1 --password-file" \
     "--password-file $DATA/password good.test" "--timeout 0 good.test" \
