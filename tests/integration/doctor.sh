@@ -8,7 +8,8 @@
 # and 1024 bits, a revoked key, a key that is not the one derived from
 # the password, a PTR that does not resolve back, a name server that
 # never answers (and --timeout bounding the run), serials that differ, a
-# domain that does not exist, a TLS-RPT record without a destination;
+# domain that does not exist, a TLS-RPT record without a destination, an
+# MX at 127.0.0.1, an SPF include loop, DNS text with control bytes;
 # --json; usage errors.
 #
 # The test runs in a network namespace of its own (unshare -rn), so that
@@ -209,6 +210,13 @@ expect tlsrpt 0 "TLS-RPT   warn   v=TLSRPTv1; rua=ftp://reports.test/; no rua= w
     "0 failures, 1 warning"
 doctor notlsrpt nomx.test
 expect notlsrpt 1 "TLS-RPT   none   no TLS-RPT record at _smtp._tls.nomx.test (the name does not exist): no one reports failed TLS to you (optional, RFC 8460)"
+
+doctor loopmx loopmx.test
+expect loopmx 1 "MX        FAIL   10 lo.test -> 127.0.0.1 (a loopback or unspecified address: senders cannot reach it; publish the host's public address)" \
+    "PTR       none   no address to check (no usable MX address; give --ip for the sending host)"
+
+doctor spfloop spfloop.test
+expect_match spfloop 1 "^SPF       FAIL   v=spf1 include:spfloop\.test -all -- 11 of 10 DNS look-ups, 0 of 2 void look-ups; permerror \("
 
 # DNS text cannot forge a line, nor make the JSON invalid.
 doctor hostile hostile.test
