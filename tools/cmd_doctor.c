@@ -19,9 +19,10 @@
  * then "N failures, N warnings"; --json prints the same checks as a JSON
  * array of {check, result, detail}.  Text from DNS is cut and its control
  * bytes replaced, so that a hostile record cannot forge lines.  Checks
- * not implemented yet (DNSSEC, STARTTLS, TLSA, MTA-STS) print
- * "skip ... not checked (not yet implemented)"; the TLS-RPT record (RFC
- * 8460) is looked at, but not whether reports arrive.
+ * not implemented yet (DNSSEC, STARTTLS, TLSA) print "skip ... not
+ * checked (not yet implemented)"; of MTA-STS only the DNS record is
+ * checked (the policy is fetched over HTTPS, RFC 8461), and of TLS-RPT
+ * the record (RFC 8460).
  *
  * Every question waits at most until one deadline (--timeout, default 30
  * s) for the whole run: the event loop is broken by a timer, the stub
@@ -1358,42 +1359,97 @@ out:
 	emit(d, "DMARC", &l);
 }
 
-/* ---- TLS-RPT ---- */
+/* ---- MTA-STS and TLS-RPT ---- */
+
+/* An optional record at a name below the domain, as RFC 8461 section 3.1
+ * and RFC 8460 section 3 select theirs. */
+struct optional {
+	const char	*check;		/* "MTA-STS" */
+	const char	*label;		/* "_mta-sts" */
+	const char	*version;	/* "STSv1": the first tag v=STSv1 */
+	const char	*absent;	/* what no record means */
+	const char	*users;		/* who ignores several: "senders" */
+	const char	*rfc;		/* "RFC 8461" */
+	const char	*section;	/* "section 3.1" */
+};
 
 /*
- * The TLS reporting record at _smtp._tls.DOMAIN (RFC 8460 section 3):
- * optional, so its absence is "none"; one that does not start with
- * "v=TLSRPTv1;" is not one; one without a mailto: or https: rua= gets
- * no reports, and several are treated as none (section 3).
+ * Finds the record o describes in t (TXT records whose first tag is
+ * v=version, then ";", a blank or the end).  None (result none, or warn
+ * when DNS failed) or several (warn) settle l and give NULL; else the
+ * record.
  */
+static const char *
+optional_record(struct doc *d, const struct optional *o, struct line *l,
+    struct take *t)
+{
+	char		 name[DNS_MAX_NAME + 16];
+	enum dns_status	 st;
+	const char	*x, *txt = NULL;
+	size_t		 i, n = 0, len = strlen(o->version);
+
+	snprintf(name, sizeof(name), "%s.%s", o->label, d->domain);
+	st = ask(d, name, DNS_T_TXT, t);
+	for (i = 0; i < t->nnames; i++) {
+		x = t->names[i];
+		if (strncmp(x, "v=", 2) == 0 && strncmp(x + 2, o->version,
+		    len) == 0 && (x[2 + len] == ';' || x[2 + len] == ' ' ||
+		    x[2 + len] == '\0') && n++ == 0)
+			txt = x;
+	}
+	if (n == 0) {
+		l->res = is_dns_error(st) ? DOC_WARN : DOC_NONE;
+		line_add(l, "no %s record at %s (%s): %s (optional, %s)",
+		    o->check, name, why_none(st), o->absent, o->rfc);
+	} else if (n > 1) {
+		l->res = DOC_WARN;
+		line_add(l, "%zu %s records at %s: %s use none (%s %s); "
+		    "keep one", n, o->check, name, o->users, o->rfc,
+		    o->section);
+		txt = NULL;
+	}
+	return txt;
+}
+
+/*
+ * MTA-STS (RFC 8461): without a record there is no policy, which is all
+ * there is to check ("none"); with one, the policy behind it (HTTPS) is
+ * not fetched yet ("skip").
+ */
+static void
+check_mtasts(struct doc *d)
+{
+	static const struct optional o = { "MTA-STS", "_mta-sts", "STSv1",
+	    "senders may deliver without TLS", "senders",
+	    "RFC 8461", "section 3.1" };
+	struct line	 l;
+	struct take	 t;
+	const char	*txt;
+
+	line_init(&l);
+	if ((txt = optional_record(d, &o, &l, &t)) != NULL) {
+		l.res = DOC_SKIP;
+		line_add(&l, "%.*s; the policy is not checked (not yet "
+		    "implemented)", DOC_QUOTE, txt);
+	}
+	take_free(&t);
+	emit(d, o.check, &l);
+}
+
+/* TLS-RPT (RFC 8460): a record without a mailto: or https: rua= gets no
+ * reports. */
 static void
 check_tlsrpt(struct doc *d)
 {
+	static const struct optional o = { "TLS-RPT", "_smtp._tls",
+	    "TLSRPTv1", "no one reports failed TLS to you", "reporters",
+	    "RFC 8460", "section 3" };
 	struct line	 l;
 	struct take	 t;
-	enum dns_status	 st;
-	char		 name[DNS_MAX_NAME + 16];
-	const char	*txt = NULL, *rua;
-	size_t		 i, n = 0;
+	const char	*txt, *rua;
 
 	line_init(&l);
-	snprintf(name, sizeof(name), "_smtp._tls.%s", d->domain);
-	st = ask(d, name, DNS_T_TXT, &t);
-	for (i = 0; i < t.nnames; i++)
-		if (strncmp(t.names[i], "v=TLSRPTv1", 10) == 0 &&
-		    (t.names[i][10] == ';' || t.names[i][10] == ' ' ||
-		    t.names[i][10] == '\0') && n++ == 0)
-			txt = t.names[i];
-	if (txt == NULL) {
-		l.res = is_dns_error(st) ? DOC_WARN : DOC_NONE;
-		line_add(&l, "no TLS-RPT record at %s (%s): no one reports "
-		    "failed TLS to you (optional, RFC 8460)", name,
-		    why_none(st));
-	} else if (n > 1) {
-		l.res = DOC_WARN;
-		line_add(&l, "%zu TLS-RPT records at %s: reporters use none "
-		    "(RFC 8460 section 3); keep one", n, name);
-	} else {
+	if ((txt = optional_record(d, &o, &l, &t)) != NULL) {
 		line_add(&l, "%.*s", DOC_QUOTE, txt);
 		rua = strstr(txt, "rua=");
 		if (rua == NULL || (strncasecmp(rua + 4, "mailto:", 7) != 0 &&
@@ -1405,7 +1461,7 @@ check_tlsrpt(struct doc *d)
 		}
 	}
 	take_free(&t);
-	emit(d, "TLS-RPT", &l);
+	emit(d, o.check, &l);
 }
 
 /* ---- The command ---- */
@@ -1530,8 +1586,7 @@ doctor_main(int argc, char *argv[])
 		emit1(d, "TLS", DOC_SKIP, "not checked (not yet implemented)");
 		emit1(d, "TLSA", DOC_SKIP, "not checked (not yet "
 		    "implemented)");
-		emit1(d, "MTA-STS", DOC_SKIP, "not checked (not yet "
-		    "implemented)");
+		check_mtasts(d);
 		check_tlsrpt(d);
 	}
 	if (d->expired)

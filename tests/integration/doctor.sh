@@ -136,7 +136,7 @@ DMARC     ok     p=reject; rua to reports.test authorised
 DNSSEC    skip   $NOTYET
 TLS       skip   $NOTYET
 TLSA      skip   $NOTYET
-MTA-STS   skip   $NOTYET
+MTA-STS   none   no MTA-STS record at _mta-sts.good.test (the name does not exist): senders may deliver without TLS (optional, RFC 8461)
 TLS-RPT   ok     v=TLSRPTv1; rua=mailto:tlsrpt@good.test
 0 failures, 0 warnings
 EOF
@@ -158,7 +158,7 @@ assert all(set(o) == {"check", "result", "detail"} for o in a), a
 assert [o["check"] for o in a][:6] == ["NS", "MX", "PTR", "SPF", "DKIM",
     "DMARC"], a
 assert a[4] == {"check": "DKIM", "result": "ok", "detail": "s1 (ed25519)"}, a
-assert all(o["result"] in ("ok", "skip") for o in a), a
+assert all(o["result"] in ("ok", "skip", "none") for o in a), a
 ' "$T/good-json.out" 2>"$T/good-json.py"; then
 	integ_ok "--json: the same checks as a JSON array"
 else
@@ -206,7 +206,8 @@ expect rua 0 "DMARC     warn   p=reject; rua to elsewhere.test is not authorised
     "0 failures, 1 warning"
 
 doctor tlsrpt tlsrpt.test
-expect tlsrpt 0 "TLS-RPT   warn   v=TLSRPTv1; rua=ftp://reports.test/; no rua= with a mailto: or https: destination: reporters have nowhere to send reports; add one" \
+expect tlsrpt 0 "MTA-STS   skip   v=STSv1; id=20260101; the policy is not checked (not yet implemented)" \
+    "TLS-RPT   warn   v=TLSRPTv1; rua=ftp://reports.test/; no rua= with a mailto: or https: destination: reporters have nowhere to send reports; add one" \
     "0 failures, 1 warning"
 doctor notlsrpt nomx.test
 expect notlsrpt 1 "TLS-RPT   none   no TLS-RPT record at _smtp._tls.nomx.test (the name does not exist): no one reports failed TLS to you (optional, RFC 8460)"
