@@ -32,7 +32,6 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-#define KEY_PASSWORD_MAX	4096	/* bytes in a password file, and more */
 #define KEY_TXT_STRING		255	/* bytes in one TXT string */
 
 static const char derive_usage[] =
@@ -41,48 +40,6 @@ static const char derive_usage[] =
     "                         [--key-bits N] [--derivation v1|nec]\n"
     "                         [--generation N] [--zone]\n"
     "                         [--private-out FILE]";
-
-/*
- * The password from path ("-": standard input) into pw (KEY_PASSWORD_MAX
- * bytes), without one final newline; its length.  Read straight into pw,
- * which the caller wipes, so that no copy is left in freed memory.  Exits
- * on error, saying why.
- */
-static size_t
-read_password(const char *path, uint8_t *pw)
-{
-	FILE		*f;
-	size_t		 len = 0, n;
-	bool		 is_stdin = strcmp(path, "-") == 0;
-	const char	*name = is_stdin ? "standard input" : path;
-	const char	*why = NULL;
-
-	if (is_stdin)
-		f = stdin;
-	else if ((f = fopen(path, "rb")) == NULL)
-		tool_usage_error("key derive", "--password-file %s: %s", path,
-		    strerror(errno));
-	/* No stdio buffer: it would keep a copy. */
-	setvbuf(f, NULL, _IONBF, 0);
-	while (len < KEY_PASSWORD_MAX &&
-	    (n = fread(pw + len, 1, KEY_PASSWORD_MAX - len, f)) > 0)
-		len += n;
-	if (ferror(f))
-		why = strerror(errno);
-	else if (len == KEY_PASSWORD_MAX)
-		why = "too long for a password file";
-	if (!is_stdin)
-		fclose(f);
-	if (len > 0 && pw[len - 1] == '\n')
-		len--;
-	if (why == NULL && len == 0)
-		why = "empty password";
-	if (why != NULL) {
-		key_wipe(pw, KEY_PASSWORD_MAX);
-		tool_usage_error("key derive", "%s: %s", name, why);
-	}
-	return len;
-}
 
 /* Prints record as the zone-file line of selector._domainkey.domain. */
 static void
@@ -274,10 +231,10 @@ key_derive_main(int argc, char *argv[])
 	p.bits = (int)bits;
 	p.generation = gen != 0 ? gen : 1;
 
-	if ((pw = malloc(KEY_PASSWORD_MAX)) == NULL)
+	if ((pw = malloc(TOOL_PASSWORD_MAX)) == NULL)
 		tool_usage_error("key derive", "out of memory");
 	buf_init(&txt, 65536);
-	pwlen = read_password(pwfile, pw);
+	pwlen = tool_read_password("key derive", pwfile, pw);
 	if (p.derivation == KEY_DERIVE_NEC) {
 		if (b64_decode((const char *)pw, pwlen, &decoded, &declen,
 		    &err) == -1) {
@@ -317,7 +274,7 @@ out:
 		key_wipe(decoded, declen);
 		free(decoded);
 	}
-	key_wipe(pw, KEY_PASSWORD_MAX);
+	key_wipe(pw, TOOL_PASSWORD_MAX);
 	free(pw);
 	buf_fini(&txt);
 	return rc;

@@ -6,5 +6,6 @@ tools_timbre_SOURCES = tools/timbre.c tools/tool.c tools/tool.h \
 	tools/cmd_dmarc.c \
 	tools/cmd_keygen.c tools/cmd_notify.c \
 	tools/cmd_key.c \
+	tools/cmd_doctor.c \
 	tools/cmd_list.c
 tools_timbre_LDADD = $(GIT_LIBS) $(STORE_LIBS) $(TIMBRE_LIBS)

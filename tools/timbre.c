@@ -16,6 +16,7 @@ static const struct tool_cmd commands[] = {
 	{ "tsig-keygen", cmd_tsig_keygen, "tsig-keygen NAME       TSIG key" },
 	{ "notify", cmd_notify, "notify --server A --key-file F ZONE  signed NOTIFY" },
 	{ "key", cmd_key, "key derive ...         DKIM key records from a password" },
+	{ "doctor", cmd_doctor, "doctor DOMAIN ...       why mail from or to a domain fails" },
 	{ "list", cmd_list, "list create|add|show ...  lists of timbre-listd" },
 };
 

@@ -1,8 +1,8 @@
 /*
  * tool.c: helpers shared by the subcommands of timbre(1): the dispatch to
- * verbs, input and output of messages, and the key look-ups of the
- * verifiers, asked through the DNS stub client and answered from its
- * event loop.
+ * verbs, input and output of messages, password files, and the key
+ * look-ups of the verifiers, asked through the DNS stub client and
+ * answered from its event loop.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 
 #include <event2/event.h>
 
+#include "keys/mac.h"
 #include "tools/tool.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -447,4 +448,40 @@ tool_sign_message(const char *cmd, FILE *in, const char *name,
 	}
 	buf_fini(&fields);
 	return rc;
+}
+
+size_t
+tool_read_password(const char *cmd, const char *path, uint8_t *pw)
+{
+	FILE		*f;
+	size_t		 len = 0, n;
+	bool		 is_stdin = strcmp(path, "-") == 0;
+	const char	*name = is_stdin ? "standard input" : path;
+	const char	*why = NULL;
+
+	if (is_stdin)
+		f = stdin;
+	else if ((f = fopen(path, "rb")) == NULL)
+		tool_usage_error(cmd, "--password-file %s: %s", path,
+		    strerror(errno));
+	/* No stdio buffer: it would keep a copy. */
+	setvbuf(f, NULL, _IONBF, 0);
+	while (len < TOOL_PASSWORD_MAX &&
+	    (n = fread(pw + len, 1, TOOL_PASSWORD_MAX - len, f)) > 0)
+		len += n;
+	if (ferror(f))
+		why = strerror(errno);
+	else if (len == TOOL_PASSWORD_MAX)
+		why = "too long for a password file";
+	if (!is_stdin)
+		fclose(f);
+	if (len > 0 && pw[len - 1] == '\n')
+		len--;
+	if (why == NULL && len == 0)
+		why = "empty password";
+	if (why != NULL) {
+		key_wipe(pw, TOOL_PASSWORD_MAX);
+		tool_usage_error(cmd, "%s: %s", name, why);
+	}
+	return len;
 }

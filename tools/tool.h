@@ -6,6 +6,7 @@
 #define TIMBRE_TOOLS_TOOL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -32,6 +33,7 @@ int	cmd_tsig_keygen(int, char **);
 int	cmd_notify(int, char **);
 int	cmd_key(int, char **);
 int	cmd_list(int, char **);
+int	cmd_doctor(int, char **);
 
 /*
  * Runs the one of the n verbs of cmd ("dkim") that argv[1] names, with
@@ -71,6 +73,16 @@ FILE	*tool_open_input(const char *cmd, const char *path);
 void	tool_close_input(FILE *);
 /* A temporary file to spool the input to, or NULL after printing why. */
 FILE	*tool_spool(const char *cmd);
+
+/*
+ * The password from path ("-": standard input) into pw (TOOL_PASSWORD_MAX
+ * bytes), without one final newline; its length: for timbre key derive
+ * and timbre doctor --password-file.  Read straight into pw, which the
+ * caller wipes, so that no copy is left in freed memory.  Exits on
+ * error, saying why.
+ */
+#define TOOL_PASSWORD_MAX	4096	/* bytes in a password file, and more */
+size_t	tool_read_password(const char *cmd, const char *path, uint8_t *pw);
 
 /* The server given with -n, or the first of /etc/resolv.conf. */
 void	tool_dns_server(const char *cmd, const char *spec,

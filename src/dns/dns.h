@@ -236,6 +236,13 @@ int	dns_msg_mxs(const struct dns_msg *, const char *name,
 	    struct dns_mx **mxs_out, size_t *n_out, struct err *);
 bool	dns_mxs_are_null(const struct dns_mx *, size_t);
 /*
+ * The SERIAL of the SOA record for name (timbre doctor compares it
+ * across a zone's name servers): 1 with *serial_out, 0 when the answer
+ * holds no SOA record for name.  Errors (-1) as dns_msg_addrs.
+ */
+int	dns_msg_soa_serial(const struct dns_msg *, const char *name,
+	    uint32_t *serial_out, struct err *);
+/*
  * The TXT records for name as dns_msg_txts reads them, but keeping the
  * records that hold NUL bytes (SPF must see them to reject them): each
  * is data[0..len), NUL-terminated as well.  Free with dns_txts_bin_free.

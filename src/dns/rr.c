@@ -142,6 +142,38 @@ nomem:
 }
 
 int
+dns_msg_soa_serial(const struct dns_msg *msg, const char *name,
+    uint32_t *serial_out, struct err *err)
+{
+	const ldns_rr_list	*an;
+	const ldns_rdf		*owner, *rdf;
+	const ldns_rr		*rr;
+	ldns_rdf		*dname;
+	size_t			 i, n;
+	int			 found = 0;
+
+	*serial_out = 0;
+	if ((owner = dns_msg_owner(msg, name, LDNS_RR_TYPE_SOA, "answer",
+	    &dname, err)) == NULL)
+		return -1;
+	an = ldns_pkt_answer(msg->pkt);
+	n = an == NULL ? 0 : ldns_rr_list_rr_count(an);
+	for (i = 0; i < n && !found; i++) {
+		rr = ldns_rr_list_rr(an, i);
+		/* SERIAL is the third field (RFC 1035 section 3.3.13). */
+		if (!dns_rr_matches(rr, owner, LDNS_RR_TYPE_SOA) ||
+		    ldns_rr_rd_count(rr) != 7 ||
+		    (rdf = ldns_rr_rdf(rr, 2)) == NULL ||
+		    ldns_rdf_size(rdf) != 4)
+			continue;
+		*serial_out = ldns_rdf2native_int32(rdf);
+		found = 1;
+	}
+	ldns_rdf_deep_free(dname);
+	return found;
+}
+
+int
 dns_msg_build(const char *qname, uint16_t type, int rcode,
     const char *const *rrs, size_t n, struct dns_msg **msg_out,
     struct err *err)

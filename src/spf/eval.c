@@ -1112,6 +1112,18 @@ spf_eval_queries(const struct spf_eval *ev)
 	return ev->queries;
 }
 
+int
+spf_eval_terms(const struct spf_eval *ev)
+{
+	return ev->terms;
+}
+
+int
+spf_eval_voids(const struct spf_eval *ev)
+{
+	return ev->voids;
+}
+
 
 /*
  * Received-SPF (section 9.1): "Received-SPF:" result, a comment, then

@@ -232,6 +232,11 @@ const char	*spf_eval_domain(const struct spf_eval *);
 const char	*spf_eval_identity(const struct spf_eval *);
 /* DNS questions asked so far. */
 size_t		 spf_eval_queries(const struct spf_eval *);
+/* Terms that cause DNS look-ups, and void look-ups, counted so far
+ * against the limits of section 4.6.4 (SPF_MAX_DNS_TERMS, SPF_MAX_VOID):
+ * what timbre doctor reports. */
+int		 spf_eval_terms(const struct spf_eval *);
+int		 spf_eval_voids(const struct spf_eval *);
 
 /*
  * Appends a Received-SPF header field (RFC 7208 section 9.1) for a

@@ -5,6 +5,11 @@ INTEGRATION_TESTS += tests/integration/dkim_interop.sh
 # timbre key derive against tests/data/keys/derive-vectors.txt, and its
 # keys verified by dkimpy (python3-dkim)
 INTEGRATION_TESTS += tests/integration/key_derive.sh
+# issue 19: timbre doctor DOMAIN against a lab of domains (one healthy,
+# the others broken one way each) served by two NSDs and a name server
+# that never answers, in a network namespace of its own; data:
+# tests/data/doctor/.
+INTEGRATION_TESTS += tests/integration/doctor.sh
 # issue 9: what clients send is held within the daemons' documented
 # bounds (TCP answers, transfers, IXFR jobs, resolver waiters, --ssh-key
 # in argv); helper: limits_peer.py

@@ -575,6 +575,33 @@ START_TEST(test_msg_cname_limit)
 }
 END_TEST
 
+/* The SOA serial timbre doctor compares across name servers. */
+START_TEST(test_msg_soa_serial)
+{
+	const char	*soa[] = { "example.com. 300 IN SOA ns.example.com. "
+			    "h.example.com. 4294967295 3600 600 86400 300" };
+	const char	*txt[] = { "example.com. 300 IN TXT \"x\"" };
+	struct dns_msg	*msg;
+	struct err	 err;
+	uint32_t	 serial = 7;
+
+	ck_assert_int_eq(dns_msg_build(QNAME, DNS_T_SOA, 0, soa, 1, &msg,
+	    &err), 0);
+	ck_assert_int_eq(dns_msg_soa_serial(msg, NULL, &serial, &err), 1);
+	ck_assert_uint_eq(serial, 4294967295u);
+	ck_assert_int_eq(dns_msg_soa_serial(msg, "other.example", &serial,
+	    &err), 0);
+	ck_assert_uint_eq(serial, 0);
+	ck_assert_int_eq(dns_msg_soa_serial(msg, "bad..name", &serial, &err),
+	    -1);
+	dns_msg_free(msg);
+	ck_assert_int_eq(dns_msg_build(QNAME, DNS_T_SOA, 0, txt, 1, &msg,
+	    &err), 0);
+	ck_assert_int_eq(dns_msg_soa_serial(msg, NULL, &serial, &err), 0);
+	dns_msg_free(msg);
+}
+END_TEST
+
 START_TEST(test_status_str)
 {
 	ck_assert_str_eq(dns_status_str(DNS_OK), "ok");
@@ -604,6 +631,7 @@ dns_tcase_msg(void)
 	tcase_add_loop_test(tc, test_msg_read, 0,
 	    sizeof(read_cases) / sizeof(read_cases[0]));
 	tcase_add_loop_test(tc, test_msg_cname_limit, 0, 2);
+	tcase_add_test(tc, test_msg_soa_serial);
 	tcase_add_test(tc, test_status_str);
 	return tc;
 }

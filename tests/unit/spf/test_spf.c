@@ -545,6 +545,34 @@ START_TEST(test_eval)
 }
 END_TEST
 
+/* The counts against the limits of section 4.6.4, as timbre doctor
+ * reports them: the term or look-up that passes a limit is counted. */
+static const struct {
+	const char	*from;
+	enum spf_result	 want;
+	int		 terms, voids;
+} count_cases[] = {
+	{ "u@ip.test", SPF_FAIL, 0, 0 },
+	{ "u@i1.test", SPF_PERMERROR, SPF_MAX_DNS_TERMS + 1, 0 },
+	{ "u@void2.test", SPF_PASS, 2, 2 },
+	{ "u@void.test", SPF_PERMERROR, 3, SPF_MAX_VOID + 1 },
+};
+
+START_TEST(test_eval_counts)
+{
+	struct spf_params	 p = { "10.1.1.1", count_cases[_i].from, NULL,
+				    NULL, SPF_ID_MAILFROM };
+	struct spf_eval		*ev;
+	struct err		 err;
+
+	ck_assert_ptr_nonnull(ev = spf_eval_new(&p, &err));
+	ck_assert_int_eq(run(ev, NULL), count_cases[_i].want);
+	ck_assert_int_eq(spf_eval_terms(ev), count_cases[_i].terms);
+	ck_assert_int_eq(spf_eval_voids(ev), count_cases[_i].voids);
+	spf_eval_free(ev);
+}
+END_TEST
+
 START_TEST(test_eval_misuse)
 {
 	struct spf_params	 p = { "not-an-ip", "u@ip.test", NULL, NULL,
@@ -775,6 +803,8 @@ unit_suite(void)
 	tcase_add_test(tc, test_macro_limits);
 	tcase_add_loop_test(tc, test_eval, 0,
 	    sizeof(eval_cases) / sizeof(eval_cases[0]));
+	tcase_add_loop_test(tc, test_eval_counts, 0,
+	    sizeof(count_cases) / sizeof(count_cases[0]));
 	tcase_add_test(tc, test_eval_misuse);
 	tcase_add_test(tc, test_ptr_limit);
 	tcase_add_test(tc, test_long_record);

@@ -1,0 +1,304 @@
+#!/bin/sh
+# doctor.sh: timbre doctor DOMAIN (issue 19) against a lab of domains
+# served by NSD: good.test is healthy (no failure, no warning, exit 0
+# even with --strict); every other domain has one thing broken, and the
+# line that says so is asserted with its exit status: no MX, an MX that
+# is a CNAME or an IP address, a null MX, SPF with 11 look-ups, SPF +all,
+# DMARC p=none, reports to an unauthorised destination, DKIM keys of 768
+# and 1024 bits, a revoked key, a key that is not the one derived from
+# the password, a PTR that does not resolve back, a name server that
+# never answers (and --timeout bounding the run), serials that differ, a
+# domain that does not exist, a TLS-RPT record without a destination, an
+# MX at 127.0.0.1, an SPF include loop, DNS text with control bytes;
+# --json; usage errors.
+#
+# The test runs in a network namespace of its own (unshare -rn), so that
+# the NSDs serve port 53 on 127.0.0.2 (ns1) and 127.0.0.3 (ns2), where
+# doctor asks each name server, and a black hole takes 127.0.0.4:53.
+# Zones: tests/data/doctor/.
+
+set -eu
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir/build}"
+. "$top_srcdir/tests/integration/lib.sh"
+
+if [ -z "${DOCTOR_TEST_NETNS:-}" ]; then
+	command -v unshare >/dev/null 2>&1 || integ_skip "unshare not found"
+	command -v ip >/dev/null 2>&1 || integ_skip "ip (iproute2) not found"
+	unshare -rn true 2>/dev/null ||
+	    integ_skip "cannot create a network namespace (unshare -rn)"
+	DOCTOR_TEST_NETNS=1
+	export DOCTOR_TEST_NETNS top_srcdir top_builddir
+	exec unshare -rn /bin/sh -c 'ip link set lo up && exec /bin/sh "$0"' \
+	    "$0"
+fi
+
+TIMBRE=$top_builddir/tools/timbre
+DATA=$top_srcdir/tests/data/doctor
+PY=/usr/bin/python3
+
+integ_need_cmd nsd dig openssl $PY
+[ -x "$TIMBRE" ] || integ_skip "$TIMBRE is not built"
+integ_init
+T=$INTEG_TMP
+
+# The key records: s1 of good.test derived from the password, RSA keys
+# of 768 and 1024 bits made here.
+good_dkim=$("$TIMBRE" key derive --domain good.test --selector s1 \
+    --algorithm ed25519-sha256 --password-file "$DATA/password")
+rsa_record()
+{
+	openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$1" \
+	    -out "$T/rsa$1.pem" 2>/dev/null
+	printf 'v=DKIM1; k=rsa; p=%s' "$(openssl pkey -in "$T/rsa$1.pem" \
+	    -pubout -outform DER 2>/dev/null | base64 -w0)"
+}
+short_dkim=$(rsa_record 768) || integ_skip "openssl cannot make RSA keys"
+weak_dkim=$(rsa_record 1024)
+sed -e "s|@GOOD_DKIM@|$(integ_txt_strings "$good_dkim")|" \
+    -e "s|@SHORT_DKIM@|$(integ_txt_strings "$short_dkim")|" \
+    -e "s|@WEAK_DKIM@|$(integ_txt_strings "$weak_dkim")|" \
+    "$DATA/test.zone" >"$T/test.zone"
+printf 'not the password\n' >"$T/wrong"
+
+# The black hole: reads questions on 127.0.0.4:53 and never answers.
+integ_spawn "$T/hole.log" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.4", 53))
+while True:
+    s.recv(65535)
+'
+integ_nsd_start_at 127.0.0.2 ns1 test "$T/test.zone" \
+    slow.test "$DATA/slow.test.zone" lag.test "$DATA/lag.test.ns1.zone" \
+    2.0.192.in-addr.arpa "$DATA/reverse.zone" ||
+    integ_skip "NSD did not start on 127.0.0.2"
+integ_nsd_start_at 127.0.0.3 ns2 test "$T/test.zone" \
+    lag.test "$DATA/lag.test.ns2.zone" ||
+    integ_skip "NSD did not start on 127.0.0.3"
+
+# doctor NAME ARGS...: runs timbre doctor against ns1; output in
+# $T/NAME.out, exit status in $rc.
+doctor()
+{
+	local name=$1
+
+	shift
+	rc=0
+	"$TIMBRE" doctor -n udp:127.0.0.2 "$@" >"$T/$name.out" \
+	    2>"$T/$name.err" || rc=$?
+}
+
+# expect_with GREP-OPTIONS NAME STATUS PATTERN...: the run's status is
+# STATUS and each PATTERN finds a line of its output with grep.
+expect_with()
+{
+	local opts=$1 name=$2 status=$3 l missing=
+
+	shift 3
+	for l in "$@"; do
+		grep -q $opts -- "$l" "$T/$name.out" || missing="$missing
+missing: $l"
+	done
+	if [ "$rc" -eq "$status" ] && [ -z "$missing" ]; then
+		integ_ok "$name"
+	else
+		integ_notok "$name" "exit $rc, want $status$missing" \
+		    "$(cat "$T/$name.out" "$T/$name.err")"
+	fi
+}
+
+# expect NAME STATUS LINE...: each LINE is one whole line of the output.
+# expect_match NAME STATUS REGEX...: each extended REGEX matches a line.
+expect()
+{
+	expect_with -xF "$@"
+}
+
+expect_match()
+{
+	expect_with -E "$@"
+}
+
+NOTYET="not checked (not yet implemented)"
+
+# The healthy domain, checked as the operator would: with the sending
+# host, the selector and the password.  Every line, in order.
+doctor good --strict --ip 192.0.2.26 --selector s1 \
+    --password-file "$DATA/password" good.test
+cat >"$T/good.want" <<EOF
+NS        ok     zone test: ns1.test (127.0.0.2) serial 1, ns2.test (127.0.0.3) serial 1
+MX        ok     10 mx.test -> 192.0.2.25
+PTR       ok     192.0.2.25 -> mx.test (confirmed); 192.0.2.26 -> sender.test (confirmed)
+SPF       ok     v=spf1 mx ip4:192.0.2.26 -all -- 1 of 10 DNS look-ups, 0 of 2 void look-ups; 192.0.2.26 is permitted
+DKIM      ok     s1 (ed25519), the key derived from the password
+DMARC     ok     p=reject; rua to reports.test authorised
+DNSSEC    skip   $NOTYET
+TLS       skip   $NOTYET
+TLSA      skip   $NOTYET
+MTA-STS   none   no MTA-STS record at _mta-sts.good.test (the name does not exist): senders may deliver without TLS (optional, RFC 8461)
+TLS-RPT   ok     v=TLSRPTv1; rua=mailto:tlsrpt@good.test
+0 failures, 0 warnings
+EOF
+if [ "$rc" -eq 0 ] && cmp -s "$T/good.want" "$T/good.out"; then
+	integ_ok "good.test: every check ok, exit 0 with --strict"
+else
+	integ_notok "good.test: every check ok, exit 0 with --strict" \
+	    "exit $rc" "$(diff "$T/good.want" "$T/good.out" || true)" \
+	    "$(cat "$T/good.err")"
+fi
+
+# The same as JSON: an array of {check, result, detail}.
+doctor good-json --json --selector s1 good.test
+if [ "$rc" -eq 0 ] && $PY -c '
+import json, sys
+a = json.load(open(sys.argv[1]))
+assert isinstance(a, list) and len(a) == 11, a
+assert all(set(o) == {"check", "result", "detail"} for o in a), a
+assert [o["check"] for o in a][:6] == ["NS", "MX", "PTR", "SPF", "DKIM",
+    "DMARC"], a
+assert a[4] == {"check": "DKIM", "result": "ok", "detail": "s1 (ed25519)"}, a
+assert all(o["result"] in ("ok", "skip", "none") for o in a), a
+' "$T/good-json.out" 2>"$T/good-json.py"; then
+	integ_ok "--json: the same checks as a JSON array"
+else
+	integ_notok "--json: the same checks as a JSON array" "exit $rc" \
+	    "$(cat "$T/good-json.out" "$T/good-json.py")"
+fi
+
+doctor wrongpw --selector s1 --password-file "$T/wrong" good.test
+expect wrongpw 1 "DKIM      FAIL   s1 (ed25519) is not the key derived from the password: timbre-signd signs with the derived key, so its signatures fail; publish the record of timbre key derive, or check the password" \
+    "1 failure, 0 warnings"
+
+doctor nomx nomx.test
+expect nomx 1 "MX        FAIL   no MX record (no such record): senders fall back to the address of nomx.test itself (RFC 5321 section 5.1) or bounce; publish an MX, or a null MX \"0 .\" (RFC 7505) if the domain takes no mail" \
+    "PTR       none   no address to check (no usable MX address; give --ip for the sending host)" \
+    "1 failure, 0 warnings"
+
+doctor cname cname.test
+expect cname 1 "MX        FAIL   10 alias.test is a CNAME (to mx.test): RFC 2181 section 10.3 forbids it and some senders refuse it; point the MX at the canonical name -> 192.0.2.25" \
+    "1 failure, 0 warnings"
+
+doctor iplit iplit.test
+expect_match iplit 1 "^MX        FAIL   10 192\.0\.2\.25 is an IP address, not a host name" \
+    "^1 failure, 0 warnings$"
+
+doctor nullmx nullmx.test
+expect nullmx 0 "MX        ok     null MX (RFC 7505): nullmx.test accepts no mail, and receivers may reject mail from it, whose bounces could not come back" \
+    "0 failures, 0 warnings"
+
+doctor spfmany spfmany.test
+expect spfmany 1 "SPF       FAIL   v=spf1 a a a a a a a a a a a -all -- 11 of 10 DNS look-ups, 0 of 2 void look-ups; permerror (more than 10 dns-querying terms): receivers treat the mail as unauthenticated and DMARC fails it; stay within the limits of RFC 7208 section 4.6.4 (fewer include:, a, mx terms; ip4:/ip6: instead)" \
+    "1 failure, 0 warnings"
+
+doctor spfall spfall.test
+expect_match spfall 1 "^SPF       FAIL   v=spf1 mx \+all; \+all lets every host on the Internet send as spfall\.test, " \
+    "^1 failure, 0 warnings$"
+
+doctor pnone pnone.test
+expect pnone 0 "DMARC     warn   p=none; p=none: receivers will not act on failures; consider p=quarantine after reading reports" \
+    "0 failures, 1 warning"
+doctor pnone-strict --strict pnone.test
+expect pnone-strict 1 "0 failures, 1 warning"
+
+doctor rua rua.test
+expect rua 0 "DMARC     warn   p=reject; rua to elsewhere.test is not authorised (no v=DMARC1 record at rua.test._report._dmarc.elsewhere.test, RFC 7489 section 7.1): reporters send no reports there; publish it in elsewhere.test or send reports to rua.test" \
+    "0 failures, 1 warning"
+
+doctor tlsrpt tlsrpt.test
+expect tlsrpt 0 "MTA-STS   skip   v=STSv1; id=20260101; the policy is not checked (not yet implemented)" \
+    "TLS-RPT   warn   v=TLSRPTv1; rua=ftp://reports.test/; no rua= with a mailto: or https: destination: reporters have nowhere to send reports; add one" \
+    "0 failures, 1 warning"
+doctor notlsrpt nomx.test
+expect notlsrpt 1 "TLS-RPT   none   no TLS-RPT record at _smtp._tls.nomx.test (the name does not exist): no one reports failed TLS to you (optional, RFC 8460)"
+
+doctor loopmx loopmx.test
+expect loopmx 1 "MX        FAIL   10 lo.test -> 127.0.0.1 (a loopback or unspecified address: senders cannot reach it; publish the host's public address)" \
+    "PTR       none   no address to check (no usable MX address; give --ip for the sending host)"
+
+doctor spfloop spfloop.test
+expect_match spfloop 1 "^SPF       FAIL   v=spf1 include:spfloop\.test -all -- 11 of 10 DNS look-ups, 0 of 2 void look-ups; permerror \("
+
+# DNS text cannot forge a line, nor make the JSON invalid.
+doctor hostile hostile.test
+expect_match hostile 1 "^SPF       FAIL   v=spf1 mx\?MX        ok     forged\? -all \("
+doctor hostile-json --json hostile.test
+if grep -q "forged" "$T/hostile.out" && ! grep -q "^MX        ok     forged" \
+    "$T/hostile.out" && $PY -c 'import json, sys; json.load(open(sys.argv[1]))' \
+    "$T/hostile-json.out" 2>/dev/null; then
+	integ_ok "hostile text: no forged line, valid JSON"
+else
+	integ_notok "hostile text: no forged line, valid JSON" \
+	    "$(cat "$T/hostile.out" "$T/hostile-json.out")"
+fi
+
+doctor shortkey --selector s1 --selector s2 shortkey.test
+expect shortkey 1 "DKIM      FAIL   s1: key record: rsa key of 768 bits is below the 1024 bits RFC 8301 requires: signatures by this selector fail; publish a key of 2048 bits or an ed25519 key; s2 (rsa, 1024 bits) is shorter than the 2048 bits RFC 8301 asks signers for: some receivers distrust it; publish a longer key" \
+    "1 failure, 0 warnings"
+
+doctor revoked --selector s1 revoked.test
+expect revoked 1 "DKIM      FAIL   s1: revoked (empty p=): signatures by this selector fail; sign with a current selector, or publish its key" \
+    "1 failure, 0 warnings"
+
+doctor nokey --selector s9 good.test
+expect_match nokey 1 "^DKIM      FAIL   s9: no key record at s9\._domainkey\.good\.test \(the name does not exist\): "
+
+doctor badptr --ip 192.0.2.66 badptr.test
+expect badptr 1 "PTR       FAIL   192.0.2.25 -> mx.test (confirmed); 192.0.2.66 -> host-66.isp.test (does not resolve back to 192.0.2.66: Gmail and Outlook reject mail from hosts without forward-confirmed reverse DNS; set the PTR to a name whose address is 192.0.2.66)" \
+    "SPF       ok     v=spf1 mx ip4:192.0.2.66 -all -- 1 of 10 DNS look-ups, 0 of 2 void look-ups; 192.0.2.66 is permitted" \
+    "1 failure, 0 warnings"
+
+doctor notpermitted --ip 192.0.2.66 good.test
+expect_match notpermitted 1 "^SPF       FAIL   .*; 192\.0\.2\.66 is not permitted \(fail\): "
+
+# A name server that never answers: a clear line after its time-outs,
+# and the rest of the checks still made.
+start=$(date +%s)
+doctor slow slow.test
+took=$(($(date +%s) - start))
+expect slow 1 "NS        FAIL   nsx.test (127.0.0.4) no answer (time-out): resolvers that ask it wait or get no answer, and mail is delayed or bounced; fix the server or remove its NS record; answered: ns1.test (127.0.0.2) serial 7" \
+    "MX        ok     10 mx.test -> 192.0.2.25" \
+    "1 failure, 0 warnings"
+# With --timeout 2 the whole run ends at the deadline.
+start=$(date +%s)
+doctor slow-timeout --timeout 2 slow.test
+took=$(($(date +%s) - start))
+if [ "$took" -le 5 ]; then
+	expect slow-timeout 1 "TIMEOUT   FAIL   the --timeout of 2 s ran out: the checks that waited on it are incomplete; find the name server that does not answer"
+else
+	integ_notok slow-timeout "took $took s with --timeout 2"
+fi
+
+doctor lag lag.test
+expect lag 0 "NS        warn   SOA serials differ (ns1.test (127.0.0.2) serial 2, ns2.test (127.0.0.3) serial 1): a secondary has not caught up, so answers depend on the server asked; check the zone transfers" \
+    "0 failures, 1 warning"
+
+doctor nosuch nosuch.test
+expect nosuch 1 "NS        FAIL   nosuch.test does not exist (NXDOMAIN): receivers reject mail from it and senders cannot deliver to it; register it or fix its delegation" \
+    "1 failure, 0 warnings"
+
+# A resolver that does not answer: one line, not a wait for every check.
+rc=0
+"$TIMBRE" doctor -n udp:127.0.0.4 good.test >"$T/deadns.out" \
+    2>"$T/deadns.err" || rc=$?
+expect deadns 1 "NS        FAIL   NS of good.test: no answer (time-out) from the resolver: the domain cannot be checked; fix its delegation or give a working resolver with -n" \
+    "1 failure, 0 warnings"
+
+# Usage errors: exit 2, nothing on standard output.
+for args in "" "a.test b.test" "--selector s1 --password-file" \
+    "--password-file $DATA/password good.test" "--timeout 0 good.test" \
+    "--ip not-an-ip good.test" "bad..name"; do
+	rc=0
+	# shellcheck disable=SC2086
+	"$TIMBRE" doctor -n udp:127.0.0.2 $args >"$T/usage.out" \
+	    2>"$T/usage.err" || rc=$?
+	if [ "$rc" -eq 2 ] && [ ! -s "$T/usage.out" ] && [ -s "$T/usage.err" ]
+	then
+		integ_ok "usage error: doctor $args"
+	else
+		integ_notok "usage error: doctor $args" "exit $rc" \
+		    "$(cat "$T/usage.out" "$T/usage.err")"
+	fi
+done
+
+integ_summary
