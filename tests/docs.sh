@@ -1,7 +1,8 @@
 #!/bin/sh
 # docs.sh: the project's documentation stands alone.  Nothing under
 # docs/, man/ or README.md points outside the repository (no ../shared,
-# no /work/ path), and every long option a daemon's --help prints is
+# no /work/ path), no comment cites a document by a name the tree does
+# not hold (INTERFACE.md for docs/interface.md), and every long option a daemon's --help prints is
 # named in docs/interface.md, the contract, as `--name`: in the daemon's
 # own section ("## timbre-listd") or in the conventions every daemon
 # shares.
@@ -13,6 +14,17 @@ for f in $files "$top_srcdir/README.md"; do
 	[ -f "$f" ] || continue
 	if grep -n -e '\.\./shared' -e '/work/' "$f"; then
 		echo "docs.sh: ${f#"$top_srcdir"/} points outside the repository"
+		rc=1
+	fi
+done
+# Comments cite the documents by their paths in the tree, not by the
+# names of documents a clone does not have.
+for dir in src daemons tools tests bench contrib etc systemd debian; do
+	[ -d "$top_srcdir/$dir" ] || continue
+	if grep -rnI -e '\bINTERFACE\.md' -e '\bDESIGN\.md' -e '\bSTYLE\.md' \
+	    -e 'ptt-nec-lipap' -e 'primary-git-resolver-blaze' \
+	    --exclude=docs.sh "$top_srcdir/$dir"; then
+		echo "docs.sh: $dir/ cites a document the repository does not hold"
 		rc=1
 	fi
 done

@@ -1,6 +1,6 @@
 #!/bin/sh
 # nm.sh: every global symbol libtimbre defines carries the prefix of the
-# folder it comes from (STYLE.md section 1: one prefix per src/ folder,
+# folder it comes from (docs/style.md section 1: one prefix per src/ folder,
 # one per file in src/util), so that no two modules, and no module and a
 # library we link, can define the same name.  Each object of the
 # libraries is checked against its folder's prefixes (the make check
@@ -16,7 +16,7 @@ fi
 
 # The prefixes of each folder of src/.  A new folder gets a line here.
 # fatal() is the one exception: the daemons' and tools' exit on a bad
-# start-up (STYLE.md section 4), named as STYLE.md names it.
+# start-up (docs/style.md section 4), named as docs/style.md names it.
 prefixes() {
 	case $1 in
 	util)		echo "buf_ log_ opt_ b64_ err_ daemon_ acl_ =fatal" ;;

@@ -1,5 +1,5 @@
 /*
- * cmd_key.c: timbre key derive (INTERFACE.md, "Stateless keys").
+ * cmd_key.c: timbre key derive (docs/interface.md, "Stateless keys").
  *
  * derive prints the DKIM key record of a selector whose key is derived
  * from a password (derive.h): "v=DKIM1; k=rsa; p=...", or with --zone the

@@ -1,5 +1,5 @@
 /*
- * cmd_keygen.c: timbre keygen and timbre tsig-keygen (INTERFACE.md).
+ * cmd_keygen.c: timbre keygen and timbre tsig-keygen (docs/interface.md).
  *
  * keygen prints the SSH key for timbre-primaryd's --ssh-key on line 1
  * ("ed25519:BASE64", the 32-byte private key as awa_gen_key prints it,

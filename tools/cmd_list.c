@@ -1,5 +1,5 @@
 /*
- * cmd_list.c: timbre list (INTERFACE.md, "timbre (the tool)"): makes
+ * cmd_list.c: timbre list (docs/interface.md, "timbre (the tool)"): makes
  * and edits the database of timbre-listd (src/store) and shows it.
  *
  *	create DB				a new database, mode 0640

@@ -8,7 +8,7 @@
  * (queue.c), commands by mail (admin.c) and held posts (held.c).  The
  * way out, fan-out and bounces, is deliver.h's.
  *
- * One message, as DESIGN.md draws it: session.c takes it on --listen,
+ * One message, as docs/design.md draws it: session.c takes it on --listen,
  * verify.c checks it, the list's rules decide, post.c rewrites it, and
  * it is committed (store_msg_add) before the client hears 250; queue.c
  * hands it to timbre-signd with an X-Timbre-Queue-Id field, the signed

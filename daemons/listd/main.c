@@ -1,5 +1,5 @@
 /*
- * main.c: timbre-listd start-up, in the order it happens (STYLE.md
+ * main.c: timbre-listd start-up, in the order it happens (docs/style.md
  * section 7): options, logging, the database (opened before the
  * privilege drop would be nicer for the file's owner, but listd must
  * keep writing it as the unprivileged user, so it is opened after),

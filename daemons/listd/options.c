@@ -1,5 +1,5 @@
 /*
- * options.c: the option table of timbre-listd (INTERFACE.md,
+ * options.c: the option table of timbre-listd (docs/interface.md,
  * "timbre-listd" and "Conventions shared by every daemon") and what it
  * means: the host name that is also the authserv-id, the signer's
  * address (the only client --listen-signed accepts), what a DMARC

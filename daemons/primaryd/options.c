@@ -1,5 +1,5 @@
 /*
- * options.c: the option table of timbre-primaryd (INTERFACE.md,
+ * options.c: the option table of timbre-primaryd (docs/interface.md,
  * "timbre-primaryd" and "Conventions shared by every daemon").
  */
 #include <stddef.h>

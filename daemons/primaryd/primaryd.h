@@ -1,6 +1,6 @@
 /*
  * primaryd.h: timbre-primaryd, the authoritative primary served from a
- * git repository (INTERFACE.md, "timbre-primaryd"): what main.c,
+ * git repository (docs/interface.md, "timbre-primaryd"): what main.c,
  * options.c, server.c and sync.c share.
  */
 #ifndef TIMBRE_PRIMARYD_H

@@ -1,5 +1,5 @@
 /*
- * main.c: timbre-resolverd start-up, in the order it happens (STYLE.md
+ * main.c: timbre-resolverd start-up, in the order it happens (docs/style.md
  * section 7): options, logging, the engine with its hints and anchors,
  * the listeners (bound as root), the privilege drop, the signals, then
  * READY=1 and the loop.  SIGHUP reloads the configuration (a bad one is

@@ -1,5 +1,5 @@
 /*
- * options.c: the option table of timbre-resolverd (INTERFACE.md,
+ * options.c: the option table of timbre-resolverd (docs/interface.md,
  * "timbre-resolverd" and "Conventions shared by every daemon") and what
  * it means: the --allow networks (util/acl.c: by default those of the
  * --listen addresses, read from the interfaces), the --port-outgoing-range, the

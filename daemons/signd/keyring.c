@@ -1,5 +1,5 @@
 /*
- * keyring.c: timbre-signd's key life cycle (keyring.h; INTERFACE.md,
+ * keyring.c: timbre-signd's key life cycle (keyring.h; docs/interface.md,
  * "Key life cycle"), the I/O around the decisions of plan.c.
  *
  * The zone is the only state.  A refresh reads the key records (AXFR

@@ -1,5 +1,5 @@
 /*
- * main.c: timbre-signd start-up, in the order it happens (STYLE.md
+ * main.c: timbre-signd start-up, in the order it happens (docs/style.md
  * section 7): options and secrets, logging, the listeners (SMTP and
  * milter, bound as root), the privilege drop, the keyring (selectors,
  * rotation timer) and the resolver stub, the signals, then READY=1 and

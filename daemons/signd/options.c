@@ -1,5 +1,5 @@
 /*
- * options.c: the option table of timbre-signd (INTERFACE.md,
+ * options.c: the option table of timbre-signd (docs/interface.md,
  * "timbre-signd" and "Conventions shared by every daemon") and what it
  * means: the secrets read from their files or systemd credentials
  * ($CREDENTIALS_DIRECTORY/password, .../tsig-key), the signatures to

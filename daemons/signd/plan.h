@@ -3,7 +3,7 @@
  * the selector names of each kind of key, and, given the selectors a
  * zone publishes, what they are known to hold and the time, which key
  * to sign with, what to verify or look up next, when to mint a key and
- * which records to delete (the "Key life cycle" of INTERFACE.md).
+ * which records to delete (the "Key life cycle" of docs/interface.md).
  * keyring.c does the I/O and the derivations and asks again.
  *
  * Selectors (the created time is the one the name carries):
@@ -12,7 +12,7 @@
  *	ARC (rsa-sha256)	<arc_prefix><t>			arc-1767225600
  * A DKIM rsa and an ed25519 key minted at the same second cannot share a
  * name (a name has one key record), hence the suffix; rsa keeps the bare
- * dkim-<t> of INTERFACE.md.  t is decimal without leading zeros.
+ * dkim-<t> of docs/interface.md.  t is decimal without leading zeros.
  */
 #ifndef TIMBRE_SIGND_PLAN_H
 #define TIMBRE_SIGND_PLAN_H

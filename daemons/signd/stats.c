@@ -1,7 +1,7 @@
 /*
  * stats.c: timbre-signd's statistics, one "name=value" string per
  * counter (the names of timbre-signd(8), STATISTICS), given the two
- * ways INTERFACE.md asks of every daemon: logged on SIGUSR1, and
+ * ways docs/interface.md asks of every daemon: logged on SIGUSR1, and
  * answered to "dig CH TXT stats.timbre." (one TXT record per string, as
  * timbre-resolverd answers it) on --stats-listen, over UDP and TCP
  * (RFC 1035 section 4.2; the answer is larger than 512 octets, so a

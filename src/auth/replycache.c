@@ -1,7 +1,7 @@
 /*
  * replycache.c: the answers to plain UDP queries kept as wire bytes, so
  * that timbre-primaryd answers a question it has answered before by
- * copying them (DESIGN.md: a fast path for the authoritative hot loop).
+ * copying them (docs/design.md: a fast path for the authoritative hot loop).
  *
  * An answer depends on the question (name compared without case, type,
  * class), on whether the query had EDNS and on the size limit it sets

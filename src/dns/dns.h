@@ -429,13 +429,13 @@ uint32_t dns_hash(uint64_t seed, const void *p, size_t len);
  * messages with the HMAC of keys/mac.h, for timbre-primaryd (NOTIFY,
  * UPDATE, transfers), timbre notify and timbre-signd (UPDATE).
  *
- * Keys come from "_keys" files as DNSKEY records (INTERFACE.md): the
+ * Keys come from "_keys" files as DNSKEY records (docs/interface.md): the
  * label "_update", "_transfer" or "_notify" nearest the right names what
  * the key may do (enum dns_tsig_op), the labels right of it the zone.
  */
 #define DNS_TSIG_FUDGE	300	/* TSIG fudge, seconds */
 
-/* What a key may do, per INTERFACE.md: _update > _transfer > _notify. */
+/* What a key may do, per docs/interface.md: _update > _transfer > _notify. */
 enum dns_tsig_op {
 	DNS_TSIG_OP_NOTIFY = 1,
 	DNS_TSIG_OP_TRANSFER = 2,

@@ -5,7 +5,7 @@
  * parser (dns_msg_walk).  Used by timbre-primaryd (src/auth), timbre
  * notify and timbre-signd.
  *
- * Keys come from "_keys" files as DNSKEY records (INTERFACE.md): the
+ * Keys come from "_keys" files as DNSKEY records (docs/interface.md): the
  * label "_update", "_transfer" or "_notify" nearest the right names the
  * operation, the labels right of it the zone, the algorithm number the
  * HMAC (161 SHA1 ... 165 SHA512).  MACs are compared in constant time.
@@ -24,7 +24,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-/* A key: what it may do and where (INTERFACE.md), and its secret. */
+/* A key: what it may do and where (docs/interface.md), and its secret. */
 struct dns_tsig_key {
 	char		*name;		/* lower case, trailing dot */
 	ldns_rdf	*owner;		/* the key's name */

@@ -1,6 +1,6 @@
 /*
  * sshkey.c: SSH keys for the git transport and timbre keygen: generation
- * (OpenSSL), the one-line "TYPE:BASE64" form of INTERFACE.md, the OpenSSH
+ * (OpenSSL), the one-line "TYPE:BASE64" form of docs/interface.md, the OpenSSH
  * public key line and the private key file libssh2 reads.
  *
  * The SSH wire encodings (RFC 4253 section 6.6, RFC 8709 for Ed25519,

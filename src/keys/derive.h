@@ -1,11 +1,11 @@
 /*
  * derive.h: stateless DKIM keys, a pure function of a password, the
- * domain, the selector and the algorithm (INTERFACE.md, "Stateless keys:
- * derivation v1"), and the Ed25519 keys of the OCaml nec signer, so that
- * a domain moves to timbre without rotating its keys (ptt-nec-lipap.md
- * section 3.2).  tests/data/keys/derive-vectors.txt holds known answers
- * computed by an independent script; any change here that alters a key
- * fails tests/unit/keys.
+ * domain, the selector and the algorithm (docs/interface.md,
+ * "Stateless keys: derivation v1"), and the Ed25519 keys of the OCaml
+ * nec signer, so that a domain moves to timbre without rotating its keys
+ * (docs/seed.md, "nec: the signer").  tests/data/keys/derive-vectors.txt
+ * holds known answers computed by an independent script; any change here
+ * that alters a key fails tests/unit/keys.
  *
  * Derivation v1:
  *	seed = PBKDF2-HMAC-SHA256(password, "timbre-dkim-v1:" ||

@@ -2,14 +2,14 @@
  * drbg.h: the two deterministic generators key derivation draws from.
  *
  * HMAC_DRBG is NIST SP 800-90A rev. 1 section 10.1.2 with SHA-256, as
- * derivation v1 specifies it for RSA primes (INTERFACE.md, "Stateless
+ * derivation v1 specifies it for RSA primes (docs/interface.md, "Stateless
  * keys"): instantiate and generate only, never reseeded, no prediction
  * resistance.  OpenSSL 3 has it as EVP_RAND "HMAC-DRBG", OpenSSL 1.1.1
  * does not, so its two small algorithms are written here over OpenSSL's
  * HMAC.
  *
  * The Fortuna generator is mirage-crypto's (rng/fortuna.ml), as the OCaml
- * nec seeds it once and draws from it (ptt-nec-lipap.md section 3.2): a
+ * nec seeds it once and draws from it (docs/seed.md, "nec: the signer"): a
  * 256-bit AES key and a 128-bit big-endian counter, both zero at first;
  * reseed sets key := SHA-256(SHA-256(key || seed)) and counter += 1;
  * generate(n) draws ceil(n/16) + 2 blocks of AES-256-CTR from the

@@ -3,7 +3,7 @@
  * keys: HMAC (RFC 2104) for TSIG (RFC 8945) and hashed known_hosts
  * entries, comparison in constant time, random bytes from the CSPRNG
  * (TSIG secrets, DNS IDs and source ports), and wiping secrets.  Kept
- * here so that OpenSSL stays in keys/ (STYLE.md section 1).
+ * here so that OpenSSL stays in keys/ (docs/style.md section 1).
  */
 #ifndef TIMBRE_KEYS_MAC_H
 #define TIMBRE_KEYS_MAC_H

@@ -5,7 +5,7 @@
  * DNSSEC validation (RFC 4033 to 4035, RFC 5155) with ldns, QNAME
  * minimisation (RFC 9156) and 0x20 case randomisation.
  *
- * The engine does no I/O (STYLE.md section 3).  A struct res_query
+ * The engine does no I/O (docs/style.md section 3).  A struct res_query
  * resolves one client question: res_query_next() says which server to ask
  * what (the wire form of the query, built with the ID the caller drew),
  * the caller sends it, and hands the answer's bytes (or NULL for a timeout

@@ -1,7 +1,7 @@
 /*
  * opt.h: one option table per daemon drives the command line
  * (getopt_long), the "name = value" configuration file, --help and the
- * test that every option is documented (INTERFACE.md, "Conventions shared
+ * test that every option is documented (docs/interface.md, "Conventions shared
  * by every daemon").
  *
  * The file (-c FILE, or the table's default path when it exists) is read

@@ -1,6 +1,6 @@
 /*
  * nomem.h: failing the Nth allocation, for the unit suites that prove
- * every allocation failure is reported without leaks (STYLE.md section
+ * every allocation failure is reported without leaks (docs/style.md section
  * 9).  A suite adds tests/unit/nomem.c to its sources and links with
  *
  *	-Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # tests/data/keys/derive_ref.py: an independent reference of timbre's key
-# derivations, written from INTERFACE.md ("Stateless keys: derivation v1")
-# and the nec notes (reference/ptt-nec-lipap.md section 3.2), not from
+# derivations, written from docs/interface.md ("Stateless keys: derivation v1")
+# and the nec notes (docs/seed.md, "nec: the signer"), not from
 # timbre's C code.  It prints derive-vectors.txt:
 #
 #	/usr/bin/python3 tests/data/keys/derive_ref.py > tests/data/keys/derive-vectors.txt

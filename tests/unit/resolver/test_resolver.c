@@ -1453,7 +1453,7 @@ END_TEST
 
 /*
  * Validity periods are checked at the core's now, not the wall clock's
- * (STYLE.md section 3): signatures made for a day a month ahead are
+ * (docs/style.md section 3): signatures made for a day a month ahead are
  * good then, not yet good a day before, expired two days after.
  */
 START_TEST(test_validate_clock)
