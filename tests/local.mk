@@ -38,7 +38,7 @@ AM_TESTS_ENVIRONMENT += LIBTIMBRE_OBJECTS='$(src_libtimbre_a_OBJECTS) \
 # docs/layout.md's picture of who uses whom is tools/deps.sh's, from the
 # includes (layout.sh); make layout redraws it in the source tree.
 TESTS += tests/layout.sh
-EXTRA_DIST += tests/layout.sh tools/deps.sh docs/layout.md
+EXTRA_DIST += tests/layout.sh tools/deps.sh docs/layout.md tests/cppcheck.cfg
 layout:
 	$(SHELL) $(srcdir)/tools/deps.sh --write $(srcdir)
 .PHONY: layout

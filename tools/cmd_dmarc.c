@@ -106,6 +106,7 @@ load_psl(const char *path)
 		    "publicsuffix package, or give --psl)", path,
 		    strerror(errno));
 	buf_init(&b, PSL_MAX);
+	/* cppcheck-suppress nullPointerRedundantCheck ; exited above */
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		if (buf_add(&b, chunk, n, &err) == -1)
 			tool_usage_error("dmarc verify", "%s: %s", path,

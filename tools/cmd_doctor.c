@@ -1492,6 +1492,7 @@ doctor_main(int argc, char *argv[])
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		tool_usage_error("doctor", "out of memory");
+	/* cppcheck-suppress nullPointerRedundantCheck ; exited above */
 	d->timeout_s = DOC_TIMEOUT_S;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hn:s:", opts, NULL)) != -1)
@@ -1553,6 +1554,7 @@ doctor_main(int argc, char *argv[])
 		    argv[optind]);
 	for (i = 0; i < len; i++)
 		d->domain[i] = (char)tolower((unsigned char)argv[optind][i]);
+	/* cppcheck-suppress arrayIndexOutOfBoundsCond ; exited above */
 	d->domain[len] = '\0';
 	if (d->pwfile != NULL && d->nselectors == 0)
 		tool_usage_error("doctor", "--password-file needs --selector");

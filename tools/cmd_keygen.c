@@ -163,6 +163,7 @@ cmd_tsig_keygen(int argc, char **argv)
 		tool_usage_error("tsig-keygen", "bad key name");
 	if (name[n - 1] == '.')
 		name[--n] = '\0';
+	/* cppcheck-suppress arrayIndexOutOfBounds ; exited above */
 	if (key_random(secret, tsig_algs[i].bytes, &err) == -1) {
 		tool_warn("tsig-keygen", "%s", err.msg);
 		return EXIT_USAGE;

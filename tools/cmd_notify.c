@@ -88,6 +88,7 @@ read_key(const char *path)
 
 	if ((f = fopen(path, "r")) == NULL)
 		tool_usage_error("notify", "%s: %s", path, strerror(errno));
+	/* cppcheck-suppress nullPointerRedundantCheck ; exited above */
 	if (fgets(line, sizeof(line), f) == NULL)
 		line[0] = '\0';
 	fclose(f);

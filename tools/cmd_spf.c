@@ -226,7 +226,7 @@ check_print(const struct check_run *run)
 {
 	const char	*expl = spf_eval_explanation(run->ev);
 	struct buf	 hdr;
-	struct err	 err;
+	struct err	 err = { 0, "" };
 
 	printf("%s\n%s\n", spf_result_str(run->res), expl != NULL ? expl : "");
 	if (run->verbose) {

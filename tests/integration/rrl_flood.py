@@ -27,7 +27,11 @@ def main():
     rnd = len(sys.argv) > 6 and sys.argv[6] == "random"
     port, n = int(port), int(n)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    try:    # past net.core.rmem_max, as root
+        s.setsockopt(socket.SOL_SOCKET,
+                     getattr(socket, "SO_RCVBUFFORCE", 33), 1 << 22)
+    except OSError:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
     s.bind((source, 0))
     seen = {}
     counts = {"full": 0, "tc": 0}
