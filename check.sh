@@ -2,7 +2,8 @@
 # check.sh: builds timbre from a clean clone and runs every test.
 #
 #   1. installs the Debian build and test dependencies that are missing;
-#   2. autoreconf, configure (warnings fatal, hardened by default), make;
+#   2. autoreconf, configure (warnings fatal, hardened by default), make,
+#      and cppcheck over the sources (no finding);
 #   3. make install into a staging directory and hardening-check (Debian's
 #      devscripts) on every program in bin/ and sbin/;
 #   4. make check: unit suites (Check), fuzz corpus replays, integration
