@@ -81,7 +81,7 @@ listd_admin_is_confirm(const char *suffix, struct store_route *r)
 	suffix += 8;
 	/* Kept as given; a token of the wrong form is refused at DATA
 	 * with a reply that says so. */
-	for (i = 0; suffix[i] != '\0' && i < sizeof(r->verp) - 1; i++)
+	for (i = 0; i < sizeof(r->verp) - 1 && suffix[i] != '\0'; i++)
 		r->verp[i] = (char)tolower((unsigned char)suffix[i]);
 	r->verp[i] = '\0';
 	r->kind = STORE_ROUTE_CONFIRM;
