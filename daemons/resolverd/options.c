@@ -114,8 +114,11 @@ resolverd_settings_load(int argc, char *argv[], struct resolverd_settings *s,
 
 	memset(s, 0, sizeof(*s));
 	if (opt_load(&resolverd_program, argc, argv, &s->conf, NULL, err) ==
-	    -1)
+	    -1) {
+		/* What it set before the bad value: a reload goes on. */
+		opt_free(&resolverd_program, &s->conf);
 		return -1;
+	}
 	if (s->conf.cache_size < 1 || s->conf.cache_size > 65536) {
 		err_set(err, OPT_E_CONFIG, "--cache-size %lld: not between 1 "
 		    "and 65536 MB", s->conf.cache_size);

@@ -352,8 +352,11 @@ signd_settings_load(int argc, char *argv[], struct signd_settings *s,
 
 	memset(s, 0, sizeof(*s));
 	if (opt_load(&signd_program, argc, argv, &s->conf, warn_secret,
-	    err) == -1)
+	    err) == -1) {
+		/* What it set before the bad value: a reload goes on. */
+		opt_free(&signd_program, &s->conf);
 		return -1;
+	}
 	if (s->conf.domain == NULL || !key_derive_domain_ok(s->conf.domain)) {
 		err_set(err, OPT_E_CONFIG, "--domain: %s", s->conf.domain ?
 		    "not a domain name" : "required");

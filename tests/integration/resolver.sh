@@ -506,9 +506,11 @@ else
 	integ_notok "malformed query gets FORMERR"
 fi
 # REFUSED outside --allow: a second instance allowing only 10.0.0.0/8.
-integ_spawn "$T/resolverd2.log" "$RESOLVERD" -f -c /dev/null \
+: >"$T/resolverd2.conf"
+integ_spawn "$T/resolverd2.log" "$RESOLVERD" -f -c "$T/resolverd2.conf" \
     --listen "127.0.0.1:5303" --allow 10.0.0.0/8 --root-hints "$T/hints" \
     --trust-anchor "$T/root.ds"
+R2_PID=$INTEG_LAST_PID
 sleep 0.5
 if dig @127.0.0.1 -p 5303 +time=2 +tries=1 www.signed.test A |
     grep -q 'status: REFUSED'; then
@@ -521,6 +523,20 @@ if dig @127.0.0.1 -p 5303 +time=2 +tries=1 CH TXT stats.timbre. |
 	integ_ok "statistics refused outside --allow"
 else
 	integ_notok "statistics refused outside --allow"
+fi
+# SIGHUP with a file that does not parse: the old configuration kept,
+# nothing of the half-read one left behind (LeakSanitizer, in the
+# sanitizer build).
+printf 'cache-min-ttl = 5\ncache-size = lots\n' >"$T/resolverd2.conf"
+kill -HUP "$R2_PID"
+sleep 0.5
+if grep -q 'reload failed, old configuration kept: .*cache-size' \
+    "$T/resolverd2.log" && dig @127.0.0.1 -p 5303 +time=2 +tries=1 \
+    www.signed.test A | grep -q 'status: REFUSED'; then
+	integ_ok "SIGHUP with a bad file: old configuration kept, still serving"
+else
+	integ_notok "SIGHUP with a bad file: old configuration kept" \
+	    "$(tail -n 3 "$T/resolverd2.log")"
 fi
 # IPv6: a listener on [::1] (when the namespace has IPv6), UDP and TCP.
 if ip -6 addr show dev lo 2>/dev/null | grep -q '::1'; then

@@ -108,12 +108,13 @@ fail_log()
 	tail -n 30 "$INTEG_TMP/signd.log" | sed 's/^/# signd: /' >&2
 }
 
+: >"$INTEG_TMP/signd.conf"
 integ_spawn "$INTEG_TMP/signd.log" "$SIGND" -f --log-level debug \
     --listen "127.0.0.1:$PORT" --relay "127.0.0.1:$SINKPORT" \
     --domain "$DOMAIN" --password-file "$INTEG_TMP/pw" \
     --resolver "127.0.0.1:$DNS" --authserv-id "$AUTHSERV" \
     --hostname signd.test --allow 127.0.0.1/32 --max-message-size 4000000 \
-    $SELECTORS -c /dev/null
+    $SELECTORS -c "$INTEG_TMP/signd.conf"
 SIGND_PID=$INTEG_LAST_PID
 wait_keys "$INTEG_TMP/signd.log" || {
 	integ_notok "signd: the keyring found the three keys"; fail_log; }
@@ -405,6 +406,19 @@ if grep -q 'signd reload done' "$INTEG_TMP/signd.log" &&
 else
 	integ_notok "SIGHUP: configuration re-read" "$(tail -n 3 \
 	    "$INTEG_TMP/signd.log")"
+fi
+# A file that does not parse: the old configuration kept, nothing of the
+# half-read one left behind (LeakSanitizer, in the sanitizer build).
+printf 'hostname = reload.test\nmax-connections = lots\n' \
+    >"$INTEG_TMP/signd.conf"
+kill -HUP "$SIGND_PID"
+sleep 0.3
+if grep -q 'signd reload failed, old configuration kept: .*max-connections' \
+    "$INTEG_TMP/signd.log" && kill -0 "$SIGND_PID" 2>/dev/null; then
+	integ_ok "SIGHUP with a bad file: old configuration kept, still running"
+else
+	integ_notok "SIGHUP with a bad file: old configuration kept" \
+	    "$(tail -n 3 "$INTEG_TMP/signd.log")"
 fi
 
 # ------------------------------------------------ --allow
