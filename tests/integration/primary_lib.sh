@@ -29,6 +29,27 @@ bindkey() { # bindkey LINE2-FILE OUT: NAME:ALG:SECRET -> key "NAME" {...};
 	    "$n" "$a" "$sec" >"$2"
 }
 
+# prim_repo_small: the bare repository $BARE (branch main) holding one
+# small zone, example.org (serial 1, www A 192.0.2.10), pushed from the
+# working clone $T/w.
+prim_repo_small() {
+	git init -q --bare "$BARE"
+	git -C "$BARE" symbolic-ref HEAD refs/heads/main
+	git init -q "$T/w"
+	gitc checkout -q -b main
+	cat >"$T/w/example.org" <<-'EOF2'
+	$ORIGIN example.org.
+	$TTL 300
+	@ SOA ns1 hostmaster 1 3600 900 604800 300
+	@ NS ns1
+	ns1 A 127.0.0.1
+	www A 192.0.2.10
+	EOF2
+	gitc add -A
+	gitc commit -q -m initial
+	gitc push -q "$BARE" main
+}
+
 start_primary() { # start_primary LOG ARGS...
 	local log=$1 attempt
 	shift

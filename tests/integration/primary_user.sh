@@ -20,21 +20,7 @@ PRIMARYD=$top_builddir/daemons/primaryd/timbre-primaryd
 BARE=$T/zone.git
 chmod 755 "$T"
 
-git init -q --bare "$BARE"
-git -C "$BARE" symbolic-ref HEAD refs/heads/main
-git init -q "$T/w"
-gitc checkout -q -b main
-cat >"$T/w/example.org" <<-'EOF2'
-	$ORIGIN example.org.
-	$TTL 300
-	@ SOA ns1 hostmaster 1 3600 900 604800 300
-	@ NS ns1
-	ns1 A 127.0.0.1
-	www A 192.0.2.10
-	EOF2
-gitc add -A
-gitc commit -q -m initial
-gitc push -q "$BARE" main
+prim_repo_small
 # The remote belongs to the user the daemon runs as (libgit2 refuses a
 # repository another user owns, as git does).
 chown -R nobody "$BARE"

@@ -20,21 +20,7 @@ PRIMARYD=$top_builddir/daemons/primaryd/timbre-primaryd
 FLOOD="/usr/bin/python3 $top_srcdir/tests/integration/rrl_flood.py"
 BARE=$T/zone.git
 
-git init -q --bare "$BARE"
-git -C "$BARE" symbolic-ref HEAD refs/heads/main
-git init -q "$T/w"
-gitc checkout -q -b main
-cat >"$T/w/example.org" <<-'EOF2'
-	$ORIGIN example.org.
-	$TTL 300
-	@ SOA ns1 hostmaster 1 3600 900 604800 300
-	@ NS ns1
-	ns1 A 127.0.0.1
-	www A 192.0.2.10
-	EOF2
-gitc add -A
-gitc commit -q -m initial
-gitc push -q "$BARE" main
+prim_repo_small
 
 # Loopback is exempt by default: the test limits it by naming another
 # network as the exempt one.
