@@ -175,14 +175,16 @@ else
 fi
 
 # ---- the retries run out: one DSN to the moderators ----
+# Retry times of 10 s and a second run 30 s later (--offset): with 1 s
+# a slow run (AddressSanitizer) made a second attempt inside the first.
 integ_stop "$SINK_grey"
 sink grey 127.0.0.5 -r RCPT -b "451 4.7.1 greylisted, come back later"
 sleep 0.5
 echo erin@grey.test >"$T/rgive"
 MD=$(enqueue "$T/rgive")
 before=$(dumps a)
-run --retry 1 --every 1 --give-up 2
-run --retry 1 --every 1 --give-up 2 --offset 3
+run --retry 10 --every 10 --give-up 20
+run --retry 10 --every 10 --give-up 20 --offset 30
 r=$(q "SELECT state || ' ' || attempts FROM deliveries WHERE message = $MD")
 dsn=$(q "SELECT count(*) FROM messages WHERE mail_from = '' AND state = 'done'")
 f=$(grep -l 'report-type=delivery-status' "$T"/sinka/* 2>/dev/null | head -1)
@@ -199,8 +201,8 @@ fi
 # ---- the daemon's way: the DSN waits for the signer ----
 echo fred@grey.test >"$T/rgive2"
 MS=$(enqueue "$T/rgive2")
-run --retry 1 --every 1 --give-up 2 --to-signer
-run --retry 1 --every 1 --give-up 2 --offset 3 --to-signer
+run --retry 10 --every 10 --give-up 20 --to-signer
+run --retry 10 --every 10 --give-up 20 --offset 30 --to-signer
 r=$(q "SELECT state || ' ' || attempts FROM deliveries WHERE message = $MS")
 dsn=$(q "SELECT m.state || ' <' || m.mail_from || '> ' || d.recipient || ' ' || d.state || ' ' || (instr(CAST(m.body AS TEXT), 'Final-Recipient: rfc822; fred@grey.test') > 0) FROM messages m JOIN deliveries d ON d.message = m.id WHERE m.id > $MS")
 if [ "$r" = "failed 2" ] && [ "$dsn" = "received <> owner@a.test queued 1" ] &&
