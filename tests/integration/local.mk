@@ -38,6 +38,11 @@ INTEGRATION_TESTS += tests/integration/rrl.sh
 # timbre-primaryd after --user with a HOME it cannot read, and with a
 # global git configuration it must not read.
 INTEGRATION_TESTS += tests/integration/primary_user.sh
+# issue 16 (part 4): timbre-primaryd SIGKILLed at random points of an
+# UPDATE's commit and push, 100 rounds: every update whole or absent in
+# the remote, every NOERROR in it, what is served after the restart is
+# the remote's head.
+INTEGRATION_TESTS += tests/integration/primary_kill.sh
 # issue 13 (part): commands by mail to timbre-listd: subscribe with a
 # confirmation round trip, forged From, spent and foreign tokens,
 # unsubscribe, help, subscribers, owner, the rate limit.

@@ -21,19 +21,10 @@ TIMBRE=$top_builddir/tools/timbre
 . "$top_srcdir/tests/integration/primary_lib.sh"
 
 # The repository: a zone, a _keys file, a file that is not a zone.
-git init -q --bare "$T/zone.git"
-git -C "$T/zone.git" symbolic-ref HEAD refs/heads/main
-git init -q "$T/w"
-gitc checkout -q -b main
-"$TIMBRE" tsig-keygen up._update.example.org >"$T/up"
-"$TIMBRE" tsig-keygen --algorithm hmac-sha512 xfr._transfer.example.org >"$T/xfr"
+prim_repo_init "$T/zone.git"
+prim_keys hmac-sha512
 "$TIMBRE" tsig-keygen other._update.example.org >"$T/other"
-{ head -n1 "$T/up"; head -n1 "$T/xfr"; } >"$T/w/_keys"
-sed -n 2p "$T/up" >"$T/up.key"
 sed -n 2p "$T/other" >"$T/other.key"
-sed -n 2p "$T/xfr" >"$T/xfr.key"
-bindkey "$T/up.key" "$T/up.bind"
-bindkey "$T/xfr.key" "$T/xfr.bind"
 bindkey "$T/other.key" "$T/other.bind"
 UPKEY=$T/up.bind
 XFRKEY=$T/xfr.bind

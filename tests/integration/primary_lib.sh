@@ -29,14 +29,35 @@ bindkey() { # bindkey LINE2-FILE OUT: NAME:ALG:SECRET -> key "NAME" {...};
 	    "$n" "$a" "$sec" >"$2"
 }
 
+# prim_repo_init BARE: the empty bare repository BARE (HEAD: branch
+# main) and the working clone $T/w on branch main.
+prim_repo_init() {
+	git init -q --bare "$1"
+	git -C "$1" symbolic-ref HEAD refs/heads/main
+	git init -q "$T/w"
+	gitc checkout -q -b main
+}
+
+# prim_keys [XFR-ALGORITHM]: the TSIG keys up._update.example.org and
+# xfr._transfer.example.org, their lines in $T/w/_keys, each key as
+# NAME:ALG:SECRET in $T/up.key and $T/xfr.key and as a BIND key file in
+# $T/up.bind and $T/xfr.bind.
+prim_keys() {
+	"$TIMBRE" tsig-keygen up._update.example.org >"$T/up"
+	"$TIMBRE" tsig-keygen ${1:+--algorithm "$1"} \
+	    xfr._transfer.example.org >"$T/xfr"
+	{ head -n1 "$T/up"; head -n1 "$T/xfr"; } >"$T/w/_keys"
+	sed -n 2p "$T/up" >"$T/up.key"
+	sed -n 2p "$T/xfr" >"$T/xfr.key"
+	bindkey "$T/up.key" "$T/up.bind"
+	bindkey "$T/xfr.key" "$T/xfr.bind"
+}
+
 # prim_repo_small: the bare repository $BARE (branch main) holding one
 # small zone, example.org (serial 1, www A 192.0.2.10), pushed from the
 # working clone $T/w.
 prim_repo_small() {
-	git init -q --bare "$BARE"
-	git -C "$BARE" symbolic-ref HEAD refs/heads/main
-	git init -q "$T/w"
-	gitc checkout -q -b main
+	prim_repo_init "$BARE"
 	cat >"$T/w/example.org" <<-'EOF2'
 	$ORIGIN example.org.
 	$TTL 300
