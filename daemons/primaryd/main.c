@@ -36,9 +36,10 @@ log_stats(struct primaryd *d)
 	if (d->rrl != NULL)
 		auth_rrl_stats(d->rrl, &st);
 	log_info("primary stats rrl=%s rrl_passed=%llu rrl_dropped=%llu "
-	    "rrl_slipped=%llu", d->rrl != NULL ? "on" : "off",
-	    (unsigned long long)st.passed, (unsigned long long)st.dropped,
-	    (unsigned long long)st.slipped);
+	    "rrl_slipped=%llu tcp_open=%zu tcp_evicted=%llu",
+	    d->rrl != NULL ? "on" : "off", (unsigned long long)st.passed,
+	    (unsigned long long)st.dropped, (unsigned long long)st.slipped,
+	    d->ntcp, (unsigned long long)d->tcp_evicted);
 }
 
 static void

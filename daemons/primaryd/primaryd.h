@@ -7,6 +7,7 @@
 #define TIMBRE_PRIMARYD_H
 
 #include <stdbool.h>
+#include <sys/queue.h>
 #include <time.h>
 
 #include "auth/auth.h"
@@ -61,6 +62,7 @@ int	primaryd_rrl_setup(struct primaryd *d, const struct primaryd_conf *c,
 #define PRIMARYD_MAX_LISTEN	16
 
 struct notify_job;
+struct tcp_conn;
 struct udp_batch;
 struct worker;
 
@@ -142,6 +144,8 @@ struct primaryd {
 	struct buf		 tcp_reply;
 	struct buf		 tcp_xfr;	/* a transfer's message */
 	size_t			 ntcp;		/* TCP connections open */
+	TAILQ_HEAD(, tcp_conn)	 tcp_conns;	/* server.c, idlest first */
+	uint64_t		 tcp_evicted;	/* closed for a new client */
 	struct worker		*worker;	/* worker.c */
 };
 

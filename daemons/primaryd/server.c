@@ -8,6 +8,14 @@
  * read and answered in batches; a query asked before is answered from
  * the db's cache of answers (src/auth/replycache.c).
  *
+ * TCP slots are kept for clients that use them (RFC 7766 §6.2.3): a
+ * connection must bring each whole message within TCP_IDLE_SECONDS of
+ * the one before (or of its accept), however it trickles the bytes (a
+ * slowloris sending one byte at a time does not reset the deadline, as a
+ * read timeout would), and when all TCP_MAX_CONNS slots are taken a new
+ * client takes the slot of the connection idle the longest: a crowd of
+ * silent connections cannot keep real clients out.
+ *
  * Nothing a client sends may grow the daemon without a bound (the man
  * page states them): a connection's next query is read only once the
  * answers before it are down to TCP_OUT_MAX octets queued, its job (if
@@ -387,8 +395,10 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 
 /* A TCP connection; it outlives its socket while jobs hold it. */
 struct tcp_conn {
+	TAILQ_ENTRY(tcp_conn)	 entry;	/* d->tcp_conns, idlest first */
 	struct primaryd		*d;
 	struct bufferevent	*bev;	/* NULL once closed */
+	struct event		*deadline;	/* the next whole message */
 	struct peer		 from;	/* made text at accept */
 	unsigned		 jobs;
 	struct auth_xfr		*xfr;	/* a transfer being sent */
@@ -400,8 +410,24 @@ tcp_free(struct tcp_conn *c)
 {
 	if (c->resume != NULL)
 		event_free(c->resume);
+	if (c->deadline != NULL)
+		event_free(c->deadline);
 	auth_xfr_free(c->xfr);
 	free(c);
+}
+
+/* The connection did something (a whole message in, what was queued
+ * read): it goes to the end of the eviction order, and has
+ * TCP_IDLE_SECONDS for its next message. */
+static void
+tcp_active(struct tcp_conn *c)
+{
+	struct timeval	 idle = { TCP_IDLE_SECONDS, 0 };
+
+	TAILQ_REMOVE(&c->d->tcp_conns, c, entry);
+	TAILQ_INSERT_TAIL(&c->d->tcp_conns, c, entry);
+	if (c->jobs == 0)
+		evtimer_add(c->deadline, &idle);
 }
 
 static size_t
@@ -481,14 +507,17 @@ tcp_transfer(struct auth_xfr *x, void *arg)
 }
 
 /* While a job holds the connection its client is waiting for the
- * answer, however long the push takes: no idle timeout then. */
+ * answer, however long the push takes: no deadline then, and it is
+ * never evicted. */
 static void *
 tcp_hold(void *arg)
 {
 	struct tcp_conn	*c = arg;
 
-	if (c->jobs++ == 0)
+	if (c->jobs++ == 0) {
 		bufferevent_set_timeouts(c->bev, NULL, NULL);
+		evtimer_del(c->deadline);
+	}
 	return c;
 }
 
@@ -504,7 +533,8 @@ tcp_release(void *arg)
 		tcp_free(c);
 		return;
 	}
-	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_set_timeouts(c->bev, NULL, &idle);
+	tcp_active(c);
 	tcp_resume(c);
 }
 
@@ -517,6 +547,8 @@ tcp_close(struct tcp_conn *c)
 {
 	bufferevent_free(c->bev);
 	c->bev = NULL;
+	evtimer_del(c->deadline);
+	TAILQ_REMOVE(&c->d->tcp_conns, c, entry);
 	c->d->ntcp--;
 	auth_xfr_free(c->xfr);
 	c->xfr = NULL;
@@ -541,6 +573,7 @@ on_tcp_read(struct bufferevent *bev, void *arg)
 			tcp_close(c);
 			return;
 		}
+		tcp_active(c);
 		handle(c->d, p + 2, n, 1, &c->from, &c->d->tcp_reply,
 		    &tcp_ops, c);
 		evbuffer_drain(in, n + 2);
@@ -569,6 +602,7 @@ on_tcp_write(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn	*c = arg;
 
+	tcp_active(c);
 	tcp_pump(c);
 	tcp_resume(c);
 }
@@ -581,6 +615,37 @@ on_tcp_event(struct bufferevent *bev, short what, void *arg)
 }
 
 static void
+on_tcp_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcp_conn	*c = arg;
+
+	(void)fd;
+	(void)what;
+	log_debug("primary tcp %s: no whole message in %d s, closed",
+	    c->from.text, TCP_IDLE_SECONDS);
+	tcp_close(c);
+}
+
+/* All slots taken: the connection idle the longest (no job, nothing
+ * being sent) gives its slot up; false when every one is busy. */
+static bool
+tcp_evict(struct primaryd *d)
+{
+	struct tcp_conn	*c;
+
+	TAILQ_FOREACH(c, &d->tcp_conns, entry)
+		if (c->jobs == 0 && c->xfr == NULL && tcp_queued(c) == 0)
+			break;
+	if (c == NULL)
+		return false;
+	log_debug("primary tcp: %zu connections open, %s (the idlest) "
+	    "closed for a new one", d->ntcp, c->from.text);
+	d->tcp_evicted++;
+	tcp_close(c);
+	return true;
+}
+
+static void
 on_accept(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
@@ -588,7 +653,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	struct tcp_conn	*c;
 	struct timeval	 idle = { TCP_IDLE_SECONDS, 0 };
 
-	if (d->ntcp >= TCP_MAX_CONNS) {
+	if (d->ntcp >= TCP_MAX_CONNS && !tcp_evict(d)) {
 		log_debug("primary tcp: %zu connections open, one refused",
 		    d->ntcp);
 		close(fd);
@@ -596,7 +661,8 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->resume = event_new(d->base, -1, 0, on_tcp_resume, c)) ==
-	    NULL || (c->bev = bufferevent_socket_new(d->base, fd,
+	    NULL || (c->deadline = evtimer_new(d->base, on_tcp_deadline,
+	    c)) == NULL || (c->bev = bufferevent_socket_new(d->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		if (c != NULL)
 			tcp_free(c);
@@ -605,10 +671,14 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	c->d = d;
 	d->ntcp++;
+	TAILQ_INSERT_TAIL(&d->tcp_conns, c, entry);
+	evtimer_add(c->deadline, &idle);
 	c->from.sa = sa;
 	peer_text(&c->from);	/* sa does not outlive this call */
 	bufferevent_setcb(c->bev, on_tcp_read, on_tcp_write, on_tcp_event, c);
-	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	/* Reading has the deadline above; writing a timeout (a client that
+	 * does not read its answers). */
+	bufferevent_set_timeouts(c->bev, NULL, &idle);
 	/* The input holds one message at most; the rest waits in the
 	 * kernel until it is read. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, TCP_MSG_MAX);
@@ -621,6 +691,7 @@ primaryd_serve(struct primaryd *d)
 	size_t	i;
 
 	d->udp_batch = udp_batch_new();
+	TAILQ_INIT(&d->tcp_conns);
 	buf_init(&d->tcp_reply, UDP_MSG_MAX);
 	buf_init(&d->tcp_xfr, UDP_MSG_MAX);
 	for (i = 0; i < d->nlisten; i++) {

@@ -96,6 +96,7 @@ struct resolverd {
 	char				**argv;
 	/* counters besides the engine's */
 	uint64_t			 refused, formerr, dropped, tcp_clients;
+	uint64_t			 tcp_evicted;	/* closed for a new one */
 	uint64_t			 fast_hits;	/* answers cache */
 	uint8_t				*rbuf;		/* one answer */
 };

@@ -17,6 +17,14 @@
  * next query is read only while it has fewer than TCP_MAX_INFLIGHT
  * questions unanswered and fewer than TCP_OUT_MAX octets of answers
  * queued; the input holds one message at most.
+ *
+ * TCP slots are kept for clients that use them (RFC 7766 §6.2.3): a
+ * connection must bring each whole message within TCP_IDLE_SECONDS of
+ * its last activity (a message in, its answers read), however it
+ * trickles the bytes (a slowloris's byte a time does not reset that
+ * deadline, as a read timeout would), and when all RESOLVERD_MAX_TCP
+ * slots are taken a new client takes the slot of the connection idle the
+ * longest (none of its questions in flight, nothing queued).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -49,6 +57,7 @@ struct tcpconn {
 	TAILQ_ENTRY(tcpconn)	 entry;		/* d->tcpconns */
 	struct resolverd	*d;
 	struct bufferevent	*bev;
+	struct event		*deadline;	/* the next whole message */
 	int			 refs;		/* waiters holding it */
 	unsigned		 inflight;	/* its waiters */
 	bool			 closed;
@@ -103,6 +112,8 @@ tcpconn_release(struct tcpconn *c)
 	c->d->ntcp--;
 	if (c->resume != NULL)
 		event_free(c->resume);
+	if (c->deadline != NULL)
+		event_free(c->deadline);
 	free(c);
 }
 
@@ -146,7 +157,46 @@ tcpconn_close(struct tcpconn *c)
 	c->closed = true;
 	bufferevent_free(c->bev);
 	c->bev = NULL;
+	evtimer_del(c->deadline);
 	tcpconn_release(c);
+}
+
+/* The connection did something (a whole message in, its answers read):
+ * last in the eviction order, TCP_IDLE_SECONDS for its next message. */
+static void
+tcpconn_active(struct tcpconn *c)
+{
+	struct timeval	 tv = { TCP_IDLE_SECONDS, 0 };
+
+	TAILQ_REMOVE(&c->d->tcpconns, c, entry);
+	TAILQ_INSERT_TAIL(&c->d->tcpconns, c, entry);
+	evtimer_add(c->deadline, &tv);
+}
+
+static void
+tcp_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	tcpconn_close(arg);
+}
+
+/* All slots taken: the connection idle the longest gives its slot up;
+ * false when every one has questions in flight or answers queued. */
+static bool
+tcpconn_evict(struct resolverd *d)
+{
+	struct tcpconn	*c;
+
+	TAILQ_FOREACH(c, &d->tcpconns, entry)
+		if (!c->closed && c->inflight == 0 && evbuffer_get_length(
+		    bufferevent_get_output(c->bev)) == 0)
+			break;
+	if (c == NULL)
+		return false;
+	d->tcp_evicted++;
+	tcpconn_close(c);
+	return true;
 }
 
 static const char *
@@ -429,7 +479,7 @@ handle_query(struct resolverd *d, const struct waiter *w)
  * The statistics as "name=value" strings into buf (RESOLVERD_NSTATS of
  * them), for CH TXT stats.timbre.; the names are those of the man page.
  */
-#define RESOLVERD_NSTATS	17
+#define RESOLVERD_NSTATS	18
 static size_t
 stats_strings(struct resolverd *d, char buf[][48])
 {
@@ -457,6 +507,7 @@ stats_strings(struct resolverd *d, char buf[][48])
 	STAT("formerr", d->formerr);
 	STAT("dropped", d->dropped);
 	STAT("tcp-clients", d->tcp_clients);
+	STAT("tcp-evicted", d->tcp_evicted);
 	STAT("in-flight", d->ntasks);
 	STAT("cache-entries", s.cache_entries);
 	STAT("cache-bytes", s.cache_bytes);
@@ -585,6 +636,7 @@ tcp_readable(struct bufferevent *bev, void *arg)
 			return;
 		}
 		evbuffer_remove(in, msg, len);
+		tcpconn_active(c);
 		c->refs++;
 		client_query(c->d, msg, len, -1, &from, fromlen, c);
 		free(msg);
@@ -599,8 +651,12 @@ tcp_readable(struct bufferevent *bev, void *arg)
 static void
 tcp_writable(struct bufferevent *bev, void *arg)
 {
+	struct tcpconn	*c = arg;
+
 	(void)bev;
-	tcpconn_resume(arg);
+	if (!c->closed)
+		tcpconn_active(c);
+	tcpconn_resume(c);
 }
 
 static void
@@ -622,18 +678,21 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	(void)l;
 	(void)sa;
 	(void)salen;
-	if (d->ntcp >= RESOLVERD_MAX_TCP || (c = calloc(1, sizeof(*c))) ==
-	    NULL) {
+	if ((d->ntcp >= RESOLVERD_MAX_TCP && !tcpconn_evict(d)) ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return;
 	}
 	c->d = d;
 	c->refs = 1;
 	if ((c->resume = event_new(d->base, -1, 0, tcp_resume, c)) == NULL ||
+	    (c->deadline = evtimer_new(d->base, tcp_deadline, c)) == NULL ||
 	    (c->bev = bufferevent_socket_new(d->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		if (c->resume != NULL)
 			event_free(c->resume);
+		if (c->deadline != NULL)
+			event_free(c->deadline);
 		close(fd);
 		free(c);
 		return;
@@ -642,7 +701,10 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	d->ntcp++;
 	d->tcp_clients++;
 	bufferevent_setcb(c->bev, tcp_readable, tcp_writable, tcp_event, c);
-	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	/* Reading has the deadline; writing a timeout (a client that does
+	 * not read its answers). */
+	evtimer_add(c->deadline, &tv);
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
 	/* One message at most in the input; the rest waits in the kernel. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, TCP_MSG_MAX);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
@@ -711,11 +773,13 @@ resolverd_log_stats(struct resolverd *d)
 	    " upstream=%" PRIu64 " timeouts=%" PRIu64 " secure=%" PRIu64
 	    " insecure=%" PRIu64 " bogus=%" PRIu64 " servfail=%" PRIu64
 	    " refused=%" PRIu64 " formerr=%" PRIu64 " dropped=%" PRIu64
-	    " tcp_clients=%" PRIu64 " in_flight=%zu cache_entries=%" PRIu64
+	    " tcp_clients=%" PRIu64 " tcp_evicted=%" PRIu64
+	    " in_flight=%zu cache_entries=%" PRIu64
 	    " cache_bytes=%" PRIu64 " answers_cached=%" PRIu64
 	    " answers_from_cache=%" PRIu64, s.queries, s.cache_hits,
 	    s.upstream, s.timeouts, s.secure, s.insecure, s.bogus, s.servfail,
-	    d->refused, d->formerr, d->dropped, d->tcp_clients, d->ntasks,
+	    d->refused, d->formerr, d->dropped, d->tcp_clients,
+	    d->tcp_evicted, d->ntasks,
 	    s.cache_entries, s.cache_bytes, mce, d->fast_hits);
 }
 

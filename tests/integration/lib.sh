@@ -136,6 +136,24 @@ integ_cleanup()
 }
 
 # integ_track PID: stop PID at exit.
+# integ_netns_reexec: run the rest of the test in a network namespace of
+# its own (unshare -rn, loopback up), where it may bind port 53 of any
+# 127.0.0.0/8 address and reach nothing else; skips (77) where namespaces
+# cannot be made.  Call it first, before integ_init: the script runs again
+# from the top inside the namespace, where the call returns at once.
+integ_netns_reexec()
+{
+	[ -n "${INTEG_IN_NETNS:-}" ] && return 0
+	command -v unshare >/dev/null 2>&1 || integ_skip "unshare not found"
+	command -v ip >/dev/null 2>&1 || integ_skip "ip (iproute2) not found"
+	unshare -rn true 2>/dev/null ||
+	    integ_skip "cannot create a network namespace (unshare -rn)"
+	INTEG_IN_NETNS=1
+	export INTEG_IN_NETNS top_srcdir top_builddir
+	exec unshare -rn /bin/sh -c 'ip link set lo up && exec /bin/sh "$0"' \
+	    "$0"
+}
+
 integ_track()
 {
 	INTEG_PIDS="$INTEG_PIDS $1"

@@ -24,16 +24,7 @@ set -eu
 : "${top_builddir:=$top_srcdir/build}"
 . "$top_srcdir/tests/integration/lib.sh"
 
-if [ -z "${LIMITS_TEST_NETNS:-}" ]; then
-	command -v unshare >/dev/null 2>&1 || integ_skip "unshare not found"
-	command -v ip >/dev/null 2>&1 || integ_skip "ip (iproute2) not found"
-	unshare -rn true 2>/dev/null ||
-	    integ_skip "cannot create a network namespace (unshare -rn)"
-	LIMITS_TEST_NETNS=1
-	export LIMITS_TEST_NETNS top_srcdir top_builddir
-	exec unshare -rn /bin/sh -c 'ip link set lo up && exec /bin/sh "$0"' \
-	    "$0"
-fi
+integ_netns_reexec
 
 integ_need_cmd git dig nsupdate
 /usr/bin/python3 -c 'import dns.message' 2>/dev/null ||
@@ -165,10 +156,12 @@ $PEER ixfr --port "$PORT" --zone example.net. --serial 1 --count 1500 \
 FLOOD=$!
 integ_track "$FLOOD"
 sleep 2
+# A sanitizer build's UDP socket may be full of the flood: the UPDATE
+# goes over TCP there (-v), to the same queue of jobs this case is about.
 { echo "server 127.0.0.1 $PORT"; echo "zone example.net"
   echo "update add during.example.net 60 A 192.0.2.77"; echo send
-  echo answer; } | nsupdate -t 10 -k "$T/up.bind" >"$T/nsupdate.out" 2>&1 ||
-    true
+  echo answer; } | nsupdate ${SANITIZED:+-v} -t 10 -k "$T/up.bind" \
+    >"$T/nsupdate.out" 2>&1 || true
 if grep -q "status: NOERROR" "$T/nsupdate.out" &&
     [ "$(dig @127.0.0.1 -p "$PORT" +short +time=5 +tries=1 \
     during.example.net A)" = 192.0.2.77 ]; then

@@ -43,6 +43,12 @@ INTEGRATION_TESTS += tests/integration/primary_user.sh
 # the remote, every NOERROR in it, what is served after the restart is
 # the remote's head.
 INTEGRATION_TESTS += tests/integration/primary_kill.sh
+# issue 16 (part 5): 1000 silent and 200 slowloris TCP connections to
+# timbre-primaryd and timbre-resolverd (and 10000 questions to an
+# upstream that never answers): a fresh client is answered all along,
+# trickling connections are cut, RSS and descriptors bounded; helper:
+# load_peer.py.
+INTEGRATION_TESTS += tests/integration/load.sh
 # issue 13 (part): commands by mail to timbre-listd: subscribe with a
 # confirmation round trip, forged From, spent and foreign tokens,
 # unsubscribe, help, subscribers, owner, the rate limit.

@@ -20,16 +20,7 @@ set -eu
 : "${top_builddir:=$top_srcdir/build}"
 . "$top_srcdir/tests/integration/lib.sh"
 
-if [ -z "${MALFORMED_TEST_NETNS:-}" ]; then
-	command -v unshare >/dev/null 2>&1 || integ_skip "unshare not found"
-	command -v ip >/dev/null 2>&1 || integ_skip "ip (iproute2) not found"
-	unshare -rn true 2>/dev/null ||
-	    integ_skip "cannot create a network namespace (unshare -rn)"
-	MALFORMED_TEST_NETNS=1
-	export MALFORMED_TEST_NETNS top_srcdir top_builddir
-	exec unshare -rn /bin/sh -c 'ip link set lo up && exec /bin/sh "$0"' \
-	    "$0"
-fi
+integ_netns_reexec
 
 integ_need_cmd nsd dig git python3
 PRIMARYD=$top_builddir/daemons/primaryd/timbre-primaryd
