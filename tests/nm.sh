@@ -19,7 +19,7 @@ fi
 # start-up (docs/style.md section 4), named as docs/style.md names it.
 prefixes() {
 	case $1 in
-	util)		echo "buf_ log_ opt_ b64_ err_ daemon_ acl_ =fatal" ;;
+	util)		echo "buf_ log_ opt_ b64_ err_ daemon_ acl_ pool_ =fatal" ;;
 	dns)		echo "dns_" ;;
 	resolver)	echo "res_" ;;
 	auth)		echo "auth_" ;;

@@ -14,14 +14,19 @@
 #   - timbre-signd over SMTP, rsa-sha256 and ed25519-sha256 (one RSA
 #     signature per message), Postfix's smtp-source (concurrent sessions,
 #     4 KiB messages) through it to smtp-sink;
-#   - timbre-signd's RSS before and after.
+#   - timbre-signd's RSS before and after;
+#   - the milter and SMTP rows again with --sign-workers 0 (signatures
+#     on the event loop, one core), to show what the workers give;
+#   - with -R N, a long run: N messages through the milter, RSS at 0,
+#     N/2 and N (flat, not growing, the issue asks).
 #
 #	sh bench/signd/run.sh [-m MESSAGES] [-c CONNECTIONS] [-s SECONDS]
-#	    [-B BUILDDIR] [-o RESULTS]
+#	    [-R MESSAGES] [-B BUILDDIR] [-o RESULTS]
 #
 # -m: messages per row (2000); -c: concurrent connections (4); -s:
-# seconds of openssl speed (3).  The keys are derived from a password
-# (`timbre key derive`, 2048-bit RSA) and served by NSD on loopback, where
+# seconds of openssl speed (3); -R: messages of the long run (none).
+# The keys are derived from a password (`timbre key derive`, 2048-bit
+# RSA) and served by NSD on loopback, where
 # signd reads them (and its self-check verifies them).  A benchmark
 # reports; it never fails: it exits 0 whatever it measured, and stops
 # every process it started.  BENCH_KEEP=1 keeps its temp dir.
@@ -33,16 +38,18 @@ export PATH
 msgs=2000
 conns=4
 seconds=3
+long=0
 out=
-while getopts B:c:m:o:s: c; do
+while getopts B:c:m:o:R:s: c; do
 	case $c in
 	B) top_builddir=$OPTARG ;;
 	c) conns=$OPTARG ;;
 	m) msgs=$OPTARG ;;
 	o) out=$OPTARG ;;
+	R) long=$OPTARG ;;
 	s) seconds=$OPTARG ;;
 	*) echo "usage: run.sh [-m MESSAGES] [-c CONNECTIONS] [-s SECONDS]" \
-	       "[-B BUILDDIR] [-o RESULTS]" >&2
+	       "[-R MESSAGES] [-B BUILDDIR] [-o RESULTS]" >&2
 	   exit 0 ;;
 	esac
 done
@@ -155,28 +162,57 @@ rss() { awk '/^VmRSS/ { print $2 " kB" }' "/proc/$1/status" 2>/dev/null; }
 rate() { sed -n 's/.*rate=\([0-9.]*\).*/\1/p' "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
-# timbre-signd as a milter on a unix socket (see milter_load.c): DKIM
-# rsa-sha256 only.
-"$SIGND" -f --log-level warn --milter "unix:$T/signd.sock" --domain "$DOMAIN" \
-    --password-file "$T/pw" --resolver "127.0.0.1:$DNS" \
-    --algorithm rsa-sha256 --selector "dkim-$TS" --selector "arc-$TS" \
-    -c /dev/null 2>"$T/signd-milter.log" &
-SPID=$!
-PIDS="$PIDS $SPID"
-for _ in $(seq 1 100); do
-	grep -q 'signd selfcheck' "$T/signd-milter.log" 2>/dev/null && break
-	sleep 0.1
-done
-# log-level warn hides the pass: wait for the socket and the keys.
-for _ in $(seq 1 100); do [ -S "$T/signd.sock" ] && break; sleep 0.1; done
-sleep 2
-rss0=$(rss $SPID)
-"$LOAD" -u "$T/signd.sock" -f "$T/msg" -m "$msgs" -c "$conns" \
-    >"$T/signd-milter.out"
-rss1=$(rss $SPID)
-sm=$(rate "$T/signd-milter.out")
-say "timbre-signd milter, rsa-sha256: $(cat "$T/signd-milter.out")"
-say "  RSS $rss0 before, $rss1 after; ratio to the ceiling: $(ratio "$sm" "$rsa")"
+# signd_milter NAME [ARGS]: timbre-signd as a milter on the unix socket
+# $T/NAME.sock (see milter_load.c), DKIM rsa-sha256 only; its pid in
+# SPID once the socket is there and the keys are read.
+signd_milter() {
+	name=$1
+	shift
+	"$SIGND" -f --log-level warn --milter "unix:$T/$name.sock" \
+	    --domain "$DOMAIN" --password-file "$T/pw" \
+	    --resolver "127.0.0.1:$DNS" --algorithm rsa-sha256 \
+	    --selector "dkim-$TS" --selector "arc-$TS" -c /dev/null "$@" \
+	    2>"$T/$name.log" &
+	SPID=$!
+	PIDS="$PIDS $SPID"
+	# log-level warn hides the keys: wait for the socket, then a while.
+	for _ in $(seq 1 100); do
+		[ -S "$T/$name.sock" ] && break
+		sleep 0.1
+	done
+	sleep 2
+}
+# milter_row NAME TITLE: MESSAGES through signd_milter NAME; its rate in
+# row_rate.
+milter_row() {
+	rss0=$(rss $SPID)
+	"$LOAD" -u "$T/$1.sock" -f "$T/msg" -m "$msgs" -c "$conns" \
+	    >"$T/$1.out"
+	rss1=$(rss $SPID)
+	row_rate=$(rate "$T/$1.out")
+	say "$2: $(cat "$T/$1.out")"
+	say "  RSS $rss0 before, $rss1 after; ratio to the ceiling: $(ratio "$row_rate" "$rsa")"
+}
+
+signd_milter signd-milter
+milter_row signd-milter "timbre-signd milter, rsa-sha256, $ncpu signing workers (the default)"
+sm=$row_rate
+if [ "$long" -gt 0 ]; then
+	half=$((long / 2))
+	say "long run, $long messages through the same daemon:" \
+	    "RSS $(rss $SPID) at 0"
+	for step in 1 2; do
+		"$LOAD" -u "$T/signd-milter.sock" -f "$T/msg" -m "$half" \
+		    -c "$conns" >"$T/long$step.out"
+		say "  RSS $(rss $SPID) after $((half * step)):" \
+		    "$(cat "$T/long$step.out")"
+	done
+fi
+kill -TERM "$SPID" 2>/dev/null
+signd_milter signd-loop --sign-workers 0
+milter_row signd-loop "timbre-signd milter, rsa-sha256, --sign-workers 0 (on the loop)"
+say "  the workers / the loop: $(ratio "$sm" "$row_rate")"
+kill -TERM "$SPID" 2>/dev/null
 
 # OpenDKIM, same key, same messages, same driver.
 if command -v opendkim >/dev/null 2>&1; then
@@ -215,31 +251,42 @@ else
 	say "OpenDKIM: not installed (apt-get install opendkim)"
 fi
 
-# timbre-signd over SMTP: rsa-sha256 and ed25519-sha256, to smtp-sink.
+# timbre-signd over SMTP: rsa-sha256 and ed25519-sha256, to smtp-sink;
+# with the default workers, then on the loop.
 KP=$(port)
-LP=$(port)
 sink_user=
 [ "$(id -u)" -eq 0 ] && sink_user="-u nobody"
 # shellcheck disable=SC2086
 smtp-sink $sink_user "127.0.0.1:$KP" 256 >/dev/null 2>&1 &
 PIDS="$PIDS $!"
-"$SIGND" -f --log-level warn --listen "127.0.0.1:$LP" \
-    --relay "127.0.0.1:$KP" --domain "$DOMAIN" --password-file "$T/pw" \
-    --resolver "127.0.0.1:$DNS" --selector "dkim-$TS" \
-    --selector "dkim-$TS-ed25519" --selector "arc-$TS" \
-    --max-connections 1000 -c /dev/null 2>"$T/signd-smtp.log" &
-SPID=$!
-PIDS="$PIDS $SPID"
-wait_port "$LP" && wait_port "$KP" && sleep 2
-rss0=$(rss $SPID)
-t0=$(date +%s.%N)
-smtp-source -s "$conns" -m "$msgs" -l 4096 -f "alice@$DOMAIN" \
-    -t bob@example.net "127.0.0.1:$LP" >"$T/smtp-source.out" 2>&1
-t1=$(date +%s.%N)
-rss1=$(rss $SPID)
-ss_rate=$(awk -v n="$msgs" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }')
-refused=$(grep -c 'signd.*refused\|relay failed' "$T/signd-smtp.log" || true)
-say "timbre-signd SMTP, rsa-sha256 + ed25519-sha256: $msgs messages," \
-    "$ss_rate messages/s ($refused refused or failed)"
-say "  RSS $rss0 before, $rss1 after; ratio to the ceiling: $(ratio "$ss_rate" "$rsa")"
+# smtp_row TITLE [ARGS]: MESSAGES through a new daemon with ARGS.
+smtp_row() {
+	title=$1
+	shift
+	LP=$(port)
+	"$SIGND" -f --log-level warn --listen "127.0.0.1:$LP" \
+	    --relay "127.0.0.1:$KP" --domain "$DOMAIN" --password-file "$T/pw" \
+	    --resolver "127.0.0.1:$DNS" --selector "dkim-$TS" \
+	    --selector "dkim-$TS-ed25519" --selector "arc-$TS" \
+	    --max-connections 1000 -c /dev/null "$@" 2>"$T/signd-smtp.log" &
+	SPID=$!
+	PIDS="$PIDS $SPID"
+	wait_port "$LP" && wait_port "$KP" && sleep 2
+	rss0=$(rss $SPID)
+	t0=$(date +%s.%N)
+	smtp-source -s "$conns" -m "$msgs" -l 4096 -f "alice@$DOMAIN" \
+	    -t bob@example.net "127.0.0.1:$LP" >"$T/smtp-source.out" 2>&1
+	t1=$(date +%s.%N)
+	rss1=$(rss $SPID)
+	row_rate=$(awk -v n="$msgs" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }')
+	refused=$(grep -c 'signd.*refused\|relay failed' "$T/signd-smtp.log" || true)
+	say "$title: $msgs messages, $row_rate messages/s ($refused refused or failed)"
+	say "  RSS $rss0 before, $rss1 after; ratio to the ceiling: $(ratio "$row_rate" "$rsa")"
+	kill -TERM "$SPID" 2>/dev/null
+}
+smtp_row "timbre-signd SMTP, rsa-sha256 + ed25519-sha256, $ncpu signing workers"
+ws=$row_rate
+smtp_row "timbre-signd SMTP, rsa-sha256 + ed25519-sha256, --sign-workers 0" \
+    --sign-workers 0
+say "  the workers / the loop: $(ratio "$ws" "$row_rate")"
 finish

@@ -1,9 +1,9 @@
 /*
  * main.c: timbre-signd start-up, in the order it happens (docs/style.md
  * section 7): options and secrets, logging, the listeners (SMTP and
- * milter, bound as root), the privilege drop, the keyring (selectors,
- * rotation timer) and the resolver stub, the signals, then READY=1 and
- * the loop.  SIGHUP re-reads the configuration: the allow list, limits
+ * milter, bound as root), the privilege drop, the signing workers
+ * (sign.c, --sign-workers), the keyring (selectors, rotation timer) and
+ * the resolver stub, the signals, then READY=1 and the loop.  SIGHUP re-reads the configuration: the allow list, limits
  * and log level change at once (listeners, keys and the password need a
  * restart; a bad file keeps the old settings); SIGUSR1 logs statistics;
  * each change of key starts a self-check (selfcheck.c);
@@ -116,6 +116,9 @@ main(int argc, char *argv[])
 		fatal("%s", err.msg);
 	if (daemon_drop_privileges(sd.set.conf.user, &err) == -1)
 		fatal("--user %s: %s", sd.set.conf.user, err.msg);
+	/* Threads after the privilege drop: they run as the user too. */
+	if (signd_sign_start(&sd, &err) == -1)
+		fatal("%s", err.msg);
 	memset(&srv, 0, sizeof(srv));
 	srv.addr = sd.set.conf.resolver.ss;
 	srv.addrlen = sd.set.conf.resolver.len;
@@ -133,12 +136,12 @@ main(int argc, char *argv[])
 		    &sd)) == NULL || event_add(sigs[i], NULL) == -1)
 			fatal("cannot handle signal %d", signos[i]);
 	log_info("signd start domain=%s relay=%s milter=%s authserv-id=%s "
-	    "rsa=%s ed25519=%s arc=%s", sd.set.conf.domain,
+	    "rsa=%s ed25519=%s arc=%s sign-workers=%u", sd.set.conf.domain,
 	    sd.set.relay.len ? sd.set.relay.text : "-",
 	    sd.set.conf.milter ? sd.set.conf.milter : "-",
 	    sd.set.authserv_id, sd.set.kinds[SIGND_DKIM_RSA] ? "on" : "off",
 	    sd.set.kinds[SIGND_DKIM_ED25519] ? "on" : "off",
-	    sd.set.kinds[SIGND_ARC] ? "on" : "off");
+	    sd.set.kinds[SIGND_ARC] ? "on" : "off", sd.set.sign_workers);
 	if (daemon_notify("READY=1", &err) == -1)
 		log_warn("sd_notify: %s", err.msg);
 	event_base_dispatch(sd.base);
@@ -146,6 +149,8 @@ main(int argc, char *argv[])
 	signd_milter_stop(&sd);
 	signd_stats_stop(&sd);
 	signd_selfcheck_free(sd.selfcheck);
+	/* After every owner of a pipeline, before the keys' keyring. */
+	signd_sign_stop(&sd);
 	signd_keyring_free(sd.keyring);
 	dns_stub_free(sd.stub);
 	for (i = 0; signos[i] != 0; i++)

@@ -21,6 +21,7 @@
 #include "signd.h"
 #include "keys/derive.h"
 #include "util/b64.h"
+#include "util/pool.h"
 #include "util/err.h"
 
 #define OFF(f) offsetof(struct signd_conf, f)
@@ -98,6 +99,9 @@ static const struct opt signd_options[] = {
 	{ "strict-selfcheck", OPT_BOOL, NULL, OFF(strict_selfcheck),
 	  "refuse new mail (451) until the keys pass the self-check", 0,
 	  0 },
+	{ "sign-workers", OPT_STRING, NULL, OFF(sign_workers),
+	  "threads computing the signatures, 0 to sign on the event loop "
+	  "(default: the number of online CPUs)", 0, 0 },
 	OPT_DAEMON_COMMON(OFF),
 	{ NULL, 0, NULL, 0, NULL, 0, 0 },
 };
@@ -196,6 +200,37 @@ read_secret(const char *opt, const char *file, const char *cred,
 nomem:
 	err_set(err, ERR_NOMEM, "out of memory");
 	return -1;
+}
+
+/*
+ * --sign-workers: a decimal from 0 to POOL_MAX_WORKERS; without it, one
+ * worker per online CPU, so that the signatures use every core while
+ * the loop (one of them, mostly idle) only moves bytes.
+ */
+static int
+parse_sign_workers(struct signd_settings *s, struct err *err)
+{
+	const char	*w = s->conf.sign_workers;
+	char		*end;
+	long		 n;
+
+	if (w == NULL) {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+		s->sign_workers = n < 1 ? 1 : n > POOL_MAX_WORKERS ?
+		    POOL_MAX_WORKERS : (unsigned)n;
+		return 0;
+	}
+	errno = 0;
+	n = strtol(w, &end, 10);
+	if (errno != 0 || end == w || *end != '\0' || w[0] == '-' ||
+	    w[0] == '+' || n < 0 || n > POOL_MAX_WORKERS) {
+		err_set(err, OPT_E_CONFIG, "--sign-workers %s: not a number "
+		    "from 0 (sign on the event loop) to %d", w,
+		    POOL_MAX_WORKERS);
+		return -1;
+	}
+	s->sign_workers = (unsigned)n;
+	return 0;
 }
 
 /* NAME:ALGORITHM:BASE64SECRET, as timbre tsig-keygen prints it. */
@@ -474,6 +509,8 @@ signd_settings_load(int argc, char *argv[], struct signd_settings *s,
 		    "between 1 s and 7 d", s->conf.selfcheck_interval);
 		goto fail;
 	}
+	if (parse_sign_workers(s, err) == -1)
+		goto fail;
 	if ((s->conf.tls_cert == NULL) != (s->conf.tls_key == NULL)) {
 		err_set(err, OPT_E_CONFIG, "--tls-cert and --tls-key go "
 		    "together");

@@ -40,6 +40,7 @@
 #include "mail/mail.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/pool.h"
 
 #define SIGN_MAX_FIELDS	(256 * 1024)	/* the fields we prepend */
 
@@ -72,6 +73,19 @@ struct signd_sign {
 	struct event		*finish_ev;
 	signd_sign_done		*done;
 	void			*done_arg;
+	/* The end: sign_compute's (a worker's while running), then the
+	 * loop's again. */
+	struct pool_job		 job;
+	bool			 running;	/* submitted, not handed back */
+	bool			 abandoned;	/* freed while running */
+	enum signd_sign_status	 st;
+	enum arc_cv		 cv;
+	const char		*reason;	/* the validator's */
+	int			 seal_rc;
+	struct err		 seal_err;
+	int			 dkim_rc[2];
+	struct err		 dkim_err[2];
+	struct buf		 fields;	/* what done prepends */
 };
 
 struct signd_sign *
@@ -84,6 +98,7 @@ signd_sign_new(struct signd *sd, uint64_t id, struct err *err)
 	s->sd = sd;
 	s->id = id;
 	s->stats = &sd->stats;
+	buf_init(&s->fields, SIGN_MAX_FIELDS);
 	if ((s->reader = mail_reader_new(MAIL_NL_CRLF, 0, err)) == NULL) {
 		free(s);
 		return NULL;
@@ -413,58 +428,71 @@ signd_sign_feed(struct signd_sign *s, const char *p, size_t n)
 	sign_pull(s);
 }
 
+/*
+ * The end of the message, the private-key operations: the ARC chain's
+ * verdict, the seal, the DKIM signatures, into s->fields.  Touches only
+ * what s owns (its signers, validator and their keys, which nobody
+ * changes meanwhile), logs nothing and counts nothing: it runs on a
+ * worker thread, or on the loop with --sign-workers 0.
+ */
 static void
-sign_finish(struct signd_sign *s)
+sign_compute(void *arg)
 {
+	struct signd_sign	*s = arg;
+	size_t			 i;
+
+	s->cv = ARC_CV_NONE;
+	s->reason = "";
+	if (s->av != NULL) {
+		arc_verify_finish(s->av);
+		s->cv = arc_verify_result(s->av, &s->reason);
+	} else if (s->seal[ARC_CV_PASS] != NULL || s->seal[ARC_CV_FAIL] !=
+	    NULL)
+		s->cv = ARC_CV_FAIL;
+	if (s->seal[s->cv] != NULL)
+		s->seal_rc = arc_seal_finish(s->seal[s->cv], &s->fields,
+		    &s->seal_err);
+	for (i = 0; i < 2; i++)
+		if (s->dkim[i] != NULL)
+			s->dkim_rc[i] = dkim_sign_finish(s->dkim[i],
+			    &s->fields, &s->dkim_err[i]);
+}
+
+/* On the loop, after sign_compute or instead of it: the log lines, the
+ * counters and the done callback. */
+static void
+sign_report(struct signd_sign *s)
+{
+	enum signd_sign_status	 st = s->st;
 	struct buf		 fields;
-	struct err		 err;
-	enum signd_sign_status	 st = SIGND_SIGN_OK;
-	enum arc_cv		 cv = ARC_CV_NONE;
-	const char		*reason = "";
 	char			 why[sizeof(s->why)];
 	size_t			 i, nsigs = 0;
 
-	buf_init(&fields, SIGN_MAX_FIELDS);
-	if (s->bad) {
-		st = SIGND_SIGN_BAD;
+	if (st != SIGND_SIGN_OK)
 		goto out;
-	}
-	/* Checked at the end too: the keys may have changed while the
-	 * message came in. */
-	if (!s->probe && signd_selfcheck_refuses(s->sd)) {
-		st = SIGND_SIGN_UNCHECKED;
-		snprintf(s->why, sizeof(s->why), "the signing keys have not "
-		    "passed their self-check");
-		goto out;
-	}
-	if (s->av != NULL) {
-		arc_verify_finish(s->av);
-		cv = arc_verify_result(s->av, &reason);
-	} else if (s->seal[ARC_CV_PASS] != NULL || s->seal[ARC_CV_FAIL] !=
-	    NULL)
-		cv = ARC_CV_FAIL;
-	if (s->seal[cv] != NULL) {
-		if (arc_seal_finish(s->seal[cv], &fields, &err) == -1)
+	if (s->seal[s->cv] != NULL) {
+		if (s->seal_rc == -1)
 			log_warn("%016" PRIx64 " arc not sealed: %s", s->id,
-			    err.msg);
+			    s->seal_err.msg);
 		else {
 			nsigs++;
 			s->stats->sigs[SIGND_ARC]++;
 			log_info("%016" PRIx64 " arc seal d=%s s=%s i=%u "
 			    "cv=%s%s%s", s->id, s->sd->set.conf.domain,
 			    s->keys[SIGND_ARC]->selector,
-			    arc_seal_instance(s->seal[cv]), arc_cv_name(cv),
-			    reason[0] ? " reason=" : "", reason);
+			    arc_seal_instance(s->seal[s->cv]),
+			    arc_cv_name(s->cv), s->reason[0] ? " reason=" : "",
+			    s->reason);
 		}
 	} else if (s->av != NULL)
 		log_info("%016" PRIx64 " arc not sealed: no sealer for cv=%s",
-		    s->id, arc_cv_name(cv));
+		    s->id, arc_cv_name(s->cv));
 	for (i = 0; i < 2; i++) {
 		if (s->dkim[i] == NULL)
 			continue;
-		if (dkim_sign_finish(s->dkim[i], &fields, &err) == -1) {
+		if (s->dkim_rc[i] == -1) {
 			log_warn("%016" PRIx64 " dkim not signed a=%s: %s",
-			    s->id, signd_kind_name(i), err.msg);
+			    s->id, signd_kind_name(i), s->dkim_err[i].msg);
 			continue;
 		}
 		nsigs++;
@@ -478,10 +506,57 @@ sign_finish(struct signd_sign *s)
 		snprintf(s->why, sizeof(s->why), "no signing key");
 	}
 out:
-	/* done may free s: why must not point into it. */
+	/* done may free s: neither why nor the fields may be in it. */
 	memcpy(why, s->why, sizeof(why));
+	fields = s->fields;
+	buf_init(&s->fields, SIGN_MAX_FIELDS);
 	s->done(s->done_arg, st, &fields, why);
 	buf_fini(&fields);
+}
+
+/* A worker handed s back (ran), or the pool stopped before one took it
+ * (signd_sign_stop).  The loop owns s again. */
+static void
+sign_computed(void *arg, bool ran)
+{
+	struct signd_sign	*s = arg;
+
+	s->running = false;
+	if (s->abandoned) {
+		signd_sign_free(s);
+		return;
+	}
+	if (!ran) {
+		s->st = SIGND_SIGN_ERROR;
+		snprintf(s->why, sizeof(s->why), "timbre-signd is stopping");
+	}
+	sign_report(s);
+}
+
+static void
+sign_finish(struct signd_sign *s)
+{
+	s->st = SIGND_SIGN_OK;
+	if (s->bad)
+		s->st = SIGND_SIGN_BAD;
+	/* Checked at the end too: the keys may have changed while the
+	 * message came in. */
+	else if (!s->probe && signd_selfcheck_refuses(s->sd)) {
+		s->st = SIGND_SIGN_UNCHECKED;
+		snprintf(s->why, sizeof(s->why), "the signing keys have not "
+		    "passed their self-check");
+	}
+	if (s->st != SIGND_SIGN_OK || s->sd->pool == NULL) {
+		if (s->st == SIGND_SIGN_OK)
+			sign_compute(s);
+		sign_report(s);
+		return;
+	}
+	s->running = true;
+	s->job.work = sign_compute;
+	s->job.done = sign_computed;
+	s->job.arg = s;
+	pool_submit(s->sd->pool, &s->job);
 }
 
 static void
@@ -538,6 +613,13 @@ signd_sign_free(struct signd_sign *s)
 
 	if (s == NULL)
 		return;
+	if (s->running) {
+		/* A worker is using it: sign_computed frees it. */
+		log_debug("%016" PRIx64 " sign abandoned while a worker signs "
+		    "it", s->id);
+		s->abandoned = true;
+		return;
+	}
 	for (i = 0; i < s->nlookups; i++)
 		if (s->lookups[i] != NULL)
 			s->lookups[i]->s = NULL; /* freed by their answer */
@@ -553,5 +635,48 @@ signd_sign_free(struct signd_sign *s)
 		if (s->keys[i] != NULL)
 			signd_signkey_drop(s->keys[i]);
 	mail_reader_free(s->reader);
+	buf_fini(&s->fields);
 	free(s);
+}
+
+static void
+sign_on_pool(evutil_socket_t fd, short what, void *arg)
+{
+	struct signd	*sd = arg;
+
+	(void)fd;
+	(void)what;
+	(void)pool_complete(sd->pool);
+}
+
+int
+signd_sign_start(struct signd *sd, struct err *err)
+{
+	if (sd->set.sign_workers == 0)
+		return 0;
+	if ((sd->pool = pool_new(sd->set.sign_workers, err)) == NULL) {
+		err_prefix(err, "--sign-workers %u", sd->set.sign_workers);
+		return -1;
+	}
+	if ((sd->pool_ev = event_new(sd->base, pool_fd(sd->pool), EV_READ |
+	    EV_PERSIST, sign_on_pool, sd)) == NULL ||
+	    event_add(sd->pool_ev, NULL) == -1) {
+		err_set(err, ERR_NOMEM, "--sign-workers: cannot watch the "
+		    "workers' pipe");
+		signd_sign_stop(sd);
+		return -1;
+	}
+	return 0;
+}
+
+void
+signd_sign_stop(struct signd *sd)
+{
+	if (sd->pool_ev != NULL)
+		event_free(sd->pool_ev);
+	sd->pool_ev = NULL;
+	/* Joins the workers, then answers what they held or never took:
+	 * the owners are gone, so each is an abandoned pipeline, freed. */
+	pool_free(sd->pool);
+	sd->pool = NULL;
 }

@@ -53,6 +53,7 @@ struct signd_conf {
 	char		*tls_cert;
 	char		*tls_key;
 	bool		 strict_selfcheck;
+	char		*sign_workers;		/* N; default: online CPUs */
 	long long	 selfcheck_interval;
 	long long	 clock_offset;		/* test hook */
 	struct opt_addr	 stats_listen;
@@ -75,6 +76,7 @@ struct signd_settings {
 	uint8_t			*tsig_secret;	/* wiped when freed */
 	size_t			 tsig_secret_len;
 	bool			 kinds[SIGND_NKINDS];
+	unsigned		 sign_workers;	/* 0: sign on the loop */
 	enum key_derivation	 derivation;
 	char			 dkim_prefix[64];
 	char			 arc_prefix[64];
@@ -130,6 +132,8 @@ struct signd_stats {
 #define SIGND_MAX_STATS	48	/* "name=value" strings */
 #define SIGND_STAT_LEN	80
 
+struct event;
+struct pool;
 struct signd_milter;
 struct signd_selfcheck;
 struct signd_statsrv;
@@ -143,6 +147,8 @@ struct signd {
 	struct signd_milter	*milter;
 	struct signd_selfcheck	*selfcheck;
 	struct signd_statsrv	*statsrv;	/* --stats-listen */
+	struct pool		*pool;		/* --sign-workers; NULL: 0 */
+	struct event		*pool_ev;	/* its pipe */
 	struct signd_stats	 stats;
 	uint64_t		 next_id;
 	int			 argc;
@@ -177,8 +183,18 @@ void		 signd_sign_feed(struct signd_sign *, const char *, size_t);
 /* The message ended: done is called once the ARC chain's keys are in. */
 void		 signd_sign_end(struct signd_sign *, signd_sign_done *,
 		    void *arg);
-/* Abandons the message (done is not called).  NULL does nothing. */
+/* Abandons the message (done is not called).  NULL does nothing.  A
+ * pipeline a worker is signing is freed when the worker hands it back
+ * (or at signd_sign_stop()), not before. */
 void		 signd_sign_free(struct signd_sign *);
+/* The signing workers (--sign-workers; none for 0): each message's
+ * private-key operations run on one of them, everything else (logging,
+ * counters, keys, the done callback) stays on the loop. */
+int		 signd_sign_start(struct signd *, struct err *);
+/* Stops the workers once every pipeline's owner (SMTP, milter,
+ * self-check) is gone: pipelines abandoned while a worker had them are
+ * freed here, after the worker let go. */
+void		 signd_sign_stop(struct signd *);
 /* Marks the pipeline as the self-check's probe: its signatures are not
  * counted, and it is signed whatever the self-check's state. */
 void		 signd_sign_probe(struct signd_sign *);

@@ -28,6 +28,7 @@
 #include "resolver/resolver.h"
 #include "smtp/transport.h"
 #include "util/err.h"
+#include "util/pool.h"
 
 #define STATS_RCODE_REFUSED	5	/* RFC 1035 section 4.1.1 */
 #define STATS_TCP_IDLE		10	/* seconds for a TCP client */
@@ -85,6 +86,8 @@ signd_stats_strings(struct signd *sd, char v[][SIGND_STAT_LEN], size_t n)
 	U("denied", st->denied);
 	U("smtp_open", sd->smtp != NULL ? smtp_listener_conns(sd->smtp) : 0);
 	U("milter_open", signd_milter_conns(sd));
+	U("sign_workers", sd->pool != NULL ? pool_workers(sd->pool) : 0);
+	U("sign_queue", sd->pool != NULL ? pool_pending(sd->pool) : 0);
 	signd_selfcheck_stats(sd->selfcheck, &cs);
 	STAT("selfcheck=%s", signd_check_state_name(cs.state));
 	U("selfcheck_runs", cs.runs);

@@ -11,6 +11,11 @@
 #     before, still signs with the derived key): both report the failure
 #     naming the selector; the strict one answers 451 4.7.0 and relays
 #     nothing, the other still relays;
+#   - the same through the milter (when root: a private Postfix,
+#     tests/integration/postfix.sh, with the strict daemon as its
+#     smtpd_milters): Postfix answers its client 451 4.7.0 with the
+#     daemon's text while the check fails, and relays the message
+#     signed once it passes;
 #   - the record restored: the strict one passes again and relays;
 #   - SIGUSR1: exact counters (messages signed and refused per front end,
 #     self-check runs and results, keys);
@@ -19,11 +24,8 @@ set -eu
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 integ_init
 
-SIGND=$top_builddir/daemons/signd/timbre-signd
-TIMBRE=$top_builddir/tools/timbre
-[ -x "$SIGND" ] || integ_skip "$SIGND not built"
-[ -x "$TIMBRE" ] || integ_skip "$TIMBRE not built"
-integ_need_cmd nsd swaks smtp-sink dig
+. "$top_srcdir/tests/integration/signd_lib.sh"
+signd_need nsd swaks smtp-sink dig
 
 DOMAIN=signd.test
 AUTHSERV=mx.signd.test
@@ -67,19 +69,7 @@ serve()
 	return 1
 }
 
-SINK=$INTEG_TMP/sink
-mkdir -p "$SINK"
-SINKPORT=$(integ_free_port)
-SINK_USER=
-[ "$(id -u)" -eq 0 ] && { chmod 755 "$INTEG_TMP"; chown nobody "$SINK";
-    SINK_USER="-u nobody"; }
-# shellcheck disable=SC2086
-integ_spawn "$INTEG_TMP/sink.log" smtp-sink $SINK_USER \
-    -d "$SINK/%Y%m%d%H%M%S." "127.0.0.1:$SINKPORT" 10
-for i in $(seq 1 50); do
-	ss -Hltn 2>/dev/null | grep -q "127.0.0.1:$SINKPORT " && break
-	sleep 0.1
-done
+signd_sink_start
 
 # start NAME PORT ARGS...: a daemon for the zone, logging to NAME.log.
 start()
@@ -96,7 +86,9 @@ start()
 }
 STRICT=$(integ_free_port)
 STATS=$(integ_free_port)
-start strict "$STRICT" --strict-selfcheck --stats-listen "127.0.0.1:$STATS"
+MPORT=$(integ_free_port)
+start strict "$STRICT" --strict-selfcheck --stats-listen "127.0.0.1:$STATS" \
+    --milter "127.0.0.1:$MPORT"
 STRICT_PID=$INTEG_LAST_PID
 LAX=$(integ_free_port)
 start lax "$LAX"
@@ -205,6 +197,34 @@ expect strict key_rsa "dkim-$T"
 expect strict key_arc "arc-$T"
 expect strict mismatches 0
 
+# A private Postfix whose smtpd_milters is the strict daemon, when
+# root; PF_MSGS counts what it hands the milter.
+. "$top_srcdir/tests/integration/postfix.sh"
+PF_ON=
+PF_MSGS=0
+if [ "$(id -u)" -eq 0 ] && command -v postfix >/dev/null 2>&1 &&
+    id postfix >/dev/null 2>&1 && getent group postdrop >/dev/null 2>&1
+then
+	PF=$INTEG_TMP/postfix
+	pf_dirs
+	PFPORT=$(integ_free_port)
+	pf_config "$PFPORT" "$SINKPORT" "inet:127.0.0.1:$MPORT"
+	PF_LOGS="$INTEG_TMP/strict.log $INTEG_TMP/sink.log"
+	pf_start
+	PF_ON=1
+fi
+# pf_send NAME: a message through Postfix and the milter; swaks' exit.
+pf_send()
+{
+	PF_MSGS=$((PF_MSGS + 1))
+	printf '%s\n' "From: alice@$DOMAIN" "To: bob@example.net" \
+	    "Subject: $1" "Message-ID: <$1@$DOMAIN>" "" "Hello." \
+	    >"$INTEG_TMP/$1.in"
+	swaks --server "127.0.0.1:$PFPORT" --from "alice@$DOMAIN" \
+	    --to bob@example.net --data "@$INTEG_TMP/$1.in" --silent 1 \
+	    >"$INTEG_TMP/$1.swaks" 2>&1
+}
+
 # ------------------------------------------------ the rsa record differs
 
 S1=$(lines strict)
@@ -281,6 +301,29 @@ if dig @127.0.0.1 -p "$STATS" "$DOMAIN" SOA | grep -q 'status: REFUSED'; then
 else
 	integ_notok "stats listener: other questions REFUSED"
 fi
+if [ -n "$PF_ON" ]; then
+	if pf_send pfbad; then
+		integ_notok "milter, check failing: Postfix refuses" \
+		    "$(tail -n 5 "$INTEG_TMP/pfbad.swaks")"
+	elif grep -q '<\*\* *451 4.7.0 signing keys failing their self-check' \
+	    "$INTEG_TMP/pfbad.swaks"; then
+		integ_ok "milter, check failing: Postfix answers 451 4.7.0 with the daemon's text"
+	else
+		integ_notok "milter, check failing: 451 4.7.0 from Postfix" \
+		    "$(tail -n 5 "$INTEG_TMP/pfbad.swaks")"
+	fi
+	if delivered pfbad; then
+		integ_notok "milter, check failing: nothing relayed"
+	else
+		integ_ok "milter, check failing: nothing relayed"
+	fi
+	usr1 "$STRICT_PID" strict
+	expect strict milter_refused 1
+	expect strict refused_selfcheck 2
+else
+	integ_skipcase "milter, check failing: Postfix refuses" \
+	    "needs root and postfix" 4
+fi
 usr1 "$LAX_PID" lax
 expect lax selfcheck fail
 expect lax smtp_signed 1
@@ -307,7 +350,23 @@ expect strict selfcheck pass
 expect strict smtp_signed 2
 expect strict smtp_refused 1
 expect strict relay_2xx 2
-expect strict messages 2
+expect strict messages $((2 + PF_MSGS))
+if [ -n "$PF_ON" ]; then
+	if pf_send pfgood && delivered pfgood &&
+	    grep -l '^Subject: pfgood' "$SINK"/* | xargs grep -q \
+	    '^DKIM-Signature:'; then
+		integ_ok "milter, check passed again: Postfix relays it signed"
+	else
+		integ_notok "milter, check passed again: relayed signed" \
+		    "$(tail -n 5 "$INTEG_TMP/pfgood.swaks")"
+	fi
+	usr1 "$STRICT_PID" strict
+	expect strict milter_signed 1
+	expect strict milter_refused 1
+	pf_stop
+else
+	integ_skipcase "milter, check passed again" "needs root and postfix" 3
+fi
 grep -q 'horse' "$INTEG_TMP/strict.log" "$INTEG_TMP/lax.log" &&
     integ_notok "nothing logged of the password" ||
     integ_ok "nothing logged of the password"

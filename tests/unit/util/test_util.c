@@ -16,6 +16,8 @@
 #include "util/opt.h"
 #include "../unit.h"
 
+TCase	*pool_tcase(void);	/* test_pool.c */
+
 static const struct {
 	const char	*plain;
 	const char	*enc;
@@ -279,5 +281,6 @@ unit_suite(void)
 	tcase_add_test(tc, test_opt_duration);
 	tcase_add_test(tc, test_opt_load);
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, pool_tcase());
 	return s;
 }
