@@ -14,19 +14,25 @@
  * and DMARC (src/dmarc: policy, t=, np=, and the external report
  * destinations' authorisation records of RFC 7489 section 7.1).
  *
+ * Then it talks to the domain's own hosts (tools/doctor_tls.c): SMTP
+ * with STARTTLS on port 25 of each MX host, whose certificate is judged
+ * as a sender that checks it would (chain, name, expiry), and HTTPS to
+ * mta-sts.DOMAIN for the MTA-STS policy of RFC 8461, parsed by
+ * tools/doctor_sts.c and held against the MX hosts and their TLS.
+ *
  * One line per check, "NAME      RESULT EXPLANATION" (the name padded to
  * 9 columns, the result, one of ok, none, warn, FAIL and skip, to 6),
  * then "N failures, N warnings"; --json prints the same checks as a JSON
- * array of {check, result, detail}.  Text from DNS is cut and its control
- * bytes replaced, so that a hostile record cannot forge lines.  Checks
- * not implemented yet (DNSSEC, STARTTLS, TLSA) print "skip ... not
- * checked (not yet implemented)"; of MTA-STS only the DNS record is
- * checked (the policy is fetched over HTTPS, RFC 8461), and of TLS-RPT
- * the record (RFC 8460).
+ * array of {check, result, detail}.  Text from DNS and from the hosts is
+ * cut and its control bytes replaced, so that a hostile record or server
+ * cannot forge lines.  DNSSEC and TLSA are not checked yet ("skip ... not
+ * checked (not yet implemented)"): the stub client gives neither the AD
+ * bit of an answer nor TLSA records.
  *
  * Every question waits at most until one deadline (--timeout, default 30
  * s) for the whole run: the event loop is broken by a timer, the stub
- * (and its question) dropped, and what was not answered says so.
+ * (and its question) dropped, and what was not answered says so; each
+ * connection ends by the deadline too, and by DOC_CONN_MS.
  * Exit status: 0 when no check failed, 1 when one did (or with --strict
  * warned), 2 for usage and I/O errors.
  */
@@ -35,11 +41,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -53,6 +61,9 @@
 #include "util/buf.h"
 #include "util/err.h"
 
+#include "doctor_sts.h"
+#include "doctor_tls.h"
+
 #define DOC_TIMEOUT_S		30	/* --timeout default */
 #define DOC_TRY_MS		2000	/* one attempt of one question */
 #define DOC_MAX_NS		13	/* name servers looked at */
@@ -63,6 +74,8 @@
 #define DOC_MAX_PTR		10	/* PTR names per address (as SPF) */
 #define DOC_DETAIL		2048	/* bytes of one line's explanation */
 #define DOC_QUOTE		160	/* bytes of one quoted DNS string */
+#define DOC_CONN_MS		10000	/* one SMTP or HTTPS connection */
+#define DOC_CERT_DAYS		14	/* certificates expiring sooner warn */
 /* An address that is no host's (the network address of TEST-NET-1,
  * RFC 5737): the SPF evaluation for it walks the whole record. */
 #define DOC_PROBE_IP		"192.0.2.0"
@@ -91,6 +104,14 @@ struct host {
 	struct dns_addr	 addr;
 };
 
+/* What the TLS check found of one MX host, for the MTA-STS check. */
+struct mxtls {
+	char		 name[DNS_MAX_NAME + 2];
+	bool		 probed;	/* an SMTP session got to EHLO */
+	bool		 valid;		/* TLS with a certificate that verifies
+					 * for the name and has not expired */
+};
+
 struct doc {
 	char			 domain[DNS_MAX_NAME + 2];
 	const char		*ip;
@@ -110,6 +131,10 @@ struct doc {
 
 	struct host		 hosts[DOC_MAX_HOSTS];
 	size_t			 nhosts;
+
+	struct doctor_tls_ctx	*tls;		/* made on first use */
+	struct mxtls		 mxtls[DOC_MAX_MX];	/* the TLS check's */
+	size_t			 nmxtls;
 };
 
 /* ---- Output ---- */
@@ -329,13 +354,7 @@ ask_late(evutil_socket_t fd, short what, void *arg)
 static long
 doc_left_ms(const struct doc *d)
 {
-	struct timespec	now;
-	long		ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long)(d->deadline.tv_sec - now.tv_sec) * 1000 +
-	    (d->deadline.tv_nsec - now.tv_nsec) / 1000000;
-	return ms > 0 ? ms : 0;
+	return doctor_ms_until(&d->deadline);
 }
 
 /*
@@ -485,29 +504,37 @@ find_zone(struct doc *d, char *zone, size_t n, struct take *ns,
 	}
 }
 
+/* The socket address of a and port. */
+static socklen_t
+sockaddr_at(const struct dns_addr *a, uint16_t port,
+    struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*s4;
+	struct sockaddr_in6	*s6;
+
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, a->addr, 4);
+		return sizeof(*s4);
+	}
+	s6 = (struct sockaddr_in6 *)ss;
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	memcpy(&s6->sin6_addr, a->addr, 16);
+	return sizeof(*s6);
+}
+
 /* A server at addr, port 53, as -n chose UDP or TCP. */
 static void
 server_at(const struct doc *d, const struct dns_addr *a,
     struct dns_server *srv)
 {
-	struct sockaddr_in	*s4;
-	struct sockaddr_in6	*s6;
-
 	memset(srv, 0, sizeof(*srv));
 	srv->tcp = d->srv.tcp;
-	if (a->family == AF_INET) {
-		s4 = (struct sockaddr_in *)&srv->addr;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(53);
-		memcpy(&s4->sin_addr, a->addr, 4);
-		srv->addrlen = sizeof(*s4);
-	} else {
-		s6 = (struct sockaddr_in6 *)&srv->addr;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(53);
-		memcpy(&s6->sin6_addr, a->addr, 16);
-		srv->addrlen = sizeof(*s6);
-	}
+	srv->addrlen = sockaddr_at(a, 53, &srv->addr);
 }
 
 /*
@@ -1359,6 +1386,174 @@ out:
 	emit(d, "DMARC", &l);
 }
 
+/* ---- TLS ---- */
+
+/* The end of one connection: DOC_CONN_MS from now, or the deadline. */
+static void
+conn_end(const struct doc *d, struct timespec *end)
+{
+	clock_gettime(CLOCK_MONOTONIC, end);
+	end->tv_sec += DOC_CONN_MS / 1000;
+	if (end->tv_sec > d->deadline.tv_sec || (end->tv_sec ==
+	    d->deadline.tv_sec && end->tv_nsec > d->deadline.tv_nsec))
+		*end = d->deadline;
+}
+
+/* The run's TLS context, or NULL (out of memory: l says so). */
+static struct doctor_tls_ctx *
+tls_ctx(struct doc *d, struct line *l)
+{
+	if (d->tls == NULL && (d->tls = doctor_tls_ctx_new()) == NULL) {
+		line_add(l, "out of memory for TLS");
+		line_worst(l, DOC_FAIL);
+	}
+	return d->tls;
+}
+
+/* Judges the certificate a handshake showed, into l (after "; "); true
+ * when it verifies for the name and has not expired. */
+static bool
+cert_judge(struct line *l, const struct doctor_tls *t, const char *name)
+{
+	bool	ok = true;
+
+	if (!t->have_cert) {
+		line_add(l, ", no certificate");
+		return false;
+	}
+	if (t->days_left < 0) {
+		line_add(l, ", the certificate has expired");
+		ok = false;
+	} else
+		line_add(l, ", certificate valid %ld more day%s",
+		    t->days_left, t->days_left == 1 ? "" : "s");
+	if (!t->name_ok) {
+		line_add(l, ", not valid for the name %.*s", DOC_QUOTE, name);
+		ok = false;
+	}
+	if (t->verify_err != 0 && t->days_left >= 0) {
+		line_add(l, ", the chain does not verify (%s)",
+		    t->verify_why);
+		ok = false;
+	}
+	return ok;
+}
+
+/* Reports one MX's SMTP session t into l. */
+static void
+tls_report(struct line *l, const char *name, const struct doctor_tls *t,
+    struct mxtls *m)
+{
+	line_add(l, "%.*s:25", DOC_QUOTE, name);
+	if (!t->connected) {
+		if (t->refused) {
+			line_add(l, " refuses connections: senders cannot "
+			    "deliver to it; start its MTA or open port 25");
+			line_worst(l, DOC_FAIL);
+		} else {
+			line_add(l, " %s (from here; port 25 may be blocked "
+			    "on the way): senders that cannot reach it defer "
+			    "the mail; check that it listens on port 25",
+			    t->timed_out ? "did not answer in time" : t->why);
+			line_worst(l, DOC_WARN);
+		}
+		return;
+	}
+	if (!t->tls && !t->starttls && t->why[0] != '\0') {
+		line_add(l, " %s: senders cannot deliver to it; fix the "
+		    "MTA", t->why);
+		line_worst(l, DOC_FAIL);
+		return;
+	}
+	m->probed = true;
+	if (!t->starttls) {
+		line_add(l, " offers no STARTTLS: senders deliver in plain "
+		    "text, and those that require TLS (MTA-STS, DANE) do not "
+		    "deliver; give the MTA a certificate");
+		line_worst(l, DOC_WARN);
+		return;
+	}
+	if (!t->tls) {
+		line_add(l, " STARTTLS fails (%s): senders that try TLS "
+		    "defer the mail or send it in plain text; fix the MTA's "
+		    "TLS set-up", t->why);
+		line_worst(l, DOC_FAIL);
+		return;
+	}
+	line_add(l, " STARTTLS %s", t->version);
+	m->valid = cert_judge(l, t, name);
+	if (!m->valid) {
+		line_add(l, ": senders that check certificates (MTA-STS, "
+		    "DANE, some large providers) do not deliver; install a "
+		    "certificate for %.*s from a public CA, with its "
+		    "intermediates", DOC_QUOTE, name);
+		line_worst(l, DOC_WARN);
+	} else if (t->days_left < DOC_CERT_DAYS) {
+		line_add(l, ": it expires soon; renew it");
+		line_worst(l, DOC_WARN);
+	}
+}
+
+/*
+ * STARTTLS on each MX host (RFC 3207): the first of its addresses that
+ * accepts a connection on port 25 is asked EHLO, STARTTLS and the
+ * handshake; its certificate is judged by the system's trusted CAs, the
+ * MX name and its expiry.
+ */
+static void
+check_tls(struct doc *d)
+{
+	struct line		 l;
+	struct doctor_tls	 t;
+	struct sockaddr_storage	 ss;
+	struct timespec		 end;
+	struct mxtls		*m;
+	char			 helo[DNS_MAX_NAME + 2];
+	const char		*name;
+	size_t			 i, j, k;
+	socklen_t		 sl;
+
+	line_init(&l);
+	if (gethostname(helo, sizeof(helo)) == -1 || helo[0] == '\0')
+		snprintf(helo, sizeof(helo), "localhost");
+	helo[sizeof(helo) - 1] = '\0';
+	for (i = 0; i < d->nhosts && d->nmxtls < DOC_MAX_MX; i++) {
+		name = d->hosts[i].name;
+		for (k = 0; k < d->nmxtls; k++)
+			if (strcasecmp(d->mxtls[k].name, name) == 0)
+				break;
+		if (name[0] == '\0' || k < d->nmxtls)
+			continue;
+		if (tls_ctx(d, &l) == NULL)
+			break;
+		m = &d->mxtls[d->nmxtls++];
+		snprintf(m->name, sizeof(m->name), "%s", name);
+		memset(&t, 0, sizeof(t));
+		snprintf(t.why, sizeof(t.why), "not tried");
+		for (j = i; j < d->nhosts; j++) {
+			if (strcmp(d->hosts[j].name, name) != 0)
+				continue;
+			if (doc_left_ms(d) == 0) {
+				d->expired = true;
+				break;
+			}
+			sl = sockaddr_at(&d->hosts[j].addr, 25, &ss);
+			conn_end(d, &end);
+			doctor_smtp_probe(d->tls, (struct sockaddr *)&ss, sl,
+			    name, helo, &end, &t);
+			if (t.connected)
+				break;
+		}
+		line_sep(&l);
+		tls_report(&l, name, &t, m);
+	}
+	if (d->nmxtls == 0 && l.len == 0) {
+		l.res = DOC_NONE;
+		line_add(&l, "no MX host to check");
+	}
+	emit(d, "TLS", &l);
+}
+
 /* ---- MTA-STS and TLS-RPT ---- */
 
 /* An optional record at a name below the domain, as RFC 8461 section 3.1
@@ -1411,10 +1606,115 @@ optional_record(struct doc *d, const struct optional *o, struct line *l,
 	return txt;
 }
 
+/* Fetches https://mta-sts.DOMAIN/.well-known/mta-sts.txt into buf (up
+ * to cap bytes, *len): 0, or -1 with l settled. */
+static int
+sts_fetch(struct doc *d, struct line *l, const char *host, char *buf,
+    size_t cap, size_t *len)
+{
+	struct dns_addr		 addrs[DOC_MAX_ADDRS];
+	struct doctor_tls	 t;
+	struct sockaddr_storage	 ss;
+	struct timespec		 end;
+	enum dns_status		 st;
+	size_t			 i, n;
+	socklen_t		 sl;
+	int			 rc = -1;
+
+	n = addresses(d, host, addrs, DOC_MAX_ADDRS, &st);
+	if (n == 0) {
+		line_add(l, "; %s has no address (%s): senders cannot fetch "
+		    "the policy, so it protects nothing; give it an address "
+		    "and serve the policy over HTTPS", host, why_none(st));
+		line_worst(l, DOC_FAIL);
+		return -1;
+	}
+	if (tls_ctx(d, l) == NULL)
+		return -1;
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < n; i++) {
+		if (doc_left_ms(d) == 0) {
+			d->expired = true;
+			break;
+		}
+		sl = sockaddr_at(&addrs[i], 443, &ss);
+		conn_end(d, &end);
+		rc = doctor_https_get(d->tls, (struct sockaddr *)&ss, sl, host,
+		    "/.well-known/mta-sts.txt", &end, &t, buf, cap, len);
+		if (t.connected)
+			break;
+	}
+	if (rc == -1) {
+		line_add(l, "; https://%s/.well-known/mta-sts.txt: %s: "
+		    "senders cannot fetch the policy, so it protects nothing; "
+		    "serve it over HTTPS", host, t.why[0] != '\0' ? t.why :
+		    "no answer");
+		line_worst(l, DOC_FAIL);
+		return -1;
+	}
+	if (t.verify_err != 0 || !t.name_ok || t.days_left < 0) {
+		line_add(l, "; https://%s/: TLS %s", host, t.version);
+		(void)cert_judge(l, &t, host);
+		line_add(l, ": senders ignore the policy (RFC 8461 section "
+		    "3.3); install a certificate for %s from a public CA",
+		    host);
+		line_worst(l, DOC_FAIL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Judges the policy against the MX hosts and what the TLS check found
+ * of them. */
+static void
+sts_judge(struct doc *d, struct line *l, const struct doctor_sts_policy *p)
+{
+	enum doc_result	 bad;
+	size_t		 i, k;
+	bool		 match;
+
+	line_add(l, "; policy mode=%s max_age=%ld mx=",
+	    doctor_sts_mode_str(p->mode), p->max_age);
+	for (i = 0; i < p->nmx; i++)
+		line_add(l, "%s%.*s", i > 0 ? "," : "", DOC_QUOTE, p->mx[i]);
+	if (p->mode == DOCTOR_STS_NONE) {
+		line_add(l, " (mode none: senders drop the policy)");
+		return;
+	}
+	/* What enforce breaks, testing only reports (RFC 8461 5). */
+	bad = p->mode == DOCTOR_STS_ENFORCE ? DOC_FAIL : DOC_WARN;
+	for (k = 0; k < d->nmxtls; k++) {
+		for (i = 0, match = false; i < p->nmx && !match; i++)
+			match = doctor_sts_mx_match(p->mx[i], d->mxtls[k].name);
+		if (!match) {
+			line_add(l, "; MX %.*s matches no mx: of the policy: "
+			    "senders that %s it do not deliver to it; add it "
+			    "to the policy", DOC_QUOTE, d->mxtls[k].name,
+			    bad == DOC_FAIL ? "honour" : "test");
+			line_worst(l, bad);
+		} else if (d->mxtls[k].probed && !d->mxtls[k].valid) {
+			line_add(l, "; MX %.*s has no TLS with a certificate "
+			    "that verifies (see TLS): senders that %s the "
+			    "policy do not deliver to it", DOC_QUOTE,
+			    d->mxtls[k].name, bad == DOC_FAIL ? "honour" :
+			    "test");
+			line_worst(l, bad);
+		}
+	}
+	if (p->max_age < 86400) {
+		line_add(l, "; max_age under a day: senders forget the policy "
+		    "between messages; RFC 8461 suggests weeks");
+		line_worst(l, DOC_WARN);
+	}
+}
+
 /*
  * MTA-STS (RFC 8461): without a record there is no policy, which is all
- * there is to check ("none"); with one, the policy behind it (HTTPS) is
- * not fetched yet ("skip").
+ * there is to check ("none"); with one, the policy is fetched over HTTPS
+ * from mta-sts.DOMAIN (a certificate that verifies for that name,
+ * status 200 without redirect, text/plain), parsed, and its mx: patterns
+ * matched against the MX hosts; in mode enforce, an MX that matches
+ * none, or whose TLS the TLS check found wanting, fails.
  */
 static void
 check_mtasts(struct doc *d)
@@ -1422,16 +1722,65 @@ check_mtasts(struct doc *d)
 	static const struct optional o = { "MTA-STS", "_mta-sts", "STSv1",
 	    "senders may deliver without TLS", "senders",
 	    "RFC 8461", "section 3.1" };
-	struct line	 l;
-	struct take	 t;
-	const char	*txt;
+	struct doctor_sts_policy pol;
+	struct doctor_http	 h;
+	struct line		 l;
+	struct take		 t;
+	char			 host[DNS_MAX_NAME + 16], why[128];
+	const char		*txt, *hwhy;
+	char			*buf;
+	size_t			 cap = DOCTOR_STS_MAX_BODY + 16384, len;
 
 	line_init(&l);
-	if ((txt = optional_record(d, &o, &l, &t)) != NULL) {
-		l.res = DOC_SKIP;
-		line_add(&l, "%.*s; the policy is not checked (not yet "
-		    "implemented)", DOC_QUOTE, txt);
+	if ((txt = optional_record(d, &o, &l, &t)) == NULL)
+		goto out;
+	line_add(&l, "%.*s", DOC_QUOTE, txt);
+	snprintf(host, sizeof(host), "mta-sts.%s", d->domain);
+	if ((buf = malloc(cap)) == NULL) {
+		line_add(&l, "; out of memory");
+		line_worst(&l, DOC_FAIL);
+		goto out;
 	}
+	if (sts_fetch(d, &l, host, buf, cap, &len) == -1)
+		goto out_buf;
+	if (doctor_http_parse(buf, len, &h, &hwhy) == -1) {
+		line_add(&l, "; https://%s/.well-known/mta-sts.txt: %s: "
+		    "senders ignore the policy; serve the file as it is",
+		    host, hwhy);
+		line_worst(&l, DOC_FAIL);
+	} else if (h.status != 200) {
+		line_add(&l, "; https://%s/.well-known/mta-sts.txt: HTTP "
+		    "status %d%s: senders ignore the policy; serve the file "
+		    "with status 200", host, h.status, h.has_location ?
+		    " (a redirect, which senders must not follow, RFC 8461 "
+		    "section 3.3)" : "");
+		line_worst(&l, DOC_FAIL);
+	} else if (h.chunked) {
+		line_add(&l, "; https://%s/.well-known/mta-sts.txt: a chunked "
+		    "answer to an HTTP/1.0 request: senders may not read it; "
+		    "fix the web server", host);
+		line_worst(&l, DOC_FAIL);
+	} else if (doctor_sts_parse(h.body, h.body_len, &pol, why,
+	    sizeof(why)) == -1) {
+		line_add(&l, "; the policy at https://%s/.well-known/"
+		    "mta-sts.txt does not parse (%s): senders ignore it "
+		    "(RFC 8461 section 3.2); fix it", host, why);
+		line_worst(&l, DOC_FAIL);
+	} else {
+		sts_judge(d, &l, &pol);
+		if (!doctor_http_is_text_plain(&h)) {
+			line_add(&l, "; served as %.*s, not text/plain (RFC "
+			    "8461 section 3.2): some senders ignore it; fix "
+			    "the Content-Type", h.content_type == NULL ? 6 :
+			    (int)(h.content_type_len > 60 ? 60 :
+			    h.content_type_len), h.content_type == NULL ?
+			    "(none)" : h.content_type);
+			line_worst(&l, DOC_WARN);
+		}
+	}
+out_buf:
+	free(buf);
+out:
 	take_free(&t);
 	emit(d, o.check, &l);
 }
@@ -1559,6 +1908,8 @@ doctor_main(int argc, char *argv[])
 	if (d->pwfile != NULL && d->nselectors == 0)
 		tool_usage_error("doctor", "--password-file needs --selector");
 	tool_dns_server("doctor", ns, &d->srv);
+	/* A host that closes while we write must not end the run. */
+	(void)signal(SIGPIPE, SIG_IGN);
 	clock_gettime(CLOCK_MONOTONIC, &d->deadline);
 	d->deadline.tv_sec += d->timeout_s;
 	d->so.timeout_ms = d->timeout_s * 1000 < DOC_TRY_MS ?
@@ -1585,7 +1936,7 @@ doctor_main(int argc, char *argv[])
 		check_dmarc(d);
 		emit1(d, "DNSSEC", DOC_SKIP, "not checked (not yet "
 		    "implemented)");
-		emit1(d, "TLS", DOC_SKIP, "not checked (not yet implemented)");
+		check_tls(d);
 		emit1(d, "TLSA", DOC_SKIP, "not checked (not yet "
 		    "implemented)");
 		check_mtasts(d);
@@ -1610,6 +1961,7 @@ doctor_main(int argc, char *argv[])
 		rc = 0;
 	dns_stub_free(d->stub);
 	event_base_free(d->base);
+	doctor_tls_ctx_free(d->tls);
 	free(d);
 	return rc;
 }

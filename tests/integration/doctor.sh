@@ -10,12 +10,21 @@
 # never answers (and --timeout bounding the run), serials that differ, a
 # domain that does not exist, a TLS-RPT record without a destination, an
 # MX at 127.0.0.1, an SPF include loop, DNS text with control bytes;
-# --json; usage errors.
+# STARTTLS on the MX (none offered, a certificate for another name, a
+# self-signed one, one about to expire, nothing listening, a server that
+# never speaks); the MTA-STS policy over HTTPS (one that does not parse,
+# an mx: that does not match, mode enforce over an MX whose certificate
+# does not verify, mode testing, a redirect, no host); --json; usage
+# errors.
 #
 # The test runs in a network namespace of its own (unshare -rn), so that
 # the NSDs serve port 53 on 127.0.0.2 (ns1) and 127.0.0.3 (ns2), where
-# doctor asks each name server, and a black hole takes 127.0.0.4:53.
-# Zones: tests/data/doctor/.
+# doctor asks each name server, and a black hole takes 127.0.0.4:53.  The
+# MX hosts and mta-sts hosts of the lab get their 192.0.2.x addresses on
+# the namespace's loopback, where Python's ssl module (OpenSSL) serves
+# SMTP with STARTTLS on port 25 and HTTPS on port 443 with certificates of
+# a test CA made here by openssl; doctor trusts that CA through
+# SSL_CERT_FILE.  Zones: tests/data/doctor/.
 
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -29,8 +38,10 @@ if [ -z "${DOCTOR_TEST_NETNS:-}" ]; then
 	    integ_skip "cannot create a network namespace (unshare -rn)"
 	DOCTOR_TEST_NETNS=1
 	export DOCTOR_TEST_NETNS top_srcdir top_builddir
-	exec unshare -rn /bin/sh -c 'ip link set lo up && exec /bin/sh "$0"' \
-	    "$0"
+	exec unshare -rn /bin/sh -c 'ip link set lo up &&
+	    for a in 25 40 41 42 43 44 45 46 47 48 49 50 51; do
+		ip addr add 192.0.2.$a/32 dev lo || exit 1
+	    done && exec /bin/sh "$0"' "$0"
 fi
 
 TIMBRE=$top_builddir/tools/timbre
@@ -69,6 +80,142 @@ s.bind(("127.0.0.4", 53))
 while True:
     s.recv(65535)
 '
+# The TLS lab: a CA, and certificates it signs (CN and subjectAltName
+# NAME) valid DAYS days: cert NAME FILE DAYS [CA-FILE-STEM].
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/ca.key" -out "$T/ca.pem" -days 30 -subj /CN=doctor-lab-ca \
+    -addext basicConstraints=critical,CA:TRUE \
+    -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null ||
+    integ_skip "openssl cannot make a CA"
+cert()
+{
+	printf 'subjectAltName=%s\n' "$4" >"$T/$2.ext"
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$T/$2.key" -out "$T/$2.csr" -subj "/CN=$1" 2>/dev/null &&
+	openssl x509 -req -in "$T/$2.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
+	    -CAcreateserial -days "$3" -extfile "$T/$2.ext" \
+	    -out "$T/$2.pem" 2>/dev/null
+}
+cert mx.test mx 91 DNS:mx.test
+cert other.test wrong 91 DNS:other.test
+cert mx-soon.test soon 5 DNS:mx-soon.test
+cert mta-sts.good.test sts 91 "DNS:mta-sts.good.test,DNS:mta-sts.stsbad.test,DNS:mta-sts.stsmx.test,DNS:mta-sts.tlsname.test,DNS:mta-sts.ststest.test,DNS:mta-sts.stsmoved.test"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/self.key" -out "$T/self.pem" -days 91 -subj /CN=mx-self.test \
+    -addext subjectAltName=DNS:mx-self.test 2>/dev/null
+SSL_CERT_FILE=$T/ca.pem
+export SSL_CERT_FILE
+
+# The MTA-STS policies, one web root each.
+policy()
+{
+	mkdir -p "$T/www-$1/.well-known"
+	printf "$2" >"$T/www-$1/.well-known/mta-sts.txt"
+}
+policy good 'version: STSv1\r\nmode: enforce\r\nmx: mx.test\r\nmax_age: 604800\r\n'
+policy stsbad 'version: STSv1\nmode: sometimes\nmx: mx.test\nmax_age: 604800\n'
+policy stsmx 'version: STSv1\nmode: enforce\nmx: *.other.test\nmax_age: 604800\n'
+policy tlsname 'version: STSv1\nmode: enforce\nmx: mx-wrong.test\nmax_age: 604800\n'
+policy ststest 'version: STSv1\nmode: testing\nmx: other.test\nmax_age: 3600\n'
+
+# The peers: SMTP servers (smtp:ADDR:CERT, no CERT for one without
+# STARTTLS), one that accepts and never speaks (mute:ADDR), HTTPS servers
+# (https:ADDR:CERT:ROOT) and one that redirects (moved:ADDR:CERT).
+cat >"$T/peers.py" <<'PYEOF'
+import http.server, socket, socketserver, ssl, sys, threading, time
+
+def tls(stem):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(stem + ".pem", stem + ".key")
+    return ctx
+
+class TCP(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+def smtp(addr, ctx):
+    class H(socketserver.StreamRequestHandler):
+        def handle(self):
+            s = self.request
+            f = s.makefile("rb")
+            s.sendall(b"220 lab ESMTP\r\n")
+            while True:
+                l = f.readline(1000)
+                if not l:
+                    return
+                v = l.strip().upper()
+                if v.startswith(b"EHLO"):
+                    s.sendall(b"250-lab\r\n" +
+                        (b"250-STARTTLS\r\n" if ctx else b"") +
+                        b"250 8BITMIME\r\n")
+                elif v == b"STARTTLS" and ctx:
+                    s.sendall(b"220 2.0.0 ready\r\n")
+                    s = ctx.wrap_socket(s, server_side=True)
+                    f = s.makefile("rb")
+                elif v == b"QUIT":
+                    s.sendall(b"221 2.0.0 bye\r\n")
+                    return
+                else:
+                    s.sendall(b"502 5.5.1 no\r\n")
+    return TCP((addr, 25), H)
+
+def mute(addr):
+    class H(socketserver.BaseRequestHandler):
+        def handle(self):
+            time.sleep(60)
+    return TCP((addr, 25), H)
+
+def https(addr, ctx, root, moved):
+    class H(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **k):
+            super().__init__(*a, directory=root, **k)
+        def log_message(self, *a):
+            pass
+        def do_GET(self):
+            if moved:
+                self.send_response(301)
+                self.send_header("Location", "https://elsewhere.test/")
+                self.end_headers()
+                return
+            super().do_GET()
+    srv = http.server.ThreadingHTTPServer((addr, 443), H)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    return srv
+
+servers = []
+for spec in sys.argv[1:]:
+    w = spec.split(":")
+    if w[0] == "smtp":
+        servers.append(smtp(w[1], tls(w[2]) if w[2] else None))
+    elif w[0] == "mute":
+        servers.append(mute(w[1]))
+    elif w[0] == "https":
+        servers.append(https(w[1], tls(w[2]), w[3], False))
+    elif w[0] == "moved":
+        servers.append(https(w[1], tls(w[2]), "/", True))
+for srv in servers:
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+print("ready", flush=True)
+while True:
+    time.sleep(3600)
+PYEOF
+integ_spawn "$T/peers.log" "$PY" "$T/peers.py" \
+    "smtp:192.0.2.25:$T/mx" "smtp:192.0.2.41:" "smtp:192.0.2.42:$T/wrong" \
+    "smtp:192.0.2.43:$T/self" "smtp:192.0.2.44:$T/soon" \
+    "mute:192.0.2.51" \
+    "https:192.0.2.40:$T/sts:$T/www-good" \
+    "https:192.0.2.46:$T/sts:$T/www-stsbad" \
+    "https:192.0.2.47:$T/sts:$T/www-stsmx" \
+    "https:192.0.2.48:$T/sts:$T/www-tlsname" \
+    "https:192.0.2.49:$T/sts:$T/www-ststest" \
+    "moved:192.0.2.50:$T/sts"
+i=0
+until grep -q ready "$T/peers.log" 2>/dev/null; do
+	i=$((i + 1))
+	[ "$i" -le 100 ] || integ_skip "the SMTP and HTTPS peers did not start: $(cat "$T/peers.log")"
+	sleep 0.1
+done
+
 integ_nsd_start_at 127.0.0.2 ns1 test "$T/test.zone" \
     slow.test "$DATA/slow.test.zone" lag.test "$DATA/lag.test.ns1.zone" \
     2.0.192.in-addr.arpa "$DATA/reverse.zone" ||
@@ -134,9 +281,9 @@ SPF       ok     v=spf1 mx ip4:192.0.2.26 -all -- 1 of 10 DNS look-ups, 0 of 2 v
 DKIM      ok     s1 (ed25519), the key derived from the password
 DMARC     ok     p=reject; rua to reports.test authorised
 DNSSEC    skip   $NOTYET
-TLS       skip   $NOTYET
+TLS       ok     mx.test:25 STARTTLS TLSv1.3, certificate valid 90 more days
 TLSA      skip   $NOTYET
-MTA-STS   none   no MTA-STS record at _mta-sts.good.test (the name does not exist): senders may deliver without TLS (optional, RFC 8461)
+MTA-STS   ok     v=STSv1; id=20260101; policy mode=enforce max_age=604800 mx=mx.test
 TLS-RPT   ok     v=TLSRPTv1; rua=mailto:tlsrpt@good.test
 0 failures, 0 warnings
 EOF
@@ -177,7 +324,8 @@ expect nomx 1 "MX        FAIL   no MX record (no such record): senders fall back
 
 doctor cname cname.test
 expect cname 1 "MX        FAIL   10 alias.test is a CNAME (to mx.test): RFC 2181 section 10.3 forbids it and some senders refuse it; point the MX at the canonical name -> 192.0.2.25" \
-    "1 failure, 0 warnings"
+    "TLS       warn   alias.test:25 STARTTLS TLSv1.3, certificate valid 90 more days, not valid for the name alias.test: senders that check certificates (MTA-STS, DANE, some large providers) do not deliver; install a certificate for alias.test from a public CA, with its intermediates" \
+    "1 failure, 1 warning"
 
 doctor iplit iplit.test
 expect_match iplit 1 "^MX        FAIL   10 192\.0\.2\.25 is an IP address, not a host name" \
@@ -206,9 +354,9 @@ expect rua 0 "DMARC     warn   p=reject; rua to elsewhere.test is not authorised
     "0 failures, 1 warning"
 
 doctor tlsrpt tlsrpt.test
-expect tlsrpt 0 "MTA-STS   skip   v=STSv1; id=20260101; the policy is not checked (not yet implemented)" \
+expect tlsrpt 1 "MTA-STS   FAIL   v=STSv1; id=20260101; mta-sts.tlsrpt.test has no address (the name does not exist): senders cannot fetch the policy, so it protects nothing; give it an address and serve the policy over HTTPS" \
     "TLS-RPT   warn   v=TLSRPTv1; rua=ftp://reports.test/; no rua= with a mailto: or https: destination: reporters have nowhere to send reports; add one" \
-    "0 failures, 1 warning"
+    "1 failure, 1 warning"
 doctor notlsrpt nomx.test
 expect notlsrpt 1 "TLS-RPT   none   no TLS-RPT record at _smtp._tls.nomx.test (the name does not exist): no one reports failed TLS to you (optional, RFC 8460)"
 
@@ -283,6 +431,44 @@ rc=0
     2>"$T/deadns.err" || rc=$?
 expect deadns 1 "NS        FAIL   NS of good.test: no answer (time-out) from the resolver: the domain cannot be checked; fix its delegation or give a working resolver with -n" \
     "1 failure, 0 warnings"
+
+# STARTTLS on the MX.
+doctor notls notls.test
+expect notls 1 "TLS       warn   mx-plain.test:25 offers no STARTTLS: senders deliver in plain text, and those that require TLS (MTA-STS, DANE) do not deliver; give the MTA a certificate"
+doctor tlsname tlsname.test
+expect_match tlsname 1 "^TLS       warn   mx-wrong\.test:25 STARTTLS TLSv1\.[23], certificate valid 90 more days, not valid for the name mx-wrong\.test: senders that check certificates "
+doctor tlsself tlsself.test
+expect_match tlsself 1 "^TLS       warn   mx-self\.test:25 STARTTLS TLSv1\.[23], certificate valid 90 more days, the chain does not verify \(self[- ]signed certificate\): "
+doctor tlssoon tlssoon.test
+expect tlssoon 1 "TLS       warn   mx-soon.test:25 STARTTLS TLSv1.3, certificate valid 4 more days: it expires soon; renew it"
+doctor tlsclosed tlsclosed.test
+expect tlsclosed 1 "TLS       FAIL   mx-closed.test:25 refuses connections: senders cannot deliver to it; start its MTA or open port 25"
+# The same, with the CA not trusted: the chain of mx.test does not verify.
+rc=0
+SSL_CERT_FILE=/dev/null "$TIMBRE" doctor -n udp:127.0.0.2 good.test \
+    >"$T/untrusted.out" 2>"$T/untrusted.err" || rc=$?
+expect_match untrusted 1 "^TLS       warn   mx\.test:25 STARTTLS TLSv1\.3, certificate valid 90 more days, the chain does not verify \(unable to get local issuer certificate\): " \
+    "^MTA-STS   FAIL   v=STSv1; id=20260101; https://mta-sts\.good\.test/: TLS TLSv1\.3, certificate valid 90 more days, the chain does not verify \(unable to get local issuer certificate\): senders ignore the policy \(RFC 8461 section 3\.3\); "
+# A server that accepts and never speaks: a clear line, in bounded time.
+start=$(date +%s)
+doctor tlsmute --timeout 3 mute.test
+took=$(($(date +%s) - start))
+if [ "$took" -le 6 ]; then
+	expect tlsmute 1 "TLS       FAIL   mx-mute.test:25 no answer in time: senders cannot deliver to it; fix the MTA"
+else
+	integ_notok tlsmute "took $took s with --timeout 3"
+fi
+
+# The MTA-STS policy.
+doctor stsbad stsbad.test
+expect stsbad 1 "MTA-STS   FAIL   v=STSv1; id=1; the policy at https://mta-sts.stsbad.test/.well-known/mta-sts.txt does not parse (mode is not enforce, testing or none): senders ignore it (RFC 8461 section 3.2); fix it"
+doctor stsmx stsmx.test
+expect stsmx 1 "MTA-STS   FAIL   v=STSv1; id=1; policy mode=enforce max_age=604800 mx=*.other.test; MX mx.test matches no mx: of the policy: senders that honour it do not deliver to it; add it to the policy"
+expect_match tlsname 1 "^MTA-STS   FAIL   v=STSv1; id=1; policy mode=enforce max_age=604800 mx=mx-wrong\.test; MX mx-wrong\.test has no TLS with a certificate that verifies \(see TLS\): senders that honour the policy do not deliver to it$"
+doctor ststest ststest.test
+expect ststest 1 "MTA-STS   warn   v=STSv1; id=1; policy mode=testing max_age=3600 mx=other.test; MX mx.test matches no mx: of the policy: senders that test it do not deliver to it; add it to the policy; max_age under a day: senders forget the policy between messages; RFC 8461 suggests weeks"
+doctor stsmoved stsmoved.test
+expect stsmoved 1 "MTA-STS   FAIL   v=STSv1; id=1; https://mta-sts.stsmoved.test/.well-known/mta-sts.txt: HTTP status 301 (a redirect, which senders must not follow, RFC 8461 section 3.3): senders ignore the policy; serve the file with status 200"
 
 # Usage errors: exit 2, nothing on standard output.
 for args in "" "a.test b.test" "--selector s1 --password-file" \
