@@ -25,9 +25,11 @@
  * then "N failures, N warnings"; --json prints the same checks as a JSON
  * array of {check, result, detail}.  Text from DNS and from the hosts is
  * cut and its control bytes replaced, so that a hostile record or server
- * cannot forge lines.  DNSSEC and TLSA are not checked yet ("skip ... not
- * checked (not yet implemented)"): the stub client gives neither the AD
- * bit of an answer nor TLSA records.
+ * cannot forge lines.  DNSSEC and TLSA come from questions with the AD
+ * bit (tools/doctor_dns.c, since the stub client gives neither the AD bit
+ * of an answer nor TLSA records): the resolver's AD bit is what says
+ * validated, and the TLSA records are matched against the chain the MX
+ * presented to the TLS check.
  *
  * Every question waits at most until one deadline (--timeout, default 30
  * s) for the whole run: the event loop is broken by a timer, the stub
@@ -61,6 +63,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 
+#include "doctor_dns.h"
 #include "doctor_sts.h"
 #include "doctor_tls.h"
 
@@ -110,10 +113,15 @@ struct mxtls {
 	bool		 probed;	/* an SMTP session got to EHLO */
 	bool		 valid;		/* TLS with a certificate that verifies
 					 * for the name and has not expired */
+	struct doctor_tls tls;		/* the session's, for TLSA */
 };
 
 struct doc {
 	char			 domain[DNS_MAX_NAME + 2];
+	char			 zone[DNS_MAX_NAME + 2];	/* the NS check's */
+	bool			 ns_servfail;	/* the NS question's status */
+	bool			 validates;	/* the resolver set AD, or
+						 * refused bogus data */
 	const char		*ip;
 	const char		*selectors[DOC_MAX_SELECTORS];
 	size_t			 nselectors;
@@ -495,6 +503,7 @@ find_zone(struct doc *d, char *zone, size_t n, struct take *ns,
 		if (is_dns_error(st)) {
 			line_add(l, "NS of %s: %s from the resolver", name,
 			    why_none(st));
+			d->ns_servfail = st == DNS_SERVFAIL;
 			return 2;
 		}
 		if ((name = strchr(name, '.')) == NULL || *++name == '\0') {
@@ -601,6 +610,7 @@ check_ns(struct doc *d, bool *go_on_out)
 		emit(d, "NS", &l);
 		return;
 	}
+	snprintf(d->zone, sizeof(d->zone), "%s", zone);
 	good[0] = '\0';
 	for (i = 0; i < ns.nnames && i < DOC_MAX_NS; i++) {
 		n = addresses(d, ns.names[i], addrs, DOC_MAX_ADDRS, &st);
@@ -1539,6 +1549,7 @@ check_tls(struct doc *d)
 			}
 			sl = sockaddr_at(&d->hosts[j].addr, 25, &ss);
 			conn_end(d, &end);
+			doctor_tls_fini(&t);
 			doctor_smtp_probe(d->tls, (struct sockaddr *)&ss, sl,
 			    name, helo, &end, &t);
 			if (t.connected)
@@ -1546,12 +1557,205 @@ check_tls(struct doc *d)
 		}
 		line_sep(&l);
 		tls_report(&l, name, &t, m);
+		m->tls = t;
 	}
 	if (d->nmxtls == 0 && l.len == 0) {
 		l.res = DOC_NONE;
 		line_add(&l, "no MX host to check");
 	}
 	emit(d, "TLS", &l);
+}
+
+/* ---- DNSSEC and TLSA ---- */
+
+/* Asks the resolver (name, type) with AD=1, DO=1 and cd (doctor_dns.c):
+ * false when no answer came (a->why). */
+static bool
+ask_ad(struct doc *d, const char *name, uint16_t type, bool cd,
+    struct doctor_dns_answer *a)
+{
+	struct timespec	end;
+
+	if (doc_left_ms(d) == 0) {
+		d->expired = true;
+		memset(a, 0, sizeof(*a));
+		snprintf(a->why, sizeof(a->why), "no answer (time-out)");
+		return false;
+	}
+	conn_end(d, &end);
+	doctor_dns_ask(&d->srv, name, type, cd, &end, a);
+	return a->answered;
+}
+
+/*
+ * DNSSEC, as the resolver sees it: the domain's MX answer with the AD bit
+ * is validated (RFC 4035 section 3.2.3: a validating resolver sets it
+ * only for data it validated, RFC 6840 section 5.7 for a question with
+ * AD=1).  Without it: a SERVFAIL that CD=1 turns into an answer is
+ * bogus; a zone without DNSKEY is unsigned; one with DNSKEY but no DS at
+ * its parent an island; with both, the resolver does not validate.
+ */
+static void
+check_dnssec(struct doc *d)
+{
+	struct doctor_dns_answer a, b;
+	struct line		 l;
+	char			 parent_why[128];
+
+	line_init(&l);
+	if (!ask_ad(d, d->domain, DNS_T_MX, false, &a)) {
+		line_add(&l, "MX of %s with AD=1: %s: not checked", d->domain,
+		    a.why);
+		l.res = DOC_WARN;
+	} else if (a.ad) {
+		d->validates = true;
+		line_add(&l, "%s is signed and its answers validate (the "
+		    "resolver set the AD bit: a chain of trust from its trust "
+		    "anchor)", d->domain);
+	} else if (!a.ra) {
+		line_add(&l, "the server given is no resolver (no RA bit in "
+		    "its answer), so it validates nothing: not checked; give "
+		    "a validating resolver with -n");
+		l.res = DOC_SKIP;
+	} else if (a.rcode == 2 && ask_ad(d, d->domain, DNS_T_MX, true, &b) &&
+	    (b.rcode == 0 || b.rcode == 3)) {
+		d->validates = true;
+		line_add(&l, "%s is bogus: the resolver validates and rejects "
+		    "its answers (SERVFAIL, an answer with CD=1): validating "
+		    "resolvers cannot resolve it, so mail to and from it "
+		    "fails; fix the signatures or the DS at the parent",
+		    d->domain);
+		l.res = DOC_FAIL;
+	} else if (a.rcode == 2)
+		line_add(&l, "MX of %s: SERVFAIL, with CD=1 too: not checked",
+		    d->domain);
+	else if (d->zone[0] == '\0' || !ask_ad(d, d->zone,
+	    DOCTOR_DNS_T_DNSKEY, true, &b)) {
+		line_add(&l, "no AD bit on the answers for %s, and no DNSKEY "
+		    "answer: not checked", d->domain);
+		l.res = DOC_WARN;
+	} else if (b.ntype == 0) {
+		line_add(&l, "zone %s is not signed (no DNSKEY): answers about "
+		    "it can be forged, and DANE (TLSA) cannot protect its "
+		    "mail; sign it", d->zone);
+		l.res = DOC_NONE;
+	} else if (ask_ad(d, d->zone, DOCTOR_DNS_T_DS, true, &b) &&
+	    b.ntype == 0 && (b.rcode == 0 || b.rcode == 3)) {
+		line_add(&l, "zone %s has DNSKEY records but its parent gives "
+		    "no DS for it: no chain of trust reaches it, so resolvers "
+		    "treat it as unsigned and DANE does not work; publish the "
+		    "DS at the parent", d->zone);
+		l.res = DOC_WARN;
+	} else if (b.ntype == 0) {
+		snprintf(parent_why, sizeof(parent_why), "%s", b.answered ?
+		    "an error" : b.why);
+		line_add(&l, "zone %s is signed (DNSKEY), the resolver set no "
+		    "AD bit and the DS question got %s: nothing was checked; "
+		    "give a validating resolver with -n", d->zone,
+		    parent_why);
+		l.res = DOC_SKIP;
+	} else {
+		line_add(&l, "zone %s is signed (DNSKEY, DS at the parent) but "
+		    "the resolver set no AD bit: it does not validate, so "
+		    "nothing was checked; give a validating resolver with -n",
+		    d->zone);
+		l.res = DOC_SKIP;
+	}
+	emit(d, "DNSSEC", &l);
+}
+
+/* Checks the TLSA records of one MX host (RFC 7672) into l. */
+static void
+tlsa_one(struct doc *d, struct line *l, const struct mxtls *m)
+{
+	struct doctor_dns_answer a;
+	const struct doctor_tlsa *t;
+	char			 name[DNS_MAX_NAME + 16];
+	size_t			 i;
+	int			 r;
+	bool			 match = false, usable = false;
+
+	snprintf(name, sizeof(name), "_25._tcp.%s", m->name);
+	line_sep(l);
+	if (!ask_ad(d, name, DOCTOR_DNS_T_TLSA, false, &a)) {
+		line_add(l, "%.*s: %s", DOC_QUOTE, name, a.why);
+		line_worst(l, DOC_WARN);
+		return;
+	}
+	if (a.rcode == 2) {
+		line_add(l, "%.*s: SERVFAIL: DANE senders defer mail to %.*s "
+		    "(RFC 7672 section 2.1.1); fix the zone's signatures",
+		    DOC_QUOTE, name, DOC_QUOTE, m->name);
+		line_worst(l, DOC_FAIL);
+		return;
+	}
+	if (a.ntlsa == 0) {
+		line_add(l, "%.*s: none", DOC_QUOTE, m->name);
+		return;
+	}
+	if (!a.ad && !d->validates) {
+		line_add(l, "%.*s: %zu TLSA record%s, not judged: the resolver "
+		    "set no AD bit and is not known to validate (see DNSSEC)",
+		    DOC_QUOTE, m->name, a.ntlsa, a.ntlsa == 1 ? "" : "s");
+		line_worst(l, DOC_SKIP);
+		return;
+	}
+	if (!a.ad) {
+		line_add(l, "%.*s: %zu TLSA record%s, not validated (no AD "
+		    "bit from a resolver that validates: the zone of %.*s is "
+		    "unsigned or its chain broken): DANE senders ignore them "
+		    "(RFC 7672 section 2.2)", DOC_QUOTE, m->name, a.ntlsa,
+		    a.ntlsa == 1 ? "" : "s", DOC_QUOTE, name);
+		line_worst(l, DOC_WARN);
+		return;
+	}
+	if (!m->tls.tls) {
+		line_add(l, "%.*s: TLSA records, but no TLS session (see TLS): "
+		    "DANE senders do not deliver to it", DOC_QUOTE, m->name);
+		line_worst(l, DOC_FAIL);
+		return;
+	}
+	line_add(l, "%.*s:", DOC_QUOTE, m->name);
+	for (i = 0; i < a.ntlsa; i++) {
+		t = &a.tlsa[i];
+		r = t->cut ? 0 : doctor_tls_tlsa_match(&m->tls, t->usage,
+		    t->selector, t->mtype, t->data, t->len);
+		line_add(l, "%s TLSA %u %u %u %s", i > 0 ? "," : "", t->usage,
+		    t->selector, t->mtype, r == 1 ? "matches" : r == 0 ?
+		    "does not match" : "unusable");
+		match = match || r == 1;
+		usable = usable || r != -1;
+	}
+	if (!match) {
+		line_add(l, ": DANE senders do not deliver to %.*s (RFC 7672 "
+		    "section 2.2); publish the TLSA of the key it serves "
+		    "(both, while keys change)%s", DOC_QUOTE, m->name,
+		    usable ? "" : ", with usage 2 or 3");
+		line_worst(l, DOC_FAIL);
+	}
+}
+
+/* TLSA (DANE for SMTP, RFC 7672) of each MX host the TLS check reached,
+ * held against the chain it presented. */
+static void
+check_tlsa(struct doc *d)
+{
+	struct line	l;
+	size_t		i;
+
+	line_init(&l);
+	for (i = 0; i < d->nmxtls; i++)
+		tlsa_one(d, &l, &d->mxtls[i]);
+	if (d->nmxtls == 0) {
+		l.res = DOC_NONE;
+		line_add(&l, "no MX host to check");
+	} else if (strstr(l.text, "TLSA") == NULL && l.res == DOC_OK) {
+		l.res = DOC_NONE;
+		line_add(&l, " (no TLSA records at _25._tcp of any MX: senders "
+		    "use TLS opportunistically; DANE, RFC 7672, needs a "
+		    "signed zone)");
+	}
+	emit(d, "TLSA", &l);
 }
 
 /* ---- MTA-STS and TLS-RPT ---- */
@@ -1639,6 +1843,7 @@ sts_fetch(struct doc *d, struct line *l, const char *host, char *buf,
 		}
 		sl = sockaddr_at(&addrs[i], 443, &ss);
 		conn_end(d, &end);
+		doctor_tls_fini(&t);
 		rc = doctor_https_get(d->tls, (struct sockaddr *)&ss, sl, host,
 		    "/.well-known/mta-sts.txt", &end, &t, buf, cap, len);
 		if (t.connected)
@@ -1650,6 +1855,7 @@ sts_fetch(struct doc *d, struct line *l, const char *host, char *buf,
 		    "serve it over HTTPS", host, t.why[0] != '\0' ? t.why :
 		    "no answer");
 		line_worst(l, DOC_FAIL);
+		doctor_tls_fini(&t);
 		return -1;
 	}
 	if (t.verify_err != 0 || !t.name_ok || t.days_left < 0) {
@@ -1659,9 +1865,10 @@ sts_fetch(struct doc *d, struct line *l, const char *host, char *buf,
 		    "3.3); install a certificate for %s from a public CA",
 		    host);
 		line_worst(l, DOC_FAIL);
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	doctor_tls_fini(&t);
+	return rc;
 }
 
 /* Judges the policy against the MX hosts and what the TLS check found
@@ -1934,14 +2141,14 @@ doctor_main(int argc, char *argv[])
 		check_spf(d);
 		check_dkim(d);
 		check_dmarc(d);
-		emit1(d, "DNSSEC", DOC_SKIP, "not checked (not yet "
-		    "implemented)");
+		check_dnssec(d);
 		check_tls(d);
-		emit1(d, "TLSA", DOC_SKIP, "not checked (not yet "
-		    "implemented)");
+		check_tlsa(d);
 		check_mtasts(d);
 		check_tlsrpt(d);
-	}
+	} else if (d->ns_servfail)
+		/* A validating resolver's SERVFAIL may be bogus data. */
+		check_dnssec(d);
 	if (d->expired)
 		emit1(d, "TIMEOUT", DOC_FAIL, "the --timeout of %d s ran out: "
 		    "the checks that waited on it are incomplete; find the "
@@ -1961,6 +2168,8 @@ doctor_main(int argc, char *argv[])
 		rc = 0;
 	dns_stub_free(d->stub);
 	event_base_free(d->base);
+	for (i = 0; i < d->nmxtls; i++)
+		doctor_tls_fini(&d->mxtls[i].tls);
 	doctor_tls_ctx_free(d->tls);
 	free(d);
 	return rc;

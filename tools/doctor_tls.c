@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -74,10 +75,9 @@ doctor_ms_until(const struct timespec *end)
 	return ms > 0 ? ms : 0;
 }
 
-/* Waits until fd can do what (POLLIN, POLLOUT).  0, or -1 (out->why)
- * at the deadline or on an error. */
-static int
-wait_fd(int fd, short what, const struct timespec *end, struct doctor_tls *out)
+int
+doctor_wait_fd(int fd, short what, const struct timespec *end,
+    struct doctor_tls *out)
 {
 	struct pollfd	pfd;
 	long		ms;
@@ -104,15 +104,14 @@ wait_fd(int fd, short what, const struct timespec *end, struct doctor_tls *out)
 	}
 }
 
-/* A connected non-blocking socket to sa, or -1 (out->why). */
-static int
-conn_open(const struct sockaddr *sa, socklen_t salen,
+int
+doctor_conn_open(const struct sockaddr *sa, socklen_t salen, int socktype,
     const struct timespec *end, struct doctor_tls *out)
 {
 	socklen_t	elen = sizeof(int);
 	int		fd, e = 0;
 
-	if ((fd = socket(sa->sa_family, SOCK_STREAM, 0)) == -1 ||
+	if ((fd = socket(sa->sa_family, socktype, 0)) == -1 ||
 	    fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
 		snprintf(out->why, sizeof(out->why), "socket: %s",
 		    strerror(errno));
@@ -123,7 +122,7 @@ conn_open(const struct sockaddr *sa, socklen_t salen,
 	if (connect(fd, sa, salen) == -1) {
 		if (errno != EINPROGRESS)
 			e = errno;
-		else if (wait_fd(fd, POLLOUT, end, out) == -1) {
+		else if (doctor_wait_fd(fd, POLLOUT, end, out) == -1) {
 			close(fd);
 			return -1;
 		} else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e,
@@ -160,7 +159,7 @@ plain_write(int fd, const char *s, const struct timespec *end,
 			    strerror(errno));
 			return -1;
 		}
-		if (wait_fd(fd, POLLOUT, end, out) == -1)
+		if (doctor_wait_fd(fd, POLLOUT, end, out) == -1)
 			return -1;
 	}
 	return 0;
@@ -222,7 +221,7 @@ plain_reply(int fd, struct smtp_reply_parser *rp, const struct timespec *end,
 			    strerror(errno));
 			return 0;
 		}
-		if (wait_fd(fd, POLLIN, end, out) == -1)
+		if (doctor_wait_fd(fd, POLLIN, end, out) == -1)
 			return 0;
 	}
 }
@@ -237,9 +236,9 @@ ssl_wait(SSL *ssl, int fd, int rc, const char *what,
 
 	switch (SSL_get_error(ssl, rc)) {
 	case SSL_ERROR_WANT_READ:
-		return wait_fd(fd, POLLIN, end, out);
+		return doctor_wait_fd(fd, POLLIN, end, out);
 	case SSL_ERROR_WANT_WRITE:
-		return wait_fd(fd, POLLOUT, end, out);
+		return doctor_wait_fd(fd, POLLOUT, end, out);
 	case SSL_ERROR_ZERO_RETURN:
 		snprintf(out->why, sizeof(out->why), "%s: the server closed "
 		    "the connection", what);
@@ -312,6 +311,8 @@ tls_start(struct doctor_tls_ctx *c, int fd, const char *host,
 	out->have_cert = true;
 	chain = SSL_get_peer_cert_chain(ssl);
 	out->chain_len = chain != NULL ? (size_t)sk_X509_num(chain) : 1;
+	if (chain != NULL)
+		out->chain = X509_chain_up_ref(chain);
 	out->name_ok = X509_check_host(leaf, host, 0, 0, NULL) == 1;
 	if (ASN1_TIME_diff(&day, &sec, NULL, X509_get0_notAfter(leaf)) == 1)
 		out->days_left = day < 0 || sec < 0 ? -1 : day;
@@ -319,6 +320,61 @@ tls_start(struct doctor_tls_ctx *c, int fd, const char *host,
 		out->days_left = -1;
 	X509_free(leaf);
 	return ssl;
+}
+
+void
+doctor_tls_fini(struct doctor_tls *t)
+{
+	sk_X509_pop_free(t->chain, X509_free);
+	t->chain = NULL;
+}
+
+/* Does the selector's part of x, hashed as mtype says, equal data?  1,
+ * 0, or -1 for a selector or matching type RFC 6698 does not define. */
+static int
+cert_matches(X509 *x, unsigned selector, unsigned mtype,
+    const unsigned char *data, size_t len)
+{
+	unsigned char	*der = NULL, md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	int		 n, rc = 0;
+
+	if (selector == 0)
+		n = i2d_X509(x, &der);
+	else if (selector == 1)
+		n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+	else
+		return -1;
+	if (n <= 0)
+		return 0;
+	if (mtype == 0)
+		rc = (size_t)n == len && memcmp(der, data, len) == 0;
+	else if (mtype == 1 || mtype == 2) {
+		if (EVP_Digest(der, (size_t)n, md, &mdlen, mtype == 1 ?
+		    EVP_sha256() : EVP_sha512(), NULL) == 1)
+			rc = mdlen == len && memcmp(md, data, len) == 0;
+	} else
+		rc = -1;
+	OPENSSL_free(der);
+	return rc;
+}
+
+int
+doctor_tls_tlsa_match(const struct doctor_tls *t, unsigned usage,
+    unsigned selector, unsigned mtype, const unsigned char *data, size_t len)
+{
+	STACK_OF(X509)	*chain = t->chain;
+	int		 i, n, rc;
+
+	if (usage != 2 && usage != 3)
+		return -1;
+	n = chain != NULL ? sk_X509_num(chain) : 0;
+	/* The leaf is the first certificate a client is sent. */
+	for (i = usage == 3 ? 0 : 1; i < (usage == 3 ? 1 : n) && i < n; i++)
+		if ((rc = cert_matches(sk_X509_value(chain, i), selector, mtype,
+		    data, len)) != 0)
+			return rc;
+	return selector > 1 || mtype > 2 ? -1 : 0;
 }
 
 void
@@ -332,7 +388,7 @@ doctor_smtp_probe(struct doctor_tls_ctx *c, const struct sockaddr *sa,
 	int			 fd, code;
 
 	memset(out, 0, sizeof(*out));
-	if ((fd = conn_open(sa, salen, end, out)) == -1)
+	if ((fd = doctor_conn_open(sa, salen, SOCK_STREAM, end, out)) == -1)
 		return;
 	if ((rp = smtp_reply_parser_new(REPLY_LINE_MAX)) == NULL) {
 		snprintf(out->why, sizeof(out->why), "out of memory");
@@ -393,7 +449,7 @@ doctor_https_get(struct doctor_tls_ctx *c, const struct sockaddr *sa,
 
 	memset(out, 0, sizeof(*out));
 	*len = 0;
-	if ((fd = conn_open(sa, salen, end, out)) == -1)
+	if ((fd = doctor_conn_open(sa, salen, SOCK_STREAM, end, out)) == -1)
 		return -1;
 	if ((ssl = tls_start(c, fd, host, end, out)) == NULL)
 		goto out;

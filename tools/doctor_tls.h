@@ -29,13 +29,37 @@ struct doctor_tls {
 	bool	 name_ok;	/* the leaf is valid for the host name */
 	long	 days_left;	/* of the leaf; < 0 when expired */
 	size_t	 chain_len;	/* certificates the server sent */
+	void	*chain;		/* them (STACK_OF(X509)), for TLSA */
 	char	 why[DOCTOR_TLS_WHY];	/* what failed, "" if nothing */
 };
+
+/* Frees what a probe kept of the chain. */
+void	doctor_tls_fini(struct doctor_tls *);
+
+/*
+ * Does the TLSA association (usage, selector, mtype, data: RFC 6698
+ * section 2.1) match the chain the server sent?  Usage 3 (DANE-EE) is
+ * held against the leaf, 2 (DANE-TA) against the other certificates
+ * sent; 1 for a match, 0 for none, -1 for usages 0 and 1 (not for SMTP,
+ * RFC 7672 section 3.1.3) or a selector or matching type not defined.
+ */
+int	doctor_tls_tlsa_match(const struct doctor_tls *, unsigned usage,
+	    unsigned selector, unsigned mtype, const unsigned char *data,
+	    size_t len);
 
 struct doctor_tls_ctx;
 
 /* Milliseconds from now (CLOCK_MONOTONIC) until end, 0 when it is past. */
 long	doctor_ms_until(const struct timespec *end);
+
+/* Waits until fd can do what (POLLIN, POLLOUT).  0, or -1 (out->why,
+ * out->timed_out) at end or on an error. */
+int	doctor_wait_fd(int fd, short what, const struct timespec *end,
+	    struct doctor_tls *out);
+/* A non-blocking socket of socktype (SOCK_STREAM, SOCK_DGRAM) connected
+ * to sa by end, or -1 (out->why, out->refused). */
+int	doctor_conn_open(const struct sockaddr *, socklen_t, int socktype,
+	    const struct timespec *end, struct doctor_tls *out);
 
 /* One TLS client context for the run (the system's trusted CAs, or
  * those of $SSL_CERT_FILE / $SSL_CERT_DIR).  NULL when out of memory. */

@@ -14,7 +14,9 @@
 # self-signed one, one about to expire, nothing listening, a server that
 # never speaks); the MTA-STS policy over HTTPS (one that does not parse,
 # an mx: that does not match, mode enforce over an MX whose certificate
-# does not verify, mode testing, a redirect, no host); --json; usage
+# does not verify, mode testing, a redirect, no host); DNSSEC (validated,
+# bogus, an island, unsigned, a server that is no resolver) and TLSA (a
+# match, a mismatch, none) through a validating Unbound; --json; usage
 # errors.
 #
 # The test runs in a network namespace of its own (unshare -rn), so that
@@ -24,7 +26,9 @@
 # the namespace's loopback, where Python's ssl module (OpenSSL) serves
 # SMTP with STARTTLS on port 25 and HTTPS on port 443 with certificates of
 # a test CA made here by openssl; doctor trusts that CA through
-# SSL_CERT_FILE.  Zones: tests/data/doctor/.
+# SSL_CERT_FILE.  The zones test, bogus.test and island.test are signed
+# with keys made here (ldns-signzone); Unbound on 127.0.0.5 validates with
+# test's DS as its trust anchor.  Zones: tests/data/doctor/.
 
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -48,7 +52,7 @@ TIMBRE=$top_builddir/tools/timbre
 DATA=$top_srcdir/tests/data/doctor
 PY=/usr/bin/python3
 
-integ_need_cmd nsd dig openssl $PY
+integ_need_cmd nsd dig openssl $PY ldns-keygen ldns-signzone unbound
 [ -x "$TIMBRE" ] || integ_skip "$TIMBRE is not built"
 integ_init
 T=$INTEG_TMP
@@ -66,10 +70,6 @@ rsa_record()
 }
 short_dkim=$(rsa_record 768) || integ_skip "openssl cannot make RSA keys"
 weak_dkim=$(rsa_record 1024)
-sed -e "s|@GOOD_DKIM@|$(integ_txt_strings "$good_dkim")|" \
-    -e "s|@SHORT_DKIM@|$(integ_txt_strings "$short_dkim")|" \
-    -e "s|@WEAK_DKIM@|$(integ_txt_strings "$weak_dkim")|" \
-    "$DATA/test.zone" >"$T/test.zone"
 printf 'not the password\n' >"$T/wrong"
 
 # The black hole: reads questions on 127.0.0.4:53 and never answers.
@@ -105,6 +105,36 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -addext subjectAltName=DNS:mx-self.test 2>/dev/null
 SSL_CERT_FILE=$T/ca.pem
 export SSL_CERT_FILE
+
+# The zones: test.zone with its placeholders filled (the TLSA 3 1 1 of
+# mx.test's key; of another key for mx-self.test), then test, bogus.test
+# and island.test each signed with a key made here (ldns-signzone).
+tlsa311()
+{
+	openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin \
+	    -outform DER | sha256sum | cut -d' ' -f1
+}
+mkdir "$T/keys"
+key()
+{
+	(cd "$T/keys" && ldns-keygen -a ECDSAP256SHA256 -k "$1")
+}
+test_key=$(key test)
+bogus_key=$(key bogus.test)
+other_key=$(key bogus.test)
+island_key=$(key island.test)
+sed -e "s|@GOOD_DKIM@|$(integ_txt_strings "$good_dkim")|" \
+    -e "s|@SHORT_DKIM@|$(integ_txt_strings "$short_dkim")|" \
+    -e "s|@WEAK_DKIM@|$(integ_txt_strings "$weak_dkim")|" \
+    -e "s|@MX_TLSA@|$(tlsa311 "$T/mx.pem")|" \
+    -e "s|@OTHER_TLSA@|$(tlsa311 "$T/wrong.pem")|" \
+    -e "s|@BOGUS_DS@|$(cut -f4- "$T/keys/$other_key.ds")|" \
+    "$DATA/test.zone" >"$T/test.zone"
+cp "$DATA/bogus.test.zone" "$DATA/island.test.zone" "$T/"
+for z in test:$test_key bogus.test:$bogus_key island.test:$island_key; do
+	ldns-signzone -f "$T/${z%%:*}.zone.signed" "$T/${z%%:*}.zone" \
+	    "$T/keys/${z#*:}" || integ_skip "ldns-signzone failed on ${z%%:*}"
+done
 
 # The MTA-STS policies, one web root each.
 policy()
@@ -216,23 +246,68 @@ until grep -q ready "$T/peers.log" 2>/dev/null; do
 	sleep 0.1
 done
 
-integ_nsd_start_at 127.0.0.2 ns1 test "$T/test.zone" \
+integ_nsd_start_at 127.0.0.2 ns1 test "$T/test.zone.signed" \
     slow.test "$DATA/slow.test.zone" lag.test "$DATA/lag.test.ns1.zone" \
-    2.0.192.in-addr.arpa "$DATA/reverse.zone" ||
+    2.0.192.in-addr.arpa "$DATA/reverse.zone" \
+    bogus.test "$T/bogus.test.zone.signed" \
+    island.test "$T/island.test.zone.signed" ||
     integ_skip "NSD did not start on 127.0.0.2"
-integ_nsd_start_at 127.0.0.3 ns2 test "$T/test.zone" \
+integ_nsd_start_at 127.0.0.3 ns2 test "$T/test.zone.signed" \
     lag.test "$DATA/lag.test.ns2.zone" ||
     integ_skip "NSD did not start on 127.0.0.3"
 
-# doctor NAME ARGS...: runs timbre doctor against ns1; output in
-# $T/NAME.out, exit status in $rc.
+# A validating resolver on 127.0.0.5: Unbound, with the DS of test's key
+# as its trust anchor, asking ns1.  The names of RFC 6761 and RFC 5737
+# it would answer itself are real here.
+cat >"$T/unbound.conf" <<EOF
+server:
+    interface: 127.0.0.5
+    port: 53
+    username: ""
+    chroot: ""
+    directory: "$T"
+    pidfile: "$T/unbound.pid"
+    use-syslog: no
+    logfile: "$T/unbound.log"
+    verbosity: 1
+    val-log-level: 2
+    do-ip6: no
+    do-not-query-localhost: no
+    access-control: 127.0.0.0/8 allow
+    trust-anchor-file: "$T/keys/$test_key.ds"
+    module-config: "validator iterator"
+    num-threads: 1
+    so-reuseport: no
+    rrset-roundrobin: no
+    local-zone: "test." nodefault
+    local-zone: "2.0.192.in-addr.arpa." nodefault
+stub-zone:
+    name: "test."
+    stub-addr: 127.0.0.2
+stub-zone:
+    name: "2.0.192.in-addr.arpa."
+    stub-addr: 127.0.0.2
+remote-control:
+    control-enable: no
+EOF
+integ_spawn "$T/unbound.out" unbound -d -c "$T/unbound.conf"
+i=0
+until dig @127.0.0.5 +time=1 +tries=1 test SOA >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ "$i" -le 50 ] || integ_skip "Unbound did not start: $(tail -n 5 "$T/unbound.log" "$T/unbound.out" 2>/dev/null)"
+	sleep 0.2
+done
+
+# doctor NAME ARGS...: runs timbre doctor against ns1 (or the resolver
+# $NS); output in $T/NAME.out, exit status in $rc.
+NS=127.0.0.2
 doctor()
 {
 	local name=$1
 
 	shift
 	rc=0
-	"$TIMBRE" doctor -n udp:127.0.0.2 "$@" >"$T/$name.out" \
+	"$TIMBRE" doctor -n "udp:$NS" "$@" >"$T/$name.out" \
 	    2>"$T/$name.err" || rc=$?
 }
 
@@ -267,10 +342,11 @@ expect_match()
 	expect_with -E "$@"
 }
 
-NOTYET="not checked (not yet implemented)"
 
 # The healthy domain, checked as the operator would: with the sending
-# host, the selector and the password.  Every line, in order.
+# host, the selector and the password, through the validating resolver.
+# Every line, in order.
+NS=127.0.0.5
 doctor good --strict --ip 192.0.2.26 --selector s1 \
     --password-file "$DATA/password" good.test
 cat >"$T/good.want" <<EOF
@@ -280,9 +356,9 @@ PTR       ok     192.0.2.25 -> mx.test (confirmed); 192.0.2.26 -> sender.test (c
 SPF       ok     v=spf1 mx ip4:192.0.2.26 -all -- 1 of 10 DNS look-ups, 0 of 2 void look-ups; 192.0.2.26 is permitted
 DKIM      ok     s1 (ed25519), the key derived from the password
 DMARC     ok     p=reject; rua to reports.test authorised
-DNSSEC    skip   $NOTYET
+DNSSEC    ok     good.test is signed and its answers validate (the resolver set the AD bit: a chain of trust from its trust anchor)
 TLS       ok     mx.test:25 STARTTLS TLSv1.3, certificate valid 90 more days
-TLSA      skip   $NOTYET
+TLSA      ok     mx.test: TLSA 3 1 1 matches
 MTA-STS   ok     v=STSv1; id=20260101; policy mode=enforce max_age=604800 mx=mx.test
 TLS-RPT   ok     v=TLSRPTv1; rua=mailto:tlsrpt@good.test
 0 failures, 0 warnings
@@ -295,7 +371,9 @@ else
 	    "$(cat "$T/good.err")"
 fi
 
-# The same as JSON: an array of {check, result, detail}.
+# The same as JSON: an array of {check, result, detail}.  From here on,
+# the questions go to ns1, which is no resolver: DNSSEC and TLSA skip.
+NS=127.0.0.2
 doctor good-json --json --selector s1 good.test
 if [ "$rc" -eq 0 ] && $PY -c '
 import json, sys
@@ -458,6 +536,27 @@ if [ "$took" -le 6 ]; then
 else
 	integ_notok tlsmute "took $took s with --timeout 3"
 fi
+
+# DNSSEC and TLSA, through the validating Unbound; through ns1, which is
+# no resolver, they are not checked.
+NS=127.0.0.5
+doctor bogus bogus.test
+expect bogus 1 "NS        FAIL   NS of bogus.test: SERVFAIL from the resolver: the domain cannot be checked; fix its delegation or give a working resolver with -n" \
+    "DNSSEC    FAIL   bogus.test is bogus: the resolver validates and rejects its answers (SERVFAIL, an answer with CD=1): validating resolvers cannot resolve it, so mail to and from it fails; fix the signatures or the DS at the parent" \
+    "2 failures, 0 warnings"
+doctor island island.test
+expect island 0 "DNSSEC    warn   zone island.test has DNSKEY records but its parent gives no DS for it: no chain of trust reaches it, so resolvers treat it as unsigned and DANE does not work; publish the DS at the parent"
+doctor unsigned lag.test
+expect unsigned 0 "DNSSEC    none   zone lag.test is not signed (no DNSKEY): answers about it can be forged, and DANE (TLSA) cannot protect its mail; sign it"
+doctor tlsa-bad tlsself.test
+expect tlsa-bad 1 "TLSA      FAIL   mx-self.test: TLSA 3 1 1 does not match: DANE senders do not deliver to mx-self.test (RFC 7672 section 2.2); publish the TLSA of the key it serves (both, while keys change)"
+doctor tlsa-none notls.test
+expect tlsa-none 1 "TLSA      none   mx-plain.test: none (no TLSA records at _25._tcp of any MX: senders use TLS opportunistically; DANE, RFC 7672, needs a signed zone)"
+NS=127.0.0.2
+doctor noresolver good.test
+expect noresolver 0 "DNSSEC    skip   the server given is no resolver (no RA bit in its answer), so it validates nothing: not checked; give a validating resolver with -n" \
+    "TLSA      skip   mx.test: 1 TLSA record, not judged: the resolver set no AD bit and is not known to validate (see DNSSEC)" \
+    "0 failures, 0 warnings"
 
 # The MTA-STS policy.
 doctor stsbad stsbad.test
