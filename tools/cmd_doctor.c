@@ -79,6 +79,9 @@
 #define DOC_QUOTE		160	/* bytes of one quoted DNS string */
 #define DOC_CONN_MS		10000	/* one SMTP or HTTPS connection */
 #define DOC_CERT_DAYS		14	/* certificates expiring sooner warn */
+/* What timbre-signd appends to the selector of an ed25519 key
+ * (daemons/signd/plan.h). */
+#define DOC_ED25519_SUFFIX	"-ed25519"
 /* An address that is no host's (the network address of TEST-NET-1,
  * RFC 5737): the SPF evaluation for it walks the whole record. */
 #define DOC_PROBE_IP		"192.0.2.0"
@@ -1204,12 +1207,42 @@ out:
 	take_free(&t);
 }
 
+/*
+ * The creation time a selector of timbre-signd's default format carries
+ * ("dkim-1767225600", "dkim-1767225600-ed25519": docs/interface.md, Key
+ * life cycle), or 0 when it carries none.
+ */
+static time_t
+selector_created(const char *sel)
+{
+	const char	*dash, *end = sel + strlen(sel), *p;
+	size_t		 sl = strlen(DOC_ED25519_SUFFIX);
+	long long	 t = 0;
+
+	if ((size_t)(end - sel) > sl &&
+	    strcmp(end - sl, DOC_ED25519_SUFFIX) == 0)
+		end -= sl;
+	for (dash = end; dash > sel && dash[-1] != '-'; dash--)
+		continue;
+	if (dash == sel || end - dash < 1 || end - dash > 11 || *dash == '0')
+		return 0;
+	for (p = dash; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		t = t * 10 + (*p - '0');
+	}
+	return (time_t)t;
+}
+
 static void
 check_dkim(struct doc *d)
 {
 	struct line	 l;
+	struct tm	 tm;
 	uint8_t		*pw = NULL;
 	size_t		 i, pwlen = 0;
+	time_t		 t, newest = 0, now;
+	char		 date[16];
 
 	line_init(&l);
 	if (d->nselectors == 0) {
@@ -1224,11 +1257,20 @@ check_dkim(struct doc *d)
 			tool_usage_error("doctor", "out of memory");
 		pwlen = tool_read_password("doctor", d->pwfile, pw);
 	}
-	for (i = 0; i < d->nselectors; i++)
+	for (i = 0; i < d->nselectors; i++) {
 		check_selector(d, &l, d->selectors[i], pw, pwlen);
+		if ((t = selector_created(d->selectors[i])) > newest)
+			newest = t;
+	}
 	if (pw != NULL) {
 		key_wipe(pw, TOOL_PASSWORD_MAX);
 		free(pw);
+	}
+	if (newest > 0 && gmtime_r(&newest, &tm) != NULL &&
+	    strftime(date, sizeof(date), "%Y-%m-%d", &tm) > 0) {
+		now = time(NULL);
+		line_add(&l, "; newest created %s, %lld days ago", date,
+		    (long long)(now > newest ? (now - newest) / 86400 : 0));
 	}
 	emit(d, "DKIM", &l);
 }

@@ -466,6 +466,10 @@ doctor revoked --selector s1 revoked.test
 expect revoked 1 "DKIM      FAIL   s1: revoked (empty p=): signatures by this selector fail; sign with a current selector, or publish its key" \
     "1 failure, 0 warnings"
 
+# A selector of timbre-signd's format carries its creation time.
+doctor dkimage --selector dkim-1767225600-ed25519 good.test
+expect_match dkimage 0 "^DKIM      ok     dkim-1767225600-ed25519 \(ed25519\); newest created 2026-01-01, [0-9]+ days ago$"
+
 doctor nokey --selector s9 good.test
 expect_match nokey 1 "^DKIM      FAIL   s9: no key record at s9\._domainkey\.good\.test \(the name does not exist\): "
 
