@@ -1751,6 +1751,13 @@ tlsa_one(struct doc *d, struct line *l, const struct mxtls *m)
 		line_worst(l, DOC_WARN);
 		return;
 	}
+	if (!m->probed) {
+		/* From here port 25 may be blocked: nothing to match. */
+		line_add(l, "%.*s: TLSA records, not matched: no SMTP session "
+		    "reached it (see TLS)", DOC_QUOTE, m->name);
+		line_worst(l, DOC_WARN);
+		return;
+	}
 	if (!m->tls.tls) {
 		line_add(l, "%.*s: TLSA records, but no TLS session (see TLS): "
 		    "DANE senders do not deliver to it", DOC_QUOTE, m->name);

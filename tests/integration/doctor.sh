@@ -554,8 +554,10 @@ doctor unsigned lag.test
 expect unsigned 0 "DNSSEC    none   zone lag.test is not signed (no DNSKEY): answers about it can be forged, and DANE (TLSA) cannot protect its mail; sign it"
 doctor tlsa-bad tlsself.test
 expect tlsa-bad 1 "TLSA      FAIL   mx-self.test: TLSA 3 1 1 does not match: DANE senders do not deliver to mx-self.test (RFC 7672 section 2.2); publish the TLSA of the key it serves (both, while keys change)"
-doctor tlsa-none notls.test
-expect tlsa-none 1 "TLSA      none   mx-plain.test: none (no TLSA records at _25._tcp of any MX: senders use TLS opportunistically; DANE, RFC 7672, needs a signed zone)"
+doctor tlsa-notls notls.test
+expect tlsa-notls 1 "TLSA      FAIL   mx-plain.test: TLSA records, but no TLS session (see TLS): DANE senders do not deliver to it"
+doctor tlsa-none tlsname.test
+expect tlsa-none 1 "TLSA      none   mx-wrong.test: none (no TLSA records at _25._tcp of any MX: senders use TLS opportunistically; DANE, RFC 7672, needs a signed zone)"
 NS=127.0.0.2
 doctor noresolver good.test
 expect noresolver 0 "DNSSEC    skip   the server given is no resolver (no RA bit in its answer), so it validates nothing: not checked; give a validating resolver with -n" \
