@@ -79,6 +79,7 @@
 #define DOC_QUOTE		160	/* bytes of one quoted DNS string */
 #define DOC_CONN_MS		10000	/* one SMTP or HTTPS connection */
 #define DOC_CERT_DAYS		14	/* certificates expiring sooner warn */
+#define DOC_MAX_CHAIN		10	/* certificates a server should send */
 /* What timbre-signd appends to the selector of an ed25519 key
  * (daemons/signd/plan.h). */
 #define DOC_ED25519_SUFFIX	"-ed25519"
@@ -1542,6 +1543,13 @@ tls_report(struct line *l, const char *name, const struct doctor_tls *t,
 		line_worst(l, DOC_WARN);
 	} else if (t->days_left < DOC_CERT_DAYS) {
 		line_add(l, ": it expires soon; renew it");
+		line_worst(l, DOC_WARN);
+	}
+	if (t->chain_len > DOC_MAX_CHAIN) {
+		line_add(l, "; the server sends %zu certificates: senders that "
+		    "verify chains only so deep (Postfix: 9 by default) do "
+		    "not trust it; send the certificate and its intermediates "
+		    "only", t->chain_len);
 		line_worst(l, DOC_WARN);
 	}
 }

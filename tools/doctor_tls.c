@@ -168,7 +168,7 @@ plain_write(int fd, const char *s, const struct timespec *end,
 /*
  * Reads one whole reply in plain text: its code (0 when none could be
  * read: out->why), its first line's text in first (cut).  With offers
- * non-NULL, sets *offers when a line's first word is that keyword (the
+ * non-NULL, sets *offered when a line's first word is that keyword (the
  * EHLO reply's extensions).
  */
 static int

@@ -11,13 +11,14 @@
 # domain that does not exist, a TLS-RPT record without a destination, an
 # MX at 127.0.0.1, an SPF include loop, DNS text with control bytes;
 # STARTTLS on the MX (none offered, a certificate for another name, a
-# self-signed one, one about to expire, nothing listening, a server that
-# never speaks); the MTA-STS policy over HTTPS (one that does not parse,
-# an mx: that does not match, mode enforce over an MX whose certificate
-# does not verify, mode testing, a redirect, no host); DNSSEC (validated,
-# bogus, an island, unsigned, a server that is no resolver) and TLSA (a
-# match, a mismatch, none) through a validating Unbound; --json; usage
-# errors.
+# self-signed one, one about to expire, a chain of 50 certificates,
+# nothing listening, a server that never speaks); the MTA-STS policy over
+# HTTPS (one that does not parse, an mx: that does not match, mode
+# enforce over an MX whose certificate does not verify, mode testing, a
+# redirect, no host); DNSSEC (validated, bogus, an island, unsigned, a
+# server that is no resolver) and TLSA (a match, a mismatch, records for
+# a host without STARTTLS, none) through a validating Unbound; the age of
+# a selector of timbre-signd's format; --json; usage errors.
 #
 # The test runs in a network namespace of its own (unshare -rn), so that
 # the NSDs serve port 53 on 127.0.0.2 (ns1) and 127.0.0.3 (ns2), where
@@ -43,7 +44,7 @@ if [ -z "${DOCTOR_TEST_NETNS:-}" ]; then
 	DOCTOR_TEST_NETNS=1
 	export DOCTOR_TEST_NETNS top_srcdir top_builddir
 	exec unshare -rn /bin/sh -c 'ip link set lo up &&
-	    for a in 25 40 41 42 43 44 45 46 47 48 49 50 51; do
+	    for a in 25 40 41 42 43 44 45 46 47 48 49 50 51 52; do
 		ip addr add 192.0.2.$a/32 dev lo || exit 1
 	    done && exec /bin/sh "$0"' "$0"
 fi
@@ -103,6 +104,34 @@ cert mta-sts.good.test sts 91 "DNS:mta-sts.good.test,DNS:mta-sts.stsbad.test,DNS
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$T/self.key" -out "$T/self.pem" -days 91 -subj /CN=mx-self.test \
     -addext subjectAltName=DNS:mx-self.test 2>/dev/null
+# A chain of 50: mx-long.test's certificate under 49 intermediate CAs.
+issuer=ca
+for i in $(seq 1 49); do
+	printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n' \
+	    >"$T/int$i.ext"
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$T/int$i.key" -out "$T/int$i.csr" -subj "/CN=int$i" \
+	    2>/dev/null &&
+	openssl x509 -req -in "$T/int$i.csr" -CA "$T/$issuer.pem" \
+	    -CAkey "$T/$issuer.key" -CAcreateserial -days 91 \
+	    -extfile "$T/int$i.ext" -out "$T/int$i.pem" 2>/dev/null ||
+	    integ_skip "openssl cannot make intermediate CAs"
+	issuer=int$i
+done
+printf 'subjectAltName=DNS:mx-long.test\n' >"$T/long.ext"
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/long.key" -out "$T/long.csr" -subj /CN=mx-long.test \
+    2>/dev/null
+openssl x509 -req -in "$T/long.csr" -CA "$T/int49.pem" -CAkey "$T/int49.key" \
+    -CAcreateserial -days 91 -extfile "$T/long.ext" -out "$T/long.leaf" \
+    2>/dev/null
+{
+	cat "$T/long.leaf"
+	for i in $(seq 49 -1 1); do
+		cat "$T/int$i.pem"
+	done
+} >"$T/long.pem"
+
 SSL_CERT_FILE=$T/ca.pem
 export SSL_CERT_FILE
 
@@ -232,6 +261,7 @@ PYEOF
 integ_spawn "$T/peers.log" "$PY" "$T/peers.py" \
     "smtp:192.0.2.25:$T/mx" "smtp:192.0.2.41:" "smtp:192.0.2.42:$T/wrong" \
     "smtp:192.0.2.43:$T/self" "smtp:192.0.2.44:$T/soon" \
+    "smtp:192.0.2.52:$T/long" \
     "mute:192.0.2.51" \
     "https:192.0.2.40:$T/sts:$T/www-good" \
     "https:192.0.2.46:$T/sts:$T/www-stsbad" \
@@ -525,6 +555,8 @@ doctor tlssoon tlssoon.test
 expect tlssoon 1 "TLS       warn   mx-soon.test:25 STARTTLS TLSv1.3, certificate valid 4 more days: it expires soon; renew it"
 doctor tlsclosed tlsclosed.test
 expect tlsclosed 1 "TLS       FAIL   mx-closed.test:25 refuses connections: senders cannot deliver to it; start its MTA or open port 25"
+doctor longchain longchain.test
+expect_match longchain 1 "^TLS       warn   mx-long\.test:25 STARTTLS TLSv1\.3, certificate valid 90 more days; the server sends 50 certificates: senders that verify chains only so deep \(Postfix: 9 by default\) do not trust it; "
 # The same, with the CA not trusted: the chain of mx.test does not verify.
 rc=0
 SSL_CERT_FILE=/dev/null "$TIMBRE" doctor -n udp:127.0.0.2 good.test \
