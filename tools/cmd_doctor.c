@@ -14,19 +14,27 @@
  * and DMARC (src/dmarc: policy, t=, np=, and the external report
  * destinations' authorisation records of RFC 7489 section 7.1).
  *
+ * Then it talks to the domain's own hosts (tools/doctor_tls.c): SMTP
+ * with STARTTLS on port 25 of each MX host, whose certificate is judged
+ * as a sender that checks it would (chain, name, expiry), and HTTPS to
+ * mta-sts.DOMAIN for the MTA-STS policy of RFC 8461, parsed by
+ * tools/doctor_sts.c and held against the MX hosts and their TLS.
+ *
  * One line per check, "NAME      RESULT EXPLANATION" (the name padded to
  * 9 columns, the result, one of ok, none, warn, FAIL and skip, to 6),
  * then "N failures, N warnings"; --json prints the same checks as a JSON
- * array of {check, result, detail}.  Text from DNS is cut and its control
- * bytes replaced, so that a hostile record cannot forge lines.  Checks
- * not implemented yet (DNSSEC, STARTTLS, TLSA) print "skip ... not
- * checked (not yet implemented)"; of MTA-STS only the DNS record is
- * checked (the policy is fetched over HTTPS, RFC 8461), and of TLS-RPT
- * the record (RFC 8460).
+ * array of {check, result, detail}.  Text from DNS and from the hosts is
+ * cut and its control bytes replaced, so that a hostile record or server
+ * cannot forge lines.  DNSSEC and TLSA come from questions with the AD
+ * bit (tools/doctor_dns.c, since the stub client gives neither the AD bit
+ * of an answer nor TLSA records): the resolver's AD bit is what says
+ * validated, and the TLSA records are matched against the chain the MX
+ * presented to the TLS check.
  *
  * Every question waits at most until one deadline (--timeout, default 30
  * s) for the whole run: the event loop is broken by a timer, the stub
- * (and its question) dropped, and what was not answered says so.
+ * (and its question) dropped, and what was not answered says so; each
+ * connection ends by the deadline too, and by DOC_CONN_MS.
  * Exit status: 0 when no check failed, 1 when one did (or with --strict
  * warned), 2 for usage and I/O errors.
  */
@@ -35,11 +43,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -53,6 +63,10 @@
 #include "util/buf.h"
 #include "util/err.h"
 
+#include "doctor_dns.h"
+#include "doctor_sts.h"
+#include "doctor_tls.h"
+
 #define DOC_TIMEOUT_S		30	/* --timeout default */
 #define DOC_TRY_MS		2000	/* one attempt of one question */
 #define DOC_MAX_NS		13	/* name servers looked at */
@@ -63,6 +77,12 @@
 #define DOC_MAX_PTR		10	/* PTR names per address (as SPF) */
 #define DOC_DETAIL		2048	/* bytes of one line's explanation */
 #define DOC_QUOTE		160	/* bytes of one quoted DNS string */
+#define DOC_CONN_MS		10000	/* one SMTP or HTTPS connection */
+#define DOC_CERT_DAYS		14	/* certificates expiring sooner warn */
+#define DOC_MAX_CHAIN		10	/* certificates a server should send */
+/* What timbre-signd appends to the selector of an ed25519 key
+ * (daemons/signd/plan.h). */
+#define DOC_ED25519_SUFFIX	"-ed25519"
 /* An address that is no host's (the network address of TEST-NET-1,
  * RFC 5737): the SPF evaluation for it walks the whole record. */
 #define DOC_PROBE_IP		"192.0.2.0"
@@ -91,8 +111,21 @@ struct host {
 	struct dns_addr	 addr;
 };
 
+/* What the TLS check found of one MX host, for the MTA-STS check. */
+struct mxtls {
+	char		 name[DNS_MAX_NAME + 2];
+	bool		 probed;	/* an SMTP session got to EHLO */
+	bool		 valid;		/* TLS with a certificate that verifies
+					 * for the name and has not expired */
+	struct doctor_tls tls;		/* the session's, for TLSA */
+};
+
 struct doc {
 	char			 domain[DNS_MAX_NAME + 2];
+	char			 zone[DNS_MAX_NAME + 2];	/* the NS check's */
+	bool			 ns_servfail;	/* the NS question's status */
+	bool			 validates;	/* the resolver set AD, or
+						 * refused bogus data */
 	const char		*ip;
 	const char		*selectors[DOC_MAX_SELECTORS];
 	size_t			 nselectors;
@@ -110,6 +143,10 @@ struct doc {
 
 	struct host		 hosts[DOC_MAX_HOSTS];
 	size_t			 nhosts;
+
+	struct doctor_tls_ctx	*tls;		/* made on first use */
+	struct mxtls		 mxtls[DOC_MAX_MX];	/* the TLS check's */
+	size_t			 nmxtls;
 };
 
 /* ---- Output ---- */
@@ -329,13 +366,7 @@ ask_late(evutil_socket_t fd, short what, void *arg)
 static long
 doc_left_ms(const struct doc *d)
 {
-	struct timespec	now;
-	long		ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long)(d->deadline.tv_sec - now.tv_sec) * 1000 +
-	    (d->deadline.tv_nsec - now.tv_nsec) / 1000000;
-	return ms > 0 ? ms : 0;
+	return doctor_ms_until(&d->deadline);
 }
 
 /*
@@ -476,6 +507,7 @@ find_zone(struct doc *d, char *zone, size_t n, struct take *ns,
 		if (is_dns_error(st)) {
 			line_add(l, "NS of %s: %s from the resolver", name,
 			    why_none(st));
+			d->ns_servfail = st == DNS_SERVFAIL;
 			return 2;
 		}
 		if ((name = strchr(name, '.')) == NULL || *++name == '\0') {
@@ -485,29 +517,37 @@ find_zone(struct doc *d, char *zone, size_t n, struct take *ns,
 	}
 }
 
+/* The socket address of a and port. */
+static socklen_t
+sockaddr_at(const struct dns_addr *a, uint16_t port,
+    struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*s4;
+	struct sockaddr_in6	*s6;
+
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, a->addr, 4);
+		return sizeof(*s4);
+	}
+	s6 = (struct sockaddr_in6 *)ss;
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	memcpy(&s6->sin6_addr, a->addr, 16);
+	return sizeof(*s6);
+}
+
 /* A server at addr, port 53, as -n chose UDP or TCP. */
 static void
 server_at(const struct doc *d, const struct dns_addr *a,
     struct dns_server *srv)
 {
-	struct sockaddr_in	*s4;
-	struct sockaddr_in6	*s6;
-
 	memset(srv, 0, sizeof(*srv));
 	srv->tcp = d->srv.tcp;
-	if (a->family == AF_INET) {
-		s4 = (struct sockaddr_in *)&srv->addr;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(53);
-		memcpy(&s4->sin_addr, a->addr, 4);
-		srv->addrlen = sizeof(*s4);
-	} else {
-		s6 = (struct sockaddr_in6 *)&srv->addr;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(53);
-		memcpy(&s6->sin6_addr, a->addr, 16);
-		srv->addrlen = sizeof(*s6);
-	}
+	srv->addrlen = sockaddr_at(a, 53, &srv->addr);
 }
 
 /*
@@ -574,6 +614,7 @@ check_ns(struct doc *d, bool *go_on_out)
 		emit(d, "NS", &l);
 		return;
 	}
+	snprintf(d->zone, sizeof(d->zone), "%s", zone);
 	good[0] = '\0';
 	for (i = 0; i < ns.nnames && i < DOC_MAX_NS; i++) {
 		n = addresses(d, ns.names[i], addrs, DOC_MAX_ADDRS, &st);
@@ -1167,12 +1208,42 @@ out:
 	take_free(&t);
 }
 
+/*
+ * The creation time a selector of timbre-signd's default format carries
+ * ("dkim-1767225600", "dkim-1767225600-ed25519": docs/interface.md, Key
+ * life cycle), or 0 when it carries none.
+ */
+static time_t
+selector_created(const char *sel)
+{
+	const char	*dash, *end = sel + strlen(sel), *p;
+	size_t		 sl = strlen(DOC_ED25519_SUFFIX);
+	long long	 t = 0;
+
+	if ((size_t)(end - sel) > sl &&
+	    strcmp(end - sl, DOC_ED25519_SUFFIX) == 0)
+		end -= sl;
+	for (dash = end; dash > sel && dash[-1] != '-'; dash--)
+		continue;
+	if (dash == sel || end - dash < 1 || end - dash > 11 || *dash == '0')
+		return 0;
+	for (p = dash; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		t = t * 10 + (*p - '0');
+	}
+	return (time_t)t;
+}
+
 static void
 check_dkim(struct doc *d)
 {
 	struct line	 l;
+	struct tm	 tm;
 	uint8_t		*pw = NULL;
 	size_t		 i, pwlen = 0;
+	time_t		 t, newest = 0, now;
+	char		 date[16];
 
 	line_init(&l);
 	if (d->nselectors == 0) {
@@ -1187,11 +1258,20 @@ check_dkim(struct doc *d)
 			tool_usage_error("doctor", "out of memory");
 		pwlen = tool_read_password("doctor", d->pwfile, pw);
 	}
-	for (i = 0; i < d->nselectors; i++)
+	for (i = 0; i < d->nselectors; i++) {
 		check_selector(d, &l, d->selectors[i], pw, pwlen);
+		if ((t = selector_created(d->selectors[i])) > newest)
+			newest = t;
+	}
 	if (pw != NULL) {
 		key_wipe(pw, TOOL_PASSWORD_MAX);
 		free(pw);
+	}
+	if (newest > 0 && gmtime_r(&newest, &tm) != NULL &&
+	    strftime(date, sizeof(date), "%Y-%m-%d", &tm) > 0) {
+		now = time(NULL);
+		line_add(&l, "; newest created %s, %lld days ago", date,
+		    (long long)(now > newest ? (now - newest) / 86400 : 0));
 	}
 	emit(d, "DKIM", &l);
 }
@@ -1359,6 +1439,382 @@ out:
 	emit(d, "DMARC", &l);
 }
 
+/* ---- TLS ---- */
+
+/* The end of one connection: DOC_CONN_MS from now, or the deadline. */
+static void
+conn_end(const struct doc *d, struct timespec *end)
+{
+	clock_gettime(CLOCK_MONOTONIC, end);
+	end->tv_sec += DOC_CONN_MS / 1000;
+	if (end->tv_sec > d->deadline.tv_sec || (end->tv_sec ==
+	    d->deadline.tv_sec && end->tv_nsec > d->deadline.tv_nsec))
+		*end = d->deadline;
+}
+
+/* The run's TLS context, or NULL (out of memory: l says so). */
+static struct doctor_tls_ctx *
+tls_ctx(struct doc *d, struct line *l)
+{
+	if (d->tls == NULL && (d->tls = doctor_tls_ctx_new()) == NULL) {
+		line_add(l, "out of memory for TLS");
+		line_worst(l, DOC_FAIL);
+	}
+	return d->tls;
+}
+
+/* Judges the certificate a handshake showed, into l (after "; "); true
+ * when it verifies for the name and has not expired. */
+static bool
+cert_judge(struct line *l, const struct doctor_tls *t, const char *name)
+{
+	bool	ok = true;
+
+	if (!t->have_cert) {
+		line_add(l, ", no certificate");
+		return false;
+	}
+	if (t->days_left < 0) {
+		line_add(l, ", the certificate has expired");
+		ok = false;
+	} else
+		line_add(l, ", certificate valid %ld more day%s",
+		    t->days_left, t->days_left == 1 ? "" : "s");
+	if (!t->name_ok) {
+		line_add(l, ", not valid for the name %.*s", DOC_QUOTE, name);
+		ok = false;
+	}
+	if (t->verify_err != 0 && t->days_left >= 0) {
+		line_add(l, ", the chain does not verify (%s)",
+		    t->verify_why);
+		ok = false;
+	}
+	return ok;
+}
+
+/* Reports one MX's SMTP session t into l. */
+static void
+tls_report(struct line *l, const char *name, const struct doctor_tls *t,
+    struct mxtls *m)
+{
+	line_add(l, "%.*s:25", DOC_QUOTE, name);
+	if (!t->connected) {
+		if (t->refused) {
+			line_add(l, " refuses connections: senders cannot "
+			    "deliver to it; start its MTA or open port 25");
+			line_worst(l, DOC_FAIL);
+		} else {
+			line_add(l, " %s (from here; port 25 may be blocked "
+			    "on the way): senders that cannot reach it defer "
+			    "the mail; check that it listens on port 25",
+			    t->timed_out ? "did not answer in time" : t->why);
+			line_worst(l, DOC_WARN);
+		}
+		return;
+	}
+	if (!t->tls && !t->starttls && t->why[0] != '\0') {
+		line_add(l, " %s: senders cannot deliver to it; fix the "
+		    "MTA", t->why);
+		line_worst(l, DOC_FAIL);
+		return;
+	}
+	m->probed = true;
+	if (!t->starttls) {
+		line_add(l, " offers no STARTTLS: senders deliver in plain "
+		    "text, and those that require TLS (MTA-STS, DANE) do not "
+		    "deliver; give the MTA a certificate");
+		line_worst(l, DOC_WARN);
+		return;
+	}
+	if (!t->tls) {
+		line_add(l, " STARTTLS fails (%s): senders that try TLS "
+		    "defer the mail or send it in plain text; fix the MTA's "
+		    "TLS set-up", t->why);
+		line_worst(l, DOC_FAIL);
+		return;
+	}
+	line_add(l, " STARTTLS %s", t->version);
+	m->valid = cert_judge(l, t, name);
+	if (!m->valid) {
+		line_add(l, ": senders that check certificates (MTA-STS, "
+		    "DANE, some large providers) do not deliver; install a "
+		    "certificate for %.*s from a public CA, with its "
+		    "intermediates", DOC_QUOTE, name);
+		line_worst(l, DOC_WARN);
+	} else if (t->days_left < DOC_CERT_DAYS) {
+		line_add(l, ": it expires soon; renew it");
+		line_worst(l, DOC_WARN);
+	}
+	if (t->chain_len > DOC_MAX_CHAIN) {
+		line_add(l, "; the server sends %zu certificates: senders that "
+		    "verify chains only so deep (Postfix: 9 by default) do "
+		    "not trust it; send the certificate and its intermediates "
+		    "only", t->chain_len);
+		line_worst(l, DOC_WARN);
+	}
+}
+
+/*
+ * STARTTLS on each MX host (RFC 3207): the first of its addresses that
+ * accepts a connection on port 25 is asked EHLO, STARTTLS and the
+ * handshake; its certificate is judged by the system's trusted CAs, the
+ * MX name and its expiry.
+ */
+static void
+check_tls(struct doc *d)
+{
+	struct line		 l;
+	struct doctor_tls	 t;
+	struct sockaddr_storage	 ss;
+	struct timespec		 end;
+	struct mxtls		*m;
+	char			 helo[DNS_MAX_NAME + 2];
+	const char		*name;
+	size_t			 i, j, k;
+	socklen_t		 sl;
+
+	line_init(&l);
+	if (gethostname(helo, sizeof(helo)) == -1 || helo[0] == '\0')
+		snprintf(helo, sizeof(helo), "localhost");
+	helo[sizeof(helo) - 1] = '\0';
+	for (i = 0; i < d->nhosts && d->nmxtls < DOC_MAX_MX; i++) {
+		name = d->hosts[i].name;
+		for (k = 0; k < d->nmxtls; k++)
+			if (strcasecmp(d->mxtls[k].name, name) == 0)
+				break;
+		if (name[0] == '\0' || k < d->nmxtls)
+			continue;
+		if (tls_ctx(d, &l) == NULL)
+			break;
+		m = &d->mxtls[d->nmxtls++];
+		snprintf(m->name, sizeof(m->name), "%s", name);
+		memset(&t, 0, sizeof(t));
+		snprintf(t.why, sizeof(t.why), "not tried");
+		for (j = i; j < d->nhosts; j++) {
+			if (strcmp(d->hosts[j].name, name) != 0)
+				continue;
+			if (doc_left_ms(d) == 0) {
+				d->expired = true;
+				break;
+			}
+			sl = sockaddr_at(&d->hosts[j].addr, 25, &ss);
+			conn_end(d, &end);
+			doctor_tls_fini(&t);
+			doctor_smtp_probe(d->tls, (struct sockaddr *)&ss, sl,
+			    name, helo, &end, &t);
+			if (t.connected)
+				break;
+		}
+		line_sep(&l);
+		tls_report(&l, name, &t, m);
+		m->tls = t;
+	}
+	if (d->nmxtls == 0 && l.len == 0) {
+		l.res = DOC_NONE;
+		line_add(&l, "no MX host to check");
+	}
+	emit(d, "TLS", &l);
+}
+
+/* ---- DNSSEC and TLSA ---- */
+
+/* Asks the resolver (name, type) with AD=1, DO=1 and cd (doctor_dns.c):
+ * false when no answer came (a->why). */
+static bool
+ask_ad(struct doc *d, const char *name, uint16_t type, bool cd,
+    struct doctor_dns_answer *a)
+{
+	struct timespec	end;
+
+	if (doc_left_ms(d) == 0) {
+		d->expired = true;
+		memset(a, 0, sizeof(*a));
+		snprintf(a->why, sizeof(a->why), "no answer (time-out)");
+		return false;
+	}
+	conn_end(d, &end);
+	doctor_dns_ask(&d->srv, name, type, cd, &end, a);
+	return a->answered;
+}
+
+/*
+ * DNSSEC, as the resolver sees it: the domain's MX answer with the AD bit
+ * is validated (RFC 4035 section 3.2.3: a validating resolver sets it
+ * only for data it validated, RFC 6840 section 5.7 for a question with
+ * AD=1).  Without it: a SERVFAIL that CD=1 turns into an answer is
+ * bogus; a zone without DNSKEY is unsigned; one with DNSKEY but no DS at
+ * its parent an island; with both, the resolver does not validate.
+ */
+static void
+check_dnssec(struct doc *d)
+{
+	struct doctor_dns_answer a, b;
+	struct line		 l;
+	char			 parent_why[128];
+
+	line_init(&l);
+	if (!ask_ad(d, d->domain, DNS_T_MX, false, &a)) {
+		line_add(&l, "MX of %s with AD=1: %s: not checked", d->domain,
+		    a.why);
+		l.res = DOC_WARN;
+	} else if (a.ad) {
+		d->validates = true;
+		line_add(&l, "%s is signed and its answers validate (the "
+		    "resolver set the AD bit: a chain of trust from its trust "
+		    "anchor)", d->domain);
+	} else if (!a.ra) {
+		line_add(&l, "the server given is no resolver (no RA bit in "
+		    "its answer), so it validates nothing: not checked; give "
+		    "a validating resolver with -n");
+		l.res = DOC_SKIP;
+	} else if (a.rcode == 2 && ask_ad(d, d->domain, DNS_T_MX, true, &b) &&
+	    (b.rcode == 0 || b.rcode == 3)) {
+		d->validates = true;
+		line_add(&l, "%s is bogus: the resolver validates and rejects "
+		    "its answers (SERVFAIL, an answer with CD=1): validating "
+		    "resolvers cannot resolve it, so mail to and from it "
+		    "fails; fix the signatures or the DS at the parent",
+		    d->domain);
+		l.res = DOC_FAIL;
+	} else if (a.rcode == 2)
+		line_add(&l, "MX of %s: SERVFAIL, with CD=1 too: not checked",
+		    d->domain);
+	else if (d->zone[0] == '\0' || !ask_ad(d, d->zone,
+	    DOCTOR_DNS_T_DNSKEY, true, &b)) {
+		line_add(&l, "no AD bit on the answers for %s, and no DNSKEY "
+		    "answer: not checked", d->domain);
+		l.res = DOC_WARN;
+	} else if (b.ntype == 0) {
+		line_add(&l, "zone %s is not signed (no DNSKEY): answers about "
+		    "it can be forged, and DANE (TLSA) cannot protect its "
+		    "mail; sign it", d->zone);
+		l.res = DOC_NONE;
+	} else if (ask_ad(d, d->zone, DOCTOR_DNS_T_DS, true, &b) &&
+	    b.ntype == 0 && (b.rcode == 0 || b.rcode == 3)) {
+		line_add(&l, "zone %s has DNSKEY records but its parent gives "
+		    "no DS for it: no chain of trust reaches it, so resolvers "
+		    "treat it as unsigned and DANE does not work; publish the "
+		    "DS at the parent", d->zone);
+		l.res = DOC_WARN;
+	} else if (b.ntype == 0) {
+		snprintf(parent_why, sizeof(parent_why), "%s", b.answered ?
+		    "an error" : b.why);
+		line_add(&l, "zone %s is signed (DNSKEY), the resolver set no "
+		    "AD bit and the DS question got %s: nothing was checked; "
+		    "give a validating resolver with -n", d->zone,
+		    parent_why);
+		l.res = DOC_SKIP;
+	} else {
+		line_add(&l, "zone %s is signed (DNSKEY, DS at the parent) but "
+		    "the resolver set no AD bit: it does not validate, so "
+		    "nothing was checked; give a validating resolver with -n",
+		    d->zone);
+		l.res = DOC_SKIP;
+	}
+	emit(d, "DNSSEC", &l);
+}
+
+/* Checks the TLSA records of one MX host (RFC 7672) into l. */
+static void
+tlsa_one(struct doc *d, struct line *l, const struct mxtls *m)
+{
+	struct doctor_dns_answer a;
+	const struct doctor_tlsa *t;
+	char			 name[DNS_MAX_NAME + 16];
+	size_t			 i;
+	int			 r;
+	bool			 match = false, usable = false;
+
+	snprintf(name, sizeof(name), "_25._tcp.%s", m->name);
+	line_sep(l);
+	if (!ask_ad(d, name, DOCTOR_DNS_T_TLSA, false, &a)) {
+		line_add(l, "%.*s: %s", DOC_QUOTE, name, a.why);
+		line_worst(l, DOC_WARN);
+		return;
+	}
+	if (a.rcode == 2) {
+		line_add(l, "%.*s: SERVFAIL: DANE senders defer mail to %.*s "
+		    "(RFC 7672 section 2.1.1); fix the zone's signatures",
+		    DOC_QUOTE, name, DOC_QUOTE, m->name);
+		line_worst(l, DOC_FAIL);
+		return;
+	}
+	if (a.ntlsa == 0) {
+		line_add(l, "%.*s: none", DOC_QUOTE, m->name);
+		return;
+	}
+	if (!a.ad && !d->validates) {
+		line_add(l, "%.*s: %zu TLSA record%s, not judged: the resolver "
+		    "set no AD bit and is not known to validate (see DNSSEC)",
+		    DOC_QUOTE, m->name, a.ntlsa, a.ntlsa == 1 ? "" : "s");
+		line_worst(l, DOC_SKIP);
+		return;
+	}
+	if (!a.ad) {
+		line_add(l, "%.*s: %zu TLSA record%s, not validated (no AD "
+		    "bit from a resolver that validates: the zone of %.*s is "
+		    "unsigned or its chain broken): DANE senders ignore them "
+		    "(RFC 7672 section 2.2)", DOC_QUOTE, m->name, a.ntlsa,
+		    a.ntlsa == 1 ? "" : "s", DOC_QUOTE, name);
+		line_worst(l, DOC_WARN);
+		return;
+	}
+	if (!m->probed) {
+		/* From here port 25 may be blocked: nothing to match. */
+		line_add(l, "%.*s: TLSA records, not matched: no SMTP session "
+		    "reached it (see TLS)", DOC_QUOTE, m->name);
+		line_worst(l, DOC_WARN);
+		return;
+	}
+	if (!m->tls.tls) {
+		line_add(l, "%.*s: TLSA records, but no TLS session (see TLS): "
+		    "DANE senders do not deliver to it", DOC_QUOTE, m->name);
+		line_worst(l, DOC_FAIL);
+		return;
+	}
+	line_add(l, "%.*s:", DOC_QUOTE, m->name);
+	for (i = 0; i < a.ntlsa; i++) {
+		t = &a.tlsa[i];
+		r = t->cut ? 0 : doctor_tls_tlsa_match(&m->tls, t->usage,
+		    t->selector, t->mtype, t->data, t->len);
+		line_add(l, "%s TLSA %u %u %u %s", i > 0 ? "," : "", t->usage,
+		    t->selector, t->mtype, r == 1 ? "matches" : r == 0 ?
+		    "does not match" : "unusable");
+		match = match || r == 1;
+		usable = usable || r != -1;
+	}
+	if (!match) {
+		line_add(l, ": DANE senders do not deliver to %.*s (RFC 7672 "
+		    "section 2.2); publish the TLSA of the key it serves "
+		    "(both, while keys change)%s", DOC_QUOTE, m->name,
+		    usable ? "" : ", with usage 2 or 3");
+		line_worst(l, DOC_FAIL);
+	}
+}
+
+/* TLSA (DANE for SMTP, RFC 7672) of each MX host the TLS check reached,
+ * held against the chain it presented. */
+static void
+check_tlsa(struct doc *d)
+{
+	struct line	l;
+	size_t		i;
+
+	line_init(&l);
+	for (i = 0; i < d->nmxtls; i++)
+		tlsa_one(d, &l, &d->mxtls[i]);
+	if (d->nmxtls == 0) {
+		l.res = DOC_NONE;
+		line_add(&l, "no MX host to check");
+	} else if (strstr(l.text, "TLSA") == NULL && l.res == DOC_OK) {
+		l.res = DOC_NONE;
+		line_add(&l, " (no TLSA records at _25._tcp of any MX: senders "
+		    "use TLS opportunistically; DANE, RFC 7672, needs a "
+		    "signed zone)");
+	}
+	emit(d, "TLSA", &l);
+}
+
 /* ---- MTA-STS and TLS-RPT ---- */
 
 /* An optional record at a name below the domain, as RFC 8461 section 3.1
@@ -1411,10 +1867,118 @@ optional_record(struct doc *d, const struct optional *o, struct line *l,
 	return txt;
 }
 
+/* Fetches https://mta-sts.DOMAIN/.well-known/mta-sts.txt into buf (up
+ * to cap bytes, *len): 0, or -1 with l settled. */
+static int
+sts_fetch(struct doc *d, struct line *l, const char *host, char *buf,
+    size_t cap, size_t *len)
+{
+	struct dns_addr		 addrs[DOC_MAX_ADDRS];
+	struct doctor_tls	 t;
+	struct sockaddr_storage	 ss;
+	struct timespec		 end;
+	enum dns_status		 st;
+	size_t			 i, n;
+	socklen_t		 sl;
+	int			 rc = -1;
+
+	n = addresses(d, host, addrs, DOC_MAX_ADDRS, &st);
+	if (n == 0) {
+		line_add(l, "; %s has no address (%s): senders cannot fetch "
+		    "the policy, so it protects nothing; give it an address "
+		    "and serve the policy over HTTPS", host, why_none(st));
+		line_worst(l, DOC_FAIL);
+		return -1;
+	}
+	if (tls_ctx(d, l) == NULL)
+		return -1;
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < n; i++) {
+		if (doc_left_ms(d) == 0) {
+			d->expired = true;
+			break;
+		}
+		sl = sockaddr_at(&addrs[i], 443, &ss);
+		conn_end(d, &end);
+		doctor_tls_fini(&t);
+		rc = doctor_https_get(d->tls, (struct sockaddr *)&ss, sl, host,
+		    "/.well-known/mta-sts.txt", &end, &t, buf, cap, len);
+		if (t.connected)
+			break;
+	}
+	if (rc == -1) {
+		line_add(l, "; https://%s/.well-known/mta-sts.txt: %s: "
+		    "senders cannot fetch the policy, so it protects nothing; "
+		    "serve it over HTTPS", host, t.why[0] != '\0' ? t.why :
+		    "no answer");
+		line_worst(l, DOC_FAIL);
+		doctor_tls_fini(&t);
+		return -1;
+	}
+	if (t.verify_err != 0 || !t.name_ok || t.days_left < 0) {
+		line_add(l, "; https://%s/: TLS %s", host, t.version);
+		(void)cert_judge(l, &t, host);
+		line_add(l, ": senders ignore the policy (RFC 8461 section "
+		    "3.3); install a certificate for %s from a public CA",
+		    host);
+		line_worst(l, DOC_FAIL);
+		rc = -1;
+	}
+	doctor_tls_fini(&t);
+	return rc;
+}
+
+/* Judges the policy against the MX hosts and what the TLS check found
+ * of them. */
+static void
+sts_judge(struct doc *d, struct line *l, const struct doctor_sts_policy *p)
+{
+	enum doc_result	 bad;
+	size_t		 i, k;
+	bool		 match;
+
+	line_add(l, "; policy mode=%s max_age=%ld mx=",
+	    doctor_sts_mode_str(p->mode), p->max_age);
+	for (i = 0; i < p->nmx; i++)
+		line_add(l, "%s%.*s", i > 0 ? "," : "", DOC_QUOTE, p->mx[i]);
+	if (p->mode == DOCTOR_STS_NONE) {
+		line_add(l, " (mode none: senders drop the policy)");
+		return;
+	}
+	/* What enforce breaks, testing only reports (RFC 8461 5). */
+	bad = p->mode == DOCTOR_STS_ENFORCE ? DOC_FAIL : DOC_WARN;
+	for (k = 0; k < d->nmxtls; k++) {
+		for (i = 0, match = false; i < p->nmx && !match; i++)
+			match = doctor_sts_mx_match(p->mx[i], d->mxtls[k].name);
+		if (!match) {
+			line_add(l, "; MX %.*s matches no mx: of the policy: "
+			    "senders that %s it do not deliver to it; add it "
+			    "to the policy", DOC_QUOTE, d->mxtls[k].name,
+			    bad == DOC_FAIL ? "honour" : "test");
+			line_worst(l, bad);
+		} else if (d->mxtls[k].probed && !d->mxtls[k].valid) {
+			line_add(l, "; MX %.*s has no TLS with a certificate "
+			    "that verifies (see TLS): senders that %s the "
+			    "policy do not deliver to it", DOC_QUOTE,
+			    d->mxtls[k].name, bad == DOC_FAIL ? "honour" :
+			    "test");
+			line_worst(l, bad);
+		}
+	}
+	if (p->max_age < 86400) {
+		line_add(l, "; max_age under a day: senders forget the policy "
+		    "between messages; RFC 8461 suggests weeks");
+		line_worst(l, DOC_WARN);
+	}
+}
+
 /*
  * MTA-STS (RFC 8461): without a record there is no policy, which is all
- * there is to check ("none"); with one, the policy behind it (HTTPS) is
- * not fetched yet ("skip").
+ * there is to check ("none"); with one, the policy is fetched over HTTPS
+ * from mta-sts.DOMAIN (a certificate that verifies for that name,
+ * status 200 without redirect, text/plain), parsed, and its mx: patterns
+ * matched against the MX hosts; in mode enforce, an MX that matches
+ * none, or whose TLS the TLS check found wanting, fails.
  */
 static void
 check_mtasts(struct doc *d)
@@ -1422,16 +1986,65 @@ check_mtasts(struct doc *d)
 	static const struct optional o = { "MTA-STS", "_mta-sts", "STSv1",
 	    "senders may deliver without TLS", "senders",
 	    "RFC 8461", "section 3.1" };
-	struct line	 l;
-	struct take	 t;
-	const char	*txt;
+	struct doctor_sts_policy pol;
+	struct doctor_http	 h;
+	struct line		 l;
+	struct take		 t;
+	char			 host[DNS_MAX_NAME + 16], why[128];
+	const char		*txt, *hwhy;
+	char			*buf;
+	size_t			 cap = DOCTOR_STS_MAX_BODY + 16384, len;
 
 	line_init(&l);
-	if ((txt = optional_record(d, &o, &l, &t)) != NULL) {
-		l.res = DOC_SKIP;
-		line_add(&l, "%.*s; the policy is not checked (not yet "
-		    "implemented)", DOC_QUOTE, txt);
+	if ((txt = optional_record(d, &o, &l, &t)) == NULL)
+		goto out;
+	line_add(&l, "%.*s", DOC_QUOTE, txt);
+	snprintf(host, sizeof(host), "mta-sts.%s", d->domain);
+	if ((buf = malloc(cap)) == NULL) {
+		line_add(&l, "; out of memory");
+		line_worst(&l, DOC_FAIL);
+		goto out;
 	}
+	if (sts_fetch(d, &l, host, buf, cap, &len) == -1)
+		goto out_buf;
+	if (doctor_http_parse(buf, len, &h, &hwhy) == -1) {
+		line_add(&l, "; https://%s/.well-known/mta-sts.txt: %s: "
+		    "senders ignore the policy; serve the file as it is",
+		    host, hwhy);
+		line_worst(&l, DOC_FAIL);
+	} else if (h.status != 200) {
+		line_add(&l, "; https://%s/.well-known/mta-sts.txt: HTTP "
+		    "status %d%s: senders ignore the policy; serve the file "
+		    "with status 200", host, h.status, h.has_location ?
+		    " (a redirect, which senders must not follow, RFC 8461 "
+		    "section 3.3)" : "");
+		line_worst(&l, DOC_FAIL);
+	} else if (h.chunked) {
+		line_add(&l, "; https://%s/.well-known/mta-sts.txt: a chunked "
+		    "answer to an HTTP/1.0 request: senders may not read it; "
+		    "fix the web server", host);
+		line_worst(&l, DOC_FAIL);
+	} else if (doctor_sts_parse(h.body, h.body_len, &pol, why,
+	    sizeof(why)) == -1) {
+		line_add(&l, "; the policy at https://%s/.well-known/"
+		    "mta-sts.txt does not parse (%s): senders ignore it "
+		    "(RFC 8461 section 3.2); fix it", host, why);
+		line_worst(&l, DOC_FAIL);
+	} else {
+		sts_judge(d, &l, &pol);
+		if (!doctor_http_is_text_plain(&h)) {
+			line_add(&l, "; served as %.*s, not text/plain (RFC "
+			    "8461 section 3.2): some senders ignore it; fix "
+			    "the Content-Type", h.content_type == NULL ? 6 :
+			    (int)(h.content_type_len > 60 ? 60 :
+			    h.content_type_len), h.content_type == NULL ?
+			    "(none)" : h.content_type);
+			line_worst(&l, DOC_WARN);
+		}
+	}
+out_buf:
+	free(buf);
+out:
 	take_free(&t);
 	emit(d, o.check, &l);
 }
@@ -1559,6 +2172,8 @@ doctor_main(int argc, char *argv[])
 	if (d->pwfile != NULL && d->nselectors == 0)
 		tool_usage_error("doctor", "--password-file needs --selector");
 	tool_dns_server("doctor", ns, &d->srv);
+	/* A host that closes while we write must not end the run. */
+	(void)signal(SIGPIPE, SIG_IGN);
 	clock_gettime(CLOCK_MONOTONIC, &d->deadline);
 	d->deadline.tv_sec += d->timeout_s;
 	d->so.timeout_ms = d->timeout_s * 1000 < DOC_TRY_MS ?
@@ -1583,14 +2198,14 @@ doctor_main(int argc, char *argv[])
 		check_spf(d);
 		check_dkim(d);
 		check_dmarc(d);
-		emit1(d, "DNSSEC", DOC_SKIP, "not checked (not yet "
-		    "implemented)");
-		emit1(d, "TLS", DOC_SKIP, "not checked (not yet implemented)");
-		emit1(d, "TLSA", DOC_SKIP, "not checked (not yet "
-		    "implemented)");
+		check_dnssec(d);
+		check_tls(d);
+		check_tlsa(d);
 		check_mtasts(d);
 		check_tlsrpt(d);
-	}
+	} else if (d->ns_servfail)
+		/* A validating resolver's SERVFAIL may be bogus data. */
+		check_dnssec(d);
 	if (d->expired)
 		emit1(d, "TIMEOUT", DOC_FAIL, "the --timeout of %d s ran out: "
 		    "the checks that waited on it are incomplete; find the "
@@ -1610,6 +2225,9 @@ doctor_main(int argc, char *argv[])
 		rc = 0;
 	dns_stub_free(d->stub);
 	event_base_free(d->base);
+	for (i = 0; i < d->nmxtls; i++)
+		doctor_tls_fini(&d->mxtls[i].tls);
+	doctor_tls_ctx_free(d->tls);
 	free(d);
 	return rc;
 }

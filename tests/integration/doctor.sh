@@ -10,12 +10,26 @@
 # never answers (and --timeout bounding the run), serials that differ, a
 # domain that does not exist, a TLS-RPT record without a destination, an
 # MX at 127.0.0.1, an SPF include loop, DNS text with control bytes;
-# --json; usage errors.
+# STARTTLS on the MX (none offered, a certificate for another name, a
+# self-signed one, one about to expire, a chain of 50 certificates,
+# nothing listening, a server that never speaks); the MTA-STS policy over
+# HTTPS (one that does not parse, an mx: that does not match, mode
+# enforce over an MX whose certificate does not verify, mode testing, a
+# redirect, no host); DNSSEC (validated, bogus, an island, unsigned, a
+# server that is no resolver) and TLSA (a match, a mismatch, records for
+# a host without STARTTLS, none) through a validating Unbound; the age of
+# a selector of timbre-signd's format; --json; usage errors.
 #
 # The test runs in a network namespace of its own (unshare -rn), so that
 # the NSDs serve port 53 on 127.0.0.2 (ns1) and 127.0.0.3 (ns2), where
-# doctor asks each name server, and a black hole takes 127.0.0.4:53.
-# Zones: tests/data/doctor/.
+# doctor asks each name server, and a black hole takes 127.0.0.4:53.  The
+# MX hosts and mta-sts hosts of the lab get their 192.0.2.x addresses on
+# the namespace's loopback, where Python's ssl module (OpenSSL) serves
+# SMTP with STARTTLS on port 25 and HTTPS on port 443 with certificates of
+# a test CA made here by openssl; doctor trusts that CA through
+# SSL_CERT_FILE.  The zones test, bogus.test and island.test are signed
+# with keys made here (ldns-signzone); Unbound on 127.0.0.5 validates with
+# test's DS as its trust anchor.  Zones: tests/data/doctor/.
 
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -29,15 +43,17 @@ if [ -z "${DOCTOR_TEST_NETNS:-}" ]; then
 	    integ_skip "cannot create a network namespace (unshare -rn)"
 	DOCTOR_TEST_NETNS=1
 	export DOCTOR_TEST_NETNS top_srcdir top_builddir
-	exec unshare -rn /bin/sh -c 'ip link set lo up && exec /bin/sh "$0"' \
-	    "$0"
+	exec unshare -rn /bin/sh -c 'ip link set lo up &&
+	    for a in 25 40 41 42 43 44 45 46 47 48 49 50 51 52; do
+		ip addr add 192.0.2.$a/32 dev lo || exit 1
+	    done && exec /bin/sh "$0"' "$0"
 fi
 
 TIMBRE=$top_builddir/tools/timbre
 DATA=$top_srcdir/tests/data/doctor
 PY=/usr/bin/python3
 
-integ_need_cmd nsd dig openssl $PY
+integ_need_cmd nsd dig openssl $PY ldns-keygen ldns-signzone unbound
 [ -x "$TIMBRE" ] || integ_skip "$TIMBRE is not built"
 integ_init
 T=$INTEG_TMP
@@ -55,10 +71,6 @@ rsa_record()
 }
 short_dkim=$(rsa_record 768) || integ_skip "openssl cannot make RSA keys"
 weak_dkim=$(rsa_record 1024)
-sed -e "s|@GOOD_DKIM@|$(integ_txt_strings "$good_dkim")|" \
-    -e "s|@SHORT_DKIM@|$(integ_txt_strings "$short_dkim")|" \
-    -e "s|@WEAK_DKIM@|$(integ_txt_strings "$weak_dkim")|" \
-    "$DATA/test.zone" >"$T/test.zone"
 printf 'not the password\n' >"$T/wrong"
 
 # The black hole: reads questions on 127.0.0.4:53 and never answers.
@@ -69,23 +81,263 @@ s.bind(("127.0.0.4", 53))
 while True:
     s.recv(65535)
 '
-integ_nsd_start_at 127.0.0.2 ns1 test "$T/test.zone" \
+# The TLS lab: a CA, and certificates it signs (CN and subjectAltName
+# NAME) valid DAYS days: cert NAME FILE DAYS [CA-FILE-STEM].
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/ca.key" -out "$T/ca.pem" -days 30 -subj /CN=doctor-lab-ca \
+    -addext basicConstraints=critical,CA:TRUE \
+    -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null ||
+    integ_skip "openssl cannot make a CA"
+cert()
+{
+	printf 'subjectAltName=%s\n' "$4" >"$T/$2.ext"
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$T/$2.key" -out "$T/$2.csr" -subj "/CN=$1" 2>/dev/null &&
+	openssl x509 -req -in "$T/$2.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
+	    -CAcreateserial -days "$3" -extfile "$T/$2.ext" \
+	    -out "$T/$2.pem" 2>/dev/null
+}
+cert mx.test mx 91 DNS:mx.test
+cert other.test wrong 91 DNS:other.test
+cert mx-soon.test soon 5 DNS:mx-soon.test
+cert mta-sts.good.test sts 91 "DNS:mta-sts.good.test,DNS:mta-sts.stsbad.test,DNS:mta-sts.stsmx.test,DNS:mta-sts.tlsname.test,DNS:mta-sts.ststest.test,DNS:mta-sts.stsmoved.test"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/self.key" -out "$T/self.pem" -days 91 -subj /CN=mx-self.test \
+    -addext subjectAltName=DNS:mx-self.test 2>/dev/null
+# A chain of 50: mx-long.test's certificate under 49 intermediate CAs.
+issuer=ca
+for i in $(seq 1 49); do
+	printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n' \
+	    >"$T/int$i.ext"
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$T/int$i.key" -out "$T/int$i.csr" -subj "/CN=int$i" \
+	    2>/dev/null &&
+	openssl x509 -req -in "$T/int$i.csr" -CA "$T/$issuer.pem" \
+	    -CAkey "$T/$issuer.key" -CAcreateserial -days 91 \
+	    -extfile "$T/int$i.ext" -out "$T/int$i.pem" 2>/dev/null ||
+	    integ_skip "openssl cannot make intermediate CAs"
+	issuer=int$i
+done
+printf 'subjectAltName=DNS:mx-long.test\n' >"$T/long.ext"
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/long.key" -out "$T/long.csr" -subj /CN=mx-long.test \
+    2>/dev/null
+openssl x509 -req -in "$T/long.csr" -CA "$T/int49.pem" -CAkey "$T/int49.key" \
+    -CAcreateserial -days 91 -extfile "$T/long.ext" -out "$T/long.leaf" \
+    2>/dev/null
+{
+	cat "$T/long.leaf"
+	for i in $(seq 49 -1 1); do
+		cat "$T/int$i.pem"
+	done
+} >"$T/long.pem"
+
+SSL_CERT_FILE=$T/ca.pem
+export SSL_CERT_FILE
+
+# The zones: test.zone with its placeholders filled (the TLSA 3 1 1 of
+# mx.test's key; of another key for mx-self.test), then test, bogus.test
+# and island.test each signed with a key made here (ldns-signzone).
+tlsa311()
+{
+	openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin \
+	    -outform DER | sha256sum | cut -d' ' -f1
+}
+mkdir "$T/keys"
+key()
+{
+	(cd "$T/keys" && ldns-keygen -a ECDSAP256SHA256 -k "$1")
+}
+test_key=$(key test)
+bogus_key=$(key bogus.test)
+other_key=$(key bogus.test)
+island_key=$(key island.test)
+sed -e "s|@GOOD_DKIM@|$(integ_txt_strings "$good_dkim")|" \
+    -e "s|@SHORT_DKIM@|$(integ_txt_strings "$short_dkim")|" \
+    -e "s|@WEAK_DKIM@|$(integ_txt_strings "$weak_dkim")|" \
+    -e "s|@MX_TLSA@|$(tlsa311 "$T/mx.pem")|" \
+    -e "s|@OTHER_TLSA@|$(tlsa311 "$T/wrong.pem")|" \
+    -e "s|@BOGUS_DS@|$(cut -f4- "$T/keys/$other_key.ds")|" \
+    "$DATA/test.zone" >"$T/test.zone"
+cp "$DATA/bogus.test.zone" "$DATA/island.test.zone" "$T/"
+for z in test:$test_key bogus.test:$bogus_key island.test:$island_key; do
+	ldns-signzone -f "$T/${z%%:*}.zone.signed" "$T/${z%%:*}.zone" \
+	    "$T/keys/${z#*:}" || integ_skip "ldns-signzone failed on ${z%%:*}"
+done
+
+# The MTA-STS policies, one web root each.
+policy()
+{
+	mkdir -p "$T/www-$1/.well-known"
+	printf "$2" >"$T/www-$1/.well-known/mta-sts.txt"
+}
+policy good 'version: STSv1\r\nmode: enforce\r\nmx: mx.test\r\nmax_age: 604800\r\n'
+policy stsbad 'version: STSv1\nmode: sometimes\nmx: mx.test\nmax_age: 604800\n'
+policy stsmx 'version: STSv1\nmode: enforce\nmx: *.other.test\nmax_age: 604800\n'
+policy tlsname 'version: STSv1\nmode: enforce\nmx: mx-wrong.test\nmax_age: 604800\n'
+policy ststest 'version: STSv1\nmode: testing\nmx: other.test\nmax_age: 3600\n'
+
+# The peers: SMTP servers (smtp:ADDR:CERT, no CERT for one without
+# STARTTLS), one that accepts and never speaks (mute:ADDR), HTTPS servers
+# (https:ADDR:CERT:ROOT) and one that redirects (moved:ADDR:CERT).
+cat >"$T/peers.py" <<'PYEOF'
+import http.server, socket, socketserver, ssl, sys, threading, time
+
+def tls(stem):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(stem + ".pem", stem + ".key")
+    return ctx
+
+class TCP(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+def smtp(addr, ctx):
+    class H(socketserver.StreamRequestHandler):
+        def handle(self):
+            s = self.request
+            f = s.makefile("rb")
+            s.sendall(b"220 lab ESMTP\r\n")
+            while True:
+                l = f.readline(1000)
+                if not l:
+                    return
+                v = l.strip().upper()
+                if v.startswith(b"EHLO"):
+                    s.sendall(b"250-lab\r\n" +
+                        (b"250-STARTTLS\r\n" if ctx else b"") +
+                        b"250 8BITMIME\r\n")
+                elif v == b"STARTTLS" and ctx:
+                    s.sendall(b"220 2.0.0 ready\r\n")
+                    s = ctx.wrap_socket(s, server_side=True)
+                    f = s.makefile("rb")
+                elif v == b"QUIT":
+                    s.sendall(b"221 2.0.0 bye\r\n")
+                    return
+                else:
+                    s.sendall(b"502 5.5.1 no\r\n")
+    return TCP((addr, 25), H)
+
+def mute(addr):
+    class H(socketserver.BaseRequestHandler):
+        def handle(self):
+            time.sleep(60)
+    return TCP((addr, 25), H)
+
+def https(addr, ctx, root, moved):
+    class H(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **k):
+            super().__init__(*a, directory=root, **k)
+        def log_message(self, *a):
+            pass
+        def do_GET(self):
+            if moved:
+                self.send_response(301)
+                self.send_header("Location", "https://elsewhere.test/")
+                self.end_headers()
+                return
+            super().do_GET()
+    srv = http.server.ThreadingHTTPServer((addr, 443), H)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    return srv
+
+servers = []
+for spec in sys.argv[1:]:
+    w = spec.split(":")
+    if w[0] == "smtp":
+        servers.append(smtp(w[1], tls(w[2]) if w[2] else None))
+    elif w[0] == "mute":
+        servers.append(mute(w[1]))
+    elif w[0] == "https":
+        servers.append(https(w[1], tls(w[2]), w[3], False))
+    elif w[0] == "moved":
+        servers.append(https(w[1], tls(w[2]), "/", True))
+for srv in servers:
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+print("ready", flush=True)
+while True:
+    time.sleep(3600)
+PYEOF
+integ_spawn "$T/peers.log" "$PY" "$T/peers.py" \
+    "smtp:192.0.2.25:$T/mx" "smtp:192.0.2.41:" "smtp:192.0.2.42:$T/wrong" \
+    "smtp:192.0.2.43:$T/self" "smtp:192.0.2.44:$T/soon" \
+    "smtp:192.0.2.52:$T/long" \
+    "mute:192.0.2.51" \
+    "https:192.0.2.40:$T/sts:$T/www-good" \
+    "https:192.0.2.46:$T/sts:$T/www-stsbad" \
+    "https:192.0.2.47:$T/sts:$T/www-stsmx" \
+    "https:192.0.2.48:$T/sts:$T/www-tlsname" \
+    "https:192.0.2.49:$T/sts:$T/www-ststest" \
+    "moved:192.0.2.50:$T/sts"
+i=0
+until grep -q ready "$T/peers.log" 2>/dev/null; do
+	i=$((i + 1))
+	[ "$i" -le 100 ] || integ_skip "the SMTP and HTTPS peers did not start: $(cat "$T/peers.log")"
+	sleep 0.1
+done
+
+integ_nsd_start_at 127.0.0.2 ns1 test "$T/test.zone.signed" \
     slow.test "$DATA/slow.test.zone" lag.test "$DATA/lag.test.ns1.zone" \
-    2.0.192.in-addr.arpa "$DATA/reverse.zone" ||
+    2.0.192.in-addr.arpa "$DATA/reverse.zone" \
+    bogus.test "$T/bogus.test.zone.signed" \
+    island.test "$T/island.test.zone.signed" ||
     integ_skip "NSD did not start on 127.0.0.2"
-integ_nsd_start_at 127.0.0.3 ns2 test "$T/test.zone" \
+integ_nsd_start_at 127.0.0.3 ns2 test "$T/test.zone.signed" \
     lag.test "$DATA/lag.test.ns2.zone" ||
     integ_skip "NSD did not start on 127.0.0.3"
 
-# doctor NAME ARGS...: runs timbre doctor against ns1; output in
-# $T/NAME.out, exit status in $rc.
+# A validating resolver on 127.0.0.5: Unbound, with the DS of test's key
+# as its trust anchor, asking ns1.  The names of RFC 6761 and RFC 5737
+# it would answer itself are real here.
+cat >"$T/unbound.conf" <<EOF
+server:
+    interface: 127.0.0.5
+    port: 53
+    username: ""
+    chroot: ""
+    directory: "$T"
+    pidfile: "$T/unbound.pid"
+    use-syslog: no
+    logfile: "$T/unbound.log"
+    verbosity: 1
+    val-log-level: 2
+    do-ip6: no
+    do-not-query-localhost: no
+    access-control: 127.0.0.0/8 allow
+    trust-anchor-file: "$T/keys/$test_key.ds"
+    module-config: "validator iterator"
+    num-threads: 1
+    so-reuseport: no
+    rrset-roundrobin: no
+    local-zone: "test." nodefault
+    local-zone: "2.0.192.in-addr.arpa." nodefault
+stub-zone:
+    name: "test."
+    stub-addr: 127.0.0.2
+stub-zone:
+    name: "2.0.192.in-addr.arpa."
+    stub-addr: 127.0.0.2
+remote-control:
+    control-enable: no
+EOF
+integ_spawn "$T/unbound.out" unbound -d -c "$T/unbound.conf"
+i=0
+until dig @127.0.0.5 +time=1 +tries=1 test SOA >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ "$i" -le 50 ] || integ_skip "Unbound did not start: $(tail -n 5 "$T/unbound.log" "$T/unbound.out" 2>/dev/null)"
+	sleep 0.2
+done
+
+# doctor NAME ARGS...: runs timbre doctor against ns1 (or the resolver
+# $NS); output in $T/NAME.out, exit status in $rc.
+NS=127.0.0.2
 doctor()
 {
 	local name=$1
 
 	shift
 	rc=0
-	"$TIMBRE" doctor -n udp:127.0.0.2 "$@" >"$T/$name.out" \
+	"$TIMBRE" doctor -n "udp:$NS" "$@" >"$T/$name.out" \
 	    2>"$T/$name.err" || rc=$?
 }
 
@@ -120,10 +372,11 @@ expect_match()
 	expect_with -E "$@"
 }
 
-NOTYET="not checked (not yet implemented)"
 
 # The healthy domain, checked as the operator would: with the sending
-# host, the selector and the password.  Every line, in order.
+# host, the selector and the password, through the validating resolver.
+# Every line, in order.
+NS=127.0.0.5
 doctor good --strict --ip 192.0.2.26 --selector s1 \
     --password-file "$DATA/password" good.test
 cat >"$T/good.want" <<EOF
@@ -133,10 +386,10 @@ PTR       ok     192.0.2.25 -> mx.test (confirmed); 192.0.2.26 -> sender.test (c
 SPF       ok     v=spf1 mx ip4:192.0.2.26 -all -- 1 of 10 DNS look-ups, 0 of 2 void look-ups; 192.0.2.26 is permitted
 DKIM      ok     s1 (ed25519), the key derived from the password
 DMARC     ok     p=reject; rua to reports.test authorised
-DNSSEC    skip   $NOTYET
-TLS       skip   $NOTYET
-TLSA      skip   $NOTYET
-MTA-STS   none   no MTA-STS record at _mta-sts.good.test (the name does not exist): senders may deliver without TLS (optional, RFC 8461)
+DNSSEC    ok     good.test is signed and its answers validate (the resolver set the AD bit: a chain of trust from its trust anchor)
+TLS       ok     mx.test:25 STARTTLS TLSv1.3, certificate valid 90 more days
+TLSA      ok     mx.test: TLSA 3 1 1 matches
+MTA-STS   ok     v=STSv1; id=20260101; policy mode=enforce max_age=604800 mx=mx.test
 TLS-RPT   ok     v=TLSRPTv1; rua=mailto:tlsrpt@good.test
 0 failures, 0 warnings
 EOF
@@ -148,7 +401,9 @@ else
 	    "$(cat "$T/good.err")"
 fi
 
-# The same as JSON: an array of {check, result, detail}.
+# The same as JSON: an array of {check, result, detail}.  From here on,
+# the questions go to ns1, which is no resolver: DNSSEC and TLSA skip.
+NS=127.0.0.2
 doctor good-json --json --selector s1 good.test
 if [ "$rc" -eq 0 ] && $PY -c '
 import json, sys
@@ -177,7 +432,8 @@ expect nomx 1 "MX        FAIL   no MX record (no such record): senders fall back
 
 doctor cname cname.test
 expect cname 1 "MX        FAIL   10 alias.test is a CNAME (to mx.test): RFC 2181 section 10.3 forbids it and some senders refuse it; point the MX at the canonical name -> 192.0.2.25" \
-    "1 failure, 0 warnings"
+    "TLS       warn   alias.test:25 STARTTLS TLSv1.3, certificate valid 90 more days, not valid for the name alias.test: senders that check certificates (MTA-STS, DANE, some large providers) do not deliver; install a certificate for alias.test from a public CA, with its intermediates" \
+    "1 failure, 1 warning"
 
 doctor iplit iplit.test
 expect_match iplit 1 "^MX        FAIL   10 192\.0\.2\.25 is an IP address, not a host name" \
@@ -206,9 +462,9 @@ expect rua 0 "DMARC     warn   p=reject; rua to elsewhere.test is not authorised
     "0 failures, 1 warning"
 
 doctor tlsrpt tlsrpt.test
-expect tlsrpt 0 "MTA-STS   skip   v=STSv1; id=20260101; the policy is not checked (not yet implemented)" \
+expect tlsrpt 1 "MTA-STS   FAIL   v=STSv1; id=20260101; mta-sts.tlsrpt.test has no address (the name does not exist): senders cannot fetch the policy, so it protects nothing; give it an address and serve the policy over HTTPS" \
     "TLS-RPT   warn   v=TLSRPTv1; rua=ftp://reports.test/; no rua= with a mailto: or https: destination: reporters have nowhere to send reports; add one" \
-    "0 failures, 1 warning"
+    "1 failure, 1 warning"
 doctor notlsrpt nomx.test
 expect notlsrpt 1 "TLS-RPT   none   no TLS-RPT record at _smtp._tls.nomx.test (the name does not exist): no one reports failed TLS to you (optional, RFC 8460)"
 
@@ -239,6 +495,10 @@ expect shortkey 1 "DKIM      FAIL   s1: key record: rsa key of 768 bits is below
 doctor revoked --selector s1 revoked.test
 expect revoked 1 "DKIM      FAIL   s1: revoked (empty p=): signatures by this selector fail; sign with a current selector, or publish its key" \
     "1 failure, 0 warnings"
+
+# A selector of timbre-signd's format carries its creation time.
+doctor dkimage --selector dkim-1767225600-ed25519 good.test
+expect_match dkimage 0 "^DKIM      ok     dkim-1767225600-ed25519 \(ed25519\); newest created 2026-01-01, [0-9]+ days ago$"
 
 doctor nokey --selector s9 good.test
 expect_match nokey 1 "^DKIM      FAIL   s9: no key record at s9\._domainkey\.good\.test \(the name does not exist\): "
@@ -283,6 +543,69 @@ rc=0
     2>"$T/deadns.err" || rc=$?
 expect deadns 1 "NS        FAIL   NS of good.test: no answer (time-out) from the resolver: the domain cannot be checked; fix its delegation or give a working resolver with -n" \
     "1 failure, 0 warnings"
+
+# STARTTLS on the MX.
+doctor notls notls.test
+expect notls 1 "TLS       warn   mx-plain.test:25 offers no STARTTLS: senders deliver in plain text, and those that require TLS (MTA-STS, DANE) do not deliver; give the MTA a certificate"
+doctor tlsname tlsname.test
+expect_match tlsname 1 "^TLS       warn   mx-wrong\.test:25 STARTTLS TLSv1\.[23], certificate valid 90 more days, not valid for the name mx-wrong\.test: senders that check certificates "
+doctor tlsself tlsself.test
+expect_match tlsself 1 "^TLS       warn   mx-self\.test:25 STARTTLS TLSv1\.[23], certificate valid 90 more days, the chain does not verify \(self[- ]signed certificate\): "
+doctor tlssoon tlssoon.test
+expect tlssoon 1 "TLS       warn   mx-soon.test:25 STARTTLS TLSv1.3, certificate valid 4 more days: it expires soon; renew it"
+doctor tlsclosed tlsclosed.test
+expect tlsclosed 1 "TLS       FAIL   mx-closed.test:25 refuses connections: senders cannot deliver to it; start its MTA or open port 25"
+doctor longchain longchain.test
+expect_match longchain 1 "^TLS       warn   mx-long\.test:25 STARTTLS TLSv1\.3, certificate valid 90 more days; the server sends 50 certificates: senders that verify chains only so deep \(Postfix: 9 by default\) do not trust it; "
+# The same, with the CA not trusted: the chain of mx.test does not verify.
+rc=0
+SSL_CERT_FILE=/dev/null "$TIMBRE" doctor -n udp:127.0.0.2 good.test \
+    >"$T/untrusted.out" 2>"$T/untrusted.err" || rc=$?
+expect_match untrusted 1 "^TLS       warn   mx\.test:25 STARTTLS TLSv1\.3, certificate valid 90 more days, the chain does not verify \(unable to get local issuer certificate\): " \
+    "^MTA-STS   FAIL   v=STSv1; id=20260101; https://mta-sts\.good\.test/: TLS TLSv1\.3, certificate valid 90 more days, the chain does not verify \(unable to get local issuer certificate\): senders ignore the policy \(RFC 8461 section 3\.3\); "
+# A server that accepts and never speaks: a clear line, in bounded time.
+start=$(date +%s)
+doctor tlsmute --timeout 3 mute.test
+took=$(($(date +%s) - start))
+if [ "$took" -le 6 ]; then
+	expect tlsmute 1 "TLS       FAIL   mx-mute.test:25 no answer in time: senders cannot deliver to it; fix the MTA"
+else
+	integ_notok tlsmute "took $took s with --timeout 3"
+fi
+
+# DNSSEC and TLSA, through the validating Unbound; through ns1, which is
+# no resolver, they are not checked.
+NS=127.0.0.5
+doctor bogus bogus.test
+expect bogus 1 "NS        FAIL   NS of bogus.test: SERVFAIL from the resolver: the domain cannot be checked; fix its delegation or give a working resolver with -n" \
+    "DNSSEC    FAIL   bogus.test is bogus: the resolver validates and rejects its answers (SERVFAIL, an answer with CD=1): validating resolvers cannot resolve it, so mail to and from it fails; fix the signatures or the DS at the parent" \
+    "2 failures, 0 warnings"
+doctor island island.test
+expect island 0 "DNSSEC    warn   zone island.test has DNSKEY records but its parent gives no DS for it: no chain of trust reaches it, so resolvers treat it as unsigned and DANE does not work; publish the DS at the parent"
+doctor unsigned lag.test
+expect unsigned 0 "DNSSEC    none   zone lag.test is not signed (no DNSKEY): answers about it can be forged, and DANE (TLSA) cannot protect its mail; sign it"
+doctor tlsa-bad tlsself.test
+expect tlsa-bad 1 "TLSA      FAIL   mx-self.test: TLSA 3 1 1 does not match: DANE senders do not deliver to mx-self.test (RFC 7672 section 2.2); publish the TLSA of the key it serves (both, while keys change)"
+doctor tlsa-notls notls.test
+expect tlsa-notls 1 "TLSA      FAIL   mx-plain.test: TLSA records, but no TLS session (see TLS): DANE senders do not deliver to it"
+doctor tlsa-none tlsname.test
+expect tlsa-none 1 "TLSA      none   mx-wrong.test: none (no TLSA records at _25._tcp of any MX: senders use TLS opportunistically; DANE, RFC 7672, needs a signed zone)"
+NS=127.0.0.2
+doctor noresolver good.test
+expect noresolver 0 "DNSSEC    skip   the server given is no resolver (no RA bit in its answer), so it validates nothing: not checked; give a validating resolver with -n" \
+    "TLSA      skip   mx.test: 1 TLSA record, not judged: the resolver set no AD bit and is not known to validate (see DNSSEC)" \
+    "0 failures, 0 warnings"
+
+# The MTA-STS policy.
+doctor stsbad stsbad.test
+expect stsbad 1 "MTA-STS   FAIL   v=STSv1; id=1; the policy at https://mta-sts.stsbad.test/.well-known/mta-sts.txt does not parse (mode is not enforce, testing or none): senders ignore it (RFC 8461 section 3.2); fix it"
+doctor stsmx stsmx.test
+expect stsmx 1 "MTA-STS   FAIL   v=STSv1; id=1; policy mode=enforce max_age=604800 mx=*.other.test; MX mx.test matches no mx: of the policy: senders that honour it do not deliver to it; add it to the policy"
+expect_match tlsname 1 "^MTA-STS   FAIL   v=STSv1; id=1; policy mode=enforce max_age=604800 mx=mx-wrong\.test; MX mx-wrong\.test has no TLS with a certificate that verifies \(see TLS\): senders that honour the policy do not deliver to it$"
+doctor ststest ststest.test
+expect ststest 1 "MTA-STS   warn   v=STSv1; id=1; policy mode=testing max_age=3600 mx=other.test; MX mx.test matches no mx: of the policy: senders that test it do not deliver to it; add it to the policy; max_age under a day: senders forget the policy between messages; RFC 8461 suggests weeks"
+doctor stsmoved stsmoved.test
+expect stsmoved 1 "MTA-STS   FAIL   v=STSv1; id=1; https://mta-sts.stsmoved.test/.well-known/mta-sts.txt: HTTP status 301 (a redirect, which senders must not follow, RFC 8461 section 3.3): senders ignore the policy; serve the file with status 200"
 
 # Usage errors: exit 2, nothing on standard output.
 for args in "" "a.test b.test" "--selector s1 --password-file" \
