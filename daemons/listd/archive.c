@@ -42,6 +42,10 @@ struct listd_archive {
 	struct listd	*ld;
 	struct event	*timer;
 	struct event	*kick;
+	/* The inbox of the last post, kept open: opening one walks its
+	 * newest epoch's objects to learn their size. */
+	struct archive	*cur;
+	char		 cur_list[STORE_NAME_MAX + 1];
 };
 
 static void
@@ -63,34 +67,44 @@ backoff(long attempts)
 }
 
 /* Commits it into its list's inbox: 0 (committed), 1 (it was already),
- * -1 with err. */
+ * -1 with err (and the inbox closed, to be read afresh next time). */
 static int
-commit_one(struct listd *ld, const struct store_archive_item *it,
+commit_one(struct listd_archive *ar, const struct store_archive_item *it,
     unsigned *epoch_out, char tip[64], struct err *err)
 {
+	struct listd		*ld = ar->ld;
 	struct archive_conf	 c;
-	struct archive		*a;
 	char			 dir[4096];
 	char			 addr[STORE_NAME_MAX + STORE_DOMAIN_MAX + 2];
 	int			 r;
 
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s",
-	    ld->set.conf.archive_dir, it->list) >= sizeof(dir)) {
-		err_set(err, ERR_ARG, "--archive-dir: path too long");
-		return -1;
+	if (ar->cur != NULL && strcmp(ar->cur_list, it->list) != 0) {
+		archive_close(ar->cur);
+		ar->cur = NULL;
 	}
-	snprintf(addr, sizeof(addr), "%s@%s", it->list, it->domain);
-	memset(&c, 0, sizeof(c));
-	c.dir = dir;
-	c.name = it->list;
-	c.address = addr;
-	c.epoch_max = ld->set.conf.archive_epoch_size;
-	if ((a = archive_open(&c, err)) == NULL)
-		return -1;
-	r = archive_add(a, it->body, it->len, listd_now(ld), err);
-	*epoch_out = archive_epoch(a);
-	snprintf(tip, 64, "%s", archive_tip(a));
-	archive_close(a);
+	if (ar->cur == NULL) {
+		if ((size_t)snprintf(dir, sizeof(dir), "%s/%s",
+		    ld->set.conf.archive_dir, it->list) >= sizeof(dir)) {
+			err_set(err, ERR_ARG, "--archive-dir: path too long");
+			return -1;
+		}
+		snprintf(addr, sizeof(addr), "%s@%s", it->list, it->domain);
+		memset(&c, 0, sizeof(c));
+		c.dir = dir;
+		c.name = it->list;
+		c.address = addr;
+		c.epoch_max = ld->set.conf.archive_epoch_size;
+		if ((ar->cur = archive_open(&c, err)) == NULL)
+			return -1;
+		snprintf(ar->cur_list, sizeof(ar->cur_list), "%s", it->list);
+	}
+	r = archive_add(ar->cur, it->body, it->len, listd_now(ld), err);
+	*epoch_out = archive_epoch(ar->cur);
+	snprintf(tip, 64, "%s", archive_tip(ar->cur));
+	if (r == -1) {
+		archive_close(ar->cur);
+		ar->cur = NULL;
+	}
 	return r;
 }
 
@@ -118,7 +132,7 @@ run(struct listd_archive *ar)
 			later(ar, it.next_attempt - now);
 			return;
 		}
-		r = commit_one(ld, &it, &epoch, tip, &err);
+		r = commit_one(ar, &it, &epoch, tip, &err);
 		free(it.body);
 		if (r == -1) {
 			log_warn("archive queue=%" PRId64 " list=%s attempt=%ld: "
@@ -195,6 +209,7 @@ listd_archive_stop(struct listd *ld)
 		event_free(ar->timer);
 	if (ar->kick != NULL)
 		event_free(ar->kick);
+	archive_close(ar->cur);
 	free(ar);
 	ld->archive = NULL;
 }
