@@ -15,7 +15,8 @@
 #     serves the post at the URL of its Archived-At field, its raw
 #     message identical to the blob, and answers a search for it; a
 #     post with the Message-ID of another (public-inbox's rule:
-#     archived, and both are served) and a post without one;
+#     archived, and both are indexed), a post without one, and a post
+#     with a 20 MB attachment, archived whole;
 #   - at most once: the archive row of the newest post put back, as if
 #     listd had died between its commit and the row's deletion; the
 #     restarted listd sees the commit at the tip and makes none;
@@ -147,7 +148,6 @@ msg nomid alice@good.test
 sed -i '/^Message-ID: /d' "$INTEG_TMP/nomid.in"
 dkim_sign nomid
 send nomid alice@good.test "dev@$D" "$INTEG_TMP/nomid.in"
-LAST=$(printf '%s\n' "$REPLY" | sed -n 's/.*queued as \([0-9]*\).*/\1/p')
 if archived 5; then
 	integ_ok "a duplicate Message-ID and none: archived (5 commits)"
 else
@@ -155,6 +155,36 @@ else
 	    "$($G log --oneline master 2>&1)"
 	fail_log
 fi
+
+# A post with a 20 MB attachment: archived whole.
+{
+	printf '%s\n' "From: alice@good.test" "To: dev@$D" "Subject: big" \
+	    "Date: $(date -R)" "Message-ID: <big.$$@good.test>" \
+	    "MIME-Version: 1.0" \
+	    "Content-Type: multipart/mixed; boundary=b" "" "--b" \
+	    "Content-Type: text/plain" "" "The logs." "" "--b" \
+	    "Content-Type: application/octet-stream" \
+	    "Content-Transfer-Encoding: base64" \
+	    "Content-Disposition: attachment; filename=logs.bin" ""
+	head -c 15000000 /dev/urandom | base64 -w 76
+	printf '%s\n' "--b--"
+} >"$INTEG_TMP/big.in"
+dkim_sign big
+send big alice@good.test "dev@$D" "$INTEG_TMP/big.in"
+IDB=$(printf '%s\n' "$REPLY" | sed -n 's/.*queued as \([0-9]*\).*/\1/p')
+if archived 6; then
+	integ_ok "a 20 MB post: archived (6 commits)"
+else
+	integ_notok "a 20 MB post: archived" "$REPLY" \
+	    "$(grep archive "$INTEG_TMP/listd.log.1" | tail -3)"
+	fail_log
+fi
+size=$($G cat-file -s master:m)
+q "SELECT writefile('$INTEG_TMP/rowb', body) FROM messages WHERE id = ${IDB:-0}" \
+    >/dev/null
+rsize=$(sed 's/\r$//' "$INTEG_TMP/rowb" | wc -c)
+check "a 20 MB post: the blob is the whole copy ($size bytes)" \
+    '[ "$size" = "$rsize" ] && [ "$size" -gt 20000000 ]' "$size vs $rsize"
 
 # ------------------------------------------------ public-inbox reads it
 
@@ -210,7 +240,7 @@ fi
 
 integ_stop "$LISTD_PID"
 tip=$($G rev-parse master)
-q "INSERT INTO archive (message) VALUES ($LAST)"
+q "INSERT INTO archive (message) VALUES (${IDB:-0})"
 listd_start 2 --archive-dir "$A" --archive-url "$URL/" || fail_log
 for i in $(seq 1 50); do
 	[ "$(q 'SELECT count(*) FROM archive')" = 0 ] && break
@@ -219,7 +249,7 @@ done
 check "a commit made before a crash is not made again" \
     '[ "$($G rev-parse master)" = "$tip" ] &&
     [ "$(q "SELECT count(*) FROM archive")" = 0 ] &&
-    grep -q "queue=$LAST .*(committed before)" "$INTEG_TMP/listd.log.2"' \
+    grep -q "queue=$IDB .*(committed before)" "$INTEG_TMP/listd.log.2"' \
     "$(grep archive "$INTEG_TMP/listd.log.2" | tail -3)"
 integ_stop "$LISTD_PID"
 

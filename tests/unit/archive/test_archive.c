@@ -86,6 +86,10 @@ START_TEST(test_info)
 	    "\n"
 	    "Subject: not a field\n";
 	static const char m3[] = "not a header at all";
+	static const char m4[] =
+	    "From: \"x\\\rparent 0 <a>\" <evil@example.net>\r\n"
+	    "Subject: =?utf-8?q?caf=C3=A9?= a\x01" "b\r\n committer x 1 +0000\r\n"
+	    "\r\n";
 	struct archive_info	in;
 
 	archive_info_get(m1, sizeof(m1) - 1, 42, &in);
@@ -101,6 +105,14 @@ START_TEST(test_info)
 	ck_assert_int_eq(in.author_time, 42);
 	ck_assert_int_eq(in.commit_time, 42);
 	ck_assert_str_eq(in.subject, "(no subject)");
+
+	/* Nothing of a header can end the ident or start a line of the
+	 * commit object: no '<', '>' or control byte gets through. */
+	archive_info_get(m4, sizeof(m4) - 1, 7, &in);
+	ck_assert_str_eq(in.name, "x parent 0 a");
+	ck_assert_str_eq(in.email, "evil@example.net");
+	ck_assert_str_eq(in.subject, "=?utf-8?q?caf=C3=A9?= a b "
+	    "committer x 1 +0000");
 
 	archive_info_get(m3, sizeof(m3) - 1, 7, &in);
 	ck_assert_str_eq(in.name, "unknown");
