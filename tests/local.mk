@@ -33,7 +33,8 @@ EXTRA_DIST += tests/man.sh
 TESTS += tests/nm.sh
 EXTRA_DIST += tests/nm.sh
 AM_TESTS_ENVIRONMENT += LIBTIMBRE_OBJECTS='$(src_libtimbre_a_OBJECTS) \
-	$(src_libtimbre_git_a_OBJECTS)'; export LIBTIMBRE_OBJECTS;
+	$(src_libtimbre_git_a_OBJECTS) $(src_libtimbre_archive_a_OBJECTS)'; \
+	export LIBTIMBRE_OBJECTS;
 
 # docs/layout.md's picture of who uses whom is tools/deps.sh's, from the
 # includes (layout.sh); make layout redraws it in the source tree.

@@ -34,11 +34,12 @@ prefixes() {
 	keys)		echo "key_" ;;
 	store)		echo "store_" ;;
 	git)		echo "repo_" ;;
+	archive)	echo "archive_" ;;
 	*)		echo "" ;;
 	esac
 }
 ALL_FOLDERS="util dns resolver auth mail dkim arc spf dmarc authres smtp
-milter keys store git"
+milter keys store git archive"
 
 # Prints the global symbols of file ($1) that match none of the prefixes
 # ($2: "p_" for a prefix, "=name" for one exact name).

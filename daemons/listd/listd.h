@@ -71,6 +71,9 @@ struct listd_conf {
 	long long	 signer_retry;
 	long long	 signer_retry_max;
 	long long	 held_expiry;
+	char		*archive_dir;		/* NULL: no archive */
+	char		*archive_url;
+	long long	 archive_epoch_size;
 	bool		 foreground;
 	enum log_level	 log_level;
 	char		*user;
@@ -144,6 +147,7 @@ struct listd {
 	time_t			 clock_offset;	/* test hook, as deliver's */
 	struct event		*held_timer;	/* held.c's sweep */
 	struct event		*held_kick;
+	struct listd_archive	*archive;	/* NULL: no --archive-dir */
 };
 
 time_t	listd_now(const struct listd *);
@@ -202,6 +206,7 @@ struct listd_post {
 	const char	*authres;	/* our A-R field (CRLF), or NULL */
 	size_t		 authres_len;
 	bool		 rewrite_from;	/* author's domain is strict */
+	const char	*archive_url;	/* --archive-url, or NULL */
 };
 
 /*
@@ -214,7 +219,11 @@ struct listd_post {
  * List-Post, List-Help, List-Subscribe, List-Unsubscribe, Sender and
  * Precedence: list; with rewrite_from, From becomes
  * "Author via LIST" <LIST@DOMAIN> and Reply-To the author (unless the
- * message had a Reply-To, which is kept).  -1 with err (ERR_NOMEM,
+ * message had a Reply-To, which is kept).  With archive_url, RFC 5064's
+ * List-Archive <URL/LIST/> and, for a message with a Message-ID,
+ * Archived-At <URL/LIST/ID/> (replacing any the message had), ID being
+ * the Message-ID without its angle brackets, percent-encoded as
+ * public-inbox-httpd's URLs are.  -1 with err (ERR_NOMEM,
  * ERR_LIMIT from out, MAIL_E_ADDR for a From without one mailbox when
  * it must be rewritten).
  */
@@ -351,5 +360,16 @@ int	listd_held_confirm(struct listd *, uint64_t id, const char *list,
 int	listd_held_start(struct listd *, struct err *);
 void	listd_held_kick(struct listd *);
 void	listd_held_stop(struct listd *);
+
+/* ---- archive.c: posts into the lists' archives (--archive-dir) ---- */
+
+struct listd_archive;
+
+/* Starts taking the archive queue (at once: what a previous run left);
+ * 0 and nothing started without --archive-dir. */
+int	listd_archive_start(struct listd *, struct err *);
+/* A post was fanned out: its row is in the archive queue. */
+void	listd_archive_kick(struct listd *);
+void	listd_archive_stop(struct listd *);
 
 #endif

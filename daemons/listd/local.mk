@@ -8,9 +8,10 @@ daemons_listd_timbre_listd_SOURCES = daemons/listd/main.c \
 	daemons/listd/options.c daemons/listd/listd.h \
 	daemons/listd/session.c \
 	daemons/listd/verify.c daemons/listd/post.c daemons/listd/queue.c \
-	daemons/listd/admin.c daemons/listd/held.c
+	daemons/listd/admin.c daemons/listd/held.c daemons/listd/archive.c
 daemons_listd_timbre_listd_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE3_CFLAGS)
-daemons_listd_timbre_listd_LDADD = $(STORE_LIBS) $(TIMBRE_LIBS)
+daemons_listd_timbre_listd_LDADD = $(STORE_LIBS) $(ARCHIVE_LIBS) \
+	$(TIMBRE_LIBS)
 
 dist_man_MANS += man/timbre-listd.8
 # post.c's header rewriting, from tables
@@ -28,3 +29,6 @@ INTEGRATION_TESTS += tests/integration/listd.sh
 # --require-tls, --max-recipients, --max-per-ip and --max-connections as
 # an smtplib client sees them; helper: listd_limits_peer.py
 INTEGRATION_TESTS += tests/integration/listd_limits.sh
+# --archive-dir read by git and public-inbox (init, index, httpd); at
+# most once across a crash; a full disk (tmpfs under unshare -m)
+INTEGRATION_TESTS += tests/integration/listd_archive.sh

@@ -87,6 +87,10 @@ reload_restart_only(const struct listd *ld, const struct listd_settings *s)
 	CHANGED("smarthost", STR_NE(o->smarthost, n->smarthost));
 	CHANGED("deliver-port", o->deliver_port != n->deliver_port);
 	CHANGED("user", STR_NE(o->user, n->user));
+	CHANGED("archive-dir", STR_NE(o->archive_dir, n->archive_dir));
+	CHANGED("archive-url", STR_NE(o->archive_url, n->archive_url));
+	CHANGED("archive-epoch-size", o->archive_epoch_size !=
+	    n->archive_epoch_size);
 #undef STR_NE
 #undef CHANGED
 	if (which[0] != '\0')
@@ -215,6 +219,8 @@ main(int argc, char *argv[])
 		fatal("delivery: %s", err.msg);
 	if (listd_held_start(&ld, &err) == -1)
 		fatal("held posts: %s", err.msg);
+	if (listd_archive_start(&ld, &err) == -1)
+		fatal("archive: %s", err.msg);
 	for (i = 0; signos[i] != 0; i++)
 		if ((sigs[i] = evsignal_new(ld.base, signos[i], on_signal,
 		    &ld)) == NULL || event_add(sigs[i], NULL) == -1)
@@ -228,6 +234,7 @@ main(int argc, char *argv[])
 	event_base_dispatch(ld.base);
 	listd_smtp_stop(&ld);
 	listd_held_stop(&ld);
+	listd_archive_stop(&ld);
 	listd_queue_stop(&ld);
 	listd_out_stop(&ld);
 	dns_stub_free(ld.stub);

@@ -72,6 +72,15 @@ static const struct opt listd_options[] = {
 	  "longest delay between attempts to reach the signer", 0, 0 },
 	{ "held-expiry", OPT_DURATION, "14d", OFF(held_expiry),
 	  "time after which a held post is dropped", 0, 0 },
+	{ "archive-dir", OPT_STRING, NULL, OFF(archive_dir),
+	  "keep each list's archive, a public-inbox v2 inbox, in DIR/LIST "
+	  "(default: no archive)", 0, 0 },
+	{ "archive-url", OPT_STRING, NULL, OFF(archive_url),
+	  "where the archives are published (URL/LIST/): List-Archive and "
+	  "Archived-At in posts", 0, 0 },
+	{ "archive-epoch-size", OPT_INT, "1073741824",
+	  OFF(archive_epoch_size), "bytes of mail per git epoch of an "
+	  "archive, as public-inbox counts them", 0, 0 },
 	OPT_DAEMON_COMMON(OFF),
 	{ NULL, 0, NULL, 0, NULL, 0, 0 },
 };
@@ -181,7 +190,9 @@ listd_settings_load(int argc, char *argv[], struct listd_settings *s,
 	    -1 || range("signer-retry", c->signer_retry, 1, 86400, err) ==
 	    -1 || range("signer-retry-max", c->signer_retry_max,
 	    c->signer_retry, 7 * 86400, err) == -1 ||
-	    range("held-expiry", c->held_expiry, 60, 365 * 86400, err) == -1)
+	    range("held-expiry", c->held_expiry, 60, 365 * 86400, err) == -1 ||
+	    range("archive-epoch-size", c->archive_epoch_size, 4096,
+	    1LL << 40, err) == -1)
 		goto fail;
 	if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {
 		err_set(err, OPT_E_CONFIG, "--tls-cert and --tls-key go "

@@ -13,7 +13,8 @@
  *    when the author's domain asks for quarantine or reject, the list's
  *    copy cannot pass DMARC under the author's From, so From becomes
  *    "Author via LIST" <LIST@DOMAIN> and Reply-To the author;
- *  - the subject prefix of the list, once.
+ *  - the subject prefix of the list, once;
+ *  - RFC 5064: List-Archive and Archived-At, with --archive-url.
  *
  * Fields are copied byte for byte (folding kept), so the original
  * DKIM-Signature still verifies where it did not cover what changed.
@@ -178,7 +179,51 @@ is_replaced(const struct mail_field *f, const struct listd_post *p)
 	    p->authserv_id != NULL && authres_is_ours(f->raw + f->value_off,
 	    f->raw_len - f->value_off, p->authserv_id))
 		return true;
+	if (p->archive_url != NULL && mail_field_is_named(f, "Archived-At"))
+		return true;
 	return p->rewrite_from && mail_field_is_named(f, "From");
+}
+
+/* List-Archive, and Archived-At if there is a Message-ID.  Its bytes
+ * outside RFC 3986's pchar are percent-encoded, as public-inbox's
+ * mid_escape does, so that the URL is the one public-inbox-httpd
+ * serves. */
+static int
+add_archive(const struct listd_post *p, const struct mail_hdrs *h,
+    struct buf *out, struct err *err)
+{
+	static const char	 ok[] = "-._~!$&'()*+,;=:@";
+	char			 mid[1024], *s, *e;
+	size_t			 n;
+
+	n = strlen(p->archive_url);
+	while (n > 0 && p->archive_url[n - 1] == '/')
+		n--;
+	if (buf_printf(out, err, "List-Archive: <%.*s/%s/>\r\n", (int)n,
+	    p->archive_url, p->list) == -1)
+		return -1;
+	if (listd_post_message_id(h, mid, sizeof(mid)) == -1)
+		return 0;
+	s = mid;
+	if ((e = strchr(s, '<')) != NULL) {
+		s = e + 1;
+		if ((e = strchr(s, '>')) != NULL)
+			*e = '\0';
+	}
+	if (*s == '\0')
+		return 0;
+	if (buf_printf(out, err, "Archived-At: <%.*s/%s/", (int)n,
+	    p->archive_url, p->list) == -1)
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (isalnum((unsigned char)*s) || strchr(ok, *s) != NULL) {
+			if (buf_addc(out, *s, err) == -1)
+				return -1;
+		} else if (buf_printf(out, err, "%%%02X", (unsigned char)*s) ==
+		    -1)
+			return -1;
+	}
+	return buf_adds(out, "/>\r\n", err);
 }
 
 /* Appends s as the inside of a quoted-string (RFC 5322 3.2.4). */
@@ -315,6 +360,8 @@ listd_post_headers(const struct listd_post *p, const struct mail_hdrs *h,
 	    "List-Unsubscribe: <mailto:%s-unsubscribe@%s>\r\n"
 	    "Sender: <%s-owner@%s>\r\n"
 	    "Precedence: list\r\n", l, d, l, d, l, d, l, d, l, d, l, d) == -1)
+		return -1;
+	if (p->archive_url != NULL && add_archive(p, h, out, err) == -1)
 		return -1;
 	return 0;
 }

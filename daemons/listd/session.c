@@ -332,6 +332,7 @@ store_post(struct listd_conn *lc, const struct listd_verdict *vd,
 	p.authres = vd->authres;
 	p.authres_len = vd->authres_len;
 	p.rewrite_from = vd->from_strict;
+	p.archive_url = ld->set.conf.archive_url;
 	buf_init(&out, lc->msg.len + SIGNED_EXTRA);
 	rc = listd_post_headers(&p, lc->hdrs, &out, &err);
 	if (rc == -1 && p.rewrite_from && err.code == MAIL_E_ADDR) {
@@ -723,7 +724,7 @@ on_signed_message(struct listd_conn *lc)
 		return;
 	}
 	r = store_msg_signed(ld->store, qid, out.data ? out.data : "",
-	    out.len, listd_now(ld), &nrcpt, &err);
+	    out.len, listd_now(ld), ld->archive != NULL, &nrcpt, &err);
 	buf_fini(&out);
 	if (r == -1 && err.code == STORE_E_NOMSG) {
 		log_warn("%016" PRIx64 " signed copy queue=%" PRId64 ": %s",
@@ -755,6 +756,7 @@ on_signed_message(struct listd_conn *lc)
 	answer(lc, 250, "2.0.0", text);
 	if (nrcpt > 0)
 		listd_out_kick(ld);
+	listd_archive_kick(ld);
 }
 
 static void

@@ -208,7 +208,7 @@ fail:
 
 int
 store_msg_signed(struct store *s, int64_t id, const void *body, size_t len,
-    time_t now, size_t *nrcpt_out, struct err *err)
+    time_t now, bool archive, size_t *nrcpt_out, struct err *err)
 {
 	sqlite3_stmt		*st = NULL;
 	enum store_msg_state	 state;
@@ -233,6 +233,18 @@ store_msg_signed(struct store *s, int64_t id, const void *body, size_t len,
 		store_rollback(s);
 		return 1;
 	}
+	/* Before the subscribers' rows: a post is a message without rows
+	 * of its own, and the archive's row is made with the fan-out, so
+	 * that no crash can fan a post out without archiving it. */
+	if (archive && (store_prepare(s, "INSERT OR IGNORE INTO archive "
+	    "(message, next_attempt) SELECT ?1, ?2 WHERE NOT EXISTS "
+	    "(SELECT 1 FROM deliveries WHERE message = ?1)", &st, err) == -1 ||
+	    bind_int(s, st, 1, id, err) == -1 ||
+	    bind_int(s, st, 2, (sqlite3_int64)now, err) == -1 ||
+	    step_done(s, st, "archive", err) == -1))
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
 	if (store_prepare(s, "INSERT INTO deliveries (message, recipient, "
 	    "state, next_attempt) SELECT m.id, sub.address, 'queued', ?2 "
 	    "FROM messages m JOIN subscribers sub ON sub.list_id = m.list_id "

@@ -43,6 +43,17 @@
  *   replies      how many replies to commands an address was sent since
  *                when: the rate limit, which a restart must not reset
  *
+ * Version 3 (the archive, timbre-listd's archive.c):
+ *
+ *   archive      one row per post whose signed copy came back while listd
+ *                keeps an archive (--archive-dir), made in the transaction
+ *                that fans it out (store_msg_signed) and deleted once the
+ *                post is committed to the list's archive: the archive's
+ *                own durable queue, taken in the order of seq
+ *                (AUTOINCREMENT: a row made later never comes first,
+ *                which is what lets listd tell a commit it made before a
+ *                crash from a new one), with its attempts and back-off
+ *
  * Addresses compare without ASCII case (COLLATE NOCASE), as store.h
  * says.  Times are UNIX seconds.  The CHECKs hold the enumerations and
  * types, since sqlite3 3.34 has no STRICT tables.
@@ -195,9 +206,20 @@ static const char	schema_v2[] =
     "  created + 14 * 86400, 'held before schema version 2'\n"
     "  FROM messages WHERE state = 'held' AND list_id IS NOT NULL;\n";
 
+static const char	schema_v3[] =
+    "CREATE TABLE archive (\n"
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "  message INTEGER NOT NULL UNIQUE REFERENCES messages (id)\n"
+    "    ON DELETE CASCADE,\n"
+    "  next_attempt INTEGER NOT NULL DEFAULT 0,\n"
+    "  attempts INTEGER NOT NULL DEFAULT 0,\n"
+    "  last_error TEXT\n"
+    ");\n";
+
 const struct store_migration	store_migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
+	{ 3, schema_v3 },
 };
 const size_t	store_n_migrations =
     sizeof(store_migrations) / sizeof(store_migrations[0]);

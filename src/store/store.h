@@ -62,7 +62,7 @@ enum store_error {
 	STORE_E_VALUE,		/* a setting's value is unusable */
 };
 
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 #define STORE_APPLICATION_ID	0x74696d62	/* "timb", PRAGMA application_id */
 #define STORE_NAME_MAX		48	/* bytes in a list name */
 #define STORE_LOCAL_MAX		64	/* bytes in a local part */
@@ -308,14 +308,17 @@ int	store_msg_state(struct store *, int64_t id, enum store_msg_state,
  * The signed copy of message id came back: in one transaction, replaces
  * its body with body (len bytes), inserts one deliveries row (queued,
  * next_attempt now) per active subscriber of its list, and sets it to
- * fanout (done if there is nobody to deliver to).  *nrcpt_out: the rows
- * made.  Returns 0; 1 if the message was not waiting for its signed
- * copy (already fanned out: a duplicate, nothing changed); -1 with
- * STORE_E_NOMSG (no such message, or it is held) or the database's
- * errors.
+ * fanout (done if there is nobody to deliver to); with archive, a post
+ * (a message that had no deliveries rows of its own, unlike a reply of
+ * store_reply_add) also gets its row in the archive queue (store_archive_*
+ * below).  *nrcpt_out: the rows made.  Returns 0; 1 if the message was
+ * not waiting for its signed copy (already fanned out: a duplicate,
+ * nothing changed); -1 with STORE_E_NOMSG (no such message, or it is
+ * held) or the database's errors.
  */
 int	store_msg_signed(struct store *, int64_t id, const void *body,
-	    size_t len, time_t now, size_t *nrcpt_out, struct err *);
+	    size_t len, time_t now, bool archive, size_t *nrcpt_out,
+	    struct err *);
 
 struct store_msg_info {
 	int64_t			 id;
@@ -340,6 +343,41 @@ int	store_msg_each_unsigned(struct store *, time_t due_by,
  * it).  STORE_E_NOMSG. */
 int	store_msg_body(struct store *, int64_t id, char **body_out,
 	    size_t *len_out, struct err *);
+
+/*
+ * ---- The archive queue (timbre-listd's archive.c; src/store/archive.c) ----
+ *
+ * Posts fanned out while listd keeps an archive wait here, oldest first
+ * (by when their row was made), until they are committed to their
+ * list's archive.  A row is taken only once it is due; the oldest row
+ * being not due holds back the rest, so that the archive keeps the
+ * order of the queue.
+ */
+struct store_archive_item {
+	int64_t		 message;
+	char		 domain[STORE_DOMAIN_MAX + 1];
+	char		 list[STORE_NAME_MAX + 1];
+	long		 attempts;
+	time_t		 next_attempt;
+	char		*body;		/* malloc'ed; free() it */
+	size_t		 len;
+};
+/*
+ * The oldest row of the archive queue into out: 1, with its body if it
+ * is due by now, else with body NULL (nothing is due before
+ * out->next_attempt); 0 when the queue is empty.  STORE_E_DB, ERR_NOMEM.
+ */
+int	store_archive_next(struct store *, time_t now,
+	    struct store_archive_item *out, struct err *);
+/* The post message is in the archive: its row goes.  0 if it had none. */
+int	store_archive_done(struct store *, int64_t message, struct err *);
+/* The attempt failed: one more attempt, due again at next_attempt,
+ * last_error why. */
+int	store_archive_retry(struct store *, int64_t message,
+	    time_t next_attempt, const char *last_error, struct err *);
+/* Rows waiting (for timbre list archive-status). */
+int	store_archive_pending(struct store *, long long *n_out,
+	    struct err *);
 
 /* ==================================================================
  * The delivery side (timbre-listd's fan-out; src/store/deliver.c).

@@ -137,6 +137,48 @@ START_TEST(test_rewrite_needs_one_author)
 }
 END_TEST
 
+/* RFC 5064 with --archive-url: List-Archive always, Archived-At for a
+ * message with a Message-ID, percent-encoded as public-inbox-httpd's
+ * URLs; the message's own Archived-At goes. */
+START_TEST(test_archive_headers)
+{
+	static const char *const ins[] = {
+	    "From: a@example.net\r\nMessage-ID:  <a/b c%d@x.example>\r\n"
+	    "Archived-At: <http://elsewhere/x>\r\n",
+	    "From: a@example.net\r\n",
+	};
+	struct listd_post	 p;
+	struct mail_hdrs	*h;
+	struct buf		 out;
+	struct err		 err;
+	size_t			 i;
+
+	for (i = 0; i < 2; i++) {
+		h = mail_hdrs_parse(ins[i], strlen(ins[i]), &err);
+		ck_assert(h != NULL);
+		memset(&p, 0, sizeof(p));
+		p.list = "dev";
+		p.domain = "example.org";
+		p.archive_url = "https://lists.example.org/";
+		buf_init(&out, 1 << 20);
+		ck_assert_int_eq(listd_post_headers(&p, h, &out, &err), 0);
+		ck_assert(buf_addc(&out, '\0', &err) == 0);
+		ck_assert_msg(strstr(out.data, "List-Archive: "
+		    "<https://lists.example.org/dev/>\r\n") != NULL, "%s",
+		    out.data);
+		ck_assert_ptr_null(strstr(out.data, "elsewhere"));
+		if (i == 0)
+			ck_assert_msg(strstr(out.data, "Archived-At: <https://"
+			    "lists.example.org/dev/a%2Fb%20c%25d@x.example/>"
+			    "\r\n") != NULL, "%s", out.data);
+		else
+			ck_assert_ptr_null(strstr(out.data, "Archived-At"));
+		buf_fini(&out);
+		mail_hdrs_free(h);
+	}
+}
+END_TEST
+
 START_TEST(test_loop_and_author)
 {
 	static const char	 in[] = "From: Bob <Bob@Example.NET>\r\n"
@@ -223,6 +265,7 @@ unit_suite(void)
 	    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_rewrite_needs_one_author);
 	tcase_add_test(tc, test_loop_and_author);
+	tcase_add_test(tc, test_archive_headers);
 	tcase_add_loop_test(tc, test_unwrap, 0,
 	    sizeof(unwrap_cases) / sizeof(unwrap_cases[0]));
 	tcase_add_test(tc, test_split);

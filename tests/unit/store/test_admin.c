@@ -7,6 +7,7 @@
  * database's held rows migrated.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store_priv.h"
@@ -87,8 +88,8 @@ START_TEST(test_reply_rows)
 	s = ts_fixture("a.db");
 	ck_assert_int_eq(store_reply_add(s, D, "dev", "", "<r@x>", "a\r\n", 3,
 	    rcpt, 1, 100, &id, &err), 0);
-	ck_assert_int_eq(store_msg_signed(s, id, "signed\r\n", 8, 110, &n,
-	    &err), 0);
+	ck_assert_int_eq(store_msg_signed(s, id, "signed\r\n", 8, 110, true,
+	    &n, &err), 0);
 	ck_assert_uint_eq(n, 1);		/* not the two subscribers */
 	ck_assert_int_eq(store_deliver_counts(s, id, &queued, &sent, &failed,
 	    &err), 0);
@@ -98,6 +99,69 @@ START_TEST(test_reply_rows)
 }
 END_TEST
 
+/* The archive queue: a post fanned out with archive gets one row (a
+ * reply or a repeated signed copy none), taken oldest first, due or
+ * not, until it is done. */
+START_TEST(test_archive_queue)
+{
+	struct store			*s;
+	struct store_archive_item	 it;
+	struct err			 err;
+	const char			*rcpt[1] = { "new@example.net" };
+	int64_t				 post1, post2, reply;
+	long long			 n;
+	size_t				 nr;
+
+	ts_init();
+	s = ts_fixture("a.db");
+	ck_assert_int_eq(store_msg_add(s, D, "dev", STORE_MSG_RECEIVED,
+	    "a@x", "<1@x>", "p1\r\n", 4, 100, &post1, &err), 0);
+	ck_assert_int_eq(store_msg_add(s, D, "dev", STORE_MSG_RECEIVED,
+	    "a@x", "<2@x>", "p2\r\n", 4, 100, &post2, &err), 0);
+	ck_assert_int_eq(store_reply_add(s, D, "dev", "", "<r@x>", "a\r\n", 3,
+	    rcpt, 1, 100, &reply, &err), 0);
+	ck_assert_int_eq(store_archive_next(s, 100, &it, &err), 0);
+	/* Signed in another order than queued: archived in this one. */
+	ck_assert_int_eq(store_msg_signed(s, post2, "s2\r\n", 4, 110, true,
+	    &nr, &err), 0);
+	ck_assert_int_eq(store_msg_signed(s, reply, "sr\r\n", 4, 110, true,
+	    &nr, &err), 0);
+	ck_assert_int_eq(store_msg_signed(s, post1, "s1\r\n", 4, 111, true,
+	    &nr, &err), 0);
+	ck_assert_int_eq(store_msg_signed(s, post2, "s2\r\n", 4, 112, true,
+	    &nr, &err), 1);
+	ck_assert_int_eq(store_archive_pending(s, &n, &err), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(store_archive_next(s, 110, &it, &err), 1);
+	ck_assert_int_eq(it.message, post2);
+	ck_assert_str_eq(it.list, "dev");
+	ck_assert_str_eq(it.domain, D);
+	ck_assert_uint_eq(it.len, 4);
+	ck_assert_str_eq(it.body, "s2\r\n");
+	free(it.body);
+	ck_assert_int_eq(store_archive_retry(s, post2, 200, "disk full",
+	    &err), 0);
+	ck_assert_int_eq(store_archive_next(s, 150, &it, &err), 1);
+	ck_assert_int_eq(it.message, post2);
+	ck_assert_ptr_null(it.body);
+	ck_assert_int_eq(it.attempts, 1);
+	ck_assert_int_eq(it.next_attempt, 200);
+	ck_assert_int_eq(store_archive_done(s, post2, &err), 0);
+	ck_assert_int_eq(store_archive_next(s, 150, &it, &err), 1);
+	ck_assert_int_eq(it.message, post1);
+	free(it.body);
+	ck_assert_int_eq(store_archive_done(s, post1, &err), 0);
+	ck_assert_int_eq(store_archive_next(s, 150, &it, &err), 0);
+	/* Without archive, no row. */
+	ck_assert_int_eq(store_msg_add(s, D, "dev", STORE_MSG_RECEIVED,
+	    "a@x", "<3@x>", "p3\r\n", 4, 100, &post1, &err), 0);
+	ck_assert_int_eq(store_msg_signed(s, post1, "s3\r\n", 4, 110, false,
+	    &nr, &err), 0);
+	ck_assert_int_eq(store_archive_next(s, 150, &it, &err), 0);
+	store_close(s);
+	ts_fini();
+}
+END_TEST
 
 /* A forged request for the same address must not cancel a genuine one:
  * both tokens work (the second does nothing new); the rows are bounded
@@ -425,6 +489,7 @@ tc_admin(void)
 
 	tcase_add_test(tc, test_token_once);
 	tcase_add_test(tc, test_reply_rows);
+	tcase_add_test(tc, test_archive_queue);
 	tcase_add_test(tc, test_pending_both_valid);
 	tcase_add_test(tc, test_held_tokens);
 	tcase_add_test(tc, test_held_expiry);

@@ -1,0 +1,23 @@
+# src/archive: lists' archives as public-inbox v2 inboxes.  What a commit
+# says of a message (msginfo.c, no I/O) is in libtimbre; the inbox itself
+# (inbox.c) in a library of its own, so that only the programs writing
+# archives link libgit2 for it.
+src_libtimbre_a_SOURCES += src/archive/archive.h src/archive/msginfo.c
+noinst_LIBRARIES += src/libtimbre_archive.a
+src_libtimbre_archive_a_SOURCES = src/archive/archive.h src/archive/inbox.c
+src_libtimbre_archive_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBGIT2_CFLAGS)
+ARCHIVE_LIBS = src/libtimbre_archive.a $(LIBGIT2_LIBS)
+
+check_PROGRAMS += tests/unit/archive/check_archive
+TESTS += tests/unit/archive/check_archive
+tests_unit_archive_check_archive_SOURCES = tests/unit/archive/test_archive.c
+tests_unit_archive_check_archive_CPPFLAGS = $(AM_CPPFLAGS) $(LIBGIT2_CFLAGS)
+tests_unit_archive_check_archive_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_archive_check_archive_LDADD = $(ARCHIVE_LIBS) $(UNIT_LDADD)
+
+FUZZ_HARNESSES += archive_info
+check_PROGRAMS += tests/fuzz/replay_archive_info
+TESTS += tests/fuzz/replay_archive_info
+tests_fuzz_replay_archive_info_SOURCES = tests/fuzz/fuzz_archive_info.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_archive_info_LDADD = $(TIMBRE_LIBS)
