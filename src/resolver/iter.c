@@ -1186,7 +1186,7 @@ check_wildcard(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 		q->ede = ede;
 		snprintf(q->ede_text, sizeof(q->ede_text), "%s", err.msg);
 	}
-	if (sec == RES_SEC_SECURE && g->kind == GOAL_MAIN &&
+	if (sec != RES_SEC_BOGUS && g->kind == GOAL_MAIN &&
 	    ldns_rr_list_rr_count(auth) > 0 &&
 	    ldns_rr_list_rr_count(sigs) > 0 &&
 	    ldns_rr_rrsig_labels(ldns_rr_list_rr(sigs, 0)) != NULL &&

@@ -55,3 +55,8 @@ EXTRA_DIST += contrib/iptables/timbre-nat.sh contrib/iptables/timbre-nat.nft \
 # DMARC p=reject domain through the NAT to both subscribers, dkimpy's
 # dkimverify and arcverify on the delivered copy, down.  Needs root.
 INTEGRATION_TESTS += tests/integration/lab.sh
+# issue 18: DNSSEC proof shapes (CNAME into a missing name, wildcard
+# below an empty non-terminal, NSEC3 opt-out under wildcards) asked of
+# timbre-resolverd and Unbound, in a network namespace of its own;
+# helper: resolver_dnssec_lib.sh (shared with resolver_dnssec_diff.sh).
+INTEGRATION_TESTS += tests/integration/resolver_dnssec.sh
