@@ -60,3 +60,11 @@ INTEGRATION_TESTS += tests/integration/lab.sh
 # timbre-resolverd and Unbound, in a network namespace of its own;
 # helper: resolver_dnssec_lib.sh (shared with resolver_dnssec_diff.sh).
 INTEGRATION_TESTS += tests/integration/resolver_dnssec.sh
+# issue 18: timbre-resolverd and Unbound asked the same questions about
+# generated signed hierarchies (NSEC, NSEC3, opt-out; RSA, ECDSA,
+# Ed25519; wildcards, empty non-terminals, CNAME and DNAME chains;
+# expired, not yet valid, missing and broken signatures, a DS without
+# its key), resolved and cached; short form here (4 hierarchies), long
+# form with RESOLVER_DIFF_HIERARCHIES (see the script); generator and
+# asker: resolver_dnssec_diff.py.
+INTEGRATION_TESTS += tests/integration/resolver_dnssec_diff.sh

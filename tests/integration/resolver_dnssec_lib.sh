@@ -36,7 +36,8 @@ rd_soa()
 
 # rd_sign ZONE FILE [nsec3 [ARGS]]: keys (ECDSA P-256) made here,
 # FILE.signed, ZONE.ds the DS of the KSK; ARGS the NSEC3 options of
-# ldns-signzone (default: salt abcd, no extra iteration).
+# ldns-signzone (default: salt abcd, no extra iteration); RD_SIGN_DATES
+# may hold -i and -e options of ldns-signzone (signatures out of date).
 rd_sign()
 {
 	local zone=$1 file=$2 ksk zsk
@@ -45,9 +46,12 @@ rd_sign()
 	zsk=$(ldns-keygen -a ECDSAP256SHA256 "$zone")
 	cat "$ksk.key" "$zsk.key" >>"$file"
 	if [ "${3:-}" = nsec3 ]; then
-		ldns-signzone -n ${4:--s abcd -t 0} "$file" "$ksk" "$zsk"
+		# shellcheck disable=SC2086
+		ldns-signzone ${RD_SIGN_DATES:-} -n ${4:--s abcd -t 0} "$file" \
+		    "$ksk" "$zsk"
 	else
-		ldns-signzone "$file" "$ksk" "$zsk"
+		# shellcheck disable=SC2086
+		ldns-signzone ${RD_SIGN_DATES:-} "$file" "$ksk" "$zsk"
 	fi
 	cp "$ksk.ds" "$zone.ds"
 	rm -f "$ksk.key" "$ksk.private" "$ksk.ds" "$zsk.key" "$zsk.private" \
