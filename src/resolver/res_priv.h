@@ -29,6 +29,9 @@ struct res_centry {
 	bool			 negative;	/* NXDOMAIN (type 0) or NODATA */
 	enum res_rank		 rank;
 	enum res_sec		 sec;
+	enum res_ede		 ede;		/* bogus: why (RFC 8914), so
+						   that answers from the cache
+						   say what the first one did */
 	time_t			 expire;
 	ldns_rr_list		*rrs;		/* the RRset; negative: the
 						   authority section (SOA,

@@ -13,6 +13,7 @@
 #   n3.test.     127.0.0.4  signed (NSEC3, no opt-out), DS in test.
 #   ns.test.     127.0.0.4  signed (NSEC), DS in test.
 #   oo.test.     127.0.0.4  signed (NSEC3 with opt-out), DS in test.
+#   ex.test.     127.0.0.4  signed (NSEC), DS in test., signatures expired
 #   n3t.         127.0.0.3  signed (NSEC3), DS in the root
 #
 # In each of them and in test.: a CNAME to a name that does not exist
@@ -62,6 +63,20 @@ done
 rd_sign n3.test n3.test nsec3
 rd_sign ns.test ns.test
 rd_sign oo.test oo.test nsec3 "-s abcd -t 0 -p"
+# Signatures that expired a month ago: every answer of the zone is bogus,
+# its DNSKEY RRset first.
+{
+	rd_soa ex.test. ns1.ex.test.
+	cat <<-EOF
+	ex.test. NS ns1.ex.test.
+	ns1.ex.test. A 127.0.0.4
+	www.ex.test. A 192.0.2.3
+	mail.ex.test. A 192.0.2.4
+	EOF
+} >ex.test
+now=$(date +%s)
+RD_SIGN_DATES="-i $((now - 5184000)) -e $((now - 2592000))" \
+    rd_sign ex.test ex.test
 {
 	rd_soa n3t. ns1.n3t.
 	cat <<-EOF
@@ -83,8 +98,10 @@ rd_sign n3t n3t nsec3
 	ns1.ns.test. A 127.0.0.4
 	oo.test. NS ns1.oo.test.
 	ns1.oo.test. A 127.0.0.4
+	ex.test. NS ns1.ex.test.
+	ns1.ex.test. A 127.0.0.4
 	EOF
-	cat n3.test.ds ns.test.ds oo.test.ds
+	cat n3.test.ds ns.test.ds oo.test.ds ex.test.ds
 	shapes test
 } >test
 rd_sign test test
@@ -110,7 +127,7 @@ integ_nsd_start_at 127.0.0.2 root . root.signed ||
 integ_nsd_start_at 127.0.0.3 tld test test.signed n3t n3t.signed ||
     { echo "not ok - NSD test"; exit 1; }
 integ_nsd_start_at 127.0.0.4 sld n3.test n3.test.signed \
-    ns.test ns.test.signed oo.test oo.test.signed ||
+    ns.test ns.test.signed oo.test oo.test.signed ex.test ex.test.signed ||
     { echo "not ok - NSD second-level zones"; exit 1; }
 
 rd_resolvers "$T/hints" "$T/root.ds"
@@ -197,6 +214,28 @@ for pass in resolved cached; do
 	# rest on spans that could hide an unsigned delegation (RFC 5155
 	# sections 8.4, 9.2): no AD, from either resolver.
 	cases oo.test noad noad
+done
+# RFC 8914: the SERVFAIL of a zone whose signatures expired says so
+# (EDE 7, Signature Expired), resolved, from the cache, and for another
+# name of the zone, whose answer rests on the DNSKEY RRset found bogus
+# before (timbre once said only 6, DNSSEC Bogus, from the cache; so does
+# Unbound 1.17 when it answers from its cache).
+ede()
+{
+	dig @127.0.0.1 -p "$1" +time=10 +tries=2 +dnssec "$2" A 2>&1 |
+	    sed -n 's/.*EDE: \([0-9]*\).*/\1/p' | head -n 1
+}
+for q in www.ex.test. www.ex.test. mail.ex.test.; do
+	t=$(ede $TPORT $q)
+	u=$(ede $UPORT $q)
+	# Unbound 1.17 says 7 when it finds the signatures out of date,
+	# 6 when it answers from its cache: only timbre's is checked.
+	if [ "$t" = 7 ]; then
+		integ_ok "$q A: SERVFAIL with EDE 7 (unbound: ${u:-none})"
+	else
+		integ_notok "$q A: SERVFAIL with EDE 7" \
+		    "timbre: EDE ${t:-none}, unbound: EDE ${u:-none}"
+	fi
 done
 if [ -n "${RESOLVER_TEST_VERBOSE:-}" ] || [ "$INTEG_FAIL" -gt 0 ]; then
 	grep -v ' ask ' "$T/resolverd.log" | tail -n 40 | sed 's/^/# /'
