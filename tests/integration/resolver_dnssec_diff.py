@@ -356,11 +356,12 @@ def ask(args):
             if t[:3] != u[:3]:
                 diffs += 1
                 if diffs <= args.max_print:
-                    print("DIFF %s %s %s zone %s\n  timbre:  %s %s %s\n"
-                          "  unbound: %s %s %s" %
+                    print("DIFF %s %s %s zone %s\n  timbre:  %s %s %s "
+                          "EDE %s\n  unbound: %s %s %s EDE %s" %
                           (label, x["q"], x["t"], x["zone"],
-                           t[0], "ad" if t[1] else "noad", list(t[2]),
-                           u[0], "ad" if u[1] else "noad", list(u[2])))
+                           t[0], "ad" if t[1] else "noad", list(t[2]), t[3],
+                           u[0], "ad" if u[1] else "noad", list(u[2]),
+                           u[3]))
     print("timbre's answers: " + ", ".join(
         "%s %d" % i for i in sorted(tally.items())))
     for (kind, te, ue), n in sorted(edes.items(), key=lambda i: -i[1]):
