@@ -59,7 +59,7 @@ grep '^EDE\|^timbre' "$T/ask.out" | sed 's/^/# /'
 # Upstream timeouts explain a SERVFAIL with EDE 22 (No Reachable
 # Authority) where Unbound, which waits longer, answered.
 echo "# timbre-resolverd: $(dig @127.0.0.1 -p "$TPORT" +short CH TXT \
-    stats.timbre. | tr -d '"' | grep '^\(queries\|upstream\|servfail\)' |
+    stats.timbre. | tr -d '"' | grep '^\(queries\|upstream\|servfail\|cache\|answers-cached\)' |
     tr '\n' ' ')"
 rss=$(awk '/^VmRSS/ { print $2, $3 }' "/proc/$RESOLVERD_PID/status")
 echo "# $(tail -n 1 "$T/ask.out") in $(($(date +%s) - t0)) s;" \
