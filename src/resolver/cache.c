@@ -225,6 +225,7 @@ res_cache_put(struct res_cache *c, const ldns_rdf *name, uint16_t type,
 	e->negative = negative;
 	e->rank = rank;
 	e->sec = sec;
+	e->ede = RES_EDE_NONE;
 	e->expire = now + ttl;
 	e->hash = h;
 	e->bytes = ENTRY_OVERHEAD + ldns_rdf_size(name) + rrs_bytes(e->rrs) +

@@ -417,6 +417,34 @@ query_fail(struct res_query *q, enum res_ede ede, const char *fmt, ...)
 	q->done = true;
 }
 
+/*
+ * A bogus entry just stored for (name, type) keeps the reason the query
+ * found (q->ede), which later answers from the cache then give too.
+ */
+static void
+cache_note_ede(struct res_query *q, const ldns_rdf *name, uint16_t type,
+    enum res_sec sec, time_t now)
+{
+	struct res_centry	*e;
+
+	if (sec != RES_SEC_BOGUS || q->ede == RES_EDE_NONE)
+		return;
+	if ((e = res_cache_get(q->r->cache, name, type, now)) != NULL &&
+	    e->sec == RES_SEC_BOGUS && e->ede == RES_EDE_NONE)
+		e->ede = q->ede;
+}
+
+/* The reason a cached entry is bogus, for a SERVFAIL that rests on it. */
+static void
+query_ede_from(struct res_query *q, const struct res_centry *e)
+{
+	if (q->ede == RES_EDE_NONE && e != NULL && e->ede != RES_EDE_NONE) {
+		q->ede = e->ede;
+		snprintf(q->ede_text, sizeof(q->ede_text), "cached: failed "
+		    "validation");
+	}
+}
+
 /* Folds the security of one piece into the answer's. */
 static void
 query_sec(struct res_query *q, enum res_sec s)
@@ -642,7 +670,8 @@ goal_from_cache(struct res_query *q, struct goal *g, time_t now)
 				    q->answer, e->sigs, ttl);
 				query_sec(q, e->sec);
 				if (e->sec == RES_SEC_BOGUS) {
-					q->ede = RES_EDE_DNSSEC_BOGUS;
+					q->ede = e->ede != RES_EDE_NONE ?
+					    e->ede : RES_EDE_DNSSEC_BOGUS;
 					snprintf(q->ede_text,
 					    sizeof(q->ede_text),
 					    "cached answer failed validation");
@@ -703,8 +732,10 @@ zone_security(struct res_query *q, const ldns_rdf *zone, bool for_keys,
 		if ((ds = res_cache_get(r->cache, zone, LDNS_RR_TYPE_DS,
 		    now)) == NULL)
 			return -1;
-		if (ds->sec == RES_SEC_BOGUS)
+		if (ds->sec == RES_SEC_BOGUS) {
+			query_ede_from(q, ds);
 			return -2;
+		}
 		/* A DS RRset of algorithms or digests we cannot use makes
 		 * the zone insecure, not bogus (RFC 4035 5.2, RFC 6840
 		 * 5.2). */
@@ -720,8 +751,10 @@ zone_security(struct res_query *q, const ldns_rdf *zone, bool for_keys,
 	if ((k = res_cache_get(r->cache, zone, LDNS_RR_TYPE_DNSKEY, now)) ==
 	    NULL || k->negative)
 		return 1;
-	if (k->sec != RES_SEC_SECURE)
+	if (k->sec != RES_SEC_SECURE) {
+		query_ede_from(q, k);
 		return -2;
+	}
 	*keys_out = ldns_rr_list_clone(k->rrs);
 	return 0;
 }
@@ -1186,7 +1219,7 @@ check_wildcard(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 		q->ede = ede;
 		snprintf(q->ede_text, sizeof(q->ede_text), "%s", err.msg);
 	}
-	if (sec == RES_SEC_SECURE && g->kind == GOAL_MAIN &&
+	if (sec != RES_SEC_BOGUS && g->kind == GOAL_MAIN &&
 	    ldns_rr_list_rr_count(auth) > 0 &&
 	    ldns_rr_list_rr_count(sigs) > 0 &&
 	    ldns_rr_rrsig_labels(ldns_rr_list_rr(sigs, 0)) != NULL &&
@@ -1240,6 +1273,7 @@ take_rrset(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 	}
 	res_cache_put(q->r->cache, owner, type, set, sigs, false, 0,
 	    RES_RANK_ANSWER, sec, sec == RES_SEC_SECURE ? until : 0, now);
+	cache_note_ede(q, owner, type, sec, now);
 	if (g->kind == GOAL_MAIN) {
 		list_add_all(q->answer, set);
 		list_add_all(q->answer, sigs);
@@ -1454,6 +1488,7 @@ handle_denial(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 	res_cache_put(q->r->cache, name, nxdomain && sec != RES_SEC_BOGUS ?
 	    0 : g->qtype, auth, NULL, true, ttl, RES_RANK_ANSWER, sec,
 	    sec == RES_SEC_SECURE ? until : 0, now);
+	cache_note_ede(q, name, g->qtype, sec, now);
 	if (g->kind == GOAL_MAIN) {
 		q->rcode = nxdomain ? LDNS_RCODE_NXDOMAIN : LDNS_RCODE_NOERROR;
 		list_add_all(q->authority, auth);
@@ -1513,6 +1548,7 @@ handle_referral(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 		    ldns_rr_list_rr_count(ds) == 0, 60, RES_RANK_REFERRAL,
 		    dssec, 0, now);
 		query_fail(q, ede, "ds for %s: %s", "delegation", err.msg);
+		cache_note_ede(q, child, LDNS_RR_TYPE_DS, dssec, now);
 		ok = true;
 		goto out;
 	}

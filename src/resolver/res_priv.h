@@ -29,6 +29,9 @@ struct res_centry {
 	bool			 negative;	/* NXDOMAIN (type 0) or NODATA */
 	enum res_rank		 rank;
 	enum res_sec		 sec;
+	enum res_ede		 ede;		/* bogus: why (RFC 8914), so
+						   that answers from the cache
+						   say what the first one did */
 	time_t			 expire;
 	ldns_rr_list		*rrs;		/* the RRset; negative: the
 						   authority section (SOA,
@@ -70,7 +73,8 @@ uint32_t	 res_centry_ttl(const struct res_centry *, time_t now);
  * and a reason in err; res_val_denial and res_val_wildcard also
  * RES_SEC_INSECURE (reason in err) for NSEC3 records of more than
  * RES_VAL_NSEC3_MAX_ITER iterations (RFC 9276 section 3.2), and
- * res_val_denial for a proof resting on NSEC3 opt-out.  Signatures are
+ * both for a proof resting on NSEC3 opt-out (RFC 5155 section 9.2: an
+ * opt-out span may hide an unsigned delegation).  Signatures are
  * checked at now (the core's clock, not the wall clock's).  When secure,
  * *until_out (which may be NULL) is the earliest expiration of the
  * signatures that verified, past which the data must not be used (RFC
@@ -107,7 +111,8 @@ enum res_sec	 res_val_denial(const ldns_rdf *qname, uint16_t qtype,
  * res_val_rrset) claim fewer labels than owner has was synthesised from a
  * wildcard: secure only when the NSEC or NSEC3 records of auth, signed by
  * keys, prove that no closer name exists (RFC 4035 section 5.3.4, RFC 5155
- * section 8.8).  Not an expansion: secure.
+ * section 8.8); insecure when the NSEC3 covering the next closer name has
+ * opt-out.  Not an expansion: secure.
  */
 enum res_sec	 res_val_wildcard(const ldns_rdf *owner,
 		    const ldns_rr_list *sigs, const ldns_rr_list *auth,

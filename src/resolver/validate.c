@@ -748,7 +748,9 @@ nsec3_closest_encloser(const ldns_rr_list *nsec3s, const ldns_rdf *qname,
  * name's own NSEC3 without the type, or for a DS the closest encloser
  * proof under opt-out (an insecure delegation), or for a wildcard that
  * matched the closest encloser proof and the wildcard's NSEC3 without
- * the type.  Opt-out over the next closer name makes a proof insecure.
+ * the type.  Opt-out over the next closer name makes a proof insecure,
+ * a wildcard NODATA's too: an unsigned delegation could hide there, which
+ * the wildcard would not speak for (RFC 5155 section 9.2; Unbound too).
  */
 static enum res_sec
 nsec3_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
@@ -783,7 +785,8 @@ nsec3_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
 	if ((rr = nsec3_matching(nsec3s, wild, zone)) != NULL) {
 		*why = "the wildcard's nsec3 does not prove the type absent";
 		if (proves_nodata_at(rr, qtype, false))
-			sec = RES_SEC_SECURE;
+			sec = ldns_nsec3_optout(nc) ? RES_SEC_INSECURE :
+			    RES_SEC_SECURE;
 		goto done;
 	}
 	*why = "no nsec3 at the name";
@@ -830,6 +833,7 @@ res_val_wildcard(const ldns_rdf *owner, const ldns_rr_list *sigs,
 {
 	ldns_rr_list	*nsecs = NULL, *nsec3s = NULL, *asigs = NULL;
 	ldns_rdf	*next = NULL;
+	const ldns_rr	*nc;
 	ldns_rr		*rr;
 	size_t		 i, n, labels = 255;
 	enum res_sec	 sec = RES_SEC_BOGUS;
@@ -878,8 +882,14 @@ res_val_wildcard(const ldns_rdf *owner, const ldns_rr_list *sigs,
 			sec = RES_SEC_INSECURE;
 			goto done;
 		}
-		if (nsec3_covering(nsec3s, next, zone) != NULL)
-			goto done;	/* secure */
+		if ((nc = nsec3_covering(nsec3s, next, zone)) != NULL) {
+			if (ldns_nsec3_optout(nc)) {
+				err_set(err, ERR_CRYPTO, "wildcard answer in "
+				    "an nsec3 opt-out span");
+				sec = RES_SEC_INSECURE;
+			}
+			goto done;	/* secure, or insecure */
+		}
 	}
 	*ede_out = RES_EDE_NSEC_MISSING;
 	err_set(err, ERR_CRYPTO, "wildcard answer without proof of no closer "

@@ -66,3 +66,16 @@ EXTRA_DIST += contrib/iptables/timbre-nat.sh contrib/iptables/timbre-nat.nft \
 # DMARC p=reject domain through the NAT to both subscribers, dkimpy's
 # dkimverify and arcverify on the delivered copy, down.  Needs root.
 INTEGRATION_TESTS += tests/integration/lab.sh
+# issue 18: DNSSEC proof shapes (CNAME into a missing name, wildcard
+# below an empty non-terminal, NSEC3 opt-out under wildcards) asked of
+# timbre-resolverd and Unbound, in a network namespace of its own;
+# helper: resolver_dnssec_lib.sh (shared with resolver_dnssec_diff.sh).
+INTEGRATION_TESTS += tests/integration/resolver_dnssec.sh
+# issue 18: timbre-resolverd and Unbound asked the same questions about
+# generated signed hierarchies (NSEC, NSEC3, opt-out; RSA, ECDSA,
+# Ed25519; wildcards, empty non-terminals, CNAME and DNAME chains;
+# expired, not yet valid, missing and broken signatures, a DS without
+# its key), resolved and cached; short form here (4 hierarchies), long
+# form with RESOLVER_DIFF_HIERARCHIES (see the script); generator and
+# asker: resolver_dnssec_diff.py.
+INTEGRATION_TESTS += tests/integration/resolver_dnssec_diff.sh

@@ -1115,6 +1115,30 @@ START_TEST(test_validate_nsec3_iterations)
 END_TEST
 
 /*
+ * The NSEC3 chain of a zone with a wildcard only, signed: apex ->
+ * wildcard -> apex, at iter iterations, both records opt-out or not.
+ */
+static ldns_rr_list *
+wild_chain(ldns_key_list *zl, uint16_t iter, bool optout)
+{
+	ldns_rr_list	*auth = ldns_rr_list_new();
+	char		 t[512];
+
+	ck_assert_ptr_nonnull(auth);
+	nsec3_text("example.test.", "*.example.test.", iter,
+	    "SOA NS RRSIG DNSKEY NSEC3PARAM", t, sizeof(t));
+	if (optout)
+		strstr(t, " NSEC3 1 0 ")[9] = '1';	/* the flags */
+	auth_add_signed(auth, t, zl);
+	nsec3_text("*.example.test.", "example.test.", iter, "TXT RRSIG", t,
+	    sizeof(t));
+	if (optout)
+		strstr(t, " NSEC3 1 0 ")[9] = '1';
+	auth_add_signed(auth, t, zl);
+	return auth;
+}
+
+/*
  * Wildcard answers (RFC 4035 section 5.3.4, RFC 5155 section 8.8): the
  * TXT RRset of x.example.test. synthesised from *.example.test. is secure
  * only with an NSEC or NSEC3 proving that x.example.test. does not exist.
@@ -1172,13 +1196,7 @@ START_TEST(test_validate_wildcard)
 	/* NSEC3: the chain apex -> wildcard -> apex covers the hash of the
 	 * next closer name x.example.test.; one matching x proves it
 	 * exists. */
-	auth = ldns_rr_list_new();
-	nsec3_text("example.test.", "*.example.test.", 5,
-	    "SOA NS RRSIG DNSKEY NSEC3PARAM", t, sizeof(t));
-	auth_add_signed(auth, t, zl);
-	nsec3_text("*.example.test.", "example.test.", 5, "TXT RRSIG", t,
-	    sizeof(t));
-	auth_add_signed(auth, t, zl);
+	auth = wild_chain(zl, 5, false);
 	ck_assert_int_eq(res_val_wildcard(x, sigs, auth, keys, zone, now,
 	    NULL, &ede, &err), RES_SEC_SECURE);
 	ldns_rr_list_deep_free(auth);
@@ -1189,14 +1207,14 @@ START_TEST(test_validate_wildcard)
 	ck_assert_int_eq(res_val_wildcard(x, sigs, auth, keys, zone, now,
 	    NULL, &ede, &err), RES_SEC_BOGUS);
 	ldns_rr_list_deep_free(auth);
+	/* The same chain with opt-out over x: insecure (RFC 5155 section
+	 * 9.2: x could be an unsigned delegation). */
+	auth = wild_chain(zl, 5, true);
+	ck_assert_int_eq(res_val_wildcard(x, sigs, auth, keys, zone, now,
+	    NULL, &ede, &err), RES_SEC_INSECURE);
+	ldns_rr_list_deep_free(auth);
 	/* The same chain at 151 iterations: insecure (RFC 9276). */
-	auth = ldns_rr_list_new();
-	nsec3_text("example.test.", "*.example.test.", 151,
-	    "SOA NS RRSIG DNSKEY NSEC3PARAM", t, sizeof(t));
-	auth_add_signed(auth, t, zl);
-	nsec3_text("*.example.test.", "example.test.", 151, "TXT RRSIG", t,
-	    sizeof(t));
-	auth_add_signed(auth, t, zl);
+	auth = wild_chain(zl, 151, false);
 	ck_assert_int_eq(res_val_wildcard(x, sigs, auth, keys, zone, now,
 	    NULL, &ede, &err), RES_SEC_INSECURE);
 	ldns_rr_list_deep_free(auth);
@@ -1420,6 +1438,13 @@ static const struct {
 	  { 'M', "wild.example.test.", "" },
 	  { 'C', "x.wild.example.test.", "" },
 	  { 'M', "*.wild.example.test.", "TXT RRSIG" } }, RES_SEC_BOGUS },
+	/* The next closer name in an opt-out span: an unsigned delegation
+	 * could be there, not the wildcard (RFC 5155 section 9.2; Unbound
+	 * answers it without AD too). */
+	{ "x.wild.example.test.", 1, false, {
+	  { 'M', "wild.example.test.", "" },
+	  { 'O', "x.wild.example.test.", "" },
+	  { 'M', "*.wild.example.test.", "TXT RRSIG" } }, RES_SEC_INSECURE },
 };
 
 START_TEST(test_validate_nsec3_denial)
