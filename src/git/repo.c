@@ -38,19 +38,6 @@ git_err(struct err *err, const char *what)
 	    e != NULL && e->message != NULL ? e->message : "unknown error");
 }
 
-static int
-is_ssh(const char *url)
-{
-	const char	*colon = strchr(url, ':'), *slash = strchr(url, '/');
-
-	if (strncmp(url, "ssh://", 6) == 0)
-		return 1;
-	if (strncmp(url, "file://", 7) == 0 || url[0] == '/' ||
-	    url[0] == '.')
-		return 0;
-	return colon != NULL && (slash == NULL || colon < slash);
-}
-
 /* libgit2 asks for the transport of each network call: on SSH, ours. */
 static int
 transport_cb(git_transport **out, git_remote *owner, void *payload)
@@ -149,7 +136,7 @@ repo_open(const struct repo_config *c, struct err *err)
 		err_set(err, REPO_E_URL, "remote: empty URL");
 		goto fail;
 	}
-	if (is_ssh(r->url) && (r->ssh = repo_ssh_new(c, err)) == NULL) {
+	if (repo_ssh_is_url(r->url) && (r->ssh = repo_ssh_new(c, err)) == NULL) {
 		err_prefix(err, "remote %s", r->url);
 		goto fail;
 	}

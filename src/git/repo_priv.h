@@ -8,6 +8,8 @@
 #ifndef TIMBRE_GIT_REPO_PRIV_H
 #define TIMBRE_GIT_REPO_PRIV_H
 
+#include <stdbool.h>
+
 #include <git2.h>
 
 struct err;
@@ -17,6 +19,10 @@ struct repo_config;
  * keys, the deadline, and the last failure of a network operation. */
 struct repo_ssh;
 
+/* Is url one for this transport: ssh://, ssh+git://, git+ssh:// or
+ * scp-like "[user@]host:path"?  Other schemes (file://, https://) and
+ * paths are libgit2's. */
+bool		 repo_ssh_is_url(const char *url);
 /* Reads the key of c (--ssh-key or --ssh-key-file) into memory; NULL and
  * err if it does not parse, or if c trusts no host key. */
 struct repo_ssh	*repo_ssh_new(const struct repo_config *c, struct err *);

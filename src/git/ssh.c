@@ -67,6 +67,20 @@ struct sshurl {
 	char	path[1024];
 };
 
+/* The length of url's SSH scheme ("ssh://", ...), 0 if it has none. */
+static size_t
+scheme_len(const char *url)
+{
+	static const char *const schemes[] = { "ssh://", "ssh+git://",
+	    "git+ssh://" };
+	size_t	i;
+
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (strncasecmp(url, schemes[i], strlen(schemes[i])) == 0)
+			return strlen(schemes[i]);
+	return 0;
+}
+
 struct sshsub;
 
 struct sshstream {
@@ -388,8 +402,6 @@ copy_part(char *out, size_t n, const char *s, const char *e, bool pct)
 static int
 url_parse(const char *url, struct sshurl *u)
 {
-	static const char *const schemes[] = { "ssh://", "ssh+git://",
-	    "git+ssh://" };
 	const char	*s = url, *auth_end, *at, *h, *hend, *path, *q;
 	bool		 scp = true;
 	size_t		 i;
@@ -398,12 +410,10 @@ url_parse(const char *url, struct sshurl *u)
 
 	memset(u, 0, sizeof(*u));
 	u->port = 22;
-	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
-		if (strncasecmp(url, schemes[i], strlen(schemes[i])) == 0) {
-			s = url + strlen(schemes[i]);
-			scp = false;
-			break;
-		}
+	if ((i = scheme_len(url)) > 0) {
+		s = url + i;
+		scp = false;
+	}
 	if (scp) {
 		/* The first ':' outside brackets ends the host. */
 		q = s;
@@ -457,6 +467,18 @@ url_parse(const char *url, struct sshurl *u)
 	    !scp) == -1 || u->path[0] == '\0')
 		return -1;
 	return 0;
+}
+
+bool
+repo_ssh_is_url(const char *url)
+{
+	const char	*colon = strchr(url, ':'), *slash = strchr(url, '/');
+
+	if (scheme_len(url) > 0)
+		return true;
+	if (strstr(url, "://") != NULL || url[0] == '/' || url[0] == '.')
+		return false;
+	return colon != NULL && (slash == NULL || colon < slash);
 }
 
 /* "git-upload-pack '/path'", the path quoted for the server's shell. */
