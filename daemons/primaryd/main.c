@@ -110,6 +110,8 @@ main(int argc, char *argv[])
 		errx(1, "--remote is required (URL[#BRANCH])");
 	if (d.conf.ssh_key != NULL && d.conf.ssh_key_file != NULL)
 		errx(1, "--ssh-key and --ssh-key-file exclude each other");
+	if (d.conf.git_timeout < 1 || d.conf.git_timeout > 3600)
+		errx(1, "--git-timeout: not from 1 s to 1 h");
 	if (primaryd_serial_fix(&d.conf, &d.fix, &err) == -1 ||
 	    primaryd_rrl_setup(&d, &d.conf, &err) == -1)
 		errx(1, "%s", err.msg);
@@ -128,9 +130,10 @@ main(int argc, char *argv[])
 	rc.ssh_key_file = d.conf.ssh_key_file;
 	rc.authenticator = d.conf.ssh_authenticator;
 	rc.known_hosts = d.conf.ssh_known_hosts;
+	rc.timeout = d.conf.git_timeout;
 	if ((d.repo = repo_open(&rc, &err)) == NULL)
 		fatal("remote %s: %s", d.conf.remote, err.msg);
-	/* The clone has the key in its own file now: the copy goes. */
+	/* The SSH transport holds its own copy of the key now: this goes. */
 	if (d.conf.ssh_key != NULL) {
 		key_wipe(d.conf.ssh_key, strlen(d.conf.ssh_key));
 		free(d.conf.ssh_key);

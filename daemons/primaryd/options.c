@@ -25,6 +25,9 @@ static const struct opt primaryd_options[] = {
 	  "the SSH server's host key fingerprint, SHA256:BASE64", 0, 0 },
 	{ "ssh-known-hosts", OPT_STRING, NULL, OFF(ssh_known_hosts),
 	  "known_hosts file for the SSH server's host key", 0, 0 },
+	{ "git-timeout", OPT_DURATION, "30", OFF(git_timeout),
+	  "SSH to the zone repository: most time to connect, or to wait "
+	  "for the server at each read or write", 0, 0 },
 	{ "axfr", OPT_BOOL, NULL, OFF(axfr),
 	  "allow zone transfers without TSIG", 0, 0 },
 	{ "also-notify", OPT_ADDR | OPT_REPEAT, NULL, OFF(also_notify),

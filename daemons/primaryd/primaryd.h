@@ -28,6 +28,7 @@ struct primaryd_conf {
 	char		*ssh_key_file;
 	char		*ssh_authenticator;
 	char		*ssh_known_hosts;
+	long long	 git_timeout;	/* seconds (src/git/ssh.c) */
 	bool		 axfr;
 	struct opt_list	 also_notify;	/* struct opt_addr */
 	char		*workdir;

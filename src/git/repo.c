@@ -3,24 +3,19 @@
  * (see repo.h for the model: a bare clone whose branch tip is only ever
  * a commit the remote has).
  *
- * The SSH transport is libgit2's own (libssh2): the credentials callback
- * hands it the key file this module writes into the work directory, the
- * certificate callback compares the host key's SHA-256 with the pinned
- * fingerprint or the known_hosts entries for the host.
+ * On an SSH remote every network call goes through the transport of
+ * ssh.c (libssh, with deadlines), handed to libgit2 in the callbacks.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include <git2.h>
 
 #include "git/repo.h"
-#include "keys/key.h"
-#include "keys/mac.h"
-#include "util/b64.h"
+#include "git/repo_priv.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -28,13 +23,7 @@ struct repo {
 	git_repository	*git;
 	char		*url;
 	char		*branch;	/* NULL until known */
-	char		*keypath;	/* key file for libssh2, or NULL */
-	char		*authenticator;	/* "SHA256:..." or NULL */
-	char		*known_hosts;
-	char		 host[256];	/* from the URL, for known_hosts */
-	int		 port;
-	int		 tries;		/* credential attempts this call */
-	char		 hostkey_err[160];
+	struct repo_ssh	*ssh;		/* NULL unless the remote is SSH */
 	char		 push_err[160];
 	char		 head[GIT_OID_HEXSZ + 1];
 };
@@ -48,168 +37,13 @@ git_err(struct err *err, const char *what)
 	    e != NULL && e->message != NULL ? e->message : "unknown error");
 }
 
-/* host and port of an ssh:// or scp-like URL, for known_hosts. */
-static void
-url_host(struct repo *r)
-{
-	const char	*s = r->url, *at, *end;
-	size_t		 n;
-
-	r->port = 22;
-	r->host[0] = '\0';
-	if (strncmp(s, "ssh://", 6) == 0) {
-		s += 6;
-		end = s + strcspn(s, "/");
-		if ((at = memchr(s, '@', end - s)) != NULL)
-			s = at + 1;
-		n = strcspn(s, ":/");
-		if (s[n] == ':')
-			r->port = atoi(s + n + 1);
-	} else {
-		if ((at = strchr(s, '@')) != NULL && at < strchr(s, ':'))
-			s = at + 1;
-		n = strcspn(s, ":");
-	}
-	if (n >= sizeof(r->host))
-		n = sizeof(r->host) - 1;
-	memcpy(r->host, s, n);
-	r->host[n] = '\0';
-}
-
+/* libgit2 asks for the transport of each network call: on SSH, ours. */
 static int
-is_ssh(const char *url)
-{
-	const char	*colon = strchr(url, ':'), *slash = strchr(url, '/');
-
-	if (strncmp(url, "ssh://", 6) == 0)
-		return 1;
-	if (strncmp(url, "file://", 7) == 0 || url[0] == '/' ||
-	    url[0] == '.')
-		return 0;
-	return colon != NULL && (slash == NULL || colon < slash);
-}
-
-/* Does a known_hosts host field name our host? */
-static int
-kh_host_match(const struct repo *r, const char *field, size_t flen)
-{
-	char		 spec[300], pat[300];
-	const char	*p = field, *end = field + flen, *comma;
-	uint8_t		*salt = NULL, *hash = NULL, mac[KEY_HMAC_MAX];
-	size_t		 saltlen, hashlen, n, maclen;
-	struct err	 e;
-	int		 ok = 0;
-
-	if (r->port == 22)
-		snprintf(spec, sizeof(spec), "%s", r->host);
-	else
-		snprintf(spec, sizeof(spec), "[%s]:%d", r->host, r->port);
-	if (flen > 3 && strncmp(field, "|1|", 3) == 0) {
-		p = field + 3;
-		if ((comma = memchr(p, '|', end - p)) == NULL)
-			return 0;
-		if (b64_decode(p, comma - p, &salt, &saltlen, &e) == 0 &&
-		    b64_decode(comma + 1, end - comma - 1, &hash, &hashlen,
-		    &e) == 0 &&
-		    key_hmac(KEY_HMAC_SHA1, salt, saltlen, spec, strlen(spec),
-		    mac, &maclen, &e) == 0 && maclen == hashlen &&
-		    key_mem_equal(mac, hash, maclen))
-			ok = 1;
-		free(salt);
-		free(hash);
-		return ok;
-	}
-	while (p < end) {
-		comma = memchr(p, ',', end - p);
-		n = (comma != NULL ? comma : end) - p;
-		if (n < sizeof(pat)) {
-			memcpy(pat, p, n);
-			pat[n] = '\0';
-			if (strcasecmp(pat, spec) == 0)
-				return 1;
-		}
-		p += n + 1;
-	}
-	return 0;
-}
-
-/* 1 if a known_hosts line for the host has a key with this SHA-256. */
-static int
-kh_check(const struct repo *r, const uint8_t sha[32])
-{
-	FILE		*f;
-	char		 line[16384], *p, *host, *key;
-	uint8_t		*blob, md[32];
-	size_t		 blen;
-	struct err	 e;
-	int		 found = 0;
-
-	if ((f = fopen(r->known_hosts, "r")) == NULL)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		p = line + strspn(line, " \t");
-		if (*p == '#' || *p == '\n' || *p == '@')
-			continue;
-		host = strtok(p, " \t\n");
-		if (strtok(NULL, " \t\n") == NULL ||
-		    (key = strtok(NULL, " \t\n")) == NULL)
-			continue;
-		if (!kh_host_match(r, host, strlen(host)))
-			continue;
-		if (b64_decode(key, strlen(key), &blob, &blen, &e) == -1)
-			continue;
-		key_sha256(blob, blen, md);
-		free(blob);
-		found = key_mem_equal(md, sha, 32);
-	}
-	fclose(f);
-	return found;
-}
-
-static int
-cert_cb(git_cert *cert, int valid, const char *host, void *payload)
-{
-	struct repo		*r = payload;
-	git_cert_hostkey	*hk;
-	char			 fp[60];
-	const char		*want;
-
-	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2)
-		return GIT_PASSTHROUGH;
-	hk = (git_cert_hostkey *)cert;
-	if (!(hk->type & GIT_CERT_SSH_SHA256)) {
-		snprintf(r->hostkey_err, sizeof(r->hostkey_err),
-		    "host %s: libgit2 gave no SHA-256 of the host key", host);
-		return -1;
-	}
-	repo_fingerprint(hk->hash_sha256, fp);
-	if (r->authenticator != NULL) {
-		want = r->authenticator;
-		if (strncasecmp(want, "SHA256:", 7) == 0 &&
-		    strcmp(want + 7, fp + 7) == 0)
-			return 0;
-	}
-	if (r->known_hosts != NULL && kh_check(r, hk->hash_sha256))
-		return 0;
-	snprintf(r->hostkey_err, sizeof(r->hostkey_err),
-	    "host %s: host key %s is not trusted", host, fp);
-	return -1;
-}
-
-static int
-cred_cb(git_credential **out, const char *url, const char *user,
-    unsigned int allowed, void *payload)
+transport_cb(git_transport **out, git_remote *owner, void *payload)
 {
 	struct repo	*r = payload;
 
-	if (++r->tries > 3)
-		return -1;
-	if ((allowed & GIT_CREDENTIAL_USERNAME) && user == NULL)
-		return git_credential_username_new(out, "git");
-	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && r->keypath != NULL)
-		return git_credential_ssh_key_new(out, user != NULL ? user :
-		    "git", NULL, r->keypath, NULL);
-	return GIT_PASSTHROUGH;
+	return repo_ssh_transport(out, owner, r->ssh);
 }
 
 static int
@@ -226,22 +60,21 @@ push_ref_cb(const char *ref, const char *status, void *payload)
 static void
 callbacks(struct repo *r, git_remote_callbacks *cb)
 {
-	cb->credentials = cred_cb;
-	cb->certificate_check = cert_cb;
+	if (r->ssh != NULL) {
+		cb->transport = transport_cb;
+		repo_ssh_clear(r->ssh);
+	}
 	cb->push_update_reference = push_ref_cb;
 	cb->payload = r;
-	r->tries = 0;
-	r->hostkey_err[0] = '\0';
 	r->push_err[0] = '\0';
 }
 
-/* After a failed network call: the host key message beats libgit2's. */
+/* After a failed network call: the transport's own account (a timeout,
+ * an untrusted host key) beats libgit2's. */
 static void
 net_err(struct repo *r, struct err *err, const char *what)
 {
-	if (r->hostkey_err[0] != '\0')
-		err_set(err, REPO_E_HOSTKEY, "%s: %s", what, r->hostkey_err);
-	else
+	if (repo_ssh_failure(r->ssh, what, err) == 0)
 		git_err(err, what);
 }
 
@@ -252,52 +85,6 @@ set_head(struct repo *r, const git_oid *oid)
 		r->head[0] = '\0';
 	else
 		git_oid_tostr(r->head, sizeof(r->head), oid);
-}
-
-static int
-setup_key(struct repo *r, const struct repo_config *c, struct err *err)
-{
-	char		 line[8192], path[4096];
-	const char	*text = c->ssh_key;
-	FILE		*f;
-	void		*pk;
-	int		 rc;
-
-	if (c->ssh_key_file != NULL) {
-		if ((f = fopen(c->ssh_key_file, "r")) == NULL) {
-			err_set(err, ERR_IO, "%s: %s", c->ssh_key_file,
-			    strerror(errno));
-			return -1;
-		}
-		if (fgets(line, sizeof(line), f) == NULL)
-			line[0] = '\0';
-		fclose(f);
-		if (strncmp(line, "-----BEGIN", 10) == 0) {
-			if ((r->keypath = strdup(c->ssh_key_file)) == NULL)
-				goto nomem;
-			return 0;
-		}
-		line[strcspn(line, "\r\n")] = '\0';
-		text = line;
-	}
-	if (text == NULL)
-		return 0;
-	if ((pk = repo_sshkey_parse(text, err)) == NULL) {
-		key_wipe(line, sizeof(line));
-		return -1;
-	}
-	key_wipe(line, sizeof(line));
-	snprintf(path, sizeof(path), "%s/ssh-key", c->workdir);
-	rc = repo_sshkey_write_file(pk, path, err);
-	repo_sshkey_free(pk);
-	if (rc == -1)
-		return -1;
-	if ((r->keypath = strdup(path)) == NULL)
-		goto nomem;
-	return 0;
-nomem:
-	err_set(err, ERR_NOMEM, "out of memory");
-	return -1;
 }
 
 /*
@@ -340,10 +127,7 @@ repo_open(const struct repo_config *c, struct err *err)
 			r->branch = strdup(hash + 1);
 	} else
 		r->url = strdup(c->remote);
-	if (r->url == NULL || (c->authenticator != NULL &&
-	    (r->authenticator = strdup(c->authenticator)) == NULL) ||
-	    (c->known_hosts != NULL &&
-	    (r->known_hosts = strdup(c->known_hosts)) == NULL)) {
+	if (r->url == NULL) {
 		err_set(err, ERR_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -351,20 +135,14 @@ repo_open(const struct repo_config *c, struct err *err)
 		err_set(err, REPO_E_URL, "remote: empty URL");
 		goto fail;
 	}
-	if (is_ssh(r->url)) {
-		url_host(r);
-		if (r->authenticator == NULL && r->known_hosts == NULL) {
-			err_set(err, REPO_E_URL, "remote %s: ssh needs "
-			    "--ssh-authenticator or --ssh-known-hosts", r->url);
-			goto fail;
-		}
+	if (repo_ssh_is_url(r->url) && (r->ssh = repo_ssh_new(c, err)) == NULL) {
+		err_prefix(err, "remote %s", r->url);
+		goto fail;
 	}
 	if (mkdir(c->workdir, 0700) == -1 && errno != EEXIST) {
 		err_set(err, ERR_IO, "%s: %s", c->workdir, strerror(errno));
 		goto fail;
 	}
-	if (setup_key(r, c, err) == -1)
-		goto fail;
 	snprintf(path, sizeof(path), "%s/git", c->workdir);
 	if (git_repository_open_bare(&r->git, path) != 0 &&
 	    git_repository_init(&r->git, path, 1) != 0) {
@@ -399,9 +177,7 @@ repo_free(struct repo *r)
 	git_repository_free(r->git);
 	free(r->url);
 	free(r->branch);
-	free(r->keypath);
-	free(r->authenticator);
-	free(r->known_hosts);
+	repo_ssh_free(r->ssh);
 	free(r);
 	git_libgit2_shutdown();
 }

@@ -12,9 +12,11 @@
  * or a local path, with an optional "#BRANCH" (default: the remote's
  * HEAD).  Over SSH the server's host key must match the pinned SHA-256
  * fingerprint (as "ssh-keygen -lf" prints it) or a known_hosts entry;
- * anything else is refused with the fingerprint in the error.  libgit2
- * 1.1 (Debian 11) gives the callback only hashes of the host key, never
- * the key itself, which is all the SHA-256 comparison needs.
+ * anything else is refused with the fingerprint in the error.  The SSH
+ * transport is timbre's own, on libssh (ssh.c): connecting, and every
+ * read or write of the session, fails after the configured timeout
+ * without a byte from the server, so a stalled server costs one timeout,
+ * never a hung worker.
  *
  * SSH keys (sshkey.c): "ed25519:BASE64" (the 32-byte private key, as
  * timbre keygen and awa_gen_key print it) or "rsa:BASE64" (the DER of
@@ -45,12 +47,13 @@ struct repo_config {
 	const char	*ssh_key_file;	/* TYPE:BASE64 line or PEM/OpenSSH */
 	const char	*authenticator;	/* SHA256:BASE64, or NULL */
 	const char	*known_hosts;	/* path, or NULL */
+	long		 timeout;	/* SSH deadline, seconds; 0: 30 */
 };
 
 struct repo;
 
-/* Opens (or creates) the clone in workdir and fetches the remote.
- * A key given as text is written, mode 0600, into workdir for libssh2. */
+/* Opens (or creates) the clone in workdir and fetches the remote.  The
+ * SSH key is read once, into memory; nothing of it is written. */
 struct repo	*repo_open(const struct repo_config *, struct err *);
 void		 repo_free(struct repo *);
 /* Fetches the branch and moves the local tip to the remote's; sets
@@ -102,8 +105,9 @@ int	 repo_sshkey_private_text(void *, struct buf *, struct err *);
 /* Appends the OpenSSH public key line ("ssh-ed25519 AAAA... comment"). */
 int	 repo_sshkey_public_line(void *, const char *comment, struct buf *,
 	    struct err *);
-/* Writes the key as an OpenSSH (ed25519) or PEM (rsa) file, mode 0600. */
-int	 repo_sshkey_write_file(void *, const char *path, struct err *);
+/* Appends the private key as an OpenSSH (ed25519) or PEM (rsa) private
+ * key file's text: a secret (buf_fini_secret). */
+int	 repo_sshkey_file_text(void *, struct buf *, struct err *);
 /* "SHA256:B64" (no padding) of an SSH public key blob. */
 void	 repo_fingerprint(const uint8_t sha256[32], char out[60]);
 

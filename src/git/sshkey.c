@@ -1,20 +1,18 @@
 /*
  * sshkey.c: SSH keys for the git transport and timbre keygen: generation
  * (OpenSSL), the one-line "TYPE:BASE64" form of docs/interface.md, the OpenSSH
- * public key line and the private key file libssh2 reads.
+ * public key line and the private key text (OpenSSH or PEM) the SSH
+ * transport (ssh.c) hands libssh.
  *
  * The SSH wire encodings (RFC 4253 section 6.6, RFC 8709 for Ed25519,
  * and the "openssh-key-v1" container of OpenSSH's PROTOCOL.key) are
  * written here rather than through libssh, whose API cannot build an
  * Ed25519 key from its 32 bytes on libssh 0.9.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -327,43 +325,28 @@ done:
 }
 
 int
-repo_sshkey_write_file(void *key, const char *path, struct err *err)
+repo_sshkey_file_text(void *key, struct buf *out, struct err *err)
 {
 	EVP_PKEY	*pk = key;
-	struct buf	 text;
 	BIO		*bio = NULL;
 	char		*mem;
 	long		 n;
-	int		 fd, rc = -1;
+	int		 rc = -1;
 
-	buf_init(&text, SSHKEY_MAX);
-	if (EVP_PKEY_id(pk) == EVP_PKEY_ED25519) {
-		if (openssh_ed25519(pk, &text, err) == -1)
-			goto done;
-	} else {
-		if ((bio = BIO_new(BIO_s_mem())) == NULL ||
-		    PEM_write_bio_PrivateKey_traditional(bio, pk, NULL, NULL,
-		    0, NULL, NULL) != 1 ||
-		    (n = BIO_get_mem_data(bio, &mem)) <= 0 ||
-		    buf_add(&text, mem, n, err) == -1) {
-			err_set(err, ERR_CRYPTO, "rsa key: cannot write PEM");
-			goto done;
-		}
+	if (EVP_PKEY_id(pk) == EVP_PKEY_ED25519)
+		return openssh_ed25519(pk, out, err);
+	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
+	    PEM_write_bio_PrivateKey_traditional(bio, pk, NULL, NULL, 0, NULL,
+	    NULL) != 1 || (n = BIO_get_mem_data(bio, &mem)) <= 0)
+		err_set(err, ERR_CRYPTO, "rsa key: cannot write PEM");
+	else
+		rc = buf_add(out, mem, n, err);
+	if (bio != NULL) {
+		/* The PEM text is the private key: wipe the BIO's copy. */
+		if ((n = BIO_get_mem_data(bio, &mem)) > 0)
+			OPENSSL_cleanse(mem, n);
+		BIO_free(bio);
 	}
-	unlink(path);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1) {
-		err_set(err, ERR_IO, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	if (write(fd, text.data, text.len) != (ssize_t)text.len) {
-		err_set(err, ERR_IO, "%s: write failed", path);
-		close(fd);
-		goto done;
-	}
-	rc = close(fd);
-done:
-	BIO_free(bio);
-	buf_fini_secret(&text);
 	return rc;
 }
 

@@ -35,6 +35,12 @@ INTEGRATION_TESTS += tests/integration/serial.sh
 # answers: rate, slip, flows, dig and kdig retrying over TCP, SIGHUP,
 # SIGUSR1; helper: rrl_flood.py.
 INTEGRATION_TESTS += tests/integration/rrl.sh
+# issue 16 (part 1): timbre-primaryd's git over its own SSH transport
+# (libssh) against OpenSSH's sshd: fetch and push, a server that says
+# nothing and one that stalls mid-pack fail within --git-timeout while
+# queries are answered, a wrong host key, an RSA key with rsa-sha2 only;
+# helper: primary_ssh_proxy.py (a relay that stalls on demand).
+INTEGRATION_TESTS += tests/integration/primary_ssh.sh
 # timbre-primaryd after --user with a HOME it cannot read, and with a
 # global git configuration it must not read.
 INTEGRATION_TESTS += tests/integration/primary_user.sh

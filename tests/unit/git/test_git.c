@@ -2,7 +2,9 @@
  * test_git.c: the "git" suite: SSH key forms (RFC 8032 vector), and
  * fetch, read, commit and push against a bare repository made with
  * libgit2 in a temporary directory, including a push that fails, and
- * a zone file's versions read back from the history (for IXFR).
+ * a zone file's versions read back from the history (for IXFR); which
+ * remotes the SSH transport (ssh.c) takes, and its failures that need no
+ * server: a port nobody listens on, a key file libssh cannot read.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include <git2.h>
 
 #include "git/repo.h"
+#include "git/repo_priv.h"
 #include "util/b64.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -318,6 +321,78 @@ START_TEST(test_ssh_needs_authenticator)
 }
 END_TEST
 
+static const struct {
+	const char	*url;
+	bool		 ssh;
+} urls[] = {
+	{ "ssh://git@example.org/zone.git", true },
+	{ "SSH://example.org:2222/~/zone.git", true },
+	{ "git+ssh://example.org/zone.git", true },
+	{ "ssh+git://example.org/zone.git", true },
+	{ "git@example.org:zone.git", true },
+	{ "example.org:zones/zone.git", true },
+	{ "[::1]:zone.git", true },
+	{ "file:///srv/zone.git", false },
+	{ "https://example.org/zone.git", false },
+	{ "git://example.org/zone.git", false },
+	{ "/srv/zone.git", false },
+	{ "./zone.git", false },
+	{ "zone.git", false },
+	{ "dir/with:colon", false },
+};
+
+START_TEST(test_ssh_is_url)
+{
+	ck_assert_int_eq(repo_ssh_is_url(urls[_i].url), urls[_i].ssh);
+}
+END_TEST
+
+/* A port nobody listens on: the connect fails at once, named. */
+START_TEST(test_ssh_refused)
+{
+	struct repo_config	 c = { 0 };
+	struct err		 err;
+	char			 dir[] = "/tmp/timbre-git.XXXXXX", cmd[64];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	c.remote = "ssh://git@127.0.0.1:1/zone.git#main";
+	c.workdir = dir;
+	c.authenticator = "SHA256:AAAA";
+	c.timeout = 5;
+	ck_assert_ptr_null(repo_open(&c, &err));
+	ck_assert_int_eq(err.code, REPO_E_GIT);
+	ck_assert_msg(strstr(err.msg, "ssh 127.0.0.1:1: connecting") != NULL,
+	    "%s", err.msg);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* A PEM key libssh cannot read (encrypted, say) is refused at open. */
+START_TEST(test_ssh_bad_key_file)
+{
+	struct repo_config	 c = { 0 };
+	struct err		 err;
+	char			 dir[] = "/tmp/timbre-git.XXXXXX", path[64];
+	FILE			*f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/key", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5\n"
+	    "-----END OPENSSH PRIVATE KEY-----\n", f);
+	fclose(f);
+	c.remote = "git@127.0.0.1:zone.git";
+	c.workdir = dir;
+	c.authenticator = "SHA256:AAAA";
+	c.ssh_key_file = path;
+	ck_assert_ptr_null(repo_open(&c, &err));
+	ck_assert_int_eq(err.code, REPO_E_KEY);
+	unlink(path);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -332,6 +407,10 @@ unit_suite(void)
 	tcase_add_test(tc, test_fingerprint);
 	tcase_add_loop_test(tc, test_clone_commit_push, 0, 2);
 	tcase_add_test(tc, test_ssh_needs_authenticator);
+	tcase_add_loop_test(tc, test_ssh_is_url, 0,
+	    sizeof(urls) / sizeof(urls[0]));
+	tcase_add_test(tc, test_ssh_refused);
+	tcase_add_test(tc, test_ssh_bad_key_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
