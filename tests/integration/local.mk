@@ -55,3 +55,7 @@ EXTRA_DIST += contrib/iptables/timbre-nat.sh contrib/iptables/timbre-nat.nft \
 # DMARC p=reject domain through the NAT to both subscribers, dkimpy's
 # dkimverify and arcverify on the delivered copy, down.  Needs root.
 INTEGRATION_TESTS += tests/integration/lab.sh
+# issue 12: timbre-listd's --signer given as a host name, resolved at
+# start (util/opt.c, as timbre-signd's --relay): a post signed and taken
+# back from the name's address; bad names refused (helper: listd_lib.sh).
+INTEGRATION_TESTS += tests/integration/listd_signer.sh
