@@ -14,6 +14,12 @@ CLEANFILES += bench/signd/milter_load bench/signd/results.txt
 EXTRA_DIST += bench/signd/run.sh
 bench_signd_milter_load_SOURCES = bench/signd/milter_load.c
 
+# bench/listd: timbre-listd's accepted messages/s and fan-out
+# deliveries/s beside smtp-source -> smtp-sink, and its RSS with 100 to
+# 100 000 subscribers (a script: nothing to build).
+CLEANFILES += bench/listd/results.txt
+EXTRA_DIST += bench/listd/run.sh
+
 bench_dkim_bench_dkim_SOURCES = bench/dkim/bench_dkim.c
 bench_dkim_bench_dkim_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DBENCH_KEYDIR='"$(abs_top_srcdir)/tests/data/keys"'
@@ -30,5 +36,7 @@ bench: bench/dkim/bench_dkim$(EXEEXT) bench/signd/milter_load$(EXEEXT)
 	    -o bench/dns-auth/results.txt
 	-$(SHELL) $(top_srcdir)/bench/signd/run.sh -s $(BENCH_SECONDS) \
 	    -B . -o bench/signd/results.txt
+	-$(SHELL) $(top_srcdir)/bench/listd/run.sh -s $(BENCH_SECONDS) \
+	    -B . -o bench/listd/results.txt
 
 .PHONY: bench

@@ -889,7 +889,9 @@ deliver_pump(struct listd_deliver *d)
 	want = 2 * (size_t)d->cfg.max_connections;
 	if (want > LISTD_CLAIM_MAX)
 		want = LISTD_CLAIM_MAX;
-	if (d->njobs < want) {
+	/* In batches: once half of them are under way, not after every
+	 * copy (a write transaction each, bench/listd). */
+	if (d->njobs <= want / 2) {
 		want -= d->njobs;
 		if ((rows = calloc(want, sizeof(*rows))) == NULL) {
 			log_warn("deliver claim: out of memory");

@@ -2,10 +2,12 @@
  * options.c: the option table of timbre-listd (docs/interface.md,
  * "timbre-listd" and "Conventions shared by every daemon") and what it
  * means: the host name that is also the authserv-id, the signer's
- * address (the only client --listen-signed accepts), what a DMARC
+ * address or host name (util/opt.c resolves it; the address is the
+ * only client --listen-signed accepts), what a DMARC
  * rejection does, and the delivery engine's settings (deliver.h),
  * --retry-schedule among them.
  */
+#include <netdb.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +31,9 @@ static const struct opt listd_options[] = {
 	  0, 0 },
 	{ "db", OPT_STRING, "/var/lib/timbre/lists.db", OFF(db),
 	  "the database made by timbre list create", 0, 0 },
-	{ "signer", OPT_ADDR, NULL, OFF(signer),
-	  "timbre-signd's SMTP address, ADDR[:PORT] (required)", 0, 25 },
+	{ "signer", OPT_ADDR | OPT_HOSTNAME, NULL, OFF(signer),
+	  "timbre-signd's SMTP address, ADDR[:PORT] or HOST[:PORT], a name "
+	  "resolved at start (required)", 0, 25 },
 	{ "resolver", OPT_ADDR, "127.0.0.1:53", OFF(resolver),
 	  "DNS resolver, ADDR[:PORT]", 0, 53 },
 	{ "tls-cert", OPT_STRING, NULL, OFF(tls_cert),
@@ -145,7 +148,7 @@ listd_settings_load(int argc, char *argv[], struct listd_settings *s,
 {
 	struct listd_conf	*c = &s->conf;
 	struct acl_net		 n;
-	char			 ip[80], *e;
+	char			 ip[NI_MAXHOST];
 
 	memset(s, 0, sizeof(*s));
 	if (opt_load(&listd_program, argc, argv, c, NULL, err) == -1) {
@@ -209,16 +212,14 @@ listd_settings_load(int argc, char *argv[], struct listd_settings *s,
 	else if (gethostname(s->hostname, sizeof(s->hostname) - 1) == -1 ||
 	    s->hostname[0] == '\0')
 		snprintf(s->hostname, sizeof(s->hostname), "localhost");
-	/* The signer's address without its port is the one client of
-	 * --listen-signed. */
-	snprintf(ip, sizeof(ip), "%s", c->signer.text);
-	if (ip[0] == '[') {
-		memmove(ip, ip + 1, strlen(ip));
-		if ((e = strchr(ip, ']')) != NULL)
-			*e = '\0';
-	} else if ((e = strchr(ip, ':')) != NULL && strchr(e + 1, ':') ==
-	    NULL)
-		*e = '\0';
+	/* The signer's address (a name's, as resolved) is the one client
+	 * of --listen-signed. */
+	if (getnameinfo((struct sockaddr *)&c->signer.ss, c->signer.len, ip,
+	    sizeof(ip), NULL, 0, NI_NUMERICHOST) != 0) {
+		err_set(err, OPT_E_CONFIG, "--signer %s: no address",
+		    c->signer.text);
+		goto fail;
+	}
 	if (acl_parse("--signer", ip, &n, err) == -1 ||
 	    acl_add(&s->signer_acl, &n, err) == -1)
 		goto fail;

@@ -8,7 +8,6 @@
  */
 #include <err.h>
 #include <errno.h>
-#include <netdb.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -330,49 +329,16 @@ parse_milter(struct signd_settings *s, struct err *err)
 /*
  * --relay: an address as every ADDR[:PORT] option takes it, else a host
  * name and an optional port, resolved now by the system's resolver
- * (/etc/hosts, then DNS): the first address it gives is used until the
- * daemon restarts.
+ * (util/opt.c): the first address it gives is used until the daemon
+ * restarts.
  */
 static int
 parse_relay(struct signd_settings *s, struct err *err)
 {
-	struct addrinfo	 hints, *res;
-	const char	*r = s->conf.relay, *colon, *port = "25";
-	char		 host[256];
-	size_t		 hlen;
-	int		 rc;
-
-	if (opt_parse_addr(r, 25, &s->relay, err) == 0)
-		return 0;
-	colon = strchr(r, ':');
-	hlen = colon != NULL ? (size_t)(colon - r) : strlen(r);
-	if (colon != NULL)
-		port = colon + 1;
-	if (hlen == 0 || hlen >= sizeof(host) || strchr(port, ':') != NULL ||
-	    *port == '\0' || strspn(port, "0123456789") != strlen(port)) {
-		err_set(err, OPT_E_CONFIG, "--relay %s: not HOST[:PORT]", r);
+	if (opt_parse_host_addr(s->conf.relay, 25, &s->relay, err) == -1) {
+		err_prefix(err, "--relay");
 		return -1;
 	}
-	memcpy(host, r, hlen);
-	host[hlen] = '\0';
-	if (!key_derive_domain_ok(host)) {
-		err_set(err, OPT_E_CONFIG, "--relay %s: not an address or a "
-		    "host name", r);
-		return -1;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		err_set(err, OPT_E_CONFIG, "--relay %s: %s", r,
-		    gai_strerror(rc));
-		return -1;
-	}
-	memset(&s->relay, 0, sizeof(s->relay));
-	memcpy(&s->relay.ss, res->ai_addr, res->ai_addrlen);
-	s->relay.len = res->ai_addrlen;
-	snprintf(s->relay.text, sizeof(s->relay.text), "%s", r);
-	freeaddrinfo(res);
 	return 0;
 }
 

@@ -92,15 +92,36 @@ store_int(struct store *s, const char *sql, long long *out, struct err *err)
 	return 0;
 }
 
-int
-store_begin_write(struct store *s, struct err *err)
+/* BEGIN IMMEDIATE, with synchronous FULL or, if relaxed, NORMAL (set
+ * only when it changes: a pragma outside any transaction, no I/O). */
+static int
+begin_write(struct store *s, bool relaxed, struct err *err)
 {
 	int	rc;
 
+	if (s->relaxed != relaxed) {
+		if ((rc = sqlite3_exec(s->db, relaxed ?
+		    "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL",
+		    NULL, NULL, NULL)) != SQLITE_OK)
+			return store_fail(s, rc, "synchronous", err);
+		s->relaxed = relaxed;
+	}
 	if ((rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL,
 	    NULL)) != SQLITE_OK)
 		return store_fail(s, rc, "begin", err);
 	return 0;
+}
+
+int
+store_begin_write(struct store *s, struct err *err)
+{
+	return begin_write(s, false, err);
+}
+
+int
+store_begin_write_relaxed(struct store *s, struct err *err)
+{
+	return begin_write(s, true, err);
 }
 
 int

@@ -148,7 +148,7 @@ store_msg_state(struct store *s, int64_t id, enum store_msg_state state,
 {
 	sqlite3_stmt	*st = NULL;
 
-	if (store_begin_write(s, err) == -1)
+	if (store_begin_write_relaxed(s, err) == -1)
 		return -1;
 	/* A message the delivery engine has is not ours to move. */
 	if (store_prepare(s, "UPDATE messages SET state = ?2, "

@@ -300,6 +300,8 @@ int	store_msg_add(struct store *, const char *domain, const char *name,
  * one to its attempts; last_error (NULL: cleared) says why it waits.
  * Only a message not yet handed to the delivery engine (not in fanout
  * or done) is changed: STORE_E_NOMSG for one that is, or is not there.
+ * Written without waiting for the disk (store_begin_write_relaxed): a
+ * change lost to a power failure sends the message to the signer again.
  */
 int	store_msg_state(struct store *, int64_t id, enum store_msg_state,
 	    time_t next_attempt, bool attempted, const char *last_error,
@@ -387,6 +389,9 @@ int	store_archive_pending(struct store *, long long *n_out,
  * crash leaves it queued and due again when the lease ends: at least
  * once, never lost.  A result, the bounce it makes and the end of the
  * message ("done" once no row of it is queued) are one transaction.
+ * Claims and results are written without waiting for the disk
+ * (store_begin_write_relaxed in store_priv.h): one lost to a power
+ * failure sends a copy again, it never loses one.
  * ================================================================== */
 
 /* One claimed delivery, with what the engine needs of its message. */
@@ -402,7 +407,8 @@ struct store_delivery {
 
 /*
  * Claims up to max due deliveries (queued, next_attempt <= now, of a
- * message in state "fanout"), oldest due first, and sets their
+ * message in state "fanout"), oldest due first (then in the order the
+ * rows were made), and sets their
  * next_attempt to lease_until, in one transaction.  out[0..*n_out).
  */
 int	store_deliver_claim(struct store *, time_t now, time_t lease_until,

@@ -17,6 +17,7 @@ struct store {
 	 * short, leaving the lock held). */
 	sqlite3_stmt	*rollback;
 	long long	 data_version;		/* at the last store_changed */
+	bool		 relaxed;	/* synchronous=NORMAL now, not FULL */
 };
 
 /* One step of the schema: from version - 1 to version, run as one
@@ -48,6 +49,12 @@ int	store_fail(struct store *, int rc, const char *what, struct err *);
  * BEGIN (a read snapshot), COMMIT, and ROLLBACK if a transaction is
  * open (which never fails the caller: sqlite3 may have rolled back). */
 int	store_begin_write(struct store *, struct err *);
+/* BEGIN IMMEDIATE for a transaction whose loss in a power failure or
+ * an OS crash is harmless (synchronous=NORMAL: its commit does not wait
+ * for the disk, the next store_begin_write's does): the delivery
+ * engine's claims and results, whose loss sends a copy again (at least
+ * once), never loses one.  Every other write stays synchronous=FULL. */
+int	store_begin_write_relaxed(struct store *, struct err *);
 int	store_begin_read(struct store *, struct err *);
 int	store_commit(struct store *, struct err *);
 void	store_rollback(struct store *);

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,58 @@ bad:
 }
 
 int
+opt_parse_host_addr(const char *s, int default_port, struct opt_addr *a,
+    struct err *err)
+{
+	struct addrinfo	 hints, *res;
+	const char	*colon, *port;
+	char		 host[256], defport[8];
+	size_t		 hlen;
+	int		 rc;
+
+	if (opt_parse_addr(s, default_port, a, err) == 0)
+		return 0;
+	colon = strchr(s, ':');
+	hlen = colon != NULL ? (size_t)(colon - s) : strlen(s);
+	snprintf(defport, sizeof(defport), "%d", default_port);
+	port = colon != NULL ? colon + 1 : defport;
+	if (hlen == 0 || hlen >= sizeof(host) || *port == '\0' ||
+	    strlen(port) > 5 || strspn(port, "0123456789") != strlen(port)) {
+		err_set(err, OPT_E_CONFIG, "\"%s\" is not ADDR[:PORT] or "
+		    "HOST[:PORT]", s);
+		return -1;
+	}
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	/* A name, not something for the resolver to make sense of. */
+	if (strspn(host, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != hlen ||
+	    host[0] == '-' || host[0] == '.' || strstr(host, "..") != NULL) {
+		err_set(err, OPT_E_CONFIG, "\"%s\" is not an address or a "
+		    "host name", s);
+		return -1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+		err_set(err, OPT_E_CONFIG, "%s: %s", s, gai_strerror(rc));
+		return -1;
+	}
+	if (res->ai_addrlen > sizeof(a->ss)) {
+		freeaddrinfo(res);
+		err_set(err, OPT_E_CONFIG, "%s: an address too long", s);
+		return -1;
+	}
+	memset(a, 0, sizeof(*a));
+	memcpy(&a->ss, res->ai_addr, res->ai_addrlen);
+	a->len = res->ai_addrlen;
+	snprintf(a->text, sizeof(a->text), "%s", s);
+	freeaddrinfo(res);
+	return 0;
+}
+
+int
 opt_parse_duration(const char *s, long long *out, struct err *err)
 {
 	static const struct {
@@ -175,6 +228,8 @@ opt_parse_value(const struct opt *o, const char *text, void *dst,
 	case OPT_DURATION:
 		return opt_parse_duration(text, (long long *)dst, err);
 	case OPT_ADDR:
+		if (o->type & OPT_HOSTNAME)
+			return opt_parse_host_addr(text, o->port, dst, err);
 		return opt_parse_addr(text, o->port, dst, err);
 	case OPT_LOGLEVEL:
 		if (log_level_parse(text, dst) == -1) {

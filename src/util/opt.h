@@ -39,6 +39,9 @@ enum opt_type {
 	 * copied (argv is changed: a reload reads it as ""), and wipe the
 	 * copy before freeing it. */
 	OPT_SECRET = 0x200,
+	/* OPT_ADDR only: a host name and an optional port is taken too,
+	 * resolved when the option is loaded (opt_parse_host_addr). */
+	OPT_HOSTNAME = 0x400,
 };
 
 struct opt_addr {
@@ -99,6 +102,12 @@ void	opt_free(const struct opt_program *, void *conf);
 
 /* Parsers, exported for tests and for other configuration sources. */
 int	opt_parse_addr(const char *, int default_port, struct opt_addr *,
+	    struct err *);
+/* An address as opt_parse_addr takes it, else HOST[:PORT]: a host name
+ * (letters, digits, '-' and '.') resolved now by the system's resolver
+ * (getaddrinfo: /etc/hosts, then DNS), whose first address is kept; its
+ * text stays as given. */
+int	opt_parse_host_addr(const char *, int default_port, struct opt_addr *,
 	    struct err *);
 int	opt_parse_duration(const char *, long long *, struct err *);
 

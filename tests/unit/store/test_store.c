@@ -333,6 +333,73 @@ START_TEST(test_not_ours)
 }
 END_TEST
 
+/*
+ * The delivery engine's claims and results are written with
+ * synchronous=NORMAL (store_begin_write_relaxed), every other write
+ * with FULL again; claims come in the order the rows were made, and the
+ * last result of a message ends it.
+ */
+START_TEST(test_deliver_relaxed)
+{
+	static const char *const	 rcpts[] = { "z@a.test", "a@b.test",
+	    "m@c.test" };
+	static const char		 body[] = "Subject: x\r\n\r\nx\r\n";
+	struct store_delivery		 rows[3];
+	struct store			*s;
+	struct err			 err;
+	long long			 v;
+	int64_t				 id, id2;
+	size_t				 n, i;
+	bool				 done, disabled;
+
+	ts_init();
+	s = ts_fixture("d.db");
+	ck_assert_int_eq(store_deliver_enqueue(s, "example.org", "dev",
+	    "dev-bounces@example.org", "<1@x>", body, sizeof(body) - 1, rcpts,
+	    3, 100, &id, &err), 0);
+	ck_assert_int_eq(store_int(s, "PRAGMA synchronous", &v, &err), 0);
+	ck_assert_int_eq(v, 2);				/* FULL */
+	ck_assert_int_eq(store_deliver_claim(s, 100, 1000, rows, 2, &n, &err),
+	    0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_str_eq(rows[0].recipient, "z@a.test");
+	ck_assert_str_eq(rows[1].recipient, "a@b.test");
+	ck_assert_int_eq(store_int(s, "PRAGMA synchronous", &v, &err), 0);
+	ck_assert_int_eq(v, 1);				/* NORMAL */
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(store_deliver_record(s, id, rows[i].recipient,
+		    STORE_OUT_SENT, 0, "250 ok", NULL, 101, &done, &disabled,
+		    &err), 0);
+		ck_assert(!done);
+	}
+	/* A write of another kind: FULL again. */
+	ck_assert_int_eq(store_deliver_enqueue(s, "example.org", "dev",
+	    "dev-bounces@example.org", "<2@x>", body, sizeof(body) - 1, rcpts,
+	    1, 200, &id2, &err), 0);
+	ck_assert_int_eq(store_int(s, "PRAGMA synchronous", &v, &err), 0);
+	ck_assert_int_eq(v, 2);
+	ck_assert_int_eq(store_deliver_claim(s, 200, 1000, rows, 3, &n, &err),
+	    0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(rows[0].message, id);
+	ck_assert_str_eq(rows[0].recipient, "m@c.test");
+	ck_assert_int_eq(rows[1].message, id2);
+	ck_assert_int_eq(store_deliver_record(s, id, "m@c.test",
+	    STORE_OUT_SENT, 0, "250 ok", NULL, 201, &done, &disabled, &err),
+	    0);
+	ck_assert(done);
+	ck_assert_int_eq(store_deliver_record(s, id2, "z@a.test",
+	    STORE_OUT_SENT, 0, "250 ok", NULL, 201, &done, &disabled, &err),
+	    0);
+	ck_assert(done);
+	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM messages WHERE "
+	    "state = 'done'", &v, &err), 0);
+	ck_assert_int_eq(v, 2);
+	store_close(s);
+	ts_fini();
+}
+END_TEST
+
 TCase *
 tc_schema(void)
 {
@@ -345,6 +412,7 @@ tc_schema(void)
 	tcase_add_test(tc, test_migrate_steps);
 	tcase_add_test(tc, test_newer_refused);
 	tcase_add_test(tc, test_not_ours);
+	tcase_add_test(tc, test_deliver_relaxed);
 	return tc;
 }
 

@@ -128,6 +128,41 @@ START_TEST(test_opt_addr)
 }
 END_TEST
 
+/* opt_parse_host_addr: addresses as above; names through getaddrinfo,
+ * which knows "localhost" from /etc/hosts without asking DNS. */
+START_TEST(test_opt_host_addr)
+{
+	struct opt_addr	a;
+	struct err	err;
+	static const char *const bad[] = {
+		"local host:25", "-x.test", "a..b", ".x", "x.test:", "x.test:2a",
+		"x.test:123456", "", "no-such-host.invalid",
+	};
+	size_t		i;
+
+	ck_assert_int_eq(opt_parse_host_addr("127.0.0.2:26", 25, &a, &err),
+	    0);
+	ck_assert_int_eq(a.ss.ss_family, AF_INET);
+	ck_assert_int_eq(ntohs(((struct sockaddr_in *)&a.ss)->sin_port), 26);
+	ck_assert_int_eq(opt_parse_host_addr("localhost:2525", 25, &a, &err),
+	    0);
+	ck_assert_str_eq(a.text, "localhost:2525");
+	ck_assert(a.ss.ss_family == AF_INET || a.ss.ss_family == AF_INET6);
+	ck_assert_int_eq(ntohs(a.ss.ss_family == AF_INET ?
+	    ((struct sockaddr_in *)&a.ss)->sin_port :
+	    ((struct sockaddr_in6 *)&a.ss)->sin6_port), 2525);
+	ck_assert_int_eq(opt_parse_host_addr("localhost", 25, &a, &err), 0);
+	ck_assert_int_eq(ntohs(a.ss.ss_family == AF_INET ?
+	    ((struct sockaddr_in *)&a.ss)->sin_port :
+	    ((struct sockaddr_in6 *)&a.ss)->sin6_port), 25);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(opt_parse_host_addr(bad[i], 25, &a, &err) == -1,
+		    "\"%s\" taken", bad[i]);
+		ck_assert_int_eq(err.code, OPT_E_CONFIG);
+	}
+}
+END_TEST
+
 START_TEST(test_opt_duration)
 {
 	long long	v;
@@ -278,6 +313,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_err_prefix);
 	tcase_add_loop_test(tc, test_opt_addr, 0,
 	    sizeof(addr_cases) / sizeof(addr_cases[0]));
+	tcase_add_test(tc, test_opt_host_addr);
 	tcase_add_test(tc, test_opt_duration);
 	tcase_add_test(tc, test_opt_load);
 	suite_add_tcase(s, tc);
