@@ -43,6 +43,13 @@
  *   replies      how many replies to commands an address was sent since
  *                when: the rate limit, which a restart must not reset
  *
+ * Version 3 (one-click unsubscribe, timbre-listd's unsub.c and http.c):
+ *
+ *   secrets      named random keys made at their first use and kept for
+ *                good: "unsubscribe" keys the MAC of the List-Unsubscribe
+ *                links (RFC 8058), so that a link needs no row of its own
+ *                and still cannot be forged or moved to another address
+ *
  * Addresses compare without ASCII case (COLLATE NOCASE), as store.h
  * says.  Times are UNIX seconds.  The CHECKs hold the enumerations and
  * types, since sqlite3 3.34 has no STRICT tables.
@@ -195,9 +202,17 @@ static const char	schema_v2[] =
     "  created + 14 * 86400, 'held before schema version 2'\n"
     "  FROM messages WHERE state = 'held' AND list_id IS NOT NULL;\n";
 
+static const char	schema_v3[] =
+    "CREATE TABLE secrets (\n"
+    "  name TEXT PRIMARY KEY,\n"
+    "  value BLOB NOT NULL CHECK (typeof(value) = 'blob'),\n"
+    "  created INTEGER NOT NULL CHECK (typeof(created) = 'integer')\n"
+    ");\n";
+
 const struct store_migration	store_migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
+	{ 3, schema_v3 },
 };
 const size_t	store_n_migrations =
     sizeof(store_migrations) / sizeof(store_migrations[0]);
