@@ -62,7 +62,9 @@
 
 #include "deliver_priv.h"
 #include "dns/dns.h"
+#include "keys/mac.h"
 #include "smtp/transport.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -148,36 +150,44 @@ listd_header_is_internal(const char *name, size_t len)
 	return false;
 }
 
+/* The field at msg[off..len), if off is not the end of the header
+ * section: its length with its continuation lines in *flen, and the
+ * length of its name in *nlen (0 for a line without a colon). */
+static bool
+field_at(const char *msg, size_t len, size_t off, size_t *flen, size_t *nlen)
+{
+	const char	*colon, *eol;
+	size_t		 n;
+
+	/* The end of the header section: an empty line. */
+	if (off >= len || msg[off] == '\n' || (msg[off] == '\r' &&
+	    off + 1 < len && msg[off + 1] == '\n'))
+		return false;
+	n = 0;
+	do {
+		eol = memchr(msg + off + n, '\n', len - off - n);
+		n = eol == NULL ? len - off : (size_t)(eol - msg) - off + 1;
+	} while (off + n < len && (msg[off + n] == ' ' ||
+	    msg[off + n] == '\t'));
+	*flen = n;
+	colon = memchr(msg + off, ':', n);
+	n = colon == NULL ? 0 : (size_t)(colon - msg) - off;
+	while (n > 0 && (msg[off + n - 1] == ' ' || msg[off + n - 1] == '\t'))
+		n--;
+	*nlen = n;
+	return true;
+}
+
 char *
 listd_strip_internal(const char *msg, size_t len, size_t *len_out)
 {
-	char		*out;
-	const char	*colon, *eol;
-	size_t		 off = 0, o = 0, flen, n;
-	bool		 drop;
+	char	*out;
+	size_t	 off = 0, o = 0, flen, n;
 
 	if ((out = malloc(len + 1)) == NULL)
 		return NULL;
-	while (off < len) {
-		/* The end of the header section: an empty line. */
-		if (msg[off] == '\n' || (msg[off] == '\r' && off + 1 < len &&
-		    msg[off + 1] == '\n'))
-			break;
-		/* One field with its continuation lines. */
-		flen = 0;
-		do {
-			eol = memchr(msg + off + flen, '\n', len - off - flen);
-			flen = eol == NULL ? len - off : (size_t)(eol - msg) -
-			    off + 1;
-		} while (off + flen < len && (msg[off + flen] == ' ' ||
-		    msg[off + flen] == '\t'));
-		colon = memchr(msg + off, ':', flen);
-		n = colon == NULL ? 0 : (size_t)(colon - msg) - off;
-		while (n > 0 && (msg[off + n - 1] == ' ' ||
-		    msg[off + n - 1] == '\t'))
-			n--;
-		drop = colon != NULL && listd_header_is_internal(msg + off, n);
-		if (!drop) {
+	while (field_at(msg, len, off, &flen, &n)) {
+		if (n == 0 || !listd_header_is_internal(msg + off, n)) {
 			memcpy(out + o, msg + off, flen);
 			o += flen;
 		}
@@ -188,6 +198,17 @@ listd_strip_internal(const char *msg, size_t len, size_t *len_out)
 	out[o] = '\0';
 	*len_out = o;
 	return out;
+}
+
+bool
+listd_has_field(const char *msg, size_t len, const char *name)
+{
+	size_t	off = 0, flen, n;
+
+	for (; field_at(msg, len, off, &flen, &n); off += flen)
+		if (n == strlen(name) && strncasecmp(msg + off, name, n) == 0)
+			return true;
+	return false;
 }
 
 /* ---- Messages in memory ---- */
@@ -263,6 +284,7 @@ msg_get(struct listd_deliver *d, int64_t id)
 		return NULL;
 	}
 	free(body);
+	m->own_unsub = !listd_has_field(m->data, m->len, "List-Unsubscribe");
 	m->id = id;
 	m->refs = 1;
 	LIST_INSERT_HEAD(&d->msgs, m, entry);
@@ -292,6 +314,7 @@ job_free(struct listd_job *j)
 		event_free(j->deadline);
 	/* The others of its transaction, if any, are freed on their own. */
 	free(j->batch);
+	free(j->fields);
 	LIST_REMOVE(j, all);
 	d->njobs--;
 	msg_unref(j->msg);
@@ -403,17 +426,25 @@ job_finish(struct listd_job *j, int code, const char *enh, const char *text)
 	listd_deliver_kick(d);
 }
 
+/* The copy: its own fields, then the message. */
 static ssize_t
 job_read(void *arg, char *buf, size_t cap)
 {
 	struct listd_job	*j = arg;
-	size_t			 n = j->msg->len - j->off;
+	size_t			 n, got = 0;
 
-	if (n > cap)
-		n = cap;
-	memcpy(buf, j->msg->data + j->off, n);
+	if (j->off < j->nfields) {
+		n = j->nfields - j->off;
+		got = n > cap ? cap : n;
+		memcpy(buf, j->fields + j->off, got);
+		j->off += got;
+	}
+	n = j->msg->len - (j->off - j->nfields);
+	if (n > cap - got)
+		n = cap - got;
+	memcpy(buf + got, j->msg->data + (j->off - j->nfields), n);
 	j->off += n;
-	return (ssize_t)n;
+	return (ssize_t)(got + n);
 }
 
 static void	job_start(struct listd_job *);
@@ -620,7 +651,7 @@ job_envelope(struct listd_job *j, struct smtp_envelope *env,
 	env->mail_from = j->return_path;
 	env->rcpt = rcpt;
 	env->nrcpt = n;
-	env->size = j->msg->len;
+	env->size = j->nfields + j->msg->len;
 	env->body_8bit = true;
 }
 
@@ -815,6 +846,54 @@ dom_pump(struct listd_dom *dom)
 
 /* ---- Claiming ---- */
 
+/*
+ * The List-Unsubscribe fields of j's copy (unsub.h): a link of its own
+ * under the endpoint's URL, made with the database's key, read once.
+ * Without a URL, or if the key or the token cannot be had (logged), the
+ * mailto: address alone: a copy is never held back for its link.
+ */
+static void
+job_fields(struct listd_job *j)
+{
+	struct listd_deliver	*d = j->d;
+	uint8_t			 fresh[LISTD_UNSUB_KEY_LEN];
+	char			 token[LISTD_UNSUB_TOKEN_MAX + 1];
+	const char		*tok = NULL;
+	struct buf		 b;
+	struct err		 err;
+
+	if (d->unsub_url != NULL && !d->unsub_keyed) {
+		if (key_random(fresh, sizeof(fresh), &err) == -1 ||
+		    store_secret(d->store, LISTD_UNSUB_SECRET, fresh,
+		    sizeof(fresh), listd_deliver_now(d), d->unsub_key,
+		    &err) == -1)
+			log_warn("deliver unsubscribe key: %s", err.msg);
+		else
+			d->unsub_keyed = true;
+		key_wipe(fresh, sizeof(fresh));
+	}
+	if (d->unsub_url != NULL && d->unsub_keyed) {
+		if (listd_unsub_token(d->unsub_key, j->row.list_name,
+		    j->row.list_domain, j->row.recipient, token,
+		    sizeof(token), &err) == -1)
+			log_warn("%016" PRIx64 " deliver unsubscribe link "
+			    "for <%s>: %s", (uint64_t)j->row.message,
+			    j->row.recipient, err.msg);
+		else
+			tok = token;
+	}
+	buf_init(&b, 4096);
+	if (listd_unsub_fields(d->unsub_url, tok, j->row.list_name,
+	    j->row.list_domain, &b, &err) == -1) {
+		log_warn("%016" PRIx64 " deliver unsubscribe fields: %s",
+		    (uint64_t)j->row.message, err.msg);
+		buf_fini(&b);
+		return;
+	}
+	j->fields = b.data;	/* the buffer's bytes are the job's now */
+	j->nfields = b.len;
+}
+
 static void
 job_new(struct listd_deliver *d, const struct store_delivery *row)
 {
@@ -838,6 +917,8 @@ job_new(struct listd_deliver *d, const struct store_delivery *row)
 		job_free(j);	/* due again when the lease ends */
 		return;
 	}
+	if (row->mail_from[0] != '\0' && j->msg->own_unsub)
+		job_fields(j);
 	at = strrchr(row->recipient, '@');
 	if (row->mail_from[0] == '\0')
 		j->return_path[0] = '\0';
@@ -991,6 +1072,10 @@ listd_deliver_new(struct event_base *base, struct store *store,
 	    err) == -1)
 		goto fail;
 	d->cfg.smarthost = d->smarthost;
+	if (cfg->unsub_url != NULL && (d->unsub_url =
+	    strdup(cfg->unsub_url)) == NULL)
+		goto nomem;
+	d->cfg.unsub_url = d->unsub_url;
 	memset(&srv, 0, sizeof(srv));
 	memcpy(&srv.addr, &cfg->resolver, sizeof(srv.addr));
 	srv.addrlen = cfg->resolver_len;
@@ -1031,6 +1116,8 @@ listd_deliver_free(struct listd_deliver *d)
 	free(d->hostname);
 	free(d->domain);
 	free(d->smarthost);
+	free(d->unsub_url);
+	key_wipe(d->unsub_key, sizeof(d->unsub_key));
 	free(d);
 }
 

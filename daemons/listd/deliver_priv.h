@@ -13,6 +13,7 @@
 
 #include "deliver.h"
 #include "store/store.h"
+#include "unsub.h"
 
 struct dns_stub;
 struct smtp_send;
@@ -75,6 +76,8 @@ bool	listd_header_is_internal(const char *name, size_t len);
 /* Copies msg without its internal header fields; *len_out.  NULL if
  * memory is short. */
 char	*listd_strip_internal(const char *msg, size_t len, size_t *len_out);
+/* Does the header section of msg[0..len) have a field named name? */
+bool	listd_has_field(const char *msg, size_t len, const char *name);
 
 /* ---- The engine's state (deliver.c, mx.c) ---- */
 
@@ -83,6 +86,9 @@ struct listd_msg {
 	char			*data;
 	size_t			 len;
 	unsigned		 refs;
+	bool			 own_unsub;	/* no List-Unsubscribe: each
+						 * copy of a post gets its
+						 * own (unsub.h) */
 	LIST_ENTRY(listd_msg)	 entry;
 };
 
@@ -94,7 +100,12 @@ struct listd_job {
 	struct listd_msg	*msg;
 	struct listd_dom	*dom;
 	char			 return_path[STORE_ADDR_MAX + 1];
-	size_t			 off;		/* into msg->data */
+	char			*fields;	/* this copy's own header
+						 * fields, sent first (NULL:
+						 * none) */
+	size_t			 nfields;
+	size_t			 off;		/* into fields, then
+						 * msg->data */
 	size_t			 addr;		/* the address tried */
 	char			 tls[96];	/* "none", "TLSv1.3/..." */
 	struct smtp_send	*send;
@@ -157,6 +168,9 @@ struct listd_deliver {
 	size_t				 njobs;
 	unsigned			 conns;
 	struct listd_deliver_stats	 stats;
+	char				*unsub_url;
+	uint8_t				 unsub_key[LISTD_UNSUB_KEY_LEN];
+	bool				 unsub_keyed;
 };
 
 time_t	listd_deliver_now(const struct listd_deliver *);

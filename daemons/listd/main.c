@@ -87,6 +87,12 @@ reload_restart_only(const struct listd *ld, const struct listd_settings *s)
 	CHANGED("smarthost", STR_NE(o->smarthost, n->smarthost));
 	CHANGED("deliver-port", o->deliver_port != n->deliver_port);
 	CHANGED("user", STR_NE(o->user, n->user));
+	CHANGED("http-listen", strcmp(o->http_listen.text,
+	    n->http_listen.text) != 0);
+	CHANGED("http-url", strcmp(ld->set.unsub_url, s->unsub_url) != 0);
+	CHANGED("http-max-connections", o->http_max_connections !=
+	    n->http_max_connections);
+	CHANGED("http-timeout", o->http_timeout != n->http_timeout);
 #undef STR_NE
 #undef CHANGED
 	if (which[0] != '\0')
@@ -107,7 +113,8 @@ reload(struct listd *ld)
 		    err.msg);
 		return;
 	}
-	if (listd_smtp_update(ld, &s, &err) == -1) {
+	if (listd_smtp_update(ld, &s, &err) == -1 ||
+	    listd_http_update(ld, &s, &err) == -1) {
 		log_warn("listd reload failed, old configuration kept: %s",
 		    err.msg);
 		listd_settings_free(&s);
@@ -200,6 +207,8 @@ main(int argc, char *argv[])
 		fatal("--listen: %s", err.msg);
 	if (listd_signed_start(&ld, &err) == -1)
 		fatal("--listen-signed: %s", err.msg);
+	if (listd_http_start(&ld, &err) == -1)		/* port 443 too */
+		fatal("--http-listen: %s", err.msg);
 	if (daemon_drop_privileges(ld.set.conf.user, &err) == -1)
 		fatal("--user %s: %s", ld.set.conf.user, err.msg);
 	if ((ld.store = store_open(ld.set.conf.db, 0, &err)) == NULL)
@@ -227,6 +236,7 @@ main(int argc, char *argv[])
 		log_warn("sd_notify: %s", err.msg);
 	event_base_dispatch(ld.base);
 	listd_smtp_stop(&ld);
+	listd_http_stop(&ld);
 	listd_held_stop(&ld);
 	listd_queue_stop(&ld);
 	listd_out_stop(&ld);
