@@ -70,6 +70,7 @@
 
 static void	deliver_pump(struct listd_deliver *);
 static void	dom_pump(struct listd_dom *);
+static void	job_sign_left(struct listd_job *);
 
 /* ---- Configuration and the schedule ---- */
 
@@ -312,6 +313,8 @@ job_free(struct listd_job *j)
 		smtp_send_cancel(j->send);
 	if (j->deadline != NULL)
 		event_free(j->deadline);
+	if (j->dom != NULL)
+		job_sign_left(j);
 	/* The others of its transaction, if any, are freed on their own. */
 	free(j->batch);
 	free(j->fields);
@@ -846,6 +849,90 @@ dom_pump(struct listd_dom *dom)
 
 /* ---- Claiming ---- */
 
+/* j leaves the signing queue or its signing: its domain may now be
+ * forgotten when idle. */
+static void
+job_sign_left(struct listd_job *j)
+{
+	if (j->sign_queued) {
+		TAILQ_REMOVE(&j->d->signq, j, entry);
+		j->sign_queued = false;
+		j->dom->signing--;
+	}
+	if (j->csign != NULL) {
+		listd_csign_cancel(j->csign);
+		j->csign = NULL;
+		j->d->nsigning--;
+		j->dom->signing--;
+	}
+}
+
+static void	sign_pump(struct listd_deliver *);
+
+/* copysign.c's answer: the fields signd inserted go on top of the copy's
+ * own; without them the copy goes with the post's signature alone,
+ * which still verifies, and the log says why. */
+static void
+job_signed(void *arg, const char *fields, size_t n, const char *why)
+{
+	struct listd_job	*j = arg;
+	struct listd_deliver	*d = j->d;
+	char			*f;
+
+	j->csign = NULL;
+	d->nsigning--;
+	j->dom->signing--;
+	if (fields == NULL)
+		log_warn("%016" PRIx64 " deliver to=<%s>: no signature of the "
+		    "copy's own (its List-Unsubscribe is not covered): %s",
+		    (uint64_t)j->row.message, j->row.recipient, why);
+	else if ((f = malloc(n + j->nfields)) == NULL)
+		log_warn("%016" PRIx64 " deliver to=<%s>: out of memory for "
+		    "its signature", (uint64_t)j->row.message,
+		    j->row.recipient);
+	else {
+		memcpy(f, fields, n);
+		memcpy(f + n, j->fields, j->nfields);
+		free(j->fields);
+		j->fields = f;
+		j->nfields += n;
+		log_debug("%016" PRIx64 " deliver to=<%s>: copy signed",
+		    (uint64_t)j->row.message, j->row.recipient);
+	}
+	TAILQ_INSERT_TAIL(&j->dom->waiting, j, entry);
+	dom_pump(j->dom);
+	sign_pump(d);
+}
+
+/* Starts signing queued copies, up to LISTD_CSIGN_MAX at once. */
+static void
+sign_pump(struct listd_deliver *d)
+{
+	struct listd_job	*j;
+	struct err		 err;
+
+	while (d->nsigning < LISTD_CSIGN_MAX &&
+	    (j = TAILQ_FIRST(&d->signq)) != NULL) {
+		TAILQ_REMOVE(&d->signq, j, entry);
+		j->sign_queued = false;
+		j->csign = listd_csign_start(d->base,
+		    (const struct sockaddr *)&d->cfg.signer_milter,
+		    d->cfg.signer_milter_len, j->return_path,
+		    j->row.recipient, j->fields, j->nfields, j->msg->data,
+		    j->msg->len, job_signed, j, &err);
+		if (j->csign == NULL) {
+			j->dom->signing--;
+			log_warn("%016" PRIx64 " deliver to=<%s>: no signature "
+			    "of the copy's own: %s", (uint64_t)j->row.message,
+			    j->row.recipient, err.msg);
+			TAILQ_INSERT_TAIL(&j->dom->waiting, j, entry);
+			dom_pump(j->dom);
+			continue;
+		}
+		d->nsigning++;
+	}
+}
+
 /*
  * The List-Unsubscribe fields of j's copy (unsub.h): a link of its own
  * under the endpoint's URL, made with the database's key, read once.
@@ -936,6 +1023,13 @@ job_new(struct listd_deliver *d, const struct store_delivery *row)
 		log_warn("deliver: out of memory");
 		return;
 	}
+	if (j->fields != NULL && d->cfg.signer_milter_len != 0) {
+		/* Its own fields want its own signature first. */
+		j->dom->signing++;
+		j->sign_queued = true;
+		TAILQ_INSERT_TAIL(&d->signq, j, entry);
+		return;
+	}
 	TAILQ_INSERT_TAIL(&j->dom->waiting, j, entry);
 }
 
@@ -985,6 +1079,7 @@ deliver_pump(struct listd_deliver *d)
 			job_new(d, &rows[i]);
 		free(rows);
 	}
+	sign_pump(d);
 	for (dom = LIST_FIRST(&d->doms); dom != NULL; dom = next) {
 		next = LIST_NEXT(dom, entry);
 		dom_pump(dom);
@@ -993,6 +1088,7 @@ deliver_pump(struct listd_deliver *d)
 	for (dom = LIST_FIRST(&d->doms); dom != NULL; dom = next) {
 		next = LIST_NEXT(dom, entry);
 		if (dom->conns == 0 && TAILQ_EMPTY(&dom->waiting) &&
+		    dom->signing == 0 &&
 		    dom->state != LISTD_DOM_RESOLVING && now >= dom->expires)
 			listd_dom_free(dom);
 	}
@@ -1062,6 +1158,7 @@ listd_deliver_new(struct event_base *base, struct store *store,
 	LIST_INIT(&d->msgs);
 	LIST_INIT(&d->doms);
 	LIST_INIT(&d->jobs);
+	TAILQ_INIT(&d->signq);
 	if ((d->hostname = strdup(cfg->hostname != NULL ? cfg->hostname :
 	    "localhost")) == NULL || (d->domain = strdup(cfg->domain != NULL ?
 	    cfg->domain : "")) == NULL)

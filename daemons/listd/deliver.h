@@ -61,6 +61,11 @@ struct listd_deliver_cfg {
 	 * (unsub.h), with a link under this URL, or the mailto: alone.
 	 */
 	const char		*unsub_url;
+	/* timbre-signd's milter (TCP), which signs each copy that has
+	 * fields of its own (copysign.c); len 0: none, such copies go
+	 * with the post's signature alone. */
+	struct sockaddr_storage	 signer_milter;
+	socklen_t		 signer_milter_len;
 	/*
 	 * Mail the engine writes (DSNs): with to_signer set, it is queued
 	 * for timbre-signd like the list's other own mail (store_reply_add)

@@ -6,7 +6,7 @@
 LISTD_DELIVER_SOURCES = daemons/listd/deliver.h \
 	daemons/listd/deliver_priv.h daemons/listd/deliver.c \
 	daemons/listd/mx.c daemons/listd/verp.c daemons/listd/bounce.c \
-	daemons/listd/unsub.h daemons/listd/unsub.c
+	daemons/listd/unsub.h daemons/listd/unsub.c daemons/listd/copysign.c
 daemons_listd_timbre_listd_SOURCES += $(LISTD_DELIVER_SOURCES)
 src_libtimbre_a_SOURCES += src/mail/dsn.h src/mail/dsn.c src/dns/mx.c
 src_libtimbre_store_a_SOURCES += src/store/deliver.c

@@ -79,6 +79,26 @@ char	*listd_strip_internal(const char *msg, size_t len, size_t *len_out);
 /* Does the header section of msg[0..len) have a field named name? */
 bool	listd_has_field(const char *msg, size_t len, const char *name);
 
+/*
+ * copysign.c: asks timbre-signd's milter at sa for the signature of one
+ * copy, pre (its own fields) then msg; the strings and bytes are
+ * borrowed until done or cancel.  done(arg, fields, n, NULL) with the
+ * fields signd inserts (CRLF-terminated, to go on top of the copy; valid
+ * during the call), or done(arg, NULL, 0, why); called once, from the
+ * loop, after which the handle is gone.  NULL with err.
+ */
+struct listd_csign;
+typedef void	listd_csign_done(void *arg, const char *fields, size_t n,
+		    const char *why);
+struct listd_csign *listd_csign_start(struct event_base *,
+		    const struct sockaddr *, socklen_t, const char *mail_from,
+		    const char *rcpt, const char *pre, size_t prelen,
+		    const char *msg, size_t len, listd_csign_done *, void *arg,
+		    struct err *);
+void		 listd_csign_cancel(struct listd_csign *);
+/* Copies signed at once at most (each holds its copy encoded). */
+#define LISTD_CSIGN_MAX		4
+
 /* ---- The engine's state (deliver.c, mx.c) ---- */
 
 struct listd_msg {
@@ -104,6 +124,8 @@ struct listd_job {
 						 * fields, sent first (NULL:
 						 * none) */
 	size_t			 nfields;
+	struct listd_csign	*csign;		/* being signed */
+	bool			 sign_queued;	/* in the engine's signq */
 	size_t			 off;		/* into fields, then
 						 * msg->data */
 	size_t			 addr;		/* the address tried */
@@ -147,6 +169,8 @@ struct listd_dom {
 	char			 fail_enh[16];
 	char			 fail_text[512];
 	unsigned		 conns;
+	unsigned		 signing;	/* its jobs in signq or
+						 * being signed */
 	struct listd_jobq	 waiting;
 	LIST_ENTRY(listd_dom)	 entry;
 };
@@ -168,6 +192,8 @@ struct listd_deliver {
 	size_t				 njobs;
 	unsigned			 conns;
 	struct listd_deliver_stats	 stats;
+	struct listd_jobq		 signq;		/* copies to sign */
+	unsigned			 nsigning;
 	char				*unsub_url;
 	uint8_t				 unsub_key[LISTD_UNSUB_KEY_LEN];
 	bool				 unsub_keyed;

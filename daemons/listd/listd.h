@@ -75,6 +75,7 @@ struct listd_conf {
 	enum log_level	 log_level;
 	char		*user;
 	struct opt_addr	 http_listen;		/* http.c; len 0: none */
+	struct opt_addr	 signer_milter;		/* copysign.c; len 0: none */
 	char		*http_url;
 	long long	 http_max_connections;
 	long long	 http_timeout;

@@ -81,6 +81,9 @@ static const struct opt listd_options[] = {
 	{ "http-url", OPT_STRING, NULL, OFF(http_url),
 	  "public https:// base URL of the endpoint in List-Unsubscribe "
 	  "(default: https://HOSTNAME)", 0, 0 },
+	{ "signer-milter", OPT_ADDR, NULL, OFF(signer_milter),
+	  "timbre-signd's milter, ADDR:PORT, to sign each copy with its own "
+	  "List-Unsubscribe (default: off)", 0, 0 },
 	{ "http-max-connections", OPT_INT, "100", OFF(http_max_connections),
 	  "HTTP clients served at once", 0, 0 },
 	{ "http-timeout", OPT_DURATION, "10s", OFF(http_timeout),
@@ -312,6 +315,8 @@ listd_settings_load(int argc, char *argv[], struct listd_settings *s,
 			    "https://%s", s->hostname);
 		s->deliver.unsub_url = s->unsub_url;
 	}
+	s->deliver.signer_milter = c->signer_milter.ss;
+	s->deliver.signer_milter_len = c->signer_milter.len;
 	return 0;
 fail:
 	if (err->code != OPT_E_USAGE)

@@ -3,7 +3,9 @@
 # timbre-listd end to end.  A post goes through timbre-signd and out to
 # smtp-sink; each delivered copy carries List-Unsubscribe with a link of
 # its own (https://127.0.0.1:PORT/u/TOKEN and the mailto: address) and
-# List-Unsubscribe-Post, and dkimpy still verifies it.  Then curl, over
+# List-Unsubscribe-Post, signed for that copy by timbre-signd through its
+# milter (--signer-milter): dkimpy verifies the copy's signature, whose
+# h= lists both fields once more than they occur, and the post's.  Then curl, over
 # HTTPS with a self-signed certificate (--tls-cert, the same as
 # STARTTLS): GET shows the page and changes nothing; a POST of
 # List-Unsubscribe=One-Click removes the address (`timbre list show`);
@@ -12,7 +14,9 @@
 # not here (MAC made with the database's key) and one made under another
 # key are refused with 4xx and change nothing; a 1 MB body is 413; a
 # client that sends half a request is closed after --http-timeout; at
-# --http-max-connections nobody else is served until one ends.
+# --http-max-connections nobody else is served until one ends.  Last,
+# with signd's milter unreachable, copies leave with the post's
+# signature alone, and the log says so.
 # Set-up: listd_lib.sh (NSD, timbre-signd, smtp-sink).
 set -eu
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
@@ -26,9 +30,12 @@ dev_list alice@good.test carol@example.net dave@example.net
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
     -keyout "$INTEG_TMP/tls.key" -out "$INTEG_TMP/tls.crt" >/dev/null 2>&1
 HTTPPORT=$(integ_free_port)
+MILTERPORT=$(integ_free_port)
 URL=https://127.0.0.1:$HTTPPORT
-signd_start 1 || { fail_log; integ_summary; exit 1; }
+signd_start 1 --milter "127.0.0.1:$MILTERPORT" ||
+    { fail_log; integ_summary; exit 1; }
 listd_start 1 --http-listen "127.0.0.1:$HTTPPORT" --http-url "$URL/" \
+    --signer-milter "127.0.0.1:$MILTERPORT" \
     --tls-cert "$INTEG_TMP/tls.crt" --tls-key "$INTEG_TMP/tls.key" \
     --http-timeout 2s --http-max-connections 3 ||
     { fail_log; integ_summary; exit 1; }
@@ -105,11 +112,30 @@ else
 fi
 { /usr/bin/python3 "$PEER" verify "$DNS" "$CAROL" >"$INTEG_TMP/carol.verify" 2>&1 ||
     true; }
-if grep -q '^DKIM-Signature: .*d=lists\.test' "$CAROL" &&
-    grep '^dkim ' "$INTEG_TMP/carol.verify" | grep -q 's=dkim-[0-9]* ok$'; then
-	integ_ok "the delivered copy still verifies (dkimpy: $(grep '^dkim ' "$INTEG_TMP/carol.verify" | tr '\n' ' '))"
+# The copy's own signature is the first field; its h= in order.
+h0=$(/usr/bin/python3 -c 'import email.parser,re,sys
+m = email.parser.BytesParser().parse(open(sys.argv[1], "rb"), headersonly=True)
+sigs = m.get_all("DKIM-Signature") or [""]
+h = re.search(r"(?:^|;)\s*h=([^;]*)", re.sub(r"\s+", "", sigs[0]))
+print(h.group(1).lower() if h else "")' "$CAROL")
+n_sig=$(grep -c '^DKIM-Signature: .*d=lists\.test' "$CAROL" || true)
+if [ "$(grep -c '^dkim [0-9]* .* ok$' "$INTEG_TMP/carol.verify")" -ge 2 ] &&
+    head -1 "$INTEG_TMP/carol.verify" | grep -q '^dkim 0 a=rsa-sha256 s=dkim-[0-9]* ok$' &&
+    [ "$n_sig" -ge 1 ] &&
+    [ "$(printf '%s\n' "$h0" | tr ':' '\n' | grep -cx list-unsubscribe)" = 2 ] &&
+    [ "$(printf '%s\n' "$h0" | tr ':' '\n' | grep -cx list-unsubscribe-post)" = 2 ]; then
+	integ_ok "the copy's own DKIM signature (signd's milter) covers List-Unsubscribe and List-Unsubscribe-Post, oversigned; dkimpy: $(tr '\n' ' ' <"$INTEG_TMP/carol.verify")"
 else
-	integ_notok "dkimpy on the delivered copy" "$(cat "$INTEG_TMP/carol.verify")"
+	integ_notok "per-copy signature" "h=$h0" "$(cat "$INTEG_TMP/carol.verify")" \
+	    "$(grep -i 'signature\|milter' "$INTEG_TMP/listd.log.1" | tail -3)"
+fi
+# A copy whose signature the milter could not give still leaves, with
+# the post's signature alone: nothing in the log says so here.
+if ! grep -q 'no signature of the copy' "$INTEG_TMP/listd.log.1" &&
+    [ "$(grep -c 'milter signed fields=' "$INTEG_TMP/signd.log.1")" -ge 3 ]; then
+	integ_ok "every copy signed through the milter ($(grep -c 'milter signed fields=' "$INTEG_TMP/signd.log.1") in signd's log)"
+else
+	integ_notok "milter signatures" "$(grep 'no signature of the copy' "$INTEG_TMP/listd.log.1" | head -3)"
 fi
 
 # ------------------------------------------------------ GET, POST
@@ -266,6 +292,37 @@ else
 fi
 code GET "$URL/u/$TOKEN_ALICE"
 check "served again afterwards" '[ "$CODE" = 200 ]' "code $CODE"
+
+# ------------------------------------------------------ no milter
+# signd's milter unreachable: the copies still leave, with their own
+# fields and the post's signature alone (which verifies), and the log
+# says why.
+integ_stop "$LISTD_PID"
+DEAD=$(integ_free_port)
+listd_start 2 --http-listen "127.0.0.1:$HTTPPORT" --http-url "$URL" \
+    --tls-cert "$INTEG_TMP/tls.crt" --tls-key "$INTEG_TMP/tls.key" \
+    --signer-milter "127.0.0.1:$DEAD" || { fail_log; integ_summary; exit 1; }
+msg post2 alice@good.test
+dkim_sign post2
+send post2 alice@good.test "dev@$D" "$INTEG_TMP/post2.in"
+P2=
+for i in $(seq 1 100); do
+	P2=$(grep -l '^Subject: post2' "$SINK"/* 2>/dev/null | grep -v '\.lf$' | head -1)
+	[ -n "$P2" ] && break
+	sleep 0.2
+done
+{ /usr/bin/python3 "$PEER" verify "$DNS" "${P2:-/dev/null}" >"$INTEG_TMP/p2.verify" 2>&1 ||
+    true; }
+if [ -n "$P2" ] && grep -q '^List-Unsubscribe-Post: ' "$P2" &&
+    head -1 "$INTEG_TMP/p2.verify" | grep -q '^dkim 0 a=rsa-sha256 s=dkim-[0-9]* ok$' &&
+    [ "$(grep -c '^DKIM-Signature: .*d=lists\.test' "$P2")" = 1 ] &&
+    grep -q "no signature of the copy's own (its List-Unsubscribe is not covered): connection to signd's milter failed" \
+    "$INTEG_TMP/listd.log.2"; then
+	integ_ok "signd's milter unreachable: the copy leaves with the post's signature (it verifies), the log says why"
+else
+	integ_notok "no milter" "${P2:-no copy}" "$(cat "$INTEG_TMP/p2.verify")" \
+	    "$(grep 'signature' "$INTEG_TMP/listd.log.2" | tail -2)"
+fi
 
 integ_stop "$LISTD_PID"
 integ_stop "$SIGND_PID"
