@@ -400,6 +400,10 @@ listd_http_start(struct listd *ld, struct err *err)
 	log_info("http listen=%s %s max_connections=%zu url=%s",
 	    c->http_listen.text, h->tls != NULL ? "https" : "plain",
 	    h->max, ld->set.unsub_url);
+	if (c->signer_milter.len == 0)
+		log_warn("http: without --signer-milter no DKIM signature "
+		    "covers the copies' List-Unsubscribe, and the large "
+		    "mailbox providers ignore it");
 	return 0;
 fail:
 	listd_http_stop(ld);

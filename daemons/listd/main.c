@@ -93,6 +93,8 @@ reload_restart_only(const struct listd *ld, const struct listd_settings *s)
 	CHANGED("http-max-connections", o->http_max_connections !=
 	    n->http_max_connections);
 	CHANGED("http-timeout", o->http_timeout != n->http_timeout);
+	CHANGED("signer-milter", strcmp(o->signer_milter.text,
+	    n->signer_milter.text) != 0);
 #undef STR_NE
 #undef CHANGED
 	if (which[0] != '\0')
