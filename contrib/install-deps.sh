@@ -19,7 +19,8 @@ build_pkgs="autoconf automake libtool pkg-config make gcc libc6-dev
 # NAT script's test and the lab, which use them only inside network
 # namespaces of their own; debhelper, dpkg-dev and lintian for
 # contrib/deb/build.sh, systemd for systemd-analyze in tests/systemd.sh;
-# public-inbox and curl read timbre-listd's archives in listd_archive.sh).
+# public-inbox and curl read timbre-listd's archives in listd_archive.sh;
+# curl for the one-click unsubscribe endpoint in listd_unsub.sh).
 test_pkgs="clang cppcheck mandoc openssl python3 python3-dkim python3-dnspython
   python3-nacl python3-yaml python3-spf libmail-dkim-perl libnet-dns-perl libcryptx-perl nsd dnsutils
   knot knot-dnsutils ldnsutils debootstrap iproute2 procps publicsuffix unbound dnsperf

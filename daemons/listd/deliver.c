@@ -62,12 +62,15 @@
 
 #include "deliver_priv.h"
 #include "dns/dns.h"
+#include "keys/mac.h"
 #include "smtp/transport.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
 
 static void	deliver_pump(struct listd_deliver *);
 static void	dom_pump(struct listd_dom *);
+static void	job_sign_left(struct listd_job *);
 
 /* ---- Configuration and the schedule ---- */
 
@@ -148,36 +151,44 @@ listd_header_is_internal(const char *name, size_t len)
 	return false;
 }
 
+/* The field at msg[off..len), if off is not the end of the header
+ * section: its length with its continuation lines in *flen, and the
+ * length of its name in *nlen (0 for a line without a colon). */
+static bool
+field_at(const char *msg, size_t len, size_t off, size_t *flen, size_t *nlen)
+{
+	const char	*colon, *eol;
+	size_t		 n;
+
+	/* The end of the header section: an empty line. */
+	if (off >= len || msg[off] == '\n' || (msg[off] == '\r' &&
+	    off + 1 < len && msg[off + 1] == '\n'))
+		return false;
+	n = 0;
+	do {
+		eol = memchr(msg + off + n, '\n', len - off - n);
+		n = eol == NULL ? len - off : (size_t)(eol - msg) - off + 1;
+	} while (off + n < len && (msg[off + n] == ' ' ||
+	    msg[off + n] == '\t'));
+	*flen = n;
+	colon = memchr(msg + off, ':', n);
+	n = colon == NULL ? 0 : (size_t)(colon - msg) - off;
+	while (n > 0 && (msg[off + n - 1] == ' ' || msg[off + n - 1] == '\t'))
+		n--;
+	*nlen = n;
+	return true;
+}
+
 char *
 listd_strip_internal(const char *msg, size_t len, size_t *len_out)
 {
-	char		*out;
-	const char	*colon, *eol;
-	size_t		 off = 0, o = 0, flen, n;
-	bool		 drop;
+	char	*out;
+	size_t	 off = 0, o = 0, flen, n;
 
 	if ((out = malloc(len + 1)) == NULL)
 		return NULL;
-	while (off < len) {
-		/* The end of the header section: an empty line. */
-		if (msg[off] == '\n' || (msg[off] == '\r' && off + 1 < len &&
-		    msg[off + 1] == '\n'))
-			break;
-		/* One field with its continuation lines. */
-		flen = 0;
-		do {
-			eol = memchr(msg + off + flen, '\n', len - off - flen);
-			flen = eol == NULL ? len - off : (size_t)(eol - msg) -
-			    off + 1;
-		} while (off + flen < len && (msg[off + flen] == ' ' ||
-		    msg[off + flen] == '\t'));
-		colon = memchr(msg + off, ':', flen);
-		n = colon == NULL ? 0 : (size_t)(colon - msg) - off;
-		while (n > 0 && (msg[off + n - 1] == ' ' ||
-		    msg[off + n - 1] == '\t'))
-			n--;
-		drop = colon != NULL && listd_header_is_internal(msg + off, n);
-		if (!drop) {
+	while (field_at(msg, len, off, &flen, &n)) {
+		if (n == 0 || !listd_header_is_internal(msg + off, n)) {
 			memcpy(out + o, msg + off, flen);
 			o += flen;
 		}
@@ -188,6 +199,17 @@ listd_strip_internal(const char *msg, size_t len, size_t *len_out)
 	out[o] = '\0';
 	*len_out = o;
 	return out;
+}
+
+bool
+listd_has_field(const char *msg, size_t len, const char *name)
+{
+	size_t	off = 0, flen, n;
+
+	for (; field_at(msg, len, off, &flen, &n); off += flen)
+		if (n == strlen(name) && strncasecmp(msg + off, name, n) == 0)
+			return true;
+	return false;
 }
 
 /* ---- Messages in memory ---- */
@@ -263,6 +285,7 @@ msg_get(struct listd_deliver *d, int64_t id)
 		return NULL;
 	}
 	free(body);
+	m->own_unsub = !listd_has_field(m->data, m->len, "List-Unsubscribe");
 	m->id = id;
 	m->refs = 1;
 	LIST_INSERT_HEAD(&d->msgs, m, entry);
@@ -290,8 +313,11 @@ job_free(struct listd_job *j)
 		smtp_send_cancel(j->send);
 	if (j->deadline != NULL)
 		event_free(j->deadline);
+	if (j->dom != NULL)
+		job_sign_left(j);
 	/* The others of its transaction, if any, are freed on their own. */
 	free(j->batch);
+	free(j->fields);
 	LIST_REMOVE(j, all);
 	d->njobs--;
 	msg_unref(j->msg);
@@ -403,17 +429,25 @@ job_finish(struct listd_job *j, int code, const char *enh, const char *text)
 	listd_deliver_kick(d);
 }
 
+/* The copy: its own fields, then the message. */
 static ssize_t
 job_read(void *arg, char *buf, size_t cap)
 {
 	struct listd_job	*j = arg;
-	size_t			 n = j->msg->len - j->off;
+	size_t			 n, got = 0;
 
-	if (n > cap)
-		n = cap;
-	memcpy(buf, j->msg->data + j->off, n);
+	if (j->off < j->nfields) {
+		n = j->nfields - j->off;
+		got = n > cap ? cap : n;
+		memcpy(buf, j->fields + j->off, got);
+		j->off += got;
+	}
+	n = j->msg->len - (j->off - j->nfields);
+	if (n > cap - got)
+		n = cap - got;
+	memcpy(buf + got, j->msg->data + (j->off - j->nfields), n);
 	j->off += n;
-	return (ssize_t)n;
+	return (ssize_t)(got + n);
 }
 
 static void	job_start(struct listd_job *);
@@ -620,7 +654,7 @@ job_envelope(struct listd_job *j, struct smtp_envelope *env,
 	env->mail_from = j->return_path;
 	env->rcpt = rcpt;
 	env->nrcpt = n;
-	env->size = j->msg->len;
+	env->size = j->nfields + j->msg->len;
 	env->body_8bit = true;
 }
 
@@ -815,6 +849,138 @@ dom_pump(struct listd_dom *dom)
 
 /* ---- Claiming ---- */
 
+/* j leaves the signing queue or its signing: its domain may now be
+ * forgotten when idle. */
+static void
+job_sign_left(struct listd_job *j)
+{
+	if (j->sign_queued) {
+		TAILQ_REMOVE(&j->d->signq, j, entry);
+		j->sign_queued = false;
+		j->dom->signing--;
+	}
+	if (j->csign != NULL) {
+		listd_csign_cancel(j->csign);
+		j->csign = NULL;
+		j->d->nsigning--;
+		j->dom->signing--;
+	}
+}
+
+static void	sign_pump(struct listd_deliver *);
+
+/* copysign.c's answer: the fields signd inserted go on top of the copy's
+ * own; without them the copy goes with the post's signature alone,
+ * which still verifies, and the log says why. */
+static void
+job_signed(void *arg, const char *fields, size_t n, const char *why)
+{
+	struct listd_job	*j = arg;
+	struct listd_deliver	*d = j->d;
+	char			*f;
+
+	j->csign = NULL;
+	d->nsigning--;
+	j->dom->signing--;
+	if (fields == NULL)
+		log_warn("%016" PRIx64 " deliver to=<%s>: no signature of the "
+		    "copy's own (its List-Unsubscribe is not covered): %s",
+		    (uint64_t)j->row.message, j->row.recipient, why);
+	else if ((f = malloc(n + j->nfields)) == NULL)
+		log_warn("%016" PRIx64 " deliver to=<%s>: out of memory for "
+		    "its signature", (uint64_t)j->row.message,
+		    j->row.recipient);
+	else {
+		memcpy(f, fields, n);
+		memcpy(f + n, j->fields, j->nfields);
+		free(j->fields);
+		j->fields = f;
+		j->nfields += n;
+		log_debug("%016" PRIx64 " deliver to=<%s>: copy signed",
+		    (uint64_t)j->row.message, j->row.recipient);
+	}
+	TAILQ_INSERT_TAIL(&j->dom->waiting, j, entry);
+	dom_pump(j->dom);
+	sign_pump(d);
+}
+
+/* Starts signing queued copies, up to LISTD_CSIGN_MAX at once. */
+static void
+sign_pump(struct listd_deliver *d)
+{
+	struct listd_job	*j;
+	struct err		 err;
+
+	while (d->nsigning < LISTD_CSIGN_MAX &&
+	    (j = TAILQ_FIRST(&d->signq)) != NULL) {
+		TAILQ_REMOVE(&d->signq, j, entry);
+		j->sign_queued = false;
+		j->csign = listd_csign_start(d->base,
+		    (const struct sockaddr *)&d->cfg.signer_milter,
+		    d->cfg.signer_milter_len, j->return_path,
+		    j->row.recipient, j->fields, j->nfields, j->msg->data,
+		    j->msg->len, job_signed, j, &err);
+		if (j->csign == NULL) {
+			j->dom->signing--;
+			log_warn("%016" PRIx64 " deliver to=<%s>: no signature "
+			    "of the copy's own: %s", (uint64_t)j->row.message,
+			    j->row.recipient, err.msg);
+			TAILQ_INSERT_TAIL(&j->dom->waiting, j, entry);
+			dom_pump(j->dom);
+			continue;
+		}
+		d->nsigning++;
+	}
+}
+
+/*
+ * The List-Unsubscribe fields of j's copy (unsub.h): a link of its own
+ * under the endpoint's URL, made with the database's key, read once.
+ * Without a URL, or if the key or the token cannot be had (logged), the
+ * mailto: address alone: a copy is never held back for its link.
+ */
+static void
+job_fields(struct listd_job *j)
+{
+	struct listd_deliver	*d = j->d;
+	uint8_t			 fresh[LISTD_UNSUB_KEY_LEN];
+	char			 token[LISTD_UNSUB_TOKEN_MAX + 1];
+	const char		*tok = NULL;
+	struct buf		 b;
+	struct err		 err;
+
+	if (d->unsub_url != NULL && !d->unsub_keyed) {
+		if (key_random(fresh, sizeof(fresh), &err) == -1 ||
+		    store_secret(d->store, LISTD_UNSUB_SECRET, fresh,
+		    sizeof(fresh), listd_deliver_now(d), d->unsub_key,
+		    &err) == -1)
+			log_warn("deliver unsubscribe key: %s", err.msg);
+		else
+			d->unsub_keyed = true;
+		key_wipe(fresh, sizeof(fresh));
+	}
+	if (d->unsub_url != NULL && d->unsub_keyed) {
+		if (listd_unsub_token(d->unsub_key, j->row.list_name,
+		    j->row.list_domain, j->row.recipient, token,
+		    sizeof(token), &err) == -1)
+			log_warn("%016" PRIx64 " deliver unsubscribe link "
+			    "for <%s>: %s", (uint64_t)j->row.message,
+			    j->row.recipient, err.msg);
+		else
+			tok = token;
+	}
+	buf_init(&b, 4096);
+	if (listd_unsub_fields(d->unsub_url, tok, j->row.list_name,
+	    j->row.list_domain, &b, &err) == -1) {
+		log_warn("%016" PRIx64 " deliver unsubscribe fields: %s",
+		    (uint64_t)j->row.message, err.msg);
+		buf_fini(&b);
+		return;
+	}
+	j->fields = b.data;	/* the buffer's bytes are the job's now */
+	j->nfields = b.len;
+}
+
 static void
 job_new(struct listd_deliver *d, const struct store_delivery *row)
 {
@@ -838,6 +1004,8 @@ job_new(struct listd_deliver *d, const struct store_delivery *row)
 		job_free(j);	/* due again when the lease ends */
 		return;
 	}
+	if (row->mail_from[0] != '\0' && j->msg->own_unsub)
+		job_fields(j);
 	at = strrchr(row->recipient, '@');
 	if (row->mail_from[0] == '\0')
 		j->return_path[0] = '\0';
@@ -853,6 +1021,13 @@ job_new(struct listd_deliver *d, const struct store_delivery *row)
 	if ((j->dom = listd_dom_get(d, dname)) == NULL) {
 		job_free(j);
 		log_warn("deliver: out of memory");
+		return;
+	}
+	if (j->fields != NULL && d->cfg.signer_milter_len != 0) {
+		/* Its own fields want its own signature first. */
+		j->dom->signing++;
+		j->sign_queued = true;
+		TAILQ_INSERT_TAIL(&d->signq, j, entry);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&j->dom->waiting, j, entry);
@@ -906,6 +1081,7 @@ deliver_pump(struct listd_deliver *d)
 			job_new(d, &rows[i]);
 		free(rows);
 	}
+	sign_pump(d);
 	for (dom = LIST_FIRST(&d->doms); dom != NULL; dom = next) {
 		next = LIST_NEXT(dom, entry);
 		dom_pump(dom);
@@ -914,6 +1090,7 @@ deliver_pump(struct listd_deliver *d)
 	for (dom = LIST_FIRST(&d->doms); dom != NULL; dom = next) {
 		next = LIST_NEXT(dom, entry);
 		if (dom->conns == 0 && TAILQ_EMPTY(&dom->waiting) &&
+		    dom->signing == 0 &&
 		    dom->state != LISTD_DOM_RESOLVING && now >= dom->expires)
 			listd_dom_free(dom);
 	}
@@ -983,6 +1160,7 @@ listd_deliver_new(struct event_base *base, struct store *store,
 	LIST_INIT(&d->msgs);
 	LIST_INIT(&d->doms);
 	LIST_INIT(&d->jobs);
+	TAILQ_INIT(&d->signq);
 	if ((d->hostname = strdup(cfg->hostname != NULL ? cfg->hostname :
 	    "localhost")) == NULL || (d->domain = strdup(cfg->domain != NULL ?
 	    cfg->domain : "")) == NULL)
@@ -993,6 +1171,10 @@ listd_deliver_new(struct event_base *base, struct store *store,
 	    err) == -1)
 		goto fail;
 	d->cfg.smarthost = d->smarthost;
+	if (cfg->unsub_url != NULL && (d->unsub_url =
+	    strdup(cfg->unsub_url)) == NULL)
+		goto nomem;
+	d->cfg.unsub_url = d->unsub_url;
 	memset(&srv, 0, sizeof(srv));
 	memcpy(&srv.addr, &cfg->resolver, sizeof(srv.addr));
 	srv.addrlen = cfg->resolver_len;
@@ -1033,6 +1215,8 @@ listd_deliver_free(struct listd_deliver *d)
 	free(d->hostname);
 	free(d->domain);
 	free(d->smarthost);
+	free(d->unsub_url);
+	key_wipe(d->unsub_key, sizeof(d->unsub_key));
 	free(d);
 }
 

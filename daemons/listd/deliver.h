@@ -55,6 +55,18 @@ struct listd_deliver_cfg {
 	unsigned		 bounce_disable;	/* score that disables */
 	time_t			 clock_offset;	/* test hook: added to now */
 	/*
+	 * The one-click unsubscribe endpoint's base URL (http.c,
+	 * "https://HOST[:PORT]"), or NULL: every copy of a post whose
+	 * header section has no List-Unsubscribe gets one of its own
+	 * (unsub.h), with a link under this URL, or the mailto: alone.
+	 */
+	const char		*unsub_url;
+	/* timbre-signd's milter (TCP), which signs each copy that has
+	 * fields of its own (copysign.c); len 0: none, such copies go
+	 * with the post's signature alone. */
+	struct sockaddr_storage	 signer_milter;
+	socklen_t		 signer_milter_len;
+	/*
 	 * Mail the engine writes (DSNs): with to_signer set, it is queued
 	 * for timbre-signd like the list's other own mail (store_reply_add)
 	 * and to_signer(to_signer_arg) is called to send it now; without,

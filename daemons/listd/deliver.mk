@@ -5,7 +5,8 @@
 # Included after the daemon's local.mk, whose timbre-listd it completes.
 LISTD_DELIVER_SOURCES = daemons/listd/deliver.h \
 	daemons/listd/deliver_priv.h daemons/listd/deliver.c \
-	daemons/listd/mx.c daemons/listd/verp.c daemons/listd/bounce.c
+	daemons/listd/mx.c daemons/listd/verp.c daemons/listd/bounce.c \
+	daemons/listd/unsub.h daemons/listd/unsub.c daemons/listd/copysign.c
 daemons_listd_timbre_listd_SOURCES += $(LISTD_DELIVER_SOURCES)
 src_libtimbre_a_SOURCES += src/mail/dsn.h src/mail/dsn.c src/dns/mx.c
 src_libtimbre_store_a_SOURCES += src/store/deliver.c
@@ -46,3 +47,11 @@ check_PROGRAMS += tests/fuzz/replay_dsn
 TESTS += tests/fuzz/replay_dsn
 tests_fuzz_replay_dsn_SOURCES = tests/fuzz/fuzz_dsn.c tests/fuzz/replay.c
 tests_fuzz_replay_dsn_LDADD = $(TIMBRE_LIBS)
+
+# Unsubscribe tokens and one-click form bodies come from anyone on the
+# web: unsub.c's parsers under libFuzzer.
+FUZZ_HARNESSES += unsub
+check_PROGRAMS += tests/fuzz/replay_unsub
+TESTS += tests/fuzz/replay_unsub
+tests_fuzz_replay_unsub_SOURCES = tests/fuzz/fuzz_unsub.c tests/fuzz/replay.c
+tests_fuzz_replay_unsub_LDADD = $(TIMBRE_LIBS)

@@ -13,6 +13,7 @@
 
 #include "deliver.h"
 #include "store/store.h"
+#include "unsub.h"
 
 struct dns_stub;
 struct smtp_send;
@@ -75,6 +76,28 @@ bool	listd_header_is_internal(const char *name, size_t len);
 /* Copies msg without its internal header fields; *len_out.  NULL if
  * memory is short. */
 char	*listd_strip_internal(const char *msg, size_t len, size_t *len_out);
+/* Does the header section of msg[0..len) have a field named name? */
+bool	listd_has_field(const char *msg, size_t len, const char *name);
+
+/*
+ * copysign.c: asks timbre-signd's milter at sa for the signature of one
+ * copy, pre (its own fields) then msg; the strings and bytes are
+ * borrowed until done or cancel.  done(arg, fields, n, NULL) with the
+ * fields signd inserts (CRLF-terminated, to go on top of the copy; valid
+ * during the call), or done(arg, NULL, 0, why); called once, from the
+ * loop, after which the handle is gone.  NULL with err.
+ */
+struct listd_csign;
+typedef void	listd_csign_done(void *arg, const char *fields, size_t n,
+		    const char *why);
+struct listd_csign *listd_csign_start(struct event_base *,
+		    const struct sockaddr *, socklen_t, const char *mail_from,
+		    const char *rcpt, const char *pre, size_t prelen,
+		    const char *msg, size_t len, listd_csign_done *, void *arg,
+		    struct err *);
+void		 listd_csign_cancel(struct listd_csign *);
+/* Copies signed at once at most (each holds its copy encoded). */
+#define LISTD_CSIGN_MAX		4
 
 /* ---- The engine's state (deliver.c, mx.c) ---- */
 
@@ -83,6 +106,9 @@ struct listd_msg {
 	char			*data;
 	size_t			 len;
 	unsigned		 refs;
+	bool			 own_unsub;	/* no List-Unsubscribe: each
+						 * copy of a post gets its
+						 * own (unsub.h) */
 	LIST_ENTRY(listd_msg)	 entry;
 };
 
@@ -94,7 +120,14 @@ struct listd_job {
 	struct listd_msg	*msg;
 	struct listd_dom	*dom;
 	char			 return_path[STORE_ADDR_MAX + 1];
-	size_t			 off;		/* into msg->data */
+	char			*fields;	/* this copy's own header
+						 * fields, sent first (NULL:
+						 * none) */
+	size_t			 nfields;
+	struct listd_csign	*csign;		/* being signed */
+	bool			 sign_queued;	/* in the engine's signq */
+	size_t			 off;		/* into fields, then
+						 * msg->data */
 	size_t			 addr;		/* the address tried */
 	char			 tls[96];	/* "none", "TLSv1.3/..." */
 	struct smtp_send	*send;
@@ -136,6 +169,8 @@ struct listd_dom {
 	char			 fail_enh[16];
 	char			 fail_text[512];
 	unsigned		 conns;
+	unsigned		 signing;	/* its jobs in signq or
+						 * being signed */
 	struct listd_jobq	 waiting;
 	LIST_ENTRY(listd_dom)	 entry;
 };
@@ -157,6 +192,11 @@ struct listd_deliver {
 	size_t				 njobs;
 	unsigned			 conns;
 	struct listd_deliver_stats	 stats;
+	struct listd_jobq		 signq;		/* copies to sign */
+	unsigned			 nsigning;
+	char				*unsub_url;
+	uint8_t				 unsub_key[LISTD_UNSUB_KEY_LEN];
+	bool				 unsub_keyed;
 };
 
 time_t	listd_deliver_now(const struct listd_deliver *);

@@ -77,6 +77,11 @@ struct listd_conf {
 	bool		 foreground;
 	enum log_level	 log_level;
 	char		*user;
+	struct opt_addr	 http_listen;		/* http.c; len 0: none */
+	struct opt_addr	 signer_milter;		/* copysign.c; len 0: none */
+	char		*http_url;
+	long long	 http_max_connections;
+	long long	 http_timeout;
 };
 
 /* What --dmarc-reject does with a DMARC failure under p=reject. */
@@ -94,6 +99,7 @@ struct listd_settings {
 	enum listd_dmarc_action	 dmarc_reject;
 	struct acl		 signer_acl;	/* the signer's address */
 	struct listd_deliver_cfg deliver;	/* pointers into conf */
+	char			 unsub_url[272];	/* --http-url */
 };
 
 extern const struct opt_program listd_program;
@@ -126,6 +132,7 @@ struct listd_stats {
 	uint64_t	 fanout_rows;
 };
 
+struct listd_http;
 struct listd_ipcount;
 struct listd_queue;
 
@@ -148,6 +155,7 @@ struct listd {
 	struct event		*held_timer;	/* held.c's sweep */
 	struct event		*held_kick;
 	struct listd_archive	*archive;	/* NULL: no --archive-dir */
+	struct listd_http	*http;		/* --http-listen, or NULL */
 };
 
 time_t	listd_now(const struct listd *);
@@ -161,6 +169,16 @@ void	listd_smtp_stop(struct listd *);
  * with err (and nothing changed) when the TLS files do not load. */
 int	listd_smtp_update(struct listd *, const struct listd_settings *,
 	    struct err *);
+
+/* ---- http.c: the one-click unsubscribe endpoint (RFC 8058) ---- */
+
+/* Binds --http-listen (before the privilege drop); 0 without it. */
+int	listd_http_start(struct listd *, struct err *);
+/* SIGHUP: the TLS files again, for new connections.  -1 with err (and
+ * nothing changed) when they do not load. */
+int	listd_http_update(struct listd *, const struct listd_settings *,
+	    struct err *);
+void	listd_http_stop(struct listd *);
 
 /* ---- verify.c: SPF, DKIM, ARC, DMARC; the Authentication-Results ---- */
 
@@ -207,6 +225,8 @@ struct listd_post {
 	size_t		 authres_len;
 	bool		 rewrite_from;	/* author's domain is strict */
 	const char	*archive_url;	/* --archive-url, or NULL */
+	bool		 one_click_unsub;	/* no List-Unsubscribe: each
+						 * copy gets its own */
 };
 
 /*
@@ -216,8 +236,8 @@ struct listd_post {
  * (Authentication-Results claiming authserv_id, List-*, Sender,
  * Precedence, Return-Path, X-Timbre-Queue-Id, and From and Reply-To when
  * From is rewritten), the Subject with the prefix, then List-Id,
- * List-Post, List-Help, List-Subscribe, List-Unsubscribe, Sender and
- * Precedence: list; with rewrite_from, From becomes
+ * List-Post, List-Help, List-Subscribe, List-Unsubscribe (unless
+ * one_click_unsub), Sender and Precedence: list; with rewrite_from, From becomes
  * "Author via LIST" <LIST@DOMAIN> and Reply-To the author (unless the
  * message had a Reply-To, which is kept).  With archive_url, RFC 5064's
  * List-Archive <URL/LIST/> and, for a message with a Message-ID,

@@ -8,7 +8,8 @@ daemons_listd_timbre_listd_SOURCES = daemons/listd/main.c \
 	daemons/listd/options.c daemons/listd/listd.h \
 	daemons/listd/session.c \
 	daemons/listd/verify.c daemons/listd/post.c daemons/listd/queue.c \
-	daemons/listd/admin.c daemons/listd/held.c daemons/listd/archive.c
+	daemons/listd/admin.c daemons/listd/held.c daemons/listd/archive.c \
+	daemons/listd/http.c
 daemons_listd_timbre_listd_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE3_CFLAGS)
 daemons_listd_timbre_listd_LDADD = $(STORE_LIBS) $(ARCHIVE_LIBS) \
 	$(TIMBRE_LIBS)
@@ -32,3 +33,7 @@ INTEGRATION_TESTS += tests/integration/listd_limits.sh
 # --archive-dir read by git and public-inbox (init, index, httpd); at
 # most once across a crash; a full disk (tmpfs under unshare -m)
 INTEGRATION_TESTS += tests/integration/listd_archive.sh
+# One-click unsubscribe (RFC 8058): the per-copy List-Unsubscribe in
+# smtp-sink's copies (dkimpy verifies them), curl against --http-listen
+# over HTTPS: GET, POST, bad tokens, 413, slow clients, the cap
+INTEGRATION_TESTS += tests/integration/listd_unsub.sh

@@ -91,6 +91,14 @@ reload_restart_only(const struct listd *ld, const struct listd_settings *s)
 	CHANGED("archive-url", STR_NE(o->archive_url, n->archive_url));
 	CHANGED("archive-epoch-size", o->archive_epoch_size !=
 	    n->archive_epoch_size);
+	CHANGED("http-listen", strcmp(o->http_listen.text,
+	    n->http_listen.text) != 0);
+	CHANGED("http-url", strcmp(ld->set.unsub_url, s->unsub_url) != 0);
+	CHANGED("http-max-connections", o->http_max_connections !=
+	    n->http_max_connections);
+	CHANGED("http-timeout", o->http_timeout != n->http_timeout);
+	CHANGED("signer-milter", strcmp(o->signer_milter.text,
+	    n->signer_milter.text) != 0);
 #undef STR_NE
 #undef CHANGED
 	if (which[0] != '\0')
@@ -111,7 +119,8 @@ reload(struct listd *ld)
 		    err.msg);
 		return;
 	}
-	if (listd_smtp_update(ld, &s, &err) == -1) {
+	if (listd_smtp_update(ld, &s, &err) == -1 ||
+	    listd_http_update(ld, &s, &err) == -1) {
 		log_warn("listd reload failed, old configuration kept: %s",
 		    err.msg);
 		listd_settings_free(&s);
@@ -204,6 +213,8 @@ main(int argc, char *argv[])
 		fatal("--listen: %s", err.msg);
 	if (listd_signed_start(&ld, &err) == -1)
 		fatal("--listen-signed: %s", err.msg);
+	if (listd_http_start(&ld, &err) == -1)		/* port 443 too */
+		fatal("--http-listen: %s", err.msg);
 	if (daemon_drop_privileges(ld.set.conf.user, &err) == -1)
 		fatal("--user %s: %s", ld.set.conf.user, err.msg);
 	if ((ld.store = store_open(ld.set.conf.db, 0, &err)) == NULL)
@@ -233,6 +244,7 @@ main(int argc, char *argv[])
 		log_warn("sd_notify: %s", err.msg);
 	event_base_dispatch(ld.base);
 	listd_smtp_stop(&ld);
+	listd_http_stop(&ld);
 	listd_held_stop(&ld);
 	listd_archive_stop(&ld);
 	listd_queue_stop(&ld);

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "listd.h"
 #include "util/err.h"
@@ -84,6 +86,20 @@ static const struct opt listd_options[] = {
 	{ "archive-epoch-size", OPT_INT, "1073741824",
 	  OFF(archive_epoch_size), "bytes of mail per git epoch of an "
 	  "archive, as public-inbox counts them", 0, 0 },
+	{ "http-listen", OPT_ADDR, NULL, OFF(http_listen),
+	  "one-click unsubscribe endpoint, ADDR[:PORT]: HTTPS with "
+	  "--tls-cert, else plain HTTP on a loopback address only "
+	  "(default: off)", 0, 443 },
+	{ "http-url", OPT_STRING, NULL, OFF(http_url),
+	  "public https:// base URL of the endpoint in List-Unsubscribe "
+	  "(default: https://HOSTNAME)", 0, 0 },
+	{ "signer-milter", OPT_ADDR, NULL, OFF(signer_milter),
+	  "timbre-signd's milter, ADDR:PORT, to sign each copy with its own "
+	  "List-Unsubscribe (default: off)", 0, 0 },
+	{ "http-max-connections", OPT_INT, "100", OFF(http_max_connections),
+	  "HTTP clients served at once", 0, 0 },
+	{ "http-timeout", OPT_DURATION, "10s", OFF(http_timeout),
+	  "time an HTTP client has to send its request", 0, 0 },
 	OPT_DAEMON_COMMON(OFF),
 	{ NULL, 0, NULL, 0, NULL, 0, 0 },
 };
@@ -140,6 +156,71 @@ range(const char *opt, long long v, long long lo, long long hi,
 	err_set(err, OPT_E_CONFIG, "--%s %lld: not between %lld and %lld",
 	    opt, v, lo, hi);
 	return -1;
+}
+
+/*
+ * --http-listen and --http-url.  RFC 8058 section 3.1 wants an HTTPS
+ * link; the endpoint speaks plain HTTP only on a loopback address (a
+ * test, or a proxy on the same host that does the TLS), never where a
+ * network could read the links.  The URL goes into every copy's
+ * List-Unsubscribe, on a line of its own beside a token of up to
+ * LISTD_UNSUB_TOKEN_MAX bytes: short, printable, no slash at its end.
+ */
+static int
+http_check(struct listd_settings *s, struct err *err)
+{
+	struct listd_conf	*c = &s->conf;
+	const struct sockaddr_storage *ss = &c->http_listen.ss;
+	const uint8_t		*a6;
+	size_t			 i, n;
+	bool			 loop;
+
+	if (c->http_listen.len == 0) {
+		if (c->http_url != NULL) {
+			err_set(err, OPT_E_CONFIG, "--http-url: needs "
+			    "--http-listen");
+			return -1;
+		}
+		return 0;
+	}
+	if (ss->ss_family == AF_INET)
+		loop = (ntohl(((const struct sockaddr_in *)(const void *)ss)->
+		    sin_addr.s_addr) >> 24) == 127;
+	else {
+		a6 = ((const struct sockaddr_in6 *)(const void *)ss)->
+		    sin6_addr.s6_addr;
+		loop = a6[15] == 1;
+		for (i = 0; i < 15; i++)
+			loop = loop && a6[i] == 0;
+	}
+	if (c->tls_cert == NULL && !loop) {
+		err_set(err, OPT_E_CONFIG, "--http-listen %s: plain HTTP on "
+		    "a loopback address only; give --tls-cert and --tls-key "
+		    "for HTTPS", c->http_listen.text);
+		return -1;
+	}
+	if (c->http_url == NULL)
+		return 0;
+	n = strlen(c->http_url);
+	while (n > 0 && c->http_url[n - 1] == '/')
+		n--;
+	if (strncmp(c->http_url, "https://", 8) != 0 || n <= 8 ||
+	    n > 255) {
+		err_set(err, OPT_E_CONFIG, "--http-url %s: not an https:// "
+		    "URL of at most 255 bytes", c->http_url);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if ((unsigned char)c->http_url[i] <= ' ' ||
+		    (unsigned char)c->http_url[i] >= 0x7f ||
+		    strchr("<>\"\\", c->http_url[i]) != NULL) {
+			err_set(err, OPT_E_CONFIG, "--http-url: a byte that "
+			    "has no place in a URL");
+			return -1;
+		}
+	memcpy(s->unsub_url, c->http_url, n);
+	s->unsub_url[n] = '\0';
+	return 0;
 }
 
 int
@@ -207,6 +288,10 @@ listd_settings_load(int argc, char *argv[], struct listd_settings *s,
 		    "and --tls-key");
 		goto fail;
 	}
+	if (range("http-max-connections", c->http_max_connections, 1, 65536,
+	    err) == -1 || range("http-timeout", c->http_timeout, 1, 3600,
+	    err) == -1 || http_check(s, err) == -1)
+		goto fail;
 	if (c->hostname != NULL)
 		snprintf(s->hostname, sizeof(s->hostname), "%s", c->hostname);
 	else if (gethostname(s->hostname, sizeof(s->hostname) - 1) == -1 ||
@@ -236,6 +321,14 @@ listd_settings_load(int argc, char *argv[], struct listd_settings *s,
 	s->deliver.max_connections = (unsigned)c->max_connections;
 	s->deliver.per_domain = (unsigned)c->max_per_domain;
 	s->deliver.bounce_disable = (unsigned)c->bounce_disable;
+	if (c->http_listen.len != 0) {
+		if (c->http_url == NULL)
+			snprintf(s->unsub_url, sizeof(s->unsub_url),
+			    "https://%s", s->hostname);
+		s->deliver.unsub_url = s->unsub_url;
+	}
+	s->deliver.signer_milter = c->signer_milter.ss;
+	s->deliver.signer_milter_len = c->signer_milter.len;
 	return 0;
 fail:
 	if (err->code != OPT_E_USAGE)

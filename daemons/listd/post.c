@@ -5,7 +5,9 @@
  *  - RFC 2369 and RFC 2919: List-Id, List-Post, List-Help,
  *    List-Subscribe and List-Unsubscribe (mailto: the admin addresses
  *    of store.h), replacing any the message brought, with Sender and
- *    Precedence: list;
+ *    Precedence: list; with one_click_unsub, no List-Unsubscribe: the
+ *    delivery engine gives each copy its own, with its one-click link
+ *    (RFC 8058, unsub.h);
  *  - RFC 8601 section 5: Authentication-Results fields that claim our
  *    authserv-id arrived from outside and are forgeries; they go, and
  *    ours is put on top;
@@ -356,10 +358,14 @@ listd_post_headers(const struct listd_post *p, const struct mail_hdrs *h,
 	if (buf_printf(out, err, "List-Id: <%s.%s>\r\n"
 	    "List-Post: <mailto:%s@%s>\r\n"
 	    "List-Help: <mailto:%s-help@%s>\r\n"
-	    "List-Subscribe: <mailto:%s-subscribe@%s>\r\n"
-	    "List-Unsubscribe: <mailto:%s-unsubscribe@%s>\r\n"
-	    "Sender: <%s-owner@%s>\r\n"
-	    "Precedence: list\r\n", l, d, l, d, l, d, l, d, l, d, l, d) == -1)
+	    "List-Subscribe: <mailto:%s-subscribe@%s>\r\n", l, d, l, d, l,
+	    d, l, d) == -1)
+		return -1;
+	if (!p->one_click_unsub && buf_printf(out, err, "List-Unsubscribe: "
+	    "<mailto:%s-unsubscribe@%s>\r\n", l, d) == -1)
+		return -1;
+	if (buf_printf(out, err, "Sender: <%s-owner@%s>\r\n"
+	    "Precedence: list\r\n", l, d) == -1)
 		return -1;
 	if (p->archive_url != NULL && add_archive(p, h, out, err) == -1)
 		return -1;

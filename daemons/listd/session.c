@@ -333,6 +333,7 @@ store_post(struct listd_conn *lc, const struct listd_verdict *vd,
 	p.authres_len = vd->authres_len;
 	p.rewrite_from = vd->from_strict;
 	p.archive_url = ld->set.conf.archive_url;
+	p.one_click_unsub = ld->set.deliver.unsub_url != NULL;
 	buf_init(&out, lc->msg.len + SIGNED_EXTRA);
 	rc = listd_post_headers(&p, lc->hdrs, &out, &err);
 	if (rc == -1 && p.rewrite_from && err.code == MAIL_E_ADDR) {

@@ -10,7 +10,10 @@
  *    Subject, Date, Message-ID, Reply-To, Sender, the MIME fields,
  *    oversigned, and the List-* fields present, which dkim_sign lists
  *    once per occurrence and signd oversigns too, so that nobody can
- *    add a second List-Unsubscribe or List-Post under our signature).
+ *    add a second List-Unsubscribe or List-Post under our signature;
+ *    List-Unsubscribe-Post, which dkim_sign does not list, signd lists
+ *    when present, once per occurrence and once more: RFC 8058 section 4
+ *    wants it signed).
  *  - An ARC set (RFC 8617) only when the message carries an
  *    Authentication-Results of --authserv-id (it becomes the AAR) and no
  *    ARC-Seal of our domain already (a message is never sealed twice by
@@ -300,11 +303,11 @@ static char *
 headers_list(const struct mail_hdrs *h, struct err *err)
 {
 	static const char *const lists[] = { "list-id", "list-help",
-	    "list-unsubscribe", "list-subscribe", "list-post", "list-owner",
-	    "list-archive", NULL };
+	    "list-unsubscribe", "list-unsubscribe-post", "list-subscribe",
+	    "list-post", "list-owner", "list-archive", NULL };
 	struct buf	 b;
 	char		*def, *out = NULL;
-	size_t		 i;
+	size_t		 i, n;
 
 	if ((def = dkim_sign_default_headers(h, err)) == NULL)
 		return NULL;
@@ -314,6 +317,10 @@ headers_list(const struct mail_hdrs *h, struct err *err)
 	for (i = 0; lists[i] != NULL; i++)
 		if (mail_hdrs_count_name(h, lists[i]) > 0 &&
 		    buf_printf(&b, err, ":%s", lists[i]) == -1)
+			goto done;
+	/* Not in dkim_sign's set: each occurrence, then the extra one. */
+	for (n = mail_hdrs_count_name(h, "list-unsubscribe-post"); n > 0; n--)
+		if (buf_adds(&b, ":list-unsubscribe-post", err) == -1)
 			goto done;
 	if ((out = strdup(b.data)) == NULL)
 		err_set(err, ERR_NOMEM, "out of memory");

@@ -1,7 +1,8 @@
 # src/milter: the milter protocol, filter side (framing, session), for
-# timbre-signd behind Postfix's smtpd_milters.
+# timbre-signd behind Postfix's smtpd_milters, and the MTA side
+# (client.c) for timbre-listd's per-copy signatures.
 src_libtimbre_a_SOURCES += src/milter/milter.h src/milter/parser.c \
-	src/milter/session.c
+	src/milter/session.c src/milter/client.c
 
 check_PROGRAMS += tests/unit/milter/check_milter
 TESTS += tests/unit/milter/check_milter
@@ -14,6 +15,14 @@ check_PROGRAMS += tests/fuzz/replay_milter
 TESTS += tests/fuzz/replay_milter
 tests_fuzz_replay_milter_SOURCES = tests/fuzz/fuzz_milter.c tests/fuzz/replay.c
 tests_fuzz_replay_milter_LDADD = $(TIMBRE_LIBS)
+
+# The filter's replies, read by the MTA side (client.c).
+FUZZ_HARNESSES += milter_reply
+check_PROGRAMS += tests/fuzz/replay_milter_reply
+TESTS += tests/fuzz/replay_milter_reply
+tests_fuzz_replay_milter_reply_SOURCES = tests/fuzz/fuzz_milter_reply.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_milter_reply_LDADD = $(TIMBRE_LIBS)
 
 # tests/integration/milter.sh: the core behind a real Postfix.
 check_PROGRAMS += tests/integration/milter_echo

@@ -366,4 +366,59 @@ const char	*milter_session_output(const struct milter_session *,
 		    size_t *len_out);
 void		 milter_session_output_drop(struct milter_session *, size_t);
 
+/* ---- The MTA side (client.c) ---- */
+
+struct buf;
+
+/* Replies, filter to MTA (SMFIR_ in mfdef.h). */
+enum milter_reply_code {
+	MILTER_REPLY_OPTNEG = 'O',
+	MILTER_REPLY_CONTINUE = 'c',
+	MILTER_REPLY_ACCEPT = 'a',
+	MILTER_REPLY_TEMPFAIL = 't',
+	MILTER_REPLY_REJECT = 'r',
+	MILTER_REPLY_DISCARD = 'd',
+	MILTER_REPLY_REPLYCODE = 'y',	/* value: the SMTP reply */
+	MILTER_REPLY_PROGRESS = 'p',
+	MILTER_REPLY_ADDHEADER = 'h',	/* name, value */
+	MILTER_REPLY_INSHEADER = 'i',	/* index, name, value */
+};
+
+/* A decoded reply; pointers into the caller's bytes.  code may be any
+ * octet (a modification this side does not take). */
+struct milter_reply {
+	char		 code;
+	const char	*data;		/* the data after the code */
+	size_t		 len;
+	uint32_t	 version, actions, protocol;	/* OPTNEG */
+	uint32_t	 index;				/* INSHEADER */
+	const char	*name;		/* ADDHEADER, INSHEADER */
+	const char	*value;		/* those, REPLYCODE: NUL-terminated */
+};
+
+/* Appends OPTNEG: version 6, SMFIF_ADDHDRS, every protocol step
+ * offered (the filter takes what it wants). */
+int	milter_client_optneg(struct buf *out, struct err *);
+/*
+ * Appends one message under the protocol the filter agreed to: CONNECT
+ * (an unknown client), MAIL <mail_from>, RCPT <rcpt>, DATA, a HEADER per
+ * field of msg[0..len) (values as they stand after the colon, folded
+ * lines joined by LF: SMFIP_HDR_LEADSPC), EOH, the body in BODY chunks,
+ * EOM; each step only if not negotiated away.  *owed_out: the replies
+ * the filter owes before those to EOM.  -1 with err (ERR_SYNTAX: a
+ * header line without a name; ERR_LIMIT, ERR_NOMEM from out).
+ */
+int	milter_client_message(struct buf *out, uint32_t protocol,
+	    const char *mail_from, const char *rcpt, const char *msg,
+	    size_t len, size_t *owed_out, struct err *);
+/*
+ * Decodes the reply at the start of in[0..len): MILTER_PARSE_CMD with
+ * *r and *used_out (the bytes it took), NEED_MORE, or ERROR with err
+ * (MILTER_E_FRAME: a length of 0 or over MILTER_MAX_PACKET, known as
+ * soon as its 4 bytes are in; MILTER_E_SYNTAX: an OPTNEG under 12
+ * bytes, a header or reply text without its NUL, or an empty name).
+ */
+enum milter_parse milter_client_reply(const void *in, size_t len,
+	    size_t *used_out, struct milter_reply *r, struct err *);
+
 #endif

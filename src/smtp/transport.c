@@ -488,6 +488,53 @@ fail:
 	return NULL;
 }
 
+struct smtp_tls_server {
+	SSL_CTX	*ctx;
+};
+
+struct smtp_tls_server *
+smtp_tls_server_new(const char *cert, const char *key, struct err *err)
+{
+	struct smtp_tls_server	*t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		err_set(err, ERR_NOMEM, "tls: out of memory");
+		return NULL;
+	}
+	if ((t->ctx = tls_ctx_new(cert, key, err)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+struct bufferevent *
+smtp_tls_server_bev(struct smtp_tls_server *t, struct event_base *base)
+{
+	struct bufferevent	*bev;
+	SSL			*ssl;
+
+	if ((ssl = SSL_new(t->ctx)) == NULL)
+		return NULL;
+	/* Once the bufferevent is made, the SSL is freed with it; when
+	 * it cannot be, libevent 2.1 may have freed it or not: a leak when
+	 * memory is short beats a double free. */
+	if ((bev = bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		ERR_clear_error();
+	return bev;
+}
+
+void
+smtp_tls_server_free(struct smtp_tls_server *t)
+{
+	if (t == NULL)
+		return;
+	/* Each SSL holds a reference: live connections keep theirs. */
+	SSL_CTX_free(t->ctx);
+	free(t);
+}
+
 struct smtp_listener *
 smtp_listener_new(struct event_base *base, const struct smtp_listen_conf *conf,
     struct err *err)

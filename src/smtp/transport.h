@@ -38,6 +38,24 @@ struct err;
 
 /* ---- Server ---- */
 
+/*
+ * A TLS server context of its own, for another protocol on the same
+ * certificate (timbre-listd's HTTPS endpoint, RFC 8058): the files are
+ * read as STARTTLS reads them (TLS 1.2 at least).  smtp_tls_server_bev
+ * makes a bufferevent that accepts a TLS handshake, its socket not yet
+ * set (the caller's bufferevent_setfd; evhttp's bevcb), freed with its
+ * SSL and socket.  NULL with err (ERR_NOMEM, ERR_CRYPTO naming the
+ * file); smtp_tls_server_bev NULL when memory is short.  A context may
+ * be freed while its connections live on.
+ */
+struct smtp_tls_server;
+struct bufferevent;
+struct smtp_tls_server	*smtp_tls_server_new(const char *cert,
+			    const char *key, struct err *);
+struct bufferevent	*smtp_tls_server_bev(struct smtp_tls_server *,
+			    struct event_base *);
+void			 smtp_tls_server_free(struct smtp_tls_server *);
+
 struct smtp_listener;
 struct smtp_conn;
 

@@ -5,7 +5,7 @@ noinst_LIBRARIES += src/libtimbre_store.a
 src_libtimbre_store_a_SOURCES = src/store/store.h src/store/store_priv.h \
 	src/store/db.c src/store/schema.c src/store/names.c src/store/lists.c \
 	src/store/queue.c src/store/admin.c src/store/held.c \
-	src/store/archive.c
+	src/store/archive.c src/store/secrets.c
 src_libtimbre_store_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE3_CFLAGS)
 STORE_LIBS = src/libtimbre_store.a $(SQLITE3_LIBS)
 

@@ -54,6 +54,13 @@
  *                which is what lets listd tell a commit it made before a
  *                crash from a new one), with its attempts and back-off
  *
+ * Version 4 (one-click unsubscribe, timbre-listd's unsub.c and http.c):
+ *
+ *   secrets      named random keys made at their first use and kept for
+ *                good: "unsubscribe" keys the MAC of the List-Unsubscribe
+ *                links (RFC 8058), so that a link needs no row of its own
+ *                and still cannot be forged or moved to another address
+ *
  * Addresses compare without ASCII case (COLLATE NOCASE), as store.h
  * says.  Times are UNIX seconds.  The CHECKs hold the enumerations and
  * types, since sqlite3 3.34 has no STRICT tables.
@@ -216,10 +223,18 @@ static const char	schema_v3[] =
     "  last_error TEXT\n"
     ");\n";
 
+static const char	schema_v4[] =
+    "CREATE TABLE secrets (\n"
+    "  name TEXT PRIMARY KEY,\n"
+    "  value BLOB NOT NULL CHECK (typeof(value) = 'blob'),\n"
+    "  created INTEGER NOT NULL CHECK (typeof(created) = 'integer')\n"
+    ");\n";
+
 const struct store_migration	store_migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
 	{ 3, schema_v3 },
+	{ 4, schema_v4 },
 };
 const size_t	store_n_migrations =
     sizeof(store_migrations) / sizeof(store_migrations[0]);

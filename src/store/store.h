@@ -62,7 +62,7 @@ enum store_error {
 	STORE_E_VALUE,		/* a setting's value is unusable */
 };
 
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 #define STORE_APPLICATION_ID	0x74696d62	/* "timb", PRAGMA application_id */
 #define STORE_NAME_MAX		48	/* bytes in a list name */
 #define STORE_LOCAL_MAX		64	/* bytes in a local part */
@@ -566,6 +566,18 @@ int	store_reply_add(struct store *, const char *domain, const char *name,
 #define STORE_REPLIES_ADDRS	4096
 int	store_reply_allowed(struct store *, const char *addr, time_t now,
 	    long window, long max, struct err *);
+
+/*
+ * A named secret (say "unsubscribe", the key of listd's unsubscribe
+ * links): the value stored under name, or, at the first call for name,
+ * fresh (n random bytes the caller drew: the store reads no random
+ * source, as it reads no clock), stored and returned.  Two processes
+ * racing get the same value: the first commit wins.  The n bytes go to
+ * out.  STORE_E_VALUE when the stored value is not n bytes long.  One
+ * transaction.
+ */
+int	store_secret(struct store *, const char *name, const void *fresh,
+	    size_t n, time_t now, void *out, struct err *);
 
 /* ==================================================================
  * Held posts (timbre-listd's held.c, timbre list held/accept/reject;

@@ -68,21 +68,25 @@ SINK_USER=
 integ_spawn "$INTEG_TMP/sink.log" smtp-sink $SINK_USER \
     -d "$SINK/%Y%m%d%H%M%S." "127.0.0.1:$SINKPORT" 10
 
+# signd_start NAME [OPTIONS...]: timbre-signd, its log in signd.log.NAME.
 signd_start()
 {
-	integ_spawn "$INTEG_TMP/signd.log.$1" "$SIGND" -f --log-level debug \
+	local name=$1
+
+	shift
+	integ_spawn "$INTEG_TMP/signd.log.$name" "$SIGND" -f --log-level debug \
 	    --listen "127.0.0.1:$SIGNPORT" --relay "127.0.0.1:$SIGNEDPORT" \
 	    --domain "$D" --password-file "$INTEG_TMP/pw" \
 	    --resolver "127.0.0.1:$DNS" --authserv-id "$AUTHSERV" \
 	    --hostname signd.test --allow 127.0.0.1/32 --algorithm rsa-sha256 \
-	    --selector "dkim-$T" --selector "arc-$T" -c /dev/null
+	    --selector "dkim-$T" --selector "arc-$T" -c /dev/null "$@"
 	SIGND_PID=$INTEG_LAST_PID
 	for i in $(seq 1 150); do
-		[ "$(grep -c 'keyring sign kind=' "$INTEG_TMP/signd.log.$1")" \
+		[ "$(grep -c 'keyring sign kind=' "$INTEG_TMP/signd.log.$name")" \
 		    -ge 2 ] && return 0
 		sleep 0.2
 	done
-	integ_notok "signd $1: the keyring found its keys"
+	integ_notok "signd $name: the keyring found its keys"
 	return 1
 }
 

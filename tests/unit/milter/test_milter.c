@@ -1154,6 +1154,87 @@ START_TEST(test_negotiation)
 }
 END_TEST
 
+/* The MTA side (client.c) against the filter side: what the client
+ * encodes, the session reads as Postfix's; what the session answers,
+ * the client reads back, header values byte for byte. */
+START_TEST(test_client_round_trip)
+{
+	static const char	 msg[] = "From: a@b.example\r\nSubject: x\r\n"
+	    "\tfolded\r\n\r\nbody\r\n";
+	struct milter_session	*s;
+	struct milter_cmd	 cmd;
+	struct milter_reply	 r;
+	struct buf		 out;
+	struct err		 err;
+	const char		*p;
+	size_t			 len, used, owed, nhdr = 0;
+	enum milter_event	 ev;
+	bool			 eom = false, body = false, mail = false;
+
+	s = milter_session_new(MILTER_DEFAULT_ACTIONS,
+	    MILTER_DEFAULT_PROTOCOL, &err);
+	ck_assert_ptr_nonnull(s);
+	buf_init(&out, 1 << 20);
+	ck_assert_int_eq(milter_client_optneg(&out, &err), 0);
+	ck_assert_int_eq(milter_session_feed(s, out.data, out.len, &err), 0);
+	ck_assert_int_eq(milter_session_next(s, &cmd, &err), MILTER_EV_OPTNEG);
+	p = milter_session_output(s, &len);
+	ck_assert_int_eq(milter_client_reply(p, len, &used, &r, &err),
+	    MILTER_PARSE_CMD);
+	ck_assert_int_eq(r.code, MILTER_REPLY_OPTNEG);
+	ck_assert_uint_eq(used, len);
+	ck_assert(r.actions & MILTER_SMFIF_ADDHDRS);
+	milter_session_output_drop(s, len);
+	buf_reset(&out);
+	ck_assert_int_eq(milter_client_message(&out, r.protocol, "l@b.example",
+	    "c@d.example", msg, sizeof(msg) - 1, &owed, &err), 0);
+	ck_assert_uint_eq(owed, 0);	/* signd's steps want no replies */
+	ck_assert_int_eq(milter_session_feed(s, out.data, out.len, &err), 0);
+	while ((ev = milter_session_next(s, &cmd, &err)) >
+	    MILTER_EV_WAIT) {
+		if (ev == MILTER_EV_MAIL) {
+			ck_assert_str_eq(cmd.addr, "<l@b.example>");
+			mail = true;
+		} else if (ev == MILTER_EV_HEADER && nhdr++ == 0) {
+			ck_assert_str_eq(cmd.name, "From");
+			ck_assert_str_eq(cmd.value, " a@b.example");
+		} else if (ev == MILTER_EV_HEADER) {
+			ck_assert_str_eq(cmd.name, "Subject");
+			ck_assert_str_eq(cmd.value, " x\r\n\tfolded");
+		} else if (ev == MILTER_EV_BODY) {
+			ck_assert_uint_eq(cmd.body_len, 6);
+			ck_assert(memcmp(cmd.body, "body\r\n", 6) == 0);
+			body = true;
+		} else if (ev == MILTER_EV_EOM)
+			eom = true;
+	}
+	ck_assert(mail && body && eom);
+	ck_assert_uint_eq(nhdr, 2);
+	ck_assert_int_eq(milter_session_eom_reply(s, hdrs, 1, &err), 0);
+	p = milter_session_output(s, &len);
+	ck_assert_int_eq(milter_client_reply(p, len, &used, &r, &err),
+	    MILTER_PARSE_CMD);
+	ck_assert_int_eq(r.code, MILTER_REPLY_INSHEADER);
+	ck_assert_str_eq(r.name, hdrs[0].name);
+	/* Folded lines joined by LF on the wire, as MTAs want them. */
+	ck_assert_str_eq(r.value, " v=1; a=ed25519-sha256;\n\tb=abc");
+	ck_assert_int_eq(milter_client_reply(p + used, len - used, &used, &r,
+	    &err), MILTER_PARSE_CMD);
+	ck_assert_int_eq(r.code, MILTER_REPLY_CONTINUE);
+	/* Half a reply waits; a length of 0 is refused. */
+	ck_assert_int_eq(milter_client_reply(p, 4, &used, &r, &err),
+	    MILTER_PARSE_NEED_MORE);
+	ck_assert_int_eq(milter_client_reply("\0\0\0\0c", 5, &used, &r,
+	    &err), MILTER_PARSE_ERROR);
+	ck_assert_int_eq(err.code, MILTER_E_FRAME);
+	ck_assert_int_eq(milter_client_reply("\0\0\0\2hx", 6, &used, &r,
+	    &err), MILTER_PARSE_ERROR);
+	ck_assert_int_eq(err.code, MILTER_E_SYNTAX);
+	buf_fini(&out);
+	milter_session_free(s);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -1185,6 +1266,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_header_values);
 	tcase_add_test(tc, test_macros);
 	tcase_add_test(tc, test_negotiation);
+	tcase_add_test(tc, test_client_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -242,8 +242,9 @@ START_TEST(test_migrate_steps)
 		{ 1, store_migrations[0].sql },
 		{ 2, store_migrations[1].sql },
 		{ 3, store_migrations[2].sql },
-		{ 4, "ALTER TABLE lists ADD COLUMN footer TEXT" },
-		{ 5, "CREATE TABLE t4 (a); INSERT INTO t4 VALUES (1); "
+		{ 4, store_migrations[3].sql },
+		{ 5, "ALTER TABLE lists ADD COLUMN footer TEXT" },
+		{ 6, "CREATE TABLE t6 (a); INSERT INTO t6 VALUES (1); "
 		    "INSERT INTO nowhere VALUES (1)" },
 	};
 	struct store			*s;
@@ -252,22 +253,54 @@ START_TEST(test_migrate_steps)
 
 	ts_init();
 	s = ts_fixture("m.db");
-	ck_assert_int_eq(store_migrate(s, steps, 4, &err), 0);
-	ck_assert_int_eq(store_schema_version(s, &err), 4);
+	ck_assert_int_eq(store_migrate(s, steps, 5, &err), 0);
+	ck_assert_int_eq(store_schema_version(s, &err), 5);
 	ck_assert_int_eq(store_int(s, "SELECT count(footer) + count(*) FROM "
 	    "lists", &v, &err), 0);
 	ck_assert_int_eq(v, 3);
-	ck_assert_int_eq(store_migrate(s, steps, 5, &err), -1);
-	ck_assert_msg(strstr(err.msg, "migration to schema version 5") !=
+	ck_assert_int_eq(store_migrate(s, steps, 6, &err), -1);
+	ck_assert_msg(strstr(err.msg, "migration to schema version 6") !=
 	    NULL, "%s", err.msg);
-	ck_assert_int_eq(store_schema_version(s, &err), 4);
+	ck_assert_int_eq(store_schema_version(s, &err), 5);
 	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM sqlite_master "
-	    "WHERE name = 't4'", &v, &err), 0);
+	    "WHERE name = 't6'", &v, &err), 0);
 	ck_assert_int_eq(v, 0);
-	/* This program's steps stop at 3: the database is now newer. */
+	/* This program's steps stop at 4: the database is now newer. */
 	store_close(s);
 	ck_assert_ptr_null(store_open(ts_path("m.db"), 0, &err));
 	ck_assert_int_eq(err.code, STORE_E_VERSION);
+	ts_fini();
+}
+END_TEST
+
+/* A secret is made once: the first caller's bytes, for every caller,
+ * across connections; a length that does not match is refused. */
+START_TEST(test_secret)
+{
+	struct store	*s, *s2;
+	struct err	 err;
+	unsigned char	 a[32], b[32], out[32];
+
+	ts_init();
+	s = ts_fixture("k.db");
+	memset(a, 'a', sizeof(a));
+	memset(b, 'b', sizeof(b));
+	ck_assert_int_eq(store_secret(s, "unsubscribe", a, sizeof(a), 5, out,
+	    &err), 0);
+	ck_assert_mem_eq(out, a, sizeof(a));
+	s2 = store_open(ts_path("k.db"), 0, &err);
+	ck_assert_ptr_nonnull(s2);
+	ck_assert_int_eq(store_secret(s2, "unsubscribe", b, sizeof(b), 6, out,
+	    &err), 0);
+	ck_assert_mem_eq(out, a, sizeof(a));
+	ck_assert_int_eq(store_secret(s2, "other", b, sizeof(b), 6, out,
+	    &err), 0);
+	ck_assert_mem_eq(out, b, sizeof(b));
+	ck_assert_int_eq(store_secret(s, "unsubscribe", b, 16, 7, out, &err),
+	    -1);
+	ck_assert_int_eq(err.code, STORE_E_VALUE);
+	store_close(s2);
+	store_close(s);
 	ts_fini();
 }
 END_TEST
@@ -287,7 +320,7 @@ START_TEST(test_newer_refused)
 	ck_assert_ptr_null(store_open(ts_path("n.db"), 0, &err));
 	ck_assert_int_eq(err.code, STORE_E_VERSION);
 	ck_assert_msg(strstr(err.msg, "version 7 is newer than this "
-	    "program's (3)") != NULL, "%s", err.msg);
+	    "program's (4)") != NULL, "%s", err.msg);
 	raw = ts_raw(ts_path("n.db"));
 	ck_assert_int_eq(ts_raw_int(raw, "PRAGMA user_version"), 7);
 	ck_assert_int_eq(ts_raw_int(raw, "SELECT count(*) FROM lists"), 3);
@@ -411,6 +444,7 @@ tc_schema(void)
 	tcase_add_test(tc, test_migrate_from_v0);
 	tcase_add_test(tc, test_migrate_steps);
 	tcase_add_test(tc, test_newer_refused);
+	tcase_add_test(tc, test_secret);
 	tcase_add_test(tc, test_not_ours);
 	tcase_add_test(tc, test_deliver_relaxed);
 	return tc;
