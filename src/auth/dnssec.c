@@ -15,9 +15,14 @@
  * would use too), or of the first NSEC3 when there is none; NSEC3 records
  * of other parameters are served in transfers but never as proofs.  The
  * hashes are ldns's (SHA-1, the one algorithm RFC 5155 defines).
+ *
+ * Signatures are served as they are, expired or not: a zone signed
+ * offline is the operator's.  auth_zone_sigs_expired says how many have
+ * expired, for the daemon's warning.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth/auth_priv.h"
 #include "util/err.h"
@@ -209,4 +214,29 @@ auth_nsec3_find(const struct auth_zone *z, const ldns_rdf *name,
 	ldns_rdf_deep_free(h);
 	*i_out = find_before(z, z->nsec3, z->nnsec3, key, len, match_out);
 	return 0;
+}
+
+size_t
+auth_zone_sigs_expired(const struct auth_zone *z, time_t now,
+    uint32_t *first_out)
+{
+	const ldns_rdf	*x;
+	uint32_t	 t, first = 0;
+	size_t		 i, n = 0;
+
+	for (i = 0; i < z->n; i++) {
+		if (ldns_rr_get_type(z->v[i].rr) != LDNS_RR_TYPE_RRSIG ||
+		    (x = ldns_rr_rrsig_expiration(z->v[i].rr)) == NULL ||
+		    ldns_rdf_size(x) != 4)
+			continue;
+		t = ldns_rdf2native_int32(x);
+		/* RFC 4034 section 3.1.5: serial number arithmetic. */
+		if (!auth_serial_lt(t, (uint32_t)now))
+			continue;
+		if (n++ == 0 || auth_serial_lt(t, first))
+			first = t;
+	}
+	if (first_out != NULL)
+		*first_out = first;
+	return n;
 }

@@ -31,7 +31,8 @@
 # signed files; a re-signed zone pushed gets an IXFR that carries the
 # signature changes.  Without DO no DNSSEC record is added; an UPDATE to a
 # signed zone is REFUSED; a pushed zone without a newer serial is not
-# given one (its SOA signature would break).
+# given one (its SOA signature would break); expired signatures are
+# served, with a warning in the log.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir/build}"
@@ -56,13 +57,15 @@ PRIMARYD=$top_builddir/daemons/primaryd/timbre-primaryd
 RESOLVERD=$top_builddir/daemons/resolverd/timbre-resolverd
 TIMBRE=$top_builddir/tools/timbre
 [ -x "$PRIMARYD" ] && [ -x "$RESOLVERD" ] || integ_skip "daemons not built"
-# Leaks inside ldns are not ours (sanitizer builds only), nor libgit2's.
-LSAN_OPTIONS=suppressions=$top_srcdir/tests/data/resolver/lsan.supp
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0
-export LSAN_OPTIONS ASAN_OPTIONS
 integ_init
 integ_full_stacks
 T=$INTEG_TMP
+# Leaks inside ldns (timbre-resolverd's) and libgit2 are not ours
+# (sanitizer builds only): both suppression files.
+cat "$top_srcdir/tests/integration/lsan.supp" \
+    "$top_srcdir/tests/data/resolver/lsan.supp" >"$T/lsan.supp"
+LSAN_OPTIONS=suppressions=$T/lsan.supp
+export LSAN_OPTIONS
 cd "$T"
 PY="/usr/bin/python3 $top_srcdir/tests/integration/auth_dnssec.py"
 
@@ -564,5 +567,13 @@ push nsec.test.3.signed "nsec.test changed, serial kept" www.nsec.test A \
     192.0.2.12
 check "same serial: served as pushed" sh -c "dig @127.0.0.4 +short nsec.test SOA | grep -q ' 2 3600 ' && dig @127.0.0.4 +short www.nsec.test A | grep -q 192.0.2.12"
 check "and the log says the serial was not fixed" grep -q "serial 2 not fixed: zone nsec.test is signed" "$T/primary.log"
+# Signatures that expired: served as they are, with a warning.
+sed 's/^www.nsec.test. A 192.0.2.12$/www.nsec.test. A 192.0.2.13/;
+    s/^\(nsec.test. IN SOA .*\) 2 3600/\1 3 3600/' nsec.test.3 >nsec.test.4
+sign nsec.test nsec.test.4 -i 20200101000000 -e 20200201000000
+push nsec.test.4.signed "nsec.test with expired signatures" www.nsec.test A \
+    192.0.2.13
+check "expired signatures: served" sh -c "dig @127.0.0.4 +norec +dnssec www.nsec.test A | grep -q 'RRSIG.*20200201000000'"
+check "expired signatures: the log warns" grep -q "zone nsec.test: [0-9]* RRSIG records expired (the first at 2020-02-01 00:00:00 UTC)" "$T/primary.log"
 
 integ_summary

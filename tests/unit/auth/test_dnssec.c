@@ -4,8 +4,8 @@
  * 5155 section 7.2 say: signatures with the answer, the denials' NSEC
  * and NSEC3 records checked with ldns (which names they match or cover),
  * referrals with DS or the proof of none, nothing of it without DO; an
- * UPDATE and a serial fix-up refused; every allocation of a signed
- * zone's load and a DO answer failing in turn.
+ * UPDATE and a serial fix-up refused; expired signatures counted; every
+ * allocation of a signed zone's load and a DO answer failing in turn.
  */
 #include <string.h>
 
@@ -468,6 +468,28 @@ START_TEST(test_dnssec_refusals)
 }
 END_TEST
 
+/* Expired signatures are counted (RFC 4034 section 3.1.5: serial
+ * arithmetic on 32 bits), the earliest named. */
+START_TEST(test_dnssec_expired)
+{
+	struct auth_db		*db = db_of(n3_zone);
+	const struct auth_zone	*z = auth_db_zone(db, "example.org");
+	uint32_t		 first = 1;
+	size_t			 i, sigs = 0;
+
+	for (i = 0; i < z->n; i++)
+		sigs += ldns_rr_get_type(z->v[i].rr) == LDNS_RR_TYPE_RRSIG;
+	ck_assert_uint_eq(auth_zone_sigs_expired(z, NOW, &first), 0);
+	ck_assert_uint_eq(first, 0);
+	/* 2036-01-01 00:00:01 UTC: one second past every expiration. */
+	ck_assert_uint_eq(auth_zone_sigs_expired(z, 2082758401, &first),
+	    sigs);
+	ck_assert_uint_eq(first, 2082758400);
+	ck_assert_uint_eq(auth_zone_sigs_expired(z, 2082758400, NULL), 0);
+	auth_db_free(db);
+}
+END_TEST
+
 /*
  * A signed zone loaded, then a DO query answered (an NSEC3 NXDOMAIN,
  * the longest proof), with each allocation failing in turn: -1 and
@@ -558,6 +580,7 @@ zone_dnssec_tcase(void)
 	tcase_add_test(tc, test_dnssec_nsec);
 	tcase_add_test(tc, test_dnssec_ds_parent);
 	tcase_add_test(tc, test_dnssec_refusals);
+	tcase_add_test(tc, test_dnssec_expired);
 	tcase_add_test(tc, test_dnssec_nomem);
 	return tc;
 }
