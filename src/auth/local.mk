@@ -35,7 +35,7 @@ FUZZ_HARNESSES += auth_query
 check_PROGRAMS += tests/fuzz/replay_auth_query
 TESTS += tests/fuzz/replay_auth_query
 tests_fuzz_replay_auth_query_SOURCES = tests/fuzz/fuzz_auth_query.c \
-	tests/fuzz/replay.c
+	tests/fuzz/replay.c tests/fuzz/auth_signed.h
 tests_fuzz_replay_auth_query_LDADD = $(TIMBRE_LIBS)
 
 FUZZ_HARNESSES += zone_edit
@@ -63,5 +63,6 @@ FUZZ_HARNESSES += primaryd_udp
 check_PROGRAMS += tests/fuzz/replay_primaryd_udp
 TESTS += tests/fuzz/replay_primaryd_udp
 tests_fuzz_replay_primaryd_udp_SOURCES = \
-	tests/fuzz/fuzz_primaryd_udp.c tests/fuzz/replay.c
+	tests/fuzz/fuzz_primaryd_udp.c tests/fuzz/replay.c \
+	tests/fuzz/auth_signed.h
 tests_fuzz_replay_primaryd_udp_LDADD = $(TIMBRE_LIBS)
