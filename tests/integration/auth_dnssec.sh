@@ -395,6 +395,7 @@ UPORT=5302
 integ_spawn "$T/resolverd.log" "$RESOLVERD" -f --log-level debug \
     -c /dev/null --listen "127.0.0.1:$TPORT" --root-hints "$T/hints" \
     --trust-anchor "$T/root.ds"
+RESOLVERD_PID=$INTEG_LAST_PID
 cat >"$T/unbound.conf" <<EOF
 server:
     interface: 127.0.0.1@$UPORT
@@ -420,6 +421,7 @@ remote-control:
     control-enable: no
 EOF
 integ_spawn "$T/unbound.out" unbound -d -c "$T/unbound.conf"
+UNBOUND_PID=$INTEG_LAST_PID
 for port in $TPORT $UPORT; do
 	started=
 	for i in $(seq 1 50); do
@@ -576,4 +578,9 @@ push nsec.test.4.signed "nsec.test with expired signatures" www.nsec.test A \
 check "expired signatures: served" sh -c "dig @127.0.0.4 +norec +dnssec www.nsec.test A | grep -q 'RRSIG.*20200201000000'"
 check "expired signatures: the log warns" grep -q "zone nsec.test: [0-9]* RRSIG records expired (the first at 2020-02-01 00:00:00 UTC)" "$T/primary.log"
 
+# The resolvers' TCP connections closed before timbre-primaryd stops: it
+# frees a connection when its client goes, not at exit.
+integ_stop "$RESOLVERD_PID"
+integ_stop "$UNBOUND_PID"
+sleep 1
 integ_summary
