@@ -8,6 +8,10 @@
  * section 5.3.1); IXFR (RFC 1995) from versions the daemon reads out of
  * git, differences computed by auth_zone_diff, serials compared as RFC
  * 1982 says; the checks that route NOTIFY and UPDATE to the daemon.
+ * With DO (RFC 3225), a zone signed offline answers as RFC 4035 section
+ * 3.1 says: RRSIGs beside their RRsets, and the NSEC or NSEC3 records
+ * (RFC 5155 section 7.2) found through dnssec.c's index for denials,
+ * wildcard answers and referrals without DS.
  *
  * A message is walked (dns_msg_walk) before ldns parses it, so that a TSIG
  * not last or a second OPT is FORMERR whatever ldns makes of it.

@@ -1,6 +1,7 @@
 /*
  * auth_priv.h: what the files of src/auth share (zone.c, zonetext.c,
- * auth.c, update.c, replycache.c) and nobody else sees but their tests.
+ * auth.c, update.c, replycache.c, dnssec.c) and nobody else sees but
+ * their tests.
  */
 #ifndef TIMBRE_AUTH_AUTH_PRIV_H
 #define TIMBRE_AUTH_AUTH_PRIV_H
