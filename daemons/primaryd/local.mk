@@ -12,3 +12,8 @@ daemons_primaryd_timbre_primaryd_LDADD = $(GIT_LIBS) $(TIMBRE_LIBS)
 
 dist_man_MANS += man/timbre-primaryd.8
 INTEGRATION_TESTS += tests/integration/primary.sh
+# issue 22 (part 1): zones signed offline (NSEC, NSEC3, opt-out) served
+# as RFC 4035 section 3.1 says: compared with NSD, validated by
+# timbre-resolverd and Unbound through a private signed root, AXFR and
+# IXFR; in a network namespace of its own; helper: auth_dnssec.py.
+INTEGRATION_TESTS += tests/integration/auth_dnssec.sh

@@ -69,6 +69,28 @@ is_keys_file(const char *name)
 	    (n > 6 && strcmp(name + n - 6, "._keys") == 0);
 }
 
+/* A zone signed offline is served as it is, expired signatures too (its
+ * signing is the operator's), but validators will call it bogus. */
+static void
+warn_expired(const struct auth_zone *z)
+{
+	struct tm	tm;
+	time_t		when;
+	uint32_t	first;
+	size_t		n;
+	char		date[32];
+
+	if ((n = auth_zone_sigs_expired(z, time(NULL), &first)) == 0)
+		return;
+	when = (time_t)first;
+	if (gmtime_r(&when, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(date, sizeof(date), "%u", first);
+	log_warn("zone %s: %zu RRSIG records expired (the first at %s UTC), "
+	    "served as they are: validating resolvers will fail the zone "
+	    "until it is signed again", auth_zone_name(z), n, date);
+}
+
 static int
 on_file(const char *name, const uint8_t *p, size_t n, void *arg)
 {
@@ -99,6 +121,7 @@ on_file(const char *name, const uint8_t *p, size_t n, void *arg)
 			return 0;
 		}
 	}
+	warn_expired(z);
 	if (auth_db_add_zone(l->db, z, &err) == -1)
 		log_error("zone %s: %s", name, err.msg);
 	auth_zone_free(z);

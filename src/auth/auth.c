@@ -8,6 +8,10 @@
  * section 5.3.1); IXFR (RFC 1995) from versions the daemon reads out of
  * git, differences computed by auth_zone_diff, serials compared as RFC
  * 1982 says; the checks that route NOTIFY and UPDATE to the daemon.
+ * With DO (RFC 3225), a zone signed offline answers as RFC 4035 section
+ * 3.1 says: RRSIGs beside their RRsets, and the NSEC or NSEC3 records
+ * (RFC 5155 section 7.2) found through dnssec.c's index for denials,
+ * wildcard answers and referrals without DS.
  *
  * A message is walked (dns_msg_walk) before ldns parses it, so that a TSIG
  * not last or a second OPT is FORMERR whatever ldns makes of it.
@@ -203,19 +207,43 @@ auth_cache_store(struct auth_db *db, const struct auth_req *req,
 	auth_cache_put(db->cache, key, keylen, r, out->len);
 }
 
-struct auth_zone *
-auth_db_find(const struct auth_db *db, const ldns_rdf *name)
+/* The deepest zone served that holds name (strictly below its apex if
+ * below is set), or NULL. */
+static struct auth_zone *
+db_find(const struct auth_db *db, const ldns_rdf *name, bool below)
 {
 	struct auth_zone	*best = NULL;
 	size_t			 i;
 
 	for (i = 0; i < db->n; i++)
-		if ((ldns_dname_compare(db->v[i]->origin, name) == 0 ||
+		if (((!below && ldns_dname_compare(db->v[i]->origin,
+		    name) == 0) ||
 		    ldns_dname_is_subdomain(name, db->v[i]->origin)) &&
 		    (best == NULL || ldns_dname_label_count(db->v[i]->origin) >
 		    ldns_dname_label_count(best->origin)))
 			best = db->v[i];
 	return best;
+}
+
+struct auth_zone *
+auth_db_find(const struct auth_db *db, const ldns_rdf *name)
+{
+	return db_find(db, name, false);
+}
+
+/* The zone that answers name and type: a DS at the apex of a zone comes
+ * from the parent's side of the cut when that is served too (RFC 4035
+ * section 3.1.4.1). */
+static const struct auth_zone *
+zone_for(const struct auth_db *db, const ldns_rdf *name, ldns_rr_type type)
+{
+	const struct auth_zone	*z = db_find(db, name, false), *parent;
+
+	if (z != NULL && type == LDNS_RR_TYPE_DS &&
+	    ldns_dname_compare(z->origin, name) == 0 &&
+	    (parent = db_find(db, name, true)) != NULL)
+		return parent;
+	return z;
 }
 
 /*
@@ -235,10 +263,11 @@ push_taken(ldns_rr_list *l, ldns_rr *rr)
 	return 0;
 }
 
-/* Appends clones of v[a..e) to the list, owned by owner if not NULL. */
+/* Appends clones of v[a..e) to the list, owned by owner if not NULL,
+ * their TTLs at most ttl_max if it is not 0. */
 static int
 push_rrs(ldns_rr_list *l, const struct auth_zone *z, size_t a, size_t e,
-    const ldns_rdf *owner)
+    const ldns_rdf *owner, uint32_t ttl_max)
 {
 	ldns_rr		*rr;
 	ldns_rdf	*o;
@@ -254,27 +283,209 @@ push_rrs(ldns_rr_list *l, const struct auth_zone *z, size_t a, size_t e,
 			ldns_rdf_deep_free(ldns_rr_owner(rr));
 			ldns_rr_set_owner(rr, o);
 		}
+		if (ttl_max != 0 && ldns_rr_ttl(rr) > ttl_max)
+			ldns_rr_set_ttl(rr, ttl_max);
 		if (push_taken(l, rr) == -1)
 			return -1;
 	}
 	return 0;
 }
 
-static int
-add_soa(ldns_pkt *p, const struct auth_zone *z)
-{
-	ldns_rr		*soa = ldns_rr_clone(z->soa);
-	uint32_t	 min = ldns_rdf2native_int32(ldns_rr_rdf(z->soa, 6));
+/*
+ * One answer in the making: the packet, whether the query asked for
+ * DNSSEC records (its DO bit, RFC 3225), and the NSEC and NSEC3 records
+ * already in the authority section, which no later proof repeats (one
+ * record may cover the name and its wildcard, or serve two hops of a
+ * CNAME chain).
+ */
+#define AUTH_MAX_PROOFS	32
+struct answer {
+	ldns_pkt		*p;
+	bool			 dnssec;
+	const struct auth_zone	*proof_zone[AUTH_MAX_PROOFS];
+	size_t			 proof_rr[AUTH_MAX_PROOFS];
+	size_t			 nproofs;
+};
 
-	if (soa != NULL && ldns_rr_ttl(soa) > min)
-		ldns_rr_set_ttl(soa, min);
-	return push_taken(ldns_pkt_authority(p), soa);
+/*
+ * With DO, the RRSIGs of the RRset of record i (its owner, its type),
+ * after it in l, owned by owner if not NULL (a wildcard's expansion
+ * keeps its signatures, whose label count tells a validator so, RFC
+ * 4035 section 3.1.3.3), TTLs capped as push_rrs caps them.
+ */
+static int
+push_sigs(const struct answer *an, ldns_rr_list *l, const struct auth_zone *z,
+    size_t i, const ldns_rdf *owner, uint32_t ttl_max)
+{
+	ldns_rr_type	 t = ldns_rr_get_type(z->v[i].rr);
+	const uint8_t	*k;
+	size_t		 klen, a, e;
+
+	if (!an->dnssec)
+		return 0;
+	k = auth_zone_rr_key(z, i, &klen);
+	auth_zone_rrset_key(z, k, klen, LDNS_RR_TYPE_RRSIG, &a, &e);
+	for (; a < e; a++)
+		if (auth_rrsig_covers(z->v[a].rr) == t &&
+		    push_rrs(l, z, a, a + 1, owner, ttl_max) == -1)
+			return -1;
+	return 0;
+}
+
+/* An RRset, v[a..e), and with DO its signatures. */
+static int
+push_set(const struct answer *an, ldns_rr_list *l, const struct auth_zone *z,
+    size_t a, size_t e, const ldns_rdf *owner)
+{
+	if (a == e)
+		return 0;
+	if (push_rrs(l, z, a, e, owner, 0) == -1)
+		return -1;
+	return push_sigs(an, l, z, a, owner, 0);
+}
+
+/* The SOA of a negative answer, its TTL (and its signature's) at most
+ * the SOA minimum (RFC 2308 section 3). */
+static int
+add_soa(const struct answer *an, const struct auth_zone *z)
+{
+	uint32_t	min = ldns_rdf2native_int32(ldns_rr_rdf(z->soa, 6));
+	size_t		a, e;
+
+	auth_zone_rrset(z, z->origin, LDNS_RR_TYPE_SOA, &a, &e);
+	if (push_rrs(ldns_pkt_authority(an->p), z, a, e, NULL, min) == -1)
+		return -1;
+	return push_sigs(an, ldns_pkt_authority(an->p), z, a, NULL, min);
+}
+
+/* An NSEC or NSEC3 record (i, of z; AUTH_ZONE_NONE: none) and its
+ * RRSIGs in the authority section, unless they are there already. */
+static int
+add_proof(struct answer *an, const struct auth_zone *z, size_t i)
+{
+	size_t	k;
+
+	if (i == AUTH_ZONE_NONE)
+		return 0;
+	for (k = 0; k < an->nproofs; k++)
+		if (an->proof_zone[k] == z && an->proof_rr[k] == i)
+			return 0;
+	if (an->nproofs < AUTH_MAX_PROOFS) {
+		an->proof_zone[an->nproofs] = z;
+		an->proof_rr[an->nproofs++] = i;
+	}
+	if (push_rrs(ldns_pkt_authority(an->p), z, i, i + 1, NULL, 0) == -1)
+		return -1;
+	return push_sigs(an, ldns_pkt_authority(an->p), z, i, NULL, 0);
+}
+
+/* Which denial a zone gives: NSEC records, else its NSEC3 chain, and
+ * none without DO or when it has neither. */
+static bool
+uses_nsec(const struct answer *an, const struct auth_zone *z)
+{
+	return an->dnssec && z->nnsec > 0;
+}
+
+static bool
+uses_nsec3(const struct answer *an, const struct auth_zone *z)
+{
+	return an->dnssec && z->nnsec == 0 && z->nnsec3 > 0;
+}
+
+/* The NSEC matching or covering the name whose key is key. */
+static int
+nsec_proof(struct answer *an, const struct auth_zone *z, const uint8_t *key,
+    size_t len)
+{
+	bool	match;
+
+	return add_proof(an, z, auth_nsec_find(z, key, len, &match));
+}
+
+/* The NSEC3 matching or covering the name of the last k labels of name
+ * (it has nl), "*." before them if wild: *i_out, *match_out. */
+static int
+nsec3_at(const struct auth_zone *z, const ldns_rdf *name, size_t nl,
+    size_t k, bool wild, size_t *i_out, bool *match_out)
+{
+	ldns_rdf	*n, *w = NULL;
+	struct err	 err;
+	int		 rc = -1;
+
+	if ((n = ldns_dname_clone_from(name, nl - k)) == NULL)
+		return -1;
+	if (wild && ((w = ldns_dname_new_frm_str("*")) == NULL ||
+	    ldns_dname_cat(w, n) != LDNS_STATUS_OK))
+		goto done;
+	rc = auth_nsec3_find(z, wild ? w : n, i_out, match_out, &err);
+done:
+	ldns_rdf_deep_free(w);
+	ldns_rdf_deep_free(n);
+	return rc;
+}
+
+/*
+ * The closest encloser proof (RFC 5155 section 7.2.1) for name (nl
+ * labels), from its ancestor of m labels up: the NSEC3 matching the
+ * closest provable encloser (the first ancestor that has one, which
+ * opt-out may put above m), the one covering the next closer name, and
+ * if wild the one for the wildcard at the encloser.
+ */
+static int
+nsec3_ce_proof(struct answer *an, const struct auth_zone *z,
+    const ldns_rdf *name, size_t nl, size_t m, bool wild)
+{
+	size_t	zl = ldns_dname_label_count(z->origin), k = m, i;
+	bool	match;
+
+	for (;;) {
+		if (nsec3_at(z, name, nl, k, false, &i, &match) == -1)
+			return -1;
+		if (match || k <= zl)
+			break;
+		k--;
+	}
+	if (add_proof(an, z, i) == -1)
+		return -1;
+	if (k < nl && (nsec3_at(z, name, nl, k + 1, false, &i, &match) == -1 ||
+	    add_proof(an, z, i) == -1))
+		return -1;
+	if (wild && (nsec3_at(z, name, nl, k, true, &i, &match) == -1 ||
+	    add_proof(an, z, i) == -1))
+		return -1;
+	return 0;
+}
+
+/* NODATA for name (key; nl labels), which exists (maybe empty): the SOA,
+ * and the NSEC at the name or covering it (an empty non-terminal has
+ * none), or the NSEC3 matching it (RFC 5155 section 7.2.3), or, for an
+ * opt-out name that has none, the closest encloser proof (7.2.4). */
+static int
+nodata(struct answer *an, const struct auth_zone *z, const ldns_rdf *name,
+    size_t nl, const uint8_t *key, size_t len)
+{
+	size_t	i;
+	bool	match;
+
+	if (add_soa(an, z) == -1)
+		return -1;
+	if (uses_nsec(an, z))
+		return nsec_proof(an, z, key, len);
+	if (!uses_nsec3(an, z))
+		return 0;
+	if (nsec3_at(z, name, nl, nl, false, &i, &match) == -1)
+		return -1;
+	if (match)
+		return add_proof(an, z, i);
+	return nsec3_ce_proof(an, z, name, nl, nl - 1, false);
 }
 
 /*
  * The delegation point at or above the name whose key is key, with nl
- * labels and ends as auth_zone_key gives them: the length of the key of the
- * highest ancestor below the apex (or the name) with NS records, or 0.
+ * labels and ends as auth_zone_key gives them: the label count of the
+ * highest ancestor below the apex (or the name) with NS records (its key
+ * is key[0..ends[count])), or 0.
  */
 static size_t
 find_cut(const struct auth_zone *z, const uint8_t *key, const size_t *ends,
@@ -285,31 +496,51 @@ find_cut(const struct auth_zone *z, const uint8_t *key, const size_t *ends,
 	for (k = zl + 1; k <= nl; k++) {
 		auth_zone_rrset_key(z, key, ends[k], LDNS_RR_TYPE_NS, &a, &e);
 		if (a < e)
-			return ends[k];
+			return k;
 	}
 	return 0;
 }
 
+/* The referral to the cut of k labels above name (nl labels, key and
+ * ends as find_cut has them): its NS, with DO its signed DS or the
+ * proof that it has none (RFC 4035 section 3.1.4, RFC 5155 sections
+ * 7.2.7), then the glue. */
 static int
-referral(ldns_pkt *p, const struct auth_zone *z, const uint8_t *cut,
-    size_t cutlen)
+referral(struct answer *an, const struct auth_zone *z, const ldns_rdf *name,
+    size_t nl, const uint8_t *key, const size_t *ends, size_t k)
 {
-	size_t		a, e, i, ga, ge;
+	ldns_pkt	*p = an->p;
+	ldns_rr_list	*auth = ldns_pkt_authority(p);
+	size_t		 a, e, i, ga, ge, cutlen = ends[k];
 	const ldns_rdf	*t;
+	bool		 match;
 
 	ldns_pkt_set_aa(p, ldns_rr_list_rr_count(ldns_pkt_answer(p)) > 0);
-	auth_zone_rrset_key(z, cut, cutlen, LDNS_RR_TYPE_NS, &a, &e);
-	if (push_rrs(ldns_pkt_authority(p), z, a, e, NULL) == -1)
+	auth_zone_rrset_key(z, key, cutlen, LDNS_RR_TYPE_NS, &a, &e);
+	if (push_rrs(auth, z, a, e, NULL, 0) == -1)
 		return -1;
+	auth_zone_rrset_key(z, key, cutlen, LDNS_RR_TYPE_DS, &ga, &ge);
+	if (an->dnssec && ga < ge) {
+		if (push_set(an, auth, z, ga, ge, NULL) == -1)
+			return -1;
+	} else if (uses_nsec(an, z)) {
+		if (nsec_proof(an, z, key, cutlen) == -1)
+			return -1;
+	} else if (uses_nsec3(an, z)) {
+		if (nsec3_at(z, name, nl, k, false, &i, &match) == -1 ||
+		    (match ? add_proof(an, z, i) : nsec3_ce_proof(an, z, name,
+		    nl, k - 1, false)) == -1)
+			return -1;
+	}
 	for (i = a; i < e; i++) {
 		t = ldns_rr_rdf(z->v[i].rr, 0);
 		if (!ldns_dname_is_subdomain(t, z->origin))
 			continue;
 		auth_zone_rrset(z, t, LDNS_RR_TYPE_A, &ga, &ge);
-		if (push_rrs(ldns_pkt_additional(p), z, ga, ge, NULL) == -1)
+		if (push_rrs(ldns_pkt_additional(p), z, ga, ge, NULL, 0) == -1)
 			return -1;
 		auth_zone_rrset(z, t, LDNS_RR_TYPE_AAAA, &ga, &ge);
-		if (push_rrs(ldns_pkt_additional(p), z, ga, ge, NULL) == -1)
+		if (push_rrs(ldns_pkt_additional(p), z, ga, ge, NULL, 0) == -1)
 			return -1;
 	}
 	return 0;
@@ -317,36 +548,92 @@ referral(ldns_pkt *p, const struct auth_zone *z, const uint8_t *cut,
 
 /*
  * Answers from the records at src (the key of the name itself or of its
- * wildcard) for name; *next_out is the CNAME target to follow, or NULL
- * when done.  -1: out of memory.
+ * wildcard) for name: 1 when records went in (*next_out is the CNAME
+ * target to follow, or NULL when done), 0 for none of the type (NODATA,
+ * nothing added), -1 out of memory.
  */
 static int
-answer_at(ldns_pkt *p, const struct auth_zone *z, const uint8_t *src,
+answer_at(struct answer *an, const struct auth_zone *z, const uint8_t *src,
     size_t srclen, const ldns_rdf *name, ldns_rr_type qtype,
     const ldns_rdf **next_out)
 {
-	size_t	a, e;
+	ldns_rr_list	*l = ldns_pkt_answer(an->p);
+	size_t		 a, e;
 
 	*next_out = NULL;
 	if (qtype == LDNS_RR_TYPE_ANY) {
-		/* RFC 8482 section 4.2: one RRset is enough. */
+		/* RFC 8482 section 4.2: one RRset is enough (one of data,
+		 * not signatures). */
 		auth_zone_rrset_key(z, src, srclen, 0, &a, &e);
+		while (a < e && (z->v[a].hidden ||
+		    ldns_rr_get_type(z->v[a].rr) == LDNS_RR_TYPE_RRSIG))
+			a++;
 		if (a == e)
 			return 0;
 		auth_zone_rrset_key(z, src, srclen,
-		    ldns_rr_get_type(z->v[a].rr),
-		    &a, &e);
-		return push_rrs(ldns_pkt_answer(p), z, a, e, name);
+		    ldns_rr_get_type(z->v[a].rr), &a, &e);
+		return push_set(an, l, z, a, e, name) == -1 ? -1 : 1;
 	}
 	auth_zone_rrset_key(z, src, srclen, qtype, &a, &e);
 	if (a < e)
-		return push_rrs(ldns_pkt_answer(p), z, a, e, name);
+		return push_set(an, l, z, a, e, name) == -1 ? -1 : 1;
 	auth_zone_rrset_key(z, src, srclen, LDNS_RR_TYPE_CNAME, &a, &e);
 	if (a < e) {
 		*next_out = ldns_rr_rdf(z->v[a].rr, 0);
-		return push_rrs(ldns_pkt_answer(p), z, a, e, name);
+		return push_set(an, l, z, a, e, name) == -1 ? -1 : 1;
 	}
-	return add_soa(p, z);			/* NODATA */
+	return 0;
+}
+
+/*
+ * The name (key; nl labels, ends) does not exist in z, whose closest
+ * encloser of it has m labels: answered from the wildcard there if there
+ * is one (RFC 4592), else NXDOMAIN.  With DO, the proofs of RFC 4035
+ * section 3.1.3 (NSEC) or RFC 5155 sections 7.2.2, 7.2.5 and 7.2.6
+ * (NSEC3).  As answer_at returns, 0 for a negative answer made.
+ */
+static int
+answer_wild(struct answer *an, const struct auth_zone *z,
+    const ldns_rdf *name, size_t nl, const uint8_t *key, size_t len,
+    const size_t *ends, size_t m, ldns_rr_type qtype, bool first,
+    const ldns_rdf **next_out)
+{
+	uint8_t	wild[AUTH_ZONE_KEY_MAX];
+	size_t	wlen = ends[m] + 2, i;
+	bool	match;
+	int	rc;
+
+	*next_out = NULL;
+	memcpy(wild, key, ends[m]);
+	wild[ends[m]] = '*';
+	wild[ends[m] + 1] = 0;
+	rc = 0;
+	if (!auth_zone_has_data_key(z, wild, wlen)) {
+		if (first || ldns_rr_list_rr_count(ldns_pkt_answer(an->p)) > 0)
+			ldns_pkt_set_rcode(an->p, LDNS_RCODE_NXDOMAIN);
+	} else if ((rc = answer_at(an, z, wild, wlen, name, qtype,
+	    next_out)) == -1)
+		return -1;
+	if (rc == 0) {
+		/* NXDOMAIN or wildcard NODATA: the name and the wildcard
+		 * (which one covers, the other matches). */
+		if (add_soa(an, z) == -1)
+			return -1;
+		if (uses_nsec(an, z))
+			return nsec_proof(an, z, key, len) == -1 ||
+			    nsec_proof(an, z, wild, wlen) == -1 ? -1 : 0;
+		if (uses_nsec3(an, z))
+			return nsec3_ce_proof(an, z, name, nl, m, true);
+		return 0;
+	}
+	/* The name itself does not exist: NSEC covering it, or NSEC3
+	 * covering the next closer name. */
+	if (uses_nsec(an, z) && nsec_proof(an, z, key, len) == -1)
+		return -1;
+	if (uses_nsec3(an, z) && (nsec3_at(z, name, nl, m + 1, false, &i,
+	    &match) == -1 || add_proof(an, z, i) == -1))
+		return -1;
+	return 1;
 }
 
 /*
@@ -356,18 +643,18 @@ answer_at(ldns_pkt *p, const struct auth_zone *z, const uint8_t *src,
  * of memory, the answer incomplete.
  */
 static int
-answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
-    ldns_rr_type qtype)
+answer_query(const struct auth_db *db, struct answer *an,
+    const ldns_rdf *qname, ldns_rr_type qtype)
 {
+	ldns_pkt		*p = an->p;
 	const struct auth_zone	*z;
 	const ldns_rdf		*name = qname, *next;
 	uint8_t			 key[AUTH_ZONE_KEY_MAX];
-	uint8_t			 wild[AUTH_ZONE_KEY_MAX];
 	size_t			 ends[AUTH_ZONE_MAX_LABELS];
-	size_t			 nl, len, cut, m;
-	size_t			 a, e, hops;
+	size_t			 nl, len, cut, m, hops;
+	int			 rc;
 
-	if ((z = auth_db_find(db, qname)) == NULL) {
+	if ((z = zone_for(db, qname, qtype)) == NULL) {
 		ldns_pkt_set_rcode(p, LDNS_RCODE_REFUSED);
 		return 0;
 	}
@@ -375,14 +662,17 @@ answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
 	for (hops = 0; hops < AUTH_MAX_CHAIN; hops++) {
 		len = auth_zone_key(name, key, ends, &nl);
 		if ((cut = find_cut(z, key, ends, nl)) != 0 &&
-		    !(qtype == LDNS_RR_TYPE_DS && cut == len))
-			return referral(p, z, key, cut);
-		auth_zone_rrset_key(z, key, len, 0, &a, &e);
-		if (a < e) {
-			if (answer_at(p, z, key, len, name, qtype, &next) == -1)
+		    !(qtype == LDNS_RR_TYPE_DS && ends[cut] == len))
+			return referral(an, z, name, nl, key, ends, cut);
+		if (auth_zone_has_data_key(z, key, len)) {
+			if ((rc = answer_at(an, z, key, len, name, qtype,
+			    &next)) == -1)
 				return -1;
+			if (rc == 0)
+				return nodata(an, z, name, nl, key, len);
 		} else if (auth_zone_name_exists_key(z, key, len))
-			return add_soa(p, z);	/* empty non-terminal */
+			return nodata(an, z, name, nl, key, len); /* empty
+							 * non-terminal */
 		else {
 			/* RFC 4592 section 3.3.1: the closest encloser,
 			 * at most the apex, since the name is in the zone. */
@@ -392,24 +682,13 @@ answer_query(const struct auth_db *db, ldns_pkt *p, const ldns_rdf *qname,
 			while (!auth_zone_name_exists_key(z, key, ends[m]) &&
 			    m > ldns_dname_label_count(z->origin))
 				m--;
-			memcpy(wild, key, ends[m]);
-			wild[ends[m]] = '*';
-			wild[ends[m] + 1] = 0;
-			auth_zone_rrset_key(z, wild, ends[m] + 2, 0, &a, &e);
-			if (a == e) {
-				if (hops == 0 || ldns_rr_list_rr_count(
-				    ldns_pkt_answer(p)) > 0)
-					ldns_pkt_set_rcode(p,
-					    LDNS_RCODE_NXDOMAIN);
-				return add_soa(p, z);
-			}
-			if (answer_at(p, z, wild, ends[m] + 2, name, qtype,
-			    &next) == -1)
-				return -1;
+			if ((rc = answer_wild(an, z, name, nl, key, len, ends,
+			    m, qtype, hops == 0, &next)) <= 0)
+				return rc;
 		}
 		if (next == NULL)
 			return 0;
-		if ((z = auth_db_find(db, next)) == NULL)
+		if ((z = zone_for(db, next, qtype)) == NULL)
 			return 0;		/* not ours: stop here */
 		name = next;
 	}
@@ -537,6 +816,7 @@ handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
     time_t now, struct auth_req *req, struct buf *out, struct err *err)
 {
 	struct dns_msg_layout	 l;
+	struct answer		 an;
 	struct err		 verr;
 	ldns_pkt		*q = NULL;
 	ldns_rr			*qr;
@@ -568,6 +848,8 @@ handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
 		req->limit = size < 512 ? 512 : size > AUTH_UDP_MAX ?
 		    AUTH_UDP_MAX : size;
 		ldns_pkt_set_edns_udp_size(req->reply, AUTH_UDP_MAX);
+		/* DO echoed (RFC 3225 section 3). */
+		ldns_pkt_set_edns_do(req->reply, ldns_pkt_edns_do(q));
 		if (ldns_pkt_edns_version(q) > 0) {
 			ldns_pkt_set_edns_extended_rcode(req->reply, 1);
 			return auth_finish(req, now, out, err);
@@ -622,7 +904,10 @@ handle(const struct auth_db *db, const uint8_t *in, size_t len, int tcp,
 			ldns_pkt_set_rcode(req->reply, LDNS_RCODE_FORMERR);
 			return auth_finish(req, now, out, err);
 		default:
-			if (answer_query(db, req->reply, qname,
+			memset(&an, 0, sizeof(an));
+			an.p = req->reply;
+			an.dnssec = ldns_pkt_edns_do(q);
+			if (answer_query(db, &an, qname,
 			    ldns_rr_get_type(qr)) == -1) {
 				err_set(err, ERR_NOMEM, "out of memory");
 				return -1;

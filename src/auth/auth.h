@@ -4,7 +4,8 @@
  * (zone.c) and written back as edits of their text (zonetext.c), TSIG
  * keys from "_keys" files and RFC 8945 signing (tsig.c), answers to
  * queries (auth.c: RFC 1034 section 4.3.2, RFC 4592
- * wildcards, RFC 6891 EDNS, RFC 8482 minimal ANY), AXFR (RFC 5936),
+ * wildcards, RFC 6891 EDNS, RFC 8482 minimal ANY; zones signed offline
+ * answered as RFC 4035 section 3.1 says, dnssec.c), AXFR (RFC 5936),
  * IXFR (RFC 1995) from older versions the daemon reads out of git, and
  * RFC 2136 UPDATE (update.c).
  *
@@ -92,6 +93,13 @@ int		 auth_zone_same_but_serial(const struct auth_zone *a,
  * NULL and err if memory is short. */
 struct auth_zone *auth_zone_with_serial(const struct auth_zone *z,
 		    uint32_t serial, struct err *);
+
+/* dnssec.c: the RRSIG records of a zone signed offline whose signature
+ * expiration (RFC 4034 section 3.1.5) has passed at now: their number,
+ * and in *first_out (may be NULL) the earliest expiration among them,
+ * in seconds since 1970 modulo 2^32.  They are served all the same. */
+size_t		 auth_zone_sigs_expired(const struct auth_zone *, time_t now,
+		    uint32_t *first_out);
 
 /* zonetext.c */
 /* The master file of new as an edit of old's source text: lines of

@@ -1,6 +1,7 @@
 /*
  * auth_priv.h: what the files of src/auth share (zone.c, zonetext.c,
- * auth.c, update.c, replycache.c) and nobody else sees but their tests.
+ * auth.c, update.c, replycache.c, dnssec.c) and nobody else sees but
+ * their tests.
  */
 #ifndef TIMBRE_AUTH_AUTH_PRIV_H
 #define TIMBRE_AUTH_AUTH_PRIV_H
@@ -21,6 +22,7 @@ struct auth_zrr {
 	ldns_rr	*rr;
 	int	 line;
 	size_t	 start, end;
+	bool	 hidden;	/* NSEC3 or its RRSIG (dnssec.c) */
 };
 
 /*
@@ -41,6 +43,16 @@ struct auth_zone {
 	char		*src;		/* the master file, or NULL */
 	size_t		 srclen;
 	bool		 src_ranges;	/* v[].start, end are places in src */
+	/* DNSSEC (dnssec.c), for a zone signed offline. */
+	bool		 has_sigs;	/* it holds RRSIG records */
+	size_t		*nsec;		/* its NSEC records, in order */
+	size_t		 nnsec;
+	size_t		*nsec3;		/* its NSEC3 chain, in hash order */
+	size_t		 nnsec3;
+	uint8_t		 n3alg;		/* the chain's parameters */
+	uint16_t	 n3iter;
+	uint8_t		 n3saltlen;
+	uint8_t		 n3salt[255];
 };
 
 /* Takes v (records and array) and checks them into a zone; on failure
@@ -62,10 +74,15 @@ struct auth_zone *auth_zone_build(const char *name, const char *file,
 #define AUTH_ZONE_MAX_LABELS	128
 size_t		 auth_zone_key(const ldns_rdf *, uint8_t *key_out,
 		    size_t *ends_out, size_t *nlabels_out);
+/* The key of record i's owner, in the zone's kbuf; its length in *len_out. */
+const uint8_t	*auth_zone_rr_key(const struct auth_zone *, size_t i,
+		    size_t *len_out);
 /* Index of the first record whose owner is >= name. */
 size_t		 auth_zone_lower(const struct auth_zone *,
 		    const ldns_rdf *);
-/* Does name own records, or have descendants that do? */
+/* Does name own records, or have descendants that do?  The records of
+ * an NSEC3 chain do not count: their hashed owners are no names of the
+ * zone (RFC 5155 section 7.2.8). */
 int		 auth_zone_name_exists(const struct auth_zone *,
 		    const ldns_rdf *);
 /* Records at name of type (0: any type), as [*first, *end). */
@@ -77,6 +94,32 @@ int		 auth_zone_name_exists_key(const struct auth_zone *,
 void		 auth_zone_rrset_key(const struct auth_zone *,
 		    const uint8_t *, size_t, ldns_rr_type, size_t *first,
 		    size_t *end);
+
+/* Does the name whose key is key own records (those of an NSEC3 chain
+ * aside)? */
+bool		 auth_zone_has_data_key(const struct auth_zone *,
+		    const uint8_t *, size_t);
+
+/*
+ * dnssec.c: what a zone signed offline needs to be served as RFC 4035
+ * section 3.1 says.  auth_dnssec_index (from auth_zone_build) marks
+ * the NSEC3 records and their RRSIGs hidden and indexes the NSEC records
+ * and the NSEC3 chain of the zone's NSEC3PARAM (or of its first NSEC3
+ * record); -1 (err) out of memory.  auth_dnssec_free frees the index.
+ * auth_nsec_find: the NSEC record whose owner is the last at or before
+ * the name whose key is key (canonical order): the name's own NSEC
+ * (*match_out) or the one that covers it; AUTH_ZONE_NONE without NSEC.
+ * auth_nsec3_find: the same in the NSEC3 chain, for the hash of name:
+ * 0 with the record's index (AUTH_ZONE_NONE without a chain), -1 (err)
+ * out of memory.  auth_rrsig_covers: the type an RRSIG covers, or 0.
+ */
+int		 auth_dnssec_index(struct auth_zone *, struct err *);
+void		 auth_dnssec_free(struct auth_zone *);
+size_t		 auth_nsec_find(const struct auth_zone *, const uint8_t *key,
+		    size_t len, bool *match_out);
+int		 auth_nsec3_find(const struct auth_zone *, const ldns_rdf *name,
+		    size_t *i_out, bool *match_out, struct err *);
+ldns_rr_type	 auth_rrsig_covers(const ldns_rr *);
 
 /*
  * The answers to plain UDP queries, as wire bytes (replycache.c), at

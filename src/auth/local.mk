@@ -3,7 +3,8 @@
 # suite and the fuzz harnesses of its parsers.
 src_libtimbre_a_SOURCES += src/auth/auth.h src/auth/auth_priv.h \
 	src/auth/zone.c src/auth/zonetext.c src/auth/auth.c \
-	src/auth/update.c src/auth/replycache.c src/auth/rrl.c
+	src/auth/update.c src/auth/replycache.c src/auth/rrl.c \
+	src/auth/dnssec.c
 
 check_PROGRAMS += tests/unit/auth/check_auth
 TESTS += tests/unit/auth/check_auth
@@ -12,6 +13,8 @@ tests_unit_auth_check_auth_SOURCES = tests/unit/auth/test_zone.c \
 	tests/unit/auth/test_replycache.c tests/unit/auth/test_rrl.c \
 	tests/unit/nomem.c tests/unit/nomem.h
 tests_unit_auth_check_auth_SOURCES += tests/unit/auth/test_limits.c
+# Issue 22: zones signed offline (NSEC, NSEC3 opt-out) answered with DO.
+tests_unit_auth_check_auth_SOURCES += tests/unit/auth/test_dnssec.c
 tests_unit_auth_check_auth_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_auth_check_auth_LDADD = $(UNIT_LDADD)
 # test_nomem.c fails allocations on demand (tests/unit/nomem.h), those of
@@ -32,7 +35,7 @@ FUZZ_HARNESSES += auth_query
 check_PROGRAMS += tests/fuzz/replay_auth_query
 TESTS += tests/fuzz/replay_auth_query
 tests_fuzz_replay_auth_query_SOURCES = tests/fuzz/fuzz_auth_query.c \
-	tests/fuzz/replay.c
+	tests/fuzz/replay.c tests/fuzz/auth_signed.h
 tests_fuzz_replay_auth_query_LDADD = $(TIMBRE_LIBS)
 
 FUZZ_HARNESSES += zone_edit
@@ -60,5 +63,6 @@ FUZZ_HARNESSES += primaryd_udp
 check_PROGRAMS += tests/fuzz/replay_primaryd_udp
 TESTS += tests/fuzz/replay_primaryd_udp
 tests_fuzz_replay_primaryd_udp_SOURCES = \
-	tests/fuzz/fuzz_primaryd_udp.c tests/fuzz/replay.c
+	tests/fuzz/fuzz_primaryd_udp.c tests/fuzz/replay.c \
+	tests/fuzz/auth_signed.h
 tests_fuzz_replay_primaryd_udp_LDADD = $(TIMBRE_LIBS)

@@ -5,7 +5,8 @@
  * deleted, an added SOA only replaces an older one).  A change bumps the
  * serial unless the update raised it, and the new zone goes through the
  * same checks as a loaded one; the daemon commits and pushes it before
- * it is served.
+ * it is served.  A zone signed offline (RRSIG records) is REFUSED: the
+ * result could not be signed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -341,6 +342,14 @@ auth_update(const struct auth_req *req, enum auth_serial_policy policy,
 	int			 rc;
 
 	*new_out = NULL;
+	err_clear(err);		/* the daemon logs it with any refusal */
+	/* The changed RRsets, the NSEC chain and the SOA would need new
+	 * signatures, made with keys this server does not hold. */
+	if (z->has_sigs) {
+		err_set(err, AUTH_E_ZONE, "zone %s is signed offline "
+		    "(DNSSEC): an update could not be signed", z->name);
+		return LDNS_RCODE_REFUSED;
+	}
 	if ((rc = prereq(z, ldns_pkt_answer(req->query))) != 0 ||
 	    (rc = prescan(z, up)) != 0)
 		return rc;

@@ -123,13 +123,38 @@ auth_zone_lower(const struct auth_zone *z, const ldns_rdf *name)
 	return zone_lower_key(z, key, auth_zone_key(name, key, NULL, NULL));
 }
 
+const uint8_t *
+auth_zone_rr_key(const struct auth_zone *z, size_t i, size_t *len_out)
+{
+	size_t	from = i > 0 ? z->kend[i - 1] : 0;
+
+	*len_out = z->kend[i] - from;
+	return z->kbuf + from;
+}
+
+/* The records of an NSEC3 chain (hidden) are passed over: a hashed owner
+ * neither exists nor makes its apex exist (RFC 5155 section 7.2.8). */
 int
 auth_zone_name_exists_key(const struct auth_zone *z, const uint8_t *key,
     size_t len)
 {
 	size_t	i = zone_lower_key(z, key, len);
 
+	while (i < z->n && z->v[i].hidden && key_is_at_or_above(z, i, key, len))
+		i++;
 	return i < z->n && key_is_at_or_above(z, i, key, len);
+}
+
+bool
+auth_zone_has_data_key(const struct auth_zone *z, const uint8_t *key,
+    size_t len)
+{
+	size_t	i = zone_lower_key(z, key, len);
+
+	for (; i < z->n && key_cmp(z, i, key, len) == 0; i++)
+		if (!z->v[i].hidden)
+			return true;
+	return false;
 }
 
 int
@@ -342,7 +367,8 @@ auth_zone_build(const char *name, const char *file, struct auth_zrr *v,
 	}
 	z->v = v;
 	z->n = k;
-	if (zone_keys(z, err) == -1 || zone_check(z, err) == -1) {
+	if (zone_keys(z, err) == -1 || zone_check(z, err) == -1 ||
+	    auth_dnssec_index(z, err) == -1) {
 		auth_zone_free(z);
 		return NULL;
 	}
@@ -469,6 +495,7 @@ auth_zone_free(struct auth_zone *z)
 {
 	if (z == NULL || atomic_fetch_sub(&z->refs, 1) > 1)
 		return;
+	auth_dnssec_free(z);
 	zrrs_free(z->v, z->n);
 	free(z->kbuf);
 	free(z->kend);
@@ -597,6 +624,13 @@ auth_zone_with_serial(const struct auth_zone *z, uint32_t serial,
 	ldns_rdf	*s;
 	size_t		 i;
 
+	/* A new serial would not match the SOA's RRSIG: a zone signed
+	 * offline is the operator's, to sign again. */
+	if (z->has_sigs) {
+		err_set(err, AUTH_E_ZONE, "zone %s is signed (DNSSEC): its "
+		    "SOA cannot change without a new signature", z->name);
+		return NULL;
+	}
 	if ((v = calloc(z->n + 1, sizeof(*v))) == NULL)
 		goto nomem;
 	for (i = 0; i < z->n; i++) {

@@ -2,7 +2,9 @@
  * fuzz_auth_query.c: the authoritative server's untrusted input: any
  * message (query, NOTIFY, UPDATE, with or without TSIG and EDNS) through
  * auth_handle against a small zone with keys, then, for UPDATE, through
- * auth_update; over UDP and TCP.
+ * auth_update; over UDP and TCP.  Two zones signed offline
+ * (auth_signed.h: NSEC3 with opt-out, NSEC) take queries with DO through
+ * the DNSSEC answers: proofs, hashed names, referrals with DS.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include "auth/auth.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "auth_signed.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -19,9 +22,18 @@ static const char zone[] =
     "@ SOA ns1 hostmaster 1 3600 900 604800 300\n@ NS ns1\n"
     "ns1 A 192.0.2.1\nwww A 192.0.2.2\nalias CNAME www\n*.w TXT \"x\"\n"
     "sub NS ns.sub\nns.sub A 192.0.2.3\n";
+
 static const char keys[] =
     "k._update.example.org. DNSKEY 0 3 163 "
     "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=\n";
+
+static const struct {
+	const char	*name, *text;
+} zones[] = {
+	{ "example.org", zone },
+	{ "s.example", signed_nsec3 },
+	{ "t.example", signed_nsec },
+};
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
@@ -32,19 +44,22 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 	struct auth_req		 req;
 	struct buf		 out, sum;
 	struct err		 err;
+	size_t			 i;
 	int			 tcp;
 
 	if (db == NULL) {
 		db = auth_db_new(1);
-		z = auth_zone_load("example.org", zone, strlen(zone),
-		    "example.org", &err);
 		ks = dns_tsig_keys_new();
-		if (db == NULL || z == NULL || ks == NULL ||
-		    dns_tsig_keys_load(ks, "_keys", keys, strlen(keys),
-		    &err) == -1)
+		if (db == NULL || ks == NULL || dns_tsig_keys_load(ks,
+		    "_keys", keys, strlen(keys), &err) == -1)
 			abort();
-		auth_db_add_zone(db, z, &err);
-		auth_zone_free(z);
+		for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+			z = auth_zone_load(zones[i].name, zones[i].text,
+			    strlen(zones[i].text), zones[i].name, &err);
+			if (z == NULL || auth_db_add_zone(db, z, &err) == -1)
+				abort();
+			auth_zone_free(z);
+		}
 		auth_db_set_keys(db, ks);
 	}
 	for (tcp = 0; tcp < 2; tcp++) {

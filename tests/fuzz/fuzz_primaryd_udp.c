@@ -3,7 +3,8 @@
  * reply cache included: the steps handle() in daemons/primaryd/server.c
  * takes for a datagram (auth_cache_answer, else auth_handle, then
  * auth_cache_store for a reply, auth_update and auth_finish for the
- * other kinds), against a zone with a key and the cache on.
+ * other kinds), against a zone with a key and the cache on, and two
+ * zones signed offline (auth_signed.h) for the answers with DO.
  *
  * Each input goes through three times: as it came, again (the answer now
  * from the cache when it was stored), and with another ID, RD and CD
@@ -20,6 +21,7 @@
 #include "auth/auth.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "auth_signed.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -141,6 +143,15 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 			abort();
 		auth_db_add_zone(db, z, &err);
 		auth_zone_free(z);
+		for (i = 0; i < 2; i++) {
+			z = auth_zone_load(i ? "t.example" : "s.example",
+			    i ? signed_nsec : signed_nsec3,
+			    strlen(i ? signed_nsec : signed_nsec3),
+			    "signed", &err);
+			if (z == NULL || auth_db_add_zone(db, z, &err) == -1)
+				abort();
+			auth_zone_free(z);
+		}
 		auth_db_set_keys(db, ks);
 		auth_db_set_cache(db, 64, 1 << 20);
 	}

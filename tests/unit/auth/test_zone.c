@@ -1432,5 +1432,6 @@ unit_suite(void)
 	suite_add_tcase(s, zone_limits_tcase());
 	suite_add_tcase(s, zone_replycache_tcase());
 	suite_add_tcase(s, zone_rrl_tcase());
+	suite_add_tcase(s, zone_dnssec_tcase());
 	return s;
 }

@@ -51,6 +51,8 @@ void		 make_update(const char *pre, const char *const *up,
 		    size_t max, struct dns_tsig_key *k, struct buf *q);
 
 TCase		*zone_nomem_tcase(void);
+/* test_dnssec.c */
+TCase		*zone_dnssec_tcase(void);
 /* test_limits.c */
 TCase		*zone_limits_tcase(void);
 TCase		*zone_replycache_tcase(void);
