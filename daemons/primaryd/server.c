@@ -709,7 +709,13 @@ primaryd_serve(struct primaryd *d)
 void
 primaryd_unserve(struct primaryd *d)
 {
-	size_t	i;
+	struct tcp_conn	*c;
+	size_t		 i;
+
+	/* The worker is stopped, its jobs released: every connection still
+	 * open is closed and freed. */
+	while ((c = TAILQ_FIRST(&d->tcp_conns)) != NULL)
+		tcp_close(c);
 
 	for (i = 0; i < d->nlisten; i++) {
 		if (d->udp_ev[i] != NULL)
