@@ -69,24 +69,37 @@ integ_spawn "$INTEG_TMP/sink.log" smtp-sink $SINK_USER \
     -d "$SINK/%Y%m%d%H%M%S." "127.0.0.1:$SINKPORT" 10
 
 # signd_start NAME [OPTIONS...]: timbre-signd, its log in signd.log.NAME.
+# A port another test took meanwhile (integ_free_port is best effort)
+# makes it try again on another SIGNPORT, before any listd knows it.
 signd_start()
 {
-	local name=$1
+	local name=$1 attempt log
 
 	shift
-	integ_spawn "$INTEG_TMP/signd.log.$name" "$SIGND" -f --log-level debug \
-	    --listen "127.0.0.1:$SIGNPORT" --relay "127.0.0.1:$SIGNEDPORT" \
-	    --domain "$D" --password-file "$INTEG_TMP/pw" \
-	    --resolver "127.0.0.1:$DNS" --authserv-id "$AUTHSERV" \
-	    --hostname signd.test --allow 127.0.0.1/32 --algorithm rsa-sha256 \
-	    --selector "dkim-$T" --selector "arc-$T" -c /dev/null "$@"
-	SIGND_PID=$INTEG_LAST_PID
-	for i in $(seq 1 150); do
-		[ "$(grep -c 'keyring sign kind=' "$INTEG_TMP/signd.log.$name")" \
-		    -ge 2 ] && return 0
-		sleep 0.2
+	log=$INTEG_TMP/signd.log.$name
+	for attempt in 1 2 3; do
+		integ_spawn "$log" "$SIGND" -f --log-level debug \
+		    --listen "127.0.0.1:$SIGNPORT" \
+		    --relay "127.0.0.1:$SIGNEDPORT" \
+		    --domain "$D" --password-file "$INTEG_TMP/pw" \
+		    --resolver "127.0.0.1:$DNS" --authserv-id "$AUTHSERV" \
+		    --hostname signd.test --allow 127.0.0.1/32 \
+		    --algorithm rsa-sha256 --selector "dkim-$T" \
+		    --selector "arc-$T" -c /dev/null "$@"
+		SIGND_PID=$INTEG_LAST_PID
+		for i in $(seq 1 150); do
+			[ "$(grep -c 'keyring sign kind=' "$log")" -ge 2 ] &&
+			    return 0
+			kill -0 "$SIGND_PID" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -0 "$SIGND_PID" 2>/dev/null && break
+		integ_untrack "$SIGND_PID"
+		grep -qi "address already in use" "$log" || break
+		SIGNPORT=$(integ_free_port)
 	done
-	integ_notok "signd $name: the keyring found its keys"
+	integ_notok "signd $name: the keyring found its keys" \
+	    "$(tail -n 8 "$log")"
 	return 1
 }
 
