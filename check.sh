@@ -6,10 +6,14 @@
 #      and cppcheck over the sources (no finding);
 #   3. make install into a staging directory and hardening-check (Debian's
 #      devscripts) on every program in bin/ and sbin/;
-#   4. make check: unit suites (Check), fuzz corpus replays, integration
-#      tests against real peers (dkimpy, Mail::DKIM, NSD, dig...);
-#   5. the unit suites and the integration tests again, built with
-#      AddressSanitizer + UBSan (a sanitizer report fails the test);
+#   4. make check: unit suites (Check), fuzz corpus replays, the checks of
+#      documents and files, and the integration tests that measure what a
+#      sanitizer build would distort (RSS and descriptor bounds, floods,
+#      the lab and the NAT as a user runs them, the long differential run);
+#   5. the unit suites again and every other integration test against
+#      real peers (dkimpy, Mail::DKIM, NSD, dig...), built with
+#      AddressSanitizer + UBSan (a sanitizer report fails the test): each
+#      integration test runs once, in one of the two builds;
 #   6. every fuzz harness for a few seconds (libFuzzer);
 #   7. make distcheck: the tarball builds, installs and passes its unit
 #      suites;
@@ -140,10 +144,30 @@ else
 	fail "make install DESTDIR=build/destdir (see build/install.out)"
 fi
 
-step "make check: unit suites, fuzz corpus replays, integration tests"
+# The integration tests run once each: those of PLAIN_ONLY in the plain
+# build, where RSS, descriptors and time are the daemons' own; the others
+# under the sanitizers (step 5), which check memory besides the answers.
+PLAIN_ONLY="tests/integration/load.sh tests/integration/limits.sh
+  tests/integration/lab.sh tests/integration/nat.sh
+  tests/integration/resolver_dnssec_diff.sh"
+unit_tests=$(grep -ho 'tests/unit/[a-z0-9_]*/check_[a-z0-9_]*' \
+    src/*/*.mk daemons/*/*.mk tools/*.mk 2>/dev/null | sort -u | tr '\n' ' ')
+integ_tests=$(grep -ho 'tests/integration/[a-z0-9_]*\.sh' src/*/*.mk \
+    daemons/*/*.mk tools/*.mk tests/integration/local.mk 2>/dev/null |
+    sort -u | grep -vxF "$(printf '%s\n' $PLAIN_ONLY)" | tr '\n' ' ')
+
+step "make check: unit suites, fuzz corpus replays, document checks, $(echo $PLAIN_ONLY | wc -w) integration tests"
 # An earlier run's results would be counted again.
 find build/tests -name '*.trs' -delete 2>/dev/null
-( cd build && make -j"$jobs" check ) >build/check.out 2>&1
+# Every test of the Makefile's TESTS but those that step 5 runs.
+all_tests=$(cd build && printf 'print-tests:\n\t@echo $(TESTS)\n' |
+    make -s -f Makefile -f - print-tests 2>/dev/null)
+plain_tests=$(printf '%s\n' $all_tests | grep -vxF "$(printf '%s\n' $integ_tests)" |
+    tr '\n' ' ')
+if [ -z "$all_tests" ]; then
+	fail "the list of tests (make print-tests)"
+fi
+( cd build && make -j"$jobs" check TESTS="$plain_tests" ) >build/check.out 2>&1
 grep -E '^(PASS|FAIL|SKIP|ERROR|XPASS|XFAIL):' build/check.out
 for log in build/tests/unit/*/check_*.log; do
 	[ -f "$log" ] && grep -E '^[0-9]+%: Checks:' "$log" |
@@ -151,13 +175,8 @@ for log in build/tests/unit/*/check_*.log; do
 done
 count_trs build ""
 
-step "unit suites and integration tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+step "unit suites and $(echo $integ_tests | wc -w) integration tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 mkdir -p build-asan
-unit_tests=$(grep -ho 'tests/unit/[a-z0-9_]*/check_[a-z0-9_]*' \
-    src/*/*.mk daemons/*/*.mk tools/*.mk 2>/dev/null | sort -u | tr '\n' ' ')
-integ_tests=$(grep -ho 'tests/integration/[a-z0-9_]*\.sh' src/*/*.mk \
-    daemons/*/*.mk tools/*.mk tests/integration/local.mk 2>/dev/null |
-    sort -u | tr '\n' ' ')
 find build-asan/tests -name '*.trs' -delete 2>/dev/null
 # Halt on the first error; leaks checked when a program exits (the daemons
 # exit 0 on SIGTERM, which the tests send them); the integration tests add

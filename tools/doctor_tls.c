@@ -26,6 +26,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+/* OpenSSL 1.1.1 (Debian 11) has the older name of the same call: both
+ * return a reference the caller frees. */
+#if OPENSSL_VERSION_NUMBER < 0x30000000L
+#define SSL_get1_peer_certificate	SSL_get_peer_certificate
+#endif
+
 #include "smtp/smtp.h"
 #include "util/err.h"
 

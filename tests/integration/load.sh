@@ -66,7 +66,7 @@ crowd() {
 	local who=$1 port=$2 pid=$3 name=$4 fds=$5 rss=$6 out before peak
 	shift 6
 	out=$($LOAD --port "$port" --pid "$pid" --name "$name" --idle 1000 \
-	    --slow 200 --byte-every 2 --seconds 15 "$@") || true
+	    --slow 200 --byte-every 2 --seconds 10 "$@") || true
 	echo "# $who: $out"
 	check "$who: 1000 silent and 200 slow TCP connections, every UDP question answered" \
 	    test "$(field probes "$out")" -ge 10 -a \
