@@ -396,32 +396,10 @@ integ_spawn "$T/resolverd.log" "$RESOLVERD" -f --log-level debug \
     -c /dev/null --listen "127.0.0.1:$TPORT" --root-hints "$T/hints" \
     --trust-anchor "$T/root.ds"
 RESOLVERD_PID=$INTEG_LAST_PID
-cat >"$T/unbound.conf" <<EOF
-server:
-    interface: 127.0.0.1@$UPORT
-    port: $UPORT
-    username: ""
-    chroot: ""
-    directory: "$T"
-    pidfile: "$T/unbound.pid"
-    use-syslog: no
-    logfile: "$T/unbound.log"
-    verbosity: 1
-    val-log-level: 2
-    do-ip6: no
-    do-not-query-localhost: no
-    access-control: 127.0.0.0/8 allow
-    root-hints: "$T/hints"
-    trust-anchor-file: "$T/root.ds"
-    module-config: "validator iterator"
-    num-threads: 1
-    so-reuseport: no
-    local-zone: "test." nodefault
-remote-control:
-    control-enable: no
-EOF
-integ_spawn "$T/unbound.out" unbound -d -c "$T/unbound.conf"
-UNBOUND_PID=$INTEG_LAST_PID
+integ_unbound_start 127.0.0.1 "$UPORT" \
+    "    root-hints: \"$T/hints\"" \
+    "    trust-anchor-file: \"$T/root.ds\"" \
+    "    local-zone: \"test.\" nodefault"
 for port in $TPORT $UPORT; do
 	started=
 	for i in $(seq 1 50); do

@@ -289,38 +289,14 @@ integ_nsd_start_at 127.0.0.3 ns2 test "$T/test.zone.signed" \
 # A validating resolver on 127.0.0.5: Unbound, with the DS of test's key
 # as its trust anchor, asking ns1.  The names of RFC 6761 and RFC 5737
 # it would answer itself are real here.
-cat >"$T/unbound.conf" <<EOF
-server:
-    interface: 127.0.0.5
-    port: 53
-    username: ""
-    chroot: ""
-    directory: "$T"
-    pidfile: "$T/unbound.pid"
-    use-syslog: no
-    logfile: "$T/unbound.log"
-    verbosity: 1
-    val-log-level: 2
-    do-ip6: no
-    do-not-query-localhost: no
-    access-control: 127.0.0.0/8 allow
-    trust-anchor-file: "$T/keys/$test_key.ds"
-    module-config: "validator iterator"
-    num-threads: 1
-    so-reuseport: no
-    rrset-roundrobin: no
-    local-zone: "test." nodefault
-    local-zone: "2.0.192.in-addr.arpa." nodefault
-stub-zone:
-    name: "test."
-    stub-addr: 127.0.0.2
-stub-zone:
-    name: "2.0.192.in-addr.arpa."
-    stub-addr: 127.0.0.2
-remote-control:
-    control-enable: no
-EOF
-integ_spawn "$T/unbound.out" unbound -d -c "$T/unbound.conf"
+integ_unbound_start 127.0.0.5 53 \
+    "    trust-anchor-file: \"$T/keys/$test_key.ds\"" \
+    "    rrset-roundrobin: no" \
+    "    local-zone: \"test.\" nodefault" \
+    "    local-zone: \"2.0.192.in-addr.arpa.\" nodefault" \
+    "stub-zone:" "    name: \"test.\"" "    stub-addr: 127.0.0.2" \
+    "stub-zone:" "    name: \"2.0.192.in-addr.arpa.\"" \
+    "    stub-addr: 127.0.0.2"
 i=0
 until dig @127.0.0.5 +time=1 +tries=1 test SOA >/dev/null 2>&1; do
 	i=$((i + 1))

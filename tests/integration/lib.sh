@@ -136,6 +136,48 @@ integ_cleanup()
 }
 
 # integ_track PID: stop PID at exit.
+# integ_unbound_start ADDR PORT [LINE...]: a validating Unbound (the
+# reference resolver of the DNSSEC tests) on ADDR@PORT, in the foreground,
+# its configuration in $INTEG_TMP/unbound.conf, its log in unbound.log and
+# its output in unbound.out there; pid in UNBOUND_PID.  Each LINE is added
+# as it is after the common settings of the server: clause: "    name:
+# value" for the server (root-hints, trust-anchor-file, local-zone ...),
+# or a clause of its own at the first column (stub-zone:).
+integ_unbound_start()
+{
+	local addr=$1 port=$2 line
+
+	shift 2
+	{
+		cat <<-EOF
+		server:
+		    interface: $addr@$port
+		    port: $port
+		    username: ""
+		    chroot: ""
+		    directory: "$INTEG_TMP"
+		    pidfile: "$INTEG_TMP/unbound.pid"
+		    use-syslog: no
+		    logfile: "$INTEG_TMP/unbound.log"
+		    verbosity: 1
+		    val-log-level: 2
+		    do-ip6: no
+		    do-not-query-localhost: no
+		    access-control: 127.0.0.0/8 allow
+		    module-config: "validator iterator"
+		    num-threads: 1
+		    so-reuseport: no
+		EOF
+		for line in "$@"; do
+			printf '%s\n' "$line"
+		done
+		printf 'remote-control:\n    control-enable: no\n'
+	} >"$INTEG_TMP/unbound.conf"
+	integ_spawn "$INTEG_TMP/unbound.out" unbound -d -c \
+	    "$INTEG_TMP/unbound.conf"
+	UNBOUND_PID=$INTEG_LAST_PID
+}
+
 # integ_netns_reexec: run the rest of the test in a network namespace of
 # its own (unshare -rn, loopback up), where it may bind port 53 of any
 # 127.0.0.0/8 address and reach nothing else; skips (77) where namespaces

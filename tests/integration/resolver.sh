@@ -251,34 +251,13 @@ integ_spawn "$T/resolverd.log" "$RESOLVERD" -f --log-level debug \
     --trust-anchor "$T/root.ds"
 RESOLVERD_PID=$INTEG_LAST_PID
 
-cat >"$T/unbound.conf" <<EOF
-server:
-    interface: 127.0.0.1@$UPORT
-    port: $UPORT
-    username: ""
-    chroot: ""
-    directory: "$T"
-    pidfile: "$T/unbound.pid"
-    use-syslog: no
-    logfile: "$T/unbound.log"
-    verbosity: 1
-    val-log-level: 2
-    do-ip6: no
-    do-not-query-localhost: no
-    access-control: 127.0.0.0/8 allow
-    root-hints: "$T/hints"
-    trust-anchor-file: "$T/root.ds"
-    module-config: "validator iterator"
-    num-threads: 1
-    so-reuseport: no
-    ede: yes
-    # RFC 6761 names Unbound answers itself by default: here they are real.
-    local-zone: "test." nodefault
-    local-zone: "example." nodefault
-remote-control:
-    control-enable: no
-EOF
-integ_spawn "$T/unbound.out" unbound -d -c "$T/unbound.conf"
+integ_unbound_start 127.0.0.1 "$UPORT" \
+    "    root-hints: \"$T/hints\"" \
+    "    trust-anchor-file: \"$T/root.ds\"" \
+    "    ede: yes" \
+    "    # RFC 6761 names Unbound answers itself by default: here they are real." \
+    "    local-zone: \"test.\" nodefault" \
+    "    local-zone: \"example.\" nodefault"
 
 for port in $TPORT $UPORT; do
 	ok=

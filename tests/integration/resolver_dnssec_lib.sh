@@ -87,38 +87,13 @@ rd_resolvers()
 	    --log-level "${RD_LOG_LEVEL:-debug}" -c /dev/null \
 	    --listen "127.0.0.1:$TPORT" --root-hints "$1" --trust-anchor "$2"
 	RESOLVERD_PID=$INTEG_LAST_PID
-	cat >"$T/unbound.conf" <<-EOF
-	server:
-	    interface: 127.0.0.1@$UPORT
-	    port: $UPORT
-	    username: ""
-	    chroot: ""
-	    directory: "$T"
-	    pidfile: "$T/unbound.pid"
-	    use-syslog: no
-	    logfile: "$T/unbound.log"
-	    verbosity: 1
-	    val-log-level: 2
-	    do-ip6: no
-	    do-not-query-localhost: no
-	    access-control: 127.0.0.0/8 allow
-	    root-hints: "$1"
-	    trust-anchor-file: "$2"
-	    module-config: "validator iterator"
-	    num-threads: 1
-	    so-reuseport: no
-	    ede: yes
-	    # RFC 6761 names Unbound answers itself by default: here they
-	    # are real.
-	    local-zone: "test." nodefault
-	    local-zone: "example." nodefault
-	    local-zone: "invalid." nodefault
-	${RD_UNBOUND_EXTRA:-}
-	remote-control:
-	    control-enable: no
-	EOF
-	integ_spawn "$T/unbound.out" unbound -d -c "$T/unbound.conf"
-	UNBOUND_PID=$INTEG_LAST_PID
+	# RFC 6761 names Unbound answers itself by default: here they are
+	# real.
+	integ_unbound_start 127.0.0.1 "$UPORT" \
+	    "    root-hints: \"$1\"" "    trust-anchor-file: \"$2\"" \
+	    "    ede: yes" "    local-zone: \"test.\" nodefault" \
+	    "    local-zone: \"example.\" nodefault" \
+	    "    local-zone: \"invalid.\" nodefault"
 	for port in $TPORT $UPORT; do
 		rd_wait_port "$port" || {
 			echo "not ok - resolver on port $port did not start"
