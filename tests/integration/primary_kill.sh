@@ -119,7 +119,7 @@ while [ "$n" -lt "$ROUNDS" ]; do
 	  echo "update add r${n}a.example.org. 60 A 192.0.2.$((n % 250 + 1))"
 	  echo "update add r${n}b.example.org. 60 A 198.51.100.$((n % 250 + 1))"
 	  echo send; } >"$T/nsupdate.in.$n"
-	nsupdate -d -t 3 -k "$T/up.bind" <"$T/nsupdate.in.$n" \
+	nsupdate -d -t 20 -k "$T/up.bind" <"$T/nsupdate.in.$n" \
 	    >"$T/nsupdate.$n" 2>&1 &
 	nspid=$!
 	d=$(od -An -N1 -tu1 /dev/urandom | tr -d ' ')
