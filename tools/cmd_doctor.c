@@ -2094,7 +2094,7 @@ doctor_main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	struct doc	*d;
-	struct spf_ip	 ip;
+	struct spf_ip	 ip = { 0 };	/* set with d->ip */
 	struct err	 err;
 	const char	*ns = NULL;
 	char		*end;

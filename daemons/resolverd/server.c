@@ -358,7 +358,6 @@ task_step(struct task *t, const uint8_t *data, size_t len, unsigned rtt,
 	for (;;) {
 		if (answered)
 			res_query_answer(t->q, data, len, rtt, time(NULL));
-		answered = false;
 		if (res_query_next(t->q, time(NULL), resolverd_random16(),
 		    &rq) == RES_DONE) {
 			task_done(t);

@@ -355,7 +355,8 @@ auth_zone_build(const char *name, const char *file, struct auth_zrr *v,
 		return NULL;
 	}
 	z->refs = 1;
-	qsort(v, n, sizeof(*v), zrr_cmp);
+	if (n > 0)		/* an empty zone has no array: qsort wants one */
+		qsort(v, n, sizeof(*v), zrr_cmp);
 	for (i = k = 0; i < n; i++) {		/* drop exact duplicates */
 		if (k > 0 && ldns_rr_compare(v[k - 1].rr, v[i].rr) == 0 &&
 		    ldns_dname_compare(ldns_rr_owner(v[k - 1].rr),

@@ -739,12 +739,11 @@ run_exp(struct spf_eval *ev)
 	struct spf_macro_vars	 v;
 	struct err		 err;
 	bool			 uses_p = false;
-	int			 r;
 
 	if (ev->exp_state == 1) {
 		if (!p_ready(ev, t->uses_p))
 			return;
-		if ((r = expand_target(ev, t->spec, t->spec_len, true)) != 0) {
+		if (expand_target(ev, t->spec, t->spec_len, true) != 0) {
 			finish(ev, SPF_FAIL, NULL);
 			return;
 		}

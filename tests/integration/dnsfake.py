@@ -40,6 +40,7 @@ and as a module (spf_suite.py) it runs in a thread: FakeDNS(zone).
 """
 
 import argparse
+import errno
 import json
 import socket
 import socketserver
@@ -265,9 +266,19 @@ class FakeDNS:
                     return
 
         socketserver.ThreadingUDPServer.allow_reuse_address = True
-        self.udp = socketserver.ThreadingUDPServer((addr, port), UDP)
-        self.port = self.udp.server_address[1]
-        self.tcp = socketserver.ThreadingTCPServer((addr, self.port), TCP)
+        # The kernel picks a UDP port (port 0) that may be taken for TCP
+        # by another test running beside this one: then pick again.
+        for attempt in range(20):
+            self.udp = socketserver.ThreadingUDPServer((addr, port), UDP)
+            self.port = self.udp.server_address[1]
+            try:
+                self.tcp = socketserver.ThreadingTCPServer((addr, self.port),
+                                                           TCP)
+                break
+            except OSError as e:
+                self.udp.server_close()
+                if port or e.errno != errno.EADDRINUSE or attempt == 19:
+                    raise
         self.tcp.daemon_threads = True
         self.udp.daemon_threads = True
         self.threads = [threading.Thread(target=s.serve_forever, daemon=True)
