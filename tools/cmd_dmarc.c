@@ -13,8 +13,9 @@
  *    dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=example.org
  *
  * The engines (src/spf, src/dkim, src/dmarc) do no I/O; this file asks
- * their questions through the DNS stub client one at a time and reads
- * the Public Suffix List file for rfc7489 mode.  The input is spooled to
+ * their questions one at a time through the DNS set-up every verb shares
+ * (tool_spf_run, tool_ask and tool_fetch_txts in tool.c) and reads the
+ * Public Suffix List file for rfc7489 mode.  The input is spooled to
  * a temporary file as it is hashed, so a message of any size is handled
  * in constant memory.  Exit status: 0 dmarc=pass, 1 anything else, 2
  * usage or I/O error.
@@ -24,8 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <event2/event.h>
 
 #include "authres/authres.h"
 #include "dkim/dkim.h"
@@ -46,49 +45,11 @@ static const char verify_usage[] =
     " [-n udp:ADDR[:PORT]|tcp:ADDR[:PORT]]\n"
     "                           [--newline crlf|lf] [--time UNIX] [MSG|-]";
 
-/* One question on the way, and what to do with the answer. */
-struct ask {
-	void	(*fn)(void *, enum dns_status, const struct dns_msg *);
-	void	*eng;
-};
-
-static void
-ask_done(enum dns_status st, const struct dns_msg *msg, void *arg)
+static int
+dmarc_answer(void *de, enum dns_status st, const struct dns_msg *msg,
+    struct err *err)
 {
-	struct ask	*a = arg;
-
-	a->fn(a->eng, st, msg);
-}
-
-/* Asks (name, type) and runs the loop until the answer was handled. */
-static void
-ask(struct tool_dns *dns, const char *name, uint16_t type,
-    void (*fn)(void *, enum dns_status, const struct dns_msg *), void *eng)
-{
-	struct ask	a = { fn, eng };
-	struct err	err;
-
-	if (dns_stub_query(dns->stub, name, type, ask_done, &a, &err) == -1) {
-		fn(eng, DNS_SERVFAIL, NULL);
-		return;
-	}
-	event_base_dispatch(dns->base);
-}
-
-static void
-spf_answer(void *eng, enum dns_status st, const struct dns_msg *msg)
-{
-	struct err	err;
-
-	(void)spf_eval_answer(eng, st, msg, &err);
-}
-
-static void
-dmarc_answer(void *eng, enum dns_status st, const struct dns_msg *msg)
-{
-	struct err	err;
-
-	(void)dmarc_eval_answer(eng, st, msg, &err);
+	return dmarc_eval_answer(de, st, msg, err);
 }
 
 static struct dmarc_psl *
@@ -272,18 +233,18 @@ verify_options(int argc, char *argv[], struct verify_opts *o)
 	return -1;
 }
 
-/* SPF for MAIL FROM, when the client is known; f->se stays NULL if not. */
-static void
+/* SPF for MAIL FROM, when the client is known; f->se stays NULL if not.
+ * Returns -1 (said) if the evaluation could not be run. */
+static int
 verify_spf(struct tool_dns *dns, const struct verify_opts *o,
     struct verify_found *f)
 {
 	struct spf_params	sp;
-	struct dns_question	q;
 	struct err		err;
 
 	f->spf = SPF_NONE;
 	if (o->ip == NULL)
-		return;
+		return 0;
 	memset(&sp, 0, sizeof(sp));
 	sp.ip = o->ip;
 	sp.mail_from = o->mail_from;
@@ -292,8 +253,8 @@ verify_spf(struct tool_dns *dns, const struct verify_opts *o,
 	sp.identity = SPF_ID_MAILFROM;
 	if ((f->se = spf_eval_new(&sp, &err)) == NULL)
 		tool_usage_error("dmarc verify", "%s", err.msg);
-	while (spf_eval_next(f->se, o->now, &q, &f->spf) == SPF_STEP_QUERY)
-		ask(dns, q.name, q.type, spf_answer, f->se);
+	return tool_spf_run("dmarc verify", dns, f->se, o->now, false,
+	    &f->spf);
 }
 
 /* Every DKIM signature; a key that cannot even be asked for is a
@@ -355,7 +316,9 @@ verify_dmarc(struct tool_dns *dns, const struct verify_opts *o,
 		return -1;
 	}
 	while (dmarc_eval_next(f->de, &q, &dres) == DMARC_STEP_QUERY)
-		ask(dns, q.name, q.type, dmarc_answer, f->de);
+		if (tool_ask("dmarc verify", dns, q.name, q.type, dmarc_answer,
+		    f->de, false) == -1)
+			return -1;
 	dmarc_eval_outcome(f->de, &f->dmarc);
 	return 0;
 }
@@ -497,8 +460,8 @@ dmarc_verify_main(int argc, char *argv[])
 	    spool, o.now, &m) == -1 ||
 	    tool_dns_open("dmarc verify", &srv, NULL, &dns) == -1)
 		goto out2;
-	verify_spf(&dns, &o, &f);
-	if (verify_dkim(&dns, &m, &f) == -1 ||
+	if (verify_spf(&dns, &o, &f) == -1 ||
+	    verify_dkim(&dns, &m, &f) == -1 ||
 	    verify_dmarc(&dns, &o, m.hdrs, psl, sample, &f) == -1 ||
 	    verify_authres(&o, &f, &field) == -1 ||
 	    tool_write_prepended("dmarc verify", &field, spool, o.nl) == -1)
@@ -516,6 +479,7 @@ out:
 	dmarc_psl_free(psl);
 	return rc;
 }
+
 int
 cmd_dmarc(int argc, char *argv[])
 {

@@ -9,17 +9,15 @@
  * --verbose the Received-SPF header field (section 9.1) follows, and
  * every DNS question and its outcome goes to standard error.
  *
- * The evaluator asks one question at a time; this file sends each
- * through the DNS stub client and hands the answer back from the
- * callback, until the evaluator is done.  Exit status 0 for pass, 1 for
+ * The evaluator asks one question at a time; tool_spf_run (tool.c) sends
+ * each through the DNS stub client set up as for every other verb, and
+ * hands the answer back, until the evaluator is done.  Exit status 0 for pass, 1 for
  * every other result (the check did not pass), 2 for usage errors.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <event2/event.h>
 
 #include "spf/spf.h"
 #include "tools/tool.h"
@@ -31,74 +29,6 @@ static const char check_usage[] =
     "                        [--identity mailfrom|helo] [--receiver NAME]\n"
     "                        [-n udp:ADDR[:PORT]|tcp:ADDR[:PORT]]\n"
     "                        [--timeout MS] [--retries N] [-v]";
-
-struct check_run {
-	struct spf_eval		*ev;
-	struct dns_stub		*stub;
-	bool			 verbose;
-	bool			 done;
-	enum spf_result		 res;
-};
-
-static const char *
-type_name(uint16_t type)
-{
-	switch (type) {
-	case DNS_T_A:
-		return "A";
-	case DNS_T_AAAA:
-		return "AAAA";
-	case DNS_T_MX:
-		return "MX";
-	case DNS_T_PTR:
-		return "PTR";
-	case DNS_T_TXT:
-		return "TXT";
-	}
-	return "?";
-}
-
-static void	check_answer(enum dns_status, const struct dns_msg *, void *);
-
-/* Runs the evaluator until it waits for an answer or is done. */
-static void
-check_drive(struct check_run *run)
-{
-	struct dns_question	q;
-	struct err		err;
-
-	while (spf_eval_next(run->ev, time(NULL), &q, &run->res) ==
-	    SPF_STEP_QUERY) {
-		if (run->verbose)
-			fprintf(stderr, "query %s %s\n", q.name,
-			    type_name(q.type));
-		if (dns_stub_query(run->stub, q.name, q.type, check_answer,
-		    run, &err) == 0)
-			return;
-		/* A name the client cannot even ask: a DNS failure. */
-		if (run->verbose)
-			fprintf(stderr, "  not sent: %s\n", err.msg);
-		if (spf_eval_answer(run->ev, DNS_SERVFAIL, NULL, &err) == -1)
-			break;
-	}
-	run->done = true;
-}
-
-static void
-check_answer(enum dns_status st, const struct dns_msg *msg, void *arg)
-{
-	struct check_run	*run = arg;
-	struct err		 err;
-
-	if (run->verbose)
-		fprintf(stderr, "  %s\n", dns_status_str(st));
-	if (spf_eval_answer(run->ev, st, msg, &err) == -1) {
-		tool_warn("spf check", "%s", err.msg);
-		run->done = true;
-		return;
-	}
-	check_drive(run);
-}
 
 static int
 check_number(const char *opt, const char *s, long lo, long hi)
@@ -222,20 +152,19 @@ check_options(int argc, char *argv[], struct check_opts *o)
 
 /* Prints the result, the explanation and, verbose, Received-SPF. */
 static int
-check_print(const struct check_run *run)
+check_print(struct spf_eval *ev, enum spf_result res, bool verbose)
 {
-	const char	*expl = spf_eval_explanation(run->ev);
+	const char	*expl = spf_eval_explanation(ev);
 	struct buf	 hdr;
 	struct err	 err = { 0, "" };
 
-	printf("%s\n%s\n", spf_result_str(run->res), expl != NULL ? expl : "");
-	if (run->verbose) {
+	printf("%s\n%s\n", spf_result_str(res), expl != NULL ? expl : "");
+	if (verbose) {
 		buf_init(&hdr, 64 * 1024);
-		if (spf_received_spf(run->ev, &hdr, &err) == 0)
+		if (spf_received_spf(ev, &hdr, &err) == 0)
 			fwrite(hdr.data, 1, hdr.len, stdout);
 		buf_fini(&hdr);
-		fprintf(stderr, "%zu dns queries\n",
-		    spf_eval_queries(run->ev));
+		fprintf(stderr, "%zu dns queries\n", spf_eval_queries(ev));
 	}
 	return fflush(stdout) == EOF ? -1 : 0;
 }
@@ -246,33 +175,23 @@ cmd_spf_check(int argc, char *argv[])
 	struct check_opts	 o;
 	struct dns_server	 srv;
 	struct tool_dns		 dns = { NULL, NULL };
-	struct check_run	 run;
+	struct spf_eval		*ev;
+	enum spf_result		 res;
 	struct err		 err;
 	int			 rc;
 
 	if ((rc = check_options(argc, argv, &o)) != -1)
 		return rc;
 	rc = EXIT_USAGE;
-	memset(&run, 0, sizeof(run));
-	run.verbose = o.verbose;
 	tool_dns_server("spf check", o.ns, &srv);
-	if ((run.ev = spf_eval_new(&o.p, &err)) == NULL)
+	if ((ev = spf_eval_new(&o.p, &err)) == NULL)
 		tool_usage_error("spf check", "%s", err.msg);
-	if (tool_dns_open("spf check", &srv, &o.so, &dns) == -1)
-		goto out;
-	run.stub = dns.stub;
-	check_drive(&run);
-	if (!run.done)
-		event_base_dispatch(dns.base);
-	if (!run.done) {
-		tool_warn("spf check", "internal error: evaluation stalled");
-		goto out;
-	}
-	if (check_print(&run) == 0)
-		rc = run.res == SPF_PASS ? 0 : EXIT_CHECK_FAILED;
-out:
+	if (tool_dns_open("spf check", &srv, &o.so, &dns) == 0 &&
+	    tool_spf_run("spf check", &dns, ev, time(NULL), o.verbose,
+	    &res) == 0 && check_print(ev, res, o.verbose) == 0)
+		rc = res == SPF_PASS ? 0 : EXIT_CHECK_FAILED;
 	tool_dns_close(&dns);
-	spf_eval_free(run.ev);
+	spf_eval_free(ev);
 	free(o.from);
 	return rc;
 }

@@ -29,3 +29,8 @@ TESTS += tests/fuzz/replay_doctor_dns
 tests_fuzz_replay_doctor_dns_SOURCES = tests/fuzz/fuzz_doctor_dns.c \
 	tests/fuzz/replay.c
 tests_fuzz_replay_doctor_dns_LDADD = $(TIMBRE_LIBS)
+
+# timbre spf check's output, -v trace, exit statuses and usage errors,
+# and the DNS set-up it shares with dkim verify and dmarc verify (the -n
+# errors, dmarc verify's SPF), over tests/integration/dnsfake.py.
+INTEGRATION_TESTS += tests/integration/spf_cli.sh

@@ -1,8 +1,9 @@
 /*
  * tool.c: helpers shared by the subcommands of timbre(1): the dispatch to
- * verbs, input and output of messages, password files, and the key
- * look-ups of the verifiers, asked through the DNS stub client and
- * answered from its event loop.
+ * verbs, input and output of messages, password files, and the DNS
+ * set-up of every verb that looks names up: the server (-n), the stub
+ * client on an event loop, and the engines' questions (the keys of DKIM
+ * and ARC, the look-ups of SPF and DMARC) answered from its loop.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -295,6 +296,100 @@ tool_dns_close(struct tool_dns *dns)
 		event_base_free(dns->base);
 	dns->stub = NULL;
 	dns->base = NULL;
+}
+
+static const char *
+type_name(uint16_t type)
+{
+	switch (type) {
+	case DNS_T_A:
+		return "A";
+	case DNS_T_AAAA:
+		return "AAAA";
+	case DNS_T_MX:
+		return "MX";
+	case DNS_T_PTR:
+		return "PTR";
+	case DNS_T_TXT:
+		return "TXT";
+	}
+	return "?";
+}
+
+/* The question of tool_ask on the way. */
+struct ask {
+	tool_answer_fn	*fn;
+	void		*arg;
+	bool		 trace;
+	bool		 answered;
+	int		 rc;
+	struct err	 err;
+};
+
+static void
+ask_answer(enum dns_status st, const struct dns_msg *msg, void *arg)
+{
+	struct ask	*a = arg;
+
+	a->answered = true;
+	if (a->trace)
+		fprintf(stderr, "  %s\n", dns_status_str(st));
+	a->rc = a->fn(a->arg, st, msg, &a->err);
+}
+
+int
+tool_ask(const char *cmd, struct tool_dns *dns, const char *name,
+    uint16_t type, tool_answer_fn *fn, void *arg, bool trace)
+{
+	struct ask	a;
+
+	memset(&a, 0, sizeof(a));
+	a.fn = fn;
+	a.arg = arg;
+	a.trace = trace;
+	if (trace)
+		fprintf(stderr, "query %s %s\n", name, type_name(type));
+	if (dns_stub_query(dns->stub, name, type, ask_answer, &a, &a.err) ==
+	    0)
+		/* The stub calls back once, answer or time-out, and then
+		 * has nothing left for the loop to wait for. */
+		event_base_dispatch(dns->base);
+	else {
+		if (trace)
+			fprintf(stderr, "  not sent: %s\n", a.err.msg);
+		a.answered = true;
+		a.rc = fn(arg, DNS_SERVFAIL, NULL, &a.err);
+	}
+	if (!a.answered) {
+		tool_warn(cmd, "internal error: evaluation stalled at %s %s",
+		    name, type_name(type));
+		return -1;
+	}
+	if (a.rc == -1) {
+		tool_warn(cmd, "%s", a.err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+spf_answer(void *ev, enum dns_status st, const struct dns_msg *msg,
+    struct err *err)
+{
+	return spf_eval_answer(ev, st, msg, err);
+}
+
+int
+tool_spf_run(const char *cmd, struct tool_dns *dns, struct spf_eval *ev,
+    time_t now, bool trace, enum spf_result *res_out)
+{
+	struct dns_question	q;
+
+	while (spf_eval_next(ev, now, &q, res_out) == SPF_STEP_QUERY)
+		if (tool_ask(cmd, dns, q.name, q.type, spf_answer, ev,
+		    trace) == -1)
+			return -1;
+	return 0;
 }
 
 /* One question of tool_fetch_txts on the way. */

@@ -13,6 +13,7 @@
 #include "dkim/dkim.h"
 #include "dns/dns.h"
 #include "mail/mail.h"
+#include "spf/spf.h"
 
 #define EXIT_CHECK_FAILED	1	/* a verification failed */
 #define EXIT_USAGE		2	/* usage or I/O error */
@@ -136,6 +137,31 @@ struct dns_stub_opts;
 int	tool_dns_open(const char *cmd, const struct dns_server *srv,
 	    const struct dns_stub_opts *so, struct tool_dns *dns_out);
 void	tool_dns_close(struct tool_dns *);
+
+/*
+ * What tool_ask does with an answer: fn(arg, status, msg, err), msg as
+ * for dns_stub_query; -1 (err) stops.
+ */
+typedef int	tool_answer_fn(void *, enum dns_status, const struct dns_msg *,
+		    struct err *);
+/*
+ * Asks (name, type) through dns and runs its loop until the answer went
+ * to fn: how an engine that asks one question at a time (SPF, DMARC) is
+ * driven.  A question that cannot even be sent is a DNS failure: fn gets
+ * DNS_SERVFAIL and no message.  With trace, the question and its outcome
+ * go to standard error ("query NAME TYPE", then "  STATUS" or "  not
+ * sent: WHY").  Returns 0, or -1 after printing why (fn failed, or the
+ * loop ended without an answer).
+ */
+int	tool_ask(const char *cmd, struct tool_dns *, const char *name,
+	    uint16_t type, tool_answer_fn *fn, void *arg, bool trace);
+/*
+ * Runs the SPF evaluation ev to its end at now, its questions asked one
+ * at a time with tool_ask (trace as there); the result in *res_out.
+ * Returns 0, or -1 after printing why.
+ */
+int	tool_spf_run(const char *cmd, struct tool_dns *, struct spf_eval *ev,
+	    time_t now, bool trace, enum spf_result *res_out);
 
 /*
  * A set of names for tool_fetch_txts, how to ask for them and where the

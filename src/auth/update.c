@@ -32,12 +32,46 @@ count(const struct auth_zone *z, const ldns_rdf *name, ldns_rr_type type)
 	return e - a;
 }
 
+/*
+ * A value-dependent prerequisite (section 3.2.3): the RRset of rr's name
+ * and type must be exactly the prerequisite's records of that name and
+ * type, TTLs aside.
+ */
+static int
+prereq_rrset(const struct auth_zone *z, const ldns_rr_list *pre, ldns_rr *rr)
+{
+	ldns_rr		*o;
+	ldns_rr_type	 t = ldns_rr_get_type(rr);
+	size_t		 j, a, e, want = 0, have = 0;
+
+	for (j = 0; j < ldns_rr_list_rr_count(pre); j++) {
+		o = ldns_rr_list_rr(pre, j);
+		if (ldns_rr_get_class(o) == LDNS_RR_CLASS_IN &&
+		    ldns_rr_get_type(o) == t &&
+		    ldns_dname_compare(ldns_rr_owner(o), ldns_rr_owner(rr)) == 0)
+			want++;
+	}
+	auth_zone_rrset(z, ldns_rr_owner(rr), t, &a, &e);
+	if (e - a != want)
+		return LDNS_RCODE_NXRRSET;
+	for (; a < e; a++) {
+		ldns_rr_set_ttl(rr, ldns_rr_ttl(z->v[a].rr));
+		if (ldns_rr_compare(z->v[a].rr, rr) == 0)
+			have++;
+		ldns_rr_set_ttl(rr, 0);
+	}
+	return have == 1 ? LDNS_RCODE_NOERROR : LDNS_RCODE_NXRRSET;
+}
+
+/* The prerequisites (section 3.2): NOERROR when they all hold, else the
+ * rcode of the first that does not. */
 static int
 prereq(const struct auth_zone *z, const ldns_rr_list *pre)
 {
-	ldns_rr		*rr, *o;
-	size_t		 i, j, a, e, want, have;
+	ldns_rr		*rr;
+	size_t		 i;
 	ldns_rr_type	 t;
+	int		 rc;
 
 	for (i = 0; i < ldns_rr_list_rr_count(pre); i++) {
 		rr = ldns_rr_list_rr(pre, i);
@@ -66,28 +100,8 @@ prereq(const struct auth_zone *z, const ldns_rr_list *pre)
 				return LDNS_RCODE_YXRRSET;
 			break;
 		case LDNS_RR_CLASS_IN:
-			/* Value-dependent: the RRset must be exactly the
-			 * prerequisite's records (section 3.2.3). */
-			want = 0;
-			for (j = 0; j < ldns_rr_list_rr_count(pre); j++) {
-				o = ldns_rr_list_rr(pre, j);
-				if (ldns_rr_get_class(o) == LDNS_RR_CLASS_IN &&
-				    ldns_rr_get_type(o) == t &&
-				    ldns_dname_compare(ldns_rr_owner(o),
-				    ldns_rr_owner(rr)) == 0)
-					want++;
-			}
-			auth_zone_rrset(z, ldns_rr_owner(rr), t, &a, &e);
-			if (e - a != want)
-				return LDNS_RCODE_NXRRSET;
-			for (have = 0; a < e; a++) {
-				ldns_rr_set_ttl(rr, ldns_rr_ttl(z->v[a].rr));
-				if (ldns_rr_compare(z->v[a].rr, rr) == 0)
-					have++;
-				ldns_rr_set_ttl(rr, 0);
-			}
-			if (have != 1)
-				return LDNS_RCODE_NXRRSET;
+			if ((rc = prereq_rrset(z, pre, rr)) != LDNS_RCODE_NOERROR)
+				return rc;
 			break;
 		default:
 			return LDNS_RCODE_FORMERR;
@@ -96,6 +110,8 @@ prereq(const struct auth_zone *z, const ldns_rr_list *pre)
 	return LDNS_RCODE_NOERROR;
 }
 
+/* The prescan (section 3.4.1): NOERROR, or the rcode that refuses the
+ * whole update before anything is applied. */
 static int
 prescan(const struct auth_zone *z, const ldns_rr_list *up)
 {
@@ -328,6 +344,57 @@ upd_serial(struct upd *u, enum auth_serial_policy policy, time_t now,
 	return 0;
 }
 
+/* Copies the zone's records into u->w, the copy the update edits. */
+static int
+upd_copy(struct upd *u, struct err *err)
+{
+	ldns_rr	*c;
+	size_t	 i;
+
+	for (i = 0; i < u->z->n; i++)
+		if ((c = ldns_rr_clone(u->z->v[i].rr)) == NULL ||
+		    work_add(&u->w, c) == -1) {
+			err_set(err, ERR_NOMEM, "out of memory");
+			return -1;
+		}
+	return 0;
+}
+
+/* Applies the update section up, record by record, in order (section
+ * 3.4.2), then closes the gaps the deletions left. */
+static int
+upd_apply(struct upd *u, const ldns_rr_list *up, struct err *err)
+{
+	ldns_rr	*rr;
+	size_t	 i, j;
+	bool	 apex;
+	int	 rc;
+
+	for (i = 0; i < ldns_rr_list_rr_count(up); i++) {
+		rr = ldns_rr_list_rr(up, i);
+		apex = ldns_dname_compare(ldns_rr_owner(rr), u->z->origin) == 0;
+		switch (ldns_rr_get_class(rr)) {
+		case LDNS_RR_CLASS_IN:
+			rc = upd_add(u, rr, apex, err);
+			break;
+		case LDNS_RR_CLASS_ANY:
+		case LDNS_RR_CLASS_NONE:
+			rc = upd_delete(u, rr, apex, err);
+			break;
+		default:
+			rc = 0;		/* the prescan let no other through */
+			break;
+		}
+		if (rc == -1)
+			return -1;
+	}
+	for (i = j = 0; i < u->w.n; i++)
+		if (u->w.v[i].rr != NULL)
+			u->w.v[j++] = u->w.v[i];
+	u->w.n = j;
+	return 0;
+}
+
 int
 auth_update(const struct auth_req *req, enum auth_serial_policy policy,
     time_t now, struct auth_zone **new_out, struct buf *summary,
@@ -336,9 +403,6 @@ auth_update(const struct auth_req *req, enum auth_serial_policy policy,
 	const struct auth_zone	*z = req->zone;
 	const ldns_rr_list	*up = ldns_pkt_authority(req->query);
 	struct upd		 u = { .z = z, .summary = summary };
-	ldns_rr			*rr, *c;
-	size_t			 i, j;
-	bool			 apex;
 	int			 rc;
 
 	*new_out = NULL;
@@ -353,34 +417,8 @@ auth_update(const struct auth_req *req, enum auth_serial_policy policy,
 	if ((rc = prereq(z, ldns_pkt_answer(req->query))) != 0 ||
 	    (rc = prescan(z, up)) != 0)
 		return rc;
-	for (i = 0; i < z->n; i++)
-		if ((c = ldns_rr_clone(z->v[i].rr)) == NULL ||
-		    work_add(&u.w, c) == -1) {
-			err_set(err, ERR_NOMEM, "out of memory");
-			goto fail;
-		}
-	for (i = 0; i < ldns_rr_list_rr_count(up); i++) {
-		rr = ldns_rr_list_rr(up, i);
-		apex = ldns_dname_compare(ldns_rr_owner(rr), z->origin) == 0;
-		switch (ldns_rr_get_class(rr)) {
-		case LDNS_RR_CLASS_IN:
-			rc = upd_add(&u, rr, apex, err);
-			break;
-		case LDNS_RR_CLASS_ANY:
-		case LDNS_RR_CLASS_NONE:
-			rc = upd_delete(&u, rr, apex, err);
-			break;
-		default:
-			rc = 0;
-			break;
-		}
-		if (rc == -1)
-			goto fail;
-	}
-	for (i = j = 0; i < u.w.n; i++)
-		if (u.w.v[i].rr != NULL)
-			u.w.v[j++] = u.w.v[i];
-	u.w.n = j;
+	if (upd_copy(&u, err) == -1 || upd_apply(&u, up, err) == -1)
+		goto fail;
 	if (!u.changed) {
 		ldns_rr_free(u.oldsoa);
 		work_free(&u.w);

@@ -489,6 +489,17 @@ static const struct {
 	{ NULL, { "www.example.org. 60 IN A 192.0.2.77",
 	  "www.example.org. 60 IN CNAME x.example.org." }, 0, 1,
 	  "www.example.org", LDNS_RR_TYPE_A, 2 },
+	/* Value-dependent (section 3.2.3): other data, or no RRset. */
+	{ "www.example.org. 0 IN A 192.0.2.99",
+	  { "x.example.org. 60 IN A 1.2.3.4" }, LDNS_RCODE_NXRRSET, 0,
+	  NULL, 0, 0 },
+	{ "www.example.org. 0 IN TXT \"x\"",
+	  { "x.example.org. 60 IN A 1.2.3.4" }, LDNS_RCODE_NXRRSET, 0,
+	  NULL, 0, 0 },
+	/* A prerequisite with a TTL is malformed (section 3.2). */
+	{ "www.example.org. 60 IN A 192.0.2.10",
+	  { "x.example.org. 60 IN A 1.2.3.4" }, LDNS_RCODE_FORMERR, 0,
+	  NULL, 0, 0 },
 };
 
 /* "NAME TTL CLASS TYPE [RDATA]": ldns cannot parse empty data. */
