@@ -786,10 +786,14 @@ void
 resolverd_shutdown(struct resolverd *d)
 {
 	struct tcpconn	*c, *next;
+	struct task	*t, *tnext;
 	size_t		 i;
 
-	while (!TAILQ_EMPTY(&d->tasks))
-		task_free(TAILQ_FIRST(&d->tasks));
+	/* A task frees itself alone (its waiters, its upstream question). */
+	for (t = TAILQ_FIRST(&d->tasks); t != NULL; t = tnext) {
+		tnext = TAILQ_NEXT(t, entry);
+		task_free(t);
+	}
 	/* With the tasks gone no waiter holds a connection: closing
 	 * frees each one still open. */
 	for (c = TAILQ_FIRST(&d->tcpconns); c != NULL; c = next) {
