@@ -413,6 +413,10 @@ integ_summary()
 # DNS hierarchy on loopback (127.0.0.2, 127.0.0.3, ...: port 53 needs root
 # or a network namespace of the test's own, see resolver.sh).  State in
 # $INTEG_TMP/nsd-NAME; waits until it answers SOA for the first zone.
+# INTEG_NSD_SERVER_EXTRA, when set, is one more line of its server:
+# section (indented by 4), e.g. "    rrl-ratelimit: 0" for a test whose
+# resolver asks NSD more than the 200 questions a second NSD's response
+# rate limiting lets through by default.
 integ_nsd_start_at()
 {
 	local addr=$1 name=$2 dir first=$3 zones= i
@@ -449,6 +453,7 @@ integ_nsd_start_at()
 	    verbosity: 1
 	    hide-version: yes
 	    identity: "timbre-integ-$name"
+	${INTEG_NSD_SERVER_EXTRA:-}
 	remote-control:
 	    control-enable: no
 	EOF2
