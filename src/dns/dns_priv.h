@@ -44,7 +44,8 @@ int	dns_query_wire(const ldns_rdf *qname, uint16_t type, uint16_t id,
 	    struct err *);
 /*
  * Parses a name in presentation form ("example.com", trailing dot
- * optional) into a new absolute dname; NULL with err (DNS_E_NAME).
+ * optional) into a new absolute dname; NULL with err (DNS_E_NAME,
+ * ERR_NOMEM).
  */
 ldns_rdf *dns_name_parse(const char *, struct err *);
 /*

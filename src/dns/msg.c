@@ -53,15 +53,20 @@ dns_status_str(enum dns_status st)
 ldns_rdf *
 dns_name_parse(const char *name, struct err *err)
 {
-	ldns_rdf	*dname;
+	ldns_rdf	*dname = NULL;
+	ldns_status	 st;
 
 	if (name == NULL || *name == '\0') {
 		err_set(err, DNS_E_NAME, "empty domain name");
 		return NULL;
 	}
-	/* ldns makes every name absolute; a trailing dot changes nothing. */
-	if ((dname = ldns_dname_new_frm_str(name)) == NULL) {
-		err_set(err, DNS_E_NAME, "not a domain name");
+	/* ldns makes every name absolute; a trailing dot changes nothing.
+	 * Its status tells a name that does not parse from no memory. */
+	if ((st = ldns_str2rdf_dname(&dname, name)) != LDNS_STATUS_OK) {
+		if (st == LDNS_STATUS_MEM_ERR)
+			err_set(err, ERR_NOMEM, "domain name: out of memory");
+		else
+			err_set(err, DNS_E_NAME, "not a domain name");
 		return NULL;
 	}
 	return dname;
@@ -89,8 +94,11 @@ dns_reply_new(uint16_t id, int opcode, bool rd, bool cd, ldns_rr *question)
 	ldns_pkt_set_rd(p, rd);
 	ldns_pkt_set_cd(p, cd);
 	if (question != NULL &&
-	    !ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, question))
+	    !ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, question)) {
 		ldns_rr_free(question);
+		ldns_pkt_free(p);
+		return NULL;
+	}
 	return p;
 }
 
@@ -138,11 +146,16 @@ question_matches(const uint8_t *wire, size_t len, const ldns_rdf *qname,
 {
 	ldns_rr		*q = NULL;
 	size_t		 pos = HDR_LEN;
+	ldns_status	 st;
 	int		 ok;
 
-	if (ldns_wire2rr(&q, wire, len, &pos, LDNS_SECTION_QUESTION) !=
+	if ((st = ldns_wire2rr(&q, wire, len, &pos, LDNS_SECTION_QUESTION)) !=
 	    LDNS_STATUS_OK) {
-		err_set(err, DNS_E_MALFORMED, "answer: bad question section");
+		if (st == LDNS_STATUS_MEM_ERR)
+			err_set(err, ERR_NOMEM, "answer: out of memory");
+		else
+			err_set(err, DNS_E_MALFORMED, "answer: bad question "
+			    "section");
 		return -1;
 	}
 	ok = ldns_rr_get_type(q) == (ldns_rr_type)type &&
@@ -300,6 +313,7 @@ dns_answer_parse(const uint8_t *wire, size_t len, uint16_t id,
 	enum dns_status	 status = DNS_MALFORMED;
 	ldns_rdf	*qname;
 	ldns_pkt	*pkt = NULL;
+	ldns_status	 st;
 	int		 rc = -1;
 
 	if (msg_out != NULL)
@@ -316,9 +330,12 @@ dns_answer_parse(const uint8_t *wire, size_t len, uint16_t id,
 		break;
 	case DNS_CHECK_FORMERR:
 		/* Not an answer to act on: an error, kept if it parses. */
-		if (ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK) {
-			err_set(err, DNS_E_MALFORMED, "answer: formerr, "
-			    "unparsable");
+		if ((st = ldns_wire2pkt(&pkt, wire, len)) != LDNS_STATUS_OK) {
+			if (st == LDNS_STATUS_MEM_ERR)
+				err_set(err, ERR_NOMEM, "answer: out of memory");
+			else
+				err_set(err, DNS_E_MALFORMED, "answer: formerr, "
+				    "unparsable");
 			break;
 		}
 		if ((msg = calloc(1, sizeof(*msg))) == NULL) {

@@ -18,7 +18,7 @@
 
 #include <ldns/ldns.h>
 
-#include "dns/dns.h"
+#include "dns/dns_priv.h"
 #include "keys/mac.h"
 #include "util/b64.h"
 #include "util/buf.h"
@@ -128,6 +128,36 @@ put48(struct buf *b, uint64_t v, struct err *err)
 	return buf_add(b, p, 6, err);
 }
 
+/*
+ * Appends to the message in b a TSIG record of owner with RDATA rd and
+ * counts it in ARCOUNT: all of it, or (-1, no memory) nothing, so that a
+ * failure leaves the message as it was.
+ */
+static int
+append_tsig(struct buf *b, const ldns_rdf *owner, const struct buf *rd,
+    struct err *err)
+{
+	struct buf	r;
+	uint16_t	ar;
+	int		rc = -1;
+
+	buf_init(&r, DNS_WIRE_NAME_MAX + 10 + rd->len);
+	if (put_dname(&r, owner, err) == 0 &&
+	    put16(&r, LDNS_RR_TYPE_TSIG, err) == 0 &&
+	    put16(&r, LDNS_RR_CLASS_ANY, err) == 0 &&
+	    buf_add(&r, "\0\0\0\0", 4, err) == 0 &&
+	    put16(&r, rd->len, err) == 0 &&
+	    buf_add(&r, rd->data, rd->len, err) == 0 &&
+	    buf_add(b, r.data, r.len, err) == 0) {
+		ar = dns_wire_peek16((uint8_t *)b->data + 10) + 1;
+		b->data[10] = ar >> 8;
+		b->data[11] = ar & 0xff;
+		rc = 0;
+	}
+	buf_fini(&r);
+	return rc;
+}
+
 /* Frees a DNSKEY record read from a "_keys" file, its RDATA (the TSIG
  * secret) wiped first. */
 static void
@@ -184,7 +214,8 @@ dns_tsig_keys_count(const struct dns_tsig_keys *ks)
 	return ks->n;
 }
 
-/* Finds the operation label from the right; sets op and the zone. */
+/* Finds the operation label from the right; sets op and the zone.  0,
+ * 1 when the name has no such label, -1 without memory. */
 static int
 key_scope(struct dns_tsig_key *k)
 {
@@ -208,7 +239,7 @@ key_scope(struct dns_tsig_key *k)
 			return k->zone != NULL ? 0 : -1;
 		}
 	}
-	return -1;
+	return 1;
 }
 
 static struct dns_tsig_key *
@@ -247,13 +278,19 @@ key_new(const ldns_rdf *owner, int alg, const uint8_t *secret, size_t len,
 		return NULL;
 	}
 	free(s);
-	if (key_scope(k) == -1) {
+	switch (key_scope(k)) {
+	case 0:
+		return k;
+	case 1:
 		err_set(err, DNS_E_KEY, "key %s has no _update, _transfer "
 		    "or _notify label", k->name);
-		dns_tsig_key_free(k);
-		return NULL;
+		break;
+	default:
+		err_set(err, ERR_NOMEM, "out of memory");
+		break;
 	}
-	return k;
+	dns_tsig_key_free(k);
+	return NULL;
 }
 
 /* The key named name, or NULL. */
@@ -306,13 +343,15 @@ dns_tsig_keys_load(struct dns_tsig_keys *ks, const char *file, const char *text,
 		char	name[256];
 
 		snprintf(name, sizeof(name), "%.*s", (int)(flen - 6), file);
-		if ((dom = ldns_dname_new_frm_str(name)) == NULL) {
-			err_set(err, DNS_E_KEY, "%s: not a domain name", file);
+		if ((dom = dns_name_parse(name, err)) == NULL) {
+			if (err != NULL && err->code == DNS_E_NAME)
+				err_set(err, DNS_E_KEY, "%s: not a domain "
+				    "name", file);
 			return -1;
 		}
 	}
-	orig = ldns_dname_new_frm_str(".");
-	if ((fp = fmemopen((void *)text, len, "r")) == NULL) {
+	if ((orig = ldns_dname_new_frm_str(".")) == NULL ||
+	    (fp = fmemopen((void *)text, len, "r")) == NULL) {
 		ldns_rdf_deep_free(orig);
 		ldns_rdf_deep_free(dom);
 		err_set(err, ERR_NOMEM, "out of memory");
@@ -334,7 +373,8 @@ dns_tsig_keys_load(struct dns_tsig_keys *ks, const char *file, const char *text,
 			if (feof(fp) && rr == NULL &&
 			    st == LDNS_STATUS_SYNTAX_ERR)
 				break;
-			err_set(err, DNS_E_KEY, "%s:%d: %s", file, line,
+			err_set(err, st == LDNS_STATUS_MEM_ERR ? ERR_NOMEM :
+			    DNS_E_KEY, "%s:%d: %s", file, line,
 			    ldns_get_errorstr_by_id(st));
 			goto done;
 		}
@@ -441,32 +481,38 @@ dns_tsig_key_parse(const char *s, struct err *err)
 		err_set(err, DNS_E_KEY, "key: unknown algorithm %s", alg);
 		return NULL;
 	}
-	if ((owner = ldns_dname_new_frm_str(name)) == NULL) {
-		err_set(err, DNS_E_KEY, "key: bad name %s", name);
+	if ((owner = dns_name_parse(name, err)) == NULL) {
+		if (err != NULL && err->code == DNS_E_NAME)
+			err_set(err, DNS_E_KEY, "key: bad name %s", name);
 		return NULL;
 	}
 	if (b64_decode(c2 + 1, strcspn(c2 + 1, "\r\n"), &secret, &len,
-	    err) == 0) {
-		/* Keys without an operation label are fine for a client. */
-		if ((k = calloc(1, sizeof(*k))) != NULL) {
-			k->owner = owner;
-			owner = NULL;
-			ldns_dname2canonical(k->owner);
-			k->name = ldns_rdf2str(k->owner);
-			k->zone = ldns_dname_new_frm_str(".");
-			k->secret = secret;
-			k->len = len;
-			k->alg = algs[i].name;
-			k->hmac = algs[i].hmac;
-			k->op = DNS_TSIG_OP_NOTIFY;
-		} else {
-			key_wipe(secret, len);
-			free(secret);
-			err_set(err, ERR_NOMEM, "out of memory");
-		}
-	} else
+	    err) == -1) {
 		err_prefix(err, "key");
-	ldns_rdf_deep_free(owner);
+		ldns_rdf_deep_free(owner);
+		return NULL;
+	}
+	/* Keys without an operation label are fine for a client. */
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		key_wipe(secret, len);
+		free(secret);
+		ldns_rdf_deep_free(owner);
+		err_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	k->owner = owner;
+	k->secret = secret;
+	k->len = len;
+	k->alg = algs[i].name;
+	k->hmac = algs[i].hmac;
+	k->op = DNS_TSIG_OP_NOTIFY;
+	ldns_dname2canonical(k->owner);
+	if ((k->name = ldns_rdf2str(k->owner)) == NULL ||
+	    (k->zone = ldns_dname_new_frm_str(".")) == NULL) {
+		dns_tsig_key_free(k);
+		err_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
 	return k;
 }
 
@@ -488,13 +534,16 @@ dns_tsig_sign(const struct dns_tsig_key *k, struct buf *b,
 	ldns_rdf	*alg = NULL;
 	uint8_t		 mac[KEY_HMAC_MAX];
 	size_t		 maclen = 0;
-	uint16_t	 ar;
 	int		 rc = -1;
 
 	buf_init(&d, TSIG_MAX_DIGEST);
 	buf_init(&rd, 1024);
-	if (b->len < 12 || (alg = ldns_dname_new_frm_str(k->alg)) == NULL) {
+	if (b->len < 12) {
 		err_set(err, ERR_ARG, "tsig: no message");
+		goto done;
+	}
+	if ((alg = ldns_dname_new_frm_str(k->alg)) == NULL) {
+		err_set(err, ERR_NOMEM, "tsig: out of memory");
 		goto done;
 	}
 	if (prior != NULL) {
@@ -529,18 +578,9 @@ dns_tsig_sign(const struct dns_tsig_key *k, struct buf *b,
 	    buf_add(&rd, b->data, 2, err) == -1 ||
 	    put16(&rd, error, err) == -1 ||
 	    put16(&rd, error == 18 ? 6 : 0, err) == -1 ||
-	    (error == 18 && put48(&rd, now, err) == -1))
+	    (error == 18 && put48(&rd, now, err) == -1) ||
+	    append_tsig(b, k->owner, &rd, err) == -1)
 		goto done;
-	if (buf_add(b, ldns_rdf_data(k->owner), ldns_rdf_size(k->owner),
-	    err) == -1 || put16(b, LDNS_RR_TYPE_TSIG, err) == -1 ||
-	    put16(b, LDNS_RR_CLASS_ANY, err) == -1 ||
-	    buf_add(b, "\0\0\0\0", 4, err) == -1 ||
-	    put16(b, rd.len, err) == -1 ||
-	    buf_add(b, rd.data, rd.len, err) == -1)
-		goto done;
-	ar = dns_wire_peek16((uint8_t *)b->data + 10) + 1;
-	b->data[10] = ar >> 8;
-	b->data[11] = ar & 0xff;
 	if (mac_out != NULL) {
 		memcpy(mac_out, mac, maclen);
 		*mac_len_out = maclen;
@@ -574,28 +614,31 @@ tsig_rr_fini(struct tsig_rr *t)
 /*
  * The TSIG record at off (RFC 8945 section 4.2): the record by the wire
  * reader, its names by ldns (which gives the rdfs compared and signed),
- * then the RDATA's fields, each read inside the RDATA.
+ * then the RDATA's fields, each read inside the RDATA.  -1 with err
+ * (DNS_E_MALFORMED, ERR_NOMEM).
  */
 static int
-tsig_parse(const uint8_t *p, size_t len, size_t off, struct tsig_rr *t)
+tsig_parse(const uint8_t *p, size_t len, size_t off, struct tsig_rr *t,
+    struct err *err)
 {
 	struct dns_wire_rr	rr;
 	size_t			pos = off, end;
 	uint16_t		time_hi, maclen;
 	uint32_t		time_lo;
+	ldns_status		st = LDNS_STATUS_OK;
 
 	memset(t, 0, sizeof(*t));
 	if (dns_wire_rr_skip(p, len, &pos, &rr) == -1)
 		goto fail;
 	pos = rr.owner;
-	if (ldns_wire2dname(&t->name, p, len, &pos) != LDNS_STATUS_OK ||
-	    pos != rr.fixed)
+	if ((st = ldns_wire2dname(&t->name, p, len, &pos)) !=
+	    LDNS_STATUS_OK || pos != rr.fixed)
 		goto fail;
 	t->class = rr.class;
 	t->ttl = rr.ttl;
 	end = rr.rdata + rr.rdlen;
 	pos = rr.rdata;
-	if (ldns_wire2dname(&t->alg, p, len, &pos) != LDNS_STATUS_OK ||
+	if ((st = ldns_wire2dname(&t->alg, p, len, &pos)) != LDNS_STATUS_OK ||
 	    dns_wire_u16(p, end, &pos, &time_hi) == -1 ||
 	    dns_wire_u32(p, end, &pos, &time_lo) == -1 ||
 	    dns_wire_u16(p, end, &pos, &t->fudge) == -1 ||
@@ -616,11 +659,13 @@ fail:
 	/* The names read so far are the caller's only on success. */
 	tsig_rr_fini(t);
 	memset(t, 0, sizeof(*t));
+	if (st == LDNS_STATUS_MEM_ERR)
+		err_set(err, ERR_NOMEM, "tsig: out of memory");
+	else
+		err_set(err, DNS_E_MALFORMED, "tsig: malformed message");
 	return -1;
 }
 
-/* Beside the results auth.h lists, -2 if the MAC could not be computed
- * (memory is short): no fault of the message's. */
 int
 dns_tsig_verify(const struct dns_tsig_keys *ks, const struct dns_tsig_key *only,
     const uint8_t *p, size_t len, const uint8_t *req_mac,
@@ -634,19 +679,24 @@ dns_tsig_verify(const struct dns_tsig_keys *ks, const struct dns_tsig_key *only,
 	struct buf		 d;
 	uint8_t			 mac[KEY_HMAC_MAX], hdr[12];
 	size_t			 maclen;
-	ldns_rdf		*alg;
+	ldns_rdf		*alg = NULL;
 	int			 rc = 0;
 
-	if (dns_msg_walk(p, len, &l) == -1 || l.tsig_off == 0 ||
-	    tsig_parse(p, len, l.tsig_off, &t) == -1) {
+	if (dns_msg_walk(p, len, &l) == -1 || l.tsig_off == 0) {
 		err_set(err, DNS_E_MALFORMED, "tsig: malformed message");
 		return -1;
 	}
+	if (tsig_parse(p, len, l.tsig_off, &t, err) == -1)
+		return -1;
 	buf_init(&d, TSIG_MAX_DIGEST);
 	k = only != NULL ? (ldns_dname_compare(only->owner, t.name) == 0 ?
 	    only : NULL) : keys_find(ks, t.name);
-	alg = k != NULL ? ldns_dname_new_frm_str(k->alg) : NULL;
-	if (k == NULL || alg == NULL || ldns_dname_compare(alg, t.alg) != 0) {
+	if (k != NULL && (alg = ldns_dname_new_frm_str(k->alg)) == NULL) {
+		err_set(err, ERR_NOMEM, "tsig: out of memory");
+		rc = -1;
+		goto done;
+	}
+	if (k == NULL || ldns_dname_compare(alg, t.alg) != 0) {
 		*tsig_error_out = DNS_TSIG_BADKEY;
 		goto done;
 	}
@@ -697,29 +747,17 @@ dns_tsig_append_error(struct buf *b, const uint8_t *p, size_t len,
 {
 	struct tsig_rr	t;
 	struct buf	rd;
-	uint16_t	ar;
 	int		rc = -1;
 
-	if (tsig_parse(p, len, off, &t) == -1) {
-		err_set(err, ERR_SYNTAX, "tsig: malformed");
+	if (tsig_parse(p, len, off, &t, err) == -1)
 		return -1;
-	}
 	buf_init(&rd, 1024);
 	if (put_dname(&rd, t.alg, err) == -1 ||
 	    put48(&rd, t.time, err) == -1 || put16(&rd, t.fudge, err) == -1 ||
 	    put16(&rd, 0, err) == -1 || buf_add(&rd, b->data, 2, err) == -1 ||
-	    put16(&rd, error, err) == -1 || put16(&rd, 0, err) == -1)
+	    put16(&rd, error, err) == -1 || put16(&rd, 0, err) == -1 ||
+	    append_tsig(b, t.name, &rd, err) == -1)
 		goto done;
-	if (put_dname(b, t.name, err) == -1 ||
-	    put16(b, LDNS_RR_TYPE_TSIG, err) == -1 ||
-	    put16(b, LDNS_RR_CLASS_ANY, err) == -1 ||
-	    buf_add(b, "\0\0\0\0", 4, err) == -1 ||
-	    put16(b, rd.len, err) == -1 ||
-	    buf_add(b, rd.data, rd.len, err) == -1)
-		goto done;
-	ar = dns_wire_peek16((uint8_t *)b->data + 10) + 1;
-	b->data[10] = ar >> 8;
-	b->data[11] = ar & 0xff;
 	rc = 0;
 done:
 	tsig_rr_fini(&t);

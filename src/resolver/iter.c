@@ -186,14 +186,21 @@ rrs_parse(const char *text, struct err *err, int code, const char *what)
 		    st == LDNS_STATUS_SYNTAX_ORIGIN ||
 		    st == LDNS_STATUS_SYNTAX_INCLUDE)
 			continue;
+		if (st == LDNS_STATUS_OK && !ldns_rr_list_push_rr(l, rr)) {
+			ldns_rr_free(rr);
+			st = LDNS_STATUS_MEM_ERR;
+		}
 		if (st != LDNS_STATUS_OK) {
-			err_set(err, code, "%s: line %d: %s", what, line,
-			    ldns_get_errorstr_by_id(st));
+			if (st == LDNS_STATUS_MEM_ERR)
+				err_set(err, ERR_NOMEM, "%s: out of memory",
+				    what);
+			else
+				err_set(err, code, "%s: line %d: %s", what,
+				    line, ldns_get_errorstr_by_id(st));
 			ldns_rr_list_deep_free(l);
 			l = NULL;
 			break;
 		}
-		ldns_rr_list_push_rr(l, rr);
 	}
 	fclose(f);
 	ldns_rdf_deep_free(origin);
@@ -222,9 +229,13 @@ res_resolver_new(const struct res_conf *conf, struct err *err)
 	if ((r->hints = rrs_parse(conf->hints ? conf->hints : builtin_hints,
 	    err, RES_E_HINTS, "root hints")) == NULL)
 		goto fail;
-	r->root = ldns_dname_new_frm_str(".");
-	ns = res_rrs_select(r->hints, r->root, LDNS_RR_TYPE_NS);
-	i = ns != NULL ? ldns_rr_list_rr_count(ns) : 0;
+	if ((r->root = ldns_dname_new_frm_str(".")) == NULL ||
+	    (ns = res_rrs_select(r->hints, r->root, LDNS_RR_TYPE_NS)) ==
+	    NULL) {
+		err_set(err, ERR_NOMEM, "resolver: out of memory");
+		goto fail;
+	}
+	i = ldns_rr_list_rr_count(ns);
 	ldns_rr_list_deep_free(ns);
 	if (i == 0) {
 		err_set(err, RES_E_HINTS, "root hints: no NS for the root");
@@ -251,8 +262,7 @@ res_resolver_new(const struct res_conf *conf, struct err *err)
 		}
 	}
 	if ((r->cache = res_cache_new(conf->cache_bytes, conf->min_ttl,
-	    conf->max_ttl, conf->neg_max_ttl, conf->hash_seed)) == NULL ||
-	    r->root == NULL) {
+	    conf->max_ttl, conf->neg_max_ttl, conf->hash_seed)) == NULL) {
 		err_set(err, ERR_NOMEM, "resolver: out of memory");
 		goto fail;
 	}
@@ -362,6 +372,7 @@ goal_reset_zone(struct goal *g)
 	g->qmin_off = false;
 }
 
+/* 0 pushed; -1 too deep or a loop; -2 without memory. */
 static int
 goal_push(struct res_query *q, enum goal_kind kind, const ldns_rdf *name,
     uint16_t type)
@@ -377,10 +388,10 @@ goal_push(struct res_query *q, enum goal_kind kind, const ldns_rdf *name,
 		    ldns_dname_compare(q->stack[i]->qname, name) == 0)
 			return -1;
 	if ((g = calloc(1, sizeof(*g))) == NULL)
-		return -1;
+		return -2;
 	if ((g->qname = ldns_dname_clone_from(name, 0)) == NULL) {
 		free(g);
-		return -1;
+		return -2;
 	}
 	ldns_dname2canonical(g->qname);
 	g->kind = kind;
@@ -457,26 +468,37 @@ query_sec(struct res_query *q, enum res_sec s)
 		    RES_SEC_UNKNOWN : RES_SEC_INSECURE;
 }
 
-static void
-list_add_all(ldns_rr_list *to, const ldns_rr_list *from)
+/*
+ * Adds copies of the records of from to q's list to (its answer or
+ * authority).  Without memory the query fails (SERVFAIL): an answer
+ * with records missing would be a wrong one.  -1 then.
+ */
+static int
+list_add_all(struct res_query *q, ldns_rr_list *to, const ldns_rr_list *from)
 {
 	size_t	i;
 
 	for (i = 0; to != NULL && from != NULL &&
 	    i < ldns_rr_list_rr_count(from); i++)
-		ldns_rr_list_push_rr(to, ldns_rr_clone(ldns_rr_list_rr(from,
-		    i)));
+		if (res_rr_push_copy(to, ldns_rr_list_rr(from, i)) == -1) {
+			query_fail(q, RES_EDE_OTHER, "out of memory");
+			return -1;
+		}
+	return 0;
 }
 
 /* Sets every record's TTL to ttl (answers from the cache count down). */
-static void
-list_add_ttl(ldns_rr_list *to, const ldns_rr_list *from, uint32_t ttl)
+static int
+list_add_ttl(struct res_query *q, ldns_rr_list *to, const ldns_rr_list *from,
+    uint32_t ttl)
 {
 	size_t	i, n = to != NULL ? ldns_rr_list_rr_count(to) : 0;
 
-	list_add_all(to, from);
+	if (list_add_all(q, to, from) == -1)
+		return -1;
 	for (i = n; to != NULL && i < ldns_rr_list_rr_count(to); i++)
 		ldns_rr_set_ttl(ldns_rr_list_rr(to, i), ttl);
+	return 0;
 }
 
 struct res_query *
@@ -484,17 +506,22 @@ res_query_new(struct res_resolver *r, const char *qname, uint16_t qtype,
     time_t now, struct err *err)
 {
 	struct res_query	*q;
-	ldns_rdf		*name;
+	ldns_rdf		*name = NULL;
+	ldns_status		 st;
 
 	(void)now;
-	if ((name = ldns_dname_new_frm_str(qname)) == NULL) {
-		err_set(err, DNS_E_NAME, "%s: not a domain name", qname);
+	if ((st = ldns_str2rdf_dname(&name, qname)) != LDNS_STATUS_OK) {
+		if (st == LDNS_STATUS_MEM_ERR)
+			err_set(err, ERR_NOMEM, "resolver: out of memory");
+		else
+			err_set(err, DNS_E_NAME, "%s: not a domain name",
+			    qname);
 		return NULL;
 	}
 	if ((q = calloc(1, sizeof(*q))) == NULL ||
 	    (q->answer = ldns_rr_list_new()) == NULL ||
 	    (q->authority = ldns_rr_list_new()) == NULL ||
-	    goal_push(q, GOAL_MAIN, name, qtype) == -1) {
+	    goal_push(q, GOAL_MAIN, name, qtype) != 0) {
 		ldns_rdf_deep_free(name);
 		res_query_free(q);
 		err_set(err, ERR_NOMEM, "resolver: out of memory");
@@ -591,16 +618,48 @@ dname_subst(const ldns_rdf *name, const ldns_rdf *owner, const ldns_rdf *to)
 	return target;
 }
 
+/* Adds to the answer the CNAME from owner to target that a DNAME
+ * implies.  -1 (the query failed) without memory. */
+static int
+answer_cname(struct res_query *q, const ldns_rdf *owner,
+    const ldns_rdf *target, uint32_t ttl)
+{
+	ldns_rr		*cn;
+	ldns_rdf	*o = NULL, *t = NULL;
+
+	if ((cn = ldns_rr_new()) == NULL ||
+	    (o = ldns_rdf_clone(owner)) == NULL ||
+	    (t = ldns_rdf_clone(target)) == NULL)
+		goto nomem;
+	ldns_rr_set_owner(cn, o);
+	o = NULL;
+	ldns_rr_set_type(cn, LDNS_RR_TYPE_CNAME);
+	ldns_rr_set_class(cn, LDNS_RR_CLASS_IN);
+	ldns_rr_set_ttl(cn, ttl);
+	if (!ldns_rr_push_rdf(cn, t))
+		goto nomem;
+	t = NULL;
+	if (q->answer == NULL || !ldns_rr_list_push_rr(q->answer, cn))
+		goto nomem;
+	return 0;
+nomem:
+	ldns_rr_free(cn);
+	ldns_rdf_deep_free(o);
+	ldns_rdf_deep_free(t);
+	query_fail(q, RES_EDE_OTHER, "out of memory");
+	return -1;
+}
+
 /*
  * A cached DNAME above g's name: adds it and the CNAME it implies to the
- * answer and moves g to the target.  true when one was found.
+ * answer and moves g to the target.  true when one was found (or the
+ * query failed for want of memory).
  */
 static bool
 dname_from_cache(struct res_query *q, struct goal *g, time_t now)
 {
 	struct res_centry	*e = NULL;
 	ldns_rdf		*up, *next, *target;
-	ldns_rr			*cn;
 	uint32_t		 ttl;
 
 	up = ldns_dname_left_chop(g->qname);
@@ -619,18 +678,11 @@ dname_from_cache(struct res_query *q, struct goal *g, time_t now)
 	    ldns_rr_rdf(ldns_rr_list_rr(e->rrs, 0), 0))) == NULL)
 		return false;
 	ttl = res_centry_ttl(e, now);
-	list_add_ttl(q->answer, e->rrs, ttl);
-	list_add_ttl(q->answer, e->sigs, ttl);
-	if ((cn = ldns_rr_new()) != NULL) {
-		ldns_rr_set_owner(cn, ldns_rdf_clone(g->qname));
-		ldns_rr_set_type(cn, LDNS_RR_TYPE_CNAME);
-		ldns_rr_set_class(cn, LDNS_RR_CLASS_IN);
-		ldns_rr_set_ttl(cn, ttl);
-		ldns_rr_push_rdf(cn, ldns_rdf_clone(target));
-		if (q->answer != NULL)
-			ldns_rr_list_push_rr(q->answer, cn);
-		else
-			ldns_rr_free(cn);
+	if (list_add_ttl(q, q->answer, e->rrs, ttl) == -1 ||
+	    list_add_ttl(q, q->answer, e->sigs, ttl) == -1 ||
+	    answer_cname(q, g->qname, target, ttl) == -1) {
+		ldns_rdf_deep_free(target);
+		return true;		/* the query failed */
 	}
 	query_sec(q, e->sec);
 	ldns_rdf_deep_free(g->qname);
@@ -664,10 +716,12 @@ goal_from_cache(struct res_query *q, struct goal *g, time_t now)
 
 				q->rcode = e->type == 0 ? LDNS_RCODE_NXDOMAIN :
 				    LDNS_RCODE_NOERROR;
-				list_add_ttl(e->negative ? q->authority :
-				    q->answer, e->rrs, ttl);
-				list_add_ttl(e->negative ? q->authority :
-				    q->answer, e->sigs, ttl);
+				if (list_add_ttl(q, e->negative ?
+				    q->authority : q->answer, e->rrs, ttl) ==
+				    -1 || list_add_ttl(q, e->negative ?
+				    q->authority : q->answer, e->sigs, ttl) ==
+				    -1)
+					return true;
 				query_sec(q, e->sec);
 				if (e->sec == RES_SEC_BOGUS) {
 					q->ede = e->ede != RES_EDE_NONE ?
@@ -687,6 +741,8 @@ cname:
 		    ldns_rr_list_rr_count(e->rrs) == 0) {
 			if (!dname_from_cache(q, g, now))
 				return false;
+			if (q->done)
+				return true;
 			if (++q->cnames > RES_MAX_CNAMES) {
 				query_fail(q, RES_EDE_OTHER,
 				    "cname chain too long");
@@ -698,14 +754,20 @@ cname:
 			query_fail(q, RES_EDE_OTHER, "cname chain too long");
 			return true;
 		}
-		list_add_ttl(q->answer, e->rrs, res_centry_ttl(e, now));
-		list_add_ttl(q->answer, e->sigs, res_centry_ttl(e, now));
+		if (list_add_ttl(q, q->answer, e->rrs, res_centry_ttl(e,
+		    now)) == -1 || list_add_ttl(q, q->answer, e->sigs,
+		    res_centry_ttl(e, now)) == -1)
+			return true;
 		query_sec(q, e->sec);
-		target = ldns_rr_rdf(ldns_rr_list_rr(e->rrs, 0), 0);
-		if (target == NULL)
+		if ((target = ldns_rr_rdf(ldns_rr_list_rr(e->rrs, 0), 0)) ==
+		    NULL)
 			return false;
+		if ((target = ldns_dname_clone_from(target, 0)) == NULL) {
+			query_fail(q, RES_EDE_OTHER, "out of memory");
+			return true;
+		}
 		ldns_rdf_deep_free(g->qname);
-		g->qname = ldns_dname_clone_from(target, 0);
+		g->qname = target;
 		ldns_dname2canonical(g->qname);
 		goal_reset_zone(g);
 	}
@@ -714,7 +776,7 @@ cname:
 /*
  * The zone security of zone as the cache knows it: *sec_out, and the
  * trusted keys (clone) when secure.  0 ready; 1 the keys must be fetched
- * first; -1 unknown (the cut cannot be used); -2 bogus.
+ * first; -1 unknown (the cut cannot be used); -2 bogus; -3 no memory.
  */
 static int
 zone_security(struct res_query *q, const ldns_rdf *zone, bool for_keys,
@@ -755,7 +817,8 @@ zone_security(struct res_query *q, const ldns_rdf *zone, bool for_keys,
 		query_ede_from(q, k);
 		return -2;
 	}
-	*keys_out = ldns_rr_list_clone(k->rrs);
+	if ((*keys_out = ldns_rr_list_clone(k->rrs)) == NULL)
+		return -3;
 	return 0;
 }
 
@@ -835,7 +898,8 @@ collect_servers(struct res_query *q, struct goal *g, time_t now)
 
 /*
  * Chooses the zone cut to ask for g: the deepest cached NS RRset above
- * the name (the parent side for DS) whose DNSSEC state is known.
+ * the name (the parent side for DS) whose DNSSEC state is known.  As
+ * zone_security; -3 also when the cut could not be copied.
  */
 static int
 goal_find_zone(struct res_query *q, struct goal *g, time_t now)
@@ -864,14 +928,19 @@ goal_find_zone(struct res_query *q, struct goal *g, time_t now)
 			g->ns = ldns_rr_list_clone(e->rrs);
 			break;
 		}
+		/* Below the root a name always has a parent. */
 		up = ldns_dname_left_chop(name);
 		ldns_rdf_deep_free(name);
 		name = up;
 	}
 	if (name == NULL)
-		return -1;
-	if (g->ns == NULL)
+		return -3;
+	if (g->ns == NULL && ldns_dname_compare(name, r->root) == 0)
 		g->ns = res_rrs_select(r->hints, r->root, LDNS_RR_TYPE_NS);
+	if (g->ns == NULL) {
+		ldns_rdf_deep_free(name);
+		return -3;
+	}
 	g->zone = name;
 	rc = zone_security(q, name, g->qtype == LDNS_RR_TYPE_DNSKEY &&
 	    ldns_dname_compare(name, g->qname) == 0, now, &g->zsec, &g->keys);
@@ -926,10 +995,9 @@ build_query(struct res_query *q, struct goal *g, struct server *s,
     uint16_t id, struct res_request *req)
 {
 	ldns_pkt	*pkt;
+	ldns_rdf	*name;
 	char		*str;
-	size_t		 len;
-
-	size_t		 want, have;
+	size_t		 len, want, have;
 
 	/*
 	 * QNAME minimisation: one label more than the zone, type A (RFC
@@ -952,10 +1020,14 @@ build_query(struct res_query *q, struct goal *g, struct server *s,
 	g->asked_0x20 = q->r->conf.random != NULL && !s->no0x20;
 	if (g->asked_0x20)
 		case_randomise(q->r, g->asked);
-	pkt = ldns_pkt_query_new(ldns_rdf_clone(g->asked),
-	    (ldns_rr_type)g->asked_type, LDNS_RR_CLASS_IN, 0);
-	if (pkt == NULL)
+	/* On success the packet owns the copy of the name. */
+	if ((name = ldns_rdf_clone(g->asked)) == NULL)
 		return -1;
+	if ((pkt = ldns_pkt_query_new(name, (ldns_rr_type)g->asked_type,
+	    LDNS_RR_CLASS_IN, 0)) == NULL) {
+		ldns_rdf_deep_free(name);
+		return -1;
+	}
 	ldns_pkt_set_id(pkt, id);
 	ldns_pkt_set_rd(pkt, false);
 	if (!s->noedns) {
@@ -1030,8 +1102,15 @@ push_glueless(struct res_query *q, struct goal *g, time_t now)
 		if (ldns_dname_is_subdomain(nsname, g->zone) ||
 		    ldns_dname_compare(nsname, g->zone) == 0)
 			continue;
-		if (goal_push(q, GOAL_ADDR, nsname, type) == 0)
+		switch (goal_push(q, GOAL_ADDR, nsname, type)) {
+		case 0:
 			return 0;
+		case -2:
+			query_fail(q, RES_EDE_OTHER, "out of memory");
+			return -1;
+		default:
+			break;
+		}
 	}
 	return -1;
 }
@@ -1073,6 +1152,11 @@ res_query_next(struct res_query *q, time_t now, uint16_t id,
 				    LDNS_RR_TYPE_DNSKEY && ldns_dname_compare(
 				    g->zone, g->qname) == 0, now, &g->zsec,
 				    &g->keys);
+				if (rc == -3) {
+					query_fail(q, RES_EDE_OTHER,
+					    "out of memory");
+					break;
+				}
 				/* Keys still missing after their look-up
 				 * ended: give up rather than ask again. */
 				if (rc == -2 || rc == 1) {
@@ -1096,14 +1180,24 @@ res_query_next(struct res_query *q, time_t now, uint16_t id,
 			if (q->done)
 				break;
 			rc = goal_find_zone(q, g, now);
+			if (rc == -3) {
+				query_fail(q, RES_EDE_OTHER, "out of memory");
+				break;
+			}
 			if (rc == -2) {
 				query_fail(q, RES_EDE_DNSSEC_BOGUS,
 				    "zone failed validation");
 				break;
 			}
 			if (rc == 1) {
-				if (goal_push(q, GOAL_DNSKEY, g->zone,
-				    LDNS_RR_TYPE_DNSKEY) == -1) {
+				rc = goal_push(q, GOAL_DNSKEY, g->zone,
+				    LDNS_RR_TYPE_DNSKEY);
+				if (rc == -2) {
+					query_fail(q, RES_EDE_OTHER,
+					    "out of memory");
+					break;
+				}
+				if (rc == -1) {
 					query_fail(q, RES_EDE_DNSKEY_MISSING,
 					    "cannot fetch the zone's dnskey");
 					break;
@@ -1116,7 +1210,7 @@ res_query_next(struct res_query *q, time_t now, uint16_t id,
 			}
 		}
 		if ((s = pick_server(q, g)) == NULL) {
-			if (push_glueless(q, g, now) == 0)
+			if (push_glueless(q, g, now) == 0 || q->done)
 				continue;
 			if (g->kind != GOAL_MAIN) {
 				/* The parent goes on with what it has. */
@@ -1155,6 +1249,28 @@ res_query_next(struct res_query *q, time_t now, uint16_t id,
 /* ---- answers ---- */
 
 /*
+ * Notes why a validation found sec bogus, if it did: the first reason
+ * found is the answer's (RFC 8914).  A validation that ran out of memory
+ * proved nothing either way: the query fails (SERVFAIL, not bogus) and
+ * nothing is cached from it, which its callers see as q->done.
+ */
+static void
+val_failed(struct res_query *q, enum res_sec sec, enum res_ede ede,
+    const struct err *err)
+{
+	if (sec != RES_SEC_BOGUS)
+		return;
+	if (err->code == ERR_NOMEM) {
+		query_fail(q, RES_EDE_OTHER, "out of memory");
+		return;
+	}
+	if (q->ede == RES_EDE_NONE) {
+		q->ede = ede;
+		snprintf(q->ede_text, sizeof(q->ede_text), "%s", err->msg);
+	}
+}
+
+/*
  * Validates one RRset (rrset, from section sigs) for goal g.  Returns
  * its security; *until as res_val_rrset gives it.
  */
@@ -1172,10 +1288,7 @@ check_rrset(struct res_query *q, struct goal *g,
 		return g->zsec;
 	sec = res_val_rrset(rrset, sigs, g->keys, g->zone, now, until, &ede,
 	    &err);
-	if (sec == RES_SEC_BOGUS && (q->ede == RES_EDE_NONE)) {
-		q->ede = ede;
-		snprintf(q->ede_text, sizeof(q->ede_text), "%s", err.msg);
-	}
+	val_failed(q, sec, ede, &err);
 	return sec;
 }
 
@@ -1198,39 +1311,46 @@ check_wildcard(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 	enum res_sec		 sec;
 	size_t			 i;
 
-	if ((auth = ldns_rr_list_new()) == NULL)
+	*until = 0;
+	if ((auth = ldns_rr_list_new()) == NULL) {
+		query_fail(q, RES_EDE_OTHER, "out of memory");
 		return RES_SEC_BOGUS;
+	}
 	/* The zone's NSEC(3) records and their signatures only. */
 	for (i = 0; i < ldns_rr_list_rr_count(au); i++) {
 		rr = ldns_rr_list_rr(au, i);
 		if (!dns_name_in_zone(ldns_rr_owner(rr), g->zone))
 			continue;
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC ||
+		if ((ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC ||
 		    ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC3 ||
 		    (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG &&
 		    (cov = ldns_rr_rrsig_typecovered(rr)) != NULL &&
 		    (ldns_rdf2rr_type(cov) == LDNS_RR_TYPE_NSEC ||
-		    ldns_rdf2rr_type(cov) == LDNS_RR_TYPE_NSEC3)))
-			ldns_rr_list_push_rr(auth, ldns_rr_clone(rr));
+		    ldns_rdf2rr_type(cov) == LDNS_RR_TYPE_NSEC3))) &&
+		    res_rr_push_copy(auth, rr) == -1) {
+			ldns_rr_list_deep_free(auth);
+			query_fail(q, RES_EDE_OTHER, "out of memory");
+			return RES_SEC_BOGUS;
+		}
 	}
 	sec = res_val_wildcard(owner, sigs, auth, g->keys, g->zone, now, until,
 	    &ede, &err);
-	if (sec == RES_SEC_BOGUS && q->ede == RES_EDE_NONE) {
-		q->ede = ede;
-		snprintf(q->ede_text, sizeof(q->ede_text), "%s", err.msg);
-	}
+	val_failed(q, sec, ede, &err);
 	if (sec != RES_SEC_BOGUS && g->kind == GOAL_MAIN &&
 	    ldns_rr_list_rr_count(auth) > 0 &&
 	    ldns_rr_list_rr_count(sigs) > 0 &&
 	    ldns_rr_rrsig_labels(ldns_rr_list_rr(sigs, 0)) != NULL &&
 	    ldns_rdf2native_int8(ldns_rr_rrsig_labels(ldns_rr_list_rr(sigs,
 	    0))) < ldns_dname_label_count(owner))
-		list_add_all(q->authority, auth);
+		(void)list_add_all(q, q->authority, auth);
 	ldns_rr_list_deep_free(auth);
 	return sec;
 }
 
-/* Stores an RRset of the answer section; for the main goal, keeps it. */
+/*
+ * Stores an RRset of the answer section; for the main goal, keeps it.
+ * Without memory the query fails (q->done) and nothing is stored.
+ */
 static enum res_sec
 take_rrset(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
     const ldns_rdf *owner, uint16_t type, time_t now)
@@ -1244,6 +1364,7 @@ take_rrset(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 	if (set == NULL || sigs == NULL) {
 		ldns_rr_list_deep_free(set);
 		ldns_rr_list_deep_free(sigs);
+		query_fail(q, RES_EDE_OTHER, "out of memory");
 		return RES_SEC_BOGUS;
 	}
 	if (type == LDNS_RR_TYPE_DNSKEY && g->zsec == RES_SEC_SECURE &&
@@ -1256,51 +1377,57 @@ take_rrset(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 		ds = res_cache_get(q->r->cache, owner, LDNS_RR_TYPE_DS, now);
 		trusted = ldns_dname_compare(owner, q->r->root) == 0 ?
 		    q->r->anchors : ds != NULL ? ds->rrs : NULL;
-		sec = trusted == NULL ? RES_SEC_BOGUS :
-		    res_val_dnskeys(set, sigs, trusted, now, &until, &ede,
-		    &err);
-		if (sec == RES_SEC_BOGUS && q->ede == RES_EDE_NONE) {
-			q->ede = trusted == NULL ? RES_EDE_DNSKEY_MISSING : ede;
-			snprintf(q->ede_text, sizeof(q->ede_text),
-			    "dnskey: %.140s", trusted == NULL ? "no ds" :
-			    err.msg);
+		if (trusted == NULL) {
+			sec = RES_SEC_BOGUS;
+			ede = RES_EDE_DNSKEY_MISSING;
+			err_set(&err, ERR_CRYPTO, "dnskey: no ds");
+		} else {
+			sec = res_val_dnskeys(set, sigs, trusted, now, &until,
+			    &ede, &err);
+			if (sec == RES_SEC_BOGUS)
+				err_prefix(&err, "dnskey");
 		}
+		val_failed(q, sec, ede, &err);
 	} else if ((sec = check_rrset(q, g, set, sigs, now, &until)) ==
 	    RES_SEC_SECURE) {
 		sec = check_wildcard(q, g, pkt, owner, sigs, now, &wuntil);
 		if (wuntil != 0 && (until == 0 || wuntil < until))
 			until = wuntil;
 	}
-	res_cache_put(q->r->cache, owner, type, set, sigs, false, 0,
-	    RES_RANK_ANSWER, sec, sec == RES_SEC_SECURE ? until : 0, now);
-	cache_note_ede(q, owner, type, sec, now);
-	if (g->kind == GOAL_MAIN) {
-		list_add_all(q->answer, set);
-		list_add_all(q->answer, sigs);
+	/* A side look-up's goal reads its answer from the cache. */
+	if (!q->done && res_cache_put(q->r->cache, owner, type, set, sigs,
+	    false, 0, RES_RANK_ANSWER, sec, sec == RES_SEC_SECURE ? until : 0,
+	    now) == -1 && g->kind != GOAL_MAIN)
+		query_fail(q, RES_EDE_OTHER, "out of memory");
+	if (!q->done)
+		cache_note_ede(q, owner, type, sec, now);
+	if (!q->done && g->kind == GOAL_MAIN &&
+	    list_add_all(q, q->answer, set) == 0 &&
+	    list_add_all(q, q->answer, sigs) == 0)
 		query_sec(q, sec);
-	}
 	ldns_rr_list_deep_free(set);
 	ldns_rr_list_deep_free(sigs);
 	return sec;
 }
 
+/* Is there an RRset (owner, type) in the answer or authority section? */
 static bool
 has_rrset(const ldns_pkt *pkt, ldns_pkt_section sec, const ldns_rdf *owner,
     uint16_t type)
 {
-	ldns_rr_list	*l = ldns_pkt_get_section_clone(pkt, sec);
-	size_t		 i;
-	bool		 found = false;
+	const ldns_rr_list	*l = sec == LDNS_SECTION_ANSWER ?
+				    ldns_pkt_answer(pkt) :
+				    ldns_pkt_authority(pkt);
+	size_t			 i;
 
 	for (i = 0; l != NULL && i < ldns_rr_list_rr_count(l); i++) {
-		ldns_rr	*rr = ldns_rr_list_rr(l, i);
+		const ldns_rr	*rr = ldns_rr_list_rr(l, i);
 
 		if (ldns_rr_get_type(rr) == type &&
 		    ldns_dname_compare(ldns_rr_owner(rr), owner) == 0)
-			found = true;
+			return true;
 	}
-	ldns_rr_list_deep_free(l);
-	return found;
+	return false;
 }
 
 /*
@@ -1335,13 +1462,19 @@ take_dname(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 	take_rrset(q, g, pkt, ldns_rr_owner(dn), LDNS_RR_TYPE_DNAME, now);
 	/* The synthesised CNAME is kept only as the DNAME implies it; it
 	 * is not cached (the DNAME is, and implies it again). */
-	if ((cn = res_rrs_select(an, *name, LDNS_RR_TYPE_CNAME)) != NULL &&
-	    ldns_rr_list_rr_count(cn) == 1 &&
+	cn = q->done ? NULL : res_rrs_select(an, *name, LDNS_RR_TYPE_CNAME);
+	if (!q->done && cn == NULL)
+		query_fail(q, RES_EDE_OTHER, "out of memory");
+	if (cn != NULL && ldns_rr_list_rr_count(cn) == 1 &&
 	    ldns_rr_rdf(ldns_rr_list_rr(cn, 0), 0) != NULL &&
 	    ldns_dname_compare(ldns_rr_rdf(ldns_rr_list_rr(cn, 0), 0),
 	    target) == 0)
-		list_add_all(q->answer, cn);
+		(void)list_add_all(q, q->answer, cn);
 	ldns_rr_list_deep_free(cn);
+	if (q->done) {
+		ldns_rdf_deep_free(target);
+		return false;
+	}
 	if (++q->cnames > RES_MAX_CNAMES) {
 		ldns_rdf_deep_free(target);
 		query_fail(q, RES_EDE_OTHER, "cname chain too long");
@@ -1370,8 +1503,11 @@ handle_answer(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 	bool		 nxdomain, empty = false;
 
 	nxdomain = ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NXDOMAIN;
-	name = ldns_dname_clone_from(g->qname, 0);
-	while (name != NULL && !q->done && dns_name_in_zone(name, g->zone)) {
+	if ((name = ldns_dname_clone_from(g->qname, 0)) == NULL) {
+		query_fail(q, RES_EDE_OTHER, "out of memory");
+		return;
+	}
+	while (!q->done && dns_name_in_zone(name, g->zone)) {
 		if (has_rrset(pkt, LDNS_SECTION_ANSWER, name, g->qtype)) {
 			take_rrset(q, g, pkt, name, g->qtype, now);
 			goal_done(g);
@@ -1379,21 +1515,29 @@ handle_answer(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 		}
 		if (g->kind == GOAL_MAIN && take_dname(q, g, pkt, &name, now))
 			continue;
-		cn = res_rrs_select(ldns_pkt_answer(pkt), name,
-		    LDNS_RR_TYPE_CNAME);
-		if (cn == NULL || ldns_rr_list_rr_count(cn) == 0 ||
-		    g->kind != GOAL_MAIN) {
+		if (q->done)
+			break;
+		if ((cn = res_rrs_select(ldns_pkt_answer(pkt), name,
+		    LDNS_RR_TYPE_CNAME)) == NULL) {
+			query_fail(q, RES_EDE_OTHER, "out of memory");
+			break;
+		}
+		if (ldns_rr_list_rr_count(cn) == 0 || g->kind != GOAL_MAIN) {
 			/* Nothing at name: a denial, or ask anew. */
-			empty = cn != NULL && ldns_rr_list_rr_count(cn) == 0;
+			empty = ldns_rr_list_rr_count(cn) == 0;
 			ldns_rr_list_deep_free(cn);
 			break;
 		}
-		target = ldns_rr_rdf(ldns_rr_list_rr(cn, 0), 0) != NULL ?
-		    ldns_rdf_clone(ldns_rr_rdf(ldns_rr_list_rr(cn, 0), 0)) :
-		    NULL;
+		target = ldns_rr_rdf(ldns_rr_list_rr(cn, 0), 0);
+		if (target != NULL && (target = ldns_rdf_clone(target)) ==
+		    NULL) {
+			ldns_rr_list_deep_free(cn);
+			query_fail(q, RES_EDE_OTHER, "out of memory");
+			break;
+		}
 		ldns_rr_list_deep_free(cn);
 		if (take_rrset(q, g, pkt, name, LDNS_RR_TYPE_CNAME, now) ==
-		    RES_SEC_BOGUS) {
+		    RES_SEC_BOGUS || q->done) {
 			ldns_rdf_deep_free(target);
 			goal_done(g);
 			break;
@@ -1413,7 +1557,7 @@ handle_answer(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 	    has_rrset(pkt, LDNS_SECTION_AUTHORITY, g->zone,
 	    LDNS_RR_TYPE_SOA))))
 		handle_denial(q, g, pkt, name, nxdomain, now);
-	if (!g->done && !q->done && name != NULL) {
+	if (!g->done && !q->done) {
 		/* The chain leaves the zone, or stops: follow from the top. */
 		if (ldns_dname_compare(name, g->qname) == 0 ||
 		    g->kind != GOAL_MAIN) {
@@ -1450,7 +1594,7 @@ handle_denial(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 	auth = ldns_rr_list_new();
 	soa = res_rrs_select(ldns_pkt_authority(pkt), NULL, LDNS_RR_TYPE_SOA);
 	if (auth == NULL || soa == NULL)
-		goto out;
+		goto nomem;
 	/* Keep the zone's own SOA, NSEC(3) and their RRSIGs. */
 	for (i = 0; i < ldns_rr_list_rr_count(ldns_pkt_authority(pkt)); i++) {
 		rr = ldns_rr_list_rr(ldns_pkt_authority(pkt), i);
@@ -1461,7 +1605,8 @@ handle_denial(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 		case LDNS_RR_TYPE_NSEC:
 		case LDNS_RR_TYPE_NSEC3:
 		case LDNS_RR_TYPE_RRSIG:
-			ldns_rr_list_push_rr(auth, ldns_rr_clone(rr));
+			if (res_rr_push_copy(auth, rr) == -1)
+				goto nomem;
 			break;
 		default:
 			break;
@@ -1477,11 +1622,9 @@ handle_denial(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 	if (g->zsec == RES_SEC_SECURE) {
 		sec = res_val_denial(name, g->qtype, nxdomain, auth,
 		    g->keys, g->zone, now, &until, &ede, &err);
-		if (sec == RES_SEC_BOGUS && q->ede == RES_EDE_NONE) {
-			q->ede = ede;
-			snprintf(q->ede_text, sizeof(q->ede_text), "%s",
-			    err.msg);
-		}
+		val_failed(q, sec, ede, &err);
+		if (q->done)
+			goto out;
 	}
 	if (sec == RES_SEC_BOGUS && ttl > 60)
 		ttl = 60;
@@ -1491,9 +1634,12 @@ handle_denial(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 	cache_note_ede(q, name, g->qtype, sec, now);
 	if (g->kind == GOAL_MAIN) {
 		q->rcode = nxdomain ? LDNS_RCODE_NXDOMAIN : LDNS_RCODE_NOERROR;
-		list_add_all(q->authority, auth);
-		query_sec(q, sec);
+		if (list_add_all(q, q->authority, auth) == 0)
+			query_sec(q, sec);
 	}
+	goto out;
+nomem:
+	query_fail(q, RES_EDE_OTHER, "out of memory");
 out:
 	ldns_rr_list_deep_free(auth);
 	ldns_rr_list_deep_free(soa);
@@ -1510,7 +1656,7 @@ handle_referral(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
     const ldns_rdf *child, time_t now)
 {
 	struct res_resolver	*r = q->r;
-	ldns_rr_list		*ns, *ds, *dssigs, *add;
+	ldns_rr_list		*ns, *ds, *dssigs;
 	enum res_sec		 dssec = RES_SEC_INSECURE;
 	enum res_ede		 ede = RES_EDE_NONE;
 	time_t			 until = 0;
@@ -1526,9 +1672,12 @@ handle_referral(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 	ds = res_rrs_select(ldns_pkt_authority(pkt), child, LDNS_RR_TYPE_DS);
 	dssigs = res_sigs_select(ldns_pkt_authority(pkt), child,
 	    LDNS_RR_TYPE_DS);
-	add = ldns_rr_list_new();
-	if (ns == NULL || ds == NULL || dssigs == NULL || add == NULL ||
-	    ldns_rr_list_rr_count(ns) == 0)
+	if (ns == NULL || ds == NULL || dssigs == NULL) {
+		query_fail(q, RES_EDE_OTHER, "out of memory");
+		ok = true;
+		goto out;
+	}
+	if (ldns_rr_list_rr_count(ns) == 0)
 		goto out;
 	err.msg[0] = '\0';
 	if (!r->conf.dnssec)
@@ -1543,6 +1692,12 @@ handle_referral(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 			    &until, &ede, &err) != RES_SEC_BOGUS ?
 			    RES_SEC_INSECURE : RES_SEC_BOGUS;
 	}
+	if (dssec == RES_SEC_BOGUS && err.code == ERR_NOMEM) {
+		/* Nothing proven, nothing cached. */
+		query_fail(q, RES_EDE_OTHER, "out of memory");
+		ok = true;
+		goto out;
+	}
 	if (dssec == RES_SEC_BOGUS) {
 		res_cache_put(r->cache, child, LDNS_RR_TYPE_DS, ds, dssigs,
 		    ldns_rr_list_rr_count(ds) == 0, 60, RES_RANK_REFERRAL,
@@ -1552,12 +1707,12 @@ handle_referral(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 		ok = true;
 		goto out;
 	}
-	res_cache_put(r->cache, child, LDNS_RR_TYPE_DS, ds, dssigs,
-	    dssec != RES_SEC_SECURE, ldns_rr_ttl(ldns_rr_list_rr(ns, 0)),
-	    RES_RANK_REFERRAL, dssec, until, now);
-	res_cache_put(r->cache, child, LDNS_RR_TYPE_NS, ns, NULL, false, 0,
-	    RES_RANK_REFERRAL, RES_SEC_UNKNOWN, 0, now);
-	/* Glue: addresses of the NS names, inside the zone asked. */
+	/*
+	 * Glue: addresses of the NS names, inside the zone asked; then the
+	 * DS, then the NS RRset, which makes the cut usable: never the cut
+	 * without what it needs (an NS name inside the child without its
+	 * glue would make the zone unreachable for the NS RRset's TTL).
+	 */
 	for (i = 0; i < ldns_rr_list_rr_count(ns); i++) {
 		ldns_rdf	*nsname = ldns_rr_rdf(ldns_rr_list_rr(ns, i), 0);
 		uint16_t	 t;
@@ -1567,23 +1722,37 @@ handle_referral(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 		for (t = LDNS_RR_TYPE_A; t != 0;
 		    t = t == LDNS_RR_TYPE_A ? LDNS_RR_TYPE_AAAA : 0) {
 			ldns_rr_list	*glue;
+			int		 rc = 0;
 
 			glue = res_rrs_select(ldns_pkt_additional(pkt), nsname,
 			    t);
-			if (glue != NULL && ldns_rr_list_rr_count(glue) > 0)
-				res_cache_put(r->cache, nsname, t, glue, NULL,
-				    false, 0, RES_RANK_GLUE, RES_SEC_UNKNOWN,
-				    0, now);
+			if (glue == NULL)
+				rc = -1;
+			else if (ldns_rr_list_rr_count(glue) > 0)
+				rc = res_cache_put(r->cache, nsname, t, glue,
+				    NULL, false, 0, RES_RANK_GLUE,
+				    RES_SEC_UNKNOWN, 0, now);
 			ldns_rr_list_deep_free(glue);
+			if (rc == -1)
+				goto nomem;
 		}
 	}
+	if (res_cache_put(r->cache, child, LDNS_RR_TYPE_DS, ds, dssigs,
+	    dssec != RES_SEC_SECURE, ldns_rr_ttl(ldns_rr_list_rr(ns, 0)),
+	    RES_RANK_REFERRAL, dssec, until, now) == -1 ||
+	    res_cache_put(r->cache, child, LDNS_RR_TYPE_NS, ns, NULL, false, 0,
+	    RES_RANK_REFERRAL, RES_SEC_UNKNOWN, 0, now) == -1)
+		goto nomem;
 	goal_reset_zone(g);
+	ok = true;
+	goto out;
+nomem:
+	query_fail(q, RES_EDE_OTHER, "out of memory");
 	ok = true;
 out:
 	ldns_rr_list_deep_free(ns);
 	ldns_rr_list_deep_free(ds);
 	ldns_rr_list_deep_free(dssigs);
-	ldns_rr_list_deep_free(add);
 	return ok;
 }
 
@@ -1624,6 +1793,7 @@ res_query_answer(struct res_query *q, const uint8_t *wire, size_t len,
 	ldns_pkt	*pkt = NULL;
 	ldns_rr		*qrr;
 	const ldns_rdf	*child;
+	ldns_status	 st;
 	int		 rcode;
 
 	if (!q->waiting || q->done)
@@ -1640,9 +1810,13 @@ res_query_answer(struct res_query *q, const uint8_t *wire, size_t len,
 		q->r->stats.timeouts++;
 		return;
 	}
-	if (ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK ||
-	    ldns_pkt_id(pkt) != q->id || !ldns_pkt_qr(pkt) ||
-	    ldns_pkt_get_opcode(pkt) != LDNS_PACKET_QUERY) {
+	if ((st = ldns_wire2pkt(&pkt, wire, len)) == LDNS_STATUS_MEM_ERR) {
+		/* The server did nothing wrong. */
+		query_fail(q, RES_EDE_OTHER, "out of memory");
+		goto out;
+	}
+	if (st != LDNS_STATUS_OK || ldns_pkt_id(pkt) != q->id ||
+	    !ldns_pkt_qr(pkt) || ldns_pkt_get_opcode(pkt) != LDNS_PACKET_QUERY) {
 		s->tried = true;
 		goto out;
 	}

@@ -9,13 +9,14 @@ check_PROGRAMS += tests/unit/resolver/check_resolver
 TESTS += tests/unit/resolver/check_resolver
 tests_unit_resolver_check_resolver_SOURCES = \
 	tests/unit/resolver/test_resolver.c \
+	tests/unit/resolver/test_resolver.h \
+	tests/unit/resolver/test_nomem.c tests/unit/dns/nomem_ldns.c \
 	tests/unit/nomem.c tests/unit/nomem.h
 tests_unit_resolver_check_resolver_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_resolver_check_resolver_LDADD = $(UNIT_LDADD)
-# The "nomem" cases fail allocations on demand (tests/unit/nomem.h).
-tests_unit_resolver_check_resolver_LDFLAGS = $(AM_LDFLAGS) \
-	-Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc \
-	-Wl,--wrap=reallocarray -Wl,--wrap=strdup -Wl,--wrap=strndup
+# test_nomem.c fails allocations on demand (tests/unit/nomem.h), libc's
+# and ldns's (NOMEM_WRAPS: src/dns/local.mk).
+tests_unit_resolver_check_resolver_LDFLAGS = $(AM_LDFLAGS) $(NOMEM_WRAPS)
 
 FUZZ_HARNESSES += resolver_query
 check_PROGRAMS += tests/fuzz/replay_resolver_query

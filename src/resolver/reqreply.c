@@ -128,11 +128,13 @@ dnssec_type(const ldns_rr *rr)
 	}
 }
 
-static void
+/* Copies of the records of l into section sec: 0, or -1 without memory. */
+static int
 push_section(ldns_pkt *pkt, ldns_pkt_section sec, const ldns_rr_list *l,
     bool with_dnssec, uint16_t qtype)
 {
-	size_t	i;
+	ldns_rr	*c;
+	size_t	 i;
 
 	for (i = 0; l != NULL && i < ldns_rr_list_rr_count(l); i++) {
 		ldns_rr	*rr = ldns_rr_list_rr(l, i);
@@ -140,8 +142,14 @@ push_section(ldns_pkt *pkt, ldns_pkt_section sec, const ldns_rr_list *l,
 		if (!with_dnssec && dnssec_type(rr) &&
 		    ldns_rr_get_type(rr) != qtype)
 			continue;
-		ldns_pkt_push_rr(pkt, sec, ldns_rr_clone(rr));
+		if ((c = ldns_rr_clone(rr)) == NULL)
+			return -1;
+		if (!ldns_pkt_push_rr(pkt, sec, c)) {
+			ldns_rr_free(c);
+			return -1;
+		}
 	}
+	return 0;
 }
 
 /* The EDE option (RFC 8914 section 2): INFO-CODE and EXTRA-TEXT. */
@@ -164,16 +172,22 @@ ede_option(enum res_ede ede, const char *text)
 	return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, 6 + tl, buf);
 }
 
-/* The reply to req: its question (as parsed), RA, rcode and EDNS. */
+/*
+ * The reply to req: its question (as parsed; none when its name does not
+ * parse again), RA, rcode and EDNS.  NULL without memory.
+ */
 static ldns_pkt *
 req_reply(const struct res_req *req, int rcode)
 {
 	ldns_pkt	*pkt;
-	ldns_rdf	*name;
+	ldns_rdf	*name = NULL;
 	ldns_rr		*q = NULL;
+	ldns_status	 st;
 
 	if (req->qname[0] != '\0' &&
-	    (name = ldns_dname_new_frm_str(req->qname)) != NULL) {
+	    (st = ldns_str2rdf_dname(&name, req->qname)) == LDNS_STATUS_MEM_ERR)
+		return NULL;
+	if (name != NULL) {
 		if ((q = ldns_rr_new()) == NULL) {
 			ldns_rdf_deep_free(name);
 			return NULL;
@@ -202,6 +216,7 @@ res_reply(const struct res_req *req, const struct res_query *q,
     struct err *err)
 {
 	ldns_pkt	*pkt;
+	ldns_rdf	*opt;
 	enum res_sec	 sec = RES_SEC_UNKNOWN;
 	enum res_ede	 ede = RES_EDE_NONE;
 	const char	*text = NULL;
@@ -226,15 +241,19 @@ res_reply(const struct res_req *req, const struct res_query *q,
 	if ((pkt = req_reply(req, rcode)) == NULL)
 		goto nomem;
 	if (q != NULL) {
-		push_section(pkt, LDNS_SECTION_ANSWER, res_query_answer_rrs(q),
-		    req->do_bit, req->qtype);
-		push_section(pkt, LDNS_SECTION_AUTHORITY,
-		    res_query_authority_rrs(q), req->do_bit, req->qtype);
+		if (push_section(pkt, LDNS_SECTION_ANSWER,
+		    res_query_answer_rrs(q), req->do_bit, req->qtype) == -1 ||
+		    push_section(pkt, LDNS_SECTION_AUTHORITY,
+		    res_query_authority_rrs(q), req->do_bit, req->qtype) == -1)
+			goto nomem;
 		ldns_pkt_set_ad(pkt, sec == RES_SEC_SECURE && !(req->cd &&
 		    !req->do_bit && !req->ad) && (req->do_bit || req->ad));
 	}
-	if (req->edns && ede != RES_EDE_NONE)
-		ldns_pkt_set_edns_data(pkt, ede_option(ede, text));
+	if (req->edns && ede != RES_EDE_NONE) {
+		if ((opt = ede_option(ede, text)) == NULL)
+			goto nomem;
+		ldns_pkt_set_edns_data(pkt, opt);
+	}
 	st = ldns_pkt2wire(wire_out, pkt, len_out);
 	if (st == LDNS_STATUS_OK && *len_out > max_len) {
 		/* Too large: header and question only, TC=1. */
@@ -255,6 +274,7 @@ res_reply(const struct res_req *req, const struct res_query *q,
 	}
 	return 0;
 nomem:
+	ldns_pkt_free(pkt);
 	err_set(err, ERR_NOMEM, "reply: out of memory");
 	return -1;
 }
@@ -300,7 +320,11 @@ chaos_txt(const ldns_rdf *owner, const char *s)
 	ldns_rr_set_type(rr, LDNS_RR_TYPE_TXT);
 	ldns_rr_set_class(rr, LDNS_RR_CLASS_CH);
 	ldns_rr_set_ttl(rr, 0);
-	ldns_rr_push_rdf(rr, rd);
+	if (!ldns_rr_push_rdf(rr, rd)) {
+		ldns_rdf_deep_free(rd);
+		ldns_rr_free(rr);
+		return NULL;
+	}
 	return rr;
 }
 
@@ -322,7 +346,10 @@ res_chaos_reply(const struct res_req *req, const char *const *txt, size_t n,
 	for (i = 0; i < n; i++) {
 		if ((rr = chaos_txt(owner, txt[i])) == NULL)
 			goto nomem;
-		ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER, rr);
+		if (!ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER, rr)) {
+			ldns_rr_free(rr);
+			goto nomem;
+		}
 	}
 	st = ldns_pkt2wire(wire_out, pkt, len_out);
 	if (st == LDNS_STATUS_OK && *len_out > max_len) {

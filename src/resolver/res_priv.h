@@ -125,7 +125,11 @@ enum res_sec	 res_val_wildcard(const ldns_rdf *owner,
  */
 bool		 res_ds_usable(const ldns_rr_list *ds);
 
-/* The records of rrs with this owner and type (copies; caller frees). */
+/* Pushes a copy of rr to the list: 0, or -1 (the list unchanged) without
+ * memory. */
+int		 res_rr_push_copy(ldns_rr_list *, const ldns_rr *);
+/* The records of rrs with this owner and type (copies; caller frees);
+ * NULL without memory.  res_sigs_select likewise. */
 ldns_rr_list	*res_rrs_select(const ldns_rr_list *, const ldns_rdf *owner,
 		    uint16_t type);
 /* The RRSIGs of rrs covering type at owner (copies). */

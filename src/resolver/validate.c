@@ -22,6 +22,20 @@
 #include "resolver/res_priv.h"
 #include "util/err.h"
 
+int
+res_rr_push_copy(ldns_rr_list *l, const ldns_rr *rr)
+{
+	ldns_rr	*c;
+
+	if ((c = ldns_rr_clone(rr)) == NULL)
+		return -1;
+	if (!ldns_rr_list_push_rr(l, c)) {
+		ldns_rr_free(c);
+		return -1;
+	}
+	return 0;
+}
+
 ldns_rr_list *
 res_rrs_select(const ldns_rr_list *l, const ldns_rdf *owner, uint16_t type)
 {
@@ -36,8 +50,11 @@ res_rrs_select(const ldns_rr_list *l, const ldns_rdf *owner, uint16_t type)
 		if (ldns_rr_get_type(rr) == type &&
 		    ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN &&
 		    (owner == NULL ||
-		    ldns_dname_compare(ldns_rr_owner(rr), owner) == 0))
-			ldns_rr_list_push_rr(out, ldns_rr_clone(rr));
+		    ldns_dname_compare(ldns_rr_owner(rr), owner) == 0) &&
+		    res_rr_push_copy(out, rr) == -1) {
+			ldns_rr_list_deep_free(out);
+			return NULL;
+		}
 	}
 	return out;
 }
@@ -59,7 +76,10 @@ res_sigs_select(const ldns_rr_list *l, const ldns_rdf *owner, uint16_t type)
 		    ldns_rdf2rr_type(cov) != type ||
 		    ldns_dname_compare(ldns_rr_owner(rr), owner) != 0)
 			continue;
-		ldns_rr_list_push_rr(out, ldns_rr_clone(rr));
+		if (res_rr_push_copy(out, rr) == -1) {
+			ldns_rr_list_deep_free(out);
+			return NULL;
+		}
 	}
 	return out;
 }
@@ -141,10 +161,15 @@ res_val_rrset(const ldns_rr_list *rrset, const ldns_rr_list *sigs,
 	first = ldns_rr_list_rr(rrset, 0);
 	owner = ldns_rdf2str(ldns_rr_owner(first));
 	type_str(ldns_rr_get_type(first), tbuf, sizeof(tbuf));
-	ss = res_sigs_select(sigs, ldns_rr_owner(first),
-	    ldns_rr_get_type(first));
+	if ((ss = res_sigs_select(sigs, ldns_rr_owner(first),
+	    ldns_rr_get_type(first))) == NULL) {
+		*ede_out = RES_EDE_OTHER;
+		err_set(err, ERR_NOMEM, "out of memory");
+		free(owner);
+		return RES_SEC_BOGUS;
+	}
 	/* Only signatures by the zone's own keys count (RFC 4035 5.3.1). */
-	for (i = ldns_rr_list_rr_count(ss); ss != NULL && i > 0; i--) {
+	for (i = ldns_rr_list_rr_count(ss); i > 0; i--) {
 		ldns_rr	*s = ldns_rr_list_rr(ss, i - 1);
 
 		if (ldns_rr_rrsig_signame(s) == NULL ||
@@ -156,7 +181,7 @@ res_val_rrset(const ldns_rr_list *rrset, const ldns_rr_list *sigs,
 			ldns_rr_free(s);
 		}
 	}
-	if (ss == NULL || ldns_rr_list_rr_count(ss) == 0) {
+	if (ldns_rr_list_rr_count(ss) == 0) {
 		*ede_out = RES_EDE_RRSIGS_MISSING;
 		err_set(err, ERR_CRYPTO, "%s %s: no rrsig", owner ? owner :
 		    "?", tbuf);
@@ -188,6 +213,10 @@ res_val_rrset(const ldns_rr_list *rrset, const ldns_rr_list *sigs,
 		if (s1 == LDNS_STATUS_OK) {
 			until = until_min(until, rrsig_until(sig, now));
 			st = LDNS_STATUS_OK;
+		} else if (s1 == LDNS_STATUS_MEM_ERR) {
+			/* Nothing can be said of the RRset. */
+			st = s1;
+			break;
 		} else if (st == LDNS_STATUS_ERR)
 			st = s1;
 		else if (st != LDNS_STATUS_OK && s1 != LDNS_STATUS_ERR &&
@@ -196,8 +225,10 @@ res_val_rrset(const ldns_rr_list *rrset, const ldns_rr_list *sigs,
 	}
 	ldns_rr_list_deep_free(ss);
 	if (st != LDNS_STATUS_OK) {
-		*ede_out = status_ede(st);
-		err_set(err, ERR_CRYPTO, "%s %s: %s", owner ? owner : "?", tbuf,
+		*ede_out = st == LDNS_STATUS_MEM_ERR ? RES_EDE_OTHER :
+		    status_ede(st);
+		err_set(err, st == LDNS_STATUS_MEM_ERR ? ERR_NOMEM : ERR_CRYPTO,
+		    "%s %s: %s", owner ? owner : "?", tbuf,
 		    ldns_get_errorstr_by_id(st));
 		free(owner);
 		return RES_SEC_BOGUS;
@@ -252,7 +283,12 @@ res_val_dnskeys(const ldns_rr_list *dnskeys, const ldns_rr_list *sigs,
 			    ldns_rr_compare_ds(k, t)) ||
 			    (ldns_rr_get_type(t) == LDNS_RR_TYPE_DNSKEY &&
 			    dnskey_equal(k, t))) {
-				ldns_rr_list_push_rr(cand, ldns_rr_clone(k));
+				if (res_rr_push_copy(cand, k) == -1) {
+					ldns_rr_list_deep_free(cand);
+					*ede_out = RES_EDE_OTHER;
+					err_set(err, ERR_NOMEM, "out of memory");
+					return RES_SEC_BOGUS;
+				}
 				break;
 			}
 		}
@@ -343,12 +379,13 @@ val_each(const ldns_rr_list *l, const ldns_rr_list *sigs,
 	size_t		 i;
 
 	for (i = 0; i < ldns_rr_list_rr_count(l); i++) {
-		if ((set = ldns_rr_list_new()) == NULL) {
+		if ((set = ldns_rr_list_new()) == NULL ||
+		    res_rr_push_copy(set, ldns_rr_list_rr(l, i)) == -1) {
+			ldns_rr_list_free(set);
 			*ede_out = RES_EDE_OTHER;
 			err_set(err, ERR_NOMEM, "out of memory");
 			return RES_SEC_BOGUS;
 		}
-		ldns_rr_list_push_rr(set, ldns_rr_clone(ldns_rr_list_rr(l, i)));
 		sec = res_val_rrset(set, sigs, keys, zone, now, &u, ede_out,
 		    err);
 		ldns_rr_list_deep_free(set);
@@ -393,33 +430,59 @@ has_type(const ldns_rr *rr, uint16_t type)
 }
 
 /*
+ * What a proof of denial found against it: why it does not hold, and
+ * whether memory ran out on the way (then it proves nothing, whatever it
+ * found: a name not copied may be what a record covers).
+ */
+struct proof {
+	const char	*why;
+	bool		 nomem;
+};
+
+/* NULL, noting that memory ran out. */
+static void *
+proof_nomem(struct proof *pf)
+{
+	pf->nomem = true;
+	pf->why = "out of memory";
+	return NULL;
+}
+
+/*
  * The name an NSEC points to, or the owner name an NSEC3's next hash
  * stands for (in zone): a copy, or NULL when the record has none.
  * ldns_nsec_covers_name() does the same but counts a record's own name
  * as covered and prints to stdout on a bad next hash.
  */
 static ldns_rdf *
-next_name(const ldns_rr *rr, const ldns_rdf *zone)
+next_name(const ldns_rr *rr, const ldns_rdf *zone, struct proof *pf)
 {
-	ldns_rdf	*next, *h;
+	ldns_rdf	*next = NULL, *h;
+	ldns_status	 st;
 	char		*str;
 
-	if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC)
-		return ldns_rr_rdf(rr, 0) != NULL &&
-		    ldns_rdf_get_type(ldns_rr_rdf(rr, 0)) ==
-		    LDNS_RDF_TYPE_DNAME ? ldns_rdf_clone(ldns_rr_rdf(rr, 0)) :
-		    NULL;
+	if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC) {
+		if (ldns_rr_rdf(rr, 0) == NULL ||
+		    ldns_rdf_get_type(ldns_rr_rdf(rr, 0)) !=
+		    LDNS_RDF_TYPE_DNAME)
+			return NULL;
+		if ((next = ldns_rdf_clone(ldns_rr_rdf(rr, 0))) == NULL)
+			return proof_nomem(pf);
+		return next;
+	}
 	if ((h = ldns_nsec3_next_owner(rr)) == NULL ||
 	    ldns_rdf_size(h) < 2 || ldns_rdf_size(h) > 40)
 		return NULL;
 	if ((str = ldns_rdf2str(h)) == NULL)
-		return NULL;
-	next = str[0] != '\0' && strchr(str, '.') == NULL ?
-	    ldns_dname_new_frm_str(str) : NULL;
+		return proof_nomem(pf);
+	st = str[0] != '\0' && strchr(str, '.') == NULL ?
+	    ldns_str2rdf_dname(&next, str) : LDNS_STATUS_ERR;
 	free(str);
-	if (next != NULL && ldns_dname_cat(next, zone) != LDNS_STATUS_OK) {
+	if (st == LDNS_STATUS_OK)
+		st = ldns_dname_cat(next, zone);
+	if (st != LDNS_STATUS_OK) {
 		ldns_rdf_deep_free(next);
-		next = NULL;
+		return st == LDNS_STATUS_MEM_ERR ? proof_nomem(pf) : NULL;
 	}
 	return next;
 }
@@ -432,12 +495,13 @@ next_name(const ldns_rr *rr, const ldns_rdf *zone)
  * cover (that it matches: the name exists).
  */
 static bool
-covers(const ldns_rr *rr, const ldns_rdf *name, const ldns_rdf *zone)
+covers(const ldns_rr *rr, const ldns_rdf *name, const ldns_rdf *zone,
+    struct proof *pf)
 {
 	ldns_rdf	*next;
 	int		 on, nn, oo;
 
-	if ((next = next_name(rr, zone)) == NULL)
+	if ((next = next_name(rr, zone, pf)) == NULL)
 		return false;
 	on = ldns_dname_compare(ldns_rr_owner(rr), name);
 	nn = ldns_dname_compare(name, next);
@@ -486,7 +550,7 @@ may_speak_below(const ldns_rr *rr)
 
 /* The longest common ancestor of a and b (a copy). */
 static ldns_rdf *
-common_ancestor(const ldns_rdf *a, const ldns_rdf *b)
+common_ancestor(const ldns_rdf *a, const ldns_rdf *b, struct proof *pf)
 {
 	size_t		la = ldns_dname_label_count(a);
 	size_t		lb = ldns_dname_label_count(b);
@@ -496,25 +560,35 @@ common_ancestor(const ldns_rdf *a, const ldns_rdf *b)
 	for (; n > 0; n--) {
 		x = ldns_dname_clone_from(a, (uint16_t)(la - n));
 		y = ldns_dname_clone_from(b, (uint16_t)(lb - n));
-		if (x != NULL && y != NULL && ldns_dname_compare(x, y) == 0) {
+		if (x == NULL || y == NULL) {
+			ldns_rdf_deep_free(x);
+			ldns_rdf_deep_free(y);
+			return proof_nomem(pf);
+		}
+		if (ldns_dname_compare(x, y) == 0) {
 			ldns_rdf_deep_free(y);
 			return x;
 		}
 		ldns_rdf_deep_free(x);
 		ldns_rdf_deep_free(y);
 	}
-	return ldns_dname_new_frm_str(".");
+	if ((x = ldns_dname_new_frm_str(".")) == NULL)
+		return proof_nomem(pf);
+	return x;
 }
 
-/* "*." prepended to name, or NULL. */
+/* "*." prepended to name, or NULL (too long, or no memory). */
 static ldns_rdf *
-wildcard_at(const ldns_rdf *name)
+wildcard_at(const ldns_rdf *name, struct proof *pf)
 {
 	ldns_rdf	*w = ldns_dname_new_frm_str("*");
+	ldns_status	 st;
 
-	if (w != NULL && ldns_dname_cat(w, name) != LDNS_STATUS_OK) {
+	if (w == NULL)
+		return proof_nomem(pf);
+	if ((st = ldns_dname_cat(w, name)) != LDNS_STATUS_OK) {
 		ldns_rdf_deep_free(w);
-		w = NULL;
+		return st == LDNS_STATUS_MEM_ERR ? proof_nomem(pf) : NULL;
 	}
 	return w;
 }
@@ -538,7 +612,7 @@ nsec_matching(const ldns_rr_list *nsecs, const ldns_rdf *name)
  */
 static const ldns_rr *
 nsec_covering(const ldns_rr_list *nsecs, const ldns_rdf *name,
-    const ldns_rdf *zone, bool *ent_out)
+    const ldns_rdf *zone, bool *ent_out, struct proof *pf)
 {
 	const ldns_rr	*rr;
 	ldns_rdf	*next;
@@ -547,12 +621,12 @@ nsec_covering(const ldns_rr_list *nsecs, const ldns_rdf *name,
 	*ent_out = false;
 	for (i = 0; i < ldns_rr_list_rr_count(nsecs); i++) {
 		rr = ldns_rr_list_rr(nsecs, i);
-		if (!covers(rr, name, zone))
+		if (!covers(rr, name, zone, pf))
 			continue;
 		if (ldns_dname_is_subdomain(name, ldns_rr_owner(rr)) &&
 		    !may_speak_below(rr))
 			continue;
-		if ((next = next_name(rr, zone)) != NULL &&
+		if ((next = next_name(rr, zone, pf)) != NULL &&
 		    ldns_dname_is_subdomain(next, name))
 			*ent_out = true;
 		ldns_rdf_deep_free(next);
@@ -568,13 +642,13 @@ nsec_covering(const ldns_rr_list *nsecs, const ldns_rdf *name,
  */
 static ldns_rdf *
 nsec_closest_encloser(const ldns_rr *rr, const ldns_rdf *name,
-    const ldns_rdf *zone)
+    const ldns_rdf *zone, struct proof *pf)
 {
 	ldns_rdf	*a, *b, *next;
 
-	a = common_ancestor(name, ldns_rr_owner(rr));
-	next = next_name(rr, zone);
-	b = next != NULL ? common_ancestor(name, next) : NULL;
+	a = common_ancestor(name, ldns_rr_owner(rr), pf);
+	next = next_name(rr, zone, pf);
+	b = next != NULL ? common_ancestor(name, next, pf) : NULL;
 	ldns_rdf_deep_free(next);
 	if (a != NULL && b != NULL &&
 	    ldns_dname_label_count(b) > ldns_dname_label_count(a)) {
@@ -585,7 +659,8 @@ nsec_closest_encloser(const ldns_rr *rr, const ldns_rdf *name,
 	ldns_rdf_deep_free(b);
 	if (a != NULL && !at_or_below(a, zone)) {
 		ldns_rdf_deep_free(a);
-		a = ldns_rdf_clone(zone);
+		if ((a = ldns_rdf_clone(zone)) == NULL)
+			return proof_nomem(pf);
 	}
 	return a;
 }
@@ -600,7 +675,7 @@ nsec_closest_encloser(const ldns_rr *rr, const ldns_rdf *name,
  */
 static enum res_sec
 nsec_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
-    const ldns_rr_list *nsecs, const ldns_rdf *zone, const char **why)
+    const ldns_rr_list *nsecs, const ldns_rdf *zone, struct proof *pf)
 {
 	const ldns_rr	*rr, *w;
 	ldns_rdf	*ce = NULL, *wild = NULL;
@@ -608,34 +683,34 @@ nsec_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
 	enum res_sec	 sec = RES_SEC_BOGUS;
 
 	if ((rr = nsec_matching(nsecs, qname)) != NULL) {
-		*why = nxdomain ? "nsec proves the name exists" :
+		pf->why = nxdomain ? "nsec proves the name exists" :
 		    "nsec at the name does not prove the type absent";
 		return !nxdomain && proves_nodata_at(rr, qtype, root) ?
 		    RES_SEC_SECURE : RES_SEC_BOGUS;
 	}
-	if ((rr = nsec_covering(nsecs, qname, zone, &ent)) == NULL) {
-		*why = "no nsec covers the name";
+	if ((rr = nsec_covering(nsecs, qname, zone, &ent, pf)) == NULL) {
+		pf->why = "no nsec covers the name";
 		return RES_SEC_BOGUS;
 	}
 	if (ent) {
-		*why = "the name is an empty non-terminal";
+		pf->why = "the name is an empty non-terminal";
 		return nxdomain ? RES_SEC_BOGUS : RES_SEC_SECURE;
 	}
-	if ((ce = nsec_closest_encloser(rr, qname, zone)) == NULL ||
-	    (wild = wildcard_at(ce)) == NULL) {
-		*why = "out of memory";
+	if ((ce = nsec_closest_encloser(rr, qname, zone, pf)) == NULL ||
+	    (wild = wildcard_at(ce, pf)) == NULL) {
+		pf->why = "no wildcard name";
 		goto done;
 	}
 	if ((w = nsec_matching(nsecs, wild)) != NULL) {
-		*why = nxdomain ? "a wildcard matches the name" :
+		pf->why = nxdomain ? "a wildcard matches the name" :
 		    "the wildcard's nsec does not prove the type absent";
 		if (!nxdomain && proves_nodata_at(w, qtype, false))
 			sec = RES_SEC_SECURE;
 		goto done;
 	}
-	*why = nxdomain ? "no nsec denies the wildcard" :
+	pf->why = nxdomain ? "no nsec denies the wildcard" :
 	    "no nsec at the name";
-	if (nxdomain && nsec_covering(nsecs, wild, zone, &ent) != NULL &&
+	if (nxdomain && nsec_covering(nsecs, wild, zone, &ent, pf) != NULL &&
 	    !ent)
 		sec = RES_SEC_SECURE;
 done:
@@ -646,14 +721,16 @@ done:
 
 /* The hash owner name of name in zone for the parameters of rr. */
 static ldns_rdf *
-nsec3_hashed(const ldns_rr *rr, const ldns_rdf *name, const ldns_rdf *zone)
+nsec3_hashed(const ldns_rr *rr, const ldns_rdf *name, const ldns_rdf *zone,
+    struct proof *pf)
 {
 	ldns_rdf	*h;
+	ldns_status	 st;
 
 	if ((h = ldns_nsec3_hash_name_frm_nsec3(rr, name)) != NULL &&
-	    ldns_dname_cat(h, zone) != LDNS_STATUS_OK) {
+	    (st = ldns_dname_cat(h, zone)) != LDNS_STATUS_OK) {
 		ldns_rdf_deep_free(h);
-		h = NULL;
+		return st == LDNS_STATUS_MEM_ERR ? proof_nomem(pf) : NULL;
 	}
 	return h;
 }
@@ -661,7 +738,7 @@ nsec3_hashed(const ldns_rr *rr, const ldns_rdf *name, const ldns_rdf *zone)
 /* The NSEC3 record whose owner is the hash of name, or NULL. */
 static const ldns_rr *
 nsec3_matching(const ldns_rr_list *nsec3s, const ldns_rdf *name,
-    const ldns_rdf *zone)
+    const ldns_rdf *zone, struct proof *pf)
 {
 	const ldns_rr	*rr;
 	ldns_rdf	*h;
@@ -670,7 +747,7 @@ nsec3_matching(const ldns_rr_list *nsec3s, const ldns_rdf *name,
 
 	for (i = 0; i < ldns_rr_list_rr_count(nsec3s); i++) {
 		rr = ldns_rr_list_rr(nsec3s, i);
-		if ((h = nsec3_hashed(rr, name, zone)) == NULL)
+		if ((h = nsec3_hashed(rr, name, zone, pf)) == NULL)
 			continue;
 		match = ldns_dname_compare(h, ldns_rr_owner(rr)) == 0;
 		ldns_rdf_deep_free(h);
@@ -683,7 +760,7 @@ nsec3_matching(const ldns_rr_list *nsec3s, const ldns_rdf *name,
 /* The NSEC3 record covering the hash of name (strictly), or NULL. */
 static const ldns_rr *
 nsec3_covering(const ldns_rr_list *nsec3s, const ldns_rdf *name,
-    const ldns_rdf *zone)
+    const ldns_rdf *zone, struct proof *pf)
 {
 	const ldns_rr	*rr;
 	ldns_rdf	*h;
@@ -692,9 +769,9 @@ nsec3_covering(const ldns_rr_list *nsec3s, const ldns_rdf *name,
 
 	for (i = 0; i < ldns_rr_list_rr_count(nsec3s); i++) {
 		rr = ldns_rr_list_rr(nsec3s, i);
-		if ((h = nsec3_hashed(rr, name, zone)) == NULL)
+		if ((h = nsec3_hashed(rr, name, zone, pf)) == NULL)
 			continue;
-		cov = covers(rr, h, zone);
+		cov = covers(rr, h, zone, pf);
 		ldns_rdf_deep_free(h);
 		if (cov)
 			return rr;
@@ -710,7 +787,8 @@ nsec3_covering(const ldns_rr_list *nsec3s, const ldns_rdf *name,
  */
 static bool
 nsec3_closest_encloser(const ldns_rr_list *nsec3s, const ldns_rdf *qname,
-    const ldns_rdf *zone, ldns_rdf **ce_out, const ldns_rr **nc_out)
+    const ldns_rdf *zone, ldns_rdf **ce_out, const ldns_rr **nc_out,
+    struct proof *pf)
 {
 	ldns_rdf	*ce, *nc = NULL, *up;
 	const ldns_rr	*m = NULL;
@@ -721,17 +799,27 @@ nsec3_closest_encloser(const ldns_rr_list *nsec3s, const ldns_rdf *qname,
 		return false;
 	nc = ldns_rdf_clone(qname);
 	ce = ldns_dname_left_chop(qname);
-	while (ce != NULL && at_or_below(ce, zone)) {
-		if ((m = nsec3_matching(nsec3s, ce, zone)) != NULL)
+	if (nc == NULL || ce == NULL) {
+		ldns_rdf_deep_free(nc);
+		ldns_rdf_deep_free(ce);
+		proof_nomem(pf);
+		return false;
+	}
+	while (at_or_below(ce, zone)) {
+		if ((m = nsec3_matching(nsec3s, ce, zone, pf)) != NULL)
 			break;
-		if ((up = ldns_dname_left_chop(ce)) == NULL)
+		if (ldns_dname_label_count(ce) == 0)
 			break;
+		if ((up = ldns_dname_left_chop(ce)) == NULL) {
+			proof_nomem(pf);
+			break;
+		}
 		ldns_rdf_deep_free(nc);
 		nc = ce;
 		ce = up;
 	}
-	if (m == NULL || !may_speak_below(m) || nc == NULL ||
-	    (*nc_out = nsec3_covering(nsec3s, nc, zone)) == NULL) {
+	if (m == NULL || !may_speak_below(m) ||
+	    (*nc_out = nsec3_covering(nsec3s, nc, zone, pf)) == NULL) {
 		ldns_rdf_deep_free(ce);
 		ldns_rdf_deep_free(nc);
 		*nc_out = NULL;
@@ -754,42 +842,42 @@ nsec3_closest_encloser(const ldns_rr_list *nsec3s, const ldns_rdf *qname,
  */
 static enum res_sec
 nsec3_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
-    const ldns_rr_list *nsec3s, const ldns_rdf *zone, const char **why)
+    const ldns_rr_list *nsec3s, const ldns_rdf *zone, struct proof *pf)
 {
 	const ldns_rr	*rr, *nc;
 	ldns_rdf	*ce = NULL, *wild = NULL;
 	bool		 root = ldns_dname_label_count(qname) == 0;
 	enum res_sec	 sec = RES_SEC_BOGUS;
 
-	if ((rr = nsec3_matching(nsec3s, qname, zone)) != NULL) {
-		*why = nxdomain ? "nsec3 proves the name exists" :
+	if ((rr = nsec3_matching(nsec3s, qname, zone, pf)) != NULL) {
+		pf->why = nxdomain ? "nsec3 proves the name exists" :
 		    "nsec3 at the name does not prove the type absent";
 		return !nxdomain && proves_nodata_at(rr, qtype, root) ?
 		    RES_SEC_SECURE : RES_SEC_BOGUS;
 	}
-	if (!nsec3_closest_encloser(nsec3s, qname, zone, &ce, &nc)) {
-		*why = "no closest encloser proof";
+	if (!nsec3_closest_encloser(nsec3s, qname, zone, &ce, &nc, pf)) {
+		pf->why = "no closest encloser proof";
 		return RES_SEC_BOGUS;
 	}
-	if ((wild = wildcard_at(ce)) == NULL) {
-		*why = "out of memory";
+	if ((wild = wildcard_at(ce, pf)) == NULL) {
+		pf->why = "no wildcard name";
 		goto done;
 	}
 	if (nxdomain) {
-		*why = "no nsec3 denies the wildcard";
-		if (nsec3_covering(nsec3s, wild, zone) != NULL)
+		pf->why = "no nsec3 denies the wildcard";
+		if (nsec3_covering(nsec3s, wild, zone, pf) != NULL)
 			sec = ldns_nsec3_optout(nc) ? RES_SEC_INSECURE :
 			    RES_SEC_SECURE;
 		goto done;
 	}
-	if ((rr = nsec3_matching(nsec3s, wild, zone)) != NULL) {
-		*why = "the wildcard's nsec3 does not prove the type absent";
+	if ((rr = nsec3_matching(nsec3s, wild, zone, pf)) != NULL) {
+		pf->why = "the wildcard's nsec3 does not prove the type absent";
 		if (proves_nodata_at(rr, qtype, false))
 			sec = ldns_nsec3_optout(nc) ? RES_SEC_INSECURE :
 			    RES_SEC_SECURE;
 		goto done;
 	}
-	*why = "no nsec3 at the name";
+	pf->why = "no nsec3 at the name";
 	if (qtype == LDNS_RR_TYPE_DS && ldns_nsec3_optout(nc))
 		sec = RES_SEC_INSECURE;
 done:
@@ -838,6 +926,7 @@ res_val_wildcard(const ldns_rdf *owner, const ldns_rr_list *sigs,
 	size_t		 i, n, labels = 255;
 	enum res_sec	 sec = RES_SEC_BOGUS;
 	time_t		 until = 0;
+	struct proof	 pf = { "", false };
 	bool		 ent;
 
 	if (until_out != NULL)
@@ -870,7 +959,8 @@ res_val_wildcard(const ldns_rdf *owner, const ldns_rr_list *sigs,
 		    ede_out, err)) != RES_SEC_SECURE)
 			goto done;
 		/* An NSEC covering owner (not an empty non-terminal). */
-		if (nsec_covering(nsecs, owner, zone, &ent) != NULL && !ent)
+		if (nsec_covering(nsecs, owner, zone, &ent, &pf) != NULL &&
+		    !ent && !pf.nomem)
 			goto done;	/* secure */
 	} else if (ldns_rr_list_rr_count(nsec3s) > 0) {
 		if ((sec = val_each(nsec3s, asigs, keys, zone, now, &until,
@@ -882,7 +972,8 @@ res_val_wildcard(const ldns_rdf *owner, const ldns_rr_list *sigs,
 			sec = RES_SEC_INSECURE;
 			goto done;
 		}
-		if ((nc = nsec3_covering(nsec3s, next, zone)) != NULL) {
+		if ((nc = nsec3_covering(nsec3s, next, zone, &pf)) != NULL &&
+		    !pf.nomem) {
 			if (ldns_nsec3_optout(nc)) {
 				err_set(err, ERR_CRYPTO, "wildcard answer in "
 				    "an nsec3 opt-out span");
@@ -891,10 +982,15 @@ res_val_wildcard(const ldns_rdf *owner, const ldns_rr_list *sigs,
 			goto done;	/* secure, or insecure */
 		}
 	}
-	*ede_out = RES_EDE_NSEC_MISSING;
-	err_set(err, ERR_CRYPTO, "wildcard answer without proof of no closer "
-	    "match");
 	sec = RES_SEC_BOGUS;
+	if (pf.nomem) {
+		*ede_out = RES_EDE_OTHER;
+		err_set(err, ERR_NOMEM, "out of memory");
+	} else {
+		*ede_out = RES_EDE_NSEC_MISSING;
+		err_set(err, ERR_CRYPTO, "wildcard answer without proof of no "
+		    "closer match");
+	}
 done:
 	if (sec == RES_SEC_SECURE && until_out != NULL)
 		*until_out = until;
@@ -912,7 +1008,7 @@ res_val_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
 {
 	ldns_rr_list	*nsecs, *nsec3s, *sigs, *use;
 	ldns_rdf	*name;
-	const char	*why = "";
+	struct proof	 pf = { "", false };
 	enum res_sec	 sec = RES_SEC_SECURE;
 	time_t		 until = 0;
 
@@ -947,14 +1043,20 @@ res_val_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
 		goto done;
 	}
 	sec = use == nsecs ?
-	    nsec_denial(name, qtype, nxdomain, nsecs, zone, &why) :
-	    nsec3_denial(name, qtype, nxdomain, nsec3s, zone, &why);
-	if (sec == RES_SEC_BOGUS) {
+	    nsec_denial(name, qtype, nxdomain, nsecs, zone, &pf) :
+	    nsec3_denial(name, qtype, nxdomain, nsec3s, zone, &pf);
+	if (pf.nomem) {
+		/* Whatever it found, a proof short of memory proves
+		 * nothing. */
+		*ede_out = RES_EDE_OTHER;
+		err_set(err, ERR_NOMEM, "out of memory");
+		sec = RES_SEC_BOGUS;
+	} else if (sec == RES_SEC_BOGUS) {
 		*ede_out = RES_EDE_NSEC_MISSING;
 		err_set(err, ERR_CRYPTO, "%s not proven: %s", nxdomain ?
-		    "nxdomain" : "nodata", why);
+		    "nxdomain" : "nodata", pf.why);
 	} else if (sec == RES_SEC_INSECURE)
-		err_set(err, ERR_CRYPTO, "nsec3 opt-out: %s", why);
+		err_set(err, ERR_CRYPTO, "nsec3 opt-out: %s", pf.why);
 done:
 	if (sec == RES_SEC_SECURE && until_out != NULL)
 		*until_out = until;

@@ -1,6 +1,7 @@
 /*
  * test_dns.c: the dns suite (messages, server specifications, the stub
- * client against scripted peers) and the wire builder its tables use.
+ * client against scripted peers, the wire reader, allocation failures)
+ * and the wire builder its tables use.
  */
 #include <stdlib.h>
 
@@ -53,5 +54,6 @@ unit_suite(void)
 	suite_add_tcase(s, dns_tcase_server());
 	suite_add_tcase(s, dns_tcase_stub());
 	suite_add_tcase(s, dns_tcase_wire());
+	suite_add_tcase(s, dns_tcase_nomem());
 	return s;
 }

@@ -28,5 +28,6 @@ TCase	*dns_tcase_msg(void);
 TCase	*dns_tcase_server(void);
 TCase	*dns_tcase_stub(void);
 TCase	*dns_tcase_wire(void);
+TCase	*dns_tcase_nomem(void);
 
 #endif

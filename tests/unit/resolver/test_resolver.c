@@ -3,10 +3,10 @@
  * negative entries, the memory bound), client queries and answers
  * (parsing, every cut, truncation), and the iterator driven from tables
  * of upstream answers: referrals, bailiwick, glueless NS, CNAME chains,
- * lame and silent servers, TC, FORMERR, wrong IDs, limits; and the
- * iterator and the resolver's set-up with their allocations failing one
- * at a time (tests/unit/nomem.h).  No sockets: a table answers each
- * (server, question).
+ * lame and silent servers, TC, FORMERR, wrong IDs, limits; DNSSEC
+ * validation, alone and by the iterator against a signed root.  No
+ * sockets: a table answers each (server, question).  The same with
+ * allocations failing: test_nomem.c.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -17,8 +17,8 @@
 
 #include "resolver/res_priv.h"
 #include "util/err.h"
-#include "../nomem.h"
 #include "../unit.h"
+#include "test_resolver.h"
 
 /*
  * ldns 1.8.3 leaks the hashed name ldns_dnssec_verify_denial_nsec3_match
@@ -40,7 +40,7 @@ __lsan_default_suppressions(void)
 
 /* ---- cache ---- */
 
-static ldns_rr_list *
+ldns_rr_list *
 rrs(const char *a, const char *b)
 {
 	ldns_rr_list	*l = ldns_rr_list_new();
@@ -142,7 +142,7 @@ END_TEST
 
 /* ---- client queries ---- */
 
-static uint8_t *
+uint8_t *
 query_wire(const char *name, uint16_t type, int edns_version, size_t *len)
 {
 	ldns_pkt	*p;
@@ -243,14 +243,9 @@ struct tanswer {
 #define LOWER_Q_NAME	"lower.example.test."
 /* A name whose first question is lost (a dropped datagram). */
 #define FLAKY_NAME	"flaky.example.test."
-static int	flaky_seen;
+int	flaky_seen;
 
 
-#define ROOT_HINTS \
-    ". 3600000 NS a.root.test.\n" \
-    "a.root.test. 3600000 A 127.0.0.2\n" \
-    ". 3600000 NS b.root.test.\n" \
-    "b.root.test. 3600000 A 127.0.0.9\n"
 
 static const struct tanswer net[] = {
 	/* b.root (127.0.0.9) never answers; a.root refers. */
@@ -303,6 +298,12 @@ static const struct tanswer net[] = {
 	  { "loop1.example.test. 300 IN CNAME loop2.example.test.",
 	    "loop2.example.test. 300 IN CNAME loop1.example.test." },
 	  { NULL }, { NULL } },
+	/* The same zone asked for the other name (a cache that kept one
+	 * CNAME of the loop and not the other asks for it). */
+	{ "127.0.0.4", "loop2.example.test.", 1, 0, true, false, false, false,
+	  { "loop2.example.test. 300 IN CNAME loop1.example.test.",
+	    "loop1.example.test. 300 IN CNAME loop2.example.test." },
+	  { NULL }, { NULL } },
 	{ "127.0.0.4", "ns.example.test.", 1, 0, true, false, false, false,
 	  { "ns.example.test. 300 IN A 127.0.0.4" }, { NULL }, { NULL } },
 	{ "127.0.0.4", "ns.example.test.", 28, 0, true, false, false, false,
@@ -330,7 +331,7 @@ static const struct tanswer net[] = {
 	  { NULL } },
 };
 
-static ldns_pkt *
+ldns_pkt *
 net_answer(const struct res_request *rq, bool *none)
 {
 	ldns_pkt		*q = NULL, *p;
@@ -474,14 +475,7 @@ resolve(struct res_resolver *r, const char *name, uint16_t type,
 	return q;
 }
 
-static const struct {
-	const char	*name;
-	uint16_t	 type;
-	int		 rcode;
-	int		 nanswer;	/* records in the answer */
-	int		 min_sends;
-	int		 tcp, noedns;	/* at least */
-} iter_cases[] = {
+const struct iter_case iter_cases[] = {
 	{ "www.example.test.", 1, 0, 1, 3, 0, 0 },
 	{ "x.far.test.", 1, 0, 1, 3, 0, 0 },		/* glueless */
 	{ "alias.example.test.", 1, 0, 2, 3, 0, 0 },	/* CNAME across */
@@ -496,6 +490,7 @@ static const struct {
 	{ "chainnx.example.test.", 1, 3, 1, 3, 0, 0 },	/* CNAME, NXDOMAIN */
 	{ "chainnd.example.test.", 1, 0, 1, 3, 0, 0 },	/* CNAME, NODATA */
 };
+const size_t n_iter_cases = sizeof(iter_cases) / sizeof(iter_cases[0]);
 
 START_TEST(test_iter_table)
 {
@@ -843,7 +838,7 @@ END_TEST
 
 /* ---- DNSSEC ---- */
 
-static ldns_rr_list *
+ldns_rr_list *
 signed_set(ldns_rr_list *set, ldns_key_list *keys)
 {
 	ldns_rr_list	*sigs = ldns_sign_public(set, keys);
@@ -965,7 +960,7 @@ START_TEST(test_validate)
 END_TEST
 
 /* A zone-signing key for zone, valid from an hour ago for a day. */
-static ldns_key *
+ldns_key *
 zone_key(const ldns_rdf *zone, uint16_t flags, time_t now)
 {
 	ldns_key	*k;
@@ -1531,9 +1526,6 @@ END_TEST
  * Each answer of the table is signed when given, with signatures valid
  * from an hour before the test's clock for life seconds (a day when 0).
  */
-#define SROOT_HINTS \
-    ". 3600000 NS a.root.test.\n" \
-    "a.root.test. 3600000 A 127.0.0.2\n"
 #define SROOT_SOA	". 300 IN SOA a.root.test. h.test. 1 2 3 4 300"
 #define SROOT_NSEC	". 300 IN NSEC alias. NS SOA RRSIG NSEC DNSKEY"
 #define DELEG_NSEC	"deleg. 300 IN NSEC host. NS RRSIG NSEC"
@@ -1561,12 +1553,6 @@ static const struct sanswer snet[] = {
 	{ NULL, 0, 0, { NULL }, { NULL }, 0 },
 };
 
-struct snet_ctx {
-	ldns_key_list	*kl;
-	ldns_rr		*dnskey;
-	time_t		 base;		/* the test's clock */
-};
-
 /* Adds text to section of p, signed (unless an NS record not at the
  * apex: delegations are not signed). */
 static void
@@ -1590,7 +1576,7 @@ snet_push(ldns_pkt *p, ldns_pkt_section section, const char *text,
 	ldns_rr_list_free(set);
 }
 
-static ldns_pkt *
+ldns_pkt *
 snet_answer(const struct res_request *rq, struct snet_ctx *c)
 {
 	const struct sanswer	*t;
@@ -1665,38 +1651,44 @@ sresolve(struct res_resolver *r, struct snet_ctx *c, const char *name,
 	return q;
 }
 
-static struct res_resolver *
+void
+snet_conf(const struct snet_ctx *c, struct res_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->cache_bytes = 1 << 20;
+	conf->max_ttl = 86400;
+	conf->neg_max_ttl = 3600;
+	conf->hints = SROOT_HINTS;
+	conf->anchors = c->anchor;
+	conf->dnssec = true;
+}
+
+struct res_resolver *
 snet_setup(struct snet_ctx *c, time_t base)
 {
-	struct res_conf	 conf = { 0 };
+	struct res_conf	 conf;
 	struct res_resolver	*r;
 	struct err		 err;
 	ldns_rdf		*root = ldns_dname_new_frm_str(".");
-	char			*anchor;
 
 	c->base = base;
 	c->kl = ldns_key_list_new();
 	ldns_key_list_push_key(c->kl, zone_key(root, 257, base));
 	c->dnskey = ldns_key2rr(ldns_key_list_key(c->kl, 0));
-	ck_assert_ptr_nonnull(anchor = ldns_rr2str(c->dnskey));
-	conf.cache_bytes = 1 << 20;
-	conf.max_ttl = 86400;
-	conf.neg_max_ttl = 3600;
-	conf.hints = SROOT_HINTS;
-	conf.anchors = anchor;
-	conf.dnssec = true;
+	ck_assert_ptr_nonnull(c->anchor = ldns_rr2str(c->dnskey));
+	snet_conf(c, &conf);
 	ck_assert_ptr_nonnull(r = res_resolver_new(&conf, &err));
-	free(anchor);
 	ldns_rdf_deep_free(root);
 	return r;
 }
 
-static void
+void
 snet_teardown(struct snet_ctx *c, struct res_resolver *r)
 {
 	res_resolver_free(r);
 	ldns_rr_free(c->dnskey);
 	ldns_key_list_free(c->kl);
+	free(c->anchor);
 }
 
 /*
@@ -1915,139 +1907,6 @@ START_TEST(test_chaos)
 }
 END_TEST
 
-/* ---- allocation failures (tests/unit/nomem.h) ---- */
-
-/* What one resolution gave. */
-struct outcome {
-	int	rcode, nanswer;
-	bool	made;		/* res_query_new gave a query */
-};
-
-/*
- * Resolves (name, type) on a fresh resolver with the (n + 1)-th of our
- * allocations failing (n < 0: none).  The table's answers and every
- * assertion run paused: only the resolver's own allocations count.
- * Returns true if the armed failure happened.
- */
-static bool
-resolve_nomem(const char *name, uint16_t type, long n, struct outcome *out)
-{
-	struct res_conf		 conf = { 0 };
-	struct res_resolver	*r;
-	struct res_query	*q;
-	struct res_request	 rq;
-	struct err		 err;
-	ldns_pkt		*p;
-	uint8_t			*w = NULL;
-	size_t			 len = 0;
-	bool			 none, hit;
-	uint16_t		 id = 100;
-	int			 sends = 0;
-
-	conf.cache_bytes = 1 << 20;
-	conf.max_ttl = 86400;
-	conf.neg_max_ttl = 3600;
-	conf.hints = ROOT_HINTS;
-	ck_assert_ptr_nonnull(r = res_resolver_new(&conf, &err));
-	memset(out, 0, sizeof(*out));
-	if (n >= 0)
-		nomem_arm(n);
-	q = res_query_new(r, name, type, 1000, &err);
-	while (q != NULL && res_query_next(q, 1000, id++, &rq) == RES_SEND) {
-		nomem_pause(true);
-		ck_assert_int_lt(++sends, 200);
-		p = net_answer(&rq, &none);
-		if (p != NULL)
-			ck_assert_int_eq(ldns_pkt2wire(&w, p, &len),
-			    LDNS_STATUS_OK);
-		nomem_pause(false);
-		res_query_answer(q, p != NULL ? w : NULL, p != NULL ? len : 0,
-		    5, 1000);
-		nomem_pause(true);
-		free(w);
-		w = NULL;
-		ldns_pkt_free(p);
-		nomem_pause(false);
-	}
-	hit = nomem_disarm();
-	if (q == NULL) {
-		/* Only the armed failure may refuse the query. */
-		ck_assert(hit);
-		ck_assert_int_eq(err.code, ERR_NOMEM);
-	} else {
-		out->made = true;
-		out->rcode = res_query_rcode(q);
-		out->nanswer = (int)ldns_rr_list_rr_count(
-		    res_query_answer_rrs(q));
-		res_query_free(q);
-	}
-	res_resolver_free(r);
-	return hit;
-}
-
-/*
- * Each iterator case, with its allocations failing one at a time: the
- * answer is the one memory to spare gives, or SERVFAIL, or no query at
- * all; never a crash, and under LeakSanitizer never a leak.
- */
-START_TEST(test_iter_nomem)
-{
-	struct outcome	want, got;
-	long		n;
-
-	flaky_seen = 0;
-	(void)resolve_nomem(iter_cases[_i].name, iter_cases[_i].type, -1,
-	    &want);
-	ck_assert(want.made);
-	ck_assert_int_eq(want.rcode, iter_cases[_i].rcode);
-	for (n = 0; n < 100000; n++) {
-		flaky_seen = 0;
-		if (!resolve_nomem(iter_cases[_i].name, iter_cases[_i].type,
-		    n, &got))
-			break;
-		if (!got.made || got.rcode == LDNS_RCODE_SERVFAIL)
-			continue;
-		ck_assert_msg(got.rcode == want.rcode &&
-		    got.nanswer == want.nanswer, "%s, allocation %ld failed: "
-		    "rcode %d with %d records, not %d with %d",
-		    iter_cases[_i].name, n + 1, got.rcode, got.nanswer,
-		    want.rcode, want.nanswer);
-	}
-	/* The last run reached its end without failing: all were tried. */
-	ck_assert_int_gt(n, 0);
-	ck_assert_int_eq(got.rcode, want.rcode);
-	ck_assert_int_eq(got.nanswer, want.nanswer);
-}
-END_TEST
-
-/* The resolver itself: NULL with ERR_NOMEM, or made. */
-START_TEST(test_resolver_nomem)
-{
-	struct res_conf		 conf = { 0 };
-	struct res_resolver	*r;
-	struct err		 err;
-	long			 n;
-	bool			 hit;
-
-	conf.cache_bytes = 1 << 20;
-	conf.max_ttl = 86400;
-	conf.neg_max_ttl = 3600;
-	conf.hints = ROOT_HINTS;
-	for (n = 0; n < 100000; n++) {
-		nomem_arm(n);
-		r = res_resolver_new(&conf, &err);
-		hit = nomem_disarm();
-		if (r == NULL)
-			ck_assert_int_eq(err.code, ERR_NOMEM);
-		ck_assert(r != NULL || hit);
-		res_resolver_free(r);
-		if (!hit)
-			break;
-	}
-	ck_assert_int_gt(n, 0);
-}
-END_TEST
-
 Suite *
 unit_suite(void)
 {
@@ -2076,8 +1935,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_chaos);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("iterator");
-	tcase_add_loop_test(tc, test_iter_table, 0,
-	    sizeof(iter_cases) / sizeof(iter_cases[0]));
+	tcase_add_loop_test(tc, test_iter_table, 0, n_iter_cases);
 	tcase_add_test(tc, test_iter_truncate_reply);
 	tcase_add_test(tc, test_iter_qmin);
 	tcase_add_test(tc, test_iter_cname_denial);
@@ -2085,11 +1943,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_iter_retry);
 	tcase_add_test(tc, test_resolver_config);
 	suite_add_tcase(s, tc);
-	tc = tcase_create("nomem");
-	tcase_add_loop_test(tc, test_iter_nomem, 0,
-	    sizeof(iter_cases) / sizeof(iter_cases[0]));
-	tcase_add_test(tc, test_resolver_nomem);
-	suite_add_tcase(s, tc);
+	suite_add_tcase(s, res_nomem_tcase());
 	tc = tcase_create("iterator-dnssec");
 	tcase_add_test(tc, test_iter_forged_nxdomain);
 	tcase_add_test(tc, test_iter_cname_nxdomain_secure);
