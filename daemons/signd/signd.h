@@ -43,6 +43,7 @@ struct signd_conf {
 	long long	 key_lifetime;
 	long long	 key_overlap;
 	long long	 key_bits;
+	char		*derivation;		/* v1 or nec */
 	char		*authserv_id;
 	struct opt_list	 allow;			/* char *, CIDR */
 	char		*selector_format;
