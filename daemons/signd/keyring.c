@@ -16,6 +16,10 @@
  *
  * Failures of the primary or the resolver never drop a key in use: the
  * last records read stay, and the step is retried with back-off.
+ *
+ * With --derivation nec the Ed25519 keys are nec's, a function of a
+ * generation number instead of the selector: the generation of a
+ * published key is searched for, a new key takes the next one.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -46,12 +50,18 @@
 #define LOOKUP_MAX_SECS		60
 #define LOOKUP_TRIES		10	/* then wait for the next refresh */
 #define RECORD_TTL		3600
+/* --derivation nec: the generations tried on a published Ed25519 key,
+ * on the loop, once per key: PBKDF2 with g iterations each, 525 000 in
+ * all, measured at 0.3 s (one nec derivation of that many iterations,
+ * on a loaded 2-core machine). */
+#define NEC_MAX_GENERATION	1024
 
 /* A published selector and what the keyring knows of it. */
 struct kpub {
 	struct signd_pub	 pub;
 	char			*p;	/* the published key, base64 DER */
 	struct key		*key;	/* derived private key, on MATCH */
+	unsigned long		 generation;	/* nec: of key, on MATCH */
 	int			 lookups;
 };
 
@@ -67,10 +77,13 @@ struct signd_keyring {
 	char			*domain;
 	uint8_t			*password;
 	size_t			 password_len;
+	uint8_t			*nec_password;	/* nec: password, decoded */
+	size_t			 nec_password_len;
 	char			*dkim_prefix, *arc_prefix;
 	char			**known;	/* no primary: the selectors */
 	size_t			 nknown;
 	int			 rsa_bits;
+	enum key_derivation	 derivation;	/* of the Ed25519 keys */
 	time_t			 clock_offset;
 	struct signd_plan_cfg	 pc;
 	void			(*changed)(enum signd_kind, void *);
@@ -243,6 +256,7 @@ pubs_merge(struct signd_keyring *kr, struct kpub *v, size_t n,
 			v[i].pub.check = o->pub.check;
 			v[i].pub.visible = visible || o->pub.visible;
 			v[i].key = o->key;
+			v[i].generation = o->generation;
 			/* a key given up on gets a new round of look-ups */
 			v[i].lookups = o->lookups < LOOKUP_TRIES ?
 			    o->lookups : 0;
@@ -354,17 +368,30 @@ refresh(struct signd_keyring *kr)
 		refresh_done(kr, false, "bad selector name");
 }
 
+/* Is kind's key nec's (--derivation nec: its Ed25519 keys only)? */
+static bool
+is_nec(const struct signd_keyring *kr, enum signd_kind kind)
+{
+	return kr->derivation == KEY_DERIVE_NEC && kind_key_type(kind) ==
+	    KEY_ED25519;
+}
+
+/* The key of sel: v1's, or for nec the generation gen's (sel unused). */
 static struct key *
 derive(struct signd_keyring *kr, enum signd_kind kind, const char *sel,
-    int bits, struct err *err)
+    int bits, unsigned long gen, struct err *err)
 {
 	struct key_derive_params	dp;
 
 	memset(&dp, 0, sizeof(dp));
-	dp.derivation = KEY_DERIVE_V1;
+	dp.derivation = is_nec(kr, kind) ? KEY_DERIVE_NEC : KEY_DERIVE_V1;
+	dp.generation = gen;
 	dp.type = kind_key_type(kind);
-	dp.password = kr->password;
-	dp.password_len = kr->password_len;
+	/* nec's password is the bytes its base64 --password decodes to,
+	 * as in timbre key derive --derivation nec. */
+	dp.password = is_nec(kr, kind) ? kr->nec_password : kr->password;
+	dp.password_len = is_nec(kr, kind) ? kr->nec_password_len :
+	    kr->password_len;
 	dp.domain = kr->domain;
 	dp.selector = sel;
 	dp.bits = dp.type == KEY_RSA ? bits : 0;
@@ -384,6 +411,74 @@ public_b64(struct key *k, struct err *err)
 	}
 	buf_fini(&b);
 	return s;
+}
+
+static void
+verify_result(struct signd_keyring *kr, struct kpub *k, struct key *priv)
+{
+	if (priv != NULL) {
+		k->pub.check = SIGND_MATCH;
+		k->key = priv;
+		log_info("keyring verified s=%s kind=%s%s", k->pub.selector,
+		    kind_name(k->pub.kind), is_nec(kr, k->pub.kind) ?
+		    " derivation=nec" : "");
+		return;
+	}
+	k->pub.check = SIGND_MISMATCH;
+	kr->stats.mismatches++;
+	log_error("keyring %s._domainkey.%s: the published key is not "
+	    "the one the password derives: not signing with it",
+	    k->pub.selector, kr->domain);
+}
+
+/*
+ * nec's key of a selector depends on a generation number, not on the
+ * name (nec counted the records in the zone), so the generation is
+ * found: the first of 1 to NEC_MAX_GENERATION whose key is the one
+ * published.
+ */
+static void
+verify_nec(struct signd_keyring *kr, struct kpub *k)
+{
+	struct key	*priv;
+	struct err	 err;
+	char		*mine;
+	unsigned long	 g;
+
+	for (g = 1; g <= NEC_MAX_GENERATION; g++) {
+		if ((priv = derive(kr, k->pub.kind, k->pub.selector, 0, g,
+		    &err)) == NULL || (mine = public_b64(priv, &err)) ==
+		    NULL) {
+			log_error("keyring %s._domainkey.%s: cannot derive its "
+			    "key: %s", k->pub.selector, kr->domain, err.msg);
+			key_free(priv);
+			break;
+		}
+		if (strcmp(mine, k->p) == 0) {
+			free(mine);
+			k->generation = g;
+			log_info("keyring s=%s is nec generation %lu",
+			    k->pub.selector, g);
+			verify_result(kr, k, priv);
+			return;
+		}
+		free(mine);
+		key_free(priv);
+	}
+	verify_result(kr, k, NULL);
+}
+
+/* The generation a new nec key takes: one more than any known. */
+static unsigned long
+nec_next_generation(const struct signd_keyring *kr, enum signd_kind kind)
+{
+	unsigned long	g = 0;
+	size_t		i;
+
+	for (i = 0; i < kr->npubs; i++)
+		if (kr->pubs[i].pub.kind == kind && kr->pubs[i].generation > g)
+			g = kr->pubs[i].generation;
+	return g + 1;
 }
 
 /* Derives the key of k and compares it with the published one. */
@@ -407,7 +502,11 @@ verify(struct signd_keyring *kr, struct kpub *k)
 			bits = key_bits(pub);
 		key_free(pub);
 	}
-	if ((priv = derive(kr, k->pub.kind, k->pub.selector, bits,
+	if (is_nec(kr, k->pub.kind)) {
+		verify_nec(kr, k);
+		return;
+	}
+	if ((priv = derive(kr, k->pub.kind, k->pub.selector, bits, 0,
 	    &err)) == NULL || (mine = public_b64(priv, &err)) == NULL) {
 		/* not the zone's fault: say so, never sign with it */
 		log_error("keyring %s._domainkey.%s: cannot derive its key: %s",
@@ -417,19 +516,11 @@ verify(struct signd_keyring *kr, struct kpub *k)
 		key_free(priv);
 		return;
 	}
-	if (strcmp(mine, k->p) == 0) {
-		k->pub.check = SIGND_MATCH;
-		k->key = priv;
-		log_info("keyring verified s=%s kind=%s", k->pub.selector,
-		    kind_name(k->pub.kind));
-	} else {
-		k->pub.check = SIGND_MISMATCH;
-		kr->stats.mismatches++;
+	if (strcmp(mine, k->p) != 0) {
 		key_free(priv);
-		log_error("keyring %s._domainkey.%s: the published key is not "
-		    "the one the password derives: not signing with it",
-		    k->pub.selector, kr->domain);
+		priv = NULL;
 	}
+	verify_result(kr, k, priv);
 	free(mine);
 }
 
@@ -525,8 +616,15 @@ on_minted(bool ok, const char *why, const struct signd_rec *recs, size_t n,
 	}
 	kr->update_backoff = 0;
 	kr->stats.published++;
-	log_info("keyring publish s=%s kind=%s d=%s", kr->mint.pub.selector,
-	    kind_name(kr->mint.pub.kind), kr->domain);
+	if (kr->mint.generation > 0)
+		log_info("keyring publish s=%s kind=%s d=%s derivation=nec "
+		    "generation=%lu", kr->mint.pub.selector,
+		    kind_name(kr->mint.pub.kind), kr->domain,
+		    kr->mint.generation);
+	else
+		log_info("keyring publish s=%s kind=%s d=%s",
+		    kr->mint.pub.selector, kind_name(kr->mint.pub.kind),
+		    kr->domain);
 	if ((nv = reallocarray(kr->pubs, kr->npubs + 1, sizeof(*nv))) ==
 	    NULL) {
 		/* the next refresh finds it in the zone */
@@ -555,9 +653,11 @@ mint(struct signd_keyring *kr, enum signd_kind kind, time_t now)
 	k->pub.created = now;
 	k->pub.check = SIGND_MATCH;
 	buf_init(&txt, 16384);
+	if (is_nec(kr, kind))
+		k->generation = nec_next_generation(kr, kind);
 	if (signd_selector_name(&kr->pc, kind, now, k->pub.selector) == -1 ||
 	    (k->key = derive(kr, kind, k->pub.selector, kr->rsa_bits,
-	    &err)) == NULL || (k->p = public_b64(k->key, &err)) == NULL ||
+	    k->generation, &err)) == NULL || (k->p = public_b64(k->key, &err)) == NULL ||
 	    key_dkim_txt(k->key, &txt, &err) == -1 ||
 	    buf_addc(&txt, '\0', &err) == -1) {
 		log_error("keyring cannot mint a %s key: %s", kind_name(kind),
@@ -818,9 +918,9 @@ signd_keyring_new(struct event_base *base, const struct signd_keyring_cfg *c,
 		    "needed");
 		return NULL;
 	}
-	if (c->derivation != KEY_DERIVE_V1) {
-		err_set(err, ERR_ARG, "keyring: keys rotate with derivation "
-		    "v1 only");
+	if (c->derivation != KEY_DERIVE_V1 && c->derivation !=
+	    KEY_DERIVE_NEC) {
+		err_set(err, ERR_ARG, "keyring: derivation v1 or nec");
 		return NULL;
 	}
 	if (c->lifetime <= 0 || c->overlap < 0 || c->overlap >= c->lifetime) {
@@ -866,6 +966,7 @@ signd_keyring_new(struct event_base *base, const struct signd_keyring_cfg *c,
 		kr->known[kr->nknown] = dup_or_null(
 		    c->known_selectors[kr->nknown], &failed);
 	kr->rsa_bits = c->rsa_bits > 0 ? c->rsa_bits : KEY_DERIVE_RSA_BITS;
+	kr->derivation = c->derivation;
 	kr->clock_offset = c->clock_offset;
 	kr->changed = c->changed;
 	kr->arg = c->arg;
@@ -877,6 +978,14 @@ signd_keyring_new(struct event_base *base, const struct signd_keyring_cfg *c,
 	kr->pc.can_publish = c->primary_len > 0;
 	if (failed || (kr->timer = evtimer_new(base, step, kr)) == NULL) {
 		err_set(err, ERR_NOMEM, "keyring: out of memory");
+		signd_keyring_free(kr);
+		return NULL;
+	}
+	if (kr->derivation == KEY_DERIVE_NEC && (b64_decode((const char *)
+	    kr->password, kr->password_len, &kr->nec_password,
+	    &kr->nec_password_len, err) == -1 || kr->nec_password_len == 0)) {
+		err_set(err, ERR_ARG, "--derivation nec: the password "
+		    "is not the base64 nec's --password takes");
 		signd_keyring_free(kr);
 		return NULL;
 	}
@@ -917,6 +1026,9 @@ signd_keyring_free(struct signd_keyring *kr)
 	if (kr->password != NULL)
 		key_wipe(kr->password, kr->password_len);
 	free(kr->password);
+	if (kr->nec_password != NULL)
+		key_wipe(kr->nec_password, kr->nec_password_len);
+	free(kr->nec_password);
 	for (i = 0; i < kr->nknown; i++)
 		free(kr->known[i]);
 	free(kr->known);

@@ -5,11 +5,13 @@
  * rsa-sha256, DKIM with ed25519-sha256, the ARC set with rsa-sha256), the
  * key to sign with now.  Keys are never stored: each is derived from the
  * password, the domain and the selector published in DNS (src/keys,
- * derivation v1), checked against the published public key, minted and
- * published by TSIG-signed UPDATE when the newest is older than its
- * lifetime less the overlap, switched to once the resolver answers the
- * new record, and deleted by UPDATE once expired for longer than the
- * overlap (the "Key life cycle" of timbre-signd(8)).
+ * derivation v1, or nec for the Ed25519 keys: then the generation
+ * number nec used stands in for the selector), checked against the
+ * published public key, minted and published by TSIG-signed UPDATE
+ * when the newest is older than its lifetime less the overlap, switched
+ * to once the resolver answers the new record, and deleted by UPDATE
+ * once expired for longer than the overlap (the "Key life cycle" of
+ * timbre-signd(8)).
  *
  * The keyring runs on the daemon's event base with its own timers and
  * DNS traffic; the SMTP and milter paths only ask it for the current
@@ -53,7 +55,9 @@ struct signd_keyring_cfg {
 	const char		*domain;	/* d=, the zone's apex */
 	const uint8_t		*password;	/* copied, wiped when freed */
 	size_t			 password_len;
-	enum key_derivation	 derivation;	/* KEY_DERIVE_V1 */
+	/* KEY_DERIVE_V1, or KEY_DERIVE_NEC for the Ed25519 keys (the
+	 * RSA ones stay v1) */
+	enum key_derivation	 derivation;
 	bool			 kinds[SIGND_NKINDS];	/* which to keep */
 	int			 rsa_bits;	/* --key-bits */
 	time_t			 lifetime;	/* --key-lifetime */

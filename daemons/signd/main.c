@@ -19,6 +19,7 @@
 
 #include "signd.h"
 #include "dns/dns.h"
+#include "smtp/transport.h"
 #include "util/daemon.h"
 #include "util/err.h"
 
@@ -151,6 +152,9 @@ main(int argc, char *argv[])
 	signd_selfcheck_free(sd.selfcheck);
 	/* After every owner of a pipeline, before the keys' keyring. */
 	signd_sign_stop(&sd);
+	/* The relays answered but still saying QUIT: nobody holds them
+	 * once the sessions are gone. */
+	smtp_send_shutdown(sd.base);
 	signd_keyring_free(sd.keyring);
 	dns_stub_free(sd.stub);
 	for (i = 0; signos[i] != 0; i++)

@@ -59,6 +59,9 @@ static const struct opt signd_options[] = {
 	  "one is deleted", 0, 0 },
 	{ "key-bits", OPT_INT, "2048", OFF(key_bits),
 	  "RSA modulus size", 0, 0 },
+	{ "derivation", OPT_STRING, "v1", OFF(derivation),
+	  "how keys come from the password: v1, or nec (the Ed25519 keys "
+	  "of the nec signer; RSA keys stay v1)", 0, 0 },
 	{ "authserv-id", OPT_STRING, NULL, OFF(authserv_id),
 	  "authserv-id of the Authentication-Results trusted for ARC "
 	  "(default: the host name)", 0, 0 },
@@ -440,8 +443,15 @@ signd_settings_load(int argc, char *argv[], struct signd_settings *s,
 		}
 	}
 	s->kinds[SIGND_ARC] = true;
-	/* The keyring rotates v1 keys only (nec keys: see BUGS). */
-	s->derivation = KEY_DERIVE_V1;
+	if (strcasecmp(s->conf.derivation, "v1") == 0)
+		s->derivation = KEY_DERIVE_V1;
+	else if (strcasecmp(s->conf.derivation, "nec") == 0)
+		s->derivation = KEY_DERIVE_NEC;
+	else {
+		err_set(err, OPT_E_CONFIG, "--derivation %s: not v1 or nec",
+		    s->conf.derivation);
+		goto fail;
+	}
 	if (s->conf.key_bits < KEY_DERIVE_RSA_MIN_BITS ||
 	    s->conf.key_bits > KEY_DERIVE_RSA_MAX_BITS ||
 	    s->conf.key_bits % 16 != 0) {

@@ -521,19 +521,25 @@ out:
 	buf_fini(&fields);
 }
 
-/* A worker handed s back (ran), or the pool stopped before one took it
+/* A worker handed s back (POOL_RAN), its owner withdrew it before a
+ * worker took it (signd_sign_free), or the pool stopped first
  * (signd_sign_stop).  The loop owns s again. */
 static void
-sign_computed(void *arg, bool ran)
+sign_computed(void *arg, enum pool_end end)
 {
 	struct signd_sign	*s = arg;
 
 	s->running = false;
+	if (end == POOL_CANCELLED) {
+		s->stats->sign_cancelled++;
+		log_debug("%016" PRIx64 " sign cancelled before a worker took "
+		    "it", s->id);
+	}
 	if (s->abandoned) {
 		signd_sign_free(s);
 		return;
 	}
-	if (!ran) {
+	if (end != POOL_RAN) {
 		s->st = SIGND_SIGN_ERROR;
 		snprintf(s->why, sizeof(s->why), "timbre-signd is stopping");
 	}
@@ -621,10 +627,14 @@ signd_sign_free(struct signd_sign *s)
 	if (s == NULL)
 		return;
 	if (s->running) {
+		s->abandoned = true;
+		/* Still queued: nobody signs it for nothing, and
+		 * sign_computed has freed it when this returns. */
+		if (pool_cancel(s->sd->pool, &s->job))
+			return;
 		/* A worker is using it: sign_computed frees it. */
 		log_debug("%016" PRIx64 " sign abandoned while a worker signs "
 		    "it", s->id);
-		s->abandoned = true;
 		return;
 	}
 	for (i = 0; i < s->nlookups; i++)

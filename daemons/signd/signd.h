@@ -43,6 +43,7 @@ struct signd_conf {
 	long long	 key_lifetime;
 	long long	 key_overlap;
 	long long	 key_bits;
+	char		*derivation;		/* v1 or nec */
 	char		*authserv_id;
 	struct opt_list	 allow;			/* char *, CIDR */
 	char		*selector_format;
@@ -123,13 +124,15 @@ struct signd_stats {
 	uint64_t	 unsigned_nokey;	/* refused: no key at all */
 	uint64_t	 bad_message;		/* refused: not RFC 5322 */
 	uint64_t	 arc_skipped;		/* already sealed by us */
+	uint64_t	 sign_cancelled;	/* owner gone before a worker
+						 * took it: never signed */
 	uint64_t	 relay[6];		/* by class: 2xx..5xx; [0]
 						 * local failures */
 	uint64_t	 connections;
 	uint64_t	 denied;
 };
 
-#define SIGND_MAX_STATS	48	/* "name=value" strings */
+#define SIGND_MAX_STATS	56	/* "name=value" strings */
 #define SIGND_STAT_LEN	80
 
 struct event;
@@ -184,8 +187,10 @@ void		 signd_sign_feed(struct signd_sign *, const char *, size_t);
 void		 signd_sign_end(struct signd_sign *, signd_sign_done *,
 		    void *arg);
 /* Abandons the message (done is not called).  NULL does nothing.  A
- * pipeline a worker is signing is freed when the worker hands it back
- * (or at signd_sign_stop()), not before. */
+ * pipeline still waiting for a worker is withdrawn from the queue and
+ * freed (counted in sign_cancelled); one a worker is signing is freed
+ * when the worker hands it back (or at signd_sign_stop()), not
+ * before. */
 void		 signd_sign_free(struct signd_sign *);
 /* The signing workers (--sign-workers; none for 0): each message's
  * private-key operations run on one of them, everything else (logging,

@@ -88,6 +88,7 @@ signd_stats_strings(struct signd *sd, char v[][SIGND_STAT_LEN], size_t n)
 	U("milter_open", signd_milter_conns(sd));
 	U("sign_workers", sd->pool != NULL ? pool_workers(sd->pool) : 0);
 	U("sign_queue", sd->pool != NULL ? pool_pending(sd->pool) : 0);
+	U("sign_cancelled", st->sign_cancelled);
 	signd_selfcheck_stats(sd->selfcheck, &cs);
 	STAT("selfcheck=%s", signd_check_state_name(cs.state));
 	U("selfcheck_runs", cs.runs);

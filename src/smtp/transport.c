@@ -33,6 +33,7 @@
 
 #define FEED_CHUNK	16384	/* bytes given to a machine at once */
 #define SEND_BUF	16384	/* message bytes read ahead by a client */
+#define WAIT_READ_MAX	65536	/* read ahead while a request waits */
 
 struct smtp_conn {
 	TAILQ_ENTRY(smtp_conn)	 entry;
@@ -297,7 +298,15 @@ conn_run(struct smtp_conn *c)
 		}
 		switch (smtp_server_want(c->srv)) {
 		case SMTP_SERVER_WAIT:
-			bufferevent_disable(c->bev, EV_READ);
+			/* Still reading, into the buffer only and up to
+			 * a bound, so that a client gone (a reset, or
+			 * QUIT and a close after its final ".") is seen
+			 * now and the daemon drops the work it asked for
+			 * (close), instead of finishing it for nobody;
+			 * what it pipelined waits for the answer. */
+			bufferevent_setwatermark(c->bev, EV_READ, 0,
+			    WAIT_READ_MAX);
+			bufferevent_enable(c->bev, EV_READ);
 			conn_timer_arm(c);
 			return;
 		case SMTP_SERVER_CLOSE:
@@ -332,6 +341,7 @@ conn_run(struct smtp_conn *c)
 		}
 		bufferevent_setwatermark(c->bev, EV_WRITE,
 		    c->l->conf.out_high / 2, 0);
+		bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
 		if ((n = evbuffer_get_length(in)) == 0)
 			break;
 		if (n > FEED_CHUNK)
@@ -679,7 +689,16 @@ struct smtp_send {
 	bool			 reported;
 	bool			 closing;
 	char			 why[160];
+	struct smtp_send	*live_prev, *live_next;
 };
+
+/*
+ * Every smtp_send not yet freed.  After its done callback a send has no
+ * owner but the transport (its QUIT and the close are still to come),
+ * so smtp_send_shutdown() finds it here when the loop stops first.
+ * Only the loop's thread touches a send, and so this list.
+ */
+static struct smtp_send	*send_live;
 
 static void	send_run(struct smtp_send *);
 static void	send_on_io(struct bufferevent *, void *);
@@ -688,6 +707,12 @@ static void	send_on_event(struct bufferevent *, short, void *);
 static void
 send_free(struct smtp_send *s)
 {
+	if (s->live_prev != NULL)
+		s->live_prev->live_next = s->live_next;
+	else if (send_live == s)
+		send_live = s->live_next;
+	if (s->live_next != NULL)
+		s->live_next->live_prev = s->live_prev;
 	if (s->timer != NULL)
 		event_free(s->timer);
 	if (s->bev != NULL)
@@ -1087,6 +1112,9 @@ smtp_send_start(struct event_base *base, const struct sockaddr *sa,
 		free(s);
 		return NULL;
 	}
+	if ((s->live_next = send_live) != NULL)
+		send_live->live_prev = s;
+	send_live = s;
 	if ((conf->tls_servername != NULL && (s->servername =
 	    strdup(conf->tls_servername)) == NULL) ||
 	    (s->timer = evtimer_new(base, send_on_timer, s)) == NULL) {
@@ -1135,4 +1163,16 @@ smtp_send_cancel(struct smtp_send *s)
 {
 	if (s != NULL)
 		send_free(s);
+}
+
+void
+smtp_send_shutdown(struct event_base *base)
+{
+	struct smtp_send	*s, *next;
+
+	for (s = send_live; s != NULL; s = next) {
+		next = s->live_next;
+		if (s->base == base)
+			send_free(s);
+	}
 }

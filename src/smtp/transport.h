@@ -3,8 +3,10 @@
  *
  * Server side, a listener takes connections on one or more addresses
  * (IPv4 and IPv6) and gives each a bufferevent and a struct smtp_server,
- * driven as smtp.h says: input fed as it comes, output written, reading
- * stopped while a request waits for the daemon or while the client does
+ * driven as smtp.h says: input fed as it comes, output written, input
+ * only buffered (up to 64 KiB) while a request waits for the daemon,
+ * so that a client leaving then is closed at once (close is called
+ * with the request unanswered), reading stopped while the client does
  * not read its replies (the socket's output over out_high), the timer
  * the machine asks for, STARTTLS (RFC 3207) over bufferevent_openssl
  * when a certificate and key are given.  Before the greeting, a client
@@ -170,5 +172,13 @@ const struct smtp_send_tls *smtp_send_tls(const struct smtp_send *);
 
 /* Abandons the attempt before done was called: done is not called. */
 void		 smtp_send_cancel(struct smtp_send *);
+/*
+ * When the loop of base is stopping: frees every smtp_send still alive
+ * on it, those whose done was called and that were still saying QUIT
+ * or closing (nobody holds them), and any other not cancelled.  Call it
+ * after the owners cancelled theirs and before event_base_free(); no
+ * done callback is called.
+ */
+void		 smtp_send_shutdown(struct event_base *);
 
 #endif

@@ -10,6 +10,10 @@
  * (the flag was still set) or writes a byte of its own (it was clear),
  * so no completion waits for a wake-up that never comes, and the pipe
  * cannot fill up however many jobs finish.
+ *
+ * The lists are doubly linked so that pool_cancel() takes a job out of
+ * the waiting list where it is, under the same mutex a worker takes it
+ * with: whichever comes first has it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +47,7 @@ static void
 list_put(struct pool_list *l, struct pool_job *j)
 {
 	j->next = NULL;
+	j->prev = l->tail;
 	if (l->tail != NULL)
 		l->tail->next = j;
 	else
@@ -50,13 +55,27 @@ list_put(struct pool_list *l, struct pool_job *j)
 	l->tail = j;
 }
 
+static void
+list_remove(struct pool_list *l, struct pool_job *j)
+{
+	if (j->prev != NULL)
+		j->prev->next = j->next;
+	else
+		l->head = j->next;
+	if (j->next != NULL)
+		j->next->prev = j->prev;
+	else
+		l->tail = j->prev;
+	j->next = j->prev = NULL;
+}
+
 static struct pool_job *
 list_take(struct pool_list *l)
 {
 	struct pool_job	*j;
 
-	if ((j = l->head) != NULL && (l->head = j->next) == NULL)
-		l->tail = NULL;
+	if ((j = l->head) != NULL)
+		list_remove(l, j);
 	return j;
 }
 
@@ -74,6 +93,7 @@ pool_main(void *arg)
 		if (p->stop)
 			break;
 		j = list_take(&p->waiting);
+		j->queued = false;
 		pthread_mutex_unlock(&p->mu);
 		j->work(j->arg);
 		pthread_mutex_lock(&p->mu);
@@ -185,6 +205,7 @@ pool_submit(struct pool *p, struct pool_job *j)
 	p->pending++;
 	pthread_mutex_lock(&p->mu);
 	list_put(&p->waiting, j);
+	j->queued = true;
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 }
@@ -207,9 +228,27 @@ pool_complete(struct pool *p)
 		next = j->next;		/* done may free j */
 		p->pending--;
 		n++;
-		j->done(j->arg, true);
+		j->done(j->arg, POOL_RAN);
 	}
 	return n;
+}
+
+bool
+pool_cancel(struct pool *p, struct pool_job *j)
+{
+	bool	queued;
+
+	pthread_mutex_lock(&p->mu);
+	if ((queued = j->queued)) {
+		list_remove(&p->waiting, j);
+		j->queued = false;
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (!queued)
+		return false;
+	p->pending--;
+	j->done(j->arg, POOL_CANCELLED);
+	return true;
 }
 
 void
@@ -228,7 +267,8 @@ pool_free(struct pool *p)
 		if ((j = list_take(ran ? &p->finished : &p->waiting)) == NULL)
 			break;
 		p->pending--;
-		j->done(j->arg, ran);
+		j->queued = false;
+		j->done(j->arg, ran ? POOL_RAN : POOL_STOPPED);
 	}
 	pool_release(p);
 }

@@ -8,8 +8,9 @@
  * only runs a job's work callback; it logs nothing and touches nothing
  * but what the job's arg gives it, so the owner must leave that alone
  * from submit until done.  Every submitted job gets its done callback
- * exactly once: after its work, or from pool_free() (ran false) when
- * the pool stopped before a worker took it.
+ * exactly once: after its work, from pool_cancel() when the owner
+ * withdrew it before a worker took it, or from pool_free() when the
+ * pool stopped first.
  *
  * Nothing here is specific to libevent: the owner watches the
  * descriptor with whatever it uses (event_new(..., EV_READ |
@@ -26,10 +27,17 @@ struct pool;
 
 #define POOL_MAX_WORKERS	256
 
+/* How a job ended, for its done callback. */
+enum pool_end {
+	POOL_RAN,		/* work ran */
+	POOL_CANCELLED,		/* pool_cancel(): work never ran */
+	POOL_STOPPED		/* pool_free(): work never ran */
+};
+
 /* Runs on a worker thread. */
 typedef void	pool_work_fn(void *arg);
-/* Runs on the owner's thread: ran says whether work ran. */
-typedef void	pool_done_fn(void *arg, bool ran);
+/* Runs on the owner's thread. */
+typedef void	pool_done_fn(void *arg, enum pool_end);
 
 /*
  * A job, usually a member of the object its arg points to, so that a
@@ -41,7 +49,9 @@ struct pool_job {
 	pool_work_fn	*work;
 	pool_done_fn	*done;
 	void		*arg;
-	struct pool_job	*next;		/* the pool's */
+	/* The pool's: */
+	struct pool_job	*next, *prev;
+	bool		 queued;	/* waiting for a worker */
 };
 
 /* Starts n workers (1 to POOL_MAX_WORKERS), with every signal blocked
@@ -56,12 +66,17 @@ void		 pool_submit(struct pool *, struct pool_job *j);
 /* Runs the done callback of every job finished so far, on the calling
  * (owner's) thread; how many.  A callback may submit or free jobs. */
 size_t		 pool_complete(struct pool *);
+/* The owner no longer wants j: if no worker took it yet, it is taken
+ * off the queue and its done callback called (POOL_CANCELLED) before
+ * this returns true.  False when a worker has it, or had it: done comes
+ * from pool_complete() as for any other. */
+bool		 pool_cancel(struct pool *, struct pool_job *j);
 unsigned	 pool_workers(const struct pool *);
 /* Jobs submitted whose done callback has not run yet. */
 size_t		 pool_pending(const struct pool *);
 /* Stops the workers: jobs not yet taken are not run, running ones end
- * first; then every done callback still owed is called (ran false for
- * those never run), and the pool is freed.  NULL does nothing. */
+ * first; then every done callback still owed is called (POOL_STOPPED
+ * for those never run), and the pool is freed.  NULL does nothing. */
 void		 pool_free(struct pool *);
 
 #endif

@@ -16,7 +16,11 @@
 # stopped between publication and switch, then started again, uses the
 # published key and mints no second one; timbre-signd itself, killed at
 # its first publication of a rotation and started again, ends with one
-# new key per kind, as without the kill.
+# new key per kind, as without the kill; with --derivation nec it mints
+# nec's Ed25519 keys, generation 1 then 2 (the first one's generation
+# found again after a restart), each equal to what timbre key derive
+# --derivation nec prints, published as a commit, and signs with them:
+# dkimpy verifies what it relayed to smtp-sink.
 #
 # Times (seconds): lifetime 2000, overlap 600, so a key is replaced at
 # age 1400 and its record deleted at age 2600.
@@ -229,6 +233,89 @@ drive "$T/d8" "$T/d8.log" --kinds rsa --clock-offset 3000 --until current \
 check "restarted: uses the published key" test "$(sel dkim-rsa "$T/d8")" = "$R7"
 check "restarted: no second key minted" test "$(stat published "$T/d8")" = 0
 
+# nec10: section 10 (below).
+nec10() {
+	local log sel h i off
+	. "$top_srcdir/tests/integration/signd_lib.sh"
+	if ! command -v smtp-sink >/dev/null 2>&1 ||
+	    ! /usr/bin/python3 -c 'import dkim, dns.resolver' 2>/dev/null; then
+		integ_skipcase "--derivation nec" "smtp-sink or dkimpy missing" 9
+		return 0
+	fi
+	for bad in "--derivation nec --password-file $T/pw" \
+	    "--derivation v2 --password-file $T/pw"; do
+		# shellcheck disable=SC2086
+		out=$("$SIGND" -f -c /dev/null --listen "127.0.0.1:$SPORT" \
+		    --relay "127.0.0.1:$DEAD" --domain example.org \
+		    --resolver "127.0.0.1:$PORT" --selector a $bad 2>&1) &&
+		    rc=0 || rc=$?
+		case $rc/$out in
+		1/*"not the base64 nec's --password takes"*|1/*"--derivation v2: not v1 or nec"*)
+			integ_ok "${bad%% --password*}: exit 1, $out" ;;
+		*) integ_notok "${bad%% --password*}: refused" "exit $rc: $out" ;;
+		esac
+	done
+	signd_sink_start
+	printf 'Y29ycmVjdCBob3JzZSBiYXR0ZXJ5IHN0YXBsZQ==\n' >"$T/necpw"
+	for off in 0 3700; do
+		log=$T/nec$off.log
+		h=$(git --git-dir="$T/zone.git" rev-parse main)
+		integ_spawn "$log" "$SIGND" -f --log-level debug \
+		    --listen "127.0.0.1:$SPORT" --relay "127.0.0.1:$SINKPORT" \
+		    --domain example.org --password-file "$T/necpw" \
+		    --derivation nec --selector-format 'n%s-%d' \
+		    -a ed25519-sha256 --allow 127.0.0.1/32 \
+		    --resolver "127.0.0.1:$PORT" --primary "127.0.0.1:$PORT" \
+		    --tsig-key-file "$T/up.key" --key-bits 1024 \
+		    --key-lifetime 2h --key-overlap 1h --clock-offset "$off" \
+		    -c /dev/null
+		SIGND_PID=$INTEG_LAST_PID
+		sel=
+		for i in $(seq 1 300); do
+			[ -n "$sel" ] || sel=$(sed -n 's/.*keyring publish s=\(ndkim-[0-9]*-ed25519\) .*/\1/p' \
+			    "$log" | head -n 1)
+			[ -n "$sel" ] && grep -q "keyring sign kind=dkim-ed25519 s=$sel " \
+			    "$log" && break
+			sleep 0.2
+		done
+		gen=$(sed -n "s/.*keyring publish s=$sel kind=.* generation=\\([0-9]*\\)/\\1/p" \
+		    "$log")
+		want=$((off == 0 ? 1 : 2))
+		if [ "$gen" = "$want" ] && [ "$(txt "$sel")" = "$("$TIMBRE" \
+		    key derive --domain example.org --selector "$sel" \
+		    --password-file "$T/necpw" --algorithm ed25519-sha256 \
+		    --derivation nec --generation "$want" | tr -d '" \n')" ]; then
+			integ_ok "nec +$off: $sel is generation $want, its record what timbre key derive --derivation nec prints"
+		else
+			integ_notok "nec +$off: a new key of generation $want, its record what timbre key derive prints" \
+			    "selector '$sel' generation '$gen'; $(grep keyring "$log" | tail -n 6)"
+		fi
+		[ "$off" = 0 ] || check "nec +$off: the key of the first run found to be generation 1" \
+		    grep -q 'keyring s=ndkim-[0-9]*-ed25519 is nec generation 1$' "$log"
+		check "nec +$off: the publication is a commit" test \
+		    "$(git --git-dir="$T/zone.git" rev-parse main)" != "$h"
+		find "$SINK" -type f -exec rm -f {} +
+		out=$(/usr/bin/python3 "$top_srcdir/tests/integration/signd_peer.py" \
+		    burst "$SPORT" 1 1 "nec $off" 2>&1)
+		for i in $(seq 1 50); do
+			[ -n "$(find "$SINK" -type f)" ] && break
+			sleep 0.1
+		done
+		f=$(find "$SINK" -type f | head -n 1)
+		v=$([ -n "$f" ] && /usr/bin/python3 \
+		    "$top_srcdir/tests/integration/signd_peer.py" verify "$PORT" \
+		    "$f" 2>&1) || v="failed: $v"
+		case $v in
+		*"dkim 0 a=ed25519-sha256 s=$sel ok"*"arc cv=none"*)
+			integ_ok "nec +$off: dkimpy verifies the message signed with $sel" ;;
+		*) integ_notok "nec +$off: dkimpy verifies the message signed with $sel" \
+		    "$out; $v" ;;
+		esac
+		integ_stop "$SIGND_PID"
+	done
+	integ_stop "$SINK_PID"
+}
+
 # 8. timbre-signd itself, on the real clock: the keys in the zone (made
 # "in the future" by the offset runs above) are found and used, and no
 # key is minted while the newest is young.
@@ -308,8 +395,18 @@ if [ -x "$SIGND" ]; then
 		fi
 	done
 	integ_stop "$SIGND_PID"
+
+	# 10. --derivation nec: the Ed25519 keys of the nec signer, from
+	# the base64 password nec took.  Under selectors of another format
+	# (n%s-%d), so that the v1 keys above are not the keyring's: the
+	# daemon mints generation 1, publishes it (a commit), signs with
+	# it, and dkimpy verifies a message it relayed to smtp-sink, with
+	# the record timbre key derive --derivation nec prints; started
+	# again an hour later, past lifetime - overlap, it finds that
+	# key's generation and mints generation 2, likewise.
+	nec10
 else
-	integ_skipcase "timbre-signd" "not built" 7
+	integ_skipcase "timbre-signd" "not built" 16
 fi
 
 integ_summary

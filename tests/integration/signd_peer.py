@@ -5,6 +5,7 @@
     signd_peer.py verify DNSPORT MSG  dkimpy: every DKIM-Signature, then ARC
     signd_peer.py burst PORT N CONC TAG  N distinct messages, CONC at once
     signd_peer.py drop PORT N TAG     N messages whose clients leave at "."
+    signd_peer.py dropquit PORT N TAG  the same, leaving with QUIT and a FIN
     signd_peer.py term PORT N TAG PID  N messages at once, then SIGTERM PID
     signd_peer.py verifydir DNSPORT DIR  dkimpy on every message in DIR
 
@@ -25,7 +26,9 @@ with its own subject and body ("TAG n"), every other one with an
 Authentication-Results of mx.signd.test (ARC); it prints "sent N
 refused M".  drop opens N sessions, then sends the N messages with their
 final "." and resets every connection without waiting for the answer,
-so that they leave while their messages are being signed.  term does
+so that they leave while their messages are being signed; dropquit
+pipelines QUIT behind the "." and closes the connection normally.  term
+does
 the same but keeps the connections and sends SIGTERM to the daemon
 instead, then reads each answer (a 250 is printed "acked TAG n": that
 message must have reached the next hop).  verifydir
@@ -222,12 +225,15 @@ def sent_at_once(port, n, tag):
     return conns
 
 
-def drop(port, n, tag):
+def drop(port, n, tag, quit=False):
     conns = sent_at_once(port, n, tag)
     for i, c in conns:
-        # A reset, not a FIN: the server drops the session at once.
-        c.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                       struct.pack('ii', 1, 0))
+        if quit:
+            c.send(b'QUIT\r\n')
+        else:
+            # A reset, not a FIN: the server drops the session at once.
+            c.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                           struct.pack('ii', 1, 0))
         c.s.close()
     print('dropped %d' % len(conns))
     return 0
@@ -331,8 +337,9 @@ def main():
     if sys.argv[1] == 'burst':
         return burst(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]),
                      sys.argv[5])
-    if sys.argv[1] == 'drop':
-        return drop(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+    if sys.argv[1] in ('drop', 'dropquit'):
+        return drop(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4],
+                    sys.argv[1] == 'dropquit')
     if sys.argv[1] == 'term':
         return term(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4],
                     int(sys.argv[5]))

@@ -18,6 +18,13 @@
 #     250 reached smtp-sink;
 #     in the sanitizer build, LeakSanitizer at exit sees any pipeline
 #     whose completion was lost, AddressSanitizer any use after free;
+#   - one worker, clients gone at the final dot (a reset, or QUIT and
+#     a FIN): their messages still queued are cancelled, never signed
+#     (sign_cancelled in the statistics), the others' all delivered and
+#     verified;
+#   - SIGTERM while relay connections wait for smtp-sink's answer to
+#     QUIT and others carry messages: exit 0, and no relay connection
+#     left for LeakSanitizer (src/smtp/transport.c's smtp_send_shutdown);
 #   - --sign-workers 0 (on the loop) still signs; out-of-range values
 #     are refused with a message naming the bounds;
 #   - the statistics give sign_workers.
@@ -214,11 +221,98 @@ else
 	    "$(grep 'signd stats' "$INTEG_TMP/pool.log")"
 fi
 
-# Idle workers are joined at once.  (A SIGTERM in the middle of relays
-# is not made here: src/smtp leaves the relay connections that were
-# closing, after their answer, to the loop, which is gone; LeakSanitizer
-# would report them, whatever the workers did.)
+# Idle workers are joined at once.
 stop_is_quick pool
+
+# ------------------------------------------------ SIGTERM, relays in QUIT
+
+# A second smtp-sink that takes 30 s to answer QUIT: each relay
+# connection outlives the answer it gave (the client has its 250, the
+# connection nobody's but src/smtp's), and 10 more messages are in the
+# middle of being signed or relayed when SIGTERM comes.  The daemon
+# exits 0 at once, and in the sanitizer build LeakSanitizer finds no
+# relay connection left behind.
+SLOWPORT=$(integ_free_port)
+mkdir -p "$INTEG_TMP/slow"
+slow_user=
+if [ "$(id -u)" -eq 0 ]; then
+	chown nobody "$INTEG_TMP/slow"
+	slow_user="-u nobody"
+fi
+# shellcheck disable=SC2086
+integ_spawn "$INTEG_TMP/slow.log" smtp-sink $slow_user -W quit:30 \
+    -d "$INTEG_TMP/slow/%Y%m%d%H%M%S." "127.0.0.1:$SLOWPORT" 64
+for i in $(seq 1 50); do
+	ss -Hltn 2>/dev/null | grep -q "127.0.0.1:$SLOWPORT " && break
+	sleep 0.1
+done
+start quit --sign-workers 2 --relay "127.0.0.1:$SLOWPORT" ||
+    { integ_summary; exit 1; }
+out=$(/usr/bin/python3 "$PEER" burst "$PORT" 10 5 quit 2>&1)
+n=$(ss -Htn state established "( dport = :$SLOWPORT )" 2>/dev/null | wc -l)
+if [ "$out" = "sent 10 refused 0" ] && [ "$n" -ge 10 ]; then
+	integ_ok "quit: 10 messages relayed, $n relay connections waiting for the 221"
+else
+	integ_notok "quit: 10 messages relayed, their connections waiting for the 221" \
+	    "$out; $n connections to smtp-sink"
+fi
+/usr/bin/python3 "$PEER" term "$PORT" 10 quitterm "$SIGND_PID" \
+    >"$INTEG_TMP/quitterm.out" 2>&1 || true
+stop_is_quick quit sent
+n=$(find "$INTEG_TMP/slow" -type f | wc -l)
+if [ "$n" -ge 10 ]; then
+	integ_ok "quit: smtp-sink has $n messages; $(tail -n 1 "$INTEG_TMP/quitterm.out")"
+else
+	integ_notok "quit: smtp-sink has the 10 messages answered 250" \
+	    "$n; $(tail -n 3 "$INTEG_TMP/quitterm.out")"
+fi
+
+# ------------------------------------------------ cancelled, never signed
+
+# One worker; 40 messages from clients that stay, while 60 clients reset
+# the connection right after their final "." and 60 more pipeline QUIT
+# behind it and close.  The messages of the clients gone that still
+# wait for the worker are taken off its queue, not signed for nothing:
+# sign_cancelled counts them (as many as the log lines), and the 40
+# kept are all answered 250, delivered and verified by dkimpy.
+start cancel --sign-workers 1 || { integ_summary; exit 1; }
+/usr/bin/python3 "$PEER" burst "$PORT" 40 8 keep >"$INTEG_TMP/keep.out" 2>&1 &
+KEEP_PID=$!
+/usr/bin/python3 "$PEER" drop "$PORT" 60 cancel >/dev/null 2>&1 || true
+/usr/bin/python3 "$PEER" dropquit "$PORT" 60 cancelq >/dev/null 2>&1 || true
+wait "$KEEP_PID" || true
+sleep 1
+kill -USR1 "$SIGND_PID"
+sleep 0.3
+n=$(grep 'signd stats' "$INTEG_TMP/cancel.log" | tr ' ' '\n' |
+    sed -n 's/^sign_cancelled=//p' | tail -n 1)
+logged=$(grep -c 'sign cancelled before a worker took it' \
+    "$INTEG_TMP/cancel.log" || true)
+if [ "${n:-0}" -gt 0 ] && [ "$n" = "$logged" ]; then
+	integ_ok "cancel: 120 clients gone at the final dot: sign_cancelled=$n (logged $logged)"
+else
+	integ_notok "cancel: 120 clients gone at the final dot: sign_cancelled moves" \
+	    "sign_cancelled=${n:-none}, $logged logged"
+fi
+if grep -qx 'sent 40 refused 0' "$INTEG_TMP/keep.out"; then
+	integ_ok "cancel: the 40 clients that stayed: all 250"
+else
+	integ_notok "cancel: the 40 clients that stayed: all 250" \
+	    "$(tail -n 3 "$INTEG_TMP/keep.out")"
+fi
+wait_sink 40 || true
+lost=
+for m in $(seq 0 39); do
+	grep -lq "^Subject: keep $m\$" "$SINK"/* 2>/dev/null ||
+	    lost="$lost $m"
+done
+if [ -z "$lost" ]; then
+	integ_ok "cancel: the 40 kept reached smtp-sink"
+else
+	integ_notok "cancel: the 40 kept reached smtp-sink" "missing:$lost"
+fi
+verify "cancel: what was delivered" 40
+stop_is_quick cancel
 
 # ------------------------------------------------ SIGTERM, queue full
 

@@ -1,8 +1,9 @@
 /*
  * test_pool.c: util/pool.h: bounds, many jobs on many workers handed
  * back once each on the owner's thread, a done callback that submits
- * and one that frees its job, and pool_free() with jobs still waiting
- * (never run, still answered).  Run under TSan too (the sanitizer
+ * and one that frees its job, pool_cancel() of waiting and running
+ * jobs, and pool_free() with jobs still waiting (never run, still
+ * answered).  Run under TSan too (the sanitizer
  * build), which sees the hand-over between the threads.
  */
 #include <check.h>
@@ -25,6 +26,7 @@ struct tjob {
 	bool		 worked;	/* the worker's */
 	int		 dones;		/* the owner's */
 	bool		 ran;
+	enum pool_end	 end;
 	int		 sleep_ms;
 	struct pool	*resubmit;	/* done submits once more */
 	size_t		*freed;		/* done frees the job */
@@ -57,13 +59,14 @@ expect(unsigned in)
 }
 
 static void
-done(void *arg, bool ran)
+done(void *arg, enum pool_end end)
 {
 	struct tjob	*t = arg;
 	struct pool	*p = t->resubmit;
 
 	t->dones++;
-	t->ran = ran;
+	t->ran = end == POOL_RAN;
+	t->end = end;
 	if (p != NULL) {
 		t->resubmit = NULL;
 		t->in++;
@@ -172,6 +175,80 @@ START_TEST(test_pool_resubmit_and_free)
 }
 END_TEST
 
+START_TEST(test_pool_cancel)
+{
+	enum { N = 50 };
+	struct tjob	 t[N];
+	struct pool	*p;
+	struct err	 err;
+	bool		 cancelled[N];
+	size_t		 i, ncancel = 0;
+
+	ck_assert_ptr_nonnull(p = pool_new(1, &err));
+	for (i = 0; i < N; i++) {
+		tjob_init(&t[i], (unsigned)i);
+		t[i].sleep_ms = i == 0 ? 500 : 0;
+		pool_submit(p, &t[i].job);
+	}
+	/* The one worker is held in the first job while the others wait
+	 * (on a very loaded machine it may have gone further: those are
+	 * not cancelled, and the assertions below hold all the same). */
+	memset(cancelled, 0, sizeof(cancelled));
+	for (i = 1; i < N; i += 2) {
+		cancelled[i] = pool_cancel(p, &t[i].job);
+		ncancel += cancelled[i];
+		/* Told at once, or later as any other. */
+		ck_assert_int_eq(t[i].dones, cancelled[i] ? 1 : 0);
+	}
+	ck_assert_uint_eq(pool_pending(p), N - ncancel);
+	drain(p);
+	for (i = 0; i < N; i++) {
+		ck_assert_int_eq(t[i].dones, 1);
+		ck_assert(t[i].worked == !cancelled[i]);
+		ck_assert_int_eq(t[i].end, cancelled[i] ? POOL_CANCELLED :
+		    POOL_RAN);
+		if (!cancelled[i])
+			ck_assert(t[i].out == expect((unsigned)i));
+	}
+	/* Once handed back, a job is no longer the pool's to cancel. */
+	ck_assert(!pool_cancel(p, &t[0].job));
+	ck_assert(!pool_cancel(p, &t[2].job));
+	ck_assert_int_eq(t[0].dones, 1);
+	ck_assert_uint_gt(ncancel, 0);
+	ck_assert_uint_eq(pool_pending(p), 0);
+	pool_free(p);
+}
+END_TEST
+
+START_TEST(test_pool_cancel_running)
+{
+	struct tjob	 t;
+	struct pool	*p;
+	struct err	 err;
+	int		 i;
+
+	ck_assert_ptr_nonnull(p = pool_new(1, &err));
+	tjob_init(&t, 3);
+	t.sleep_ms = 300;
+	pool_submit(p, &t.job);
+	/* Until the worker has it (its queued flag is the pool's, read
+	 * by pool_cancel under the mutex): then cancel says no. */
+	for (i = 0; i < 2000 && pool_cancel(p, &t.job); i++) {
+		ck_assert_int_eq(t.end, POOL_CANCELLED);
+		t.dones = 0;
+		pool_submit(p, &t.job);
+		usleep(1000);
+	}
+	ck_assert_int_lt(i, 2000);
+	ck_assert_int_eq(t.dones, 0);
+	drain(p);
+	ck_assert_int_eq(t.dones, 1);
+	ck_assert_int_eq(t.end, POOL_RAN);
+	ck_assert(t.out == expect(3));
+	pool_free(p);
+}
+END_TEST
+
 START_TEST(test_pool_free_waiting)
 {
 	enum { N = 20 };
@@ -208,6 +285,8 @@ pool_tcase(void)
 	tcase_add_test(tc, test_pool_bounds);
 	tcase_add_test(tc, test_pool_many);
 	tcase_add_test(tc, test_pool_resubmit_and_free);
+	tcase_add_test(tc, test_pool_cancel);
+	tcase_add_test(tc, test_pool_cancel_running);
 	tcase_add_test(tc, test_pool_free_waiting);
 	return tc;
 }
