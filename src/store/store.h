@@ -62,7 +62,7 @@ enum store_error {
 	STORE_E_VALUE,		/* a setting's value is unusable */
 };
 
-#define STORE_SCHEMA_VERSION	4
+#define STORE_SCHEMA_VERSION	5
 #define STORE_APPLICATION_ID	0x74696d62	/* "timb", PRAGMA application_id */
 #define STORE_NAME_MAX		48	/* bytes in a list name */
 #define STORE_LOCAL_MAX		64	/* bytes in a local part */
