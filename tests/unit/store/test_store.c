@@ -433,6 +433,51 @@ END_TEST
  * with FULL again; claims come in the order the rows were made, and the
  * last result of a message ends it.
  */
+/* A post added without waiting for the disk: synchronous=NORMAL for
+ * that commit, the row there for another connection, the next write
+ * FULL again; the log to flush is the database's "-wal" file. */
+START_TEST(test_msg_add_nosync)
+{
+	static const char	 body[] = "Subject: x\r\n\r\nx\r\n";
+	struct store		*s;
+	struct err		 err;
+	struct stat		 sb;
+	sqlite3			*raw;
+	const char		*wal;
+	long long		 v;
+	int64_t			 id, id2;
+
+	ts_init();
+	s = ts_fixture("n.db");
+	ck_assert_int_eq(store_msg_add_nosync(s, "example.org", "dev",
+	    STORE_MSG_RECEIVED, "bob@example.org", "<1@x>", body,
+	    sizeof(body) - 1, 100, &id, &err), 0);
+	ck_assert_int_eq(store_int(s, "PRAGMA synchronous", &v, &err), 0);
+	ck_assert_int_eq(v, 1);				/* NORMAL */
+	raw = ts_raw(ts_path("n.db"));
+	ck_assert_int_eq(ts_raw_int(raw, "SELECT count(*) FROM messages "
+	    "WHERE state = 'received' AND size = 17"), 1);
+	sqlite3_close(raw);
+	ck_assert_int_eq(store_msg_add_nosync(s, "example.org", "nope",
+	    STORE_MSG_RECEIVED, "", NULL, body, sizeof(body) - 1, 100, &id2,
+	    &err), -1);
+	ck_assert_int_eq(err.code, STORE_E_NOLIST);
+	ck_assert_int_eq(store_msg_add(s, "example.org", "dev",
+	    STORE_MSG_RECEIVED, "", NULL, body, sizeof(body) - 1, 101, &id2,
+	    &err), 0);
+	ck_assert_int_gt(id2, id);
+	ck_assert_int_eq(store_int(s, "PRAGMA synchronous", &v, &err), 0);
+	ck_assert_int_eq(v, 2);				/* FULL */
+	wal = store_wal_path(s);
+	ck_assert_ptr_nonnull(wal);
+	ck_assert_uint_gt(strlen(wal), 9);
+	ck_assert_str_eq(wal + strlen(wal) - 9, "/n.db-wal");
+	ck_assert_int_eq(stat(wal, &sb), 0);
+	store_close(s);
+	ts_fini();
+}
+END_TEST
+
 START_TEST(test_deliver_relaxed)
 {
 	static const char *const	 rcpts[] = { "z@a.test", "a@b.test",
@@ -509,6 +554,7 @@ tc_schema(void)
 	tcase_add_test(tc, test_secret);
 	tcase_add_test(tc, test_not_ours);
 	tcase_add_test(tc, test_deliver_relaxed);
+	tcase_add_test(tc, test_msg_add_nosync);
 	return tc;
 }
 
