@@ -26,12 +26,15 @@
 #     out (the rows made, and SECONDS of delivery).  Bar: flat within 2x.
 #
 #	sh bench/listd/run.sh [-m MESSAGES] [-c CONNECTIONS] [-n FANOUT]
-#	    [-r ROUNDS] [-s SECONDS] [-B BUILDDIR] [-o RESULTS]
+#	    [-r ROUNDS] [-s SECONDS] [-B BUILDDIR] [-b BEFORE] [-o RESULTS]
 #
 # -m: messages of the acceptance row (2000); -c: concurrent sessions of
 # smtp-source (20); -n: subscribers of the fan-out row (5000); -r:
 # rounds, each side's figure is its best (2); -s: seconds of delivery
-# watched for the RSS rows (3).  A benchmark reports; it never fails: it
+# watched for the RSS rows (3); -b: another build directory (an older
+# tree, "before") whose timbre-listd and timbre take part in the
+# acceptance row too, each round after this build's, on a database of
+# their own.  A benchmark reports; it never fails: it
 # exits 0 whatever it measured, and stops every process it started.
 # BENCH_KEEP=1 keeps its temp dir (databases, logs, zone).
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -45,9 +48,11 @@ fanout=5000
 rounds=2
 seconds=3
 out=
-while getopts B:c:m:n:o:r:s: c; do
+older=
+while getopts B:b:c:m:n:o:r:s: c; do
 	case $c in
 	B) top_builddir=$OPTARG ;;
+	b) older=$OPTARG ;;
 	c) conns=$OPTARG ;;
 	m) msgs=$OPTARG ;;
 	n) fanout=$OPTARG ;;
@@ -55,7 +60,8 @@ while getopts B:c:m:n:o:r:s: c; do
 	r) rounds=$OPTARG ;;
 	s) seconds=$OPTARG ;;
 	*) echo "usage: run.sh [-m MESSAGES] [-c CONNECTIONS] [-n FANOUT]" \
-	       "[-r ROUNDS] [-s SECONDS] [-B BUILDDIR] [-o RESULTS]" >&2
+	       "[-r ROUNDS] [-s SECONDS] [-B BUILDDIR] [-b BEFORE]" \
+	       "[-o RESULTS]" >&2
 	   exit 0 ;;
 	esac
 done
@@ -63,6 +69,11 @@ case $top_builddir in /*) ;; *) top_builddir=$(pwd)/$top_builddir ;; esac
 LISTD=$top_builddir/daemons/listd/timbre-listd
 SIGND=$top_builddir/daemons/signd/timbre-signd
 TIMBRE=$top_builddir/tools/timbre
+if [ -n "$older" ]; then
+	case $older in /*) ;; *) older=$(pwd)/$older ;; esac
+	LISTD_B=$older/daemons/listd/timbre-listd
+	TIMBRE_B=$older/tools/timbre
+fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/bench_listd.XXXXXX") || exit 0
 PIDS=
@@ -81,7 +92,7 @@ finish() {
 	[ -n "$out" ] && mkdir -p "$(dirname "$out")" && cp "$report" "$out"
 	exit 0
 }
-for x in "$LISTD" "$SIGND" "$TIMBRE"; do
+for x in "$LISTD" "$SIGND" "$TIMBRE" ${older:+"$LISTD_B" "$TIMBRE_B"}; do
 	[ -x "$x" ] || { say "bench/listd: $x not built (make)"; finish; }
 done
 for x in nsd smtp-source smtp-sink sqlite3 ss; do
@@ -188,15 +199,16 @@ SIGNPORT=$(port)
 SIGNED=$(port)
 DEAD=$(port)	# nobody listens there: the signer down
 
-# db FILE N: a database with the list dev@lists.test (posting by
+# db FILE N [TIMBRE]: a database with the list dev@lists.test (posting by
 # subscribers, the default) and N subscribers over s1..s4.test, and
 # alice@good.test, who posts.
 db() {
+	tb=${3:-$TIMBRE}
 	rm -f "$1" "$1-wal" "$1-shm"
-	"$TIMBRE" list create "$1" >/dev/null &&
-	"$TIMBRE" list add "$1" --domain "$D" dev \
+	"$tb" list create "$1" >/dev/null &&
+	"$tb" list add "$1" --domain "$D" dev \
 	    --moderator owner@good.test >/dev/null &&
-	"$TIMBRE" list subscribe "$1" --domain "$D" dev alice@good.test \
+	"$tb" list subscribe "$1" --domain "$D" dev alice@good.test \
 	    >/dev/null &&
 	sqlite3 "$1" "INSERT INTO subscribers (list_id, address, added)
 	    WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c
@@ -206,11 +218,12 @@ db() {
 }
 q() { sqlite3 "$DB" "$1" 2>/dev/null; }
 
-# listd_start SIGNERPORT [OPTIONS]: timbre-listd on $DB; its pid LPID.
+# listd_start SIGNERPORT [OPTIONS]: timbre-listd ($LISTD_RUN, default
+# this build's) on $DB; its pid LPID.
 listd_start() {
 	sp=$1
 	shift
-	"$LISTD" -f --log-level warn --listen "127.0.0.1:$LISTEN" \
+	"${LISTD_RUN:-$LISTD}" -f --log-level warn --listen "127.0.0.1:$LISTEN" \
 	    --listen-signed "127.0.0.1:$SIGNED" --domain "$D" \
 	    --hostname mx.lists.test --db "$DB" --signer "127.0.0.1:$sp" \
 	    --resolver "127.0.0.1:$DNS" --deliver-port "$SINKPORT" \
@@ -230,6 +243,20 @@ DB=$T/accept.db
 db "$DB" 4 || { say "bench/listd: timbre list failed"; finish; }
 listd_start "$DEAD" --signer-retry 1h --signer-retry-max 1h ||
     { say "bench/listd: timbre-listd did not start: $(tail -n 3 "$T/listd.log")"; finish; }
+if [ -n "$older" ]; then
+	# The older build's daemon beside it, on its own port and database.
+	A_DB=$DB A_LPID=$LPID A_LISTEN=$LISTEN A_SIGNED=$SIGNED
+	DB=$T/accept-before.db
+	LISTEN=$(port)
+	SIGNED=$(port)
+	db "$DB" 4 "$TIMBRE_B" ||
+	    { say "bench/listd: $TIMBRE_B list failed"; finish; }
+	LISTD_RUN=$LISTD_B listd_start "$DEAD" --signer-retry 1h \
+	    --signer-retry-max 1h ||
+	    { say "bench/listd: $LISTD_B did not start"; finish; }
+	B_DB=$DB B_LPID=$LPID B_LISTEN=$LISTEN
+	DB=$A_DB LPID=$A_LPID LISTEN=$A_LISTEN SIGNED=$A_SIGNED
+fi
 source_run() { # source_run PORT [OPTIONS]: messages/s
 	p=$1
 	shift
@@ -241,6 +268,7 @@ source_run() { # source_run PORT [OPTIONS]: messages/s
 }
 ref_best=0
 ld_best=0
+b_best=0
 rows=0
 ref_cpu=0
 ld_cpu=0
@@ -259,16 +287,32 @@ while [ "$r" -le "$rounds" ]; do
 	    "timbre-listd $ld messages/s (CPU ${ld_cpu}s; $got of $msgs committed)"
 	ref_best=$(best "$ref" "$ref_best")
 	ld_best=$(best "$ld" "$ld_best")
+	if [ -n "$older" ]; then
+		c0=$(cpu "$B_LPID")
+		bld=$(source_run "$B_LISTEN")
+		b_cpu=$(sub "$(cpu "$B_LPID")" "$c0")
+		say "           the build before: timbre-listd $bld messages/s" \
+		    "(CPU ${b_cpu}s; $(sqlite3 "$B_DB" "SELECT count(*) FROM
+		    messages") rows in all)"
+		b_best=$(best "$bld" "$b_best")
+	fi
 	r=$((r + 1))
 done
 rss=$(kb "$LPID" VmHWM)
 stop "$LPID"
+[ -n "$older" ] && stop "$B_LPID"
 a_ratio=$(ratio "$ld_best" "$ref_best")
 say "accepted, $conns sessions, a new connection per message, best of $rounds:"
 say "  smtp-source -> smtp-sink       $ref_best messages/s (the reference)"
 say "  smtp-source -> timbre-listd    $ld_best messages/s ($rows rows committed," \
     "peak RSS $rss kB)"
 say "  timbre-listd / smtp-sink       $a_ratio   bar 0.50  $(verdict "$a_ratio" 0.5)"
+if [ -n "$older" ]; then
+	say "  the build before ($older):"
+	say "  smtp-source -> timbre-listd    $b_best messages/s," \
+	    "$(ratio "$b_best" "$ref_best") of smtp-sink"
+	say "  this build / the build before  $(ratio "$ld_best" "$b_best")"
+fi
 say "  CPU per message, last round:   timbre-listd $(awk -v c="$ld_cpu" -v n="$msgs" 'BEGIN { printf "%.2f", 1000 * c / n }') ms," \
     "smtp-sink $(awk -v c="$ref_cpu" -v n="$msgs" 'BEGIN { printf "%.2f", 1000 * c / n }') ms"
 

@@ -130,8 +130,12 @@ struct listd_stats {
 	uint64_t	 signer_failed;		/* attempts that failed */
 	uint64_t	 signed_back;		/* signed copies stored */
 	uint64_t	 fanout_rows;
+	uint64_t	 commit_flushes;	/* commit.c's fdatasyncs */
+	uint64_t	 commit_posts;		/* posts they covered */
+	uint64_t	 commit_batch_max;	/* most in one */
 };
 
+struct listd_commit;
 struct listd_http;
 struct listd_ipcount;
 struct listd_queue;
@@ -145,6 +149,7 @@ struct listd {
 	struct smtp_listener	*signed_smtp;	/* --listen-signed */
 	struct listd_deliver	*deliver;	/* NULL: not linked in */
 	struct listd_queue	*queue;
+	struct listd_commit	*commit;	/* group commit */
 	struct listd_ipcount	*ips;		/* connections per address */
 	size_t			 nips;
 	struct listd_stats	 stats;
@@ -169,6 +174,27 @@ void	listd_smtp_stop(struct listd *);
  * with err (and nothing changed) when the TLS files do not load. */
 int	listd_smtp_update(struct listd *, const struct listd_settings *,
 	    struct err *);
+
+/* ---- commit.c: group commit of posts (one flush for many 250s) ---- */
+
+/* A session waiting for the flush that puts its post on disk. */
+struct listd_commit_wait {
+	/* ok: on disk; false: the flush failed (answer 451). */
+	void		(*done)(void *arg, bool ok);
+	void		 *arg;
+};
+
+/* The flushing thread, after store_open. */
+int	listd_commit_start(struct listd *, struct err *);
+void	listd_commit_stop(struct listd *);
+/* After a post's store_msg_add_nosync returned: w->done is called from
+ * the loop once a flush that started after that return has returned.
+ * -1 (ERR_NOMEM) when w could not be queued. */
+int	listd_commit_wait(struct listd *, struct listd_commit_wait *w,
+	    struct err *);
+/* w's session is gone: w->done is not called (a no-op for a w that
+ * waits for nothing). */
+void	listd_commit_cancel(struct listd *, struct listd_commit_wait *w);
 
 /* ---- http.c: the one-click unsubscribe endpoint (RFC 8058) ---- */
 

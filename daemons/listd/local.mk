@@ -1,16 +1,20 @@
 # daemons/listd: timbre-listd, the mailing-list MTA.  The inbound side:
 # SMTP in (session.c), verification (verify.c), the post as it leaves
-# (post.c), the hand-off to timbre-signd and back (queue.c); the way out
+# (post.c), the group commit before each 250 (commit.c), the hand-off to
+# timbre-signd and back (queue.c); the way out
 # is deliver.h's (the delivery engine appends its sources below).  Its
 # man page, systemd unit, unit suite and integration test.
 sbin_PROGRAMS += daemons/listd/timbre-listd
 daemons_listd_timbre_listd_SOURCES = daemons/listd/main.c \
 	daemons/listd/options.c daemons/listd/listd.h \
-	daemons/listd/session.c \
+	daemons/listd/session.c daemons/listd/commit.c \
 	daemons/listd/verify.c daemons/listd/post.c daemons/listd/queue.c \
 	daemons/listd/admin.c daemons/listd/held.c daemons/listd/archive.c \
 	daemons/listd/http.c
 daemons_listd_timbre_listd_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE3_CFLAGS)
+# commit.c's flushing thread
+daemons_listd_timbre_listd_CFLAGS = $(AM_CFLAGS) -pthread
+daemons_listd_timbre_listd_LDFLAGS = -pthread
 daemons_listd_timbre_listd_LDADD = $(STORE_LIBS) $(ARCHIVE_LIBS) \
 	$(TIMBRE_LIBS)
 
@@ -37,3 +41,7 @@ INTEGRATION_TESTS += tests/integration/listd_archive.sh
 # smtp-sink's copies (dkimpy verifies them), curl against --http-listen
 # over HTTPS: GET, POST, bad tokens, 413, slow clients, the cap
 INTEGRATION_TESTS += tests/integration/listd_unsub.sh
+# The group commit (commit.c): a burst from smtp-source, kill -9 after
+# the first 250s, a restart; every post that heard 250 reaches
+# smtp-sink for every subscriber, nothing half-stored, flushes shared
+INTEGRATION_TESTS += tests/integration/listd_burst.sh

@@ -4,7 +4,8 @@
  * privilege drop would be nicer for the file's owner, but listd must
  * keep writing it as the unprivileged user, so it is opened after),
  * the listeners (port 25, bound as root), the privilege drop, the
- * resolver stub, the hand-off queue (which first sends the signer every
+ * resolver stub, the group commit's flushing thread (commit.c), the
+ * hand-off queue (which first sends the signer every
  * message a previous run left in received or signing), the delivery
  * engine, the signals, then READY=1 and the loop.
  *
@@ -48,6 +49,9 @@ log_stats(struct listd *ld)
 	log_info("listd stats to_signer=%" PRIu64 " signer_failed=%" PRIu64
 	    " signed_back=%" PRIu64 " fanout_rows=%" PRIu64, st->to_signer,
 	    st->signer_failed, st->signed_back, st->fanout_rows);
+	log_info("listd stats commit_flushes=%" PRIu64 " commit_posts=%"
+	    PRIu64 " commit_batch_max=%" PRIu64, st->commit_flushes,
+	    st->commit_posts, st->commit_batch_max);
 	if (ld->deliver != NULL) {
 		listd_deliver_stats(ld->deliver, &ds);
 		log_info("listd stats sent=%lu deferred=%lu failed=%lu "
@@ -224,6 +228,8 @@ main(int argc, char *argv[])
 	srv.addrlen = ld.set.conf.resolver.len;
 	if ((ld.stub = dns_stub_new(ld.base, &srv, NULL, &err)) == NULL)
 		fatal("--resolver %s: %s", ld.set.conf.resolver.text, err.msg);
+	if (listd_commit_start(&ld, &err) == -1)
+		fatal("group commit: %s", err.msg);
 	if (listd_queue_start(&ld, &err) == -1)
 		fatal("queue: %s", err.msg);
 	if (listd_out_start(&ld, &err) == -1)
@@ -247,6 +253,7 @@ main(int argc, char *argv[])
 	listd_http_stop(&ld);
 	listd_held_stop(&ld);
 	listd_archive_stop(&ld);
+	listd_commit_stop(&ld);
 	listd_queue_stop(&ld);
 	listd_out_stop(&ld);
 	dns_stub_free(ld.stub);

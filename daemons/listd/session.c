@@ -13,8 +13,11 @@
  * a DMARC policy of reject), held for the moderators (held.c: a
  * moderated list, a sender who is not a subscriber), or rewritten
  * (post.c) and stored; "250" is only
- * said once the row is committed (store_msg_add, synchronous=FULL),
- * which lipap did before it had done anything.
+ * said once the row is on disk, which lipap said before it had done
+ * anything: a post is committed without waiting for the disk
+ * (store_msg_add_nosync), and its session waits for commit.c's next
+ * flush of the database's log, one for all the posts that ended DATA
+ * together (group commit).
  *
  * --listen-signed takes only the signer's address (554 5.7.1 for
  * everyone else, at connect): the signed copy, matched to its queue row
@@ -77,6 +80,11 @@ struct listd_conn {
 	struct mail_hdrs	*hdrs;
 	size_t			 hdr_len, body_off;
 	struct listd_verify	*verify;
+	/* a post committed, waiting for the flush (commit.c) */
+	struct listd_commit_wait wait;
+	int64_t			 qid;
+	size_t			 size;
+	bool			 rewrite_from;
 };
 
 time_t
@@ -308,7 +316,31 @@ member(struct listd_conn *lc, enum store_role role, const char *addr,
 	return r;
 }
 
-/* Stores the list's copy in state and answers. */
+/* commit.c: the post is on disk (ok), or may not be. */
+static void
+post_flushed(void *arg, bool ok)
+{
+	struct listd_conn	*lc = arg;
+	struct listd		*ld = lc->ld;
+	char			 text[64];
+
+	if (!ok) {
+		ld->stats.refused_other++;
+		log_error("%016" PRIx64 " post list=%s queue=%" PRId64 ": not "
+		    "flushed to disk", lc->id, lc->list, lc->qid);
+		answer(lc, 451, "4.3.0", "cannot store the message, try later");
+		return;
+	}
+	ld->stats.accepted++;
+	log_info("%016" PRIx64 " post queued list=%s queue=%" PRId64
+	    " from=<%s> size=%zu rewrite_from=%s", lc->id, lc->list, lc->qid,
+	    lc->mail_from, lc->size, lc->rewrite_from ? "yes" : "no");
+	snprintf(text, sizeof(text), "queued as %" PRId64, lc->qid);
+	answer(lc, 250, "2.0.0", text);
+	listd_queue_kick(ld);
+}
+
+/* Stores the list's copy in state and answers (a post: once flushed). */
 static void
 store_post(struct listd_conn *lc, const struct listd_verdict *vd,
     const struct list_found *lf, enum store_msg_state state,
@@ -368,8 +400,8 @@ store_post(struct listd_conn *lc, const struct listd_verdict *vd,
 		rc = listd_held_hold(ld, lc->id, &h, out.data, out.len, &qid,
 		    &err);
 	else
-		rc = store_msg_add(ld->store, ld->set.domain, lc->list, state,
-		    lc->mail_from, h.message_id, out.data, out.len,
+		rc = store_msg_add_nosync(ld->store, ld->set.domain, lc->list,
+		    state, lc->mail_from, h.message_id, out.data, out.len,
 		    listd_now(ld), &qid, &err);
 	if (rc == -1) {
 		/* STORE_E_FULL: held.c's bound on held posts. */
@@ -395,13 +427,18 @@ store_post(struct listd_conn *lc, const struct listd_verdict *vd,
 		answer(lc, 250, "2.0.0", text);
 		return;
 	}
-	ld->stats.accepted++;
-	log_info("%016" PRIx64 " post queued list=%s queue=%" PRId64
-	    " from=<%s> size=%zu rewrite_from=%s", lc->id, lc->list, qid,
-	    lc->mail_from, lc->msg.len, p.rewrite_from ? "yes" : "no");
-	snprintf(text, sizeof(text), "queued as %" PRId64, qid);
-	answer(lc, 250, "2.0.0", text);
-	listd_queue_kick(ld);
+	lc->qid = qid;
+	lc->size = lc->msg.len;
+	lc->rewrite_from = p.rewrite_from;
+	lc->wait.done = post_flushed;
+	lc->wait.arg = lc;
+	if (listd_commit_wait(ld, &lc->wait, &err) == -1) {
+		/* Committed, but not known to be on disk: the client's retry
+		 * may make a duplicate, never a loss. */
+		log_error("%016" PRIx64 " post queue=%" PRId64 ": %s", lc->id,
+		    qid, err.msg);
+		post_flushed(lc, false);
+	}
 }
 
 static void
@@ -691,6 +728,7 @@ on_close(void *arg)
 	log_debug("%016" PRIx64 " smtp close", lc->id);
 	if (!lc->signed_side && !lc->over_ip_cap)
 		ip_give(lc->ld, lc->ip);
+	listd_commit_cancel(lc->ld, &lc->wait);
 	conn_reset(lc);
 	buf_fini(&lc->msg);
 	free(lc);

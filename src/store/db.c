@@ -379,3 +379,9 @@ store_changed(struct store *s, struct err *err)
 	s->data_version = dv;
 	return changed ? 1 : 0;
 }
+
+const char *
+store_wal_path(struct store *s)
+{
+	return sqlite3_filename_wal(sqlite3_db_filename(s->db, "main"));
+}

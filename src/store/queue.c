@@ -95,8 +95,10 @@ step_done(struct store *s, sqlite3_stmt *st, const char *what,
 	return 0;
 }
 
-int
-store_msg_add(struct store *s, const char *domain, const char *name,
+/* store_msg_add, committed with or without (relaxed) waiting for the
+ * disk. */
+static int
+msg_add(struct store *s, bool relaxed, const char *domain, const char *name,
     enum store_msg_state state, const char *mail_from,
     const char *message_id, const void *body, size_t len, time_t now,
     int64_t *id_out, struct err *err)
@@ -111,7 +113,8 @@ store_msg_add(struct store *s, const char *domain, const char *name,
 	}
 	if (store_domain_normalize(domain, dom, err) == -1 ||
 	    store_name_normalize(name, nm, err) == -1 ||
-	    store_begin_write(s, err) == -1)
+	    (relaxed ? store_begin_write_relaxed(s, err) :
+	    store_begin_write(s, err)) == -1)
 		return -1;
 	if (store_prepare(s, "INSERT INTO messages (list_id, state, "
 	    "mail_from, message_id, body, size, created, next_attempt) "
@@ -139,6 +142,26 @@ fail:
 	sqlite3_finalize(st);
 	store_rollback(s);
 	return -1;
+}
+
+int
+store_msg_add(struct store *s, const char *domain, const char *name,
+    enum store_msg_state state, const char *mail_from,
+    const char *message_id, const void *body, size_t len, time_t now,
+    int64_t *id_out, struct err *err)
+{
+	return msg_add(s, false, domain, name, state, mail_from, message_id,
+	    body, len, now, id_out, err);
+}
+
+int
+store_msg_add_nosync(struct store *s, const char *domain, const char *name,
+    enum store_msg_state state, const char *mail_from,
+    const char *message_id, const void *body, size_t len, time_t now,
+    int64_t *id_out, struct err *err)
+{
+	return msg_add(s, true, domain, name, state, mail_from, message_id,
+	    body, len, now, id_out, err);
 }
 
 int

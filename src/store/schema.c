@@ -61,6 +61,16 @@
  *                links (RFC 8058), so that a link needs no row of its own
  *                and still cannot be forged or moved to another address
  *
+ * Version 5 (the delivery engine and the fan-out):
+ *
+ *   deliveries   an index on (message, state): how many of one
+ *                message's rows are queued, sent or failed
+ *                (store_msg_signed's count after the fan-out,
+ *                store_deliver_counts) reads the rows of that message in
+ *                that state alone, where the primary key (message,
+ *                recipient) made it read every row of the message,
+ *                100 000 of them for a big list
+ *
  * Addresses compare without ASCII case (COLLATE NOCASE), as store.h
  * says.  Times are UNIX seconds.  The CHECKs hold the enumerations and
  * types, since sqlite3 3.34 has no STRICT tables.
@@ -230,11 +240,15 @@ static const char	schema_v4[] =
     "  created INTEGER NOT NULL CHECK (typeof(created) = 'integer')\n"
     ");\n";
 
+static const char	schema_v5[] =
+    "CREATE INDEX deliveries_message ON deliveries (message, state);\n";
+
 const struct store_migration	store_migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
 	{ 3, schema_v3 },
 	{ 4, schema_v4 },
+	{ 5, schema_v5 },
 };
 const size_t	store_n_migrations =
     sizeof(store_migrations) / sizeof(store_migrations[0]);

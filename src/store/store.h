@@ -9,8 +9,9 @@
  * time, each in a transaction of its own, and refuses a database newer
  * than this program rather than guess at it.  Every connection uses WAL
  * (readers never block the writer, so listd reads while timbre list
- * writes), synchronous=FULL (a commit is on disk when it returns: listd
- * answers 250 only after that), foreign keys, and a busy timeout, after
+ * writes), synchronous=FULL (a commit is on disk when it returns; the
+ * few writes that say otherwise below are flushed by other means, or
+ * harmless to lose), foreign keys, and a busy timeout, after
  * which a locked database is STORE_E_BUSY.  Every change runs in one
  * BEGIN IMMEDIATE transaction: all or nothing.
  *
@@ -62,7 +63,7 @@ enum store_error {
 	STORE_E_VALUE,		/* a setting's value is unusable */
 };
 
-#define STORE_SCHEMA_VERSION	4
+#define STORE_SCHEMA_VERSION	5
 #define STORE_APPLICATION_ID	0x74696d62	/* "timb", PRAGMA application_id */
 #define STORE_NAME_MAX		48	/* bytes in a list name */
 #define STORE_LOCAL_MAX		64	/* bytes in a local part */
@@ -142,6 +143,14 @@ int		 store_schema_version(struct store *, struct err *);
  * without a signal.  The connection's own changes do not count.
  */
 int		 store_changed(struct store *, struct err *);
+/*
+ * The path of the database's write-ahead log, the file every commit
+ * goes to first (the database is always in WAL mode): flushing it
+ * (fdatasync, from any thread, through a descriptor of one's own) puts
+ * every transaction committed before the flush on disk.  Valid while
+ * the store is open.
+ */
+const char	*store_wal_path(struct store *);
 
 /*
  * Names.  Each writes the normal form into out (of the size named) and
@@ -293,6 +302,19 @@ const char	*store_msg_state_name(enum store_msg_state);
  */
 int	store_msg_add(struct store *, const char *domain, const char *name,
 	    enum store_msg_state, const char *mail_from,
+	    const char *message_id, const void *body, size_t len, time_t now,
+	    int64_t *id_out, struct err *);
+/*
+ * store_msg_add committed without waiting for the disk
+ * (synchronous=NORMAL): when it returns 0 the row is in the database for
+ * every connection and survives the death of the process, but not yet
+ * a power failure or an OS crash.  It is on disk once the write-ahead
+ * log (store_wal_path) has been flushed (fdatasync) after the return:
+ * timbre-listd's group commit, one flush for the messages that ended
+ * DATA together, before any of their 250s.
+ */
+int	store_msg_add_nosync(struct store *, const char *domain,
+	    const char *name, enum store_msg_state, const char *mail_from,
 	    const char *message_id, const void *body, size_t len, time_t now,
 	    int64_t *id_out, struct err *);
 /*

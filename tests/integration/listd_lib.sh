@@ -66,7 +66,7 @@ SINK_USER=
     SINK_USER="-u nobody"; }
 # shellcheck disable=SC2086
 integ_spawn "$INTEG_TMP/sink.log" smtp-sink $SINK_USER \
-    -d "$SINK/%Y%m%d%H%M%S." "127.0.0.1:$SINKPORT" 10
+    -d "$SINK/%Y%m%d%H%M%S." "127.0.0.1:$SINKPORT" 256
 
 # signd_start NAME [OPTIONS...]: timbre-signd, its log in signd.log.NAME.
 # A port another test took meanwhile (integ_free_port is best effort)

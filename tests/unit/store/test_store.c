@@ -243,8 +243,9 @@ START_TEST(test_migrate_steps)
 		{ 2, store_migrations[1].sql },
 		{ 3, store_migrations[2].sql },
 		{ 4, store_migrations[3].sql },
-		{ 5, "ALTER TABLE lists ADD COLUMN footer TEXT" },
-		{ 6, "CREATE TABLE t6 (a); INSERT INTO t6 VALUES (1); "
+		{ 5, store_migrations[4].sql },
+		{ 6, "ALTER TABLE lists ADD COLUMN footer TEXT" },
+		{ 7, "CREATE TABLE t7 (a); INSERT INTO t7 VALUES (1); "
 		    "INSERT INTO nowhere VALUES (1)" },
 	};
 	struct store			*s;
@@ -253,22 +254,82 @@ START_TEST(test_migrate_steps)
 
 	ts_init();
 	s = ts_fixture("m.db");
-	ck_assert_int_eq(store_migrate(s, steps, 5, &err), 0);
-	ck_assert_int_eq(store_schema_version(s, &err), 5);
+	ck_assert_int_eq(store_migrate(s, steps, 6, &err), 0);
+	ck_assert_int_eq(store_schema_version(s, &err), 6);
 	ck_assert_int_eq(store_int(s, "SELECT count(footer) + count(*) FROM "
 	    "lists", &v, &err), 0);
 	ck_assert_int_eq(v, 3);
-	ck_assert_int_eq(store_migrate(s, steps, 6, &err), -1);
-	ck_assert_msg(strstr(err.msg, "migration to schema version 6") !=
+	ck_assert_int_eq(store_migrate(s, steps, 7, &err), -1);
+	ck_assert_msg(strstr(err.msg, "migration to schema version 7") !=
 	    NULL, "%s", err.msg);
-	ck_assert_int_eq(store_schema_version(s, &err), 5);
+	ck_assert_int_eq(store_schema_version(s, &err), 6);
 	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM sqlite_master "
-	    "WHERE name = 't6'", &v, &err), 0);
+	    "WHERE name = 't7'", &v, &err), 0);
 	ck_assert_int_eq(v, 0);
-	/* This program's steps stop at 4: the database is now newer. */
+	/* This program's steps stop at 5: the database is now newer. */
 	store_close(s);
 	ck_assert_ptr_null(store_open(ts_path("m.db"), 0, &err));
 	ck_assert_int_eq(err.code, STORE_E_VERSION);
+	ts_fini();
+}
+END_TEST
+
+/* Version 4, as released, with a fanned-out post: version 5 indexes
+ * the rows by (message, state), which the counts of one message's rows
+ * in one state then use, and the rows are the same. */
+START_TEST(test_migrate_v4_index)
+{
+	struct store	*s;
+	struct err	 err;
+	sqlite3		*raw;
+	sqlite3_stmt	*st;
+	const char	*detail;
+	char		 sql[64];
+	long		 queued, sent, failed;
+	bool		 used;
+	int		 i;
+
+	ts_init();
+	raw = ts_raw(ts_path("v4.db"));
+	for (i = 0; i < 4; i++)
+		ts_raw_exec(raw, store_migrations[i].sql);
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d",
+	    STORE_APPLICATION_ID);
+	ts_raw_exec(raw, sql);
+	ts_raw_exec(raw, "PRAGMA user_version = 4; "
+	    "INSERT INTO lists (domain, name, created) "
+	    "VALUES ('example.org', 'dev', 1); "
+	    "INSERT INTO messages (list_id, state, mail_from, body, size, "
+	    "created) VALUES (1, 'fanout', '', 'b', 1, 50); "
+	    "INSERT INTO deliveries (message, recipient, state) VALUES "
+	    "(1, 'a@example.net', 'queued'), (1, 'b@example.net', 'sent'), "
+	    "(1, 'c@example.net', 'sent'), (1, 'd@example.net', 'failed')");
+	sqlite3_close(raw);
+	s = store_open(ts_path("v4.db"), 0, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_schema_version(s, &err), 5);
+	ck_assert_int_eq(store_deliver_counts(s, 1, &queued, &sent, &failed,
+	    &err), 0);
+	ck_assert_int_eq(queued, 1);
+	ck_assert_int_eq(sent, 2);
+	ck_assert_int_eq(failed, 1);
+	store_close(s);
+	raw = ts_raw(ts_path("v4.db"));
+	ck_assert_int_eq(ts_raw_int(raw, "SELECT count(*) FROM sqlite_master "
+	    "WHERE type = 'index' AND name = 'deliveries_message' AND "
+	    "tbl_name = 'deliveries'"), 1);
+	/* The count's plan searches that index (the plan's detail). */
+	ck_assert_int_eq(sqlite3_prepare_v2(raw, "EXPLAIN QUERY PLAN SELECT "
+	    "count(*) FROM deliveries WHERE message = 1 AND state = 'sent'",
+	    -1, &st, NULL), SQLITE_OK);
+	used = false;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if ((detail = (const char *)sqlite3_column_text(st, 3)) !=
+		    NULL && strstr(detail, "deliveries_message") != NULL)
+			used = true;
+	sqlite3_finalize(st);
+	ck_assert_msg(used, "the count does not use deliveries_message");
+	sqlite3_close(raw);
 	ts_fini();
 }
 END_TEST
@@ -320,7 +381,7 @@ START_TEST(test_newer_refused)
 	ck_assert_ptr_null(store_open(ts_path("n.db"), 0, &err));
 	ck_assert_int_eq(err.code, STORE_E_VERSION);
 	ck_assert_msg(strstr(err.msg, "version 7 is newer than this "
-	    "program's (4)") != NULL, "%s", err.msg);
+	    "program's (5)") != NULL, "%s", err.msg);
 	raw = ts_raw(ts_path("n.db"));
 	ck_assert_int_eq(ts_raw_int(raw, "PRAGMA user_version"), 7);
 	ck_assert_int_eq(ts_raw_int(raw, "SELECT count(*) FROM lists"), 3);
@@ -372,6 +433,51 @@ END_TEST
  * with FULL again; claims come in the order the rows were made, and the
  * last result of a message ends it.
  */
+/* A post added without waiting for the disk: synchronous=NORMAL for
+ * that commit, the row there for another connection, the next write
+ * FULL again; the log to flush is the database's "-wal" file. */
+START_TEST(test_msg_add_nosync)
+{
+	static const char	 body[] = "Subject: x\r\n\r\nx\r\n";
+	struct store		*s;
+	struct err		 err;
+	struct stat		 sb;
+	sqlite3			*raw;
+	const char		*wal;
+	long long		 v;
+	int64_t			 id, id2;
+
+	ts_init();
+	s = ts_fixture("n.db");
+	ck_assert_int_eq(store_msg_add_nosync(s, "example.org", "dev",
+	    STORE_MSG_RECEIVED, "bob@example.org", "<1@x>", body,
+	    sizeof(body) - 1, 100, &id, &err), 0);
+	ck_assert_int_eq(store_int(s, "PRAGMA synchronous", &v, &err), 0);
+	ck_assert_int_eq(v, 1);				/* NORMAL */
+	raw = ts_raw(ts_path("n.db"));
+	ck_assert_int_eq(ts_raw_int(raw, "SELECT count(*) FROM messages "
+	    "WHERE state = 'received' AND size = 17"), 1);
+	sqlite3_close(raw);
+	ck_assert_int_eq(store_msg_add_nosync(s, "example.org", "nope",
+	    STORE_MSG_RECEIVED, "", NULL, body, sizeof(body) - 1, 100, &id2,
+	    &err), -1);
+	ck_assert_int_eq(err.code, STORE_E_NOLIST);
+	ck_assert_int_eq(store_msg_add(s, "example.org", "dev",
+	    STORE_MSG_RECEIVED, "", NULL, body, sizeof(body) - 1, 101, &id2,
+	    &err), 0);
+	ck_assert_int_gt(id2, id);
+	ck_assert_int_eq(store_int(s, "PRAGMA synchronous", &v, &err), 0);
+	ck_assert_int_eq(v, 2);				/* FULL */
+	wal = store_wal_path(s);
+	ck_assert_ptr_nonnull(wal);
+	ck_assert_uint_gt(strlen(wal), 9);
+	ck_assert_str_eq(wal + strlen(wal) - 9, "/n.db-wal");
+	ck_assert_int_eq(stat(wal, &sb), 0);
+	store_close(s);
+	ts_fini();
+}
+END_TEST
+
 START_TEST(test_deliver_relaxed)
 {
 	static const char *const	 rcpts[] = { "z@a.test", "a@b.test",
@@ -443,10 +549,12 @@ tc_schema(void)
 	tcase_add_test(tc, test_open_missing);
 	tcase_add_test(tc, test_migrate_from_v0);
 	tcase_add_test(tc, test_migrate_steps);
+	tcase_add_test(tc, test_migrate_v4_index);
 	tcase_add_test(tc, test_newer_refused);
 	tcase_add_test(tc, test_secret);
 	tcase_add_test(tc, test_not_ours);
 	tcase_add_test(tc, test_deliver_relaxed);
+	tcase_add_test(tc, test_msg_add_nosync);
 	return tc;
 }
 
