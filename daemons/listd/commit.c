@@ -111,13 +111,15 @@ flush_work(void *arg)
 	f->named = true;
 }
 
-/* On the loop: the flush returned (ran false: the pool stopped). */
+/* On the loop: the flush returned, or never ran (the pool stopped; this
+ * code never cancels a flush). */
 static void
-flush_done(void *arg, bool ran)
+flush_done(void *arg, enum pool_end end)
 {
 	struct listd_commit		*cm = arg;
 	struct listd			*ld = cm->ld;
 	struct listd_commit_wait	*w;
+	bool				 ran = end == POOL_RAN;
 	bool				 ok = ran && cm->flush.error == 0;
 	size_t				 i, n = 0;
 
