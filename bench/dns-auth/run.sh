@@ -2,23 +2,28 @@
 # shellcheck disable=SC2034  # PORT_<server>, PID_<server> are read by eval
 # bench/dns-auth/run.sh: timbre-primaryd against NSD and Knot DNS serving the
 # same generated zone (example.org, 10 000 records: A, AAAA, TXT, MX), each
-# on its own port of 127.0.0.1, each with one worker, measured by dnsperf
-# in the same run with the same client settings, in alternating rounds;
-# reported as queries/s and as ratios.  The bar (issue 4): at least NSD's
-# rate.
+# on its own port of 127.0.0.1, each with the same number of workers,
+# measured by dnsperf in the same run with the same client settings, in
+# alternating rounds; reported as queries/s and as ratios.  The bar (issue
+# 4): at least NSD's rate.
 #
 #	sh bench/dns-auth/run.sh [-s SECONDS] [-r ROUNDS] [-c CLIENTS]
-#	    [-b timbre-primaryd] [-o RESULTS]
+#	    [-w WORKERS] [-b timbre-primaryd] [-o RESULTS]
 #
 # -s: seconds of each dnsperf run (10); -r: rounds (3), each server's figure
-# is its best round; -c: dnsperf clients (1).  The primaryd binary is -b,
+# is its best round; -c: dnsperf clients (1); -w: each server's UDP workers
+# (1): timbre-primaryd --workers, NSD server-count (with reuseport), Knot
+# udp-workers.  Compare runs with -w 1 and -w 2 by queries per CPU second:
+# with as many workers as CPUs the client shares them, so queries/s alone
+# says little about scaling.  The primaryd binary is -b,
 # else ./daemons/primaryd/timbre-primaryd (make runs this from the build
 # directory), else $top_builddir (default ./build of the source tree).
 #
 # Every server is checked to give the same answers (rcode, AA, answer
 # section) to a sample of the queries before it is measured; one that
-# does not, or does not start, is reported and left out.  With two CPUs
-# or more the servers run on CPU 0 and dnsperf on CPU 1 (taskset).
+# does not, or does not start, is reported and left out.  With more CPUs
+# than workers the servers run on CPUs 0 to WORKERS - 1 and dnsperf on
+# the next one (taskset); else nothing is pinned.
 #
 # A benchmark reports; it never fails: this script exits 0 whatever it
 # measured, and stops every process it started.  BENCH_KEEP=1 keeps its
@@ -31,20 +36,26 @@ export PATH
 seconds=10
 rounds=3
 clients=1
+workers=1
 primaryd=
 out=
-while getopts b:c:o:r:s: c; do
+while getopts b:c:o:r:s:w: c; do
 	case $c in
 	b) primaryd=$OPTARG ;;
 	c) clients=$OPTARG ;;
 	o) out=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	s) seconds=$OPTARG ;;
+	w) workers=$OPTARG ;;
 	*) echo "usage: run.sh [-s SECONDS] [-r ROUNDS] [-c CLIENTS]" \
-	       "[-b timbre-primaryd] [-o RESULTS]" >&2
+	       "[-w WORKERS] [-b timbre-primaryd] [-o RESULTS]" >&2
 	   exit 0 ;;
 	esac
 done
+case $workers in
+''|*[!0-9]*|0) echo "run.sh: -w $workers: not a number of workers" >&2
+   exit 0 ;;
+esac
 if [ -z "$primaryd" ]; then
 	primaryd=daemons/primaryd/timbre-primaryd
 	[ -x "$primaryd" ] ||
@@ -87,13 +98,14 @@ finish() {
 	exit 0
 }
 
-# Pin the servers to CPU 0 and dnsperf to CPU 1 when there are two CPUs.
+# Pin the servers to CPUs 0 to WORKERS - 1 and dnsperf to the next one
+# when there are CPUs enough.
 srvpin=
 cltpin=
 if command -v taskset >/dev/null 2>&1 &&
-    [ "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)" -ge 2 ]; then
-	srvpin="taskset -c 0"
-	cltpin="taskset -c 1"
+    [ "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)" -gt "$workers" ]; then
+	srvpin="taskset -c 0-$((workers - 1))"
+	cltpin="taskset -c $workers"
 fi
 
 say "timbre bench/dns-auth, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
@@ -104,8 +116,12 @@ say "load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 say "nsd $(nsd -v 2>&1 | sed -n 's/^NSD version //p;1q'), knotd" \
     "$(knotd --version 2>/dev/null | sed -n 's/.*version //p')," \
     "dnsperf $(dnsperf -h 2>&1 | sed -n 's/^Version //p')"
+pintext="nothing pinned (the client shares the servers' CPUs)"
+[ -n "$srvpin" ] && pintext="servers on CPU 0, dnsperf on CPU $workers"
+[ -n "$srvpin" ] && [ "$workers" -gt 1 ] &&
+    pintext="servers on CPUs 0-$((workers - 1)), dnsperf on CPU $workers"
 say "dnsperf -l $seconds -c $clients (UDP, 100 outstanding), $rounds rounds," \
-    "best of; ${srvpin:+servers on CPU 0, dnsperf on CPU 1}"
+    "best of; $workers worker(s) each; $pintext"
 for cmd in dnsperf dig git; do
 	if ! command -v $cmd >/dev/null 2>&1; then
 		say "bench/dns-auth: $cmd not found; nothing measured"
@@ -253,6 +269,7 @@ start_timbre() {
 		port=$(free_port)
 		rm -rf "$d/work"
 		$srvpin "$primaryd" -f --log-level warn --listen "127.0.0.1:$port" \
+		    --workers "$workers" \
 		    --remote "file://$d/zone.git#main" --workdir "$d/work" \
 		    >"$d/log" 2>&1 </dev/null &
 		pid=$!
@@ -280,8 +297,8 @@ start_nsd() {
 		    port: $port
 		    do-ip4: yes
 		    do-ip6: no
-		    reuseport: no
-		    server-count: 1
+		    reuseport: $([ "$workers" -gt 1 ] && echo yes || echo no)
+		    server-count: $workers
 		    username: ""
 		    chroot: ""
 		    zonesdir: "$d"
@@ -327,7 +344,7 @@ start_knot() {
 		    rundir: "$d"
 		    pidfile: "$d/knot.pid"
 		    listen: 127.0.0.1@$port
-		    udp-workers: 1
+		    udp-workers: $workers
 		    tcp-workers: 1
 		    background-workers: 1
 		control:

@@ -3,7 +3,8 @@
  * logging, the sockets (bound as root), the privilege drop, the clone of
  * the zone repository and the first load (a remote that cannot be read
  * is fatal: nothing to serve), NOTIFY to the secondaries, the worker
- * thread, the signals, READY=1 and the loop.  SIGHUP re-reads the
+ * thread, the UDP worker loops (--workers, loops.c), the signals,
+ * READY=1 and the loop.  SIGHUP re-reads the
  * configuration (a bad one is logged and the old one kept; the serial
  * options apply to the reloads that start afterwards, the rate limiting
  * ones at once, with fresh counts) and has the worker fetch the
@@ -32,14 +33,24 @@ static void
 log_stats(struct primaryd *d)
 {
 	struct auth_rrl_stats	st = { 0, 0, 0 };
+	unsigned long long	queries = 0;
+	size_t			k;
 
-	if (d->rrl != NULL)
-		auth_rrl_stats(d->rrl, &st);
+	/* One limiter for every loop: its counts are already the sum. */
+	if (d->rl->rrl != NULL) {
+		pthread_mutex_lock(&d->rl->mu);
+		auth_rrl_stats(d->rl->rrl, &st);
+		pthread_mutex_unlock(&d->rl->mu);
+	}
+	for (k = 0; k < d->nloops; k++)
+		queries += atomic_load_explicit(&d->loops[k].queries,
+		    memory_order_relaxed);
 	log_info("primary stats rrl=%s rrl_passed=%llu rrl_dropped=%llu "
-	    "rrl_slipped=%llu tcp_open=%zu tcp_evicted=%llu",
-	    d->rrl != NULL ? "on" : "off", (unsigned long long)st.passed,
+	    "rrl_slipped=%llu tcp_open=%zu tcp_evicted=%llu workers=%zu "
+	    "udp_queries=%llu",
+	    d->rl->rrl != NULL ? "on" : "off", (unsigned long long)st.passed,
 	    (unsigned long long)st.dropped, (unsigned long long)st.slipped,
-	    d->ntcp, (unsigned long long)d->tcp_evicted);
+	    d->ntcp, (unsigned long long)d->tcp_evicted, d->nloops, queries);
 }
 
 static void
@@ -79,6 +90,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		log_init("timbre-primaryd", d->conf.foreground,
 		    d->conf.log_level);
 		auth_db_set_axfr(d->db, d->conf.axfr);
+		primaryd_publish(d);
 	}
 	if ((j = job_new(JOB_RELOAD, NULL, NULL, 0, "SIGHUP")) == NULL)
 		log_warn("primary reload: out of memory");
@@ -112,6 +124,9 @@ main(int argc, char *argv[])
 		errx(1, "--ssh-key and --ssh-key-file exclude each other");
 	if (d.conf.git_timeout < 1 || d.conf.git_timeout > 3600)
 		errx(1, "--git-timeout: not from 1 s to 1 h");
+	if (d.conf.workers < 0 || d.conf.workers > PRIMARYD_MAX_WORKERS)
+		errx(1, "--workers %lld: not from 0 to %d", d.conf.workers,
+		    PRIMARYD_MAX_WORKERS);
 	if (primaryd_serial_fix(&d.conf, &d.fix, &err) == -1 ||
 	    primaryd_rrl_setup(&d, &d.conf, &err) == -1)
 		errx(1, "%s", err.msg);
@@ -143,6 +158,7 @@ main(int argc, char *argv[])
 		fatal("remote %s: %s", d.conf.remote, err.msg);
 	primaryd_notify_start(&d);		/* every zone, once */
 	primaryd_worker_start(&d);
+	primaryd_loops_start(&d);
 	for (i = 0; signos[i] != 0; i++)
 		if ((sigs[i] = evsignal_new(d.base, signos[i], on_signal,
 		    &d)) == NULL || event_add(sigs[i], NULL) == -1)
@@ -154,11 +170,11 @@ main(int argc, char *argv[])
 	primaryd_worker_stop(&d);
 	primaryd_notify_stop(&d);
 	primaryd_unserve(&d);
+	primaryd_loops_stop(&d);
 	for (i = 0; signos[i] != 0; i++)
 		event_free(sigs[i]);
 	auth_db_free(d.db);
-	auth_rrl_free(d.rrl);
-	acl_fini(&d.rrl_allow);
+	primaryd_rrl_unref(d.rl);
 	repo_free(d.repo);
 	opt_free(&primaryd_program, &d.conf);
 	event_base_free(d.base);

@@ -50,6 +50,9 @@ static const struct opt primaryd_options[] = {
 	{ "rrl-allow", OPT_STRING | OPT_REPEAT, NULL, OFF(rrl_allow),
 	  "CIDR of clients never rate limited (repeatable; default "
 	  "127.0.0.0/8 and ::1)", 0, 0 },
+	{ "workers", OPT_INT, "0", OFF(workers),
+	  "loops answering UDP queries, each on a thread and socket of "
+	  "its own (0: one per CPU the daemon may run on)", 0, 0 },
 	{ NULL, 0, NULL, 0, NULL, 0, 0 },
 };
 
@@ -112,6 +115,7 @@ primaryd_rrl_setup(struct primaryd *d, const struct primaryd_conf *c,
 	static const char *const loopback[] = { "127.0.0.0/8", "::1" };
 	struct auth_rrl_conf	 rc = { 0, 0, 0 };
 	struct auth_rrl		*rrl = NULL;
+	struct primaryd_rrl	*nrl;
 	struct acl		 allow = { NULL, 0 };
 	struct acl_net		 net;
 	const char *const	*nets = loopback;
@@ -143,12 +147,37 @@ primaryd_rrl_setup(struct primaryd *d, const struct primaryd_conf *c,
 		    (rrl = auth_rrl_new(&rc, seed, err)) == NULL)
 			goto fail;
 	}
-	auth_rrl_free(d->rrl);
-	acl_fini(&d->rrl_allow);
-	d->rrl = rrl;
-	d->rrl_allow = allow;
+	if ((nrl = calloc(1, sizeof(*nrl))) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		auth_rrl_free(rrl);
+		goto fail;
+	}
+	atomic_init(&nrl->refs, 1);
+	pthread_mutex_init(&nrl->mu, NULL);
+	nrl->rrl = rrl;
+	nrl->allow = allow;
+	primaryd_rrl_unref(d->rl);
+	d->rl = nrl;
 	return 0;
 fail:
 	acl_fini(&allow);
 	return -1;
+}
+
+struct primaryd_rrl *
+primaryd_rrl_ref(struct primaryd_rrl *rl)
+{
+	atomic_fetch_add(&rl->refs, 1);
+	return rl;
+}
+
+void
+primaryd_rrl_unref(struct primaryd_rrl *rl)
+{
+	if (rl == NULL || atomic_fetch_sub(&rl->refs, 1) > 1)
+		return;
+	auth_rrl_free(rl->rrl);
+	acl_fini(&rl->allow);
+	pthread_mutex_destroy(&rl->mu);
+	free(rl);
 }

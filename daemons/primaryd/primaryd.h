@@ -6,8 +6,12 @@
 #ifndef TIMBRE_PRIMARYD_H
 #define TIMBRE_PRIMARYD_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "auth/auth.h"
@@ -40,6 +44,7 @@ struct primaryd_conf {
 	long long	 rrl_rate;	/* answers a second a flow; 0: off */
 	long long	 rrl_slip;
 	struct opt_list	 rrl_allow;	/* char *: CIDR never limited */
+	long long	 workers;	/* UDP loops; 0: one per CPU */
 };
 
 /*
@@ -55,13 +60,31 @@ struct serial_fix {
 extern const struct opt_program primaryd_program;
 
 struct primaryd;
-/* Makes the rate limiter of c (--rrl-*) into d->rrl and d->rrl_allow,
- * replacing those d had (a reload starts the counts afresh). */
+/*
+ * The rate limiter (--rrl-*) and the clients it spares, shared by every
+ * UDP loop (loops.c): the table is one, so a flow is counted once
+ * whichever loop the kernel gives its packets to; its mutex is taken
+ * for each answer counted.  Each loop holds a reference; a SIGHUP makes
+ * a new one (fresh counts) and the last holder of the old frees it.
+ */
+struct primaryd_rrl {
+	atomic_int		 refs;
+	pthread_mutex_t		 mu;
+	struct auth_rrl		*rrl;		/* NULL: no rate limiting */
+	struct acl		 allow;		/* clients never limited */
+};
+/* Makes the rate limiter of c (--rrl-*) into d->rl, replacing the one d
+ * had (a reload starts the counts afresh); the worker loops get it with
+ * the next primaryd_publish. */
 int	primaryd_rrl_setup(struct primaryd *d, const struct primaryd_conf *c,
 	    struct err *);
+struct primaryd_rrl *primaryd_rrl_ref(struct primaryd_rrl *);
+void	primaryd_rrl_unref(struct primaryd_rrl *);
 
 #define PRIMARYD_MAX_LISTEN	16
+#define PRIMARYD_MAX_WORKERS	256	/* --workers */
 
+struct fwd_queue;
 struct notify_job;
 struct tcp_conn;
 struct udp_batch;
@@ -123,6 +146,43 @@ struct job {
 	struct err		 err;
 };
 
+/*
+ * A loop answering UDP queries (--workers, loops.c).  Loop 0 is the main
+ * loop, which answers from d->db and does everything else besides
+ * (TCP, NOTIFY, UPDATE, transfers, the jobs).  Each other one is a
+ * thread with an event base of its own, reading its own SO_REUSEPORT
+ * socket on every --listen address, and answering plain queries from a
+ * db of its own: the same zones (reference-counted, read only: nothing
+ * changes a zone once it is served) and a reply cache nobody else
+ * touches.  When the main loop's zones change it hands each worker a new
+ * db (primaryd_publish) by an atomic exchange of l->pending, and wakes
+ * it; the worker adopts it between two batches and frees the old one.
+ * A zone is freed by whoever drops its last reference, so no loop ever
+ * reads one freed.  Messages a worker must not answer (NOTIFY, UPDATE,
+ * a TSIG record: it holds no keys) go to the main loop whole
+ * (primaryd_forward), which answers through the worker's socket.
+ */
+struct udp_view;
+struct udp_loop {
+	struct primaryd		*d;
+	size_t			 index;		/* 0: the main loop */
+	struct event_base	*base;
+	int			 fd[PRIMARYD_MAX_LISTEN];
+	struct event		*ev[PRIMARYD_MAX_LISTEN];
+	struct udp_batch	*batch;		/* server.c */
+	/* Workers only. */
+	struct auth_db		*db;		/* its own, see above */
+	struct primaryd_rrl	*rl;
+	_Atomic(struct udp_view *) pending;	/* from primaryd_publish */
+	atomic_bool		 stop;
+	int			 wake[2];	/* pipe: pending or stop */
+	struct event		*wake_ev;
+	pthread_t		 thread;
+	bool			 running;
+	/* Any loop; read by the stats line. */
+	atomic_uint_least64_t	 queries;	/* UDP messages read */
+};
+
 struct primaryd {
 	struct primaryd_conf	 conf;
 	struct serial_fix	 fix;		/* from conf */
@@ -131,16 +191,15 @@ struct primaryd {
 	struct event_base	*base;
 	struct repo		*repo;
 	struct auth_db		*db;
-	struct auth_rrl		*rrl;		/* NULL: no rate limiting */
-	struct acl		 rrl_allow;	/* clients never limited */
-	int			 udp[PRIMARYD_MAX_LISTEN];
+	struct primaryd_rrl	*rl;
+	struct udp_loop		*loops;		/* nloops; loops.c */
+	size_t			 nloops;
+	struct fwd_queue	*fwd;		/* loops.c */
 	int			 tcp[PRIMARYD_MAX_LISTEN];
 	size_t			 nlisten;
 	int			 notify_fd;	/* NOTIFY out, and answers */
 	struct event		*notify_ev;
 	struct notify_job	*jobs;
-	struct udp_batch	*udp_batch;	/* server.c */
-	struct event		*udp_ev[PRIMARYD_MAX_LISTEN];
 	struct evconnlistener	*tcp_l[PRIMARYD_MAX_LISTEN];
 	struct buf		 tcp_reply;
 	struct buf		 tcp_xfr;	/* a transfer's message */
@@ -162,6 +221,26 @@ void	primaryd_listen(struct primaryd *);
 void	primaryd_serve(struct primaryd *);
 /* Frees what primaryd_serve made, once the loop is over. */
 void	primaryd_unserve(struct primaryd *);
+/* Watches loop l's UDP sockets in its base, with a batch of its own;
+ * primaryd_udp_unwatch frees them. */
+void	primaryd_udp_watch(struct udp_loop *l);
+void	primaryd_udp_unwatch(struct udp_loop *l);
+/* Main loop: answers a UDP message a worker forwarded, through fd. */
+void	primaryd_udp_forwarded(struct primaryd *, int fd,
+	    const struct sockaddr *, socklen_t, const uint8_t *, size_t);
+
+/* loops.c */
+/* --workers: how many loops (0: one per CPU this process may run on). */
+size_t	primaryd_nloops(const struct primaryd_conf *);
+/* Starts the worker loops (after the first load), stops and frees them
+ * (after the main loop is over). */
+void	primaryd_loops_start(struct primaryd *);
+void	primaryd_loops_stop(struct primaryd *);
+/* Main loop: hands the zones now in d->db and d->rl to every worker. */
+void	primaryd_publish(struct primaryd *);
+/* Worker: has the main loop answer a message (copied). */
+void	primaryd_forward(struct udp_loop *, int fd, const struct sockaddr *,
+	    socklen_t, const uint8_t *, size_t);
 
 /* sync.c */
 /* Reads the zones and keys of the repository's tip into a new db (a

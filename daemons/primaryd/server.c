@@ -5,8 +5,10 @@
  * sans-I/O core (src/auth/auth.c).  NOTIFY, UPDATE and IXFR become jobs
  * for the worker thread (worker.c, sync.c), answered when done through
  * the connection they came on, which stays allocated until then.  UDP is
- * read and answered in batches; a query asked before is answered from
- * the db's cache of answers (src/auth/replycache.c).
+ * read and answered in batches, by the main loop and by each worker loop
+ * on its own socket (--workers, loops.c); a query asked before is
+ * answered from the cache of answers of the loop's db
+ * (src/auth/replycache.c).
  *
  * TCP slots are kept for clients that use them (RFC 7766 §6.2.3): a
  * connection must bring each whole message within TCP_IDLE_SECONDS of
@@ -53,34 +55,76 @@
  * 36 MiB for TCP_MAX_CONNS, as the man page says. */
 #define TCP_OUT_MAX		(16 * 1024)
 
+/* A socket bound to a (its port, if a has 0, is port: the one the first
+ * of several SO_REUSEPORT sockets got). */
 static int
-bind_one(const struct opt_addr *a, int type)
+bind_one(const struct opt_addr *a, int type, bool reuseport, int port)
 {
-	int	fd, on = 1;
+	struct sockaddr_storage	ss = a->ss;
+	int			fd, on = 1;
 
 	if ((fd = socket(a->ss.ss_family, type | SOCK_NONBLOCK, 0)) == -1)
 		fatal("listen %s: socket: %s", a->text, strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	/* --workers: one UDP socket a loop on the same address, among
+	 * which the kernel spreads the clients by their address and port. */
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on,
+	    sizeof(on)) == -1)
+		fatal("listen %s: SO_REUSEPORT: %s", a->text, strerror(errno));
 	if (a->ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1)
+	if (port != 0 && ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+	else if (port != 0 && ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+	if (bind(fd, (const struct sockaddr *)&ss, a->len) == -1)
 		fatal("listen %s: bind: %s", a->text, strerror(errno));
 	if (type == SOCK_STREAM && listen(fd, 64) == -1)
 		fatal("listen %s: %s", a->text, strerror(errno));
 	return fd;
 }
 
+/* The port fd is bound to. */
+static int
+bound_port(int fd)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return 0;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return 0;
+}
+
 void
 primaryd_listen(struct primaryd *d)
 {
 	const struct opt_addr	*a = d->conf.listen.v;
-	size_t			 i;
+	size_t			 i, k;
+	int			 port;
 
 	if (d->conf.listen.n > PRIMARYD_MAX_LISTEN)
 		fatal("at most %d --listen addresses", PRIMARYD_MAX_LISTEN);
+	d->nloops = primaryd_nloops(&d->conf);
+	if ((d->loops = calloc(d->nloops, sizeof(*d->loops))) == NULL)
+		fatal("out of memory");
+	for (k = 0; k < d->nloops; k++) {
+		d->loops[k].d = d;
+		d->loops[k].index = k;
+	}
 	for (i = 0; i < d->conf.listen.n; i++) {
-		d->udp[i] = bind_one(&a[i], SOCK_DGRAM);
-		d->tcp[i] = bind_one(&a[i], SOCK_STREAM);
+		port = 0;
+		for (k = 0; k < d->nloops; k++) {
+			d->loops[k].fd[i] = bind_one(&a[i], SOCK_DGRAM,
+			    d->nloops > 1, port);
+			if (k == 0)
+				port = bound_port(d->loops[0].fd[i]);
+		}
+		d->tcp[i] = bind_one(&a[i], SOCK_STREAM, false, port);
 		log_info("primary listen %s udp tcp", a[i].text);
 	}
 	d->nlisten = d->conf.listen.n;
@@ -321,18 +365,20 @@ udp_send(int fd, struct udp_batch *b, unsigned n)
  * being limited is logged, once until it falls back under the rate.
  */
 static bool
-rate_limit(struct primaryd *d, const struct sockaddr *sa, struct peer *from,
-    struct buf *reply)
+rate_limit(struct primaryd_rrl *rl, const struct sockaddr *sa,
+    struct peer *from, struct buf *reply)
 {
 	enum auth_rrl_action	act;
 	struct err		err;
 	size_t			len = reply->len;
 	bool			started;
 
-	if (d->rrl == NULL || acl_allows(&d->rrl_allow, sa))
+	if (rl->rrl == NULL || acl_allows(&rl->allow, sa))
 		return true;
-	act = auth_rrl_check(d->rrl, sa, (uint8_t *)reply->data, reply->len,
+	pthread_mutex_lock(&rl->mu);
+	act = auth_rrl_check(rl->rrl, sa, (uint8_t *)reply->data, reply->len,
 	    time(NULL), &started);
+	pthread_mutex_unlock(&rl->mu);
 	if (started)
 		log_info("primary rrl limiting from=%s", peer_text(from));
 	if (act == AUTH_RRL_PASS)
@@ -344,11 +390,50 @@ rate_limit(struct primaryd *d, const struct sockaddr *sa, struct peer *from,
 	return true;
 }
 
+/*
+ * A worker loop's answer to one UDP message, from its own db.  What only
+ * the main loop may do (NOTIFY, UPDATE, anything signed: the worker has
+ * no keys) is forwarded to it whole, and out left empty.
+ */
+static void
+worker_handle(struct udp_loop *l, const uint8_t *p, size_t n,
+    const struct udp_peer *u, struct peer *from, struct buf *out)
+{
+	struct auth_req	 req;
+	struct err	 err;
+	int		 rc, opcode = n >= 12 ? (p[2] >> 3) & 0xf : 0;
+
+	buf_reset(out);
+	if (n >= 12 && !(p[2] & 0x80) && (opcode == LDNS_PACKET_NOTIFY ||
+	    opcode == LDNS_PACKET_UPDATE)) {
+		primaryd_forward(l, u->fd, u->sa, u->len, p, n);
+		return;
+	}
+	if ((rc = auth_cache_answer(l->db, p, n, out, &err)) != 0) {
+		if (rc == -1)
+			buf_reset(out);
+		return;
+	}
+	if (auth_handle(l->db, p, n, 0, time(NULL), &req, out, &err) == -1) {
+		log_warn("primary %s: %s", peer_text(from), err.msg);
+		buf_reset(out);
+		return;
+	}
+	if (req.kind != AUTH_REPLY || req.tsig_off != 0) {
+		buf_reset(out);
+		primaryd_forward(l, u->fd, u->sa, u->len, p, n);
+	} else
+		auth_cache_store(l->db, &req, out);
+	auth_req_fini(&req);
+}
+
 static void
 on_udp(evutil_socket_t fd, short what, void *arg)
 {
-	struct primaryd		*d = arg;
-	struct udp_batch	*b = d->udp_batch;
+	struct udp_loop		*l = arg;
+	struct primaryd		*d = l->d;
+	struct udp_batch	*b = l->batch;
+	struct primaryd_rrl	*rl;
 	struct udp_peer		 u;
 	struct peer		 from;
 	unsigned		 i, nout;
@@ -367,15 +452,25 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 		}
 		if ((n = recvmmsg(fd, b->in, UDP_BATCH, 0, NULL)) <= 0)
 			return;
+		atomic_fetch_add_explicit(&l->queries, (unsigned)n,
+		    memory_order_relaxed);
+		/* The main loop's zones and limiter are d's; a worker's
+		 * are those it adopted last (loops.c). */
+		rl = l->index == 0 ? d->rl : l->rl;
 		for (i = nout = 0; i < (unsigned)n; i++) {
 			u.fd = fd;
 			u.sa = (struct sockaddr *)&b->ss[i];
 			u.len = b->in[i].msg_hdr.msg_namelen;
 			from.sa = u.sa;
-			handle(d, b->iov_in[i].iov_base, b->in[i].msg_len, 0,
-			    &from, &b->reply[i], &udp_ops, &u);
+			if (l->index == 0)
+				handle(d, b->iov_in[i].iov_base,
+				    b->in[i].msg_len, 0, &from, &b->reply[i],
+				    &udp_ops, &u);
+			else
+				worker_handle(l, b->iov_in[i].iov_base,
+				    b->in[i].msg_len, &u, &from, &b->reply[i]);
 			if (b->reply[i].len == 0 ||
-			    !rate_limit(d, u.sa, &from, &b->reply[i]))
+			    !rate_limit(rl, u.sa, &from, &b->reply[i]))
 				continue;
 			b->iov_out[nout].iov_base = b->reply[i].data;
 			b->iov_out[nout].iov_len = b->reply[i].len;
@@ -390,6 +485,57 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 		udp_send(fd, b, nout);
 		if (n < UDP_BATCH)
 			return;
+	}
+}
+
+void
+primaryd_udp_forwarded(struct primaryd *d, int fd, const struct sockaddr *sa,
+    socklen_t len, const uint8_t *p, size_t n)
+{
+	struct udp_peer	 u;
+	struct peer	 from;
+	struct buf	*out = &d->tcp_reply;	/* free between messages */
+
+	u.fd = fd;
+	u.sa = sa;
+	u.len = len;
+	from.sa = sa;
+	handle(d, p, n, 0, &from, out, &udp_ops, &u);
+	if (out->len > 0 && rate_limit(d->rl, sa, &from, out) &&
+	    sendto(fd, out->data, out->len, 0, sa, len) != (ssize_t)out->len)
+		log_debug("primary udp send: %s", strerror(errno));
+	buf_reset(out);
+}
+
+void
+primaryd_udp_watch(struct udp_loop *l)
+{
+	size_t	i;
+
+	l->batch = udp_batch_new();
+	for (i = 0; i < l->d->nlisten; i++)
+		if ((l->ev[i] = event_new(l->base, l->fd[i],
+		    EV_READ | EV_PERSIST, on_udp, l)) == NULL ||
+		    event_add(l->ev[i], NULL) == -1)
+			fatal("cannot watch the UDP socket");
+}
+
+void
+primaryd_udp_unwatch(struct udp_loop *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->d->nlisten; i++) {
+		if (l->ev[i] != NULL)
+			event_free(l->ev[i]);
+		l->ev[i] = NULL;
+	}
+	if (l->batch != NULL) {
+		for (i = 0; i < UDP_BATCH; i++)
+			buf_fini(&l->batch->reply[i]);
+		free(l->batch->rx);
+		free(l->batch);
+		l->batch = NULL;
 	}
 }
 
@@ -690,15 +836,12 @@ primaryd_serve(struct primaryd *d)
 {
 	size_t	i;
 
-	d->udp_batch = udp_batch_new();
+	d->loops[0].base = d->base;
+	primaryd_udp_watch(&d->loops[0]);
 	TAILQ_INIT(&d->tcp_conns);
 	buf_init(&d->tcp_reply, UDP_MSG_MAX);
 	buf_init(&d->tcp_xfr, UDP_MSG_MAX);
 	for (i = 0; i < d->nlisten; i++) {
-		if ((d->udp_ev[i] = event_new(d->base, d->udp[i],
-		    EV_READ | EV_PERSIST, on_udp, d)) == NULL ||
-		    event_add(d->udp_ev[i], NULL) == -1)
-			fatal("cannot watch the UDP socket");
 		/* The listener owns the TCP socket from here on. */
 		if ((d->tcp_l[i] = evconnlistener_new(d->base, on_accept, d,
 		    LEV_OPT_CLOSE_ON_FREE, -1, d->tcp[i])) == NULL)
@@ -717,20 +860,11 @@ primaryd_unserve(struct primaryd *d)
 	while ((c = TAILQ_FIRST(&d->tcp_conns)) != NULL)
 		tcp_close(c);
 
+	primaryd_udp_unwatch(&d->loops[0]);
 	for (i = 0; i < d->nlisten; i++) {
-		if (d->udp_ev[i] != NULL)
-			event_free(d->udp_ev[i]);
-		d->udp_ev[i] = NULL;
 		if (d->tcp_l[i] != NULL)
 			evconnlistener_free(d->tcp_l[i]);
 		d->tcp_l[i] = NULL;
-	}
-	if (d->udp_batch != NULL) {
-		for (i = 0; i < UDP_BATCH; i++)
-			buf_fini(&d->udp_batch->reply[i]);
-		free(d->udp_batch->rx);
-		free(d->udp_batch);
-		d->udp_batch = NULL;
 	}
 	buf_fini(&d->tcp_reply);
 	buf_fini(&d->tcp_xfr);

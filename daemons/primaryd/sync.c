@@ -431,6 +431,7 @@ reload_install(struct primaryd *d, struct reload *l, const char *head)
 	d->db = l->db;
 	l->db = NULL;
 	reload_free(l);
+	primaryd_publish(d);
 }
 
 int
@@ -721,6 +722,7 @@ job_finish(struct primaryd *d, struct job *j)
 	case JOB_UPDATE:
 		if (j->nz != NULL) {
 			auth_db_replace(d->db, auth_zone_ref(j->nz));
+			primaryd_publish(d);
 			primaryd_notify_zone(d, j->nz);
 		}
 		job_answer(j);
