@@ -473,9 +473,8 @@ do_subscribers(struct cmd *c)
 	struct err	 err;
 	const char	*rcpt[1] = { c->author };
 	char		 subject[600];
-	int		 mod;
 
-	if (!c->verified || (mod = is_member(c, STORE_MODERATOR)) != 1) {
+	if (!c->verified || is_member(c, STORE_MODERATOR) != 1) {
 		log_info("%016" PRIx64 " admin list=%s subscribers from=<%s>: "
 		    "refused (verified=%s, not a moderator or unknown)",
 		    c->id, c->list, c->author, c->verified ? "yes" : "no");

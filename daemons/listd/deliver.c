@@ -1197,17 +1197,21 @@ fail:
 void
 listd_deliver_free(struct listd_deliver *d)
 {
-	struct listd_dom	*dom;
-	struct listd_job	*j;
+	struct listd_dom	*dom, *dnext;
+	struct listd_job	*j, *jnext;
 
 	if (d == NULL)
 		return;
 	/* Rows in flight stay claimed; their lease brings them back. */
-	while ((j = LIST_FIRST(&d->jobs)) != NULL)
+	for (j = LIST_FIRST(&d->jobs); j != NULL; j = jnext) {
+		jnext = LIST_NEXT(j, all);
 		job_free(j);
+	}
 	dns_stub_free(d->dns);
-	while ((dom = LIST_FIRST(&d->doms)) != NULL)
+	for (dom = LIST_FIRST(&d->doms); dom != NULL; dom = dnext) {
+		dnext = LIST_NEXT(dom, entry);
 		listd_dom_free(dom);
+	}
 	if (d->wake != NULL)
 		event_free(d->wake);
 	if (d->timer != NULL)

@@ -82,10 +82,10 @@ on_notify_answer(evutil_socket_t fd, short what, void *arg)
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
 	uint8_t			 p[4096];
-	ssize_t			 n;
 
-	while ((n = recvfrom(fd, p, sizeof(p), 0, (struct sockaddr *)&ss,
-	    &len)) >= 12) {
+	/* An answer: its header (12 bytes) is all that is read. */
+	while (recvfrom(fd, p, sizeof(p), 0, (struct sockaddr *)&ss,
+	    &len) >= 12) {
 		for (j = d->jobs; j != NULL; j = j->next)
 			if (j->id == (p[0] << 8 | p[1]) && j->len == len &&
 			    memcmp(&j->ss, &ss, len) == 0)

@@ -88,7 +88,7 @@ bind_one(const struct opt_addr *a, int type, bool reuseport, int port)
 static int
 bound_port(int fd)
 {
-	struct sockaddr_storage	ss;
+	struct sockaddr_storage	ss = { 0 };
 	socklen_t		len = sizeof(ss);
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
@@ -852,13 +852,15 @@ primaryd_serve(struct primaryd *d)
 void
 primaryd_unserve(struct primaryd *d)
 {
-	struct tcp_conn	*c;
+	struct tcp_conn	*c, *next;
 	size_t		 i;
 
 	/* The worker is stopped, its jobs released: every connection still
 	 * open is closed and freed. */
-	while ((c = TAILQ_FIRST(&d->tcp_conns)) != NULL)
+	for (c = TAILQ_FIRST(&d->tcp_conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
 		tcp_close(c);
+	}
 
 	primaryd_udp_unwatch(&d->loops[0]);
 	for (i = 0; i < d->nlisten; i++) {

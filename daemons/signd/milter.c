@@ -465,13 +465,16 @@ void
 signd_milter_stop(struct signd *sd)
 {
 	struct signd_milter	*m = sd->milter;
+	struct mconn		*c, *next;
 
 	if (m == NULL)
 		return;
 	if (m->lev != NULL)
 		evconnlistener_free(m->lev);
-	while (!TAILQ_EMPTY(&m->conns))
-		mconn_free(TAILQ_FIRST(&m->conns));
+	for (c = TAILQ_FIRST(&m->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		mconn_free(c);
+	}
 	if (sd->set.milter_unix)
 		unlink(sd->set.milter_sun.sun_path);
 	free(m);

@@ -245,7 +245,7 @@ keep_txt(struct signd_primary *p, const ldns_rr *rr)
 	struct signd_rec	*r;
 	struct buf		 txt;
 	struct err		 err;
-	char			*owner, *dot, suffix[DNS_MAX_NAME + 16];
+	char			*owner, suffix[DNS_MAX_NAME + 16];
 	size_t			 i, olen, slen;
 	const ldns_rdf		*rd;
 	int			 rc = 0;
@@ -266,7 +266,7 @@ keep_txt(struct signd_primary *p, const ldns_rr *rr)
 		return 0;
 	}
 	owner[olen - slen] = '\0';
-	if ((dot = strchr(owner, '.')) != NULL || owner[0] == '\\') {
+	if (strchr(owner, '.') != NULL || owner[0] == '\\') {
 		free(owner);	/* deeper, or an escaped label: not ours */
 		return 0;
 	}

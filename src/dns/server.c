@@ -26,14 +26,13 @@ addr_parse(const char *addr, unsigned port, struct dns_server *srv)
 {
 	struct addrinfo	 hints, *res = NULL;
 	char		 portstr[8];
-	int		 rc;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_DGRAM;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	snprintf(portstr, sizeof(portstr), "%u", port);
-	if ((rc = getaddrinfo(addr, portstr, &hints, &res)) != 0 ||
+	if (getaddrinfo(addr, portstr, &hints, &res) != 0 ||
 	    res == NULL)
 		return -1;
 	if (res->ai_addrlen > sizeof(srv->addr) ||

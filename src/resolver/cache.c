@@ -188,7 +188,7 @@ res_cache_put(struct res_cache *c, const ldns_rdf *name, uint16_t type,
     uint32_t ttl, enum res_rank rank, enum res_sec sec, time_t until,
     time_t now)
 {
-	struct res_centry	*e, *old;
+	struct res_centry	*e, *old, *prev;
 	uint32_t		 h;
 
 	if (!negative)
@@ -240,8 +240,12 @@ res_cache_put(struct res_cache *c, const ldns_rdf *name, uint16_t type,
 	c->lru.lru_next = e;
 	c->bytes += e->bytes;
 	c->entries++;
-	while (c->bytes > c->max_bytes && c->lru.lru_prev != e)
-		entry_remove(c, c->lru.lru_prev);
+	/* Evict from the cold end (never e itself). */
+	for (old = c->lru.lru_prev; c->bytes > c->max_bytes && old != e;
+	    old = prev) {
+		prev = old->lru_prev;
+		entry_remove(c, old);
+	}
 	return 0;
 }
 

@@ -213,7 +213,7 @@ store_deliver_enqueue(struct store *s, const char *domain, const char *list,
     int64_t *id_out, struct err *err)
 {
 	sqlite3_stmt	*msg = NULL, *dlv = NULL;
-	sqlite3_int64	 list_id, id;
+	sqlite3_int64	 list_id = 0, id;	/* set by find_list */
 	size_t		 i;
 	int		 rc;
 
@@ -350,7 +350,7 @@ store_deliver_record(struct store *s, int64_t message, const char *recipient,
 	sqlite3_stmt	*st = NULL;
 	sqlite3_int64	 list_id = 0;
 	long long	 left;
-	int		 changes = 0, rc;
+	int		 changes = 0;
 	char		 sql[192];
 
 	*done_out = *disabled_out = false;
@@ -380,7 +380,7 @@ store_deliver_record(struct store *s, int64_t message, const char *recipient,
 		    "id = ?1", &st, err) == -1 ||
 		    bind_i64(s, st, 1, message, err) == -1)
 			goto fail;
-		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (sqlite3_step(st) == SQLITE_ROW)
 			list_id = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 		st = NULL;
@@ -419,7 +419,7 @@ store_bounce_add(struct store *s, const char *domain, const char *list,
     bool *disabled_out, struct err *err)
 {
 	sqlite3_stmt	*st = NULL;
-	sqlite3_int64	 list_id, message = 0;
+	sqlite3_int64	 list_id = 0, message = 0;	/* set by find_list */
 
 	*message_out = 0;
 	if (store_begin_write(s, err) == -1)
