@@ -139,6 +139,8 @@ struct archive_msg {
 	int64_t	  time;		/* Date:, else the caller's fallback */
 	size_t	  parent;	/* archive_thread(): index, or (size_t)-1 */
 	size_t	  thread;	/* the index of the thread's first root */
+	size_t	  next;		/* the thread's next message, in archive
+				 * order, or (size_t)-1 */
 };
 
 /*
@@ -155,7 +157,8 @@ void	archive_msg_fini(struct archive_msg *);
  * the nearest ancestor (References from the newest, then In-Reply-To)
  * in v, the first holder of a duplicated Message-ID, never making a
  * cycle; the roots sharing a first ancestor (present or not) make one
- * thread, named by its first root.  -1 with ERR_NOMEM.
+ * thread, named by its first root, whose messages are chained by next
+ * from v[thread].  -1 with ERR_NOMEM.
  */
 int	archive_thread(struct archive_msg *v, size_t n, struct err *);
 

@@ -602,7 +602,8 @@ list_part(struct body *bd, const char *name, const char *type, size_t size,
 	if (bd->rc == 0)
 		bd->rc = buf_adds(&bd->parts, "(", bd->err);
 	if (bd->rc == 0)
-		bd->rc = add_esc(&bd->parts, type, strlen(type), false, bd->err);
+		bd->rc = add_text(&bd->parts, type, strlen(type), false,
+		    bd->err);
 	if (bd->rc == 0)
 		bd->rc = buf_adds(&bd->parts, num, bd->err);
 	bd->nparts++;
@@ -791,7 +792,7 @@ archive_msg_parse(const char *msg, size_t len, const char *id,
 	int		 tz;
 
 	memset(m, 0, sizeof(*m));
-	m->parent = m->thread = NONE;
+	m->parent = m->thread = m->next = NONE;
 	snprintf(m->id, sizeof(m->id), "%s", id);
 	m->time = fallback;
 	(void)body_off(msg, len, &hlen);
@@ -947,6 +948,18 @@ archive_thread(struct archive_msg *v, size_t n, struct err *err)
 		s = roots[i].s;
 		v[roots[i].i].thread = i > 0 && strcmp(roots[i - 1].s, s) == 0 ?
 		    v[roots[i - 1].i].thread : roots[i].i;
+	}
+	/* The chains, through the last message of each thread so far
+	 * (ids[].i reused as that, by thread index). */
+	for (i = 0; i < n; i++) {
+		v[i].next = NONE;
+		ids[i].i = NONE;
+	}
+	for (i = 0; i < n; i++) {
+		r = v[i].thread;
+		if (ids[r].i != NONE)
+			v[ids[r].i].next = i;
+		ids[r].i = i;
 	}
 	free(ids);
 	free(roots);
@@ -1118,8 +1131,8 @@ tree_build(const struct archive_view *w, size_t t, struct tree *tr,
 	size_t	*mem, *stack, *sd, nm = 0, i, k, top = 0, c;
 
 	memset(tr, 0, sizeof(*tr));
-	for (i = 0; i < w->n; i++)
-		nm += w->v[i].thread == t;
+	for (i = t; i != NONE && nm < w->n; i = w->v[i].next)
+		nm++;
 	mem = calloc(nm + 1, sizeof(size_t));
 	stack = calloc(nm + 1, sizeof(size_t));
 	sd = calloc(nm + 1, sizeof(size_t));
@@ -1131,28 +1144,40 @@ tree_build(const struct archive_view *w, size_t t, struct tree *tr,
 		err_set(err, ERR_NOMEM, "out of memory");
 		return -1;
 	}
-	for (i = k = 0; i < w->n; i++)
-		if (w->v[i].thread == t)
-			mem[k++] = i;
+	for (i = t, k = 0; i != NONE && k < nm; i = w->v[i].next)
+		mem[k++] = i;
 	if (sort_by_time(w->v, mem, nm, err) == -1) {
 		free(mem), free(stack), free(sd), free(tr->v), free(tr->depth);
 		return -1;
 	}
-	/* Roots pushed newest first so that the oldest comes out first. */
+	/* Roots pushed newest first so that the oldest comes out first;
+	 * mem[k] is NONE once pushed. */
 	for (k = nm; k-- > 0;)
 		if (w->v[mem[k]].parent == NONE) {
 			stack[top] = mem[k];
 			sd[top++] = 0;
+			mem[k] = NONE;
 		}
-	while (top > 0) {
+	for (;;) {
+		if (top == 0) {
+			/* Left over: a parent past CHAIN_MAX, as a root. */
+			for (k = 0; k < nm && mem[k] == NONE; k++)
+				;
+			if (k == nm)
+				break;
+			stack[top] = mem[k];
+			sd[top++] = 0;
+			mem[k] = NONE;
+		}
 		top--;
 		c = stack[top];
 		tr->v[tr->n] = c;
 		tr->depth[tr->n++] = sd[top];
 		for (k = nm; k-- > 0 && top < nm;)
-			if (w->v[mem[k]].parent == c) {
+			if (mem[k] != NONE && w->v[mem[k]].parent == c) {
 				stack[top] = mem[k];
 				sd[top++] = tr->depth[tr->n - 1] + 1;
+				mem[k] = NONE;
 			}
 	}
 	free(mem), free(stack), free(sd);

@@ -249,55 +249,40 @@ put_file(struct site *s, const char *dir, const char *name,
 	return 0;
 }
 
-/* Whether name is one of the pages this run wrote. */
-static bool
-is_kept(const struct site *s, const char *name, bool threads,
-    char (*months)[16], size_t nmonths)
+static int
+str_cmp(const void *a, const void *b)
 {
-	char	want[64];
-	size_t	i;
-
-	if (threads) {
-		for (i = 0; i < s->n; i++)
-			if (s->v[i].thread == i) {
-				snprintf(want, sizeof(want), "%s.html",
-				    s->v[i].id);
-				if (strcmp(name, want) == 0)
-					return true;
-			}
-		return false;
-	}
-	for (i = 0; i < nmonths; i++) {
-		snprintf(want, sizeof(want), "%s.html", months[i]);
-		if (strcmp(name, want) == 0)
-			return true;
-	}
-	return false;
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Removes the pages of dir (t/: NAME.html of 40 hex digits; OUTDIR:
- * YYYY-MM.html) that no thread or month of this run has. */
+/*
+ * Removes the pages of dir that this run did not write: in t/ (threads)
+ * NAME.html of 40 hex digits, in OUTDIR YYYY-MM.html; keep[0..nkeep),
+ * sorted, the NAMEs written.
+ */
 static void
-sweep(struct site *s, const char *dir, bool threads, char (*months)[16],
-    size_t nmonths)
+sweep(struct site *s, const char *dir, bool threads, char **keep,
+    size_t nkeep)
 {
 	DIR		*d;
 	struct dirent	*e;
-	char		 path[4200];
+	char		 path[4200], base[64], *key = base;
 	size_t		 l;
 
 	if ((d = opendir(dir)) == NULL)
 		return;
 	while ((e = readdir(d)) != NULL) {
 		l = strlen(e->d_name);
-		if (l < 6 || strcmp(e->d_name + l - 5, ".html") != 0)
+		if (l < 6 || l >= sizeof(base) + 5 ||
+		    strcmp(e->d_name + l - 5, ".html") != 0)
 			continue;
 		if (threads ? l != GIT_OID_HEXSZ + 5 || strspn(e->d_name,
 		    "0123456789abcdef") != GIT_OID_HEXSZ : l != 12 ||
 		    strspn(e->d_name, "0123456789") != 4 ||
 		    e->d_name[4] != '-')
 			continue;
-		if (is_kept(s, e->d_name, threads, months, nmonths))
+		snprintf(base, sizeof(base), "%.*s", (int)(l - 5), e->d_name);
+		if (bsearch(&key, keep, nkeep, sizeof(*keep), str_cmp) != NULL)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (unlink(path) == 0)
@@ -313,9 +298,10 @@ write_pages(struct site *s, const struct archive_site_conf *c,
 	struct archive_view	  w;
 	struct buf		  b;
 	char			(*months)[16] = NULL;
+	char			**keep = NULL;
 	char			  tdir[4200], name[64], feed[GIT_OID_HEXSZ + 1];
 	git_oid			  oid;
-	size_t			  i, nm = 0;
+	size_t			  i, k, nm = 0;
 	int			  rc = -1;
 
 	memset(&w, 0, sizeof(w));
@@ -370,10 +356,22 @@ write_pages(struct site *s, const struct archive_site_conf *c,
 	if (archive_html_atom(&w, feed, FEED_ENTRIES, raw, s, &b, err) == -1 ||
 	    put_file(s, c->out, "atom.xml", &b, err) == -1)
 		goto done;
-	sweep(s, tdir, true, NULL, 0);
-	sweep(s, c->out, false, months, nm);
+	if ((keep = calloc(s->n + 1, sizeof(*keep))) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	for (i = k = 0; i < s->n; i++)
+		if (s->v[i].thread == i)
+			keep[k++] = s->v[i].id;
+	qsort(keep, k, sizeof(*keep), str_cmp);
+	sweep(s, tdir, true, keep, k);
+	for (i = 0; i < nm; i++)
+		keep[i] = months[i];
+	qsort(keep, nm, sizeof(*keep), str_cmp);
+	sweep(s, c->out, false, keep, nm);
 	rc = 0;
 done:
+	free(keep);
 	free(months);
 	buf_fini(&b);
 	return rc;
