@@ -232,6 +232,31 @@ add_esc(struct buf *b, const char *s, size_t n, bool lines, struct err *err)
 	return buf_add(b, s + from, n - from, err);
 }
 
+/* Appends s[0..n) (valid UTF-8) as shown: the bytes escaping drops
+ * dropped first, lest "a\001@x" be masked as it stands and shown as
+ * "a@x", then masked. */
+static int
+add_shown(struct buf *b, const char *s, size_t n, struct err *err)
+{
+	struct buf	c;
+	size_t		i, from = 0;
+	int		rc = 0;
+
+	buf_init(&c, n + 1);
+	for (i = 0; i < n && rc == 0; i++)
+		if (((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] !=
+		    '\t') || s[i] == 0x7f) {
+			rc = buf_add(&c, s + from, i - from, err);
+			from = i + 1;
+		}
+	if (rc == 0)
+		rc = buf_add(&c, s + from, n - from, err);
+	if (rc == 0)
+		rc = add_masked(b, c.data != NULL ? c.data : "", c.len, err);
+	buf_fini(&c);
+	return rc;
+}
+
 /* Appends the masked, escaped text s[0..n) (valid UTF-8). */
 static int
 add_text(struct buf *b, const char *s, size_t n, bool lines,
@@ -241,7 +266,7 @@ add_text(struct buf *b, const char *s, size_t n, bool lines,
 	int		rc;
 
 	buf_init(&m, 2 * n + 64);
-	rc = add_masked(&m, s, n, err);
+	rc = add_shown(&m, s, n, err);
 	if (rc == 0)
 		rc = add_esc(b, m.data != NULL ? m.data : "", m.len, lines, err);
 	buf_fini(&m);
@@ -1329,7 +1354,7 @@ archive_html_text(const char *msg, size_t len, struct buf *out,
 	walk(&bd, msg, len, 0, false);
 	rc = bd.rc;
 	if (rc == 0)
-		rc = add_masked(out, bd.text.data != NULL ? bd.text.data : "",
+		rc = add_shown(out, bd.text.data != NULL ? bd.text.data : "",
 		    bd.text.len, err);
 	buf_fini(&bd.text);
 	buf_fini(&bd.parts);

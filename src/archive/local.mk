@@ -18,6 +18,14 @@ tests_unit_archive_check_archive_CPPFLAGS = $(AM_CPPFLAGS) $(LIBGIT2_CFLAGS)
 tests_unit_archive_check_archive_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_archive_check_archive_LDADD = $(ARCHIVE_LIBS) $(UNIT_LDADD)
 
+# The web view's fields, bodies, threads and escaping (html.c).
+check_PROGRAMS += tests/unit/archive/check_archive_html
+TESTS += tests/unit/archive/check_archive_html
+tests_unit_archive_check_archive_html_SOURCES = \
+	tests/unit/archive/test_html.c
+tests_unit_archive_check_archive_html_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_archive_check_archive_html_LDADD = $(UNIT_LDADD)
+
 FUZZ_HARNESSES += archive_info
 check_PROGRAMS += tests/fuzz/replay_archive_info
 TESTS += tests/fuzz/replay_archive_info

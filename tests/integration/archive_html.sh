@@ -43,7 +43,6 @@ A=$INTEG_TMP/archive
 OUT=$INTEG_TMP/site
 ART=$top_builddir/tests/integration/archive_html.out
 dev_list alice@good.test carol@example.net
-integ_full_stacks
 
 signd_start 1 || { fail_log; integ_summary; exit 1; }
 listd_start 1 --archive-dir "$A" || { fail_log; integ_summary; exit 1; }
