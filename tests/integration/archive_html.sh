@@ -20,7 +20,7 @@
 #     a post without a Message-ID is shown;
 #   - the Atom feed parses with feedparser (python3-feedparser) without
 #     a complaint and has the RFC 4287 elements, and xmllint finds it
-#     well-formed;
+#     well-formed; with --url its links are absolute;
 #   - re-running writes nothing; a new reply rewrites its thread and
 #     the index, and a page no longer needed is removed;
 #   - headless Chromium renders the index and a thread page to PNG
@@ -287,6 +287,22 @@ check "Atom: feedparser reads 10 entries, no complaint" '[ -n "$ok" ]' \
     "$(cat "$INTEG_TMP/feed")"
 check "Atom: xmllint finds it well-formed" \
     'xmllint --noout "$OUT/atom.xml"' "$(xmllint --noout "$OUT/atom.xml" 2>&1)"
+
+# --url: the feed's links absolute, under OUTDIR's public URL.
+"$TIMBRE" list archive-html --title "dev@$D" --url https://lists.test/dev \
+    "$A" dev "$INTEG_TMP/site-url" >/dev/null 2>&1 || true
+/usr/bin/python3 - "$INTEG_TMP/site-url/atom.xml" >"$INTEG_TMP/feed-url" 2>&1 <<'EOF' && ok=1 || ok=
+import sys, feedparser
+d = feedparser.parse(sys.argv[1])
+assert not d.bozo, d.bozo_exception
+self = [l.href for l in d.feed.links if l.rel == "self"]
+assert self == ["https://lists.test/dev/atom.xml"], d.feed.links
+for e in d.entries:
+    assert e.link.startswith("https://lists.test/dev/t/"), e.link
+print(d.entries[0].link)
+EOF
+check "Atom with --url: absolute links, rel=self" '[ -n "$ok" ]' \
+    "$(cat "$INTEG_TMP/feed-url")"
 
 # ------------------------------------------------------ again, and after
 
