@@ -20,12 +20,15 @@ build_pkgs="autoconf automake libtool pkg-config make gcc libc6-dev
 # namespaces of their own; debhelper, dpkg-dev and lintian for
 # contrib/deb/build.sh, systemd for systemd-analyze in tests/systemd.sh;
 # public-inbox and curl read timbre-listd's archives in listd_archive.sh;
-# curl for the one-click unsubscribe endpoint in listd_unsub.sh).
+# curl for the one-click unsubscribe endpoint in listd_unsub.sh; w3m,
+# python3-feedparser, libxml2-utils (xmllint) and chromium, headless,
+# read the web view of timbre list archive-html in archive_html.sh).
 test_pkgs="clang cppcheck mandoc openssl python3 python3-dkim python3-dnspython
   python3-nacl python3-yaml python3-spf libmail-dkim-perl libnet-dns-perl libcryptx-perl nsd dnsutils
   knot knot-dnsutils ldnsutils debootstrap iproute2 procps publicsuffix unbound dnsperf
   openssh-server openssh-client git devscripts postfix swaks sqlite3
-  iptables nftables debhelper dpkg-dev lintian systemd public-inbox curl"
+  iptables nftables debhelper dpkg-dev lintian systemd public-inbox curl
+  w3m python3-feedparser libxml2-utils chromium"
 
 want=""
 for set in "$@"; do

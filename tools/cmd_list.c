@@ -12,6 +12,7 @@
  *	held DB [--domain D [LIST]]		the held posts
  *	accept, discard DB --domain D LIST ID	decides a held post
  *	reject DB --domain D LIST ID [REASON]	the author is told
+ *	archive-html ARCHIVE-DIR LIST OUTDIR	the web view (cmd_list_html.c)
  *
  * show prints one line per list, moderator and subscriber, and held one
  * per held post, each opening with the list's address and the kind of
@@ -526,6 +527,8 @@ cmd_list(int argc, char *argv[])
 		{ "accept", list_accept_main, accept_usage },
 		{ "reject", list_reject_main, reject_usage },
 		{ "discard", list_discard_main, discard_usage },
+		{ "archive-html", list_archive_html_main,
+		    list_archive_html_usage },
 	};
 
 	return tool_verb_run("list", verbs, sizeof(verbs) / sizeof(verbs[0]),

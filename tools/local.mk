@@ -9,8 +9,8 @@ tools_timbre_SOURCES = tools/timbre.c tools/tool.c tools/tool.h \
 	tools/cmd_doctor.c tools/doctor_tls.c tools/doctor_tls.h \
 	tools/doctor_sts.c tools/doctor_sts.h \
 	tools/doctor_dns.c tools/doctor_dns.h \
-	tools/cmd_list.c
-tools_timbre_LDADD = $(GIT_LIBS) $(STORE_LIBS) $(TIMBRE_LIBS)
+	tools/cmd_list.c tools/cmd_list_html.c
+tools_timbre_LDADD = $(GIT_LIBS) $(STORE_LIBS) $(ARCHIVE_LIBS) $(TIMBRE_LIBS)
 
 # The HTTP response and MTA-STS policy parsers of timbre doctor
 # (tools/doctor_sts.c, which the harness compiles in).

@@ -34,6 +34,9 @@ int	cmd_tsig_keygen(int, char **);
 int	cmd_notify(int, char **);
 int	cmd_key(int, char **);
 int	cmd_list(int, char **);
+/* timbre list archive-html (tools/cmd_list_html.c). */
+int	list_archive_html_main(int, char **);
+extern const char list_archive_html_usage[];
 int	cmd_doctor(int, char **);
 
 /*

@@ -122,4 +122,107 @@ int		 archive_add(struct archive *, const void *msg, size_t len,
 unsigned	 archive_epoch(const struct archive *);
 const char	*archive_tip(const struct archive *);
 
+/* ---- html.c: the static web view (pure; site.c writes it) ---- */
+
+struct buf;
+
+#define ARCHIVE_HTML_INLINE_MAX	(256 * 1024)	/* text shown, bytes */
+
+/* What the pages need of a message, read once from its header. */
+struct archive_msg {
+	char	  id[48];	/* the blob's hex id: anchors, file names */
+	char	 *mid;		/* Message-ID without <>, "" if none */
+	char	**refs;		/* References, then In-Reply-To's id */
+	size_t	  nrefs;
+	char	 *subject;	/* decoded (RFC 2047), one line, UTF-8 */
+	char	 *from;		/* likewise; masked only when shown */
+	int64_t	  time;		/* Date:, else the caller's fallback */
+	size_t	  parent;	/* archive_thread(): index, or (size_t)-1 */
+	size_t	  thread;	/* the index of the thread's first root */
+	size_t	  next;		/* the thread's next message, in archive
+				 * order, or (size_t)-1 */
+};
+
+/*
+ * Fills m from the header section of msg[0..len) (LF or CRLF lines):
+ * never refuses a message; what is missing is "" and the date
+ * fallback.  id (at most 47 bytes) names the message.  -1 with
+ * ERR_NOMEM only.  Free with archive_msg_fini().
+ */
+int	archive_msg_parse(const char *msg, size_t len, const char *id,
+	    int64_t fallback, struct archive_msg *m, struct err *);
+void	archive_msg_fini(struct archive_msg *);
+/*
+ * Sets parent and thread of v[0..n), in archive order: the parent is
+ * the nearest ancestor (References from the newest, then In-Reply-To)
+ * in v, the first holder of a duplicated Message-ID, never making a
+ * cycle; the roots sharing a first ancestor (present or not) make one
+ * thread, named by its first root, whose messages are chained by next
+ * from v[thread].  -1 with ERR_NOMEM.
+ */
+int	archive_thread(struct archive_msg *v, size_t n, struct err *);
+
+/* What the pages are made of: the threaded messages and the names. */
+struct archive_view {
+	const char		*title;	/* the list: page titles */
+	const char		*url;	/* OUTDIR's public URL ending in
+					 * '/', or NULL: relative links */
+	const struct archive_msg *v;
+	size_t			 n;
+	time_t			 now;	/* the feed's date when empty */
+};
+
+/* The bytes of message i (valid until the next call), or -1. */
+typedef int (*archive_raw_fn)(void *arg, size_t i, const char **p_out,
+	    size_t *n_out);
+
+/*
+ * The pages, appended to out as UTF-8: the thread whose first root is
+ * v[t] (t/ID.html: its outline, then each message's From, To, Cc and
+ * Date, its text/plain parts and the list of the others), a month
+ * ("2026-12": its threads, latest first), the index (the months and the
+ * latest threads), the Atom feed (the newest max messages).  Every
+ * string from a message is decoded, masked and escaped.  -1 with
+ * ERR_NOMEM or ERR_LIMIT.
+ */
+int	archive_html_thread(const struct archive_view *, size_t t,
+	    archive_raw_fn, void *arg, struct buf *out, struct err *);
+int	archive_html_month(const struct archive_view *, const char *month,
+	    struct buf *out, struct err *);
+int	archive_html_index(const struct archive_view *, struct buf *out,
+	    struct err *);
+int	archive_html_atom(const struct archive_view *, const char *feed_id,
+	    size_t max, archive_raw_fn, void *arg, struct buf *out,
+	    struct err *);
+/* The text/plain parts of msg, decoded and masked (not escaped). */
+int	archive_html_text(const char *msg, size_t len, struct buf *out,
+	    struct err *);
+/* The months ("2026-12") v holds, newest first, at most max. */
+size_t	archive_months(const struct archive_view *, char (*out)[16],
+	    size_t max);
+
+/* ---- site.c: the web view written from the inbox (libgit2) ---- */
+
+struct archive_site_conf {
+	const char	*inbox;		/* ARCHIVE-DIR/LIST */
+	const char	*out;		/* OUTDIR, made if missing */
+	const char	*title;
+	const char	*url;		/* NULL: relative links only */
+};
+
+struct archive_site_stats {
+	size_t	messages, threads, months, written, removed;
+};
+
+/*
+ * Reads every epoch of the inbox and (re)writes OUTDIR: index.html,
+ * atom.xml, YYYY-MM.html, t/ID.html; a file whose bytes change is
+ * written to a temporary name and renamed, one that would not change
+ * is left alone, and pages no thread or month needs any more are
+ * removed.  -1 with ARCHIVE_E_GIT, ARCHIVE_E_IO, ARCHIVE_E_LAYOUT (no
+ * git/0.git), ERR_NOMEM.
+ */
+int	archive_site_write(const struct archive_site_conf *, time_t now,
+	    struct archive_site_stats *, struct err *);
+
 #endif

@@ -24,6 +24,7 @@
 #include <git2.h>
 
 #include "archive/archive.h"
+#include "archive/archive_priv.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -43,8 +44,8 @@ struct archive {
 	int		 lock_fd;
 };
 
-static void
-git_err(struct err *err, const char *what)
+void
+archive_git_err(struct err *err, const char *what)
 {
 	const git_error	*e = git_error_last();
 
@@ -53,8 +54,8 @@ git_err(struct err *err, const char *what)
 }
 
 /* mkdir that accepts an existing directory. */
-static int
-make_dir(const char *path, struct err *err)
+int
+archive_make_dir(const char *path, struct err *err)
 {
 	if (mkdir(path, 0755) == -1 && errno != EEXIST) {
 		err_set(err, ARCHIVE_E_IO, "mkdir %s: %s", path,
@@ -77,14 +78,14 @@ make_dirs(const char *path, struct err *err)
 	}
 	for (s = p + 1; (s = strchr(s, '/')) != NULL; s++) {
 		*s = '\0';
-		rc = make_dir(p, err);
+		rc = archive_make_dir(p, err);
 		*s = '/';
 		if (rc == -1) {
 			free(p);
 			return -1;
 		}
 	}
-	rc = make_dir(p, err);
+	rc = archive_make_dir(p, err);
 	free(p);
 	return rc;
 }
@@ -143,8 +144,9 @@ newest_epoch(const char *dir)
 }
 
 /* Writes path (via a temporary file and rename) with text. */
-static int
-write_file(const char *path, const char *text, size_t len, struct err *err)
+int
+archive_write_file(const char *path, const char *text, size_t len,
+    struct err *err)
 {
 	char	tmp[4200];
 	FILE	*f;
@@ -177,13 +179,13 @@ init_bare(const char *path, git_repository **out, struct err *err)
 
 	if (git_repository_init_options_init(&o,
 	    GIT_REPOSITORY_INIT_OPTIONS_VERSION) != 0) {
-		git_err(err, path);
+		archive_git_err(err, path);
 		return -1;
 	}
 	o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
 	o.initial_head = "master";
 	if (git_repository_init_ext(out, path, &o) != 0) {
-		git_err(err, path);
+		archive_git_err(err, path);
 		return -1;
 	}
 	return 0;
@@ -209,7 +211,7 @@ write_all(struct archive *a, unsigned newest, struct err *err)
 			goto done;
 	snprintf(path, sizeof(path), "%s/all.git/objects/info/alternates",
 	    a->dir);
-	rc = write_file(path, b.data, b.len, err);
+	rc = archive_write_file(path, b.data, b.len, err);
 done:
 	buf_fini(&b);
 	return rc;
@@ -227,7 +229,7 @@ read_tip(git_repository *git, git_oid *oid, char tip[GIT_OID_HEXSZ + 1],
 	if (r == GIT_ENOTFOUND)
 		return 0;
 	if (r != 0) {
-		git_err(err, BRANCH);
+		archive_git_err(err, BRANCH);
 		return -1;
 	}
 	git_oid_tostr(tip, GIT_OID_HEXSZ + 1, oid);
@@ -251,21 +253,21 @@ open_epoch(struct archive *a, unsigned n, struct err *err)
 	/* Not made again: libgit2's init would set core.* once more, which
 	 * the included all.git/config defines too. */
 	if (existed && git_repository_open_bare(&git, path) != 0) {
-		git_err(err, path);
+		archive_git_err(err, path);
 		return -1;
 	}
 	if (!existed && init_bare(path, &git, err) == -1)
 		return -1;
 	/* public-inbox's epoch_cfg_set: settings made once, in all.git. */
 	if (!existed && git_repository_config(&cfg, git) != 0) {
-		git_err(err, path);
+		archive_git_err(err, path);
 		git_repository_free(git);
 		return -1;
 	}
 	if (!existed) {
 		if (git_config_set_string(cfg, "include.path",
 		    "../../all.git/config") != 0) {
-			git_err(err, path);
+			archive_git_err(err, path);
 			git_config_free(cfg);
 			git_repository_free(git);
 			return -1;
@@ -317,7 +319,7 @@ archive_open(const struct archive_conf *c, struct err *err)
 	}
 	/* Once per process; libgit2 counts the calls. */
 	if (git_libgit2_init() < 0) {
-		git_err(err, "libgit2");
+		archive_git_err(err, "libgit2");
 		return NULL;
 	}
 	/* A commit is on disk when archive_add returns. */
@@ -333,7 +335,7 @@ archive_open(const struct archive_conf *c, struct err *err)
 	if (make_dirs(a->dir, err) == -1)
 		goto fail;
 	snprintf(path, sizeof(path), "%s/git", a->dir);
-	if (make_dir(path, err) == -1)
+	if (archive_make_dir(path, err) == -1)
 		goto fail;
 	snprintf(path, sizeof(path), "%s/inbox.lock", a->dir);
 	if ((a->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) ==
@@ -393,11 +395,11 @@ tip_blob(git_repository *git, const git_oid *tip, git_oid *m,
 	int			 rc = 1;
 
 	if (git_commit_lookup(&c, git, tip) != 0) {
-		git_err(err, "tip");
+		archive_git_err(err, "tip");
 		return -1;
 	}
 	if (git_commit_tree(&t, c) != 0) {
-		git_err(err, "tip's tree");
+		archive_git_err(err, "tip's tree");
 		git_commit_free(c);
 		return -1;
 	}
@@ -431,7 +433,7 @@ is_last(struct archive *a, const git_oid *blob, struct err *err)
 		return 0;
 	snprintf(path, sizeof(path), "%s/git/%u.git", a->dir, a->epoch - 1);
 	if (git_repository_open_bare(&prev, path) != 0) {
-		git_err(err, path);
+		archive_git_err(err, path);
 		return -1;
 	}
 	r = 0;
@@ -482,14 +484,14 @@ write_commit(struct archive *a, const struct archive_info *in,
 	int		 rc = -1;
 
 	if (git_repository_odb(&odb, a->git) != 0) {
-		git_err(err, "odb");
+		archive_git_err(err, "odb");
 		return -1;
 	}
 	memcpy(entry, "100644 m", 9);	/* with its NUL */
 	memcpy(entry + 9, blob->id, GIT_OID_RAWSZ);
 	if (git_odb_write(&tree, odb, entry, 9 + GIT_OID_RAWSZ,
 	    GIT_OBJECT_TREE) != 0) {
-		git_err(err, "tree");
+		archive_git_err(err, "tree");
 		goto done;
 	}
 	zone(in->author_tz, az);
@@ -510,7 +512,7 @@ write_commit(struct archive *a, const struct archive_info *in,
 		goto done_b;
 	if (git_odb_write(commit, odb, b.data, b.len, GIT_OBJECT_COMMIT) !=
 	    0) {
-		git_err(err, "commit");
+		archive_git_err(err, "commit");
 		goto done_b;
 	}
 	a->epoch_bytes += loose_size(a, &tree) + loose_size(a, commit);
@@ -536,7 +538,7 @@ add_lf(struct archive *a, const char *msg, size_t len, time_t now,
 	if (lock_take(a, err) == -1)
 		return -1;
 	if (git_odb_hash(&blob, msg, len, GIT_OBJECT_BLOB) != 0) {
-		git_err(err, "hash");
+		archive_git_err(err, "hash");
 		goto done;
 	}
 	if ((r = is_last(a, &blob, err)) != 0) {
@@ -551,13 +553,13 @@ add_lf(struct archive *a, const char *msg, size_t len, time_t now,
 		goto done;
 	archive_info_get(msg, len, now, &in);
 	if (git_repository_odb(&odb, a->git) != 0) {
-		git_err(err, "odb");
+		archive_git_err(err, "odb");
 		goto done;
 	}
 	r = git_odb_write(&blob, odb, msg, len, GIT_OBJECT_BLOB);
 	git_odb_free(odb);
 	if (r != 0) {
-		git_err(err, "blob");
+		archive_git_err(err, "blob");
 		goto done;
 	}
 	a->epoch_bytes += loose_size(a, &blob);
@@ -571,7 +573,7 @@ add_lf(struct archive *a, const char *msg, size_t len, time_t now,
 		r = git_reference_create(&ref, a->git, BRANCH, &commit, 0,
 		    "archive");
 	if (r != 0) {
-		git_err(err, BRANCH);
+		archive_git_err(err, BRANCH);
 		goto done;
 	}
 	git_reference_free(ref);

@@ -93,3 +93,9 @@ INTEGRATION_TESTS += tests/integration/resolver_dnssec_diff.sh
 # start (util/opt.c, as timbre-signd's --relay): a post signed and taken
 # back from the name's address; bad names refused (helper: listd_lib.sh).
 INTEGRATION_TESTS += tests/integration/listd_signer.sh
+# issue 20 (item 2): timbre list archive-html over the archive
+# timbre-listd keeps (helper: listd_lib.sh): threads, months, escaping,
+# masking, big parts, read with w3m; the Atom feed with feedparser and
+# xmllint; re-runs; headless Chromium screenshots kept in
+# tests/integration/archive_html.out/ of the build tree.
+INTEGRATION_TESTS += tests/integration/archive_html.sh

@@ -1,0 +1,179 @@
+/*
+ * test_html.c: the "archive_html" suite: what the web view
+ * (src/archive/html.c) makes of a message's fields (RFC 2047 words,
+ * adjacent ones joined, charsets), of its body (base64, quoted-printable,
+ * text/plain shown and other parts listed, addresses masked), of
+ * threads (References, In-Reply-To, a missing parent, a cycle, a
+ * duplicated Message-ID) and the thread page's escaping and masking.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "archive/archive.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#include "../unit.h"
+
+#define NONE	((size_t)-1)
+
+static void
+parse(const char *msg, struct archive_msg *m)
+{
+	struct err	err;
+
+	ck_assert_int_eq(archive_msg_parse(msg, strlen(msg), "0123", 7, m,
+	    &err), 0);
+}
+
+START_TEST(test_fields)
+{
+	struct archive_msg	m;
+
+	parse("Subject: =?UTF-8?Q?a?= =?UTF-8?B?Yg==?=  c\n"
+	    "From: =?ISO-8859-1?Q?Bj=F6rn?= <bjorn@example.net>\n"
+	    "Message-ID: <id@x> <other@x>\n"
+	    "References: <r1@x>\n <r2@x>\n"
+	    "In-Reply-To: <r2@x>\n\nbody\n", &m);
+	/* Whitespace between two encoded words is not text (RFC 2047
+	 * section 6.2); after the last it is. */
+	ck_assert_str_eq(m.subject, "ab  c");
+	ck_assert_str_eq(m.from, "Bj\xc3\xb6rn <bjorn@example.net>");
+	ck_assert_str_eq(m.mid, "id@x");
+	ck_assert_uint_eq(m.nrefs, 2);
+	ck_assert_str_eq(m.refs[0], "r1@x");
+	ck_assert_str_eq(m.refs[1], "r2@x");
+	ck_assert_int_eq(m.time, 7);
+	archive_msg_fini(&m);
+	/* A word decoding to a newline or NUL is one line still. */
+	parse("Subject: =?utf-8?q?a=0Ab=00c?=\nDate: Mon, 7 Dec 2026 "
+	    "10:00:00 +0000\n\n", &m);
+	ck_assert_str_eq(m.subject, "a b c");
+	ck_assert_int_eq(m.time, 1796637600);
+	ck_assert_str_eq(m.mid, "");
+	archive_msg_fini(&m);
+}
+END_TEST
+
+START_TEST(test_body)
+{
+	static const char	msg[] =
+	    "Content-Type: multipart/mixed; boundary=\"b\"\n\n"
+	    "preamble\n--b\n"
+	    "Content-Type: text/plain; charset=utf-8\n"
+	    "Content-Transfer-Encoding: base64\n\n"
+	    "V3JpdGUgdG8gYm9iQGV4YW1wbGUubmV0Lg==\n"
+	    "--b\n"
+	    "Content-Type: text/plain; charset=iso-8859-1\n"
+	    "Content-Transfer-Encoding: quoted-printable\n\n"
+	    "Gr=FC=DFe, \"j d\"@x.net=\n!\n"
+	    "--b\n"
+	    "Content-Type: text/html\n\n<script>x</script>\n"
+	    "--b--\nepilogue\n";
+	struct buf		b;
+	struct err		err;
+
+	buf_init(&b, 1 << 20);
+	ck_assert_int_eq(archive_html_text(msg, sizeof(msg) - 1, &b, &err),
+	    0);
+	ck_assert_str_eq(b.data, "Write to b\xe2\x80\xa6@example.net.\n"
+	    "Gr\xc3\xbc\xc3\x9f" "e, j\xe2\x80\xa6@x.net!");
+	buf_fini(&b);
+}
+END_TEST
+
+/* The raw bytes of the thread test's messages. */
+static const char *const msgs[] = {
+	"Message-ID: <a@x>\nSubject: <script>alert(1)</script>\n\n"
+	    "mail alice@example.org\n",
+	"Message-ID: <b@x>\nIn-Reply-To: <a@x>\n\nb\n",
+	"Message-ID: <c@x>\nReferences: <a@x> <b@x>\n\nc\n",
+	"Message-ID: <d@x>\nReferences: <gone@x>\n\nd\n",
+	"Message-ID: <e@x>\nReferences: <gone@x> <nor@x>\n\ne\n",
+	"Message-ID: <f@x>\nReferences: <g@x>\n\nf\n",
+	"Message-ID: <g@x>\nReferences: <f@x>\n\ng\n",
+	"Message-ID: <a@x>\nSubject: dup\n\nh\n",
+};
+#define NMSGS	(sizeof(msgs) / sizeof(msgs[0]))
+
+static int
+raw(void *arg, size_t i, const char **p_out, size_t *n_out)
+{
+	(void)arg;
+	*p_out = msgs[i];
+	*n_out = strlen(msgs[i]);
+	return 0;
+}
+
+START_TEST(test_threads)
+{
+	struct archive_msg	v[NMSGS];
+	struct archive_view	w;
+	struct buf		b;
+	struct err		err;
+	char			id[48];
+	size_t			i, n;
+
+	for (i = 0; i < NMSGS; i++) {
+		snprintf(id, sizeof(id), "%040zx", i);
+		ck_assert_int_eq(archive_msg_parse(msgs[i], strlen(msgs[i]),
+		    id, (int64_t)i, &v[i], &err), 0);
+	}
+	ck_assert_int_eq(archive_thread(v, NMSGS, &err), 0);
+	ck_assert_uint_eq(v[0].parent, NONE);
+	ck_assert_uint_eq(v[1].parent, 0);
+	ck_assert_uint_eq(v[2].parent, 1);	/* the nearest ancestor */
+	ck_assert_uint_eq(v[1].thread, 0);
+	ck_assert_uint_eq(v[2].thread, 0);
+	/* Both answer a message the archive lacks: one thread. */
+	ck_assert_uint_eq(v[3].parent, NONE);
+	ck_assert_uint_eq(v[4].parent, NONE);
+	ck_assert_uint_eq(v[3].thread, 3);
+	ck_assert_uint_eq(v[4].thread, 3);
+	/* A cycle is broken: f answers g, g cannot answer f. */
+	ck_assert_uint_eq(v[5].parent, 6);
+	ck_assert_uint_eq(v[6].parent, NONE);
+	ck_assert_uint_eq(v[5].thread, v[6].thread);
+	/* A duplicated Message-ID: the first keeps it for the replies;
+	 * the second, a root, is in the thread of its id. */
+	ck_assert_uint_eq(v[7].parent, NONE);
+	ck_assert_uint_eq(v[7].thread, 0);
+	/* The chain of thread 0: a, b, c, the duplicate. */
+	for (n = 0, i = 0; i != NONE; i = v[i].next)
+		n++;
+	ck_assert_uint_eq(n, 4);
+
+	memset(&w, 0, sizeof(w));
+	w.title = "dev@example.org";
+	w.v = v;
+	w.n = NMSGS;
+	buf_init(&b, 1 << 20);
+	ck_assert_int_eq(archive_html_thread(&w, 0, raw, NULL, &b, &err), 0);
+	ck_assert_ptr_null(strstr(b.data, "<script"));
+	ck_assert_ptr_null(strstr(b.data, "alice@"));
+	ck_assert_ptr_nonnull(strstr(b.data,
+	    "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>"));
+	ck_assert_ptr_nonnull(strstr(b.data, "mail a\xe2\x80\xa6@example.org"));
+	ck_assert_ptr_nonnull(strstr(b.data, "<p>4 messages in this thread."));
+	ck_assert_ptr_nonnull(strstr(b.data, "Content-Security-Policy"));
+	/* The operator's title is not masked. */
+	ck_assert_ptr_nonnull(strstr(b.data, "dev@example.org</title>"));
+	buf_fini(&b);
+	for (i = 0; i < NMSGS; i++)
+		archive_msg_fini(&v[i]);
+}
+END_TEST
+
+Suite *
+unit_suite(void)
+{
+	Suite	*s = suite_create("archive_html");
+	TCase	*tc = tcase_create("archive_html");
+
+	tcase_add_test(tc, test_fields);
+	tcase_add_test(tc, test_body);
+	tcase_add_test(tc, test_threads);
+	suite_add_tcase(s, tc);
+	return s;
+}
