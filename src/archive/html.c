@@ -752,11 +752,12 @@ done:
 
 /* The <...> tokens of v[0..n) appended to m's refs (at most REFS_MAX:
  * the first and the newest ones). */
-static int
-add_refs(struct archive_msg *m, const char *v, size_t n, struct err *err)
+/* The next "<id>" of v[0..n) from *ip (ids of 1 to 998 bytes; others
+ * skipped): its bytes in *s and *len; false when none is left. */
+static bool
+next_id(const char *v, size_t n, size_t *ip, const char **s, size_t *len)
 {
-	size_t	i = 0, e;
-	char	*id, **nv;
+	size_t	i = *ip, e;
 
 	while (i < n) {
 		while (i < n && v[i] != '<')
@@ -766,24 +767,39 @@ add_refs(struct archive_msg *m, const char *v, size_t n, struct err *err)
 		if (e >= n)
 			break;
 		if (e - i > 1 && e - i < 1000) {
-			if ((id = strndup(v + i + 1, e - i - 1)) == NULL)
-				goto nomem;
-			if (m->nrefs == REFS_MAX) {
-				free(m->refs[1]);
-				memmove(m->refs + 1, m->refs + 2,
-				    (REFS_MAX - 2) * sizeof(char *));
-				m->nrefs--;
-			}
-			if ((nv = realloc(m->refs, (m->nrefs + 1) *
-			    sizeof(char *))) == NULL) {
-				free(id);
-				goto nomem;
-			}
-			m->refs = nv;
-			m->refs[m->nrefs++] = id;
+			*s = v + i + 1;
+			*len = e - i - 1;
+			*ip = e + 1;
+			return true;
 		}
 		i = e + 1;
 	}
+	*ip = n;
+	return false;
+}
+
+/* Append a copy of s[0..len) to m's references, keeping the first and
+ * the REFS_MAX - 1 newest. */
+static int
+push_ref(struct archive_msg *m, const char *s, size_t len, struct err *err)
+{
+	char	*id, **nv;
+
+	if ((id = strndup(s, len)) == NULL)
+		goto nomem;
+	if (m->nrefs == REFS_MAX) {
+		free(m->refs[1]);
+		memmove(m->refs + 1, m->refs + 2,
+		    (REFS_MAX - 2) * sizeof(char *));
+		m->nrefs--;
+	}
+	if ((nv = realloc(m->refs, (m->nrefs + 1) * sizeof(char *))) ==
+	    NULL) {
+		free(id);
+		goto nomem;
+	}
+	m->refs = nv;
+	m->refs[m->nrefs++] = id;
 	return 0;
 nomem:
 	err_set(err, ERR_NOMEM, "out of memory");
@@ -813,7 +829,8 @@ archive_msg_parse(const char *msg, size_t len, const char *id,
     int64_t fallback, struct archive_msg *m, struct err *err)
 {
 	struct buf	 v;
-	size_t		 hlen, k;
+	const char	*s;
+	size_t		 hlen, i, slen;
 	int		 tz;
 
 	memset(m, 0, sizeof(*m));
@@ -828,34 +845,26 @@ archive_msg_parse(const char *msg, size_t len, const char *id,
 	if (field(msg, hlen, "Date", &v) == 0)
 		(void)archive_date_parse(v.data, v.len, &m->time, &tz);
 	m->mid = NULL;
-	if (field(msg, hlen, "Message-ID", &v) == 0) {
-		if (add_refs(m, v.data, v.len, err) == -1)
-			goto fail;
-		/* The first id; the others a broken field gave go. */
-		while (m->nrefs > 1)
-			free(m->refs[--m->nrefs]);
-		if (m->nrefs > 0) {
-			m->mid = m->refs[0];
-			m->nrefs = 0;
-		}
-	}
+	/* The first id; the others a broken field gave go. */
+	i = 0;
+	if (field(msg, hlen, "Message-ID", &v) == 0 &&
+	    next_id(v.data, v.len, &i, &s, &slen) &&
+	    (m->mid = strndup(s, slen)) == NULL)
+		goto nomem;
 	if (m->mid == NULL && (m->mid = strdup("")) == NULL)
 		goto nomem;
-	if (field(msg, hlen, "References", &v) == 0 && add_refs(m, v.data,
-	    v.len, err) == -1)
-		goto fail;
-	k = m->nrefs;
+	if (field(msg, hlen, "References", &v) == 0)
+		for (i = 0; next_id(v.data, v.len, &i, &s, &slen); )
+			if (push_ref(m, s, slen, err) == -1)
+				goto fail;
 	/* In-Reply-To's first id, unless References ends with it. */
-	if (field(msg, hlen, "In-Reply-To", &v) == 0 && add_refs(m, v.data,
-	    v.len, err) == -1)
+	i = 0;
+	if (field(msg, hlen, "In-Reply-To", &v) == 0 &&
+	    next_id(v.data, v.len, &i, &s, &slen) &&
+	    (m->nrefs == 0 || strlen(m->refs[m->nrefs - 1]) != slen ||
+	    memcmp(m->refs[m->nrefs - 1], s, slen) != 0) &&
+	    push_ref(m, s, slen, err) == -1)
 		goto fail;
-	while (m->nrefs > k + 1)
-		free(m->refs[--m->nrefs]);
-	if (m->nrefs == k + 1 && k > 0 && strcmp(m->refs[k],
-	    m->refs[k - 1]) == 0)
-		free(m->refs[--m->nrefs]);
-	if (m->refs == NULL && m->nrefs == 0)
-		m->refs = NULL;
 	buf_fini(&v);
 	return 0;
 nomem:

@@ -182,10 +182,10 @@ req_reply(const struct res_req *req, int rcode)
 	ldns_pkt	*pkt;
 	ldns_rdf	*name = NULL;
 	ldns_rr		*q = NULL;
-	ldns_status	 st;
 
+	/* A name that does not parse is answered without a question. */
 	if (req->qname[0] != '\0' &&
-	    (st = ldns_str2rdf_dname(&name, req->qname)) == LDNS_STATUS_MEM_ERR)
+	    ldns_str2rdf_dname(&name, req->qname) == LDNS_STATUS_MEM_ERR)
 		return NULL;
 	if (name != NULL) {
 		if ((q = ldns_rr_new()) == NULL) {
