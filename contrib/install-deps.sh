@@ -12,7 +12,8 @@ build_pkgs="autoconf automake libtool pkg-config make gcc libc6-dev
   libevent-dev libssl-dev libldns-dev libgit2-dev libssh-dev libsqlite3-dev
   check"
 # Peers the tests prove interoperability against, and test tooling
-# (devscripts for hardening-check: about 35 small packages, mostly Perl
+# (clang for the fuzz harnesses, clang-tools for scan-build, cppcheck;
+# devscripts for hardening-check: about 35 small packages, mostly Perl
 # modules, without its recommends; postfix, for its smtp-sink and as the
 # MTA in front of a milter, installed unconfigured: tests run private
 # instances and never touch /etc/postfix; iptables and nftables for the
@@ -23,7 +24,7 @@ build_pkgs="autoconf automake libtool pkg-config make gcc libc6-dev
 # curl for the one-click unsubscribe endpoint in listd_unsub.sh; w3m,
 # python3-feedparser, libxml2-utils (xmllint) and chromium, headless,
 # read the web view of timbre list archive-html in archive_html.sh).
-test_pkgs="clang cppcheck mandoc openssl python3 python3-dkim python3-dnspython
+test_pkgs="clang clang-tools cppcheck mandoc openssl python3 python3-dkim python3-dnspython
   python3-nacl python3-yaml python3-spf libmail-dkim-perl libnet-dns-perl libcryptx-perl nsd dnsutils
   knot knot-dnsutils ldnsutils debootstrap iproute2 procps publicsuffix unbound dnsperf
   openssh-server openssh-client git devscripts postfix swaks sqlite3
