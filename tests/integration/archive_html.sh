@@ -54,21 +54,6 @@ post()
 	send "$1" alice@good.test "dev@$D" "$INTEG_TMP/$1.in"
 }
 
-# archived N: waits until epoch 0 holds N commits and the queue is empty.
-archived()
-{
-	local i n
-
-	for i in $(seq 1 150); do
-		n=$(git -C "$A/dev/git/0.git" rev-list --count master \
-		    2>/dev/null || echo 0)
-		[ "$n" = "$1" ] &&
-		    [ "$(q 'SELECT count(*) FROM archive')" = 0 ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 # raw NAME FIELD...: NAME.in from the fields given, then the body on
 # standard input.
 raw()
@@ -149,7 +134,7 @@ From November.
 EOF
 post old
 
-if archived 10; then
+if archived "$A" 10; then
 	integ_ok "ten posts archived by listd"
 else
 	integ_notok "ten posts archived by listd" \
@@ -321,7 +306,7 @@ raw orphan "From: alice@good.test" "To: dev@$D" "Subject: re: last month" \
 Late.
 EOF
 post orphan
-archived 12 || integ_notok "two more posts archived"
+archived "$A" 12 || integ_notok "two more posts archived"
 "$TIMBRE" list archive-html --title "dev@$D" "$A" dev "$OUT" \
     >"$INTEG_TMP/run3" 2>&1 || true
 line=$(cat "$INTEG_TMP/run3")

@@ -57,29 +57,13 @@ post()
 	ID=${ID:-0}
 }
 
-# archived N: waits until the archive queue is empty and epoch 0 holds
-# N commits.
-archived()
-{
-	local i n
-
-	for i in $(seq 1 100); do
-		n=$(git -C "$A/dev/git/0.git" rev-list --count master \
-		    2>/dev/null || echo 0)
-		[ "$n" = "$1" ] &&
-		    [ "$(q 'SELECT count(*) FROM archive')" = 0 ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 post first alice@good.test
 ID1=$ID
 post second alice@good.test "In-Reply-To: <first.$$@good.test>" \
     "References: <first.$$@good.test>"
 ID2=$ID
 check "posts queued" '[ "$ID1" != 0 ] && [ "$ID2" != 0 ]' "$ID1 $ID2"
-if archived 2; then
+if archived "$A" 2; then
 	integ_ok "two posts, two commits, the archive queue empty"
 else
 	integ_notok "two posts, two commits" \
@@ -148,7 +132,7 @@ msg nomid alice@good.test
 sed -i '/^Message-ID: /d' "$INTEG_TMP/nomid.in"
 dkim_sign nomid
 send nomid alice@good.test "dev@$D" "$INTEG_TMP/nomid.in"
-if archived 5; then
+if archived "$A" 5; then
 	integ_ok "a duplicate Message-ID and none: archived (5 commits)"
 else
 	integ_notok "a duplicate Message-ID and none: archived" \
@@ -172,7 +156,7 @@ fi
 dkim_sign big
 send big alice@good.test "dev@$D" "$INTEG_TMP/big.in"
 IDB=$(printf '%s\n' "$REPLY" | sed -n 's/.*queued as \([0-9]*\).*/\1/p')
-if archived 6; then
+if archived "$A" 6; then
 	integ_ok "a 20 MB post: archived (6 commits)"
 else
 	integ_notok "a 20 MB post: archived" "$REPLY" \

@@ -207,6 +207,23 @@ wait_state()
 	return 1
 }
 
+# archived DIR N: waits (30 s at most) until the archive queue is empty
+# and epoch 0 of list dev's inbox in the archive directory DIR holds N
+# commits.
+archived()
+{
+	local i n
+
+	for i in $(seq 1 150); do
+		n=$(git -C "$1/dev/git/0.git" rev-list --count master \
+		    2>/dev/null || echo 0)
+		[ "$n" = "$2" ] &&
+		    [ "$(q 'SELECT count(*) FROM archive')" = 0 ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # body ID NAME: the stored body of message ID into NAME.eml (LF).
 body()
 {
