@@ -256,6 +256,9 @@ main(int argc, char *argv[])
 	listd_commit_stop(&ld);
 	listd_queue_stop(&ld);
 	listd_out_stop(&ld);
+	/* The MTAs that took a copy but have not answered QUIT yet:
+	 * nobody holds those connections once the engine is gone. */
+	smtp_send_shutdown(ld.base);
 	dns_stub_free(ld.stub);
 	store_close(ld.store);
 	for (i = 0; signos[i] != 0; i++)

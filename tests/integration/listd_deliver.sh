@@ -12,7 +12,8 @@
 #   a DMARC 550 (charged to the author); a null MX; the retries running
 #   out (a DSN to the moderators, with the null path; with a signer, as
 #   the daemon has, the DSN is queued to be signed first); a VERP bounce
-#   (listd_bounce_take); kill -9 during a 1000-recipient fan-out, then a
+#   (listd_bounce_take); the engine stopped while a server delays its
+#   answer to QUIT (the connection freed); kill -9 during a 1000-recipient fan-out, then a
 #   restart: every recipient got it, duplicates counted.
 #
 # Exit: 0 all passed, 1 a case failed, 77 a peer is missing.
@@ -44,6 +45,8 @@ mx.fail	A 127.0.0.6
 policy	MX 10 mx.policy
 mx.policy	A 127.0.0.7
 nullmx	MX 0 .
+slowq	MX 10 mx.slowq
+mx.slowq	A 127.0.0.8
 Z
 integ_nsd_start test "$T/test.zone" || integ_skip "NSD does not start"
 RESOLVER=127.0.0.1:$INTEG_NSD_PORT
@@ -67,6 +70,7 @@ sink c 127.0.0.4
 sink grey 127.0.0.5 -r RCPT -b "451 4.7.1 greylisted, come back later"
 sink fail 127.0.0.6 -f RCPT -B "550 5.1.1 no such user here"
 sink policy 127.0.0.7 -f . -B "550 5.7.26 rejected by the sender's DMARC policy"
+sink slowq 127.0.0.8 -W quit:30
 sleep 0.5
 
 drive_list
@@ -239,6 +243,23 @@ if [ "$st" = "disabled 6" ] && echo "$show" | grep -q disabled; then
 	integ_ok "VERP bounces: scored, disabled at 5, shown by timbre list show"
 else
 	integ_notok "VERP bounces" "$st" "$show"
+fi
+
+# ---- the engine stops while a server takes 30 s to answer QUIT ----
+# The message is sent and the connection is the transport's alone, saying
+# QUIT: the engine must not wait for the 221 to call itself idle, and its
+# end frees the connection (smtp_send_shutdown; LeakSanitizer cannot see
+# a connection left behind, since the transport's list still holds it).
+echo quit@slowq.test >"$T/rslowq"
+MQ=$(enqueue "$T/rslowq")
+t0=$(date +%s)
+run
+t1=$(date +%s)
+rq=$(q "SELECT state FROM deliveries WHERE message = $MQ")
+if [ "$rq" = sent ] && [ "$(dumps slowq)" = 1 ] && [ $((t1 - t0)) -lt 20 ]; then
+	integ_ok "stopped while the server delays its 221: sent, quick ($((t1 - t0)) s)"
+else
+	integ_notok "stop during a slow QUIT" "state=$rq received=$(dumps slowq) $((t1 - t0)) s"
 fi
 
 # ---- kill -9 during a 1000-recipient fan-out ----

@@ -25,6 +25,7 @@
 #include <event2/event.h>
 
 #include "deliver_priv.h"
+#include "smtp/transport.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -195,6 +196,8 @@ cmd_run(int argc, char **argv)
 	printf("\n");
 	event_free(tick);
 	listd_deliver_free(r.d);
+	/* Connections still saying QUIT belong to the transport alone. */
+	smtp_send_shutdown(r.base);
 	event_base_free(r.base);
 	store_close(r.s);
 	return 0;
