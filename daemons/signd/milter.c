@@ -253,6 +253,17 @@ mconn_pull(struct mconn *c)
 			signd_sign_end(c->sign, signed_done, c);
 			return true;
 		case MILTER_EV_ABORT:
+			/* The MTA dropped the transaction (RSET, its client
+			 * gone mid-DATA): nothing of it is signed or kept.
+			 * An ABORT between messages is no news. */
+			if (c->sign != NULL) {
+				c->m->sd->stats.milter_aborted++;
+				log_info("%016" PRIx64 " milter abort: the MTA "
+				    "dropped the message", c->id);
+			}
+			signd_sign_free(c->sign);
+			c->sign = NULL;
+			break;
 		case MILTER_EV_QUIT_NC:
 			signd_sign_free(c->sign);
 			c->sign = NULL;

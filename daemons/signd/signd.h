@@ -116,6 +116,7 @@ enum signd_front {
 struct signd_stats {
 	uint64_t	 messages;		/* SMTP and milter, ended */
 	uint64_t	 milter_messages;
+	uint64_t	 milter_aborted;	/* transactions the MTA dropped */
 	uint64_t	 signed_by[SIGND_NFRONTS];	/* sent on signed */
 	uint64_t	 refused_by[SIGND_NFRONTS];	/* not signed */
 	uint64_t	 unchecked;		/* refused: self-check */
@@ -132,7 +133,7 @@ struct signd_stats {
 	uint64_t	 denied;
 };
 
-#define SIGND_MAX_STATS	56	/* "name=value" strings */
+#define SIGND_MAX_STATS	64	/* "name=value" strings */
 #define SIGND_STAT_LEN	80
 
 struct event;

@@ -68,6 +68,7 @@ signd_stats_strings(struct signd *sd, char v[][SIGND_STAT_LEN], size_t n)
 	U("smtp_refused", st->refused_by[SIGND_FRONT_SMTP]);
 	U("milter_signed", st->signed_by[SIGND_FRONT_MILTER]);
 	U("milter_refused", st->refused_by[SIGND_FRONT_MILTER]);
+	U("milter_aborted", st->milter_aborted);
 	U("signed_rsa", st->sigs[SIGND_DKIM_RSA]);
 	U("signed_ed25519", st->sigs[SIGND_DKIM_ED25519]);
 	U("sealed_arc", st->sigs[SIGND_ARC]);

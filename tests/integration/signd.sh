@@ -18,7 +18,8 @@
 #     clear reply, and the daemon still serves;
 #   - --allow: a client outside gets 554 at connect; no key at all:
 #     451 4.7.0; STARTTLS (swaks --tls) with a self-signed certificate;
-#   - the milter path through a private Postfix (postfix.sh) when root.
+#   - the milter path through a private Postfix (postfix.sh) when root,
+#     and its SMFIC_ABORTs: a RSET after RCPT, a client gone mid-DATA.
 set -eu
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 integ_init
@@ -530,7 +531,7 @@ milter_case()
 	if [ "$(id -u)" -ne 0 ] || ! command -v postfix >/dev/null 2>&1 ||
 	    ! id postfix >/dev/null 2>&1; then
 		integ_skipcase "milter: through a private Postfix" \
-		    "needs root and postfix" 5
+		    "needs root and postfix" 9
 		return
 	fi
 	integ_stop "$SINK_PID"
@@ -550,6 +551,7 @@ milter_case()
 	    --domain "$DOMAIN" --password-file "$INTEG_TMP/pw" \
 	    --resolver "127.0.0.1:$DNS" --authserv-id "$AUTHSERV" \
 	    $SELECTORS -c /dev/null
+	SIGNDM_PID=$INTEG_LAST_PID
 	wait_keys "$INTEG_TMP/signd-milter.log" ||
 	    integ_notok "milter: the keyring found the three keys"
 	perms=$(stat -c '%a %U %G' "$MSOCK" 2>&1)
@@ -588,7 +590,90 @@ milter_case()
 		integ_notok "milter: relayed by Postfix" \
 		    "$(tail -n 10 "$PF/maillog")"
 	fi
+	milter_abort_case
 	pf_stop
+}
+
+# Postfix tells the milter SMFIC_ABORT when its client drops a
+# transaction: a RSET after RCPT, then a message in the same session
+# (signed, and only it); a client gone in the middle of DATA; then a
+# whole message again.  The daemon counts the dropped transactions.
+milter_abort_case()
+{
+	NAME=abort
+	msg "From: Alice <alice@signd.test>" "To: bob@example.net" \
+	    "Subject: after a RSET" "Date: $(date -R)" \
+	    "Message-ID: <abort@signd.test>"
+	out=$(/usr/bin/python3 - "$SPORT" "$INTEG_TMP/abort.in" <<'PY' 2>&1
+import smtplib, socket, sys, time
+port, path = int(sys.argv[1]), sys.argv[2]
+s = smtplib.SMTP("127.0.0.1", port, timeout=30)
+s.ehlo("client.test")
+s.mail("mallory@signd.test")
+s.rcpt("bob@example.net")
+print("rset", s.rset()[0])
+s.sendmail("alice@signd.test", ["bob@example.net"], open(path, "rb").read())
+s.quit()
+# A client that leaves in the middle of DATA, its headers and some
+# body sent.
+c = socket.create_connection(("127.0.0.1", port), timeout=30)
+f = c.makefile("rb")
+def reply():
+    while True:
+        l = f.readline()
+        if l[3:4] != b"-":
+            return l
+reply()
+for cmd in (b"EHLO client.test", b"MAIL FROM:<gone@signd.test>",
+            b"RCPT TO:<bob@example.net>", b"DATA"):
+    c.sendall(cmd + b"\r\n")
+    reply()
+c.sendall(b"From: gone@signd.test\r\nSubject: gone\r\n\r\n" +
+          b"x" * 70 + b"\r\n")
+c.sendall((b"y" * 998 + b"\r\n") * 200)
+time.sleep(0.5)
+c.close()
+print("dropped")
+PY
+)
+	if printf '%s\n' "$out" | grep -q '^rset 250' &&
+	    printf '%s\n' "$out" | grep -q '^dropped'; then
+		integ_ok "milter abort: a RSET after RCPT, then a client gone mid-DATA"
+	else
+		integ_notok "milter abort: the sessions ran" "$out"
+	fi
+	for i in $(seq 1 100); do
+		[ -n "$(ls "$SINK")" ] && break
+		sleep 0.2
+	done
+	if delivered abort && grep -q '^Subject: after a RSET' \
+	    "$INTEG_TMP/abort.eml"; then
+		check_dkim abort 2
+	else
+		integ_notok "milter abort: the message after the RSET relayed" \
+		    "$(tail -n 10 "$PF/maillog")"
+	fi
+	# Postfix gives the milter the dropped DATA's abort when its cleanup
+	# sees the client gone; then QUIT.
+	for i in $(seq 1 50); do
+		[ "$(grep -c 'milter abort: the MTA dropped' \
+		    "$INTEG_TMP/signd-milter.log")" -ge 2 ] && break
+		sleep 0.2
+	done
+	n=$(grep -c 'milter abort: the MTA dropped' \
+	    "$INTEG_TMP/signd-milter.log" || true)
+	kill -USR1 "$SIGNDM_PID"
+	sleep 0.3
+	c=$(grep 'signd stats' "$INTEG_TMP/signd-milter.log" | tr ' ' '\n' |
+	    sed -n 's/^milter_aborted=//p' | tail -n 1)
+	if [ "$n" -eq 2 ] && [ "$c" = 2 ] &&
+	    ! grep -qs '^Subject: gone' "$SINK"/* "$INTEG_TMP/abort.eml"; then
+		integ_ok "milter abort: both dropped transactions logged and counted, neither relayed"
+	else
+		integ_notok "milter abort: the dropped transactions logged and counted" \
+		    "logged $n, milter_aborted=$c" \
+		    "$(grep -i 'milter' "$INTEG_TMP/signd-milter.log" | tail -n 8)"
+	fi
 }
 milter_case
 
