@@ -152,8 +152,7 @@ reload(struct listd *ld)
 	if (ld->deliver != NULL)
 		listd_deliver_policy(ld->deliver, &ld->set.deliver);
 	listd_settings_free(&s);
-	log_init("timbre-listd", ld->set.conf.foreground,
-	    ld->set.conf.log_level);
+	log_set_level(ld->set.conf.log_level);
 	log_info("listd reload done require_tls=%s dmarc_reject=%s "
 	    "max_message_size=%lld max_recipients=%lld max_connections=%lld "
 	    "max_per_ip=%lld tls=%s retry_schedule=%s give_up=%lld "

@@ -87,8 +87,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		nc.also_notify.v = NULL;
 		nc.also_notify.n = 0;
 		opt_free(&primaryd_program, &nc);
-		log_init("timbre-primaryd", d->conf.foreground,
-		    d->conf.log_level);
+		log_set_level(d->conf.log_level);
 		auth_db_set_axfr(d->db, d->conf.axfr);
 		primaryd_publish(d);
 	}

@@ -106,8 +106,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 			res_msgcache_free(old->mc);
 			free(old);
 		}
-		log_init("timbre-resolverd", d->set.conf.foreground,
-		    d->set.conf.log_level);
+		log_set_level(d->set.conf.log_level);
 		log_info("resolver reload done, cache emptied");
 		break;
 	}

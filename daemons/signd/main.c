@@ -58,8 +58,7 @@ reload(struct signd *sd)
 	memset(&s.acl, 0, sizeof(s.acl));
 	sd->set.conf.log_level = s.conf.log_level;
 	signd_settings_free(&s);
-	log_init("timbre-signd", sd->set.conf.foreground,
-	    sd->set.conf.log_level);
+	log_set_level(sd->set.conf.log_level);
 	log_info("signd reload done (listeners, keys and limits need a "
 	    "restart)");
 }

@@ -1,7 +1,13 @@
 /*
  * log.c: stderr or syslog output with a level threshold.
+ *
+ * Any thread may log (timbre-primaryd's workers, the daemons' helper
+ * threads), and a SIGHUP changes the threshold while they do: the level
+ * is atomic, and a reload sets it with log_set_level() rather than
+ * log_init(), which is for the start, before the threads.
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +18,7 @@
 static struct {
 	const char	*ident;
 	int		 foreground;
-	enum log_level	 level;
+	atomic_int	 level;		/* an enum log_level */
 } log_state = { "timbre", 1, LOG_LEVEL_INFO };
 
 void
@@ -20,9 +26,16 @@ log_init(const char *ident, int foreground, enum log_level level)
 {
 	log_state.ident = ident;
 	log_state.foreground = foreground;
-	log_state.level = level;
+	log_set_level(level);
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+void
+log_set_level(enum log_level level)
+{
+	atomic_store_explicit(&log_state.level, (int)level,
+	    memory_order_relaxed);
 }
 
 int
@@ -43,7 +56,8 @@ log_level_parse(const char *s, enum log_level *out)
 bool
 log_enabled(enum log_level level)
 {
-	return level <= log_state.level;
+	return (int)level <= atomic_load_explicit(&log_state.level,
+	    memory_order_relaxed);
 }
 
 static void
@@ -52,7 +66,7 @@ log_vemit(enum log_level level, const char *fmt, va_list ap)
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
 	    LOG_DEBUG };
 
-	if (level > log_state.level)
+	if (!log_enabled(level))
 		return;
 	if (log_state.foreground) {
 		/* One line at a time, whatever thread writes. */

@@ -16,7 +16,10 @@ enum log_level {
 	LOG_LEVEL_DEBUG,
 };
 
+/* At the start, before any thread. */
 void	log_init(const char *ident, int foreground, enum log_level);
+/* The threshold, from any thread (a SIGHUP's reload). */
+void	log_set_level(enum log_level);
 /* Parses "error|warn|info|debug"; -1 if none of them. */
 int	log_level_parse(const char *, enum log_level *);
 /* Would a line at this level be written?  For callers whose arguments
