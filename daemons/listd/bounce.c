@@ -92,6 +92,8 @@ listd_bounce_take(struct listd_deliver *d, const char *list, const char *verp,
 	struct mail_dsn		*dsn;
 	struct mail_dsn_rcpt	 any;
 	char			 rcpt[STORE_ADDR_MAX + 1];
+	char			 token[LISTD_PROBE_TOKEN_LEN + 1];
+	char			 why[MAIL_DSN_DIAG_MAX + 32];
 	size_t			 i;
 	int			 rc = 0;
 
@@ -100,6 +102,27 @@ listd_bounce_take(struct listd_deliver *d, const char *list, const char *verp,
 		return -1;
 	}
 	mail_dsn_parse(msg, len, dsn);
+	if (verp != NULL && listd_verp_probe_decode(verp, token, rcpt,
+	    sizeof(rcpt))) {
+		/* A probe's: a failed report removes the subscriber; an
+		 * auto-reply, a delay or a policy's refusal costs nothing
+		 * (probe.c). */
+		for (i = 0; i < dsn->nrcpt; i++)
+			if (dsn->rcpt[i].action == MAIL_DSN_FAILED)
+				break;
+		if (i < dsn->nrcpt && !mail_dsn_is_policy(dsn->rcpt[i].status,
+		    dsn->rcpt[i].diagnostic)) {
+			snprintf(why, sizeof(why), "%s %s",
+			    dsn->rcpt[i].status, dsn->rcpt[i].diagnostic);
+			rc = listd_probe_bounced(d, list, rcpt, token, why,
+			    err) == -1 ? -1 : 0;
+		} else
+			log_info("bounce list=%s@%s probe to <%s>: not a "
+			    "failed delivery report for the mailbox, "
+			    "ignored", list, d->cfg.domain, rcpt);
+		free(dsn);
+		return rc;
+	}
 	if (verp != NULL && listd_verp_decode(verp, rcpt, sizeof(rcpt))) {
 		/* The return path names the subscriber; the report says
 		 * how it went (its first failed recipient: a copy has

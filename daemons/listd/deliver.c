@@ -350,6 +350,10 @@ job_finish(struct listd_job *j, int code, const char *enh, const char *text)
 	time_t			 now = listd_deliver_now(d), next = 0;
 	bool			 done, disabled, dsn = false;
 	bool			 null_path = j->row.mail_from[0] == '\0';
+	char			 ptoken[LISTD_PROBE_TOKEN_LEN + 1];
+	bool			 probe = !null_path && listd_verp_probe_of(
+	    j->row.list_name, j->row.list_domain, j->row.recipient,
+	    j->row.mail_from, ptoken);
 
 	snprintf(reply, sizeof(reply), "%d%s%s %s", code,
 	    enh != NULL && enh[0] != '\0' ? " " : "", enh != NULL ? enh : "",
@@ -414,6 +418,18 @@ job_finish(struct listd_job *j, int code, const char *enh, const char *text)
 			    (uint64_t)j->row.message, j->row.recipient,
 			    j->row.list_name, j->row.list_domain);
 		break;
+	}
+	/* A probe that fails is the answer it was sent for: no DSN to
+	 * the owners, the subscriber goes (probe.c); unless it was
+	 * refused as spam or by a policy, which says nothing of the
+	 * mailbox. */
+	if (probe && out == STORE_OUT_FAILED && !b.author) {
+		dsn = false;
+		if (listd_probe_bounced(d, j->row.list_name, j->row.recipient,
+		    ptoken, reply, &err) == -1)
+			log_warn("%016" PRIx64 " probe to=<%s>: %s",
+			    (uint64_t)j->row.message, j->row.recipient,
+			    err.msg);
 	}
 	if (dsn && !null_path) {
 		if (listd_dsn_queue(d, &j->row, reply, &err) == -1)
@@ -943,21 +959,17 @@ static void
 job_fields(struct listd_job *j)
 {
 	struct listd_deliver	*d = j->d;
-	uint8_t			 fresh[LISTD_UNSUB_KEY_LEN];
 	char			 token[LISTD_UNSUB_TOKEN_MAX + 1];
 	const char		*tok = NULL;
 	struct buf		 b;
 	struct err		 err;
 
 	if (d->unsub_url != NULL && !d->unsub_keyed) {
-		if (key_random(fresh, sizeof(fresh), &err) == -1 ||
-		    store_secret(d->store, LISTD_UNSUB_SECRET, fresh,
-		    sizeof(fresh), listd_deliver_now(d), d->unsub_key,
-		    &err) == -1)
+		if (listd_secret(d->store, LISTD_UNSUB_SECRET, d->unsub_key,
+		    sizeof(d->unsub_key), listd_deliver_now(d), &err) == -1)
 			log_warn("deliver unsubscribe key: %s", err.msg);
 		else
 			d->unsub_keyed = true;
-		key_wipe(fresh, sizeof(fresh));
 	}
 	if (d->unsub_url != NULL && d->unsub_keyed) {
 		if (listd_unsub_token(d->unsub_key, j->row.list_name,
@@ -986,6 +998,7 @@ job_new(struct listd_deliver *d, const struct store_delivery *row)
 {
 	struct listd_job	*j;
 	const char		*at, *dname;
+	char			 ptoken[LISTD_PROBE_TOKEN_LEN + 1];
 
 	if (job_is_claimed(d, row))
 		return;
@@ -1009,6 +1022,10 @@ job_new(struct listd_deliver *d, const struct store_delivery *row)
 	at = strrchr(row->recipient, '@');
 	if (row->mail_from[0] == '\0')
 		j->return_path[0] = '\0';
+	else if (listd_verp_probe_of(row->list_name, row->list_domain,
+	    row->recipient, row->mail_from, ptoken))
+		snprintf(j->return_path, sizeof(j->return_path), "%s",
+		    row->mail_from);	/* a probe's own path (probe.c) */
 	else if (!listd_verp_encode(row->list_name, row->list_domain,
 	    row->recipient, j->return_path, sizeof(j->return_path)))
 		snprintf(j->return_path, sizeof(j->return_path),
@@ -1102,6 +1119,7 @@ deliver_on_wake(evutil_socket_t fd, short ev, void *arg)
 {
 	(void)fd;
 	(void)ev;
+	listd_probe_run(arg);
 	deliver_pump(arg);
 }
 
@@ -1235,6 +1253,8 @@ listd_deliver_policy_copy(struct listd_deliver_cfg *dst,
 	dst->max_connections = src->max_connections;
 	dst->per_domain = src->per_domain;
 	dst->bounce_disable = src->bounce_disable;
+	dst->probe_after = src->probe_after;
+	dst->probe_wait = src->probe_wait;
 }
 
 void

@@ -53,6 +53,11 @@ struct listd_deliver_cfg {
 	unsigned		 max_connections;	/* in all */
 	unsigned		 per_domain;	/* connections per domain */
 	unsigned		 bounce_disable;	/* score that disables */
+	/* A disabled subscriber is probed probe_after after it was
+	 * disabled (0: never), and enabled again when its probe did not
+	 * bounce within probe_wait (probe.c). */
+	time_t			 probe_after;
+	time_t			 probe_wait;
 	time_t			 clock_offset;	/* test hook: added to now */
 	/*
 	 * The one-click unsubscribe endpoint's base URL (http.c,
@@ -80,6 +85,7 @@ struct listd_deliver_stats {
 	unsigned long	sent, deferred, failed, dsn_sent;
 	unsigned long	bounces, bounces_charged_to_author;
 	unsigned long	connections, tls;
+	unsigned long	probes_sent, probes_failed, probes_passed;
 };
 
 struct listd_deliver *listd_deliver_new(struct event_base *,
@@ -88,14 +94,20 @@ struct listd_deliver *listd_deliver_new(struct event_base *,
 void		 listd_deliver_free(struct listd_deliver *);
 
 /* What a reload may change: the retry schedule (retry, nretry,
- * retry_every, give_up), the caps (max_connections, per_domain) and
- * bounce_disable; copied from src to dst. */
+ * retry_every, give_up), the caps (max_connections, per_domain),
+ * bounce_disable and the probes' times; copied from src to dst. */
 void		 listd_deliver_policy_copy(struct listd_deliver_cfg *dst,
 		    const struct listd_deliver_cfg *src);
 /* A reload: cfg's policy (above) for every result and connection from
  * now on; its other fields need a new engine. */
 void		 listd_deliver_policy(struct listd_deliver *,
 		    const struct listd_deliver_cfg *);
+
+/* The key named name of the database (store_secret), made of n (at
+ * most 64) fresh random bytes at its first use: the one-click links'
+ * key, the probes' (probe.c). */
+int		 listd_secret(struct store *, const char *name, uint8_t *key,
+		    size_t n, time_t now, struct err *);
 
 /* New delivery rows were committed: look for due rows now. */
 void		 listd_deliver_kick(struct listd_deliver *);

@@ -1,12 +1,14 @@
 # daemons/listd/deliver.mk: timbre-listd's way out: the delivery engine
 # (deliver.c), where copies go (mx.c), VERP (verp.c), bounces and DSNs
-# (bounce.c), over the store's delivery queries (src/store/deliver.c),
-# src/mail/dsn.c (reading reports) and src/dns/mx.c (MX preferences).
+# (bounce.c), probes of disabled subscribers (probe.c), over the
+# store's delivery queries (src/store/deliver.c), src/mail/dsn.c
+# (reading reports) and src/dns/mx.c (MX preferences).
 # Included after the daemon's local.mk, whose timbre-listd it completes.
 LISTD_DELIVER_SOURCES = daemons/listd/deliver.h \
 	daemons/listd/deliver_priv.h daemons/listd/deliver.c \
 	daemons/listd/mx.c daemons/listd/verp.c daemons/listd/bounce.c \
-	daemons/listd/unsub.h daemons/listd/unsub.c daemons/listd/copysign.c
+	daemons/listd/probe.c daemons/listd/unsub.h daemons/listd/unsub.c \
+	daemons/listd/copysign.c
 daemons_listd_timbre_listd_SOURCES += $(LISTD_DELIVER_SOURCES)
 src_libtimbre_a_SOURCES += src/mail/dsn.h src/mail/dsn.c src/dns/mx.c
 src_libtimbre_store_a_SOURCES += src/store/deliver.c
@@ -47,6 +49,14 @@ check_PROGRAMS += tests/fuzz/replay_dsn
 TESTS += tests/fuzz/replay_dsn
 tests_fuzz_replay_dsn_SOURCES = tests/fuzz/fuzz_dsn.c tests/fuzz/replay.c
 tests_fuzz_replay_dsn_LDADD = $(TIMBRE_LIBS)
+
+# A bounce's return path is anyone's: verp.c's decoders (probes' paths
+# too) under libFuzzer.
+FUZZ_HARNESSES += verp
+check_PROGRAMS += tests/fuzz/replay_verp
+TESTS += tests/fuzz/replay_verp
+tests_fuzz_replay_verp_SOURCES = tests/fuzz/fuzz_verp.c tests/fuzz/replay.c
+tests_fuzz_replay_verp_LDADD = $(TIMBRE_LIBS)
 
 # Unsubscribe tokens and one-click form bodies come from anyone on the
 # web: unsub.c's parsers under libFuzzer.

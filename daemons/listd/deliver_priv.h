@@ -62,6 +62,24 @@ bool	listd_verp_encode(const char *list, const char *listdomain,
 	    const char *rcpt, char *out, size_t cap);
 bool	listd_verp_decode(const char *verp, char *out, size_t cap);
 
+/*
+ * Probes (probe.c): the return path of a probe to rcpt is
+ * LIST-bounces+probe-TOKEN+local=domain@listdomain, TOKEN
+ * LISTD_PROBE_TOKEN_LEN lower-case hex digits.  probe_decode takes what
+ * follows "bounces+" and gives TOKEN and the address; probe_of says
+ * whether path is rcpt's probe path of LIST@listdomain, and its TOKEN.
+ */
+#define LISTD_PROBE_SECRET	"probe"		/* store_secret's name */
+#define LISTD_PROBE_KEY_LEN	32
+#define LISTD_PROBE_TOKEN_LEN	16
+bool	listd_verp_probe_encode(const char *list, const char *listdomain,
+	    const char *rcpt, const char *token, char *out, size_t cap);
+bool	listd_verp_probe_decode(const char *verp,
+	    char token[LISTD_PROBE_TOKEN_LEN + 1], char *rcpt, size_t cap);
+bool	listd_verp_probe_of(const char *list, const char *listdomain,
+	    const char *rcpt, const char *path,
+	    char token[LISTD_PROBE_TOKEN_LEN + 1]);
+
 /* What an SMTP reply or DSN recipient means for the bounce count. */
 enum listd_charge {
 	LISTD_CHARGE_NONE,	/* not a failure (delayed, delivered) */
@@ -197,6 +215,9 @@ struct listd_deliver {
 	char				*unsub_url;
 	uint8_t				 unsub_key[LISTD_UNSUB_KEY_LEN];
 	bool				 unsub_keyed;
+	uint8_t				 probe_key[LISTD_PROBE_KEY_LEN];
+	bool				 probe_keyed;
+	time_t				 probe_next;	/* next pass */
 };
 
 time_t	listd_deliver_now(const struct listd_deliver *);
@@ -207,6 +228,20 @@ void	listd_dom_resolve(struct listd_dom *);
 /* mx.c tells deliver.c that the domain is READY or FAILED. */
 void	listd_dom_resolved(struct listd_dom *);
 void	listd_dom_free(struct listd_dom *);
+
+/* probe.c.  A pass over the disabled subscribers (probes to send,
+ * probes not answered), at most once a minute; from the poll. */
+void	listd_probe_run(struct listd_deliver *);
+/* The token of the probe to address sent at since. */
+int	listd_probe_token(const uint8_t key[LISTD_PROBE_KEY_LEN],
+	    const char *list, const char *domain, const char *address,
+	    time_t since, char out[LISTD_PROBE_TOKEN_LEN + 1], struct err *);
+/* The probe with token to address bounced (why: the reply or report):
+ * the subscriber is removed if the token is the one out now.  1 removed,
+ * 0 not (another round's, or not probing), -1 on error. */
+int	listd_probe_bounced(struct listd_deliver *, const char *list,
+	    const char *address, const char *token, const char *why,
+	    struct err *);
 
 /* bounce.c: the DSN (RFC 3464) for a copy that failed after its last
  * retry, queued for the list's moderators. */

@@ -225,15 +225,12 @@ page(struct evhttp_request *req, const struct listd_unsub_who *who,
 static int
 http_key(struct listd_http *h, struct err *err)
 {
-	uint8_t	fresh[LISTD_UNSUB_KEY_LEN];
 	int	rc;
 
 	if (h->keyed)
 		return 0;
-	if ((rc = key_random(fresh, sizeof(fresh), err)) == 0)
-		rc = store_secret(h->ld->store, LISTD_UNSUB_SECRET, fresh,
-		    sizeof(fresh), listd_now(h->ld), h->key, err);
-	key_wipe(fresh, sizeof(fresh));
+	rc = listd_secret(h->ld->store, LISTD_UNSUB_SECRET, h->key,
+	    sizeof(h->key), listd_now(h->ld), err);
 	h->keyed = rc == 0;
 	return rc;
 }

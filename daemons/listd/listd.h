@@ -68,6 +68,8 @@ struct listd_conf {
 	long long	 give_up;
 	long long	 max_per_domain;
 	long long	 bounce_disable;
+	long long	 bounce_probe_after;	/* 0: no probes */
+	long long	 bounce_probe_wait;
 	long long	 signer_retry;
 	long long	 signer_retry_max;
 	long long	 held_expiry;

@@ -71,6 +71,12 @@ static const struct opt listd_options[] = {
 	  "delivery connections to one domain at once", 0, 0 },
 	{ "bounce-disable", OPT_INT, "5", OFF(bounce_disable),
 	  "bounce score that disables a subscriber", 0, 0 },
+	{ "bounce-probe-after", OPT_DURATION, "1d", OFF(bounce_probe_after),
+	  "time a disabled subscriber waits for its probe (0: no probes)",
+	  0, 0 },
+	{ "bounce-probe-wait", OPT_DURATION, "3d", OFF(bounce_probe_wait),
+	  "time without a bounce of its probe that enables a subscriber "
+	  "again", 0, 0 },
 	{ "signer-retry", OPT_DURATION, "30s", OFF(signer_retry),
 	  "first delay before a post is sent to the signer again", 0, 0 },
 	{ "signer-retry-max", OPT_DURATION, "1h", OFF(signer_retry_max),
@@ -271,7 +277,10 @@ listd_settings_load(int argc, char *argv[], struct listd_settings *s,
 	    range("deliver-port", c->deliver_port, 1, 65535, err) == -1 ||
 	    range("max-per-domain", c->max_per_domain, 1, 1000, err) == -1 ||
 	    range("bounce-disable", c->bounce_disable, 1, 1000000, err) ==
-	    -1 || range("signer-retry", c->signer_retry, 1, 86400, err) ==
+	    -1 || range("bounce-probe-after", c->bounce_probe_after, 0,
+	    365 * 86400, err) == -1 || range("bounce-probe-wait",
+	    c->bounce_probe_wait, 60, 365 * 86400, err) == -1 ||
+	    range("signer-retry", c->signer_retry, 1, 86400, err) ==
 	    -1 || range("signer-retry-max", c->signer_retry_max,
 	    c->signer_retry, 7 * 86400, err) == -1 ||
 	    range("held-expiry", c->held_expiry, 60, 365 * 86400, err) == -1 ||
@@ -321,6 +330,8 @@ listd_settings_load(int argc, char *argv[], struct listd_settings *s,
 	s->deliver.max_connections = (unsigned)c->max_connections;
 	s->deliver.per_domain = (unsigned)c->max_per_domain;
 	s->deliver.bounce_disable = (unsigned)c->bounce_disable;
+	s->deliver.probe_after = (time_t)c->bounce_probe_after;
+	s->deliver.probe_wait = (time_t)c->bounce_probe_wait;
 	if (c->http_listen.len != 0) {
 		if (c->http_url == NULL)
 			snprintf(s->unsub_url, sizeof(s->unsub_url),

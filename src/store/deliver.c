@@ -294,9 +294,11 @@ bounce_write(struct store *s, sqlite3_int64 list_id, sqlite3_int64 message,
 	if (b->author)
 		return 0;
 	/* The score, and disabling at the threshold: only an active
-	 * subscriber is disabled (a probing one stays as it is). */
+	 * subscriber is disabled (a probing one stays as it is, and so
+	 * does the time its probe was sent). */
 	if (store_prepare(s, "UPDATE subscribers SET bounce_score = "
-	    "bounce_score + ?1, last_bounce = ?2, state = CASE WHEN "
+	    "bounce_score + ?1, last_bounce = CASE WHEN state = 'probing' "
+	    "THEN last_bounce ELSE ?2 END, state = CASE WHEN "
 	    "?4 > 0 AND state = 'active' AND bounce_score + ?1 >= ?4 THEN "
 	    "'disabled' ELSE state END WHERE list_id = ?3 AND address = ?5",
 	    &sub, err) == -1 ||
@@ -481,4 +483,189 @@ store_deliver_next_due(struct store *s, time_t *next_out, struct err *err)
 		return -1;
 	*next_out = (time_t)v;
 	return 0;
+}
+
+/* ---- Probes ---- */
+
+static const char probe_cols[] = "SELECT l.domain, l.name, sub.address, "
+    "sub.last_bounce FROM subscribers sub JOIN lists l ON l.id = "
+    "sub.list_id WHERE sub.state = ?1 AND sub.last_bounce <= ?2 "
+    "ORDER BY sub.last_bounce LIMIT ?3";
+
+/* Up to max subscribers in state since at or before `before`. */
+static int
+probe_select(struct store *s, const char *state, time_t before,
+    struct store_probe *out, size_t max, size_t *n_out, struct err *err)
+{
+	sqlite3_stmt	*st = NULL;
+	size_t		 n = 0;
+	int		 rc;
+
+	if (store_prepare(s, probe_cols, &st, err) == -1 ||
+	    bind_txt(s, st, 1, state, err) == -1 ||
+	    bind_i64(s, st, 2, before, err) == -1 ||
+	    bind_i64(s, st, 3, (sqlite3_int64)max, err) == -1) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		col_copy(st, 0, out[n].domain, sizeof(out[n].domain));
+		col_copy(st, 1, out[n].name, sizeof(out[n].name));
+		col_copy(st, 2, out[n].address, sizeof(out[n].address));
+		out[n].since = (time_t)sqlite3_column_int64(st, 3);
+		n++;
+	}
+	if (n < max && rc != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return store_fail(s, rc, "probe", err);
+	}
+	sqlite3_finalize(st);
+	*n_out = n;
+	return 0;
+}
+
+int
+store_probe_due(struct store *s, time_t before, struct store_probe *out,
+    size_t max, size_t *n_out, struct err *err)
+{
+	*n_out = 0;
+	if (store_begin_read(s, err) == -1)
+		return -1;
+	if (probe_select(s, "disabled", before, out, max, n_out, err) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, err);
+}
+
+/* One subscriber's state and last_bounce from `from` (with its time)
+ * to `to` at `when`: how many rows changed. */
+static int
+probe_move(struct store *s, const struct store_probe *p, const char *from,
+    const char *to, time_t when, bool reset, int *changes, struct err *err)
+{
+	sqlite3_stmt	*st = NULL;
+
+	if (store_prepare(s, "UPDATE subscribers SET state = ?1, "
+	    "last_bounce = ?2, bounce_score = CASE WHEN ?3 THEN 0 ELSE "
+	    "bounce_score END WHERE list_id = (SELECT id FROM lists WHERE "
+	    "domain = ?4 AND name = ?5) AND address = ?6 AND state = ?7 AND "
+	    "last_bounce = ?8", &st, err) == -1 ||
+	    bind_txt(s, st, 1, to, err) == -1 ||
+	    bind_i64(s, st, 2, when, err) == -1 ||
+	    bind_i64(s, st, 3, reset, err) == -1 ||
+	    bind_txt(s, st, 4, p->domain, err) == -1 ||
+	    bind_txt(s, st, 5, p->name, err) == -1 ||
+	    bind_txt(s, st, 6, p->address, err) == -1 ||
+	    bind_txt(s, st, 7, from, err) == -1 ||
+	    bind_i64(s, st, 8, p->since, err) == -1 ||
+	    run(s, st, "probe", changes, err) == -1) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+store_probe_start(struct store *s, const struct store_probe *p, time_t now,
+    struct err *err)
+{
+	int	changes = 0;
+
+	if (store_begin_write(s, err) == -1)
+		return -1;
+	if (probe_move(s, p, "disabled", "probing", now, false, &changes,
+	    err) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	if (store_commit(s, err) == -1)
+		return -1;
+	return changes > 0;
+}
+
+int
+store_probe_expire(struct store *s, time_t before, struct store_probe *out,
+    size_t max, size_t *n_out, struct err *err)
+{
+	size_t	i, n = 0, k = 0;
+	int	changes;
+
+	*n_out = 0;
+	if (store_begin_write(s, err) == -1)
+		return -1;
+	if (probe_select(s, "probing", before, out, max, &n, err) == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		changes = 0;
+		if (probe_move(s, &out[i], "probing", "active", out[i].since,
+		    true, &changes, err) == -1)
+			goto fail;
+		if (changes > 0)
+			out[k++] = out[i];
+	}
+	if (store_commit(s, err) == -1)
+		return -1;
+	*n_out = k;
+	return 0;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+int
+store_probe_get(struct store *s, const char *domain, const char *name,
+    const char *address, time_t *since, struct err *err)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc, found = 0;
+
+	if (store_prepare(s, "SELECT sub.last_bounce FROM subscribers sub "
+	    "JOIN lists l ON l.id = sub.list_id WHERE l.domain = ?1 AND "
+	    "l.name = ?2 AND sub.address = ?3 AND sub.state = 'probing'",
+	    &st, err) == -1 ||
+	    bind_txt(s, st, 1, domain, err) == -1 ||
+	    bind_txt(s, st, 2, name, err) == -1 ||
+	    bind_txt(s, st, 3, address, err) == -1) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*since = (time_t)sqlite3_column_int64(st, 0);
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return store_fail(s, rc, "probe", err);
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+int
+store_probe_bounced(struct store *s, const char *domain, const char *name,
+    const char *address, time_t since, struct err *err)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 changes = 0;
+
+	if (store_begin_write(s, err) == -1)
+		return -1;
+	if (store_prepare(s, "DELETE FROM subscribers WHERE list_id = "
+	    "(SELECT id FROM lists WHERE domain = ?1 AND name = ?2) AND "
+	    "address = ?3 AND state = 'probing' AND last_bounce = ?4", &st,
+	    err) == -1 ||
+	    bind_txt(s, st, 1, domain, err) == -1 ||
+	    bind_txt(s, st, 2, name, err) == -1 ||
+	    bind_txt(s, st, 3, address, err) == -1 ||
+	    bind_i64(s, st, 4, since, err) == -1 ||
+	    run(s, st, "probe", &changes, err) == -1) {
+		sqlite3_finalize(st);
+		store_rollback(s);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (store_commit(s, err) == -1)
+		return -1;
+	return changes > 0;
 }

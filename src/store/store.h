@@ -506,6 +506,42 @@ int	store_deliver_next_due(struct store *, time_t *next_out,
 int	store_deliver_counts(struct store *, int64_t message, long *queued,
 	    long *sent, long *failed, struct err *);
 
+/*
+ * Probing a disabled subscriber (timbre-listd's probe.c).  A subscriber
+ * disabled by bounces is sent one probe; while it is out its state is
+ * "probing" and last_bounce is the time it was sent (later bounces of
+ * older copies leave that time alone).  A probe that bounces removes
+ * the subscriber; one that does not within the wait re-enables it with
+ * a score of 0.
+ */
+struct store_probe {
+	char		 domain[STORE_DOMAIN_MAX + 1];
+	char		 name[STORE_NAME_MAX + 1];
+	char		 address[STORE_ADDR_MAX + 1];
+	time_t		 since;		/* disabled, or the probe sent */
+};
+
+/* Up to max subscribers disabled at or before `before`, oldest first. */
+int	store_probe_due(struct store *, time_t before, struct store_probe *,
+	    size_t max, size_t *n_out, struct err *);
+/* p (from store_probe_due) disabled -> probing since now: 1 done; 0 if
+ * it changed meanwhile (re-enabled, removed). */
+int	store_probe_start(struct store *, const struct store_probe *p,
+	    time_t now, struct err *);
+/* Up to max subscribers probing since at or before `before` made active
+ * again with a score of 0, one transaction; out: who (since: the probe). */
+int	store_probe_expire(struct store *, time_t before, struct store_probe *,
+	    size_t max, size_t *n_out, struct err *);
+/* The time the probe now out to address was sent, in *since: 1; 0 if
+ * the subscriber is not probing. */
+int	store_probe_get(struct store *, const char *domain, const char *name,
+	    const char *address, time_t *since, struct err *);
+/* The probe sent at since bounced: the subscriber is removed if still
+ * probing since then.  1 removed, 0 not. */
+int	store_probe_bounced(struct store *, const char *domain,
+	    const char *name, const char *address, time_t since,
+	    struct err *);
+
 /* ==================================================================
  * Administration by mail (timbre-listd's admin.c; src/store/admin.c).
  *

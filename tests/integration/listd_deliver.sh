@@ -12,7 +12,9 @@
 #   a DMARC 550 (charged to the author); a null MX; the retries running
 #   out (a DSN to the moderators, with the null path; with a signer, as
 #   the daemon has, the DSN is queued to be signed first); a VERP bounce
-#   (listd_bounce_take); the engine stopped while a server delays its
+#   (listd_bounce_take); probes of disabled subscribers (refused, a
+#   failed report to the probe's path, a forged token, an auto-reply,
+#   never answered); the engine stopped while a server delays its
 #   answer to QUIT (the connection freed); kill -9 during a 1000-recipient fan-out, then a
 #   restart: every recipient got it, duplicates counted.
 #
@@ -243,6 +245,56 @@ if [ "$st" = "disabled 6" ] && echo "$show" | grep -q disabled; then
 	integ_ok "VERP bounces: scored, disabled at 5, shown by timbre list show"
 else
 	integ_notok "VERP bounces" "$st" "$show"
+fi
+
+# ---- probes of disabled subscribers ----
+# carol (disabled above; her MX refuses RCPT) and two subscribers of
+# c.test (whose MTA takes everything) disabled two days ago.  Probes go
+# out a day after the disabling: carol's is refused at once (removed);
+# eve's comes back later as a failed report to its path (removed, but
+# only with the right token: a forged one and an auto-reply cost
+# nothing); frank's is never answered, and three days later he is
+# active again with a score of 0.
+for s in eve@c.test frank@c.test; do
+	"$TIMBRE" list subscribe "$DB" --domain lists.test dev "$s"
+done
+q "UPDATE subscribers SET state = 'disabled', bounce_score = 5,
+    last_bounce = strftime('%s', 'now') - 2 * 86400
+    WHERE address IN ('eve@c.test', 'frank@c.test', 'carol@fail.test')"
+rm -f "$T"/sinkc/*
+run --probe-after 86400 --probe-wait 259200
+pr=$(tail -n 1 "$T/drive.out")
+states=$(q "SELECT address || '=' || state FROM subscribers WHERE address
+    IN ('carol@fail.test', 'eve@c.test', 'frank@c.test') ORDER BY address")
+paths=$(grep -h '^X-Mail-Args: <dev-bounces+probe-' "$T"/sinkc/* | wc -l)
+if [ "$states" = "$(printf 'eve@c.test=probing\nfrank@c.test=probing')" ] &&
+    [ "$paths" = 2 ] && grep -q '^Subject: Mail from dev@lists.test to you has been bouncing' "$T"/sinkc/* &&
+    echo "$pr" | grep -q 'probes=3/1/0'; then
+	integ_ok "probes: sent a day after the disabling; carol's refused at RCPT: removed"
+else
+	integ_notok "probes sent, carol removed" "$states" "paths=$paths $pr"
+fi
+eve_path=$(grep -h '^X-Mail-Args: <dev-bounces+probe-[0-9a-f]*+eve=c.test@' "$T"/sinkc/* |
+    sed 's/^X-Mail-Args: <dev-bounces+\([^@]*\)@.*/\1/')
+sed 's/carol@fail.test/eve@c.test/' "$T/bounce" >"$T/bounce.eve"
+printf 'From: eve@c.test\nSubject: Auto: away\nAuto-Submitted: auto-replied\n\nI am away.\n' >"$T/away"
+forged=$(echo "$eve_path" | sed 's/probe-[0-9a-f]*/probe-0123456789abcdef/')
+"$DRIVE" bounce "$DB" lists.test dev "$forged" "$T/bounce.eve" 2>>"$T/drive.log"
+"$DRIVE" bounce "$DB" lists.test dev "$eve_path" "$T/away" 2>>"$T/drive.log"
+s1=$(q "SELECT state FROM subscribers WHERE address = 'eve@c.test'")
+"$DRIVE" bounce "$DB" lists.test dev "$eve_path" "$T/bounce.eve" 2>>"$T/drive.log"
+s2=$(q "SELECT count(*) FROM subscribers WHERE address = 'eve@c.test'")
+if [ -n "$eve_path" ] && [ "$s1" = probing ] && [ "$s2" = 0 ]; then
+	integ_ok "probes: a forged token and an auto-reply ignored; eve's failed report: removed"
+else
+	integ_notok "probe bounces" "path=$eve_path after forged/away: $s1; rows left: $s2"
+fi
+run --probe-after 86400 --probe-wait 259200 --offset $((3 * 86400 + 60))
+fr=$(q "SELECT state || ' ' || bounce_score FROM subscribers WHERE address = 'frank@c.test'")
+if [ "$fr" = "active 0" ] && tail -n 1 "$T/drive.out" | grep -q "probes=0/0/1"; then
+	integ_ok "probes: frank's never bounced: active again three days later, score 0"
+else
+	integ_notok "probe not answered" "frank: $fr" "$(tail -n 1 "$T/drive.out")"
 fi
 
 # ---- the engine stops while a server takes 30 s to answer QUIT ----

@@ -11,6 +11,7 @@
  *	(--idle), or for --seconds N; prints its counters.  Options:
  *	--port N, --smarthost H:P, --offset S (clock), --retry A,B,..
  *	--every S, --give-up S, --max N, --per-domain N, --disable N,
+ *	--probe-after S, --probe-wait S (probes of disabled subscribers),
  *	--to-signer (DSNs queued for a signer, as the daemon does; this
  *	program has none, so they wait in "received").
  *   deliver_drive bounce DB DOMAIN LIST VERP MSGFILE
@@ -163,6 +164,10 @@ cmd_run(int argc, char **argv)
 			cfg.per_domain = (unsigned)atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--disable") == 0)
 			cfg.bounce_disable = (unsigned)atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--probe-after") == 0)
+			cfg.probe_after = atol(argv[i + 1]);
+		else if (strcmp(argv[i], "--probe-wait") == 0)
+			cfg.probe_wait = atol(argv[i + 1]);
 		else if (strcmp(argv[i], "--retry") == 0) {
 			for (p = strtok(argv[i + 1], ","); p != NULL &&
 			    cfg.nretry < LISTD_RETRY_MAX;
@@ -188,9 +193,10 @@ cmd_run(int argc, char **argv)
 	event_base_dispatch(r.base);
 	listd_deliver_stats(r.d, &st);
 	printf("sent=%lu deferred=%lu failed=%lu dsn=%lu bounces=%lu "
-	    "author=%lu connections=%lu tls=%lu", st.sent, st.deferred,
-	    st.failed, st.dsn_sent, st.bounces, st.bounces_charged_to_author,
-	    st.connections, st.tls);
+	    "author=%lu connections=%lu tls=%lu probes=%lu/%lu/%lu",
+	    st.sent, st.deferred, st.failed, st.dsn_sent, st.bounces,
+	    st.bounces_charged_to_author, st.connections, st.tls,
+	    st.probes_sent, st.probes_failed, st.probes_passed);
 	if (cfg.to_signer != NULL)
 		printf(" to_signer=%u", r.to_signer);
 	printf("\n");

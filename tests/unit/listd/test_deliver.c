@@ -9,6 +9,7 @@
 
 #include "deliver_priv.h"
 #include "mail/dsn.h"
+#include "util/err.h"
 #include "test_deliver.h"
 #include "../unit.h"
 
@@ -123,6 +124,78 @@ START_TEST(test_verp_round_trip)
 	ck_assert(listd_verp_decode(path + strlen("dev-bounces+"), back,
 	    sizeof(back)));
 	ck_assert_str_eq(back, verps[_i].rcpt);
+}
+END_TEST
+
+/* A probe's path: encoded, decoded, recognised as rcpt's only. */
+START_TEST(test_verp_probe)
+{
+	char	path[300], back[300], tok[LISTD_PROBE_TOKEN_LEN + 1];
+
+	ck_assert(listd_verp_probe_encode("dev", "lists.test",
+	    "first-last+x=y@example.net", "0123456789abcdef", path,
+	    sizeof(path)));
+	ck_assert_str_eq(path, "dev-bounces+probe-0123456789abcdef+"
+	    "first-last+x=y=example.net@lists.test");
+	ck_assert(listd_verp_probe_of("dev", "lists.test",
+	    "First-Last+x=y@Example.NET", path, tok));
+	ck_assert_str_eq(tok, "0123456789abcdef");
+	ck_assert(!listd_verp_probe_of("dev", "lists.test",
+	    "other@example.net", path, tok));
+	ck_assert(!listd_verp_probe_of("devel", "lists.test",
+	    "first-last+x=y@example.net", path, tok));
+	ck_assert(!listd_verp_probe_of("dev", "other.test",
+	    "first-last+x=y@example.net", path, tok));
+	/* A copy's ordinary VERP, and an author's address, are no probe's. */
+	ck_assert(!listd_verp_probe_of("dev", "lists.test", "bob@example.net",
+	    "dev-bounces+bob=example.net@lists.test", tok));
+	ck_assert(!listd_verp_probe_of("dev", "lists.test", "bob@example.net",
+	    "alice@example.org", tok));
+	ck_assert(listd_verp_probe_decode("probe-fedcba9876543210+bob="
+	    "example.net", tok, back, sizeof(back)));
+	ck_assert_str_eq(back, "bob@example.net");
+	ck_assert_str_eq(tok, "fedcba9876543210");
+	/* A subscriber whose local part begins with "probe-": the VERP of
+	 * a copy to them, not a probe's. */
+	ck_assert(!listd_verp_probe_decode("probe-x+bob=example.net", tok,
+	    back, sizeof(back)));
+	ck_assert(!listd_verp_probe_decode("probe-FEDCBA9876543210+bob="
+	    "example.net", tok, back, sizeof(back)));
+	ck_assert(!listd_verp_probe_decode("probe-fedcba987654321+bob="
+	    "example.net", tok, back, sizeof(back)));
+	ck_assert(!listd_verp_probe_decode("probe-fedcba9876543210bob="
+	    "example.net", tok, back, sizeof(back)));
+	ck_assert(!listd_verp_probe_decode("probe-fedcba9876543210+bob",
+	    tok, back, sizeof(back)));
+	ck_assert(!listd_verp_probe_encode("dev", "lists.test",
+	    "bob@example.net", "0123", path, sizeof(path)));
+}
+END_TEST
+
+/* The token: bound to the list, the address (in any case) and the
+ * time; another key gives another. */
+START_TEST(test_probe_token)
+{
+	uint8_t		key[LISTD_PROBE_KEY_LEN] = { 1, 2, 3 };
+	char		a[LISTD_PROBE_TOKEN_LEN + 1], b[LISTD_PROBE_TOKEN_LEN + 1];
+	struct err	err;
+
+	ck_assert_int_eq(listd_probe_token(key, "dev", "lists.test",
+	    "Bob@Example.net", 1000, a, &err), 0);
+	ck_assert_uint_eq(strlen(a), LISTD_PROBE_TOKEN_LEN);
+	ck_assert_int_eq(listd_probe_token(key, "dev", "lists.test",
+	    "bob@example.net", 1000, b, &err), 0);
+	ck_assert_str_eq(a, b);
+	ck_assert_int_eq(listd_probe_token(key, "dev", "lists.test",
+	    "bob@example.net", 1001, b, &err), 0);
+	ck_assert_str_ne(a, b);
+	ck_assert_int_eq(listd_probe_token(key, "devel", "lists.test",
+	    "bob@example.net", 1000, b, &err), 0);
+	ck_assert_str_ne(a, b);
+	key[0] = 9;
+	ck_assert_int_eq(listd_probe_token(key, "dev", "lists.test",
+	    "bob@example.net", 1000, b, &err), 0);
+	ck_assert_str_ne(a, b);
 }
 END_TEST
 
@@ -242,6 +315,8 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_verp_round_trip, 0,
 	    sizeof(verps) / sizeof(verps[0]));
 	tcase_add_test(tc, test_verp_refused);
+	tcase_add_test(tc, test_verp_probe);
+	tcase_add_test(tc, test_probe_token);
 	tcase_add_loop_test(tc, test_classify, 0,
 	    sizeof(charges) / sizeof(charges[0]));
 	tcase_add_test(tc, test_strip_internal);
