@@ -32,6 +32,7 @@ int	cmd_dmarc(int, char **);
 int	cmd_keygen(int, char **);
 int	cmd_tsig_keygen(int, char **);
 int	cmd_notify(int, char **);
+int	cmd_tlsa(int, char **);
 int	cmd_key(int, char **);
 int	cmd_list(int, char **);
 /* timbre list archive-html (tools/cmd_list_html.c). */
