@@ -1,6 +1,7 @@
 # tools: timbre(1).
 bin_PROGRAMS += tools/timbre
 tools_timbre_SOURCES = tools/timbre.c tools/tool.c tools/tool.h \
+	tools/tool_tsig.c \
 	tools/cmd_dkim.c tools/cmd_arc.c \
 	tools/cmd_spf.c \
 	tools/cmd_dmarc.c \

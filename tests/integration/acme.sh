@@ -8,9 +8,10 @@
 #   - certbot with its dns-rfc2136 plugin, signing its UPDATEs with a key
 #     that may change only names with an _acme-challenge label;
 #   - contrib/acme/deploy-hook, which publishes the TLSA 3 1 1 of the new
-#     key with nsupdate (a key for _tcp names), waits until the primary
-#     serves it, installs the certificate, SIGHUPs timbre-listd, then
-#     removes the old TLSA (RFC 7671 section 8.1);
+#     key by UPDATE (timbre tlsa --server, a key for _tcp names), waits
+#     until the primary serves it, installs the certificate, SIGHUPs
+#     timbre-listd, then retires the old TLSA (RFC 7671 section 8.1);
+#   - nsupdate, signing with the ACME key an UPDATE it may not make;
 #   - openssl s_client -starttls smtp, which must see the new certificate,
 #     and a Python smtplib session opened over TLS before the renewal that
 #     must still answer after it.
@@ -61,7 +62,6 @@ EOF
 sed -n 2p "$T/acme" >"$T/acme.key"
 sed -n 2p "$T/tlsa" >"$T/tlsa.key"
 bindkey "$T/acme.key" "$T/acme.bind"
-bindkey "$T/tlsa.key" "$T/tlsa.bind"
 gitc add -A
 gitc commit -q -m initial
 gitc push -q "$BARE" main
@@ -148,7 +148,7 @@ chmod 600 "$T/rfc2136.ini"
 export ACME_HOOK_CONF=/dev/null TLS_CERT="$T/tls/fullchain.pem" \
     TLS_KEY="$T/tls/privkey.pem" LISTD_RELOAD="kill -HUP $LISTD_PID" \
     TLSA_HOSTS=$H TLSA_SERVER=127.0.0.1 TLSA_SERVER_PORT=$PORT \
-    TLSA_KEY="$T/tlsa.bind" TLSA_TTL=60 TLSA_WAIT=1 TIMBRE="$TIMBRE"
+    TLSA_KEY="$T/tlsa.key" TLSA_ZONE=example.org TLSA_TTL=60 TLSA_WAIT=1 TIMBRE="$TIMBRE"
 export REQUESTS_CA_BUNDLE="$T/pebble.crt"
 cb() {
 	certbot --non-interactive --config-dir "$T/cb" --work-dir "$T/cb" \
@@ -261,6 +261,10 @@ check "the log says why" grep -q \
     "$T/primary.log"
 check "nothing was committed" test "$(git -C "$BARE" rev-parse main)" = \
     "$before"
+check "timbre tlsa --server signed with the ACME key: REFUSED, exit 1" sh -c \
+    "'$TIMBRE' tlsa --name $H --server 127.0.0.1:$PORT \
+    --key-file '$T/acme.key' --zone example.org '$LIVE' >'$T/tlsa.out';
+    [ \$? = 1 ] && grep -qx REFUSED '$T/tlsa.out'"
 check "www.example.org is unchanged" test "$(dig @127.0.0.1 -p "$PORT" \
     +short www.example.org A)" = 192.0.2.10
 
