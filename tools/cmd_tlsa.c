@@ -163,7 +163,7 @@ cmd_tlsa(int argc, char **argv)
 	char		 rec[600];
 	unsigned	 mdlen, i;
 	long		 port = 25, ttl = 300, timeout = 30;
-	size_t		 nl, at;
+	size_t		 nl = 0, at;
 	bool		 retire = false;
 	EVP_PKEY	*k;
 	int		 c;
