@@ -12,7 +12,7 @@ for page in "$top_srcdir"/man/*.[1-8]; do
 	mandoc -Tlint -Wwarning "$page" || rc=1
 done
 tool="$top_builddir/tools/timbre"
-for cmd in "dkim verify" "dkim sign" "arc verify" "arc sign" "dmarc verify" "spf check" "keygen" "tsig-keygen" "notify" "key derive" "doctor" "list add" "list settings" "list subscribe" "list show"; do
+for cmd in "dkim verify" "dkim sign" "arc verify" "arc sign" "dmarc verify" "spf check" "keygen" "tsig-keygen" "tlsa" "notify" "key derive" "doctor" "list add" "list settings" "list subscribe" "list show"; do
 	for opt in $($tool $cmd --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
 		if ! grep -q -- "Fl Fl ${opt#--}\b" "$top_srcdir/man/timbre.1"; then
 			echo "timbre.1 does not document $cmd $opt"

@@ -1,10 +1,11 @@
 # tools: timbre(1).
 bin_PROGRAMS += tools/timbre
 tools_timbre_SOURCES = tools/timbre.c tools/tool.c tools/tool.h \
+	tools/tool_tsig.c \
 	tools/cmd_dkim.c tools/cmd_arc.c \
 	tools/cmd_spf.c \
 	tools/cmd_dmarc.c \
-	tools/cmd_keygen.c tools/cmd_notify.c \
+	tools/cmd_keygen.c tools/cmd_notify.c tools/cmd_tlsa.c \
 	tools/cmd_key.c \
 	tools/cmd_doctor.c tools/doctor_tls.c tools/doctor_tls.h \
 	tools/doctor_sts.c tools/doctor_sts.h \

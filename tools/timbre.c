@@ -15,6 +15,7 @@ static const struct tool_cmd commands[] = {
 	{ "keygen", cmd_keygen, "keygen [--keytype ed25519|rsa]  SSH key for git" },
 	{ "tsig-keygen", cmd_tsig_keygen, "tsig-keygen NAME       TSIG key" },
 	{ "notify", cmd_notify, "notify --server A --key-file F ZONE  signed NOTIFY" },
+	{ "tlsa", cmd_tlsa, "tlsa [--name HOST] FILE  DANE TLSA 3 1 1 of a key" },
 	{ "key", cmd_key, "key derive ...         DKIM key records from a password" },
 	{ "doctor", cmd_doctor, "doctor DOMAIN ...       why mail from or to a domain fails" },
 	{ "list", cmd_list, "list create|add|show ...  lists of timbre-listd" },

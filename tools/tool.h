@@ -32,6 +32,7 @@ int	cmd_dmarc(int, char **);
 int	cmd_keygen(int, char **);
 int	cmd_tsig_keygen(int, char **);
 int	cmd_notify(int, char **);
+int	cmd_tlsa(int, char **);
 int	cmd_key(int, char **);
 int	cmd_list(int, char **);
 /* timbre list archive-html (tools/cmd_list_html.c). */
@@ -87,6 +88,17 @@ FILE	*tool_spool(const char *cmd);
  */
 #define TOOL_PASSWORD_MAX	4096	/* bytes in a password file, and more */
 size_t	tool_read_password(const char *cmd, const char *path, uint8_t *pw);
+
+/* tool_tsig.c: the TSIG key on the first line of the file at path
+ * (NAME:ALGORITHM:SECRET; exits on error), and the signed exchange of
+ * timbre notify and timbre tlsa: p (its ID set here) signed with k, sent
+ * to server (ADDR[:PORT]) over UDP, the answer's rcode printed.  Returns
+ * 0 for NOERROR, EXIT_CHECK_FAILED for another rcode or an answer not
+ * signed with k, EXIT_USAGE when no answer came in timeout seconds. */
+struct dns_tsig_key *tool_tsig_key_read(const char *cmd, const char *path);
+int	tool_tsig_send(const char *cmd, const char *server,
+	    const struct dns_tsig_key *k, struct ldns_struct_pkt *p,
+	    long long timeout);
 
 /* The server given with -n, or the first of /etc/resolv.conf. */
 void	tool_dns_server(const char *cmd, const char *spec,

@@ -1,8 +1,10 @@
 /*
  * update.c: RFC 2136 dynamic update on a copy of a zone: prerequisites
- * (section 3.2), prescan (3.4.1), then the changes (3.4.2: add, delete
- * an RRset, a name or one record; the SOA and the apex NS are never
- * deleted, an added SOA only replaces an older one).  A change bumps the
+ * (section 3.2), the key's permission (3.3: a key restricted to names
+ * with one label, dns_tsig_key_allows), prescan (3.4.1), then the
+ * changes (3.4.2: add, delete an RRset, a name or one record; the SOA
+ * and the apex NS are never deleted, an added SOA only replaces an
+ * older one).  A change bumps the
  * serial unless the update raised it, and the new zone goes through the
  * same checks as a loaded one; the daemon commits and pushes it before
  * it is served.  A zone signed offline (RRSIG records) is REFUSED: the
@@ -144,6 +146,22 @@ prescan(const struct auth_zone *z, const ldns_rr_list *up)
 			return LDNS_RCODE_FORMERR;
 		}
 	}
+	return LDNS_RCODE_NOERROR;
+}
+
+/* The requestor's permission (section 3.3): a key restricted to names
+ * with one label (dns_tsig_key_allows) may change no other name; REFUSED
+ * with err saying which. */
+static int
+permitted(const struct auth_req *req, const ldns_rr_list *up,
+    struct err *err)
+{
+	size_t	i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(up); i++)
+		if (dns_tsig_key_allows_name(req->key, req->zone->origin,
+		    ldns_rr_owner(ldns_rr_list_rr(up, i)), err) == -1)
+			return LDNS_RCODE_REFUSED;
 	return LDNS_RCODE_NOERROR;
 }
 
@@ -415,6 +433,7 @@ auth_update(const struct auth_req *req, enum auth_serial_policy policy,
 		return LDNS_RCODE_REFUSED;
 	}
 	if ((rc = prereq(z, ldns_pkt_answer(req->query))) != 0 ||
+	    (rc = permitted(req, up, err)) != 0 ||
 	    (rc = prescan(z, up)) != 0)
 		return rc;
 	if (upd_copy(&u, err) == -1 || upd_apply(&u, up, err) == -1)

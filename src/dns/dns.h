@@ -452,9 +452,16 @@ void		 dns_tsig_keys_free(struct dns_tsig_keys *);
 int		 dns_tsig_keys_load(struct dns_tsig_keys *, const char *file,
 		    const char *text, size_t len, struct err *);
 size_t		 dns_tsig_keys_count(const struct dns_tsig_keys *);
-/* May key do op on zone (a name in the zone)? */
+/* May key do op on zone (a name in the zone)?  A key whose zone labels
+ * begin with an underscore label (NAME._update._acme-challenge.ZONE.)
+ * may update ZONE and zones below it, but only names with that label:
+ * dns_tsig_key_allows_name says 0 for a name it may change, -1 (err
+ * says why, DNS_E_KEY) for one it may not. */
 int		 dns_tsig_key_allows(const struct dns_tsig_key *,
 		    enum dns_tsig_op, const struct ldns_struct_rdf *zone);
+int		 dns_tsig_key_allows_name(const struct dns_tsig_key *,
+		    const struct ldns_struct_rdf *zone,
+		    const struct ldns_struct_rdf *name, struct err *);
 const char	*dns_tsig_key_name(const struct dns_tsig_key *); /* no dot */
 /* Parses "NAME:ALG:BASE64" (ALG hmac-sha256, SHA256, ...), for tools. */
 struct dns_tsig_key *dns_tsig_key_parse(const char *, struct err *);

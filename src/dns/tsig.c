@@ -417,14 +417,76 @@ done:
 	return rc;
 }
 
+/* Does the key act on all of zone (no zone labels, or zone is its zone
+ * or below it)? */
+static bool
+key_whole_zone(const struct dns_tsig_key *k, const ldns_rdf *zone)
+{
+	return ldns_dname_label_count(k->zone) == 0 ||
+	    dns_name_in_zone(zone, k->zone);
+}
+
+/* The underscore label that restricts k (the first of its zone labels,
+ * "_acme-challenge"), in wire form (length octet first), or NULL. */
+static const uint8_t *
+key_leaf(const struct dns_tsig_key *k)
+{
+	const uint8_t	*w = ldns_rdf_data(k->zone);
+
+	return ldns_rdf_size(k->zone) > 1 && w[0] > 1 && w[1] == '_' ?
+	    w : NULL;
+}
+
+/*
+ * An _update key whose zone labels begin with an underscore label
+ * (certbot._update._acme-challenge.example.org.) may update the zone
+ * named by the labels after it, and zones below, but only names having
+ * that label (docs/interface.md): an ACME client's key can answer
+ * challenges and do nothing else.  A zone at or below all its labels (a
+ * delegated _acme-challenge zone) it updates whole, as before.
+ */
 int
 dns_tsig_key_allows(const struct dns_tsig_key *k, enum dns_tsig_op op,
     const ldns_rdf *zone)
 {
+	ldns_rdf	*parent;
+	int		 in;
+
 	if (k == NULL || k->op < op)
 		return 0;
-	return ldns_dname_label_count(k->zone) == 0 ||
-	    dns_name_in_zone(zone, k->zone);
+	if (key_whole_zone(k, zone))
+		return 1;
+	if (op != DNS_TSIG_OP_UPDATE || key_leaf(k) == NULL ||
+	    (parent = ldns_dname_left_chop(k->zone)) == NULL)
+		return 0;
+	in = ldns_dname_label_count(parent) == 0 ||
+	    dns_name_in_zone(zone, parent);
+	ldns_rdf_deep_free(parent);
+	return in;
+}
+
+int
+dns_tsig_key_allows_name(const struct dns_tsig_key *k, const ldns_rdf *zone,
+    const ldns_rdf *name, struct err *err)
+{
+	const uint8_t	*leaf, *w = ldns_rdf_data(name);
+	size_t		 i = 0, n = ldns_rdf_size(name);
+	char		*s;
+
+	if (key_whole_zone(k, zone) || (leaf = key_leaf(k)) == NULL)
+		return 0;
+	while (i < n && w[i] != 0 && i + 1 + w[i] <= n) {
+		if (w[i] == leaf[0] && strncasecmp((const char *)w + i + 1,
+		    (const char *)leaf + 1, leaf[0]) == 0)
+			return 0;
+		i += 1 + w[i];
+	}
+	s = ldns_rdf2str(name);
+	err_set(err, DNS_E_KEY, "key %s may change only names with the "
+	    "label %.*s, not %s", dns_tsig_key_name(k), (int)leaf[0],
+	    (const char *)leaf + 1, s != NULL ? s : "this one");
+	free(s);
+	return -1;
 }
 
 struct dns_tsig_key *

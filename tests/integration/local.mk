@@ -5,6 +5,13 @@ INTEGRATION_TESTS += tests/integration/dkim_interop.sh
 # timbre key derive against tests/data/keys/derive-vectors.txt, and its
 # keys verified by dkimpy (python3-dkim)
 INTEGRATION_TESTS += tests/integration/key_derive.sh
+# issue 17, parts 1 and 2: a certificate for timbre-listd by ACME DNS-01
+# through timbre-primaryd (pebble, certbot's dns-rfc2136 plugin), the
+# challenge records in the zone's git history, its TLSA published by
+# contrib/acme/deploy-hook (nsupdate) around a SIGHUP of timbre-listd,
+# a renewal under an open session; the ACME key REFUSED outside
+# _acme-challenge, bad certificates kept out at SIGHUP
+INTEGRATION_TESTS += tests/integration/acme.sh
 # issue 19: timbre doctor DOMAIN against a lab of domains (one healthy,
 # the others broken one way each) served by two NSDs and a name server
 # that never answers, in a network namespace of its own; data:

@@ -55,7 +55,8 @@ static const char zone_text[] =
 
 static const char keys_text[] =
     "up._update.example.org. DNSKEY 0 3 163 " SECRET "\n"
-    "no._notify.example.org. DNSKEY 0 3 165 " SECRET "\n";
+    "no._notify.example.org. DNSKEY 0 3 165 " SECRET "\n"
+    "acme._update._acme-challenge.example.org. DNSKEY 0 3 163 " SECRET "\n";
 
 static const struct {
 	const char	*text;
@@ -549,6 +550,33 @@ make_update(const char *pre, const char *const *up, size_t max,
 	    NULL, &err), 0);
 }
 
+/* Sends db the update (pre, up[max]) signed with k; the rcode of
+ * auth_update, the new zone in *nz, its summary's length in *sum_len. */
+static int
+update_as(struct auth_db *db, struct dns_tsig_key *k, const char *pre,
+    const char *const *up, size_t max, struct auth_zone **nz,
+    size_t *sum_len, struct err *err)
+{
+	struct auth_req	 req;
+	struct buf	 q, out, sum;
+	int		 rc;
+
+	buf_init(&q, 65535);
+	buf_init(&out, 65535);
+	buf_init(&sum, 65535);
+	make_update(pre, up, max, k, &q);
+	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, 0, NOW,
+	    &req, &out, err), 0);
+	ck_assert_int_eq(req.kind, AUTH_UPDATE);
+	rc = auth_update(&req, AUTH_SERIAL_INCREMENT, NOW, nz, &sum, err);
+	*sum_len = sum.len;
+	auth_req_fini(&req);
+	buf_fini(&q);
+	buf_fini(&out);
+	buf_fini(&sum);
+	return rc;
+}
+
 START_TEST(test_update)
 {
 	struct auth_db		*db = make_db();
@@ -556,29 +584,25 @@ START_TEST(test_update)
 	struct auth_zone	*nz;
 	struct dns_tsig_key		*k = key("up._update.example.org:"
 				    "hmac-sha256:" SECRET);
-	struct buf		 q, out, sum;
+	struct buf		 q, out;
 	struct err		 err;
 	ldns_pkt		*r;
+	size_t			 sum_len;
 	int			 rc;
 
 	buf_init(&q, 65535);
 	buf_init(&out, 65535);
-	buf_init(&sum, 65535);
-	make_update(updates[_i].pre, updates[_i].up, 3, k, &q);
-	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, 0, NOW,
-	    &req, &out, &err), 0);
-	ck_assert_int_eq(req.kind, AUTH_UPDATE);
-	rc = auth_update(&req, AUTH_SERIAL_INCREMENT, NOW, &nz, &sum, &err);
+	rc = update_as(db, k, updates[_i].pre, updates[_i].up, 3, &nz,
+	    &sum_len, &err);
 	ck_assert_msg(rc == updates[_i].rcode, "case %d: rcode %d (%s)", _i,
 	    rc, err.msg);
 	ck_assert_int_eq(nz != NULL, updates[_i].changed);
 	if (nz != NULL) {
 		ck_assert_uint_eq(auth_zone_serial(nz), _i == 14 ?
 		    2024010105 : 2024010102);
-		ck_assert(sum.len > 0);
+		ck_assert(sum_len > 0);
 		auth_db_replace(db, nz);
 	}
-	auth_req_fini(&req);
 	if (updates[_i].name != NULL) {
 		make_query(updates[_i].name, updates[_i].type,
 		    LDNS_PACKET_QUERY, 0, 0, &q);
@@ -591,7 +615,60 @@ START_TEST(test_update)
 	dns_tsig_key_free(k);
 	buf_fini(&q);
 	buf_fini(&out);
-	buf_fini(&sum);
+	auth_db_free(db);
+}
+END_TEST
+
+/* A key restricted to _acme-challenge names (dns_tsig_key_allows): its
+ * challenge records are applied, any other name REFUSED, the whole
+ * update with it. */
+static const struct {
+	const char	*up[2];
+	int		 rcode;
+} scoped[] = {
+	{ { "_acme-challenge.example.org. 60 IN TXT" }, 0 },
+	{ { "_acme-challenge.www.example.org. 60 IN TXT" }, 0 },
+	{ { "www.example.org. 60 IN A 192.0.2.99" }, LDNS_RCODE_REFUSED },
+	{ { "_acme-challenge.example.org. 60 IN TXT",
+	    "example.org. 0 ANY MX" }, LDNS_RCODE_REFUSED },
+	{ { "_acme-challenge.example.org.example.org. 0 ANY A" }, 0 },
+	{ { "acme-challenge.example.org. 60 IN TXT" }, LDNS_RCODE_REFUSED },
+};
+
+START_TEST(test_update_scoped)
+{
+	struct auth_db		*db = make_db();
+	struct auth_req		 req;
+	struct auth_zone	*nz;
+	struct dns_tsig_key	*k = key("acme._update._acme-challenge."
+				    "example.org:hmac-sha256:" SECRET);
+	struct buf		 q, out;
+	struct err		 err;
+	size_t			 sum_len;
+	int			 rc;
+
+	rc = update_as(db, k, NULL, scoped[_i].up, 2, &nz, &sum_len, &err);
+	ck_assert_msg(rc == scoped[_i].rcode, "case %d: rcode %d (%s)", _i,
+	    rc, err.msg);
+	if (rc == LDNS_RCODE_REFUSED)
+		ck_assert_msg(strstr(err.msg, "only names with the label "
+		    "_acme-challenge") != NULL, "%s", err.msg);
+	ck_assert(rc != 0 || _i == 4 || nz != NULL);
+	auth_zone_free(nz);
+	/* Neither a transfer nor a NOTIFY: those act on the whole zone. */
+	buf_init(&q, 65535);
+	buf_init(&out, 65535);
+	make_query("example.org", LDNS_RR_TYPE_AXFR, LDNS_PACKET_QUERY, 0, 0,
+	    &q);
+	ck_assert_int_eq(dns_tsig_sign(k, &q, NULL, 0, NULL, 0, NOW, 0, NULL,
+	    NULL, &err), 0);
+	ck_assert_int_eq(auth_handle(db, (uint8_t *)q.data, q.len, 1, NOW,
+	    &req, &out, &err), 0);
+	ck_assert_int_ne(req.kind, AUTH_AXFR);
+	auth_req_fini(&req);
+	dns_tsig_key_free(k);
+	buf_fini(&q);
+	buf_fini(&out);
 	auth_db_free(db);
 }
 END_TEST
@@ -1426,6 +1503,8 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_update_serial_policy, 0, 4);
 	tcase_add_loop_test(tc, test_update, 0,
 	    sizeof(updates) / sizeof(updates[0]));
+	tcase_add_loop_test(tc, test_update_scoped, 0,
+	    sizeof(scoped) / sizeof(scoped[0]));
 	tcase_add_test(tc, test_axfr);
 	tcase_add_test(tc, test_zone_diff);
 	tcase_add_test(tc, test_ixfr);
