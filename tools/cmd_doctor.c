@@ -1863,7 +1863,7 @@ tlsa_one(struct doc *d, struct line *l, const struct mxtls *m)
 {
 	struct doctor_dns_answer a;
 	const struct doctor_tlsa *t;
-	char			 name[DNS_MAX_NAME + 16];
+	char			 name[DNS_MAX_NAME + 16], why[96];
 	size_t			 i;
 	int			 r;
 	bool			 match = false, usable = false;
@@ -1918,11 +1918,19 @@ tlsa_one(struct doc *d, struct line *l, const struct mxtls *m)
 	line_add(l, "%.*s:", DOC_QUOTE, m->name);
 	for (i = 0; i < a.ntlsa; i++) {
 		t = &a.tlsa[i];
-		r = t->cut ? 0 : doctor_tls_tlsa_match(&m->tls, t->usage,
-		    t->selector, t->mtype, t->data, t->len);
+		why[0] = '\0';
+		/* DANE-TA: the chain verified up to the anchor, the name. */
+		if (!t->cut && t->usage == 2)
+			r = doctor_tls_dane_ta(&m->tls, t->selector, t->mtype,
+			    t->data, t->len, why, sizeof(why));
+		else
+			r = t->cut ? 0 : doctor_tls_tlsa_match(&m->tls,
+			    t->usage, t->selector, t->mtype, t->data, t->len);
 		line_add(l, "%s TLSA %u %u %u %s", i > 0 ? "," : "", t->usage,
 		    t->selector, t->mtype, r == 1 ? "matches" : r == 0 ?
 		    "does not match" : "unusable");
+		if (r == 0 && why[0] != '\0')
+			line_add(l, " (%s)", why);
 		match = match || r == 1;
 		usable = usable || r != -1;
 	}
