@@ -9,8 +9,11 @@
  * reverse DNS of each MX address and of --ip, SPF (the record parser and
  * the evaluator of src/spf, whose counts of DNS-querying terms and void
  * look-ups are the limits of RFC 7208 section 4.6.4), the DKIM key
- * records of the selectors given (src/dkim; with --password-file, the
- * published key against the one src/keys derives, as timbre-signd does)
+ * records of the selectors given, or found as timbre-signd finds them,
+ * by an AXFR of the zone from its primary with a TSIG key (--primary,
+ * --tsig-key-file; src/dns/xfr.c), checked with src/dkim (with
+ * --password-file, the published key against the one src/keys derives,
+ * as timbre-signd does)
  * and DMARC (src/dmarc: policy, t=, np=, and the external report
  * destinations' authorisation records of RFC 7489 section 7.1).
  *
@@ -74,6 +77,7 @@
 #define DOC_MAX_ADDRS		8	/* addresses per name */
 #define DOC_MAX_HOSTS		(DOC_MAX_MX * DOC_MAX_ADDRS + 1)
 #define DOC_MAX_SELECTORS	16
+#define DOC_MAX_FOUND		32	/* selectors found by AXFR checked */
 #define DOC_MAX_PTR		10	/* PTR names per address (as SPF) */
 #define DOC_DETAIL		2048	/* bytes of one line's explanation */
 #define DOC_QUOTE		160	/* bytes of one quoted DNS string */
@@ -89,6 +93,7 @@
 
 static const char doctor_usage[] =
     "usage: timbre doctor [--ip IP] [--selector S]... [--password-file F]\n"
+    "                     [--primary ADDR[:PORT] --tsig-key-file F]\n"
     "                     [--json] [--strict] [--timeout SECONDS]\n"
     "                     [-n udp:ADDR[:PORT]|tcp:ADDR[:PORT]] DOMAIN";
 
@@ -130,6 +135,12 @@ struct doc {
 	const char		*selectors[DOC_MAX_SELECTORS];
 	size_t			 nselectors;
 	const char		*pwfile;
+	/* --primary and --tsig-key-file: the selectors by AXFR */
+	struct dns_server	 primary;
+	const char		*primary_spec;
+	struct dns_tsig_key	*tsig;
+	char			 found[DOC_MAX_FOUND][64];
+	size_t			 nfound, nmore;
 	bool			 json, strict;
 	int			 timeout_s;
 	int			 nfail, nwarn, nlines;
@@ -337,7 +348,7 @@ struct ask {
 	doc_answer_fn		*fn;
 	void			*arg;
 	enum dns_status		 st;
-	bool			 done, late;
+	bool			 done;
 };
 
 static void
@@ -351,15 +362,45 @@ ask_answer(enum dns_status st, const struct dns_msg *msg, void *arg)
 	event_base_loopbreak(a->base);
 }
 
+/* A wait on the loop that the deadline ends. */
+struct wait {
+	struct event_base	*base;
+	bool			 late;
+};
+
 static void
-ask_late(evutil_socket_t fd, short what, void *arg)
+wait_late(evutil_socket_t fd, short what, void *arg)
 {
-	struct ask	*a = arg;
+	struct wait	*w = arg;
 
 	(void)fd;
 	(void)what;
-	a->late = true;
-	event_base_loopbreak(a->base);
+	w->late = true;
+	event_base_loopbreak(w->base);
+}
+
+/*
+ * Runs the loop until *done is set (by a callback that then breaks the
+ * loop), at most ms milliseconds: 1 when it was set, 0 when the time ran
+ * out first, -1 when no timer could be made.
+ */
+static int
+run_until(struct doc *d, const bool *done, long ms)
+{
+	struct wait	 w = { d->base, false };
+	struct event	*timer;
+	struct timeval	 tv;
+
+	if ((timer = evtimer_new(d->base, wait_late, &w)) == NULL)
+		return -1;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(timer, &tv);
+	while (!*done && !w.late)
+		if (event_base_dispatch(d->base) == -1)
+			break;
+	event_free(timer);
+	return *done ? 1 : 0;
 }
 
 /* Milliseconds until the deadline, 0 when it is past. */
@@ -381,10 +422,9 @@ lookup(struct doc *d, struct dns_stub **stubp, const struct dns_server *srv,
     const char *name, uint16_t type, doc_answer_fn *fn, void *arg)
 {
 	struct ask	 a;
-	struct event	*timer;
-	struct timeval	 tv;
 	struct err	 err;
 	long		 ms;
+	int		 rc;
 
 	memset(&a, 0, sizeof(a));
 	a.base = d->base;
@@ -401,23 +441,13 @@ lookup(struct doc *d, struct dns_stub **stubp, const struct dns_server *srv,
 		goto unanswered;
 	if (dns_stub_query(*stubp, name, type, ask_answer, &a, &err) == -1)
 		goto unanswered;
-	if ((timer = evtimer_new(d->base, ask_late, &a)) == NULL) {
-		dns_stub_free(*stubp);
-		*stubp = NULL;
-		goto unanswered;
-	}
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(timer, &tv);
-	while (!a.done && !a.late)
-		if (event_base_dispatch(d->base) == -1)
-			break;
-	event_free(timer);
-	if (a.done)
+	if ((rc = run_until(d, &a.done, ms)) == 1)
 		return a.st;
 	/* Freeing the stub cancels the question and its callback. */
 	dns_stub_free(*stubp);
 	*stubp = NULL;
+	if (rc == -1)
+		goto unanswered;
 	d->expired = true;
 	a.st = DNS_TIMEOUT;
 unanswered:
@@ -1235,21 +1265,126 @@ selector_created(const char *sel)
 	return (time_t)t;
 }
 
+/* An AXFR on the way: its outcome. */
+struct axfr_wait {
+	struct doc	*d;
+	bool		 done, ok;
+	char		 why[256];
+};
+
+/* Keeps the selectors of the transfer, each once. */
+static void
+axfr_answer(bool ok, const char *why, const struct dns_xfr_txt *recs,
+    size_t n, void *arg)
+{
+	struct axfr_wait	*w = arg;
+	struct doc		*d = w->d;
+	size_t			 i, j;
+
+	w->done = true;
+	w->ok = ok;
+	snprintf(w->why, sizeof(w->why), "%s", why);
+	for (i = 0; ok && i < n; i++) {
+		for (j = 0; j < d->nfound; j++)
+			if (strcasecmp(d->found[j], recs[i].label) == 0)
+				break;
+		if (j < d->nfound)
+			continue;
+		if (d->nfound == DOC_MAX_FOUND ||
+		    strlen(recs[i].label) >= sizeof(d->found[0])) {
+			d->nmore++;
+			continue;
+		}
+		snprintf(d->found[d->nfound++], sizeof(d->found[0]), "%s",
+		    recs[i].label);
+	}
+	event_base_loopbreak(d->base);
+}
+
+/*
+ * Lists the selectors as timbre-signd does: the TXT records one label
+ * below _domainkey.DOMAIN in an AXFR of the zone (the NS check's) from
+ * --primary, signed with the key of --tsig-key-file.  false when the
+ * transfer failed (l says why).
+ */
+static bool
+find_selectors(struct doc *d, struct line *l)
+{
+	struct axfr_wait	 w;
+	struct dns_xfr		*x;
+	struct err		 err;
+	const char		*zone = d->zone[0] != '\0' ? d->zone : d->domain;
+	char			 under[DNS_MAX_NAME + 16];
+	long			 ms;
+	int			 rc;
+
+	memset(&w, 0, sizeof(w));
+	w.d = d;
+	snprintf(under, sizeof(under), "_domainkey.%s", d->domain);
+	if ((ms = doc_left_ms(d)) == 0) {
+		d->expired = true;
+		snprintf(w.why, sizeof(w.why), "timeout");
+	} else if ((x = dns_xfr_new(d->base, (struct sockaddr *)
+	    &d->primary.addr, d->primary.addrlen, zone, d->tsig,
+	    &err)) == NULL)
+		snprintf(w.why, sizeof(w.why), "%s", err.msg);
+	else {
+		if (dns_xfr_axfr(x, under, axfr_answer, &w, &err) == -1)
+			snprintf(w.why, sizeof(w.why), "%s", err.msg);
+		else if ((rc = run_until(d, &w.done, ms)) == -1)
+			snprintf(w.why, sizeof(w.why), "out of memory");
+		else if (rc == 0) {
+			d->expired = true;
+			snprintf(w.why, sizeof(w.why), "timeout");
+		}
+		/* Cancels a transfer still on the way. */
+		dns_xfr_free(x);
+	}
+	if (!w.ok) {
+		line_add(l, "AXFR of %s from %s failed (%s): timbre-signd "
+		    "with this --primary and key cannot list or publish its "
+		    "keys either; the primary must allow the key transfers "
+		    "(a _transfer or _update key of the zone)", zone,
+		    d->primary_spec, w.why);
+		line_worst(l, DOC_FAIL);
+		return false;
+	}
+	line_add(l, "%zu selector%s under %s in the AXFR of %s", d->nfound +
+	    d->nmore, d->nfound + d->nmore == 1 ? "" : "s", under, zone);
+	if (d->nmore > 0)
+		line_add(l, " (the first %d checked)", DOC_MAX_FOUND);
+	if (d->nfound == 0 && d->nselectors == 0) {
+		line_add(l, ": no DKIM key published, so no mail from %s is "
+		    "signed in a way receivers can check; DMARC then rests on "
+		    "SPF alone, and large receivers ask bulk senders for "
+		    "DKIM; publish a key (timbre key derive --zone, or "
+		    "timbre-signd --primary)", d->domain);
+		line_worst(l, DOC_WARN);
+	}
+	return true;
+}
+
 static void
 check_dkim(struct doc *d)
 {
 	struct line	 l;
 	struct tm	 tm;
 	uint8_t		*pw = NULL;
-	size_t		 i, pwlen = 0;
+	size_t		 i, j = 0, pwlen = 0;
 	time_t		 t, newest = 0, now;
+	const char	*sel;
 	char		 date[16];
 
 	line_init(&l);
-	if (d->nselectors == 0) {
+	if (d->tsig != NULL && !find_selectors(d, &l)) {
+		emit(d, "DKIM", &l);
+		return;
+	}
+	if (d->nselectors == 0 && d->tsig == NULL) {
 		l.res = DOC_SKIP;
 		line_add(&l, "not checked: give the selectors with "
-		    "--selector");
+		    "--selector, or --primary and --tsig-key-file to list "
+		    "them");
 		emit(d, "DKIM", &l);
 		return;
 	}
@@ -1258,9 +1393,17 @@ check_dkim(struct doc *d)
 			tool_usage_error("doctor", "out of memory");
 		pwlen = tool_read_password("doctor", d->pwfile, pw);
 	}
-	for (i = 0; i < d->nselectors; i++) {
-		check_selector(d, &l, d->selectors[i], pw, pwlen);
-		if ((t = selector_created(d->selectors[i])) > newest)
+	for (i = 0; i < d->nselectors + d->nfound; i++) {
+		sel = i < d->nselectors ? d->selectors[i] :
+		    d->found[i - d->nselectors];
+		/* A selector given and listed is checked once. */
+		for (j = 0; i >= d->nselectors && j < d->nselectors; j++)
+			if (strcasecmp(d->selectors[j], sel) == 0)
+				break;
+		if (i >= d->nselectors && j < d->nselectors)
+			continue;
+		check_selector(d, &l, sel, pw, pwlen);
+		if ((t = selector_created(sel)) > newest)
 			newest = t;
 	}
 	if (pw != NULL) {
@@ -1720,7 +1863,7 @@ tlsa_one(struct doc *d, struct line *l, const struct mxtls *m)
 {
 	struct doctor_dns_answer a;
 	const struct doctor_tlsa *t;
-	char			 name[DNS_MAX_NAME + 16];
+	char			 name[DNS_MAX_NAME + 16], why[96];
 	size_t			 i;
 	int			 r;
 	bool			 match = false, usable = false;
@@ -1775,11 +1918,19 @@ tlsa_one(struct doc *d, struct line *l, const struct mxtls *m)
 	line_add(l, "%.*s:", DOC_QUOTE, m->name);
 	for (i = 0; i < a.ntlsa; i++) {
 		t = &a.tlsa[i];
-		r = t->cut ? 0 : doctor_tls_tlsa_match(&m->tls, t->usage,
-		    t->selector, t->mtype, t->data, t->len);
+		why[0] = '\0';
+		/* DANE-TA: the chain verified up to the anchor, the name. */
+		if (!t->cut && t->usage == 2)
+			r = doctor_tls_dane_ta(&m->tls, t->selector, t->mtype,
+			    t->data, t->len, why, sizeof(why));
+		else
+			r = t->cut ? 0 : doctor_tls_tlsa_match(&m->tls,
+			    t->usage, t->selector, t->mtype, t->data, t->len);
 		line_add(l, "%s TLSA %u %u %u %s", i > 0 ? "," : "", t->usage,
 		    t->selector, t->mtype, r == 1 ? "matches" : r == 0 ?
 		    "does not match" : "unusable");
+		if (r == 0 && why[0] != '\0')
+			line_add(l, " (%s)", why);
 		match = match || r == 1;
 		usable = usable || r != -1;
 	}
@@ -2086,6 +2237,8 @@ doctor_main(int argc, char *argv[])
 		{ "ip", required_argument, NULL, 'i' },
 		{ "selector", required_argument, NULL, 's' },
 		{ "password-file", required_argument, NULL, 'p' },
+		{ "primary", required_argument, NULL, 'P' },
+		{ "tsig-key-file", required_argument, NULL, 'K' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -2096,7 +2249,7 @@ doctor_main(int argc, char *argv[])
 	struct doc	*d;
 	struct spf_ip	 ip = { 0 };	/* set with d->ip */
 	struct err	 err;
-	const char	*ns = NULL;
+	const char	*ns = NULL, *keyfile = NULL;
 	char		*end;
 	size_t		 len, i;
 	long		 v;
@@ -2127,6 +2280,15 @@ doctor_main(int argc, char *argv[])
 			break;
 		case 'p':
 			d->pwfile = optarg;
+			break;
+		case 'P':
+			if (dns_server_parse(optarg, &d->primary, &err) == -1)
+				tool_usage_error("doctor", "--primary: %s",
+				    err.msg);
+			d->primary_spec = optarg;
+			break;
+		case 'K':
+			keyfile = optarg;
 			break;
 		case 'j':
 			d->json = true;
@@ -2169,8 +2331,15 @@ doctor_main(int argc, char *argv[])
 		d->domain[i] = (char)tolower((unsigned char)argv[optind][i]);
 	/* cppcheck-suppress arrayIndexOutOfBoundsCond ; exited above */
 	d->domain[len] = '\0';
-	if (d->pwfile != NULL && d->nselectors == 0)
-		tool_usage_error("doctor", "--password-file needs --selector");
+	if ((keyfile == NULL) != (d->primary_spec == NULL))
+		tool_usage_error("doctor", "--primary and --tsig-key-file go "
+		    "together");
+	if (d->pwfile != NULL && d->nselectors == 0 && keyfile == NULL)
+		tool_usage_error("doctor", "--password-file needs --selector "
+		    "or --primary");
+	if (keyfile != NULL && (d->tsig = dns_tsig_key_read(keyfile,
+	    &err)) == NULL)
+		tool_usage_error("doctor", "--tsig-key-file %s", err.msg);
 	tool_dns_server("doctor", ns, &d->srv);
 	/* A host that closes while we write must not end the run. */
 	(void)signal(SIGPIPE, SIG_IGN);
@@ -2228,6 +2397,7 @@ doctor_main(int argc, char *argv[])
 	for (i = 0; i < d->nmxtls; i++)
 		doctor_tls_fini(&d->mxtls[i].tls);
 	doctor_tls_ctx_free(d->tls);
+	dns_tsig_key_free(d->tsig);
 	free(d);
 	return rc;
 }

@@ -10,7 +10,10 @@
  * Replies are read with src/smtp's reply parser.  The handshake does not
  * stop at a certificate that does not verify (an MX's certificate is
  * judged, not trusted): a verify callback records the first chain error,
- * the host name and the expiry are checked on the leaf after it.
+ * the host name and the expiry are checked on the leaf after it.  The
+ * chain is kept for TLSA: DANE-TA records are verified on it, after the
+ * connection, by OpenSSL's DANE code (SSL_dane_enable, SSL_dane_tlsa_add)
+ * with the certificate store of a handshake, as a sending MTA does.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -315,6 +318,7 @@ tls_start(struct doctor_tls_ctx *c, int fd, const char *host,
 		return ssl;
 	}
 	out->have_cert = true;
+	snprintf(out->host, sizeof(out->host), "%s", host);
 	chain = SSL_get_peer_cert_chain(ssl);
 	out->chain_len = chain != NULL ? (size_t)sk_X509_num(chain) : 1;
 	if (chain != NULL)
@@ -370,17 +374,86 @@ doctor_tls_tlsa_match(const struct doctor_tls *t, unsigned usage,
     unsigned selector, unsigned mtype, const unsigned char *data, size_t len)
 {
 	STACK_OF(X509)	*chain = t->chain;
-	int		 i, n, rc;
+	char		 why[96];
+	int		 rc;
 
-	if (usage != 2 && usage != 3)
+	if (usage == 2)
+		return doctor_tls_dane_ta(t, selector, mtype, data, len, why,
+		    sizeof(why));
+	if (usage != 3)
 		return -1;
-	n = chain != NULL ? sk_X509_num(chain) : 0;
 	/* The leaf is the first certificate a client is sent. */
-	for (i = usage == 3 ? 0 : 1; i < (usage == 3 ? 1 : n) && i < n; i++)
-		if ((rc = cert_matches(sk_X509_value(chain, i), selector, mtype,
-		    data, len)) != 0)
-			return rc;
+	if (chain != NULL && sk_X509_num(chain) > 0 &&
+	    (rc = cert_matches(sk_X509_value(chain, 0), selector, mtype, data,
+	    len)) != 0)
+		return rc;
 	return selector > 1 || mtype > 2 ? -1 : 0;
+}
+
+int
+doctor_tls_dane_ta(const struct doctor_tls *t, unsigned selector,
+    unsigned mtype, const unsigned char *data, size_t len, char *why,
+    size_t whylen)
+{
+	STACK_OF(X509)	*chain = t->chain;
+	X509_STORE_CTX	*xs = NULL;
+	SSL_CTX		*ctx = NULL;
+	SSL		*ssl = NULL;
+	int		 rc = -1, e;
+
+	snprintf(why, whylen, "out of memory");
+	if (selector > 1 || mtype > 2) {
+		snprintf(why, whylen, "selector or matching type not defined");
+		return -1;
+	}
+	if (chain == NULL || sk_X509_num(chain) == 0 || t->host[0] == '\0') {
+		snprintf(why, whylen, "no certificate");
+		return 0;
+	}
+	/*
+	 * What libssl does at the end of a handshake (ssl_verify_cert_chain):
+	 * the chain sent, as untrusted certificates, verified against the
+	 * DANE state of a connection to host, whose store holds no CA: the
+	 * record is the only trust anchor.  SSL_dane_enable makes host the
+	 * reference identifier, checked on the leaf for usage 2.
+	 */
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    SSL_CTX_dane_enable(ctx) <= 0 || (ssl = SSL_new(ctx)) == NULL ||
+	    SSL_dane_enable(ssl, t->host) <= 0)
+		goto out;
+	if ((e = SSL_dane_tlsa_add(ssl, 2, (uint8_t)selector, (uint8_t)mtype,
+	    data, len)) <= 0) {
+		/* 0: unusable (a digest of the wrong length, a key or
+		 * certificate that does not parse) */
+		if (e == 0) {
+			snprintf(why, whylen, "the record's data is unusable");
+			rc = 0;
+		}
+		goto out;
+	}
+	if ((xs = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_CTX_init(xs, SSL_CTX_get_cert_store(ctx),
+	    sk_X509_value(chain, 0), chain) != 1)
+		goto out;
+	if (X509_STORE_CTX_set_default(xs, "ssl_server") != 1 ||
+	    X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(xs),
+	    SSL_get0_param(ssl)) != 1)
+		goto out;
+	X509_STORE_CTX_set0_dane(xs, SSL_get0_dane(ssl));
+	if (X509_verify_cert(xs) == 1) {
+		why[0] = '\0';
+		rc = 1;
+	} else {
+		e = X509_STORE_CTX_get_error(xs);
+		snprintf(why, whylen, "%s", X509_verify_cert_error_string(e));
+		rc = 0;
+	}
+out:
+	X509_STORE_CTX_free(xs);
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return rc;
 }
 
 void

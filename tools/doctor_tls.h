@@ -27,6 +27,7 @@ struct doctor_tls {
 	int	 verify_err;	/* first chain error (X509_V_OK: none) */
 	char	 verify_why[96];/* its text */
 	bool	 name_ok;	/* the leaf is valid for the host name */
+	char	 host[256];	/* that name (the SNI), for DANE-TA */
 	long	 days_left;	/* of the leaf; < 0 when expired */
 	size_t	 chain_len;	/* certificates the server sent */
 	void	*chain;		/* them (STACK_OF(X509)), for TLSA */
@@ -39,13 +40,26 @@ void	doctor_tls_fini(struct doctor_tls *);
 /*
  * Does the TLSA association (usage, selector, mtype, data: RFC 6698
  * section 2.1) match the chain the server sent?  Usage 3 (DANE-EE) is
- * held against the leaf, 2 (DANE-TA) against the other certificates
- * sent; 1 for a match, 0 for none, -1 for usages 0 and 1 (not for SMTP,
- * RFC 7672 section 3.1.3) or a selector or matching type not defined.
+ * held against the leaf; 2 (DANE-TA) as doctor_tls_dane_ta judges it.
+ * 1 for a match, 0 for none, -1 for usages 0 and 1 (not for SMTP, RFC
+ * 7672 section 3.1.3) or a selector or matching type not defined.
  */
 int	doctor_tls_tlsa_match(const struct doctor_tls *, unsigned usage,
 	    unsigned selector, unsigned mtype, const unsigned char *data,
 	    size_t len);
+/*
+ * DANE-TA (usage 2; RFC 7671 section 5.2, RFC 7672 section 3.1.1): does
+ * the chain the server sent verify, by OpenSSL's DANE code as a sending
+ * MTA's handshake would, up to the trust anchor the record names (a
+ * certificate the server sent, or with matching type 0 the certificate
+ * or key itself), with every certificate in its validity period and the
+ * leaf valid for the host name (RFC 7672 section 3.2.2)?  1 yes; 0 no,
+ * with why (OpenSSL's reason, "certificate has expired"); -1 for a
+ * selector or matching type not defined, or no memory (why).
+ */
+int	doctor_tls_dane_ta(const struct doctor_tls *, unsigned selector,
+	    unsigned mtype, const unsigned char *data, size_t len, char *why,
+	    size_t whylen);
 
 struct doctor_tls_ctx;
 

@@ -77,22 +77,11 @@ exchange(int fd, const struct buf *q, uint8_t *ans, size_t size,
 struct dns_tsig_key *
 tool_tsig_key_read(const char *cmd, const char *path)
 {
-	FILE		*f;
-	char		 line[1024];
 	struct dns_tsig_key	*k;
-	struct err	 err;
+	struct err		 err;
 
-	if ((f = fopen(path, "r")) == NULL)
-		tool_usage_error(cmd, "%s: %s", path, strerror(errno));
-	/* cppcheck-suppress nullPointerRedundantCheck ; exited above */
-	if (fgets(line, sizeof(line), f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	line[strcspn(line, "\r\n")] = '\0';
-	k = dns_tsig_key_parse(line, &err);
-	key_wipe(line, sizeof(line));
-	if (k == NULL)
-		tool_usage_error(cmd, "%s: %s", path, err.msg);
+	if ((k = dns_tsig_key_read(path, &err)) == NULL)
+		tool_usage_error(cmd, "%s", err.msg);
 	return k;
 }
 

@@ -31,7 +31,6 @@
 
 #include "keyring.h"
 #include "plan.h"
-#include "publish.h"
 #include "dkim/dkim.h"
 #include "dns/dns.h"
 #include "keys/derive.h"
@@ -90,7 +89,7 @@ struct signd_keyring {
 	void			*arg;
 
 	struct dns_stub		*stub;
-	struct signd_primary	*primary;
+	struct dns_xfr		*primary;	/* src/dns/xfr.c */
 	struct event		*timer;
 	struct kpub		*pubs;
 	size_t			 npubs;
@@ -117,6 +116,16 @@ struct signd_keyring {
 };
 
 static void	step(evutil_socket_t, short, void *);
+
+/* The name of the record of selector in zone, to out (DNS_MAX_NAME+2). */
+static int
+record_name(const char *selector, const char *zone, char *out, size_t size)
+{
+	int	n;
+
+	n = snprintf(out, size, "%s._domainkey.%s", selector, zone);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
 
 static const char *
 kind_name(enum signd_kind k)
@@ -285,7 +294,7 @@ refresh_done(struct signd_keyring *kr, bool ok, const char *why)
 }
 
 static void
-on_axfr(bool ok, const char *why, const struct signd_rec *recs, size_t n,
+on_axfr(bool ok, const char *why, const struct dns_xfr_txt *recs, size_t n,
     void *arg)
 {
 	struct signd_keyring	*kr = arg;
@@ -293,7 +302,7 @@ on_axfr(bool ok, const char *why, const struct signd_rec *recs, size_t n,
 	size_t			 i, nv = 0;
 
 	for (i = 0; ok && i < n; i++)
-		if (pub_add(kr, &v, &nv, recs[i].selector, recs[i].txt) == -1) {
+		if (pub_add(kr, &v, &nv, recs[i].label, recs[i].txt) == -1) {
 			ok = false;
 			why = "out of memory";
 		}
@@ -328,7 +337,7 @@ on_known(enum dns_status st, const struct dns_msg *msg, void *arg)
 		struct err e;
 		char name[DNS_MAX_NAME + 2];
 
-		if (signd_record_name(kr->known[kr->nanswered], kr->domain,
+		if (record_name(kr->known[kr->nanswered], kr->domain,
 		    name, sizeof(name)) == -1 || dns_stub_query(kr->stub, name,
 		    DNS_T_TXT, on_known, kr, &e) == -1) {
 			kr->fresh_failed = true;
@@ -355,14 +364,16 @@ refresh(struct signd_keyring *kr)
 
 	kr->busy = BUSY_REFRESH;
 	if (kr->primary != NULL) {
-		if (signd_primary_axfr(kr->primary, on_axfr, kr, &err) == -1)
+		/* the key records are at <selector>.<name> */
+		snprintf(name, sizeof(name), "_domainkey.%s", kr->domain);
+		if (dns_xfr_axfr(kr->primary, name, on_axfr, kr, &err) == -1)
 			refresh_done(kr, false, err.msg);
 		return;
 	}
 	kr->fresh = NULL;
 	kr->nfresh = kr->nanswered = 0;
 	kr->fresh_failed = false;
-	if (signd_record_name(kr->known[0], kr->domain, name,
+	if (record_name(kr->known[0], kr->domain, name,
 	    sizeof(name)) == -1 || dns_stub_query(kr->stub, name, DNS_T_TXT,
 	    on_known, kr, &err) == -1)
 		refresh_done(kr, false, "bad selector name");
@@ -579,7 +590,7 @@ lookup(struct signd_keyring *kr, int idx)
 	char		name[DNS_MAX_NAME + 2];
 
 	kr->lookup_idx = idx;
-	if (signd_record_name(kr->pubs[idx].pub.selector, kr->domain, name,
+	if (record_name(kr->pubs[idx].pub.selector, kr->domain, name,
 	    sizeof(name)) == -1 || dns_stub_query(kr->stub, name, DNS_T_TXT,
 	    on_lookup, kr, &err) == -1) {
 		kr->pubs[idx].lookups = LOOKUP_TRIES;
@@ -599,7 +610,7 @@ update_failed(struct signd_keyring *kr, const char *what, const char *why)
 }
 
 static void
-on_minted(bool ok, const char *why, const struct signd_rec *recs, size_t n,
+on_minted(bool ok, const char *why, const struct dns_xfr_txt *recs, size_t n,
     void *arg)
 {
 	struct signd_keyring	*kr = arg;
@@ -643,10 +654,11 @@ on_minted(bool ok, const char *why, const struct signd_rec *recs, size_t n,
 static void
 mint(struct signd_keyring *kr, enum signd_kind kind, time_t now)
 {
-	struct signd_change	 ch;
+	struct dns_xfr_change	 ch;
 	struct buf		 txt;
 	struct err		 err;
 	struct kpub		*k = &kr->mint;
+	char			 name[DNS_MAX_NAME + 2];
 
 	memset(k, 0, sizeof(*k));
 	k->pub.kind = kind;
@@ -659,7 +671,9 @@ mint(struct signd_keyring *kr, enum signd_kind kind, time_t now)
 	    (k->key = derive(kr, kind, k->pub.selector, kr->rsa_bits,
 	    k->generation, &err)) == NULL || (k->p = public_b64(k->key, &err)) == NULL ||
 	    key_dkim_txt(k->key, &txt, &err) == -1 ||
-	    buf_addc(&txt, '\0', &err) == -1) {
+	    buf_addc(&txt, '\0', &err) == -1 ||
+	    record_name(k->pub.selector, kr->domain, name,
+	    sizeof(name)) == -1) {
 		log_error("keyring cannot mint a %s key: %s", kind_name(kind),
 		    err.msg);
 		kpub_fini(k);
@@ -669,10 +683,10 @@ mint(struct signd_keyring *kr, enum signd_kind kind, time_t now)
 		return;
 	}
 	ch.add = true;
-	ch.selector = k->pub.selector;
+	ch.name = name;
 	ch.txt = txt.data;
 	ch.ttl = RECORD_TTL;
-	if (signd_primary_update(kr->primary, &ch, 1, on_minted, kr,
+	if (dns_xfr_update(kr->primary, &ch, 1, on_minted, kr,
 	    &err) == -1) {
 		update_failed(kr, k->pub.selector, err.msg);
 		kpub_fini(k);
@@ -683,7 +697,7 @@ mint(struct signd_keyring *kr, enum signd_kind kind, time_t now)
 }
 
 static void
-on_deleted(bool ok, const char *why, const struct signd_rec *recs, size_t n,
+on_deleted(bool ok, const char *why, const struct dns_xfr_txt *recs, size_t n,
     void *arg)
 {
 	struct signd_keyring	*kr = arg;
@@ -720,23 +734,30 @@ on_deleted(bool ok, const char *why, const struct signd_rec *recs, size_t n,
 static void
 delete_expired(struct signd_keyring *kr, const struct signd_plan *pl)
 {
-	struct signd_change	*ch;
+	struct dns_xfr_change	*ch;
+	char			(*names)[DNS_MAX_NAME + 2];
 	struct err		 err;
 	size_t			 i;
 
-	if ((ch = calloc(pl->ndel, sizeof(*ch))) == NULL ||
+	ch = calloc(pl->ndel, sizeof(*ch));
+	names = calloc(pl->ndel, sizeof(*names));
+	if (ch == NULL || names == NULL ||
 	    (kr->deleting = calloc(pl->ndel, sizeof(size_t))) == NULL) {
+		free(names);
 		free(ch);
 		wake(kr, RETRY_MIN_SECS);
 		return;
 	}
 	for (i = 0; i < pl->ndel; i++) {
 		ch[i].add = false;
-		ch[i].selector = kr->pubs[pl->del[i]].pub.selector;
+		/* a selector of signd_selector_name fits */
+		(void)record_name(kr->pubs[pl->del[i]].pub.selector,
+		    kr->domain, names[i], sizeof(names[i]));
+		ch[i].name = names[i];
 		kr->deleting[i] = pl->del[i];
 	}
 	kr->ndeleting = pl->ndel;
-	if (signd_primary_update(kr->primary, ch, pl->ndel, on_deleted, kr,
+	if (dns_xfr_update(kr->primary, ch, pl->ndel, on_deleted, kr,
 	    &err) == -1) {
 		update_failed(kr, "delete", err.msg);
 		free(kr->deleting);
@@ -745,6 +766,7 @@ delete_expired(struct signd_keyring *kr, const struct signd_plan *pl)
 		wake(kr, 0);
 	} else
 		kr->busy = BUSY_UPDATE;
+	free(names);
 	free(ch);
 }
 
@@ -900,6 +922,42 @@ dup_or_null(const char *s, bool *failed)
 	return d;
 }
 
+/* The primary of --primary, with the key of --tsig-key-file. */
+static struct dns_xfr *
+primary_new(struct event_base *base, const struct signd_keyring_cfg *c,
+    struct err *err)
+{
+	struct dns_tsig_key	*key = NULL;
+	struct dns_xfr		*p = NULL;
+	struct buf		 spec;
+	char			*b64;
+
+	if (c->tsig_name == NULL || c->tsig_alg == NULL ||
+	    c->tsig_secret == NULL || c->tsig_secret_len == 0) {
+		err_set(err, ERR_ARG, "primary: an address and a TSIG key "
+		    "are needed");
+		return NULL;
+	}
+	if ((b64 = malloc(b64_encoded_len(c->tsig_secret_len) + 1)) == NULL) {
+		err_set(err, ERR_NOMEM, "primary: out of memory");
+		return NULL;
+	}
+	b64[b64_encode(c->tsig_secret, c->tsig_secret_len, b64)] = '\0';
+	buf_init(&spec, 4096);
+	if (buf_printf(&spec, err, "%s:%s:%s", c->tsig_name, c->tsig_alg,
+	    b64) == 0 && buf_addc(&spec, '\0', err) == 0 &&
+	    (key = dns_tsig_key_parse(spec.data, err)) == NULL)
+		err_prefix(err, "tsig key %s", c->tsig_name);
+	key_wipe(b64, strlen(b64));
+	free(b64);
+	buf_fini_secret(&spec);
+	if (key != NULL)
+		p = dns_xfr_new(base, (const struct sockaddr *)&c->primary,
+		    c->primary_len, c->domain, key, err);
+	dns_tsig_key_free(key);
+	return p;
+}
+
 struct signd_keyring *
 signd_keyring_new(struct event_base *base, const struct signd_keyring_cfg *c,
     struct err *err)
@@ -993,9 +1051,7 @@ signd_keyring_new(struct event_base *base, const struct signd_keyring_cfg *c,
 	memcpy(&srv.addr, &c->resolver, c->resolver_len);
 	srv.addrlen = c->resolver_len;
 	if ((kr->stub = dns_stub_new(base, &srv, NULL, err)) == NULL ||
-	    (c->primary_len > 0 && (kr->primary = signd_primary_new(base,
-	    (const struct sockaddr *)&c->primary, c->primary_len, c->domain,
-	    c->tsig_name, c->tsig_alg, c->tsig_secret, c->tsig_secret_len,
+	    (c->primary_len > 0 && (kr->primary = primary_new(base, c,
 	    err)) == NULL)) {
 		err_prefix(err, "keyring");
 		signd_keyring_free(kr);
@@ -1015,7 +1071,7 @@ signd_keyring_free(struct signd_keyring *kr)
 		return;
 	if (kr->timer != NULL)
 		event_free(kr->timer);
-	signd_primary_free(kr->primary);
+	dns_xfr_free(kr->primary);
 	dns_stub_free(kr->stub);
 	for (k = 0; k < SIGND_NKINDS; k++)
 		signkey_release(kr, (enum signd_kind)k);

@@ -1,9 +1,8 @@
 # daemons/signd/keyring.mk: timbre-signd's key life cycle (keyring.c,
-# the decisions in plan.c, AXFR and UPDATE in publish.c).  The daemon's
+# the decisions in plan.c; AXFR and UPDATE are src/dns/xfr.c's).  The daemon's
 # own local.mk adds $(SIGND_KEYRING_SOURCES) to timbre-signd.
 SIGND_KEYRING_SOURCES = daemons/signd/keyring.c daemons/signd/keyring.h \
-	daemons/signd/plan.c daemons/signd/plan.h daemons/signd/publish.c \
-	daemons/signd/publish.h
+	daemons/signd/plan.c daemons/signd/plan.h
 
 # The decisions, with a table and a clock of the test's own.
 check_PROGRAMS += tests/unit/signd/check_signd

@@ -3,7 +3,8 @@
  * header of src/dns: an asynchronous stub client over ldns and libevent
  * and the answer type the rest of timbre sees (below, first); the reader
  * of messages in wire form (wire.c); TSIG (tsig.c); where records stand
- * in master-file text (master.c).  src/resolver and src/auth build on it.
+ * in master-file text (master.c); AXFR and UPDATE with a zone's primary
+ * (xfr.c).  src/resolver and src/auth build on it.
  *
  * The client sends a question to one server (UDP, falling back to TCP when
  * the answer is truncated, or TCP only), with a timeout and retries, checks
@@ -520,6 +521,89 @@ struct dns_msg_layout {
 /* 0, or -1 if the message is truncated or a name is bad. */
 int		 dns_msg_walk(const uint8_t *, size_t,
 		    struct dns_msg_layout *);
+
+/*
+ * Zone transfer and UPDATE with a zone's primary (xfr.c): an AXFR of the
+ * zone (RFC 5936) that keeps the TXT records one label below a name (the
+ * DKIM key records at <selector>._domainkey.<domain>), and RFC 2136
+ * UPDATEs that add and delete TXT records, over TCP (RFC 7766), signed
+ * with a TSIG key (RFC 8945), on the caller's event base.  One exchange
+ * at a time; each has a deadline of DNS_XFR_TIMEOUT_MS.  For
+ * timbre-signd's keyring and timbre doctor.
+ */
+#define DNS_XFR_TIMEOUT_MS	10000
+
+/* A TXT record at <label>.<under>, its strings concatenated. */
+struct dns_xfr_txt {
+	char	*label;		/* the first label, as published */
+	char	*txt;
+};
+
+/* An UPDATE change: add a TXT record (ttl, txt) at name, or delete the
+ * TXT RRset at name (a name in the zone). */
+struct dns_xfr_change {
+	bool		 add;
+	const char	*name;
+	const char	*txt;		/* add only */
+	uint32_t	 ttl;		/* add only */
+};
+
+/*
+ * The outcome of an exchange: ok, or why not in a few words that name
+ * the DNS error ("REFUSED", "NOTAUTH (BADSIG)", "timeout", "connection
+ * refused", "answer not signed with KEY").  recs and n are for AXFR.
+ */
+typedef void	dns_xfr_cb(bool ok, const char *why,
+		    const struct dns_xfr_txt *recs, size_t n, void *arg);
+
+struct dns_xfr;
+
+/* The primary at sa for zone; the key is copied, its copy wiped when
+ * freed.  NULL with err (ERR_ARG without a key, ERR_NOMEM). */
+struct dns_xfr	*dns_xfr_new(struct event_base *, const struct sockaddr *,
+		    socklen_t, const char *zone, const struct dns_tsig_key *,
+		    struct err *);
+/* Cancels an exchange in progress (its callback is not called). */
+void		 dns_xfr_free(struct dns_xfr *);
+bool		 dns_xfr_busy(const struct dns_xfr *);
+/*
+ * Starts an AXFR of the zone, keeping the TXT records at <label>.<under>
+ * (at most 4096; labels with "\" escapes are skipped) / an UPDATE of
+ * it.  An UPDATE that adds a record first requires that the name is not
+ * in use (RFC 2136 section 2.4.5), so two signers never publish twice
+ * under one name.  cb is called once, from the loop.  -1 with err when
+ * it cannot start (busy, no socket, no memory).
+ */
+int		 dns_xfr_axfr(struct dns_xfr *, const char *under,
+		    dns_xfr_cb *, void *, struct err *);
+int		 dns_xfr_update(struct dns_xfr *,
+		    const struct dns_xfr_change *, size_t, dns_xfr_cb *,
+		    void *, struct err *);
+void		 dns_xfr_txts_free(struct dns_xfr_txt *, size_t);
+/* Reads a TSIG key, "NAME:ALG:BASE64" on the file's first line (as
+ * timbre tsig-keygen prints it), for tools.  NULL with err naming the
+ * file. */
+struct dns_tsig_key *dns_tsig_key_read(const char *path, struct err *);
+
+/*
+ * The answers' reader, without I/O (for the client and for fuzzing).
+ * dns_xfr_read_msg reads one message: -1 with why (an error rcode, with
+ * the TSIG error if any: "NOTAUTH (BADSIG)"; malformed; a transfer that
+ * does not start with SOA; no memory), 0 when more messages are to come,
+ * 1 when the exchange is complete (the closing SOA of a transfer; the
+ * NOERROR of an UPDATE).  The TSIG is checked by the caller.
+ */
+struct dns_xfr_read {
+	char			 under[DNS_MAX_NAME + 2];	/* no dot */
+	bool			 update;
+	int			 nsoa;
+	struct dns_xfr_txt	*recs;
+	size_t			 nrecs;
+};
+void	dns_xfr_read_init(struct dns_xfr_read *, const char *under);
+int	dns_xfr_read_msg(struct dns_xfr_read *, const uint8_t *, size_t,
+	    char *why, size_t whylen);
+void	dns_xfr_read_fini(struct dns_xfr_read *);
 
 /*
  * Master-file text (RFC 1035 section 5.1), master.c: where a record that

@@ -1,10 +1,11 @@
 # src/dns: the wire reader, names, DNS messages over ldns, TSIG, server
-# specifications and the asynchronous stub client; its unit suite, a
+# specifications, the asynchronous stub client, AXFR and UPDATE with a
+# zone's primary (xfr.c); its unit suite, a
 # query tool for the integration test, the fuzz harnesses of its parsers.
 src_libtimbre_a_SOURCES += src/dns/dns.h src/dns/dns_priv.h \
 	src/dns/msg.c src/dns/server.c src/dns/stub.c \
 	src/dns/rr.c src/dns/wire.c src/dns/tsig.c \
-	src/dns/master.c
+	src/dns/master.c src/dns/xfr.c
 
 check_PROGRAMS += tests/unit/dns/check_dns tests/unit/dns/dnsq
 TESTS += tests/unit/dns/check_dns
@@ -12,6 +13,7 @@ tests_unit_dns_check_dns_SOURCES = tests/unit/dns/test_msg.c \
 	tests/unit/dns/test_server.c tests/unit/dns/test_stub.c \
 	tests/unit/dns/test_dns.c tests/unit/dns/test_dns.h \
 	tests/unit/dns/test_wire.c tests/unit/dns/test_nomem.c \
+	tests/unit/dns/test_xfr.c \
 	tests/unit/dns/nomem_ldns.c tests/unit/nomem.c tests/unit/nomem.h
 tests_unit_dns_check_dns_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_dns_check_dns_LDADD = $(UNIT_LDADD)
@@ -51,6 +53,14 @@ TESTS += tests/fuzz/replay_dns_wire
 tests_fuzz_replay_dns_wire_SOURCES = tests/fuzz/fuzz_dns_wire.c \
 	tests/fuzz/replay.c
 tests_fuzz_replay_dns_wire_LDADD = $(TIMBRE_LIBS)
+
+# The reader of AXFR and UPDATE answers (xfr.c).
+FUZZ_HARNESSES += dns_xfr
+check_PROGRAMS += tests/fuzz/replay_dns_xfr
+TESTS += tests/fuzz/replay_dns_xfr
+tests_fuzz_replay_dns_xfr_SOURCES = tests/fuzz/fuzz_dns_xfr.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_dns_xfr_LDADD = $(TIMBRE_LIBS)
 
 # TSIG records and the message walk (tsig.c).
 FUZZ_HARNESSES += tsig

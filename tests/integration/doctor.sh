@@ -17,7 +17,10 @@
 # enforce over an MX whose certificate does not verify, mode testing, a
 # redirect, no host); DNSSEC (validated, bogus, an island, unsigned, a
 # server that is no resolver) and TLSA (a match, a mismatch, records for
-# a host without STARTTLS, none) through a validating Unbound; the age of
+# a host without STARTTLS, none; DANE-TA: a chain up to the intermediate
+# CA a record names, by its certificate's and its key's digest, a chain
+# of that CA for another name, an anchor no server sends named by digest
+# and given whole) through a validating Unbound; the age of
 # a selector of timbre-signd's format; --json; usage errors.
 #
 # The test runs in a network namespace of its own (unshare -rn), so that
@@ -44,7 +47,7 @@ if [ -z "${DOCTOR_TEST_NETNS:-}" ]; then
 	DOCTOR_TEST_NETNS=1
 	export DOCTOR_TEST_NETNS top_srcdir top_builddir
 	exec unshare -rn /bin/sh -c 'ip link set lo up &&
-	    for a in 25 40 41 42 43 44 45 46 47 48 49 50 51 52; do
+	    for a in 25 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54; do
 		ip addr add 192.0.2.$a/32 dev lo || exit 1
 	    done && exec /bin/sh "$0"' "$0"
 fi
@@ -98,6 +101,28 @@ cert()
 	    -out "$T/$2.pem" 2>/dev/null
 }
 cert mx.test mx 91 DNS:mx.test
+# DANE-TA: an intermediate CA, ta, under the lab's CA; mx-ta.test's
+# certificate (also valid for mx-ta-root.test) and one for another name,
+# both from ta, each served with ta after it.
+printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n' \
+    >"$T/ta.ext"
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/ta.key" -out "$T/ta.csr" -subj /CN=doctor-lab-ta 2>/dev/null
+openssl x509 -req -in "$T/ta.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
+    -CAcreateserial -days 91 -extfile "$T/ta.ext" -out "$T/ta.pem" \
+    2>/dev/null || integ_skip "openssl cannot make an intermediate CA"
+ta_cert()
+{
+	printf 'subjectAltName=%s\n' "$3" >"$T/$2.ext"
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$T/$2.key" -out "$T/$2.csr" -subj "/CN=$1" 2>/dev/null &&
+	openssl x509 -req -in "$T/$2.csr" -CA "$T/ta.pem" -CAkey "$T/ta.key" \
+	    -CAcreateserial -days 91 -extfile "$T/$2.ext" \
+	    -out "$T/$2.leaf" 2>/dev/null &&
+	cat "$T/$2.leaf" "$T/ta.pem" >"$T/$2.pem"
+}
+ta_cert mx-ta.test mxta DNS:mx-ta.test,DNS:mx-ta-root.test
+ta_cert mx-elsewhere.test tabad DNS:mx-elsewhere.test
 cert other.test wrong 91 DNS:other.test
 cert mx-soon.test soon 5 DNS:mx-soon.test
 cert mta-sts.good.test sts 91 "DNS:mta-sts.good.test,DNS:mta-sts.stsbad.test,DNS:mta-sts.stsmx.test,DNS:mta-sts.tlsname.test,DNS:mta-sts.ststest.test,DNS:mta-sts.stsmoved.test"
@@ -143,6 +168,15 @@ tlsa311()
 	openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin \
 	    -outform DER | sha256sum | cut -d' ' -f1
 }
+# The certificate in DER, hex: whole (TLSA x 0 0) or its SHA-256 (x 0 1).
+cert_hex()
+{
+	openssl x509 -in "$1" -outform DER | od -An -v -tx1 | tr -d ' \n'
+}
+cert_sha256()
+{
+	openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1
+}
 mkdir "$T/keys"
 key()
 {
@@ -157,6 +191,10 @@ sed -e "s|@GOOD_DKIM@|$(integ_txt_strings "$good_dkim")|" \
     -e "s|@WEAK_DKIM@|$(integ_txt_strings "$weak_dkim")|" \
     -e "s|@MX_TLSA@|$(tlsa311 "$T/mx.pem")|" \
     -e "s|@OTHER_TLSA@|$(tlsa311 "$T/wrong.pem")|" \
+    -e "s|@TA_CERT_TLSA@|$(cert_sha256 "$T/ta.pem")|" \
+    -e "s|@TA_KEY_TLSA@|$(tlsa311 "$T/ta.pem")|" \
+    -e "s|@CA_CERT_TLSA@|$(cert_sha256 "$T/ca.pem")|" \
+    -e "s|@CA_CERT@|$(cert_hex "$T/ca.pem")|" \
     -e "s|@BOGUS_DS@|$(cut -f4- "$T/keys/$other_key.ds")|" \
     "$DATA/test.zone" >"$T/test.zone"
 cp "$DATA/bogus.test.zone" "$DATA/island.test.zone" "$T/"
@@ -262,6 +300,7 @@ integ_spawn "$T/peers.log" "$PY" "$T/peers.py" \
     "smtp:192.0.2.25:$T/mx" "smtp:192.0.2.41:" "smtp:192.0.2.42:$T/wrong" \
     "smtp:192.0.2.43:$T/self" "smtp:192.0.2.44:$T/soon" \
     "smtp:192.0.2.52:$T/long" \
+    "smtp:192.0.2.53:$T/mxta" "smtp:192.0.2.54:$T/tabad" \
     "mute:192.0.2.51" \
     "https:192.0.2.40:$T/sts:$T/www-good" \
     "https:192.0.2.46:$T/sts:$T/www-stsbad" \
@@ -566,6 +605,14 @@ doctor tlsa-notls notls.test
 expect tlsa-notls 1 "TLSA      FAIL   mx-plain.test: TLSA records, but no TLS session (see TLS): DANE senders do not deliver to it"
 doctor tlsa-none tlsname.test
 expect tlsa-none 1 "TLSA      none   mx-wrong.test: none (no TLSA records at _25._tcp of any MX: senders use TLS opportunistically; DANE, RFC 7672, needs a signed zone)"
+# DANE-TA, verified by OpenSSL's DANE code on the chain each host sent
+# (these domains also fail PTR and DMARC: exit 1 whatever TLSA says).
+doctor dane-ta dane-ta.test
+expect dane-ta 1 "TLSA      ok     mx-ta.test: TLSA 2 0 1 matches, TLSA 2 1 1 matches"
+doctor dane-ta-name dane-ta-bad.test
+expect dane-ta-name 1 "TLSA      FAIL   mx-ta-bad.test: TLSA 2 0 1 does not match (hostname mismatch): DANE senders do not deliver to mx-ta-bad.test (RFC 7672 section 2.2); publish the TLSA of the key it serves (both, while keys change)"
+doctor dane-ta-root dane-ta-root.test
+expect dane-ta-root 1 "TLSA      ok     mx-ta-root.test: TLSA 2 0 0 matches, TLSA 2 0 1 does not match (no matching DANE TLSA records)"
 NS=127.0.0.2
 doctor noresolver good.test
 expect noresolver 0 "DNSSEC    skip   the server given is no resolver (no RA bit in its answer), so it validates nothing: not checked; give a validating resolver with -n" \

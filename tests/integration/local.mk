@@ -17,6 +17,11 @@ INTEGRATION_TESTS += tests/integration/acme.sh
 # that never answers, in a network namespace of its own; data:
 # tests/data/doctor/.
 INTEGRATION_TESTS += tests/integration/doctor.sh
+# issue 19: timbre doctor's DKIM selectors listed by a TSIG-signed AXFR
+# (--primary, --tsig-key-file) from NSD and from timbre-primaryd: the
+# selectors of a domain and nothing else, TSIG and transfer errors, a
+# primary that never answers, in a network namespace of its own.
+INTEGRATION_TESTS += tests/integration/doctor_axfr.sh
 # issue 9: what clients send is held within the daemons' documented
 # bounds (TCP answers, transfers, IXFR jobs, resolver waiters, --ssh-key
 # in argv); helper: limits_peer.py

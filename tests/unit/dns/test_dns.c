@@ -55,5 +55,6 @@ unit_suite(void)
 	suite_add_tcase(s, dns_tcase_stub());
 	suite_add_tcase(s, dns_tcase_wire());
 	suite_add_tcase(s, dns_tcase_nomem());
+	suite_add_tcase(s, dns_tcase_xfr());
 	return s;
 }

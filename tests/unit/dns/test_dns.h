@@ -29,5 +29,6 @@ TCase	*dns_tcase_server(void);
 TCase	*dns_tcase_stub(void);
 TCase	*dns_tcase_wire(void);
 TCase	*dns_tcase_nomem(void);
+TCase	*dns_tcase_xfr(void);
 
 #endif

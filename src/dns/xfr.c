@@ -1,16 +1,21 @@
 /*
- * publish.c: AXFR and UPDATE with the zone's primary for the keyring
- * (publish.h).  RFC 5936 (AXFR), RFC 2136 (UPDATE), RFC 7766 (TCP),
- * RFC 8945 (TSIG, signed and checked by src/dns/tsig.c).
+ * xfr.c: AXFR and UPDATE with a zone's primary, TSIG-signed, over TCP
+ * (dns.h, "Zone transfer and UPDATE").  RFC 5936 (AXFR), RFC 2136
+ * (UPDATE), RFC 7766 (TCP), RFC 8945 (TSIG, signed and checked by
+ * tsig.c).  timbre-signd lists and publishes its DKIM key records with
+ * it; timbre doctor lists a domain's selectors the same way.
  *
- * Messages are built and read with ldns, as tools/cmd_notify.c does;
- * only this file of signd touches it.  The answer's TSIG is checked
- * with the request's MAC.  dns_tsig_verify checks the first message of
- * a transfer only (later ones are signed over the prior MAC with timers
- * alone, which tsig.c does not verify): records of later messages are
- * names to look at, and the keyring uses none before the resolver has
- * answered the same key for it.  The TSIG time is the real clock, never
- * the keyring's offset one, or the primary would answer BADTIME.
+ * Messages are built and read with ldns, as tools/cmd_notify.c does.
+ * The answer's TSIG is checked with the request's MAC.  dns_tsig_verify
+ * checks the first message of a transfer only (later ones are signed
+ * over the prior MAC with timers alone, which tsig.c does not verify):
+ * records of later messages are names to look at, and timbre-signd uses
+ * none before the resolver has answered the same key for it.  The TSIG
+ * time is the real clock, never a caller's offset one, or the primary
+ * would answer BADTIME.
+ *
+ * The reading of the answers (dns_xfr_read_msg) does no I/O, so that
+ * tests/fuzz/fuzz_dns_xfr.c can feed it any bytes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,14 +30,14 @@
 #include <event2/event.h>
 #include <ldns/ldns.h>
 
-#include "publish.h"
-#include "dns/dns.h"
+#include "dns/dns_priv.h"
 #include "keys/mac.h"
-#include "util/b64.h"
 #include "util/buf.h"
 #include "util/err.h"
 
-#define MAX_RECS	4096	/* key records kept from one transfer */
+/* The second and later messages of a transfer, checked by no MAC: this
+ * many key records are kept of one transfer, no more. */
+#define MAX_RECS	4096
 
 enum xchg {
 	XCHG_NONE,
@@ -40,12 +45,12 @@ enum xchg {
 	XCHG_UPDATE,
 };
 
-struct signd_primary {
+struct dns_xfr {
 	struct event_base	*base;
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
 	char			*zone;
-	struct dns_tsig_key		*key;
+	struct dns_tsig_key	*key;
 	/* the exchange in progress */
 	enum xchg		 x;
 	struct bufferevent	*bev;
@@ -53,73 +58,64 @@ struct signd_primary {
 	uint16_t		 id;
 	uint8_t			 mac[64];
 	size_t			 maclen;
-	int			 nmsg, nsoa;
-	struct signd_rec	*recs;
-	size_t			 nrecs;
-	signd_primary_cb	*cb;
+	int			 nmsg;
+	struct dns_xfr_read	 rd;
+	dns_xfr_cb		*cb;
 	void			*arg;
 };
 
-int
-signd_record_name(const char *selector, const char *zone, char *out,
-    size_t size)
-{
-	int	n;
-
-	n = snprintf(out, size, "%s._domainkey.%s", selector, zone);
-	return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
-struct signd_primary *
-signd_primary_new(struct event_base *base, const struct sockaddr *sa,
-    socklen_t salen, const char *zone, const char *tsig_name,
-    const char *tsig_alg, const uint8_t *secret, size_t secret_len,
+struct dns_xfr *
+dns_xfr_new(struct event_base *base, const struct sockaddr *sa,
+    socklen_t salen, const char *zone, const struct dns_tsig_key *key,
     struct err *err)
 {
-	struct signd_primary	*p;
-	struct buf		 spec;
-	char			*b64 = NULL;
+	struct dns_xfr	*p;
 
-	if (salen > sizeof(p->addr) || tsig_name == NULL || tsig_alg == NULL ||
-	    secret == NULL || secret_len == 0) {
+	if (salen > sizeof(p->addr) || key == NULL) {
 		err_set(err, ERR_ARG, "primary: an address and a TSIG key "
 		    "are needed");
 		return NULL;
 	}
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
 	    (p->zone = strdup(zone)) == NULL ||
-	    (b64 = malloc(b64_encoded_len(secret_len) + 1)) == NULL) {
-		free(b64);
-		signd_primary_free(p);
+	    (p->key = dns_tsig_key_dup(key)) == NULL) {
+		dns_xfr_free(p);
 		err_set(err, ERR_NOMEM, "primary: out of memory");
 		return NULL;
 	}
 	p->base = base;
 	memcpy(&p->addr, sa, salen);
 	p->addrlen = salen;
-	b64[b64_encode(secret, secret_len, b64)] = '\0';
-	buf_init(&spec, 4096);
-	if (buf_printf(&spec, err, "%s:%s:%s", tsig_name, tsig_alg, b64) == 0 &&
-	    buf_addc(&spec, '\0', err) == 0)
-		p->key = dns_tsig_key_parse(spec.data, err);
-	key_wipe(b64, strlen(b64));
-	free(b64);
-	buf_fini_secret(&spec);
-	if (p->key == NULL) {
-		err_prefix(err, "tsig key %s", tsig_name);
-		signd_primary_free(p);
-		return NULL;
-	}
 	return p;
 }
 
-static void
-recs_free(struct signd_rec *r, size_t n)
+void
+dns_xfr_read_init(struct dns_xfr_read *r, const char *under)
+{
+	size_t	n;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->under, sizeof(r->under), "%s", under != NULL ? under : "");
+	n = strlen(r->under);
+	if (n > 0 && r->under[n - 1] == '.')
+		r->under[n - 1] = '\0';
+}
+
+void
+dns_xfr_read_fini(struct dns_xfr_read *r)
+{
+	dns_xfr_txts_free(r->recs, r->nrecs);
+	r->recs = NULL;
+	r->nrecs = 0;
+}
+
+void
+dns_xfr_txts_free(struct dns_xfr_txt *r, size_t n)
 {
 	size_t	i;
 
 	for (i = 0; i < n; i++) {
-		free(r[i].selector);
+		free(r[i].label);
 		free(r[i].txt);
 	}
 	free(r);
@@ -127,7 +123,7 @@ recs_free(struct signd_rec *r, size_t n)
 
 /* Ends the exchange: no callback. */
 static void
-xchg_end(struct signd_primary *p)
+xchg_end(struct dns_xfr *p)
 {
 	if (p->bev != NULL)
 		bufferevent_free(p->bev);
@@ -135,30 +131,28 @@ xchg_end(struct signd_primary *p)
 	if (p->deadline != NULL)
 		event_free(p->deadline);
 	p->deadline = NULL;
-	recs_free(p->recs, p->nrecs);
-	p->recs = NULL;
-	p->nrecs = 0;
+	dns_xfr_read_fini(&p->rd);
 	p->x = XCHG_NONE;
 }
 
 /* Ends the exchange and says how it went. */
 static void
-xchg_done(struct signd_primary *p, bool ok, const char *why)
+xchg_done(struct dns_xfr *p, bool ok, const char *why)
 {
-	signd_primary_cb	*cb = p->cb;
+	dns_xfr_cb		*cb = p->cb;
 	void			*arg = p->arg;
-	struct signd_rec	*recs = p->recs;
-	size_t			 n = p->nrecs;
+	struct dns_xfr_txt	*recs = p->rd.recs;
+	size_t			 n = p->rd.nrecs;
 
-	p->recs = NULL;
-	p->nrecs = 0;
+	p->rd.recs = NULL;
+	p->rd.nrecs = 0;
 	xchg_end(p);
 	cb(ok, why, ok ? recs : NULL, ok ? n : 0, arg);
-	recs_free(recs, n);
+	dns_xfr_txts_free(recs, n);
 }
 
 void
-signd_primary_free(struct signd_primary *p)
+dns_xfr_free(struct dns_xfr *p)
 {
 	if (p == NULL)
 		return;
@@ -169,7 +163,7 @@ signd_primary_free(struct signd_primary *p)
 }
 
 bool
-signd_primary_busy(const struct signd_primary *p)
+dns_xfr_busy(const struct dns_xfr *p)
 {
 	return p->x != XCHG_NONE;
 }
@@ -185,8 +179,8 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 static void
 on_event(struct bufferevent *bev, short what, void *arg)
 {
-	struct signd_primary	*p = arg;
-	char			 why[96];
+	struct dns_xfr	*p = arg;
+	char		 why[96];
 
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED)
@@ -238,139 +232,134 @@ rcode_name(const ldns_pkt *pkt, int rcode, char *out, size_t size)
 	    tsig_error_name(terr));
 }
 
-/* Keeps the TXT record rr if it is at <label>._domainkey.<zone>. */
+/* Keeps the TXT record rr if it is at <label>.<under>: 0, or -1 when
+ * memory is short. */
 static int
-keep_txt(struct signd_primary *p, const ldns_rr *rr)
+keep_txt(struct dns_xfr_read *r, const ldns_rr *rr)
 {
-	struct signd_rec	*r;
-	struct buf		 txt;
+	struct dns_xfr_txt	*v;
 	struct err		 err;
-	char			*owner, suffix[DNS_MAX_NAME + 16];
-	size_t			 i, olen, slen;
-	const ldns_rdf		*rd;
-	int			 rc = 0;
+	char			*owner, *txt;
+	size_t			 olen, ulen = strlen(r->under), len;
+	int			 rc;
 
-	if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TXT || p->nrecs >= MAX_RECS)
+	if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TXT || r->nrecs >= MAX_RECS)
 		return 0;
 	if ((owner = ldns_rdf2str(ldns_rr_owner(rr))) == NULL)
 		return -1;
 	olen = strlen(owner);
 	if (olen > 0 && owner[olen - 1] == '.')
 		owner[--olen] = '\0';
-	snprintf(suffix, sizeof(suffix), "._domainkey.%s", p->zone);
-	slen = strlen(suffix);
-	if (slen > 0 && suffix[slen - 1] == '.')
-		suffix[--slen] = '\0';
-	if (olen <= slen || strcasecmp(owner + olen - slen, suffix) != 0) {
+	if (olen <= ulen + 1 || owner[olen - ulen - 1] != '.' ||
+	    strcasecmp(owner + olen - ulen, r->under) != 0) {
 		free(owner);
 		return 0;
 	}
-	owner[olen - slen] = '\0';
-	if (strchr(owner, '.') != NULL || owner[0] == '\\') {
+	owner[olen - ulen - 1] = '\0';
+	if (strchr(owner, '.') != NULL || strchr(owner, '\\') != NULL) {
 		free(owner);	/* deeper, or an escaped label: not ours */
 		return 0;
 	}
-	buf_init(&txt, 65536);
-	for (i = 0; i < ldns_rr_rd_count(rr); i++) {
-		rd = ldns_rr_rdf(rr, i);
-		if (ldns_rdf_size(rd) < 1 || buf_add(&txt,
-		    ldns_rdf_data(rd) + 1, ldns_rdf_size(rd) - 1, &err) == -1) {
+	/* A NUL inside (1): not a key record. */
+	if ((rc = dns_txt_join(rr, false, &txt, &len, &err)) != 0) {
+		free(owner);
+		return rc == 1 ? 0 : -1;
+	}
+	if ((v = reallocarray(r->recs, r->nrecs + 1, sizeof(*v))) == NULL) {
+		free(owner);
+		free(txt);
+		return -1;
+	}
+	r->recs = v;
+	v[r->nrecs].label = owner;
+	v[r->nrecs].txt = txt;
+	r->nrecs++;
+	return 0;
+}
+
+int
+dns_xfr_read_msg(struct dns_xfr_read *r, const uint8_t *m, size_t len,
+    char *why, size_t whylen)
+{
+	ldns_pkt	*pkt = NULL;
+	ldns_rr_list	*an;
+	size_t		 i;
+	int		 rcode, rc = 0;
+
+	if (ldns_wire2pkt(&pkt, m, len) != LDNS_STATUS_OK) {
+		snprintf(why, whylen, "malformed answer");
+		return -1;
+	}
+	if ((rcode = ldns_pkt_get_rcode(pkt)) != LDNS_RCODE_NOERROR) {
+		rcode_name(pkt, rcode, why, whylen);
+		ldns_pkt_free(pkt);
+		return -1;
+	}
+	if (r->update) {
+		ldns_pkt_free(pkt);
+		return 1;
+	}
+	an = ldns_pkt_answer(pkt);
+	for (i = 0; rc == 0 && i < ldns_rr_list_rr_count(an); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(an, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA) {
+			/* RFC 5936 section 2.2: the SOA opens and closes. */
+			if (r->nsoa++ > 0)
+				rc = 1;
+		} else if (r->nsoa == 0) {
+			snprintf(why, whylen, "transfer does not start with "
+			    "SOA");
 			rc = -1;
-			break;
+		} else if (keep_txt(r, rr) == -1) {
+			snprintf(why, whylen, "out of memory");
+			rc = -1;
 		}
 	}
-	if (rc == 0 && (buf_addc(&txt, '\0', &err) == -1 ||
-	    memchr(txt.data, '\0', txt.len - 1) != NULL))
-		rc = -1;	/* a NUL inside: not a key record */
-	if (rc == 0 && (r = reallocarray(p->recs, p->nrecs + 1,
-	    sizeof(*r))) != NULL) {
-		p->recs = r;
-		r[p->nrecs].selector = owner;
-		r[p->nrecs].txt = txt.data;
-		p->nrecs++;
-		return 0;
-	}
-	free(owner);
-	buf_fini(&txt);
-	return rc == -1 ? 0 : -1;
+	ldns_pkt_free(pkt);
+	return rc;
 }
 
 /* One message of the answer; 1 when the exchange is over (done called). */
 static int
-on_msg(struct signd_primary *p, const uint8_t *m, size_t len)
+on_msg(struct dns_xfr *p, const uint8_t *m, size_t len)
 {
 	const struct dns_tsig_key	*vk;
-	ldns_pkt		*pkt = NULL;
-	ldns_rr_list		*an;
 	uint8_t			 rmac[64];
-	size_t			 rmaclen, i;
+	size_t			 rmaclen;
 	char			 why[96];
-	int			 rcode;
 	uint16_t		 te = DNS_TSIG_NOERROR;
 	struct err		 err;
+	int			 rc;
 
 	if (len < 12 || ((m[0] << 8) | m[1]) != p->id)
 		return 0;	/* not ours: RFC 7766 allows none here */
-	if (ldns_wire2pkt(&pkt, m, len) != LDNS_STATUS_OK) {
-		xchg_done(p, false, "malformed answer");
-		return 1;
-	}
-	rcode = ldns_pkt_get_rcode(pkt);
-	if (rcode != LDNS_RCODE_NOERROR) {
-		rcode_name(pkt, rcode, why, sizeof(why));
-		ldns_pkt_free(pkt);
+	/* An error answer is unsigned (RFC 8945 section 5.3.2): its rcode
+	 * says more than the missing TSIG would. */
+	if (p->nmsg++ == 0 && (m[3] & 0x0f) == LDNS_RCODE_NOERROR &&
+	    (dns_tsig_verify(NULL, p->key, m, len, p->mac, p->maclen,
+	    time(NULL), &vk, rmac, &rmaclen, &te, &err) == -1 ||
+	    te != DNS_TSIG_NOERROR)) {
+		snprintf(why, sizeof(why), "answer not signed with %s%s",
+		    dns_tsig_key_name(p->key),
+		    te == DNS_TSIG_BADTIME ? " (BADTIME)" :
+		    te == DNS_TSIG_BADSIG ? " (BADSIG)" : "");
 		xchg_done(p, false, why);
 		return 1;
 	}
-	if (p->nmsg++ == 0) {
-		if (dns_tsig_verify(NULL, p->key, m, len, p->mac, p->maclen,
-		    time(NULL), &vk, rmac, &rmaclen, &te, &err) == -1 ||
-		    te != DNS_TSIG_NOERROR) {
-			snprintf(why, sizeof(why), "answer not signed with %s%s",
-			    dns_tsig_key_name(p->key),
-			    te == DNS_TSIG_BADTIME ? " (BADTIME)" :
-			    te == DNS_TSIG_BADSIG ? " (BADSIG)" : "");
-			ldns_pkt_free(pkt);
-			xchg_done(p, false, why);
-			return 1;
-		}
-	}
-	if (p->x == XCHG_UPDATE) {
-		ldns_pkt_free(pkt);
-		xchg_done(p, true, "NOERROR");
-		return 1;
-	}
-	an = ldns_pkt_answer(pkt);
-	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(an, i);
-
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA)
-			p->nsoa++;
-		else if (p->nsoa == 0) {
-			ldns_pkt_free(pkt);
-			xchg_done(p, false, "transfer does not start with SOA");
-			return 1;
-		} else if (keep_txt(p, rr) == -1) {
-			ldns_pkt_free(pkt);
-			xchg_done(p, false, "out of memory");
-			return 1;
-		}
-	}
-	ldns_pkt_free(pkt);
-	if (p->nsoa >= 2) {
-		xchg_done(p, true, "NOERROR");
-		return 1;
-	}
-	return 0;
+	if ((rc = dns_xfr_read_msg(&p->rd, m, len, why, sizeof(why))) == 0)
+		return 0;
+	xchg_done(p, rc == 1, rc == 1 ? "NOERROR" : why);
+	return 1;
 }
 
 static void
 on_read(struct bufferevent *bev, void *arg)
 {
-	struct signd_primary	*p = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
-	uint8_t			 hdr[2], *m;
-	size_t			 len;
+	struct dns_xfr	*p = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	uint8_t		 hdr[2], *m;
+	size_t		 len;
 
 	while (evbuffer_get_length(in) >= 2) {
 		evbuffer_copyout(in, hdr, 2);
@@ -393,11 +382,11 @@ on_read(struct bufferevent *bev, void *arg)
 
 /* Signs the message in pkt and sends it on a new connection. */
 static int
-xchg_start(struct signd_primary *p, enum xchg x, ldns_pkt *pkt,
-    signd_primary_cb *cb, void *arg, struct err *err)
+xchg_start(struct dns_xfr *p, enum xchg x, ldns_pkt *pkt, dns_xfr_cb *cb,
+    void *arg, struct err *err)
 {
-	struct timeval	 tv = { SIGND_PRIMARY_TIMEOUT_MS / 1000,
-			    (SIGND_PRIMARY_TIMEOUT_MS % 1000) * 1000 };
+	struct timeval	 tv = { DNS_XFR_TIMEOUT_MS / 1000,
+			    (DNS_XFR_TIMEOUT_MS % 1000) * 1000 };
 	struct buf	 q;
 	uint8_t		*wire = NULL, len[2];
 	size_t		 size;
@@ -418,7 +407,9 @@ xchg_start(struct signd_primary *p, enum xchg x, ldns_pkt *pkt,
 	p->x = x;
 	p->cb = cb;
 	p->arg = arg;
-	p->nmsg = p->nsoa = 0;
+	p->nmsg = 0;
+	p->rd.update = x == XCHG_UPDATE;
+	p->rd.nsoa = 0;
 	len[0] = q.len >> 8;
 	len[1] = q.len & 0xff;
 	if ((p->bev = bufferevent_socket_new(p->base, -1,
@@ -452,8 +443,8 @@ done:
 }
 
 int
-signd_primary_axfr(struct signd_primary *p, signd_primary_cb *cb, void *arg,
-    struct err *err)
+dns_xfr_axfr(struct dns_xfr *p, const char *under, dns_xfr_cb *cb,
+    void *arg, struct err *err)
 {
 	ldns_pkt	*pkt;
 	int		 rc;
@@ -467,22 +458,20 @@ signd_primary_axfr(struct signd_primary *p, signd_primary_cb *cb, void *arg,
 		err_set(err, ERR_ARG, "primary: bad zone name %s", p->zone);
 		return -1;
 	}
+	dns_xfr_read_init(&p->rd, under);
 	rc = xchg_start(p, XCHG_AXFR, pkt, cb, arg, err);
 	ldns_pkt_free(pkt);
 	return rc;
 }
 
-/* An RR at <selector>._domainkey.<zone> of class and ttl, type t. */
+/* An RR at name of class and ttl, type t. */
 static ldns_rr *
-change_rr(const struct signd_primary *p, const char *selector,
-    ldns_rr_type t, ldns_rr_class c, uint32_t ttl)
+change_rr(const char *name, ldns_rr_type t, ldns_rr_class c, uint32_t ttl)
 {
 	ldns_rr		*rr;
 	ldns_rdf	*owner;
-	char		 name[DNS_MAX_NAME + 2];
 
-	if (signd_record_name(selector, p->zone, name, sizeof(name)) == -1 ||
-	    ldns_str2rdf_dname(&owner, name) != LDNS_STATUS_OK)
+	if (ldns_str2rdf_dname(&owner, name) != LDNS_STATUS_OK)
 		return NULL;
 	if ((rr = ldns_rr_new()) == NULL) {
 		ldns_rdf_deep_free(owner);
@@ -519,8 +508,8 @@ add_strings(ldns_rr *rr, const char *txt)
 }
 
 int
-signd_primary_update(struct signd_primary *p, const struct signd_change *ch,
-    size_t n, signd_primary_cb *cb, void *arg, struct err *err)
+dns_xfr_update(struct dns_xfr *p, const struct dns_xfr_change *ch,
+    size_t n, dns_xfr_cb *cb, void *arg, struct err *err)
 {
 	ldns_rr_list	*pre = NULL, *up = NULL;
 	ldns_rdf	*zone = NULL;
@@ -540,20 +529,20 @@ signd_primary_update(struct signd_primary *p, const struct signd_change *ch,
 	for (i = 0; i < n; i++) {
 		if (ch[i].add) {
 			/* RFC 2136 2.4.5: the name is not in use. */
-			if ((rr = change_rr(p, ch[i].selector,
-			    LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_NONE, 0)) == NULL ||
+			if ((rr = change_rr(ch[i].name, LDNS_RR_TYPE_ANY,
+			    LDNS_RR_CLASS_NONE, 0)) == NULL ||
 			    !ldns_rr_list_push_rr(pre, rr)) {
 				ldns_rr_free(rr);
 				goto fail;
 			}
-			if ((rr = change_rr(p, ch[i].selector, LDNS_RR_TYPE_TXT,
+			if ((rr = change_rr(ch[i].name, LDNS_RR_TYPE_TXT,
 			    LDNS_RR_CLASS_IN, ch[i].ttl)) == NULL ||
 			    add_strings(rr, ch[i].txt) == -1 ||
 			    !ldns_rr_list_push_rr(up, rr)) {
 				ldns_rr_free(rr);
 				goto fail;
 			}
-		} else if ((rr = change_rr(p, ch[i].selector, LDNS_RR_TYPE_TXT,
+		} else if ((rr = change_rr(ch[i].name, LDNS_RR_TYPE_TXT,
 		    LDNS_RR_CLASS_ANY, 0)) == NULL ||
 		    !ldns_rr_list_push_rr(up, rr)) {
 			/* RFC 2136 2.5.2: delete the TXT RRset */
@@ -566,6 +555,7 @@ signd_primary_update(struct signd_primary *p, const struct signd_change *ch,
 	zone = NULL;
 	if (pkt == NULL)
 		goto fail;
+	dns_xfr_read_init(&p->rd, NULL);
 	rc = xchg_start(p, XCHG_UPDATE, pkt, cb, arg, err);
 	ldns_pkt_free(pkt);
 	ldns_rr_list_deep_free(pre);
@@ -577,4 +567,26 @@ fail:
 	ldns_rr_list_deep_free(up);
 	ldns_rdf_deep_free(zone);
 	return -1;
+}
+
+struct dns_tsig_key *
+dns_tsig_key_read(const char *path, struct err *err)
+{
+	FILE			*f;
+	char			 line[1024];
+	struct dns_tsig_key	*k;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		err_set(err, ERR_IO, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	k = dns_tsig_key_parse(line, err);
+	key_wipe(line, sizeof(line));
+	if (k == NULL)
+		err_prefix(err, "%s", path);
+	return k;
 }
