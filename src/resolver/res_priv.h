@@ -119,6 +119,15 @@ enum res_sec	 res_val_wildcard(const ldns_rdf *owner,
 		    const ldns_rr_list *keys, const ldns_rdf *zone, time_t now,
 		    time_t *until_out, enum res_ede *ede_out, struct err *);
 /*
+ * Whether the records of a proven denial of name's DS (auth, as cached:
+ * NSEC or NSEC3 records) show name as a zone cut: its own NSEC, or the
+ * NSEC3 matching its hash, has NS.  A name that signs records but is no
+ * delegation of its parent is no zone (RFC 4035 section 5.2): 1 a cut,
+ * 0 not, -1 without memory.
+ */
+int		 res_denial_shows_cut(const ldns_rr_list *auth,
+		    const ldns_rdf *name);
+/*
  * Whether a DS RRset has a record of an algorithm and a digest type this
  * validator supports; without one, the zone is insecure (RFC 4035 section
  * 5.2, RFC 6840 section 5.2).
