@@ -65,6 +65,13 @@ struct res_centry *res_cache_get(struct res_cache *, const ldns_rdf *name,
 		    uint16_t type, time_t now);
 void		 res_cache_usage(const struct res_cache *, uint64_t *entries,
 		    uint64_t *bytes);
+/*
+ * What malloc takes for a block of n bytes, as glibc's allocator does:
+ * n and a size word, rounded up to 16, 32 at least.  The caches count
+ * their memory so, block by block, for --cache-size to bound the
+ * process's size and not only the data's.
+ */
+size_t		 res_malloc_cost(size_t n);
 /* The remaining TTL of an entry (for answers). */
 uint32_t	 res_centry_ttl(const struct res_centry *, time_t now);
 

@@ -95,6 +95,11 @@ INTEGRATION_TESTS += tests/integration/resolver_dnssec_diff.sh
 # cuts found from the signer names, asked of timbre-resolverd and
 # Unbound; helper: resolver_dnssec_lib.sh.
 INTEGRATION_TESTS += tests/integration/resolver_samesrv.sh
+# issue 18: --cache-size bounds timbre-resolverd's resident size: the
+# caches filled many times over by dnsperf (fresh signed answers and
+# NXDOMAINs), the growth read from /proc/PID/status; plain build only
+# (it skips under the sanitizers).
+INTEGRATION_TESTS += tests/integration/resolver_memory.sh
 # issue 12: timbre-listd's --signer given as a host name, resolved at
 # start (util/opt.c, as timbre-signd's --relay): a post signed and taken
 # back from the name's address; bad names refused (helper: listd_lib.sh).
