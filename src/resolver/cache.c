@@ -16,7 +16,6 @@
 #include "resolver/res_priv.h"
 
 #define NBUCKETS	65536
-#define ENTRY_OVERHEAD	160	/* the entry and its list headers */
 
 struct res_cache {
 	struct res_centry	**buckets;
@@ -46,15 +45,46 @@ cache_hash(const struct res_cache *c, const ldns_rdf *name, uint16_t type)
 	return dns_hash(c->seed, key, 2 + n);
 }
 
+size_t
+res_malloc_cost(size_t n)
+{
+	n = (n + sizeof(size_t) + 15) & ~(size_t)15;
+	return n < 32 ? 32 : n;
+}
+
+/* An rdf as ldns allocates it: the struct, then its data. */
+static size_t
+rdf_bytes(const ldns_rdf *rd)
+{
+	return rd == NULL ? 0 : res_malloc_cost(sizeof(ldns_rdf)) +
+	    res_malloc_cost(ldns_rdf_size(rd));
+}
+
+/*
+ * What an RRset (or any list) copied by ldns_rr_list_clone holds in
+ * memory, block by block: the list and its array of pointers; each
+ * record, its owner, its array of fields and each field.  A signed A
+ * record is about 900 bytes so, four times its wire size.
+ */
 static size_t
 rrs_bytes(const ldns_rr_list *l)
 {
-	size_t	i, n = 0;
+	const ldns_rr	*rr;
+	size_t		 i, j, n;
 
 	if (l == NULL)
 		return 0;
-	for (i = 0; i < ldns_rr_list_rr_count(l); i++)
-		n += 64 + ldns_rr_uncompressed_size(ldns_rr_list_rr(l, i));
+	n = res_malloc_cost(sizeof(*l)) +
+	    res_malloc_cost(l->_rr_capacity * sizeof(ldns_rr *));
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++) {
+		rr = ldns_rr_list_rr(l, i);
+		n += res_malloc_cost(sizeof(*rr)) + rdf_bytes(ldns_rr_owner(rr));
+		if (ldns_rr_rd_count(rr) > 0)
+			n += res_malloc_cost(ldns_rr_rd_count(rr) *
+			    sizeof(ldns_rdf *));
+		for (j = 0; j < ldns_rr_rd_count(rr); j++)
+			n += rdf_bytes(ldns_rr_rdf(rr, j));
+	}
 	return n;
 }
 
@@ -228,8 +258,8 @@ res_cache_put(struct res_cache *c, const ldns_rdf *name, uint16_t type,
 	e->ede = RES_EDE_NONE;
 	e->expire = now + ttl;
 	e->hash = h;
-	e->bytes = ENTRY_OVERHEAD + ldns_rdf_size(name) + rrs_bytes(e->rrs) +
-	    rrs_bytes(e->sigs);
+	e->bytes = res_malloc_cost(sizeof(*e)) + rdf_bytes(e->name) +
+	    rrs_bytes(e->rrs) + rrs_bytes(e->sigs);
 	if (old != NULL)
 		entry_remove(c, old);
 	e->next = c->buckets[h % NBUCKETS];

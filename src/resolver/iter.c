@@ -106,6 +106,7 @@ enum goal_kind {
 	GOAL_MAIN,		/* the client's question */
 	GOAL_ADDR,		/* an address of a name server */
 	GOAL_DNSKEY,		/* a zone's keys */
+	GOAL_DS,		/* the DS of a zone found by its signatures */
 };
 
 struct server {
@@ -1485,6 +1486,31 @@ take_dname(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 	return true;
 }
 
+/*
+ * Whether a record at name in the answer is signed by a zone below zone:
+ * a CNAME's target in a child that the same server serves, to be asked
+ * anew from the top (the child's keys are not known here).
+ */
+static bool
+signed_below(const ldns_pkt *pkt, const ldns_rdf *name, const ldns_rdf *zone)
+{
+	const ldns_rr_list	*an = ldns_pkt_answer(pkt);
+	const ldns_rr		*rr;
+	const ldns_rdf		*signer;
+	size_t			 i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG &&
+		    (signer = ldns_rr_rrsig_signame(rr)) != NULL &&
+		    ldns_rdf_get_type(signer) == LDNS_RDF_TYPE_DNAME &&
+		    ldns_dname_compare(ldns_rr_owner(rr), name) == 0 &&
+		    ldns_dname_is_subdomain(signer, zone))
+			return true;
+	}
+	return false;
+}
+
 static void	handle_denial(struct res_query *, struct goal *,
 		    const ldns_pkt *, const ldns_rdf *, bool, time_t);
 
@@ -1507,7 +1533,8 @@ handle_answer(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 		query_fail(q, RES_EDE_OTHER, "out of memory");
 		return;
 	}
-	while (!q->done && dns_name_in_zone(name, g->zone)) {
+	while (!q->done && dns_name_in_zone(name, g->zone) &&
+	    !signed_below(pkt, name, g->zone)) {
 		if (has_rrset(pkt, LDNS_SECTION_ANSWER, name, g->qtype)) {
 			take_rrset(q, g, pkt, name, g->qtype, now);
 			goal_done(g);
@@ -1756,6 +1783,137 @@ out:
 	return ok;
 }
 
+/*
+ * The shallowest zone below the one asked that an authoritative answer
+ * speaks for: the signer of an RRSIG or the owner of a SOA, at or above
+ * the name asked (above it for a DS, which the parent holds).  A server
+ * that serves a parent and its child answers from the child at once,
+ * with no referral: that is how the cut shows.  NULL: none.
+ */
+static const ldns_rdf *
+answer_cut(const struct goal *g, const ldns_pkt *pkt)
+{
+	const ldns_rr_list	*l;
+	const ldns_rdf		*best = NULL, *name;
+	const ldns_rr		*rr;
+	size_t			 i;
+	int			 sec;
+
+	for (sec = 0; sec < 2; sec++) {
+		l = sec == 0 ? ldns_pkt_answer(pkt) : ldns_pkt_authority(pkt);
+		for (i = 0; i < ldns_rr_list_rr_count(l); i++) {
+			rr = ldns_rr_list_rr(l, i);
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG)
+				name = ldns_rr_rrsig_signame(rr);
+			else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA)
+				name = ldns_rr_owner(rr);
+			else
+				continue;
+			if (name == NULL ||
+			    ldns_rdf_get_type(name) != LDNS_RDF_TYPE_DNAME ||
+			    !ldns_dname_is_subdomain(name, g->zone) ||
+			    !dns_name_in_zone(g->asked, name) ||
+			    (g->asked_type == LDNS_RR_TYPE_DS &&
+			    ldns_dname_compare(g->asked, name) == 0))
+				continue;
+			if (best == NULL || ldns_dname_label_count(name) <
+			    ldns_dname_label_count(best))
+				best = name;
+		}
+	}
+	return best;
+}
+
+/*
+ * A cut found by answer_cut: first its DS from the parent (a goal of its
+ * own), then, with the DS proven or its absence proven at a delegation,
+ * the cut is kept with the parent's servers (they answered for it) and g
+ * asks anew below it.  A name that signs but has no DS and no delegation
+ * in its parent is bogus: else any signer name would make a secure zone's
+ * names insecure.  true when it took the answer over.
+ */
+static bool
+discover_cut(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
+    time_t now)
+{
+	struct res_cache	*c = q->r->cache;
+	struct res_centry	*ds, *nx;
+	const ldns_rdf		*found;
+	ldns_rdf		*cut;
+	ldns_rr_list		*ns = NULL;
+	size_t			 i;
+	int			 rc;
+
+	if (!q->r->conf.dnssec || g->zsec != RES_SEC_SECURE ||
+	    g->asked == NULL || (found = answer_cut(g, pkt)) == NULL)
+		return false;
+	if (++g->referrals > RES_MAX_REFERRALS) {
+		query_fail(q, RES_EDE_OTHER, "too many zone cuts");
+		return true;
+	}
+	if ((cut = ldns_dname_clone_from(found, 0)) == NULL)
+		goto nomem;
+	ldns_dname2canonical(cut);
+	ds = res_cache_get(c, cut, LDNS_RR_TYPE_DS, now);
+	nx = res_cache_get(c, cut, 0, now);
+	if (ds == NULL && nx == NULL) {
+		goal_reset_zone(g);
+		rc = goal_push(q, GOAL_DS, cut, LDNS_RR_TYPE_DS);
+		ldns_rdf_deep_free(cut);
+		if (rc == -2)
+			goto nomem;
+		if (rc == -1)
+			query_fail(q, RES_EDE_DNSSEC_BOGUS,
+			    "cannot fetch the ds of a signer");
+		return true;
+	}
+	if (ds != NULL && ds->sec == RES_SEC_BOGUS) {
+		ldns_rdf_deep_free(cut);
+		query_ede_from(q, ds);
+		query_fail(q, RES_EDE_DNSSEC_BOGUS, "the ds of a signer "
+		    "failed validation");
+		return true;
+	}
+	/* A DS, or a referral without one, shows the cut. */
+	rc = ds == NULL ? 0 : ds->negative && ds->sec == RES_SEC_SECURE &&
+	    ds->rank == RES_RANK_ANSWER ? res_denial_shows_cut(ds->rrs, cut) :
+	    1;
+	if (rc == 0) {
+		ldns_rdf_deep_free(cut);
+		query_fail(q, RES_EDE_DNSSEC_BOGUS,
+		    "a signer is no zone cut of its parent");
+		return true;
+	}
+	if (rc == -1 || (ns = ldns_rr_list_new()) == NULL)
+		goto nomem_cut;
+	for (i = 0; i < ldns_rr_list_rr_count(g->ns); i++) {
+		ldns_rr	*rr = ldns_rr_clone(ldns_rr_list_rr(g->ns, i));
+		ldns_rdf *owner = ldns_rdf_clone(cut);
+
+		if (rr == NULL || owner == NULL ||
+		    !ldns_rr_list_push_rr(ns, rr)) {
+			ldns_rr_free(rr);
+			ldns_rdf_deep_free(owner);
+			goto nomem_cut;
+		}
+		ldns_rdf_deep_free(ldns_rr_owner(rr));
+		ldns_rr_set_owner(rr, owner);
+	}
+	if (res_cache_put(c, cut, LDNS_RR_TYPE_NS, ns, NULL, false, 0,
+	    RES_RANK_REFERRAL, RES_SEC_UNKNOWN, 0, now) == -1)
+		goto nomem_cut;
+	ldns_rr_list_deep_free(ns);
+	ldns_rdf_deep_free(cut);
+	goal_reset_zone(g);
+	return true;
+nomem_cut:
+	ldns_rr_list_deep_free(ns);
+	ldns_rdf_deep_free(cut);
+nomem:
+	query_fail(q, RES_EDE_OTHER, "out of memory");
+	return true;
+}
+
 /* The delegated zone of a referral in pkt for g, or NULL. */
 static const ldns_rdf *
 referral_child(const struct goal *g, const ldns_pkt *pkt)
@@ -1853,6 +2011,8 @@ res_query_answer(struct res_query *q, const uint8_t *wire, size_t len,
 		s->tried = true;	/* lame, refused, broken */
 		goto out;
 	}
+	if (ldns_pkt_aa(pkt) && discover_cut(q, g, pkt, now))
+		goto out;
 	if (ldns_dname_compare(g->asked, g->qname) != 0 ||
 	    g->asked_type != g->qtype) {
 		/* A minimised question: only the zone cut matters. */

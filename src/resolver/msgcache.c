@@ -18,7 +18,6 @@
 
 #define MC_BUCKETS	16384
 #define MC_MAX_TTLS	64	/* TTL fields patched per answer */
-#define MC_OVERHEAD	(sizeof(struct mc_entry) + 32)
 
 struct mc_entry {
 	struct mc_entry	*next;			/* hash chain */
@@ -42,6 +41,13 @@ struct res_msgcache {
 	uint64_t	 entries, hits;
 	uint64_t	 seed;			/* of dns_hash */
 };
+
+/* An entry and its answer's copy, as malloc holds them. */
+static size_t
+mc_cost(size_t len)
+{
+	return res_malloc_cost(sizeof(struct mc_entry)) + res_malloc_cost(len);
+}
 
 static size_t
 make_key(const struct res_req *req, uint8_t *key)
@@ -84,7 +90,7 @@ mc_remove(struct res_msgcache *mc, struct mc_entry *e)
 		}
 	e->prev_lru->next_lru = e->next_lru;
 	e->next_lru->prev_lru = e->prev_lru;
-	mc->bytes -= MC_OVERHEAD + e->len;
+	mc->bytes -= mc_cost(e->len);
 	mc->entries--;
 	free(e->wire);
 	free(e);
@@ -192,7 +198,7 @@ res_msgcache_put(struct res_msgcache *mc, const struct res_req *req,
 	e->prev_lru = &mc->lru;
 	mc->lru.next_lru->prev_lru = e;
 	mc->lru.next_lru = e;
-	mc->bytes += MC_OVERHEAD + len;
+	mc->bytes += mc_cost(len);
 	mc->entries++;
 	while (mc->bytes > mc->max_bytes && mc->lru.prev_lru != e)
 		mc_remove(mc, mc->lru.prev_lru);

@@ -65,6 +65,13 @@ struct res_centry *res_cache_get(struct res_cache *, const ldns_rdf *name,
 		    uint16_t type, time_t now);
 void		 res_cache_usage(const struct res_cache *, uint64_t *entries,
 		    uint64_t *bytes);
+/*
+ * What malloc takes for a block of n bytes, as glibc's allocator does:
+ * n and a size word, rounded up to 16, 32 at least.  The caches count
+ * their memory so, block by block, for --cache-size to bound the
+ * process's size and not only the data's.
+ */
+size_t		 res_malloc_cost(size_t n);
 /* The remaining TTL of an entry (for answers). */
 uint32_t	 res_centry_ttl(const struct res_centry *, time_t now);
 
@@ -118,6 +125,15 @@ enum res_sec	 res_val_wildcard(const ldns_rdf *owner,
 		    const ldns_rr_list *sigs, const ldns_rr_list *auth,
 		    const ldns_rr_list *keys, const ldns_rdf *zone, time_t now,
 		    time_t *until_out, enum res_ede *ede_out, struct err *);
+/*
+ * Whether the records of a proven denial of name's DS (auth, as cached:
+ * NSEC or NSEC3 records) show name as a zone cut: its own NSEC, or the
+ * NSEC3 matching its hash, has NS.  A name that signs records but is no
+ * delegation of its parent is no zone (RFC 4035 section 5.2): 1 a cut,
+ * 0 not, -1 without memory.
+ */
+int		 res_denial_shows_cut(const ldns_rr_list *auth,
+		    const ldns_rdf *name);
 /*
  * Whether a DS RRset has a record of an algorithm and a digest type this
  * validator supports; without one, the zone is insecure (RFC 4035 section

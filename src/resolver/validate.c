@@ -757,6 +757,37 @@ nsec3_matching(const ldns_rr_list *nsec3s, const ldns_rdf *name,
 	return NULL;
 }
 
+int
+res_denial_shows_cut(const ldns_rr_list *auth, const ldns_rdf *name)
+{
+	const ldns_rr	*rr;
+	ldns_rdf	*zone;
+	struct proof	 pf = { NULL, false };
+	size_t		 i;
+	bool		 match;
+
+	for (i = 0; i < ldns_rr_list_rr_count(auth); i++) {
+		rr = ldns_rr_list_rr(auth, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC) {
+			if (ldns_dname_compare(ldns_rr_owner(rr), name) == 0)
+				return has_type(rr, LDNS_RR_TYPE_NS) ? 1 : 0;
+			continue;
+		}
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NSEC3)
+			continue;
+		/* An NSEC3's zone is its owner but the hash label. */
+		if ((zone = ldns_dname_left_chop(ldns_rr_owner(rr))) == NULL)
+			return -1;
+		match = nsec3_matching(auth, name, zone, &pf) == rr;
+		ldns_rdf_deep_free(zone);
+		if (pf.nomem)
+			return -1;
+		if (match)
+			return has_type(rr, LDNS_RR_TYPE_NS) ? 1 : 0;
+	}
+	return 0;
+}
+
 /* The NSEC3 record covering the hash of name (strictly), or NULL. */
 static const ldns_rr *
 nsec3_covering(const ldns_rr_list *nsec3s, const ldns_rdf *name,

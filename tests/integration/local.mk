@@ -91,7 +91,8 @@ INTEGRATION_TESTS += tests/integration/lab.sh
 # issue 18: DNSSEC proof shapes (CNAME into a missing name, wildcard
 # below an empty non-terminal, NSEC3 opt-out under wildcards) asked of
 # timbre-resolverd and Unbound, in a network namespace of its own;
-# helper: resolver_dnssec_lib.sh (shared with resolver_dnssec_diff.sh).
+# helper: resolver_dnssec_lib.sh (shared with resolver_dnssec_diff.sh
+# and resolver_samesrv.sh).
 INTEGRATION_TESTS += tests/integration/resolver_dnssec.sh
 # issue 18: timbre-resolverd and Unbound asked the same questions about
 # generated signed hierarchies (NSEC, NSEC3, opt-out; RSA, ECDSA,
@@ -101,6 +102,16 @@ INTEGRATION_TESTS += tests/integration/resolver_dnssec.sh
 # form with RESOLVER_DIFF_HIERARCHIES (see the script); generator and
 # asker: resolver_dnssec_diff.py.
 INTEGRATION_TESTS += tests/integration/resolver_dnssec_diff.sh
+# issue 18: one NSD authoritative for a parent and its signed children
+# (NSEC, NSEC3, a grandchild, an unsigned one, two broken ones): the
+# cuts found from the signer names, asked of timbre-resolverd and
+# Unbound; helper: resolver_dnssec_lib.sh.
+INTEGRATION_TESTS += tests/integration/resolver_samesrv.sh
+# issue 18: --cache-size bounds timbre-resolverd's resident size: the
+# caches filled many times over by dnsperf (fresh signed answers and
+# NXDOMAINs), the growth read from /proc/PID/status; plain build only
+# (it skips under the sanitizers).
+INTEGRATION_TESTS += tests/integration/resolver_memory.sh
 # issue 12: timbre-listd's --signer given as a host name, resolved at
 # start (util/opt.c, as timbre-signd's --relay): a post signed and taken
 # back from the name's address; bad names refused (helper: listd_lib.sh).

@@ -1,9 +1,10 @@
-# resolver_dnssec_lib.sh: what resolver_dnssec.sh and
-# resolver_dnssec_diff.sh share: a network namespace of the test's own
-# (unshare -rn, so that NSD may serve port 53 on 127.0.0.2 and up and
-# nothing reaches another network), signing a zone with ldns-signzone,
-# and timbre-resolverd and Unbound started side by side with the same
-# root hints and trust anchor.
+# resolver_dnssec_lib.sh: what resolver_dnssec.sh,
+# resolver_dnssec_diff.sh and resolver_samesrv.sh share: a network
+# namespace of the test's own (unshare -rn, so that NSD may serve port 53
+# on 127.0.0.2 and up and nothing reaches another network), signing a
+# zone with ldns-signzone,
+# timbre-resolverd and Unbound started side by side with the same root
+# hints and trust anchor, and a question asked of both, compared.
 #
 # Source it after setting top_srcdir and top_builddir, before anything
 # else: it re-executes the calling script inside the namespace.
@@ -102,4 +103,47 @@ rd_resolvers()
 			exit 1
 		}
 	done
+}
+
+# rd_ask PORT NAME TYPE: "rcode ad|noad" then the answer records sorted,
+# one "owner type rdata" a line, lower case, without TTLs.
+rd_ask()
+{
+	local out
+
+	out=$(dig @127.0.0.1 -p "$1" +time=10 +tries=2 +dnssec "$2" "$3" \
+	    2>&1) || true
+	printf '%s\n' "$out" | awk '
+		/status:/ { s = $6; sub(",", "", s) }
+		/^;; flags:/ { ad = ($0 ~ / ad[ ;]/) ? "ad" : "noad" }
+		END { print s, ad }'
+	printf '%s\n' "$out" | awk '
+		/^;; ANSWER SECTION/ { a = 1; next }
+		/^;; / || /^$/ { a = 0 }
+		a { $2 = ""; print tolower($0) }' | sort
+}
+
+# rd_check NAME TYPE EXPECT ANSWERTYPES: EXPECT is "RCODE ad|noad";
+# ANSWERTYPES the types the answer section has, sorted, space-separated
+# ("-" for none).  The pass (resolved, cached) named in $pass.
+rd_check()
+{
+	local name=$1 type=$2 expect=$3 types=$4 t u got
+
+	t=$(rd_ask $TPORT "$name" "$type")
+	u=$(rd_ask $UPORT "$name" "$type")
+	got=$(echo "$t" | sed 1d | awk '{ print $3 }' | sort -u |
+	    tr '\n' ' ' | sed 's/ $//')
+	[ -n "$got" ] || got=-
+	if [ "$(echo "$t" | head -n 1)" != "$expect" ] ||
+	    [ "$got" != "$types" ]; then
+		integ_notok "$name $type ($pass): timbre answers" \
+		    "$(echo "$t" | head -n 1) with [$got], expected $expect" \
+		    "with [$types]" "timbre:" "$t" "unbound:" "$u"
+	elif [ "$t" != "$u" ]; then
+		integ_notok "$name $type ($pass): timbre and unbound differ" \
+		    "timbre:" "$t" "unbound:" "$u"
+	else
+		integ_ok "$name $type ($pass): $expect [$types], same as unbound"
+	fi
 }
