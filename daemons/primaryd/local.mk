@@ -5,6 +5,7 @@ daemons_primaryd_timbre_primaryd_SOURCES = daemons/primaryd/main.c \
 	daemons/primaryd/options.c daemons/primaryd/server.c \
 	daemons/primaryd/sync.c daemons/primaryd/notify.c \
 	daemons/primaryd/worker.c daemons/primaryd/loops.c \
+	daemons/primaryd/sign.c \
 	daemons/primaryd/primaryd.h
 daemons_primaryd_timbre_primaryd_CPPFLAGS = $(AM_CPPFLAGS) $(LIBGIT2_CFLAGS)
 daemons_primaryd_timbre_primaryd_CFLAGS = $(AM_CFLAGS) -pthread

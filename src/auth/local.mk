@@ -4,7 +4,7 @@
 src_libtimbre_a_SOURCES += src/auth/auth.h src/auth/auth_priv.h \
 	src/auth/zone.c src/auth/zonetext.c src/auth/auth.c \
 	src/auth/update.c src/auth/replycache.c src/auth/rrl.c \
-	src/auth/dnssec.c
+	src/auth/dnssec.c src/auth/sign.c src/auth/signkey.c
 
 check_PROGRAMS += tests/unit/auth/check_auth
 TESTS += tests/unit/auth/check_auth
