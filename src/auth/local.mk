@@ -15,6 +15,8 @@ tests_unit_auth_check_auth_SOURCES = tests/unit/auth/test_zone.c \
 tests_unit_auth_check_auth_SOURCES += tests/unit/auth/test_limits.c
 # Issue 22: zones signed offline (NSEC, NSEC3 opt-out) answered with DO.
 tests_unit_auth_check_auth_SOURCES += tests/unit/auth/test_dnssec.c
+# Issue 22 part 2: online signing (keys, NSEC chain, incremental).
+tests_unit_auth_check_auth_SOURCES += tests/unit/auth/test_sign.c
 tests_unit_auth_check_auth_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_auth_check_auth_LDADD = $(UNIT_LDADD)
 # test_nomem.c fails allocations on demand (tests/unit/nomem.h), those of
