@@ -120,21 +120,16 @@ log_new_key(const struct auth_zone *z, ldns_key_list *keys)
 	ldns_rr_free(dnskey);
 }
 
-/* plain signed, prev (may be NULL) the version before; NULL (err) when
- * it cannot be. */
+/* plain signed with keys (made is their being new), prev (may be NULL)
+ * the version before; NULL (err) when it cannot be. */
 static struct auth_zone *
-sign_one(const struct primaryd_sign *sg, const struct auth_zone *plain,
+sign_with(ldns_key_list *keys, bool made, const struct auth_zone *plain,
     const struct auth_zone *prev, enum auth_serial_policy policy,
     struct err *err)
 {
 	struct auth_sign_stats	 st = { 0, 0 };
 	struct auth_zone	*sz;
-	ldns_key_list		*keys;
-	bool			 made;
 
-	if ((keys = auth_sign_keys_load(sg->dir, auth_zone_name(plain),
-	    sg->alg, &made, err)) == NULL)
-		return NULL;
 	sz = auth_zone_sign(plain, prev, keys, time(NULL), policy, &st, err);
 	if (sz != NULL) {
 		log_info("zone %s: signed serial=%u rrsets_signed=%zu "
@@ -143,7 +138,6 @@ sign_one(const struct primaryd_sign *sg, const struct auth_zone *plain,
 		if (made)
 			log_new_key(sz, keys);
 	}
-	auth_sign_keys_free(keys);
 	return sz;
 }
 
@@ -152,8 +146,17 @@ primaryd_sign_update(const struct primaryd_sign *sg,
     const struct auth_zone *nz, const struct auth_zone *prev,
     enum auth_serial_policy policy, struct err *err)
 {
-	return sign_one(sg, nz, auth_zone_signed_online(prev) ? prev : NULL,
-	    policy, err);
+	struct auth_zone	*sz;
+	ldns_key_list		*keys;
+	bool			 made;
+
+	if ((keys = auth_sign_keys_load(sg->dir, auth_zone_name(nz), sg->alg,
+	    &made, err)) == NULL)
+		return NULL;
+	sz = sign_with(keys, made, nz, auth_zone_signed_online(prev) ? prev :
+	    NULL, policy, err);
+	auth_sign_keys_free(keys);
+	return sz;
 }
 
 /* The zone to serve for z (loaded from git, or kept from old). */
@@ -162,9 +165,11 @@ sign_zone(const struct primaryd_sign *sg, struct auth_zone *z,
     const struct auth_zone *old, enum auth_serial_policy policy)
 {
 	const struct auth_zone	*plain = auth_zone_plain(z);
-	struct auth_zone	*prev = NULL, *saved = NULL, *sz;
+	struct auth_zone	*prev = NULL, *saved = NULL, *sz = NULL;
+	ldns_key_list		*keys;
 	struct err		 err;
 	time_t			 now = time(NULL);
+	bool			 made;
 
 	if (auth_zone_signed_online(z))
 		prev = z;		/* kept: it did not load */
@@ -179,17 +184,27 @@ sign_zone(const struct primaryd_sign *sg, struct auth_zone *z,
 	if (prev == NULL && (saved = auth_sign_saved(sg->dir, plain,
 	    &err)) != NULL)
 		prev = saved;
-	if ((sz = sign_one(sg, plain, prev, policy, &err)) != NULL) {
+	if ((keys = auth_sign_keys_load(sg->dir, auth_zone_name(plain),
+	    sg->alg, &made, &err)) != NULL) {
+		/* Saved from the same records, still good: served as it
+		 * is, serial and all (the secondaries need no transfer). */
+		if (saved != NULL && auth_zone_signed_from(saved, plain) &&
+		    !auth_zone_sign_due(saved, now)) {
+			log_info("zone %s: signed version serial=%u kept from "
+			    "%s", auth_zone_name(saved),
+			    auth_zone_serial(saved), sg->dir);
+			auth_sign_keys_free(keys);
+			return saved;
+		}
+		sz = sign_with(keys, made, plain, prev, policy, &err);
+		auth_sign_keys_free(keys);
+	}
+	if (sz != NULL) {
 		primaryd_sign_keep(sg, sz);
-		auth_zone_free(saved);
-		return sz;
-	}
-	if (err.code == AUTH_E_ZONE) {
+	} else if (err.code == AUTH_E_ZONE) {
 		log_warn("zone %s: %s", auth_zone_name(z), err.msg);
-		auth_zone_free(saved);
-		return auth_zone_ref(z);
-	}
-	if (prev != NULL) {
+		sz = auth_zone_ref(z);
+	} else if (prev != NULL) {
 		log_error("zone %s: signing stopped, the version signed "
 		    "before (serial %u) is served: %s", auth_zone_name(z),
 		    auth_zone_serial(prev), err.msg);

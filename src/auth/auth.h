@@ -131,6 +131,10 @@ struct auth_zone *auth_zone_sign(const struct auth_zone *plain,
 struct auth_zone *auth_zone_older(const struct auth_zone *z, size_t i);
 const struct auth_zone *auth_zone_plain(const struct auth_zone *);
 bool		 auth_zone_signed_online(const struct auth_zone *);
+/* Was s (a signed zone, as auth_sign_saved reads it) signed from plain's
+ * records, its serial not older?  (Then it may be served as it is.) */
+bool		 auth_zone_signed_from(const struct auth_zone *s,
+		    const struct auth_zone *plain);
 bool		 auth_zone_sign_due(const struct auth_zone *, time_t now);
 /*
  * The state directory dir: auth_sign_dir makes it (mode 0700).

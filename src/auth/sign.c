@@ -1,7 +1,8 @@
 /*
  * sign.c: online signing (issue 22, part 2).  From a zone as the
  * operator wrote it (unsigned), makes the zone timbre-primaryd serves:
- * the same records, the signing keys' DNSKEY records at the apex, an NSEC
+ * the same records, the signing keys' DNSKEY records at the apex (and
+ * their CDNSKEY and CDS, RFC 7344, for the parent), an NSEC
  * chain (RFC 4034 section 4) over every authoritative name and every
  * delegation (names below a cut, glue, are left out, RFC 4035 section
  * 2.3), and an RRSIG by each key over every authoritative RRset (at a
@@ -169,8 +170,8 @@ sign_rrset(struct sig_work *w, const struct auth_zone *prev,
 		}
 	}
 	if ((sigs = ldns_sign_public(list, keys)) == NULL) {
-		err_set(err, ERR_CRYPTO, "signing %s failed",
-		    ldns_rr_type2str(ldns_rr_get_type(first)));
+		err_set(err, ERR_CRYPTO, "signing type %u failed",
+		    (unsigned)ldns_rr_get_type(first));
 		return -1;
 	}
 	for (i = 0; i < ldns_rr_list_rr_count(sigs); i++)
@@ -307,12 +308,33 @@ out:
 	return rc;
 }
 
-/* plain's records and a DNSKEY for each key, as a zone. */
+/* The CDNSKEY and CDS (SHA-256) records of dnskey (RFC 7344): what the
+ * parent's DS should be, for a parent (or registrar) that reads them
+ * (RFC 8078).  Published all the time, a CSK being the one key. */
+static int
+cds_push(struct sig_work *w, const ldns_rr *dnskey, struct err *err)
+{
+	ldns_rr	*cdnskey, *cds;
+
+	if ((cdnskey = ldns_rr_clone(dnskey)) != NULL)
+		ldns_rr_set_type(cdnskey, LDNS_RR_TYPE_CDNSKEY);
+	if (work_push(w, cdnskey, err) == -1)
+		return -1;
+	if ((cds = ldns_key_rr2ds(dnskey, LDNS_SHA256)) != NULL) {
+		ldns_rr_set_type(cds, LDNS_RR_TYPE_CDS);
+		ldns_rr_set_ttl(cds, ldns_rr_ttl(dnskey));
+	}
+	return work_push(w, cds, err);
+}
+
+/* plain's records and a DNSKEY for each key (and its CDNSKEY and CDS),
+ * as a zone. */
 static struct auth_zone *
 with_dnskeys(const struct auth_zone *plain, ldns_key_list *keys,
     uint32_t serial, struct err *err)
 {
 	ldns_rdf	*old;
+	char		*tname;
 	struct sig_work	 w = { NULL, 0, 0, 0, 0 };
 	struct auth_zone *u;
 	ldns_rr		*rr;
@@ -320,10 +342,12 @@ with_dnskeys(const struct auth_zone *plain, ldns_key_list *keys,
 
 	for (i = 0; i < plain->n; i++) {
 		if (is_signer_type(ldns_rr_get_type(plain->v[i].rr))) {
+			tname = ldns_rr_type2str(
+			    ldns_rr_get_type(plain->v[i].rr));
 			err_set(err, AUTH_E_ZONE, "zone %s holds %s records "
 			    "(signed offline): not signed online",
-			    plain->name, ldns_rr_type2str(
-			    ldns_rr_get_type(plain->v[i].rr)));
+			    plain->name, tname != NULL ? tname : "DNSSEC");
+			free(tname);
 			work_free(&w);
 			return NULL;
 		}
@@ -341,11 +365,11 @@ with_dnskeys(const struct auth_zone *plain, ldns_key_list *keys,
 	}
 	for (i = 0; i < ldns_key_list_key_count(keys); i++) {
 		rr = ldns_key2rr(ldns_key_list_key(keys, i));
-		if (rr != NULL) {
-			ldns_rr_set_owner(rr, ldns_rdf_clone(plain->origin));
+		/* Its owner is the key's (the zone's name, signkey.c). */
+		if (rr != NULL)
 			ldns_rr_set_ttl(rr, ldns_rr_ttl(plain->soa));
-		}
-		if (work_push(&w, rr, err) == -1)
+		if (work_push(&w, rr, err) == -1 ||
+		    cds_push(&w, rr, err) == -1)
 			goto fail;
 	}
 	u = auth_zone_build(plain->name, plain->file, w.v, w.n, err);
@@ -457,6 +481,48 @@ bool
 auth_zone_signed_online(const struct auth_zone *z)
 {
 	return z->plain != NULL;
+}
+
+/* Do a and b hold the same rdata (an SOA's serial aside) and TTL? */
+static bool
+same_data(const ldns_rr *a, const ldns_rr *b)
+{
+	size_t	i;
+
+	if (ldns_rr_get_type(a) != LDNS_RR_TYPE_SOA ||
+	    ldns_rr_get_type(b) != LDNS_RR_TYPE_SOA)
+		return ldns_rr_compare(a, b) == 0 &&
+		    ldns_rr_ttl(a) == ldns_rr_ttl(b);
+	if (ldns_rr_rd_count(a) != ldns_rr_rd_count(b) ||
+	    ldns_rr_ttl(a) != ldns_rr_ttl(b) ||
+	    ldns_dname_compare(ldns_rr_owner(a), ldns_rr_owner(b)) != 0)
+		return false;
+	for (i = 0; i < ldns_rr_rd_count(a); i++)
+		if (i != 2 && ldns_rdf_compare(ldns_rr_rdf(a, i),
+		    ldns_rr_rdf(b, i)) != 0)
+			return false;
+	return true;
+}
+
+bool
+auth_zone_signed_from(const struct auth_zone *s, const struct auth_zone *plain)
+{
+	size_t		i, j = 0;
+	ldns_rr_type	t;
+
+	if (auth_serial_lt(auth_zone_serial(s), auth_zone_serial(plain)))
+		return false;
+	for (i = 0; i < s->n; i++) {
+		t = ldns_rr_get_type(s->v[i].rr);
+		if (t == LDNS_RR_TYPE_RRSIG || t == LDNS_RR_TYPE_NSEC ||
+		    t == LDNS_RR_TYPE_DNSKEY || t == LDNS_RR_TYPE_CDS ||
+		    t == LDNS_RR_TYPE_CDNSKEY)
+			continue;
+		if (j == plain->n || !same_data(s->v[i].rr, plain->v[j].rr))
+			return false;
+		j++;
+	}
+	return j == plain->n;
 }
 
 struct auth_zone *

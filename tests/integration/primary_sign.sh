@@ -23,7 +23,8 @@
 # name) and re-signs only what changed (the log's counts); IXFR carries
 # the new signatures.  A restart keeps the keys and the signatures still
 # good.  A key file gone at start: signing stops for the zone, the version
-# signed before is served (and validates), an UPDATE gets SERVFAIL.  An
+# signed before is served (and validates), an UPDATE gets SERVFAIL.  The
+# CDS published is the DS `timbre key dnssec-ds` prints.  An
 # UPDATE to the zone signed offline is REFUSED, with the reason logged.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -132,6 +133,7 @@ d4() { dig @127.0.0.4 +norec +time=2 +tries=1 "$@" 2>&1; }
 start_primary ed25519
 check "a new key logs the DS for the registrar" grep -q "zone ed.test: new signing key (CSK) tag=[0-9]* algorithm=15: .*IN	DS	[0-9]* 15 2 " "$T/primary.log"
 d4 +dnssec www.ed.test A | grep 'RRSIG' >ed.rrsig.1 || true
+d4 +short ed.test SOA >ed.soa.1
 integ_stop "$PRIMARY_PID"
 
 # Second run: sig.test and pre.test added; new keys ECDSA P-256.
@@ -143,6 +145,8 @@ gitc push -q "$T/zone.git" main
 start_primary ecdsap256
 d4 +dnssec www.ed.test A | grep 'RRSIG' >ed.rrsig.2 || true
 check "a restart keeps the signatures still good" sh -c "[ -s ed.rrsig.1 ] && cmp -s ed.rrsig.1 ed.rrsig.2"
+d4 +short ed.test SOA >ed.soa.2
+check "a restart serves the version saved, serial and all" sh -c "[ -s ed.soa.1 ] && cmp -s ed.soa.1 ed.soa.2 && grep -q 'zone ed.test: signed version serial=1 kept from' '$T/primary.log'"
 check "a restart keeps the key (algorithm 15)" sh -c "'$TIMBRE' key dnssec-show --dir '$KEYS' ed.test | grep -q '^ed.test. key tag=[0-9]* algorithm=15 role=csk state=active'"
 check "sig.test gets an ECDSA P-256 key (algorithm 13)" sh -c "'$TIMBRE' key dnssec-show --dir '$KEYS' sig.test. | grep -q 'algorithm=13 role=csk'"
 check "the state directory is mode 0700" sh -c "[ \$(stat -c %a '$KEYS') = 700 ]"
@@ -157,6 +161,8 @@ for z in sig.test ed.test; do
 	d4 "$z" DNSKEY | grep -v '^;' | grep DNSKEY >"$z.dnskey" || true
 	ldns-key2ds -n -2 "$z.dnskey" >"$z.ldns.ds" 2>/dev/null || true
 	check "timbre key dnssec-ds $z: the DS ldns-key2ds makes of the DNSKEY served" sh -c "[ \"\$(awk '{ print \$5, \$6, \$7, toupper(\$8) }' $z.ds)\" = \"\$(awk '{ print \$5, \$6, \$7, toupper(\$8) }' $z.ldns.ds)\" ]"
+	d4 +short "$z" CDS >"$z.cds" || true
+	check "$z publishes the CDS of that DS (RFC 7344)" sh -c "[ \"\$(awk '{ print \$1, \$2, \$3, toupper(\$4 \$5) }' $z.cds)\" = \"\$(awk '{ print \$5, \$6, \$7, toupper(\$8) }' $z.ds)\" ]"
 done
 
 # ---- the hierarchy above, with the DS ----
@@ -278,6 +284,8 @@ validates alias.sig.test. A "NOERROR ad"
 validates x.wild.sig.test. TXT "NOERROR ad"
 validates x.wild.sig.test. A "NOERROR ad"
 validates sig.test. DNSKEY "NOERROR ad"
+validates sig.test. CDS "NOERROR ad"
+validates sig.test. CDNSKEY "NOERROR ad"
 validates insec.sig.test. DS "NOERROR ad"
 validates www.insec.sig.test. A "NOERROR noad"
 validates www.ed.test. A "NOERROR ad"

@@ -1,11 +1,12 @@
 /*
  * test_sign.c: online signing (sign.c, signkey.c): every RRSIG of a
- * signed zone verified by ldns against the DNSKEY served, the NSEC chain
+ * signed zone verified by ldns against the DNSKEY served, CDS and CDNSKEY
+ * published, the NSEC chain
  * over the authoritative names and the delegation (glue left out and
  * unsigned), a name added between two others re-signing only itself, the
  * NSEC before it and the SOA, signatures renewed once within the refresh
  * time, the serial moved on when git's is not newer, the versions kept
- * for IXFR; keys made (ECDSA, Ed25519), read back, never made again for
+ * for IXFR, a saved version known to be made from git's records; keys made (ECDSA, Ed25519), read back, never made again for
  * a zone signed before, refused when unreadable; a zone signed offline
  * refused.
  */
@@ -130,11 +131,14 @@ START_TEST(test_sign_zone)
 	ck_assert(auth_zone_signed_online(s));
 	ck_assert_ptr_eq(auth_zone_plain(s), p);
 	ck_assert_uint_eq(auth_zone_serial(s), 1);
-	/* apex SOA NS DNSKEY NSEC, ns1 A NSEC, sub DS? no: NSEC only,
-	 * www A AAAA NSEC, *.wild TXT NSEC. */
-	ck_assert_uint_eq(st.made, 12);
+	/* apex SOA NS DNSKEY CDS CDNSKEY NSEC, ns1 A NSEC, sub (no DS)
+	 * NSEC, www A AAAA NSEC, *.wild TXT NSEC. */
+	ck_assert_uint_eq(st.made, 14);
 	ck_assert_uint_eq(st.reused, 0);
-	ck_assert_uint_eq(sz_verify(s, NOW), 12);
+	ck_assert_uint_eq(sz_verify(s, NOW), 14);
+	ck_assert_uint_eq(sz_count(s, "example.org.", LDNS_RR_TYPE_CDS), 1);
+	ck_assert_uint_eq(sz_count(s, "example.org.", LDNS_RR_TYPE_CDNSKEY),
+	    1);
 	/* The chain: apex, *.wild, ns1, sub, www (canonical order). */
 	ck_assert_uint_eq(s->nnsec, 5);
 	ck_assert_uint_eq(sz_count(s, "sub.example.org.", LDNS_RR_TYPE_NSEC),
@@ -183,8 +187,8 @@ START_TEST(test_sign_incremental)
 	    &st, &err);
 	ck_assert_msg(s2 != NULL, "%s", err.msg);
 	ck_assert_uint_eq(st.made, 4);
-	ck_assert_uint_eq(st.reused, 10);
-	ck_assert_uint_eq(sz_verify(s2, NOW + 60), 14);
+	ck_assert_uint_eq(st.reused, 12);
+	ck_assert_uint_eq(sz_verify(s2, NOW + 60), 16);
 	ck_assert_uint_eq(s2->nnsec, 6);
 	ck_assert_uint_eq(auth_zone_serial(s2), 2);
 	ck_assert_ptr_eq(auth_zone_older(s2, 0), s1);
@@ -204,9 +208,9 @@ START_TEST(test_sign_incremental)
 	    AUTH_SERIAL_INCREMENT, &st, &err);
 	ck_assert_ptr_nonnull(s4);
 	ck_assert_uint_eq(st.reused, 0);
-	ck_assert_uint_eq(st.made, 14);
+	ck_assert_uint_eq(st.made, 16);
 	ck_assert(!auth_zone_sign_due(s4, NOW + 8 * 86400));
-	ck_assert_uint_eq(sz_verify(s4, NOW + 8 * 86400), 14);
+	ck_assert_uint_eq(sz_verify(s4, NOW + 8 * 86400), 16);
 	/* Saved and read back: the same records. */
 	ck_assert_int_eq(auth_sign_save(dir, s4, &err), 0);
 	auth_zone_free(s3);
@@ -214,6 +218,11 @@ START_TEST(test_sign_incremental)
 	ck_assert_msg(s3 != NULL, "%s", err.msg);
 	ck_assert(auth_zone_same(s3, s4));
 	ck_assert(auth_zone_signed_online(s3));
+	/* Made from p2 (its serial bumped): may be served as it is; not
+	 * from p1. */
+	ck_assert(auth_zone_signed_from(s3, p2));
+	ck_assert(!auth_zone_signed_from(s3, p1));
+	ck_assert(!auth_zone_signed_from(s1, p2));
 	auth_zone_free(s1);
 	auth_zone_free(s2);
 	auth_zone_free(s3);
