@@ -379,13 +379,20 @@ fail:
 	return NULL;
 }
 
-/* The versions before s, newest first, kept for IXFR: prev and its own
- * (a reference each), AUTH_SIGN_HISTORY at most. */
+/*
+ * The versions before s, newest first, kept for IXFR: prev and the ones
+ * prev kept, AUTH_SIGN_HISTORY at most.  They move from prev to s: were
+ * each version to keep its own, every version ever signed would stay
+ * reachable.  prev changes, although it may be served: only the daemon's
+ * one worker thread, which signs and answers IXFR one job at a time,
+ * reads older and nolder (an IXFR of prev after this is a full one).
+ */
 static int
 sign_history(struct auth_zone *s, const struct auth_zone *prev,
     struct err *err)
 {
-	size_t	i, n;
+	struct auth_zone	*p = (struct auth_zone *)prev;
+	size_t			 i, n;
 
 	if (prev == NULL)
 		return 0;
@@ -395,9 +402,14 @@ sign_history(struct auth_zone *s, const struct auth_zone *prev,
 		err_set(err, ERR_NOMEM, "out of memory");
 		return -1;
 	}
-	s->older[0] = auth_zone_ref((struct auth_zone *)prev);
+	s->older[0] = auth_zone_ref(p);
 	for (i = 1; i < n; i++)
-		s->older[i] = auth_zone_ref(prev->older[i - 1]);
+		s->older[i] = p->older[i - 1];
+	for (i = n - 1; i < p->nolder; i++)
+		auth_zone_free(p->older[i]);
+	free(p->older);
+	p->older = NULL;
+	p->nolder = 0;
 	s->nolder = n;
 	return 0;
 }

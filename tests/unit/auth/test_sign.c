@@ -201,6 +201,8 @@ START_TEST(test_sign_incremental)
 	ck_assert_uint_eq(auth_zone_serial(s3), 3);
 	ck_assert_uint_eq(st.made, 1);
 	ck_assert_ptr_eq(auth_zone_older(s3, 1), s1);
+	/* Moved, not shared: no version keeps a chain of all before. */
+	ck_assert_ptr_null(auth_zone_older(s2, 0));
 	/* Refresh: within 7 days of expiry, all is signed anew. */
 	ck_assert(!auth_zone_sign_due(s3, NOW + 86400));
 	ck_assert(auth_zone_sign_due(s3, NOW + 8 * 86400));
