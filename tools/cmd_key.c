@@ -1,5 +1,7 @@
 /*
- * cmd_key.c: timbre key derive (docs/interface.md, "Stateless keys").
+ * cmd_key.c: timbre key derive (docs/interface.md, "Stateless keys"),
+ * and dnssec-show, dnssec-ds: the keys of timbre-primaryd's online
+ * signing (below).
  *
  * derive prints the DKIM key record of a selector whose key is derived
  * from a password (derive.h): "v=DKIM1; k=rsa; p=...", or with --zone the
@@ -24,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth/auth.h"
 #include "keys/derive.h"
 #include "keys/key.h"
 #include "keys/mac.h"
@@ -280,11 +283,104 @@ out:
 	return rc;
 }
 
+static const char dnssec_show_usage[] =
+    "usage: timbre key dnssec-show [--dir DIR] ZONE...";
+static const char dnssec_ds_usage[] =
+    "usage: timbre key dnssec-ds [--dir DIR] ZONE...";
+
+/*
+ * The keys timbre-primaryd signs zones with (--dnssec-sign; its state
+ * directory, --dnssec-dir): dnssec-show prints each zone's key (tag,
+ * algorithm, role, state) and its DNSKEY record, dnssec-ds the DS record
+ * (SHA-256, RFC 4509) to give the parent's registrar.  Read only: the
+ * daemon makes the keys.
+ */
+static int
+key_dnssec(int argc, char *argv[], bool ds)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char	*cmd = ds ? "key dnssec-ds" : "key dnssec-show";
+	const char	*usage = ds ? dnssec_ds_usage : dnssec_show_usage;
+	const char	*dir = "/var/lib/timbre/primary-dnssec";
+	ldns_key_list	*keys;
+	ldns_key	*k;
+	ldns_rr		*dnskey, *out;
+	char		*text, zone[256];
+	struct err	 err;
+	size_t		 len;
+	int		 c, i, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1)
+		switch (c) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'h':
+			puts(usage);
+			return 0;
+		default:
+			fprintf(stderr, "%s\n", usage);
+			return EXIT_USAGE;
+		}
+	if (optind == argc)
+		tool_usage_error(cmd, "a zone is required\n%s", usage);
+	for (i = optind; i < argc; i++) {
+		len = strlen(argv[i]);
+		if (len > 1 && argv[i][len - 1] == '.')
+			len--;
+		snprintf(zone, sizeof(zone), "%.*s", (int)len, argv[i]);
+		if ((keys = auth_sign_keys_load(dir, zone, 0, NULL,
+		    &err)) == NULL) {
+			tool_warn(cmd, "%s", err.msg);
+			rc = 1;
+			continue;
+		}
+		k = ldns_key_list_key(keys, 0);
+		dnskey = ldns_key2rr(k);
+		out = dnskey != NULL && ds ? ldns_key_rr2ds(dnskey,
+		    LDNS_SHA256) : dnskey;
+		if (out == NULL || (text = ldns_rr2str(out)) == NULL) {
+			tool_warn(cmd, "%s: no record made", zone);
+			rc = 1;
+		} else {
+			if (!ds)
+				printf("%s. key tag=%u algorithm=%d role=csk "
+				    "state=active\n", zone, ldns_key_keytag(k),
+				    (int)ldns_key_algorithm(k));
+			fputs(text, stdout);
+			free(text);
+		}
+		if (out != dnskey)
+			ldns_rr_free(out);
+		ldns_rr_free(dnskey);
+		auth_sign_keys_free(keys);
+	}
+	return rc;
+}
+
+static int
+key_dnssec_show_main(int argc, char *argv[])
+{
+	return key_dnssec(argc, argv, false);
+}
+
+static int
+key_dnssec_ds_main(int argc, char *argv[])
+{
+	return key_dnssec(argc, argv, true);
+}
+
 int
 cmd_key(int argc, char *argv[])
 {
 	static const struct tool_cmd verbs[] = {
 		{ "derive", key_derive_main, derive_usage },
+		{ "dnssec-show", key_dnssec_show_main, dnssec_show_usage },
+		{ "dnssec-ds", key_dnssec_ds_main, dnssec_ds_usage },
 	};
 
 	return tool_verb_run("key", verbs, sizeof(verbs) / sizeof(verbs[0]),

@@ -5,6 +5,7 @@ daemons_primaryd_timbre_primaryd_SOURCES = daemons/primaryd/main.c \
 	daemons/primaryd/options.c daemons/primaryd/server.c \
 	daemons/primaryd/sync.c daemons/primaryd/notify.c \
 	daemons/primaryd/worker.c daemons/primaryd/loops.c \
+	daemons/primaryd/sign.c \
 	daemons/primaryd/primaryd.h
 daemons_primaryd_timbre_primaryd_CPPFLAGS = $(AM_CPPFLAGS) $(LIBGIT2_CFLAGS)
 daemons_primaryd_timbre_primaryd_CFLAGS = $(AM_CFLAGS) -pthread
@@ -18,6 +19,11 @@ INTEGRATION_TESTS += tests/integration/primary.sh
 # timbre-resolverd and Unbound through a private signed root, AXFR and
 # IXFR; in a network namespace of its own; helper: auth_dnssec.py.
 INTEGRATION_TESTS += tests/integration/auth_dnssec.sh
+# issue 22 (part 2): zones signed online (--dnssec-sign, ECDSA and
+# Ed25519): validated by timbre-resolverd and Unbound through a private
+# signed root, ldns-verify-zone on AXFR after UPDATEs, IXFR, restart, a
+# key file gone; in a network namespace of its own.
+INTEGRATION_TESTS += tests/integration/primary_sign.sh
 # issue 15 (part 3): --workers 1, 2 and 4 (SO_REUSEPORT UDP loops): dig,
 # kdig and 3000 questions from 16 source ports answered as --workers 1
 # does; 6 git pushes + signed NOTIFYs and a SIGHUP under a query loop

@@ -4,7 +4,8 @@
  * the zone repository and the first load (a remote that cannot be read
  * is fatal: nothing to serve), NOTIFY to the secondaries, the worker
  * thread, the UDP worker loops (--workers, loops.c), the signals,
- * READY=1 and the loop.  SIGHUP re-reads the
+ * READY=1 and the loop.  Online signing (--dnssec-*, sign.c) is set up
+ * before the first load and stays as started.  SIGHUP re-reads the
  * configuration (a bad one is logged and the old one kept; the serial
  * options apply to the reloads that start afterwards, the rate limiting
  * ones at once, with fresh counts) and has the worker fetch the
@@ -153,11 +154,14 @@ main(int argc, char *argv[])
 		free(d.conf.ssh_key);
 		d.conf.ssh_key = NULL;
 	}
+	if (primaryd_sign_setup(&d.sign, &d.conf, &err) == -1)
+		fatal("%s", err.msg);
 	if (primaryd_reload(&d, 0, &err) == -1)
 		fatal("remote %s: %s", d.conf.remote, err.msg);
 	primaryd_notify_start(&d);		/* every zone, once */
 	primaryd_worker_start(&d);
 	primaryd_loops_start(&d);
+	primaryd_sign_start(&d);
 	for (i = 0; signos[i] != 0; i++)
 		if ((sigs[i] = evsignal_new(d.base, signos[i], on_signal,
 		    &d)) == NULL || event_add(sigs[i], NULL) == -1)
@@ -166,6 +170,7 @@ main(int argc, char *argv[])
 	if (daemon_notify("READY=1", &err) == -1)
 		log_warn("sd_notify: %s", err.msg);
 	event_base_dispatch(d.base);
+	primaryd_sign_stop(&d);
 	primaryd_worker_stop(&d);
 	primaryd_notify_stop(&d);
 	primaryd_unserve(&d);

@@ -53,6 +53,14 @@ static const struct opt primaryd_options[] = {
 	{ "workers", OPT_INT, "0", OFF(workers),
 	  "loops answering UDP queries, each on a thread and socket of "
 	  "its own (0: one per CPU the daemon may run on)", 0, 0 },
+	{ "dnssec-sign", OPT_STRING | OPT_REPEAT, NULL, OFF(dnssec_sign),
+	  "sign ZONE online (DNSSEC), or every zone with all "
+	  "(repeatable)", 0, 0 },
+	{ "dnssec-dir", OPT_STRING, "/var/lib/timbre/primary-dnssec",
+	  OFF(dnssec_dir), "the signing keys and signed zones (made "
+	  "mode 0700; never in git)", 0, 0 },
+	{ "dnssec-algorithm", OPT_STRING, "ecdsap256", OFF(dnssec_algorithm),
+	  "the algorithm of new signing keys: ecdsap256 or ed25519", 0, 0 },
 	{ NULL, 0, NULL, 0, NULL, 0, 0 },
 };
 

@@ -45,6 +45,19 @@ struct primaryd_conf {
 	long long	 rrl_slip;
 	struct opt_list	 rrl_allow;	/* char *: CIDR never limited */
 	long long	 workers;	/* UDP loops; 0: one per CPU */
+	struct opt_list	 dnssec_sign;	/* char *: zones, or "all" */
+	char		*dnssec_dir;
+	char		*dnssec_algorithm;
+};
+
+/* Online signing (--dnssec-*, sign.c), fixed at start: read by the
+ * worker thread and the loop alike, changed by nobody. */
+struct primaryd_sign {
+	bool		 all;
+	char		**zones;	/* conf's dnssec_sign, no final dot */
+	size_t		 nzones;
+	const char	*dir;
+	int		 alg;		/* ldns_signing_algorithm */
 };
 
 /*
@@ -207,6 +220,8 @@ struct primaryd {
 	TAILQ_HEAD(, tcp_conn)	 tcp_conns;	/* server.c, idlest first */
 	uint64_t		 tcp_evicted;	/* closed for a new client */
 	struct worker		*worker;	/* worker.c */
+	struct primaryd_sign	 sign;		/* sign.c */
+	struct event		*sign_ev;
 };
 
 /* options.c */
@@ -266,6 +281,31 @@ void	primaryd_worker_start(struct primaryd *);
 void	primaryd_submit(struct primaryd *, struct job *);
 /* Waits for the job running, drops the queued ones, ends the thread. */
 void	primaryd_worker_stop(struct primaryd *);
+
+/* sign.c.  primaryd_sign_setup: from c (the state directory made);
+ * -1 (err) for an algorithm it does not know.  primaryd_sign_wanted:
+ * is zone to be signed?  primaryd_sign_due: does a zone of db signed
+ * online have a signature to refresh?  primaryd_sign_db (worker): the
+ * zones of db to sign replaced by their signed versions (old: the db
+ * served, whose versions are built on).  primaryd_sign_update (worker):
+ * nz, the unsigned zone an UPDATE made, signed on prev, the version
+ * served; NULL (err) if it cannot be.  primaryd_sign_keep: saves a
+ * signed zone in the state directory.  primaryd_sign_start, _stop: the
+ * hourly check of primaryd_sign_due, which submits a reload. */
+int	primaryd_sign_setup(struct primaryd_sign *,
+	    const struct primaryd_conf *c, struct err *);
+bool	primaryd_sign_wanted(const struct primaryd_sign *, const char *zone);
+bool	primaryd_sign_due(const struct primaryd_sign *, const struct auth_db *,
+	    time_t now);
+void	primaryd_sign_db(const struct primaryd_sign *, struct auth_db *db,
+	    const struct auth_db *old, enum auth_serial_policy);
+struct auth_zone *primaryd_sign_update(const struct primaryd_sign *,
+	    const struct auth_zone *nz, const struct auth_zone *prev,
+	    enum auth_serial_policy, struct err *);
+void	primaryd_sign_keep(const struct primaryd_sign *,
+	    const struct auth_zone *);
+void	primaryd_sign_start(struct primaryd *);
+void	primaryd_sign_stop(struct primaryd *);
 
 /* NOTIFY the secondaries of a zone (its NS hosts, --also-notify). */
 void	primaryd_notify_zone(struct primaryd *, const struct auth_zone *);

@@ -51,6 +51,7 @@ struct fixup {
 
 /* A reload read in the worker: the new db, not yet served. */
 struct reload {
+	const struct primaryd_sign *sign;
 	const struct auth_db	*old;
 	struct auth_db		*db;
 	struct dns_tsig_keys	*keys;
@@ -151,7 +152,7 @@ reload_free(struct reload *l)
  */
 static struct reload *
 reload_load(struct repo *repo, const struct auth_db *old, int fetch,
-    int reread, struct err *err)
+    int reread, const struct primaryd_sign *sg, struct err *err)
 {
 	struct reload	*l;
 	uint64_t	 seed;
@@ -161,6 +162,7 @@ reload_load(struct repo *repo, const struct auth_db *old, int fetch,
 		return NULL;
 	}
 	l->old = old;
+	l->sign = sg;
 	l->changed = 1;
 	if (fetch && repo_fetch(repo, &l->changed, err) == -1) {
 		free(l);
@@ -168,7 +170,9 @@ reload_load(struct repo *repo, const struct auth_db *old, int fetch,
 	}
 	if (reread)
 		l->changed = 1;
-	if (!l->changed && old != NULL)
+	/* An unchanged tip is read again when signatures are due. */
+	if (!l->changed && old != NULL && !primaryd_sign_due(sg, old,
+	    time(NULL)))
 		return l;
 	/* A new key for the hash of each db's reply cache. */
 	if (key_random(&seed, sizeof(seed), err) == -1) {
@@ -236,12 +240,14 @@ fix_zone(const struct auth_zone *o, const struct auth_zone *z,
 	struct err	err;
 	uint32_t	to;
 
-	if (o == NULL || o == z || auth_zone_same(o, z) ||
+	/* A zone signed online is compared by the records it was signed
+	 * from; its serial is the one served. */
+	if (o == NULL || o == z || auth_zone_same(auth_zone_plain(o), z) ||
 	    auth_serial_lt(auth_zone_serial(o), auth_zone_serial(z)))
 		return 0;
 	x->served = auth_zone_serial(o);
 	x->pushed = auth_zone_serial(z);
-	x->only = auth_zone_same_but_serial(o, z);
+	x->only = auth_zone_same_but_serial(auth_zone_plain(o), z);
 	to = x->only ? x->served : auth_serial_next(x->served, f->policy,
 	    now);
 	/* z was loaded from the pushed text: the edit is of the serial. */
@@ -344,8 +350,9 @@ done:
  * last reload is served with its serials uncommitted.
  */
 static struct reload *
-reload_read(struct repo *repo, const struct auth_db *old, int fetch,
-    const struct serial_fix *f, struct err *err)
+reload_read_plain(struct repo *repo, const struct auth_db *old, int fetch,
+    const struct serial_fix *f, const struct primaryd_sign *sg,
+    struct err *err)
 {
 	struct reload	*l, *kept = NULL;
 	struct err	 ferr;
@@ -354,7 +361,7 @@ reload_read(struct repo *repo, const struct auth_db *old, int fetch,
 
 	for (try = 1;; try++) {
 		if ((l = reload_load(repo, old, fetch || try > 1, try > 1,
-		    err)) == NULL) {
+		    sg, err)) == NULL) {
 			if (kept == NULL)
 				return NULL;
 			snprintf(how, sizeof(how), "not committed: the fetch "
@@ -381,6 +388,21 @@ reload_read(struct repo *repo, const struct auth_db *old, int fetch,
 		    "make it again: %s", try, FIX_TRIES, ferr.msg);
 		kept = l;
 	}
+}
+
+/* reload_read_plain, then the zones to sign signed (sign.c in
+ * daemons/primaryd): what is served. */
+static struct reload *
+reload_read(struct repo *repo, const struct auth_db *old, int fetch,
+    const struct serial_fix *f, const struct primaryd_sign *sg,
+    struct err *err)
+{
+	struct reload	*l;
+
+	if ((l = reload_read_plain(repo, old, fetch, f, sg, err)) != NULL &&
+	    l->db != NULL)
+		primaryd_sign_db(sg, l->db, old, f->policy);
+	return l;
 }
 
 /* Serves what reload_read read (which it takes), NOTIFYing the
@@ -439,7 +461,8 @@ primaryd_reload(struct primaryd *d, int fetch, struct err *err)
 {
 	struct reload	*l;
 
-	if ((l = reload_read(d->repo, d->db, fetch, &d->fix, err)) == NULL)
+	if ((l = reload_read(d->repo, d->db, fetch, &d->fix, &d->sign,
+	    err)) == NULL)
 		return -1;
 	reload_install(d, l, repo_head(d->repo));
 	return 0;
@@ -449,7 +472,8 @@ primaryd_reload(struct primaryd *d, int fetch, struct err *err)
 static void
 update_run(struct primaryd *d, struct job *j)
 {
-	struct auth_zone	*nz = NULL;
+	struct auth_zone	*nz = NULL, *sz = NULL;
+	struct auth_req		 req = j->req;
 	struct repo_change	 ch;
 	struct buf		 sum, text, msg;
 	struct err		 err;
@@ -459,7 +483,10 @@ update_run(struct primaryd *d, struct job *j)
 	buf_init(&sum, 60000);
 	buf_init(&text, 64 * 1024 * 1024);
 	buf_init(&msg, 65536);
-	j->rcode = auth_update(&j->req, j->fix.policy, time(NULL), &nz, &sum,
+	/* A zone signed online is updated as git holds it, unsigned, and
+	 * signed again (sign.c) before anything is committed. */
+	req.zone = (struct auth_zone *)auth_zone_plain(j->req.zone);
+	j->rcode = auth_update(&req, j->fix.policy, time(NULL), &nz, &sum,
 	    &err);
 	if (j->rcode != LDNS_RCODE_NOERROR) {
 		log_info("zone %s: update by %s refused rcode=%d%s%s", j->zone,
@@ -471,8 +498,17 @@ update_run(struct primaryd *d, struct job *j)
 		log_info("zone %s: update by %s changed nothing", j->zone, key);
 		goto done;
 	}
+	if (primaryd_sign_wanted(&d->sign, j->zone) && (sz =
+	    primaryd_sign_update(&d->sign, nz, j->req.zone, j->fix.policy,
+	    &err)) == NULL) {
+		log_warn("zone %s: update by %s not applied, serial %u kept: "
+		    "%s", j->zone, key, auth_zone_serial(j->req.zone),
+		    err.msg);
+		j->rcode = LDNS_RCODE_SERVFAIL;
+		goto done;
+	}
 	/* The file as the operator wrote it, the changed lines aside. */
-	if (auth_zone_edit(j->req.zone, nz, &text, &rewritten, &err) == -1 ||
+	if (auth_zone_edit(req.zone, nz, &text, &rewritten, &err) == -1 ||
 	    buf_printf(&msg, &err, "UPDATE by %s: %s\n\nzone %s serial %u\n",
 	    key, sum.data, j->zone, auth_zone_serial(nz)) == -1) {
 		log_warn("zone %s: update by %s: %s", j->zone, key, err.msg);
@@ -490,7 +526,8 @@ update_run(struct primaryd *d, struct job *j)
 		goto done;
 	}
 	log_info("zone %s: update by %s serial=%u commit=%.12s: %s", j->zone,
-	    key, auth_zone_serial(nz), repo_head(d->repo), sum.data);
+	    key, auth_zone_serial(sz != NULL ? sz : nz), repo_head(d->repo),
+	    sum.data);
 	if (rewritten)
 		log_info("zone %s: the file was written anew, one record a "
 		    "line (its old text did not match its records)", j->zone);
@@ -498,9 +535,16 @@ update_run(struct primaryd *d, struct job *j)
 	if (auth_zone_set_source(nz, text.data, text.len) == -1)
 		log_warn("zone %s: out of memory: the next update rewrites "
 		    "the file", j->zone);
+	if (sz != NULL) {
+		primaryd_sign_keep(&d->sign, sz);
+		auth_zone_free(nz);
+		nz = sz;
+		sz = NULL;
+	}
 	j->nz = nz;
 	nz = NULL;
 done:
+	auth_zone_free(sz);
 	auth_zone_free(nz);
 	buf_fini(&sum);
 	buf_fini(&text);
@@ -535,6 +579,7 @@ static void
 ixfr_run(struct primaryd *d, struct job *j)
 {
 	struct ixfr_walk	 w;
+	struct auth_zone	*z;
 	struct err		 err;
 
 	memset(&w, 0, sizeof(w));
@@ -545,6 +590,21 @@ ixfr_run(struct primaryd *d, struct job *j)
 		return;
 	}
 	w.step = AUTH_IXFR_MORE;
+	if (auth_zone_signed_online(j->req.zone)) {
+		/* The versions signed since start, not git's unsigned
+		 * ones: older than those, a full transfer. */
+		while (w.step == AUTH_IXFR_MORE) {
+			z = auth_zone_older(j->req.zone, w.versions);
+			if (z != NULL)
+				(void)auth_zone_ref(z);
+			w.versions++;
+			w.step = auth_ixfr_older(w.x, z);
+			if (z == NULL)
+				break;
+		}
+		j->versions = w.versions;
+		return;
+	}
 	if (repo_history(d->repo, w.name, IXFR_MAX_COMMITS, IXFR_MAX_BYTES,
 	    on_version, &w, &err) == -1)
 		log_warn("zone %s: ixfr: history: %s", w.name, err.msg);
@@ -669,7 +729,7 @@ job_run(struct primaryd *d, struct job *j)
 	case JOB_RELOAD:
 	case JOB_NOTIFY:
 		if ((j->reload = reload_read(d->repo, j->old, 1, &j->fix,
-		    &j->err)) == NULL)
+		    &d->sign, &j->err)) == NULL)
 			j->failed = 1;
 		break;
 	case JOB_UPDATE:

@@ -101,6 +101,60 @@ struct auth_zone *auth_zone_with_serial(const struct auth_zone *z,
 size_t		 auth_zone_sigs_expired(const struct auth_zone *, time_t now,
 		    uint32_t *first_out);
 
+/*
+ * sign.c, signkey.c: online signing (timbre-primaryd --dnssec-sign).
+ * auth_zone_sign: the zone served for the unsigned zone plain: plain's
+ * records, a DNSKEY for each key, an NSEC chain, an RRSIG by each key
+ * over each authoritative RRset; those of prev (the version signed
+ * before, may be NULL) kept where the RRset did not change and the
+ * signature is good for more than AUTH_SIGN_REFRESH (st, may be NULL,
+ * counts the RRsets kept and signed).  Its SOA serial is plain's, or
+ * the one policy gives after prev's if plain's is not newer.  NULL (err) for a zone holding
+ * RRSIG, NSEC or NSEC3 records (signed offline), or on failure.
+ * auth_zone_plain: the unsigned zone a signed one was made from (z
+ * itself for any other).  auth_zone_sign_due: a signature of z expires
+ * within AUTH_SIGN_REFRESH of now (sign again).
+ */
+#define AUTH_SIGN_LIFETIME	(14 * 86400)	/* Knot's rrsig-lifetime */
+#define AUTH_SIGN_REFRESH	(7 * 86400)	/* and rrsig-refresh */
+#define AUTH_SIGN_BACKDATE	3600		/* inception before now */
+struct auth_sign_stats {
+	size_t	reused, made;	/* RRsets whose signatures were kept, made */
+};
+struct auth_zone *auth_zone_sign(const struct auth_zone *plain,
+		    const struct auth_zone *prev, ldns_key_list *keys,
+		    time_t now, enum auth_serial_policy,
+		    struct auth_sign_stats *st, struct err *);
+/* The signed versions served before z, newest first (i from 0), at most
+ * AUTH_SIGN_HISTORY, for IXFR; NULL past them. */
+#define AUTH_SIGN_HISTORY	16
+struct auth_zone *auth_zone_older(const struct auth_zone *z, size_t i);
+const struct auth_zone *auth_zone_plain(const struct auth_zone *);
+bool		 auth_zone_signed_online(const struct auth_zone *);
+/* Was s (a signed zone, as auth_sign_saved reads it) signed from plain's
+ * records, its serial not older?  (Then it may be served as it is.) */
+bool		 auth_zone_signed_from(const struct auth_zone *s,
+		    const struct auth_zone *plain);
+bool		 auth_zone_sign_due(const struct auth_zone *, time_t now);
+/*
+ * The state directory dir: auth_sign_dir makes it (mode 0700).
+ * auth_sign_keys_load: zone's key, dir/ZONE.key; with alg (an ldns
+ * signing algorithm, auth_sign_alg gives it from "ecdsap256" or
+ * "ed25519") a zone that has none and was never signed (no
+ * dir/ZONE.signed) gets one made (*made_out set); alg 0 only reads.
+ * auth_sign_save writes the signed zone z to dir/ZONE.signed;
+ * auth_sign_saved reads it back, as signed from plain.
+ */
+int		 auth_sign_alg(const char *name, int *alg_out);
+int		 auth_sign_dir(const char *dir, struct err *);
+ldns_key_list	*auth_sign_keys_load(const char *dir, const char *zone,
+		    int alg, bool *made_out, struct err *);
+void		 auth_sign_keys_free(ldns_key_list *);
+int		 auth_sign_save(const char *dir, const struct auth_zone *,
+		    struct err *);
+struct auth_zone *auth_sign_saved(const char *dir,
+		    const struct auth_zone *plain, struct err *);
+
 /* zonetext.c */
 /* The master file of new as an edit of old's source text: lines of
  * records new no longer has are removed, records it gained are

@@ -53,6 +53,11 @@ struct auth_zone {
 	uint16_t	 n3iter;
 	uint8_t		 n3saltlen;
 	uint8_t		 n3salt[255];
+	/* Signed online (sign.c): the unsigned zone it was made from,
+	 * which UPDATE edits and git holds (a reference); else NULL. */
+	struct auth_zone *plain;
+	struct auth_zone **older;	/* the versions before, for IXFR */
+	size_t		 nolder;
 };
 
 /* Takes v (records and array) and checks them into a zone; on failure

@@ -4,7 +4,7 @@
 src_libtimbre_a_SOURCES += src/auth/auth.h src/auth/auth_priv.h \
 	src/auth/zone.c src/auth/zonetext.c src/auth/auth.c \
 	src/auth/update.c src/auth/replycache.c src/auth/rrl.c \
-	src/auth/dnssec.c
+	src/auth/dnssec.c src/auth/sign.c src/auth/signkey.c
 
 check_PROGRAMS += tests/unit/auth/check_auth
 TESTS += tests/unit/auth/check_auth
@@ -15,6 +15,8 @@ tests_unit_auth_check_auth_SOURCES = tests/unit/auth/test_zone.c \
 tests_unit_auth_check_auth_SOURCES += tests/unit/auth/test_limits.c
 # Issue 22: zones signed offline (NSEC, NSEC3 opt-out) answered with DO.
 tests_unit_auth_check_auth_SOURCES += tests/unit/auth/test_dnssec.c
+# Issue 22 part 2: online signing (keys, NSEC chain, incremental).
+tests_unit_auth_check_auth_SOURCES += tests/unit/auth/test_sign.c
 tests_unit_auth_check_auth_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_auth_check_auth_LDADD = $(UNIT_LDADD)
 # test_nomem.c fails allocations on demand (tests/unit/nomem.h), those of

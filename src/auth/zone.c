@@ -494,9 +494,15 @@ auth_zone_ref(struct auth_zone *z)
 void
 auth_zone_free(struct auth_zone *z)
 {
+	size_t	i;
+
 	if (z == NULL || atomic_fetch_sub(&z->refs, 1) > 1)
 		return;
 	auth_dnssec_free(z);
+	auth_zone_free(z->plain);
+	for (i = 0; i < z->nolder; i++)
+		auth_zone_free(z->older[i]);
+	free(z->older);
 	zrrs_free(z->v, z->n);
 	free(z->kbuf);
 	free(z->kend);

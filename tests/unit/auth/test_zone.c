@@ -1523,5 +1523,6 @@ unit_suite(void)
 	suite_add_tcase(s, zone_replycache_tcase());
 	suite_add_tcase(s, zone_rrl_tcase());
 	suite_add_tcase(s, zone_dnssec_tcase());
+	suite_add_tcase(s, zone_sign_tcase());
 	return s;
 }

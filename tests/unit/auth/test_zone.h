@@ -53,6 +53,7 @@ void		 make_update(const char *pre, const char *const *up,
 TCase		*zone_nomem_tcase(void);
 /* test_dnssec.c */
 TCase		*zone_dnssec_tcase(void);
+TCase		*zone_sign_tcase(void);
 /* test_limits.c */
 TCase		*zone_limits_tcase(void);
 TCase		*zone_replycache_tcase(void);
