@@ -289,7 +289,9 @@ tc_nomem(void)
 {
 	TCase	*tc = tcase_create("nomem");
 
-	tcase_set_timeout(tc, 120);
+	/* Every allocation of a create fails once: with the six migrations
+	 * that is some 30 s of CPU, and minutes on a loaded machine. */
+	tcase_set_timeout(tc, 400);
 	tcase_add_test(tc, test_nomem_open);
 	tcase_add_loop_test(tc, test_nomem_ops, NM_ADD_LIST, NM_REOPEN + 1);
 	return tc;
