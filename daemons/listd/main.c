@@ -238,6 +238,8 @@ main(int argc, char *argv[])
 		fatal("held posts: %s", err.msg);
 	if (listd_archive_start(&ld, &err) == -1)
 		fatal("archive: %s", err.msg);
+	if (listd_digest_start(&ld, &err) == -1)
+		fatal("digest: %s", err.msg);
 	for (i = 0; signos[i] != 0; i++)
 		if ((sigs[i] = evsignal_new(ld.base, signos[i], on_signal,
 		    &ld)) == NULL || event_add(sigs[i], NULL) == -1)
@@ -253,6 +255,7 @@ main(int argc, char *argv[])
 	listd_http_stop(&ld);
 	listd_held_stop(&ld);
 	listd_archive_stop(&ld);
+	listd_digest_stop(&ld);
 	listd_commit_stop(&ld);
 	listd_queue_stop(&ld);
 	listd_out_stop(&ld);
