@@ -100,6 +100,7 @@ struct parts {
 	struct buf	 toc;		/* the table of contents */
 	struct buf	 msgs;		/* the multipart/digest's parts */
 	char		 bound[40];	/* of the multipart/digest */
+	char		 hex[25];	/* the random part of both */
 	size_t		 n;
 	size_t		 size;
 	size_t		 max;		/* --digest-size */
@@ -109,14 +110,12 @@ struct parts {
 	int		 rc;
 };
 
-/* Does "--" bound occur in p[0..len)? */
+/* Does the random part of the boundaries occur in p[0..len)?  If not,
+ * neither boundary can. */
 static bool
-holds(const void *p, size_t len, const char *bound)
+holds(const void *p, size_t len, const char *hex)
 {
-	char	d[48];
-	size_t	n = (size_t)snprintf(d, sizeof(d), "--%s", bound);
-
-	return memmem(p, len, d, n) != NULL;
+	return memmem(p, len, hex, strlen(hex)) != NULL;
 }
 
 /* s, one line of the table: control characters become spaces. */
@@ -144,11 +143,13 @@ post_fn(const struct store_digest_post *p, void *arg)
 	if (ps->n > 0 && (ps->size >= ps->max ||
 	    ps->size + p->len > DIGEST_MAX))
 		return 1;		/* the rest: the next digest */
-	if (holds(p->body, p->len, ps->bound))
+	if (holds(p->body, p->len, ps->hex))
 		ps->clash = true;
 	if (archive_msg_parse(p->body, p->len, "", (int64_t)p->created, &m,
-	    &err) == -1)
+	    &err) == -1) {
+		ps->rc = -1;	/* ERR_NOMEM, the only failure */
 		return -1;
+	}
 	ps->n++;
 	ps->size += p->len;
 	ps->upto = p->seq;
@@ -168,10 +169,9 @@ post_fn(const struct store_digest_post *p, void *arg)
 /* Two fresh boundaries, "=_timbre_toc_HEX" and "=_timbre_msgs_HEX": "=_"
  * cannot occur in quoted-printable, and neither is the other's prefix. */
 static int
-boundaries(char toc[40], char msgs[40], struct err *err)
+boundaries(char toc[40], char msgs[40], char hex[25], struct err *err)
 {
 	unsigned char	rnd[12];
-	char		hex[25];
 	size_t		i;
 
 	if (key_random(rnd, sizeof(rnd), err) == -1)
@@ -248,7 +248,8 @@ send_one(struct listd *ld, const struct due *du)
 	snprintf(from, sizeof(from), "%s-bounces@%s", du->name, du->domain);
 	is.mail_from = from;
 	if (du->readers == 0) {
-		/* Nobody left in digest mode: the rows go, nothing is sent. */
+		/* Nobody left in digest mode: the rows go, nothing is sent
+		 * (len 0). */
 		is.upto = INT64_MAX;
 		is.body = "";
 		if (store_digest_queue(ld->store, du->domain, du->name, &is,
@@ -267,18 +268,19 @@ send_one(struct listd *ld, const struct due *du)
 		buf_init(&ps.toc, 1024 * 1024);
 		buf_init(&ps.msgs, DIGEST_MAX + 64 * 1024);
 		ps.max = (size_t)ld->set.conf.digest_size;
-		if (boundaries(outer, ps.bound, &err) == -1 ||
+		if (boundaries(outer, ps.bound, ps.hex, &err) == -1 ||
 		    store_digest_posts(ld->store, du->domain, du->name,
 		    post_fn, &ps, &err) == -1) {
 			log_error("digest list=%s: %s", du->name, ps.rc != 0 ?
-			    "out of memory" : err.msg);
+			    "out of memory, or a post over the digest's "
+			    "limit" : err.msg);
 			goto out;
 		}
 		if (ps.n == 0) {
 			ret = 0;	/* gone meanwhile */
 			goto out;
 		}
-		if (!ps.clash)
+		if (!ps.clash && !holds(ps.toc.data, ps.toc.len, ps.hex))
 			break;
 		if (tries == 3) {
 			log_error("digest list=%s: no boundary that no post "

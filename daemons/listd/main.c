@@ -140,6 +140,8 @@ reload(struct listd *ld)
 	ld->set.conf.max_per_ip = s.conf.max_per_ip;
 	ld->set.conf.signer_retry = s.conf.signer_retry;
 	ld->set.conf.signer_retry_max = s.conf.signer_retry_max;
+	ld->set.conf.digest_size = s.conf.digest_size;		/* digest.c */
+	ld->set.conf.digest_interval = s.conf.digest_interval;
 	ld->set.conf.log_level = s.conf.log_level;
 	/* Strings: swapped, so that freeing s frees the old ones. */
 #define SWAP(f) (t = ld->set.conf.f, ld->set.conf.f = s.conf.f, s.conf.f = t)

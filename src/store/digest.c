@@ -171,6 +171,10 @@ store_digest_queue(struct store *s, const char *domain, const char *name,
 	    run_list(s, "UPDATE lists SET digest_issue = ?2 WHERE id = ?1", id,
 	    is->issue, err) == -1)
 		goto fail;
+	/* No digest: the rows are dropped (nobody read them when they were
+	 * looked at; one who came since gets the next issue). */
+	if (is->len == 0)
+		return store_commit(s, err) == -1 ? -1 : 0;
 	if (store_prepare(s, "INSERT INTO messages (list_id, state, "
 	    "mail_from, message_id, body, size, created, next_attempt) "
 	    "SELECT ?1, 'received', ?2, ?3, ?4, ?5, ?6, ?6 WHERE EXISTS "

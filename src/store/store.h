@@ -476,7 +476,8 @@ struct store_digest_issue {
  * to is->upto go, the list's last issue becomes is->issue, and the
  * message (state received, for the signer, as store_reply_add's) is
  * made with one deliveries row per active member in digest mode
- * (*nrcpt_out; *id_out 0 and no message when there is none).  Returns
+ * (*nrcpt_out; *id_out 0 and no message when there is none, or when
+ * is->len is 0: the rows are only dropped).  Returns
  * 0; 1 when issue is not the next one (sent already: nothing changed);
  * -1 with STORE_E_NOLIST or why.
  */

@@ -107,7 +107,7 @@ START_TEST(test_digest_mode)
 	int64_t				 p[3], id;
 	size_t				 nr, i;
 	bool				 changed;
-	char				 body[8];
+	char				 body[8], sql[200];
 
 	ts_init();
 	s = ts_fixture("d.db");
@@ -197,18 +197,27 @@ START_TEST(test_digest_mode)
 	ck_assert_int_eq(di.readers, 0);
 	is.issue = 2;
 	is.upto = INT64_MAX;
+	is.body = "";
+	is.len = 0;
+	/* Someone in digest mode again meanwhile: still only dropped. */
+	ck_assert_int_eq(store_member_set_mode(s, D, "dev", "Bob@Example.ORG",
+	    STORE_MODE_DIGEST, &changed, &err), 0);
 	ck_assert_int_eq(store_digest_queue(s, D, "dev", &is, 400, &id, &nr,
 	    &err), 0);
 	ck_assert_int_eq(id, 0);
 	ck_assert_uint_eq(nr, 0);
 	ck_assert_int_eq(count(s, "SELECT count(*) FROM digest"), 0);
-	/* A post now: no digest row, carol gets it. */
+	/* A post now: carol gets it, Bob's digest keeps it. */
 	ck_assert_int_eq(store_msg_add(s, D, "dev", STORE_MSG_RECEIVED, "a@x",
 	    NULL, "p\r\n", 3, 500, &p[0], &err), 0);
 	ck_assert_int_eq(store_msg_signed(s, p[0], "s\r\n", 3, 510, false, &nr,
 	    &err), 0);
-	ck_assert_uint_eq(nr, 2);
-	ck_assert_int_eq(count(s, "SELECT count(*) FROM digest"), 0);
+	ck_assert_uint_eq(nr, 1);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM deliveries WHERE "
+	    "message = %lld AND recipient = 'carol@example.org'",
+	    (long long)p[0]);
+	ck_assert_int_eq(count(s, sql), 1);
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM digest"), 1);
 	store_close(s);
 	ts_fini();
 }
