@@ -8,6 +8,7 @@
  *	settings DB --domain D LIST [--posting P] [--subject-prefix T]
  *	add-moderator, remove-moderator DB --domain D LIST ADDR
  *	subscribe, unsubscribe DB --domain D LIST ADDR
+ *	delivery DB --domain D LIST ADDR single|digest
  *	show DB [--domain D [LIST]]
  *	held DB [--domain D [LIST]]		the held posts
  *	accept, discard DB --domain D LIST ID	decides a held post
@@ -56,6 +57,8 @@ static const char sub_usage[] =
     "usage: timbre list subscribe DB --domain D LIST ADDR";
 static const char unsub_usage[] =
     "usage: timbre list unsubscribe DB --domain D LIST ADDR";
+static const char delivery_usage[] =
+    "usage: timbre list delivery DB --domain D LIST ADDR single|digest";
 static const char show_usage[] =
     "usage: timbre list show DB [--domain D [LIST]]";
 static const char held_usage[] =
@@ -329,6 +332,34 @@ list_unsub_main(int argc, char *argv[])
 	    false, argc, argv);
 }
 
+/* delivery: how a subscriber gets the posts (digest.c of timbre-listd
+ * sends the digests). */
+static int
+list_delivery_main(int argc, char *argv[])
+{
+	struct list_args	 a;
+	struct store		*s;
+	struct err		 err;
+	enum store_mode		 mode;
+	bool			 changed;
+	int			 rc;
+
+	parse("list delivery", delivery_usage, 0, 4, argc, argv, &a);
+	if (store_mode_parse(a.reason, &mode) == -1) {
+		free(a.moderators);
+		tool_usage_error(a.cmd, "single or digest, not \"%s\"\n%s",
+		    a.reason, delivery_usage);
+	}
+	if ((s = open_db(&a, 0)) == NULL)
+		return done(&a, NULL, -1, NULL);
+	rc = store_member_set_mode(s, a.domain, a.list, a.addr, mode,
+	    &changed, &err);
+	if (rc == 0 && !changed)
+		printf("%s: %s was in %s mode already\n", a.cmd, a.addr,
+		    store_mode_name(mode));
+	return done(&a, s, rc, &err);
+}
+
 /* What the callbacks of show need. */
 struct show {
 	struct store		*s;
@@ -363,10 +394,11 @@ show_member(const struct store_member_info *m, void *arg)
 		    m->address, iso_time(m->added, added));
 	else
 		printf("%s@%s subscriber %s state=%s bounce-score=%ld "
-		    "bounces=%ld last-bounce=%s added=%s\n", sh->name,
+		    "bounces=%ld last-bounce=%s added=%s%s\n", sh->name,
 		    sh->domain, m->address, store_sub_state_name(m->state),
 		    m->bounce_score, m->bounces,
-		    iso_time(m->last_bounce, last), iso_time(m->added, added));
+		    iso_time(m->last_bounce, last), iso_time(m->added, added),
+		    m->mode == STORE_MODE_DIGEST ? " delivery=digest" : "");
 	return 0;
 }
 
@@ -522,6 +554,7 @@ cmd_list(int argc, char *argv[])
 		{ "remove-moderator", list_rm_mod_main, rm_mod_usage },
 		{ "subscribe", list_sub_main, sub_usage },
 		{ "unsubscribe", list_unsub_main, unsub_usage },
+		{ "delivery", list_delivery_main, delivery_usage },
 		{ "show", list_show_main, show_usage },
 		{ "held", list_held_main, held_usage },
 		{ "accept", list_accept_main, accept_usage },

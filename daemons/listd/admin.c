@@ -1,13 +1,15 @@
 /*
  * admin.c: the commands of a list by mail: LIST-subscribe,
- * -unsubscribe, -help, -owner, -subscribers, and LIST-confirm+TOKEN.
+ * -unsubscribe, -help, -owner, -subscribers, -digest (digest mode, or
+ * back to single posts with the subject "off"), and LIST-confirm+TOKEN.
  *
  * Nothing here trusts an address it has not checked.  A command comes
  * from ADDRESS only when the message's From is ADDRESS and DMARC passed
  * for it (verify.c: an aligned DKIM signature or SPF pass); the
  * envelope sender is never used, not even as the address of a reply.
  * Without that proof the only thing done for a subscribe or unsubscribe
- * is a confirmation request to the From address: a random token, kept
+ * (or a change of digest mode) is a confirmation request to the From
+ * address: a random token, kept
  * in the pending table (store_pending_add) for LISTD_TOKEN_LIFETIME,
  * bound to the list, the action and the address; mail to
  * LIST-confirm+TOKEN does the action, from anyone, since only the
@@ -219,6 +221,23 @@ listd_admin_verified(const char *author, const struct listd_verdict *vd)
 	    strcasecmp(at + 1, vd->dmarc.domain) == 0;
 }
 
+/* What the confirmation and the log call an action. */
+static const char *
+action_verb(enum store_pending_action action)
+{
+	switch (action) {
+	case STORE_PENDING_SUBSCRIBE:
+		return "subscribe";
+	case STORE_PENDING_UNSUBSCRIBE:
+		return "unsubscribe";
+	case STORE_PENDING_DIGEST:
+		return "digest";
+	case STORE_PENDING_SINGLE:
+		return "digest off";
+	}
+	return "?";
+}
+
 /* A confirmation request for action to c->author. */
 static void
 ask_confirm(struct cmd *c, enum store_pending_action action)
@@ -227,8 +246,7 @@ ask_confirm(struct cmd *c, enum store_pending_action action)
 	struct err	 err;
 	char		 token[LISTD_TOKEN_LEN + 1], text[1500], extra[400];
 	char		 subject[600];
-	const char	*verb = action == STORE_PENDING_SUBSCRIBE ?
-			    "subscribe" : "unsubscribe";
+	const char	*verb = action_verb(action);
 	const char	*rcpt[1] = { c->author };
 	time_t		 now = listd_now(ld);
 	int		 rc;
@@ -307,6 +325,106 @@ welcome(struct cmd *c, const char *addr, bool subscribed)
 	(void)reply(c, rcpt, 1, true, subject, "", text, NULL, 0);
 }
 
+/* The note and the answer once addr's mode is set (changed) or was so
+ * (or addr is no subscriber: nothing was changed, no note). */
+static void
+mode_done(struct cmd *c, const char *addr, enum store_mode mode,
+    bool changed)
+{
+	const char	*rcpt[1] = { addr };
+	char		 text[1000], subject[600];
+	bool		 digest = mode == STORE_MODE_DIGEST;
+
+	if (!changed) {
+		say(c->out, 250, "2.0.0", "<%s> was not changed (already in "
+		    "%s mode, or not subscribed to %s@%s)", addr,
+		    store_mode_name(mode), c->list, c->dom);
+		return;
+	}
+	snprintf(subject, sizeof(subject), "%s %s@%s", digest ?
+	    "Digests of" : "Single posts of", c->list, c->dom);
+	snprintf(text, sizeof(text),
+	    "Command: digest%s, for %s, on the list %s@%s.\r\n\r\n"
+	    "Done: %s\r\n\r\n"
+	    "To switch %s, write to %s-digest@%s%s.\r\n", digest ? "" :
+	    " off", addr, c->list, c->dom, digest ? "the posts now come "
+	    "gathered in digests, and no longer\r\none by one." :
+	    "each post now comes as it is sent, and no more digests.",
+	    digest ? "back to single posts" : "to digests again", c->list,
+	    c->dom, digest ? " with the subject \"off\"" : "");
+	(void)reply(c, rcpt, 1, true, subject, "", text, NULL, 0);
+	say(c->out, 250, "2.0.0", "<%s> now gets %s of %s@%s", addr, digest ?
+	    "digests" : "single posts", c->list, c->dom);
+}
+
+/* Subject "off" (or "single", "nodigest"; any case, "Re:" ignored): back
+ * to single posts.  Anything else, an empty subject too, asks for
+ * digests. */
+static enum store_mode
+wanted_mode(const struct mail_hdrs *hdrs)
+{
+	static const char *const	 offs[] = { "off", "single",
+					    "nodigest" };
+	const struct mail_field		*f;
+	struct buf			 v;
+	struct err			 err;
+	const char			*t;
+	size_t				 k, n;
+	long				 i;
+	enum store_mode			 m = STORE_MODE_DIGEST;
+
+	if (hdrs == NULL ||
+	    (i = mail_hdrs_find(hdrs, "Subject", 0)) == -1 ||
+	    (f = mail_hdrs_at(hdrs, (size_t)i)) == NULL)
+		return m;
+	buf_init(&v, 1000);
+	if (mail_field_unfold(f, &v, &err) == 0 &&
+	    buf_add(&v, "", 1, &err) == 0) {
+		t = (const char *)v.data;
+		t += strspn(t, " \t");
+		if (strncasecmp(t, "re:", 3) == 0)
+			t += 3 + strspn(t + 3, " \t");
+		n = strcspn(t, " \t");
+		for (k = 0; k < sizeof(offs) / sizeof(offs[0]); k++)
+			if (n == strlen(offs[k]) &&
+			    strncasecmp(t, offs[k], n) == 0 &&
+			    t[n + strspn(t + n, " \t")] == '\0')
+				m = STORE_MODE_SINGLE;
+	}
+	buf_fini(&v);
+	return m;
+}
+
+/* LIST-digest: the author's delivery mode, at once with DMARC's proof,
+ * else after a confirmation, as an unsubscribe. */
+static void
+do_digest(struct cmd *c, const struct mail_hdrs *hdrs)
+{
+	struct err	err;
+	enum store_mode	mode = wanted_mode(hdrs);
+	bool		changed;
+	int		r;
+
+	if (!c->verified) {
+		ask_confirm(c, mode == STORE_MODE_DIGEST ?
+		    STORE_PENDING_DIGEST : STORE_PENDING_SINGLE);
+		return;
+	}
+	r = store_member_set_mode(c->ld->store, c->dom, c->list, c->author,
+	    mode, &changed, &err);
+	if (r == -1 && err.code != STORE_E_NOMEMBER) {
+		log_error("%016" PRIx64 " admin list=%s digest <%s>: %s",
+		    c->id, c->list, c->author, err.msg);
+		say(c->out, 451, "4.3.0", "cannot change the list, try later");
+		return;
+	}
+	log_info("%016" PRIx64 " admin list=%s digest from=<%s> mode=%s "
+	    "changed=%s (dmarc pass)%s", c->id, c->list, c->author,
+	    store_mode_name(mode), changed ? "yes" : "no", r == -1 ?
+	    ": not a subscriber" : "");
+	mode_done(c, c->author, mode, r == 0 && changed);
+}
+
 static void
 do_confirm(struct cmd *c, const char *token)
 {
@@ -351,8 +469,13 @@ do_confirm(struct cmd *c, const char *token)
 		}
 	}
 	log_info("%016" PRIx64 " admin list=%s confirmed %s address=<%s> "
-	    "changed=%s", c->id, c->list, action == STORE_PENDING_SUBSCRIBE ?
-	    "subscribe" : "unsubscribe", addr, changed ? "yes" : "no");
+	    "changed=%s", c->id, c->list, action_verb(action), addr,
+	    changed ? "yes" : "no");
+	if (action == STORE_PENDING_DIGEST || action == STORE_PENDING_SINGLE) {
+		mode_done(c, addr, action == STORE_PENDING_DIGEST ?
+		    STORE_MODE_DIGEST : STORE_MODE_SINGLE, changed);
+		return;
+	}
 	if (action == STORE_PENDING_SUBSCRIBE) {
 		welcome(c, addr, true);
 		say(c->out, 250, "2.0.0", "<%s> %s %s@%s", addr, changed ?
@@ -435,12 +558,14 @@ do_help(struct cmd *c)
 	    "  %s@%s              post to the list\r\n"
 	    "  %s-subscribe@%s    join (you will be asked to confirm)\r\n"
 	    "  %s-unsubscribe@%s  leave\r\n"
+	    "  %s-digest@%s       digests instead of single posts\r\n"
+	    "                     (subject \"off\": single posts again)\r\n"
 	    "  %s-owner@%s        write to the moderators\r\n"
 	    "  %s-subscribers@%s  the subscriber list (moderators only)\r\n"
 	    "  %s-help@%s         this text\r\n\r\n"
 	    "A command counts as yours only when your From address passes\r\n"
 	    "DMARC; otherwise a confirmation is sent to it first.\r\n",
-	    c->author, l, d, l, d, l, d, l, d, l, d, l, d, l, d);
+	    c->author, l, d, l, d, l, d, l, d, l, d, l, d, l, d, l, d);
 	if (reply(c, rcpt, 1, true, subject, "", text, NULL, 0) == -1)
 		say(c->out, 250, "2.0.0", "no reply sent (too many replies to "
 		    "this address)");
@@ -646,6 +771,9 @@ listd_admin_command(struct listd *ld, uint64_t id,
 		break;
 	case STORE_ROUTE_SUBSCRIBERS:
 		do_subscribers(&c);
+		break;
+	case STORE_ROUTE_DIGEST:
+		do_digest(&c, hdrs);
 		break;
 	default:
 		say(out, 550, "5.1.1", "not a command address");

@@ -5,7 +5,8 @@
  * (session.c), verification (verify.c: SPF, DKIM, ARC, DMARC and the
  * Authentication-Results they make), the post as it leaves (post.c,
  * pure functions of the header section) and the hand-off to the signer
- * (queue.c), commands by mail (admin.c) and held posts (held.c).  The
+ * (queue.c), commands by mail (admin.c), held posts (held.c) and
+ * digests (digest.c).  The
  * way out, fan-out and bounces, is deliver.h's.
  *
  * One message, as docs/design.md draws it: session.c takes it on --listen,
@@ -76,6 +77,8 @@ struct listd_conf {
 	char		*archive_dir;		/* NULL: no archive */
 	char		*archive_url;
 	long long	 archive_epoch_size;
+	long long	 digest_size;		/* digest.c */
+	long long	 digest_interval;
 	bool		 foreground;
 	enum log_level	 log_level;
 	char		*user;
@@ -138,6 +141,7 @@ struct listd_stats {
 };
 
 struct listd_commit;
+struct listd_digest;
 struct listd_http;
 struct listd_ipcount;
 struct listd_queue;
@@ -163,6 +167,7 @@ struct listd {
 	struct event		*held_kick;
 	struct listd_archive	*archive;	/* NULL: no --archive-dir */
 	struct listd_http	*http;		/* --http-listen, or NULL */
+	struct listd_digest	*digest;
 };
 
 time_t	listd_now(const struct listd *);
@@ -419,5 +424,12 @@ int	listd_archive_start(struct listd *, struct err *);
 /* A post was fanned out: its row is in the archive queue. */
 void	listd_archive_kick(struct listd *);
 void	listd_archive_stop(struct listd *);
+
+/* ---- digest.c: the digests of members in digest mode ---- */
+
+/* Starts the timer that sends the digests due (--digest-size,
+ * --digest-interval), and at once what a previous run left. */
+int	listd_digest_start(struct listd *, struct err *);
+void	listd_digest_stop(struct listd *);
 
 #endif

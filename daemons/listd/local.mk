@@ -10,7 +10,7 @@ daemons_listd_timbre_listd_SOURCES = daemons/listd/main.c \
 	daemons/listd/session.c daemons/listd/commit.c \
 	daemons/listd/verify.c daemons/listd/post.c daemons/listd/queue.c \
 	daemons/listd/admin.c daemons/listd/held.c daemons/listd/archive.c \
-	daemons/listd/http.c
+	daemons/listd/http.c daemons/listd/digest.c
 daemons_listd_timbre_listd_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE3_CFLAGS)
 # commit.c's flushing thread
 daemons_listd_timbre_listd_CFLAGS = $(AM_CFLAGS) -pthread
@@ -45,3 +45,9 @@ INTEGRATION_TESTS += tests/integration/listd_unsub.sh
 # the first 250s, a restart; every post that heard 250 reaches
 # smtp-sink for every subscriber, nothing half-stored, flushes shared
 INTEGRATION_TESTS += tests/integration/listd_burst.sh
+# Digests (digest.c): members switched by timbre list digest and by mail
+# to LIST-digest, no single posts for them, the multipart/digest read
+# back with Python's email package from smtp-sink's copies and its DKIM
+# signature verified by dkimpy, sent on --digest-size and on
+# --digest-interval, and back to single posts
+INTEGRATION_TESTS += tests/integration/listd_digest.sh

@@ -142,6 +142,8 @@ reload(struct listd *ld)
 	ld->set.conf.max_per_ip = s.conf.max_per_ip;
 	ld->set.conf.signer_retry = s.conf.signer_retry;
 	ld->set.conf.signer_retry_max = s.conf.signer_retry_max;
+	ld->set.conf.digest_size = s.conf.digest_size;		/* digest.c */
+	ld->set.conf.digest_interval = s.conf.digest_interval;
 	ld->set.conf.log_level = s.conf.log_level;
 	/* Strings: swapped, so that freeing s frees the old ones. */
 #define SWAP(f) (t = ld->set.conf.f, ld->set.conf.f = s.conf.f, s.conf.f = t)
@@ -239,6 +241,8 @@ main(int argc, char *argv[])
 		fatal("held posts: %s", err.msg);
 	if (listd_archive_start(&ld, &err) == -1)
 		fatal("archive: %s", err.msg);
+	if (listd_digest_start(&ld, &err) == -1)
+		fatal("digest: %s", err.msg);
 	for (i = 0; signos[i] != 0; i++)
 		if ((sigs[i] = evsignal_new(ld.base, signos[i], on_signal,
 		    &ld)) == NULL || event_add(sigs[i], NULL) == -1)
@@ -254,6 +258,7 @@ main(int argc, char *argv[])
 	listd_http_stop(&ld);
 	listd_held_stop(&ld);
 	listd_archive_stop(&ld);
+	listd_digest_stop(&ld);
 	listd_commit_stop(&ld);
 	listd_queue_stop(&ld);
 	listd_out_stop(&ld);

@@ -92,6 +92,11 @@ static const struct opt listd_options[] = {
 	{ "archive-epoch-size", OPT_INT, "1073741824",
 	  OFF(archive_epoch_size), "bytes of mail per git epoch of an "
 	  "archive, as public-inbox counts them", 0, 0 },
+	{ "digest-size", OPT_INT, "40960", OFF(digest_size),
+	  "bytes of posts that send a list's digest before its time", 0,
+	  0 },
+	{ "digest-interval", OPT_DURATION, "1d", OFF(digest_interval),
+	  "longest wait of a post for its list's digest", 0, 0 },
 	{ "http-listen", OPT_ADDR, NULL, OFF(http_listen),
 	  "one-click unsubscribe endpoint, ADDR[:PORT]: HTTPS with "
 	  "--tls-cert, else plain HTTP on a loopback address only "
@@ -285,7 +290,10 @@ listd_settings_load(int argc, char *argv[], struct listd_settings *s,
 	    c->signer_retry, 7 * 86400, err) == -1 ||
 	    range("held-expiry", c->held_expiry, 60, 365 * 86400, err) == -1 ||
 	    range("archive-epoch-size", c->archive_epoch_size, 4096,
-	    1LL << 40, err) == -1)
+	    1LL << 40, err) == -1 ||
+	    range("digest-size", c->digest_size, 1, 1LL << 26, err) == -1 ||
+	    range("digest-interval", c->digest_interval, 1, 365 * 86400,
+	    err) == -1)
 		goto fail;
 	if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {
 		err_set(err, OPT_E_CONFIG, "--tls-cert and --tls-key go "

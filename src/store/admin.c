@@ -20,6 +20,33 @@
 static const char *const	action_names[] = {
 	[STORE_PENDING_SUBSCRIBE] = "subscribe",
 	[STORE_PENDING_UNSUBSCRIBE] = "unsubscribe",
+	[STORE_PENDING_DIGEST] = "digest",
+	[STORE_PENDING_SINGLE] = "single",
+};
+
+/* The action of a pending row, as the CHECK holds it. */
+static enum store_pending_action
+action_parse(const char *a)
+{
+	size_t	i;
+
+	for (i = 0; a != NULL &&
+	    i < sizeof(action_names) / sizeof(action_names[0]); i++)
+		if (strcmp(a, action_names[i]) == 0)
+			return (enum store_pending_action)i;
+	return STORE_PENDING_UNSUBSCRIBE;	/* the harmless one */
+}
+
+/* The SQL of a pending action: ?1 the address, ?2 the list. */
+static const char *const	action_sql[] = {
+	[STORE_PENDING_SUBSCRIBE] = "INSERT OR IGNORE INTO subscribers "
+	    "(list_id, address, added) VALUES (?2, ?1, ?3)",
+	[STORE_PENDING_UNSUBSCRIBE] = "DELETE FROM subscribers WHERE "
+	    "list_id = ?2 AND address = ?1",
+	[STORE_PENDING_DIGEST] = "UPDATE subscribers SET delivery = 'digest' "
+	    "WHERE list_id = ?2 AND address = ?1 AND delivery <> 'digest'",
+	[STORE_PENDING_SINGLE] = "UPDATE subscribers SET delivery = 'single' "
+	    "WHERE list_id = ?2 AND address = ?1 AND delivery <> 'single'",
 };
 
 /* Binds the texts v[0..n) to ?1..?n. */
@@ -243,9 +270,7 @@ store_pending_take(struct store *s, const char *domain, const char *name,
 	row_list = sqlite3_column_int64(st, 0);
 	snprintf(addr_out, STORE_ADDR_MAX + 1, "%s",
 	    (const char *)sqlite3_column_text(st, 1));
-	*action_out = strcmp((const char *)sqlite3_column_text(st, 2),
-	    "subscribe") == 0 ? STORE_PENDING_SUBSCRIBE :
-	    STORE_PENDING_UNSUBSCRIBE;
+	*action_out = action_parse((const char *)sqlite3_column_text(st, 2));
 	expires = (time_t)sqlite3_column_int64(st, 3);
 	sqlite3_finalize(st);
 	if (row_list != id) {
@@ -270,11 +295,7 @@ store_pending_take(struct store *s, const char *domain, const char *name,
 		    "again");
 		return -1;
 	}
-	if (store_prepare(s, *action_out == STORE_PENDING_SUBSCRIBE ?
-	    "INSERT OR IGNORE INTO subscribers (list_id, address, added) "
-	    "VALUES (?2, ?1, ?3)" :
-	    "DELETE FROM subscribers WHERE list_id = ?2 AND address = ?1",
-	    &st, err) == -1)
+	if (store_prepare(s, action_sql[*action_out], &st, err) == -1)
 		goto fail;
 	if (bind_texts(s, st, (const char *const[]){ addr_out }, 1,
 	    err) == -1 || sqlite3_bind_int64(st, 2, id) != SQLITE_OK ||

@@ -352,6 +352,67 @@ fail:
 }
 
 int
+store_member_set_mode(struct store *s, const char *domain,
+    const char *name, const char *addr, enum store_mode d,
+    bool *changed_out, struct err *err)
+{
+	struct list_key	 k;
+	char		 a[STORE_ADDR_MAX + 1];
+	const char	*cur;
+	sqlite3_stmt	*st = NULL;
+	sqlite3_int64	 id;
+	int		 rc;
+
+	*changed_out = false;
+	if (list_key(domain, name, &k, err) == -1 ||
+	    store_addr_normalize(addr, a, err) == -1 ||
+	    store_begin_write(s, err) == -1)
+		return -1;
+	if (list_id(s, &k, &id, err) == -1 ||
+	    store_prepare(s, "SELECT delivery FROM subscribers WHERE "
+	    "list_id = ?1 AND address = ?2", &st, err) == -1)
+		goto fail;
+	if ((rc = sqlite3_bind_int64(st, 1, id)) != SQLITE_OK) {
+		store_fail(s, rc, "bind", err);
+		goto fail;
+	}
+	if (bind_text(s, st, 2, a, err) == -1)
+		goto fail;
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+		err_set(err, STORE_E_NOMEMBER, "%s is not a subscriber of "
+		    "%s@%s", a, k.name, k.domain);
+		goto fail;
+	}
+	if (rc != SQLITE_ROW) {
+		store_fail(s, rc, "subscribers", err);
+		goto fail;
+	}
+	cur = (const char *)sqlite3_column_text(st, 0);
+	*changed_out = cur == NULL || strcmp(cur, store_mode_name(d)) != 0;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (*changed_out) {
+		if (store_prepare(s, "UPDATE subscribers SET delivery = ?3 "
+		    "WHERE list_id = ?1 AND address = ?2", &st, err) == -1)
+			goto fail;
+		if ((rc = sqlite3_bind_int64(st, 1, id)) != SQLITE_OK) {
+			store_fail(s, rc, "bind", err);
+			goto fail;
+		}
+		if (bind_text(s, st, 2, a, err) == -1 ||
+		    bind_text(s, st, 3, store_mode_name(d), err) == -1 ||
+		    step_done(s, st, "subscribers", err) == -1)
+			goto fail;
+		sqlite3_finalize(st);
+	}
+	return store_commit(s, err);
+fail:
+	sqlite3_finalize(st);
+	store_rollback(s);
+	return -1;
+}
+
+int
 store_member_is(struct store *s, enum store_role role, const char *domain,
     const char *name, const char *addr, struct err *err)
 {
@@ -489,13 +550,13 @@ store_members_each(struct store *s, enum store_role role,
     struct err *err)
 {
 	static const char *const	 sql[] = {
-		[STORE_MODERATOR] = "SELECT address, added, 'active', 0, 0, 0 "
-		    "FROM moderators WHERE list_id = ?1 ORDER BY address",
+		[STORE_MODERATOR] = "SELECT address, added, 'active', 0, 0, 0, "
+		    "'single' FROM moderators WHERE list_id = ?1 ORDER BY address",
 		[STORE_SUBSCRIBER] = "SELECT m.address, m.added, m.state, "
 		    "m.bounce_score, coalesce(m.last_bounce, 0), "
 		    "(SELECT count(*) FROM bounces b WHERE b.list_id = "
 		    "m.list_id AND b.recipient = m.address AND "
-		    "b.charged_to = 'subscriber') "
+		    "b.charged_to = 'subscriber'), m.delivery "
 		    "FROM subscribers m WHERE m.list_id = ?1 "
 		    "ORDER BY m.address",
 	};
@@ -524,6 +585,8 @@ store_members_each(struct store *s, enum store_role role,
 		mi.bounce_score = (long)sqlite3_column_int64(st, 3);
 		mi.last_bounce = (time_t)sqlite3_column_int64(st, 4);
 		mi.bounces = (long)sqlite3_column_int64(st, 5);
+		mi.mode = strcmp(column_text(st, 6), "digest") == 0 ?
+		    STORE_MODE_DIGEST : STORE_MODE_SINGLE;
 		if (fn(&mi, arg) == -1)
 			goto out;
 	}
@@ -607,6 +670,7 @@ store_addr_route(struct store *s, const char *domain, const char *local_part,
 		{ "subscribers", STORE_ROUTE_SUBSCRIBERS },
 		{ "owner", STORE_ROUTE_OWNER },
 		{ "help", STORE_ROUTE_HELP },
+		{ "digest", STORE_ROUTE_DIGEST },
 		{ "bounces", STORE_ROUTE_BOUNCES },
 	};
 	const char	*suffix;

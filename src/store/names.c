@@ -67,6 +67,7 @@ is_name_char(int c)
 /* The suffixes of admin addresses, which no list name may end in. */
 static const char *const	admin_suffixes[] = {
 	"subscribe", "unsubscribe", "subscribers", "owner", "help", "bounces",
+	"digest",
 };
 
 int
@@ -264,4 +265,29 @@ store_sub_state_parse(const char *s)
 		if (strcmp(s, sub_state_names[i]) == 0)
 			return (int)i;
 	return 0;
+}
+
+static const char *const	mode_names[] = {
+	[STORE_MODE_SINGLE] = "single",
+	[STORE_MODE_DIGEST] = "digest",
+};
+
+const char *
+store_mode_name(enum store_mode d)
+{
+	return mode_names[d];
+}
+
+int
+store_mode_parse(const char *s, enum store_mode *out)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]);
+	    i++)
+		if (strcmp(s, mode_names[i]) == 0) {
+			*out = (enum store_mode)i;
+			return 0;
+		}
+	return -1;
 }

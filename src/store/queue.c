@@ -268,10 +268,30 @@ store_msg_signed(struct store *s, int64_t id, const void *body, size_t len,
 		goto fail;
 	sqlite3_finalize(st);
 	st = NULL;
+	/* A post also waits for the next digest if a member reads the
+	 * list so: the copy as signed, made with the fan-out for the same
+	 * reason as the archive's row. */
+	if (store_prepare(s, "INSERT OR IGNORE INTO digest (list_id, "
+	    "message, body, size, created) SELECT m.list_id, m.id, ?3, ?4, ?2 "
+	    "FROM messages m WHERE m.id = ?1 AND m.list_id IS NOT NULL AND "
+	    "NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message = m.id) "
+	    "AND EXISTS (SELECT 1 FROM subscribers sub WHERE sub.list_id = "
+	    "m.list_id AND sub.state = 'active' AND sub.delivery = 'digest')",
+	    &st, err) == -1 ||
+	    bind_int(s, st, 1, id, err) == -1 ||
+	    bind_int(s, st, 2, (sqlite3_int64)now, err) == -1 ||
+	    bind_blob(s, st, 3, body, len, err) == -1 ||
+	    bind_int(s, st, 4, (sqlite3_int64)len, err) == -1 ||
+	    step_done(s, st, "digest", err) == -1)
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+	/* Members in digest mode get no single post. */
 	if (store_prepare(s, "INSERT INTO deliveries (message, recipient, "
 	    "state, next_attempt) SELECT m.id, sub.address, 'queued', ?2 "
 	    "FROM messages m JOIN subscribers sub ON sub.list_id = m.list_id "
-	    "WHERE m.id = ?1 AND sub.state = 'active' AND NOT EXISTS "
+	    "WHERE m.id = ?1 AND sub.state = 'active' AND sub.delivery = "
+	    "'single' AND NOT EXISTS "
 	    "(SELECT 1 FROM deliveries d WHERE d.message = m.id)", &st,
 	    err) == -1 ||
 	    bind_int(s, st, 1, id, err) == -1 ||

@@ -71,6 +71,22 @@
  *                recipient) made it read every row of the message,
  *                100 000 of them for a big list
  *
+ * Version 6 (digests, timbre-listd's digest.c):
+ *
+ *   subscribers  delivery: 'single' (each post as it comes, the
+ *                default) or 'digest' (the posts gathered into one
+ *                MIME digest now and then, and no single post)
+ *   lists        digest_issue: the number of the list's last digest
+ *   pending      its action may also be 'digest' or 'single' (the
+ *                change of mode asked by mail, confirmed by token); the
+ *                table is made again, since sqlite3 cannot change a
+ *                CHECK
+ *   digest       one row per post waiting for the list's next digest:
+ *                a copy of the post as its members get it (made in the
+ *                transaction that fans it out, store_msg_signed, when
+ *                the list has a member in digest mode), deleted in the
+ *                transaction that queues the digest (store_digest_queue)
+ *
  * Addresses compare without ASCII case (COLLATE NOCASE), as store.h
  * says.  Times are UNIX seconds.  The CHECKs hold the enumerations and
  * types, since sqlite3 3.34 has no STRICT tables.
@@ -243,12 +259,44 @@ static const char	schema_v4[] =
 static const char	schema_v5[] =
     "CREATE INDEX deliveries_message ON deliveries (message, state);\n";
 
+static const char	schema_v6[] =
+    "ALTER TABLE subscribers ADD COLUMN delivery TEXT NOT NULL\n"
+    "  DEFAULT 'single' CHECK (delivery IN ('single', 'digest'));\n"
+    "ALTER TABLE lists ADD COLUMN digest_issue INTEGER NOT NULL DEFAULT 0;\n"
+    "CREATE TABLE pending_v6 (\n"
+    "  token TEXT PRIMARY KEY,\n"
+    "  list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,\n"
+    "  address TEXT NOT NULL COLLATE NOCASE,\n"
+    "  action TEXT NOT NULL CHECK (action IN ('subscribe', 'unsubscribe',\n"
+    "    'digest', 'single')),\n"
+    "  waiting_for TEXT NOT NULL\n"
+    "    CHECK (waiting_for IN ('requester', 'moderator')),\n"
+    "  requested INTEGER NOT NULL CHECK (typeof(requested) = 'integer'),\n"
+    "  expires INTEGER NOT NULL CHECK (typeof(expires) = 'integer')\n"
+    ");\n"
+    "INSERT INTO pending_v6 SELECT token, list_id, address, action,\n"
+    "  waiting_for, requested, expires FROM pending;\n"
+    "DROP TABLE pending;\n"
+    "ALTER TABLE pending_v6 RENAME TO pending;\n"
+    "CREATE INDEX pending_address ON pending (list_id, address, action);\n"
+    "CREATE INDEX pending_expires ON pending (expires);\n"
+    "CREATE TABLE digest (\n"
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "  list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,\n"
+    "  message INTEGER NOT NULL,\n"
+    "  body BLOB NOT NULL,\n"
+    "  size INTEGER NOT NULL,\n"
+    "  created INTEGER NOT NULL CHECK (typeof(created) = 'integer'),\n"
+    "  UNIQUE (list_id, message)\n"
+    ");\n";
+
 const struct store_migration	store_migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
 	{ 3, schema_v3 },
 	{ 4, schema_v4 },
 	{ 5, schema_v5 },
+	{ 6, schema_v6 },
 };
 const size_t	store_n_migrations =
     sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -63,7 +63,7 @@ enum store_error {
 	STORE_E_VALUE,		/* a setting's value is unusable */
 };
 
-#define STORE_SCHEMA_VERSION	5
+#define STORE_SCHEMA_VERSION	6
 #define STORE_APPLICATION_ID	0x74696d62	/* "timb", PRAGMA application_id */
 #define STORE_NAME_MAX		48	/* bytes in a list name */
 #define STORE_LOCAL_MAX		64	/* bytes in a local part */
@@ -85,6 +85,12 @@ enum store_sub_state {
 	STORE_SUB_PROBING,	/* a probe is out to see if it works again */
 };
 
+/* How a subscriber gets the list's posts. */
+enum store_mode {
+	STORE_MODE_SINGLE,	/* each post as it comes */
+	STORE_MODE_DIGEST,	/* now and then, gathered in a digest */
+};
+
 enum store_role {
 	STORE_MODERATOR,
 	STORE_SUBSCRIBER,
@@ -103,6 +109,7 @@ enum store_route_kind {
 	/* LIST-confirm+TOKEN: never returned by store_addr_route; listd
 	 * recognises it (after store_list_match) and keeps TOKEN in verp. */
 	STORE_ROUTE_CONFIRM,
+	STORE_ROUTE_DIGEST,		/* LIST-digest */
 };
 
 struct store_route {
@@ -203,6 +210,15 @@ int	store_member_add(struct store *, enum store_role, const char *domain,
 int	store_member_remove(struct store *, enum store_role,
 	    const char *domain, const char *name, const char *addr,
 	    struct err *);
+/* Sets how subscriber addr gets the list's posts; *changed_out: it
+ * was not so already.  STORE_E_NOLIST, STORE_E_ADDR, STORE_E_NOMEMBER. */
+int	store_member_set_mode(struct store *, const char *domain,
+	    const char *name, const char *addr, enum store_mode,
+	    bool *changed_out, struct err *);
+const char	*store_mode_name(enum store_mode);
+/* Parses "single" or "digest"; -1 if neither. */
+int		 store_mode_parse(const char *, enum store_mode *);
+
 /* 1 if addr is a moderator or subscriber (any state) of the list, 0
  * if not, -1 on error (STORE_E_NOLIST, STORE_E_ADDR, ...). */
 int	store_member_is(struct store *, enum store_role, const char *domain,
@@ -234,6 +250,7 @@ struct store_member_info {
 	long			 bounce_score;
 	time_t			 last_bounce;	/* 0: never */
 	long			 bounces;	/* charged to them */
+	enum store_mode		 mode;		/* moderators: single */
 };
 /* The lists of domain (all if NULL), or the one named name (domain
  * then required; STORE_E_NOLIST if it is not there). */
@@ -331,11 +348,13 @@ int	store_msg_state(struct store *, int64_t id, enum store_msg_state,
 /*
  * The signed copy of message id came back: in one transaction, replaces
  * its body with body (len bytes), inserts one deliveries row (queued,
- * next_attempt now) per active subscriber of its list, and sets it to
- * fanout (done if there is nobody to deliver to); with archive, a post
- * (a message that had no deliveries rows of its own, unlike a reply of
- * store_reply_add) also gets its row in the archive queue (store_archive_*
- * below).  *nrcpt_out: the rows made.  Returns 0; 1 if the message was
+ * next_attempt now) per active subscriber of its list in single mode,
+ * and sets it to fanout (done if there is nobody to deliver to); with
+ * archive, a post (a message that had no deliveries rows of its own,
+ * unlike a reply of store_reply_add) also gets its row in the archive
+ * queue (store_archive_* below); a post to a list with an active
+ * member in digest mode gets its row in the digest queue
+ * (store_digest_* below).  *nrcpt_out: the rows made.  Returns 0; 1 if the message was
  * not waiting for its signed copy (already fanned out: a duplicate,
  * nothing changed); -1 with STORE_E_NOMSG (no such message, or it is
  * held) or the database's errors.
@@ -402,6 +421,69 @@ int	store_archive_retry(struct store *, int64_t message,
 /* Rows waiting (for timbre list archive-status). */
 int	store_archive_pending(struct store *, long long *n_out,
 	    struct err *);
+
+/* ==================================================================
+ * Digests (timbre-listd's digest.c; src/store/digest.c).
+ *
+ * A post fanned out (store_msg_signed) to a list with an active member
+ * in digest mode also gets a row here: a copy of it as signed.  Members
+ * in digest mode get no deliveries row of the post itself.  listd reads
+ * the rows per list and queues the digest (store_digest_queue), which
+ * deletes the rows it holds in the same transaction.
+ * ================================================================== */
+
+/* What waits for one list's next digest. */
+struct store_digest_info {
+	const char	*domain;
+	const char	*name;
+	long		 posts;
+	size_t		 size;		/* bytes of the posts */
+	time_t		 oldest;	/* when the first one came */
+	long		 issue;		/* the next digest's number */
+	long		 readers;	/* active members in digest mode */
+};
+/* Every list with posts waiting, by domain then name (as
+ * store_lists_each calls its fn). */
+int	store_digest_each(struct store *,
+	    int (*fn)(const struct store_digest_info *, void *), void *arg,
+	    struct err *);
+
+struct store_digest_post {
+	int64_t		 seq;		/* its place in the queue */
+	const void	*body;
+	size_t		 len;
+	time_t		 created;
+};
+/* The posts waiting for the digest of name@domain, oldest first; fn
+ * returns 0 for the next one, 1 to stop there, -1 to fail (the call
+ * then returns -1).  STORE_E_NOLIST. */
+int	store_digest_posts(struct store *, const char *domain,
+	    const char *name,
+	    int (*fn)(const struct store_digest_post *, void *), void *arg,
+	    struct err *);
+
+/* One digest, made of the posts up to seq upto. */
+struct store_digest_issue {
+	long		 issue;		/* store_digest_info's */
+	int64_t		 upto;
+	const char	*mail_from;	/* "" for <> */
+	const char	*message_id;
+	const void	*body;
+	size_t		 len;
+};
+/*
+ * Queues the digest is of name@domain, in one transaction: the rows up
+ * to is->upto go, the list's last issue becomes is->issue, and the
+ * message (state received, for the signer, as store_reply_add's) is
+ * made with one deliveries row per active member in digest mode
+ * (*nrcpt_out; *id_out 0 and no message when there is none, or when
+ * is->len is 0: the rows are only dropped).  Returns
+ * 0; 1 when issue is not the next one (sent already: nothing changed);
+ * -1 with STORE_E_NOLIST or why.
+ */
+int	store_digest_queue(struct store *, const char *domain,
+	    const char *name, const struct store_digest_issue *is,
+	    time_t now, int64_t *id_out, size_t *nrcpt_out, struct err *);
 
 /* ==================================================================
  * The delivery side (timbre-listd's fan-out; src/store/deliver.c).
@@ -576,6 +658,8 @@ enum store_admin_error {
 enum store_pending_action {
 	STORE_PENDING_SUBSCRIBE,
 	STORE_PENDING_UNSUBSCRIBE,
+	STORE_PENDING_DIGEST,	/* the subscriber's delivery to digest */
+	STORE_PENDING_SINGLE,	/* and back to single posts */
 };
 
 /*
@@ -590,7 +674,8 @@ int	store_pending_add(struct store *, const char *domain, const char *name,
 /*
  * Takes token for list name@domain: in one transaction, deletes its
  * pending row and does its action (a subscriber added active, or
- * removed).  addr_out: the address; *action_out: the action;
+ * removed, or its delivery set; changed false for an address that is
+ * not a subscriber).  addr_out: the address; *action_out: the action;
  * *changed_out: false when there was nothing to do (already subscribed,
  * or not a subscriber).  STORE_E_NOTOKEN, STORE_E_OTHERLIST (nothing
  * changed), STORE_E_EXPIRED (the row is deleted, nothing else).

@@ -331,6 +331,7 @@ static const struct {
 	{ "example.org", "dev-team-subscribers", STORE_ROUTE_SUBSCRIBERS,
 	  "dev-team", "" },
 	{ "example.org", "dev-team-owner", STORE_ROUTE_OWNER, "dev-team", "" },
+	{ "example.org", "DEV-Digest", STORE_ROUTE_DIGEST, "dev", "" },
 	{ "example.org", "dev-help", STORE_ROUTE_HELP, "dev", "" },
 	{ "example.org", "a.b_c-help", STORE_ROUTE_HELP, "a.b_c", "" },
 	{ "example.org", "dev-bounces", STORE_ROUTE_BOUNCES, "dev", "" },

@@ -34,6 +34,7 @@ static const struct {
 	{ "dev-subscribers", NULL },
 	{ "dev-help", NULL },
 	{ "dev-bounces", NULL },
+	{ "dev-digest", NULL },
 	{ "abcdefghijabcdefghijabcdefghijabcdefghijabcdefgh", /* 48 */
 	  "abcdefghijabcdefghijabcdefghijabcdefghijabcdefgh" },
 	{ "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghi", NULL },

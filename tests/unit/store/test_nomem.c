@@ -289,7 +289,11 @@ tc_nomem(void)
 {
 	TCase	*tc = tcase_create("nomem");
 
-	tcase_set_timeout(tc, 120);
+	/* Every allocation of a create fails once, each time from scratch:
+	 * with the six migrations some 50 s of CPU in all (version 6's
+	 * ALTER TABLEs re-read the schema), and over 400 s of wall time
+	 * on a 2-core machine at a load of 16. */
+	tcase_set_timeout(tc, 900);
 	tcase_add_test(tc, test_nomem_open);
 	tcase_add_loop_test(tc, test_nomem_ops, NM_ADD_LIST, NM_REOPEN + 1);
 	return tc;

@@ -244,8 +244,9 @@ START_TEST(test_migrate_steps)
 		{ 3, store_migrations[2].sql },
 		{ 4, store_migrations[3].sql },
 		{ 5, store_migrations[4].sql },
-		{ 6, "ALTER TABLE lists ADD COLUMN footer TEXT" },
-		{ 7, "CREATE TABLE t7 (a); INSERT INTO t7 VALUES (1); "
+		{ 6, store_migrations[5].sql },
+		{ 7, "ALTER TABLE lists ADD COLUMN footer TEXT" },
+		{ 8, "CREATE TABLE t8 (a); INSERT INTO t8 VALUES (1); "
 		    "INSERT INTO nowhere VALUES (1)" },
 	};
 	struct store			*s;
@@ -254,19 +255,19 @@ START_TEST(test_migrate_steps)
 
 	ts_init();
 	s = ts_fixture("m.db");
-	ck_assert_int_eq(store_migrate(s, steps, 6, &err), 0);
-	ck_assert_int_eq(store_schema_version(s, &err), 6);
+	ck_assert_int_eq(store_migrate(s, steps, 7, &err), 0);
+	ck_assert_int_eq(store_schema_version(s, &err), 7);
 	ck_assert_int_eq(store_int(s, "SELECT count(footer) + count(*) FROM "
 	    "lists", &v, &err), 0);
 	ck_assert_int_eq(v, 3);
-	ck_assert_int_eq(store_migrate(s, steps, 7, &err), -1);
-	ck_assert_msg(strstr(err.msg, "migration to schema version 7") !=
+	ck_assert_int_eq(store_migrate(s, steps, 8, &err), -1);
+	ck_assert_msg(strstr(err.msg, "migration to schema version 8") !=
 	    NULL, "%s", err.msg);
-	ck_assert_int_eq(store_schema_version(s, &err), 6);
+	ck_assert_int_eq(store_schema_version(s, &err), 7);
 	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM sqlite_master "
-	    "WHERE name = 't7'", &v, &err), 0);
+	    "WHERE name = 't8'", &v, &err), 0);
 	ck_assert_int_eq(v, 0);
-	/* This program's steps stop at 5: the database is now newer. */
+	/* This program's steps stop at 6: the database is now newer. */
 	store_close(s);
 	ck_assert_ptr_null(store_open(ts_path("m.db"), 0, &err));
 	ck_assert_int_eq(err.code, STORE_E_VERSION);
@@ -307,7 +308,7 @@ START_TEST(test_migrate_v4_index)
 	sqlite3_close(raw);
 	s = store_open(ts_path("v4.db"), 0, &err);
 	ck_assert_msg(s != NULL, "%s", err.msg);
-	ck_assert_int_eq(store_schema_version(s, &err), 5);
+	ck_assert_int_eq(store_schema_version(s, &err), STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(store_deliver_counts(s, 1, &queued, &sent, &failed,
 	    &err), 0);
 	ck_assert_int_eq(queued, 1);
@@ -376,14 +377,14 @@ START_TEST(test_newer_refused)
 	s = ts_fixture("n.db");
 	store_close(s);
 	raw = ts_raw(ts_path("n.db"));
-	ts_raw_exec(raw, "PRAGMA user_version = 7");
+	ts_raw_exec(raw, "PRAGMA user_version = 8");
 	sqlite3_close(raw);
 	ck_assert_ptr_null(store_open(ts_path("n.db"), 0, &err));
 	ck_assert_int_eq(err.code, STORE_E_VERSION);
-	ck_assert_msg(strstr(err.msg, "version 7 is newer than this "
-	    "program's (5)") != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "version 8 is newer than this "
+	    "program's (6)") != NULL, "%s", err.msg);
 	raw = ts_raw(ts_path("n.db"));
-	ck_assert_int_eq(ts_raw_int(raw, "PRAGMA user_version"), 7);
+	ck_assert_int_eq(ts_raw_int(raw, "PRAGMA user_version"), 8);
 	ck_assert_int_eq(ts_raw_int(raw, "SELECT count(*) FROM lists"), 3);
 	sqlite3_close(raw);
 	ts_fini();
@@ -568,6 +569,7 @@ unit_suite(void)
 	suite_add_tcase(s, tc_lists());
 	suite_add_tcase(s, tc_route());
 	suite_add_tcase(s, tc_admin());
+	suite_add_tcase(s, tc_digest());
 	suite_add_tcase(s, tc_concurrent());
 	suite_add_tcase(s, tc_nomem());
 	return s;

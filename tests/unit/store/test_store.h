@@ -35,5 +35,6 @@ TCase	*tc_route(void);
 TCase	*tc_concurrent(void);
 TCase	*tc_nomem(void);
 TCase	*tc_admin(void);
+TCase	*tc_digest(void);
 
 #endif
