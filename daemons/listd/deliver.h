@@ -80,6 +80,10 @@ struct listd_deliver_stats {
 	unsigned long	sent, deferred, failed, dsn_sent;
 	unsigned long	bounces, bounces_charged_to_author;
 	unsigned long	connections, tls;
+	/* Connections under DANE (RFC 7672), and attempts a TLS policy
+	 * failed (no STARTTLS, a certificate that did not match, a TLSA
+	 * look-up that failed): each deferred, never sent in plain. */
+	unsigned long	dane, tls_policy_failed;
 };
 
 struct listd_deliver *listd_deliver_new(struct event_base *,

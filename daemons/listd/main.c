@@ -55,9 +55,10 @@ log_stats(struct listd *ld)
 	if (ld->deliver != NULL) {
 		listd_deliver_stats(ld->deliver, &ds);
 		log_info("listd stats sent=%lu deferred=%lu failed=%lu "
-		    "dsn_sent=%lu bounces=%lu connections_out=%lu tls_out=%lu",
+		    "dsn_sent=%lu bounces=%lu connections_out=%lu tls_out=%lu "
+		    "dane_out=%lu tls_policy_failed=%lu",
 		    ds.sent, ds.deferred, ds.failed, ds.dsn_sent, ds.bounces,
-		    ds.connections, ds.tls);
+		    ds.connections, ds.tls, ds.dane, ds.tls_policy_failed);
 	}
 }
 

@@ -187,9 +187,10 @@ cmd_run(int argc, char **argv)
 	event_base_dispatch(r.base);
 	listd_deliver_stats(r.d, &st);
 	printf("sent=%lu deferred=%lu failed=%lu dsn=%lu bounces=%lu "
-	    "author=%lu connections=%lu tls=%lu", st.sent, st.deferred,
-	    st.failed, st.dsn_sent, st.bounces, st.bounces_charged_to_author,
-	    st.connections, st.tls);
+	    "author=%lu connections=%lu tls=%lu dane=%lu tls_policy_failed=%lu",
+	    st.sent, st.deferred, st.failed, st.dsn_sent, st.bounces,
+	    st.bounces_charged_to_author, st.connections, st.tls, st.dane,
+	    st.tls_policy_failed);
 	if (cfg.to_signer != NULL)
 		printf(" to_signer=%u", r.to_signer);
 	printf("\n");
