@@ -19,7 +19,9 @@
 #   plain: a validated MX without TLSA, no STARTTLS: delivered in plain
 #     (opportunistic, as before);
 #   insecure: TLSA that does not match, in a zone that is not signed
-#     (no AD): ignored, delivered (opportunistic).
+#     (no AD): ignored, delivered (opportunistic);
+#   dane-bogus: the MX's TLSA record altered after signing, so the
+#     resolver answers SERVFAIL: the host is skipped, the copy deferred.
 #
 # The engine's counters (dane, tls_policy_failed) are asserted.  The
 # test runs in a network namespace of its own (unshare -rn), so that the
@@ -123,6 +125,8 @@ mx4		A 192.0.2.64
 mx5		A 192.0.2.65
 mx6		A 192.0.2.63
 mxodd		A 192.0.2.61
+mx7		A 192.0.2.61
+_25._tcp.mx7	TLSA 3 1 1 $(spki256 "$T/mx1.pem")
 _25._tcp.mx1	TLSA 3 1 1 $(spki256 "$T/mx1.pem")
 _25._tcp.mx2	TLSA 3 1 1 $(spki256 "$T/other.pem")
 _25._tcp.mx3	TLSA 3 1 1 $(spki256 "$T/mx1.pem")
@@ -136,6 +140,7 @@ dane-bad	MX 10 mx2.test.
 dane-plain	MX 10 mx3.test.
 dane-expired	MX 10 mx5.test.
 dane-odd	MX 10 mxodd.test.
+dane-bogus	MX 10 mx7.test.
 plain		MX 10 mx6.test.
 insecure	NS ns1.test.
 EOF
@@ -152,6 +157,13 @@ mkdir "$T/keys"
 test_key=$(cd "$T/keys" && ldns-keygen -a ECDSAP256SHA256 -k test)
 ldns-signzone -f "$T/test.zone.signed" "$T/test.zone" "$T/keys/$test_key" ||
     integ_skip "ldns-signzone failed"
+# mx7's TLSA record changed after signing: its signature fails, and the
+# validating resolver answers SERVFAIL.
+good=$(spki256 "$T/mx1.pem")
+sed -i "/^_25\._tcp\.mx7\.test\..*TLSA/s/$good/$(spki256 "$T/other.pem")/" \
+    "$T/test.zone.signed"
+grep -q "^_25\._tcp\.mx7\.test\..*TLSA.*$(spki256 "$T/other.pem")" \
+    "$T/test.zone.signed" || integ_skip "cannot break mx7's TLSA record"
 integ_nsd_start_at 127.0.0.2 ns1 test "$T/test.zone.signed" \
     insecure.test "$T/insecure.zone" || integ_skip "NSD did not start"
 integ_unbound_start 127.0.0.5 53 \
@@ -254,7 +266,7 @@ done
 drive_list
 printf 'From: alice@example.org\nTo: dev@lists.test\nSubject: dane\nMessage-ID: <dane1@example.org>\n\nHello over DANE.\n' >"$T/msg"
 for d in dane-ee dane-ta dane-bad dane-plain dane-expired dane-odd plain \
-    insecure; do
+    insecure dane-bogus; do
 	echo "u@$d.test"
 done >"$T/rcpt"
 M=$("$DRIVE" enqueue "$DB" lists.test dev alice@example.org "$T/msg" "$T/rcpt")
@@ -317,6 +329,13 @@ case_ "only unusable TLSA (usages 1 and 7): TLS still required, delivered" \
     dane-odd "sent 1" 192.0.2.61 TLSv1.3
 case_ "TLSA in an unsigned zone (no AD) ignored: delivered" insecure \
     "sent 1" 192.0.2.61 TLSv1.3
+r=$(q "SELECT state || ' ' || last_reply FROM deliveries WHERE message = $M AND recipient = 'u@dane-bogus.test'")
+if [ "$r" = "queued 451 4.7.5 dane-bogus.test: the TLSA look-up of its validated mail hosts failed (RFC 7672 section 2.2.1)" ] &&
+    grep -q 'TLSA look-up for mx7.test failed under a validated MX: host skipped' "$T/drive.log"; then
+	integ_ok "TLSA record bogus (SERVFAIL) under a validated MX: host skipped, deferred"
+else
+	integ_notok "bogus TLSA" "$r" "$(grep -i 'bogus\|mx7' "$T/drive.log" | tail -n 3)"
+fi
 if grep -q 'deliver dane dane-ee.test: 3 1 1 depth 0' "$T/drive.log" &&
     grep -q 'deliver dane dane-ta.test: 2 0 1 depth 1' "$T/drive.log" &&
     grep -q 'deliver dane dane-odd.test: unauthenticated' "$T/drive.log" &&
@@ -327,9 +346,9 @@ else
 	integ_notok "the log lines" "$(grep -E 'dane|policy' "$T/drive.log" | head -n 10)"
 fi
 # dane: connections under DANE (ee, ta, bad, plain, expired, odd);
-# tls_policy_failed: bad, plain, expired.
-if grep -q 'sent=5 deferred=3 .* dane=6 tls_policy_failed=3$' "$T/drive.out"; then
-	integ_ok "the counters: dane=6 tls_policy_failed=3"
+# tls_policy_failed: bad, plain, expired, bogus.
+if grep -q 'sent=5 deferred=4 .* dane=6 tls_policy_failed=4$' "$T/drive.out"; then
+	integ_ok "the counters: dane=6 tls_policy_failed=4"
 else
 	integ_notok "the counters" "$(cat "$T/drive.out")"
 fi

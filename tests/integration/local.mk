@@ -104,5 +104,6 @@ INTEGRATION_TESTS += tests/integration/archive_html.sh
 # Unbound as the resolver, subscriber MTAs with STARTTLS (Python's ssl)
 # and a test CA, in a network namespace of its own: DANE-EE and DANE-TA
 # matches delivered, a wrong TLSA, a stripped STARTTLS and an expired
-# certificate deferred, unusable records, an unsigned zone ignored.
+# certificate deferred, unusable records, an unsigned zone ignored, a
+# bogus TLSA record (SERVFAIL) skipping its host.
 INTEGRATION_TESTS += tests/integration/listd_tls.sh
