@@ -131,6 +131,9 @@ struct dns_stub_opts {
 	 * believing (RFC 4035 section 4.9.3).
 	 */
 	bool	dnssec;
+	/* CD=1 (RFC 4035 section 3.2.2): the resolver answers what it
+	 * would reject as bogus, so that bogus tells from broken. */
+	bool	cd;
 };
 
 /* Queries one stub holds at once; more fail with ERR_LIMIT. */
@@ -289,8 +292,14 @@ int	dns_msg_tlsas(const struct dns_msg *, const char *name,
 	    struct dns_tlsa **tlsas_out, size_t *n_out, struct err *);
 void	dns_tlsas_free(struct dns_tlsa *, size_t);
 /* The answer's AD bit: with a stub asking with dnssec, whether the
- * resolver validated every record in it. */
+ * resolver validated every record in it.  dns_msg_ra: its RA bit (a
+ * resolver answered, not only an authoritative server). */
 bool	dns_msg_ad(const struct dns_msg *);
+bool	dns_msg_ra(const struct dns_msg *);
+/* How many records of type the answer section holds for name (NULL: the
+ * question's), after the CNAMEs: 0 and *n_out, or -1 as dns_msg_addrs. */
+int	dns_msg_count(const struct dns_msg *, const char *name,
+	    uint16_t type, size_t *n_out, struct err *);
 /* The status the stub would give msg for its question (as in
  * dns_answer_parse): DNS_OK, DNS_NODATA, DNS_NXDOMAIN or DNS_SERVFAIL. */
 enum dns_status dns_msg_status(const struct dns_msg *);

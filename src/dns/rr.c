@@ -371,3 +371,32 @@ dns_msg_ad(const struct dns_msg *msg)
 {
 	return ldns_pkt_ad(msg->pkt);
 }
+
+bool
+dns_msg_ra(const struct dns_msg *msg)
+{
+	return ldns_pkt_ra(msg->pkt);
+}
+
+int
+dns_msg_count(const struct dns_msg *msg, const char *name, uint16_t type,
+    size_t *n_out, struct err *err)
+{
+	const ldns_rr_list	*an;
+	const ldns_rdf		*owner;
+	ldns_rdf		*dname;
+	size_t			 i, n;
+
+	*n_out = 0;
+	if ((owner = dns_msg_owner(msg, name, (ldns_rr_type)type, "count",
+	    &dname, err)) == NULL)
+		return -1;
+	an = ldns_pkt_answer(msg->pkt);
+	n = an == NULL ? 0 : ldns_rr_list_rr_count(an);
+	for (i = 0; i < n; i++)
+		if (dns_rr_matches(ldns_rr_list_rr(an, i), owner,
+		    (ldns_rr_type)type))
+			(*n_out)++;
+	ldns_rdf_deep_free(dname);
+	return 0;
+}

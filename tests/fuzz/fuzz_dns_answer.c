@@ -2,8 +2,9 @@
  * fuzz_dns_answer.c: DNS answers from the network, as the stub client
  * sees them: dns_answer_parse() checks them against a question and
  * classifies them, dns_msg_txts() reads their TXT records,
- * dns_msg_tlsas() their TLSA records (timbre-listd's DANE) and
- * dns_msg_ad() their AD bit.
+ * dns_msg_tlsas() their TLSA records (timbre-listd's DANE, timbre
+ * doctor), dns_msg_count() the records of the type asked, and
+ * dns_msg_ad() and dns_msg_ra() their flags.
  *
  * The input's first byte picks the question (type and name) and the
  * answer's own ID is used, so that most inputs get past the header check
@@ -65,7 +66,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		dns_tlsas_free(tlsa, n);
 	}
+	if (dns_msg_count(msg, NULL, questions[which].type, &n, &err) == 0 &&
+	    n > 65535)
+		abort();
 	(void)dns_msg_ad(msg);
+	(void)dns_msg_ra(msg);
 	dns_msg_free(msg);
 	return 0;
 }
