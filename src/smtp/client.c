@@ -9,7 +9,7 @@
  * wanted and offered it asks for TLS and greets again inside it (and
  * carries on in plaintext if the server then refuses, as opportunistic
  * TLS does; after a failed handshake smtp_client_tls_failed() starts it
- * over for a plaintext connection).  With TLS required (DANE, MTA-STS)
+ * over for a plaintext connection).  With TLS required (DANE)
  * no step leads to plain text: the attempt fails with a local 4.7.5.
  * With PIPELINING, MAIL, every RCPT and DATA go out together (RFC 2920
  * section 3.1: DATA last), as many as the output ceiling lets at a

@@ -27,7 +27,6 @@
 #include <event2/listener.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "smtp/transport.h"
 #include "util/err.h"
@@ -872,32 +871,22 @@ send_tls_error(struct smtp_send *s, short what, char *out, size_t n)
 	ERR_clear_error();
 }
 
-/* The context's part of the policy: DANE's digests, or the trusted
- * CAs for MTA-STS.  -1 when memory is short. */
+/* The context's part of the policy: DANE's digests.  -1 when memory
+ * is short. */
 static int
 send_tls_ctx_policy(struct smtp_send *s)
 {
-	switch (s->conf.tls_policy.level) {
-	case SMTP_TLS_DANE:
-		return SSL_CTX_dane_enable(s->tls_ctx) > 0 ? 0 : -1;
-	case SMTP_TLS_VERIFY:
-		/* None to load is no error: nothing then validates. */
-		(void)SSL_CTX_set_default_verify_paths(s->tls_ctx);
-		ERR_clear_error();
+	if (s->conf.tls_policy.level != SMTP_TLS_DANE)
 		return 0;
-	default:
-		return 0;
-	}
+	return SSL_CTX_dane_enable(s->tls_ctx) > 0 ? 0 : -1;
 }
 
 /*
  * The connection's part: the TLSA records (RFC 7672 section 3.1.3:
  * usages 0 and 1 are not for SMTP; OpenSSL's DANE checks the rest,
  * DANE-EE without names or dates, section 3.1.1) and the names that do
- * for DANE-TA (section 3.2.2); or the host name MTA-STS wants (RFC 8461
- * section 4.2, no partial wildcards as RFC 6125 asks).  With no usable
- * TLSA record TLS is still required, its certificate unchecked.  -1
- * when memory is short.
+ * for DANE-TA (section 3.2.2).  With no usable TLSA record TLS is still
+ * required, its certificate unchecked.  -1 when memory is short.
  */
 static int
 send_tls_ssl_policy(struct smtp_send *s, SSL *ssl)
@@ -905,39 +894,28 @@ send_tls_ssl_policy(struct smtp_send *s, SSL *ssl)
 	const struct smtp_tls_policy	*p = &s->conf.tls_policy;
 	size_t				 i, usable = 0;
 
-	switch (p->level) {
-	case SMTP_TLS_DANE:
-		if (SSL_dane_enable(ssl, s->servername) <= 0)
+	if (p->level != SMTP_TLS_DANE)
+		return 0;
+	if (SSL_dane_enable(ssl, s->servername) <= 0)
+		return -1;
+	(void)SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	for (i = 0; i < 2; i++)
+		if (p->names[i] != NULL && SSL_add1_host(ssl, p->names[i]) != 1)
 			return -1;
-		(void)SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
-		for (i = 0; i < 2; i++)
-			if (p->names[i] != NULL &&
-			    SSL_add1_host(ssl, p->names[i]) != 1)
-				return -1;
-		for (i = 0; i < p->ntlsa; i++) {
-			if (p->tlsa[i].usage != 2 && p->tlsa[i].usage != 3)
-				continue;
-			/* 0: unusable (a digest OpenSSL lacks, a bad
-			 * length), skipped as RFC 7671 section 5 says. */
-			if (SSL_dane_tlsa_add(ssl, p->tlsa[i].usage,
-			    p->tlsa[i].selector, p->tlsa[i].mtype,
-			    p->tlsa[i].data, p->tlsa[i].len) > 0)
-				usable++;
-		}
-		ERR_clear_error();
-		if (usable > 0)
-			SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
-		return 0;
-	case SMTP_TLS_VERIFY:
-		if (s->servername == NULL ||
-		    SSL_set1_host(ssl, s->servername) != 1)
-			return -1;
-		SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-		SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
-		return 0;
-	default:
-		return 0;
+	for (i = 0; i < p->ntlsa; i++) {
+		if (p->tlsa[i].usage != 2 && p->tlsa[i].usage != 3)
+			continue;
+		/* 0: unusable (a digest OpenSSL lacks, a bad length),
+		 * skipped as RFC 7671 section 5 says. */
+		if (SSL_dane_tlsa_add(ssl, p->tlsa[i].usage,
+		    p->tlsa[i].selector, p->tlsa[i].mtype, p->tlsa[i].data,
+		    p->tlsa[i].len) > 0)
+			usable++;
 	}
+	ERR_clear_error();
+	if (usable > 0)
+		SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
+	return 0;
 }
 
 /* Puts a TLS client filter over the connection (the 220 to STARTTLS

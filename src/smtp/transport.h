@@ -22,7 +22,7 @@
  * checked (nothing would say which one to expect), and when the
  * handshake fails or times out the message goes in plain text over a
  * new connection to the same address, the reason kept for the log
- * (smtp_send_tls()).  A TLS policy (DANE, MTA-STS: struct
+ * (smtp_send_tls()).  A TLS policy (DANE: struct
  * smtp_tls_policy) makes TLS required and checks the certificate.
  * With client.hold, one connection carries several messages: from
  * inside done, smtp_send_next() gives the next one.
@@ -120,7 +120,7 @@ int		 smtp_conn_answer(struct smtp_conn *, int code,
 struct smtp_send;
 
 /*
- * The TLS a delivery requires (RFC 7672 DANE, RFC 8461 MTA-STS), on top
+ * The TLS a delivery requires (RFC 7672 DANE), on top
  * of client.starttls.  Beyond SMTP_TLS_MAY the message never goes in
  * plain text: no STARTTLS, a refusal, a failed handshake or a
  * certificate that does not prove itself fails the attempt (a local
@@ -132,15 +132,12 @@ struct smtp_send;
  * 3.2.2 says for DANE-TA: tls_servername (the TLSA base domain) or one
  * of names[] (the next-hop domain); DANE-EE checks no name or date.
  * With no usable record TLS is still required, unauthenticated (RFC
- * 7672 section 2.2).  SMTP_TLS_VERIFY: the chain must validate against
- * the system's trusted CAs (or $SSL_CERT_FILE) for tls_servername
- * (MTA-STS, RFC 8461 section 4.2).  The records and names are copied.
+ * 7672 section 2.2).  The records and names are copied.  (MTA-STS, RFC
+ * 8461, will want a level that validates the chain for the host name.)
  */
 enum smtp_tls_level {
 	SMTP_TLS_MAY,		/* opportunistic (RFC 7435) */
-	SMTP_TLS_ENCRYPT,	/* TLS required, any certificate */
 	SMTP_TLS_DANE,
-	SMTP_TLS_VERIFY,
 };
 
 struct smtp_tlsa {
