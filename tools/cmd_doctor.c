@@ -29,8 +29,8 @@
  * array of {check, result, detail}.  Text from DNS and from the hosts is
  * cut and its control bytes replaced, so that a hostile record or server
  * cannot forge lines.  DNSSEC and TLSA come from questions with the AD
- * bit (tools/doctor_dns.c, since the stub client gives neither the AD bit
- * of an answer nor TLSA records): the resolver's AD bit is what says
+ * bit (the stub with dnssec set; tools/doctor_dns.c keeps what the checks
+ * read of the answer): the resolver's AD bit is what says
  * validated, and the TLSA records are matched against the chain the MX
  * presented to the TLS check.
  *
@@ -148,6 +148,7 @@ struct doc {
 	struct event_base	*base;
 	struct dns_server	 srv;		/* -n or resolv.conf */
 	struct dns_stub		*stub;		/* to srv */
+	struct dns_stub		*stub_ad[2];	/* to srv, AD and DO; CD */
 	struct dns_stub_opts	 so;
 	struct timespec		 deadline;	/* CLOCK_MONOTONIC */
 	bool			 expired;
@@ -1761,22 +1762,42 @@ check_tls(struct doc *d)
 
 /* ---- DNSSEC and TLSA ---- */
 
-/* Asks the resolver (name, type) with AD=1, DO=1 and cd (doctor_dns.c):
- * false when no answer came (a->why). */
+/* What ask_ad keeps of an answer (doctor_dns.c). */
+struct ask_ad_take {
+	uint16_t			 type;
+	struct doctor_dns_answer	*a;
+};
+
+static void
+ask_ad_take(void *arg, enum dns_status st, const struct dns_msg *msg)
+{
+	struct ask_ad_take	*t = arg;
+
+	doctor_dns_take(st, msg, t->type, t->a);
+}
+
+/* Asks the resolver (name, type) with AD=1, DO=1 and cd, by the stub
+ * (d->stub_ad): false when no answer came (a->why). */
 static bool
 ask_ad(struct doc *d, const char *name, uint16_t type, bool cd,
     struct doctor_dns_answer *a)
 {
-	struct timespec	end;
+	struct ask_ad_take	 t;
+	struct dns_stub_opts	 so = d->so;
+	struct err		 err;
 
-	if (doc_left_ms(d) == 0) {
-		d->expired = true;
-		memset(a, 0, sizeof(*a));
-		snprintf(a->why, sizeof(a->why), "no answer (time-out)");
+	memset(a, 0, sizeof(*a));
+	t.type = type;
+	t.a = a;
+	so.dnssec = true;
+	so.cd = cd;
+	if (d->stub_ad[cd] == NULL && (d->stub_ad[cd] = dns_stub_new(d->base,
+	    &d->srv, &so, &err)) == NULL) {
+		snprintf(a->why, sizeof(a->why), "%.120s", err.msg);
 		return false;
 	}
-	conn_end(d, &end);
-	doctor_dns_ask(&d->srv, name, type, cd, &end, a);
+	(void)lookup(d, &d->stub_ad[cd], &d->srv, name, type, ask_ad_take,
+	    &t);
 	return a->answered;
 }
 
@@ -2393,6 +2414,8 @@ doctor_main(int argc, char *argv[])
 	else
 		rc = 0;
 	dns_stub_free(d->stub);
+	dns_stub_free(d->stub_ad[0]);
+	dns_stub_free(d->stub_ad[1]);
 	event_base_free(d->base);
 	for (i = 0; i < d->nmxtls; i++)
 		doctor_tls_fini(&d->mxtls[i].tls);

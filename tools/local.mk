@@ -22,15 +22,6 @@ tests_fuzz_replay_mtasts_policy_SOURCES = tests/fuzz/fuzz_mtasts_policy.c \
 	tests/fuzz/replay.c
 tests_fuzz_replay_mtasts_policy_LDADD = $(TIMBRE_LIBS)
 
-# The reply reader of timbre doctor's DNSSEC questions
-# (tools/doctor_dns.c, which the harness compiles in).
-FUZZ_HARNESSES += doctor_dns
-check_PROGRAMS += tests/fuzz/replay_doctor_dns
-TESTS += tests/fuzz/replay_doctor_dns
-tests_fuzz_replay_doctor_dns_SOURCES = tests/fuzz/fuzz_doctor_dns.c \
-	tests/fuzz/replay.c
-tests_fuzz_replay_doctor_dns_LDADD = $(TIMBRE_LIBS)
-
 # timbre spf check's output, -v trace, exit statuses and usage errors,
 # and the DNS set-up it shares with dkim verify and dmarc verify (the -n
 # errors, dmarc verify's SPF), over tests/integration/dnsfake.py.

@@ -32,7 +32,11 @@
  * failed handshake sends the copy in plain text over a new connection
  * (src/smtp's transport does that).  The log line of each result says
  * tls=VERSION/CIPHER or tls=none, and a failed handshake is logged with
- * its reason.
+ * its reason.  Unless DANE applies (RFC 7672; mx.c finds the validated
+ * TLSA records): then TLS is required and the certificate must match
+ * (job_policy); a connection that fails that is a failed connection,
+ * never a plain-text one, and the copy is deferred with 4.7.5 when no
+ * address is left.
  *
  * Where a copy goes: the recipient domain's MX hosts by preference, or
  * its A/AAAA when it has no MX (RFC 5321 section 5.1), or --smarthost
@@ -492,9 +496,11 @@ job_members(struct listd_job *j, size_t *n)
 
 /* Records member m's result r of a transaction to dom that used
  * address addr; a failed connection (or a 421) sends m on to the next
- * address, if there is one. */
+ * address, if there is one.  A TLS policy not met (policy) is such a
+ * failure, and the copy's reply when no address is left. */
 static void
-job_result(struct listd_job *m, const struct smtp_reply *r, const char *why)
+job_result(struct listd_job *m, const struct smtp_reply *r, const char *why,
+    bool policy)
 {
 	struct listd_dom	*dom = m->dom;
 	bool			 conn_failed;
@@ -518,7 +524,9 @@ job_result(struct listd_job *m, const struct smtp_reply *r, const char *why)
 			return;
 		}
 	}
-	if (r == NULL)
+	if (policy)
+		job_finish(m, 451, "4.7.5", why);
+	else if (r == NULL)
 		job_finish(m, 451, "4.4.1", why != NULL ? why : "no reply");
 	else
 		job_finish(m, r->code, r->enhanced, r->text);
@@ -540,6 +548,18 @@ job_done(void *arg, const struct smtp_client *c, const char *why)
 
 	if (tls->used)
 		d->stats.tls++;
+	if (tls->used && tls->dane[0] != '\0' && reuse == 0)
+		log_info("%016" PRIx64 " deliver dane %s: %s",
+		    (uint64_t)j->row.message, dom->name, tls->dane);
+	if (tls->policy_failed) {
+		/* As a connection that failed: the next address may do,
+		 * the copies are deferred if none does. */
+		d->stats.tls_policy_failed++;
+		log_info("%016" PRIx64 " deliver tls policy of %s not met: "
+		    "%s", (uint64_t)j->row.message, dom->name,
+		    tls->policy_why);
+		why = tls->policy_why;
+	}
 	if (tls->fallback[0] != '\0' && reuse == 0)
 		log_info("%016" PRIx64 " deliver starttls to %s failed, "
 		    "plain text: %s", (uint64_t)j->row.message, dom->name,
@@ -560,7 +580,8 @@ job_done(void *arg, const struct smtp_client *c, const char *why)
 			    tls->version, tls->cipher);
 		else
 			snprintf(batch[i]->tls, sizeof(batch[i]->tls), "none");
-		job_result(batch[i], smtp_client_result(c, i), why);
+		job_result(batch[i], smtp_client_result(c, i), why,
+		    tls->policy_failed);
 	}
 	if (batch != one)
 		free(batch);
@@ -686,6 +707,39 @@ job_send_conf(struct listd_job *j, struct smtp_send_conf *sc)
 	sc->arg = j;
 }
 
+/*
+ * The TLS policy of a new connection for j (its address j->addr): SNI
+ * names the MX host (not for a smarthost given as an address), and
+ * with DANE for that host its TLSA records go in tlsa (for the
+ * transport to copy), the domain itself the other name DANE-TA allows
+ * (RFC 7672 section 3.2.2).
+ */
+static void
+job_policy(struct listd_job *j, struct smtp_send_conf *sc,
+    struct smtp_tlsa tlsa[SMTP_TLS_MAX_TLSA])
+{
+	struct listd_dom	*dom = j->dom;
+	unsigned		 h = dom->host_of[j->addr];
+	size_t			 i;
+
+	if (dom->nhosts == 0 || h >= dom->nhosts)
+		return;
+	sc->tls_servername = dom->hosts[h];
+	if (!dom->dane[h])
+		return;
+	for (i = 0; i < dom->ntlsa[h] && i < SMTP_TLS_MAX_TLSA; i++) {
+		tlsa[i].usage = dom->tlsa[h][i].usage;
+		tlsa[i].selector = dom->tlsa[h][i].selector;
+		tlsa[i].mtype = dom->tlsa[h][i].mtype;
+		tlsa[i].data = dom->tlsa[h][i].data;
+		tlsa[i].len = dom->tlsa[h][i].len;
+	}
+	sc->tls_policy.level = SMTP_TLS_DANE;
+	sc->tls_policy.tlsa = tlsa;
+	sc->tls_policy.ntlsa = i;
+	sc->tls_policy.names[0] = dom->name;
+}
+
 /* j's gathered jobs, and j, back in the domain's queue, first. */
 static void
 job_ungather(struct listd_job *j)
@@ -755,6 +809,7 @@ job_start(struct listd_job *j)
 	struct smtp_envelope	 env;
 	struct sockaddr_storage	 ss;
 	const char		*rcpt[LISTD_RCPT_MAX];
+	struct smtp_tlsa	 tlsa[SMTP_TLS_MAX_TLSA];
 	struct timeval		 tv = { LISTD_ATTEMPT_MAX, 0 };
 	struct err		 err;
 	uint16_t		 port;
@@ -766,6 +821,7 @@ job_start(struct listd_job *j)
 	}
 	job_gather(j);
 	job_send_conf(j, &sc);
+	job_policy(j, &sc, tlsa);
 	job_envelope(j, &env, rcpt);
 	ss = dom->addrs[j->addr];
 	port = htons(d->smarthost != NULL ? d->smarthost_port :
@@ -784,6 +840,8 @@ job_start(struct listd_job *j)
 	dom->conns++;
 	d->conns++;
 	d->stats.connections++;
+	if (sc.tls_policy.level == SMTP_TLS_DANE)
+		d->stats.dane++;
 	evtimer_add(j->deadline, &tv);
 }
 
@@ -810,6 +868,7 @@ void
 listd_dom_free(struct listd_dom *dom)
 {
 	LIST_REMOVE(dom, entry);
+	listd_dom_tlsa_clear(dom);
 	free(dom);
 }
 
@@ -1167,6 +1226,8 @@ listd_deliver_new(struct event_base *base, struct store *store,
 {
 	struct listd_deliver	*d;
 	struct dns_server	 srv;
+	/* AD and DO: the resolver's word on DANE's records (mx.c). */
+	struct dns_stub_opts	 dnsopts = { .dnssec = true };
 	struct timeval		 tv = { LISTD_POLL, 0 };
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
@@ -1196,7 +1257,7 @@ listd_deliver_new(struct event_base *base, struct store *store,
 	memset(&srv, 0, sizeof(srv));
 	memcpy(&srv.addr, &cfg->resolver, sizeof(srv.addr));
 	srv.addrlen = cfg->resolver_len;
-	if ((d->dns = dns_stub_new(base, &srv, NULL, err)) == NULL)
+	if ((d->dns = dns_stub_new(base, &srv, &dnsopts, err)) == NULL)
 		goto fail;
 	if ((d->wake = event_new(base, -1, 0, deliver_on_wake, d)) == NULL ||
 	    (d->timer = event_new(base, -1, EV_PERSIST, deliver_on_wake,

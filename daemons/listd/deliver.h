@@ -86,6 +86,10 @@ struct listd_deliver_stats {
 	unsigned long	bounces, bounces_charged_to_author;
 	unsigned long	connections, tls;
 	unsigned long	probes_sent, probes_failed, probes_passed;
+	/* Connections under DANE (RFC 7672), and attempts a TLS policy
+	 * failed (no STARTTLS, a certificate that did not match, a TLSA
+	 * look-up that failed): each deferred, never sent in plain. */
+	unsigned long	dane, tls_policy_failed;
 };
 
 struct listd_deliver *listd_deliver_new(struct event_base *,

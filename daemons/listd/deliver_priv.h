@@ -16,6 +16,7 @@
 #include "unsub.h"
 
 struct dns_stub;
+struct dns_tlsa;
 struct smtp_send;
 struct event;
 
@@ -176,7 +177,18 @@ struct listd_dom {
 	struct sockaddr_storage	 addrs[LISTD_MX_ADDRS];
 	socklen_t		 addrlen[LISTD_MX_ADDRS];
 	bool			 bad[LISTD_MX_ADDRS];
+	unsigned		 host_of[LISTD_MX_ADDRS]; /* into hosts */
 	size_t			 naddr;
+	/*
+	 * DANE (RFC 7672): the MX answer (or the implicit MX's) was
+	 * validated (AD), and per host the TLSA records of
+	 * _PORT._tcp.HOST when their answer and the host's addresses were
+	 * validated too: then TLS is required and must match them.
+	 */
+	bool			 mx_secure;
+	struct dns_tlsa		*tlsa[LISTD_MX_HOSTS];
+	size_t			 ntlsa[LISTD_MX_HOSTS];
+	bool			 dane[LISTD_MX_HOSTS];
 	/* While resolving: the hosts and answers still awaited. */
 	char			 hosts[LISTD_MX_HOSTS][256];
 	size_t			 nhosts;
@@ -228,6 +240,8 @@ void	listd_dom_resolve(struct listd_dom *);
 /* mx.c tells deliver.c that the domain is READY or FAILED. */
 void	listd_dom_resolved(struct listd_dom *);
 void	listd_dom_free(struct listd_dom *);
+/* Frees the TLSA records dom keeps (mx.c). */
+void	listd_dom_tlsa_clear(struct listd_dom *);
 
 /* probe.c.  A pass over the disabled subscribers (probes to send,
  * probes not answered), at most once a minute; from the poll. */

@@ -56,10 +56,11 @@ log_stats(struct listd *ld)
 		listd_deliver_stats(ld->deliver, &ds);
 		log_info("listd stats sent=%lu deferred=%lu failed=%lu "
 		    "dsn_sent=%lu bounces=%lu connections_out=%lu tls_out=%lu "
-		    "probes_sent=%lu probes_failed=%lu probes_passed=%lu",
+		    "dane_out=%lu tls_policy_failed=%lu probes_sent=%lu "
+		    "probes_failed=%lu probes_passed=%lu",
 		    ds.sent, ds.deferred, ds.failed, ds.dsn_sent, ds.bounces,
-		    ds.connections, ds.tls, ds.probes_sent, ds.probes_failed,
-		    ds.probes_passed);
+		    ds.connections, ds.tls, ds.dane, ds.tls_policy_failed,
+		    ds.probes_sent, ds.probes_failed, ds.probes_passed);
 	}
 }
 

@@ -9,6 +9,17 @@
  *
  * Questions go through --resolver with src/dns's stub; the answers of
  * one domain are kept LISTD_MX_TTL seconds (deliver.c).
+ *
+ * DANE (RFC 7672 section 2.2): the stub asks with AD and DO set, and a
+ * validating resolver's AD bit says which answers were proven.  When
+ * the MX answer was (or, with no MX, the domain's own), each host's
+ * TLSA records at _PORT._tcp.HOST are asked for beside its addresses;
+ * validated records, for a host whose addresses validated too, make
+ * TLS required and checked (deliver.c).  A TLSA look-up that fails
+ * (SERVFAIL, a time-out) under a validated MX may hide an attack, so
+ * that host is not used (section 2.2.1); if none is left, the copies
+ * are deferred.  An answer that is not validated (an unsigned zone)
+ * leaves opportunistic TLS.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -28,12 +39,18 @@ struct mx_q {
 	struct mx_job		*job;
 	unsigned		 host;
 	uint16_t		 type;
+	bool			 secure;	/* the answer had AD */
+	bool			 failed;	/* no answer to use */
 	size_t			 naddr;
 	struct sockaddr_storage	 addrs[4];
+	struct dns_tlsa		*tlsa;		/* TLSA: the records */
+	size_t			 ntlsa;
 };
 
+/* Per host: A, AAAA, and TLSA when the MX answer validated. */
+#define MX_Q_TLSA	2
 struct mx_job {
-	struct mx_q	q[LISTD_MX_HOSTS][2];
+	struct mx_q	q[LISTD_MX_HOSTS][3];
 };
 
 static void
@@ -47,15 +64,77 @@ dom_fail(struct listd_dom *dom, int code, const char *enh, const char *what,
 	    dom->name, what, arg[0] != '\0' ? ": " : "", arg);
 }
 
+/*
+ * Host h's DANE state from its answers: the TLSA records taken when the
+ * TLSA answer and every address answer validated.  False when the host
+ * may not be used: its TLSA look-up failed under a validated MX.
+ */
+static bool
+host_dane(struct listd_dom *dom, struct mx_job *mj, unsigned h)
+{
+	struct mx_q	*tq = &mj->q[h][MX_Q_TLSA];
+
+	dom->dane[h] = false;
+	if (!dom->mx_secure || tq->type == 0)
+		return true;
+	if (tq->failed) {
+		log_info("deliver domain %s: TLSA look-up for %s failed under "
+		    "a validated MX: host skipped", dom->name,
+		    dom->hosts[h]);
+		dom->d->stats.tls_policy_failed++;
+		return false;
+	}
+	if (!tq->secure || tq->ntlsa == 0 || !mj->q[h][0].secure ||
+	    (mj->q[h][1].naddr > 0 && !mj->q[h][1].secure))
+		return true;
+	dom->tlsa[h] = tq->tlsa;
+	dom->ntlsa[h] = tq->ntlsa;
+	tq->tlsa = NULL;
+	tq->ntlsa = 0;
+	dom->dane[h] = true;
+	return true;
+}
+
+/* Frees mj and the TLSA records none took. */
+static void
+mx_job_free(const struct listd_dom *dom, struct mx_job *mj)
+{
+	unsigned	h;
+
+	for (h = 0; h < dom->nhosts; h++)
+		dns_tlsas_free(mj->q[h][MX_Q_TLSA].tlsa,
+		    mj->q[h][MX_Q_TLSA].ntlsa);
+	free(mj);
+}
+
+/* Frees what the domain keeps of its last TLSA answers. */
+void
+listd_dom_tlsa_clear(struct listd_dom *dom)
+{
+	unsigned	h;
+
+	for (h = 0; h < LISTD_MX_HOSTS; h++) {
+		dns_tlsas_free(dom->tlsa[h], dom->ntlsa[h]);
+		dom->tlsa[h] = NULL;
+		dom->ntlsa[h] = 0;
+		dom->dane[h] = false;
+	}
+}
+
 /* Every answer is in: the addresses in host order. */
 static void
 addrs_done(struct listd_dom *dom, struct mx_job *mj)
 {
 	unsigned	h, t;
 	size_t		i;
+	bool		skipped = false;
 
 	dom->naddr = 0;
-	for (h = 0; h < dom->nhosts; h++)
+	for (h = 0; h < dom->nhosts; h++) {
+		if (!host_dane(dom, mj, h)) {
+			skipped = true;
+			continue;
+		}
 		for (t = 0; t < 2; t++)
 			for (i = 0; i < mj->q[h][t].naddr &&
 			    dom->naddr < LISTD_MX_ADDRS; i++) {
@@ -65,15 +144,22 @@ addrs_done(struct listd_dom *dom, struct mx_job *mj)
 				    sizeof(struct sockaddr_in) :
 				    sizeof(struct sockaddr_in6);
 				dom->bad[dom->naddr] = false;
+				dom->host_of[dom->naddr] = h;
 				dom->naddr++;
 			}
-	free(mj);
+	}
+	mx_job_free(dom, mj);
 	if (dom->naddr > 0)
 		dom->state = LISTD_DOM_READY;
+	else if (skipped)
+		dom_fail(dom, 451, "4.7.5", "the TLSA look-up of its "
+		    "validated mail hosts failed (RFC 7672 section 2.2.1)", "");
 	else
 		dom_fail(dom, 451, "4.4.3", "no address for its mail hosts", "");
 	listd_dom_resolved(dom);
 }
+
+static void	addr_last(struct listd_dom *, struct mx_q *);
 
 static void
 addr_cb(enum dns_status st, const struct dns_msg *msg, void *arg)
@@ -84,6 +170,7 @@ addr_cb(enum dns_status st, const struct dns_msg *msg, void *arg)
 	struct err		 err;
 	size_t			 n = 0, i;
 
+	q->secure = msg != NULL && dns_msg_ad(msg);
 	if (st == DNS_OK && dns_msg_addrs(msg, dom->hosts[q->host], q->type,
 	    &a, &n, &err) == 0) {
 		for (i = 0; i < n && q->naddr < 4; i++) {
@@ -108,10 +195,35 @@ addr_cb(enum dns_status st, const struct dns_msg *msg, void *arg)
 	/* An implicit MX whose name does not exist: no such domain. */
 	if (dom->implicit && st == DNS_NXDOMAIN)
 		dom->fail_code = 550;
+	addr_last(dom, q);
+}
+
+/* TLSA for one host: NXDOMAIN and NODATA are answers (no records),
+ * anything else a failure. */
+static void
+tlsa_cb(enum dns_status st, const struct dns_msg *msg, void *arg)
+{
+	struct mx_q		*q = arg;
+	struct listd_dom	*dom = q->dom;
+	struct err		 err;
+
+	q->secure = msg != NULL && dns_msg_ad(msg);
+	if (st == DNS_OK) {
+		if (dns_msg_tlsas(msg, NULL, &q->tlsa, &q->ntlsa, &err) == -1)
+			q->failed = true;
+	} else if (st != DNS_NODATA && st != DNS_NXDOMAIN)
+		q->failed = true;
+	addr_last(dom, q);
+}
+
+/* One answer of the domain's is in: the last one finishes it. */
+static void
+addr_last(struct listd_dom *dom, struct mx_q *q)
+{
 	if (--dom->pending > 0)
 		return;
 	if (dom->fail_code == 550) {
-		free(q->job);
+		mx_job_free(dom, q->job);
 		dom_fail(dom, 550, "5.1.2", "no such domain", "");
 		listd_dom_resolved(dom);
 		return;
@@ -135,7 +247,23 @@ ask_addrs(struct listd_dom *dom)
 	}
 	dom->pending = 0;
 	dom->fail_code = 0;
-	for (h = 0; h < dom->nhosts; h++)
+	for (h = 0; h < dom->nhosts; h++) {
+		if (dom->mx_secure && d->smarthost == NULL) {
+			struct mx_q	*tq = &mj->q[h][MX_Q_TLSA];
+			char		 name[300];
+
+			tq->dom = dom;
+			tq->job = mj;
+			tq->host = h;
+			tq->type = DNS_T_TLSA;
+			snprintf(name, sizeof(name), "_%u._tcp.%s",
+			    (unsigned)d->cfg.deliver_port, dom->hosts[h]);
+			if (dns_stub_query(d->dns, name, DNS_T_TLSA, tlsa_cb,
+			    tq, &err) == 0)
+				dom->pending++;
+			else
+				tq->failed = true;
+		}
 		for (t = 0; t < 2; t++) {
 			mj->q[h][t].dom = dom;
 			mj->q[h][t].job = mj;
@@ -148,6 +276,7 @@ ask_addrs(struct listd_dom *dom)
 				log_warn("deliver domain %s: %s: %s",
 				    dom->name, dom->hosts[h], err.msg);
 		}
+	}
 	if (dom->pending == 0)
 		addrs_done(dom, mj);
 }
@@ -162,6 +291,7 @@ mx_cb(enum dns_status st, const struct dns_msg *msg, void *arg)
 
 	dom->nhosts = 0;
 	dom->implicit = false;
+	dom->mx_secure = msg != NULL && dns_msg_ad(msg);
 	switch (st) {
 	case DNS_OK:
 		if (dns_msg_mxs(msg, dom->name, &mx, &n, &err) == -1) {
@@ -215,6 +345,8 @@ listd_dom_resolve(struct listd_dom *dom)
 
 	dom->state = LISTD_DOM_RESOLVING;
 	dom->naddr = 0;
+	dom->mx_secure = false;
+	listd_dom_tlsa_clear(dom);
 	memset(dom->bad, 0, sizeof(dom->bad));
 	if (d->smarthost != NULL) {
 		memset(&dom->addrs[0], 0, sizeof(dom->addrs[0]));

@@ -55,6 +55,7 @@ enum dns_error {
 enum dns_type {
 	DNS_T_A = 1, DNS_T_NS = 2, DNS_T_CNAME = 5, DNS_T_SOA = 6,
 	DNS_T_PTR = 12, DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28,
+	DNS_T_TLSA = 52,
 };
 
 /* What became of a question. */
@@ -123,6 +124,17 @@ struct dns_stub_opts {
 	int	timeout_ms;	/* per attempt; 0: 2000 */
 	int	retries;	/* attempts after the first; <0: 0, default 2 */
 	size_t	edns_size;	/* advertised UDP payload; 0: 1232 */
+	/*
+	 * Ask with AD=1 and DO=1 (RFC 6840 section 5.7, RFC 3225), so that
+	 * a validating resolver says by the AD bit of its answer whether
+	 * the answer was proven secure (dns_msg_ad).  Only a resolver the
+	 * host trusts, over a path it trusts, makes that bit worth
+	 * believing (RFC 4035 section 4.9.3).
+	 */
+	bool	dnssec;
+	/* CD=1 (RFC 4035 section 3.2.2): the resolver answers what it
+	 * would reject as bogus, so that bogus tells from broken. */
+	bool	cd;
 };
 
 /* Queries one stub holds at once; more fail with ERR_LIMIT. */
@@ -265,6 +277,30 @@ void	dns_txts_bin_free(struct dns_txt *, size_t);
 int	dns_msg_build(const char *qname, uint16_t type, int rcode,
 	    const char *const *rrs, size_t n, struct dns_msg **msg_out,
 	    struct err *);
+/*
+ * The TLSA records for name (RFC 6698 section 2.1): each with its
+ * certificate usage, selector, matching type and association data
+ * (data[0..len), malloc'ed), in answer order.  Free with
+ * dns_tlsas_free.  A record whose data is empty is skipped.  Errors as
+ * dns_msg_addrs.
+ */
+struct dns_tlsa {
+	uint8_t		 usage, selector, mtype;
+	uint8_t		*data;
+	size_t		 len;
+};
+int	dns_msg_tlsas(const struct dns_msg *, const char *name,
+	    struct dns_tlsa **tlsas_out, size_t *n_out, struct err *);
+void	dns_tlsas_free(struct dns_tlsa *, size_t);
+/* The answer's AD bit: with a stub asking with dnssec, whether the
+ * resolver validated every record in it.  dns_msg_ra: its RA bit (a
+ * resolver answered, not only an authoritative server). */
+bool	dns_msg_ad(const struct dns_msg *);
+bool	dns_msg_ra(const struct dns_msg *);
+/* How many records of type the answer section holds for name (NULL: the
+ * question's), after the CNAMEs: 0 and *n_out, or -1 as dns_msg_addrs. */
+int	dns_msg_count(const struct dns_msg *, const char *name,
+	    uint16_t type, size_t *n_out, struct err *);
 /* The status the stub would give msg for its question (as in
  * dns_answer_parse): DNS_OK, DNS_NODATA, DNS_NXDOMAIN or DNS_SERVFAIL. */
 enum dns_status dns_msg_status(const struct dns_msg *);

@@ -37,11 +37,13 @@ enum dns_check {
 /*
  * Builds the wire form of a query for (qname, type, IN) with RD set and
  * id, with an EDNS0 OPT record advertising edns_size when edns_size > 0.
+ * With dnssec, AD=1 (RFC 6840 section 5.7: tell us whether the answer
+ * validated) and, with the OPT record, DO=1 (RFC 3225); with cd, CD=1.
  * *wire_out is malloc'ed.  0, or -1 with err.
  */
 int	dns_query_wire(const ldns_rdf *qname, uint16_t type, uint16_t id,
-	    size_t edns_size, uint8_t **wire_out, size_t *len_out,
-	    struct err *);
+	    size_t edns_size, bool dnssec, bool cd, uint8_t **wire_out,
+	    size_t *len_out, struct err *);
 /*
  * Parses a name in presentation form ("example.com", trailing dot
  * optional) into a new absolute dname; NULL with err (DNS_E_NAME,

@@ -104,7 +104,8 @@ dns_reply_new(uint16_t id, int opcode, bool rd, bool cd, ldns_rr *question)
 
 int
 dns_query_wire(const ldns_rdf *qname, uint16_t type, uint16_t id,
-    size_t edns_size, uint8_t **wire_out, size_t *len_out, struct err *err)
+    size_t edns_size, bool dnssec, bool cd, uint8_t **wire_out,
+    size_t *len_out, struct err *err)
 {
 	ldns_pkt	*pkt;
 	ldns_rdf	*name;
@@ -127,6 +128,15 @@ dns_query_wire(const ldns_rdf *qname, uint16_t type, uint16_t id,
 	if (edns_size > DNS_MAX_MSG)
 		edns_size = DNS_MAX_MSG;
 	ldns_pkt_set_edns_udp_size(pkt, (uint16_t)edns_size);
+	if (dnssec) {
+		ldns_pkt_set_ad(pkt, true);
+		/* ldns writes OPT only with a payload size, so DO rides on
+		 * EDNS alone, as RFC 3225 wants. */
+		if (edns_size > 0)
+			ldns_pkt_set_edns_do(pkt, true);
+	}
+	if (cd)
+		ldns_pkt_set_cd(pkt, true);
 	st = ldns_pkt2wire(wire_out, pkt, len_out);
 	ldns_pkt_free(pkt);
 	if (st != LDNS_STATUS_OK) {

@@ -1,8 +1,9 @@
 /*
- * rr.c: reading address and name records out of an answer, and building
- * an answer from records in zone-file syntax, for the sans-I/O engines
- * (SPF's a, mx, ptr and exists look-ups, RFC 7208 section 5) and for
- * the tests that drive them from a table.  No I/O.
+ * rr.c: reading address, name and TLSA records out of an answer (TLSA
+ * for timbre-listd's DANE, RFC 7672), and building an answer from
+ * records in zone-file syntax, for the sans-I/O engines (SPF's a, mx,
+ * ptr and exists look-ups, RFC 7208 section 5) and for the tests that
+ * drive them from a table.  No I/O.
  *
  * As in msg.c, the records for a name are those of the answer section
  * after following CNAMEs there (RFC 1034 section 3.6.2), at most
@@ -297,4 +298,105 @@ dns_txts_bin_free(struct dns_txt *txts, size_t n)
 	for (i = 0; i < n; i++)
 		free(txts[i].data);
 	free(txts);
+}
+
+int
+dns_msg_tlsas(const struct dns_msg *msg, const char *name,
+    struct dns_tlsa **tlsas_out, size_t *n_out, struct err *err)
+{
+	const ldns_rr_list	*an;
+	const ldns_rdf		*owner, *f[4];
+	const ldns_rr		*rr;
+	ldns_rdf		*dname;
+	struct dns_tlsa		*v = NULL;
+	size_t			 i, k, n, nv = 0;
+
+	*tlsas_out = NULL;
+	*n_out = 0;
+	if ((owner = dns_msg_owner(msg, name, LDNS_RR_TYPE_TLSA, "tlsa",
+	    &dname, err)) == NULL)
+		return -1;
+	an = ldns_pkt_answer(msg->pkt);
+	n = an == NULL ? 0 : ldns_rr_list_rr_count(an);
+	if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		rr = ldns_rr_list_rr(an, i);
+		if (!dns_rr_matches(rr, owner, LDNS_RR_TYPE_TLSA) ||
+		    ldns_rr_rd_count(rr) != 4)
+			continue;
+		for (k = 0; k < 4; k++)
+			f[k] = ldns_rr_rdf(rr, k);
+		if (f[0] == NULL || f[1] == NULL || f[2] == NULL ||
+		    f[3] == NULL || ldns_rdf_size(f[0]) != 1 ||
+		    ldns_rdf_size(f[1]) != 1 || ldns_rdf_size(f[2]) != 1 ||
+		    ldns_rdf_size(f[3]) == 0)
+			continue;
+		if ((v[nv].data = malloc(ldns_rdf_size(f[3]))) == NULL)
+			goto nomem;
+		v[nv].usage = ldns_rdf_data(f[0])[0];
+		v[nv].selector = ldns_rdf_data(f[1])[0];
+		v[nv].mtype = ldns_rdf_data(f[2])[0];
+		v[nv].len = ldns_rdf_size(f[3]);
+		memcpy(v[nv].data, ldns_rdf_data(f[3]), v[nv].len);
+		nv++;
+	}
+	ldns_rdf_deep_free(dname);
+	if (nv == 0) {
+		free(v);
+		v = NULL;
+	}
+	*tlsas_out = v;
+	*n_out = nv;
+	return 0;
+nomem:
+	dns_tlsas_free(v, nv);
+	ldns_rdf_deep_free(dname);
+	err_set(err, ERR_NOMEM, "tlsa: out of memory");
+	return -1;
+}
+
+void
+dns_tlsas_free(struct dns_tlsa *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i].data);
+	free(v);
+}
+
+bool
+dns_msg_ad(const struct dns_msg *msg)
+{
+	return ldns_pkt_ad(msg->pkt);
+}
+
+bool
+dns_msg_ra(const struct dns_msg *msg)
+{
+	return ldns_pkt_ra(msg->pkt);
+}
+
+int
+dns_msg_count(const struct dns_msg *msg, const char *name, uint16_t type,
+    size_t *n_out, struct err *err)
+{
+	const ldns_rr_list	*an;
+	const ldns_rdf		*owner;
+	ldns_rdf		*dname;
+	size_t			 i, n;
+
+	*n_out = 0;
+	if ((owner = dns_msg_owner(msg, name, (ldns_rr_type)type, "count",
+	    &dname, err)) == NULL)
+		return -1;
+	an = ldns_pkt_answer(msg->pkt);
+	n = an == NULL ? 0 : ldns_rr_list_rr_count(an);
+	for (i = 0; i < n; i++)
+		if (dns_rr_matches(ldns_rr_list_rr(an, i), owner,
+		    (ldns_rr_type)type))
+			(*n_out)++;
+	ldns_rdf_deep_free(dname);
+	return 0;
 }

@@ -73,6 +73,8 @@ struct dns_stub {
 	struct timeval		 timeout;
 	int			 retries;
 	size_t			 edns_size;
+	bool			 dnssec;	/* AD=1, DO=1 */
+	bool			 cd;		/* CD=1 */
 	struct dns_queries	 queries;
 	size_t			 npending;
 	uint8_t			*rbuf;		/* one UDP datagram */
@@ -127,6 +129,8 @@ dns_stub_new(struct event_base *base, const struct dns_server *server,
 	stub->timeout.tv_usec = (ms % 1000) * 1000;
 	stub->retries = retries;
 	stub->edns_size = edns;
+	stub->dnssec = opts != NULL && opts->dnssec;
+	stub->cd = opts != NULL && opts->cd;
 	TAILQ_INIT(&stub->queries);
 	return stub;
 }
@@ -298,7 +302,8 @@ query_exchange(struct dns_query *q, int tcp, int edns, struct err *err)
 	if (key_random(rnd, sizeof(rnd), err) == -1)
 		return -1;
 	if (dns_query_wire(q->qname, q->type, (uint16_t)(rnd[0] << 8 | rnd[1]),
-	    edns ? q->stub->edns_size : 0, &wire, &len, err) == -1)
+	    edns ? q->stub->edns_size : 0, q->stub->dnssec, q->stub->cd,
+	    &wire, &len, err) == -1)
 		return -1;
 	free(q->out);
 	if ((q->out = malloc(len + 2)) == NULL) {

@@ -9,10 +9,11 @@
  * wanted and offered it asks for TLS and greets again inside it (and
  * carries on in plaintext if the server then refuses, as opportunistic
  * TLS does; after a failed handshake smtp_client_tls_failed() starts it
- * over for a plaintext connection).  With PIPELINING, MAIL, every RCPT
- * and DATA go out together (RFC 2920 section 3.1: DATA last), as many
- * as the output ceiling lets at a time; replies are matched to commands
- * in order.
+ * over for a plaintext connection).  With TLS required (DANE)
+ * no step leads to plain text: the attempt fails with a local 4.7.5.
+ * With PIPELINING, MAIL, every RCPT and DATA go out together (RFC 2920
+ * section 3.1: DATA last), as many as the output ceiling lets at a
+ * time; replies are matched to commands in order.
  *
  * Results are values: each recipient ends with the reply that decided its
  * fate (its RCPT reply if refused, else the reply to the message, or to
@@ -49,6 +50,7 @@ enum smtp_client_phase {
 struct smtp_client {
 	char			 helo[SMTP_DOMAIN_MAX + 1];
 	bool			 want_tls;
+	bool			 need_tls;	/* require_tls */
 	bool			 tls;
 	bool			 hold;		/* IDLE, not QUIT, after a dot */
 	char			*mail_from;
@@ -192,6 +194,7 @@ smtp_client_new(const struct smtp_client_conf *conf,
 		goto fail;
 	snprintf(c->helo, sizeof(c->helo), "%s", conf->helo);
 	c->want_tls = conf->starttls;
+	c->need_tls = conf->starttls && conf->require_tls;
 	c->tls = conf->tls;
 	c->hold = conf->hold;
 	c->phase = SMTP_C_GREETING;
@@ -429,9 +432,16 @@ smtp_cl_reply(struct smtp_client *c, const struct smtp_reply *r)
 			    (c->ext & SMTP_EXT_STARTTLS)) {
 				smtp_cl_cmd(c, "STARTTLS");
 				c->phase = SMTP_C_STARTTLS;
-			} else
+			} else if (c->need_tls && !c->tls)
+				smtp_cl_local_fail(c, 451, "4.7.5", "TLS is "
+				    "required, but the server does not offer "
+				    "STARTTLS", true);
+			else
 				smtp_cl_start_txn(c);
-		} else if (r->code >= 500) {
+		} else if (r->code >= 500 && c->need_tls && !c->tls)
+			smtp_cl_local_fail(c, 451, "4.7.5", "TLS is required, "
+			    "but the server refused EHLO", true);
+		else if (r->code >= 500) {
 			c->ext = 0;
 			smtp_cl_cmd(c, "HELO %s", c->helo);
 			c->phase = SMTP_C_HELO;
@@ -461,7 +471,12 @@ smtp_cl_reply(struct smtp_client *c, const struct smtp_reply *r)
 			/* Opportunistic: on in plain text, saying why. */
 			c->tls_refusal = *r;
 			c->tls_refused = true;
-			smtp_cl_start_txn(c);
+			if (c->need_tls)
+				smtp_cl_local_fail(c, 451, "4.7.5", "TLS is "
+				    "required, but the server refused "
+				    "STARTTLS", true);
+			else
+				smtp_cl_start_txn(c);
 		}
 		break;
 	case SMTP_C_TXN:

@@ -413,6 +413,11 @@ struct smtp_client_conf {
 	 * SMTP_CLIENT_IDLE for smtp_client_next() or smtp_client_quit()
 	 * instead of quitting. */
 	bool		 hold;
+	/* With starttls: no transaction without it.  A server that does
+	 * not offer STARTTLS, refuses it or answers EHLO with HELO's
+	 * fallback fails the attempt with a local 451 4.7.5 (RFC 7672
+	 * section 2.2: never in plain text). */
+	bool		 require_tls;
 };
 
 struct smtp_envelope {

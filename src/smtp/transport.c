@@ -677,6 +677,10 @@ struct smtp_send {
 	struct event		*timer;
 	struct smtp_send_conf	 conf;
 	char			*servername;	/* SNI, or NULL */
+	/* conf.tls_policy's records and names point here. */
+	struct smtp_tlsa	 tlsa[SMTP_TLS_MAX_TLSA];
+	uint8_t			*tlsa_data;
+	char			*names[2];
 	struct sockaddr_storage	 sa;		/* for a plaintext retry */
 	socklen_t		 salen;
 	SSL_CTX			*tls_ctx;
@@ -720,6 +724,9 @@ send_free(struct smtp_send *s)
 	smtp_client_free(s->cl);
 	SSL_CTX_free(s->tls_ctx);
 	free(s->servername);
+	free(s->tlsa_data);
+	free(s->names[0]);
+	free(s->names[1]);
 	free(s);
 }
 
@@ -753,6 +760,15 @@ send_report(struct smtp_send *s)
 		snprintf(s->tls.fallback, sizeof(s->tls.fallback),
 		    "refused: %d %s%s%s", r->code, r->enhanced,
 		    r->enhanced[0] != '\0' ? " " : "", r->text);
+	/* The machine's own 4.7.5: TLS required and not to be had. */
+	if (s->conf.tls_policy.level != SMTP_TLS_MAY && !s->tls.used &&
+	    !s->tls.policy_failed &&
+	    (r = smtp_client_message_reply(s->cl)) != NULL && r->local &&
+	    strcmp(r->enhanced, "4.7.5") == 0) {
+		s->tls.policy_failed = true;
+		snprintf(s->tls.policy_why, sizeof(s->tls.policy_why), "%s",
+		    r->text);
+	}
 	s->conf.done(s->conf.arg, s->cl, s->why[0] != '\0' ? s->why : NULL);
 }
 
@@ -804,6 +820,15 @@ send_connect(struct smtp_send *s)
 static void
 send_tls_fallback(struct smtp_send *s, const char *what)
 {
+	if (s->conf.tls_policy.level != SMTP_TLS_MAY) {
+		/* Required: the attempt fails, never in plain text. */
+		s->tls_pending = false;
+		s->tls.policy_failed = true;
+		snprintf(s->tls.policy_why, sizeof(s->tls.policy_why),
+		    "TLS handshake: %s", what);
+		send_fail(s, s->tls.policy_why);
+		return;
+	}
 	snprintf(s->tls.fallback, sizeof(s->tls.fallback), "handshake: %s",
 	    what);
 	s->tls_pending = false;
@@ -820,13 +845,20 @@ static void
 send_tls_error(struct smtp_send *s, short what, char *out, size_t n)
 {
 	unsigned long	 e;
+	long		 v;
+	SSL		*ssl;
 	const char	*reason = NULL, *lib = NULL;
 
 	while ((e = bufferevent_get_openssl_error(s->bev)) != 0)
 		if (reason == NULL &&
 		    (reason = ERR_reason_error_string(e)) != NULL)
 			lib = ERR_lib_error_string(e);
-	if (reason != NULL)
+	if (reason != NULL && (ssl = bufferevent_openssl_get_ssl(s->bev)) !=
+	    NULL && (v = SSL_get_verify_result(ssl)) != X509_V_OK)
+		snprintf(out, n, "%s%s%s (%s)", lib != NULL ? lib : "",
+		    lib != NULL ? ": " : "", reason,
+		    X509_verify_cert_error_string(v));
+	else if (reason != NULL)
 		snprintf(out, n, "%s%s%s", lib != NULL ? lib : "",
 		    lib != NULL ? ": " : "", reason);
 	else if (what & BEV_EVENT_EOF)
@@ -837,6 +869,53 @@ send_tls_error(struct smtp_send *s, short what, char *out, size_t n)
 	else
 		snprintf(out, n, "failed");
 	ERR_clear_error();
+}
+
+/* The context's part of the policy: DANE's digests.  -1 when memory
+ * is short. */
+static int
+send_tls_ctx_policy(struct smtp_send *s)
+{
+	if (s->conf.tls_policy.level != SMTP_TLS_DANE)
+		return 0;
+	return SSL_CTX_dane_enable(s->tls_ctx) > 0 ? 0 : -1;
+}
+
+/*
+ * The connection's part: the TLSA records (RFC 7672 section 3.1.3:
+ * usages 0 and 1 are not for SMTP; OpenSSL's DANE checks the rest,
+ * DANE-EE without names or dates, section 3.1.1) and the names that do
+ * for DANE-TA (section 3.2.2).  With no usable TLSA record TLS is still
+ * required, its certificate unchecked.  -1 when memory is short.
+ */
+static int
+send_tls_ssl_policy(struct smtp_send *s, SSL *ssl)
+{
+	const struct smtp_tls_policy	*p = &s->conf.tls_policy;
+	size_t				 i, usable = 0;
+
+	if (p->level != SMTP_TLS_DANE)
+		return 0;
+	if (SSL_dane_enable(ssl, s->servername) <= 0)
+		return -1;
+	(void)SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	for (i = 0; i < 2; i++)
+		if (p->names[i] != NULL && SSL_add1_host(ssl, p->names[i]) != 1)
+			return -1;
+	for (i = 0; i < p->ntlsa; i++) {
+		if (p->tlsa[i].usage != 2 && p->tlsa[i].usage != 3)
+			continue;
+		/* 0: unusable (a digest OpenSSL lacks, a bad length),
+		 * skipped as RFC 7671 section 5 says. */
+		if (SSL_dane_tlsa_add(ssl, p->tlsa[i].usage,
+		    p->tlsa[i].selector, p->tlsa[i].mtype, p->tlsa[i].data,
+		    p->tlsa[i].len) > 0)
+			usable++;
+	}
+	ERR_clear_error();
+	if (usable > 0)
+		SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
+	return 0;
 }
 
 /* Puts a TLS client filter over the connection (the 220 to STARTTLS
@@ -852,11 +931,17 @@ send_start_tls(struct smtp_send *s)
 			goto fail;
 		/* Opportunistic: any certificate does (RFC 7435). */
 		SSL_CTX_set_verify(s->tls_ctx, SSL_VERIFY_NONE, NULL);
+		if (send_tls_ctx_policy(s) == -1)
+			goto fail;
 	}
 	if ((ssl = SSL_new(s->tls_ctx)) == NULL)
 		goto fail;
 	if (s->servername != NULL)
 		(void)SSL_set_tlsext_host_name(ssl, s->servername);
+	if (send_tls_ssl_policy(s, ssl) == -1) {
+		SSL_free(ssl);
+		goto fail;
+	}
 	/* The filter owns the socket's bufferevent from now on. */
 	if ((tls = bufferevent_openssl_filter_new(s->base, s->bev, ssl,
 	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
@@ -879,6 +964,23 @@ fail:
 	send_tls_fallback(s, "out of memory");
 }
 
+/* Which TLSA record the certificate matched, for the log. */
+static void
+send_tls_dane_note(struct smtp_send *s, SSL *ssl)
+{
+	uint8_t	usage, selector, mtype;
+	int	depth;
+
+	if (s->conf.tls_policy.level != SMTP_TLS_DANE)
+		return;
+	if ((depth = SSL_get0_dane_tlsa(ssl, &usage, &selector, &mtype, NULL,
+	    NULL)) >= 0)
+		snprintf(s->tls.dane, sizeof(s->tls.dane), "%u %u %u depth %d",
+		    usage, selector, mtype, depth);
+	else
+		snprintf(s->tls.dane, sizeof(s->tls.dane), "unauthenticated");
+}
+
 /* The handshake is done: note what was agreed, greet again inside. */
 static void
 send_tls_started(struct smtp_send *s)
@@ -892,6 +994,7 @@ send_tls_started(struct smtp_send *s)
 		    SSL_get_version(ssl));
 		snprintf(s->tls.cipher, sizeof(s->tls.cipher), "%s",
 		    SSL_get_cipher_name(ssl));
+		send_tls_dane_note(s, ssl);
 	}
 	smtp_client_tls_started(s->cl);
 	send_run(s);
@@ -1083,6 +1186,42 @@ send_run(struct smtp_send *s)
 	}
 }
 
+/* s->conf.tls_policy, pointing into s's own copies of p's records and
+ * names (at most SMTP_TLS_MAX_TLSA records).  -1 when memory is short. */
+static int
+send_policy_copy(struct smtp_send *s, const struct smtp_tls_policy *p)
+{
+	size_t	i, n = p->ntlsa, total = 0, off = 0;
+
+	s->conf.tls_policy.tlsa = NULL;
+	s->conf.tls_policy.ntlsa = 0;
+	s->conf.tls_policy.names[0] = s->conf.tls_policy.names[1] = NULL;
+	if (n > SMTP_TLS_MAX_TLSA)
+		n = SMTP_TLS_MAX_TLSA;
+	for (i = 0; i < n; i++)
+		total += p->tlsa[i].len;
+	if (total > 0 && (s->tlsa_data = malloc(total)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		s->tlsa[i] = p->tlsa[i];
+		if (p->tlsa[i].len > 0)
+			memcpy(s->tlsa_data + off, p->tlsa[i].data,
+			    p->tlsa[i].len);
+		s->tlsa[i].data = s->tlsa_data + off;
+		off += p->tlsa[i].len;
+	}
+	s->conf.tls_policy.tlsa = s->tlsa;
+	s->conf.tls_policy.ntlsa = n;
+	for (i = 0; i < 2; i++) {
+		if (p->names[i] == NULL)
+			continue;
+		if ((s->names[i] = strdup(p->names[i])) == NULL)
+			return -1;
+		s->conf.tls_policy.names[i] = s->names[i];
+	}
+	return 0;
+}
+
 struct smtp_send *
 smtp_send_start(struct event_base *base, const struct sockaddr *sa,
     socklen_t salen, const struct smtp_send_conf *conf,
@@ -1102,6 +1241,10 @@ smtp_send_start(struct event_base *base, const struct sockaddr *sa,
 	s->conf = *conf;
 	s->conf.tls_servername = NULL;
 	s->conf.client.tls = false;
+	if (s->conf.tls_policy.level != SMTP_TLS_MAY) {
+		s->conf.client.starttls = true;
+		s->conf.client.require_tls = true;
+	}
 	if (s->conf.connect_timeout == 0)
 		s->conf.connect_timeout = 30;
 	if (s->conf.tls_timeout == 0)
@@ -1117,6 +1260,7 @@ smtp_send_start(struct event_base *base, const struct sockaddr *sa,
 	send_live = s;
 	if ((conf->tls_servername != NULL && (s->servername =
 	    strdup(conf->tls_servername)) == NULL) ||
+	    send_policy_copy(s, &conf->tls_policy) == -1 ||
 	    (s->timer = evtimer_new(base, send_on_timer, s)) == NULL) {
 		err_set(err, ERR_NOMEM, "out of memory");
 		send_free(s);

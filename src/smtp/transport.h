@@ -22,14 +22,17 @@
  * checked (nothing would say which one to expect), and when the
  * handshake fails or times out the message goes in plain text over a
  * new connection to the same address, the reason kept for the log
- * (smtp_send_tls()).  With client.hold, one connection carries several
- * messages: from inside done, smtp_send_next() gives the next one.
+ * (smtp_send_tls()).  A TLS policy (DANE: struct
+ * smtp_tls_policy) makes TLS required and checks the certificate.
+ * With client.hold, one connection carries several messages: from
+ * inside done, smtp_send_next() gives the next one.
  */
 #ifndef TIMBRE_SMTP_TRANSPORT_H
 #define TIMBRE_SMTP_TRANSPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 
@@ -116,6 +119,42 @@ int		 smtp_conn_answer(struct smtp_conn *, int code,
 
 struct smtp_send;
 
+/*
+ * The TLS a delivery requires (RFC 7672 DANE), on top
+ * of client.starttls.  Beyond SMTP_TLS_MAY the message never goes in
+ * plain text: no STARTTLS, a refusal, a failed handshake or a
+ * certificate that does not prove itself fails the attempt (a local
+ * 4xx; smtp_send_tls() says policy_failed and why).
+ *
+ * SMTP_TLS_DANE: the certificate must match one of tlsa[] (OpenSSL's
+ * DANE: usages 2, DANE-TA, and 3, DANE-EE; 0 and 1 are unusable for
+ * SMTP, RFC 7672 section 3.1.3), names checked as RFC 7672 section
+ * 3.2.2 says for DANE-TA: tls_servername (the TLSA base domain) or one
+ * of names[] (the next-hop domain); DANE-EE checks no name or date.
+ * With no usable record TLS is still required, unauthenticated (RFC
+ * 7672 section 2.2).  The records and names are copied.  (MTA-STS, RFC
+ * 8461, will want a level that validates the chain for the host name.)
+ */
+enum smtp_tls_level {
+	SMTP_TLS_MAY,		/* opportunistic (RFC 7435) */
+	SMTP_TLS_DANE,
+};
+
+struct smtp_tlsa {
+	uint8_t		 usage, selector, mtype;
+	const uint8_t	*data;
+	size_t		 len;
+};
+
+#define SMTP_TLS_MAX_TLSA	16	/* records taken, the rest ignored */
+
+struct smtp_tls_policy {
+	enum smtp_tls_level	 level;
+	const struct smtp_tlsa	*tlsa;
+	size_t			 ntlsa;
+	const char		*names[2];	/* DANE-TA's other names */
+};
+
 struct smtp_send_conf {
 	struct smtp_client_conf	 client;	/* helo, starttls */
 	unsigned		 connect_timeout; /* seconds; 0: 30 */
@@ -123,6 +162,8 @@ struct smtp_send_conf {
 	unsigned		 tls_timeout;
 	/* Server name for SNI (the MX host), or NULL. */
 	const char		*tls_servername;
+	/* What TLS must be and prove (the default, all zero: "may"). */
+	struct smtp_tls_policy	 tls_policy;
 	/* The message, in order: fills buf with up to cap bytes, returns
 	 * how many (0 at the end), -1 on failure (the attempt fails with a
 	 * local 451 4.3.0). */
@@ -151,6 +192,13 @@ struct smtp_send_tls {
 	 * "handshake: ..." when the message went in plain text over a
 	 * second connection. */
 	char	 fallback[SMTP_REPLY_TEXT_MAX + 48];
+	/* Beyond SMTP_TLS_MAY: the policy was not met (the attempt then
+	 * failed, the message unsent), and what failed. */
+	bool	 policy_failed;
+	char	 policy_why[SMTP_REPLY_TEXT_MAX + 48];
+	/* SMTP_TLS_DANE: the TLSA record that matched ("" for none) as
+	 * "usage selector mtype" at depth N, for the log line. */
+	char	 dane[48];
 };
 
 /*

@@ -75,7 +75,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const rcpt[] = { "a@x", "b@x", "c@x" };
 	static const char msg[] = "Subject: x\n\n.line\r\nend";
 	static int		 ca[4096], cb[4096];
-	struct smtp_client_conf	 conf = { "client.test", true, false, false };
+	struct smtp_client_conf	 conf = { "client.test", true, false, false,
+	    false };
 	struct smtp_envelope	 env = { "", rcpt, 3, 100, true, false };
 	struct smtp_client	*c;
 	const char		*in = (const char *)data;

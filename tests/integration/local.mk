@@ -122,3 +122,11 @@ INTEGRATION_TESTS += tests/integration/listd_signer.sh
 # xmllint; re-runs; headless Chromium screenshots kept in
 # tests/integration/archive_html.out/ of the build tree.
 INTEGRATION_TESTS += tests/integration/archive_html.sh
+# issue 17 (part 3): DANE (RFC 7672) on timbre-listd's delivery, driven by
+# tests/unit/listd/deliver_drive: a signed zone in NSD, a validating
+# Unbound as the resolver, subscriber MTAs with STARTTLS (Python's ssl)
+# and a test CA, in a network namespace of its own: DANE-EE and DANE-TA
+# matches delivered, a wrong TLSA, a stripped STARTTLS and an expired
+# certificate deferred, unusable records, an unsigned zone ignored, a
+# bogus TLSA record (SERVFAIL) skipping its host.
+INTEGRATION_TESTS += tests/integration/listd_tls.sh

@@ -64,7 +64,7 @@ answered(enum dns_status status, const struct dns_msg *msg, void *arg)
 int
 main(int argc, char *argv[])
 {
-	struct dns_stub_opts	 opts = { 0, 0, 0 };
+	struct dns_stub_opts	 opts = { 0, 0, 0, false, false };
 	struct event_base	*base;
 	struct dns_server	 srv;
 	struct dns_stub		*stub;

@@ -2,8 +2,8 @@
  * test_msg.c: dns_answer_parse() over tables of wire answers built with
  * ldns and of hand-made bytes (truncated, compression loops, garbage), every
  * cut of a good answer, dns_msg_txts() over tables of TXT records, and
- * the readers of rr.c (dns_msg_status, addresses, names, raw TXT data)
- * over the same CNAME chains, with the exact errors.
+ * the readers of rr.c (dns_msg_status, addresses, names, raw TXT data,
+ * TLSA) over the same CNAME chains, with the exact errors.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -602,6 +602,50 @@ START_TEST(test_msg_soa_serial)
 }
 END_TEST
 
+/* The TLSA records of timbre-listd's DANE, after a CNAME; others and
+ * other owners skipped; the AD bit of a built answer (clear). */
+START_TEST(test_msg_tlsas)
+{
+	const char	*rrs[] = {
+		"example.com. 300 IN CNAME _25._tcp.mx.example.net.",
+		"_25._tcp.mx.example.net. 300 IN TLSA 3 1 1 "
+		    "0102030405060708090a0b0c0d0e0f10"
+		    "1112131415161718191a1b1c1d1e1f20",
+		"_25._tcp.mx.example.net. 300 IN TLSA 2 0 2 "
+		    "aabbcc",
+		"other.example.net. 300 IN TLSA 3 1 1 00",
+		"_25._tcp.mx.example.net. 300 IN TXT \"x\"",
+	};
+	struct dns_msg	*msg;
+	struct dns_tlsa	*t;
+	struct err	 err;
+	size_t		 n;
+
+	ck_assert_int_eq(dns_msg_build(QNAME, DNS_T_TLSA, 0, rrs, 5, &msg,
+	    &err), 0);
+	ck_assert_int_eq(dns_msg_tlsas(msg, NULL, &t, &n, &err), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(t[0].usage, 3);
+	ck_assert_uint_eq(t[0].selector, 1);
+	ck_assert_uint_eq(t[0].mtype, 1);
+	ck_assert_uint_eq(t[0].len, 32);
+	ck_assert_uint_eq(t[0].data[0], 1);
+	ck_assert_uint_eq(t[0].data[31], 0x20);
+	ck_assert_uint_eq(t[1].usage, 2);
+	ck_assert_uint_eq(t[1].selector, 0);
+	ck_assert_uint_eq(t[1].mtype, 2);
+	ck_assert_uint_eq(t[1].len, 3);
+	ck_assert_uint_eq(t[1].data[2], 0xcc);
+	dns_tlsas_free(t, n);
+	ck_assert_int_eq(dns_msg_tlsas(msg, "none.example", &t, &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(t);
+	ck_assert_int_eq(dns_msg_tlsas(msg, "bad..name", &t, &n, &err), -1);
+	ck_assert(!dns_msg_ad(msg));
+	dns_msg_free(msg);
+}
+END_TEST
+
 START_TEST(test_status_str)
 {
 	ck_assert_str_eq(dns_status_str(DNS_OK), "ok");
@@ -632,6 +676,7 @@ dns_tcase_msg(void)
 	    sizeof(read_cases) / sizeof(read_cases[0]));
 	tcase_add_loop_test(tc, test_msg_cname_limit, 0, 2);
 	tcase_add_test(tc, test_msg_soa_serial);
+	tcase_add_test(tc, test_msg_tlsas);
 	tcase_add_test(tc, test_status_str);
 	return tc;
 }

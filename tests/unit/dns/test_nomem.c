@@ -118,8 +118,8 @@ op_query_wire(struct fixture *f, struct run *r)
 		r->rc = -1;
 		return;
 	}
-	if (step(r, dns_query_wire(name, DNS_T_TXT, QID, 1232, &w, &len,
-	    &r->err)) == 0) {
+	if (step(r, dns_query_wire(name, DNS_T_TXT, QID, 1232, false, false,
+	    &w, &len, &r->err)) == 0) {
 		note(r, w, len);
 		free(w);
 	}
@@ -467,8 +467,8 @@ fixture_init(struct fixture *f)
 	    strlen(nomem_keys), &err), 0);
 	buf_init(&f->req, 65535);
 	ck_assert_ptr_nonnull(name = dns_name_parse("example.org", &err));
-	ck_assert_int_eq(dns_query_wire(name, DNS_T_SOA, QID, 1232, &w, &len,
-	    &err), 0);
+	ck_assert_int_eq(dns_query_wire(name, DNS_T_SOA, QID, 1232, false, false,
+	    &w, &len, &err), 0);
 	ldns_rdf_deep_free(name);
 	ck_assert_int_eq(buf_add(&f->req, w, len, &err), 0);
 	free(w);

@@ -488,7 +488,8 @@ static struct dns_stub *
 stub_for(struct event_base *base, const struct peer *p, int tcp, int retries,
     int timeout_ms)
 {
-	struct dns_stub_opts	 o = { timeout_ms, retries, 0 };
+	struct dns_stub_opts	 o = { timeout_ms, retries, 0, false,
+	    false };
 	struct dns_server	 srv;
 	struct dns_stub		*stub;
 	struct err		 err;
@@ -622,7 +623,7 @@ START_TEST(test_stub_nomem)
 	struct event_base	*base;
 	struct dns_stub		*stub;
 	struct peer		 p;
-	struct dns_stub_opts	 o = { SLOW_MS, 2, 0 };
+	struct dns_stub_opts	 o = { SLOW_MS, 2, 0, false, false };
 	struct dns_server	 srv;
 	struct bare		 b;
 	struct err		 err;
@@ -683,7 +684,8 @@ static const struct {
 /* Retries are separate attempts, each timeout_ms apart; 0 is 2. */
 START_TEST(test_stub_retries)
 {
-	struct dns_stub_opts	 o = { TIMEOUT_MS, retry_cases[_i].retries, 0 };
+	struct dns_stub_opts	 o = { TIMEOUT_MS, retry_cases[_i].retries, 0,
+	    false, false };
 	struct event_base	*base;
 	struct dns_server	 srv;
 	struct dns_stub		*stub;
@@ -720,7 +722,7 @@ END_TEST
 /* Nobody listens: every attempt fails at once, no timeout is waited for. */
 START_TEST(test_stub_refused)
 {
-	struct dns_stub_opts	 o = { 2000, 2, 0 };
+	struct dns_stub_opts	 o = { 2000, 2, 0, false, false };
 	struct event_base	*base;
 	struct dns_server	 srv;
 	struct dns_stub		*stub;

@@ -193,10 +193,12 @@ cmd_run(int argc, char **argv)
 	event_base_dispatch(r.base);
 	listd_deliver_stats(r.d, &st);
 	printf("sent=%lu deferred=%lu failed=%lu dsn=%lu bounces=%lu "
-	    "author=%lu connections=%lu tls=%lu probes=%lu/%lu/%lu",
+	    "author=%lu connections=%lu tls=%lu dane=%lu tls_policy_failed=%lu "
+	    "probes=%lu/%lu/%lu",
 	    st.sent, st.deferred, st.failed, st.dsn_sent, st.bounces,
-	    st.bounces_charged_to_author, st.connections, st.tls,
-	    st.probes_sent, st.probes_failed, st.probes_passed);
+	    st.bounces_charged_to_author, st.connections, st.tls, st.dane,
+	    st.tls_policy_failed, st.probes_sent, st.probes_failed,
+	    st.probes_passed);
 	if (cfg.to_signer != NULL)
 		printf(" to_signer=%u", r.to_signer);
 	printf("\n");

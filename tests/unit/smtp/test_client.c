@@ -38,7 +38,8 @@ static struct smtp_client *
 cl_new(bool tls, size_t nrcpt, const char *const *rcpt)
 {
 	static const char *const def[] = { "x@y", "z@y" };
-	struct smtp_client_conf	 conf = { "me.test", tls, false };
+	struct smtp_client_conf	 conf = { "me.test", tls, false, false,
+	    false };
 	struct smtp_envelope	 env = { "a@b", rcpt ? rcpt : def,
 	    rcpt ? nrcpt : 2, 10, true, false };
 	struct smtp_client	*c;
@@ -200,6 +201,38 @@ START_TEST(test_client_starttls)
 }
 END_TEST
 
+/* TLS required (DANE, MTA-STS): not offered, refused, or EHLO refused
+ * each fail with a local 451 4.7.5, QUIT said, nothing of the message
+ * sent in plain text. */
+START_TEST(test_client_require_tls)
+{
+	static const char *const	 greet[] = {
+		"220 mx\r\n250-mx\r\n250 8BITMIME\r\n",
+		"220 mx\r\n250-mx\r\n250 STARTTLS\r\n454 4.7.0 no\r\n",
+		"220 mx\r\n500 5.5.1 what\r\n",
+	};
+	struct smtp_client_conf	 conf = { "me.test", true, false, false,
+	    true };
+	struct smtp_envelope	 env = { "a@b", NULL, 0, 0, false, false };
+	static const char *const rcpt[] = { "x@y" };
+	struct smtp_client	*c;
+	const struct smtp_reply	*r;
+	struct err		 err;
+
+	env.rcpt = rcpt;
+	env.nrcpt = 1;
+	ck_assert_ptr_nonnull(c = smtp_client_new(&conf, &env, &err));
+	cl_say(c, greet[_i]);
+	ck_assert_ptr_null(strstr(cl_out(c), "MAIL"));
+	ck_assert_ptr_nonnull(r = smtp_client_result(c, 0));
+	ck_assert_int_eq(r->code, 451);
+	ck_assert_str_eq(r->enhanced, "4.7.5");
+	ck_assert(r->local);
+	ck_assert(!smtp_client_is_tls(c));
+	smtp_client_free(c);
+}
+END_TEST
+
 /* The handshake failed: a new connection, its greeting, no STARTTLS. */
 START_TEST(test_client_tls_failed)
 {
@@ -233,7 +266,8 @@ START_TEST(test_client_hold_next)
 {
 	static const char *const r1[] = { "x@y" }, *const r2[] = { "p@q",
 	    "r@s" }, *const bad[] = { "a\r\nb" };
-	struct smtp_client_conf	 conf = { "me.test", false, false, true };
+	struct smtp_client_conf	 conf = { "me.test", false, false, true,
+	    false };
 	struct smtp_envelope	 env = { "a@b", r1, 1, 0, false, false };
 	struct smtp_client	*c;
 	struct err		 err;
@@ -300,7 +334,8 @@ END_TEST
 START_TEST(test_client_bad_args)
 {
 	static const char *const rcpt[] = { "a\r\nDATA" };
-	struct smtp_client_conf	 conf = { "me.test", false, false };
+	struct smtp_client_conf	 conf = { "me.test", false, false, false,
+	    false };
 	struct smtp_envelope	 env = { "a@b", rcpt, 1, 0, false, false };
 	struct err		 err;
 
@@ -346,7 +381,8 @@ START_TEST(test_client_server)
 {
 	struct smtp_server_conf	 sc;
 	struct smtp_server_cbs	 cbs = { b2b_request, b2b_data };
-	struct smtp_client_conf	 cc = { "me.test", false, false };
+	struct smtp_client_conf	 cc = { "me.test", false, false, false,
+	    false };
 	struct smtp_envelope	 env = { "", NULL, 150, 0, false, false };
 	struct smtp_client	*c;
 	struct b2b		 b;
@@ -419,6 +455,7 @@ client_tests(void)
 	tcase_add_test(tc, test_client_lockstep);
 	tcase_add_test(tc, test_client_failures);
 	tcase_add_test(tc, test_client_starttls);
+	tcase_add_loop_test(tc, test_client_require_tls, 0, 3);
 	tcase_add_test(tc, test_client_tls_failed);
 	tcase_add_test(tc, test_client_hold_next);
 	tcase_add_test(tc, test_client_bad_args);
