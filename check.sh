@@ -169,7 +169,8 @@ fi
 # under the sanitizers (step 5), which check memory besides the answers.
 PLAIN_ONLY="tests/integration/load.sh tests/integration/limits.sh
   tests/integration/lab.sh tests/integration/nat.sh
-  tests/integration/resolver_dnssec_diff.sh tests/integration/resolver_kill.sh"
+  tests/integration/resolver_dnssec_diff.sh tests/integration/resolver_kill.sh
+  tests/integration/resolver_memory.sh"
 unit_tests=$(grep -ho 'tests/unit/[a-z0-9_]*/check_[a-z0-9_]*' \
     src/*/*.mk daemons/*/*.mk tools/*.mk 2>/dev/null | sort -u | tr '\n' ' ')
 integ_tests=$(grep -ho 'tests/integration/[a-z0-9_]*\.sh' src/*/*.mk \
