@@ -1200,7 +1200,9 @@ send_policy_copy(struct smtp_send *s, const struct smtp_tls_policy *p)
 		n = SMTP_TLS_MAX_TLSA;
 	for (i = 0; i < n; i++)
 		total += p->tlsa[i].len;
-	if (total > 0 && (s->tlsa_data = malloc(total)) == NULL)
+	/* One byte at least: the records' data point into it even when
+	 * every one is empty. */
+	if (n > 0 && (s->tlsa_data = malloc(total > 0 ? total : 1)) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
 		s->tlsa[i] = p->tlsa[i];
