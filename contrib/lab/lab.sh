@@ -4,7 +4,9 @@
 # build; tests/integration/lab.sh runs it end to end.
 #
 #   lab.sh up     keys, the internet, the host and its NAT, the zone
-#                 pushed, the four daemons started, signd's first key
+#                 pushed, the four daemons started, signd's first key,
+#                 and (with pebble and certbot installed) listd's
+#                 certificate by ACME DNS-01 through timbre-primaryd
 #   lab.sh run    a list, a subscriber by mail, a post from a p=reject
 #                 domain through the NAT, both subscribers get it,
 #                 dkimpy and timbre check DKIM and ARC on the copy
@@ -17,6 +19,7 @@
 #     198.51.100.2  NSD: org, net, com,        NAT: contrib/iptables/
 #                   example.net, example.com      timbre-nat.sh
 #     192.0.2.22    sshd: the zone's git      bridge "service" 10.0.0.1/24
+#     192.0.2.30    pebble, the ACME CA
 #     192.0.2.25    alice's MTA (swaks),        .2 timbre-resolverd
 #                   example.net: SPF, DKIM,     .3 timbre-primaryd
 #                   DMARC p=reject              .4 timbre-signd
@@ -98,6 +101,14 @@ need_tools()
 	done
 }
 
+# acme_tools: are pebble and certbot with its RFC 2136 plugin there?
+# Without them the lab skips step 8 and says what to install.
+acme_tools()
+{
+	command -v pebble >/dev/null 2>&1 && command -v certbot >/dev/null 2>&1 &&
+	    /usr/bin/python3 -c 'import certbot_dns_rfc2136' 2>/dev/null
+}
+
 # conf DAEMON: $L/conf/timbre-DAEMON.conf, the packaged file then the
 # lab's lines (standard input).
 conf()
@@ -155,6 +166,13 @@ keys()
 	ssh-keygen -q -t ed25519 -N '' -C admin@example.org -f admin
 	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
 	    -out alice-dkim.pem 2>/dev/null
+	if acme_tools; then
+		show "timbre tsig-keygen acme._update._acme-challenge.example.org   # certbot's: _acme-challenge names only"
+		"$TIMBRE" tsig-keygen acme._update._acme-challenge.example.org >acme.tsig-pair
+		show "timbre tsig-keygen tlsa._update._tcp.example.org   # the deploy hook's: TLSA records only"
+		"$TIMBRE" tsig-keygen tlsa._update._tcp.example.org >tlsa.tsig-pair
+		sed -n 2p tlsa.tsig-pair >tlsa.tsig
+	fi
 	show "ssh-keygen -t ed25519 -f admin   # the administrator's, to push the zone"
 	show "openssl genpkey -algorithm RSA ... > alice-dkim.pem   # alice's DKIM key, example.net"
 	note "timbre-primaryd's SSH key is made with the git server (step 4) by timbre keygen."
@@ -223,7 +241,8 @@ network()
 	ns_add timbre internet
 	ns_veth timbre-host uplink 203.0.113.10/24 timbre-internet eth0 203.0.113.1/24
 	ip -n timbre-host route add default via 203.0.113.1
-	for a in 198.51.100.1 198.51.100.2 192.0.2.22 192.0.2.25 192.0.2.51 192.0.2.52; do
+	for a in 198.51.100.1 198.51.100.2 192.0.2.22 192.0.2.25 192.0.2.30 \
+	    192.0.2.51 192.0.2.52; do
 		ip -n timbre-internet addr add "$a/32" dev lo
 	done
 	ns_bridge timbre-host service 10.0.0.1/24
@@ -312,6 +331,11 @@ push_zone()
 	head -n1 "$L/keys/signd.tsig-pair" >"$w/_keys"
 	sed 's/^/  /' "$w/example.org"
 	note "_keys: signd._update.example.org may UPDATE the zone (and transfer it)."
+	if [ -f "$L/keys/acme.tsig-pair" ]; then
+		head -n1 "$L/keys/acme.tsig-pair" >>"$w/_keys"
+		head -n1 "$L/keys/tlsa.tsig-pair" >>"$w/_keys"
+		note "_keys also: acme._update._acme-challenge.example.org, which may change only names with an _acme-challenge label, and tlsa._update._tcp.example.org, only names with a _tcp label."
+	fi
 	git -C "$w" -c user.name=admin -c user.email=admin@example.org add -A
 	git -C "$w" -c user.name=admin -c user.email=admin@example.org commit -q -m "example.org"
 	nsx host git -C "$w" push -q "ssh://root@192.0.2.22$L/git/zone.git" main
@@ -321,8 +345,14 @@ daemons()
 {
 	say "6. The daemons, each in its namespace, with the packaged config file"
 	note "Each binds its port as root and then runs as nobody (user = nobody), which owns its state: the packages' system users, in a lab."
-	mkdir -p "$L/primaryd" "$L/listd"
+	mkdir -p "$L/primaryd" "$L/listd" "$L/tls"
+	# listd's first certificate, self-signed (as Debian's ssl-cert
+	# makes one), until step 8 replaces it.
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$L/tls/privkey.pem" -out "$L/tls/fullchain.pem" -days 30 \
+	    -subj /CN=mx.example.org 2>/dev/null
 	chown nobody "$L/primaryd" "$L/listd" "$L/keys/primaryd.ssh" \
+	    "$L/tls/privkey.pem" \
 	    "$L/keys/signd.password" "$L/keys/signd.tsig"
 	chmod 711 "$L/keys"
 	conf resolverd <<-EOF
@@ -377,6 +407,8 @@ daemons()
 	resolver = 10.0.0.2:53
 	signer-retry = 2s
 	signer-retry-max = 10s
+	tls-cert = $L/tls/fullchain.pem
+	tls-key = $L/tls/privkey.pem
 	EOF
 	show "timbre list create $L/listd/lists.db"
 	"$TIMBRE" list create "$L/listd/lists.db"
@@ -403,6 +435,90 @@ daemons()
 	fi
 }
 
+# served_cert: the subject and issuer of the certificate listd shows
+# after STARTTLS on the host's public address, from the internet.
+served_cert()
+{
+	quiet internet openssl s_client -starttls smtp -connect 203.0.113.10:25 \
+	    -servername mx.example.org </dev/null 2>/dev/null |
+	    openssl x509 -noout -subject -issuer 2>/dev/null
+}
+
+acme()
+{
+	local ini=$L/acme/rfc2136.ini
+
+	say "8. A certificate for mx.example.org by ACME DNS-01, through timbre-primaryd"
+	if ! acme_tools; then
+		note "Skipped: it needs pebble (the ACME test CA) and certbot with its RFC 2136 plugin: apt-get install pebble certbot python3-certbot-dns-rfc2136"
+		return 0
+	fi
+	note "listd starts with a self-signed certificate:"
+	show "[internet] openssl s_client -starttls smtp -connect 203.0.113.10:25 | openssl x509 -noout -subject -issuer"
+	served_cert | sed 's/^/  /'
+	mkdir -p "$L/acme"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$L/acme/pebble.key" -out "$L/acme/pebble.crt" -days 2 \
+	    -subj /CN=pebble -addext subjectAltName=IP:192.0.2.30 2>/dev/null
+	cat >"$L/acme/pebble.json" <<-EOF
+	{ "pebble": { "listenAddress": "192.0.2.30:14000",
+	  "managementListenAddress": "192.0.2.30:15000",
+	  "certificate": "$L/acme/pebble.crt", "privateKey": "$L/acme/pebble.key",
+	  "httpPort": 5002, "tlsPort": 5001, "ocspResponderURL": "",
+	  "externalAccountBindingRequired": false } }
+	EOF
+	show "[internet] pebble -config pebble.json -dnsserver 203.0.113.10:53   # the CA asks the world's way, through the NAT"
+	integ_spawn "$L/pebble.log" ip netns exec timbre-internet env \
+	    PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 \
+	    pebble -config "$L/acme/pebble.json" -dnsserver 203.0.113.10:53
+	waitfor 10 sh -c "ip netns exec timbre-internet ss -Hltn | grep -q '192.0.2.30:14000 '" ||
+	    die "pebble does not listen: $L/pebble.log"
+	umask 077
+	cat >"$ini" <<-EOF
+	dns_rfc2136_server = 10.0.0.3
+	dns_rfc2136_port = 53
+	dns_rfc2136_name = acme._update._acme-challenge.example.org.
+	dns_rfc2136_secret = $(sed -n 2p "$L/keys/acme.tsig-pair" | cut -d: -f3)
+	dns_rfc2136_algorithm = HMAC-SHA256
+	EOF
+	cat >"$L/acme/hook.conf" <<-EOF
+	TLS_CERT=$L/tls/fullchain.pem
+	TLS_KEY=$L/tls/privkey.pem
+	LISTD_RELOAD="pkill -HUP -f '^$B/daemons/listd/timbre-listd -f -c'"
+	TLSA_HOSTS=mx.example.org
+	TLSA_SERVER=10.0.0.3
+	TLSA_ZONE=example.org
+	TLSA_KEY=$L/keys/tlsa.tsig
+	TLSA_TTL=300
+	TLSA_WAIT=1
+	TIMBRE=$TIMBRE
+	EOF
+	umask 022
+	note "certbot, on the host, answers the challenge with its key (contrib/acme/rfc2136.ini.example); contrib/acme/deploy-hook publishes the new key's TLSA record, installs the certificate, reloads listd and retires the old TLSA:"
+	show "[host] certbot certonly --authenticator dns-rfc2136 -d mx.example.org --deploy-hook contrib/acme/deploy-hook"
+	if ! ip netns exec timbre-host env REQUESTS_CA_BUNDLE="$L/acme/pebble.crt" \
+	    ACME_HOOK_CONF="$L/acme/hook.conf" certbot certonly \
+	    --non-interactive --config-dir "$L/acme" --work-dir "$L/acme" \
+	    --logs-dir "$L/acme/logs" --server https://192.0.2.30:14000/dir \
+	    --agree-tos --register-unsafely-without-email \
+	    --authenticator dns-rfc2136 --dns-rfc2136-credentials "$ini" \
+	    --dns-rfc2136-propagation-seconds 1 --key-type ecdsa \
+	    -d mx.example.org --deploy-hook "$top/contrib/acme/deploy-hook" \
+	    >"$L/certbot.log" 2>&1; then
+		echo "certbot failed; its output:"
+		tail -n 15 "$L/certbot.log"
+		return 1
+	fi
+	note "The challenge came and went in the zone's history:"
+	show "git --git-dir=$L/git/zone.git log --format='%h %an: %s' main | grep acme"
+	git --git-dir="$L/git/zone.git" log --format='  %h %an: %s' main |
+	    grep -i acme | cut -c1-100
+	note "listd now shows pebble's certificate, and its TLSA record is served:"
+	waitfor 10 sh -c "ip netns exec timbre-internet openssl s_client -starttls smtp -connect 203.0.113.10:25 </dev/null 2>/dev/null | openssl x509 -noout -issuer | grep -q Pebble" || true
+	served_cert | sed 's/^/  /'
+	nsx internet dig +norec +noall +answer @203.0.113.10 _25._tcp.mx.example.org TLSA
+}
+
 up()
 {
 	local t0=$SECONDS
@@ -421,6 +537,7 @@ up()
 	internet
 	push_zone
 	daemons
+	acme
 	echo
 	note "The lab is up ($((SECONDS - t0)) s). Look around: sudo ip netns exec timbre-internet dig @203.0.113.10 example.org ANY; logs in $L/*.log. Remove it: sudo ./demo.sh down"
 }
@@ -474,13 +591,13 @@ run()
 	ip netns list | grep -q '^timbre-listd' || die "no lab: run $0 up first"
 	mkdir -p "$L/mail"
 
-	say "8. A list, made with timbre list"
+	say "9. A list, made with timbre list"
 	# run is meant once after up; a second one finds the list made.
 	"$TIMBRE" list show "$L/listd/lists.db" --domain example.org dev >/dev/null 2>&1 ||
 	    nsx host "$TIMBRE" list add "$L/listd/lists.db" --domain example.org dev --moderator alice@example.net
 	"$TIMBRE" list show "$L/listd/lists.db" --domain example.org dev | sed 's/^/  /'
 
-	say "9. carol@one.example.com joins by mail: a request, a confirmation, a welcome"
+	say "10. carol@one.example.com joins by mail: a request, a confirmation, a welcome"
 	printf '%s\n' "From: Carol <carol@one.example.com>" "To: dev-subscribe@example.org" \
 	    "Subject: subscribe" "Date: $(date -R)" "Message-ID: <sub.$$@one.example.com>" \
 	    "" "Please add me." >"$L/mail/sub.eml"
@@ -503,7 +620,7 @@ run()
 	nsx host "$TIMBRE" list subscribe "$L/listd/lists.db" --domain example.org dev dave@two.example.com
 	"$TIMBRE" list show "$L/listd/lists.db" --domain example.org dev | sed 's/^/  /'
 
-	say "10. alice@example.net (SPF, DKIM, DMARC p=reject) posts, through the NAT'd port 25"
+	say "11. alice@example.net (SPF, DKIM, DMARC p=reject) posts, through the NAT'd port 25"
 	printf '%s\n' "From: Alice <alice@example.net>" "To: dev@example.org" \
 	    "Subject: Lunch on Friday?" "Date: $(date -R)" \
 	    "Message-ID: <post.$$@example.net>" "" "Hello list," "" \
@@ -522,7 +639,7 @@ run()
 	mta forged 192.0.2.52 mx.example.net alice@example.net dev@example.org "$L/mail/forged.eml"
 	grep -q '^ *<[~*-]* *550 5.7.1' "$L/mail/forged.swaks" && fact forged refused
 
-	say "11. Both subscribers' MTAs receive it"
+	say "12. Both subscribers' MTAs receive it"
 	got=0
 	for s in one two; do
 		if waitfor 30 arrived "$s" "^Message-ID: <post.$$@example.net>"; then
@@ -541,7 +658,7 @@ run()
 	done
 	[ "$got" -eq 2 ] && fact delivered 2
 
-	say "12. The copy carol got, checked by dkimpy and by timbre"
+	say "13. The copy carol got, checked by dkimpy and by timbre"
 	if [ -f "$L/mail/post.one.eml" ]; then
 		note "dkimpy (python3-dkim) verifies the top DKIM signature, the list's (d=example.org), and the ARC chain, asking the lab's name server at 203.0.113.10 for the keys; timbre arc verify does the same:"
 		rc=0

@@ -6,6 +6,9 @@
 #     Debian package to install, nothing made;
 #   - `lab.sh up` killed half-way leaves namespaces behind; the next
 #     `up` says so, removes them and builds the lab;
+#   - with pebble and certbot: listd's certificate comes from pebble by
+#     DNS-01 through the NAT'd timbre-primaryd, its TLSA is served, and
+#     the challenge is in the zone's git history;
 #   - `lab.sh run`: carol joins by mail (request, confirmation, welcome),
 #     a forged post from the p=reject domain is refused, alice's post
 #     reaches both subscribers' MTAs, dkimpy's dkimverify and arcverify
@@ -90,6 +93,29 @@ for d in resolverd primaryd signd listd; do
 done
 check "the four daemons dropped root (nobody)" \
     '[ "$users" = " nobody nobody nobody nobody" ]' "users:$users"
+
+# ---- step 8: listd's certificate by ACME DNS-01 (pebble, certbot) ----
+if command -v pebble >/dev/null 2>&1 && command -v certbot >/dev/null 2>&1 &&
+    /usr/bin/python3 -c 'import certbot_dns_rfc2136' 2>/dev/null; then
+	issuer=$(ip netns exec timbre-internet openssl s_client -starttls smtp \
+	    -connect 203.0.113.10:25 -servername mx.example.org </dev/null \
+	    2>/dev/null | openssl x509 -noout -issuer 2>/dev/null)
+	tlsa=$(ip netns exec timbre-internet dig +norec +short \
+	    @203.0.113.10 _25._tcp.mx.example.org TLSA)
+	want=$(openssl x509 -in "$T/lab/tls/fullchain.pem" -noout -pubkey |
+	    openssl pkey -pubin -outform DER | openssl dgst -sha256 -r |
+	    cut -d' ' -f1)
+	check "listd shows pebble's certificate, got by certbot through the NAT'd primary" \
+	    "echo '$issuer' | grep -q Pebble" "issuer: $issuer; $(tail -n 5 "$T/lab/certbot.log" 2>/dev/null)"
+	check "its TLSA 3 1 1 is served, and only it" \
+	    "[ \"\$(echo '$tlsa' | tr -d ' ' | tr A-F a-f)\" = '311$want' ]" "TLSA: $tlsa; key: $want"
+	check "the challenge record came and went in the zone's git history" \
+	    "[ \$(git --git-dir='$T/lab/git/zone.git' log --format=%s main | grep -c '^UPDATE by acme') -ge 2 ]" \
+	    "$(git --git-dir="$T/lab/git/zone.git" log --format=%s main | head -n 8)"
+else
+	integ_skipcase "listd's certificate by ACME DNS-01" \
+	    "needs pebble, certbot and python3-certbot-dns-rfc2136" 3
+fi
 
 # ---- the demo's mail ----
 start=$(date +%s)
