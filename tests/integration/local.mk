@@ -12,6 +12,7 @@ INTEGRATION_TESTS += tests/integration/key_derive.sh
 # a renewal under an open session; the ACME key REFUSED outside
 # _acme-challenge, bad certificates kept out at SIGHUP
 INTEGRATION_TESTS += tests/integration/acme.sh
+EXTRA_DIST += contrib/acme/deploy-hook contrib/acme/rfc2136.ini.example
 # issue 19: timbre doctor DOMAIN against a lab of domains (one healthy,
 # the others broken one way each) served by two NSDs and a name server
 # that never answers, in a network namespace of its own; data:
