@@ -43,6 +43,7 @@ primaryd_sign_setup(struct primaryd_sign *sg, const struct primaryd_conf *c,
     struct err *err)
 {
 	size_t	i;
+	int	rc;
 
 	memset(sg, 0, sizeof(*sg));
 	if (c->dnssec_sign.n == 0)
@@ -59,10 +60,16 @@ primaryd_sign_setup(struct primaryd_sign *sg, const struct primaryd_conf *c,
 	}
 	sg->dir = c->dnssec_dir;
 	if (c->dnssec_algorithm == NULL ||
-	    auth_sign_alg(c->dnssec_algorithm, &sg->alg) == -1) {
+	    (rc = auth_sign_alg(c->dnssec_algorithm, &sg->alg)) == -1) {
 		err_set(err, OPT_E_CONFIG, "--dnssec-algorithm %s: not "
 		    "ecdsap256 or ed25519", c->dnssec_algorithm != NULL ?
 		    c->dnssec_algorithm : "");
+		return -1;
+	}
+	if (rc == -2) {
+		err_set(err, OPT_E_CONFIG, "--dnssec-algorithm ed25519: the "
+		    "ldns library timbre-primaryd was built with cannot sign "
+		    "with Ed25519 (ldns 1.8 can); use ecdsap256");
 		return -1;
 	}
 	return auth_sign_dir(sg->dir, err);

@@ -140,7 +140,8 @@ bool		 auth_zone_sign_due(const struct auth_zone *, time_t now);
  * The state directory dir: auth_sign_dir makes it (mode 0700).
  * auth_sign_keys_load: zone's key, dir/ZONE.key; with alg (an ldns
  * signing algorithm, auth_sign_alg gives it from "ecdsap256" or
- * "ed25519") a zone that has none and was never signed (no
+ * "ed25519": -1 for another name, -2 for ed25519 when the ldns built
+ * against has no Ed25519, as Debian 11's) a zone that has none and was never signed (no
  * dir/ZONE.signed) gets one made (*made_out set); alg 0 only reads.
  * auth_sign_save writes the signed zone z to dir/ZONE.signed;
  * auth_sign_saved reads it back, as signed from plain.

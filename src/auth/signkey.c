@@ -51,9 +51,14 @@ auth_sign_alg(const char *name, int *alg_out)
 {
 	if (strcmp(name, "ecdsap256") == 0)
 		*alg_out = LDNS_SIGN_ECDSAP256SHA256;
-	else if (strcmp(name, "ed25519") == 0)
+	else if (strcmp(name, "ed25519") == 0) {
+		/* Debian 11's ldns 1.7.1 is built without Ed25519. */
+#if defined(LDNS_BUILD_CONFIG_USE_ED25519) && LDNS_BUILD_CONFIG_USE_ED25519
 		*alg_out = LDNS_SIGN_ED25519;
-	else
+#else
+		return -2;
+#endif
+	} else
 		return -1;
 	return 0;
 }

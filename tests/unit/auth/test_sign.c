@@ -110,10 +110,18 @@ sz_count(const struct auth_zone *s, const char *name, ldns_rr_type t)
 	return n;
 }
 
+/* The algorithms the ldns at hand signs with: Debian 11's has no
+ * Ed25519 (auth_sign_alg then answers -2). */
+#if defined(LDNS_BUILD_CONFIG_USE_ED25519) && LDNS_BUILD_CONFIG_USE_ED25519
+static const int algs[] = { LDNS_SIGN_ECDSAP256SHA256, LDNS_SIGN_ED25519 };
+#define ALG_LAST	LDNS_SIGN_ED25519
+#else
+static const int algs[] = { LDNS_SIGN_ECDSAP256SHA256 };
+#define ALG_LAST	LDNS_SIGN_ECDSAP256SHA256
+#endif
+
 START_TEST(test_sign_zone)
 {
-	static const int algs[] = { LDNS_SIGN_ECDSAP256SHA256,
-	    LDNS_SIGN_ED25519 };
 	struct auth_sign_stats	 st;
 	struct auth_zone	*p, *s;
 	ldns_key_list		*keys;
@@ -174,8 +182,8 @@ START_TEST(test_sign_incremental)
 	struct err		 err;
 	char			*dir = sz_dir();
 
-	keys = auth_sign_keys_load(dir, "example.org", LDNS_SIGN_ED25519,
-	    NULL, &err);
+	keys = auth_sign_keys_load(dir, "example.org", ALG_LAST, NULL,
+	    &err);
 	ck_assert_msg(keys != NULL, "%s", err.msg);
 	p1 = sz_load(1, "");
 	p2 = sz_load(2, "mid A 192.0.2.99\n");
@@ -250,6 +258,10 @@ START_TEST(test_sign_refusals)
 	ck_assert_int_eq(auth_sign_alg("ecdsap256", &alg), 0);
 	ck_assert_int_eq(alg, LDNS_SIGN_ECDSAP256SHA256);
 	ck_assert_int_eq(auth_sign_alg("rsa", &alg), -1);
+#if !(defined(LDNS_BUILD_CONFIG_USE_ED25519) && LDNS_BUILD_CONFIG_USE_ED25519)
+	ck_assert_int_eq(auth_sign_alg("ed25519", &alg), -2);
+#endif
+	ck_assert_int_eq(auth_sign_alg("ecdsap256", &alg), 0);
 	keys = auth_sign_keys_load(dir, "../x", alg, NULL, &err);
 	ck_assert_ptr_null(keys);
 	/* Signed offline: refused. */
@@ -292,7 +304,8 @@ zone_sign_tcase(void)
 {
 	TCase	*tc = tcase_create("sign");
 
-	tcase_add_loop_test(tc, test_sign_zone, 0, 2);
+	tcase_add_loop_test(tc, test_sign_zone, 0,
+	    (int)(sizeof(algs) / sizeof(algs[0])));
 	tcase_add_test(tc, test_sign_incremental);
 	tcase_add_test(tc, test_sign_refusals);
 	return tc;
