@@ -42,6 +42,9 @@ INTEGRATION_TESTS += tests/integration/listd_mta.sh
 # The daemon end to end (listd_lib.sh): a copy whose retries run out, its
 # DSN signed by timbre-signd (dkimpy) and fanned out to the moderator.
 INTEGRATION_TESTS += tests/integration/listd_dsn.sh
+# Bounces as they come back, over SMTP from the null sender to the running
+# daemon: VERP and probe paths, a policy rejection, forged tokens, garbage.
+INTEGRATION_TESTS += tests/integration/listd_bounce.sh
 
 # Reports come from anyone: the parser under libFuzzer.
 FUZZ_HARNESSES += dsn
