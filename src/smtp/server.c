@@ -19,7 +19,8 @@
  * and RCPT) count towards max_errors; at that count the reply is 421
  * 4.7.0 and the session ends.
  * "452 4.5.3 too many recipients" is flow control, not an error (the
- * client sends the others in a new transaction), and is not counted.
+ * client sends the others in a new transaction), and is not counted,
+ * whether the session or the daemon says it.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -623,6 +624,15 @@ smtp_server_answer(struct smtp_server *s, int code, const char *enhanced,
 			s->nrcpt++;
 			smtp_srv_reply(s, code, enh, "%s", t[0] ? t :
 			    "Recipient OK");
+		} else if (code == 452 && strcmp(enh, "4.5.3") == 0) {
+			/* The daemon's own "too many recipients" (or "this
+			 * one in the next transaction"): flow control, as
+			 * the session's own 452 is, not an error: a client
+			 * that pipelined past the limit must not lose the
+			 * recipients already taken to a 421. */
+			s->nrcpt_refused++;
+			smtp_srv_reply(s, code, enh, "%s", t[0] ? t :
+			    "Too many recipients");
 		} else {
 			s->nrcpt_refused++;
 			smtp_srv_error(s, code, enh, t[0] ? t :

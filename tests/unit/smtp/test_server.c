@@ -327,6 +327,40 @@ START_TEST(test_server_many_rcpt)
 }
 END_TEST
 
+/* The daemon's own 452 4.5.3 to RCPT is flow control too: 30 of them
+ * close nothing; its ten 550s do. */
+START_TEST(test_server_daemon_452)
+{
+	struct fake	f;
+	struct err	err;
+	int		i;
+
+	fk_init(&f, NULL);
+	f.answer[SMTP_REQ_RCPT] = 0;
+	fk_start(&f);
+	fk_runs(&f, "EHLO c\r\nMAIL FROM:<a@b>\r\n");
+	for (i = 0; i < 30; i++) {
+		fk_run(&f, "RCPT TO:<x@y>\r\n", 15, false);
+		ck_assert_int_eq(smtp_server_answer(f.s, 452, "4.5.3",
+		    "too many recipients", &err), 0);
+		fk_take(&f);
+	}
+	ck_assert_uint_eq(fk_count(&f, "452 4.5.3 too many recipients"), 30);
+	ck_assert_int_ne(smtp_server_want(f.s), SMTP_SERVER_CLOSE);
+	for (i = 0; i < 10; i++) {
+		fk_run(&f, "RCPT TO:<x@y>\r\n", 15, false);
+		ck_assert_int_eq(smtp_server_answer(f.s, 550, "5.1.1",
+		    "no such list", &err), 0);
+		fk_take(&f);
+	}
+	ck_assert_uint_eq(fk_count(&f, "550 5.1.1 no such list"), 9);
+	ck_assert_str_eq(fk_last(&f), "421 4.7.0 mx.test Error: too many "
+	    "errors, closing connection");
+	ck_assert_int_eq(smtp_server_want(f.s), SMTP_SERVER_CLOSE);
+	fk_fini(&f);
+}
+END_TEST
+
 START_TEST(test_server_error_limit)
 {
 	struct fake	f;
@@ -570,6 +604,7 @@ server_tests(void)
 	tcase_add_test(tc, test_server_pipelined);
 	tcase_add_test(tc, test_server_async);
 	tcase_add_test(tc, test_server_many_rcpt);
+	tcase_add_test(tc, test_server_daemon_452);
 	tcase_add_test(tc, test_server_error_limit);
 	tcase_add_loop_test(tc, test_server_data_limits, 0,
 	    sizeof(data_cases) / sizeof(data_cases[0]));
