@@ -45,6 +45,10 @@ INTEGRATION_TESTS += tests/integration/listd_dsn.sh
 # Bounces as they come back, over SMTP from the null sender to the running
 # daemon: VERP and probe paths, a policy rejection, forged tokens, garbage.
 INTEGRATION_TESTS += tests/integration/listd_bounce.sh
+# The issue's bad input, raw over sockets (listd_badinput_peer.py): relay
+# tricks in RCPT, pipelining past the limits, 2 000 connections at once,
+# a locked database, database files it cannot use.
+INTEGRATION_TESTS += tests/integration/listd_badinput.sh
 
 # Reports come from anyone: the parser under libFuzzer.
 FUZZ_HARNESSES += dsn
