@@ -4,7 +4,8 @@
 #   1. installs the Debian build and test dependencies that are missing;
 #   2. autoreconf, configure (warnings fatal, hardened by default), make,
 #      and cppcheck and clang's analyzer (scan-build) over the sources (no
-#      finding);
+#      finding; the analyzer runs niced in the background, beside steps 3
+#      to 5, and its result is read after step 5);
 #   3. make install into a staging directory and hardening-check (Debian's
 #      devscripts) on every program in bin/ and sbin/;
 #   4. make check: unit suites (Check), fuzz corpus replays, the checks of
@@ -18,7 +19,9 @@
 #   6. every fuzz harness for a few seconds (libFuzzer);
 #   7. make distcheck: the tarball builds, installs and passes its unit
 #      suites;
-#   8. the Debian 11 build in a bullseye chroot (tests/compat), when it can;
+#   8. the Debian 11 build in a bullseye chroot (tests/compat), when it can
+#      (the chroots of steps 8 and 9 are made in the background from the
+#      start);
 #   9. the Debian packages for 12 and 11, built in chroots, checked by
 #      lintian and installed in a throwaway copy of each (contrib/deb),
 #      when it can;
@@ -53,6 +56,20 @@ fail() { failed=$((failed + 1)); failures="$failures
 
 # Counts the automake test results (*.trs) of a build directory; a test
 # that passed with cases skipped inside adds those to the skipped count.
+# slowest DIR: the ten integration tests of DIR that took longest, from
+# their logs' birth and modification times (nothing where the file system
+# keeps no birth time): what to look at when the suite grows slow.
+slowest() {
+	local f list=""
+	for f in "$1"/tests/integration/*.log; do
+		[ -f "$f" ] && list="$list$(stat -c '%W %Y' "$f") $(basename "$f" .log)
+"
+	done
+	printf '%s' "$list" | awk '$1 > 0 { print $2 - $1, $3 }' | sort -rn |
+	    head -n 10 | awk '{ s = s sep $2 " " $1 " s"; sep = ", " }
+	    END { if (s != "") print "slowest: " s }'
+}
+
 count_trs() {
 	local dir=$1 label=$2 trs res name n
 	while IFS= read -r trs; do
@@ -87,6 +104,20 @@ if ! contrib/install-deps.sh build test; then
 	exit 1
 fi
 
+# The Debian chroots of steps 8 and 9 are made now, in the background:
+# a first debootstrap waits on the network for minutes, and the steps
+# between do not need them.  Both scripts take each chroot's lock, so
+# steps 8 and 9 wait for this if it is not done.
+mkdir -p build
+chroots_pid=
+if [ "${TIMBRE_SKIP_COMPAT:-0}" != 1 ] || [ "${TIMBRE_SKIP_DEB:-0}" != 1 ]; then
+	( [ "${TIMBRE_SKIP_COMPAT:-0}" = 1 ] ||
+	    nice -n 10 tests/compat/bullseye.sh --prepare "$top"
+	  [ "${TIMBRE_SKIP_DEB:-0}" = 1 ] ||
+	    nice -n 10 contrib/deb/build.sh --prepare "$top" ) >build/chroots.out 2>&1 &
+	chroots_pid=$!
+fi
+
 step "build (warnings fatal)"
 if [ ! -x configure ] || [ configure.ac -nt configure ]; then
 	autoreconf -fi || { echo "check.sh: autoreconf failed" >&2; exit 1; }
@@ -109,23 +140,16 @@ else
 	fail "cppcheck (its findings are above)"
 fi
 
-step "static analysis: scan-build (clang's analyzer)"
-# Every program and library of the tree built again under the analyzer,
-# from scratch (an incremental build would analyse only what changed):
-# zero findings.  A false positive is worked around in the code, never
-# hidden: the commits that did so say why.
-if ! command -v scan-build >/dev/null 2>&1; then
-	fail "scan-build not installed (apt-get install clang-tools)"
-else
+# clang's analyzer builds the whole tree again from scratch (an incremental
+# build would analyse only what changed): minutes of CPU.  It runs niced in
+# the background from here on, taking the CPU the tests below leave idle
+# while they wait on their peers; its result is read after step 5.
+scan_pid=
+if command -v scan-build >/dev/null 2>&1; then
 	rm -rf build-scan && mkdir build-scan
-	if ( cd build-scan && scan-build ../configure -q >configure.out 2>&1 &&
-	    scan-build -o report --status-bugs make -j"$jobs" >make.out 2>&1 ); then
-		ok "scan-build: no finding in src, daemons, tools"
-	else
-		grep -E 'warning:|error:' build-scan/make.out | sort -u | head -n 40
-		tail -n 5 build-scan/make.out build-scan/configure.out
-		fail "scan-build (its findings are above; the reports in build-scan/report)"
-	fi
+	( cd build-scan && nice -n 19 scan-build ../configure -q >configure.out 2>&1 &&
+	    nice -n 19 scan-build -o report --status-bugs make -j"$jobs" >make.out 2>&1 ) &
+	scan_pid=$!
 fi
 
 step "hardening-check on the installed programs"
@@ -195,6 +219,7 @@ for log in build/tests/unit/*/check_*.log; do
 	    sed "s|^|$(basename "$log" .log): |"
 done
 count_trs build ""
+slowest build
 
 step "unit suites and $(echo $integ_tests | wc -w) integration tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 mkdir -p build-asan
@@ -217,8 +242,22 @@ fi
 grep -E '^(PASS|FAIL|ERROR|SKIP):' build-asan/check.out | sed 's/^/asan /'
 echo "asan: $(($(date +%s) - asan_start)) s (build, unit suites, integration tests)"
 count_trs build-asan "asan "
+slowest build-asan
 [ -n "$unit_tests" ] && [ -z "$(find build-asan/tests -name '*.trs' 2>/dev/null)" ] &&
     fail "sanitizer build (see build-asan/check.out)"
+
+step "static analysis: scan-build (clang's analyzer), started after the build"
+# Zero findings.  A false positive is worked around in the code, never
+# hidden: the commits that did so say why.
+if [ -z "$scan_pid" ]; then
+	fail "scan-build not installed (apt-get install clang-tools)"
+elif wait "$scan_pid"; then
+	ok "scan-build: no finding in src, daemons, tools"
+else
+	grep -E 'warning:|error:' build-scan/make.out | sort -u | head -n 40
+	tail -n 5 build-scan/make.out build-scan/configure.out
+	fail "scan-build (its findings are above; the reports in build-scan/report)"
+fi
 
 step "fuzz harnesses, ${FUZZ_SECONDS:-5} s each (libFuzzer + ASan + UBSan)"
 if ( cd build && make -j"$jobs" fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-5}" ); then
@@ -243,6 +282,11 @@ if ( cd build && make -j"$jobs" distcheck TESTS="$dist_tests" ) \
 else
 	tail -n 30 build/distcheck.out
 	fail "make distcheck (see build/distcheck.out)"
+fi
+
+if [ -n "$chroots_pid" ]; then
+	wait "$chroots_pid"
+	sed 's/^/chroots (made in the background): /' build/chroots.out
 fi
 
 step "Debian 11 (bullseye) build"

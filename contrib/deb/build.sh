@@ -1,6 +1,6 @@
 #!/bin/bash
 #
-# contrib/deb/build.sh [SRCDIR]: builds timbre's Debian packages for Debian 12
+# contrib/deb/build.sh [--prepare] [SRCDIR]: builds timbre's Debian packages for Debian 12
 # (bookworm) and Debian 11 (bullseye), checks them with lintian, and installs
 # them in a throwaway copy of each release to see them work.
 #
@@ -23,6 +23,10 @@
 #      the least settings it needs: it serves until SIGTERM, or stops with a
 #      message saying what is missing.  systemd does not run in a chroot, so
 #      the units are not started (tests/systemd.sh checks them).
+#
+# --prepare only makes the chroots ready (debootstrap on the first run) and
+# exits: check.sh runs it in the background while it builds and tests; the
+# chroots' locks make a later full run wait for it.
 #
 # The packages are left in OUT/SUITE (TIMBRE_DEB_OUT, default SRCDIR/build/deb).
 # Exit status: 0, 1 when something failed, 77 with one line
@@ -49,6 +53,11 @@ libevent-dev libssl-dev libldns-dev libgit2-dev libssh-dev libsqlite3-dev
 check mandoc dh-autoreconf"
 
 here=$(cd "$(dirname "$0")" && pwd) || exit 1
+PREPARE=0
+if [ "${1:-}" = --prepare ]; then
+	PREPARE=1
+	shift
+fi
 SRC=${1:-$here/../..}
 TAG=deb
 SRC=$(cd "$SRC" 2>/dev/null && pwd) || { echo "deb: error: no such directory: ${1:-}" >&2; exit 1; }
@@ -173,6 +182,10 @@ for suite in $SUITES; do
 	chroot_lock
 	chroot_ready $BASE_PKGS
 	lap "$suite: chroot"
+	if [ $PREPARE = 1 ]; then
+		chroot_unlock
+		continue
+	fi
 	if build "$suite"; then
 		check_lintian "$suite" || failed=1
 		install_check "$suite" || failed=1
@@ -182,6 +195,7 @@ for suite in $SUITES; do
 	chroot_unlock
 done
 
+[ $PREPARE = 1 ] && { say "the chroots of $SUITES are ready"; exit 0; }
 result=ok
 [ $failed = 0 ] || result=FAILED
 say "done in $(($(date +%s) - START)) s: timbre $version for $SUITES: $result; packages in $OUT"

@@ -1,6 +1,6 @@
 #!/bin/bash
 #
-# tests/compat/bullseye.sh [SRCDIR]
+# tests/compat/bullseye.sh [--prepare] [SRCDIR]
 #
 # Proves that timbre builds with --enable-werror and passes its unit suites
 # on Debian 11 (bullseye): OpenSSL 1.1.1, libgit2 1.1, ldns 1.7.1 (no
@@ -10,6 +10,11 @@
 # this machine's apt uses and cached (TIMBRE_COMPAT_DIR, default
 # /var/cache/timbre-compat/bullseye); every run copies the source tree into
 # it and runs autoreconf, configure, make and the unit suites there.
+#
+# --prepare only makes the chroot ready (debootstrap on the first run, the
+# packages it lacks) and exits: check.sh runs it in the background while it
+# builds and tests, since a first debootstrap waits on the network for
+# minutes.  The chroot's lock makes a later full run wait for it.
 #
 # Exit status: make's status; 77 (with one line "compat: skipped: REASON")
 # when it cannot run here: not root, or the chroot must be built and
@@ -37,6 +42,11 @@ TAG=compat
 # The chroot: debootstrap, the mirror, the mounts, the cache and its lock.
 . "$here/chroot.sh"
 
+PREPARE=0
+if [ "${1:-}" = --prepare ]; then
+	PREPARE=1
+	shift
+fi
 SRC=${1:-$here/../..}
 SRC=$(cd "$SRC" 2>/dev/null && pwd) || fail "no such directory: ${1:-}"
 [ -f "$SRC/configure.ac" ] && [ -f "$SRC/Makefile.am" ] ||
@@ -46,6 +56,10 @@ chroot_need_root
 chroot_use "$SUITE" "${TIMBRE_COMPAT_DIR:-}"
 chroot_lock
 chroot_ready $PKGS
+if [ $PREPARE = 1 ]; then
+	say "the $SUITE chroot is ready ($(($(date +%s) - START)) s)"
+	exit 0
+fi
 copy_tree "$SRC" "$ROOT/src"
 
 # --- build and test inside ---------------------------------------------------
