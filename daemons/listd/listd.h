@@ -63,6 +63,7 @@ struct listd_conf {
 	long long	 max_recipients;
 	long long	 max_connections;
 	long long	 max_per_ip;
+	long long	 command_timeout;	/* seconds, a deadline */
 	char		*smarthost;
 	char		*retry_schedule;
 	long long	 retry_every;

@@ -141,6 +141,7 @@ reload(struct listd *ld)
 	ld->set.conf.max_recipients = s.conf.max_recipients;
 	ld->set.conf.max_connections = s.conf.max_connections;
 	ld->set.conf.max_per_ip = s.conf.max_per_ip;
+	ld->set.conf.command_timeout = s.conf.command_timeout;	/* smtp */
 	ld->set.conf.signer_retry = s.conf.signer_retry;
 	ld->set.conf.signer_retry_max = s.conf.signer_retry_max;
 	ld->set.conf.digest_size = s.conf.digest_size;		/* digest.c */

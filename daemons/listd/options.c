@@ -57,6 +57,8 @@ static const struct opt listd_options[] = {
 	  "SMTP clients served at once (421 4.7.0 beyond)", 0, 0 },
 	{ "max-per-ip", OPT_INT, "10", OFF(max_per_ip),
 	  "SMTP clients served at once from one address", 0, 0 },
+	{ "command-timeout", OPT_DURATION, "5m", OFF(command_timeout),
+	  "time an SMTP client has to send each whole command", 0, 0 },
 	{ "smarthost", OPT_STRING, NULL, OFF(smarthost),
 	  "deliver every copy through HOST[:PORT] instead of MX hosts",
 	  0, 0 },
@@ -279,6 +281,8 @@ listd_settings_load(int argc, char *argv[], struct listd_settings *s,
 	    range("max-recipients", c->max_recipients, 1, 1000, err) == -1 ||
 	    range("max-connections", c->max_connections, 1, 65536, err) ==
 	    -1 || range("max-per-ip", c->max_per_ip, 1, 65536, err) == -1 ||
+	    range("command-timeout", c->command_timeout, 1, 3600, err) ==
+	    -1 ||
 	    range("deliver-port", c->deliver_port, 1, 65535, err) == -1 ||
 	    range("max-per-domain", c->max_per_domain, 1, 1000, err) == -1 ||
 	    range("bounce-disable", c->bounce_disable, 1, 1000000, err) ==

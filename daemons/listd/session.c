@@ -874,6 +874,7 @@ listen_limits(const struct listd_settings *s, bool signed_side,
 	c->server.max_size = (uint64_t)s->conf.max_message_size;
 	/* The session's own cap, with its own reply, comes first. */
 	c->server.max_rcpt = (size_t)s->conf.max_recipients + 1;
+	c->command_timeout = (unsigned)s->conf.command_timeout;
 	c->max_conns = (size_t)s->conf.max_connections;
 	c->tls_cert = s->conf.tls_cert;
 	c->tls_key = s->conf.tls_key;

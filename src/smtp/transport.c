@@ -11,6 +11,13 @@
  * section 4.5.3.2 timeouts come from the machine (smtp_server_timer,
  * smtp_client_timer); RFC 3207 STARTTLS puts a bufferevent_openssl
  * filter over the socket's bufferevent.
+ *
+ * A server connection's command timeout is a deadline: it starts when
+ * the machine last made progress (a reply went out, or a whole command
+ * waits for the daemon) and bytes that complete no command do not move
+ * it.  Otherwise a client sending a byte every few minutes (slowloris)
+ * would hold its slot for ever; Postfix's smtpd_per_record_deadline.
+ * The data timeouts stay idle times, as RFC 5321 says ("between blocks").
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,6 +53,8 @@ struct smtp_conn {
 	bool			 closing;	/* flush, then free */
 	unsigned		 close_ticks;	/* waits for the flush */
 	bool			 tls_pending;	/* handshake under way */
+	bool			 progress;	/* since the timer was armed */
+	enum smtp_timeout	 timer_kind;	/* what it was armed for */
 	char			 peer[INET6_ADDRSTRLEN + 8];
 };
 
@@ -159,11 +168,23 @@ conn_close_after_flush(struct smtp_conn *c)
 static void
 conn_timer_arm(struct smtp_conn *c)
 {
-	struct timeval	tv = { 0, 0 };
-	unsigned	secs;
+	struct timeval		tv = { 0, 0 };
+	enum smtp_timeout	kind;
+	unsigned		secs;
 
-	secs = c->srv == NULL ? 10 : smtp_timeout_seconds(
-	    smtp_server_timer(c->srv));
+	kind = c->srv == NULL || c->tls_pending ? SMTP_TIMEOUT_NONE :
+	    smtp_server_timer(c->srv);
+	if (c->srv != NULL && smtp_server_want(c->srv) == SMTP_SERVER_WAIT)
+		c->progress = true;	/* a whole command, for the daemon */
+	/* The deadline for the next command stands until progress. */
+	if (kind == SMTP_TIMEOUT_COMMAND && c->timer_kind == kind &&
+	    !c->progress && evtimer_pending(c->timer, NULL))
+		return;
+	c->timer_kind = kind;
+	c->progress = false;
+	secs = c->srv == NULL ? 10 : smtp_timeout_seconds(kind);
+	if (kind == SMTP_TIMEOUT_COMMAND && c->l->conf.command_timeout != 0)
+		secs = c->l->conf.command_timeout;
 	if (c->tls_pending)
 		secs = 60;
 	if (secs == 0) {
@@ -295,6 +316,7 @@ conn_run(struct smtp_conn *c)
 				return;
 			}
 			smtp_server_output_drop(c->srv, len);
+			c->progress = true;
 		}
 		switch (smtp_server_want(c->srv)) {
 		case SMTP_SERVER_WAIT:
@@ -637,6 +659,8 @@ smtp_listener_update(struct smtp_listener *l,
 	l->conf.server.max_rcpt = conf->server.max_rcpt;
 	if (conf->max_conns != 0)
 		l->conf.max_conns = conf->max_conns;
+	if (conf->command_timeout != 0)
+		l->conf.command_timeout = conf->command_timeout;
 	return 0;
 }
 

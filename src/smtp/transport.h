@@ -68,6 +68,10 @@ struct smtp_listen_conf {
 	struct smtp_server_conf	 server;	/* copied (its strings too) */
 	size_t			 max_conns;	/* 0: 100 */
 	size_t			 out_high;	/* 0: 4 * SMTP_SERVER_OUT_HIGH */
+	/* Seconds a client has to bring its next whole command after the
+	 * last reply (0: RFC 5321's 5 minutes).  A deadline, not an idle
+	 * time: bytes that make no line do not move it (slowloris). */
+	unsigned		 command_timeout;
 	/* STARTTLS when both are set (PEM files, read at once). */
 	const char		*tls_cert;
 	const char		*tls_key;
@@ -97,7 +101,8 @@ int		 smtp_listener_bind(struct smtp_listener *,
 		    const struct sockaddr *, socklen_t, struct err *);
 /*
  * A reload: for the connections accepted from now on, conf's
- * server.max_size, server.max_rcpt, max_conns (0: unchanged) and TLS
+ * server.max_size, server.max_rcpt, max_conns and command_timeout (0:
+ * unchanged) and TLS
  * files (both NULL: no more STARTTLS; re-read when given, so a renewed
  * certificate is taken).  The rest of conf is ignored.  Connections
  * already open keep what they had.  -1 with err as smtp_listener_new,

@@ -10,6 +10,9 @@
 #   - 2 000 connections at once from one address: --max-per-ip of them
 #     greeted, every other one told 421 4.7.0 and closed, and the daemon
 #     serves the next client;
+#   - a slowloris (a byte a second that never makes a line) cut at the
+#     --command-timeout deadline with 421 4.4.2, while a client sending
+#     whole commands as slowly stays;
 #   - the database held by another process's exclusive lock while a post
 #     comes in: no 250 for what was not committed (a 4xx, or a 250 after
 #     the lock is gone with the message in the queue), then posts taken;
@@ -24,7 +27,8 @@ PEER_BAD=$top_srcdir/tests/integration/listd_badinput_peer.py
 
 dev_list alice@good.test bob@example.net
 signd_start 1 || { fail_log; integ_summary; exit 1; }
-listd_start 1 || { fail_log; integ_summary; exit 1; }
+: >"$INTEG_TMP/listd.conf"
+listd_start 1 -c "$INTEG_TMP/listd.conf" || { fail_log; integ_summary; exit 1; }
 
 peer()
 {
@@ -76,6 +80,29 @@ msg after alice@good.test
 dkim_sign after
 send after alice@good.test "dev@$D" "$INTEG_TMP/after.in"
 expect after '^250 2\.0\.0 queued as [0-9]+'
+
+# ---- slowloris ----
+# --command-timeout, lowered to 4 s by SIGHUP, is a deadline for each
+# whole command: a byte every second that never makes a line is cut at
+# 4 s, while a whole NOOP every 3 s keeps its session for 15 s.
+echo "command-timeout = 4s" >"$INTEG_TMP/listd.conf"
+n=$(grep -c "listd reload done" "$INTEG_TMP/listd.log.1" || :)
+kill -HUP "$LISTD_PID"
+for i in $(seq 1 50); do
+	[ "$(grep -c "listd reload done" "$INTEG_TMP/listd.log.1" || :)" -gt "$n" ] && break
+	sleep 0.1
+done
+peer slow "$PORT" 1 20 >"$INTEG_TMP/slow.out" &
+SLOW=$!
+peer steady "$PORT" 3 5 >"$INTEG_TMP/steady.out"
+wait "$SLOW" || :
+read -r slow_s slow_code slow_enh slow_rest <"$INTEG_TMP/slow.out" || :
+check "a slowloris (a byte a second, no line) is cut at the 4 s deadline: $(cat "$INTEG_TMP/slow.out")" \
+    '[ "${slow_s:-0}" -ge 3 ] && [ "${slow_s:-0}" -le 7 ] &&
+    [ "${slow_code:-}" = 421 ] && [ "${slow_enh:-}" = 4.4.2 ]' \
+    "got: $(cat "$INTEG_TMP/slow.out")"
+check "a client sending whole commands every 3 s stays: $(cat "$INTEG_TMP/steady.out")" \
+    '[ "$(cat "$INTEG_TMP/steady.out")" = "5 221" ]' "got: $(cat "$INTEG_TMP/steady.out")"
 
 # ---- the database locked by another process ----
 # sqlite3's shell holds an exclusive lock for 8 s while a post comes in.

@@ -12,6 +12,11 @@ on the way.
   flood PORT N         N connections opened at once, each reads its greeting;
                        prints the count of 220, of 421, and of others (no
                        greeting within 10 s, refused, reset), then closes all
+  slow PORT GAP MAX    after EHLO, "NOOP" one byte every GAP seconds (a
+                       slowloris), for MAX seconds at most; prints how long
+                       the server kept it and the last thing it said
+  steady PORT GAP N    after EHLO, a whole NOOP every GAP seconds, N times;
+                       prints how many got 250 and whether it is still open
 """
 import socket
 import sys
@@ -99,6 +104,51 @@ def flood(port, n):
         s.close()
 
 
+def slow(port, gap, most):
+    s, f = connect(port)
+    reply(f)
+    s.sendall(b"EHLO peer.test\r\n")
+    reply(f)
+    start = time.time()
+    last = "nothing"
+    s.settimeout(gap)
+    cmd = b"NOOP NOOP NOOP NOOP NOOP NOOP NOOP NOOP NOOP NOOP"
+    i = 0
+    while time.time() - start < most:
+        try:
+            s.sendall(cmd[i % len(cmd):i % len(cmd) + 1])
+        except OSError:
+            break
+        i += 1
+        try:
+            data = s.recv(512)
+        except socket.timeout:
+            continue
+        except OSError:
+            break
+        if not data:
+            break
+        last = data.decode("latin-1").strip()
+    print("%d %s" % (round(time.time() - start), last))
+    s.close()
+
+
+def steady(port, gap, n):
+    s, f = connect(port)
+    reply(f)
+    s.sendall(b"EHLO peer.test\r\n")
+    reply(f)
+    ok = 0
+    for _ in range(n):
+        time.sleep(gap)
+        s.sendall(b"NOOP\r\n")
+        if reply(f).startswith("250"):
+            ok += 1
+    s.sendall(b"QUIT\r\n")
+    print("%d %s" % (ok, reply(f)[:3]))
+    s.close()
+
+
 def main():
     verb, port = sys.argv[1], int(sys.argv[2])
     if verb == "rcpt":
@@ -107,6 +157,10 @@ def main():
         pipeline(port, int(sys.argv[3]), sys.argv[4])
     elif verb == "flood":
         flood(port, int(sys.argv[3]))
+    elif verb == "slow":
+        slow(port, float(sys.argv[3]), float(sys.argv[4]))
+    elif verb == "steady":
+        steady(port, float(sys.argv[3]), int(sys.argv[4]))
     else:
         sys.exit("unknown verb " + verb)
 
