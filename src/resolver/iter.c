@@ -1825,12 +1825,69 @@ answer_cut(const struct goal *g, const ldns_pkt *pkt)
 }
 
 /*
- * A cut found by answer_cut: first its DS from the parent (a goal of its
- * own), then, with the DS proven or its absence proven at a delegation,
- * the cut is kept with the parent's servers (they answered for it) and g
- * asks anew below it.  A name that signs but has no DS and no delegation
- * in its parent is bogus: else any signer name would make a secure zone's
- * names insecure.  true when it took the answer over.
+ * An answer with records and no RRSIG at all, asked in a secure zone, may
+ * come from an unsigned child that the same server also serves: asked
+ * the whole name (no qname minimisation), nothing in it shows the cut.
+ * As Unbound's validator does, the names between the zone and the name
+ * asked are tried from the top by their DS in the parent: the first
+ * whose DS is not known yet is the candidate (discover_cut fetches it,
+ * and this runs again on the next answer); one with a DS, or whose
+ * proven absence shows a delegation, is the cut; one proven to be no
+ * delegation is passed over.  Stripped signatures find no insecure cut
+ * and stay bogus.  NULL: no candidate, or no memory (*nomem).
+ */
+static ldns_rdf *
+unsigned_cut(struct res_query *q, const struct goal *g, const ldns_pkt *pkt,
+    time_t now, bool *nomem)
+{
+	const ldns_rr_list	*an = ldns_pkt_answer(pkt);
+	struct res_centry	*ds;
+	ldns_rdf		*name;
+	size_t			 i, n, zl, al, last;
+	int			 rc;
+
+	*nomem = false;
+	if (ldns_rr_list_rr_count(an) == 0)
+		return NULL;
+	for (i = 0; i < ldns_rr_list_rr_count(an); i++)
+		if (ldns_rr_get_type(ldns_rr_list_rr(an, i)) ==
+		    LDNS_RR_TYPE_RRSIG)
+			return NULL;
+	zl = ldns_dname_label_count(g->zone);
+	al = ldns_dname_label_count(g->asked);
+	/* A DS at the name asked is its parent's. */
+	last = g->asked_type == LDNS_RR_TYPE_DS ? al - 1 : al;
+	for (n = zl + 1; n <= last; n++) {
+		if ((name = ldns_dname_clone_from(g->asked, (uint16_t)(al - n)))
+		    == NULL) {
+			*nomem = true;
+			return NULL;
+		}
+		ldns_dname2canonical(name);
+		ds = res_cache_get(q->r->cache, name, LDNS_RR_TYPE_DS, now);
+		if (ds == NULL || !ds->negative || ds->sec != RES_SEC_SECURE ||
+		    ds->rank != RES_RANK_ANSWER)
+			return name;
+		if ((rc = res_denial_shows_cut(ds->rrs, name)) != 0) {
+			if (rc == -1) {
+				ldns_rdf_deep_free(name);
+				*nomem = true;
+				return NULL;
+			}
+			return name;
+		}
+		ldns_rdf_deep_free(name);
+	}
+	return NULL;
+}
+
+/*
+ * A cut found by answer_cut or unsigned_cut: first its DS from the parent
+ * (a goal of its own), then, with the DS proven or its absence proven at
+ * a delegation, the cut is kept with the parent's servers (they answered
+ * for it) and g asks anew below it.  A name that signs but has no DS and
+ * no delegation in its parent is bogus: else any signer name would make a
+ * secure zone's names insecure.  true when it took the answer over.
  */
 static bool
 discover_cut(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
@@ -1843,16 +1900,25 @@ discover_cut(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 	ldns_rr_list		*ns = NULL;
 	size_t			 i;
 	int			 rc;
+	bool			 nomem;
 
 	if (!q->r->conf.dnssec || g->zsec != RES_SEC_SECURE ||
-	    g->asked == NULL || (found = answer_cut(g, pkt)) == NULL)
+	    g->asked == NULL)
 		return false;
+	if ((found = answer_cut(g, pkt)) != NULL)
+		cut = ldns_dname_clone_from(found, 0);
+	else if ((cut = unsigned_cut(q, g, pkt, now, &nomem)) == NULL) {
+		if (!nomem)
+			return false;
+		goto nomem;
+	}
+	if (cut == NULL)
+		goto nomem;
 	if (++g->referrals > RES_MAX_REFERRALS) {
+		ldns_rdf_deep_free(cut);
 		query_fail(q, RES_EDE_OTHER, "too many zone cuts");
 		return true;
 	}
-	if ((cut = ldns_dname_clone_from(found, 0)) == NULL)
-		goto nomem;
 	ldns_dname2canonical(cut);
 	ds = res_cache_get(c, cut, LDNS_RR_TYPE_DS, now);
 	nx = res_cache_get(c, cut, 0, now);

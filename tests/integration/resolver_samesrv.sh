@@ -26,7 +26,10 @@
 # Every delegation names the same server, ns1.test.  The deepest names
 # are asked first, before anything has told the resolvers of the cuts
 # above them.  For each question: rcode, AD and the answer records must
-# be what the case expects and the same for both resolvers.
+# be what the case expects and the same for both resolvers: resolved,
+# then from the cache, then resolved again by a fresh timbre-resolverd
+# started with --no-qname-minimisation.  c.test. also holds a CNAME into
+# the unsigned u.test.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir/build}"
@@ -55,7 +58,8 @@ zone()
 
 zone g.c.test
 rd_sign g.c.test g.c.test nsec3
-zone c.test "g.c.test. NS ns1.test." "cn.c.test. CNAME www.g.c.test."
+zone c.test "g.c.test. NS ns1.test." "cn.c.test. CNAME www.g.c.test." \
+    "cu.c.test. CNAME www.u.test."
 cat g.c.test.ds >>c.test
 rd_sign c.test c.test
 zone n.test
@@ -103,7 +107,20 @@ integ_nsd_start_at 127.0.0.3 all test test.signed c.test c.test.signed \
 
 rd_resolvers "$T/hints" "$T/root.ds"
 
-for pass in resolved cached; do
+for pass in resolved cached no-qname-minimisation; do
+	if [ "$pass" = no-qname-minimisation ]; then
+		# A fresh timbre-resolverd that asks the whole name at
+		# once (Unbound answers from its cache, as it must: the
+		# answers are the same).
+		integ_stop "$RESOLVERD_PID"
+		integ_spawn "$T/resolverd.nqm.log" "$RESOLVERD" -f \
+		    --log-level debug -c /dev/null --no-qname-minimisation \
+		    --listen "127.0.0.1:$TPORT" --root-hints "$T/hints" \
+		    --trust-anchor "$T/root.ds"
+		RESOLVERD_PID=$INTEG_LAST_PID
+		rd_wait_port "$TPORT" ||
+		    { echo "not ok - resolverd --no-qname-minimisation"; exit 1; }
+	fi
 	# Deepest first: the grandchild, two cuts below what the
 	# resolvers know.
 	rd_check www.g.c.test. A "NOERROR ad" "a rrsig"
@@ -125,6 +142,8 @@ for pass in resolved cached; do
 	rd_check www.u.test. A "NOERROR noad" "a"
 	rd_check nothere.u.test. A "NXDOMAIN noad" "-"
 	rd_check u.test. DS "NOERROR ad" "-"
+	# A signed CNAME into it: the answer is as insecure as its end.
+	rd_check cu.c.test. A "NOERROR noad" "a cname rrsig"
 	# Broken children stay bogus.
 	rd_check www.x.test. A "SERVFAIL noad" "-"
 	rd_check www.k.test. A "SERVFAIL noad" "-"
