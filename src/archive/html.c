@@ -14,7 +14,9 @@
  * 2045, 2046): base64 and quoted-printable are decoded; text/plain parts
  * of at most ARCHIVE_HTML_INLINE_MAX bytes are shown; every other part
  * (text/html among them: a post's HTML is never rendered) is listed by
- * name, type and size.  Pages carry a Content-Security-Policy that
+ * name, type and size, with a download link to a file of our naming
+ * ("K.bin", application/octet-stream to any static server) when the
+ * caller stores the parts (archive_view's part).  Pages carry a Content-Security-Policy that
  * forbids scripts, as a second wall behind the escaping.
  */
 #include <ctype.h>
@@ -593,6 +595,8 @@ struct body {
 	size_t		shown;
 	struct err	*err;
 	int		rc;
+	const struct archive_view *w;	/* NULL: no links (the feed) */
+	const char	*id;		/* the message's blob */
 };
 
 /* The media type of a Content-Type value, lower case, into t. */
@@ -607,17 +611,42 @@ media_type(const char *v, size_t n, char *t, size_t tsize)
 	t[k] = '\0';
 }
 
-/* Lists a part that is not shown: its name, type and size. */
+/*
+ * Lists a part that is not shown: its name, type and size, and with a
+ * part callback a link to its bytes, stored under a name of ours
+ * ("K.bin": no server guesses HTML or a script from it) and fetched
+ * with the download attribute, so that a browser saves the part as a
+ * file (its name escaped and masked) and never renders it.
+ */
 static void
-list_part(struct body *bd, const char *name, const char *type, size_t size,
-    const char *why)
+list_part(struct body *bd, const char *name, const char *type,
+    const struct buf *data, const char *why)
 {
-	char	num[96];
+	char		num[96], href[160];
+	unsigned	k = bd->nparts + 1;
 
 	if (bd->rc != 0)
 		return;
-	snprintf(num, sizeof(num), ", %zu bytes%s)</li>\n", size, why);
+	snprintf(num, sizeof(num), ", %zu bytes%s)</li>\n", data->len, why);
 	bd->rc = buf_adds(&bd->parts, "<li>", bd->err);
+	if (bd->rc == 0 && bd->w != NULL && bd->w->part != NULL) {
+		bd->rc = bd->w->part(bd->w->part_arg, bd->id, k, data->data !=
+		    NULL ? data->data : "", data->len, bd->err);
+		snprintf(href, sizeof(href), "<a href=\"../" ARCHIVE_PART_DIR
+		    "/%s/%u.bin\" type=\"application/octet-stream\" "
+		    "download=\"", bd->id, k);
+		if (bd->rc == 0)
+			bd->rc = buf_adds(&bd->parts, href, bd->err);
+		if (bd->rc == 0 && name[0] != '\0')
+			bd->rc = add_text(&bd->parts, name, strlen(name),
+			    false, bd->err);
+		else if (bd->rc == 0)
+			bd->rc = buf_printf(&bd->parts, bd->err, "part-%u.bin",
+			    k);
+		if (bd->rc == 0)
+			bd->rc = buf_printf(&bd->parts, bd->err,
+			    "\">part %u</a> ", k);
+	}
 	if (bd->rc == 0 && name[0] != '\0') {
 		bd->rc = add_text(&bd->parts, name, strlen(name), false,
 		    bd->err);
@@ -739,7 +768,7 @@ walk(struct body *bd, const char *e, size_t n, unsigned depth,
 			    data.data : "", data.len, bd->err);
 		bd->shown += data.len;
 	} else
-		list_part(bd, v.data != NULL ? v.data : "", type, data.len,
+		list_part(bd, v.data != NULL ? v.data : "", type, &data,
 		    text ? ", too long to show" : strncmp(type, "text/html",
 		    9) == 0 ? ", HTML not shown" : "");
 done:
@@ -1322,6 +1351,8 @@ archive_html_thread(const struct archive_view *w, size_t t,
 		put(&p, "</p>\n");
 		memset(&bd, 0, sizeof(bd));
 		bd.err = err;
+		bd.w = w;
+		bd.id = m->id;
 		buf_init(&bd.text, SHOWN_MAX * 4 + 64);
 		buf_init(&bd.parts, SHOWN_MAX);
 		walk(&bd, data, len, 0, false);

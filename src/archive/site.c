@@ -13,7 +13,9 @@
  * over NAME (a reader sees the old page or the new, never half of one),
  * a page whose bytes would not change is not touched, and a page no
  * thread or month needs any more (a thread merged into another when its
- * missing parent arrived) is removed.
+ * missing parent arrived) is removed.  The parts a thread page lists
+ * but does not show are stored as a/ID/K.bin (ID the message's blob),
+ * written once, and removed with their message.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -40,6 +42,7 @@ struct site {
 	size_t		  n, cap;
 	git_blob	 *blob;		/* the one raw() handed out */
 	struct archive_site_stats *st;
+	const char	 *out;		/* OUTDIR */
 };
 
 /* archive_raw_fn: the blob of message i. */
@@ -249,6 +252,38 @@ put_file(struct site *s, const char *dir, const char *name,
 	return 0;
 }
 
+/*
+ * archive_part_fn: OUTDIR/a/ID/K.bin.  The blob ID is the message's
+ * bytes and K their K-th listed part, so a file of the right size is
+ * the part already: it is not read again (a 20 MB attachment costs its
+ * decoding on each run, not its writing).
+ */
+static int
+put_part(void *arg, const char *id, unsigned k, const char *p, size_t n,
+    struct err *err)
+{
+	struct site	*s = arg;
+	struct stat	 st;
+	char		 path[4200];
+
+	snprintf(path, sizeof(path), "%s/" ARCHIVE_PART_DIR, s->out);
+	if (archive_make_dir(path, err) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/" ARCHIVE_PART_DIR "/%s", s->out,
+	    id);
+	if (archive_make_dir(path, err) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/" ARCHIVE_PART_DIR "/%s/%u.bin",
+	    s->out, id, k);
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (size_t)st.st_size == n)
+		return 0;
+	if (archive_write_file(path, p, n, err) == -1)
+		return -1;
+	s->st->written++;
+	return 0;
+}
+
 static int
 str_cmp(const void *a, const void *b)
 {
@@ -291,6 +326,48 @@ sweep(struct site *s, const char *dir, bool threads, char **keep,
 	closedir(d);
 }
 
+/*
+ * Removes OUTDIR/a/ID/ of every message the inbox no longer holds (a
+ * "d" commit): the directories of 40 hex digits whose name is not in
+ * keep[0..nkeep), sorted, and the K.bin files in them.
+ */
+static void
+sweep_parts(struct site *s, char **keep, size_t nkeep)
+{
+	DIR		*d, *pd;
+	struct dirent	*e, *pe;
+	char		 dir[4200], path[4400];
+	const char	*key;
+
+	snprintf(dir, sizeof(dir), "%s/" ARCHIVE_PART_DIR, s->out);
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		key = e->d_name;
+		if (strlen(key) != GIT_OID_HEXSZ || strspn(key,
+		    "0123456789abcdef") != GIT_OID_HEXSZ ||
+		    bsearch(&key, keep, nkeep, sizeof(*keep), str_cmp) != NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, key);
+		if ((pd = opendir(path)) == NULL)
+			continue;
+		while ((pe = readdir(pd)) != NULL) {
+			size_t l = strlen(pe->d_name);
+
+			if (l < 5 || strcmp(pe->d_name + l - 4, ".bin") != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/%s", dir, key,
+			    pe->d_name);
+			if (unlink(path) == 0)
+				s->st->removed++;
+		}
+		closedir(pd);
+		snprintf(path, sizeof(path), "%s/%s", dir, key);
+		(void)rmdir(path);
+	}
+	closedir(d);
+}
+
 static int
 write_pages(struct site *s, const struct archive_site_conf *c,
     time_t now, struct err *err)
@@ -310,6 +387,9 @@ write_pages(struct site *s, const struct archive_site_conf *c,
 	w.v = s->v;
 	w.n = s->n;
 	w.now = now;
+	w.part = put_part;
+	w.part_arg = s;
+	s->out = c->out;
 	snprintf(tdir, sizeof(tdir), "%s/t", c->out);
 	if (archive_make_dir(c->out, err) == -1 ||
 	    archive_make_dir(tdir, err) == -1)
@@ -365,6 +445,10 @@ write_pages(struct site *s, const struct archive_site_conf *c,
 			keep[k++] = s->v[i].id;
 	qsort(keep, k, sizeof(*keep), str_cmp);
 	sweep(s, tdir, true, keep, k);
+	for (i = 0; i < s->n; i++)
+		keep[i] = s->v[i].id;
+	qsort(keep, s->n, sizeof(*keep), str_cmp);
+	sweep_parts(s, keep, s->n);
 	for (i = 0; i < nm; i++)
 		keep[i] = months[i];
 	qsort(keep, nm, sizeof(*keep), str_cmp);

@@ -4,7 +4,8 @@
  * adjacent ones joined, charsets), of its body (base64, quoted-printable,
  * text/plain shown and other parts listed, addresses masked), of
  * threads (References, In-Reply-To, a missing parent, a cycle, a
- * duplicated Message-ID) and the thread page's escaping and masking.
+ * duplicated Message-ID), the thread page's escaping and masking, and
+ * its download links to the parts it does not show.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +166,101 @@ START_TEST(test_threads)
 }
 END_TEST
 
+/* The parts the attachment test's page hands over. */
+struct parts {
+	unsigned	n;
+	char		data[4][64];
+	unsigned	k[4];
+};
+
+static int
+keep_part(void *arg, const char *id, unsigned k, const char *p, size_t n,
+    struct err *err)
+{
+	struct parts	*ps = arg;
+
+	(void)err;
+	ck_assert_str_eq(id, "00000000000000000000000000000000000000aa");
+	ck_assert_uint_lt(ps->n, 4);
+	ck_assert_uint_lt(n, 64);
+	memcpy(ps->data[ps->n], p, n);
+	ps->data[ps->n][n] = '\0';
+	ps->k[ps->n++] = k;
+	return 0;
+}
+
+static const char att_msg[] =
+    "Message-ID: <att@x>\nSubject: att\n"
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+    "Content-Type: text/plain\n\nsee attached\n--b\n"
+    "Content-Type: text/html; name=\"x.html\"\n"
+    "Content-Transfer-Encoding: base64\n\n"
+    "PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\n--b\n"
+    "Content-Type: image/svg+xml\n"
+    "Content-Disposition: attachment; filename=\"\\\"><script>.svg\"\n\n"
+    "<svg onload=alert(2)/>\n--b--\n";
+
+static int
+att_raw(void *arg, size_t i, const char **p_out, size_t *n_out)
+{
+	(void)arg;
+	(void)i;
+	*p_out = att_msg;
+	*n_out = sizeof(att_msg) - 1;
+	return 0;
+}
+
+START_TEST(test_parts)
+{
+	struct archive_msg	m;
+	struct archive_view	w;
+	struct parts		ps;
+	struct buf		b;
+	struct err		err;
+
+	ck_assert_int_eq(archive_msg_parse(att_msg, sizeof(att_msg) - 1,
+	    "00000000000000000000000000000000000000aa", 0, &m, &err), 0);
+	ck_assert_int_eq(archive_thread(&m, 1, &err), 0);
+	memset(&w, 0, sizeof(w));
+	memset(&ps, 0, sizeof(ps));
+	w.title = "dev";
+	w.v = &m;
+	w.n = 1;
+	w.part = keep_part;
+	w.part_arg = &ps;
+	buf_init(&b, 1 << 20);
+	ck_assert_int_eq(archive_html_thread(&w, 0, att_raw, NULL, &b, &err),
+	    0);
+	/* The parts as decoded, numbered as listed. */
+	ck_assert_uint_eq(ps.n, 2);
+	ck_assert_uint_eq(ps.k[0], 1);
+	ck_assert_uint_eq(ps.k[1], 2);
+	ck_assert_str_eq(ps.data[0], "<script>alert(1)</script>");
+	ck_assert_str_eq(ps.data[1], "<svg onload=alert(2)/>");
+	/* Links of our naming, to be saved; the names escaped. */
+	ck_assert_ptr_nonnull(strstr(b.data, "<li><a href=\"../a/"
+	    "00000000000000000000000000000000000000aa/1.bin\" "
+	    "type=\"application/octet-stream\" download=\"x.html\">part 1"
+	    "</a> x.html (text/html, 25 bytes, HTML not shown)</li>"));
+	ck_assert_ptr_nonnull(strstr(b.data, "/2.bin\" type=\"application/"
+	    "octet-stream\" download=\"&quot;&gt;&lt;script&gt;.svg\">"));
+	ck_assert_ptr_null(strstr(b.data, "<script"));
+	ck_assert_ptr_null(strstr(b.data, "<svg"));
+	ck_assert_ptr_nonnull(strstr(b.data, "see attached"));
+	buf_fini(&b);
+	/* Without a callback: listed, no link. */
+	w.part = NULL;
+	buf_init(&b, 1 << 20);
+	ck_assert_int_eq(archive_html_thread(&w, 0, att_raw, NULL, &b, &err),
+	    0);
+	ck_assert_ptr_null(strstr(b.data, ".bin"));
+	ck_assert_ptr_nonnull(strstr(b.data, "<li>x.html (text/html, 25 "
+	    "bytes, HTML not shown)</li>"));
+	buf_fini(&b);
+	archive_msg_fini(&m);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -174,6 +270,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_fields);
 	tcase_add_test(tc, test_body);
 	tcase_add_test(tc, test_threads);
+	tcase_add_test(tc, test_parts);
 	suite_add_tcase(s, tc);
 	return s;
 }
