@@ -127,6 +127,7 @@ const char	*archive_tip(const struct archive *);
 struct buf;
 
 #define ARCHIVE_HTML_INLINE_MAX	(256 * 1024)	/* text shown, bytes */
+#define ARCHIVE_HTML_PAGE	100	/* threads per month page */
 
 /* What the pages need of a message, read once from its header. */
 struct archive_msg {
@@ -182,6 +183,8 @@ struct archive_view {
 	const struct archive_msg *v;
 	size_t			 n;
 	time_t			 now;	/* the feed's date when empty */
+	size_t			 page_size;	/* threads per month
+						 * page; 0: ARCHIVE_HTML_PAGE */
 	archive_part_fn		 part;	/* NULL: parts listed, no link */
 	void			*part_arg;
 };
@@ -203,7 +206,16 @@ typedef int (*archive_raw_fn)(void *arg, size_t i, const char **p_out,
 int	archive_html_thread(const struct archive_view *, size_t t,
 	    archive_raw_fn, void *arg, struct buf *out, struct err *);
 int	archive_html_month(const struct archive_view *, const char *month,
-	    struct buf *out, struct err *);
+	    size_t page, struct buf *out, struct err *);
+/*
+ * A month's threads are shown page_size a page, the latest first: page
+ * 1 is "2026-12" (YYYY-MM.html, the index's link), page K > 1
+ * "2026-12-K"; each page links the newer and the older one (rel prev
+ * and next).  The number of pages of month (at least 1), and the name
+ * of its page (page 0 is page 1).
+ */
+size_t	archive_month_pages(const struct archive_view *, const char *month);
+void	archive_month_name(const char *month, size_t page, char out[48]);
 int	archive_html_index(const struct archive_view *, struct buf *out,
 	    struct err *);
 int	archive_html_atom(const struct archive_view *, const char *feed_id,
@@ -231,7 +243,8 @@ struct archive_site_stats {
 
 /*
  * Reads every epoch of the inbox and (re)writes OUTDIR: index.html,
- * atom.xml, YYYY-MM.html, t/ID.html, a/ID/K.bin (the parts the thread
+ * atom.xml, YYYY-MM.html (and YYYY-MM-K.html, its pages K > 1),
+ * t/ID.html, a/ID/K.bin (the parts the thread
  * pages link, see archive_part_fn); a file whose bytes change is
  * written to a temporary name and renamed, one that would not change
  * is left alone, and pages no thread or month needs any more are

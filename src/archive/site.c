@@ -290,10 +290,21 @@ str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Whether name is a month's page: YYYY-MM or YYYY-MM-K. */
+static bool
+is_month_page(const char *name, size_t l)
+{
+	if (l < 7 || strspn(name, "0123456789") != 4 || name[4] != '-' ||
+	    strspn(name + 5, "0123456789") != 2)
+		return false;
+	return l == 7 || (l > 8 && name[7] == '-' && name[8] != '0' &&
+	    strspn(name + 8, "0123456789") == l - 8);
+}
+
 /*
  * Removes the pages of dir that this run did not write: in t/ (threads)
- * NAME.html of 40 hex digits, in OUTDIR YYYY-MM.html; keep[0..nkeep),
- * sorted, the NAMEs written.
+ * NAME.html of 40 hex digits, in OUTDIR YYYY-MM.html and YYYY-MM-K.html;
+ * keep[0..nkeep), sorted, the NAMEs written.
  */
 static void
 sweep(struct site *s, const char *dir, bool threads, char **keep,
@@ -312,9 +323,8 @@ sweep(struct site *s, const char *dir, bool threads, char **keep,
 		    strcmp(e->d_name + l - 5, ".html") != 0)
 			continue;
 		if (threads ? l != GIT_OID_HEXSZ + 5 || strspn(e->d_name,
-		    "0123456789abcdef") != GIT_OID_HEXSZ : l != 12 ||
-		    strspn(e->d_name, "0123456789") != 4 ||
-		    e->d_name[4] != '-')
+		    "0123456789abcdef") != GIT_OID_HEXSZ :
+		    !is_month_page(e->d_name, l - 5))
 			continue;
 		snprintf(base, sizeof(base), "%.*s", (int)(l - 5), e->d_name);
 		if (bsearch(&key, keep, nkeep, sizeof(*keep), str_cmp) != NULL)
@@ -375,10 +385,11 @@ write_pages(struct site *s, const struct archive_site_conf *c,
 	struct archive_view	  w;
 	struct buf		  b;
 	char			(*months)[16] = NULL;
+	char			(*pages)[48] = NULL;
 	char			**keep = NULL;
-	char			  tdir[4200], name[64], feed[GIT_OID_HEXSZ + 1];
+	char			  tdir[4200], name[80], feed[GIT_OID_HEXSZ + 1];
 	git_oid			  oid;
-	size_t			  i, k, nm = 0;
+	size_t			  i, k, nm = 0, np = 0, pg, npg;
 	int			  rc = -1;
 
 	memset(&w, 0, sizeof(w));
@@ -411,12 +422,22 @@ write_pages(struct site *s, const struct archive_site_conf *c,
 	}
 	nm = archive_months(&w, months, s->n);
 	s->st->months = nm;
+	/* At most one page per thread, and one per month without any. */
+	if ((pages = calloc(s->n + nm + 1, sizeof(*pages))) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		goto done;
+	}
 	for (i = 0; i < nm; i++) {
-		buf_reset(&b);
-		snprintf(name, sizeof(name), "%s.html", months[i]);
-		if (archive_html_month(&w, months[i], &b, err) == -1 ||
-		    put_file(s, c->out, name, &b, err) == -1)
-			goto done;
+		npg = archive_month_pages(&w, months[i]);
+		for (pg = 1; pg <= npg && np < s->n + nm; pg++) {
+			buf_reset(&b);
+			archive_month_name(months[i], pg, pages[np]);
+			snprintf(name, sizeof(name), "%s.html", pages[np++]);
+			if (archive_html_month(&w, months[i], pg, &b,
+			    err) == -1 || put_file(s, c->out, name, &b,
+			    err) == -1)
+				goto done;
+		}
 	}
 	buf_reset(&b);
 	if (archive_html_index(&w, &b, err) == -1 ||
@@ -436,7 +457,7 @@ write_pages(struct site *s, const struct archive_site_conf *c,
 	if (archive_html_atom(&w, feed, FEED_ENTRIES, raw, s, &b, err) == -1 ||
 	    put_file(s, c->out, "atom.xml", &b, err) == -1)
 		goto done;
-	if ((keep = calloc(s->n + 1, sizeof(*keep))) == NULL) {
+	if ((keep = calloc(s->n + np + 1, sizeof(*keep))) == NULL) {
 		err_set(err, ERR_NOMEM, "out of memory");
 		goto done;
 	}
@@ -449,13 +470,14 @@ write_pages(struct site *s, const struct archive_site_conf *c,
 		keep[i] = s->v[i].id;
 	qsort(keep, s->n, sizeof(*keep), str_cmp);
 	sweep_parts(s, keep, s->n);
-	for (i = 0; i < nm; i++)
-		keep[i] = months[i];
-	qsort(keep, nm, sizeof(*keep), str_cmp);
-	sweep(s, c->out, false, keep, nm);
+	for (i = 0; i < np; i++)
+		keep[i] = pages[i];
+	qsort(keep, np, sizeof(*keep), str_cmp);
+	sweep(s, c->out, false, keep, np);
 	rc = 0;
 done:
 	free(keep);
+	free(pages);
 	free(months);
 	buf_fini(&b);
 	return rc;

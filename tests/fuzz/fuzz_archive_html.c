@@ -67,7 +67,7 @@ is_ours(const char *s, size_t n)
 	static const char *const	tags[] = { "<!DOCTYPE", "<html", "</html",
 	    "<head", "</head", "<meta ", "<style>", "</style>", "<title>",
 	    "</title>", "<link ", "<body>", "</body>", "<p>", "</p>",
-	    "<p class=\"h\">", "<a href=\"", "</a>", "<h1>", "</h1>", "<h2>",
+	    "<p class=\"h\">", "<a href=\"", "<a rel=\"", "</a>", "<h1>", "</h1>", "<h2>",
 	    "</h2>", "<ul", "</ul>", "<li>", "</li>", "<pre>", "</pre>",
 	    "<div class=\"m\" id=\"m-", "</div>", "<br>", "<hr>", "<small>",
 	    "</small>", "<?xml ", "<feed ", "</feed>", "<id>", "</id>",
@@ -148,6 +148,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	w.n = n;
 	w.now = 1000;
 	w.part = part;
+	w.page_size = 2;	/* month pages of two threads */
 	buf_init(&b, 64u * 1024 * 1024);
 	for (i = 0; i < n; i++) {
 		if (v[i].thread == (size_t)-1 || v[v[i].thread].thread !=
@@ -163,10 +164,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	months = calloc(n + 1, 16);
 	nm = months != NULL ? archive_months(&w, months, n) : 0;
 	for (i = 0; i < nm; i++) {
-		buf_reset(&b);
-		if (archive_html_month(&w, months[i], &b, &err) == -1)
+		size_t	pg, npg = archive_month_pages(&w, months[i]);
+
+		if (npg == 0 || npg > n)
 			abort();
-		check(&b);
+		for (pg = 1; pg <= npg; pg++) {
+			buf_reset(&b);
+			if (archive_html_month(&w, months[i], pg, &b,
+			    &err) == -1)
+				abort();
+			check(&b);
+		}
 	}
 	free(months);
 	buf_reset(&b);

@@ -331,6 +331,7 @@ else
 	SERVER="python3 http.server"
 fi
 hpid=$!
+INTEG_PIDS="$INTEG_PIDS $hpid"
 for i in $(seq 50); do
 	curl -s -o /dev/null "http://127.0.0.1:$port/index.html" && break
 	sleep 0.1

@@ -5,7 +5,8 @@
  * text/plain shown and other parts listed, addresses masked), of
  * threads (References, In-Reply-To, a missing parent, a cycle, a
  * duplicated Message-ID), the thread page's escaping and masking, and
- * its download links to the parts it does not show.
+ * its download links to the parts it does not show, and the pages of a
+ * month.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +262,72 @@ START_TEST(test_parts)
 }
 END_TEST
 
+/* Page pg of 2026-12 into b: holds pager and has, not hasnt. */
+static void
+month_page(const struct archive_view *w, size_t pg, struct buf *b,
+    const char *pager, const char *has, const char *hasnt)
+{
+	struct err	err;
+
+	buf_reset(b);
+	ck_assert_int_eq(archive_html_month(w, "2026-12", pg, b, &err), 0);
+	ck_assert_ptr_nonnull(strstr(b->data, pager));
+	ck_assert_ptr_nonnull(strstr(b->data, has));
+	ck_assert_ptr_null(strstr(b->data, hasnt));
+}
+
+START_TEST(test_month_pages)
+{
+	static const char *const	ms[] = {
+		"Message-ID: <p1@x>\nSubject: one\nDate: 1 Dec 2026 "
+		    "10:00:00 +0000\n\n1\n",
+		"Message-ID: <p2@x>\nSubject: two\nDate: 2 Dec 2026 "
+		    "10:00:00 +0000\n\n2\n",
+		"Message-ID: <p3@x>\nSubject: three\nDate: 3 Dec 2026 "
+		    "10:00:00 +0000\n\n3\n",
+		"Message-ID: <p4@x>\nIn-Reply-To: <p1@x>\nSubject: four\n"
+		    "Date: 4 Dec 2026 10:00:00 +0000\n\n4\n",
+	};
+	struct archive_msg	v[4];
+	struct archive_view	w;
+	struct buf		b;
+	struct err		err;
+	char			id[48], name[48];
+	size_t			i;
+
+	for (i = 0; i < 4; i++) {
+		snprintf(id, sizeof(id), "%040zx", i);
+		ck_assert_int_eq(archive_msg_parse(ms[i], strlen(ms[i]), id, 0,
+		    &v[i], &err), 0);
+	}
+	ck_assert_int_eq(archive_thread(v, 4, &err), 0);
+	memset(&w, 0, sizeof(w));
+	w.title = "dev";
+	w.v = v;
+	w.n = 4;
+	ck_assert_uint_eq(archive_month_pages(&w, "2026-12"), 1);
+	ck_assert_uint_eq(archive_month_pages(&w, "2026-11"), 1);
+	w.page_size = 2;
+	ck_assert_uint_eq(archive_month_pages(&w, "2026-12"), 2);
+	archive_month_name("2026-12", 1, name);
+	ck_assert_str_eq(name, "2026-12");
+	archive_month_name("2026-12", 2, name);
+	ck_assert_str_eq(name, "2026-12-2");
+	/* Latest first: one (its reply of the 4th), three; then two. */
+	buf_init(&b, 1 << 20);
+	month_page(&w, 1, &b, "<p>Page 1 of 2 | <a rel=\"next\" "
+	    "href=\"2026-12-2.html\">older</a></p>", ">one</a> (2)", ">two</a>");
+	ck_assert_ptr_nonnull(strstr(b.data, ">three</a> (1)"));
+	ck_assert(strstr(b.data, ">one<") < strstr(b.data, ">three<"));
+	month_page(&w, 2, &b, "<p>Page 2 of 2 | <a rel=\"prev\" "
+	    "href=\"2026-12.html\">newer</a></p>", ">two</a> (1)", ">one</a>");
+	ck_assert_ptr_nonnull(strstr(b.data, "<title>2026-12, page 2 - dev"));
+	buf_fini(&b);
+	for (i = 0; i < 4; i++)
+		archive_msg_fini(&v[i]);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -271,6 +338,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_body);
 	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_parts);
+	tcase_add_test(tc, test_month_pages);
 	suite_add_tcase(s, tc);
 	return s;
 }
