@@ -16,6 +16,15 @@
  * missing parent arrived) is removed.  The parts a thread page lists
  * but does not show are stored as a/ID/K.bin (ID the message's blob),
  * written once, and removed with their message.
+ *
+ * A new post changes one thread, so only that thread's page is made
+ * again: OUTDIR/.timbre-archive-html keeps, for each thread page, the
+ * SHA-1 of what it was made of (its messages, their times and parents,
+ * and the title), and a page whose key did not change and is on disk
+ * is neither made nor read.  The file is written last: a run that
+ * fails leaves the old keys, whose pages the next run makes again.
+ * Without the file (or with another title) every page is made; so a
+ * page edited or damaged by hand is mended by removing it.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -33,6 +42,16 @@
 
 #define PAGE_MAX	(512u * 1024 * 1024)
 #define FEED_ENTRIES	30
+#define STATE_NAME	".timbre-archive-html"
+#define STATE_MAGIC	"timbre archive-html 1"	/* bump when pages change */
+#define STATE_HEAD	(sizeof(STATE_MAGIC) + GIT_OID_HEXSZ + 2)
+#define STATE_MAX	(64u * 1024 * 1024)
+
+/* A thread page of the last run: its name and what it was made of. */
+struct made {
+	char	id[GIT_OID_HEXSZ + 1];
+	char	key[GIT_OID_HEXSZ + 1];
+};
 
 struct site {
 	git_repository	**epochs;
@@ -43,6 +62,8 @@ struct site {
 	git_blob	 *blob;		/* the one raw() handed out */
 	struct archive_site_stats *st;
 	const char	 *out;		/* OUTDIR */
+	struct made	 *old, *now;	/* the state file's, this run's */
+	size_t		  nold, nnow;
 };
 
 /* archive_raw_fn: the blob of message i. */
@@ -290,6 +311,153 @@ str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* ---- the state file: which thread pages need making again ---- */
+
+static int
+made_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct made *)a)->id,
+	    ((const struct made *)b)->id);
+}
+
+/* The first line of the state file: the format and the title. */
+static int
+state_head(const struct archive_site_conf *c, char out[STATE_HEAD],
+    struct err *err)
+{
+	git_oid	oid;
+	char	hex[GIT_OID_HEXSZ + 1];
+
+	if (git_odb_hash(&oid, c->title, strlen(c->title),
+	    GIT_OBJECT_BLOB) != 0) {
+		archive_git_err(err, "hash");
+		return -1;
+	}
+	git_oid_tostr(hex, sizeof(hex), &oid);
+	snprintf(out, STATE_HEAD, "%s %s", STATE_MAGIC, hex);
+	return 0;
+}
+
+/*
+ * Reads OUTDIR/.timbre-archive-html into s->old, sorted: what each
+ * thread page was made of.  A file that is missing, of another format
+ * or title, or that does not parse is no state: every page is made.
+ */
+static void
+state_read(struct site *s, const struct archive_site_conf *c)
+{
+	char		 path[4200], head[STATE_HEAD], line[256];
+	struct err	 err;
+	FILE		*f;
+	size_t		 cap = 0;
+	void		*nv;
+
+	snprintf(path, sizeof(path), "%s/" STATE_NAME, c->out);
+	if (state_head(c, head, &err) == -1 ||
+	    (f = fopen(path, "r")) == NULL)
+		return;
+	if (fgets(line, sizeof(line), f) == NULL ||
+	    strcspn(line, "\n") != strlen(head) ||
+	    strncmp(line, head, strlen(head)) != 0)
+		goto done;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strlen(line) != 2 * GIT_OID_HEXSZ + 2 ||
+		    line[GIT_OID_HEXSZ] != ' ' || strspn(line,
+		    "0123456789abcdef") != GIT_OID_HEXSZ || strspn(line +
+		    GIT_OID_HEXSZ + 1, "0123456789abcdef") != GIT_OID_HEXSZ)
+			goto bad;
+		if (s->nold == cap) {
+			cap = cap == 0 ? 256 : cap * 2;
+			if (cap > STATE_MAX / sizeof(*s->old) ||
+			    (nv = realloc(s->old, cap * sizeof(*s->old))) ==
+			    NULL)
+				goto bad;
+			s->old = nv;
+		}
+		memcpy(s->old[s->nold].id, line, GIT_OID_HEXSZ);
+		s->old[s->nold].id[GIT_OID_HEXSZ] = '\0';
+		memcpy(s->old[s->nold].key, line + GIT_OID_HEXSZ + 1,
+		    GIT_OID_HEXSZ);
+		s->old[s->nold].key[GIT_OID_HEXSZ] = '\0';
+		s->nold++;
+	}
+	qsort(s->old, s->nold, sizeof(*s->old), made_cmp);
+	goto done;
+bad:
+	s->nold = 0;
+done:
+	fclose(f);
+}
+
+/*
+ * What the page of thread t is made of: the SHA-1 of its messages, in
+ * archive order, each with its time and its parent (a thread page shows
+ * nothing else of the archive).  Same key, same page.
+ */
+static int
+thread_key(struct site *s, size_t t, struct made *out, struct err *err)
+{
+	struct buf	b;
+	git_oid		oid;
+	size_t		i;
+	int		rc = 0;
+
+	buf_init(&b, 1u << 30);
+	for (i = t; i != (size_t)-1 && rc == 0; i = s->v[i].next)
+		rc = buf_printf(&b, err, "%s %lld %s\n", s->v[i].id,
+		    (long long)s->v[i].time, s->v[i].parent != (size_t)-1 ?
+		    s->v[s->v[i].parent].id : "-");
+	if (rc == 0 && git_odb_hash(&oid, b.data != NULL ? b.data : "",
+	    b.len, GIT_OBJECT_BLOB) != 0) {
+		archive_git_err(err, "hash");
+		rc = -1;
+	}
+	buf_fini(&b);
+	if (rc == 0) {
+		snprintf(out->id, sizeof(out->id), "%.40s", s->v[t].id);
+		git_oid_tostr(out->key, sizeof(out->key), &oid);
+	}
+	return rc;
+}
+
+/* Whether the page of m is on disk as the last run made it. */
+static bool
+is_made(const struct site *s, const char *tdir, const struct made *m)
+{
+	const struct made	*o;
+	struct stat		 st;
+	char			 path[4300];
+
+	o = bsearch(m, s->old, s->nold, sizeof(*s->old), made_cmp);
+	if (o == NULL || strcmp(o->key, m->key) != 0)
+		return false;
+	snprintf(path, sizeof(path), "%s/%s.html", tdir, m->id);
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Writes s->now as the state file, last, once every page is written. */
+static int
+state_write(struct site *s, const struct archive_site_conf *c,
+    struct err *err)
+{
+	struct buf	b;
+	char		head[STATE_HEAD];
+	size_t		i;
+	int		rc;
+
+	if (state_head(c, head, err) == -1)
+		return -1;
+	buf_init(&b, STATE_MAX);
+	rc = buf_printf(&b, err, "%s\n", head);
+	for (i = 0; i < s->nnow && rc == 0; i++)
+		rc = buf_printf(&b, err, "%s %s\n", s->now[i].id,
+		    s->now[i].key);
+	if (rc == 0)
+		rc = put_file(s, c->out, STATE_NAME, &b, err);
+	buf_fini(&b);
+	return rc;
+}
+
 /* Whether name is a month's page: YYYY-MM or YYYY-MM-K. */
 static bool
 is_month_page(const char *name, size_t l)
@@ -406,10 +574,19 @@ write_pages(struct site *s, const struct archive_site_conf *c,
 	    archive_make_dir(tdir, err) == -1)
 		return -1;
 	buf_init(&b, PAGE_MAX);
+	state_read(s, c);
+	if ((s->now = calloc(s->n + 1, sizeof(*s->now))) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		goto done;
+	}
 	for (i = 0; i < s->n; i++) {
 		if (s->v[i].thread != i)
 			continue;
 		s->st->threads++;
+		if (thread_key(s, i, &s->now[s->nnow], err) == -1)
+			goto done;
+		if (is_made(s, tdir, &s->now[s->nnow++]))
+			continue;
 		buf_reset(&b);
 		snprintf(name, sizeof(name), "%s.html", s->v[i].id);
 		if (archive_html_thread(&w, i, raw, s, &b, err) == -1 ||
@@ -474,7 +651,7 @@ write_pages(struct site *s, const struct archive_site_conf *c,
 		keep[i] = pages[i];
 	qsort(keep, np, sizeof(*keep), str_cmp);
 	sweep(s, c->out, false, keep, np);
-	rc = 0;
+	rc = state_write(s, c, err);
 done:
 	free(keep);
 	free(pages);
@@ -510,6 +687,8 @@ archive_site_write(const struct archive_site_conf *c, time_t now,
 	rc = 0;
 done:
 	git_blob_free(s.blob);
+	free(s.old);
+	free(s.now);
 	for (i = 0; i < s.n; i++)
 		archive_msg_fini(&s.v[i]);
 	free(s.v);

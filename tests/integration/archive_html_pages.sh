@@ -15,6 +15,10 @@
 #     move down by one, and a sixth page begins), the index and the
 #     feed, not the 500 other thread pages; a stale page of a month
 #     (YYYY-MM-9.html) is removed;
+#   - thread pages whose messages did not change are not made again
+#     (OUTDIR/.timbre-archive-html keeps what each was made of); without
+#     that file every page is made again and the bytes are the same;
+#     another --title remakes every page;
 #   - the times of the full run and of the runs after one post are
 #     printed as notes (not asserted: the machine is shared).
 
@@ -92,8 +96,8 @@ n=$(git --git-dir "$A/dev/git/0.git" rev-list --count master)
 check "git fast-import: an inbox of 2000 posts" '[ "$n" = 2000 ]' "$n"
 run full
 line=$(cat "$INTEG_TMP/full")
-check "archive-html: 2000 messages, 500 threads, 507 files" \
-    '[ "$line" = "dev: 2000 messages, 500 threads, 1 months; 507 files written, 0 removed" ]' \
+check "archive-html: 2000 messages, 500 threads, 507 pages and the state" \
+    '[ "$line" = "dev: 2000 messages, 500 threads, 1 months; 508 files written, 0 removed" ]' \
     "$line"
 echo "# the full run: $(cat "$INTEG_TMP/full.time") ms"
 
@@ -167,9 +171,9 @@ gen 1 2001
 run one
 line=$(cat "$INTEG_TMP/one")
 # Its thread, the month's 6 pages (a new one and 5 whose threads moved
-# down by one), the index and the feed.
-check "one new thread: 9 files written (not 500 thread pages)" \
-    '[ "$line" = "dev: 2001 messages, 501 threads, 1 months; 9 files written, 0 removed" ]' \
+# down by one), the index, the feed and the state.
+check "one new thread: 10 files written (not 500 thread pages)" \
+    '[ "$line" = "dev: 2001 messages, 501 threads, 1 months; 10 files written, 0 removed" ]' \
     "$line"
 check "a sixth month page" '[ -f "$OUT/2026-12-6.html" ]'
 echo "# a run after one new post: $(cat "$INTEG_TMP/one.time") ms"
@@ -184,5 +188,19 @@ check "a stale month page is removed, nothing else" \
     '[ ! -e "$OUT/2026-12-9.html" ] && [ -e "$OUT/2026-12-x.html" ] &&
     grep -q "; 0 files written, 1 removed$" "$INTEG_TMP/stale"' \
     "$(cat "$INTEG_TMP/stale")"
+
+# Without the state every thread page is made again: the same bytes.
+rm "$OUT/.timbre-archive-html"
+run nostate
+check "made again without the state: the same pages (only the state written)" \
+    'grep -q "; 1 files written, 0 removed$" "$INTEG_TMP/nostate"' \
+    "$(cat "$INTEG_TMP/nostate")"
+echo "# a run without the state (every page made): $(cat "$INTEG_TMP/nostate.time") ms"
+# Another title is on every page: all made again.
+"$TIMBRE" list archive-html --title "dev list" "$A" dev "$OUT" \
+    >"$INTEG_TMP/title" 2>&1 || true
+check "another --title: every page and the state rewritten" \
+    'grep -q "; 510 files written, 0 removed$" "$INTEG_TMP/title"' \
+    "$(cat "$INTEG_TMP/title")"
 
 integ_summary
