@@ -23,8 +23,9 @@
 #     file holds the part's decoded bytes (the attachment and the HTML
 #     post's body byte for byte); lighttpd (or, without it, Python's
 #     http.server) serves them as application/octet-stream, never as
-#     text/html; a part of a message the inbox no longer holds is
-#     removed;
+#     text/html, and with timbre(1)'s configuration with
+#     Content-Disposition: attachment and nosniff; a part of a message
+#     the inbox no longer holds is removed;
 #   - the Atom feed parses with feedparser (python3-feedparser) without
 #     a complaint and has the RFC 4287 elements, and xmllint finds it
 #     well-formed; with --url its links are absolute;
@@ -322,6 +323,13 @@ server.bind = "127.0.0.1"
 server.port = $port
 server.errorlog = "$INTEG_TMP/lighttpd.log"
 include_shell "/usr/share/lighttpd/create-mime.conf.pl"
+# As timbre(1) advises for a/: save, never sniff.
+server.modules += ( "mod_setenv" )
+\$HTTP["url"] =^ "/a/" {
+	setenv.add-response-header = (
+	    "Content-Disposition" => "attachment",
+	    "X-Content-Type-Options" => "nosniff" )
+}
 EOF
 	"$LH" -D -f "$INTEG_TMP/lighttpd.conf" >"$INTEG_TMP/httpd.out" 2>&1 &
 	SERVER=lighttpd
@@ -345,6 +353,16 @@ ct=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' \
     "http://127.0.0.1:$port/${hpart#"$OUT"/t/../}")
 check "$SERVER serves the HTML post's part as application/octet-stream" \
     '[ "$ct" = "200 application/octet-stream" ]' "$ct"
+if [ "$SERVER" = lighttpd ]; then
+	curl -s -D "$INTEG_TMP/hdr" -o /dev/null \
+	    "http://127.0.0.1:$port/${hpart#"$OUT"/t/../}" || true
+	check "lighttpd, configured as timbre(1) says: attachment, nosniff" \
+	    'grep -qi "^Content-Disposition: attachment" "$INTEG_TMP/hdr" &&
+	    grep -qi "^X-Content-Type-Options: nosniff" "$INTEG_TMP/hdr"' \
+	    "$(cat "$INTEG_TMP/hdr")"
+else
+	integ_skipcase "lighttpd's headers" "lighttpd is not installed"
+fi
 kill "$hpid" 2>/dev/null || true
 wait "$hpid" 2>/dev/null || true
 
