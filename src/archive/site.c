@@ -428,6 +428,8 @@ is_made(const struct site *s, const char *tdir, const struct made *m)
 	struct stat		 st;
 	char			 path[4300];
 
+	if (s->nold == 0)	/* bsearch of NULL: undefined */
+		return false;
 	o = bsearch(m, s->old, s->nold, sizeof(*s->old), made_cmp);
 	if (o == NULL || strcmp(o->key, m->key) != 0)
 		return false;
