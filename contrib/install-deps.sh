@@ -23,7 +23,8 @@ build_pkgs="autoconf automake libtool pkg-config make gcc libc6-dev
 # public-inbox and curl read timbre-listd's archives in listd_archive.sh;
 # curl for the one-click unsubscribe endpoint in listd_unsub.sh; w3m,
 # python3-feedparser, libxml2-utils (xmllint) and chromium, headless,
-# read the web view of timbre list archive-html in archive_html.sh;
+# read the web view of timbre list archive-html in archive_html.sh,
+# lighttpd serves its attachments there;
 # pebble, the ACME test server, and certbot with its dns-rfc2136 plugin
 # get a certificate through timbre-primaryd in acme.sh).
 test_pkgs="clang clang-tools cppcheck mandoc openssl python3 python3-dkim python3-dnspython
@@ -31,7 +32,7 @@ test_pkgs="clang clang-tools cppcheck mandoc openssl python3 python3-dkim python
   knot knot-dnsutils ldnsutils debootstrap iproute2 procps publicsuffix unbound dnsperf
   openssh-server openssh-client git devscripts postfix swaks sqlite3
   iptables nftables debhelper dpkg-dev lintian systemd public-inbox curl
-  w3m python3-feedparser libxml2-utils chromium
+  w3m python3-feedparser libxml2-utils chromium lighttpd
   pebble certbot python3-certbot-dns-rfc2136"
 
 want=""

@@ -127,6 +127,7 @@ const char	*archive_tip(const struct archive *);
 struct buf;
 
 #define ARCHIVE_HTML_INLINE_MAX	(256 * 1024)	/* text shown, bytes */
+#define ARCHIVE_HTML_PAGE	100	/* threads per month page */
 
 /* What the pages need of a message, read once from its header. */
 struct archive_msg {
@@ -162,6 +163,18 @@ void	archive_msg_fini(struct archive_msg *);
  */
 int	archive_thread(struct archive_msg *v, size_t n, struct err *);
 
+/*
+ * A part a thread page lists instead of showing (an attachment, a
+ * text/html part, a text too long): part k (from 1, in the order the
+ * page lists them) of the message whose blob is id, its content
+ * transfer encoding undone, p[0..n).  The page links it as
+ * ARCHIVE_PART_DIR/ID/K.bin; the callee stores it there.  -1 with err
+ * fails the page.
+ */
+typedef int (*archive_part_fn)(void *arg, const char *id, unsigned k,
+	    const char *p, size_t n, struct err *);
+#define ARCHIVE_PART_DIR	"a"
+
 /* What the pages are made of: the threaded messages and the names. */
 struct archive_view {
 	const char		*title;	/* the list: page titles */
@@ -170,6 +183,10 @@ struct archive_view {
 	const struct archive_msg *v;
 	size_t			 n;
 	time_t			 now;	/* the feed's date when empty */
+	size_t			 page_size;	/* threads per month
+						 * page; 0: ARCHIVE_HTML_PAGE */
+	archive_part_fn		 part;	/* NULL: parts listed, no link */
+	void			*part_arg;
 };
 
 /* The bytes of message i (valid until the next call), or -1. */
@@ -179,7 +196,8 @@ typedef int (*archive_raw_fn)(void *arg, size_t i, const char **p_out,
 /*
  * The pages, appended to out as UTF-8: the thread whose first root is
  * v[t] (t/ID.html: its outline, then each message's From, To, Cc and
- * Date, its text/plain parts and the list of the others), a month
+ * Date, its text/plain parts and the list of the others, each a
+ * download link when the view has a part callback), a month
  * ("2026-12": its threads, latest first), the index (the months and the
  * latest threads), the Atom feed (the newest max messages).  Every
  * string from a message is decoded, masked and escaped.  -1 with
@@ -188,7 +206,16 @@ typedef int (*archive_raw_fn)(void *arg, size_t i, const char **p_out,
 int	archive_html_thread(const struct archive_view *, size_t t,
 	    archive_raw_fn, void *arg, struct buf *out, struct err *);
 int	archive_html_month(const struct archive_view *, const char *month,
-	    struct buf *out, struct err *);
+	    size_t page, struct buf *out, struct err *);
+/*
+ * A month's threads are shown page_size a page, the latest first: page
+ * 1 is "2026-12" (YYYY-MM.html, the index's link), page K > 1
+ * "2026-12-K"; each page links the newer and the older one (rel prev
+ * and next).  The number of pages of month (at least 1), and the name
+ * of its page (page 0 is page 1).
+ */
+size_t	archive_month_pages(const struct archive_view *, const char *month);
+void	archive_month_name(const char *month, size_t page, char out[48]);
 int	archive_html_index(const struct archive_view *, struct buf *out,
 	    struct err *);
 int	archive_html_atom(const struct archive_view *, const char *feed_id,
@@ -216,7 +243,9 @@ struct archive_site_stats {
 
 /*
  * Reads every epoch of the inbox and (re)writes OUTDIR: index.html,
- * atom.xml, YYYY-MM.html, t/ID.html; a file whose bytes change is
+ * atom.xml, YYYY-MM.html (and YYYY-MM-K.html, its pages K > 1),
+ * t/ID.html, a/ID/K.bin (the parts the thread
+ * pages link, see archive_part_fn); a file whose bytes change is
  * written to a temporary name and renamed, one that would not change
  * is left alone, and pages no thread or month needs any more are
  * removed.  -1 with ARCHIVE_E_GIT, ARCHIVE_E_IO, ARCHIVE_E_LAYOUT (no

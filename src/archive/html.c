@@ -2,7 +2,8 @@
  * html.c: the static web view of a list's archive (archive.h): what a
  * message says (its decoded header fields, its text and the list of its
  * other parts), the threads (References and In-Reply-To, RFC 5322
- * section 3.6.4), and the pages: a page per thread, a page per month,
+ * section 3.6.4), and the pages: a page per thread, a page per month
+ * (ARCHIVE_HTML_PAGE threads a page, in as many pages as it takes),
  * the index of months and an Atom feed (RFC 4287).  No I/O: the bytes
  * come from the caller (site.c reads them from the inbox's git), which
  * makes this the parser tests/fuzz/fuzz_archive_html.c drives.
@@ -14,7 +15,9 @@
  * 2045, 2046): base64 and quoted-printable are decoded; text/plain parts
  * of at most ARCHIVE_HTML_INLINE_MAX bytes are shown; every other part
  * (text/html among them: a post's HTML is never rendered) is listed by
- * name, type and size.  Pages carry a Content-Security-Policy that
+ * name, type and size, with a download link to a file of our naming
+ * ("K.bin", application/octet-stream to any static server) when the
+ * caller stores the parts (archive_view's part).  Pages carry a Content-Security-Policy that
  * forbids scripts, as a second wall behind the escaping.
  */
 #include <ctype.h>
@@ -593,6 +596,8 @@ struct body {
 	size_t		shown;
 	struct err	*err;
 	int		rc;
+	const struct archive_view *w;	/* NULL: no links (the feed) */
+	const char	*id;		/* the message's blob */
 };
 
 /* The media type of a Content-Type value, lower case, into t. */
@@ -607,17 +612,42 @@ media_type(const char *v, size_t n, char *t, size_t tsize)
 	t[k] = '\0';
 }
 
-/* Lists a part that is not shown: its name, type and size. */
+/*
+ * Lists a part that is not shown: its name, type and size, and with a
+ * part callback a link to its bytes, stored under a name of ours
+ * ("K.bin": no server guesses HTML or a script from it) and fetched
+ * with the download attribute, so that a browser saves the part as a
+ * file (its name escaped and masked) and never renders it.
+ */
 static void
-list_part(struct body *bd, const char *name, const char *type, size_t size,
-    const char *why)
+list_part(struct body *bd, const char *name, const char *type,
+    const struct buf *data, const char *why)
 {
-	char	num[96];
+	char		num[96], href[160];
+	unsigned	k = bd->nparts + 1;
 
 	if (bd->rc != 0)
 		return;
-	snprintf(num, sizeof(num), ", %zu bytes%s)</li>\n", size, why);
+	snprintf(num, sizeof(num), ", %zu bytes%s)</li>\n", data->len, why);
 	bd->rc = buf_adds(&bd->parts, "<li>", bd->err);
+	if (bd->rc == 0 && bd->w != NULL && bd->w->part != NULL) {
+		bd->rc = bd->w->part(bd->w->part_arg, bd->id, k, data->data !=
+		    NULL ? data->data : "", data->len, bd->err);
+		snprintf(href, sizeof(href), "<a href=\"../" ARCHIVE_PART_DIR
+		    "/%s/%u.bin\" type=\"application/octet-stream\" "
+		    "download=\"", bd->id, k);
+		if (bd->rc == 0)
+			bd->rc = buf_adds(&bd->parts, href, bd->err);
+		if (bd->rc == 0 && name[0] != '\0')
+			bd->rc = add_text(&bd->parts, name, strlen(name),
+			    false, bd->err);
+		else if (bd->rc == 0)
+			bd->rc = buf_printf(&bd->parts, bd->err, "part-%u.bin",
+			    k);
+		if (bd->rc == 0)
+			bd->rc = buf_printf(&bd->parts, bd->err,
+			    "\">part %u</a> ", k);
+	}
 	if (bd->rc == 0 && name[0] != '\0') {
 		bd->rc = add_text(&bd->parts, name, strlen(name), false,
 		    bd->err);
@@ -739,7 +769,7 @@ walk(struct body *bd, const char *e, size_t n, unsigned depth,
 			    data.data : "", data.len, bd->err);
 		bd->shown += data.len;
 	} else
-		list_part(bd, v.data != NULL ? v.data : "", type, data.len,
+		list_part(bd, v.data != NULL ? v.data : "", type, &data,
 		    text ? ", too long to show" : strncmp(type, "text/html",
 		    9) == 0 ? ", HTML not shown" : "");
 done:
@@ -1322,6 +1352,8 @@ archive_html_thread(const struct archive_view *w, size_t t,
 		put(&p, "</p>\n");
 		memset(&bd, 0, sizeof(bd));
 		bd.err = err;
+		bd.w = w;
+		bd.id = m->id;
 		buf_init(&bd.text, SHOWN_MAX * 4 + 64);
 		buf_init(&bd.parts, SHOWN_MAX);
 		walk(&bd, data, len, 0, false);
@@ -1383,10 +1415,11 @@ month_of(int64_t t, char out[16])
 }
 
 /* Threads with posts in month (or all, month NULL): newest last post
- * first, at most max. */
+ * first, the skip first ones left out, at most max; *total_out (if not
+ * NULL) the number of them all. */
 static void
 put_threads(struct page *p, const struct archive_view *w, const char *month,
-    size_t max, const char *up)
+    size_t skip, size_t max, const char *up, size_t *total_out)
 {
 	size_t	*last, *cnt, *order, i, n = 0, k;
 	char	 mo[16], t[32];
@@ -1418,8 +1451,10 @@ put_threads(struct page *p, const struct archive_view *w, const char *month,
 		order[i] = last[order[i]];
 	if (p->rc == 0 && sort_by_time(w->v, order, n, p->err) == -1)
 		p->rc = -1;
+	if (total_out != NULL)
+		*total_out = n;
 	put(p, "<ul>\n");
-	for (i = n; i-- > 0 && n - i <= max;) {
+	for (i = n > skip ? n - skip : 0; i-- > 0 && n - skip - i <= max;) {
 		k = w->v[order[i]].thread;
 		fmt_time(w->v[order[i]].time, false, t);
 		putf(p, "<li><a href=\"%st/%s.html\">", up, w->v[k].id);
@@ -1432,21 +1467,85 @@ put_threads(struct page *p, const struct archive_view *w, const char *month,
 	free(last), free(cnt), free(order);
 }
 
+/* The page size of a view's month pages. */
+static size_t
+page_size(const struct archive_view *w)
+{
+	return w->page_size > 0 ? w->page_size : ARCHIVE_HTML_PAGE;
+}
+
+size_t
+archive_month_pages(const struct archive_view *w, const char *month)
+{
+	bool	*seen;
+	char	 mo[16];
+	size_t	 i, n = 0;
+
+	if ((seen = calloc(w->n + 1, sizeof(*seen))) == NULL)
+		return 1;	/* the page itself then fails, ERR_NOMEM */
+	for (i = 0; i < w->n; i++) {
+		month_of(w->v[i].time, mo);
+		if (strcmp(mo, month) == 0 && !seen[w->v[i].thread]) {
+			seen[w->v[i].thread] = true;
+			n++;
+		}
+	}
+	free(seen);
+	return n == 0 ? 1 : (n + page_size(w) - 1) / page_size(w);
+}
+
+void
+archive_month_name(const char *month, size_t page, char out[48])
+{
+	if (page <= 1)
+		snprintf(out, 48, "%.16s", month);
+	else
+		snprintf(out, 48, "%.16s-%zu", month, page);
+}
+
+/* "Page K of N", with the links to the newer and older pages. */
+static void
+put_pager(struct page *p, const char *month, size_t page, size_t npages)
+{
+	char	name[48];
+
+	if (npages <= 1)
+		return;
+	putf(p, "<p>Page %zu of %zu", page, npages);
+	if (page > 1) {
+		archive_month_name(month, page - 1, name);
+		putf(p, " | <a rel=\"prev\" href=\"%s.html\">newer</a>", name);
+	}
+	if (page < npages) {
+		archive_month_name(month, page + 1, name);
+		putf(p, " | <a rel=\"next\" href=\"%s.html\">older</a>", name);
+	}
+	put(p, "</p>\n");
+}
+
 int
 archive_html_month(const struct archive_view *w, const char *month,
-    struct buf *out, struct err *err)
+    size_t page, struct buf *out, struct err *err)
 {
 	struct page	p = { out, err, 0 };
 	char		title[64];
+	size_t		npages = archive_month_pages(w, month), total = 0;
 
+	if (page == 0)
+		page = 1;
 	snprintf(title, sizeof(title), "%.16s", month);
+	if (page > 1)
+		snprintf(title, sizeof(title), "%.16s, page %zu", month, page);
 	page_open(&p, w, title, "");
 	put(&p, "<h1>");
 	put_title(&p, w->title);
-	putf(&p, ": %s</h1>\n<p>Threads with posts in %s, the latest first "
+	putf(&p, ": %s</h1>\n<p>Threads with posts in %.16s, the latest first "
 	    "(number of posts that month, date and author of the last):</p>\n",
-	    title, title);
-	put_threads(&p, w, month, (size_t)-1, "");
+	    title, month);
+	put_pager(&p, month, page, npages);
+	put_threads(&p, w, month, (page - 1) * page_size(w), page_size(w), "",
+	    &total);
+	put_pager(&p, month, page, npages);
 	page_close(&p, w);
 	return p.rc;
 }
@@ -1502,7 +1601,7 @@ archive_html_index(const struct archive_view *w, struct buf *out,
 		    "</li>\n", mo[i], mo[i], c, c == 1 ? "" : "s");
 	}
 	put(&p, "</ul>\n<h2>Latest threads</h2>\n");
-	put_threads(&p, w, NULL, 20, "");
+	put_threads(&p, w, NULL, 0, 20, "", NULL);
 	page_close(&p, w);
 	free(mo);
 	return p.rc;

@@ -7,7 +7,9 @@
  * Whatever the input, no page holds an unescaped '<' of a message (no
  * "<script", "<a", "<img" ... but the page's own markup) and every '@'
  * is preceded by the mask's ellipsis or a byte no local part holds: no
- * whole address.
+ * whole address.  The parts the thread pages link are handed to a
+ * callback that reads every byte of them (the MIME walk's bounds, under
+ * ASan) and checks their numbering.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -39,6 +41,24 @@ raw(void *arg, size_t i, const char **p_out, size_t *n_out)
 	return 0;
 }
 
+/* archive_part_fn: every byte read, parts numbered from 1 per message. */
+static int
+part(void *arg, const char *id, unsigned k, const char *p, size_t n,
+    struct err *err)
+{
+	volatile unsigned char	sum = 0;
+	size_t			i;
+
+	(void)arg;
+	(void)err;
+	if (strlen(id) != 40 || k == 0 || (p == NULL && n > 0))
+		abort();
+	for (i = 0; i < n; i++)
+		sum ^= (unsigned char)p[i];
+	(void)sum;
+	return 0;
+}
+
 /* The tags the pages themselves use; anything else after '<' is a
  * message's markup escaping the escaping. */
 static bool
@@ -47,7 +67,7 @@ is_ours(const char *s, size_t n)
 	static const char *const	tags[] = { "<!DOCTYPE", "<html", "</html",
 	    "<head", "</head", "<meta ", "<style>", "</style>", "<title>",
 	    "</title>", "<link ", "<body>", "</body>", "<p>", "</p>",
-	    "<p class=\"h\">", "<a href=\"", "</a>", "<h1>", "</h1>", "<h2>",
+	    "<p class=\"h\">", "<a href=\"", "<a rel=\"", "</a>", "<h1>", "</h1>", "<h2>",
 	    "</h2>", "<ul", "</ul>", "<li>", "</li>", "<pre>", "</pre>",
 	    "<div class=\"m\" id=\"m-", "</div>", "<br>", "<hr>", "<small>",
 	    "</small>", "<?xml ", "<feed ", "</feed>", "<id>", "</id>",
@@ -127,6 +147,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	w.v = v;
 	w.n = n;
 	w.now = 1000;
+	w.part = part;
+	w.page_size = 2;	/* month pages of two threads */
 	buf_init(&b, 64u * 1024 * 1024);
 	for (i = 0; i < n; i++) {
 		if (v[i].thread == (size_t)-1 || v[v[i].thread].thread !=
@@ -142,10 +164,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	months = calloc(n + 1, 16);
 	nm = months != NULL ? archive_months(&w, months, n) : 0;
 	for (i = 0; i < nm; i++) {
-		buf_reset(&b);
-		if (archive_html_month(&w, months[i], &b, &err) == -1)
+		size_t	pg, npg = archive_month_pages(&w, months[i]);
+
+		if (npg == 0 || npg > n)
 			abort();
-		check(&b);
+		for (pg = 1; pg <= npg; pg++) {
+			buf_reset(&b);
+			if (archive_html_month(&w, months[i], pg, &b,
+			    &err) == -1)
+				abort();
+			check(&b);
+		}
 	}
 	free(months);
 	buf_reset(&b);

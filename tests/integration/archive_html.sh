@@ -18,6 +18,14 @@
 #     (From, To, Cc, bodies, encoded words), "a…@good.test" instead;
 #   - a 2 MB attachment is listed by name, type and size, not inlined;
 #     a post without a Message-ID is shown;
+#   - parts not shown are downloadable: each listed part is a link
+#     (html.parser: with the download attribute, to a/BLOB/K.bin) whose
+#     file holds the part's decoded bytes (the attachment and the HTML
+#     post's body byte for byte); lighttpd (or, without it, Python's
+#     http.server) serves them as application/octet-stream, never as
+#     text/html, and with timbre(1)'s configuration with
+#     Content-Disposition: attachment and nosniff; a part of a message
+#     the inbox no longer holds is removed;
 #   - the Atom feed parses with feedparser (python3-feedparser) without
 #     a complaint and has the RFC 4287 elements, and xmllint finds it
 #     well-formed; with --url its links are absolute;
@@ -110,6 +118,7 @@ EOF
 post encoded
 
 {
+	head -c 2000000 /dev/urandom >"$INTEG_TMP/logs.bin"
 	printf '%s\n' "From: alice@good.test" "To: dev@$D" "Subject: big" \
 	    "Date: $(date -R)" "Message-ID: <big.$$@good.test>" \
 	    "MIME-Version: 1.0" \
@@ -118,7 +127,7 @@ post encoded
 	    "Content-Type: application/octet-stream" \
 	    "Content-Transfer-Encoding: base64" \
 	    "Content-Disposition: attachment; filename=logs.bin" ""
-	head -c 2000000 /dev/urandom | base64 -w 76
+	base64 -w 76 <"$INTEG_TMP/logs.bin"
 	printf '%s\n' "--b--"
 } >"$INTEG_TMP/big.in"
 post big
@@ -197,12 +206,14 @@ page() # page SUBJECT-PATTERN: the thread page whose title matches
 {
 	grep -l "<title>[^<]*$1" "$OUT"/t/*.html | head -1
 }
+# The pages, not the parts (a/): those are the posts' bytes, for download.
+PG="--include=*.html --include=*.xml"
 check "no page holds a <script element" \
-    '! grep -rqi "<script" "$OUT"' "$(grep -rli "<script" "$OUT")"
+    '! grep -rqi $PG "<script" "$OUT"' "$(grep -rli $PG "<script" "$OUT")"
 check "no page links to javascript:" \
-    '! grep -rqi "href=\"javascript" "$OUT"'
+    '! grep -rqi $PG "href=\"javascript" "$OUT"'
 check "no page holds an <img or an on...= handler of a post" \
-    '! grep -rqiE "<img|onerror=" "$OUT"'
+    '! grep -rqiE $PG "<img|onerror=" "$OUT"'
 HP=$(page "html post")
 dump "$HP" html
 check "an HTML post: listed, not shown" \
@@ -250,6 +261,110 @@ check "a 2 MB attachment: not inlined (page of $size bytes)" \
 NP=$(page "nomid")
 check "a post without a Message-ID has its page" \
     '[ -n "$NP" ] && w3m -dump "$NP" | grep -q "Hello from nomid."'
+
+# ----------------------------------------------------- parts, downloaded
+
+# links PAGE: each <a> to a part, as "href download type" lines; fails
+# on an <a> into a/ without download, or on any element that embeds
+# (iframe, object, embed, img).
+links()
+{
+	/usr/bin/python3 - "$1" <<'EOF'
+import sys
+from html.parser import HTMLParser
+class P(HTMLParser):
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        assert tag not in ("iframe", "object", "embed", "img", "frame"), tag
+        if tag == "a" and "/a/" in a.get("href", ""):
+            assert "download" in a and a.get("type") == \
+                "application/octet-stream", attrs
+            print(a["href"], a["download"], a["type"])
+P().feed(open(sys.argv[1], encoding="utf-8").read())
+EOF
+}
+# part_link PAGE NAME WHAT: checks that PAGE's first part link is
+# ../a/BLOB/1.bin, saved as NAME; sets part to the file it names.
+part_link()
+{
+	local l want=$2
+
+	l=$(links "$1" 2>&1) || true
+	part=$OUT/t/$(printf '%s' "$l" | awk 'NR == 1 { print $1 }')
+	check "$3: a download link (html.parser), saved as $2" \
+	    'printf "%s" "$l" | grep -qE "^\.\./a/[0-9a-f]{40}/1\.bin $want application/octet-stream$"' \
+	    "$l"
+}
+part_link "$BP" logs.bin "the attachment"
+bpart=$part
+check "the linked file holds the attachment's bytes" \
+    'cmp -s "$bpart" "$INTEG_TMP/logs.bin"' "$bpart: $(ls -l "$bpart" 2>&1)"
+part_link "$HP" part-1.bin "the HTML post's body"
+hpart=$part
+check "its file holds the HTML as posted" \
+    'grep -qF "<script>alert(\"html\")</script>" "$hpart"' "$hpart"
+for p in "$OUT"/t/*.html; do
+	links "$p" >/dev/null 2>"$INTEG_TMP/links.err" || {
+		echo "$p"
+		cat "$INTEG_TMP/links.err"
+	} >>"$INTEG_TMP/links.bad"
+done
+check "html.parser: no page embeds, every part link downloads" \
+    '[ ! -s "$INTEG_TMP/links.bad" ]' \
+    "$(head -5 "$INTEG_TMP/links.bad" 2>/dev/null)"
+
+# Served by a static web server: a part's type is never a page's.
+port=$(integ_free_port)
+if command -v lighttpd >/dev/null 2>&1 || [ -x /usr/sbin/lighttpd ]; then
+	LH=$(command -v lighttpd || echo /usr/sbin/lighttpd)
+	cat >"$INTEG_TMP/lighttpd.conf" <<EOF
+server.document-root = "$OUT"
+server.bind = "127.0.0.1"
+server.port = $port
+server.errorlog = "$INTEG_TMP/lighttpd.log"
+include_shell "/usr/share/lighttpd/create-mime.conf.pl"
+# As timbre(1) advises for a/: save, never sniff.
+server.modules += ( "mod_setenv" )
+\$HTTP["url"] =^ "/a/" {
+	setenv.add-response-header = (
+	    "Content-Disposition" => "attachment",
+	    "X-Content-Type-Options" => "nosniff" )
+}
+EOF
+	"$LH" -D -f "$INTEG_TMP/lighttpd.conf" >"$INTEG_TMP/httpd.out" 2>&1 &
+	SERVER=lighttpd
+else
+	(cd "$OUT" && exec /usr/bin/python3 -m http.server --bind 127.0.0.1 \
+	    "$port") >"$INTEG_TMP/httpd.out" 2>&1 &
+	SERVER="python3 http.server"
+fi
+hpid=$!
+INTEG_PIDS="$INTEG_PIDS $hpid"
+for i in $(seq 50); do
+	curl -s -o /dev/null "http://127.0.0.1:$port/index.html" && break
+	sleep 0.1
+done
+ct=$(curl -s -o "$INTEG_TMP/got.bin" -w '%{http_code} %{content_type}' \
+    "http://127.0.0.1:$port/${bpart#"$OUT"/t/../}")
+check "$SERVER serves the attachment: 200 application/octet-stream" \
+    '[ "$ct" = "200 application/octet-stream" ] &&
+    cmp -s "$INTEG_TMP/got.bin" "$INTEG_TMP/logs.bin"' "$ct"
+ct=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' \
+    "http://127.0.0.1:$port/${hpart#"$OUT"/t/../}")
+check "$SERVER serves the HTML post's part as application/octet-stream" \
+    '[ "$ct" = "200 application/octet-stream" ]' "$ct"
+if [ "$SERVER" = lighttpd ]; then
+	curl -s -D "$INTEG_TMP/hdr" -o /dev/null \
+	    "http://127.0.0.1:$port/${hpart#"$OUT"/t/../}" || true
+	check "lighttpd, configured as timbre(1) says: attachment, nosniff" \
+	    'grep -qi "^Content-Disposition: attachment" "$INTEG_TMP/hdr" &&
+	    grep -qi "^X-Content-Type-Options: nosniff" "$INTEG_TMP/hdr"' \
+	    "$(cat "$INTEG_TMP/hdr")"
+else
+	integ_skipcase "lighttpd's headers" "lighttpd is not installed"
+fi
+kill "$hpid" 2>/dev/null || true
+wait "$hpid" 2>/dev/null || true
 
 # ------------------------------------------------------------------ Atom
 
@@ -312,8 +427,8 @@ archived "$A" 12 || integ_notok "two more posts archived"
 line=$(cat "$INTEG_TMP/run3")
 # reply4: its thread, this month, the index, the feed; orphan: its
 # thread, November.
-check "after two new posts: 12 messages, 6 pages rewritten" \
-    '[ "$line" = "dev: 12 messages, 7 threads, 2 months; 6 files written, 0 removed" ]' \
+check "after two new posts: 12 messages, 6 pages and the state rewritten" \
+    '[ "$line" = "dev: 12 messages, 7 threads, 2 months; 7 files written, 0 removed" ]' \
     "$line"
 check "the new reply is on its thread's page" \
     'w3m -dump "$TP" | grep -q "^5 messages in this thread" &&
@@ -323,12 +438,15 @@ check "no temporary file is left" '[ -z "$tmp" ]'
 # A page no thread needs is removed (one a crash of an older run left).
 : >"$OUT/t/0000000000000000000000000000000000000000.html"
 : >"$OUT/1999-01.html"
+mkdir -p "$OUT/a/0000000000000000000000000000000000000000"
+: >"$OUT/a/0000000000000000000000000000000000000000/1.bin"
 "$TIMBRE" list archive-html --title "dev@$D" "$A" dev "$OUT" \
     >"$INTEG_TMP/run4" 2>&1 || true
-check "stale pages are removed" \
+check "stale pages and parts are removed" \
     '[ ! -e "$OUT/1999-01.html" ] &&
     [ ! -e "$OUT/t/0000000000000000000000000000000000000000.html" ] &&
-    grep -q "0 files written, 2 removed" "$INTEG_TMP/run4"' \
+    [ ! -e "$OUT/a/0000000000000000000000000000000000000000" ] &&
+    grep -q "0 files written, 3 removed" "$INTEG_TMP/run4"' \
     "$(cat "$INTEG_TMP/run4")"
 
 # ----------------------------------------------------------------- usage

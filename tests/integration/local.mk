@@ -123,6 +123,10 @@ INTEGRATION_TESTS += tests/integration/listd_signer.sh
 # xmllint; re-runs; headless Chromium screenshots kept in
 # tests/integration/archive_html.out/ of the build tree.
 INTEGRATION_TESTS += tests/integration/archive_html.sh
+# issue 20: archive-html over 2 000 posts that git fast-import writes:
+# the month's pages (100 threads each, rel next/prev, read with Python's
+# html.parser), stable re-runs, what one new post rewrites, the times.
+INTEGRATION_TESTS += tests/integration/archive_html_pages.sh
 # issue 17 (part 3): DANE (RFC 7672) on timbre-listd's delivery, driven by
 # tests/unit/listd/deliver_drive: a signed zone in NSD, a validating
 # Unbound as the resolver, subscriber MTAs with STARTTLS (Python's ssl)

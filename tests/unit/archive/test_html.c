@@ -4,7 +4,9 @@
  * adjacent ones joined, charsets), of its body (base64, quoted-printable,
  * text/plain shown and other parts listed, addresses masked), of
  * threads (References, In-Reply-To, a missing parent, a cycle, a
- * duplicated Message-ID) and the thread page's escaping and masking.
+ * duplicated Message-ID), the thread page's escaping and masking, and
+ * its download links to the parts it does not show, and the pages of a
+ * month.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +167,167 @@ START_TEST(test_threads)
 }
 END_TEST
 
+/* The parts the attachment test's page hands over. */
+struct parts {
+	unsigned	n;
+	char		data[4][64];
+	unsigned	k[4];
+};
+
+static int
+keep_part(void *arg, const char *id, unsigned k, const char *p, size_t n,
+    struct err *err)
+{
+	struct parts	*ps = arg;
+
+	(void)err;
+	ck_assert_str_eq(id, "00000000000000000000000000000000000000aa");
+	ck_assert_uint_lt(ps->n, 4);
+	ck_assert_uint_lt(n, 64);
+	memcpy(ps->data[ps->n], p, n);
+	ps->data[ps->n][n] = '\0';
+	ps->k[ps->n++] = k;
+	return 0;
+}
+
+static const char att_msg[] =
+    "Message-ID: <att@x>\nSubject: att\n"
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+    "Content-Type: text/plain\n\nsee attached\n--b\n"
+    "Content-Type: text/html; name=\"x.html\"\n"
+    "Content-Transfer-Encoding: base64\n\n"
+    "PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\n--b\n"
+    "Content-Type: image/svg+xml\n"
+    "Content-Disposition: attachment; filename=\"\\\"><script>.svg\"\n\n"
+    "<svg onload=alert(2)/>\n--b--\n";
+
+static int
+att_raw(void *arg, size_t i, const char **p_out, size_t *n_out)
+{
+	(void)arg;
+	(void)i;
+	*p_out = att_msg;
+	*n_out = sizeof(att_msg) - 1;
+	return 0;
+}
+
+START_TEST(test_parts)
+{
+	struct archive_msg	m;
+	struct archive_view	w;
+	struct parts		ps;
+	struct buf		b;
+	struct err		err;
+
+	ck_assert_int_eq(archive_msg_parse(att_msg, sizeof(att_msg) - 1,
+	    "00000000000000000000000000000000000000aa", 0, &m, &err), 0);
+	ck_assert_int_eq(archive_thread(&m, 1, &err), 0);
+	memset(&w, 0, sizeof(w));
+	memset(&ps, 0, sizeof(ps));
+	w.title = "dev";
+	w.v = &m;
+	w.n = 1;
+	w.part = keep_part;
+	w.part_arg = &ps;
+	buf_init(&b, 1 << 20);
+	ck_assert_int_eq(archive_html_thread(&w, 0, att_raw, NULL, &b, &err),
+	    0);
+	/* The parts as decoded, numbered as listed. */
+	ck_assert_uint_eq(ps.n, 2);
+	ck_assert_uint_eq(ps.k[0], 1);
+	ck_assert_uint_eq(ps.k[1], 2);
+	ck_assert_str_eq(ps.data[0], "<script>alert(1)</script>");
+	ck_assert_str_eq(ps.data[1], "<svg onload=alert(2)/>");
+	/* Links of our naming, to be saved; the names escaped. */
+	ck_assert_ptr_nonnull(strstr(b.data, "<li><a href=\"../a/"
+	    "00000000000000000000000000000000000000aa/1.bin\" "
+	    "type=\"application/octet-stream\" download=\"x.html\">part 1"
+	    "</a> x.html (text/html, 25 bytes, HTML not shown)</li>"));
+	ck_assert_ptr_nonnull(strstr(b.data, "/2.bin\" type=\"application/"
+	    "octet-stream\" download=\"&quot;&gt;&lt;script&gt;.svg\">"));
+	ck_assert_ptr_null(strstr(b.data, "<script"));
+	ck_assert_ptr_null(strstr(b.data, "<svg"));
+	ck_assert_ptr_nonnull(strstr(b.data, "see attached"));
+	buf_fini(&b);
+	/* Without a callback: listed, no link. */
+	w.part = NULL;
+	buf_init(&b, 1 << 20);
+	ck_assert_int_eq(archive_html_thread(&w, 0, att_raw, NULL, &b, &err),
+	    0);
+	ck_assert_ptr_null(strstr(b.data, ".bin"));
+	ck_assert_ptr_nonnull(strstr(b.data, "<li>x.html (text/html, 25 "
+	    "bytes, HTML not shown)</li>"));
+	buf_fini(&b);
+	archive_msg_fini(&m);
+}
+END_TEST
+
+/* Page pg of 2026-12 into b: holds pager and has, not hasnt. */
+static void
+month_page(const struct archive_view *w, size_t pg, struct buf *b,
+    const char *pager, const char *has, const char *hasnt)
+{
+	struct err	err;
+
+	buf_reset(b);
+	ck_assert_int_eq(archive_html_month(w, "2026-12", pg, b, &err), 0);
+	ck_assert_ptr_nonnull(strstr(b->data, pager));
+	ck_assert_ptr_nonnull(strstr(b->data, has));
+	ck_assert_ptr_null(strstr(b->data, hasnt));
+}
+
+START_TEST(test_month_pages)
+{
+	static const char *const	ms[] = {
+		"Message-ID: <p1@x>\nSubject: one\nDate: 1 Dec 2026 "
+		    "10:00:00 +0000\n\n1\n",
+		"Message-ID: <p2@x>\nSubject: two\nDate: 2 Dec 2026 "
+		    "10:00:00 +0000\n\n2\n",
+		"Message-ID: <p3@x>\nSubject: three\nDate: 3 Dec 2026 "
+		    "10:00:00 +0000\n\n3\n",
+		"Message-ID: <p4@x>\nIn-Reply-To: <p1@x>\nSubject: four\n"
+		    "Date: 4 Dec 2026 10:00:00 +0000\n\n4\n",
+	};
+	struct archive_msg	v[4];
+	struct archive_view	w;
+	struct buf		b;
+	struct err		err;
+	char			id[48], name[48];
+	size_t			i;
+
+	for (i = 0; i < 4; i++) {
+		snprintf(id, sizeof(id), "%040zx", i);
+		ck_assert_int_eq(archive_msg_parse(ms[i], strlen(ms[i]), id, 0,
+		    &v[i], &err), 0);
+	}
+	ck_assert_int_eq(archive_thread(v, 4, &err), 0);
+	memset(&w, 0, sizeof(w));
+	w.title = "dev";
+	w.v = v;
+	w.n = 4;
+	ck_assert_uint_eq(archive_month_pages(&w, "2026-12"), 1);
+	ck_assert_uint_eq(archive_month_pages(&w, "2026-11"), 1);
+	w.page_size = 2;
+	ck_assert_uint_eq(archive_month_pages(&w, "2026-12"), 2);
+	archive_month_name("2026-12", 1, name);
+	ck_assert_str_eq(name, "2026-12");
+	archive_month_name("2026-12", 2, name);
+	ck_assert_str_eq(name, "2026-12-2");
+	/* Latest first: one (its reply of the 4th), three; then two. */
+	buf_init(&b, 1 << 20);
+	month_page(&w, 1, &b, "<p>Page 1 of 2 | <a rel=\"next\" "
+	    "href=\"2026-12-2.html\">older</a></p>", ">one</a> (2)", ">two</a>");
+	ck_assert_ptr_nonnull(strstr(b.data, ">three</a> (1)"));
+	ck_assert(strstr(b.data, ">one<") < strstr(b.data, ">three<"));
+	month_page(&w, 2, &b, "<p>Page 2 of 2 | <a rel=\"prev\" "
+	    "href=\"2026-12.html\">newer</a></p>", ">two</a> (1)", ">one</a>");
+	ck_assert_ptr_nonnull(strstr(b.data, "<title>2026-12, page 2 - dev"));
+	buf_fini(&b);
+	for (i = 0; i < 4; i++)
+		archive_msg_fini(&v[i]);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -174,6 +337,8 @@ unit_suite(void)
 	tcase_add_test(tc, test_fields);
 	tcase_add_test(tc, test_body);
 	tcase_add_test(tc, test_threads);
+	tcase_add_test(tc, test_parts);
+	tcase_add_test(tc, test_month_pages);
 	suite_add_tcase(s, tc);
 	return s;
 }
