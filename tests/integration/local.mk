@@ -12,7 +12,6 @@ INTEGRATION_TESTS += tests/integration/key_derive.sh
 # a renewal under an open session; the ACME key REFUSED outside
 # _acme-challenge, bad certificates kept out at SIGHUP
 INTEGRATION_TESTS += tests/integration/acme.sh
-EXTRA_DIST += contrib/acme/deploy-hook contrib/acme/rfc2136.ini.example
 # issue 19: timbre doctor DOMAIN against a lab of domains (one healthy,
 # the others broken one way each) served by two NSDs and a name server
 # that never answers, in a network namespace of its own; data:
@@ -81,8 +80,7 @@ INTEGRATION_TESTS += tests/integration/listd_admin.sh
 # idempotence, --dry-run, --remove, a missing uplink refused, and traffic
 # DNAT'd and masqueraded (helper: nat_peer.py).  Needs root and iptables.
 INTEGRATION_TESTS += tests/integration/nat.sh
-EXTRA_DIST += contrib/iptables/timbre-nat.sh contrib/iptables/timbre-nat.nft \
-	contrib/lab/netns.sh contrib/lab/lab.sh
+EXTRA_DIST += contrib/lab/netns.sh contrib/lab/lab.sh
 # issue 14, part 4: the lab (contrib/lab/lab.sh, what `sudo ./demo.sh`
 # runs) end to end in network namespaces: refusals (not root, a missing
 # program), a half-made lab cleaned, a subscriber by mail, a post from a
