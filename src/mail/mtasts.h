@@ -1,23 +1,23 @@
 /*
- * doctor_sts.h: the parsers timbre doctor applies to what a domain's
- * HTTPS server sends: an HTTP/1.x response, and the MTA-STS policy in
+ * mtasts.h: the parsers timbre doctor and timbre-listd's delivery apply
+ * to what a domain's MTA-STS server sends: an HTTP/1.x response, and the MTA-STS policy in
  * its body (RFC 8461 section 3.2), with the MX pattern match of section
  * 4.1.  Pure functions over bytes, without I/O, so that
  * tests/fuzz/fuzz_mtasts_policy.c feeds them anything.
  */
-#ifndef TIMBRE_TOOLS_DOCTOR_STS_H
-#define TIMBRE_TOOLS_DOCTOR_STS_H
+#ifndef TIMBRE_MAIL_MTASTS_H
+#define TIMBRE_MAIL_MTASTS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#define DOCTOR_STS_MAX_BODY	65536	/* RFC 8461 section 3.2: 64 KiB */
-#define DOCTOR_STS_MAX_MX	32	/* mx: patterns kept */
-#define DOCTOR_STS_MAX_AGE	31557600 /* seconds: about a year */
-#define DOCTOR_STS_MX_LEN	256	/* bytes of one pattern, with NUL */
+#define MAIL_STS_MAX_BODY	65536	/* RFC 8461 section 3.2: 64 KiB */
+#define MAIL_STS_MAX_MX	32	/* mx: patterns kept */
+#define MAIL_STS_MAX_AGE	31557600 /* seconds: about a year */
+#define MAIL_STS_MX_LEN	256	/* bytes of one pattern, with NUL */
 
-/* An HTTP response as far as doctor needs it: pointers into the bytes. */
-struct doctor_http {
+/* An HTTP response as far as MTA-STS needs it: pointers into the bytes. */
+struct mail_http {
 	int		 status;		/* 200 */
 	const char	*content_type;		/* the value, or NULL */
 	size_t		 content_type_len;
@@ -29,24 +29,24 @@ struct doctor_http {
 
 /* Splits the len bytes of an HTTP/1.x response.  0, or -1 with a
  * reason in why (a static string) when they are no response. */
-int	doctor_http_parse(const char *, size_t len, struct doctor_http *,
+int	mail_http_parse(const char *, size_t len, struct mail_http *,
 	    const char **why);
 
 /* Is the Content-Type text/plain (parameters allowed)? */
-bool	doctor_http_is_text_plain(const struct doctor_http *);
+bool	mail_http_is_text_plain(const struct mail_http *);
 
-enum doctor_sts_mode {
-	DOCTOR_STS_NONE,
-	DOCTOR_STS_TESTING,
-	DOCTOR_STS_ENFORCE,
+enum mail_sts_mode {
+	MAIL_STS_NONE,
+	MAIL_STS_TESTING,
+	MAIL_STS_ENFORCE,
 };
 
-struct doctor_sts_policy {
-	enum doctor_sts_mode	 mode;
+struct mail_sts_policy {
+	enum mail_sts_mode	 mode;
 	long			 max_age;
-	char			 mx[DOCTOR_STS_MAX_MX][DOCTOR_STS_MX_LEN];
+	char			 mx[MAIL_STS_MAX_MX][MAIL_STS_MX_LEN];
 	size_t			 nmx;
-	size_t			 nmx_dropped;	/* past DOCTOR_STS_MAX_MX */
+	size_t			 nmx_dropped;	/* past MAIL_STS_MAX_MX */
 };
 
 /*
@@ -55,13 +55,13 @@ struct doctor_sts_policy {
  * more (not needed with mode none); unknown keys ignored.  0, or -1 with
  * a reason in why (up to whylen bytes).
  */
-int	doctor_sts_parse(const char *, size_t len, struct doctor_sts_policy *,
+int	mail_sts_parse(const char *, size_t len, struct mail_sts_policy *,
 	    char *why, size_t whylen);
 
 /* Does host (a name, no final dot) match the pattern ("mx.example.org"
  * or "*.example.org": one leftmost label), as section 4.1 says? */
-bool	doctor_sts_mx_match(const char *pattern, const char *host);
+bool	mail_sts_mx_match(const char *pattern, const char *host);
 
-const char *doctor_sts_mode_str(enum doctor_sts_mode);
+const char *mail_sts_mode_str(enum mail_sts_mode);
 
 #endif
