@@ -20,6 +20,12 @@
  * that host is not used (section 2.2.1); if none is left, the copies
  * are deferred.  An answer that is not validated (an unsigned zone)
  * leaves opportunistic TLS.
+ *
+ * MTA-STS (RFC 8461): once the hosts are known, sts.c finds the
+ * domain's policy; under mode enforce only the hosts its mx patterns
+ * match are looked up (none left: the copies are deferred, 4.7.5), and
+ * deliver.c requires a certificate valid for the host; under testing
+ * every host stays and a mismatch is logged and counted.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -313,7 +319,7 @@ mx_cb(enum dns_status st, const struct dns_msg *msg, void *arg)
 			break;
 		}
 		free(mx);
-		ask_addrs(dom);
+		listd_sts_resolve(dom);
 		return;
 	case DNS_NODATA:
 		/* RFC 5321 section 5.1: the domain is its own mail host. */
@@ -321,7 +327,7 @@ mx_cb(enum dns_status st, const struct dns_msg *msg, void *arg)
 		snprintf(dom->hosts[0], sizeof(dom->hosts[0]), "%s",
 		    dom->name);
 		dom->nhosts = 1;
-		ask_addrs(dom);
+		listd_sts_resolve(dom);
 		return;
 	case DNS_NXDOMAIN:
 		dom_fail(dom, 550, "5.1.2", "no such domain", "");
@@ -336,6 +342,44 @@ mx_cb(enum dns_status st, const struct dns_msg *msg, void *arg)
 }
 
 void
+listd_dom_sts_done(struct listd_dom *dom)
+{
+	struct listd_deliver	*d = dom->d;
+	unsigned		 h, k = 0;
+	bool			 enforce = dom->sts_mode == MAIL_STS_ENFORCE;
+
+	if (dom->sts_mode == MAIL_STS_NONE || dom->sts_pol == NULL) {
+		ask_addrs(dom);
+		return;
+	}
+	for (h = 0; h < dom->nhosts; h++) {
+		if (!listd_sts_host_ok(dom->sts_pol, dom->hosts[h])) {
+			log_info("deliver domain %s: MX %s is not in its "
+			    "MTA-STS policy (mode %s)%s", dom->name,
+			    dom->hosts[h], mail_sts_mode_str(dom->sts_mode),
+			    enforce ? ": not used" : "");
+			if (enforce) {
+				d->stats.sts_failed++;
+				continue;
+			}
+			d->stats.sts_testing_failed++;
+		}
+		if (k != h)
+			memcpy(dom->hosts[k], dom->hosts[h],
+			    sizeof(dom->hosts[k]));
+		k++;
+	}
+	dom->nhosts = k;
+	if (k > 0) {
+		ask_addrs(dom);
+		return;
+	}
+	dom_fail(dom, 451, "4.7.5", "no mail host matches its MTA-STS "
+	    "policy (RFC 8461 section 4.1)", "");
+	listd_dom_resolved(dom);
+}
+
+void
 listd_dom_resolve(struct listd_dom *dom)
 {
 	struct listd_deliver	*d = dom->d;
@@ -346,6 +390,7 @@ listd_dom_resolve(struct listd_dom *dom)
 	dom->state = LISTD_DOM_RESOLVING;
 	dom->naddr = 0;
 	dom->mx_secure = false;
+	dom->sts_mode = MAIL_STS_NONE;
 	listd_dom_tlsa_clear(dom);
 	memset(dom->bad, 0, sizeof(dom->bad));
 	if (d->smarthost != NULL) {

@@ -275,3 +275,49 @@ mail_sts_mode_str(enum mail_sts_mode m)
 	}
 	return "none";
 }
+
+int
+mail_sts_txt_parse(const char *p, size_t len, char id[MAIL_STS_ID_LEN + 1])
+{
+	const char	*end = p + len, *f, *fe, *eq;
+	size_t		 n, i;
+	bool		 first = true, have_id = false;
+
+	id[0] = '\0';
+	if (len < 7 || memcmp(p, "v=STSv1", 7) != 0 ||
+	    (len > 7 && p[7] != ';' && p[7] != ' ' && p[7] != '\t'))
+		return -1;
+	/* The pieces between ";"s: the first (after the version) and the
+	 * last may be blank, no other. */
+	for (p += 7;; p = fe + 1) {
+		if ((fe = memchr(p, ';', (size_t)(end - p))) == NULL)
+			fe = end;
+		f = p;
+		while (f < fe && (*f == ' ' || *f == '\t'))
+			f++;
+		n = (size_t)(fe - f);
+		while (n > 0 && (f[n - 1] == ' ' || f[n - 1] == '\t'))
+			n--;
+		if (first || n == 0) {
+			if (n != 0 || (!first && fe != end))
+				return -2;
+		} else if ((eq = memchr(f, '=', n)) == NULL || eq == f)
+			return -2;
+		else if (eq - f == 2 && memcmp(f, "id", 2) == 0 && !have_id) {
+			/* Other fields (extensions) are not read. */
+			n -= 3;
+			if (n == 0 || n > MAIL_STS_ID_LEN)
+				return -2;
+			for (i = 0; i < n; i++)
+				if (!isalnum((unsigned char)eq[1 + i]))
+					return -2;
+			memcpy(id, eq + 1, n);
+			id[n] = '\0';
+			have_id = true;
+		}
+		first = false;
+		if (fe == end)
+			break;
+	}
+	return have_id ? 0 : -2;
+}

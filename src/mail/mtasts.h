@@ -64,4 +64,16 @@ bool	mail_sts_mx_match(const char *pattern, const char *host);
 
 const char *mail_sts_mode_str(enum mail_sts_mode);
 
+#define MAIL_STS_ID_LEN		32	/* characters of an id= at most */
+
+/*
+ * One TXT record of _mta-sts.DOMAIN (RFC 8461 section 3.1): "v=STSv1"
+ * first, then ";"-separated fields, blanks around them allowed, one of
+ * them id= with 1 to 32 letters and digits (copied to id).  0 for a
+ * valid record; -1 when the record does not begin with v=STSv1 (another
+ * record, to be ignored); -2 for an STSv1 record that is not valid.
+ */
+int	mail_sts_txt_parse(const char *, size_t len,
+	    char id[MAIL_STS_ID_LEN + 1]);
+
 #endif

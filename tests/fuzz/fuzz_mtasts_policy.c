@@ -2,8 +2,8 @@
  * fuzz_mtasts_policy.c: what timbre doctor and timbre-listd's delivery
  * read from a domain's MTA-STS server (src/mail/mtasts.c): the HTTP/1.x
  * response, the MTA-STS policy in its body (RFC 8461 section 3.2) and
- * the mx: pattern match, fed the same bytes as a whole response and as
- * a bare policy.
+ * the mx: pattern match, fed the same bytes as a whole response, as a
+ * bare policy and as the TXT record of _mta-sts (section 3.1).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mail_sts_policy pol;
 	struct mail_http	 h;
 	const char		*why, *s = (const char *)data;
-	char			 w[128];
+	char			 w[128], id[MAIL_STS_ID_LEN + 1];
 
 	if (mail_http_parse(s, size, &h, &why) == 0) {
 		if (h.body < s || h.body + h.body_len > s + size)
@@ -56,5 +56,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (mail_sts_parse(s, size, &pol, w, sizeof(w)) == 0)
 		policy_use(&pol);
+	/* The same bytes as a _mta-sts TXT record. */
+	if (mail_sts_txt_parse(s, size, id) == 0 && (id[0] == '\0' ||
+	    strlen(id) > MAIL_STS_ID_LEN))
+		abort();
 	return 0;
 }

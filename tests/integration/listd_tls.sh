@@ -5,8 +5,9 @@
 # serving the zone test (signed here with ldns-signzone) and the
 # unsigned insecure.test below it, a validating Unbound as the
 # engine's resolver (the AD bit), and subscriber MTAs in Python's ssl
-# module (OpenSSL) speaking SMTP with STARTTLS on port 25, with
-# certificates of a test CA made here.  One subscriber per domain:
+# module (OpenSSL, listd_tls_mta.py) speaking SMTP with STARTTLS on
+# port 25, with certificates of a test CA made here.  One subscriber
+# per domain:
 #
 #   dane-ee: TLSA 3 1 1 of the MX's key: delivered over TLS, DANE noted;
 #   dane-ta: TLSA 2 0 1 of the CA's certificate: delivered;
@@ -181,78 +182,8 @@ if ! dig @127.0.0.5 +dnssec _25._tcp.mx1.test TLSA | grep -q 'flags:.* ad'; then
 fi
 
 # ---- The subscribers' MTAs: ADDR:CERT-STEM (none: no STARTTLS) ----
-cat >"$T/mta.py" <<'PYEOF'
-import os, socketserver, ssl, sys, threading, time
-
-class TCP(socketserver.ThreadingTCPServer):
-    allow_reuse_address = True
-    daemon_threads = True
-
-def mta(addr, stem, spool):
-    ctx = None
-    if stem:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(stem + ".pem", stem + ".key")
-    class H(socketserver.StreamRequestHandler):
-        def handle(self):
-            s = self.request
-            f = s.makefile("rb")
-            tls = "none"
-            s.sendall(b"220 mta ESMTP\r\n")
-            while True:
-                l = f.readline(2000)
-                if not l:
-                    return
-                v = l.strip().upper()
-                if v.startswith(b"EHLO"):
-                    s.sendall(b"250-mta\r\n" +
-                        (b"250-STARTTLS\r\n" if ctx and tls == "none"
-                         else b"") + b"250 8BITMIME\r\n")
-                elif v == b"STARTTLS" and ctx and tls == "none":
-                    s.sendall(b"220 2.0.0 ready\r\n")
-                    try:
-                        s = ctx.wrap_socket(s, server_side=True)
-                    except (ssl.SSLError, OSError):
-                        return
-                    tls = s.version()
-                    f = s.makefile("rb")
-                elif v.startswith(b"MAIL") or v.startswith(b"RCPT") or \
-                        v == b"RSET" or v == b"NOOP":
-                    s.sendall(b"250 2.0.0 ok\r\n")
-                elif v == b"DATA":
-                    s.sendall(b"354 go on\r\n")
-                    body = b""
-                    while True:
-                        l = f.readline(100000)
-                        if not l or l == b".\r\n":
-                            break
-                        body += l
-                    name = "%s/%d.%d" % (spool, time.time_ns(),
-                        threading.get_ident())
-                    with open(name, "wb") as o:
-                        o.write(b"X-Lab-TLS: " + tls.encode() + b"\r\n" +
-                            body)
-                    s.sendall(b"250 2.0.0 queued\r\n")
-                elif v == b"QUIT":
-                    s.sendall(b"221 2.0.0 bye\r\n")
-                    return
-                else:
-                    s.sendall(b"502 5.5.1 no\r\n")
-    return TCP((addr, 25), H)
-
-servers = []
-for spec in sys.argv[2:]:
-    addr, stem = spec.split(":")
-    spool = os.path.join(sys.argv[1], addr)
-    os.makedirs(spool, exist_ok=True)
-    servers.append(mta(addr, stem, spool))
-for srv in servers:
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-print("ready", flush=True)
-while True:
-    time.sleep(3600)
-PYEOF
-integ_spawn "$T/mta.log" "$PY" "$T/mta.py" "$T/spool" \
+integ_spawn "$T/mta.log" "$PY" \
+    "$top_srcdir/tests/integration/listd_tls_mta.py" "$T/spool" \
     "192.0.2.61:$T/mx1" "192.0.2.62:$T/mx2" "192.0.2.63:" \
     "192.0.2.64:$T/mx4" "192.0.2.65:$T/mx5"
 i=0
@@ -347,7 +278,7 @@ else
 fi
 # dane: connections under DANE (ee, ta, bad, plain, expired, odd);
 # tls_policy_failed: bad, plain, expired, bogus.
-if grep -q 'sent=5 deferred=4 .* dane=6 tls_policy_failed=4 probes=' "$T/drive.out"; then
+if grep -q 'sent=5 deferred=4 .* dane=6 tls_policy_failed=4 probes=.* sts_out=0 sts_failed=0 sts_testing_failed=0 sts_fetched=0 sts_fetch_failed=0' "$T/drive.out"; then
 	integ_ok "the counters: dane=6 tls_policy_failed=4"
 else
 	integ_notok "the counters" "$(cat "$T/drive.out")"
