@@ -22,7 +22,9 @@
 #     delivered, the would-be failure logged and counted;
 #   sts-big: a policy of 10 MB: refused (logged), no policy, delivered;
 #   sts-badver: a policy of version STSv2: refused, no policy, delivered;
-#   sts-redirect: a 301 to elsewhere: not followed, no policy, delivered.
+#   sts-redirect: a 301 to elsewhere: not followed, no policy, delivered;
+#   sts-slow (a second run): the policy server never answers; the engine
+#     stops at its time all the same, the fetch thread cancelled.
 #
 # The engine's counters (sts_out, sts_failed, sts_testing_failed,
 # sts_fetched, sts_fetch_failed) are asserted, and the policy server's
@@ -54,11 +56,7 @@ integ_init
 T=$INTEG_TMP
 
 # ---- The certificates: a CA, and the hosts' certificates it signs ----
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/ca.key" -out "$T/ca.pem" -days 30 -subj /CN=listd-sts-ca \
-    -addext basicConstraints=critical,CA:TRUE \
-    -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null ||
-    integ_skip "openssl cannot make a CA"
+drive_ca listd-sts-ca
 # cert STEM NAME...: a key and a certificate for the NAMEs, 30 days.
 cert()
 {
@@ -78,7 +76,7 @@ cert()
 }
 DOMS="sts-ok sts-wrongmx sts-badcert sts-plain sts-testing sts-big sts-badver sts-redirect"
 web=
-for d in $DOMS; do
+for d in $DOMS sts-slow; do
 	web="$web mta-sts.$d.test"
 done
 # shellcheck disable=SC2086
@@ -108,8 +106,9 @@ cert other other.test
 	sts-big		MX 10 mx5.test.
 	sts-badver	MX 10 mx5.test.
 	sts-redirect	MX 10 mx5.test.
+	sts-slow	MX 10 mx5.test.
 	EOF
-	for d in $DOMS; do
+	for d in $DOMS sts-slow; do
 		printf 'mta-sts.%s\tA 192.0.2.80\n' "$d"
 		printf '_mta-sts.%s\tTXT "v=STSv1; id=20261207T1"\n' "$d"
 	done
@@ -126,7 +125,7 @@ done
 
 # ---- The policy server: the policy of the domain in Host ----
 cat >"$T/web.py" <<'PYEOF'
-import http.server, ssl, sys
+import http.server, ssl, sys, time
 
 POL = {
     "sts-ok": "version: STSv1\nmode: enforce\nmx: mx1.test\nmax_age: 86400\n",
@@ -146,6 +145,9 @@ class H(http.server.BaseHTTPRequestHandler):
         dom = host[len("mta-sts."):-len(".test")]
         sys.stderr.write("fetch %s %s\n" % (host, self.path))
         sys.stderr.flush()
+        if dom == "sts-slow":
+            time.sleep(300)
+            return
         if dom == "sts-redirect":
             self.send_response(301)
             self.send_header("Location", "https://mta-sts.sts-ok.test/"
@@ -198,16 +200,6 @@ M=$("$DRIVE" enqueue "$DB" lists.test dev alice@example.org "$T/msg" "$T/rcpt")
 "$DRIVE" run "$DB" lists.test 127.0.0.2:53 --port 25 --idle --seconds 90 \
     --tls-ca-file "$T/ca.pem" >"$T/drive.out" 2>"$T/drive.log" || true
 
-# state DOMAIN: the copy's state and attempts.
-state()
-{
-	q "SELECT state || ' ' || attempts FROM deliveries WHERE message = $M AND recipient = 'u@$1.test'"
-}
-# got ADDR: the TLS the MTA at ADDR saw for each message, one a line.
-got()
-{
-	cat "$T/spool/$1"/* 2>/dev/null | sed -n 's/^X-Lab-TLS: \([^\r]*\)\r*$/\1/p'
-}
 # case NAME DOMAIN STATE ADDR TLS COUNT: the copy to DOMAIN ended in
 # STATE ("sent 1", "queued 1") and the MTA at ADDR received COUNT
 # messages, the last over TLS ("TLSv1.3", "none"; "" for none at all).
@@ -215,9 +207,9 @@ case_()
 {
 	local name=$1 dom=$2 want=$3 addr=$4 tls=$5 count=$6 s g n ok=1
 
-	s=$(state "$dom")
-	g=$(got "$addr" | tail -n 1)
-	n=$(got "$addr" | wc -l)
+	s=$(drive_state "$dom")
+	g=$(drive_got "$addr" | tail -n 1)
+	n=$(drive_got "$addr" | wc -l)
 	[ "$s" = "$want" ] && [ "$g" = "$tls" ] && [ "$n" = "$count" ] ||
 	    ok=0
 	if [ "$ok" = 1 ]; then
@@ -227,17 +219,12 @@ case_()
 		    "$(grep "$dom" "$T/drive.log" | tail -n 4)"
 	fi
 }
-# reply DOMAIN: the copy's state and last reply.
-reply()
-{
-	q "SELECT state || ' ' || last_reply FROM deliveries WHERE message = $M AND recipient = 'u@$1.test'"
-}
 
 # 192.0.2.71 is both mx1 (sts-ok's MX) and mx6 (sts-wrongmx's, not in
 # its policy): it must get sts-ok's copy alone.
 case_ "enforce, MX in the policy, certificate for it: delivered over TLS" \
     sts-ok "sent 1" 192.0.2.71 TLSv1.3 1
-r=$(reply sts-wrongmx)
+r=$(drive_reply sts-wrongmx)
 if [ "$r" = "queued 451 4.7.5 sts-wrongmx.test: no mail host matches its MTA-STS policy (RFC 8461 section 4.1)" ] &&
     grep -q 'deliver domain sts-wrongmx.test: MX mx6.test is not in its MTA-STS policy (mode enforce): not used' "$T/drive.log"; then
 	integ_ok "enforce, MX not in the policy: deferred (4.7.5), not connected"
@@ -268,12 +255,12 @@ fi
 # 192.0.2.75 is the MX of sts-big, sts-badver and sts-redirect: with
 # no policy each copy goes opportunistically, over TLS to a certificate
 # for another name.
-n75=$(got 192.0.2.75 | wc -l)
-if [ "$(state sts-big)" = "sent 1" ] && [ "$(state sts-badver)" = "sent 1" ] &&
-    [ "$(state sts-redirect)" = "sent 1" ] && [ "$n75" = 3 ]; then
+n75=$(drive_got 192.0.2.75 | wc -l)
+if [ "$(drive_state sts-big)" = "sent 1" ] && [ "$(drive_state sts-badver)" = "sent 1" ] &&
+    [ "$(drive_state sts-redirect)" = "sent 1" ] && [ "$n75" = 3 ]; then
 	integ_ok "a 10 MB policy, version STSv2, a redirect: no policy, delivered"
 else
-	integ_notok "refused policies" "big=$(state sts-big) badver=$(state sts-badver) redirect=$(state sts-redirect) at .75: $n75"
+	integ_notok "refused policies" "big=$(drive_state sts-big) badver=$(drive_state sts-badver) redirect=$(drive_state sts-redirect) at .75: $n75"
 fi
 if grep -q 'deliver domain sts-big.test: MTA-STS policy id 20261207T1 not taken from https://mta-sts.sts-big.test/.well-known/mta-sts.txt: the response is longer than 65536 bytes' "$T/drive.log" &&
     grep -q 'deliver domain sts-badver.test: MTA-STS policy id 20261207T1 not taken .*: policy: version is not STSv1; no policy' "$T/drive.log" &&
@@ -297,6 +284,25 @@ if grep -q 'sent=5 deferred=3 .* probes=.* sts_out=3 sts_failed=3 sts_testing_fa
 	integ_ok "the counters"
 else
 	integ_notok "the counters" "$(cat "$T/drive.out")"
+fi
+
+# A policy server that takes the connection and never answers: the
+# engine stops at once all the same (the fetch thread is cancelled and
+# joined), and counts no fetch.
+printf 'u@sts-slow.test\n' >"$T/rcpt2"
+M=$("$DRIVE" enqueue "$DB" lists.test dev alice@example.org "$T/msg" "$T/rcpt2")
+t0=$(date +%s)
+"$DRIVE" run "$DB" lists.test 127.0.0.2:53 --port 25 --seconds 3 \
+    --tls-ca-file "$T/ca.pem" >"$T/drive2.out" 2>"$T/drive2.log" || true
+t1=$(date +%s)
+if [ $((t1 - t0)) -le 10 ] && [ "$(drive_state sts-slow)" != "sent 1" ] &&
+    grep -q 'sts_fetched=0 sts_fetch_failed=0' "$T/drive2.out" &&
+    grep -q '^fetch mta-sts.sts-slow.test ' "$T/web.log" &&
+    ! grep -q 'Sanitizer\|runtime error' "$T/drive2.log" "$T/drive.log"; then
+	integ_ok "a policy server that never answers: the fetch is cancelled at shutdown"
+else
+	integ_notok "cancelled fetch" "$((t1 - t0)) s, state $(drive_state sts-slow)" \
+	    "$(cat "$T/drive2.out"; tail -n 5 "$T/drive2.log")"
 fi
 
 integ_summary

@@ -47,11 +47,7 @@ integ_init
 T=$INTEG_TMP
 
 # ---- The certificates: a CA, and the MXs' certificates it signs ----
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/ca.key" -out "$T/ca.pem" -days 30 -subj /CN=listd-tls-ca \
-    -addext basicConstraints=critical,CA:TRUE \
-    -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null ||
-    integ_skip "openssl cannot make a CA"
+drive_ca listd-tls-ca
 # csr NAME STEM: a key and a request for NAME.
 csr()
 {
@@ -204,16 +200,6 @@ M=$("$DRIVE" enqueue "$DB" lists.test dev alice@example.org "$T/msg" "$T/rcpt")
 "$DRIVE" run "$DB" lists.test 127.0.0.5:53 --port 25 --idle --seconds 60 \
     >"$T/drive.out" 2>"$T/drive.log" || true
 
-# state DOMAIN: the copy's state and attempts.
-state()
-{
-	q "SELECT state || ' ' || attempts FROM deliveries WHERE message = $M AND recipient = 'u@$1.test'"
-}
-# got ADDR: the TLS the MTA at ADDR saw for each message, one a line.
-got()
-{
-	cat "$T/spool/$1"/* 2>/dev/null | sed -n 's/^X-Lab-TLS: \([^\r]*\)\r*$/\1/p'
-}
 # case NAME DOMAIN STATE ADDR TLS WHAT: the copy to DOMAIN ended in
 # STATE ("sent 1", "queued 1") and the MTA at ADDR saw TLS ("TLSv1.3",
 # "none"; "" for no message at all) among its messages.
@@ -221,8 +207,8 @@ case_()
 {
 	local name=$1 dom=$2 want=$3 addr=$4 tls=$5 s g ok=1
 
-	s=$(state "$dom")
-	g=$(got "$addr" | tr '\n' ' ')
+	s=$(drive_state "$dom")
+	g=$(drive_got "$addr" | tr '\n' ' ')
 	[ "$s" = "$want" ] || ok=0
 	if [ -z "$tls" ]; then
 		[ -z "$g" ] || ok=0
@@ -248,19 +234,19 @@ case_ "expired certificate under DANE-TA: deferred, nothing sent" \
 # that copy in plain text and must take no other.
 case_ "validated MX, no TLSA, no STARTTLS: delivered in plain text" \
     plain "sent 1" 192.0.2.63 none
-n63=$(got 192.0.2.63 | wc -l)
-if [ "$(state dane-plain)" = "queued 1" ] && [ "$n63" = 1 ] &&
+n63=$(drive_got 192.0.2.63 | wc -l)
+if [ "$(drive_state dane-plain)" = "queued 1" ] && [ "$n63" = 1 ] &&
     grep -q 'deliver tls policy of dane-plain.test not met: TLS is required, but the server does not offer STARTTLS' "$T/drive.log"; then
 	integ_ok "TLSA and STARTTLS stripped: deferred, never in plain text"
 else
-	integ_notok "STARTTLS stripped" "state=$(state dane-plain) messages at .63: $n63" \
+	integ_notok "STARTTLS stripped" "state=$(drive_state dane-plain) messages at .63: $n63" \
 	    "$(grep dane-plain "$T/drive.log" | tail -n 3)"
 fi
 case_ "only unusable TLSA (usages 1 and 7): TLS still required, delivered" \
     dane-odd "sent 1" 192.0.2.61 TLSv1.3
 case_ "TLSA in an unsigned zone (no AD) ignored: delivered" insecure \
     "sent 1" 192.0.2.61 TLSv1.3
-r=$(q "SELECT state || ' ' || last_reply FROM deliveries WHERE message = $M AND recipient = 'u@dane-bogus.test'")
+r=$(drive_reply dane-bogus)
 if [ "$r" = "queued 451 4.7.5 dane-bogus.test: the TLSA look-up of its validated mail hosts failed (RFC 7672 section 2.2.1)" ] &&
     grep -q 'TLSA look-up for mx7.test failed under a validated MX: host skipped' "$T/drive.log"; then
 	integ_ok "TLSA record bogus (SERVFAIL) under a validated MX: host skipped, deferred"
