@@ -188,8 +188,8 @@ bool	listd_sts_host_ok(const struct mail_sts_policy *, const char *host);
 void	listd_sts_resolve(struct listd_dom *);
 /* Stops dom's fetch, if any (listd_dom_sts_done is not called). */
 void	listd_sts_cancel(struct listd_dom *);
-/* dom->sts_mode and dom->sts_pol are known: the hosts the policy
- * allows are looked up (mx.c). */
+/* dom->sts_mode and dom->sts_pol are known: the hosts an enforced
+ * policy does not allow are marked, the addresses looked up (mx.c). */
 void	listd_dom_sts_done(struct listd_dom *);
 
 struct listd_job {
@@ -250,10 +250,12 @@ struct listd_dom {
 	struct dns_tlsa		*tlsa[LISTD_MX_HOSTS];
 	size_t			 ntlsa[LISTD_MX_HOSTS];
 	bool			 dane[LISTD_MX_HOSTS];
-	/* MTA-STS (RFC 8461, sts.c): the policy's mode, its mx patterns
-	 * applied to hosts already; sts_pol only during
+	/* MTA-STS (RFC 8461, sts.c): the policy's mode, the hosts its mx
+	 * patterns do not match; sts_pol only during
 	 * listd_dom_sts_done. */
 	enum mail_sts_mode	 sts_mode;
+	bool			 sts_bad[LISTD_MX_HOSTS]; /* not in the
+						 * enforced policy */
 	const struct mail_sts_policy *sts_pol;
 	struct sts_fetch	*sts_fetch;	/* the fetch it waits for */
 	/* While resolving: the hosts and answers still awaited. */

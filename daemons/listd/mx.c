@@ -23,9 +23,10 @@
  *
  * MTA-STS (RFC 8461): once the hosts are known, sts.c finds the
  * domain's policy; under mode enforce only the hosts its mx patterns
- * match are looked up (none left: the copies are deferred, 4.7.5), and
- * deliver.c requires a certificate valid for the host; under testing
- * every host stays and a mismatch is logged and counted.
+ * match are used, and those under DANE (none left: the copies are
+ * deferred, 4.7.5), and deliver.c requires a certificate valid for the
+ * host; under testing every host stays and a mismatch is logged and
+ * counted.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -133,12 +134,20 @@ addrs_done(struct listd_dom *dom, struct mx_job *mj)
 {
 	unsigned	h, t;
 	size_t		i;
-	bool		skipped = false;
+	bool		skipped = false, sts_skipped = false;
 
 	dom->naddr = 0;
 	for (h = 0; h < dom->nhosts; h++) {
 		if (!host_dane(dom, mj, h)) {
 			skipped = true;
+			continue;
+		}
+		if (dom->sts_bad[h] && !dom->dane[h]) {
+			log_info("deliver domain %s: MX %s is not in its "
+			    "MTA-STS policy (mode enforce): not used",
+			    dom->name, dom->hosts[h]);
+			dom->d->stats.sts_failed++;
+			sts_skipped = true;
 			continue;
 		}
 		for (t = 0; t < 2; t++)
@@ -157,6 +166,9 @@ addrs_done(struct listd_dom *dom, struct mx_job *mj)
 	mx_job_free(dom, mj);
 	if (dom->naddr > 0)
 		dom->state = LISTD_DOM_READY;
+	else if (sts_skipped)
+		dom_fail(dom, 451, "4.7.5", "no mail host matches its MTA-STS "
+		    "policy (RFC 8461 section 4.1)", "");
 	else if (skipped)
 		dom_fail(dom, 451, "4.7.5", "the TLSA look-up of its "
 		    "validated mail hosts failed (RFC 7672 section 2.2.1)", "");
@@ -341,42 +353,31 @@ mx_cb(enum dns_status st, const struct dns_msg *msg, void *arg)
 	listd_dom_resolved(dom);
 }
 
+/*
+ * The policy is known: the hosts its mx patterns do not match are
+ * marked (addrs_done leaves them out under enforce, unless DANE holds
+ * for them: RFC 8461 section 2 lets no MTA-STS verdict override DANE's),
+ * or logged and counted under testing; then the addresses.
+ */
 void
 listd_dom_sts_done(struct listd_dom *dom)
 {
 	struct listd_deliver	*d = dom->d;
-	unsigned		 h, k = 0;
-	bool			 enforce = dom->sts_mode == MAIL_STS_ENFORCE;
+	unsigned		 h;
 
-	if (dom->sts_mode == MAIL_STS_NONE || dom->sts_pol == NULL) {
-		ask_addrs(dom);
-		return;
-	}
-	for (h = 0; h < dom->nhosts; h++) {
-		if (!listd_sts_host_ok(dom->sts_pol, dom->hosts[h])) {
-			log_info("deliver domain %s: MX %s is not in its "
-			    "MTA-STS policy (mode %s)%s", dom->name,
-			    dom->hosts[h], mail_sts_mode_str(dom->sts_mode),
-			    enforce ? ": not used" : "");
-			if (enforce) {
-				d->stats.sts_failed++;
-				continue;
-			}
-			d->stats.sts_testing_failed++;
+	for (h = 0; h < dom->nhosts && dom->sts_mode != MAIL_STS_NONE &&
+	    dom->sts_pol != NULL; h++) {
+		if (listd_sts_host_ok(dom->sts_pol, dom->hosts[h]))
+			continue;
+		if (dom->sts_mode == MAIL_STS_ENFORCE) {
+			dom->sts_bad[h] = true;
+			continue;
 		}
-		if (k != h)
-			memcpy(dom->hosts[k], dom->hosts[h],
-			    sizeof(dom->hosts[k]));
-		k++;
+		log_info("deliver domain %s: MX %s is not in its MTA-STS "
+		    "policy (mode testing)", dom->name, dom->hosts[h]);
+		d->stats.sts_testing_failed++;
 	}
-	dom->nhosts = k;
-	if (k > 0) {
-		ask_addrs(dom);
-		return;
-	}
-	dom_fail(dom, 451, "4.7.5", "no mail host matches its MTA-STS "
-	    "policy (RFC 8461 section 4.1)", "");
-	listd_dom_resolved(dom);
+	ask_addrs(dom);
 }
 
 void
@@ -391,6 +392,7 @@ listd_dom_resolve(struct listd_dom *dom)
 	dom->naddr = 0;
 	dom->mx_secure = false;
 	dom->sts_mode = MAIL_STS_NONE;
+	memset(dom->sts_bad, 0, sizeof(dom->sts_bad));
 	listd_dom_tlsa_clear(dom);
 	memset(dom->bad, 0, sizeof(dom->bad));
 	if (d->smarthost != NULL) {
