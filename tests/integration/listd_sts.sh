@@ -5,8 +5,8 @@
 # deliver_drive against real peers: NSD serving the zone test (the MX,
 # _mta-sts TXT and address records) as the engine's resolver, the
 # policies served over HTTPS by Python's http.server and ssl module on
-# mta-sts.DOMAIN:443 (one server, the policy chosen by the Host
-# header), and subscriber MTAs in Python's ssl module
+# mta-sts.DOMAIN:443 (listd_sts_web.py: one server, the policy chosen
+# by the Host header), and subscriber MTAs in Python's ssl module
 # (listd_tls_mta.py) with certificates of a test CA made here, given to
 # the engine as --tls-ca-file.  One subscriber per domain:
 #
@@ -124,59 +124,28 @@ until dig @127.0.0.2 +time=1 +tries=1 _mta-sts.sts-ok.test TXT 2>/dev/null |
 done
 
 # ---- The policy server: the policy of the domain in Host ----
-cat >"$T/web.py" <<'PYEOF'
-import http.server, ssl, sys, time
-
-POL = {
-    "sts-ok": "version: STSv1\nmode: enforce\nmx: mx1.test\nmax_age: 86400\n",
-    "sts-wrongmx": "version: STSv1\nmode: enforce\nmx: mx1.test\nmax_age: 86400\n",
-    "sts-badcert": "version: STSv1\nmode: enforce\nmx: *.test\nmax_age: 86400\n",
-    "sts-plain": "version: STSv1\nmode: enforce\nmx: mx3.test\nmax_age: 86400\n",
-    "sts-testing": "version: STSv1\nmode: testing\nmx: mx4.test\nmax_age: 86400\n",
-    "sts-big": "version: STSv1\nmode: enforce\nmax_age: 86400\n" +
-        "mx: mx9.test\n" * (10 * 1024 * 1024 // 13),
-    "sts-badver": "version: STSv2\nmode: enforce\nmx: mx9.test\nmax_age: 86400\n",
+mkdir "$T/pol"
+pol()
+{
+	printf 'version: %s\nmode: %s\nmx: %s\nmax_age: 86400\n' "$2" "$3" "$4" \
+	    >"$T/pol/$1.test"
 }
-
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.0"
-    def do_GET(self):
-        host = self.headers.get("Host", "").split(":")[0]
-        dom = host[len("mta-sts."):-len(".test")]
-        sys.stderr.write("fetch %s %s\n" % (host, self.path))
-        sys.stderr.flush()
-        if dom == "sts-slow":
-            time.sleep(300)
-            return
-        if dom == "sts-redirect":
-            self.send_response(301)
-            self.send_header("Location", "https://mta-sts.sts-ok.test/"
-                ".well-known/mta-sts.txt")
-            self.end_headers()
-            return
-        if self.path != "/.well-known/mta-sts.txt" or dom not in POL:
-            self.send_error(404)
-            return
-        body = POL[dom].encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        try:
-            self.wfile.write(body)
-        except OSError:
-            pass
-    def log_message(self, *a):
-        pass
-
-srv = http.server.ThreadingHTTPServer(("192.0.2.80", 443), H)
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(sys.argv[1] + ".pem", sys.argv[1] + ".key")
-srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-print("ready", flush=True)
-srv.serve_forever()
-PYEOF
-integ_spawn "$T/web.log" "$PY" "$T/web.py" "$T/web"
+pol sts-ok STSv1 enforce mx1.test
+pol sts-wrongmx STSv1 enforce mx1.test
+pol sts-badcert STSv1 enforce '*.test'
+pol sts-plain STSv1 enforce mx3.test
+pol sts-testing STSv1 testing mx4.test
+pol sts-badver STSv2 enforce mx9.test
+# 10 MB of mx: lines after a valid start.
+{
+	printf 'version: STSv1\nmode: enforce\nmax_age: 86400\n'
+	yes 'mx: mx9.test' | head -c 10485760
+} >"$T/pol/sts-big.test"
+echo REDIRECT >"$T/pol/sts-redirect.test"
+echo SLOW >"$T/pol/sts-slow.test"
+integ_spawn "$T/web.log" "$PY" \
+    "$top_srcdir/tests/integration/listd_sts_web.py" "$T/web" 192.0.2.80 \
+    "$T/pol"
 # ---- The subscribers' MTAs: ADDR:CERT-STEM (none: no STARTTLS) ----
 integ_spawn "$T/mta.log" "$PY" \
     "$top_srcdir/tests/integration/listd_tls_mta.py" "$T/spool" \
