@@ -45,12 +45,6 @@ INTEGRATION_TESTS += tests/integration/listd_deliver.sh
 # back to plain text), many RCPT in one transaction with a result each;
 # helper: listd_drive_lib.sh (shared with listd_deliver.sh).
 INTEGRATION_TESTS += tests/integration/listd_mta.sh
-# MTA-STS (sts.c) by deliver_drive: NSD, the policies from Python's
-# http.server over TLS (10 MB, STSv2 and a redirect refused), subscriber
-# MTAs (listd_tls_mta.py) with a test CA's certificates: enforce with
-# the MX in or out of the policy, a certificate for another name,
-# STARTTLS stripped; testing mode.
-INTEGRATION_TESTS += tests/integration/listd_sts.sh
 # The daemon end to end (listd_lib.sh): a copy whose retries run out, its
 # DSN signed by timbre-signd (dkimpy) and fanned out to the moderator.
 INTEGRATION_TESTS += tests/integration/listd_dsn.sh

@@ -22,7 +22,10 @@
 #   insecure: TLSA that does not match, in a zone that is not signed
 #     (no AD): ignored, delivered (opportunistic);
 #   dane-bogus: the MX's TLSA record altered after signing, so the
-#     resolver answers SERVFAIL: the host is skipped, the copy deferred.
+#     resolver answers SERVFAIL: the host is skipped, the copy deferred;
+#   dane-sts: DANE-EE that matches, and an MTA-STS policy in enforce
+#     mode (listd_sts_web.py) that does not list the MX: DANE wins (RFC
+#     8461 section 2), delivered.
 #
 # The engine's counters (dane, tls_policy_failed) are asserted.  The
 # test runs in a network namespace of its own (unshare -rn), so that the
@@ -36,7 +39,7 @@ set -eu
 
 integ_netns_reexec
 # The MXs' addresses, on the namespace's loopback.
-for a in 61 62 63 64 65; do
+for a in 61 62 63 64 65 80; do
 	ip addr add 192.0.2.$a/32 dev lo || integ_skip "cannot add 192.0.2.$a"
 done
 
@@ -67,6 +70,7 @@ cert mx1.test mx1
 cert mx2.test mx2
 cert mx4.test mx4
 cert other.test other
+cert mta-sts.dane-sts.test web
 # mx5.test's expired in 2020: openssl ca takes the dates.
 csr mx5.test mx5
 mkdir "$T/ca.d"
@@ -138,6 +142,9 @@ dane-plain	MX 10 mx3.test.
 dane-expired	MX 10 mx5.test.
 dane-odd	MX 10 mxodd.test.
 dane-bogus	MX 10 mx7.test.
+dane-sts	MX 10 mx1.test.
+_mta-sts.dane-sts TXT "v=STSv1; id=1"
+mta-sts.dane-sts A 192.0.2.80
 plain		MX 10 mx6.test.
 insecure	NS ns1.test.
 EOF
@@ -182,8 +189,15 @@ integ_spawn "$T/mta.log" "$PY" \
     "$top_srcdir/tests/integration/listd_tls_mta.py" "$T/spool" \
     "192.0.2.61:$T/mx1" "192.0.2.62:$T/mx2" "192.0.2.63:" \
     "192.0.2.64:$T/mx4" "192.0.2.65:$T/mx5"
+mkdir "$T/pol"
+printf 'version: STSv1\nmode: enforce\nmx: other.test\nmax_age: 600\n' \
+    >"$T/pol/dane-sts.test"
+integ_spawn "$T/web.log" "$PY" \
+    "$top_srcdir/tests/integration/listd_sts_web.py" "$T/web" 192.0.2.80 \
+    "$T/pol"
 i=0
-until grep -q ready "$T/mta.log" 2>/dev/null; do
+until grep -q ready "$T/mta.log" 2>/dev/null &&
+    grep -q ready "$T/web.log" 2>/dev/null; do
 	i=$((i + 1))
 	[ "$i" -le 100 ] || integ_skip "the MTAs did not start: $(cat "$T/mta.log")"
 	sleep 0.1
@@ -193,12 +207,12 @@ done
 drive_list
 printf 'From: alice@example.org\nTo: dev@lists.test\nSubject: dane\nMessage-ID: <dane1@example.org>\n\nHello over DANE.\n' >"$T/msg"
 for d in dane-ee dane-ta dane-bad dane-plain dane-expired dane-odd plain \
-    insecure dane-bogus; do
+    insecure dane-bogus dane-sts; do
 	echo "u@$d.test"
 done >"$T/rcpt"
 M=$("$DRIVE" enqueue "$DB" lists.test dev alice@example.org "$T/msg" "$T/rcpt")
 "$DRIVE" run "$DB" lists.test 127.0.0.5:53 --port 25 --idle --seconds 60 \
-    >"$T/drive.out" 2>"$T/drive.log" || true
+    --tls-ca-file "$T/ca.pem" >"$T/drive.out" 2>"$T/drive.log" || true
 
 # case NAME DOMAIN STATE ADDR TLS WHAT: the copy to DOMAIN ended in
 # STATE ("sent 1", "queued 1") and the MTA at ADDR saw TLS ("TLSv1.3",
@@ -262,10 +276,19 @@ if grep -q 'deliver dane dane-ee.test: 3 1 1 depth 0' "$T/drive.log" &&
 else
 	integ_notok "the log lines" "$(grep -E 'dane|policy' "$T/drive.log" | head -n 10)"
 fi
-# dane: connections under DANE (ee, ta, bad, plain, expired, odd);
-# tls_policy_failed: bad, plain, expired, bogus.
-if grep -q 'sent=5 deferred=4 .* dane=6 tls_policy_failed=4 probes=.* sts_out=0 sts_failed=0 sts_testing_failed=0 sts_fetched=0 sts_fetch_failed=0' "$T/drive.out"; then
-	integ_ok "the counters: dane=6 tls_policy_failed=4"
+case_ "DANE, and an enforced MTA-STS policy without the MX: DANE wins, delivered" \
+    dane-sts "sent 1" 192.0.2.61 TLSv1.3
+if grep -q 'deliver dane dane-sts.test: 3 1 1 depth 0' "$T/drive.log" &&
+    grep -q 'deliver domain dane-sts.test: MTA-STS policy id 1: mode enforce' "$T/drive.log"; then
+	integ_ok "dane-sts: the policy was fetched, DANE matched"
+else
+	integ_notok "dane-sts's log" "$(grep dane-sts "$T/drive.log" | head -n 5)"
+fi
+# dane: connections under DANE (ee, ta, bad, plain, expired, odd, sts);
+# tls_policy_failed: bad, plain, expired, bogus; MTA-STS: one policy
+# fetched (dane-sts's), no connection under it.
+if grep -q 'sent=6 deferred=4 .* dane=7 tls_policy_failed=4 probes=.* sts_out=0 sts_failed=0 sts_testing_failed=0 sts_fetched=1 sts_fetch_failed=0' "$T/drive.out"; then
+	integ_ok "the counters: dane=7 tls_policy_failed=4 sts_fetched=1"
 else
 	integ_notok "the counters" "$(cat "$T/drive.out")"
 fi
