@@ -7,6 +7,7 @@
  * rejection does, and the delivery engine's settings (deliver.h),
  * --retry-schedule among them.
  */
+#include <errno.h>
 #include <netdb.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -315,6 +316,13 @@ listd_settings_load(int argc, char *argv[], struct listd_settings *s,
 	    err) == -1 || range("http-timeout", c->http_timeout, 1, 3600,
 	    err) == -1 || http_check(s, err) == -1)
 		goto fail;
+	/* Read by every MTA-STS fetch and connection: a typo is said now,
+	 * not as failed deliveries later. */
+	if (c->tls_ca_file != NULL && access(c->tls_ca_file, R_OK) == -1) {
+		err_set(err, OPT_E_CONFIG, "--tls-ca-file %s: %s",
+		    c->tls_ca_file, strerror(errno));
+		goto fail;
+	}
 	if (c->hostname != NULL)
 		snprintf(s->hostname, sizeof(s->hostname), "%s", c->hostname);
 	else if (gethostname(s->hostname, sizeof(s->hostname) - 1) == -1 ||
