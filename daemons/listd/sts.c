@@ -29,8 +29,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -516,12 +514,15 @@ fetch_start(struct sts_fetch *f)
 	struct listd_dom	*dom = f->dom;
 	struct listd_deliver	*d = dom->d;
 
+	int			 e = 0;
+
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->sv) == -1 ||
 	    (f->ev = event_new(d->base, f->sv[0], EV_READ, fetch_done_cb,
 	    f)) == NULL || event_add(f->ev, NULL) == -1 ||
-	    pthread_create(&f->thread, NULL, fetch_main, f) != 0) {
+	    (e = pthread_create(&f->thread, NULL, fetch_main, f)) != 0) {
+		/* pthread_create says why itself, the others in errno. */
 		log_warn("deliver domain %s: MTA-STS fetch: cannot start: %s",
-		    dom->name, strerror(errno));
+		    dom->name, strerror(e != 0 ? e : errno));
 		d->stats.sts_fetch_failed++;
 		fetch_free(f);
 		sts_settle(dom, NULL);
