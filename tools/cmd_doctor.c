@@ -21,7 +21,7 @@
  * with STARTTLS on port 25 of each MX host, whose certificate is judged
  * as a sender that checks it would (chain, name, expiry), and HTTPS to
  * mta-sts.DOMAIN for the MTA-STS policy of RFC 8461, parsed by
- * tools/doctor_sts.c and held against the MX hosts and their TLS.
+ * src/mail/mtasts.c and held against the MX hosts and their TLS.
  *
  * One line per check, "NAME      RESULT EXPLANATION" (the name padded to
  * 9 columns, the result, one of ok, none, warn, FAIL and skip, to 6),
@@ -61,13 +61,13 @@
 #include "keys/derive.h"
 #include "keys/key.h"
 #include "keys/mac.h"
+#include "mail/mtasts.h"
 #include "spf/spf.h"
 #include "tools/tool.h"
 #include "util/buf.h"
 #include "util/err.h"
 
 #include "doctor_dns.h"
-#include "doctor_sts.h"
 #include "doctor_tls.h"
 
 #define DOC_TIMEOUT_S		30	/* --timeout default */
@@ -2103,25 +2103,25 @@ sts_fetch(struct doc *d, struct line *l, const char *host, char *buf,
 /* Judges the policy against the MX hosts and what the TLS check found
  * of them. */
 static void
-sts_judge(struct doc *d, struct line *l, const struct doctor_sts_policy *p)
+sts_judge(struct doc *d, struct line *l, const struct mail_sts_policy *p)
 {
 	enum doc_result	 bad;
 	size_t		 i, k;
 	bool		 match;
 
 	line_add(l, "; policy mode=%s max_age=%ld mx=",
-	    doctor_sts_mode_str(p->mode), p->max_age);
+	    mail_sts_mode_str(p->mode), p->max_age);
 	for (i = 0; i < p->nmx; i++)
 		line_add(l, "%s%.*s", i > 0 ? "," : "", DOC_QUOTE, p->mx[i]);
-	if (p->mode == DOCTOR_STS_NONE) {
+	if (p->mode == MAIL_STS_NONE) {
 		line_add(l, " (mode none: senders drop the policy)");
 		return;
 	}
 	/* What enforce breaks, testing only reports (RFC 8461 5). */
-	bad = p->mode == DOCTOR_STS_ENFORCE ? DOC_FAIL : DOC_WARN;
+	bad = p->mode == MAIL_STS_ENFORCE ? DOC_FAIL : DOC_WARN;
 	for (k = 0; k < d->nmxtls; k++) {
 		for (i = 0, match = false; i < p->nmx && !match; i++)
-			match = doctor_sts_mx_match(p->mx[i], d->mxtls[k].name);
+			match = mail_sts_mx_match(p->mx[i], d->mxtls[k].name);
 		if (!match) {
 			line_add(l, "; MX %.*s matches no mx: of the policy: "
 			    "senders that %s it do not deliver to it; add it "
@@ -2158,14 +2158,14 @@ check_mtasts(struct doc *d)
 	static const struct optional o = { "MTA-STS", "_mta-sts", "STSv1",
 	    "senders may deliver without TLS", "senders",
 	    "RFC 8461", "section 3.1" };
-	struct doctor_sts_policy pol;
-	struct doctor_http	 h;
+	struct mail_sts_policy pol;
+	struct mail_http	 h;
 	struct line		 l;
 	struct take		 t;
 	char			 host[DNS_MAX_NAME + 16], why[128];
 	const char		*txt, *hwhy;
 	char			*buf;
-	size_t			 cap = DOCTOR_STS_MAX_BODY + 16384, len;
+	size_t			 cap = MAIL_STS_MAX_BODY + 16384, len;
 
 	line_init(&l);
 	if ((txt = optional_record(d, &o, &l, &t)) == NULL)
@@ -2179,7 +2179,7 @@ check_mtasts(struct doc *d)
 	}
 	if (sts_fetch(d, &l, host, buf, cap, &len) == -1)
 		goto out_buf;
-	if (doctor_http_parse(buf, len, &h, &hwhy) == -1) {
+	if (mail_http_parse(buf, len, &h, &hwhy) == -1) {
 		line_add(&l, "; https://%s/.well-known/mta-sts.txt: %s: "
 		    "senders ignore the policy; serve the file as it is",
 		    host, hwhy);
@@ -2196,7 +2196,7 @@ check_mtasts(struct doc *d)
 		    "answer to an HTTP/1.0 request: senders may not read it; "
 		    "fix the web server", host);
 		line_worst(&l, DOC_FAIL);
-	} else if (doctor_sts_parse(h.body, h.body_len, &pol, why,
+	} else if (mail_sts_parse(h.body, h.body_len, &pol, why,
 	    sizeof(why)) == -1) {
 		line_add(&l, "; the policy at https://%s/.well-known/"
 		    "mta-sts.txt does not parse (%s): senders ignore it "
@@ -2204,7 +2204,7 @@ check_mtasts(struct doc *d)
 		line_worst(&l, DOC_FAIL);
 	} else {
 		sts_judge(d, &l, &pol);
-		if (!doctor_http_is_text_plain(&h)) {
+		if (!mail_http_is_text_plain(&h)) {
 			line_add(&l, "; served as %.*s, not text/plain (RFC "
 			    "8461 section 3.2): some senders ignore it; fix "
 			    "the Content-Type", h.content_type == NULL ? 6 :

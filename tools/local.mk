@@ -8,19 +8,9 @@ tools_timbre_SOURCES = tools/timbre.c tools/tool.c tools/tool.h \
 	tools/cmd_keygen.c tools/cmd_notify.c tools/cmd_tlsa.c \
 	tools/cmd_key.c \
 	tools/cmd_doctor.c tools/doctor_tls.c tools/doctor_tls.h \
-	tools/doctor_sts.c tools/doctor_sts.h \
 	tools/doctor_dns.c tools/doctor_dns.h \
 	tools/cmd_list.c tools/cmd_list_html.c
 tools_timbre_LDADD = $(GIT_LIBS) $(STORE_LIBS) $(ARCHIVE_LIBS) $(TIMBRE_LIBS)
-
-# The HTTP response and MTA-STS policy parsers of timbre doctor
-# (tools/doctor_sts.c, which the harness compiles in).
-FUZZ_HARNESSES += mtasts_policy
-check_PROGRAMS += tests/fuzz/replay_mtasts_policy
-TESTS += tests/fuzz/replay_mtasts_policy
-tests_fuzz_replay_mtasts_policy_SOURCES = tests/fuzz/fuzz_mtasts_policy.c \
-	tests/fuzz/replay.c
-tests_fuzz_replay_mtasts_policy_LDADD = $(TIMBRE_LIBS)
 
 # timbre spf check's output, -v trace, exit statuses and usage errors,
 # and the DNS set-up it shares with dkim verify and dmarc verify (the -n

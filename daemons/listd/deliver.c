@@ -560,6 +560,16 @@ job_done(void *arg, const struct smtp_client *c, const char *why)
 		    tls->policy_why);
 		why = tls->policy_why;
 	}
+	if (tls->policy_failed && j->sts == MAIL_STS_ENFORCE)
+		d->stats.sts_failed++;
+	if (j->sts == MAIL_STS_TESTING && reuse == 0 && (!tls->used ||
+	    !tls->pkix_ok)) {
+		/* RFC 8461 section 5: sent as without a policy. */
+		d->stats.sts_testing_failed++;
+		log_info("%016" PRIx64 " deliver MTA-STS policy of %s (mode "
+		    "testing) not met: %s", (uint64_t)j->row.message,
+		    dom->name, !tls->used ? "no TLS" : tls->pkix_why);
+	}
 	if (tls->fallback[0] != '\0' && reuse == 0)
 		log_info("%016" PRIx64 " deliver starttls to %s failed, "
 		    "plain text: %s", (uint64_t)j->row.message, dom->name,
@@ -722,9 +732,18 @@ job_policy(struct listd_job *j, struct smtp_send_conf *sc,
 	unsigned		 h = dom->host_of[j->addr];
 	size_t			 i;
 
+	j->sts = MAIL_STS_NONE;
 	if (dom->nhosts == 0 || h >= dom->nhosts)
 		return;
 	sc->tls_servername = dom->hosts[h];
+	/* DANE first where the host has TLSA (RFC 8461 section 2), else
+	 * MTA-STS: a certificate valid for the MX host (section 4.2). */
+	if (!dom->dane[h] && dom->sts_mode != MAIL_STS_NONE) {
+		j->sts = dom->sts_mode;
+		sc->tls_policy.level = SMTP_TLS_PKIX;
+		sc->tls_policy.ca_file = j->d->cfg.tls_ca_file;
+		sc->tls_policy.report_only = dom->sts_mode == MAIL_STS_TESTING;
+	}
 	if (!dom->dane[h])
 		return;
 	for (i = 0; i < dom->ntlsa[h] && i < SMTP_TLS_MAX_TLSA; i++) {
@@ -842,6 +861,8 @@ job_start(struct listd_job *j)
 	d->stats.connections++;
 	if (sc.tls_policy.level == SMTP_TLS_DANE)
 		d->stats.dane++;
+	if (j->sts == MAIL_STS_ENFORCE)
+		d->stats.sts_out++;
 	evtimer_add(j->deadline, &tv);
 }
 
@@ -868,6 +889,7 @@ void
 listd_dom_free(struct listd_dom *dom)
 {
 	LIST_REMOVE(dom, entry);
+	listd_sts_cancel(dom);
 	listd_dom_tlsa_clear(dom);
 	free(dom);
 }
@@ -1239,6 +1261,7 @@ listd_deliver_new(struct event_base *base, struct store *store,
 	LIST_INIT(&d->msgs);
 	LIST_INIT(&d->doms);
 	LIST_INIT(&d->jobs);
+	LIST_INIT(&d->sts.entries);
 	TAILQ_INIT(&d->signq);
 	if ((d->hostname = strdup(cfg->hostname != NULL ? cfg->hostname :
 	    "localhost")) == NULL || (d->domain = strdup(cfg->domain != NULL ?
@@ -1254,6 +1277,10 @@ listd_deliver_new(struct event_base *base, struct store *store,
 	    strdup(cfg->unsub_url)) == NULL)
 		goto nomem;
 	d->cfg.unsub_url = d->unsub_url;
+	if (cfg->tls_ca_file != NULL && (d->ca_file =
+	    strdup(cfg->tls_ca_file)) == NULL)
+		goto nomem;
+	d->cfg.tls_ca_file = d->ca_file;
 	memset(&srv, 0, sizeof(srv));
 	memcpy(&srv.addr, &cfg->resolver, sizeof(srv.addr));
 	srv.addrlen = cfg->resolver_len;
@@ -1291,6 +1318,7 @@ listd_deliver_free(struct listd_deliver *d)
 		dnext = LIST_NEXT(dom, entry);
 		listd_dom_free(dom);
 	}
+	listd_sts_cache_free(&d->sts);
 	if (d->wake != NULL)
 		event_free(d->wake);
 	if (d->timer != NULL)
@@ -1299,6 +1327,7 @@ listd_deliver_free(struct listd_deliver *d)
 	free(d->domain);
 	free(d->smarthost);
 	free(d->unsub_url);
+	free(d->ca_file);
 	key_wipe(d->unsub_key, sizeof(d->unsub_key));
 	free(d);
 }

@@ -44,6 +44,11 @@ struct listd_deliver_cfg {
 	socklen_t		 resolver_len;
 	uint16_t		 deliver_port;	/* --deliver-port, 25 */
 	const char		*smarthost;	/* HOST[:PORT], or NULL */
+	/* MTA-STS (sts.c): the CAs its certificates are checked against
+	 * (--tls-ca-file; NULL: the system's), and the policy server's
+	 * port (--mta-sts-port, 443). */
+	const char		*tls_ca_file;
+	uint16_t		 mta_sts_port;
 	/* Seconds after the first attempt at which each retry is due;
 	 * past the last, every retry_every until give_up. */
 	time_t			 retry[LISTD_RETRY_MAX];
@@ -90,6 +95,13 @@ struct listd_deliver_stats {
 	 * failed (no STARTTLS, a certificate that did not match, a TLSA
 	 * look-up that failed): each deferred, never sent in plain. */
 	unsigned long	dane, tls_policy_failed;
+	/* MTA-STS (RFC 8461): connections under an enforced policy;
+	 * copies it deferred (an MX not in the policy, a certificate not
+	 * valid for the host, no STARTTLS); would-be failures under a
+	 * policy in testing mode (the copy went as without); policies
+	 * fetched, and fetches that failed or were refused. */
+	unsigned long	sts_out, sts_failed, sts_testing_failed;
+	unsigned long	sts_fetched, sts_fetch_failed;
 };
 
 struct listd_deliver *listd_deliver_new(struct event_base *,

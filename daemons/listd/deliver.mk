@@ -1,6 +1,7 @@
 # daemons/listd/deliver.mk: timbre-listd's way out: the delivery engine
 # (deliver.c), where copies go (mx.c), VERP (verp.c), bounces and DSNs
-# (bounce.c), probes of disabled subscribers (probe.c), over the
+# (bounce.c), probes of disabled subscribers (probe.c), MTA-STS
+# policies (sts.c: its fetch thread needs -pthread), over the
 # store's delivery queries (src/store/deliver.c), src/mail/dsn.c
 # (reading reports) and src/dns/mx.c (MX preferences).
 # Included after the daemon's local.mk, whose timbre-listd it completes.
@@ -8,20 +9,23 @@ LISTD_DELIVER_SOURCES = daemons/listd/deliver.h \
 	daemons/listd/deliver_priv.h daemons/listd/deliver.c \
 	daemons/listd/mx.c daemons/listd/verp.c daemons/listd/bounce.c \
 	daemons/listd/probe.c daemons/listd/unsub.h daemons/listd/unsub.c \
-	daemons/listd/copysign.c
+	daemons/listd/copysign.c daemons/listd/sts.c
 daemons_listd_timbre_listd_SOURCES += $(LISTD_DELIVER_SOURCES)
 src_libtimbre_a_SOURCES += src/mail/dsn.h src/mail/dsn.c src/dns/mx.c
 src_libtimbre_store_a_SOURCES += src/store/deliver.c
 
-# The pure parts: the retry schedule, VERP, DSN parsing, classification.
+# The pure parts: the retry schedule, VERP, DSN parsing, classification,
+# the MTA-STS cache and MX matching.
 check_PROGRAMS += tests/unit/listd/check_deliver
 TESTS += tests/unit/listd/check_deliver
 tests_unit_listd_check_deliver_SOURCES = tests/unit/listd/test_deliver.c \
-	tests/unit/listd/test_dsn.c tests/unit/listd/test_deliver.h \
-	$(LISTD_DELIVER_SOURCES)
+	tests/unit/listd/test_dsn.c tests/unit/listd/test_sts.c \
+	tests/unit/listd/test_deliver.h $(LISTD_DELIVER_SOURCES)
 tests_unit_listd_check_deliver_CPPFLAGS = $(AM_CPPFLAGS) \
 	$(SQLITE3_CFLAGS) -I$(top_srcdir)/daemons/listd
-tests_unit_listd_check_deliver_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_listd_check_deliver_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-pthread
+tests_unit_listd_check_deliver_LDFLAGS = -pthread
 tests_unit_listd_check_deliver_LDADD = $(STORE_LIBS) $(UNIT_LDADD)
 
 # The engine on a loop of its own, over a database made by timbre list
@@ -31,6 +35,8 @@ tests_unit_listd_deliver_drive_SOURCES = tests/unit/listd/deliver_drive.c \
 	$(LISTD_DELIVER_SOURCES)
 tests_unit_listd_deliver_drive_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/daemons/listd
+tests_unit_listd_deliver_drive_CFLAGS = $(AM_CFLAGS) -pthread
+tests_unit_listd_deliver_drive_LDFLAGS = -pthread
 tests_unit_listd_deliver_drive_LDADD = $(STORE_LIBS) $(TIMBRE_LIBS)
 INTEGRATION_TESTS += tests/integration/listd_deliver.sh
 # The way out against a private Postfix with a self-signed certificate

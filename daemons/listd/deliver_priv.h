@@ -12,6 +12,7 @@
 #include <sys/queue.h>
 
 #include "deliver.h"
+#include "mail/mtasts.h"
 #include "store/store.h"
 #include "unsub.h"
 
@@ -132,6 +133,64 @@ struct listd_msg {
 };
 
 struct listd_dom;
+struct sts_fetch;
+
+/* ---- MTA-STS (sts.c) ---- */
+
+/* Domains whose policy is kept, and seconds a fetch may take. */
+#define LISTD_STS_CACHE		1024
+#define LISTD_STS_FETCH_S	60
+
+/* A domain's cached policy (RFC 8461 section 5.1), in memory only. */
+struct listd_sts {
+	char			 name[STORE_DOMAIN_MAX + 1];
+	char			 id[MAIL_STS_ID_LEN + 1];	/* have's */
+	char			 want_id[MAIL_STS_ID_LEN + 1];	/* fetching */
+	bool			 have;		/* pol is valid until expires */
+	bool			 busy;		/* a fetch writes into it */
+	time_t			 expires;
+	struct mail_sts_policy	 pol;
+	LIST_ENTRY(listd_sts)	 entry;
+};
+struct listd_sts_cache {
+	LIST_HEAD(, listd_sts)	 entries;
+	size_t			 n;
+};
+
+/* What the TXT look-up of _mta-sts.DOMAIN found. */
+enum listd_sts_txt {
+	LISTD_STS_TXT_FOUND,	/* one valid v=STSv1 record, its id */
+	LISTD_STS_TXT_NONE,	/* no record, or none valid */
+	LISTD_STS_TXT_FAILED,	/* SERVFAIL, a time-out */
+};
+enum listd_sts_next {
+	LISTD_STS_USE,		/* the cached policy */
+	LISTD_STS_FETCH,	/* a new one */
+	LISTD_STS_NONE,		/* no policy */
+};
+/* What to do with cache entry e (NULL: none) after the TXT look-up
+ * (id: the record's, with FOUND) at now; and after a failed fetch,
+ * with LISTD_STS_TXT_NONE. */
+enum listd_sts_next listd_sts_decide(const struct listd_sts *,
+	    enum listd_sts_txt, const char *id, time_t now);
+/* A fetched policy goes into e, valid max_age seconds from now. */
+void	listd_sts_store(struct listd_sts *, const char *id,
+	    const struct mail_sts_policy *, time_t now);
+/* The entry of domain name, made if need be (the expired and, past
+ * LISTD_STS_CACHE, the first to expire make room).  NULL: no memory. */
+struct listd_sts *listd_sts_entry(struct listd_sts_cache *, const char *name,
+	    time_t now);
+void	listd_sts_cache_free(struct listd_sts_cache *);
+/* Does host match one of the policy's mx patterns (section 4.1)? */
+bool	listd_sts_host_ok(const struct mail_sts_policy *, const char *host);
+/* Finds dom's policy (its hosts are known), then calls
+ * listd_dom_sts_done(dom) (mx.c), from the loop. */
+void	listd_sts_resolve(struct listd_dom *);
+/* Stops dom's fetch, if any (listd_dom_sts_done is not called). */
+void	listd_sts_cancel(struct listd_dom *);
+/* dom->sts_mode and dom->sts_pol are known: the hosts an enforced
+ * policy does not allow are marked, the addresses looked up (mx.c). */
+void	listd_dom_sts_done(struct listd_dom *);
 
 struct listd_job {
 	struct listd_deliver	*d;
@@ -149,6 +208,8 @@ struct listd_job {
 						 * msg->data */
 	size_t			 addr;		/* the address tried */
 	char			 tls[96];	/* "none", "TLSv1.3/..." */
+	enum mail_sts_mode	 sts;		/* MTA-STS on its connection
+						 * (not under DANE) */
 	struct smtp_send	*send;
 	struct event		*deadline;
 	/* The leader of a transaction: every job in it, itself first
@@ -189,6 +250,14 @@ struct listd_dom {
 	struct dns_tlsa		*tlsa[LISTD_MX_HOSTS];
 	size_t			 ntlsa[LISTD_MX_HOSTS];
 	bool			 dane[LISTD_MX_HOSTS];
+	/* MTA-STS (RFC 8461, sts.c): the policy's mode, the hosts its mx
+	 * patterns do not match; sts_pol only during
+	 * listd_dom_sts_done. */
+	enum mail_sts_mode	 sts_mode;
+	bool			 sts_bad[LISTD_MX_HOSTS]; /* not in the
+						 * enforced policy */
+	const struct mail_sts_policy *sts_pol;
+	struct sts_fetch	*sts_fetch;	/* the fetch it waits for */
 	/* While resolving: the hosts and answers still awaited. */
 	char			 hosts[LISTD_MX_HOSTS][256];
 	size_t			 nhosts;
@@ -214,6 +283,7 @@ struct listd_deliver {
 	char				*smarthost;	/* host part */
 	uint16_t			 smarthost_port;
 	struct dns_stub			*dns;
+	struct listd_sts_cache		 sts;		/* MTA-STS policies */
 	struct event			*wake;		/* claim now */
 	struct event			*timer;		/* poll */
 	LIST_HEAD(, listd_msg)		 msgs;
@@ -225,6 +295,7 @@ struct listd_deliver {
 	struct listd_jobq		 signq;		/* copies to sign */
 	unsigned			 nsigning;
 	char				*unsub_url;
+	char				*ca_file;	/* --tls-ca-file */
 	uint8_t				 unsub_key[LISTD_UNSUB_KEY_LEN];
 	bool				 unsub_keyed;
 	uint8_t				 probe_key[LISTD_PROBE_KEY_LEN];

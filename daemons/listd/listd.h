@@ -57,6 +57,8 @@ struct listd_conf {
 	char		*tls_cert;
 	char		*tls_key;
 	long long	 deliver_port;
+	char		*tls_ca_file;
+	long long	 mta_sts_port;
 	long long	 max_message_size;
 	bool		 require_tls;
 	char		*dmarc_reject;

@@ -57,10 +57,14 @@ log_stats(struct listd *ld)
 		log_info("listd stats sent=%lu deferred=%lu failed=%lu "
 		    "dsn_sent=%lu bounces=%lu connections_out=%lu tls_out=%lu "
 		    "dane_out=%lu tls_policy_failed=%lu probes_sent=%lu "
-		    "probes_failed=%lu probes_passed=%lu",
+		    "probes_failed=%lu probes_passed=%lu sts_out=%lu "
+		    "sts_failed=%lu sts_testing_failed=%lu sts_fetched=%lu "
+		    "sts_fetch_failed=%lu",
 		    ds.sent, ds.deferred, ds.failed, ds.dsn_sent, ds.bounces,
 		    ds.connections, ds.tls, ds.dane, ds.tls_policy_failed,
-		    ds.probes_sent, ds.probes_failed, ds.probes_passed);
+		    ds.probes_sent, ds.probes_failed, ds.probes_passed,
+		    ds.sts_out, ds.sts_failed, ds.sts_testing_failed,
+		    ds.sts_fetched, ds.sts_fetch_failed);
 	}
 }
 
@@ -93,6 +97,8 @@ reload_restart_only(const struct listd *ld, const struct listd_settings *s)
 	CHANGED("resolver", strcmp(o->resolver.text, n->resolver.text) != 0);
 	CHANGED("smarthost", STR_NE(o->smarthost, n->smarthost));
 	CHANGED("deliver-port", o->deliver_port != n->deliver_port);
+	CHANGED("tls-ca-file", STR_NE(o->tls_ca_file, n->tls_ca_file));
+	CHANGED("mta-sts-port", o->mta_sts_port != n->mta_sts_port);
 	CHANGED("user", STR_NE(o->user, n->user));
 	CHANGED("archive-dir", STR_NE(o->archive_dir, n->archive_dir));
 	CHANGED("archive-url", STR_NE(o->archive_url, n->archive_url));

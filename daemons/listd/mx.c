@@ -20,6 +20,13 @@
  * that host is not used (section 2.2.1); if none is left, the copies
  * are deferred.  An answer that is not validated (an unsigned zone)
  * leaves opportunistic TLS.
+ *
+ * MTA-STS (RFC 8461): once the hosts are known, sts.c finds the
+ * domain's policy; under mode enforce only the hosts its mx patterns
+ * match are used, and those under DANE (none left: the copies are
+ * deferred, 4.7.5), and deliver.c requires a certificate valid for the
+ * host; under testing every host stays and a mismatch is logged and
+ * counted.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -127,12 +134,20 @@ addrs_done(struct listd_dom *dom, struct mx_job *mj)
 {
 	unsigned	h, t;
 	size_t		i;
-	bool		skipped = false;
+	bool		skipped = false, sts_skipped = false;
 
 	dom->naddr = 0;
 	for (h = 0; h < dom->nhosts; h++) {
 		if (!host_dane(dom, mj, h)) {
 			skipped = true;
+			continue;
+		}
+		if (dom->sts_bad[h] && !dom->dane[h]) {
+			log_info("deliver domain %s: MX %s is not in its "
+			    "MTA-STS policy (mode enforce): not used",
+			    dom->name, dom->hosts[h]);
+			dom->d->stats.sts_failed++;
+			sts_skipped = true;
 			continue;
 		}
 		for (t = 0; t < 2; t++)
@@ -151,6 +166,9 @@ addrs_done(struct listd_dom *dom, struct mx_job *mj)
 	mx_job_free(dom, mj);
 	if (dom->naddr > 0)
 		dom->state = LISTD_DOM_READY;
+	else if (sts_skipped)
+		dom_fail(dom, 451, "4.7.5", "no mail host matches its MTA-STS "
+		    "policy (RFC 8461 section 4.1)", "");
 	else if (skipped)
 		dom_fail(dom, 451, "4.7.5", "the TLSA look-up of its "
 		    "validated mail hosts failed (RFC 7672 section 2.2.1)", "");
@@ -313,7 +331,7 @@ mx_cb(enum dns_status st, const struct dns_msg *msg, void *arg)
 			break;
 		}
 		free(mx);
-		ask_addrs(dom);
+		listd_sts_resolve(dom);
 		return;
 	case DNS_NODATA:
 		/* RFC 5321 section 5.1: the domain is its own mail host. */
@@ -321,7 +339,7 @@ mx_cb(enum dns_status st, const struct dns_msg *msg, void *arg)
 		snprintf(dom->hosts[0], sizeof(dom->hosts[0]), "%s",
 		    dom->name);
 		dom->nhosts = 1;
-		ask_addrs(dom);
+		listd_sts_resolve(dom);
 		return;
 	case DNS_NXDOMAIN:
 		dom_fail(dom, 550, "5.1.2", "no such domain", "");
@@ -335,6 +353,33 @@ mx_cb(enum dns_status st, const struct dns_msg *msg, void *arg)
 	listd_dom_resolved(dom);
 }
 
+/*
+ * The policy is known: the hosts its mx patterns do not match are
+ * marked (addrs_done leaves them out under enforce, unless DANE holds
+ * for them: RFC 8461 section 2 lets no MTA-STS verdict override DANE's),
+ * or logged and counted under testing; then the addresses.
+ */
+void
+listd_dom_sts_done(struct listd_dom *dom)
+{
+	struct listd_deliver	*d = dom->d;
+	unsigned		 h;
+
+	for (h = 0; h < dom->nhosts && dom->sts_mode != MAIL_STS_NONE &&
+	    dom->sts_pol != NULL; h++) {
+		if (listd_sts_host_ok(dom->sts_pol, dom->hosts[h]))
+			continue;
+		if (dom->sts_mode == MAIL_STS_ENFORCE) {
+			dom->sts_bad[h] = true;
+			continue;
+		}
+		log_info("deliver domain %s: MX %s is not in its MTA-STS "
+		    "policy (mode testing)", dom->name, dom->hosts[h]);
+		d->stats.sts_testing_failed++;
+	}
+	ask_addrs(dom);
+}
+
 void
 listd_dom_resolve(struct listd_dom *dom)
 {
@@ -346,6 +391,8 @@ listd_dom_resolve(struct listd_dom *dom)
 	dom->state = LISTD_DOM_RESOLVING;
 	dom->naddr = 0;
 	dom->mx_secure = false;
+	dom->sts_mode = MAIL_STS_NONE;
+	memset(dom->sts_bad, 0, sizeof(dom->sts_bad));
 	listd_dom_tlsa_clear(dom);
 	memset(dom->bad, 0, sizeof(dom->bad));
 	if (d->smarthost != NULL) {

@@ -7,6 +7,7 @@
  * rejection does, and the delivery engine's settings (deliver.h),
  * --retry-schedule among them.
  */
+#include <errno.h>
 #include <netdb.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -45,6 +46,11 @@ static const struct opt listd_options[] = {
 	  "its private key (PEM)", 0, 0 },
 	{ "deliver-port", OPT_INT, "25", OFF(deliver_port),
 	  "port used on subscribers' MX hosts", 0, 0 },
+	{ "tls-ca-file", OPT_STRING, NULL, OFF(tls_ca_file),
+	  "CA certificates (PEM) for MTA-STS: the policy servers' and the "
+	  "MX hosts' (default: the system's)", 0, 0 },
+	{ "mta-sts-port", OPT_INT, "443", OFF(mta_sts_port),
+	  "port of the MTA-STS policy servers (HTTPS)", 0, 0 },
 	{ "max-message-size", OPT_INT, "26214400", OFF(max_message_size),
 	  "largest message accepted, in bytes (SIZE)", 0, 0 },
 	{ "require-tls", OPT_BOOL, NULL, OFF(require_tls),
@@ -284,6 +290,7 @@ listd_settings_load(int argc, char *argv[], struct listd_settings *s,
 	    range("command-timeout", c->command_timeout, 1, 3600, err) ==
 	    -1 ||
 	    range("deliver-port", c->deliver_port, 1, 65535, err) == -1 ||
+	    range("mta-sts-port", c->mta_sts_port, 1, 65535, err) == -1 ||
 	    range("max-per-domain", c->max_per_domain, 1, 1000, err) == -1 ||
 	    range("bounce-disable", c->bounce_disable, 1, 1000000, err) ==
 	    -1 || range("bounce-probe-after", c->bounce_probe_after, 0,
@@ -313,6 +320,13 @@ listd_settings_load(int argc, char *argv[], struct listd_settings *s,
 	    err) == -1 || range("http-timeout", c->http_timeout, 1, 3600,
 	    err) == -1 || http_check(s, err) == -1)
 		goto fail;
+	/* Read by every MTA-STS fetch and connection: a typo is said now,
+	 * not as failed deliveries later. */
+	if (c->tls_ca_file != NULL && access(c->tls_ca_file, R_OK) == -1) {
+		err_set(err, OPT_E_CONFIG, "--tls-ca-file %s: %s",
+		    c->tls_ca_file, strerror(errno));
+		goto fail;
+	}
 	if (c->hostname != NULL)
 		snprintf(s->hostname, sizeof(s->hostname), "%s", c->hostname);
 	else if (gethostname(s->hostname, sizeof(s->hostname) - 1) == -1 ||
@@ -337,6 +351,8 @@ listd_settings_load(int argc, char *argv[], struct listd_settings *s,
 	s->deliver.resolver_len = c->resolver.len;
 	s->deliver.deliver_port = (uint16_t)c->deliver_port;
 	s->deliver.smarthost = c->smarthost;
+	s->deliver.tls_ca_file = c->tls_ca_file;
+	s->deliver.mta_sts_port = (uint16_t)c->mta_sts_port;
 	s->deliver.retry_every = (time_t)c->retry_every;
 	s->deliver.give_up = (time_t)c->give_up;
 	s->deliver.max_connections = (unsigned)c->max_connections;

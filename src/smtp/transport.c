@@ -34,6 +34,7 @@
 #include <event2/listener.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "smtp/transport.h"
 #include "util/err.h"
@@ -705,6 +706,7 @@ struct smtp_send {
 	struct smtp_tlsa	 tlsa[SMTP_TLS_MAX_TLSA];
 	uint8_t			*tlsa_data;
 	char			*names[2];
+	char			*ca_file;
 	struct sockaddr_storage	 sa;		/* for a plaintext retry */
 	socklen_t		 salen;
 	SSL_CTX			*tls_ctx;
@@ -751,6 +753,7 @@ send_free(struct smtp_send *s)
 	free(s->tlsa_data);
 	free(s->names[0]);
 	free(s->names[1]);
+	free(s->ca_file);
 	free(s);
 }
 
@@ -770,6 +773,14 @@ send_timer_arm(struct smtp_send *s)
 		evtimer_add(s->timer, &tv);
 }
 
+/* Whether the policy requires TLS: beyond "may", and not only
+ * reported on. */
+static bool
+send_tls_required(const struct smtp_tls_policy *p)
+{
+	return p->level != SMTP_TLS_MAY && !p->report_only;
+}
+
 /* Reports the results once; the connection may go on to QUIT. */
 static void
 send_report(struct smtp_send *s)
@@ -785,7 +796,7 @@ send_report(struct smtp_send *s)
 		    "refused: %d %s%s%s", r->code, r->enhanced,
 		    r->enhanced[0] != '\0' ? " " : "", r->text);
 	/* The machine's own 4.7.5: TLS required and not to be had. */
-	if (s->conf.tls_policy.level != SMTP_TLS_MAY && !s->tls.used &&
+	if (send_tls_required(&s->conf.tls_policy) && !s->tls.used &&
 	    !s->tls.policy_failed &&
 	    (r = smtp_client_message_reply(s->cl)) != NULL && r->local &&
 	    strcmp(r->enhanced, "4.7.5") == 0) {
@@ -844,7 +855,7 @@ send_connect(struct smtp_send *s)
 static void
 send_tls_fallback(struct smtp_send *s, const char *what)
 {
-	if (s->conf.tls_policy.level != SMTP_TLS_MAY) {
+	if (send_tls_required(&s->conf.tls_policy)) {
 		/* Required: the attempt fails, never in plain text. */
 		s->tls_pending = false;
 		s->tls.policy_failed = true;
@@ -895,14 +906,26 @@ send_tls_error(struct smtp_send *s, short what, char *out, size_t n)
 	ERR_clear_error();
 }
 
-/* The context's part of the policy: DANE's digests.  -1 when memory
- * is short. */
+/* The context's part of the policy: DANE's digests; PKIX's CAs, and
+ * the chain checked in the handshake unless only reported on (the
+ * result is read after it).  -1 when memory is short or the CA file
+ * does not load. */
 static int
 send_tls_ctx_policy(struct smtp_send *s)
 {
-	if (s->conf.tls_policy.level != SMTP_TLS_DANE)
+	const struct smtp_tls_policy	*p = &s->conf.tls_policy;
+
+	if (p->level == SMTP_TLS_DANE)
+		return SSL_CTX_dane_enable(s->tls_ctx) > 0 ? 0 : -1;
+	if (p->level != SMTP_TLS_PKIX)
 		return 0;
-	return SSL_CTX_dane_enable(s->tls_ctx) > 0 ? 0 : -1;
+	if ((p->ca_file != NULL ? SSL_CTX_load_verify_locations(s->tls_ctx,
+	    p->ca_file, NULL) : SSL_CTX_set_default_verify_paths(
+	    s->tls_ctx)) != 1)
+		return -1;
+	if (!p->report_only)
+		SSL_CTX_set_verify(s->tls_ctx, SSL_VERIFY_PEER, NULL);
+	return 0;
 }
 
 /*
@@ -918,6 +941,14 @@ send_tls_ssl_policy(struct smtp_send *s, SSL *ssl)
 	const struct smtp_tls_policy	*p = &s->conf.tls_policy;
 	size_t				 i, usable = 0;
 
+	if (p->level == SMTP_TLS_PKIX) {
+		/* The MX host name, and no "f*o.example" partial
+		 * wildcard (RFC 8461 section 4.2 by RFC 6125). */
+		if (s->servername == NULL)
+			return -1;
+		SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		return SSL_set1_host(ssl, s->servername) == 1 ? 0 : -1;
+	}
 	if (p->level != SMTP_TLS_DANE)
 		return 0;
 	if (SSL_dane_enable(ssl, s->servername) <= 0)
@@ -949,14 +980,17 @@ send_start_tls(struct smtp_send *s)
 {
 	struct bufferevent	*tls;
 	SSL			*ssl;
+	const char		*why = "out of memory";
 
 	if (s->tls_ctx == NULL) {
 		if ((s->tls_ctx = SSL_CTX_new(TLS_client_method())) == NULL)
 			goto fail;
 		/* Opportunistic: any certificate does (RFC 7435). */
 		SSL_CTX_set_verify(s->tls_ctx, SSL_VERIFY_NONE, NULL);
-		if (send_tls_ctx_policy(s) == -1)
+		if (send_tls_ctx_policy(s) == -1) {
+			why = "out of memory, or the CA file does not load";
 			goto fail;
+		}
 	}
 	if ((ssl = SSL_new(s->tls_ctx)) == NULL)
 		goto fail;
@@ -985,7 +1019,7 @@ send_start_tls(struct smtp_send *s)
 fail:
 	ERR_clear_error();
 	s->tls_pending = true;	/* what send_tls_fallback undoes */
-	send_tls_fallback(s, "out of memory");
+	send_tls_fallback(s, why);
 }
 
 /* Which TLSA record the certificate matched, for the log. */
@@ -1005,6 +1039,29 @@ send_tls_dane_note(struct smtp_send *s, SSL *ssl)
 		snprintf(s->tls.dane, sizeof(s->tls.dane), "unauthenticated");
 }
 
+/* PKIX: did the chain verify for the host?  (When required, a chain
+ * that did not has already failed the handshake.) */
+static void
+send_tls_pkix_note(struct smtp_send *s, SSL *ssl)
+{
+	long	 v;
+
+	if (s->conf.tls_policy.level != SMTP_TLS_PKIX)
+		return;
+	/* A client's view of the chain has the leaf first. */
+	if (SSL_get_peer_cert_chain(ssl) == NULL) {
+		snprintf(s->tls.pkix_why, sizeof(s->tls.pkix_why), "no "
+		    "certificate");
+		return;
+	}
+	if ((v = SSL_get_verify_result(ssl)) != X509_V_OK) {
+		snprintf(s->tls.pkix_why, sizeof(s->tls.pkix_why), "%s",
+		    X509_verify_cert_error_string(v));
+		return;
+	}
+	s->tls.pkix_ok = true;
+}
+
 /* The handshake is done: note what was agreed, greet again inside. */
 static void
 send_tls_started(struct smtp_send *s)
@@ -1019,6 +1076,7 @@ send_tls_started(struct smtp_send *s)
 		snprintf(s->tls.cipher, sizeof(s->tls.cipher), "%s",
 		    SSL_get_cipher_name(ssl));
 		send_tls_dane_note(s, ssl);
+		send_tls_pkix_note(s, ssl);
 	}
 	smtp_client_tls_started(s->cl);
 	send_run(s);
@@ -1245,6 +1303,9 @@ send_policy_copy(struct smtp_send *s, const struct smtp_tls_policy *p)
 			return -1;
 		s->conf.tls_policy.names[i] = s->names[i];
 	}
+	if (p->ca_file != NULL && (s->ca_file = strdup(p->ca_file)) == NULL)
+		return -1;
+	s->conf.tls_policy.ca_file = s->ca_file;
 	return 0;
 }
 
@@ -1267,7 +1328,7 @@ smtp_send_start(struct event_base *base, const struct sockaddr *sa,
 	s->conf = *conf;
 	s->conf.tls_servername = NULL;
 	s->conf.client.tls = false;
-	if (s->conf.tls_policy.level != SMTP_TLS_MAY) {
+	if (send_tls_required(&s->conf.tls_policy)) {
 		s->conf.client.starttls = true;
 		s->conf.client.require_tls = true;
 	}

@@ -137,12 +137,19 @@ struct smtp_send;
  * 3.2.2 says for DANE-TA: tls_servername (the TLSA base domain) or one
  * of names[] (the next-hop domain); DANE-EE checks no name or date.
  * With no usable record TLS is still required, unauthenticated (RFC
- * 7672 section 2.2).  The records and names are copied.  (MTA-STS, RFC
- * 8461, will want a level that validates the chain for the host name.)
+ * 7672 section 2.2).  The records and names are copied.
+ *
+ * SMTP_TLS_PKIX (MTA-STS, RFC 8461 section 4.2): the chain must verify
+ * up to a CA of ca_file (NULL: the system's store) and the leaf must be
+ * valid for tls_servername, the MX host (one leftmost "*" label at most,
+ * RFC 6125 section 6.4.3).  With report_only (a policy in testing mode,
+ * section 5) nothing is required: the message goes as with
+ * SMTP_TLS_MAY, and smtp_send_tls() says whether the check passed.
  */
 enum smtp_tls_level {
 	SMTP_TLS_MAY,		/* opportunistic (RFC 7435) */
 	SMTP_TLS_DANE,
+	SMTP_TLS_PKIX,
 };
 
 struct smtp_tlsa {
@@ -158,6 +165,8 @@ struct smtp_tls_policy {
 	const struct smtp_tlsa	*tlsa;
 	size_t			 ntlsa;
 	const char		*names[2];	/* DANE-TA's other names */
+	const char		*ca_file;	/* PKIX: the CAs, or NULL */
+	bool			 report_only;	/* PKIX: check, not require */
 };
 
 struct smtp_send_conf {
@@ -204,6 +213,10 @@ struct smtp_send_tls {
 	/* SMTP_TLS_DANE: the TLSA record that matched ("" for none) as
 	 * "usage selector mtype" at depth N, for the log line. */
 	char	 dane[48];
+	/* SMTP_TLS_PKIX, when TLS was used: whether the certificate
+	 * verified for the host name, and if not why (OpenSSL's words). */
+	bool	 pkix_ok;
+	char	 pkix_why[96];
 };
 
 /*

@@ -97,7 +97,7 @@ sent=$(q "SELECT count(*) FROM deliveries WHERE message = $M AND state = 'sent'"
 ours=$(grep -c 'deliver sent to=<r[123]@tls.test> tls=TLSv1\.[23]/' "$T/drive.log" || true)
 theirs=$(grep -c "TLS connection established from localhost\[127.0.0.1\]" "$PF/maillog" || true)
 if [ "$sent" = 3 ] && [ "$ours" = 3 ] && [ "$theirs" = 1 ] &&
-    grep -q 'connections=1 tls=3 dane=0 tls_policy_failed=0 probes=' "$T/drive.out" &&
+    grep -q 'connections=1 tls=3 dane=0 tls_policy_failed=0 probes=.* sts_out=0 sts_failed=0 ' "$T/drive.out" &&
     grep -q 'disconnect from localhost\[127.0.0.1\] ehlo=2 starttls=1 mail=3 rcpt=3 data=3 quit=1' "$PF/maillog" &&
     sunk 3; then
 	integ_ok "STARTTLS offered: 3 copies over TLS on one connection (Postfix's log agrees)"
@@ -131,7 +131,7 @@ if [ "$r" = sent ] &&
     grep -q 'deliver starttls to \[smarthost\] failed, plain text: handshake: ' "$T/drive2.log" &&
     grep -q 'deliver sent to=<r4@tls.test> tls=none ' "$T/drive2.log" &&
     grep -q 'SSL_accept error from localhost\[127.0.0.1\]' "$PF/maillog" &&
-    grep -q 'tls=0 dane=0 tls_policy_failed=0 probes=' "$T/drive2.out" && sunk 1; then
+    grep -q 'tls=0 dane=0 tls_policy_failed=0 probes=.* sts_out=0 sts_failed=0 ' "$T/drive2.out" && sunk 1; then
 	integ_ok "handshake fails: reason logged, sent in plain text on a new connection"
 else
 	integ_notok "handshake failure fallback" "state=$r" \

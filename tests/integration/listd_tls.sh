@@ -5,8 +5,9 @@
 # serving the zone test (signed here with ldns-signzone) and the
 # unsigned insecure.test below it, a validating Unbound as the
 # engine's resolver (the AD bit), and subscriber MTAs in Python's ssl
-# module (OpenSSL) speaking SMTP with STARTTLS on port 25, with
-# certificates of a test CA made here.  One subscriber per domain:
+# module (OpenSSL, listd_tls_mta.py) speaking SMTP with STARTTLS on
+# port 25, with certificates of a test CA made here.  One subscriber
+# per domain:
 #
 #   dane-ee: TLSA 3 1 1 of the MX's key: delivered over TLS, DANE noted;
 #   dane-ta: TLSA 2 0 1 of the CA's certificate: delivered;
@@ -21,7 +22,10 @@
 #   insecure: TLSA that does not match, in a zone that is not signed
 #     (no AD): ignored, delivered (opportunistic);
 #   dane-bogus: the MX's TLSA record altered after signing, so the
-#     resolver answers SERVFAIL: the host is skipped, the copy deferred.
+#     resolver answers SERVFAIL: the host is skipped, the copy deferred;
+#   dane-sts: DANE-EE that matches, and an MTA-STS policy in enforce
+#     mode (listd_sts_web.py) that does not list the MX: DANE wins (RFC
+#     8461 section 2), delivered.
 #
 # The engine's counters (dane, tls_policy_failed) are asserted.  The
 # test runs in a network namespace of its own (unshare -rn), so that the
@@ -35,7 +39,7 @@ set -eu
 
 integ_netns_reexec
 # The MXs' addresses, on the namespace's loopback.
-for a in 61 62 63 64 65; do
+for a in 61 62 63 64 65 80; do
 	ip addr add 192.0.2.$a/32 dev lo || integ_skip "cannot add 192.0.2.$a"
 done
 
@@ -46,11 +50,7 @@ integ_init
 T=$INTEG_TMP
 
 # ---- The certificates: a CA, and the MXs' certificates it signs ----
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/ca.key" -out "$T/ca.pem" -days 30 -subj /CN=listd-tls-ca \
-    -addext basicConstraints=critical,CA:TRUE \
-    -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null ||
-    integ_skip "openssl cannot make a CA"
+drive_ca listd-tls-ca
 # csr NAME STEM: a key and a request for NAME.
 csr()
 {
@@ -70,6 +70,7 @@ cert mx1.test mx1
 cert mx2.test mx2
 cert mx4.test mx4
 cert other.test other
+cert mta-sts.dane-sts.test web
 # mx5.test's expired in 2020: openssl ca takes the dates.
 csr mx5.test mx5
 mkdir "$T/ca.d"
@@ -141,6 +142,9 @@ dane-plain	MX 10 mx3.test.
 dane-expired	MX 10 mx5.test.
 dane-odd	MX 10 mxodd.test.
 dane-bogus	MX 10 mx7.test.
+dane-sts	MX 10 mx1.test.
+_mta-sts.dane-sts TXT "v=STSv1; id=1"
+mta-sts.dane-sts A 192.0.2.80
 plain		MX 10 mx6.test.
 insecure	NS ns1.test.
 EOF
@@ -181,82 +185,19 @@ if ! dig @127.0.0.5 +dnssec _25._tcp.mx1.test TLSA | grep -q 'flags:.* ad'; then
 fi
 
 # ---- The subscribers' MTAs: ADDR:CERT-STEM (none: no STARTTLS) ----
-cat >"$T/mta.py" <<'PYEOF'
-import os, socketserver, ssl, sys, threading, time
-
-class TCP(socketserver.ThreadingTCPServer):
-    allow_reuse_address = True
-    daemon_threads = True
-
-def mta(addr, stem, spool):
-    ctx = None
-    if stem:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(stem + ".pem", stem + ".key")
-    class H(socketserver.StreamRequestHandler):
-        def handle(self):
-            s = self.request
-            f = s.makefile("rb")
-            tls = "none"
-            s.sendall(b"220 mta ESMTP\r\n")
-            while True:
-                l = f.readline(2000)
-                if not l:
-                    return
-                v = l.strip().upper()
-                if v.startswith(b"EHLO"):
-                    s.sendall(b"250-mta\r\n" +
-                        (b"250-STARTTLS\r\n" if ctx and tls == "none"
-                         else b"") + b"250 8BITMIME\r\n")
-                elif v == b"STARTTLS" and ctx and tls == "none":
-                    s.sendall(b"220 2.0.0 ready\r\n")
-                    try:
-                        s = ctx.wrap_socket(s, server_side=True)
-                    except (ssl.SSLError, OSError):
-                        return
-                    tls = s.version()
-                    f = s.makefile("rb")
-                elif v.startswith(b"MAIL") or v.startswith(b"RCPT") or \
-                        v == b"RSET" or v == b"NOOP":
-                    s.sendall(b"250 2.0.0 ok\r\n")
-                elif v == b"DATA":
-                    s.sendall(b"354 go on\r\n")
-                    body = b""
-                    while True:
-                        l = f.readline(100000)
-                        if not l or l == b".\r\n":
-                            break
-                        body += l
-                    name = "%s/%d.%d" % (spool, time.time_ns(),
-                        threading.get_ident())
-                    with open(name, "wb") as o:
-                        o.write(b"X-Lab-TLS: " + tls.encode() + b"\r\n" +
-                            body)
-                    s.sendall(b"250 2.0.0 queued\r\n")
-                elif v == b"QUIT":
-                    s.sendall(b"221 2.0.0 bye\r\n")
-                    return
-                else:
-                    s.sendall(b"502 5.5.1 no\r\n")
-    return TCP((addr, 25), H)
-
-servers = []
-for spec in sys.argv[2:]:
-    addr, stem = spec.split(":")
-    spool = os.path.join(sys.argv[1], addr)
-    os.makedirs(spool, exist_ok=True)
-    servers.append(mta(addr, stem, spool))
-for srv in servers:
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-print("ready", flush=True)
-while True:
-    time.sleep(3600)
-PYEOF
-integ_spawn "$T/mta.log" "$PY" "$T/mta.py" "$T/spool" \
+integ_spawn "$T/mta.log" "$PY" \
+    "$top_srcdir/tests/integration/listd_tls_mta.py" "$T/spool" \
     "192.0.2.61:$T/mx1" "192.0.2.62:$T/mx2" "192.0.2.63:" \
     "192.0.2.64:$T/mx4" "192.0.2.65:$T/mx5"
+mkdir "$T/pol"
+printf 'version: STSv1\nmode: enforce\nmx: other.test\nmax_age: 600\n' \
+    >"$T/pol/dane-sts.test"
+integ_spawn "$T/web.log" "$PY" \
+    "$top_srcdir/tests/integration/listd_sts_web.py" "$T/web" 192.0.2.80 \
+    "$T/pol"
 i=0
-until grep -q ready "$T/mta.log" 2>/dev/null; do
+until grep -q ready "$T/mta.log" 2>/dev/null &&
+    grep -q ready "$T/web.log" 2>/dev/null; do
 	i=$((i + 1))
 	[ "$i" -le 100 ] || integ_skip "the MTAs did not start: $(cat "$T/mta.log")"
 	sleep 0.1
@@ -266,23 +207,13 @@ done
 drive_list
 printf 'From: alice@example.org\nTo: dev@lists.test\nSubject: dane\nMessage-ID: <dane1@example.org>\n\nHello over DANE.\n' >"$T/msg"
 for d in dane-ee dane-ta dane-bad dane-plain dane-expired dane-odd plain \
-    insecure dane-bogus; do
+    insecure dane-bogus dane-sts; do
 	echo "u@$d.test"
 done >"$T/rcpt"
 M=$("$DRIVE" enqueue "$DB" lists.test dev alice@example.org "$T/msg" "$T/rcpt")
 "$DRIVE" run "$DB" lists.test 127.0.0.5:53 --port 25 --idle --seconds 60 \
-    >"$T/drive.out" 2>"$T/drive.log" || true
+    --tls-ca-file "$T/ca.pem" >"$T/drive.out" 2>"$T/drive.log" || true
 
-# state DOMAIN: the copy's state and attempts.
-state()
-{
-	q "SELECT state || ' ' || attempts FROM deliveries WHERE message = $M AND recipient = 'u@$1.test'"
-}
-# got ADDR: the TLS the MTA at ADDR saw for each message, one a line.
-got()
-{
-	cat "$T/spool/$1"/* 2>/dev/null | sed -n 's/^X-Lab-TLS: \([^\r]*\)\r*$/\1/p'
-}
 # case NAME DOMAIN STATE ADDR TLS WHAT: the copy to DOMAIN ended in
 # STATE ("sent 1", "queued 1") and the MTA at ADDR saw TLS ("TLSv1.3",
 # "none"; "" for no message at all) among its messages.
@@ -290,8 +221,8 @@ case_()
 {
 	local name=$1 dom=$2 want=$3 addr=$4 tls=$5 s g ok=1
 
-	s=$(state "$dom")
-	g=$(got "$addr" | tr '\n' ' ')
+	s=$(drive_state "$dom")
+	g=$(drive_got "$addr" | tr '\n' ' ')
 	[ "$s" = "$want" ] || ok=0
 	if [ -z "$tls" ]; then
 		[ -z "$g" ] || ok=0
@@ -317,19 +248,19 @@ case_ "expired certificate under DANE-TA: deferred, nothing sent" \
 # that copy in plain text and must take no other.
 case_ "validated MX, no TLSA, no STARTTLS: delivered in plain text" \
     plain "sent 1" 192.0.2.63 none
-n63=$(got 192.0.2.63 | wc -l)
-if [ "$(state dane-plain)" = "queued 1" ] && [ "$n63" = 1 ] &&
+n63=$(drive_got 192.0.2.63 | wc -l)
+if [ "$(drive_state dane-plain)" = "queued 1" ] && [ "$n63" = 1 ] &&
     grep -q 'deliver tls policy of dane-plain.test not met: TLS is required, but the server does not offer STARTTLS' "$T/drive.log"; then
 	integ_ok "TLSA and STARTTLS stripped: deferred, never in plain text"
 else
-	integ_notok "STARTTLS stripped" "state=$(state dane-plain) messages at .63: $n63" \
+	integ_notok "STARTTLS stripped" "state=$(drive_state dane-plain) messages at .63: $n63" \
 	    "$(grep dane-plain "$T/drive.log" | tail -n 3)"
 fi
 case_ "only unusable TLSA (usages 1 and 7): TLS still required, delivered" \
     dane-odd "sent 1" 192.0.2.61 TLSv1.3
 case_ "TLSA in an unsigned zone (no AD) ignored: delivered" insecure \
     "sent 1" 192.0.2.61 TLSv1.3
-r=$(q "SELECT state || ' ' || last_reply FROM deliveries WHERE message = $M AND recipient = 'u@dane-bogus.test'")
+r=$(drive_reply dane-bogus)
 if [ "$r" = "queued 451 4.7.5 dane-bogus.test: the TLSA look-up of its validated mail hosts failed (RFC 7672 section 2.2.1)" ] &&
     grep -q 'TLSA look-up for mx7.test failed under a validated MX: host skipped' "$T/drive.log"; then
 	integ_ok "TLSA record bogus (SERVFAIL) under a validated MX: host skipped, deferred"
@@ -345,10 +276,19 @@ if grep -q 'deliver dane dane-ee.test: 3 1 1 depth 0' "$T/drive.log" &&
 else
 	integ_notok "the log lines" "$(grep -E 'dane|policy' "$T/drive.log" | head -n 10)"
 fi
-# dane: connections under DANE (ee, ta, bad, plain, expired, odd);
-# tls_policy_failed: bad, plain, expired, bogus.
-if grep -q 'sent=5 deferred=4 .* dane=6 tls_policy_failed=4 probes=' "$T/drive.out"; then
-	integ_ok "the counters: dane=6 tls_policy_failed=4"
+case_ "DANE, and an enforced MTA-STS policy without the MX: DANE wins, delivered" \
+    dane-sts "sent 1" 192.0.2.61 TLSv1.3
+if grep -q 'deliver dane dane-sts.test: 3 1 1 depth 0' "$T/drive.log" &&
+    grep -q 'deliver domain dane-sts.test: MTA-STS policy id 1: mode enforce' "$T/drive.log"; then
+	integ_ok "dane-sts: the policy was fetched, DANE matched"
+else
+	integ_notok "dane-sts's log" "$(grep dane-sts "$T/drive.log" | head -n 5)"
+fi
+# dane: connections under DANE (ee, ta, bad, plain, expired, odd, sts);
+# tls_policy_failed: bad, plain, expired, bogus; MTA-STS: one policy
+# fetched (dane-sts's), no connection under it.
+if grep -q 'sent=6 deferred=4 .* dane=7 tls_policy_failed=4 probes=.* sts_out=0 sts_failed=0 sts_testing_failed=0 sts_fetched=1 sts_fetch_failed=0' "$T/drive.out"; then
+	integ_ok "the counters: dane=7 tls_policy_failed=4 sts_fetched=1"
 else
 	integ_notok "the counters" "$(cat "$T/drive.out")"
 fi

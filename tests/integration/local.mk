@@ -131,5 +131,14 @@ INTEGRATION_TESTS += tests/integration/archive_html_pages.sh
 # and a test CA, in a network namespace of its own: DANE-EE and DANE-TA
 # matches delivered, a wrong TLSA, a stripped STARTTLS and an expired
 # certificate deferred, unusable records, an unsigned zone ignored, a
-# bogus TLSA record (SERVFAIL) skipping its host.
+# bogus TLSA record (SERVFAIL) skipping its host, DANE winning over an
+# enforced MTA-STS policy without the MX (helpers: listd_tls_mta.py,
+# listd_sts_web.py).
 INTEGRATION_TESTS += tests/integration/listd_tls.sh
+# issue 17 (part 3): MTA-STS (RFC 8461) on timbre-listd's delivery, by
+# deliver_drive: NSD, the policies over HTTPS from listd_sts_web.py
+# (Python's http.server and ssl; 10 MB, STSv2, a redirect refused, one
+# that never answers), subscriber MTAs (listd_tls_mta.py) with a test
+# CA's certificates: enforce with the MX in or out of the policy, a
+# certificate for another name, STARTTLS stripped; testing mode.
+INTEGRATION_TESTS += tests/integration/listd_sts.sh

@@ -12,6 +12,7 @@
  *	--port N, --smarthost H:P, --offset S (clock), --retry A,B,..
  *	--every S, --give-up S, --max N, --per-domain N, --disable N,
  *	--probe-after S, --probe-wait S (probes of disabled subscribers),
+ *	--tls-ca-file F, --mta-sts-port N (MTA-STS),
  *	--to-signer (DSNs queued for a signer, as the daemon does; this
  *	program has none, so they wait in "received").
  *   deliver_drive bounce DB DOMAIN LIST VERP MSGFILE
@@ -150,6 +151,10 @@ cmd_run(int argc, char **argv)
 			cfg.deliver_port = (uint16_t)atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--smarthost") == 0)
 			cfg.smarthost = argv[i + 1];
+		else if (strcmp(argv[i], "--tls-ca-file") == 0)
+			cfg.tls_ca_file = argv[i + 1];
+		else if (strcmp(argv[i], "--mta-sts-port") == 0)
+			cfg.mta_sts_port = (uint16_t)atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--offset") == 0)
 			cfg.clock_offset = atol(argv[i + 1]);
 		else if (strcmp(argv[i], "--seconds") == 0)
@@ -194,11 +199,13 @@ cmd_run(int argc, char **argv)
 	listd_deliver_stats(r.d, &st);
 	printf("sent=%lu deferred=%lu failed=%lu dsn=%lu bounces=%lu "
 	    "author=%lu connections=%lu tls=%lu dane=%lu tls_policy_failed=%lu "
-	    "probes=%lu/%lu/%lu",
+	    "probes=%lu/%lu/%lu sts_out=%lu sts_failed=%lu "
+	    "sts_testing_failed=%lu sts_fetched=%lu sts_fetch_failed=%lu",
 	    st.sent, st.deferred, st.failed, st.dsn_sent, st.bounces,
 	    st.bounces_charged_to_author, st.connections, st.tls, st.dane,
 	    st.tls_policy_failed, st.probes_sent, st.probes_failed,
-	    st.probes_passed);
+	    st.probes_passed, st.sts_out, st.sts_failed,
+	    st.sts_testing_failed, st.sts_fetched, st.sts_fetch_failed);
 	if (cfg.to_signer != NULL)
 		printf(" to_signer=%u", r.to_signer);
 	printf("\n");

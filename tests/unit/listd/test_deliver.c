@@ -323,5 +323,6 @@ unit_suite(void)
 	tcase_add_test(tc, test_dsn_written_reads_back);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, test_dsn_tcase());
+	suite_add_tcase(s, test_sts_tcase());
 	return s;
 }

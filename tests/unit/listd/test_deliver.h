@@ -5,5 +5,6 @@
 #include <check.h>
 
 TCase	*test_dsn_tcase(void);
+TCase	*test_sts_tcase(void);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * doctor_sts.c: the HTTP response and MTA-STS policy parsers of timbre
- * doctor (see doctor_sts.h).  Both read bytes from a server anyone can
- * run: every read is bounded by the length given, nothing is assumed to
+ * mtasts.c: the HTTP response and MTA-STS policy parsers (see
+ * mtasts.h) of timbre doctor and of timbre-listd's delivery.  Both
+ * read bytes from a server anyone can run: every read is bounded by the length given, nothing is assumed to
  * be NUL-terminated, and what is kept is copied into fixed buffers.
  */
 #include <ctype.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "doctor_sts.h"
+#include "mail/mtasts.h"
 
 /* The next line of [p, end): its length without the CRLF or LF, and
  * *next after it. */
@@ -55,7 +55,7 @@ header_is(const char *p, size_t n, const char *name, const char **v,
 }
 
 int
-doctor_http_parse(const char *buf, size_t len, struct doctor_http *h,
+mail_http_parse(const char *buf, size_t len, struct mail_http *h,
     const char **why)
 {
 	const char	*p = buf, *end = buf + len, *next, *v;
@@ -106,7 +106,7 @@ doctor_http_parse(const char *buf, size_t len, struct doctor_http *h,
 }
 
 bool
-doctor_http_is_text_plain(const struct doctor_http *h)
+mail_http_is_text_plain(const struct mail_http *h)
 {
 	size_t	n = h->content_type_len;
 
@@ -127,7 +127,7 @@ name_ok(const char *p, size_t n, bool wild)
 		p += 2;
 		n -= 2;
 	}
-	if (n == 0 || n >= DOCTOR_STS_MX_LEN - 2)
+	if (n == 0 || n >= MAIL_STS_MX_LEN - 2)
 		return false;
 	for (i = 0; i < n; i++) {
 		if (p[i] == '.') {
@@ -145,7 +145,7 @@ name_ok(const char *p, size_t n, bool wild)
 }
 
 int
-doctor_sts_parse(const char *buf, size_t len, struct doctor_sts_policy *pol,
+mail_sts_parse(const char *buf, size_t len, struct mail_sts_policy *pol,
     char *why, size_t whylen)
 {
 	const char	*p = buf, *end = buf + len, *next, *k, *v;
@@ -155,7 +155,7 @@ doctor_sts_parse(const char *buf, size_t len, struct doctor_sts_policy *pol,
 	long		 age;
 
 	memset(pol, 0, sizeof(*pol));
-	if (len > DOCTOR_STS_MAX_BODY) {
+	if (len > MAIL_STS_MAX_BODY) {
 		snprintf(why, whylen, "longer than 64 KiB");
 		return -1;
 	}
@@ -193,11 +193,11 @@ doctor_sts_parse(const char *buf, size_t len, struct doctor_sts_policy *pol,
 			if (have_mode)
 				continue;
 			if (vn == 7 && memcmp(v, "enforce", 7) == 0)
-				pol->mode = DOCTOR_STS_ENFORCE;
+				pol->mode = MAIL_STS_ENFORCE;
 			else if (vn == 7 && memcmp(v, "testing", 7) == 0)
-				pol->mode = DOCTOR_STS_TESTING;
+				pol->mode = MAIL_STS_TESTING;
 			else if (vn == 4 && memcmp(v, "none", 4) == 0)
-				pol->mode = DOCTOR_STS_NONE;
+				pol->mode = MAIL_STS_NONE;
 			else {
 				snprintf(why, whylen, "mode is not enforce, "
 				    "testing or none");
@@ -210,9 +210,9 @@ doctor_sts_parse(const char *buf, size_t len, struct doctor_sts_policy *pol,
 			for (i = 0, age = 0; i < vn && i < 10 &&
 			    isdigit((unsigned char)v[i]); i++)
 				age = age * 10 + (v[i] - '0');
-			if (vn == 0 || i != vn || age > DOCTOR_STS_MAX_AGE) {
+			if (vn == 0 || i != vn || age > MAIL_STS_MAX_AGE) {
 				snprintf(why, whylen, "max_age is not a number "
-				    "of seconds up to %d", DOCTOR_STS_MAX_AGE);
+				    "of seconds up to %d", MAIL_STS_MAX_AGE);
 				return -1;
 			}
 			pol->max_age = age;
@@ -223,7 +223,7 @@ doctor_sts_parse(const char *buf, size_t len, struct doctor_sts_policy *pol,
 				    "host name or *.domain");
 				return -1;
 			}
-			if (pol->nmx == DOCTOR_STS_MAX_MX) {
+			if (pol->nmx == MAIL_STS_MAX_MX) {
 				pol->nmx_dropped++;
 				continue;
 			}
@@ -236,7 +236,7 @@ doctor_sts_parse(const char *buf, size_t len, struct doctor_sts_policy *pol,
 		    "version" : !have_mode ? "mode" : "max_age");
 		return -1;
 	}
-	if (pol->nmx == 0 && pol->mode != DOCTOR_STS_NONE) {
+	if (pol->nmx == 0 && pol->mode != MAIL_STS_NONE) {
 		snprintf(why, whylen, "no mx: field");
 		return -1;
 	}
@@ -244,7 +244,7 @@ doctor_sts_parse(const char *buf, size_t len, struct doctor_sts_policy *pol,
 }
 
 bool
-doctor_sts_mx_match(const char *pattern, const char *host)
+mail_sts_mx_match(const char *pattern, const char *host)
 {
 	const char	*dot;
 	size_t		 hn = strlen(host);
@@ -263,15 +263,61 @@ doctor_sts_mx_match(const char *pattern, const char *host)
 }
 
 const char *
-doctor_sts_mode_str(enum doctor_sts_mode m)
+mail_sts_mode_str(enum mail_sts_mode m)
 {
 	switch (m) {
-	case DOCTOR_STS_ENFORCE:
+	case MAIL_STS_ENFORCE:
 		return "enforce";
-	case DOCTOR_STS_TESTING:
+	case MAIL_STS_TESTING:
 		return "testing";
-	case DOCTOR_STS_NONE:
+	case MAIL_STS_NONE:
 		break;
 	}
 	return "none";
+}
+
+int
+mail_sts_txt_parse(const char *p, size_t len, char id[MAIL_STS_ID_LEN + 1])
+{
+	const char	*end = p + len, *f, *fe, *eq;
+	size_t		 n, i;
+	bool		 first = true, have_id = false;
+
+	id[0] = '\0';
+	if (len < 7 || memcmp(p, "v=STSv1", 7) != 0 ||
+	    (len > 7 && p[7] != ';' && p[7] != ' ' && p[7] != '\t'))
+		return -1;
+	/* The pieces between ";"s: the first (after the version) and the
+	 * last may be blank, no other. */
+	for (p += 7;; p = fe + 1) {
+		if ((fe = memchr(p, ';', (size_t)(end - p))) == NULL)
+			fe = end;
+		f = p;
+		while (f < fe && (*f == ' ' || *f == '\t'))
+			f++;
+		n = (size_t)(fe - f);
+		while (n > 0 && (f[n - 1] == ' ' || f[n - 1] == '\t'))
+			n--;
+		if (first || n == 0) {
+			if (n != 0 || (!first && fe != end))
+				return -2;
+		} else if ((eq = memchr(f, '=', n)) == NULL || eq == f)
+			return -2;
+		else if (eq - f == 2 && memcmp(f, "id", 2) == 0 && !have_id) {
+			/* Other fields (extensions) are not read. */
+			n -= 3;
+			if (n == 0 || n > MAIL_STS_ID_LEN)
+				return -2;
+			for (i = 0; i < n; i++)
+				if (!isalnum((unsigned char)eq[1 + i]))
+					return -2;
+			memcpy(id, eq + 1, n);
+			id[n] = '\0';
+			have_id = true;
+		}
+		first = false;
+		if (fe == end)
+			break;
+	}
+	return have_id ? 0 : -2;
 }
