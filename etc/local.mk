@@ -55,8 +55,8 @@ dist_man_MANS += man/timbre.conf.5 man/timbre-deploy.7
 # tree (timbre-deploy(7)): the NAT of ports 25 and 53 (iptables and
 # nftables) and certbot's deploy hook with its plugin's example file.
 deploydir = $(pkgdatadir)
-dist_deploy_SCRIPTS = contrib/iptables/timbre-nat.sh
-dist_deploy_DATA = contrib/iptables/timbre-nat.nft
+dist_deploy_SCRIPTS = contrib/iptables/timbre-nat.sh \
+	contrib/iptables/timbre-nat.nft
 acmedir = $(pkgdatadir)/acme
 dist_acme_SCRIPTS = contrib/acme/deploy-hook
 dist_acme_DATA = contrib/acme/rfc2136.ini.example
