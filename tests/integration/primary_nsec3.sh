@@ -24,7 +24,9 @@
 # new empty non-terminal) keep the chain whole (ldns-verify-zone on the
 # AXFR) and re-sign only what changed; the Knot secondary follows by
 # IXFR, and Unbound, sent to the secondary for n3.test, validates there
-# too.  A last restart with NSEC switches the zone back.
+# too.  A last restart with NSEC switches the zone back; Knot, at the
+# serial before it, follows by IXFR (the saved version is the history a
+# restart keeps: a client older than it gets the whole zone).
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir/build}"
@@ -283,7 +285,13 @@ check "the restart with nsec says the denial changed" grep -q "zone n3.test: den
 check "and the serial moved on ($s4 to $s5)" sh -c "[ '$s5' -gt '$s4' ]"
 verify 127.0.0.4 "NSEC again"
 check "an NSEC chain again, no NSEC3, no NSEC3PARAM" sh -c "[ \"\$(cat n3.count)\" = '0 8' ] && ! grep -q NSEC3PARAM n3.axfr"
+# The history after a restart: the version saved at the last run (serial
+# s4) is the one older version kept, so a secondary at s4 gets an
+# incremental IXFR; one at an older serial would get the whole zone.
 check "Knot follows (serial $s5)" wait_secondary "$s5"
+check "by IXFR, from the serial before the restart" sh -c "grep -q 'primary ixfr .*zone=n3.test serial=$s4->$s5 incremental' '$T/primary.log'"
+d4 +tcp n3.test IXFR="$s3" >ixfr2.out || true
+check "IXFR from a serial older than the restart ($s3): the whole zone" sh -c "grep -q 'primary ixfr .*zone=n3.test serial=$s3->$s5 full' '$T/primary.log' && grep -q 'IN	NSEC	' ixfr2.out"
 verify 127.0.0.5 "the Knot secondary, NSEC again"
 validates nope4.n3.test. A "NXDOMAIN ad" "unbound via the Knot secondary"
 
