@@ -24,9 +24,10 @@
 # new empty non-terminal) keep the chain whole (ldns-verify-zone on the
 # AXFR) and re-sign only what changed; the Knot secondary follows by
 # IXFR, and Unbound, sent to the secondary for n3.test, validates there
-# too.  A last restart with NSEC switches the zone back; Knot, at the
-# serial before it, follows by IXFR (the saved version is the history a
-# restart keeps: a client older than it gets the whole zone).
+# too.  A restart with nothing changed serves the NSEC3 version saved,
+# serial and all; a last restart with NSEC switches the zone back; Knot,
+# at the serial before it, follows by IXFR (the saved version is the
+# history a restart keeps: a client older than it gets the whole zone).
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir/build}"
@@ -277,6 +278,12 @@ validates nope3.n3.test. A "NXDOMAIN ad" "unbound via the Knot secondary"
 validates x.wild.n3.test. A "NOERROR ad" "unbound via the Knot secondary"
 validates www.insec.n3.test. A "NOERROR noad" \
     "unbound via the Knot secondary"
+
+# ---- a restart, nothing changed: the NSEC3 version saved is served ----
+start_primary nsec3
+check "a restart with nsec3 again serves the version saved (serial $s4)" sh -c "grep -q 'zone n3.test: signed version serial=$s4 kept from' '$T/primary.log' && [ \"\$(dig @127.0.0.4 +norec +short n3.test SOA | awk '{ print \$3 }')\" = '$s4' ]"
+verify 127.0.0.4 "the NSEC3 version saved"
+integ_stop "$PRIMARY_PID"
 
 # ---- back to NSEC ----
 start_primary nsec
