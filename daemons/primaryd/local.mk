@@ -22,8 +22,16 @@ INTEGRATION_TESTS += tests/integration/auth_dnssec.sh
 # issue 22 (part 2): zones signed online (--dnssec-sign, ECDSA and
 # Ed25519): validated by timbre-resolverd and Unbound through a private
 # signed root, ldns-verify-zone on AXFR after UPDATEs, IXFR, restart, a
-# key file gone; in a network namespace of its own.
+# key file gone; in a network namespace of its own; helper:
+# primary_sign_lib.sh (shared with primary_nsec3.sh).
 INTEGRATION_TESTS += tests/integration/primary_sign.sh
+# issue 22 (part 2): a zone signed online with NSEC3 (--dnssec-denial):
+# NXDOMAIN, NODATA, empty non-terminals, wildcards and delegations
+# validated by timbre-resolverd and Unbound, ldns-verify-zone on AXFR
+# after UPDATEs, a Knot secondary by IXFR (Unbound validating there),
+# NSEC to NSEC3 and back on restart; in a network namespace of its own;
+# helper: primary_sign_lib.sh.
+INTEGRATION_TESTS += tests/integration/primary_nsec3.sh
 # issue 15 (part 3): --workers 1, 2 and 4 (SO_REUSEPORT UDP loops): dig,
 # kdig and 3000 questions from 16 source ports answered as --workers 1
 # does; 6 git pushes + signed NOTIFYs and a SIGHUP under a query loop

@@ -61,6 +61,9 @@ static const struct opt primaryd_options[] = {
 	  "mode 0700; never in git)", 0, 0 },
 	{ "dnssec-algorithm", OPT_STRING, "ecdsap256", OFF(dnssec_algorithm),
 	  "the algorithm of new signing keys: ecdsap256 or ed25519", 0, 0 },
+	{ "dnssec-denial", OPT_STRING, "nsec", OFF(dnssec_denial),
+	  "denial of existence: nsec, or nsec3 (RFC 9276: no salt, 0 "
+	  "iterations), or nsec3:ITERATIONS[:SALT_HEX]", 0, 0 },
 	{ NULL, 0, NULL, 0, NULL, 0, 0 },
 };
 

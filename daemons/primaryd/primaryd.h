@@ -48,6 +48,7 @@ struct primaryd_conf {
 	struct opt_list	 dnssec_sign;	/* char *: zones, or "all" */
 	char		*dnssec_dir;
 	char		*dnssec_algorithm;
+	char		*dnssec_denial;	/* nsec, nsec3[:ITER[:SALT]] */
 };
 
 /* Online signing (--dnssec-*, sign.c), fixed at start: read by the
@@ -58,6 +59,7 @@ struct primaryd_sign {
 	size_t		 nzones;
 	const char	*dir;
 	int		 alg;		/* ldns_signing_algorithm */
+	struct auth_sign_denial denial;	/* NSEC or NSEC3 */
 };
 
 /*

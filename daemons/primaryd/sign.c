@@ -72,6 +72,15 @@ primaryd_sign_setup(struct primaryd_sign *sg, const struct primaryd_conf *c,
 		    "with Ed25519 (ldns 1.8 can); use ecdsap256");
 		return -1;
 	}
+	if (auth_sign_denial_parse(c->dnssec_denial != NULL ?
+	    c->dnssec_denial : "nsec", &sg->denial, err) == -1) {
+		err_set(err, OPT_E_CONFIG, "--dnssec-denial %s", err->msg);
+		return -1;
+	}
+	if (sg->denial.iterations > 0 || sg->denial.saltlen > 0)
+		log_warn("--dnssec-denial %s: RFC 9276 asks for no salt and "
+		    "0 iterations; validators may treat the zones as "
+		    "insecure", c->dnssec_denial);
 	return auth_sign_dir(sg->dir, err);
 }
 
@@ -130,18 +139,24 @@ log_new_key(const struct auth_zone *z, ldns_key_list *keys)
 /* plain signed with keys (made is their being new), prev (may be NULL)
  * the version before; NULL (err) when it cannot be. */
 static struct auth_zone *
-sign_with(ldns_key_list *keys, bool made, const struct auth_zone *plain,
-    const struct auth_zone *prev, enum auth_serial_policy policy,
-    struct err *err)
+sign_with(const struct primaryd_sign *sg, ldns_key_list *keys, bool made,
+    const struct auth_zone *plain, const struct auth_zone *prev,
+    enum auth_serial_policy policy, struct err *err)
 {
 	struct auth_sign_stats	 st = { 0, 0 };
 	struct auth_zone	*sz;
 
-	sz = auth_zone_sign(plain, prev, keys, time(NULL), policy, &st, err);
+	if (prev != NULL && !auth_zone_sign_denial_is(prev, &sg->denial))
+		log_info("zone %s: denial of existence changed: %s chain "
+		    "made, the old one dropped", auth_zone_name(plain),
+		    sg->denial.nsec3 ? "NSEC3" : "NSEC");
+	sz = auth_zone_sign(plain, prev, keys, &sg->denial, time(NULL),
+	    policy, &st, err);
 	if (sz != NULL) {
-		log_info("zone %s: signed serial=%u rrsets_signed=%zu "
-		    "rrsets_kept=%zu", auth_zone_name(sz),
-		    auth_zone_serial(sz), st.made, st.reused);
+		log_info("zone %s: signed serial=%u denial=%s "
+		    "rrsets_signed=%zu rrsets_kept=%zu", auth_zone_name(sz),
+		    auth_zone_serial(sz), sg->denial.nsec3 ? "nsec3" : "nsec",
+		    st.made, st.reused);
 		if (made)
 			log_new_key(sz, keys);
 	}
@@ -160,8 +175,8 @@ primaryd_sign_update(const struct primaryd_sign *sg,
 	if ((keys = auth_sign_keys_load(sg->dir, auth_zone_name(nz), sg->alg,
 	    &made, err)) == NULL)
 		return NULL;
-	sz = sign_with(keys, made, nz, auth_zone_signed_online(prev) ? prev :
-	    NULL, policy, err);
+	sz = sign_with(sg, keys, made, nz, auth_zone_signed_online(prev) ?
+	    prev : NULL, policy, err);
 	auth_sign_keys_free(keys);
 	return sz;
 }
@@ -184,6 +199,7 @@ sign_zone(const struct primaryd_sign *sg, struct auth_zone *z,
 		prev = (struct auth_zone *)old;
 	/* Unchanged, and its signatures good for long enough. */
 	if (prev != NULL && !auth_zone_sign_due(prev, now) &&
+	    auth_zone_sign_denial_is(prev, &sg->denial) &&
 	    auth_zone_same_but_serial(auth_zone_plain(prev), plain) &&
 	    !auth_serial_lt(auth_zone_serial(prev), auth_zone_serial(plain)))
 		return auth_zone_ref(prev);
@@ -196,6 +212,7 @@ sign_zone(const struct primaryd_sign *sg, struct auth_zone *z,
 		/* Saved from the same records, still good: served as it
 		 * is, serial and all (the secondaries need no transfer). */
 		if (saved != NULL && auth_zone_signed_from(saved, plain) &&
+		    auth_zone_sign_denial_is(saved, &sg->denial) &&
 		    !auth_zone_sign_due(saved, now)) {
 			log_info("zone %s: signed version serial=%u kept from "
 			    "%s", auth_zone_name(saved),
@@ -203,7 +220,7 @@ sign_zone(const struct primaryd_sign *sg, struct auth_zone *z,
 			auth_sign_keys_free(keys);
 			return saved;
 		}
-		sz = sign_with(keys, made, plain, prev, policy, &err);
+		sz = sign_with(sg, keys, made, plain, prev, policy, &err);
 		auth_sign_keys_free(keys);
 	}
 	if (sz != NULL) {

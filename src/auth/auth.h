@@ -104,8 +104,11 @@ size_t		 auth_zone_sigs_expired(const struct auth_zone *, time_t now,
 /*
  * sign.c, signkey.c: online signing (timbre-primaryd --dnssec-sign).
  * auth_zone_sign: the zone served for the unsigned zone plain: plain's
- * records, a DNSKEY for each key, an NSEC chain, an RRSIG by each key
- * over each authoritative RRset; those of prev (the version signed
+ * records, a DNSKEY for each key, an NSEC chain (d NULL or NSEC) or
+ * NSEC3PARAM and NSEC3 chain (d), an RRSIG by each key over each
+ * authoritative RRset, expiring AUTH_SIGN_LIFETIME less some jitter
+ * (below AUTH_SIGN_JITTER, fixed per owner and type) from now; those
+ * of prev (the version signed
  * before, may be NULL) kept where the RRset did not change and the
  * signature is good for more than AUTH_SIGN_REFRESH (st, may be NULL,
  * counts the RRsets kept and signed).  Its SOA serial is plain's, or
@@ -118,12 +121,34 @@ size_t		 auth_zone_sigs_expired(const struct auth_zone *, time_t now,
 #define AUTH_SIGN_LIFETIME	(14 * 86400)	/* Knot's rrsig-lifetime */
 #define AUTH_SIGN_REFRESH	(7 * 86400)	/* and rrsig-refresh */
 #define AUTH_SIGN_BACKDATE	3600		/* inception before now */
+#define AUTH_SIGN_JITTER	(2 * 86400)	/* expirations spread over */
+/*
+ * The denial of existence a zone signed online gets: NSEC (nsec3 false),
+ * or NSEC3 (RFC 5155) with SHA-1, these iterations and salt, opt-out
+ * off; RFC 9276 asks for 0 iterations and no salt.
+ * auth_sign_denial_parse reads "nsec", "nsec3" or
+ * "nsec3:ITERATIONS[:SALT]" (SALT in hexadecimal, "-" for none).
+ * auth_zone_sign_denial_is: was z (signed online) signed with d?
+ */
+#define AUTH_NSEC3_SHA1		1
+#define AUTH_NSEC3_ITER_MAX	100
+struct auth_sign_denial {
+	bool		nsec3;
+	uint16_t	iterations;
+	uint8_t		saltlen;
+	uint8_t		salt[255];
+};
+int		 auth_sign_denial_parse(const char *,
+		    struct auth_sign_denial *, struct err *);
+bool		 auth_zone_sign_denial_is(const struct auth_zone *,
+		    const struct auth_sign_denial *);
 struct auth_sign_stats {
 	size_t	reused, made;	/* RRsets whose signatures were kept, made */
 };
 struct auth_zone *auth_zone_sign(const struct auth_zone *plain,
 		    const struct auth_zone *prev, ldns_key_list *keys,
-		    time_t now, enum auth_serial_policy,
+		    const struct auth_sign_denial *d, time_t now,
+		    enum auth_serial_policy,
 		    struct auth_sign_stats *st, struct err *);
 /* The signed versions served before z, newest first (i from 0), at most
  * AUTH_SIGN_HISTORY, for IXFR; NULL past them. */

@@ -27,7 +27,6 @@
 #include "auth/auth_priv.h"
 #include "util/err.h"
 
-#define NSEC3_SHA1	1
 
 ldns_rr_type
 auth_rrsig_covers(const ldns_rr *rr)
@@ -98,7 +97,7 @@ chain_params(struct auth_zone *z)
 		if (ldns_rr_get_type(z->v[i].rr) == LDNS_RR_TYPE_NSEC3)
 			from = z->v[i].rr;
 	if (from == NULL || !nsec3_params(from, &z->n3alg, &z->n3iter, &salt,
-	    &saltlen) || z->n3alg != NSEC3_SHA1)
+	    &saltlen) || z->n3alg != AUTH_NSEC3_SHA1)
 		return false;
 	z->n3saltlen = (uint8_t)saltlen;
 	memcpy(z->n3salt, salt, saltlen);

@@ -3,7 +3,8 @@
  * operator wrote it (unsigned), makes the zone timbre-primaryd serves:
  * the same records, the signing keys' DNSKEY records at the apex (and
  * their CDNSKEY and CDS, RFC 7344, for the parent), an NSEC
- * chain (RFC 4034 section 4) over every authoritative name and every
+ * chain (RFC 4034 section 4) or an NSEC3 chain and its NSEC3PARAM (RFC
+ * 5155, as RFC 9276 advises) over every authoritative name and every
  * delegation (names below a cut, glue, are left out, RFC 4035 section
  * 2.3), and an RRSIG by each key over every authoritative RRset (at a
  * delegation only the DS and NSEC: RFC 4035 section 2.2).  The signing
@@ -12,16 +13,20 @@
  * Signing is incremental: given the version served before, an RRset
  * that holds the same records with the same TTL keeps the signatures it
  * had, unless one of them expires in less than AUTH_SIGN_REFRESH; only
- * the RRsets an UPDATE changed, and the NSEC records around the names it
- * added or removed (whose next name or type bitmap moved), are signed
- * anew.  Validity is Knot DNS's default: AUTH_SIGN_LIFETIME (14 days),
- * renewed when less than AUTH_SIGN_REFRESH (7 days) is left; the
- * inception is backdated AUTH_SIGN_BACKDATE for clocks behind ours.
+ * the RRsets an UPDATE changed, and the NSEC or NSEC3 records around
+ * the names it added or removed (whose next name or type bitmap moved),
+ * are signed anew.  The chain itself is made again each time (one SHA-1
+ * a name with RFC 9276's 0 iterations: cheaper than tracking it); only
+ * its records that differ are signed.  Validity is Knot DNS's default:
+ * AUTH_SIGN_LIFETIME (14 days), less a jitter fixed per RRset, renewed
+ * when less than AUTH_SIGN_REFRESH (7 days) is left; the inception is
+ * backdated AUTH_SIGN_BACKDATE for clocks behind ours.
  *
  * The signed zone keeps a reference to the unsigned one (auth_zone_plain)
  * which UPDATE edits and git holds; the signed one is what is answered
  * and transferred.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +129,34 @@ sig_keep(const ldns_rr *sig, const ldns_key *key, uint32_t ttl, time_t now)
 	    (int32_t)(exp - (uint32_t)now) > AUTH_SIGN_REFRESH;
 }
 
+/*
+ * How much earlier than AUTH_SIGN_LIFETIME from now the signatures of
+ * the RRset of owner and type expire: a number below AUTH_SIGN_JITTER
+ * drawn from the two (FNV-1a), so that the signatures of a zone signed
+ * at once do not all expire, nor all come due for refresh, in the same
+ * second, and each RRset keeps its place in the spread from one
+ * refresh to the next (what BIND's sig-validity-interval jitter does).
+ * A hash rather than a random draw: a test can predict it.
+ */
+static uint32_t
+sign_jitter(const ldns_rdf *owner, ldns_rr_type type)
+{
+	const uint8_t	*p = ldns_rdf_data(owner);
+	uint32_t	 h = 2166136261u;	/* FNV-1a */
+	size_t		 i;
+	uint8_t		 c;
+
+	for (i = 0; i < ldns_rdf_size(owner); i++) {
+		c = p[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (uint8_t)(c - 'A' + 'a');
+		h = (h ^ c) * 16777619u;
+	}
+	h = (h ^ (type >> 8)) * 16777619u;
+	h = (h ^ (type & 0xff)) * 16777619u;
+	return h % AUTH_SIGN_JITTER;
+}
+
 /* The signatures of list (an RRset of owner and type): prev's when they
  * can stay (the same records, each key's signature good for long
  * enough), else new ones from keys. */
@@ -135,6 +168,7 @@ sign_rrset(struct sig_work *w, const struct auth_zone *prev,
 	ldns_rr_list	*sigs;
 	size_t		 f, e, sf, se, i, k, nkeys, kept = 0;
 	size_t		 mark = w->n;
+	uint32_t	 exp;
 	bool		 have;
 
 	nkeys = ldns_key_list_key_count(keys);
@@ -169,6 +203,10 @@ sign_rrset(struct sig_work *w, const struct auth_zone *prev,
 				ldns_rr_free(w->v[--w->n].rr);
 		}
 	}
+	exp = (uint32_t)(now + AUTH_SIGN_LIFETIME) -
+	    sign_jitter(ldns_rr_owner(first), ldns_rr_get_type(first));
+	for (k = 0; k < nkeys; k++)
+		ldns_key_set_expiration(ldns_key_list_key(keys, k), exp);
 	if ((sigs = ldns_sign_public(list, keys)) == NULL) {
 		err_set(err, ERR_CRYPTO, "signing type %u failed",
 		    (unsigned)ldns_rr_get_type(first));
@@ -251,23 +289,21 @@ sign_names(const struct auth_zone *u, size_t **start_out, bool **cut_out,
 	return 0;
 }
 
-/* Signs the RRsets of the name whose records are u->v[i, end) and its
- * NSEC (next: the next name of the chain); at a delegation only DS and
- * NSEC are signed and listed besides NS. */
+/* Signs the RRsets of the name whose records are u->v[i, end), which
+ * go on all (what its NSEC or NSEC3 lists); at a delegation only NS and
+ * DS are listed and only DS is signed.  *signed_out: one was. */
 static int
-sign_name(struct sig_work *w, const struct auth_zone *u,
+sign_sets(struct sig_work *w, const struct auth_zone *u,
     const struct auth_zone *prev, size_t i, size_t end, bool cut,
-    ldns_rdf *next, uint32_t nsec_ttl, ldns_key_list *keys, time_t now,
+    ldns_rr_list *all, bool *signed_out, ldns_key_list *keys, time_t now,
     struct err *err)
 {
-	ldns_rr_list	*set = NULL, *all = NULL;
-	ldns_rr		*nsec = NULL;
+	ldns_rr_list	*set = NULL;
 	ldns_rr_type	 t;
 	size_t		 j, k;
 	int		 rc = -1;
 
-	if ((all = ldns_rr_list_new()) == NULL)
-		goto nomem;
+	*signed_out = false;
 	for (j = i; j < end; j = k) {
 		t = ldns_rr_get_type(u->v[j].rr);
 		for (k = j + 1; k < end && ldns_rr_get_type(u->v[k].rr) == t;
@@ -281,30 +317,276 @@ sign_name(struct sig_work *w, const struct auth_zone *u,
 			if (!ldns_rr_list_push_rr(set, u->v[j].rr) ||
 			    !ldns_rr_list_push_rr(all, u->v[j].rr))
 				goto nomem;
-		if ((!cut || t == LDNS_RR_TYPE_DS) &&
-		    sign_rrset(w, prev, set, keys, now, err) == -1)
-			goto out;
+		if (!cut || t == LDNS_RR_TYPE_DS) {
+			if (sign_rrset(w, prev, set, keys, now, err) == -1)
+				goto out;
+			*signed_out = true;
+		}
 		ldns_rr_list_free(set);
 		set = NULL;
 	}
-	if ((nsec = ldns_create_nsec(ldns_rr_owner(u->v[i].rr), next,
-	    all)) == NULL)
-		goto nomem;
-	ldns_rr_set_ttl(nsec, nsec_ttl);
-	if ((set = ldns_rr_list_new()) == NULL ||
-	    !ldns_rr_list_push_rr(set, nsec))
-		goto nomem;
-	if (sign_rrset(w, prev, set, keys, now, err) == -1)
-		goto out;
-	rc = work_push(w, nsec, err);
-	nsec = NULL;
+	rc = 0;
 	goto out;
 nomem:
 	err_set(err, ERR_NOMEM, "out of memory");
 out:
-	ldns_rr_free(nsec);
 	ldns_rr_list_free(set);
+	return rc;
+}
+
+/* rr (an NSEC or NSEC3 made here, taken) signed and kept. */
+static int
+sign_denial(struct sig_work *w, const struct auth_zone *prev, ldns_rr *rr,
+    ldns_key_list *keys, time_t now, struct err *err)
+{
+	ldns_rr_list	*set;
+	int		 rc;
+
+	if ((set = ldns_rr_list_new()) == NULL ||
+	    !ldns_rr_list_push_rr(set, rr)) {
+		ldns_rr_list_free(set);
+		ldns_rr_free(rr);
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	rc = sign_rrset(w, prev, set, keys, now, err);
+	ldns_rr_list_free(set);
+	if (rc == -1) {
+		ldns_rr_free(rr);
+		return -1;
+	}
+	return work_push(w, rr, err);
+}
+
+/* Signs the name whose records are u->v[i, end) and its NSEC (next: the
+ * next name of the chain). */
+static int
+sign_name(struct sig_work *w, const struct auth_zone *u,
+    const struct auth_zone *prev, size_t i, size_t end, bool cut,
+    ldns_rdf *next, uint32_t nsec_ttl, ldns_key_list *keys, time_t now,
+    struct err *err)
+{
+	ldns_rr_list	*all;
+	ldns_rr		*nsec;
+	bool		 sig;
+	int		 rc = -1;
+
+	if ((all = ldns_rr_list_new()) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	if (sign_sets(w, u, prev, i, end, cut, all, &sig, keys, now,
+	    err) == 0) {
+		if ((nsec = ldns_create_nsec(ldns_rr_owner(u->v[i].rr), next,
+		    all)) == NULL) {
+			err_set(err, ERR_NOMEM, "out of memory");
+		} else {
+			ldns_rr_set_ttl(nsec, nsec_ttl);
+			rc = sign_denial(w, prev, nsec, keys, now, err);
+		}
+	}
 	ldns_rr_list_free(all);
+	return rc;
+}
+
+/*
+ * NSEC3 (RFC 5155).  Each name of the chain (and each empty non-terminal
+ * above one: section 7.1) gets an NSEC3 whose owner is its hash under
+ * the zone's name; the records, ordered by hash, are chained by their
+ * next hashed owner once all are made.  Opt-out is off: every
+ * delegation, signed or not, has its NSEC3 (RFC 9276 section 3.1).
+ */
+struct n3_work {
+	ldns_rr		**v;
+	size_t		  n, cap;
+};
+
+static void
+n3_free(struct n3_work *n3)
+{
+	size_t	i;
+
+	for (i = 0; i < n3->n; i++)
+		ldns_rr_free(n3->v[i]);
+	free(n3->v);
+}
+
+/* The NSEC3 of name (its next hashed owner left for n3_chain) listing
+ * the types of all (if not NULL), and RRSIG if sig. */
+static int
+n3_push(struct n3_work *n3, const ldns_rdf *name, const ldns_rdf *origin,
+    const ldns_rr_list *all, bool sig, const struct auth_sign_denial *d,
+    uint32_t ttl, struct err *err)
+{
+	ldns_rr_type	 types[256];
+	ldns_rr		*rr = NULL, **nv;
+	ldns_rdf	*h, *bitmap;
+	ldns_rr_type	 t;
+	size_t		 i, nt = 0, cap;
+
+	for (i = 0; all != NULL && i < ldns_rr_list_rr_count(all); i++) {
+		t = ldns_rr_get_type(ldns_rr_list_rr(all, i));
+		if ((nt == 0 || types[nt - 1] != t) && nt < 255)
+			types[nt++] = t;
+	}
+	if (sig)
+		types[nt++] = LDNS_RR_TYPE_RRSIG;
+	if ((h = ldns_nsec3_hash_name(name, AUTH_NSEC3_SHA1, d->iterations,
+	    d->saltlen, d->salt)) == NULL ||
+	    ldns_dname_cat(h, origin) != LDNS_STATUS_OK ||
+	    (rr = ldns_rr_new_frm_type(LDNS_RR_TYPE_NSEC3)) == NULL ||
+	    (bitmap = ldns_dnssec_create_nsec_bitmap(types, nt,
+	    LDNS_RR_TYPE_NSEC3)) == NULL)
+		goto nomem;
+	ldns_rr_set_owner(rr, h);
+	h = NULL;
+	ldns_rr_set_ttl(rr, ttl);
+	ldns_nsec3_add_param_rdfs(rr, AUTH_NSEC3_SHA1, 0, d->iterations,
+	    d->saltlen, d->salt);
+	/* The type bitmaps field may be empty, so that ldns makes the
+	 * record without it (5 fields): pushed, not set. */
+	if (ldns_rr_rd_count(rr) > 5)
+		ldns_rdf_deep_free(ldns_rr_set_rdf(rr, bitmap, 5));
+	else if (!ldns_rr_push_rdf(rr, bitmap)) {
+		ldns_rdf_deep_free(bitmap);
+		goto nomem;
+	}
+	if (n3->n == n3->cap) {
+		cap = n3->cap ? n3->cap * 2 : 64;
+		if ((nv = reallocarray(n3->v, cap, sizeof(*nv))) == NULL)
+			goto nomem;
+		n3->v = nv;
+		n3->cap = cap;
+	}
+	n3->v[n3->n++] = rr;
+	return 0;
+nomem:
+	ldns_rdf_deep_free(h);
+	ldns_rr_free(rr);
+	err_set(err, ERR_NOMEM, "out of memory");
+	return -1;
+}
+
+/* The empty non-terminals between the name of u's record i and the
+ * apex (names with nothing of their own, RFC 5155 section 7.1). */
+static int
+n3_push_ents(struct n3_work *n3, const struct auth_zone *u, size_t i,
+    const struct auth_sign_denial *d, uint32_t ttl, struct err *err)
+{
+	uint8_t		 key[AUTH_ZONE_KEY_MAX];
+	ldns_rdf	*name, *up;
+	size_t		 apex = ldns_dname_label_count(u->origin);
+	int		 rc = 0;
+
+	if ((name = ldns_rdf_clone(ldns_rr_owner(u->v[i].rr))) == NULL)
+		goto nomem;
+	while (rc == 0 && ldns_dname_label_count(name) > apex + 1) {
+		if ((up = ldns_dname_left_chop(name)) == NULL)
+			goto nomem;
+		ldns_rdf_deep_free(name);
+		name = up;
+		if (!auth_zone_has_data_key(u, key, auth_zone_key(name, key,
+		    NULL, NULL)))
+			rc = n3_push(n3, name, u->origin, NULL, false, d, ttl,
+			    err);
+	}
+	ldns_rdf_deep_free(name);
+	return rc;
+nomem:
+	ldns_rdf_deep_free(name);
+	err_set(err, ERR_NOMEM, "out of memory");
+	return -1;
+}
+
+static int
+n3_cmp(const void *a, const void *b)
+{
+	return ldns_dname_compare(ldns_rr_owner(*(ldns_rr *const *)a),
+	    ldns_rr_owner(*(ldns_rr *const *)b));
+}
+
+/* n3's records in hash order, one per owner (empty non-terminals shared
+ * by several names come more than once), each naming the next. */
+static int
+n3_chain(struct n3_work *n3, struct err *err)
+{
+	ldns_rr_list	*list;
+	size_t		 i, n = 0;
+	ldns_status	 st;
+
+	if (n3->n == 0)
+		return 0;		/* no name: nothing to chain */
+	qsort(n3->v, n3->n, sizeof(*n3->v), n3_cmp);
+	for (i = 0; i < n3->n; i++) {
+		if (n > 0 && n3_cmp(&n3->v[n - 1], &n3->v[i]) == 0)
+			ldns_rr_free(n3->v[i]);
+		else
+			n3->v[n++] = n3->v[i];
+	}
+	n3->n = n;
+	if ((list = ldns_rr_list_new()) == NULL) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n3->n; i++)
+		if (!ldns_rr_list_push_rr(list, n3->v[i])) {
+			ldns_rr_list_free(list);
+			err_set(err, ERR_NOMEM, "out of memory");
+			return -1;
+		}
+	st = ldns_dnssec_chain_nsec3_list(list);
+	ldns_rr_list_free(list);
+	if (st != LDNS_STATUS_OK) {
+		err_set(err, ERR_NOMEM, "NSEC3 chain: %s",
+		    ldns_get_errorstr_by_id(st));
+		return -1;
+	}
+	return 0;
+}
+
+/* The names of u (start[], cut[], n as sign_names gives them) signed,
+ * and their NSEC3 chain. */
+static int
+sign_nsec3(struct sig_work *w, const struct auth_zone *u,
+    const struct auth_zone *prev, const size_t *start, const bool *cut,
+    size_t n, const struct auth_sign_denial *d, uint32_t ttl,
+    ldns_key_list *keys, time_t now, struct err *err)
+{
+	struct n3_work	 n3 = { NULL, 0, 0 };
+	ldns_rr_list	*all = NULL;
+	size_t		 i, end;
+	bool		 sig;
+	int		 rc = -1;
+
+	for (i = 0; i < n; i++) {
+		for (end = start[i] + 1; end < u->n &&
+		    same_owner(u, start[i], end); end++)
+			continue;
+		if ((all = ldns_rr_list_new()) == NULL) {
+			err_set(err, ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if (sign_sets(w, u, prev, start[i], end, cut[i], all, &sig,
+		    keys, now, err) == -1 ||
+		    n3_push(&n3, ldns_rr_owner(u->v[start[i]].rr), u->origin,
+		    all, sig, d, ttl, err) == -1 ||
+		    n3_push_ents(&n3, u, start[i], d, ttl, err) == -1)
+			goto out;
+		ldns_rr_list_free(all);
+		all = NULL;
+	}
+	if (n3_chain(&n3, err) == -1)
+		goto out;
+	for (i = 0; i < n3.n; i++) {
+		rc = sign_denial(w, prev, n3.v[i], keys, now, err);
+		n3.v[i] = NULL;
+		if (rc == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	ldns_rr_list_free(all);
+	n3_free(&n3);
 	return rc;
 }
 
@@ -327,11 +609,12 @@ cds_push(struct sig_work *w, const ldns_rr *dnskey, struct err *err)
 	return work_push(w, cds, err);
 }
 
-/* plain's records and a DNSKEY for each key (and its CDNSKEY and CDS),
- * as a zone. */
+/* plain's records, a DNSKEY for each key (and its CDNSKEY and CDS)
+ * and, for NSEC3, the NSEC3PARAM (flags 0: RFC 5155 section 4.1.2), as
+ * a zone. */
 static struct auth_zone *
 with_dnskeys(const struct auth_zone *plain, ldns_key_list *keys,
-    uint32_t serial, struct err *err)
+    const struct auth_sign_denial *d, uint32_t serial, struct err *err)
 {
 	ldns_rdf	*old;
 	char		*tname;
@@ -370,6 +653,17 @@ with_dnskeys(const struct auth_zone *plain, ldns_key_list *keys,
 			ldns_rr_set_ttl(rr, ldns_rr_ttl(plain->soa));
 		if (work_push(&w, rr, err) == -1 ||
 		    cds_push(&w, rr, err) == -1)
+			goto fail;
+	}
+	if (d->nsec3) {
+		if ((rr = ldns_rr_new_frm_type(LDNS_RR_TYPE_NSEC3PARAM)) !=
+		    NULL) {
+			ldns_rr_set_owner(rr, ldns_rdf_clone(plain->origin));
+			ldns_rr_set_ttl(rr, ldns_rr_ttl(plain->soa));
+			ldns_nsec3_add_param_rdfs(rr, AUTH_NSEC3_SHA1, 0,
+			    d->iterations, d->saltlen, d->salt);
+		}
+		if (work_push(&w, rr, err) == -1)
 			goto fail;
 	}
 	u = auth_zone_build(plain->name, plain->file, w.v, w.n, err);
@@ -416,9 +710,11 @@ sign_history(struct auth_zone *s, const struct auth_zone *prev,
 
 struct auth_zone *
 auth_zone_sign(const struct auth_zone *plain, const struct auth_zone *prev,
-    ldns_key_list *keys, time_t now, enum auth_serial_policy policy,
-    struct auth_sign_stats *st, struct err *err)
+    ldns_key_list *keys, const struct auth_sign_denial *d, time_t now,
+    enum auth_serial_policy policy, struct auth_sign_stats *st,
+    struct err *err)
 {
+	static const struct auth_sign_denial nsec = { false, 0, 0, { 0 } };
 	uint32_t	 serial = auth_zone_serial(plain);
 	struct sig_work	 w = { NULL, 0, 0, 0, 0 };
 	struct auth_zone *u, *s = NULL;
@@ -430,19 +726,19 @@ auth_zone_sign(const struct auth_zone *plain, const struct auth_zone *prev,
 		err_set(err, ERR_ARG, "zone %s: no signing key", plain->name);
 		return NULL;
 	}
+	if (d == NULL)
+		d = &nsec;
 	if (prev != NULL && prev->plain == NULL)
 		prev = NULL;		/* not one of ours */
 	for (i = 0; i < ldns_key_list_key_count(keys); i++) {
 		ldns_key_set_inception(ldns_key_list_key(keys, i),
 		    (uint32_t)(now - AUTH_SIGN_BACKDATE));
-		ldns_key_set_expiration(ldns_key_list_key(keys, i),
-		    (uint32_t)(now + AUTH_SIGN_LIFETIME));
 	}
 	/* A secondary only transfers a newer serial: one re-signed from
 	 * the same (or an older) serial gets the next one. */
 	if (prev != NULL && !auth_serial_lt(auth_zone_serial(prev), serial))
 		serial = auth_serial_next(auth_zone_serial(prev), policy, now);
-	if ((u = with_dnskeys(plain, keys, serial, err)) == NULL)
+	if ((u = with_dnskeys(plain, keys, d, serial, err)) == NULL)
 		return NULL;
 	/* RFC 9077: the lesser of the SOA's TTL and its minimum. */
 	min = ldns_rdf2native_int32(ldns_rr_rdf(u->soa, 6));
@@ -452,7 +748,7 @@ auth_zone_sign(const struct auth_zone *plain, const struct auth_zone *prev,
 	for (i = 0; i < u->n; i++)
 		if (work_push(&w, ldns_rr_clone(u->v[i].rr), err) == -1)
 			goto out;
-	for (i = 0; i < n; i++) {
+	for (i = 0; !d->nsec3 && i < n; i++) {
 		for (end = start[i] + 1; end < u->n &&
 		    same_owner(u, start[i], end); end++)
 			continue;
@@ -461,6 +757,9 @@ auth_zone_sign(const struct auth_zone *plain, const struct auth_zone *prev,
 		    keys, now, err) == -1)
 			goto out;
 	}
+	if (d->nsec3 && sign_nsec3(&w, u, prev, start, cut, n, d, nsec_ttl,
+	    keys, now, err) == -1)
+		goto out;
 	if (st != NULL) {
 		st->reused = w.reused;
 		st->made = w.made;
@@ -526,9 +825,8 @@ auth_zone_signed_from(const struct auth_zone *s, const struct auth_zone *plain)
 		return false;
 	for (i = 0; i < s->n; i++) {
 		t = ldns_rr_get_type(s->v[i].rr);
-		if (t == LDNS_RR_TYPE_RRSIG || t == LDNS_RR_TYPE_NSEC ||
-		    t == LDNS_RR_TYPE_DNSKEY || t == LDNS_RR_TYPE_CDS ||
-		    t == LDNS_RR_TYPE_CDNSKEY)
+		if (is_signer_type(t) || t == LDNS_RR_TYPE_DNSKEY ||
+		    t == LDNS_RR_TYPE_CDS || t == LDNS_RR_TYPE_CDNSKEY)
 			continue;
 		if (j == plain->n || !same_data(s->v[i].rr, plain->v[j].rr))
 			return false;
@@ -559,4 +857,78 @@ auth_zone_sign_due(const struct auth_zone *z, time_t now)
 			return true;
 	}
 	return false;
+}
+
+int
+auth_sign_denial_parse(const char *text, struct auth_sign_denial *d,
+    struct err *err)
+{
+	const char	*p, *salt;
+	char		*end;
+	unsigned long	 iter = 0;
+	size_t		 i, len;
+	int		 hi, lo;
+
+	memset(d, 0, sizeof(*d));
+	if (strcmp(text, "nsec") == 0)
+		return 0;
+	if (strncmp(text, "nsec3", 5) != 0 || (text[5] != '\0' &&
+	    text[5] != ':'))
+		goto bad;
+	d->nsec3 = true;
+	if (text[5] == '\0')
+		return 0;
+	p = text + 6;
+	if (*p < '0' || *p > '9')
+		goto bad;
+	iter = strtoul(p, &end, 10);
+	if (iter > AUTH_NSEC3_ITER_MAX || (*end != '\0' && *end != ':'))
+		goto bad;
+	d->iterations = (uint16_t)iter;
+	if (*end == '\0')
+		return 0;
+	salt = end + 1;
+	len = strlen(salt);
+	if (strcmp(salt, "-") == 0)
+		return 0;
+	if (len % 2 != 0 || len / 2 > sizeof(d->salt))
+		goto bad;
+	for (i = 0; i < len / 2; i++) {
+		if (!isxdigit((unsigned char)salt[2 * i]) ||
+		    !isxdigit((unsigned char)salt[2 * i + 1]))
+			goto bad;
+		hi = ldns_hexdigit_to_int(salt[2 * i]);
+		lo = ldns_hexdigit_to_int(salt[2 * i + 1]);
+		d->salt[i] = (uint8_t)(hi << 4 | lo);
+	}
+	d->saltlen = (uint8_t)(len / 2);
+	return 0;
+bad:
+	memset(d, 0, sizeof(*d));
+	err_set(err, ERR_ARG, "%s: not nsec, nsec3 or nsec3:ITERATIONS[:SALT] "
+	    "(ITERATIONS at most %d, SALT hexadecimal or -)", text,
+	    AUTH_NSEC3_ITER_MAX);
+	return -1;
+}
+
+bool
+auth_zone_sign_denial_is(const struct auth_zone *z,
+    const struct auth_sign_denial *d)
+{
+	const ldns_rr	*rr;
+	const ldns_rdf	*s;
+	size_t		 f, e;
+
+	auth_zone_rrset(z, z->origin, LDNS_RR_TYPE_NSEC3PARAM, &f, &e);
+	if (!d->nsec3 || f == e)
+		return !d->nsec3 && f == e;
+	rr = z->v[f].rr;
+	return e - f == 1 && ldns_rr_rd_count(rr) == 4 &&
+	    ldns_nsec3_algorithm(rr) == AUTH_NSEC3_SHA1 &&
+	    ldns_nsec3_flags(rr) == 0 &&
+	    ldns_nsec3_iterations(rr) == d->iterations &&
+	    (s = ldns_rr_rdf(rr, 3)) != NULL && ldns_rdf_size(s) >= 1 &&
+	    ldns_rdf_data(s)[0] == d->saltlen &&
+	    ldns_rdf_size(s) == 1u + d->saltlen &&
+	    memcmp(ldns_rdf_data(s) + 1, d->salt, d->saltlen) == 0;
 }

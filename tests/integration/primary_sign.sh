@@ -46,31 +46,11 @@ cat "$top_srcdir/tests/integration/lsan.supp" \
 LSAN_OPTIONS=suppressions=$T/lsan.supp
 export LSAN_OPTIONS
 cd "$T"
-# ok, nok, check, gitc, bindkey:
+# ok, nok, check, gitc, bindkey; soa, keys, sign, sign_root,
+# sign_start_primary, sign_validators, validates:
 . "$top_srcdir/tests/integration/primary_lib.sh"
+. "$top_srcdir/tests/integration/primary_sign_lib.sh"
 KEYS=$T/dnssec
-
-soa()
-{
-	printf '$TTL 300\n%s IN SOA %s hostmaster.%s %s 3600 900 604800 300\n' \
-	    "$1" "$2" "$2" "${3:-1}"
-}
-
-# keys ZONE: a KSK and a ZSK by ldns-keygen, the DS in ZONE.ds.
-keys()
-{
-	local ksk zsk
-
-	ksk=$(ldns-keygen -a ECDSAP256SHA256 -k "$1")
-	zsk=$(ldns-keygen -a ECDSAP256SHA256 "$1")
-	echo "$ksk $zsk" >"$1.keys"
-	cp "$ksk.ds" "$1.ds"
-}
-sign()
-{
-	# shellcheck disable=SC2046
-	ldns-signzone -f "$2.signed" "$2" $(cat "$1.keys")
-}
 
 # ---- the zones in git, unsigned (pre.test aside) ----
 prim_repo_init "$T/zone.git"
@@ -109,23 +89,10 @@ gitc add -A
 gitc commit -q -m "ed.test"
 gitc push -q "$T/zone.git" main
 
-# start_primary ALGORITHM: timbre-primaryd on 127.0.0.4, signing all.
+# start_primary ALGORITHM: timbre-primaryd, new keys of ALGORITHM.
 start_primary()
 {
-	integ_spawn "$T/primary.log" "$PRIMARYD" -f --log-level debug \
-	    -c /dev/null --listen 127.0.0.4:53 \
-	    --remote "file://$T/zone.git#main" --workdir "$T/work" --axfr \
-	    --rrl-rate 0 --workers 1 --dnssec-sign all --dnssec-dir "$KEYS" \
-	    --dnssec-algorithm "$1"
-	PRIMARY_PID=$INTEG_LAST_PID
-	for i in $(seq 1 50); do
-		dig @127.0.0.4 +time=1 +tries=1 +norec ed.test SOA \
-		    2>/dev/null | grep -q 'status: NOERROR' && return 0
-		sleep 0.2
-	done
-	echo "not ok - timbre-primaryd did not start"
-	sed 's/^/#   /' "$T/primary.log"
-	exit 1
+	sign_start_primary ed.test --dnssec-algorithm "$1"
 }
 d4() { dig @127.0.0.4 +norec +time=2 +tries=1 "$@" 2>&1; }
 
@@ -188,22 +155,7 @@ done
 } >test
 keys test
 sign test test
-{
-	soa . a.root.
-	cat <<-EOF
-	. NS a.root.
-	a.root. A 127.0.0.2
-	test. NS ns1.test.
-	ns1.test. A 127.0.0.3
-	EOF
-	cat test.ds
-} >root
-keys .
-sign . root
-cp ..ds root.ds
-printf '. 3600000 NS a.root.\na.root. 3600000 A 127.0.0.2\n' >hints
-integ_nsd_start_at 127.0.0.2 root . root.signed ||
-    { echo "not ok - NSD root"; exit 1; }
+sign_root
 integ_nsd_start_at 127.0.0.3 test test test.signed \
     insec.sig.test insec.sig.test || { echo "not ok - NSD test"; exit 1; }
 
@@ -228,55 +180,7 @@ verify sig.test "ECDSA P-256"
 verify ed.test "Ed25519"
 
 # ---- validators ----
-TPORT=5301
-UPORT=5302
-integ_spawn "$T/resolverd.log" "$RESOLVERD" -f --log-level debug \
-    -c /dev/null --listen "127.0.0.1:$TPORT" --root-hints "$T/hints" \
-    --trust-anchor "$T/root.ds"
-RESOLVERD_PID=$INTEG_LAST_PID
-# No aggressive use of cached NSEC (RFC 8198): a name an UPDATE adds
-# must not be denied from the chain cached before it.
-integ_unbound_start 127.0.0.1 "$UPORT" \
-    "    aggressive-nsec: no" \
-    "    root-hints: \"$T/hints\"" \
-    "    trust-anchor-file: \"$T/root.ds\"" \
-    "    local-zone: \"test.\" nodefault"
-for port in $TPORT $UPORT; do
-	started=
-	for i in $(seq 1 50); do
-		if dig @127.0.0.1 -p "$port" +time=1 +tries=1 . SOA \
-		    >/dev/null 2>&1; then
-			started=1
-			break
-		fi
-		sleep 0.2
-	done
-	[ -n "$started" ] || { echo "not ok - resolver on port $port did not" \
-	    "start"; exit 1; }
-done
-
-# ask PORT NAME TYPE: "rcode ad|noad".
-ask()
-{
-	dig @127.0.0.1 -p "$1" +time=10 +tries=2 +dnssec "$2" "$3" 2>&1 |
-	    awk '/status:/ { s = $6; sub(",", "", s) }
-		/^;; flags:/ { ad = ($0 ~ / ad[ ;]/) ? "ad" : "noad" }
-		END { print s, ad }'
-}
-# validates NAME TYPE EXPECT: timbre-resolverd and Unbound both answer
-# EXPECT ("RCODE ad|noad").
-validates()
-{
-	local t u
-
-	t=$(ask $TPORT "$1" "$2")
-	u=$(ask $UPORT "$1" "$2")
-	if [ "$t" = "$3" ] && [ "$u" = "$3" ]; then
-		ok "$1 $2: $3 from timbre-resolverd and unbound"
-	else
-		nok "$1 $2: timbre-resolverd $t, unbound $u, expected $3"
-	fi
-}
+sign_validators
 validates www.sig.test. A "NOERROR ad"
 validates www.sig.test. MX "NOERROR ad"
 validates nope.sig.test. A "NXDOMAIN ad"
