@@ -1975,6 +1975,7 @@ res_query_answer(struct res_query *q, const uint8_t *wire, size_t len,
 	}
 	if (st != LDNS_STATUS_OK || ldns_pkt_id(pkt) != q->id ||
 	    !ldns_pkt_qr(pkt) || ldns_pkt_get_opcode(pkt) != LDNS_PACKET_QUERY) {
+		q->r->stats.mismatched++;
 		s->tried = true;
 		goto out;
 	}
@@ -1995,6 +1996,7 @@ res_query_answer(struct res_query *q, const uint8_t *wire, size_t len,
 	    ldns_dname_compare(ldns_rr_owner(qrr), g->asked) != 0 ||
 	    ldns_rr_get_type(qrr) != g->asked_type ||
 	    ldns_rr_get_class(qrr) != LDNS_RR_CLASS_IN) {
+		q->r->stats.mismatched++;
 		s->tried = true;
 		goto out;
 	}
@@ -2002,6 +2004,7 @@ res_query_answer(struct res_query *q, const uint8_t *wire, size_t len,
 	 * it is asked again without (a spoofer must then guess twice). */
 	if (g->asked_0x20 && memcmp(ldns_rdf_data(ldns_rr_owner(qrr)),
 	    ldns_rdf_data(g->asked), ldns_rdf_size(g->asked)) != 0) {
+		q->r->stats.mismatched++;
 		s->no0x20 = true;
 		goto out;
 	}

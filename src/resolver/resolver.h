@@ -63,6 +63,8 @@ struct res_stats {
 	uint64_t	cache_hits;	/* answered without upstream queries */
 	uint64_t	upstream;	/* queries sent */
 	uint64_t	timeouts;	/* upstream timeouts/unreachable */
+	uint64_t	mismatched;	/* answers to another question, or
+					 * with its 0x20 case changed */
 	uint64_t	secure, insecure, bogus;
 	uint64_t	servfail;
 	uint64_t	cache_entries;

@@ -632,6 +632,7 @@ START_TEST(test_iter_0x20)
 	struct res_resolver	*r;
 	struct res_query	*q;
 	struct run		 run, run2;
+	struct res_stats	 st;
 	struct err		 err;
 
 	conf.cache_bytes = 1 << 20;
@@ -648,9 +649,14 @@ START_TEST(test_iter_0x20)
 	    res_query_answer_rrs(q), 0))), "\003www\007example\004test", 18),
 	    0);
 	res_query_free(q);
+	res_resolver_stats(r, &st);
+	ck_assert_uint_eq(st.mismatched, 0);
 	q = resolve(r, "lower.example.test.", 1, &run2);
 	ck_assert_int_eq(res_query_rcode(q), 0);
 	ck_assert_int_eq(run2.sends, 2);	/* mixed, then as is */
+	/* The answer in another case was counted, as a spoofer's is. */
+	res_resolver_stats(r, &st);
+	ck_assert_uint_eq(st.mismatched, 1);
 	ck_assert_int_eq((int)ldns_rr_list_rr_count(res_query_answer_rrs(q)),
 	    1);
 	res_query_free(q);
