@@ -411,8 +411,10 @@ query_fail(struct res_query *q, enum res_ede ede, const char *fmt, ...)
 {
 	va_list	ap;
 
-	/* A validation failure found first says more: keep it. */
-	if (q->ede == RES_EDE_NONE || q->ede_text[0] == '\0') {
+	/* A validation failure found first says more: keep it (not the
+	 * note that an insecure proof was too costly). */
+	if (q->ede == RES_EDE_NONE || q->ede_text[0] == '\0' ||
+	    q->ede == RES_EDE_NSEC3_ITER) {
 		va_start(ap, fmt);
 		vsnprintf(q->ede_text, sizeof(q->ede_text), fmt, ap);
 		va_end(ap);
@@ -1272,6 +1274,22 @@ val_failed(struct res_query *q, enum res_sec sec, enum res_ede ede,
 }
 
 /*
+ * An insecure proof of the client's answer that was insecure only for
+ * its NSEC3 iterations says so (RFC 9276 section 3.2: EDE 27 with the
+ * answer), unless the query already has a reason.
+ */
+static void
+val_note_insecure(struct res_query *q, const struct goal *g,
+    enum res_sec sec, enum res_ede ede, const struct err *err)
+{
+	if (sec != RES_SEC_INSECURE || ede != RES_EDE_NSEC3_ITER ||
+	    g->kind != GOAL_MAIN || q->ede != RES_EDE_NONE)
+		return;
+	q->ede = ede;
+	snprintf(q->ede_text, sizeof(q->ede_text), "%s", err->msg);
+}
+
+/*
  * Validates one RRset (rrset, from section sigs) for goal g.  Returns
  * its security; *until as res_val_rrset gives it.
  */
@@ -1334,9 +1352,11 @@ check_wildcard(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 			return RES_SEC_BOGUS;
 		}
 	}
+	ede = RES_EDE_NONE;
 	sec = res_val_wildcard(owner, sigs, auth, g->keys, g->zone, now, until,
 	    &ede, &err);
 	val_failed(q, sec, ede, &err);
+	val_note_insecure(q, g, sec, ede, &err);
 	if (sec != RES_SEC_BOGUS && g->kind == GOAL_MAIN &&
 	    ldns_rr_list_rr_count(auth) > 0 &&
 	    ldns_rr_list_rr_count(sigs) > 0 &&
@@ -1647,9 +1667,11 @@ handle_denial(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 			ttl = ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
 	}
 	if (g->zsec == RES_SEC_SECURE) {
+		ede = RES_EDE_NONE;
 		sec = res_val_denial(name, g->qtype, nxdomain, auth,
 		    g->keys, g->zone, now, &until, &ede, &err);
 		val_failed(q, sec, ede, &err);
+		val_note_insecure(q, g, sec, ede, &err);
 		if (q->done)
 			goto out;
 	}

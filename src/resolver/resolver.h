@@ -85,6 +85,7 @@ enum res_ede {
 	RES_EDE_RRSIGS_MISSING = 10,
 	RES_EDE_NSEC_MISSING = 12,
 	RES_EDE_NO_REACHABLE = 22,
+	RES_EDE_NSEC3_ITER = 27,	/* RFC 9276 section 3.2 */
 };
 
 /* The validation status of an answer (RFC 4035 section 4.3). */
