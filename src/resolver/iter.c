@@ -433,7 +433,8 @@ query_fail(struct res_query *q, enum res_ede ede, const char *fmt, ...)
 
 /*
  * A bogus entry just stored for (name, type) keeps the reason the query
- * found (q->ede), which later answers from the cache then give too.
+ * found (q->ede), which later answers from the cache then give too; so
+ * does an insecure one that is so for its NSEC3 iterations (EDE 27).
  */
 static void
 cache_note_ede(struct res_query *q, const ldns_rdf *name, uint16_t type,
@@ -441,10 +442,11 @@ cache_note_ede(struct res_query *q, const ldns_rdf *name, uint16_t type,
 {
 	struct res_centry	*e;
 
-	if (sec != RES_SEC_BOGUS || q->ede == RES_EDE_NONE)
+	if (q->ede == RES_EDE_NONE || !(sec == RES_SEC_BOGUS ||
+	    (sec == RES_SEC_INSECURE && q->ede == RES_EDE_NSEC3_ITER)))
 		return;
 	if ((e = res_cache_get(q->r->cache, name, type, now)) != NULL &&
-	    e->sec == RES_SEC_BOGUS && e->ede == RES_EDE_NONE)
+	    e->sec == sec && e->ede == RES_EDE_NONE)
 		e->ede = q->ede;
 }
 
@@ -732,6 +734,13 @@ goal_from_cache(struct res_query *q, struct goal *g, time_t now)
 					snprintf(q->ede_text,
 					    sizeof(q->ede_text),
 					    "cached answer failed validation");
+				} else if (e->ede == RES_EDE_NSEC3_ITER &&
+				    q->ede == RES_EDE_NONE) {
+					q->ede = e->ede;
+					snprintf(q->ede_text,
+					    sizeof(q->ede_text), "cached: nsec3 "
+					    "iterations above %d",
+					    RES_VAL_NSEC3_MAX_ITER);
 				}
 			}
 			return true;
@@ -1680,7 +1689,8 @@ handle_denial(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 	res_cache_put(q->r->cache, name, nxdomain && sec != RES_SEC_BOGUS ?
 	    0 : g->qtype, auth, NULL, true, ttl, RES_RANK_ANSWER, sec,
 	    sec == RES_SEC_SECURE ? until : 0, now);
-	cache_note_ede(q, name, g->qtype, sec, now);
+	cache_note_ede(q, name, nxdomain && sec != RES_SEC_BOGUS ? 0 :
+	    g->qtype, sec, now);
 	if (g->kind == GOAL_MAIN) {
 		q->rcode = nxdomain ? LDNS_RCODE_NXDOMAIN : LDNS_RCODE_NOERROR;
 		if (list_add_all(q, q->authority, auth) == 0)

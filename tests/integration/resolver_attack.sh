@@ -284,12 +284,13 @@ same www.n3.test. A "NOERROR ad"
 same nothere.n3.test. A "NXDOMAIN noad"
 # Expired signatures: SERVFAIL, with EDE 7 (RFC 8914).
 same www.ex.test. A "SERVFAIL noad"
-# ede PORT NAME: the EDE code of the answer, or "none".
+# ede PORT NAME [+nodnssec]: the EDE code of the answer, or "none".
 ede()
 {
-	local e
+	local e do=+dnssec
 
-	e=$(dig @127.0.0.1 -p "$1" +dnssec "$2" A |
+	[ "${3:-}" = +nodnssec ] && do=+nodnssec
+	e=$(dig @127.0.0.1 -p "$1" $do "$2" A |
 	    sed -n 's/.*EDE: \([0-9]*\).*/\1/p' | head -n 1)
 	echo "${e:-none}"
 }
@@ -301,10 +302,11 @@ u=$(ede $UPORT www.ex.test.)
     integ_ok "www.ex.test. A: EDE 7 (signature expired; unbound: $u)" ||
     integ_notok "www.ex.test. A: EDE 7" "timbre: EDE $t, unbound: EDE $u"
 # RFC 9276 section 3.2: the insecure answer says why, EDE 27 (a SHOULD,
-# which Unbound 1.17 does not do), resolved and from the answers cache.
-for pass in resolved cached; do
-	t=$(ede $TPORT nothere2.n3.test.)
-	u=$(ede $UPORT nothere2.n3.test.)
+# which Unbound 1.17 does not do): resolved, from the answers cache, and
+# built again from the RRset cache (without DO: another answer).
+for pass in resolved cached +nodnssec; do
+	t=$(ede $TPORT nothere2.n3.test. "$pass")
+	u=$(ede $UPORT nothere2.n3.test. "$pass")
 	[ "$t" = 27 ] &&
 	    integ_ok "nothere2.n3.test. A ($pass): EDE 27 (unbound: $u)" ||
 	    integ_notok "nothere2.n3.test. A ($pass): EDE 27" \
