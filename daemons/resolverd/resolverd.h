@@ -98,6 +98,7 @@ struct resolverd {
 	uint64_t			 refused, formerr, dropped, tcp_clients;
 	uint64_t			 tcp_evicted;	/* closed for a new one */
 	uint64_t			 fast_hits;	/* answers cache */
+	uint64_t			 wrong_id;	/* upstream datagrams */
 	uint8_t				*rbuf;		/* one answer */
 };
 
@@ -114,9 +115,13 @@ void	resolverd_shutdown(struct resolverd *);
 /* upstream.c: one exchange with an authoritative server. */
 struct upstream;
 typedef void	upstream_cb(const uint8_t *, size_t, unsigned rtt_ms, void *);
-/* Sends req; cb is called once from the loop (NULL bytes: no answer). */
+/*
+ * Sends req; cb is called once from the loop (NULL bytes: no answer);
+ * *wrong_id counts the datagrams that carried another ID meanwhile.
+ */
 struct upstream	*upstream_send(struct event_base *, const struct res_request *,
-		    uint16_t port_lo, uint16_t port_hi, upstream_cb *, void *);
+		    uint16_t port_lo, uint16_t port_hi, uint64_t *wrong_id,
+		    upstream_cb *, void *);
 void		 upstream_cancel(struct upstream *);
 uint16_t	 resolverd_random16(void);
 uint32_t	 resolverd_random32(void *);

@@ -341,7 +341,7 @@ task_send(struct task *t, const struct res_request *rq)
 	    addr_str(&rq->addr, a, sizeof(a)), rq->qname, rq->qtype,
 	    rq->tcp ? " tcp" : "");
 	t->up = upstream_send(t->d->base, rq, t->d->set.port_lo,
-	    t->d->set.port_hi, upstream_answer, t);
+	    t->d->set.port_hi, &t->d->wrong_id, upstream_answer, t);
 	return t->up != NULL;
 }
 
@@ -478,7 +478,7 @@ handle_query(struct resolverd *d, const struct waiter *w)
  * The statistics as "name=value" strings into buf (RESOLVERD_NSTATS of
  * them), for CH TXT stats.timbre.; the names are those of the man page.
  */
-#define RESOLVERD_NSTATS	18
+#define RESOLVERD_NSTATS	20
 static size_t
 stats_strings(struct resolverd *d, char buf[][48])
 {
@@ -498,6 +498,8 @@ stats_strings(struct resolverd *d, char buf[][48])
 	STAT("answers-from-cache", d->fast_hits);
 	STAT("upstream-queries", s.upstream);
 	STAT("upstream-timeouts", s.timeouts);
+	STAT("upstream-wrong-id", d->wrong_id);
+	STAT("upstream-mismatch", s.mismatched);
 	STAT("secure", s.secure);
 	STAT("insecure", s.insecure);
 	STAT("bogus", s.bogus);
@@ -769,14 +771,17 @@ resolverd_log_stats(struct resolverd *d)
 	res_resolver_stats(d->resv->r, &s);
 	res_msgcache_usage(d->resv->mc, &mce, &mch);
 	log_info("resolver stats queries=%" PRIu64 " cache_hits=%" PRIu64
-	    " upstream=%" PRIu64 " timeouts=%" PRIu64 " secure=%" PRIu64
+	    " upstream=%" PRIu64 " timeouts=%" PRIu64
+	    " upstream_wrong_id=%" PRIu64 " upstream_mismatch=%" PRIu64
+	    " secure=%" PRIu64
 	    " insecure=%" PRIu64 " bogus=%" PRIu64 " servfail=%" PRIu64
 	    " refused=%" PRIu64 " formerr=%" PRIu64 " dropped=%" PRIu64
 	    " tcp_clients=%" PRIu64 " tcp_evicted=%" PRIu64
 	    " in_flight=%zu cache_entries=%" PRIu64
 	    " cache_bytes=%" PRIu64 " answers_cached=%" PRIu64
 	    " answers_from_cache=%" PRIu64, s.queries, s.cache_hits,
-	    s.upstream, s.timeouts, s.secure, s.insecure, s.bogus, s.servfail,
+	    s.upstream, s.timeouts, d->wrong_id, s.mismatched, s.secure,
+	    s.insecure, s.bogus, s.servfail,
 	    d->refused, d->formerr, d->dropped, d->tcp_clients,
 	    d->tcp_evicted, d->ntasks,
 	    s.cache_entries, s.cache_bytes, mce, d->fast_hits);

@@ -35,6 +35,7 @@ struct upstream {
 	upstream_cb		*cb;
 	void			*arg;
 	uint16_t		 id;
+	uint64_t		*wrong_id;
 	int			 fd;
 	struct event		*ev_read;
 	struct event		*ev_timer;
@@ -107,12 +108,20 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 			upstream_finish(u, NULL, 0);	/* unreachable */
 			return;
 		}
-		/* Another ID is not the answer (nor proof of an attack). */
+		/*
+		 * Another ID is not the answer (nor proof of an attack:
+		 * a late answer to an earlier query of the same port is
+		 * one too), counted and logged at debug level, so that
+		 * a spoofer's flood shows without filling the log.
+		 */
 		if (n >= 12 && (buf[0] << 8 | buf[1]) == u->id &&
 		    (buf[2] & 0x80) != 0) {
 			upstream_finish(u, buf, (size_t)n);
 			return;
 		}
+		(*u->wrong_id)++;
+		log_debug("resolver upstream datagram of %zd octets with"
+		    " another ID than %u: ignored", n, u->id);
 	}
 }
 
@@ -186,7 +195,7 @@ udp_socket(const struct res_request *req, uint16_t lo, uint16_t hi)
 
 struct upstream *
 upstream_send(struct event_base *base, const struct res_request *req,
-    uint16_t lo, uint16_t hi, upstream_cb *cb, void *arg)
+    uint16_t lo, uint16_t hi, uint64_t *wrong_id, upstream_cb *cb, void *arg)
 {
 	struct upstream	*u;
 	struct timeval	 tv;
@@ -198,6 +207,7 @@ upstream_send(struct event_base *base, const struct res_request *req,
 	u->cb = cb;
 	u->arg = arg;
 	u->id = req->id;
+	u->wrong_id = wrong_id;
 	u->fd = -1;
 	gettimeofday(&u->start, NULL);
 	if ((u->ev_timer = evtimer_new(base, on_timeout, u)) == NULL)

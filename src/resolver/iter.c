@@ -411,8 +411,10 @@ query_fail(struct res_query *q, enum res_ede ede, const char *fmt, ...)
 {
 	va_list	ap;
 
-	/* A validation failure found first says more: keep it. */
-	if (q->ede == RES_EDE_NONE || q->ede_text[0] == '\0') {
+	/* A validation failure found first says more: keep it (not the
+	 * note that an insecure proof was too costly). */
+	if (q->ede == RES_EDE_NONE || q->ede_text[0] == '\0' ||
+	    q->ede == RES_EDE_NSEC3_ITER) {
 		va_start(ap, fmt);
 		vsnprintf(q->ede_text, sizeof(q->ede_text), fmt, ap);
 		va_end(ap);
@@ -431,7 +433,8 @@ query_fail(struct res_query *q, enum res_ede ede, const char *fmt, ...)
 
 /*
  * A bogus entry just stored for (name, type) keeps the reason the query
- * found (q->ede), which later answers from the cache then give too.
+ * found (q->ede), which later answers from the cache then give too; so
+ * does an insecure one that is so for its NSEC3 iterations (EDE 27).
  */
 static void
 cache_note_ede(struct res_query *q, const ldns_rdf *name, uint16_t type,
@@ -439,10 +442,11 @@ cache_note_ede(struct res_query *q, const ldns_rdf *name, uint16_t type,
 {
 	struct res_centry	*e;
 
-	if (sec != RES_SEC_BOGUS || q->ede == RES_EDE_NONE)
+	if (q->ede == RES_EDE_NONE || !(sec == RES_SEC_BOGUS ||
+	    (sec == RES_SEC_INSECURE && q->ede == RES_EDE_NSEC3_ITER)))
 		return;
 	if ((e = res_cache_get(q->r->cache, name, type, now)) != NULL &&
-	    e->sec == RES_SEC_BOGUS && e->ede == RES_EDE_NONE)
+	    e->sec == sec && e->ede == RES_EDE_NONE)
 		e->ede = q->ede;
 }
 
@@ -730,6 +734,13 @@ goal_from_cache(struct res_query *q, struct goal *g, time_t now)
 					snprintf(q->ede_text,
 					    sizeof(q->ede_text),
 					    "cached answer failed validation");
+				} else if (e->ede == RES_EDE_NSEC3_ITER &&
+				    q->ede == RES_EDE_NONE) {
+					q->ede = e->ede;
+					snprintf(q->ede_text,
+					    sizeof(q->ede_text), "cached: nsec3 "
+					    "iterations above %d",
+					    RES_VAL_NSEC3_MAX_ITER);
 				}
 			}
 			return true;
@@ -1272,6 +1283,22 @@ val_failed(struct res_query *q, enum res_sec sec, enum res_ede ede,
 }
 
 /*
+ * An insecure proof of the client's answer that was insecure only for
+ * its NSEC3 iterations says so (RFC 9276 section 3.2: EDE 27 with the
+ * answer), unless the query already has a reason.
+ */
+static void
+val_note_insecure(struct res_query *q, const struct goal *g,
+    enum res_sec sec, enum res_ede ede, const struct err *err)
+{
+	if (sec != RES_SEC_INSECURE || ede != RES_EDE_NSEC3_ITER ||
+	    g->kind != GOAL_MAIN || q->ede != RES_EDE_NONE)
+		return;
+	q->ede = ede;
+	snprintf(q->ede_text, sizeof(q->ede_text), "%s", err->msg);
+}
+
+/*
  * Validates one RRset (rrset, from section sigs) for goal g.  Returns
  * its security; *until as res_val_rrset gives it.
  */
@@ -1334,9 +1361,11 @@ check_wildcard(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 			return RES_SEC_BOGUS;
 		}
 	}
+	ede = RES_EDE_NONE;
 	sec = res_val_wildcard(owner, sigs, auth, g->keys, g->zone, now, until,
 	    &ede, &err);
 	val_failed(q, sec, ede, &err);
+	val_note_insecure(q, g, sec, ede, &err);
 	if (sec != RES_SEC_BOGUS && g->kind == GOAL_MAIN &&
 	    ldns_rr_list_rr_count(auth) > 0 &&
 	    ldns_rr_list_rr_count(sigs) > 0 &&
@@ -1647,9 +1676,11 @@ handle_denial(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 			ttl = ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
 	}
 	if (g->zsec == RES_SEC_SECURE) {
+		ede = RES_EDE_NONE;
 		sec = res_val_denial(name, g->qtype, nxdomain, auth,
 		    g->keys, g->zone, now, &until, &ede, &err);
 		val_failed(q, sec, ede, &err);
+		val_note_insecure(q, g, sec, ede, &err);
 		if (q->done)
 			goto out;
 	}
@@ -1658,7 +1689,8 @@ handle_denial(struct res_query *q, struct goal *g, const ldns_pkt *pkt,
 	res_cache_put(q->r->cache, name, nxdomain && sec != RES_SEC_BOGUS ?
 	    0 : g->qtype, auth, NULL, true, ttl, RES_RANK_ANSWER, sec,
 	    sec == RES_SEC_SECURE ? until : 0, now);
-	cache_note_ede(q, name, g->qtype, sec, now);
+	cache_note_ede(q, name, nxdomain && sec != RES_SEC_BOGUS ? 0 :
+	    g->qtype, sec, now);
 	if (g->kind == GOAL_MAIN) {
 		q->rcode = nxdomain ? LDNS_RCODE_NXDOMAIN : LDNS_RCODE_NOERROR;
 		if (list_add_all(q, q->authority, auth) == 0)
@@ -2041,6 +2073,7 @@ res_query_answer(struct res_query *q, const uint8_t *wire, size_t len,
 	}
 	if (st != LDNS_STATUS_OK || ldns_pkt_id(pkt) != q->id ||
 	    !ldns_pkt_qr(pkt) || ldns_pkt_get_opcode(pkt) != LDNS_PACKET_QUERY) {
+		q->r->stats.mismatched++;
 		s->tried = true;
 		goto out;
 	}
@@ -2061,6 +2094,7 @@ res_query_answer(struct res_query *q, const uint8_t *wire, size_t len,
 	    ldns_dname_compare(ldns_rr_owner(qrr), g->asked) != 0 ||
 	    ldns_rr_get_type(qrr) != g->asked_type ||
 	    ldns_rr_get_class(qrr) != LDNS_RR_CLASS_IN) {
+		q->r->stats.mismatched++;
 		s->tried = true;
 		goto out;
 	}
@@ -2068,6 +2102,7 @@ res_query_answer(struct res_query *q, const uint8_t *wire, size_t len,
 	 * it is asked again without (a spoofer must then guess twice). */
 	if (g->asked_0x20 && memcmp(ldns_rdf_data(ldns_rr_owner(qrr)),
 	    ldns_rdf_data(g->asked), ldns_rdf_size(g->asked)) != 0) {
+		q->r->stats.mismatched++;
 		s->no0x20 = true;
 		goto out;
 	}

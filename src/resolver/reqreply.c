@@ -235,8 +235,8 @@ res_reply(const struct res_req *req, const struct res_query *q,
 		if (rcode == LDNS_RCODE_SERVFAIL && !(sec == RES_SEC_BOGUS &&
 		    req->cd))
 			q = NULL;	/* no records with SERVFAIL */
-		else
-			ede = RES_EDE_NONE;
+		else if (ede != RES_EDE_NSEC3_ITER)
+			ede = RES_EDE_NONE;	/* only this one with data */
 	}
 	if ((pkt = req_reply(req, rcode)) == NULL)
 		goto nomem;

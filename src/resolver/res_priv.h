@@ -79,7 +79,8 @@ uint32_t	 res_centry_ttl(const struct res_centry *, time_t now);
  * validate.c.  Each returns RES_SEC_SECURE or RES_SEC_BOGUS with *ede_out
  * and a reason in err; res_val_denial and res_val_wildcard also
  * RES_SEC_INSECURE (reason in err) for NSEC3 records of more than
- * RES_VAL_NSEC3_MAX_ITER iterations (RFC 9276 section 3.2), and
+ * RES_VAL_NSEC3_MAX_ITER iterations (RFC 9276 section 3.2; *ede_out
+ * RES_EDE_NSEC3_ITER then, which the answer carries), and
  * both for a proof resting on NSEC3 opt-out (RFC 5155 section 9.2: an
  * opt-out span may hide an unsigned delegation).  Signatures are
  * checked at now (the core's clock, not the wall clock's).  When secure,

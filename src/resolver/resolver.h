@@ -63,6 +63,8 @@ struct res_stats {
 	uint64_t	cache_hits;	/* answered without upstream queries */
 	uint64_t	upstream;	/* queries sent */
 	uint64_t	timeouts;	/* upstream timeouts/unreachable */
+	uint64_t	mismatched;	/* answers to another question, or
+					 * with its 0x20 case changed */
 	uint64_t	secure, insecure, bogus;
 	uint64_t	servfail;
 	uint64_t	cache_entries;
@@ -83,6 +85,7 @@ enum res_ede {
 	RES_EDE_RRSIGS_MISSING = 10,
 	RES_EDE_NSEC_MISSING = 12,
 	RES_EDE_NO_REACHABLE = 22,
+	RES_EDE_NSEC3_ITER = 27,	/* RFC 9276 section 3.2 */
 };
 
 /* The validation status of an answer (RFC 4035 section 4.3). */

@@ -1000,6 +1000,7 @@ res_val_wildcard(const ldns_rdf *owner, const ldns_rr_list *sigs,
 		if (nsec3_too_costly(nsec3s)) {
 			err_set(err, ERR_CRYPTO, "nsec3 iterations above %d",
 			    RES_VAL_NSEC3_MAX_ITER);
+			*ede_out = RES_EDE_NSEC3_ITER;
 			sec = RES_SEC_INSECURE;
 			goto done;
 		}
@@ -1070,6 +1071,7 @@ res_val_denial(const ldns_rdf *qname, uint16_t qtype, bool nxdomain,
 	if (use == nsec3s && nsec3_too_costly(nsec3s)) {
 		err_set(err, ERR_CRYPTO, "nsec3 iterations above %d",
 		    RES_VAL_NSEC3_MAX_ITER);
+		*ede_out = RES_EDE_NSEC3_ITER;
 		sec = RES_SEC_INSECURE;
 		goto done;
 	}

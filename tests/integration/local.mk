@@ -111,6 +111,12 @@ INTEGRATION_TESTS += tests/integration/resolver_samesrv.sh
 # NXDOMAINs), the growth read from /proc/PID/status; plain build only
 # (it skips under the sanitizers).
 INTEGRATION_TESTS += tests/integration/resolver_memory.sh
+# issue 16 (part 3): timbre-resolverd against an attacker (spoofed
+# answers, out-of-bailiwick records, poisoned glue, referral loops, a
+# CNAME loop, 64 KiB and 5 000-record answers, NSEC3 of 2 500
+# iterations, expired signatures, an open-resolver check, answer sizes),
+# beside Unbound; hostile server: resolver_attack.py (dnspython).
+INTEGRATION_TESTS += tests/integration/resolver_attack.sh
 # issue 12: timbre-listd's --signer given as a host name, resolved at
 # start (util/opt.c, as timbre-signd's --relay): a post signed and taken
 # back from the name's address; bad names refused (helper: listd_lib.sh).

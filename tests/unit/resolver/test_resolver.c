@@ -632,6 +632,7 @@ START_TEST(test_iter_0x20)
 	struct res_resolver	*r;
 	struct res_query	*q;
 	struct run		 run, run2;
+	struct res_stats	 st;
 	struct err		 err;
 
 	conf.cache_bytes = 1 << 20;
@@ -648,9 +649,14 @@ START_TEST(test_iter_0x20)
 	    res_query_answer_rrs(q), 0))), "\003www\007example\004test", 18),
 	    0);
 	res_query_free(q);
+	res_resolver_stats(r, &st);
+	ck_assert_uint_eq(st.mismatched, 0);
 	q = resolve(r, "lower.example.test.", 1, &run2);
 	ck_assert_int_eq(res_query_rcode(q), 0);
 	ck_assert_int_eq(run2.sends, 2);	/* mixed, then as is */
+	/* The answer in another case was counted, as a spoofer's is. */
+	res_resolver_stats(r, &st);
+	ck_assert_uint_eq(st.mismatched, 1);
 	ck_assert_int_eq((int)ldns_rr_list_rr_count(res_query_answer_rrs(q)),
 	    1);
 	res_query_free(q);
@@ -1068,7 +1074,7 @@ END_TEST
 /*
  * NSEC3 denial (RFC 5155 section 8) and the iterations cap (RFC 9276
  * section 3.2): a NODATA proof at the apex with 150 iterations is
- * secure, with 151 insecure, and a forged one still bogus.
+ * secure, with 151 insecure and EDE 27, and a forged one still bogus.
  */
 START_TEST(test_validate_nsec3_iterations)
 {
@@ -1090,9 +1096,12 @@ START_TEST(test_validate_nsec3_iterations)
 		nsec3_text("example.test.", "example.test.", iters[i],
 		    "A NS SOA RRSIG DNSKEY NSEC3PARAM", t, sizeof(t));
 		auth_add_signed(auth, t, zl);
+		ede = RES_EDE_NONE;
 		ck_assert_int_eq(res_val_denial(zone, LDNS_RR_TYPE_MX, false,
 		    auth, keys, zone, now, NULL, &ede, &err), iters[i] <= 150 ?
 		    RES_SEC_SECURE : RES_SEC_INSECURE);
+		ck_assert_int_eq(ede, iters[i] <= 150 ? RES_EDE_NONE :
+		    RES_EDE_NSEC3_ITER);
 		/* The apex has A: never secure, whatever the iterations. */
 		ck_assert_int_ne(res_val_denial(zone, LDNS_RR_TYPE_A, false,
 		    auth, keys, zone, now, NULL, &ede, &err), RES_SEC_SECURE);
@@ -1208,10 +1217,12 @@ START_TEST(test_validate_wildcard)
 	ck_assert_int_eq(res_val_wildcard(x, sigs, auth, keys, zone, now,
 	    NULL, &ede, &err), RES_SEC_INSECURE);
 	ldns_rr_list_deep_free(auth);
-	/* The same chain at 151 iterations: insecure (RFC 9276). */
+	/* The same chain at 151 iterations: insecure (RFC 9276), EDE 27. */
 	auth = wild_chain(zl, 151, false);
+	ede = RES_EDE_NONE;
 	ck_assert_int_eq(res_val_wildcard(x, sigs, auth, keys, zone, now,
 	    NULL, &ede, &err), RES_SEC_INSECURE);
+	ck_assert_int_eq(ede, RES_EDE_NSEC3_ITER);
 	ldns_rr_list_deep_free(auth);
 	/* An RRset at its own name needs no proof. */
 	plain = rrs("x.example.test. 300 IN TXT \"x\"", NULL);
