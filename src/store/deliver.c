@@ -116,16 +116,16 @@ store_deliver_claim(struct store *s, time_t now, time_t lease_until,
 		    run(s, upd, "claim", NULL, err) == -1)
 			goto fail;
 	}
-	sqlite3_finalize(sel);
-	sqlite3_finalize(upd);
+	store_release(s, sel);
+	store_release(s, upd);
 	sel = upd = NULL;
 	if (store_commit(s, err) == -1)
 		goto fail;
 	*n_out = n;
 	return 0;
 fail:
-	sqlite3_finalize(sel);
-	sqlite3_finalize(upd);
+	store_release(s, sel);
+	store_release(s, upd);
 	store_rollback(s);
 	return -1;
 }
@@ -167,12 +167,12 @@ store_message_get(struct store *s, int64_t id, char **body_out,
 		(*body_out)[n] = '\0';
 		*len_out = (size_t)n;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return 0;
 nomem:
 	err_set(err, ERR_NOMEM, "message %lld: out of memory", (long long)id);
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return -1;
 }
 
@@ -189,13 +189,13 @@ find_list(struct store *s, const char *domain, const char *name,
 		return -1;
 	if (bind_txt(s, st, 1, domain, err) == -1 ||
 	    bind_txt(s, st, 2, name, err) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return -1;
 	}
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*id_out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (rc == SQLITE_DONE) {
 		err_set(err, STORE_E_NOLIST, "%s@%s: no such list", name,
 		    domain);
@@ -248,16 +248,16 @@ store_deliver_enqueue(struct store *s, const char *domain, const char *list,
 		    run(s, dlv, "enqueue", NULL, err) == -1)
 			goto fail;
 	}
-	sqlite3_finalize(msg);
-	sqlite3_finalize(dlv);
+	store_release(s, msg);
+	store_release(s, dlv);
 	msg = dlv = NULL;
 	if (store_commit(s, err) == -1)
 		goto fail;
 	*id_out = id;
 	return 0;
 fail:
-	sqlite3_finalize(msg);
-	sqlite3_finalize(dlv);
+	store_release(s, msg);
+	store_release(s, dlv);
 	store_rollback(s);
 	return -1;
 }
@@ -289,7 +289,7 @@ bounce_write(struct store *s, sqlite3_int64 list_id, sqlite3_int64 message,
 	    err) == -1 ||
 	    run(s, ins, "bounce", NULL, err) == -1)
 		goto fail;
-	sqlite3_finalize(ins);
+	store_release(s, ins);
 	ins = NULL;
 	if (b->author)
 		return 0;
@@ -309,7 +309,7 @@ bounce_write(struct store *s, sqlite3_int64 list_id, sqlite3_int64 message,
 	    bind_txt(s, sub, 5, recipient, err) == -1 ||
 	    run(s, sub, "bounce score", &changes, err) == -1)
 		goto fail;
-	sqlite3_finalize(sub);
+	store_release(s, sub);
 	sub = NULL;
 	if (changes > 0 && b->disable_at > 0) {
 		long long	v;
@@ -329,12 +329,12 @@ bounce_write(struct store *s, sqlite3_int64 list_id, sqlite3_int64 message,
 			v = sqlite3_column_int64(sub, 0);
 			*disabled_out = v > 0;
 		}
-		sqlite3_finalize(sub);
+		store_release(s, sub);
 	}
 	return 0;
 fail:
-	sqlite3_finalize(ins);
-	sqlite3_finalize(sub);
+	store_release(s, ins);
+	store_release(s, sub);
 	return -1;
 }
 
@@ -370,7 +370,7 @@ store_deliver_record(struct store *s, int64_t message, const char *recipient,
 	    bind_txt(s, st, 5, recipient, err) == -1 ||
 	    run(s, st, "record", &changes, err) == -1)
 		goto fail;
-	sqlite3_finalize(st);
+	store_release(s, st);
 	st = NULL;
 	if (changes == 0) {
 		err_set(err, STORE_E_NOMEMBER, "delivery %lld to %s: not "
@@ -384,7 +384,7 @@ store_deliver_record(struct store *s, int64_t message, const char *recipient,
 			goto fail;
 		if (sqlite3_step(st) == SQLITE_ROW)
 			list_id = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+		store_release(s, st);
 		st = NULL;
 		if (bounce_write(s, list_id, message, recipient, b, now,
 		    disabled_out, err) == -1)
@@ -409,7 +409,7 @@ store_deliver_record(struct store *s, int64_t message, const char *recipient,
 		goto fail;
 	return 0;
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	store_rollback(s);
 	return -1;
 }
@@ -437,7 +437,7 @@ store_bounce_add(struct store *s, const char *domain, const char *list,
 			goto fail;
 		if (sqlite3_step(st) == SQLITE_ROW)
 			message = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+		store_release(s, st);
 		st = NULL;
 	}
 	if (bounce_write(s, list_id, message, recipient, b, now,
@@ -446,7 +446,7 @@ store_bounce_add(struct store *s, const char *domain, const char *list,
 	*message_out = message;
 	return 0;
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	store_rollback(s);
 	return -1;
 }
@@ -505,7 +505,7 @@ probe_select(struct store *s, const char *state, time_t before,
 	    bind_txt(s, st, 1, state, err) == -1 ||
 	    bind_i64(s, st, 2, before, err) == -1 ||
 	    bind_i64(s, st, 3, (sqlite3_int64)max, err) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return -1;
 	}
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -516,10 +516,10 @@ probe_select(struct store *s, const char *state, time_t before,
 		n++;
 	}
 	if (n < max && rc != SQLITE_DONE) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return store_fail(s, rc, "probe", err);
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	*n_out = n;
 	return 0;
 }
@@ -560,10 +560,10 @@ probe_move(struct store *s, const struct store_probe *p, const char *from,
 	    bind_txt(s, st, 7, from, err) == -1 ||
 	    bind_i64(s, st, 8, p->since, err) == -1 ||
 	    run(s, st, "probe", changes, err) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return -1;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return 0;
 }
 
@@ -628,17 +628,17 @@ store_probe_get(struct store *s, const char *domain, const char *name,
 	    bind_txt(s, st, 1, domain, err) == -1 ||
 	    bind_txt(s, st, 2, name, err) == -1 ||
 	    bind_txt(s, st, 3, address, err) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return -1;
 	}
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*since = (time_t)sqlite3_column_int64(st, 0);
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return store_fail(s, rc, "probe", err);
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return found;
 }
 
@@ -660,11 +660,11 @@ store_probe_bounced(struct store *s, const char *domain, const char *name,
 	    bind_txt(s, st, 3, address, err) == -1 ||
 	    bind_i64(s, st, 4, since, err) == -1 ||
 	    run(s, st, "probe", &changes, err) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		store_rollback(s);
 		return -1;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (store_commit(s, err) == -1)
 		return -1;
 	return changes > 0;

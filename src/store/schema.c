@@ -354,6 +354,9 @@ store_migrate(struct store *s, const struct store_migration *steps,
 		if (migrate_one(s, &steps[i], &v, err) == -1)
 			return -1;
 	}
+	/* Statements compiled against the old schema are not kept: sqlite3
+	 * would re-prepare them, but one whose table went would fail. */
+	store_stmt_flush(s);
 	if (v > last) {
 		err_set(err, STORE_E_VERSION, "the database's schema version "
 		    "%lld is newer than this program's (%d): use a newer "

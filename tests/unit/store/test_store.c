@@ -540,6 +540,74 @@ START_TEST(test_deliver_relaxed)
 }
 END_TEST
 
+/* The statement cache (db.c): a statement comes back prepared; one held
+ * by a caller is not given twice; one whose table another connection
+ * dropped fails once and is made afresh; another connection's schema
+ * change is seen. */
+START_TEST(test_stmt_cache)
+{
+	static const char	 q[] = "SELECT count(*) FROM lists";
+	struct store		*s;
+	struct err		 err;
+	sqlite3_stmt		*a, *b, *c;
+	sqlite3			*raw;
+	char			 dyn[64];
+	long long		 v;
+
+	ts_init();
+	s = ts_fixture("c.db");
+	ck_assert_int_eq(store_prepare(s, q, &a, &err), 0);
+	/* Held: the second is one of its own. */
+	ck_assert_int_eq(store_prepare(s, q, &b, &err), 0);
+	ck_assert_ptr_ne(a, b);
+	ck_assert_int_eq(sqlite3_step(b), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int64(b, 0), 3);
+	store_release(s, b);
+	ck_assert_int_eq(sqlite3_bind_parameter_count(a), 0);
+	store_release(s, a);
+	/* The same text at another address is the same statement. */
+	snprintf(dyn, sizeof(dyn), "%s", q);
+	ck_assert_int_eq(store_prepare(s, dyn, &c, &err), 0);
+	ck_assert_ptr_eq(c, a);
+	store_release(s, c);
+	/* Bindings do not outlive the release. */
+	ck_assert_int_eq(store_prepare(s, "SELECT ?1", &a, &err), 0);
+	ck_assert_int_eq(sqlite3_bind_int(a, 1, 7), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(a), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(a, 0), 7);
+	store_release(s, a);
+	ck_assert_int_eq(store_prepare(s, "SELECT ?1", &b, &err), 0);
+	ck_assert_ptr_eq(a, b);
+	ck_assert_int_eq(sqlite3_step(b), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_type(b, 0), SQLITE_NULL);
+	store_release(s, b);
+	/* Another connection changes the schema under the cache. */
+	raw = ts_raw(ts_path("c.db"));
+	ts_raw_exec(raw, "CREATE TABLE t9 (a); INSERT INTO t9 VALUES (1)");
+	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM t9", &v, &err),
+	    0);
+	ck_assert_int_eq(v, 1);
+	ts_raw_exec(raw, "DROP TABLE t9");
+	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM t9", &v, &err),
+	    -1);
+	ck_assert_int_eq(err.code, STORE_E_DB);
+	ts_raw_exec(raw, "CREATE TABLE t9 (a, b); INSERT INTO t9 VALUES "
+	    "(1, 2), (3, 4)");
+	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM t9", &v, &err),
+	    0);
+	ck_assert_int_eq(v, 2);
+	ts_raw_exec(raw, "ALTER TABLE lists ADD COLUMN footer TEXT");
+	ck_assert_int_eq(store_int(s, q, &v, &err), 0);
+	ck_assert_int_eq(v, 3);
+	ck_assert_int_eq(store_int(s, "SELECT count(footer) FROM lists", &v,
+	    &err), 0);
+	ck_assert_int_eq(v, 0);
+	sqlite3_close(raw);
+	store_close(s);
+	ts_fini();
+}
+END_TEST
+
 TCase *
 tc_schema(void)
 {
@@ -555,6 +623,7 @@ tc_schema(void)
 	tcase_add_test(tc, test_secret);
 	tcase_add_test(tc, test_not_ours);
 	tcase_add_test(tc, test_deliver_relaxed);
+	tcase_add_test(tc, test_stmt_cache);
 	tcase_add_test(tc, test_msg_add_nosync);
 	return tc;
 }
