@@ -51,6 +51,34 @@ bind_i64(struct store *s, sqlite3_stmt *st, int i, sqlite3_int64 v,
 	return 0;
 }
 
+/* One integer from sql with ?1 bound to a (and ?2 to b unless NULL):
+ * bound, not printed into the text, which would make every message's
+ * statement another one for the statement cache. */
+static int
+int_bound(struct store *s, const char *sql, sqlite3_int64 a, const char *b,
+    long long *out, struct err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (store_prepare(s, sql, &st, err) == -1)
+		return -1;
+	if (bind_i64(s, st, 1, a, err) == -1 ||
+	    (b != NULL && bind_txt(s, st, 2, b, err) == -1)) {
+		store_release(s, st);
+		return -1;
+	}
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		store_fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "count",
+		    err);
+		store_release(s, st);
+		return -1;
+	}
+	*out = sqlite3_column_int64(st, 0);
+	store_release(s, st);
+	return 0;
+}
+
 /* Runs st to its end; the number of rows it changed. */
 static int
 run(struct store *s, sqlite3_stmt *st, const char *what, int *changes,
@@ -63,6 +91,22 @@ run(struct store *s, sqlite3_stmt *st, const char *what, int *changes,
 	if (changes != NULL)
 		*changes = sqlite3_changes(s->db);
 	return 0;
+}
+
+/* Runs sql, no rows, with ?1 bound to a; *changes as run's. */
+static int
+run_i64(struct store *s, const char *sql, sqlite3_int64 a, const char *what,
+    int *changes, struct err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (store_prepare(s, sql, &st, err) == -1)
+		return -1;
+	rc = bind_i64(s, st, 1, a, err) == -1 ||
+	    run(s, st, what, changes, err) == -1 ? -1 : 0;
+	store_release(s, st);
+	return rc;
 }
 
 int
@@ -87,8 +131,9 @@ store_deliver_claim(struct store *s, time_t now, time_t lease_until,
 	    "l.id = m.list_id WHERE d.state = 'queued' AND "
 	    "d.next_attempt <= ?1 AND m.state = 'fanout' "
 	    "ORDER BY d.next_attempt, d.rowid LIMIT ?2", &sel, err) == -1 ||
-	    store_prepare(s, "UPDATE deliveries SET next_attempt = ?1 "
-	    "WHERE message = ?2 AND recipient = ?3", &upd, err) == -1 ||
+	    store_prepare(s, "UPDATE deliveries SET next_attempt = ?1, "
+	    "claimed = 1 WHERE message = ?2 AND recipient = ?3", &upd,
+	    err) == -1 ||
 	    bind_i64(s, sel, 1, now, err) == -1 ||
 	    bind_i64(s, sel, 2, (sqlite3_int64)max, err) == -1)
 		goto fail;
@@ -128,6 +173,29 @@ fail:
 	store_release(s, upd);
 	store_rollback(s);
 	return -1;
+}
+
+int
+store_deliver_release(struct store *s, time_t now, long *n_out,
+    struct err *err)
+{
+	int	changes = 0;
+
+	*n_out = 0;
+	if (store_begin_write(s, err) == -1)
+		return -1;
+	/* Through the partial index of claimed rows: a handful among
+	 * perhaps a million. */
+	if (run_i64(s, "UPDATE deliveries SET claimed = 0, next_attempt = "
+	    "min(next_attempt, ?1) WHERE claimed = 1", now, "release",
+	    &changes, err) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	if (store_commit(s, err) == -1)
+		return -1;
+	*n_out = changes;
+	return 0;
 }
 
 int
@@ -353,14 +421,13 @@ store_deliver_record(struct store *s, int64_t message, const char *recipient,
 	sqlite3_int64	 list_id = 0;
 	long long	 left;
 	int		 changes = 0;
-	char		 sql[192];
 
 	*done_out = *disabled_out = false;
 	if (store_begin_write_relaxed(s, err) == -1)
 		return -1;
 	if (store_prepare(s, "UPDATE deliveries SET state = ?1, attempts = "
-	    "attempts + 1, next_attempt = ?2, last_reply = ?3 WHERE "
-	    "message = ?4 AND recipient = ?5 AND state = 'queued'", &st,
+	    "attempts + 1, next_attempt = ?2, last_reply = ?3, claimed = 0 "
+	    "WHERE message = ?4 AND recipient = ?5 AND state = 'queued'", &st,
 	    err) == -1 ||
 	    bind_txt(s, st, 1, state[out], err) == -1 ||
 	    bind_i64(s, st, 2, out == STORE_OUT_RETRY ? next_attempt : 0,
@@ -393,15 +460,14 @@ store_deliver_record(struct store *s, int64_t message, const char *recipient,
 	/* Through the index of due rows: a count over the message's rows
 	 * (its primary key) made each result cost a scan of the whole
 	 * fan-out, O(n^2) in all (bench/listd). */
-	snprintf(sql, sizeof(sql), "SELECT EXISTS (SELECT 1 FROM deliveries "
+	if (int_bound(s, "SELECT EXISTS (SELECT 1 FROM deliveries "
 	    "INDEXED BY deliveries_due WHERE state = 'queued' AND "
-	    "message = %lld)", (long long)message);
-	if (store_int(s, sql, &left, err) == -1)
+	    "message = ?1)", message, NULL, &left, err) == -1)
 		goto fail;
 	if (left == 0) {
-		snprintf(sql, sizeof(sql), "UPDATE messages SET state = 'done' "
-		    "WHERE id = %lld AND state = 'fanout'", (long long)message);
-		if (store_exec(s, sql, err) == -1)
+		if (run_i64(s, "UPDATE messages SET state = 'done' WHERE "
+		    "id = ?1 AND state = 'fanout'", message, "done", NULL,
+		    err) == -1)
 			goto fail;
 		*done_out = true;
 	}
@@ -455,17 +521,14 @@ int
 store_deliver_counts(struct store *s, int64_t message, long *queued,
     long *sent, long *failed, struct err *err)
 {
-	char		sql[160];
 	long long	v[3];
 	static const char *const	names[] = { "queued", "sent", "failed" };
 
-	for (int i = 0; i < 3; i++) {
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM deliveries "
-		    "WHERE message = %lld AND state = '%s'", (long long)message,
-		    names[i]);
-		if (store_int(s, sql, &v[i], err) == -1)
+	for (int i = 0; i < 3; i++)
+		if (int_bound(s, "SELECT count(*) FROM deliveries WHERE "
+		    "message = ?1 AND state = ?2", message, names[i], &v[i],
+		    err) == -1)
 			return -1;
-	}
 	*queued = (long)v[0];
 	*sent = (long)v[1];
 	*failed = (long)v[2];
