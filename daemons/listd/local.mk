@@ -45,6 +45,10 @@ INTEGRATION_TESTS += tests/integration/listd_unsub.sh
 # the first 250s, a restart; every post that heard 250 reaches
 # smtp-sink for every subscriber, nothing half-stored, flushes shared
 INTEGRATION_TESTS += tests/integration/listd_burst.sh
+# A restart after kill -9 mid fan-out (copies held in DATA by a slow
+# smtp-sink): the dead daemon's claims released at once, every copy at
+# a second smtp-sink within seconds; timbre list on the file meanwhile
+INTEGRATION_TESTS += tests/integration/listd_kill.sh
 # Digests (digest.c): members switched by timbre list digest and by mail
 # to LIST-digest, no single posts for them, the multipart/digest read
 # back with Python's email package from smtp-sink's copies and its DKIM

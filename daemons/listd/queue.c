@@ -16,7 +16,11 @@
  * or a signer that is down loses nothing (at worst the signer sees a
  * message twice, and the second copy changes nothing: store_msg_signed).
  * Then the delivery engine (deliver.h) takes the rows; the functions at
- * the end are the daemon's calls into it.
+ * the end are the daemon's calls into it.  Before the engine's first
+ * claim, the rows an earlier daemon claimed and never recorded (it was
+ * killed mid-attempt) are released and due at once, rather than after
+ * their lease: their copies may have gone, and go again (at least
+ * once).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -307,6 +311,15 @@ out_to_signer(void *arg)
 int
 listd_out_start(struct listd *ld, struct err *err)
 {
+	long	n;
+
+	if (store_deliver_release(ld->store, listd_now(ld), &n, err) == -1) {
+		err_prefix(err, "releasing an earlier daemon's claims");
+		return -1;
+	}
+	if (n > 0)
+		log_info("deliver released=%ld (claimed by an earlier daemon, "
+		    "due now)", n);
 	ld->set.deliver.clock_offset = ld->clock_offset;
 	ld->set.deliver.to_signer = out_to_signer;
 	ld->set.deliver.to_signer_arg = ld;

@@ -75,7 +75,7 @@ store_list_id(struct store *s, const char *domain, const char *name,
 	    "name = ?2", &st, err) == -1)
 		return -1;
 	if (bind_texts(s, st, v, 2, err) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return -1;
 	}
 	rc = sqlite3_step(st);
@@ -85,7 +85,7 @@ store_list_id(struct store *s, const char *domain, const char *name,
 		err_set(err, STORE_E_NOLIST, "no list %s@%s", name, domain);
 	else
 		store_fail(s, rc, "list", err);
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
@@ -95,7 +95,7 @@ store_run(struct store *s, sqlite3_stmt *st, const char *what, struct err *err)
 	int	rc;
 
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, rc, what, err);
 	return 0;
@@ -125,7 +125,7 @@ count(struct store *s, sqlite3_stmt *st, long long *n, struct err *err)
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (rc != SQLITE_ROW)
 		return store_fail(s, rc, "pending", err);
 	return 0;
@@ -149,7 +149,7 @@ pending_room(struct store *s, sqlite3_int64 list, const char *addr,
 	if (sqlite3_bind_int64(st, 1, list) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 2, (sqlite3_int64)(now -
 	    STORE_PENDING_KEEP)) != SQLITE_OK) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return store_fail(s, sqlite3_errcode(s->db), "bind", err);
 	}
 	if (store_run(s, st, "pending", err) == -1)
@@ -163,7 +163,7 @@ pending_room(struct store *s, sqlite3_int64 list, const char *addr,
 	    sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 3, action_names[action], -1,
 	    SQLITE_STATIC) != SQLITE_OK) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return store_fail(s, sqlite3_errcode(s->db), "bind", err);
 	}
 	if (count(s, st, &n, err) == -1)
@@ -178,7 +178,7 @@ pending_room(struct store *s, sqlite3_int64 list, const char *addr,
 		return -1;
 	if (sqlite3_bind_int64(st, 1, list) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 2, (sqlite3_int64)now) != SQLITE_OK) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return store_fail(s, sqlite3_errcode(s->db), "bind", err);
 	}
 	if (count(s, st, &n, err) == -1)
@@ -219,7 +219,7 @@ store_pending_add(struct store *s, const char *domain, const char *name,
 	    sqlite3_bind_int64(st, 6, (sqlite3_int64)expires) != SQLITE_OK) {
 		if (err->code == 0)
 			store_fail(s, sqlite3_errcode(s->db), "bind", err);
-		sqlite3_finalize(st);
+		store_release(s, st);
 		goto fail;
 	}
 	if (store_run(s, st, "pending", err) == -1)
@@ -254,12 +254,12 @@ store_pending_take(struct store *s, const char *domain, const char *name,
 	    err) == -1)
 		goto fail;
 	if (bind_texts(s, st, &token, 1, err) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		goto fail;
 	}
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		if (rc == SQLITE_DONE)
 			err_set(err, STORE_E_NOTOKEN, "no request with this "
 			    "token: it was used already, or never issued");
@@ -272,7 +272,7 @@ store_pending_take(struct store *s, const char *domain, const char *name,
 	    (const char *)sqlite3_column_text(st, 1));
 	*action_out = action_parse((const char *)sqlite3_column_text(st, 2));
 	expires = (time_t)sqlite3_column_int64(st, 3);
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (row_list != id) {
 		err_set(err, STORE_E_OTHERLIST, "this token is not for "
 		    "%s@%s", nm, dom);
@@ -282,7 +282,7 @@ store_pending_take(struct store *s, const char *domain, const char *name,
 	    err) == -1)
 		goto fail;
 	if (bind_texts(s, st, &token, 1, err) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		goto fail;
 	}
 	if (store_run(s, st, "pending", err) == -1)
@@ -303,7 +303,7 @@ store_pending_take(struct store *s, const char *domain, const char *name,
 	    sqlite3_bind_int64(st, 3, (sqlite3_int64)now) != SQLITE_OK)) {
 		if (err->code == 0)
 			store_fail(s, sqlite3_errcode(s->db), "bind", err);
-		sqlite3_finalize(st);
+		store_release(s, st);
 		goto fail;
 	}
 	if (store_run(s, st, "subscribers", err) == -1)
@@ -344,7 +344,7 @@ store_reply_add(struct store *s, const char *domain, const char *name,
 	    sqlite3_bind_int64(st, 6, (sqlite3_int64)now) != SQLITE_OK) {
 		if (err->code == 0)
 			store_fail(s, sqlite3_errcode(s->db), "bind", err);
-		sqlite3_finalize(st);
+		store_release(s, st);
 		goto fail;
 	}
 	if (store_run(s, st, "message", err) == -1)
@@ -362,7 +362,7 @@ store_reply_add(struct store *s, const char *domain, const char *name,
 			if (err->code == 0)
 				store_fail(s, sqlite3_errcode(s->db), "bind",
 				    err);
-			sqlite3_finalize(st);
+			store_release(s, st);
 			goto fail;
 		}
 		if (store_run(s, st, "delivery", err) == -1)
@@ -390,7 +390,7 @@ store_reply_allowed(struct store *s, const char *addr, time_t now,
 		goto fail;
 	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)(now - window)) !=
 	    SQLITE_OK) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		store_fail(s, sqlite3_errcode(s->db), "bind", err);
 		goto fail;
 	}
@@ -399,18 +399,18 @@ store_reply_allowed(struct store *s, const char *addr, time_t now,
 	    "?1), (SELECT count(*) FROM replies)", &st, err) == -1)
 		goto fail;
 	if (bind_texts(s, st, &addr, 1, err) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		goto fail;
 	}
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		store_fail(s, rc, "replies", err);
 		goto fail;
 	}
 	rc = sqlite3_column_type(st, 0) != SQLITE_NULL;
 	n = sqlite3_column_int64(st, 0);
 	rows = sqlite3_column_int64(st, 1);
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if ((rc && n >= max) || (!rc && rows >= STORE_REPLIES_ADDRS)) {
 		store_rollback(s);
 		return 0;
@@ -423,7 +423,7 @@ store_reply_allowed(struct store *s, const char *addr, time_t now,
 	    sqlite3_bind_int64(st, 2, (sqlite3_int64)now) != SQLITE_OK)) {
 		if (err->code == 0)
 			store_fail(s, sqlite3_errcode(s->db), "bind", err);
-		sqlite3_finalize(st);
+		store_release(s, st);
 		goto fail;
 	}
 	if (store_run(s, st, "replies", err) == -1 ||

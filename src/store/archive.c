@@ -67,7 +67,7 @@ store_archive_next(struct store *s, time_t now,
 	}
 	ret = 1;
 done:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return ret;
 }
 
@@ -81,7 +81,7 @@ store_archive_done(struct store *s, int64_t message, struct err *err)
 	    err) == -1)
 		return -1;
 	if ((rc = sqlite3_bind_int64(st, 1, message)) != SQLITE_OK) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return store_fail(s, rc, "bind", err);
 	}
 	return store_run(s, st, "archive", err);
@@ -102,7 +102,7 @@ store_archive_retry(struct store *s, int64_t message, time_t next_attempt,
 	    (rc = sqlite3_bind_int64(st, 2, (sqlite3_int64)next_attempt)) !=
 	    SQLITE_OK || (rc = sqlite3_bind_text(st, 3, last_error, -1,
 	    SQLITE_TRANSIENT)) != SQLITE_OK) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return store_fail(s, rc, "bind", err);
 	}
 	return store_run(s, st, "archive", err);

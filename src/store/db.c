@@ -46,20 +46,126 @@ store_fail(struct store *s, int rc, const char *what, struct err *err)
 	return -1;
 }
 
+/* FNV-1a over the text: the cache's key (with the text itself). */
+static unsigned long
+stmt_hash(const char *sql)
+{
+	unsigned long	h = 2166136261UL;
+
+	for (; *sql != '\0'; sql++)
+		h = (h ^ (unsigned char)*sql) * 16777619UL;
+	return h;
+}
+
+/* The slot that holds sql, or NULL; *free_out the first slot a new
+ * statement for it could take (NULL: the probe found none). */
+static struct store_stmt *
+stmt_find(struct store *s, const char *sql, unsigned long h,
+    struct store_stmt **free_out)
+{
+	struct store_stmt	*e;
+	size_t			 i, n;
+
+	*free_out = NULL;
+	for (n = 0, i = h; n < STORE_STMT_SLOTS; n++, i++) {
+		e = &s->stmts[i & (STORE_STMT_SLOTS - 1)];
+		if (e->st == NULL) {
+			if (*free_out == NULL)
+				*free_out = e;
+			if (!e->dead)
+				return NULL;	/* the end of the chain */
+			continue;
+		}
+		if (e->hash == h && strcmp(sqlite3_sql(e->st), sql) == 0)
+			return e;
+	}
+	return NULL;
+}
+
 int
 store_prepare(struct store *s, const char *sql, sqlite3_stmt **st_out,
     struct err *err)
 {
-	int	rc;
+	struct store_stmt	*e, *slot;
+	unsigned long		 h = stmt_hash(sql);
+	int			 rc;
 
 	*st_out = NULL;
-	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, st_out, NULL)) !=
-	    SQLITE_OK) {
+	if ((e = stmt_find(s, sql, h, &slot)) != NULL) {
+		if (!e->busy) {
+			e->busy = true;
+			*st_out = e->st;
+			return 0;
+		}
+		/* Held by a caller up the stack: one of its own. */
+		slot = NULL;
+	}
+	rc = sqlite3_prepare_v3(s->db, sql, -1, slot != NULL ?
+	    SQLITE_PREPARE_PERSISTENT : 0, st_out, NULL);
+	if (rc != SQLITE_OK || *st_out == NULL) {
 		sqlite3_finalize(*st_out);
 		*st_out = NULL;
-		return store_fail(s, rc, "prepare", err);
+		return store_fail(s, rc != SQLITE_OK ? rc : SQLITE_MISUSE,
+		    "prepare", err);
+	}
+	/* Kept only if the text is the whole statement (sqlite3_sql gives
+	 * back what was compiled): else each call would take a slot. */
+	if (slot != NULL && strcmp(sqlite3_sql(*st_out), sql) == 0) {
+		slot->st = *st_out;
+		slot->hash = h;
+		slot->busy = true;
+		slot->dead = false;
 	}
 	return 0;
+}
+
+void
+store_release(struct store *s, sqlite3_stmt *st)
+{
+	struct store_stmt	*e, *slot;
+	const char		*sql;
+
+	if (st == NULL)
+		return;
+	sql = sqlite3_sql(st);
+	if ((e = stmt_find(s, sql, stmt_hash(sql), &slot)) == NULL ||
+	    e->st != st) {
+		sqlite3_finalize(st);
+		return;
+	}
+	e->busy = false;
+	/* reset answers the last step's error: a statement that failed
+	 * (out of memory, a schema it could not be re-prepared for) is
+	 * made afresh next time rather than trusted. */
+	if (sqlite3_reset(st) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		e->st = NULL;
+		e->dead = true;
+		return;
+	}
+	sqlite3_clear_bindings(st);
+}
+
+void
+store_stmt_flush(struct store *s)
+{
+	struct store_stmt	*e;
+	bool			 held = false;
+
+	for (e = s->stmts; e < s->stmts + STORE_STMT_SLOTS; e++) {
+		if (e->st == NULL)
+			continue;
+		if (e->busy) {
+			held = true;
+			continue;
+		}
+		sqlite3_finalize(e->st);
+		e->st = NULL;
+		e->dead = true;
+	}
+	/* With none held, no chain needs its tombstones. */
+	if (!held)
+		memset(s->stmts, 0, sizeof(s->stmts));
 }
 
 int
@@ -84,11 +190,32 @@ store_int(struct store *s, const char *sql, long long *out, struct err *err)
 		if (rc == SQLITE_DONE)
 			rc = SQLITE_ERROR;
 		store_fail(s, rc, sql, err);
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return -1;
 	}
 	*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_release(s, st);
+	return 0;
+}
+
+/* Runs sql, one statement whose rows (a PRAGMA's) are not wanted,
+ * through the cache: sqlite3_exec would compile BEGIN and COMMIT again
+ * for every transaction. */
+static int
+step_cached(struct store *s, const char *sql, const char *what,
+    struct err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (store_prepare(s, sql, &st, err) == -1)
+		return -1;
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_fail(s, rc, what, err);
+		store_release(s, st);
+		return -1;
+	}
+	store_release(s, st);
 	return 0;
 }
 
@@ -97,19 +224,13 @@ store_int(struct store *s, const char *sql, long long *out, struct err *err)
 static int
 begin_write(struct store *s, bool relaxed, struct err *err)
 {
-	int	rc;
-
 	if (s->relaxed != relaxed) {
-		if ((rc = sqlite3_exec(s->db, relaxed ?
-		    "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL",
-		    NULL, NULL, NULL)) != SQLITE_OK)
-			return store_fail(s, rc, "synchronous", err);
+		if (step_cached(s, relaxed ? "PRAGMA synchronous=NORMAL" :
+		    "PRAGMA synchronous=FULL", "synchronous", err) == -1)
+			return -1;
 		s->relaxed = relaxed;
 	}
-	if ((rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL,
-	    NULL)) != SQLITE_OK)
-		return store_fail(s, rc, "begin", err);
-	return 0;
+	return step_cached(s, "BEGIN IMMEDIATE", "begin", err);
 }
 
 int
@@ -127,22 +248,13 @@ store_begin_write_relaxed(struct store *s, struct err *err)
 int
 store_begin_read(struct store *s, struct err *err)
 {
-	int	rc;
-
-	if ((rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL)) !=
-	    SQLITE_OK)
-		return store_fail(s, rc, "begin", err);
-	return 0;
+	return step_cached(s, "BEGIN", "begin", err);
 }
 
 int
 store_commit(struct store *s, struct err *err)
 {
-	int	rc;
-
-	if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) !=
-	    SQLITE_OK) {
-		store_fail(s, rc, "commit", err);
+	if (step_cached(s, "COMMIT", "commit", err) == -1) {
 		store_rollback(s);
 		return -1;
 	}
@@ -275,7 +387,7 @@ configure(struct store *s, struct err *err)
 	}
 	if (rc != SQLITE_ROW) {
 		store_fail(s, rc, "journal_mode=WAL", err);
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return -1;
 	}
 	mode = (const char *)sqlite3_column_text(st, 0);
@@ -285,10 +397,10 @@ configure(struct store *s, struct err *err)
 		else
 			err_set(err, STORE_E_DB, "journal_mode=WAL refused "
 			    "(the mode is %s)", mode);
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return -1;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return store_exec(s, "PRAGMA synchronous=FULL; "
 	    "PRAGMA foreign_keys=ON", err);
 }
@@ -324,8 +436,13 @@ store_open(const char *path, unsigned flags, struct err *err)
 		store_fail(s, rc, "open", err);
 		goto fail;
 	}
-	if (store_prepare(s, "ROLLBACK", &s->rollback, err) == -1 ||
-	    configure(s, err) == -1 ||
+	/* Not the cache's: it would be held for good. */
+	if ((rc = sqlite3_prepare_v3(s->db, "ROLLBACK", -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->rollback, NULL)) != SQLITE_OK) {
+		store_fail(s, rc, "prepare", err);
+		goto fail;
+	}
+	if (configure(s, err) == -1 ||
 	    store_migrate(s, store_migrations, store_n_migrations, err) == -1)
 		goto fail;
 	if (store_int(s, "PRAGMA data_version", &dv, err) == -1)
@@ -344,8 +461,12 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
-	/* Other statements are finalized where they are made: none keeps
-	 * sqlite3_close from freeing the handle. */
+	/* Every statement is the cache's by now (a caller holding one past
+	 * the close would be a bug): none keeps sqlite3_close from freeing
+	 * the handle. */
+	for (struct store_stmt *e = s->stmts; e < s->stmts +
+	    STORE_STMT_SLOTS; e++)
+		sqlite3_finalize(e->st);
 	sqlite3_finalize(s->rollback);
 	sqlite3_close(s->db);
 	free(s);

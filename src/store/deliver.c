@@ -51,6 +51,34 @@ bind_i64(struct store *s, sqlite3_stmt *st, int i, sqlite3_int64 v,
 	return 0;
 }
 
+/* One integer from sql with ?1 bound to a (and ?2 to b unless NULL):
+ * bound, not printed into the text, which would make every message's
+ * statement another one for the statement cache. */
+static int
+int_bound(struct store *s, const char *sql, sqlite3_int64 a, const char *b,
+    long long *out, struct err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (store_prepare(s, sql, &st, err) == -1)
+		return -1;
+	if (bind_i64(s, st, 1, a, err) == -1 ||
+	    (b != NULL && bind_txt(s, st, 2, b, err) == -1)) {
+		store_release(s, st);
+		return -1;
+	}
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		store_fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "count",
+		    err);
+		store_release(s, st);
+		return -1;
+	}
+	*out = sqlite3_column_int64(st, 0);
+	store_release(s, st);
+	return 0;
+}
+
 /* Runs st to its end; the number of rows it changed. */
 static int
 run(struct store *s, sqlite3_stmt *st, const char *what, int *changes,
@@ -63,6 +91,22 @@ run(struct store *s, sqlite3_stmt *st, const char *what, int *changes,
 	if (changes != NULL)
 		*changes = sqlite3_changes(s->db);
 	return 0;
+}
+
+/* Runs sql, no rows, with ?1 bound to a; *changes as run's. */
+static int
+run_i64(struct store *s, const char *sql, sqlite3_int64 a, const char *what,
+    int *changes, struct err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (store_prepare(s, sql, &st, err) == -1)
+		return -1;
+	rc = bind_i64(s, st, 1, a, err) == -1 ||
+	    run(s, st, what, changes, err) == -1 ? -1 : 0;
+	store_release(s, st);
+	return rc;
 }
 
 int
@@ -87,8 +131,9 @@ store_deliver_claim(struct store *s, time_t now, time_t lease_until,
 	    "l.id = m.list_id WHERE d.state = 'queued' AND "
 	    "d.next_attempt <= ?1 AND m.state = 'fanout' "
 	    "ORDER BY d.next_attempt, d.rowid LIMIT ?2", &sel, err) == -1 ||
-	    store_prepare(s, "UPDATE deliveries SET next_attempt = ?1 "
-	    "WHERE message = ?2 AND recipient = ?3", &upd, err) == -1 ||
+	    store_prepare(s, "UPDATE deliveries SET next_attempt = ?1, "
+	    "claimed = 1 WHERE message = ?2 AND recipient = ?3", &upd,
+	    err) == -1 ||
 	    bind_i64(s, sel, 1, now, err) == -1 ||
 	    bind_i64(s, sel, 2, (sqlite3_int64)max, err) == -1)
 		goto fail;
@@ -116,18 +161,41 @@ store_deliver_claim(struct store *s, time_t now, time_t lease_until,
 		    run(s, upd, "claim", NULL, err) == -1)
 			goto fail;
 	}
-	sqlite3_finalize(sel);
-	sqlite3_finalize(upd);
+	store_release(s, sel);
+	store_release(s, upd);
 	sel = upd = NULL;
 	if (store_commit(s, err) == -1)
 		goto fail;
 	*n_out = n;
 	return 0;
 fail:
-	sqlite3_finalize(sel);
-	sqlite3_finalize(upd);
+	store_release(s, sel);
+	store_release(s, upd);
 	store_rollback(s);
 	return -1;
+}
+
+int
+store_deliver_release(struct store *s, time_t now, long *n_out,
+    struct err *err)
+{
+	int	changes = 0;
+
+	*n_out = 0;
+	if (store_begin_write(s, err) == -1)
+		return -1;
+	/* Through the partial index of claimed rows: a handful among
+	 * perhaps a million. */
+	if (run_i64(s, "UPDATE deliveries SET claimed = 0, next_attempt = "
+	    "min(next_attempt, ?1) WHERE claimed = 1", now, "release",
+	    &changes, err) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	if (store_commit(s, err) == -1)
+		return -1;
+	*n_out = changes;
+	return 0;
 }
 
 int
@@ -167,12 +235,12 @@ store_message_get(struct store *s, int64_t id, char **body_out,
 		(*body_out)[n] = '\0';
 		*len_out = (size_t)n;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return 0;
 nomem:
 	err_set(err, ERR_NOMEM, "message %lld: out of memory", (long long)id);
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return -1;
 }
 
@@ -189,13 +257,13 @@ find_list(struct store *s, const char *domain, const char *name,
 		return -1;
 	if (bind_txt(s, st, 1, domain, err) == -1 ||
 	    bind_txt(s, st, 2, name, err) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return -1;
 	}
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*id_out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (rc == SQLITE_DONE) {
 		err_set(err, STORE_E_NOLIST, "%s@%s: no such list", name,
 		    domain);
@@ -248,16 +316,16 @@ store_deliver_enqueue(struct store *s, const char *domain, const char *list,
 		    run(s, dlv, "enqueue", NULL, err) == -1)
 			goto fail;
 	}
-	sqlite3_finalize(msg);
-	sqlite3_finalize(dlv);
+	store_release(s, msg);
+	store_release(s, dlv);
 	msg = dlv = NULL;
 	if (store_commit(s, err) == -1)
 		goto fail;
 	*id_out = id;
 	return 0;
 fail:
-	sqlite3_finalize(msg);
-	sqlite3_finalize(dlv);
+	store_release(s, msg);
+	store_release(s, dlv);
 	store_rollback(s);
 	return -1;
 }
@@ -289,7 +357,7 @@ bounce_write(struct store *s, sqlite3_int64 list_id, sqlite3_int64 message,
 	    err) == -1 ||
 	    run(s, ins, "bounce", NULL, err) == -1)
 		goto fail;
-	sqlite3_finalize(ins);
+	store_release(s, ins);
 	ins = NULL;
 	if (b->author)
 		return 0;
@@ -309,7 +377,7 @@ bounce_write(struct store *s, sqlite3_int64 list_id, sqlite3_int64 message,
 	    bind_txt(s, sub, 5, recipient, err) == -1 ||
 	    run(s, sub, "bounce score", &changes, err) == -1)
 		goto fail;
-	sqlite3_finalize(sub);
+	store_release(s, sub);
 	sub = NULL;
 	if (changes > 0 && b->disable_at > 0) {
 		long long	v;
@@ -329,12 +397,12 @@ bounce_write(struct store *s, sqlite3_int64 list_id, sqlite3_int64 message,
 			v = sqlite3_column_int64(sub, 0);
 			*disabled_out = v > 0;
 		}
-		sqlite3_finalize(sub);
+		store_release(s, sub);
 	}
 	return 0;
 fail:
-	sqlite3_finalize(ins);
-	sqlite3_finalize(sub);
+	store_release(s, ins);
+	store_release(s, sub);
 	return -1;
 }
 
@@ -353,14 +421,13 @@ store_deliver_record(struct store *s, int64_t message, const char *recipient,
 	sqlite3_int64	 list_id = 0;
 	long long	 left;
 	int		 changes = 0;
-	char		 sql[192];
 
 	*done_out = *disabled_out = false;
 	if (store_begin_write_relaxed(s, err) == -1)
 		return -1;
 	if (store_prepare(s, "UPDATE deliveries SET state = ?1, attempts = "
-	    "attempts + 1, next_attempt = ?2, last_reply = ?3 WHERE "
-	    "message = ?4 AND recipient = ?5 AND state = 'queued'", &st,
+	    "attempts + 1, next_attempt = ?2, last_reply = ?3, claimed = 0 "
+	    "WHERE message = ?4 AND recipient = ?5 AND state = 'queued'", &st,
 	    err) == -1 ||
 	    bind_txt(s, st, 1, state[out], err) == -1 ||
 	    bind_i64(s, st, 2, out == STORE_OUT_RETRY ? next_attempt : 0,
@@ -370,7 +437,7 @@ store_deliver_record(struct store *s, int64_t message, const char *recipient,
 	    bind_txt(s, st, 5, recipient, err) == -1 ||
 	    run(s, st, "record", &changes, err) == -1)
 		goto fail;
-	sqlite3_finalize(st);
+	store_release(s, st);
 	st = NULL;
 	if (changes == 0) {
 		err_set(err, STORE_E_NOMEMBER, "delivery %lld to %s: not "
@@ -384,7 +451,7 @@ store_deliver_record(struct store *s, int64_t message, const char *recipient,
 			goto fail;
 		if (sqlite3_step(st) == SQLITE_ROW)
 			list_id = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+		store_release(s, st);
 		st = NULL;
 		if (bounce_write(s, list_id, message, recipient, b, now,
 		    disabled_out, err) == -1)
@@ -393,15 +460,14 @@ store_deliver_record(struct store *s, int64_t message, const char *recipient,
 	/* Through the index of due rows: a count over the message's rows
 	 * (its primary key) made each result cost a scan of the whole
 	 * fan-out, O(n^2) in all (bench/listd). */
-	snprintf(sql, sizeof(sql), "SELECT EXISTS (SELECT 1 FROM deliveries "
+	if (int_bound(s, "SELECT EXISTS (SELECT 1 FROM deliveries "
 	    "INDEXED BY deliveries_due WHERE state = 'queued' AND "
-	    "message = %lld)", (long long)message);
-	if (store_int(s, sql, &left, err) == -1)
+	    "message = ?1)", message, NULL, &left, err) == -1)
 		goto fail;
 	if (left == 0) {
-		snprintf(sql, sizeof(sql), "UPDATE messages SET state = 'done' "
-		    "WHERE id = %lld AND state = 'fanout'", (long long)message);
-		if (store_exec(s, sql, err) == -1)
+		if (run_i64(s, "UPDATE messages SET state = 'done' WHERE "
+		    "id = ?1 AND state = 'fanout'", message, "done", NULL,
+		    err) == -1)
 			goto fail;
 		*done_out = true;
 	}
@@ -409,7 +475,7 @@ store_deliver_record(struct store *s, int64_t message, const char *recipient,
 		goto fail;
 	return 0;
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	store_rollback(s);
 	return -1;
 }
@@ -437,7 +503,7 @@ store_bounce_add(struct store *s, const char *domain, const char *list,
 			goto fail;
 		if (sqlite3_step(st) == SQLITE_ROW)
 			message = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+		store_release(s, st);
 		st = NULL;
 	}
 	if (bounce_write(s, list_id, message, recipient, b, now,
@@ -446,7 +512,7 @@ store_bounce_add(struct store *s, const char *domain, const char *list,
 	*message_out = message;
 	return 0;
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	store_rollback(s);
 	return -1;
 }
@@ -455,17 +521,14 @@ int
 store_deliver_counts(struct store *s, int64_t message, long *queued,
     long *sent, long *failed, struct err *err)
 {
-	char		sql[160];
 	long long	v[3];
 	static const char *const	names[] = { "queued", "sent", "failed" };
 
-	for (int i = 0; i < 3; i++) {
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM deliveries "
-		    "WHERE message = %lld AND state = '%s'", (long long)message,
-		    names[i]);
-		if (store_int(s, sql, &v[i], err) == -1)
+	for (int i = 0; i < 3; i++)
+		if (int_bound(s, "SELECT count(*) FROM deliveries WHERE "
+		    "message = ?1 AND state = ?2", message, names[i], &v[i],
+		    err) == -1)
 			return -1;
-	}
 	*queued = (long)v[0];
 	*sent = (long)v[1];
 	*failed = (long)v[2];
@@ -505,7 +568,7 @@ probe_select(struct store *s, const char *state, time_t before,
 	    bind_txt(s, st, 1, state, err) == -1 ||
 	    bind_i64(s, st, 2, before, err) == -1 ||
 	    bind_i64(s, st, 3, (sqlite3_int64)max, err) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return -1;
 	}
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -516,10 +579,10 @@ probe_select(struct store *s, const char *state, time_t before,
 		n++;
 	}
 	if (n < max && rc != SQLITE_DONE) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return store_fail(s, rc, "probe", err);
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	*n_out = n;
 	return 0;
 }
@@ -560,10 +623,10 @@ probe_move(struct store *s, const struct store_probe *p, const char *from,
 	    bind_txt(s, st, 7, from, err) == -1 ||
 	    bind_i64(s, st, 8, p->since, err) == -1 ||
 	    run(s, st, "probe", changes, err) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return -1;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return 0;
 }
 
@@ -628,17 +691,17 @@ store_probe_get(struct store *s, const char *domain, const char *name,
 	    bind_txt(s, st, 1, domain, err) == -1 ||
 	    bind_txt(s, st, 2, name, err) == -1 ||
 	    bind_txt(s, st, 3, address, err) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return -1;
 	}
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*since = (time_t)sqlite3_column_int64(st, 0);
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return store_fail(s, rc, "probe", err);
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return found;
 }
 
@@ -660,11 +723,11 @@ store_probe_bounced(struct store *s, const char *domain, const char *name,
 	    bind_txt(s, st, 3, address, err) == -1 ||
 	    bind_i64(s, st, 4, since, err) == -1 ||
 	    run(s, st, "probe", &changes, err) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		store_rollback(s);
 		return -1;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (store_commit(s, err) == -1)
 		return -1;
 	return changes > 0;

@@ -58,7 +58,7 @@ store_digest_each(struct store *s,
 	}
 	ret = 0;
 out:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	store_rollback(s);
 	return ret;
 }
@@ -108,7 +108,7 @@ store_digest_posts(struct store *s, const char *domain, const char *name,
 	}
 	ret = 0;
 out:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	store_rollback(s);
 	return ret;
 }
@@ -126,7 +126,7 @@ run_list(struct store *s, const char *sql, sqlite3_int64 list,
 	if ((rc = sqlite3_bind_int64(st, 1, list)) != SQLITE_OK ||
 	    (strstr(sql, "?2") != NULL &&
 	    (rc = sqlite3_bind_int64(st, 2, v2)) != SQLITE_OK)) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return store_fail(s, rc, "bind", err);
 	}
 	return store_run(s, st, "digest", err);
@@ -155,12 +155,12 @@ store_digest_queue(struct store *s, const char *domain, const char *name,
 		goto fail;
 	if ((rc = sqlite3_bind_int64(st, 1, id)) != SQLITE_OK ||
 	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		store_fail(s, rc, "lists", err);
 		goto fail;
 	}
 	issue = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (issue + 1 != is->issue) {
 		/* Sent already, by another process or before a restart. */
 		store_rollback(s);
@@ -192,7 +192,7 @@ store_digest_queue(struct store *s, const char *domain, const char *name,
 	    SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 6, (sqlite3_int64)now)) !=
 	    SQLITE_OK) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		store_fail(s, rc, "bind", err);
 		goto fail;
 	}

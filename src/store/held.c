@@ -137,7 +137,7 @@ exec_bound(struct store *s, struct err *err, const char *what,
 	rc = vbind(s, st, err, fmt, ap);
 	va_end(ap);
 	if (rc == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return -1;
 	}
 	return store_run(s, st, what, err);
@@ -174,16 +174,16 @@ store_held_add(struct store *s, const char *domain, const char *name,
 	    "AND state = 'waiting'", &st, err) == -1)
 		goto fail;
 	if (bind(s, st, err, "i", list) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		goto fail;
 	}
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		store_fail(s, rc, "held", err);
 		goto fail;
 	}
 	rc = sqlite3_column_int64(st, 0) >= STORE_HELD_PER_LIST;
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (rc) {
 		err_set(err, STORE_E_FULL, "%d posts to %s@%s wait for a "
 		    "moderator already", STORE_HELD_PER_LIST, nm, dom);
@@ -195,7 +195,7 @@ store_held_add(struct store *s, const char *domain, const char *name,
 		goto fail;
 	if (bind(s, st, err, "ittbii", list, h->mail_from, h->message_id,
 	    body, len, (sqlite3_int64)len, (sqlite3_int64)now) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		goto fail;
 	}
 	if (store_run(s, st, "message", err) == -1)
@@ -210,7 +210,7 @@ store_held_add(struct store *s, const char *domain, const char *name,
 	    (sqlite3_int64)(h->verified ? 1 : 0), h->mail_from, h->subject,
 	    h->reason, (sqlite3_int64)len, (sqlite3_int64)now,
 	    (sqlite3_int64)h->expires) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		goto fail;
 	}
 	if (store_run(s, st, "held", err) == -1)
@@ -302,7 +302,7 @@ held_each(struct store *s, bool decided, const char *dom, sqlite3_int64 list,
 		goto done;
 	ret = each_row(s, st, fn, arg, err);
 done:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (own)
 		store_rollback(s);
 	return ret;
@@ -372,11 +372,11 @@ decide(struct store *s, sqlite3_int64 list, int64_t id,
 	    "WHERE id = ?1 AND (?2 = 0 OR list_id = ?2)", &st, err) == -1)
 		return -1;
 	if (bind(s, st, err, "ii", (sqlite3_int64)id, list) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return -1;
 	}
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		if (rc != SQLITE_DONE)
 			return store_fail(s, rc, "held", err);
 		err_set(err, STORE_E_NOMSG, "no held post %lld", (long long)id);
@@ -386,7 +386,7 @@ decide(struct store *s, sqlite3_int64 list, int64_t id,
 	msg = sqlite3_column_type(st, 1) == SQLITE_NULL ? 0 :
 	    sqlite3_column_int64(st, 1);
 	snprintf(was, sizeof(was), "%s", text(st, 2));
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (state != STORE_HELD_WAITING) {
 		err_set(err, STORE_E_DECIDED, "held post %lld was %s already%s"
 		    "%s", (long long)id, store_held_state_name(state),
@@ -459,11 +459,11 @@ store_held_take(struct store *s, const char *domain, const char *name,
 	    "h.id = t.held WHERE t.token = ?1", &st, err) == -1)
 		goto fail;
 	if (bind(s, st, err, "t", token) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		goto fail;
 	}
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		if (rc == SQLITE_DONE)
 			err_set(err, STORE_E_NOTOKEN, "no held post with this "
 			    "token: it was decided already, or never held");
@@ -477,7 +477,7 @@ store_held_take(struct store *s, const char *domain, const char *name,
 		*action_out = STORE_HELD_DISCARD;
 	row_list = sqlite3_column_int64(st, 3);
 	expires = (time_t)sqlite3_column_int64(st, 4);
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (row_list != list) {
 		err_set(err, STORE_E_OTHERLIST, "this token is not for "
 		    "%s@%s", nm, dom);

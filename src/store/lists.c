@@ -89,10 +89,10 @@ list_id(struct store *s, const struct list_key *k, sqlite3_int64 *id_out,
 		goto fail;
 	}
 	*id_out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return 0;
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return -1;
 }
 
@@ -134,10 +134,10 @@ member_insert(struct store *s, enum store_role role, sqlite3_int64 id,
 		store_fail(s, rc, member_table[role], err);
 		goto fail;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return 0;
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return -1;
 }
 
@@ -179,7 +179,7 @@ store_list_add(struct store *s, const char *domain, const char *name,
 		store_fail(s, rc, "add list", err);
 		goto fail;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	st = NULL;
 	id = sqlite3_last_insert_rowid(s->db);
 	for (i = 0; i < n; i++)
@@ -189,7 +189,7 @@ store_list_add(struct store *s, const char *domain, const char *name,
 			goto fail;
 	return store_commit(s, err);
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	store_rollback(s);
 	return -1;
 }
@@ -217,10 +217,10 @@ store_list_remove(struct store *s, const char *domain, const char *name,
 		    k.domain);
 		goto fail;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return store_commit(s, err);
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	store_rollback(s);
 	return -1;
 }
@@ -280,10 +280,10 @@ store_list_set(struct store *s, const char *domain, const char *name,
 	    set->subject_prefix, err) == -1) ||
 	    step_done(s, st, "settings", err) == -1)
 		goto fail;
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return store_commit(s, err);
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	store_rollback(s);
 	return -1;
 }
@@ -343,10 +343,10 @@ store_member_remove(struct store *s, enum store_role role,
 		    member_table[role], k.name, k.domain);
 		goto fail;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return store_commit(s, err);
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	store_rollback(s);
 	return -1;
 }
@@ -389,7 +389,7 @@ store_member_set_mode(struct store *s, const char *domain,
 	}
 	cur = (const char *)sqlite3_column_text(st, 0);
 	*changed_out = cur == NULL || strcmp(cur, store_mode_name(d)) != 0;
-	sqlite3_finalize(st);
+	store_release(s, st);
 	st = NULL;
 	if (*changed_out) {
 		if (store_prepare(s, "UPDATE subscribers SET delivery = ?3 "
@@ -403,11 +403,11 @@ store_member_set_mode(struct store *s, const char *domain,
 		    bind_text(s, st, 3, store_mode_name(d), err) == -1 ||
 		    step_done(s, st, "subscribers", err) == -1)
 			goto fail;
-		sqlite3_finalize(st);
+		store_release(s, st);
 	}
 	return store_commit(s, err);
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	store_rollback(s);
 	return -1;
 }
@@ -450,7 +450,7 @@ store_member_is(struct store *s, enum store_role role, const char *domain,
 		else
 			store_fail(s, rc, member_table[role], err);
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	store_rollback(s);
 	return is;
 }
@@ -538,7 +538,7 @@ store_lists_each(struct store *s, const char *domain, const char *name,
 	}
 	ret = 0;
 out:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	read_end(s, own);
 	return ret;
 }
@@ -596,7 +596,7 @@ store_members_each(struct store *s, enum store_role role,
 	}
 	ret = 0;
 out:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	read_end(s, own);
 	return ret;
 }
@@ -618,7 +618,7 @@ store_list_match(struct store *s, const char *domain, const char *local_part,
 	    "name = ?2", &st, err) == -1)
 		return -1;
 	if (bind_text(s, st, 1, dom, err) == -1) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		return -1;
 	}
 	/* The candidates, longest first: the whole local part, then each
@@ -652,7 +652,7 @@ store_list_match(struct store *s, const char *domain, const char *local_part,
 			break;
 		}
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return found;
 }
 

@@ -136,10 +136,10 @@ msg_add(struct store *s, bool relaxed, const char *domain, const char *name,
 		goto fail;
 	}
 	*id_out = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return store_commit(s, err);
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	store_rollback(s);
 	return -1;
 }
@@ -191,10 +191,10 @@ store_msg_state(struct store *s, int64_t id, enum store_msg_state state,
 		    "signed", (long long)id);
 		goto fail;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return store_commit(s, err);
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	store_rollback(s);
 	return -1;
 }
@@ -222,10 +222,10 @@ msg_state(struct store *s, int64_t id, enum store_msg_state *out,
 	}
 	*out = state_parse((const char *)sqlite3_column_text(st, 0) ?
 	    (const char *)sqlite3_column_text(st, 0) : "");
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return 0;
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return -1;
 }
 
@@ -266,7 +266,7 @@ store_msg_signed(struct store *s, int64_t id, const void *body, size_t len,
 	    bind_int(s, st, 2, (sqlite3_int64)now, err) == -1 ||
 	    step_done(s, st, "archive", err) == -1))
 		goto fail;
-	sqlite3_finalize(st);
+	store_release(s, st);
 	st = NULL;
 	/* A post also waits for the next digest if a member reads the
 	 * list so: the copy as signed, made with the fan-out for the same
@@ -284,7 +284,7 @@ store_msg_signed(struct store *s, int64_t id, const void *body, size_t len,
 	    bind_int(s, st, 4, (sqlite3_int64)len, err) == -1 ||
 	    step_done(s, st, "digest", err) == -1)
 		goto fail;
-	sqlite3_finalize(st);
+	store_release(s, st);
 	st = NULL;
 	/* Members in digest mode get no single post. */
 	if (store_prepare(s, "INSERT INTO deliveries (message, recipient, "
@@ -298,7 +298,7 @@ store_msg_signed(struct store *s, int64_t id, const void *body, size_t len,
 	    bind_int(s, st, 2, (sqlite3_int64)now, err) == -1 ||
 	    step_done(s, st, "deliveries", err) == -1)
 		goto fail;
-	sqlite3_finalize(st);
+	store_release(s, st);
 	st = NULL;
 	/* A message with rows of its own (store_reply_add) keeps them. */
 	if (store_prepare(s, "SELECT count(*) FROM deliveries WHERE "
@@ -310,7 +310,7 @@ store_msg_signed(struct store *s, int64_t id, const void *body, size_t len,
 		goto fail;
 	}
 	n = (size_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_release(s, st);
 	st = NULL;
 	if (store_prepare(s, "UPDATE messages SET body = ?2, size = ?3, "
 	    "state = ?4, next_attempt = ?5, last_error = NULL WHERE id = ?1",
@@ -322,13 +322,13 @@ store_msg_signed(struct store *s, int64_t id, const void *body, size_t len,
 	    bind_int(s, st, 5, (sqlite3_int64)now, err) == -1 ||
 	    step_done(s, st, "message", err) == -1)
 		goto fail;
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (store_commit(s, err) == -1)
 		return -1;
 	*nrcpt_out = n;
 	return 0;
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	store_rollback(s);
 	return -1;
 }
@@ -379,7 +379,7 @@ store_msg_each_unsigned(struct store *s, time_t due_by,
 	}
 	ret = 0;
 done:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (own)
 		store_rollback(s);
 	return ret;
@@ -420,9 +420,9 @@ store_msg_body(struct store *s, int64_t id, char **body_out,
 		memcpy(*body_out, p, len);
 	(*body_out)[len] = '\0';
 	*len_out = len;
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return 0;
 fail:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return -1;
 }

@@ -87,6 +87,17 @@
  *                the list has a member in digest mode), deleted in the
  *                transaction that queues the digest (store_digest_queue)
  *
+ * Version 7 (a restart of timbre-listd, issue 12):
+ *
+ *   deliveries   claimed: 1 from the delivery engine's claim of the row
+ *                (store_deliver_claim, which also pushes next_attempt
+ *                past the attempt: the lease) until its result is
+ *                recorded.  Without it a lease and a retry due as late
+ *                looked the same, so the rows a killed daemon had claimed
+ *                waited out the lease; now a new daemon releases them at
+ *                once (store_deliver_release), with a partial index for
+ *                the few claimed rows among all
+ *
  * Addresses compare without ASCII case (COLLATE NOCASE), as store.h
  * says.  Times are UNIX seconds.  The CHECKs hold the enumerations and
  * types, since sqlite3 3.34 has no STRICT tables.
@@ -290,6 +301,12 @@ static const char	schema_v6[] =
     "  UNIQUE (list_id, message)\n"
     ");\n";
 
+static const char	schema_v7[] =
+    "ALTER TABLE deliveries ADD COLUMN claimed INTEGER NOT NULL DEFAULT 0\n"
+    "  CHECK (claimed IN (0, 1));\n"
+    "CREATE INDEX deliveries_claimed ON deliveries (claimed)\n"
+    "  WHERE claimed = 1;\n";
+
 const struct store_migration	store_migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
@@ -297,6 +314,7 @@ const struct store_migration	store_migrations[] = {
 	{ 4, schema_v4 },
 	{ 5, schema_v5 },
 	{ 6, schema_v6 },
+	{ 7, schema_v7 },
 };
 const size_t	store_n_migrations =
     sizeof(store_migrations) / sizeof(store_migrations[0]);
@@ -354,6 +372,9 @@ store_migrate(struct store *s, const struct store_migration *steps,
 		if (migrate_one(s, &steps[i], &v, err) == -1)
 			return -1;
 	}
+	/* Statements compiled against the old schema are not kept: sqlite3
+	 * would re-prepare them, but one whose table went would fail. */
+	store_stmt_flush(s);
 	if (v > last) {
 		err_set(err, STORE_E_VERSION, "the database's schema version "
 		    "%lld is newer than this program's (%d): use a newer "

@@ -31,7 +31,7 @@ store_secret(struct store *s, const char *name, const void *fresh, size_t n,
 	    SQLITE_OK || (rc = sqlite3_bind_blob(st, 2, fresh, (int)n,
 	    SQLITE_STATIC)) != SQLITE_OK || (rc = sqlite3_bind_int64(st, 3,
 	    (sqlite3_int64)now)) != SQLITE_OK) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		store_fail(s, rc, "secret", err);
 		goto fail;
 	}
@@ -42,19 +42,19 @@ store_secret(struct store *s, const char *name, const void *fresh, size_t n,
 		goto fail;
 	if ((rc = sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC)) !=
 	    SQLITE_OK || (rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		store_fail(s, rc, "secret", err);
 		goto fail;
 	}
 	v = sqlite3_column_blob(st, 0);
 	if (v == NULL || (size_t)sqlite3_column_bytes(st, 0) != n) {
-		sqlite3_finalize(st);
+		store_release(s, st);
 		err_set(err, STORE_E_VALUE, "secret %s: not %zu bytes", name,
 		    n);
 		goto fail;
 	}
 	memcpy(out, v, n);
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return store_commit(s, err);
 fail:
 	store_rollback(s);

@@ -63,7 +63,7 @@ enum store_error {
 	STORE_E_VALUE,		/* a setting's value is unusable */
 };
 
-#define STORE_SCHEMA_VERSION	6
+#define STORE_SCHEMA_VERSION	7
 #define STORE_APPLICATION_ID	0x74696d62	/* "timb", PRAGMA application_id */
 #define STORE_NAME_MAX		48	/* bytes in a list name */
 #define STORE_LOCAL_MAX		64	/* bytes in a local part */
@@ -489,9 +489,10 @@ int	store_digest_queue(struct store *, const char *domain,
  * The delivery side (timbre-listd's fan-out; src/store/deliver.c).
  *
  * The rows are the queue: a delivery is claimed by pushing its
- * next_attempt forward past the end of any attempt (a lease), so a
- * crash leaves it queued and due again when the lease ends: at least
- * once, never lost.  A result, the bounce it makes and the end of the
+ * next_attempt forward past the end of any attempt (a lease) and
+ * marking it claimed until its result is recorded, so a crash leaves
+ * it queued, due again when the lease ends or, sooner, when the next
+ * daemon releases the claims at its start: at least once, never lost.  A result, the bounce it makes and the end of the
  * message ("done" once no row of it is queued) are one transaction.
  * Claims and results are written without waiting for the disk
  * (store_begin_write_relaxed in store_priv.h): one lost to a power
@@ -517,6 +518,17 @@ struct store_delivery {
  */
 int	store_deliver_claim(struct store *, time_t now, time_t lease_until,
 	    struct store_delivery *out, size_t max, size_t *n_out,
+	    struct err *);
+
+/*
+ * Makes every claimed delivery unclaimed and due by now (a row due
+ * earlier keeps its time), in one transaction; *n_out how many.  For a
+ * daemon at its start, before its first claim: the claims are those of
+ * an earlier daemon killed mid-attempt, whose copy may or may not have
+ * gone (at least once: sent again).  A second engine on the database
+ * would lose its claims to it, and send those copies twice.
+ */
+int	store_deliver_release(struct store *, time_t now, long *n_out,
 	    struct err *);
 
 /*

@@ -4,7 +4,7 @@
 # with '-' in their names and moderators, subscribe, settings, show
 # (exact output), held (exact output), accept and reject, remove; the errors (exit 1, naming the database) and
 # usage errors (exit 2); and what the sqlite3 shell sees: WAL mode,
-# user_version 6, timbre's application_id, the rows.  Also: a writer
+# user_version 7, timbre's application_id, the rows.  Also: a writer
 # holding the lock in the sqlite3 shell is waited for, and databases
 # that are not timbre's or are newer are refused untouched.
 #
@@ -96,8 +96,8 @@ v=$(sqlite3 "$DB" 'PRAGMA journal_mode')
 [ "$v" = wal ] && integ_ok "sqlite3: journal_mode wal" ||
     integ_notok "sqlite3: journal_mode wal" "$v"
 v=$(sqlite3 "$DB" 'PRAGMA user_version')
-[ "$v" = 6 ] && integ_ok "sqlite3: user_version 6" ||
-    integ_notok "sqlite3: user_version 6" "$v"
+[ "$v" = 7 ] && integ_ok "sqlite3: user_version 7" ||
+    integ_notok "sqlite3: user_version 7" "$v"
 v=$(sqlite3 "$DB" 'PRAGMA application_id')
 [ "$v" = $((0x74696d62)) ] && integ_ok "sqlite3: application_id timb" ||
     integ_notok "sqlite3: application_id timb" "$v"
@@ -322,7 +322,7 @@ v=$(sqlite3 "$T/other.db" "PRAGMA journal_mode; SELECT count(*) FROM notes")
     integ_notok "not a timbre database: untouched" "$v"
 cp "$DB" "$T/newer.db"
 sqlite3 "$T/newer.db" "PRAGMA user_version = 99"
-refused "newer database" 1 "schema version 99 is newer than this program's \(6\)" \
+refused "newer database" 1 "schema version 99 is newer than this program's \(7\)" \
     show "$T/newer.db"
 printf 'not a database, just text\n%.0s' $(seq 1 100) >"$T/text.db"
 refused "not a database at all" 1 "text.db: not an sqlite3 database" \

@@ -248,7 +248,8 @@ START_TEST(test_digest_migrated)
 	sqlite3_close(raw);
 	s = store_open(ts_path("v5.db"), 0, &err);
 	ck_assert_msg(s != NULL, "%s", err.msg);
-	ck_assert_int_eq(store_schema_version(s, &err), 6);
+	ck_assert_int_eq(store_schema_version(s, &err),
+	    STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(carol_mode(s), STORE_MODE_SINGLE);
 	ck_assert_int_eq(count(s, "SELECT digest_issue FROM lists"), 0);
 	ck_assert_int_eq(store_pending_take(s, D, "dev", TOK, 100, addr, &act,

@@ -83,6 +83,25 @@ ts_raw_int(sqlite3 *db, const char *sql)
 	return v;
 }
 
+/* A database made as version `version` of this program made it (its
+ * migrations run by hand), open in the raw connection returned, for
+ * rows of that version before store_open migrates it. */
+static sqlite3 *
+ts_old(const char *name, int version)
+{
+	sqlite3	*raw;
+	char	 sql[64];
+	int	 i;
+
+	raw = ts_raw(ts_path(name));
+	for (i = 0; i < version; i++)
+		ts_raw_exec(raw, store_migrations[i].sql);
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; PRAGMA "
+	    "user_version = %d", STORE_APPLICATION_ID, version);
+	ts_raw_exec(raw, sql);
+	return raw;
+}
+
 struct store *
 ts_fixture(const char *name)
 {
@@ -245,8 +264,9 @@ START_TEST(test_migrate_steps)
 		{ 4, store_migrations[3].sql },
 		{ 5, store_migrations[4].sql },
 		{ 6, store_migrations[5].sql },
-		{ 7, "ALTER TABLE lists ADD COLUMN footer TEXT" },
-		{ 8, "CREATE TABLE t8 (a); INSERT INTO t8 VALUES (1); "
+		{ 7, store_migrations[6].sql },
+		{ 8, "ALTER TABLE lists ADD COLUMN footer TEXT" },
+		{ 9, "CREATE TABLE t9 (a); INSERT INTO t9 VALUES (1); "
 		    "INSERT INTO nowhere VALUES (1)" },
 	};
 	struct store			*s;
@@ -255,19 +275,19 @@ START_TEST(test_migrate_steps)
 
 	ts_init();
 	s = ts_fixture("m.db");
-	ck_assert_int_eq(store_migrate(s, steps, 7, &err), 0);
-	ck_assert_int_eq(store_schema_version(s, &err), 7);
+	ck_assert_int_eq(store_migrate(s, steps, 8, &err), 0);
+	ck_assert_int_eq(store_schema_version(s, &err), 8);
 	ck_assert_int_eq(store_int(s, "SELECT count(footer) + count(*) FROM "
 	    "lists", &v, &err), 0);
 	ck_assert_int_eq(v, 3);
-	ck_assert_int_eq(store_migrate(s, steps, 8, &err), -1);
-	ck_assert_msg(strstr(err.msg, "migration to schema version 8") !=
+	ck_assert_int_eq(store_migrate(s, steps, 9, &err), -1);
+	ck_assert_msg(strstr(err.msg, "migration to schema version 9") !=
 	    NULL, "%s", err.msg);
-	ck_assert_int_eq(store_schema_version(s, &err), 7);
+	ck_assert_int_eq(store_schema_version(s, &err), 8);
 	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM sqlite_master "
-	    "WHERE name = 't8'", &v, &err), 0);
+	    "WHERE name = 't9'", &v, &err), 0);
 	ck_assert_int_eq(v, 0);
-	/* This program's steps stop at 6: the database is now newer. */
+	/* This program's steps stop at 7: the database is now newer. */
 	store_close(s);
 	ck_assert_ptr_null(store_open(ts_path("m.db"), 0, &err));
 	ck_assert_int_eq(err.code, STORE_E_VERSION);
@@ -285,20 +305,12 @@ START_TEST(test_migrate_v4_index)
 	sqlite3		*raw;
 	sqlite3_stmt	*st;
 	const char	*detail;
-	char		 sql[64];
 	long		 queued, sent, failed;
 	bool		 used;
-	int		 i;
 
 	ts_init();
-	raw = ts_raw(ts_path("v4.db"));
-	for (i = 0; i < 4; i++)
-		ts_raw_exec(raw, store_migrations[i].sql);
-	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d",
-	    STORE_APPLICATION_ID);
-	ts_raw_exec(raw, sql);
-	ts_raw_exec(raw, "PRAGMA user_version = 4; "
-	    "INSERT INTO lists (domain, name, created) "
+	raw = ts_old("v4.db", 4);
+	ts_raw_exec(raw, "INSERT INTO lists (domain, name, created) "
 	    "VALUES ('example.org', 'dev', 1); "
 	    "INSERT INTO messages (list_id, state, mail_from, body, size, "
 	    "created) VALUES (1, 'fanout', '', 'b', 1, 50); "
@@ -331,6 +343,92 @@ START_TEST(test_migrate_v4_index)
 	sqlite3_finalize(st);
 	ck_assert_msg(used, "the count does not use deliveries_message");
 	sqlite3_close(raw);
+	ts_fini();
+}
+END_TEST
+
+/* Version 6, as released, with a post being fanned out: version 7
+ * marks no row claimed (a lease taken by a version 6 daemon still runs
+ * out).  Then a claim by a daemon that dies before its results: the
+ * next one releases those rows at once, and leaves a retry due later
+ * (which looked the same as a lease before) alone. */
+START_TEST(test_migrate_v6_claims)
+{
+	struct store_delivery	 rows[4];
+	struct store		*s;
+	struct err		 err;
+	sqlite3			*raw;
+	long long		 v;
+	long			 n_rel, queued, sent, failed;
+	size_t			 n;
+	bool			 done, disabled;
+	int			 i;
+
+	ts_init();
+	raw = ts_old("v6.db", 6);
+	ts_raw_exec(raw, "INSERT INTO lists (domain, name, created) "
+	    "VALUES ('example.org', 'dev', 1); "
+	    "INSERT INTO messages (list_id, state, mail_from, body, size, "
+	    "created) VALUES (1, 'fanout', '', 'b', 1, 50); "
+	    "INSERT INTO deliveries (message, recipient, state, "
+	    "next_attempt) VALUES (1, 'a@example.net', 'queued', 100), "
+	    "(1, 'b@example.net', 'queued', 100), "
+	    "(1, 'c@example.net', 'queued', 100), "
+	    "(1, 'd@example.net', 'sent', 0)");
+	sqlite3_close(raw);
+	s = store_open(ts_path("v6.db"), 0, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_schema_version(s, &err), 7);
+	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM deliveries "
+	    "WHERE claimed = 0", &v, &err), 0);
+	ck_assert_int_eq(v, 4);
+	ck_assert_int_eq(store_deliver_counts(s, 1, &queued, &sent, &failed,
+	    &err), 0);
+	ck_assert_int_eq(queued, 3);
+	ck_assert_int_eq(sent, 1);
+	/* A daemon claims the three, records a retry (due at 900) for c,
+	 * and dies: a and b stay claimed under a lease to 1000. */
+	ck_assert_int_eq(store_deliver_claim(s, 100, 1000, rows, 4, &n, &err),
+	    0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(store_deliver_record(s, 1, "c@example.net",
+	    STORE_OUT_RETRY, 900, "451 later", NULL, 110, &done, &disabled,
+	    &err), 0);
+	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM deliveries "
+	    "WHERE claimed = 1", &v, &err), 0);
+	ck_assert_int_eq(v, 2);
+	store_close(s);
+	/* The next daemon, at 200: nothing is due before its release. */
+	s = store_open(ts_path("v6.db"), 0, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_deliver_claim(s, 200, 1200, rows, 4, &n, &err),
+	    0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(store_deliver_release(s, 200, &n_rel, &err), 0);
+	ck_assert_int_eq(n_rel, 2);
+	ck_assert_int_eq(store_deliver_release(s, 200, &n_rel, &err), 0);
+	ck_assert_int_eq(n_rel, 0);
+	ck_assert_int_eq(store_deliver_claim(s, 200, 1200, rows, 4, &n, &err),
+	    0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(rows[0].recipient, "a@example.net");
+	ck_assert_str_eq(rows[1].recipient, "b@example.net");
+	ck_assert_int_eq(store_int(s, "SELECT next_attempt FROM deliveries "
+	    "WHERE recipient = 'c@example.net' AND claimed = 0", &v, &err), 0);
+	ck_assert_int_eq(v, 900);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(store_deliver_record(s, 1, rows[i].recipient,
+		    STORE_OUT_SENT, 0, "250 ok", NULL, 210, &done, &disabled,
+		    &err), 0);
+	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM deliveries "
+	    "WHERE claimed = 1", &v, &err), 0);
+	ck_assert_int_eq(v, 0);
+	/* The release reads the partial index, not the table. */
+	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM sqlite_master "
+	    "WHERE type = 'index' AND name = 'deliveries_claimed'", &v, &err),
+	    0);
+	ck_assert_int_eq(v, 1);
+	store_close(s);
 	ts_fini();
 }
 END_TEST
@@ -382,7 +480,7 @@ START_TEST(test_newer_refused)
 	ck_assert_ptr_null(store_open(ts_path("n.db"), 0, &err));
 	ck_assert_int_eq(err.code, STORE_E_VERSION);
 	ck_assert_msg(strstr(err.msg, "version 8 is newer than this "
-	    "program's (6)") != NULL, "%s", err.msg);
+	    "program's (7)") != NULL, "%s", err.msg);
 	raw = ts_raw(ts_path("n.db"));
 	ck_assert_int_eq(ts_raw_int(raw, "PRAGMA user_version"), 8);
 	ck_assert_int_eq(ts_raw_int(raw, "SELECT count(*) FROM lists"), 3);
@@ -540,6 +638,74 @@ START_TEST(test_deliver_relaxed)
 }
 END_TEST
 
+/* The statement cache (db.c): a statement comes back prepared; one held
+ * by a caller is not given twice; one whose table another connection
+ * dropped fails once and is made afresh; another connection's schema
+ * change is seen. */
+START_TEST(test_stmt_cache)
+{
+	static const char	 q[] = "SELECT count(*) FROM lists";
+	struct store		*s;
+	struct err		 err;
+	sqlite3_stmt		*a, *b, *c;
+	sqlite3			*raw;
+	char			 dyn[64];
+	long long		 v;
+
+	ts_init();
+	s = ts_fixture("c.db");
+	ck_assert_int_eq(store_prepare(s, q, &a, &err), 0);
+	/* Held: the second is one of its own. */
+	ck_assert_int_eq(store_prepare(s, q, &b, &err), 0);
+	ck_assert_ptr_ne(a, b);
+	ck_assert_int_eq(sqlite3_step(b), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int64(b, 0), 3);
+	store_release(s, b);
+	ck_assert_int_eq(sqlite3_bind_parameter_count(a), 0);
+	store_release(s, a);
+	/* The same text at another address is the same statement. */
+	snprintf(dyn, sizeof(dyn), "%s", q);
+	ck_assert_int_eq(store_prepare(s, dyn, &c, &err), 0);
+	ck_assert_ptr_eq(c, a);
+	store_release(s, c);
+	/* Bindings do not outlive the release. */
+	ck_assert_int_eq(store_prepare(s, "SELECT ?1", &a, &err), 0);
+	ck_assert_int_eq(sqlite3_bind_int(a, 1, 7), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(a), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(a, 0), 7);
+	store_release(s, a);
+	ck_assert_int_eq(store_prepare(s, "SELECT ?1", &b, &err), 0);
+	ck_assert_ptr_eq(a, b);
+	ck_assert_int_eq(sqlite3_step(b), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_type(b, 0), SQLITE_NULL);
+	store_release(s, b);
+	/* Another connection changes the schema under the cache. */
+	raw = ts_raw(ts_path("c.db"));
+	ts_raw_exec(raw, "CREATE TABLE t9 (a); INSERT INTO t9 VALUES (1)");
+	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM t9", &v, &err),
+	    0);
+	ck_assert_int_eq(v, 1);
+	ts_raw_exec(raw, "DROP TABLE t9");
+	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM t9", &v, &err),
+	    -1);
+	ck_assert_int_eq(err.code, STORE_E_DB);
+	ts_raw_exec(raw, "CREATE TABLE t9 (a, b); INSERT INTO t9 VALUES "
+	    "(1, 2), (3, 4)");
+	ck_assert_int_eq(store_int(s, "SELECT count(*) FROM t9", &v, &err),
+	    0);
+	ck_assert_int_eq(v, 2);
+	ts_raw_exec(raw, "ALTER TABLE lists ADD COLUMN footer TEXT");
+	ck_assert_int_eq(store_int(s, q, &v, &err), 0);
+	ck_assert_int_eq(v, 3);
+	ck_assert_int_eq(store_int(s, "SELECT count(footer) FROM lists", &v,
+	    &err), 0);
+	ck_assert_int_eq(v, 0);
+	sqlite3_close(raw);
+	store_close(s);
+	ts_fini();
+}
+END_TEST
+
 TCase *
 tc_schema(void)
 {
@@ -551,10 +717,12 @@ tc_schema(void)
 	tcase_add_test(tc, test_migrate_from_v0);
 	tcase_add_test(tc, test_migrate_steps);
 	tcase_add_test(tc, test_migrate_v4_index);
+	tcase_add_test(tc, test_migrate_v6_claims);
 	tcase_add_test(tc, test_newer_refused);
 	tcase_add_test(tc, test_secret);
 	tcase_add_test(tc, test_not_ours);
 	tcase_add_test(tc, test_deliver_relaxed);
+	tcase_add_test(tc, test_stmt_cache);
 	tcase_add_test(tc, test_msg_add_nosync);
 	return tc;
 }
