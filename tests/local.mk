@@ -6,7 +6,9 @@
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; \
-	top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
+	top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir; \
+	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-$(CK_TIMEOUT_MULTIPLIER)}; \
+	export CK_TIMEOUT_MULTIPLIER;
 
 EXTRA_DIST += tests/fuzz/replay.c tests/fuzz/README.md tests/unit/unit.h
 
