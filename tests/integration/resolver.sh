@@ -335,6 +335,34 @@ if [ -n "${RESOLVER_BENCH_SECONDS:-}" ]; then
 	exit 0
 fi
 
+# up ADDR PORT: waits (10 s at most) until a resolver answers there; a
+# REFUSED is an answer.  A fixed sleep was too short under load.
+up()
+{
+	local i
+
+	for i in $(seq 1 50); do
+		dig @"$1" -p "$2" +time=1 +tries=1 CH TXT version.bind. \
+		    >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# logged FILE PATTERN COUNT: waits (10 s at most) until FILE has more
+# than COUNT lines matching PATTERN.
+logged()
+{
+	local i
+
+	for i in $(seq 1 50); do
+		[ "$(grep -c -- "$2" "$1" 2>/dev/null || :)" -gt "$3" ] &&
+		    return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # ask PORT NAME TYPE [DIGOPTS]: "rcode ad|noad" then the answer RRsets
 # sorted, one "owner type rdata" a line, without TTLs and RRSIGs.
 ask()
@@ -490,7 +518,7 @@ integ_spawn "$T/resolverd2.log" "$RESOLVERD" -f -c "$T/resolverd2.conf" \
     --listen "127.0.0.1:5303" --allow 10.0.0.0/8 --root-hints "$T/hints" \
     --trust-anchor "$T/root.ds"
 R2_PID=$INTEG_LAST_PID
-sleep 0.5
+up 127.0.0.1 5303 || :
 if dig @127.0.0.1 -p 5303 +time=2 +tries=1 www.signed.test A |
     grep -q 'status: REFUSED'; then
 	integ_ok "client outside --allow is refused"
@@ -508,7 +536,7 @@ fi
 # sanitizer build).
 printf 'cache-min-ttl = 5\ncache-size = lots\n' >"$T/resolverd2.conf"
 kill -HUP "$R2_PID"
-sleep 0.5
+logged "$T/resolverd2.log" 'reload failed' 0 || :
 if grep -q 'reload failed, old configuration kept: .*cache-size' \
     "$T/resolverd2.log" && dig @127.0.0.1 -p 5303 +time=2 +tries=1 \
     www.signed.test A | grep -q 'status: REFUSED'; then
@@ -522,7 +550,7 @@ if ip -6 addr show dev lo 2>/dev/null | grep -q '::1'; then
 	integ_spawn "$T/resolverd4.log" "$RESOLVERD" -f -c /dev/null \
 	    --listen "[::1]:5305" --root-hints "$T/hints" \
 	    --trust-anchor "$T/root.ds"
-	sleep 0.5
+	up ::1 5305 || :
 	if dig @::1 -p 5305 +time=5 +dnssec www.signed.test A |
 	    grep -q 'flags:.* ad' &&
 	    dig @::1 -p 5305 +time=5 +tcp www.signed.test A |
@@ -555,7 +583,7 @@ rc=0; "$RESOLVERD" -c /dev/null --allow 10.0.0.0/33 >/dev/null 2>&1 || rc=$?
 # --no-dnssec: the bogus zone's data is given, without AD.
 integ_spawn "$T/resolverd3.log" "$RESOLVERD" -f -c /dev/null \
     --listen "127.0.0.1:5304" --no-dnssec --root-hints "$T/hints"
-sleep 0.5
+up 127.0.0.1 5304 || :
 if [ "$(ask 5304 www.bogus.test. A)" = "NOERROR noad
 www.bogus.test.  in a 192.0.2.20" ]; then
 	integ_ok "--no-dnssec answers bogus data without AD"
@@ -588,10 +616,11 @@ else
 	integ_notok "CH TXT version.bind., other CHAOS names refused"
 fi
 # Statistics on SIGUSR1, reload on SIGHUP, still answering after both.
+n=$(grep -c 'resolver reload done' "$T/resolverd.log" || :)
 kill -USR1 "$RESOLVERD_PID"
 sleep 0.3
 kill -HUP "$RESOLVERD_PID"
-sleep 0.5
+logged "$T/resolverd.log" 'resolver reload done' "$n" || :
 if grep -q 'resolver stats queries=' "$T/resolverd.log" &&
     grep -q 'resolver reload done' "$T/resolverd.log" &&
     [ "$(ask $TPORT www.signed.test. A | head -n 1)" = "NOERROR ad" ]; then
