@@ -107,22 +107,10 @@ for i in $(seq 1 50); do
 	sleep 0.1
 done
 
-# Both resolvers, as rd_resolvers starts them, Unbound with 0x20 on.
-integ_spawn "$T/resolverd.log" "$RESOLVERD" -f --log-level debug \
-    -c /dev/null --listen "127.0.0.1:$TPORT" --root-hints "$T/hints" \
-    --trust-anchor "$T/root.ds"
-integ_unbound_start 127.0.0.1 "$UPORT" \
-    "    root-hints: \"$T/hints\"" "    trust-anchor-file: \"$T/root.ds\"" \
-    "    ede: yes" "    use-caps-for-id: yes" ${RD_UNBOUND_DEBUG:+"    verbosity: 4"} \
-    "    local-zone: \"test.\" nodefault"
-for port in $TPORT $UPORT; do
-	rd_wait_port "$port" || {
-		echo "not ok - resolver on port $port did not start"
-		tail -n 20 "$T/resolverd.log" "$T/unbound.log" \
-		    "$T/unbound.out" 2>/dev/null | sed 's/^/#   /'
-		exit 1
-	}
-done
+# Both resolvers, Unbound with 0x20 on as timbre has it.
+RD_UNBOUND_EXTRA="    use-caps-for-id: yes${RD_UNBOUND_DEBUG:+
+    verbosity: 4}"
+rd_resolvers "$T/hints" "$T/root.ds"
 
 # stat NAME: a statistic of timbre-resolverd (CH TXT stats.timbre.).
 stat()

@@ -82,19 +82,26 @@ TPORT=5311
 UPORT=5312
 rd_resolvers()
 {
-	local T=$INTEG_TMP port
+	local T=$INTEG_TMP port hints=$1 anchor=$2 line
 
 	integ_spawn "$T/resolverd.log" "$RESOLVERD" -f \
 	    --log-level "${RD_LOG_LEVEL:-debug}" -c /dev/null \
-	    --listen "127.0.0.1:$TPORT" --root-hints "$1" --trust-anchor "$2"
+	    --listen "127.0.0.1:$TPORT" --root-hints "$hints" \
+	    --trust-anchor "$anchor"
 	RESOLVERD_PID=$INTEG_LAST_PID
 	# RFC 6761 names Unbound answers itself by default: here they are
 	# real.
-	integ_unbound_start 127.0.0.1 "$UPORT" \
-	    "    root-hints: \"$1\"" "    trust-anchor-file: \"$2\"" \
+	set -- "    root-hints: \"$hints\"" \
+	    "    trust-anchor-file: \"$anchor\"" \
 	    "    ede: yes" "    local-zone: \"test.\" nodefault" \
 	    "    local-zone: \"example.\" nodefault" \
 	    "    local-zone: \"invalid.\" nodefault"
+	while IFS= read -r line; do
+		[ -n "$line" ] && set -- "$@" "$line"
+	done <<EOF
+${RD_UNBOUND_EXTRA:-}
+EOF
+	integ_unbound_start 127.0.0.1 "$UPORT" "$@"
 	for port in $TPORT $UPORT; do
 		rd_wait_port "$port" || {
 			echo "not ok - resolver on port $port did not start"
